@@ -1,0 +1,84 @@
+# intercom — push-to-talk public address for the terminal.
+#
+#   make            build bin/intercom-console and bin/intercom-speaker
+#   make run        install missing Debian packages, build, start the console
+#   make check      install missing packages, build, run every test under ASan+UBSan
+#   make install    copy the programs to $(DESTDIR)$(PREFIX)/bin
+#
+# Local overrides (CC, CFLAGS, ...) go in .config, which is not tracked.
+-include .config
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+PKGS     := portaudio-2.0 sndfile samplerate ncursesw
+SAN      ?= 0
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wwrite-strings
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+MAINS    := src/console.c src/speaker.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libintercom.a
+BINS     := $(BUILD)/bin/intercom-console $(BUILD)/bin/intercom-speaker
+UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+PROGRAM_TESTS := $(sort $(wildcard tests/programs/test_*.sh))
+
+.PHONY: all run check test units programs deps install clean
+
+all: $(BINS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/intercom-%: $(BUILD)/obj/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+deps:
+	@scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/bin/intercom-console $(ARGS)
+
+# The sanitizer build lives in its own directory so it never mixes with the normal one.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
+
+test: units programs
+
+units: $(UNITS)
+	@scripts/run-units.sh $(UNITS)
+
+programs: $(BINS)
+	@scripts/run-programs.sh $(BUILD)/bin $(PROGRAM_TESTS)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/console.d $(BUILD)/obj/speaker.d
+.SECONDARY:

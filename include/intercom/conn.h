@@ -1,0 +1,61 @@
+/*
+ * One framed connection over a non-blocking socket: an incremental frame
+ * decoder on the way in, a bounded queue of shared buffers on the way out.
+ * Both programs use it for every peer, so flow control and fairness live here once.
+ */
+#ifndef INTERCOM_CONN_H
+#define INTERCOM_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/proto.h"
+#include "intercom/sbuf.h"
+
+/* Control frames queued at most; with pages, a peer that stops reading overflows it. */
+#define CONN_QUEUE_MAX 64
+
+struct conn_item {
+	struct sbuf *buf;
+	size_t offset;     /* bytes of buf already written */
+	bool is_page;
+};
+
+struct conn {
+	int fd;
+	struct proto_decoder decoder;
+	struct conn_item queue[CONN_QUEUE_MAX];
+	size_t queue_head, queue_len;
+	size_t pages_queued;        /* PAGE frames in queue, including a partly written one */
+	size_t max_pages;           /* more than this queued: the peer is not keeping up */
+	uint64_t bytes_in, bytes_out;
+	char error[192];            /* why the connection failed, for the log */
+};
+
+/* Called for each whole frame read; return -1 to drop the connection (set conn->error). */
+typedef int (*conn_frame_fn)(struct conn *conn, const struct proto_header *header,
+                             const uint8_t *payload, void *ctx);
+
+void conn_init(struct conn *conn, int fd, size_t max_payload, size_t max_pages);
+/* Closes the socket and drops every queued reference. */
+void conn_close(struct conn *conn);
+
+/* Queues a reference to buf. -1 (conn->error set) when the queue is over its bound. */
+int conn_send(struct conn *conn, struct sbuf *buf, bool is_page);
+/* Queues a copy of a small control frame. */
+int conn_send_copy(struct conn *conn, const uint8_t *frame, size_t len);
+
+/* Writes as much of the queue as the socket takes. 0, or -1 with conn->error. */
+int conn_flush(struct conn *conn);
+bool conn_wants_write(const struct conn *conn);
+
+/*
+ * Reads once (at most CONN_READ_BUDGET bytes, so one busy peer cannot starve
+ * the others) and hands each whole frame to on_frame. Returns bytes read (0 if
+ * none were ready), or -1 with conn->error on EOF, socket or protocol error.
+ */
+#define CONN_READ_BUDGET (256 * 1024)
+long conn_read(struct conn *conn, conn_frame_fn on_frame, void *ctx);
+
+#endif

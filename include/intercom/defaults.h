@@ -1,0 +1,51 @@
+/* Every tunable default and limit, in one place, with why it has that value. */
+#ifndef INTERCOM_DEFAULTS_H
+#define INTERCOM_DEFAULTS_H
+
+#define INTERCOM_VERSION "0.1.0"
+
+/* The original Python intercom used 2348; keeping it lets sites migrate box by box. */
+#define DEFAULT_PORT 2348
+#define DEFAULT_LISTEN_HOST "0.0.0.0"
+
+#define DEFAULT_DURATION_S 5.0
+/* The console TUI steps the duration by 0.5 s; a page longer than 5 min is a broadcast, not a page. */
+#define DURATION_MIN_S 0.5
+#define DURATION_MAX_S 300.0
+
+#define DEFAULT_RATE 48000
+#define RATE_MIN 8000
+#define RATE_MAX 192000
+#define DEFAULT_CHANNELS 1
+#define CHANNELS_MAX 8
+#define DEFAULT_CHUNK 1024
+#define CHUNK_MIN 16
+#define CHUNK_MAX 16384
+
+/* Peer-supplied names and zones are shown in a table: short, printable UTF-8. */
+#define NAME_MAX_BYTES 64
+
+/* Reconnect backoff of a speaker: doubles from the minimum, never above the cap. */
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 10000
+
+/* Heartbeat: a ping a second, a peer silent for 5 s is dead (TCP keepalive would take hours). */
+#define HEARTBEAT_INTERVAL_MS 1000
+#define HEARTBEAT_TIMEOUT_MS 5000
+/* A connection must introduce itself within this time or it is closed. */
+#define HELLO_DEADLINE_MS 10000
+
+/* Pages queued for one speaker beyond the one being written; more means it stopped reading. */
+#define SPEAKER_QUEUE_PAGES 2
+
+/* Exit codes, documented in README.md. */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAILURE_RUNTIME = 1, /* ran, but the job failed (e.g. --once page not played) */
+	EXIT_USAGE = 2,           /* unknown option or bad value */
+	EXIT_NETWORK = 3,         /* cannot listen, resolve or connect at start-up */
+	EXIT_AUDIO = 4,           /* no such device, audio system unusable */
+	EXIT_FILES = 5,           /* archive or save directory unusable */
+};
+
+#endif

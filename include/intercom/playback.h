@@ -1,0 +1,39 @@
+/*
+ * The output side: plays one decoded page on an output device. The stream
+ * is opened per page (pages may differ in rate and channels) and its callback
+ * only copies from the page buffer, which stays untouched until the stream is
+ * closed, and counts frames in an atomic.
+ */
+#ifndef INTERCOM_PLAYBACK_H
+#define INTERCOM_PLAYBACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/format.h"
+
+enum playback_state {
+	PLAYBACK_IDLE,
+	PLAYBACK_PLAYING,
+	PLAYBACK_DONE,     /* every frame reached the device */
+	PLAYBACK_FAILED,   /* the stream stopped early (device gone) */
+};
+
+struct playback;
+
+struct playback *playback_new(int device, int chunk);
+void playback_free(struct playback *pb);
+
+/*
+ * Starts playing samples (frames x fmt->channels, interleaved); they must
+ * stay valid until playback_stop. 0, or -1 with err naming the cause.
+ */
+int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
+                   const struct audio_format *fmt, char *err, size_t errlen);
+/* Where playback is; *frames_played is how many frames went to the device. */
+enum playback_state playback_poll(struct playback *pb, size_t *frames_played);
+/* Stops at once (if playing) and closes the stream. */
+void playback_stop(struct playback *pb);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * WAV pages in memory. Owns the page's audio format on the wire: 16-bit PCM,
+ * little-endian, in a RIFF/WAVE file. Encodes captured samples with libsndfile's
+ * virtual I/O (no temp file), checks received bytes itself before libsndfile
+ * sees them (its decoders have had CVEs from crafted files, and it would happily
+ * decode AIFF or ADPCM sent in place of a WAV), and converts any audio file
+ * libsndfile reads into the page format.
+ */
+#ifndef INTERCOM_WAV_H
+#define INTERCOM_WAV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct wav_info {
+	int rate;            /* frames per second */
+	int channels;
+	int bits;            /* always 16 for a page */
+	size_t frames;
+	size_t data_offset;  /* where the samples start in the file's bytes */
+	size_t data_len;     /* bytes of samples */
+};
+
+/* Encodes interleaved 16-bit samples as a WAV file in a new malloc'd buffer. 0 or -1. */
+int wav_encode_s16(const int16_t *samples, size_t frames, int rate, int channels,
+                   uint8_t **wav, size_t *wav_len);
+
+/*
+ * Checks that bytes hold a whole page WAV: RIFF/WAVE, a PCM 16-bit `fmt ` chunk,
+ * rate in RATE_MIN..RATE_MAX, 1..CHANNELS_MAX channels, a `data` chunk that fits
+ * in len and holds whole frames. Pure: never calls libsndfile. 0, or -1 with a
+ * short reason ("truncated: data chunk says 96000 bytes, 4000 present").
+ */
+int wav_check(const uint8_t *bytes, size_t len, struct wav_info *info,
+              char *reason, size_t reasonlen);
+
+/*
+ * wav_check, then decodes with libsndfile (virtual I/O) into a new malloc'd
+ * interleaved buffer of info->frames * info->channels samples; rejects a file
+ * where libsndfile and the header disagree. 0, or -1 with a reason. On success
+ * *samples is never NULL, even for zero frames; the caller frees it.
+ */
+int wav_decode_s16(const uint8_t *bytes, size_t len, int16_t **samples,
+                   struct wav_info *info, char *reason, size_t reasonlen);
+
+/*
+ * Reads any audio file libsndfile can read, converts it to rate and channels
+ * (downmix by averaging, upmix by copying, resampling with libsamplerate) and
+ * returns new malloc'd interleaved 16-bit samples. Refuses more than max_frames.
+ * 0, or -1 with a one-line reason naming the file. On success *samples is never
+ * NULL, even for zero frames; the caller frees it.
+ */
+int wav_load_file(const char *path, int rate, int channels, size_t max_frames,
+                  int16_t **samples, size_t *frames, char *reason, size_t reasonlen);
+
+#endif

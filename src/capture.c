@@ -1,0 +1,220 @@
+/* Capture: the input stream, its callback, and the hand-over ring. */
+#include "intercom/capture.h"
+
+#include <portaudio.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intercom/ring.h"
+
+/* Two seconds of slack: the main thread drains every 20 ms while recording. */
+#define CAPTURE_RING_SECONDS 2
+
+struct capture {
+	PaStream *stream;
+	struct audio_format fmt;
+	size_t frame_bytes;
+
+	/* Shared with the callback thread: only atomics and the ring. */
+	struct ring ring;
+	_Atomic bool armed;              /* main sets, callback reads: copy samples into ring */
+	_Atomic uint32_t peak_bits;      /* float bits of the max peak since last read */
+	_Atomic uint32_t rms_bits;       /* float bits of the max rms since last read */
+	_Atomic uint64_t dropped;        /* frames the ring had no room for */
+	_Atomic bool failed;             /* stream finished on its own */
+
+	/* Main thread only. */
+	int16_t *page;
+	size_t want, have;
+};
+
+static uint32_t float_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+static float bits_float(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+/* Non-negative floats order like their bit patterns, so a max needs no float atomics. */
+static void atomic_max_bits(_Atomic uint32_t *slot, float value)
+{
+	uint32_t bits = float_bits(value);
+	uint32_t old = atomic_load_explicit(slot, memory_order_relaxed);
+	while (bits > old &&
+	       !atomic_compare_exchange_weak_explicit(slot, &old, bits, memory_order_relaxed,
+	                                              memory_order_relaxed))
+		;
+}
+
+/* Runs on PortAudio's thread: no allocation, no locks, no system calls. */
+static int capture_cb(const void *input, void *output, unsigned long frames,
+                      const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
+                      void *user)
+{
+	(void)output, (void)time, (void)flags;
+	struct capture *cap = user;
+	if (!input)
+		return paContinue;
+	const int16_t *samples = input;
+	struct level level = meter_measure_s16(samples, frames * (size_t)cap->fmt.channels);
+	atomic_max_bits(&cap->peak_bits, level.peak);
+	atomic_max_bits(&cap->rms_bits, level.rms);
+	if (atomic_load_explicit(&cap->armed, memory_order_acquire)) {
+		size_t bytes = frames * cap->frame_bytes;
+		size_t wrote = ring_write(&cap->ring, samples, bytes);
+		if (wrote < bytes)
+			atomic_fetch_add_explicit(&cap->dropped, (bytes - wrote) / cap->frame_bytes,
+			                          memory_order_relaxed);
+	}
+	return paContinue;
+}
+
+static void capture_finished_cb(void *user)
+{
+	struct capture *cap = user;
+	atomic_store(&cap->failed, true);
+}
+
+struct capture *capture_open(int device, const struct audio_format *fmt, int chunk,
+                             char *err, size_t errlen)
+{
+	struct capture *cap = calloc(1, sizeof *cap);
+	if (!cap) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	cap->fmt = *fmt;
+	cap->frame_bytes = (size_t)fmt->channels * sizeof(int16_t);
+	if (ring_init(&cap->ring, (size_t)fmt->rate * CAPTURE_RING_SECONDS * cap->frame_bytes) < 0) {
+		snprintf(err, errlen, "out of memory");
+		free(cap);
+		return NULL;
+	}
+	const PaDeviceInfo *info = Pa_GetDeviceInfo(device);
+	PaStreamParameters params = {
+		.device = device,
+		.channelCount = fmt->channels,
+		.sampleFormat = paInt16,
+		.suggestedLatency = info ? info->defaultLowInputLatency : 0.05,
+	};
+	PaError rc = Pa_OpenStream(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
+	                           paClipOff, capture_cb, cap);
+	if (rc == paNoError)
+		rc = Pa_SetStreamFinishedCallback(cap->stream, capture_finished_cb);
+	if (rc == paNoError)
+		rc = Pa_StartStream(cap->stream);
+	if (rc != paNoError) {
+		snprintf(err, errlen, "cannot open input device '%s' at %d Hz, %d channel(s): %s",
+		         info ? info->name : "?", fmt->rate, fmt->channels, Pa_GetErrorText(rc));
+		if (cap->stream)
+			Pa_CloseStream(cap->stream);
+		ring_free(&cap->ring);
+		free(cap);
+		return NULL;
+	}
+	return cap;
+}
+
+void capture_close(struct capture *cap)
+{
+	if (!cap)
+		return;
+	Pa_AbortStream(cap->stream);
+	Pa_CloseStream(cap->stream);
+	ring_free(&cap->ring);
+	free(cap->page);
+	free(cap);
+}
+
+struct level capture_levels(struct capture *cap)
+{
+	struct level level;
+	level.peak = bits_float(atomic_exchange(&cap->peak_bits, 0));
+	level.rms = bits_float(atomic_exchange(&cap->rms_bits, 0));
+	return level;
+}
+
+int capture_start(struct capture *cap, size_t frames)
+{
+	if (cap->page || frames == 0)
+		return -1;
+	cap->page = malloc(frames * cap->frame_bytes);
+	if (!cap->page)
+		return -1;
+	cap->want = frames;
+	cap->have = 0;
+	atomic_store(&cap->dropped, 0);
+	/* Old samples are from before the operator pressed the key. */
+	ring_discard(&cap->ring);
+	atomic_store_explicit(&cap->armed, true, memory_order_release);
+	return 0;
+}
+
+bool capture_active(const struct capture *cap)
+{
+	return cap && cap->page != NULL;
+}
+
+bool capture_pump(struct capture *cap)
+{
+	if (!cap->page)
+		return false;
+	size_t bytes = (cap->want - cap->have) * cap->frame_bytes;
+	size_t got = ring_read(&cap->ring, (uint8_t *)cap->page + cap->have * cap->frame_bytes, bytes);
+	cap->have += got / cap->frame_bytes;
+	if (cap->have < cap->want)
+		return false;
+	/* The last buffer ran past the page's end: exactly want frames are kept. */
+	atomic_store_explicit(&cap->armed, false, memory_order_release);
+	return true;
+}
+
+size_t capture_frames_have(const struct capture *cap)
+{
+	return cap->have;
+}
+
+size_t capture_frames_want(const struct capture *cap)
+{
+	return cap->want;
+}
+
+int16_t *capture_take(struct capture *cap, size_t *frames)
+{
+	atomic_store_explicit(&cap->armed, false, memory_order_release);
+	int16_t *page = cap->page;
+	*frames = cap->have;
+	cap->page = NULL;
+	cap->want = cap->have = 0;
+	ring_discard(&cap->ring);
+	if (*frames == 0) {
+		free(page);
+		return NULL;
+	}
+	return page;
+}
+
+void capture_cancel(struct capture *cap)
+{
+	size_t frames;
+	free(capture_take(cap, &frames));
+}
+
+uint64_t capture_frames_dropped(struct capture *cap)
+{
+	return atomic_load(&cap->dropped);
+}
+
+bool capture_stream_failed(struct capture *cap)
+{
+	return atomic_load(&cap->failed);
+}

@@ -1,0 +1,580 @@
+# shellcheck shell=bash
+# tests/lib/rig.sh — virtual audio rigs for whole-program tests (source it).
+#
+# The machines have no sound card. These functions build throw-away audio
+# devices that a PortAudio program finds as its ALSA "default" device when it
+# runs with HOME=<a home dir the test made>. Every function takes explicit
+# paths, prints nothing on success, prints "rig: ..." on stderr and returns
+# non-zero on failure. Nothing is exported; no global state except the files
+# the functions write under the directories they are given.
+#
+# Functions
+#   rig_alsa_file HOMEDIR INFILE OUTFILE [MODE]
+#   rig_alsa_file_collect OUTFILE DEST
+#   rig_pulse_start DIR            rig_pulse_stop DIR
+#   rig_pulse_client_home DIR HOMEDIR SOURCE SINK
+#   rig_pulse_play DIR WAVFILE SINK
+#   rig_pulse_record_start DIR SOURCE OUTWAV    rig_pulse_record_stop DIR OUTWAV
+#   rig_speech OUTWAV TEXT [RATE [CHANNELS]]
+#   rig_free_port
+#   rig_wav_to_raw WAV RAW
+#   rig_contains_samples RAW_NEEDLE RAW_HAYSTACK
+#
+# Environment of the program under test: run it as
+#     env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" prog ...
+# alsa-lib also reads $XDG_CONFIG_HOME/alsa/asoundrc and libpulse reads
+# $XDG_CONFIG_HOME/pulse/client.conf (instead of ~/.config/pulse) and
+# PULSE_SERVER, so a stray value of those in the caller's environment could
+# steer the program elsewhere. Nothing else is needed (no PULSE_SERVER, no
+# XDG_RUNTIME_DIR).
+#
+# ---------------------------------------------------------------------------
+# 1. ALSA file rig (rig_alsa_file): no daemon, sample-exact, UNPACED.
+#    pcm.!default is `type asym`: playback = `type file` over `null` writing
+#    OUTFILE, capture = `type file` over `null` reading INFILE. Findings with
+#    PortAudio 19.6 + alsa-lib 1.2.8 (Debian 12):
+#    - Format: `null` accepts every format/rate/channel count, so no plug
+#      conversion happens: OUTFILE holds exactly what the program wrote, in its
+#      own format (paInt16/48000/1 -> S16_LE 48 kHz mono; 44100 stereo,
+#      22050, 8000 also land unconverted). `format "raw"` is the default; it
+#      is set anyway.
+#    - Priming: PortAudio fills the ALSA buffer with silence before starting,
+#      so OUTFILE begins with one buffer of zeros (520 frames at 48 kHz with
+#      the default low latency; it grows with suggestedLatency). The end has
+#      whatever the program wrote in its last callback (no padding by
+#      PortAudio itself). So compare with rig_contains_samples, not cmp.
+#    - Flush: the plugin writes the file one ALSA buffer behind the program;
+#      the tail is written on Pa_StopStream/Pa_CloseStream. A program killed
+#      without closing its stream loses up to one buffer at the end.
+#    - Second stream in the same process: by default (MODE=truncate) every
+#      stream open re-creates OUTFILE (O_TRUNC) — the second page replaces the
+#      first. alsa-lib has no append option: `truncate false` makes it open
+#      with O_EXCL and, when the name exists, use OUTFILE.0001, OUTFILE.0002,
+#      ... (one file per stream open, in order). MODE=numbered (the default
+#      here) does that and deletes stale OUTFILE* first; rig_alsa_file_collect
+#      concatenates them in order into one file.
+#    - Pacing: NONE. `null` completes any transfer at once: 1 s of playback
+#      is written in ~5 ms, and an open input stream runs ~1300x real time,
+#      spinning one CPU core at 100% for as long as it is open. Programs that
+#      keep an input stream open (a console waiting for push-to-talk) will
+#      burn a core; timing assertions are meaningless on this rig.
+#    - Capture: INFILE is opened again at every stream open (and at
+#      Pa_Initialize's probe) and read from its start; after its end the
+#      program does NOT get silence but stale samples (the last ALSA buffer
+#      repeated). Pad INFILE, or pass /dev/zero for an endless silent mic.
+#      The capture side's own copy goes to /dev/null (the plugin would
+#      otherwise write everything captured, ~100 MB/s when unpaced).
+#    - The files are created only when a stream is opened (hw_params), not
+#      at Pa_Initialize.
+#
+# 2. PulseAudio rig (rig_pulse_*): a private daemon, PACED (real time).
+#    rig_pulse_start runs `pulseaudio -n` as the current user (root is fine:
+#    it only warns "not intended to be run as root"; libpulse never autospawns
+#    for root anyway, and client.conf says autospawn = no) with
+#    HOME=DIR/home, XDG_RUNTIME_DIR=DIR/run, socket DIR/native (anonymous
+#    auth, no cookie needed), no realtime/high priority, never exits idle.
+#    Null sinks mic, spk1, spk2, spk3, each s16le 48000 Hz mono. A program's
+#    "microphone" is the source mic.monitor: what rig_pulse_play plays into
+#    sink mic. A speaker's output is recorded from spkN.monitor.
+#    rig_pulse_client_home points a HOME at it: ~/.asoundrc has
+#    pcm.!default = asym of two `type pulse` PCMs (capture device SOURCE,
+#    playback device SINK), each with `server "unix:DIR/native"`, and
+#    ctl.!default = type pulse with the same server; the server setting in
+#    .asoundrc is what routes the PCM (it beats PULSE_SERVER). It also writes
+#    ~/.config/pulse/client.conf (default-server, autospawn = no) because
+#    alsa-lib's 99-pulse.conf hook and PortAudio's probe of pcm "pulse" (from
+#    50-pulseaudio.conf) connect to libpulse's *default* server.
+#    Unix socket paths must stay under 108 bytes: keep DIR short (mktemp -d).
+#
+# Pa_Initialize writes ~100 lines of junk to stderr on these rigs (ALSA lib
+# "cannot find card '0'", "Unknown PCM cards.pcm.*", jack "Cannot connect to
+# server socket", "JackShmReadWritePtr", pcm_oss "/dev/dsp", usb_stream,
+# a52...): PortAudio probes every PCM alsa-lib defines and the JACK host API.
+# It takes 0.04-0.07 s on the file rig, a little more with the pulse rig.
+# ---------------------------------------------------------------------------
+
+_rig_err() { printf 'rig: %s\n' "$*" >&2; }
+
+# Run a command as a client of the private pulse daemon in DIR.
+_rig_pa() {
+	local dir=$1 prog=$2
+	shift 2
+	env -u PULSE_SERVER -u XDG_CONFIG_HOME HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run" \
+		"$prog" --server="unix:$dir/native" "$@"
+}
+
+# Escape a string for a double-quoted alsa-lib config string.
+_rig_alsa_str() {
+	local s=$1
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	printf '"%s"' "$s"
+}
+
+# Is PID alive (and not a zombie)?
+_rig_alive() {
+	local pid=$1 st
+	[ -r "/proc/$pid/stat" ] || return 1
+	st=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# Stop PID with SIGNAL, then SIGKILL after ~5 s; only if its comm is COMM.
+_rig_kill() {
+	local pid=$1 sig=$2 comm=$3 i
+	_rig_alive "$pid" || return 0
+	if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "$comm" ]; then
+		return 0 # pid was reused by something else: not ours any more
+	fi
+	kill -s "$sig" "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		_rig_alive "$pid" || return 0
+		sleep 0.05
+	done
+	kill -s KILL "$pid" 2>/dev/null
+	for ((i = 0; i < 40; i++)); do
+		_rig_alive "$pid" || return 0
+		sleep 0.05
+	done
+	_rig_err "process $pid ($comm) did not exit"
+	return 1
+}
+
+# ---------------------------------------------------------------- ALSA file
+
+# rig_alsa_file HOMEDIR INFILE OUTFILE [MODE]
+# MODE: numbered (default) — one file per stream open: OUTFILE, OUTFILE.0001,
+#       ...; stale ones are deleted now.  truncate — every stream open
+#       re-creates OUTFILE (only the last stream survives).
+rig_alsa_file() {
+	if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+		_rig_err "usage: rig_alsa_file HOMEDIR INFILE OUTFILE [numbered|truncate]"
+		return 2
+	fi
+	local home=$1 in=$2 out=$3 mode=${4:-numbered} trunc f
+	case $mode in
+	numbered) trunc=false ;;
+	truncate) trunc=true ;;
+	*)
+		_rig_err "rig_alsa_file: MODE must be numbered or truncate, not '$mode'"
+		return 2
+		;;
+	esac
+	if [[ $in != /* || $out != /* ]]; then
+		_rig_err "rig_alsa_file: INFILE and OUTFILE must be absolute paths"
+		return 2
+	fi
+	if [ ! -r "$in" ]; then
+		_rig_err "rig_alsa_file: INFILE '$in' is not readable"
+		return 1
+	fi
+	if [ ! -d "$(dirname "$out")" ]; then
+		_rig_err "rig_alsa_file: directory of OUTFILE '$out' does not exist"
+		return 1
+	fi
+	if [[ $out == *%* || $out == \|* ]]; then
+		_rig_err "rig_alsa_file: OUTFILE must not contain '%' or start with '|'"
+		return 2
+	fi
+	mkdir -p "$home" || {
+		_rig_err "rig_alsa_file: cannot create $home"
+		return 1
+	}
+	if [ "$mode" = numbered ]; then
+		rm -f "$out"
+		for f in "$out".[0-9][0-9][0-9][0-9]; do
+			[ -e "$f" ] && rm -f "$f"
+		done
+	fi
+	cat >"$home/.asoundrc" <<EOF || { _rig_err "rig_alsa_file: cannot write $home/.asoundrc"; return 1; }
+# written by tests/lib/rig.sh rig_alsa_file (mode $mode)
+pcm.!default {
+	type asym
+	playback.pcm {
+		type file
+		slave.pcm "null"
+		file $(_rig_alsa_str "$out")
+		format "raw"
+		truncate $trunc
+		perm 0644
+	}
+	capture.pcm {
+		type file
+		slave.pcm "null"
+		file "/dev/null"
+		infile $(_rig_alsa_str "$in")
+		format "raw"
+	}
+	hint {
+		show on
+		description "rig: file playback, file capture"
+	}
+}
+EOF
+}
+
+# rig_alsa_file_collect OUTFILE DEST — concatenate OUTFILE, OUTFILE.0001, ...
+# (the streams of a numbered rig, in the order they were opened) into DEST.
+rig_alsa_file_collect() {
+	if [ $# -ne 2 ]; then
+		_rig_err "usage: rig_alsa_file_collect OUTFILE DEST"
+		return 2
+	fi
+	local out=$1 dest=$2 f
+	local -a parts=()
+	[ -e "$out" ] && parts+=("$out")
+	for f in "$out".[0-9][0-9][0-9][0-9]; do
+		[ -e "$f" ] && parts+=("$f")
+	done
+	if [ ${#parts[@]} -eq 0 ]; then
+		_rig_err "rig_alsa_file_collect: no $out or $out.NNNN (no stream was opened?)"
+		return 1
+	fi
+	cat "${parts[@]}" >"$dest" || {
+		_rig_err "rig_alsa_file_collect: cannot write $dest"
+		return 1
+	}
+}
+
+# ---------------------------------------------------------------- PulseAudio
+
+# rig_pulse_start DIR — private daemon; PID in DIR/pulse.pid, log DIR/pulse.log.
+rig_pulse_start() {
+	if [ $# -ne 1 ]; then
+		_rig_err "usage: rig_pulse_start DIR"
+		return 2
+	fi
+	local dir=$1 i pid sink
+	if [[ $dir != /* ]]; then
+		_rig_err "rig_pulse_start: DIR must be an absolute path"
+		return 2
+	fi
+	if [ ${#dir} -gt 90 ]; then
+		_rig_err "rig_pulse_start: DIR '$dir' is too long for a unix socket path"
+		return 2
+	fi
+	if [ -s "$dir/pulse.pid" ] && _rig_alive "$(cat "$dir/pulse.pid")"; then
+		_rig_err "rig_pulse_start: a daemon already runs for $dir (pid $(cat "$dir/pulse.pid"))"
+		return 1
+	fi
+	mkdir -p "$dir/run" "$dir/home/.config/pulse" || {
+		_rig_err "rig_pulse_start: cannot create directories under $dir"
+		return 1
+	}
+	chmod 700 "$dir/run" "$dir/home"
+	rm -f "$dir/native" "$dir/pulse.pid"
+	printf 'autospawn = no\ndefault-server = unix:%s/native\n' "$dir" \
+		>"$dir/home/.config/pulse/client.conf"
+	local -a loads=(--load="module-native-protocol-unix socket=$dir/native auth-anonymous=1")
+	for sink in mic spk1 spk2 spk3; do
+		loads+=(--load="module-null-sink sink_name=$sink format=s16le rate=48000 channels=1 sink_properties=device.description=$sink")
+	done
+	# Double fork: the daemon is not a child of the test script, so a bare
+	# `wait` in the test does not hang on it.
+	(
+		env -u PULSE_SERVER -u XDG_CONFIG_HOME -u DBUS_SESSION_BUS_ADDRESS \
+			HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run" \
+			pulseaudio --system=no --daemonize=no -n --exit-idle-time=-1 \
+			--realtime=no --high-priority=no --disable-shm=yes \
+			--log-target=stderr --log-level=notice \
+			"${loads[@]}" </dev/null >"$dir/pulse.log" 2>&1 &
+		echo $! >"$dir/pulse.pid"
+	)
+	pid=$(cat "$dir/pulse.pid" 2>/dev/null)
+	if [ -z "$pid" ]; then
+		_rig_err "rig_pulse_start: could not start pulseaudio"
+		return 1
+	fi
+	for ((i = 0; i < 100; i++)); do
+		if _rig_pa "$dir" pactl info >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! _rig_alive "$pid"; then
+			_rig_err "rig_pulse_start: pulseaudio exited; $dir/pulse.log says:"
+			tail -n 20 "$dir/pulse.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	_rig_err "rig_pulse_start: pulseaudio (pid $pid) did not answer pactl info within 10 s; $dir/pulse.log says:"
+	tail -n 20 "$dir/pulse.log" >&2
+	_rig_kill "$pid" TERM pulseaudio
+	return 1
+}
+
+# rig_pulse_stop DIR — stop recorders started for DIR, then the daemon.
+rig_pulse_stop() {
+	if [ $# -ne 1 ]; then
+		_rig_err "usage: rig_pulse_stop DIR"
+		return 2
+	fi
+	local dir=$1 f rc=0
+	for f in "$dir"/rec.*.pid; do
+		[ -e "$f" ] || continue
+		_rig_kill "$(cat "$f")" INT parecord || rc=1
+		rm -f "$f"
+	done
+	if [ ! -s "$dir/pulse.pid" ]; then
+		_rig_err "rig_pulse_stop: no $dir/pulse.pid"
+		return 1
+	fi
+	_rig_kill "$(cat "$dir/pulse.pid")" TERM pulseaudio || rc=1
+	rm -f "$dir/pulse.pid"
+	return $rc
+}
+
+# rig_pulse_client_home DIR HOMEDIR SOURCE SINK — a HOME whose ALSA default
+# device captures from SOURCE and plays to SINK of the daemon in DIR.
+rig_pulse_client_home() {
+	if [ $# -ne 4 ]; then
+		_rig_err "usage: rig_pulse_client_home DIR HOMEDIR SOURCE SINK"
+		return 2
+	fi
+	local dir=$1 home=$2 src=$3 sink=$4 server
+	server=$(_rig_alsa_str "unix:$dir/native")
+	mkdir -p "$home/.config/pulse" || {
+		_rig_err "rig_pulse_client_home: cannot create $home/.config/pulse"
+		return 1
+	}
+	printf 'autospawn = no\ndefault-server = unix:%s/native\n' "$dir" \
+		>"$home/.config/pulse/client.conf"
+	cat >"$home/.asoundrc" <<EOF || { _rig_err "rig_pulse_client_home: cannot write $home/.asoundrc"; return 1; }
+# written by tests/lib/rig.sh rig_pulse_client_home
+pcm.!default {
+	type asym
+	playback.pcm {
+		type pulse
+		server $server
+		device $(_rig_alsa_str "$sink")
+	}
+	capture.pcm {
+		type pulse
+		server $server
+		device $(_rig_alsa_str "$src")
+	}
+	hint {
+		show on
+		description "rig: pulse $src -> program -> $sink"
+	}
+}
+ctl.!default {
+	type pulse
+	server $server
+	source $(_rig_alsa_str "$src")
+	sink $(_rig_alsa_str "$sink")
+}
+EOF
+}
+
+# rig_pulse_play DIR WAVFILE SINK — play a file into SINK; returns when done.
+rig_pulse_play() {
+	if [ $# -ne 3 ]; then
+		_rig_err "usage: rig_pulse_play DIR WAVFILE SINK"
+		return 2
+	fi
+	local dir=$1 wav=$2 sink=$3 msg
+	if [ ! -r "$wav" ]; then
+		_rig_err "rig_pulse_play: cannot read $wav"
+		return 1
+	fi
+	if ! msg=$(_rig_pa "$dir" paplay --device="$sink" "$wav" 2>&1); then
+		_rig_err "rig_pulse_play: paplay $wav into $sink failed: $msg"
+		return 1
+	fi
+}
+
+_rig_rec_pidfile() { printf '%s/rec.%s.pid' "$1" "$(printf '%s' "$2" | cksum | cut -d' ' -f1)"; }
+
+# rig_pulse_record_start DIR SOURCE OUTWAV — record SOURCE (s16le 48 kHz mono
+# WAV) in the background until rig_pulse_record_stop; returns once the
+# recording runs.
+rig_pulse_record_start() {
+	if [ $# -ne 3 ]; then
+		_rig_err "usage: rig_pulse_record_start DIR SOURCE OUTWAV"
+		return 2
+	fi
+	local dir=$1 src=$2 wav=$3 pidf pid i size
+	pidf=$(_rig_rec_pidfile "$dir" "$wav")
+	rm -f "$wav"
+	(
+		env -u PULSE_SERVER -u XDG_CONFIG_HOME HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run" \
+			parecord --server="unix:$dir/native" --device="$src" --file-format=wav \
+			--format=s16le --rate=48000 --channels=1 --latency-msec=20 "$wav" \
+			</dev/null >"$dir/rec.log" 2>&1 &
+		echo $! >"$pidf"
+	)
+	pid=$(cat "$pidf" 2>/dev/null)
+	for ((i = 0; i < 100; i++)); do
+		size=$(stat -c %s "$wav" 2>/dev/null || echo 0)
+		[ "$size" -gt 1000 ] && return 0
+		if ! _rig_alive "$pid"; then
+			_rig_err "rig_pulse_record_start: parecord of $src exited: $(cat "$dir/rec.log")"
+			rm -f "$pidf"
+			return 1
+		fi
+		sleep 0.05
+	done
+	_rig_err "rig_pulse_record_start: recording of $src did not start within 5 s"
+	_rig_kill "$pid" INT parecord
+	rm -f "$pidf"
+	return 1
+}
+
+# rig_pulse_record_stop DIR OUTWAV — stop it; OUTWAV is then a complete WAV.
+rig_pulse_record_stop() {
+	if [ $# -ne 2 ]; then
+		_rig_err "usage: rig_pulse_record_stop DIR OUTWAV"
+		return 2
+	fi
+	local dir=$1 wav=$2 pidf
+	pidf=$(_rig_rec_pidfile "$dir" "$wav")
+	if [ ! -s "$pidf" ]; then
+		_rig_err "rig_pulse_record_stop: no recording of $wav is running"
+		return 1
+	fi
+	_rig_kill "$(cat "$pidf")" INT parecord || {
+		rm -f "$pidf"
+		return 1
+	}
+	rm -f "$pidf"
+}
+
+# ---------------------------------------------------------------- helpers
+
+# rig_speech OUTWAV TEXT [RATE [CHANNELS]] — spoken TEXT, 16-bit WAV.
+rig_speech() {
+	if [ $# -lt 2 ] || [ $# -gt 4 ]; then
+		_rig_err "usage: rig_speech OUTWAV TEXT [RATE [CHANNELS]]"
+		return 2
+	fi
+	local out=$1 text=$2 rate=${3:-48000} ch=${4:-1} tmp msg
+	tmp=$(mktemp /tmp/rig-speech.XXXXXX.wav) || {
+		_rig_err "rig_speech: mktemp failed"
+		return 1
+	}
+	if ! msg=$(printf '%s\n' "$text" | espeak-ng --stdin -w "$tmp" 2>&1); then
+		_rig_err "rig_speech: espeak-ng failed: $msg"
+		rm -f "$tmp"
+		return 1
+	fi
+	# -D: no dither, so the result is the same on every run.
+	if ! msg=$(sox -D -V1 "$tmp" -r "$rate" -c "$ch" -b 16 -e signed-integer "$out" 2>&1); then
+		_rig_err "rig_speech: sox failed: $msg"
+		rm -f "$tmp"
+		return 1
+	fi
+	rm -f "$tmp"
+}
+
+# rig_free_port — print a TCP port free on 127.0.0.1 right now.
+rig_free_port() {
+	python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()' || {
+		_rig_err "rig_free_port: python3 failed"
+		return 1
+	}
+}
+
+# rig_wav_to_raw WAV RAW — the 16-bit samples of WAV, little-endian, as is.
+rig_wav_to_raw() {
+	if [ $# -ne 2 ]; then
+		_rig_err "usage: rig_wav_to_raw WAV RAW"
+		return 2
+	fi
+	local wav=$1 raw=$2 bits enc msg
+	if ! bits=$(soxi -b "$wav" 2>/dev/null) || ! enc=$(soxi -e "$wav" 2>/dev/null); then
+		_rig_err "rig_wav_to_raw: cannot read $wav as audio"
+		return 1
+	fi
+	if [ "$bits" != 16 ] || [[ $enc != Signed\ Integer* ]]; then
+		_rig_err "rig_wav_to_raw: $wav is $bits-bit $enc, not 16-bit signed"
+		return 1
+	fi
+	if ! msg=$(sox -D -V1 "$wav" -t raw -e signed-integer -b 16 -L "$raw" 2>&1); then
+		_rig_err "rig_wav_to_raw: sox failed: $msg"
+		return 1
+	fi
+}
+
+# rig_contains_samples RAW_NEEDLE RAW_HAYSTACK — exit 0 if the int16 samples
+# of NEEDLE occur contiguously (exactly) in HAYSTACK. Prints where (stdout)
+# on success; on failure prints the best-matching offset found and how many
+# samples differ there (stderr). Offsets are in samples (not frames).
+rig_contains_samples() {
+	if [ $# -ne 2 ]; then
+		_rig_err "usage: rig_contains_samples RAW_NEEDLE RAW_HAYSTACK"
+		return 2
+	fi
+	python3 - "$1" "$2" <<'PY'
+import array, sys
+
+def load(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        sys.stderr.write("rig: rig_contains_samples: %s\n" % e)
+        sys.exit(2)
+    if len(data) % 2:
+        sys.stderr.write("rig: rig_contains_samples: %s has an odd byte count\n" % path)
+        sys.exit(2)
+    a = array.array("h")
+    a.frombytes(data)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return data, a
+
+nb, n = load(sys.argv[1])
+hb, h = load(sys.argv[2])
+if not n:
+    sys.stderr.write("rig: rig_contains_samples: needle %s is empty\n" % sys.argv[1])
+    sys.exit(2)
+
+pos = hb.find(nb)
+while pos >= 0 and pos % 2:
+    pos = hb.find(nb, pos + 1)
+if pos >= 0:
+    print("rig: needle (%d samples) found at sample %d of %d (byte %d)"
+          % (len(n), pos // 2, len(h), pos))
+    sys.exit(0)
+
+def diffs(off):
+    """Samples that differ when the needle starts at sample off (missing ones count)."""
+    lo, hi = max(off, 0), min(off + len(n), len(h))
+    d = len(n) - max(hi - lo, 0)
+    for i in range(lo, hi):
+        if h[i] != n[i - off]:
+            d += 1
+    return d
+
+# Candidate alignments: where short chunks of the needle occur in the haystack,
+# plus first-non-zero-sample alignment and offset 0.
+cands = {0}
+step = max(len(n) // 64, 1)
+k = min(16, len(n))
+for start in range(0, len(n) - k + 1, step):
+    chunk = nb[2 * start:2 * (start + k)]
+    if not any(chunk):
+        continue
+    p = hb.find(chunk)
+    hits = 0
+    while p >= 0 and hits < 4:
+        if p % 2 == 0:
+            cands.add(p // 2 - start)
+            hits += 1
+        p = hb.find(chunk, p + 1)
+fn = next((i for i, v in enumerate(n) if v), None)
+fh = next((i for i, v in enumerate(h) if v), None)
+if fn is not None and fh is not None:
+    cands.add(fh - fn)
+best = min(sorted(cands)[:400], key=diffs)
+sys.stderr.write("rig: needle %s (%d samples) not found in %s (%d samples); best offset %d "
+                 "has %d differing samples\n"
+                 % (sys.argv[1], len(n), sys.argv[2], len(h), best, diffs(best)))
+sys.exit(1)
+PY
+}

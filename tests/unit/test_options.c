@@ -1,0 +1,719 @@
+/*
+ * Unit tests of src/options.c: defaults, every option in every spelling, every
+ * class of bad value with its message, durations, HOST[:PORT] splitting, name
+ * validation, the page size limit and the --help text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "intercom/options.h"
+
+#define MAX_ARGS 16
+
+/* Result of one parse, with the message, so asserts can look at both. */
+struct run {
+	enum options_result result;
+	struct options opts;
+	char err[256];
+};
+
+/* Parses the NULL-terminated argument list as the program would see it. */
+static struct run *parse(enum program program, ...)
+{
+	static struct run run;
+	char *argv[MAX_ARGS + 2];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = (char *)(program == PROGRAM_CONSOLE ? "intercom-console" : "intercom-speaker");
+	va_start(ap, program);
+	for (const char *arg; (arg = va_arg(ap, const char *)) != NULL;) {
+		assert_true(argc <= MAX_ARGS);
+		argv[argc++] = (char *)arg;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	memset(&run, 0x5a, sizeof run); /* catch fields the parser forgets to set */
+	run.result = options_parse(&run.opts, program, argc, argv, run.err, sizeof run.err);
+	return &run;
+}
+
+#define CONSOLE(...) parse(PROGRAM_CONSOLE, __VA_ARGS__, (const char *)NULL)
+#define SPEAKER(...) parse(PROGRAM_SPEAKER, __VA_ARGS__, (const char *)NULL)
+
+/* The run succeeded with an empty message. */
+static const struct options *ok(const struct run *r)
+{
+	if (r->result != OPTIONS_RUN)
+		fail_msg("expected OPTIONS_RUN, got %d: %s", r->result, r->err);
+	assert_string_equal(r->err, "");
+	return &r->opts;
+}
+
+/* The run was refused with a one-line message from the program holding `part`. */
+static void refused(const struct run *r, const char *part)
+{
+	const char *prog = r->opts.program == PROGRAM_CONSOLE ? "intercom-console: "
+	                                                       : "intercom-speaker: ";
+	if (r->result != OPTIONS_INVALID)
+		fail_msg("expected OPTIONS_INVALID, got %d (message '%s', wanted '%s')", r->result,
+		         r->err, part);
+	if (strncmp(r->err, prog, strlen(prog)) != 0 || strstr(r->err, part) == NULL)
+		fail_msg("message '%s' lacks '%s%s'", r->err, prog, part);
+	assert_null(strchr(r->err, '\n'));
+}
+
+static void test_console_defaults(void **state)
+{
+	(void)state;
+	const struct options *o = ok(CONSOLE((const char *)NULL));
+	assert_int_equal(o->program, PROGRAM_CONSOLE);
+	assert_string_equal(o->host, DEFAULT_LISTEN_HOST);
+	assert_int_equal(o->port, DEFAULT_PORT);
+	assert_true(o->duration == DEFAULT_DURATION_S);
+	assert_int_equal(o->rate, DEFAULT_RATE);
+	assert_int_equal(o->channels, DEFAULT_CHANNELS);
+	assert_int_equal(o->chunk, DEFAULT_CHUNK);
+	assert_string_equal(o->input_device, "");
+	assert_string_equal(o->output_device, "");
+	assert_string_equal(o->name, "");
+	assert_string_equal(o->zone, "");
+	assert_string_equal(o->archive_dir, "");
+	assert_string_equal(o->save_dir, "");
+	assert_false(o->headless);
+	assert_false(o->once);
+	assert_false(o->list_devices);
+	assert_false(o->help);
+	assert_false(o->version);
+}
+
+static void test_speaker_defaults(void **state)
+{
+	(void)state;
+	const struct options *o = ok(SPEAKER("10.0.0.5"));
+	assert_int_equal(o->program, PROGRAM_SPEAKER);
+	assert_string_equal(o->host, "10.0.0.5");
+	assert_int_equal(o->port, DEFAULT_PORT);
+	assert_true(o->duration == DEFAULT_DURATION_S);
+	assert_int_equal(o->rate, DEFAULT_RATE);
+	assert_int_equal(o->channels, DEFAULT_CHANNELS);
+	assert_int_equal(o->chunk, DEFAULT_CHUNK);
+	assert_string_equal(o->input_device, "");
+	assert_string_equal(o->output_device, "");
+	assert_string_equal(o->name, "");
+	assert_string_equal(o->zone, "");
+	assert_string_equal(o->archive_dir, "");
+	assert_string_equal(o->save_dir, "");
+	assert_false(o->headless);
+	assert_false(o->once);
+	assert_false(o->list_devices);
+	assert_false(o->help);
+	assert_false(o->version);
+}
+
+/* argc 0 happens with execve(path, {NULL}, ...): defaults, no crash. */
+static void test_empty_argv(void **state)
+{
+	(void)state;
+	struct options o;
+	char err[64] = "x";
+	char *argv[] = { NULL };
+	assert_int_equal(options_parse(&o, PROGRAM_CONSOLE, 0, argv, err, sizeof err), OPTIONS_RUN);
+	assert_int_equal(o.port, DEFAULT_PORT);
+	assert_string_equal(err, "");
+}
+
+static void test_host_forms(void **state)
+{
+	(void)state;
+	for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+		assert_string_equal(ok(parse(p, "-H", "a.example", NULL))->host, "a.example");
+		assert_string_equal(ok(parse(p, "-Hb.example", NULL))->host, "b.example");
+		assert_string_equal(ok(parse(p, "--host", "c.example", NULL))->host, "c.example");
+		assert_string_equal(ok(parse(p, "--host=d.example", NULL))->host, "d.example");
+		assert_string_equal(ok(parse(p, "-H", "::1", NULL))->host, "::1");
+		assert_string_equal(ok(parse(p, "-H", "[fd00::5]", NULL))->host, "fd00::5");
+	}
+}
+
+static void test_port_forms(void **state)
+{
+	(void)state;
+	assert_int_equal(ok(CONSOLE("-p", "1234"))->port, 1234);
+	assert_int_equal(ok(CONSOLE("-p1235"))->port, 1235);
+	assert_int_equal(ok(CONSOLE("--port", "1"))->port, 1);
+	assert_int_equal(ok(CONSOLE("--port=65535"))->port, 65535);
+	assert_int_equal(ok(SPEAKER("-p", "1234", "h"))->port, 1234);
+	assert_int_equal(ok(SPEAKER("-p1235", "h"))->port, 1235);
+	assert_int_equal(ok(SPEAKER("--port", "1", "h"))->port, 1);
+	assert_int_equal(ok(SPEAKER("--port=65535", "h"))->port, 65535);
+	/* The last of repeated options wins, as everywhere else. */
+	assert_int_equal(ok(CONSOLE("-p", "1000", "--port=2000"))->port, 2000);
+}
+
+static void test_duration_forms(void **state)
+{
+	(void)state;
+	assert_true(ok(CONSOLE("-d", "2.5"))->duration == 2.5);
+	assert_true(ok(CONSOLE("-d7"))->duration == 7.0);
+	assert_true(ok(CONSOLE("--duration", "0.5"))->duration == 0.5);
+	assert_true(ok(CONSOLE("--duration=300"))->duration == 300.0);
+	assert_true(ok(SPEAKER("-d", "2.5", "h"))->duration == 2.5);
+	assert_true(ok(SPEAKER("--duration=12.25", "h"))->duration == 12.25);
+}
+
+static void test_rate_channels_chunk_forms(void **state)
+{
+	(void)state;
+	for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+		assert_int_equal(ok(parse(p, "-r", "8000", "-H", "h", NULL))->rate, 8000);
+		assert_int_equal(ok(parse(p, "-r44100", "-H", "h", NULL))->rate, 44100);
+		assert_int_equal(ok(parse(p, "--rate", "96000", "-H", "h", NULL))->rate, 96000);
+		assert_int_equal(ok(parse(p, "--rate=192000", "-H", "h", NULL))->rate, 192000);
+		assert_int_equal(ok(parse(p, "-c", "1", "-H", "h", NULL))->channels, 1);
+		assert_int_equal(ok(parse(p, "-c2", "-H", "h", NULL))->channels, 2);
+		assert_int_equal(ok(parse(p, "--channels", "8", "-H", "h", NULL))->channels, 8);
+		assert_int_equal(ok(parse(p, "--channels=4", "-H", "h", NULL))->channels, 4);
+		assert_int_equal(ok(parse(p, "--chunk", "16", "-H", "h", NULL))->chunk, 16);
+		assert_int_equal(ok(parse(p, "--chunk=16384", "-H", "h", NULL))->chunk, 16384);
+	}
+}
+
+static void test_device_forms(void **state)
+{
+	(void)state;
+	for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+		assert_string_equal(ok(parse(p, "-i", "3", "-H", "h", NULL))->input_device, "3");
+		assert_string_equal(ok(parse(p, "-iUSB Audio", "-H", "h", NULL))->input_device,
+		                    "USB Audio");
+		assert_string_equal(ok(parse(p, "--input-device", "pulse", "-H", "h", NULL))->input_device,
+		                    "pulse");
+		assert_string_equal(ok(parse(p, "--input-device=hw:1,0", "-H", "h", NULL))->input_device,
+		                    "hw:1,0");
+		assert_string_equal(ok(parse(p, "-o", "0", "-H", "h", NULL))->output_device, "0");
+		assert_string_equal(ok(parse(p, "-oHDMI", "-H", "h", NULL))->output_device, "HDMI");
+		assert_string_equal(ok(parse(p, "--output-device", "default", "-H", "h", NULL))
+		                        ->output_device,
+		                    "default");
+		assert_string_equal(ok(parse(p, "--output-device=Réception", "-H", "h", NULL))
+		                        ->output_device,
+		                    "Réception");
+	}
+}
+
+static void test_flags(void **state)
+{
+	(void)state;
+	assert_true(ok(CONSOLE("--headless"))->headless);
+	assert_true(ok(CONSOLE("--list-devices"))->list_devices);
+	assert_true(ok(SPEAKER("--headless", "h"))->headless);
+	assert_true(ok(SPEAKER("--once", "h"))->once);
+	/* Listing devices needs no console address. */
+	const struct options *o = ok(SPEAKER("--list-devices"));
+	assert_true(o->list_devices);
+	assert_string_equal(o->host, "");
+	refused(CONSOLE("--headless=yes"), "option '--headless' takes no value");
+	refused(SPEAKER("--once=1", "h"), "option '--once' takes no value");
+}
+
+static void test_console_archive(void **state)
+{
+	(void)state;
+	assert_string_equal(ok(CONSOLE("--archive", "/tmp/pages"))->archive_dir, "/tmp/pages");
+	assert_string_equal(ok(CONSOLE("--archive=rel/dir"))->archive_dir, "rel/dir");
+	refused(CONSOLE("--archive="), "bad archive directory ''");
+	char long_path[PATH_MAX + 10];
+	memset(long_path, 'a', sizeof long_path - 1);
+	long_path[sizeof long_path - 1] = '\0';
+	refused(CONSOLE("--archive", long_path), "bad archive directory 'aaaa");
+}
+
+static void test_speaker_only_options(void **state)
+{
+	(void)state;
+	const struct options *o = ok(SPEAKER("--name", "Lobby", "--zone=Floor 2", "--save", "/tmp/s",
+	                                     "h"));
+	assert_string_equal(o->name, "Lobby");
+	assert_string_equal(o->zone, "Floor 2");
+	assert_string_equal(o->save_dir, "/tmp/s");
+	o = ok(SPEAKER("--name=Hall", "--zone", "A", "--save=/x", "h"));
+	assert_string_equal(o->name, "Hall");
+	assert_string_equal(o->zone, "A");
+	assert_string_equal(o->save_dir, "/x");
+	refused(SPEAKER("--save", "", "h"), "bad save directory ''");
+}
+
+static void test_bad_port(void **state)
+{
+	(void)state;
+	static const char *const bad[] = { "0", "65536", "-1", "abc", "", "12x", " 12", "0x10",
+	                                   "+", "-", "99999999999999999999", "1.5" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		refused(CONSOLE("-p", bad[i]), "bad port '");
+		refused(SPEAKER("--port", bad[i], "h"), "give 1..65535");
+	}
+	struct run *r = SPEAKER("-p", "70000", "h");
+	assert_int_equal(r->result, OPTIONS_INVALID);
+	assert_string_equal(r->err, "intercom-speaker: bad port '70000': give 1..65535");
+}
+
+static void test_bad_numbers(void **state)
+{
+	(void)state;
+	refused(CONSOLE("-r", "7999"), "bad rate '7999': give 8000..192000");
+	refused(CONSOLE("--rate=192001"), "bad rate");
+	refused(CONSOLE("-r", "48k"), "bad rate '48k'");
+	refused(SPEAKER("-r", "", "h"), "bad rate ''");
+	refused(CONSOLE("-c", "0"), "bad channel count '0': give 1..8");
+	refused(CONSOLE("-c9"), "bad channel count '9'");
+	refused(SPEAKER("--channels", "two", "h"), "bad channel count 'two'");
+	refused(CONSOLE("--chunk", "15"), "bad chunk '15': give 16..16384");
+	refused(CONSOLE("--chunk=16385"), "bad chunk");
+	refused(SPEAKER("--chunk", "1e3", "h"), "bad chunk '1e3'");
+}
+
+static void test_bad_duration_option(void **state)
+{
+	(void)state;
+	struct run *r = CONSOLE("-d", "0.1");
+	assert_int_equal(r->result, OPTIONS_INVALID);
+	assert_string_equal(r->err, "intercom-console: bad duration '0.1': give seconds between 0.5 "
+	                            "and 300, e.g. -d 2.5");
+	refused(CONSOLE("--duration=5s"), "bad duration '5s'");
+	refused(SPEAKER("-d", "nan", "h"), "bad duration 'nan'");
+	refused(SPEAKER("-d", "-1", "h"), "bad duration '-1'");
+}
+
+static void test_bad_host_option(void **state)
+{
+	(void)state;
+	refused(CONSOLE("-H", ""), "bad host ''");
+	refused(CONSOLE("-H", "a b"), "bad host 'a b'");
+	refused(CONSOLE("-H", "10.0.0.5:2348"), "a port goes in -p");
+	refused(SPEAKER("-H", "[::1]:2348"), "a port goes in -p");
+	refused(SPEAKER("-H", "-x"), "bad host '-x'");
+	char long_host[300];
+	memset(long_host, 'h', sizeof long_host - 1);
+	long_host[sizeof long_host - 1] = '\0';
+	refused(CONSOLE("-H", long_host), "longer than 255 bytes");
+}
+
+static void test_bad_device_option(void **state)
+{
+	(void)state;
+	refused(CONSOLE("-i", ""), "bad input-device '': it is empty");
+	refused(SPEAKER("--output-device=", "h"), "bad output-device ''");
+	refused(CONSOLE("-o", "a\tb"), "bad output-device 'a?b': it has a control character");
+	char long_dev[200];
+	memset(long_dev, 'd', sizeof long_dev - 1);
+	long_dev[sizeof long_dev - 1] = '\0';
+	refused(CONSOLE("--input-device", long_dev), "it is too long");
+}
+
+static void test_missing_value(void **state)
+{
+	(void)state;
+	struct run *r = CONSOLE("--port");
+	assert_int_equal(r->result, OPTIONS_INVALID);
+	assert_string_equal(r->err, "intercom-console: option '--port' needs a value, e.g. --port 2348");
+	refused(CONSOLE("-p"), "option '-p' needs a value, e.g. -p 2348");
+	static const char *const common[] = { "-H", "--host", "-p", "--port", "-d", "--duration",
+	                                      "-r", "--rate", "-c", "--channels", "--chunk", "-i",
+	                                      "--input-device", "-o", "--output-device" };
+	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "option '%s' needs a value", common[i]);
+		refused(CONSOLE(common[i]), want);
+		refused(SPEAKER("h", common[i]), want);
+	}
+	refused(CONSOLE("--archive"), "option '--archive' needs a value");
+	refused(SPEAKER("h", "--name"), "option '--name' needs a value");
+	refused(SPEAKER("h", "--zone"), "option '--zone' needs a value");
+	refused(SPEAKER("h", "--save"), "option '--save' needs a value");
+}
+
+/* A value may start with '-': it is the next argument, as with getopt. */
+static void test_value_may_start_with_dash(void **state)
+{
+	(void)state;
+	refused(CONSOLE("-d", "-1"), "bad duration '-1'");
+	assert_string_equal(ok(CONSOLE("-i", "-x-"))->input_device, "-x-");
+}
+
+static void test_unknown_options(void **state)
+{
+	(void)state;
+	refused(CONSOLE("--bogus"), "unknown option '--bogus' (see intercom-console --help)");
+	refused(CONSOLE("--bogus=3"), "unknown option '--bogus' (");
+	refused(CONSOLE("-x"), "unknown option '-x'");
+	refused(SPEAKER("h", "-Z"), "unknown option '-Z'");
+	refused(CONSOLE("--hel"), "unknown option '--hel'"); /* no abbreviations */
+	refused(CONSOLE("--HELP"), "unknown option '--HELP'");
+}
+
+static void test_other_programs_options(void **state)
+{
+	(void)state;
+	struct run *r = SPEAKER("h", "--archive", "/tmp");
+	assert_int_equal(r->result, OPTIONS_INVALID);
+	assert_non_null(strstr(r->err, "intercom-speaker: unknown option '--archive' ("));
+	assert_non_null(strstr(r->err, "see intercom-speaker --help)"));
+	refused(SPEAKER("h", "--archive=/tmp"), "unknown option '--archive' (it is an intercom-console");
+	refused(CONSOLE("--name", "x"), "unknown option '--name' (it is an intercom-speaker");
+	refused(CONSOLE("--zone=x"), "unknown option '--zone'");
+	refused(CONSOLE("--save", "/tmp"), "unknown option '--save'");
+	refused(CONSOLE("--once"), "unknown option '--once'");
+}
+
+static void test_speaker_address(void **state)
+{
+	(void)state;
+	struct run *r = SPEAKER((const char *)NULL);
+	assert_int_equal(r->result, OPTIONS_INVALID);
+	assert_string_equal(r->err, "intercom-speaker: missing console address: give HOST[:PORT], "
+	                            "e.g. intercom-speaker 10.0.0.5");
+	refused(SPEAKER("-p", "2000"), "missing console address");
+	refused(SPEAKER("--headless", "--once"), "missing console address");
+
+	const struct options *o = ok(SPEAKER("-H", "console.lan", "-p", "2000"));
+	assert_string_equal(o->host, "console.lan");
+	assert_int_equal(o->port, 2000);
+	o = ok(SPEAKER("10.0.0.5:2400"));
+	assert_string_equal(o->host, "10.0.0.5");
+	assert_int_equal(o->port, 2400);
+	o = ok(SPEAKER("[fd00::5]:2401"));
+	assert_string_equal(o->host, "fd00::5");
+	assert_int_equal(o->port, 2401);
+	/* The positional address wins over -H and -p, before or after it. */
+	o = ok(SPEAKER("-p", "1000", "10.0.0.5:2000"));
+	assert_int_equal(o->port, 2000);
+	o = ok(SPEAKER("10.0.0.5:2000", "-p", "1000"));
+	assert_int_equal(o->port, 2000);
+	o = ok(SPEAKER("-p", "1000", "10.0.0.5"));
+	assert_int_equal(o->port, 1000);
+	o = ok(SPEAKER("-H", "other", "10.0.0.6"));
+	assert_string_equal(o->host, "10.0.0.6");
+	/* Options may follow the positional; "--" lets it start with anything. */
+	o = ok(SPEAKER("10.0.0.7", "--once"));
+	assert_true(o->once);
+	assert_string_equal(o->host, "10.0.0.7");
+	assert_string_equal(ok(SPEAKER("--", "10.0.0.8"))->host, "10.0.0.8");
+	refused(SPEAKER("--", "--once"), "bad console address '--once'");
+}
+
+static void test_speaker_bad_address(void **state)
+{
+	(void)state;
+	static const char *const bad[] = { "host:", ":2348", "host:abc", "[::1", "host:0",
+	                                   "host:65536", "[]:2348", "[::1]x", "-", "a b" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		refused(SPEAKER(bad[i]), "bad console address '");
+	refused(SPEAKER("host:abc"), "bad console address 'host:abc': give HOST[:PORT]");
+}
+
+static void test_extra_positional(void **state)
+{
+	(void)state;
+	refused(SPEAKER("a", "b"), "unexpected argument 'b': give one console address");
+	refused(SPEAKER("a", "--", "b"), "unexpected argument 'b'");
+	refused(CONSOLE("extra"), "unexpected argument 'extra': the console takes options only");
+	refused(CONSOLE("--", "--headless"), "unexpected argument '--headless'");
+	refused(CONSOLE("-"), "unexpected argument '-'");
+}
+
+static void test_parse_duration(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		double seconds;
+	} good[] = { { "5", 5.0 },     { "2.5", 2.5 }, { "0.5", 0.5 },   { "300", 300.0 },
+		     { "300.0", 300.0 }, { ".5", 0.5 },  { "5.", 5.0 },    { "0.7", 0.7 },
+		     { "007", 7.0 },     { "1.25", 1.25 }, { "299.999", 299.999 },
+		     { "300.000000000000000000000", 300.0 } };
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		double s = -1.0;
+		if (options_parse_duration(good[i].text, &s) != 0)
+			fail_msg("'%s' refused", good[i].text);
+		if (s != good[i].seconds)
+			fail_msg("'%s' gave %.17g", good[i].text, s);
+	}
+	static const char *const bad[] = { "0.49", "300.5", "abc", "5s", "", "nan", "inf", "-1",
+	                                   "1e400", "1e2", "0x10", " 5", "5 ", "+5", ".", "1.2.3",
+	                                   "0", "300.0000000000000000001", "0.4999999999999999999",
+	                                   "NaN", "INFINITY", "2,5",
+	                                   "100000000000000000000000000000" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		double s = 42.0;
+		if (options_parse_duration(bad[i], &s) == 0)
+			fail_msg("'%s' accepted as %g", bad[i], s);
+		assert_true(s == 42.0); /* untouched on failure */
+	}
+	double s;
+	assert_int_equal(options_parse_duration(NULL, &s), -1);
+	assert_int_equal(options_parse_duration("5", NULL), -1);
+}
+
+/* Splits text and checks the host and port it gave; port starts at 7. */
+static void split_ok(const char *text, const char *host, int port)
+{
+	char got[64] = "";
+	int got_port = 7;
+	if (options_split_host_port(text, got, sizeof got, &got_port) != 0)
+		fail_msg("'%s' refused", text);
+	assert_string_equal(got, host);
+	assert_int_equal(got_port, port);
+}
+
+static void test_split_host_port(void **state)
+{
+	(void)state;
+	split_ok("host", "host", 7);
+	split_ok("host:2348", "host", 2348);
+	split_ok("10.0.0.5:1", "10.0.0.5", 1);
+	split_ok("h:65535", "h", 65535);
+	split_ok("[::1]:2348", "::1", 2348);
+	split_ok("[::1]", "::1", 7);
+	split_ok("::1", "::1", 7);
+	split_ok("fe80::1%eth0", "fe80::1%eth0", 7);
+	split_ok("[fe80::1%eth0]:9", "fe80::1%eth0", 9);
+
+	static const char *const bad[] = { "", ":2348", "host:", "host:abc", "[::1", "[::1]:",
+	                                    "[::1]:x", "[::1]2348", "[]", "[]:1", "host:0",
+	                                    "host:65536", "host:-1", "host: 1", "a b", "-host",
+	                                    "ho]st", "host:1:", "console.lan:23:48",
+	                                    "[host]:1", "\x01" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char host[64] = "unchanged";
+		int port = 7;
+		if (options_split_host_port(bad[i], host, sizeof host, &port) == 0)
+			fail_msg("'%s' accepted as '%s' port %d", bad[i], host, port);
+		assert_string_equal(host, "unchanged");
+		assert_int_equal(port, 7);
+	}
+}
+
+static void test_split_host_fits(void **state)
+{
+	(void)state;
+	char host[5] = "";
+	int port = 0;
+	assert_int_equal(options_split_host_port("abcd:1", host, sizeof host, &port), 0);
+	assert_string_equal(host, "abcd");
+	assert_int_equal(options_split_host_port("abcde:1", host, sizeof host, &port), -1);
+	assert_int_equal(options_split_host_port("[abcde]", host, sizeof host, &port), -1);
+	assert_int_equal(options_split_host_port("abcd", host, 0, &port), -1);
+	assert_int_equal(options_split_host_port(NULL, host, sizeof host, &port), -1);
+	assert_int_equal(options_split_host_port("ab", NULL, 8, &port), -1);
+	/* A NULL port checks the port but drops it. */
+	assert_int_equal(options_split_host_port("ab:12", host, sizeof host, NULL), 0);
+	assert_int_equal(options_split_host_port("ab:x", host, sizeof host, NULL), -1);
+}
+
+static void test_name_validation(void **state)
+{
+	(void)state;
+	char name[NAME_MAX_BYTES + 2];
+	memset(name, 'n', NAME_MAX_BYTES);
+	name[NAME_MAX_BYTES] = '\0';
+	assert_string_equal(ok(SPEAKER("--name", name, "h"))->name, name);
+	assert_string_equal(ok(SPEAKER("--zone", name, "h"))->zone, name);
+	name[NAME_MAX_BYTES] = 'n';
+	name[NAME_MAX_BYTES + 1] = '\0';
+	refused(SPEAKER("--name", name, "h"), "it is too long; give 1..64 bytes of printable UTF-8");
+	refused(SPEAKER("--zone", name, "h"), "bad zone 'nnnn");
+
+	assert_string_equal(ok(SPEAKER("--name", "Réception", "h"))->name, "Réception");
+	assert_string_equal(ok(SPEAKER("--zone", "会議室 2", "h"))->zone, "会議室 2");
+	assert_string_equal(ok(SPEAKER("--name", "\xF0\x9F\x94\x8A", "h"))->name, "\xF0\x9F\x94\x8A");
+
+	refused(SPEAKER("--name", "", "h"), "bad name '': it is empty");
+	refused(SPEAKER("--zone=", "h"), "bad zone '': it is empty");
+	refused(SPEAKER("--name", "a\x01z", "h"), "bad name 'a?z': it has a control character");
+	refused(SPEAKER("--name", "a\x7f", "h"), "it has a control character");
+	refused(SPEAKER("--zone", "line\nbreak", "h"), "bad zone 'line?break'");
+	refused(SPEAKER("--name", "\xC2\x9B" "31m", "h"), "it has a control character"); /* C1 CSI */
+	refused(SPEAKER("--name", "\xC3\x28", "h"), "bad name '?(': it is not valid UTF-8");
+	refused(SPEAKER("--name", "\xC0\xAF", "h"), "not valid UTF-8");     /* overlong '/' */
+	refused(SPEAKER("--name", "\xED\xA0\x80", "h"), "not valid UTF-8"); /* surrogate */
+	refused(SPEAKER("--name", "\xF4\x90\x80\x80", "h"), "not valid UTF-8"); /* > U+10FFFF */
+	refused(SPEAKER("--name", "ab\xE2\x82", "h"), "not valid UTF-8");       /* cut short */
+	refused(SPEAKER("--name", "\xFF", "h"), "not valid UTF-8");
+}
+
+static void test_page_limit(void **state)
+{
+	(void)state;
+	refused(CONSOLE("-r", "192000", "-c", "8", "-d", "300"), "MiB limit: give -d 21.8 or less");
+	refused(CONSOLE("-r", "192000", "-c", "2", "-d", "100"), "a lower -r or fewer -c");
+	refused(SPEAKER("-r", "192000", "-c", "8", "-d", "300", "h"), "over the 64 MiB limit");
+	/* 48 kHz stereo fits for the longest page; exactly 64 MiB fits too. */
+	ok(CONSOLE("-r", "48000", "-c", "2", "-d", "300"));
+	ok(CONSOLE("-r", "192000", "-c", "8", "-d", "21.8"));
+	ok(CONSOLE("-r", "16384", "-c", "8", "-d", "256")); /* 16384 * 8 * 2 * 256 = 64 MiB */
+	refused(CONSOLE("-r", "16384", "-c", "8", "-d", "256.5"), "over the 64 MiB limit");
+}
+
+static void test_help_and_version(void **state)
+{
+	(void)state;
+	static const char *const help[] = { "--help", "-h" };
+	static const char *const version[] = { "--version", "-V" };
+	for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+		for (size_t i = 0; i < 2; i++) {
+			struct run *r = parse(p, help[i], NULL);
+			assert_int_equal(r->result, OPTIONS_EXIT);
+			assert_true(r->opts.help);
+			assert_false(r->opts.version);
+			r = parse(p, version[i], NULL);
+			assert_int_equal(r->result, OPTIONS_EXIT);
+			assert_true(r->opts.version);
+			assert_false(r->opts.help);
+		}
+		/* --help ends the parse: what follows is not checked. */
+		assert_int_equal(parse(p, "-p", "2000", "--help", "--bogus", NULL)->result, OPTIONS_EXIT);
+		assert_int_equal(parse(p, "-hV", NULL)->result, OPTIONS_EXIT);
+		refused(parse(p, "--bogus", "--help", NULL), "unknown option '--bogus'");
+		refused(parse(p, "--help=1", NULL), "option '--help' takes no value");
+	}
+}
+
+/* Returns what options_usage wrote, in a malloc'd string. */
+static char *usage_text(enum program program)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	options_usage(program, out);
+	assert_int_equal(fclose(out), 0);
+	assert_non_null(text);
+	return text;
+}
+
+/* Every line of the help is under 80 columns (bytes are an upper bound of columns). */
+static void assert_narrow(const char *text)
+{
+	for (const char *line = text; *line != '\0';) {
+		const char *end = strchr(line, '\n');
+		assert_non_null(end);
+		if (end - line >= 80)
+			fail_msg("line of %d bytes: %.*s", (int)(end - line), (int)(end - line), line);
+		line = end + 1;
+	}
+}
+
+static void test_usage(void **state)
+{
+	(void)state;
+	char *console = usage_text(PROGRAM_CONSOLE);
+	char *speaker = usage_text(PROGRAM_SPEAKER);
+	static const char *const both[] = { "--duration", "--host", "--port", "--rate", "--channels",
+	                                    "--chunk", "--input-device", "--output-device",
+	                                    "--list-devices", "--headless", "--help", "--version",
+	                                    "(default 2348)", "(default 48000)", "(default 5)",
+	                                    "Exit status", "  2  unknown option or bad value",
+	                                    "  5  " };
+	for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
+		if (strstr(console, both[i]) == NULL)
+			fail_msg("console help lacks '%s'", both[i]);
+		if (strstr(speaker, both[i]) == NULL)
+			fail_msg("speaker help lacks '%s'", both[i]);
+	}
+	assert_non_null(strstr(console, "Usage: intercom-console"));
+	assert_non_null(strstr(console, "--archive DIR"));
+	assert_non_null(strstr(console, "(default 0.0.0.0)"));
+	assert_non_null(strstr(console, "talk"));
+	assert_non_null(strstr(console, "send PATH"));
+	assert_non_null(strstr(console, "duration SECONDS"));
+	assert_non_null(strstr(console, "quit"));
+	assert_null(strstr(console, "--name"));
+	assert_null(strstr(console, "--once"));
+	assert_non_null(strstr(speaker, "Usage: intercom-speaker [OPTION]... HOST[:PORT]"));
+	assert_non_null(strstr(speaker, "--name NAME"));
+	assert_non_null(strstr(speaker, "--zone ZONE"));
+	assert_non_null(strstr(speaker, "--save DIR"));
+	assert_non_null(strstr(speaker, "--once"));
+	assert_null(strstr(speaker, "--archive"));
+	assert_null(strstr(speaker, "send PATH"));
+	assert_narrow(console);
+	assert_narrow(speaker);
+	free(console);
+	free(speaker);
+}
+
+/* Messages fit any buffer, and a huge or hostile value stays one short line. */
+static void test_messages(void **state)
+{
+	(void)state;
+	char huge[1000];
+	memset(huge, '9', sizeof huge - 1);
+	huge[sizeof huge - 1] = '\0';
+	struct run *r = CONSOLE("-p", huge);
+	refused(r, "bad port '9999999999999999999999999999999999999999...': give 1..65535");
+	assert_true(strlen(r->err) < 100);
+	refused(CONSOLE("--bad\x1b[2J"), "unknown option '--bad?[2J'");
+
+	/* A cut UTF-8 value is cut on a character boundary. */
+	char accents[100] = "a";
+	for (int i = 0; i < 40; i++)
+		strcat(accents, "é");
+	refused(SPEAKER("--name", accents, "h"), "bad name 'aééééééééééééééééééé...': it is too long");
+
+	struct options o;
+	char small[12];
+	char *argv[] = { (char *)"intercom-console", (char *)"-p", (char *)"0", NULL };
+	assert_int_equal(options_parse(&o, PROGRAM_CONSOLE, 3, argv, small, sizeof small),
+	                 OPTIONS_INVALID);
+	assert_string_equal(small, "intercom-co");
+	assert_int_equal(options_parse(&o, PROGRAM_CONSOLE, 3, argv, NULL, 0), OPTIONS_INVALID);
+	char one[1] = "x";
+	assert_int_equal(options_parse(&o, PROGRAM_CONSOLE, 3, argv, one, sizeof one),
+	                 OPTIONS_INVALID);
+	assert_string_equal(one, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_console_defaults),
+		cmocka_unit_test(test_speaker_defaults),
+		cmocka_unit_test(test_empty_argv),
+		cmocka_unit_test(test_host_forms),
+		cmocka_unit_test(test_port_forms),
+		cmocka_unit_test(test_duration_forms),
+		cmocka_unit_test(test_rate_channels_chunk_forms),
+		cmocka_unit_test(test_device_forms),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_console_archive),
+		cmocka_unit_test(test_speaker_only_options),
+		cmocka_unit_test(test_bad_port),
+		cmocka_unit_test(test_bad_numbers),
+		cmocka_unit_test(test_bad_duration_option),
+		cmocka_unit_test(test_bad_host_option),
+		cmocka_unit_test(test_bad_device_option),
+		cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_value_may_start_with_dash),
+		cmocka_unit_test(test_unknown_options),
+		cmocka_unit_test(test_other_programs_options),
+		cmocka_unit_test(test_speaker_address),
+		cmocka_unit_test(test_speaker_bad_address),
+		cmocka_unit_test(test_extra_positional),
+		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_split_host_port),
+		cmocka_unit_test(test_split_host_fits),
+		cmocka_unit_test(test_name_validation),
+		cmocka_unit_test(test_page_limit),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_messages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
