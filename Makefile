@@ -34,7 +34,7 @@ BINS     := $(BUILD)/bin/intercom-console $(BUILD)/bin/intercom-speaker
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 PROGRAM_TESTS := $(sort $(wildcard tests/programs/test_*.sh))
 
-.PHONY: all run check test units programs deps install clean
+.PHONY: all run check test units programs deps test-deps install clean
 
 all: $(BINS)
 
@@ -56,12 +56,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 deps:
 	@scripts/deps.sh
 
+test-deps:
+	@scripts/deps.sh --test
+
+# Until the curses screen lands, the console runs headless: type Enter to talk.
+ARGS ?= --headless
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/intercom-console $(ARGS)
 
 # The sanitizer build lives in its own directory so it never mixes with the normal one.
-check: deps
+check: test-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
 
