@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# Shared harness of the whole-program tests (sourced): a private temp dir
+# cleaned on exit, programs started in the background with their own HOME
+# (hence their own virtual audio rig), and waiting for log lines.
+set -euo pipefail
+
+: "${INTERCOM_BIN:?run through scripts/run-programs.sh or set INTERCOM_BIN}"
+: "${INTERCOM_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=../lib/rig.sh
+source "$INTERCOM_TOP/tests/lib/rig.sh"
+
+T=$(mktemp -d /tmp/ict.XXXXXX)
+PIDS=()
+PULSE_DIR=""
+
+cleanup() {
+	local rc=$?
+	for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	[ -n "$PULSE_DIR" ] && rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
+	if [ "$rc" -ne 0 ]; then
+		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*"; }
+
+# wait_log FILE PATTERN [SECONDS] — wait until FILE has a line matching PATTERN (grep -E).
+wait_log() {
+	local file=$1 pattern=$2 secs=${3:-20} i
+	for ((i = 0; i < secs * 10; i++)); do
+		grep -Eq -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no line matching '$pattern' in $(basename "$file") after ${secs}s"
+}
+
+# count_log FILE PATTERN — how many lines match.
+count_log() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
+
+# run_bg HOMEDIR LOG CMD... — start CMD in the background with its own HOME; sets LAST_PID.
+run_bg() {
+	local home=$1 log=$2
+	shift 2
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" "$@" >"$log" 2>&1 &
+	LAST_PID=$!
+	PIDS+=("$LAST_PID")
+}
+
+# start_console HOMEDIR PORT ARGS... — console reading commands from fifo $T/console.cmd.
+start_console() {
+	local home=$1 port=$2
+	shift 2
+	mkdir -p "$home"
+	[ -p "$T/console.cmd" ] || mkfifo "$T/console.cmd"
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" \
+		"$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" "$@" \
+		<"$T/console.cmd" >"$T/console.log" 2>&1 &
+	CONSOLE_PID=$!
+	PIDS+=("$CONSOLE_PID")
+	exec {CONSOLE_FD}>"$T/console.cmd"
+	wait_log "$T/console.log" "listening on" 20
+}
+
+# console_cmd LINE — type a command at the console.
+console_cmd() { printf '%s\n' "$1" >&"$CONSOLE_FD"; }
+
+# alsa_speaker NAME PORT ARGS... — a speaker whose output lands in $T/NAME/out.raw.
+alsa_speaker() {
+	local name=$1 port=$2
+	shift 2
+	mkdir -p "$T/$name"
+	rig_alsa_file "$T/$name" /dev/zero "$T/$name/out.raw"
+	run_bg "$T/$name" "$T/$name.log" "$INTERCOM_BIN/intercom-speaker" --headless --name "$name" \
+		"$@" "127.0.0.1:$port"
+}
+
+# archived_page DIR N — path of page N in an archive directory.
+archived_page() { ls "$1"/*-page"$(printf %04d "$2")".wav 2>/dev/null | head -1; }
+
+# rms WAV — RMS amplitude (0..1) of a WAV, from sox.
+rms() { sox "$1" -n stat 2>&1 | awk '/RMS +amplitude/ {print $3}'; }
