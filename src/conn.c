@@ -118,7 +118,7 @@ long conn_read(struct conn *conn, conn_frame_fn on_frame, void *ctx)
 				snprintf(conn->error, sizeof conn->error, "closed in the middle of a %s frame",
 				         proto_type_name(conn->decoder.header.type));
 			else
-				snprintf(conn->error, sizeof conn->error, "closed the connection");
+				snprintf(conn->error, sizeof conn->error, "peer closed the connection");
 			return -1;
 		}
 		conn->bytes_in += (uint64_t)got;

@@ -21,7 +21,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	[ -n "$PULSE_DIR" ] && rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
-	if [ "$rc" -ne 0 ]; then
+	if [ "$rc" -ne 0 ] || [ -n "${KEEP_LOGS:-}" ]; then
 		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
 	fi
 	rm -rf "$T"
