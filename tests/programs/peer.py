@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""A misbehaving peer for the whole-program tests, written from docs/PROTOCOL.md.
+
+  peer.py probe HOST PORT KIND      connect to a console and misbehave; print what happened
+  peer.py rogue-console PORT KIND   accept one speaker, welcome it, send it a bad PAGE,
+                                    print every STATUS it sends back
+"""
+import socket
+import struct
+import sys
+import time
+
+MAGIC = b"ICOM"
+VERSION = 1
+HELLO, WELCOME, PAGE, STATUS, PING, PONG, BYE = range(1, 8)
+STATES = {1: "receiving", 2: "received", 3: "playing", 4: "played", 5: "failed", 6: "muted", 7: "interrupted"}
+
+
+def frame(ftype, payload, version=VERSION, length=None):
+    n = len(payload) if length is None else length
+    return MAGIC + struct.pack(">BBHI", version, ftype, 0, n) + payload
+
+
+def text(s):
+    b = s.encode()
+    return struct.pack(">H", len(b)) + b
+
+
+def hello(name="probe", zone=""):
+    return frame(HELLO, struct.pack(">BI", VERSION, 0) + text(name) + text(zone))
+
+
+def read_until_closed(sock, seconds):
+    """Reads until the peer closes; returns (closed, bytes read)."""
+    sock.settimeout(seconds)
+    got = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return True, got
+            got += chunk
+    except socket.timeout:
+        return False, got
+    except ConnectionResetError:
+        return True, got
+
+
+def probe(host, port, kind):
+    s = socket.create_connection((host, port))
+    if kind == "garbage":
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n" + bytes(range(256)))
+    elif kind == "oversize":
+        s.sendall(frame(HELLO, b"", length=0x7FFFFFFF))
+    elif kind == "oversize-page":
+        s.sendall(hello() + frame(PAGE, b"", length=0x7FFFFFFF))
+    elif kind == "truncated":
+        s.sendall(frame(HELLO, b"\x01\x00", length=100))
+        s.shutdown(socket.SHUT_WR)
+    elif kind == "version":
+        s.sendall(frame(HELLO, struct.pack(">BI", 99, 0) + text("future") + text(""), version=99))
+    elif kind == "bad-name":
+        s.sendall(frame(HELLO, struct.pack(">BI", VERSION, 0) + text("evil\x1b[2J") + text("")))
+    elif kind == "unknown-type":
+        # A later version's message is skipped; the connection stays up and answers PING.
+        s.sendall(hello() + frame(99, b"future stuff") + frame(PING, struct.pack(">Q", 42)))
+        s.settimeout(5)
+        data = b""
+        while PONG not in [data[i + 5] for i in range(0, len(data) - 11) if data[i:i + 4] == MAGIC]:
+            chunk = s.recv(65536)
+            if not chunk:
+                print("closed")
+                return
+            data += chunk
+        print("pong")
+        return
+    else:
+        sys.exit("unknown probe kind " + kind)
+    closed, _ = read_until_closed(s, 10)
+    print("closed" if closed else "still open")
+
+
+def bad_wav(kind):
+    """A page payload whose WAV is wrong in the way KIND says."""
+    samples = struct.pack("<4800h", *([1000, -1000] * 2400))
+    fmt = struct.pack("<HHIIHH", 1, 1, 48000, 96000, 2, 16)
+    whole = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt \
+        + b"data" + struct.pack("<I", len(samples)) + samples
+    if kind == "truncated":
+        return whole[:len(whole) // 2]
+    if kind == "aiff":
+        return b"FORM" + struct.pack(">I", 4) + b"AIFF"
+    if kind == "adpcm":
+        fmt11 = struct.pack("<HHIIHH", 0x11, 1, 48000, 24000, 256, 4)
+        return whole[:20] + fmt11 + whole[36:]
+    sys.exit("unknown page kind " + kind)
+
+
+def rogue_console(port, kind):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(20)
+    s, _ = ls.accept()
+    s.settimeout(10)
+    buf = b""
+
+    def next_frame():
+        nonlocal buf
+        while True:
+            if len(buf) >= 12:
+                (n,) = struct.unpack(">I", buf[8:12])
+                if len(buf) >= 12 + n:
+                    ftype, payload = buf[5], buf[12:12 + n]
+                    buf = buf[12 + n:]
+                    return ftype, payload
+            chunk = s.recv(65536)
+            if not chunk:
+                return None, None
+            buf += chunk
+
+    ftype, _ = next_frame()
+    assert ftype == HELLO, ftype
+    s.sendall(frame(WELCOME, struct.pack(">BIII", VERSION, 0, 1, 1000) + text("rogue")))
+    wav = bad_wav(kind)
+    s.sendall(frame(PAGE, struct.pack(">IQQ", 7, int(time.time() * 1000), 0) + wav))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        ftype, payload = next_frame()
+        if ftype is None:
+            print("closed")
+            return
+        if ftype == PING:
+            s.sendall(frame(PONG, payload))
+        if ftype == STATUS:
+            page_id, state, done, total = struct.unpack(">IBQQ", payload[:21])
+            (rlen,) = struct.unpack(">H", payload[21:23])
+            reason = payload[23:23 + rlen].decode()
+            print("status page %d %s %s" % (page_id, STATES.get(state, state), reason), flush=True)
+            if state in (4, 5):
+                return
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "probe":
+        probe(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == "rogue-console":
+        rogue_console(int(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit(__doc__)
