@@ -500,8 +500,8 @@ int main(int argc, char **argv)
 		char host[256] = "";
 		gethostname(host, sizeof host);
 		host[NAME_MAX_BYTES] = '\0';
-		snprintf(spk.opts.name, sizeof spk.opts.name, "%s",
-		         proto_text_valid(host, strlen(host), NAME_MAX_BYTES) && *host ? host : "speaker");
+		const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : "speaker";
+		memcpy(spk.opts.name, name, strlen(name) + 1);
 	}
 	if (spk.opts.save_dir[0] && archive_prepare_dir(spk.opts.save_dir, err, sizeof err) < 0) {
 		fprintf(stderr, "intercom-speaker: --save: %s\n", err);
