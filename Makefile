@@ -75,8 +75,19 @@ test: units programs
 units: $(UNITS)
 	@scripts/run-units.sh $(UNITS)
 
-programs: $(BINS)
-	@scripts/run-programs.sh $(BUILD)/bin $(PROGRAM_TESTS)
+# Sanitizer runs preload the ASan runtime and a shim keeping audio plugins loaded
+# (see tests/lib/keep_dlopen.c) into our programs only.
+ifeq ($(SAN),1)
+PRELOAD_SHIM := $(BUILD)/tests/keep_dlopen.so
+PRELOAD      = $(shell $(CC) -print-file-name=libasan.so) $(abspath $(PRELOAD_SHIM))
+endif
+
+$(BUILD)/tests/keep_dlopen.so: tests/lib/keep_dlopen.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -o $@ $<
+
+programs: $(BINS) $(PRELOAD_SHIM)
+	@INTERCOM_PRELOAD="$(PRELOAD)" scripts/run-programs.sh $(BUILD)/bin $(PROGRAM_TESTS)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -4,6 +4,17 @@
 set -u
 bindir=$(cd "$1" && pwd); shift
 top=$(cd "$(dirname "$0")/.." && pwd)
+# With INTERCOM_PRELOAD set (sanitizer runs), tests call wrappers that preload it
+# into our programs only, not into python, sox or pulseaudio.
+if [ -n "${INTERCOM_PRELOAD:-}" ]; then
+	wrapdir=$(mktemp -d)
+	trap 'rm -rf "$wrapdir"' EXIT
+	for prog in "$bindir"/intercom-*; do
+		printf '#!/bin/sh\nLD_PRELOAD="%s" exec "%s" "$@"\n' "$INTERCOM_PRELOAD" "$prog" >"$wrapdir/${prog##*/}"
+		chmod +x "$wrapdir/${prog##*/}"
+	done
+	bindir=$wrapdir
+fi
 export INTERCOM_BIN="$bindir" INTERCOM_TOP="$top"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"

@@ -190,20 +190,20 @@ bool proto_text_valid(const char *text, size_t len, size_t max)
 void proto_text_sanitize(char *text)
 {
 	size_t len = strlen(text);
-	for (size_t i = 0; i < len; i++) {
-		if (!proto_text_valid(text + i, 1, 1) && (unsigned char)text[i] < 0x80)
-			text[i] = '?';
-	}
-	/* Replace invalid multi-byte sequences byte by byte until the whole is valid. */
-	for (size_t i = 0; i < len && !proto_text_valid(text, len, len); i++) {
-		if ((unsigned char)text[i] >= 0x80) {
-			size_t j = i + 1;
-			while (j < len && ((unsigned char)text[j] & 0xc0) == 0x80)
-				j++;
-			if (!proto_text_valid(text + i, j - i, j - i))
-				memset(text + i, '?', j - i);
-			i = j - 1;
+	for (size_t i = 0; i < len;) {
+		/* The longest valid character starting here (1-4 bytes), or '?' for this byte. */
+		size_t n = 0;
+		for (size_t k = 1; k <= 4 && i + k <= len; k++) {
+			if (proto_text_valid(text + i, k, k)) {
+				n = k;
+				break;
+			}
 		}
+		if (n == 0) {
+			text[i] = '?';
+			n = 1;
+		}
+		i += n;
 	}
 }
 
@@ -234,6 +234,9 @@ int proto_header_decode(const uint8_t *in, struct proto_header *header)
 	header->length = get_u32(&r);
 	if (header->version != PROTO_VERSION)
 		return PROTO_ERR_VERSION;
+	/* Version 1 sets no flags; an "encrypted" payload must never be read as plain. */
+	if (header->flags != 0)
+		return PROTO_ERR_MALFORMED;
 	return PROTO_OK;
 }
 
@@ -284,7 +287,8 @@ long proto_decoder_feed(struct proto_decoder *dec, const uint8_t *data, size_t l
 		size_t n = PROTO_HEADER_SIZE - dec->header_have;
 		if (n > len)
 			n = len;
-		memcpy(dec->header_bytes + dec->header_have, data, n);
+		if (n > 0)
+			memcpy(dec->header_bytes + dec->header_have, data, n);
 		dec->header_have += n;
 		used += n;
 		/* Reject a wrong magic as soon as its bytes are in, not after 12. */

@@ -1,12 +1,15 @@
 /* SPSC byte ring: the only path for samples out of the audio callback. */
 #include "intercom/ring.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int ring_init(struct ring *ring, size_t min_capacity)
 {
 	size_t capacity = 1;
+	if (min_capacity > SIZE_MAX / 2)
+		return -1;
 	while (capacity < min_capacity)
 		capacity <<= 1;
 	ring->buf = malloc(capacity);
@@ -34,6 +37,8 @@ size_t ring_write(struct ring *ring, const void *data, size_t len)
 		len = space;
 	size_t at = head & (ring->capacity - 1);
 	size_t first = ring->capacity - at < len ? ring->capacity - at : len;
+	if (len == 0)
+		return 0;
 	memcpy(ring->buf + at, data, first);
 	memcpy(ring->buf, (const unsigned char *)data + first, len - first);
 	atomic_store_explicit(&ring->head, head + len, memory_order_release);
@@ -48,6 +53,8 @@ size_t ring_read(struct ring *ring, void *data, size_t len)
 		len = head - tail;
 	size_t at = tail & (ring->capacity - 1);
 	size_t first = ring->capacity - at < len ? ring->capacity - at : len;
+	if (len == 0)
+		return 0;
 	memcpy(data, ring->buf + at, first);
 	memcpy((unsigned char *)data + first, ring->buf, len - first);
 	atomic_store_explicit(&ring->tail, tail + len, memory_order_release);

@@ -180,6 +180,16 @@ rig_alsa_file() {
 		_rig_err "rig_alsa_file: cannot create $home"
 		return 1
 	}
+	# Point libpulse's default server at nothing, so alsa-lib's 99-pulse.conf
+	# hook (which makes pcm.!default "pulse" whenever libpulse's default
+	# server answers) can never replace this rig, e.g. when a pulse rig runs
+	# in the same test with XDG_RUNTIME_DIR set.
+	if ! mkdir -p "$home/.config/pulse" ||
+		! printf 'autospawn = no\ndefault-server = unix:%s/.config/pulse/no-server-here\n' "$home" \
+			>"$home/.config/pulse/client.conf"; then
+		_rig_err "rig_alsa_file: cannot write $home/.config/pulse/client.conf"
+		return 1
+	fi
 	if [ "$mode" = numbered ]; then
 		rm -f "$out"
 		for f in "$out".[0-9][0-9][0-9][0-9]; do
@@ -244,7 +254,7 @@ rig_pulse_start() {
 		_rig_err "usage: rig_pulse_start DIR"
 		return 2
 	fi
-	local dir=$1 i pid sink
+	local dir=$1 i n pid sink
 	if [[ $dir != /* ]]; then
 		_rig_err "rig_pulse_start: DIR must be an absolute path"
 		return 2
@@ -285,21 +295,55 @@ rig_pulse_start() {
 		_rig_err "rig_pulse_start: could not start pulseaudio"
 		return 1
 	fi
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; ; i++)); do
 		if _rig_pa "$dir" pactl info >/dev/null 2>&1; then
-			return 0
+			break
 		fi
 		if ! _rig_alive "$pid"; then
 			_rig_err "rig_pulse_start: pulseaudio exited; $dir/pulse.log says:"
 			tail -n 20 "$dir/pulse.log" >&2
 			return 1
 		fi
+		if [ "$i" -ge 100 ]; then
+			_rig_err "rig_pulse_start: pulseaudio (pid $pid) did not answer pactl info within 10 s; $dir/pulse.log says:"
+			tail -n 20 "$dir/pulse.log" >&2
+			rig_pulse_stop "$dir" 2>/dev/null
+			return 1
+		fi
 		sleep 0.1
 	done
-	_rig_err "rig_pulse_start: pulseaudio (pid $pid) did not answer pactl info within 10 s; $dir/pulse.log says:"
-	tail -n 20 "$dir/pulse.log" >&2
-	_rig_kill "$pid" TERM pulseaudio
-	return 1
+	# A null sink nobody listens to renders in 2 s blocks, so a client that
+	# connects to it (a program opening the mic, or playing to a speaker)
+	# waits up to 2 s for its first data, and PortAudio busy-polls meanwhile
+	# (50-97% CPU, capture stalls). Keep a 20 ms recorder on every monitor,
+	# then suspend and resume the sinks so they restart with 20 ms blocks.
+	for sink in mic spk1 spk2 spk3; do
+		(
+			env -u PULSE_SERVER -u XDG_CONFIG_HOME HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run" \
+				parec --server="unix:$dir/native" --device="$sink.monitor" --raw \
+				--format=s16le --rate=48000 --channels=1 --latency-msec=20 \
+				--client-name="rig-holder-$sink" </dev/null >/dev/null 2>>"$dir/holder.log" &
+			echo $! >"$dir/holder.$sink.pid"
+		)
+	done
+	for ((i = 0; ; i++)); do
+		n=$(_rig_pa "$dir" pactl list short source-outputs 2>/dev/null | wc -l)
+		[ "$n" -ge 4 ] && break
+		if [ "$i" -ge 100 ]; then
+			_rig_err "rig_pulse_start: the monitor holders did not connect within 5 s: $(cat "$dir/holder.log")"
+			rig_pulse_stop "$dir" 2>/dev/null
+			return 1
+		fi
+		sleep 0.05
+	done
+	for sink in mic spk1 spk2 spk3; do
+		if ! _rig_pa "$dir" pactl suspend-sink "$sink" 1 ||
+			! _rig_pa "$dir" pactl suspend-sink "$sink" 0; then
+			_rig_err "rig_pulse_start: could not suspend/resume sink $sink"
+			rig_pulse_stop "$dir" 2>/dev/null
+			return 1
+		fi
+	done
 }
 
 # rig_pulse_stop DIR — stop recorders started for DIR, then the daemon.
@@ -312,6 +356,11 @@ rig_pulse_stop() {
 	for f in "$dir"/rec.*.pid; do
 		[ -e "$f" ] || continue
 		_rig_kill "$(cat "$f")" INT parecord || rc=1
+		rm -f "$f"
+	done
+	for f in "$dir"/holder.*.pid; do
+		[ -e "$f" ] || continue
+		_rig_kill "$(cat "$f")" TERM parec || rc=1
 		rm -f "$f"
 	done
 	if [ ! -s "$dir/pulse.pid" ]; then
@@ -336,10 +385,18 @@ rig_pulse_client_home() {
 		_rig_err "rig_pulse_client_home: cannot create $home/.config/pulse"
 		return 1
 	}
-	printf 'autospawn = no\ndefault-server = unix:%s/native\n' "$dir" \
-		>"$home/.config/pulse/client.conf"
+	# default-sink/default-source are what route the program (see the header).
+	printf 'autospawn = no\ndefault-server = unix:%s/native\ndefault-sink = %s\ndefault-source = %s\n' \
+		"$dir" "$sink" "$src" >"$home/.config/pulse/client.conf" || {
+		_rig_err "rig_pulse_client_home: cannot write $home/.config/pulse/client.conf"
+		return 1
+	}
 	cat >"$home/.asoundrc" <<EOF || { _rig_err "rig_pulse_client_home: cannot write $home/.asoundrc"; return 1; }
 # written by tests/lib/rig.sh rig_pulse_client_home
+# While the server in ~/.config/pulse/client.conf runs, alsa-lib's hook
+# /etc/alsa/conf.d/99-pulse.conf replaces this pcm.!default with a plain
+# "type pulse" (routed by client.conf's default-sink/default-source); this
+# definition is the same routing for when that hook is absent.
 pcm.!default {
 	type asym
 	playback.pcm {

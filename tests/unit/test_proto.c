@@ -163,11 +163,14 @@ static void test_header_encode_decode(void **state)
 	assert_int_equal(h.length, 0xffffffffu);
 	assert_int_equal(h.type, PROTO_PAGE);
 
-	/* Flags are carried big-endian. */
-	out[6] = 0x12;
-	out[7] = 0x34;
-	assert_int_equal(proto_header_decode(out, &h), PROTO_OK);
-	assert_int_equal(h.flags, 0x1234);
+	/* Version 1 sets no flags: any flag bit (e.g. "encrypted") is refused, not read as plain. */
+	out[6] = 0x00;
+	out[7] = 0x01;
+	assert_int_equal(proto_header_decode(out, &h), PROTO_ERR_MALFORMED);
+	out[6] = 0x80;
+	out[7] = 0x00;
+	assert_int_equal(proto_header_decode(out, &h), PROTO_ERR_MALFORMED);
+	out[6] = out[7] = 0;
 
 	/* Every type byte decodes as given (unknown types are the caller's business). */
 	for (int t = 0; t < 256; t++) {
@@ -1340,8 +1343,8 @@ static void test_sanitize(void **state)
 	check_sanitized("\xed\xa0\x80", "???");
 	check_sanitized("\xc2\x85", "??");
 	check_sanitized("\xc3" "a\xc3\xa9", "?aé");
-	/* A valid character followed by a stray continuation byte: result is valid text. */
-	check_sanitized("é\x80", NULL);
+	/* A valid character followed by a stray continuation byte keeps the character. */
+	check_sanitized("é\x80", "é?");
 
 	/* Every cut of a multi-byte string is made valid. */
 	const char *full = "Périphérique 東京 🔔 occupé";
