@@ -98,3 +98,6 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/obj/console.d $(BUILD)/obj/speaker.d
 .SECONDARY:
+
+# Fuzz targets (libFuzzer, clang): make fuzz, and a short smoke in make check.
+-include fuzz/fuzz.mk
