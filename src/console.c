@@ -17,7 +17,6 @@
 #include "intercom/audio.h"
 #include "intercom/capture.h"
 #include "intercom/clock.h"
-#include "intercom/conn.h"
 #include "intercom/defaults.h"
 #include "intercom/format.h"
 #include "intercom/log.h"
@@ -25,57 +24,21 @@
 #include "intercom/net.h"
 #include "intercom/options.h"
 #include "intercom/proto.h"
-#include "intercom/sbuf.h"
 #include "intercom/signals.h"
+#include "intercom/station.h"
 #include "intercom/wav.h"
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
 #define CAPTURE_PUMP_MS 20
-/* After EMFILE, accept() waits this long instead of spinning on a readable socket. */
-#define ACCEPT_BACKOFF_MS 1000
-
-struct speaker {
-	struct conn conn;
-	uint32_t id;
-	char name[NAME_MAX_BYTES + 1];
-	char zone[NAME_MAX_BYTES + 1];
-	char addr[64];
-	bool introduced;          /* HELLO received and answered */
-	bool dead;                /* to be removed at the end of this loop pass */
-	uint64_t connected_ms;
-	uint64_t last_rx_ms;      /* any byte from it counts as a sign of life */
-	uint64_t last_ping_ms;
-	uint32_t rtt_ms;
-	uint64_t seen_bytes_in;
-
-	/* The speaker's view of the current page. */
-	uint32_t page_id;         /* 0: not a target of the current page */
-	uint8_t page_state;
-	bool page_delivered;
-	bool page_final;
-};
-
-/* The page being delivered, and its tally. */
-struct page {
-	uint32_t id;
-	struct sbuf *frame;       /* PAGE frame: header, page fields, WAV; shared by all queues */
-	size_t targets, delivered, played, failed;
-	bool summarised;
-};
-
 struct console {
 	struct options opts;
 	struct audio_format fmt;
-	int listen_fd;
-	uint64_t accept_paused_until;
 	int signal_fd;
 	bool stdin_open;
 	char line[4096];
 	size_t line_len;
 
-	struct speaker **speakers;
-	size_t speaker_count, speaker_cap;
-	uint32_t next_speaker_id;
+	struct station *station;
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
@@ -83,308 +46,21 @@ struct console {
 
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
-	struct page page;
 	bool quit;
 };
 
-/* ---- speakers ---- */
-
-static void speaker_drop(struct speaker *sp, const char *why)
-{
-	if (sp->dead)
-		return;
-	sp->dead = true;
-	if (sp->introduced)
-		log_event("speaker %s (%s) left: %s", sp->name, sp->addr, why);
-	else
-		log_event("connection from %s closed before hello: %s", sp->addr, why);
-}
-
-/* Counts a speaker's final outcome for the current page exactly once. */
-static void page_settle(struct console *con, struct speaker *sp, uint8_t state, const char *reason)
-{
-	if (sp->page_id != con->page.id || sp->page_final || con->page.id == 0)
-		return;
-	sp->page_final = true;
-	sp->page_state = state;
-	if (state == PAGE_PLAYED) {
-		con->page.played++;
-		log_event("page %u played by %s", con->page.id, sp->name);
-	} else {
-		con->page.failed++;
-		log_event("page %u failed on %s: %s", con->page.id, sp->name,
-		          *reason ? reason : proto_page_state_name(state));
-	}
-}
-
-static void page_summarise(struct console *con, const char *note)
-{
-	struct page *pg = &con->page;
-	if (pg->id == 0 || pg->summarised)
-		return;
-	pg->summarised = true;
-	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s", pg->id, pg->delivered,
-	          pg->targets, pg->played, pg->targets, note ? " " : "", note ? note : "");
-}
-
-static void page_check_done(struct console *con)
-{
-	struct page *pg = &con->page;
-	if (pg->id != 0 && !pg->summarised && pg->played + pg->failed >= pg->targets)
-		page_summarise(con, NULL);
-}
-
-static void speaker_remove_dead(struct console *con)
-{
-	size_t kept = 0;
-	for (size_t i = 0; i < con->speaker_count; i++) {
-		struct speaker *sp = con->speakers[i];
-		if (!sp->dead) {
-			con->speakers[kept++] = sp;
-			continue;
-		}
-		page_settle(con, sp, PAGE_FAILED, sp->conn.error[0] ? sp->conn.error : "disconnected");
-		conn_close(&sp->conn);
-		free(sp);
-	}
-	con->speaker_count = kept;
-	page_check_done(con);
-}
-
-static void speaker_send_frame(struct speaker *sp, const uint8_t *frame, size_t len)
-{
-	if (len == 0 || conn_send_copy(&sp->conn, frame, len) < 0)
-		speaker_drop(sp, sp->conn.error[0] ? sp->conn.error : "cannot queue a frame");
-}
-
-static void speaker_bye(struct speaker *sp, const char *reason)
-{
-	struct proto_bye bye;
-	uint8_t frame[256];
-	snprintf(bye.reason, sizeof bye.reason, "%s", reason);
-	size_t len = proto_bye_encode(&bye, frame, sizeof frame);
-	if (len > 0 && conn_send_copy(&sp->conn, frame, len) == 0)
-		conn_flush(&sp->conn);
-}
-
-static int on_hello(struct console *con, struct speaker *sp, const uint8_t *payload, size_t len)
-{
-	struct proto_hello hello;
-	if (sp->introduced) {
-		snprintf(sp->conn.error, sizeof sp->conn.error, "second HELLO");
-		return -1;
-	}
-	if (proto_hello_decode(payload, len, &hello) != PROTO_OK) {
-		snprintf(sp->conn.error, sizeof sp->conn.error, "malformed HELLO (bad name or zone)");
-		speaker_bye(sp, "malformed HELLO: name must be 1-64 bytes of printable UTF-8");
-		return -1;
-	}
-	if (hello.version != PROTO_VERSION) {
-		snprintf(sp->conn.error, sizeof sp->conn.error, "speaks protocol %u, we speak %u",
-		         hello.version, PROTO_VERSION);
-		speaker_bye(sp, "protocol version not supported by this console");
-		return -1;
-	}
-	memcpy(sp->name, hello.name, sizeof sp->name);
-	memcpy(sp->zone, hello.zone, sizeof sp->zone);
-	sp->introduced = true;
-	struct proto_welcome welcome = {
-		.version = PROTO_VERSION,
-		.caps = 0,
-		.speaker_id = sp->id,
-		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
-	};
-	if (gethostname(welcome.console_name, sizeof welcome.console_name) < 0 ||
-	    !proto_text_valid(welcome.console_name, strlen(welcome.console_name), NAME_MAX_BYTES))
-		snprintf(welcome.console_name, sizeof welcome.console_name, "console");
-	welcome.console_name[NAME_MAX_BYTES] = '\0';
-	uint8_t frame[256];
-	speaker_send_frame(sp, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
-	log_event("speaker %s%s%s joined from %s (%zu connected)", sp->name, *sp->zone ? " zone " : "",
-	          sp->zone, sp->addr, con->speaker_count);
-	return 0;
-}
-
-static int on_status(struct console *con, struct speaker *sp, const uint8_t *payload, size_t len)
-{
-	struct proto_status st;
-	if (proto_status_decode(payload, len, &st) != PROTO_OK) {
-		snprintf(sp->conn.error, sizeof sp->conn.error, "malformed STATUS");
-		return -1;
-	}
-	if (st.page_id != sp->page_id || st.page_id != con->page.id)
-		return 0; /* about an older page: already settled */
-	sp->page_state = st.state;
-	if (!sp->page_delivered && st.state >= PAGE_RECEIVED && st.state != PAGE_FAILED) {
-		sp->page_delivered = true;
-		con->page.delivered++;
-		log_event("page %u delivered to %s", st.page_id, sp->name);
-	}
-	if (st.state == PAGE_PLAYED || st.state == PAGE_FAILED || st.state == PAGE_MUTED ||
-	    st.state == PAGE_INTERRUPTED) {
-		page_settle(con, sp, st.state, st.reason);
-		page_check_done(con);
-	}
-	return 0;
-}
-
-/* Handles one whole frame from a speaker. */
-static int speaker_frame_cb(struct conn *conn, const struct proto_header *header,
-                            const uint8_t *payload, void *ctx)
-{
-	struct console *con = ctx;
-	struct speaker *sp = (struct speaker *)(void *)conn; /* conn is the first member */
-	if (!sp->introduced && header->type != PROTO_HELLO) {
-		snprintf(conn->error, sizeof conn->error, "sent %s before HELLO",
-		         proto_type_name(header->type));
-		return -1;
-	}
-	switch (header->type) {
-	case PROTO_HELLO:
-		return on_hello(con, sp, payload, header->length);
-	case PROTO_STATUS:
-		return on_status(con, sp, payload, header->length);
-	case PROTO_PING: {
-		struct proto_ping ping;
-		uint8_t frame[64];
-		if (proto_ping_decode(payload, header->length, &ping) != PROTO_OK) {
-			snprintf(conn->error, sizeof conn->error, "malformed PING");
-			return -1;
-		}
-		speaker_send_frame(sp, frame, proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame));
-		return 0;
-	}
-	case PROTO_PONG: {
-		struct proto_ping pong;
-		if (proto_ping_decode(payload, header->length, &pong) != PROTO_OK) {
-			snprintf(conn->error, sizeof conn->error, "malformed PONG");
-			return -1;
-		}
-		uint64_t now = clock_mono_ms();
-		if (pong.sent_ms <= now)
-			sp->rtt_ms = (uint32_t)(now - pong.sent_ms);
-		return 0;
-	}
-	case PROTO_BYE: {
-		struct proto_bye bye;
-		if (proto_bye_decode(payload, header->length, &bye) != PROTO_OK)
-			snprintf(bye.reason, sizeof bye.reason, "(unreadable reason)");
-		snprintf(conn->error, sizeof conn->error, "said bye: %s", bye.reason);
-		return -1;
-	}
-	case PROTO_WELCOME:
-	case PROTO_PAGE:
-		snprintf(conn->error, sizeof conn->error, "sent %s, which only a console sends",
-		         proto_type_name(header->type));
-		return -1;
-	default:
-		return 0; /* a later version's message: skip it */
-	}
-}
-
-static void console_accept(struct console *con)
-{
-	for (;;) {
-		char addr[64];
-		int fd = net_accept(con->listen_fd, addr, sizeof addr);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				log_event("cannot accept speakers: %s; pausing accepts for 1 s", strerror(errno));
-				con->accept_paused_until = clock_mono_ms() + ACCEPT_BACKOFF_MS;
-			}
-			return; /* EAGAIN: all taken; ECONNABORTED, EINTR: try at the next wake-up */
-		}
-		struct speaker *sp = calloc(1, sizeof *sp);
-		if (!sp || (con->speaker_count == con->speaker_cap &&
-		            !(con->speakers = realloc(con->speakers,
-		                                      (con->speaker_cap = con->speaker_cap * 2 + 8) *
-		                                          sizeof *con->speakers)))) {
-			log_event("out of memory accepting %s", addr);
-			free(sp);
-			close(fd);
-			return;
-		}
-		/* A speaker never sends anything large: its decoder is capped at control size. */
-		conn_init(&sp->conn, fd, PROTO_MAX_CONTROL_PAYLOAD, SPEAKER_QUEUE_PAGES);
-		sp->id = ++con->next_speaker_id;
-		snprintf(sp->addr, sizeof sp->addr, "%s", addr);
-		snprintf(sp->name, sizeof sp->name, "%s", addr);
-		sp->connected_ms = sp->last_rx_ms = sp->last_ping_ms = clock_mono_ms();
-		con->speakers[con->speaker_count++] = sp;
-	}
-}
-
-/* Pings, and drops the silent and the unintroduced. Returns ms until the next timer. */
-static int speakers_tick(struct console *con, uint64_t now)
-{
-	int next = HEARTBEAT_INTERVAL_MS;
-	for (size_t i = 0; i < con->speaker_count; i++) {
-		struct speaker *sp = con->speakers[i];
-		if (sp->dead)
-			continue;
-		if (!sp->introduced && now - sp->connected_ms >= HELLO_DEADLINE_MS) {
-			snprintf(sp->conn.error, sizeof sp->conn.error, "no HELLO within %d s", HELLO_DEADLINE_MS / 1000);
-			speaker_drop(sp, sp->conn.error);
-			continue;
-		}
-		if (now - sp->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
-			snprintf(sp->conn.error, sizeof sp->conn.error, "no sign of life for %d s",
-			         HEARTBEAT_TIMEOUT_MS / 1000);
-			speaker_drop(sp, sp->conn.error);
-			continue;
-		}
-		if (sp->introduced && now - sp->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
-			struct proto_ping ping = { .sent_ms = now };
-			uint8_t frame[64];
-			sp->last_ping_ms = now;
-			speaker_send_frame(sp, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
-		}
-		int until_ping = (int)(sp->last_ping_ms + HEARTBEAT_INTERVAL_MS - now);
-		if (until_ping < next)
-			next = until_ping < 0 ? 0 : until_ping;
-	}
-	return next;
-}
-
-/* ---- pages ---- */
-
-/* Builds the shared PAGE frame, archives the WAV, and queues it for every speaker. */
+/* Archives a page's WAV, then hands it to the station for every speaker. */
 static void page_send(struct console *con, const uint8_t *wav, size_t wav_len, const char *what)
 {
-	struct proto_page meta = { .page_id = ++con->next_page_id, .created_ms = clock_wall_ms() };
-	uint8_t head[PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE];
-	size_t head_len = proto_page_encode_head(&meta, wav_len, head, sizeof head);
-	struct sbuf *frame = head_len ? sbuf_new(head_len + wav_len) : NULL;
-	if (!frame) {
-		log_event("page %u not sent: %s", meta.page_id, head_len ? "out of memory" : "too large");
-		return;
-	}
-	memcpy(frame->data, head, head_len);
-	memcpy(frame->data + head_len, wav, wav_len);
-
+	uint32_t page_id = ++con->next_page_id;
+	uint64_t created_ms = clock_wall_ms();
 	char name[64], path[PATH_MAX], err[PATH_MAX + 128];
-	archive_page_name(meta.created_ms, meta.page_id, name, sizeof name);
+	archive_page_name(created_ms, page_id, name, sizeof name);
 	if (archive_write(con->archive_dir, name, wav, wav_len, path, sizeof path, err, sizeof err) == 0)
-		log_event("page %u %s, %zu bytes, archived as %s", meta.page_id, what, wav_len, path);
+		log_event("page %u %s, %zu bytes, archived as %s", page_id, what, wav_len, path);
 	else
-		log_event("page %u %s, %zu bytes; NOT archived: %s", meta.page_id, what, wav_len, err);
-
-	page_summarise(con, "(superseded by the next page)");
-	sbuf_unref(con->page.frame);
-	con->page = (struct page){ .id = meta.page_id, .frame = frame };
-	for (size_t i = 0; i < con->speaker_count; i++) {
-		struct speaker *sp = con->speakers[i];
-		if (!sp->introduced || sp->dead)
-			continue;
-		sp->page_id = meta.page_id;
-		sp->page_state = 0;
-		sp->page_delivered = sp->page_final = false;
-		con->page.targets++;
-		if (conn_send(&sp->conn, frame, true) < 0)
-			speaker_drop(sp, sp->conn.error);
-	}
-	if (con->page.targets == 0)
-		page_summarise(con, "(no speakers connected)");
+		log_event("page %u %s, %zu bytes; NOT archived: %s", page_id, what, wav_len, err);
+	station_send_page(con->station, page_id, created_ms, wav, wav_len, 0);
 }
 
 /* Encodes captured samples and sends them as a page. Frees samples. */
@@ -462,13 +138,10 @@ static void console_send_file(struct console *con, const char *path)
 
 static void console_list(struct console *con)
 {
-	size_t n = 0;
+	size_t n = station_speaker_count(con->station);
 	uint64_t now = clock_mono_ms();
-	for (size_t i = 0; i < con->speaker_count; i++) {
-		struct speaker *sp = con->speakers[i];
-		if (!sp->introduced || sp->dead)
-			continue;
-		n++;
+	for (size_t i = 0; i < n; i++) {
+		const struct station_speaker *sp = station_speaker_at(con->station, i);
 		log_event("speaker %s zone '%s' at %s, connected %llu s, rtt %u ms, last page %s", sp->name,
 		          sp->zone, sp->addr, (unsigned long long)((now - sp->connected_ms) / 1000),
 		          sp->rtt_ms, sp->page_id ? proto_page_state_name(sp->page_state) : "none");
@@ -581,36 +254,24 @@ static int console_setup_audio(struct console *con)
 
 static void console_shutdown(struct console *con)
 {
-	page_summarise(con, "(console shutting down)");
-	for (size_t i = 0; i < con->speaker_count; i++) {
-		struct speaker *sp = con->speakers[i];
-		speaker_bye(sp, "console shutting down");
-		conn_close(&sp->conn);
-		free(sp);
-	}
-	free(con->speakers);
-	sbuf_unref(con->page.frame);
+	station_free(con->station, "console shutting down");
+	con->station = NULL;
 	capture_close(con->capture);
+	con->capture = NULL;
 	if (con->audio_up)
 		audio_terminate();
-	if (con->listen_fd >= 0)
-		close(con->listen_fd);
+	con->audio_up = false;
 }
+
+/* Fixed slots before the station's in the poll set. */
+enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_STATION };
 
 static int console_run(struct console *con)
 {
 	struct pollfd *fds = NULL;
 	size_t fds_cap = 0;
 	while (!con->quit) {
-		uint64_t now = clock_mono_ms();
-		int timeout = speakers_tick(con, now);
-		speaker_remove_dead(con);
-		if (capture_active(con->capture) && timeout > CAPTURE_PUMP_MS)
-			timeout = CAPTURE_PUMP_MS;
-		if (con->accept_paused_until > now && timeout > (int)(con->accept_paused_until - now))
-			timeout = (int)(con->accept_paused_until - now);
-
-		size_t need = con->speaker_count + 3;
+		size_t need = SLOT_STATION + station_pollfd_count(con->station);
 		if (need > fds_cap) {
 			struct pollfd *grown = realloc(fds, need * 2 * sizeof *fds);
 			if (!grown) {
@@ -620,59 +281,26 @@ static int console_run(struct console *con)
 			fds = grown;
 			fds_cap = need * 2;
 		}
-		size_t nfds = 0;
-		fds[nfds++] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
-		fds[nfds++] = (struct pollfd){ .fd = con->accept_paused_until > now ? -1 : con->listen_fd,
-		                               .events = POLLIN };
-		fds[nfds++] = (struct pollfd){ .fd = con->stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
-		for (size_t i = 0; i < con->speaker_count; i++) {
-			struct speaker *sp = con->speakers[i];
-			fds[nfds++] = (struct pollfd){
-				.fd = sp->conn.fd,
-				.events = (short)(POLLIN | (conn_wants_write(&sp->conn) ? POLLOUT : 0)),
-			};
-		}
-		int ready = poll(fds, nfds, timeout);
-		if (ready < 0 && errno != EINTR) {
+		int timeout = HEARTBEAT_INTERVAL_MS;
+		if (capture_active(con->capture))
+			timeout = CAPTURE_PUMP_MS;
+		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
+		fds[SLOT_STDIN] = (struct pollfd){ .fd = con->stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
+		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
+		                                  &timeout);
+		if (poll(fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
 			log_event("poll failed: %s", strerror(errno));
 			break;
 		}
-		if (fds[0].revents) {
-			int sig = signals_take();
-			log_event("caught signal %d, shutting down", sig);
+		if (fds[SLOT_SIGNAL].revents) {
+			log_event("caught signal %d, shutting down", signals_take());
 			break;
 		}
-		now = clock_mono_ms();
-		size_t polled = con->speaker_count; /* accept below may add more */
-		for (size_t i = 0; i < polled; i++) {
-			struct speaker *sp = con->speakers[i];
-			short rev = fds[3 + i].revents;
-			if (sp->dead || !rev)
-				continue;
-			if (rev & (POLLIN | POLLHUP | POLLERR)) {
-				long got = conn_read(&sp->conn, speaker_frame_cb, con);
-				if (got < 0) {
-					speaker_drop(sp, sp->conn.error);
-					continue;
-				}
-				if (got > 0)
-					sp->last_rx_ms = now;
-			}
-			if (!sp->dead && (rev & POLLOUT) && conn_flush(&sp->conn) < 0)
-				speaker_drop(sp, sp->conn.error);
-		}
-		if (fds[1].revents & POLLIN)
-			console_accept(con);
-		if (fds[2].revents)
+		station_poll_handle(con->station, fds + SLOT_STATION, nst);
+		if (fds[SLOT_STDIN].revents)
 			console_read_stdin(con);
 		if (con->capture)
 			console_capture_pump(con);
-		/* Queue what this pass produced right away rather than waiting for POLLOUT. */
-		for (size_t i = 0; i < con->speaker_count; i++) {
-			struct speaker *sp = con->speakers[i];
-			if (!sp->dead && conn_wants_write(&sp->conn) && conn_flush(&sp->conn) < 0)
-				speaker_drop(sp, sp->conn.error);
-		}
 	}
 	free(fds);
 	return EXIT_OK;
@@ -680,7 +308,7 @@ static int console_run(struct console *con)
 
 int main(int argc, char **argv)
 {
-	static struct console con = { .listen_fd = -1, .stdin_open = true };
+	static struct console con = { .stdin_open = true };
 	char err[512];
 	switch (options_parse(&con.opts, PROGRAM_CONSOLE, argc, argv, err, sizeof err)) {
 	case OPTIONS_INVALID:
@@ -719,17 +347,22 @@ int main(int argc, char **argv)
 		return EXIT_FILES;
 	}
 	con.signal_fd = signals_install();
-	con.listen_fd = net_listen(con.opts.host, con.opts.port, err, sizeof err);
-	if (con.listen_fd < 0) {
+	int listen_fd = net_listen(con.opts.host, con.opts.port, err, sizeof err);
+	if (listen_fd < 0) {
 		fprintf(stderr, "intercom-console: %s\n", err);
 		return EXIT_NETWORK;
+	}
+	char addr[80];
+	net_local_addr(listen_fd, addr, sizeof addr);
+	con.station = station_new(listen_fd);
+	if (!con.station) {
+		fprintf(stderr, "intercom-console: out of memory\n");
+		return EXIT_FAILURE_RUNTIME;
 	}
 	if (console_setup_audio(&con) < 0) {
 		console_shutdown(&con);
 		return EXIT_AUDIO;
 	}
-	char addr[80];
-	net_local_addr(con.listen_fd, addr, sizeof addr);
 	log_event("intercom-console %s listening on %s, archive %s, duration %.2f s", INTERCOM_VERSION,
 	          addr, con.archive_dir, con.opts.duration);
 	if (!con.capture)

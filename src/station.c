@@ -1,0 +1,473 @@
+/* The console's network core: speakers, heartbeats, page fan-out and tally. */
+#include "intercom/station.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "intercom/clock.h"
+#include "intercom/conn.h"
+#include "intercom/log.h"
+#include "intercom/net.h"
+#include "intercom/proto.h"
+#include "intercom/sbuf.h"
+
+/* After EMFILE, accept() waits this long instead of spinning on a readable socket. */
+#define ACCEPT_BACKOFF_MS 1000
+
+struct peer {
+	struct conn conn;         /* first member: frame callbacks get back to the peer */
+	struct station_speaker info;
+	bool introduced;          /* HELLO received and answered */
+	bool dead;                /* removed at the start of the next loop pass */
+	uint64_t last_rx_ms;      /* any byte from it counts as a sign of life */
+	uint64_t last_ping_ms;
+	bool page_delivered;      /* counted in the tally of info.page_id */
+	bool page_final;
+};
+
+struct station {
+	int listen_fd;
+	uint64_t accept_paused_until;
+	struct peer **peers;
+	size_t peer_count, peer_cap;
+	size_t polled;            /* peers that station_poll_prepare put in fds */
+	uint32_t next_speaker_id;
+	char console_name[NAME_MAX_BYTES + 1];
+	struct station_page page;
+	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
+};
+
+struct station *station_new(int listen_fd)
+{
+	struct station *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	st->listen_fd = listen_fd;
+	char host[256] = "";
+	gethostname(host, sizeof host);
+	host[NAME_MAX_BYTES] = '\0';
+	const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : "console";
+	memcpy(st->console_name, name, strlen(name) + 1);
+	return st;
+}
+
+/* ---- one speaker ---- */
+
+static void peer_drop(struct peer *p, const char *why)
+{
+	if (p->dead)
+		return;
+	p->dead = true;
+	if (p->introduced)
+		log_event("speaker %s (%s) left: %s", p->info.name, p->info.addr, why);
+	else
+		log_event("connection from %s closed before hello: %s", p->info.addr, why);
+}
+
+static void peer_send_frame(struct peer *p, const uint8_t *frame, size_t len)
+{
+	if (len == 0 || conn_send_copy(&p->conn, frame, len) < 0)
+		peer_drop(p, p->conn.error[0] ? p->conn.error : "cannot queue a frame");
+}
+
+/* Queues a BYE and gives it one chance to leave before the connection closes. */
+static void peer_bye(struct peer *p, const char *reason)
+{
+	struct proto_bye bye;
+	uint8_t frame[256];
+	snprintf(bye.reason, sizeof bye.reason, "%s", reason);
+	size_t len = proto_bye_encode(&bye, frame, sizeof frame);
+	if (len > 0 && conn_send_copy(&p->conn, frame, len) == 0)
+		conn_flush(&p->conn);
+}
+
+/* ---- the page tally ---- */
+
+/* Counts a speaker's final outcome for the latest page exactly once. */
+static void page_settle(struct station *st, struct peer *p, uint8_t state, const char *reason)
+{
+	if (st->page.id == 0 || p->info.page_id != st->page.id || p->page_final)
+		return;
+	p->page_final = true;
+	p->info.page_state = state;
+	snprintf(p->info.page_reason, sizeof p->info.page_reason, "%s", reason);
+	if (state == PAGE_PLAYED) {
+		st->page.played++;
+		log_event("page %u played by %s", st->page.id, p->info.name);
+	} else {
+		st->page.failed++;
+		log_event("page %u failed on %s: %s", st->page.id, p->info.name,
+		          *reason ? reason : proto_page_state_name(state));
+	}
+}
+
+static void page_summarise(struct station *st, const char *note)
+{
+	struct station_page *pg = &st->page;
+	if (pg->id == 0 || pg->summarised)
+		return;
+	pg->summarised = true;
+	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s", pg->id, pg->delivered,
+	          pg->targets, pg->played, pg->targets, note ? " " : "", note ? note : "");
+}
+
+static void page_check_done(struct station *st)
+{
+	if (st->page.played + st->page.failed >= st->page.targets)
+		page_summarise(st, NULL);
+}
+
+/* ---- frames from a speaker ---- */
+
+static int on_hello(struct station *st, struct peer *p, const uint8_t *payload, size_t len)
+{
+	struct proto_hello hello;
+	if (p->introduced) {
+		snprintf(p->conn.error, sizeof p->conn.error, "second HELLO");
+		return -1;
+	}
+	if (proto_hello_decode(payload, len, &hello) != PROTO_OK) {
+		snprintf(p->conn.error, sizeof p->conn.error, "malformed HELLO (bad name or zone)");
+		peer_bye(p, "malformed HELLO: name must be 1-64 bytes of printable UTF-8");
+		return -1;
+	}
+	if (hello.version != PROTO_VERSION) {
+		snprintf(p->conn.error, sizeof p->conn.error, "speaks protocol %u, we speak %u",
+		         hello.version, PROTO_VERSION);
+		peer_bye(p, "protocol version not supported by this console");
+		return -1;
+	}
+	memcpy(p->info.name, hello.name, sizeof p->info.name);
+	memcpy(p->info.zone, hello.zone, sizeof p->info.zone);
+	p->introduced = true;
+	struct proto_welcome welcome = {
+		.version = PROTO_VERSION,
+		.speaker_id = p->info.id,
+		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
+	};
+	memcpy(welcome.console_name, st->console_name, sizeof welcome.console_name);
+	uint8_t frame[256];
+	peer_send_frame(p, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
+	log_event("speaker %s%s%s joined from %s (%zu connected)", p->info.name,
+	          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr, station_speaker_count(st));
+	return 0;
+}
+
+static int on_status(struct station *st, struct peer *p, const uint8_t *payload, size_t len)
+{
+	struct proto_status s;
+	if (proto_status_decode(payload, len, &s) != PROTO_OK) {
+		snprintf(p->conn.error, sizeof p->conn.error, "malformed STATUS");
+		return -1;
+	}
+	if (s.page_id != p->info.page_id || p->page_final)
+		return 0; /* about an older page, or after the outcome was counted */
+	p->info.page_state = s.state;
+	p->info.page_done = s.done;
+	p->info.page_total = s.total;
+	if (s.page_id != st->page.id)
+		return 0;
+	if (!p->page_delivered && s.state >= PAGE_RECEIVED && s.state != PAGE_FAILED) {
+		p->page_delivered = true;
+		st->page.delivered++;
+		log_event("page %u delivered to %s", s.page_id, p->info.name);
+	}
+	if (s.state == PAGE_PLAYED || s.state == PAGE_FAILED || s.state == PAGE_MUTED ||
+	    s.state == PAGE_INTERRUPTED) {
+		page_settle(st, p, s.state, s.reason);
+		page_check_done(st);
+	}
+	return 0;
+}
+
+/* Handles one whole frame from a speaker. */
+static int peer_frame_cb(struct conn *conn, const struct proto_header *header,
+                         const uint8_t *payload, void *ctx)
+{
+	struct station *st = ctx;
+	struct peer *p = (struct peer *)(void *)conn;
+	if (!p->introduced && header->type != PROTO_HELLO) {
+		snprintf(conn->error, sizeof conn->error, "sent %s before HELLO",
+		         proto_type_name(header->type));
+		return -1;
+	}
+	switch (header->type) {
+	case PROTO_HELLO:
+		return on_hello(st, p, payload, header->length);
+	case PROTO_STATUS:
+		return on_status(st, p, payload, header->length);
+	case PROTO_PING: {
+		struct proto_ping ping;
+		uint8_t frame[64];
+		if (proto_ping_decode(payload, header->length, &ping) != PROTO_OK) {
+			snprintf(conn->error, sizeof conn->error, "malformed PING");
+			return -1;
+		}
+		peer_send_frame(p, frame, proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame));
+		return 0;
+	}
+	case PROTO_PONG: {
+		struct proto_ping pong;
+		if (proto_ping_decode(payload, header->length, &pong) != PROTO_OK) {
+			snprintf(conn->error, sizeof conn->error, "malformed PONG");
+			return -1;
+		}
+		uint64_t now = clock_mono_ms();
+		if (pong.sent_ms <= now)
+			p->info.rtt_ms = (uint32_t)(now - pong.sent_ms);
+		return 0;
+	}
+	case PROTO_BYE: {
+		struct proto_bye bye;
+		if (proto_bye_decode(payload, header->length, &bye) != PROTO_OK)
+			snprintf(bye.reason, sizeof bye.reason, "(unreadable reason)");
+		snprintf(conn->error, sizeof conn->error, "said bye: %s", bye.reason);
+		return -1;
+	}
+	case PROTO_WELCOME:
+	case PROTO_PAGE:
+		snprintf(conn->error, sizeof conn->error, "sent %s, which only a console sends",
+		         proto_type_name(header->type));
+		return -1;
+	default:
+		return 0; /* a later version's message: skip it */
+	}
+}
+
+/* ---- the set of speakers ---- */
+
+static void station_accept(struct station *st)
+{
+	for (;;) {
+		char addr[64];
+		int fd = net_accept(st->listen_fd, addr, sizeof addr);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				log_event("cannot accept speakers: %s; pausing accepts for 1 s", strerror(errno));
+				st->accept_paused_until = clock_mono_ms() + ACCEPT_BACKOFF_MS;
+			}
+			return; /* EAGAIN: all taken; ECONNABORTED, EINTR: next wake-up */
+		}
+		if (st->peer_count == st->peer_cap) {
+			size_t cap = st->peer_cap * 2 + 16;
+			struct peer **grown = realloc(st->peers, cap * sizeof *grown);
+			if (!grown) {
+				log_event("out of memory accepting %s", addr);
+				close(fd);
+				return;
+			}
+			st->peers = grown;
+			st->peer_cap = cap;
+		}
+		struct peer *p = calloc(1, sizeof *p);
+		if (!p) {
+			log_event("out of memory accepting %s", addr);
+			close(fd);
+			return;
+		}
+		/* A speaker never sends anything large: its decoder is capped at control size. */
+		conn_init(&p->conn, fd, PROTO_MAX_CONTROL_PAYLOAD, SPEAKER_QUEUE_PAGES);
+		p->info.id = ++st->next_speaker_id;
+		snprintf(p->info.addr, sizeof p->info.addr, "%s", addr);
+		snprintf(p->info.name, sizeof p->info.name, "%s", addr);
+		p->info.connected_ms = p->last_rx_ms = p->last_ping_ms = clock_mono_ms();
+		st->peers[st->peer_count++] = p;
+	}
+}
+
+static void station_remove_dead(struct station *st)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (!p->dead) {
+			st->peers[kept++] = p;
+			continue;
+		}
+		page_settle(st, p, PAGE_FAILED, p->conn.error[0] ? p->conn.error : "disconnected");
+		conn_close(&p->conn);
+		free(p);
+	}
+	if (kept != st->peer_count) {
+		st->peer_count = kept;
+		if (st->page.id)
+			page_check_done(st);
+	}
+}
+
+/* Pings, and drops the silent and the unintroduced. Returns ms until the next timer. */
+static int station_tick(struct station *st, uint64_t now)
+{
+	int next = HEARTBEAT_INTERVAL_MS;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->dead)
+			continue;
+		if (!p->introduced && now - p->info.connected_ms >= HELLO_DEADLINE_MS) {
+			snprintf(p->conn.error, sizeof p->conn.error, "no HELLO within %d s",
+			         HELLO_DEADLINE_MS / 1000);
+			peer_drop(p, p->conn.error);
+			continue;
+		}
+		if (now - p->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
+			snprintf(p->conn.error, sizeof p->conn.error, "no sign of life for %d s",
+			         HEARTBEAT_TIMEOUT_MS / 1000);
+			peer_drop(p, p->conn.error);
+			continue;
+		}
+		if (p->introduced && now - p->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+			struct proto_ping ping = { .sent_ms = now };
+			uint8_t frame[64];
+			p->last_ping_ms = now;
+			peer_send_frame(p, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
+		}
+		uint64_t due = p->introduced ? p->last_ping_ms + HEARTBEAT_INTERVAL_MS
+		                             : p->info.connected_ms + HELLO_DEADLINE_MS;
+		int until = due > now ? (int)(due - now) : 0;
+		if (until < next)
+			next = until;
+	}
+	return next;
+}
+
+size_t station_pollfd_count(const struct station *st)
+{
+	return st->peer_count + 1;
+}
+
+size_t station_poll_prepare(struct station *st, struct pollfd *fds, size_t cap, int *timeout_ms)
+{
+	uint64_t now = clock_mono_ms();
+	int next = station_tick(st, now);
+	station_remove_dead(st);
+	if (next < *timeout_ms)
+		*timeout_ms = next;
+	bool paused = st->accept_paused_until > now;
+	if (paused && (int)(st->accept_paused_until - now) < *timeout_ms)
+		*timeout_ms = (int)(st->accept_paused_until - now);
+	size_t n = 0;
+	if (cap > 0)
+		fds[n++] = (struct pollfd){ .fd = paused ? -1 : st->listen_fd, .events = POLLIN };
+	st->polled = 0;
+	for (size_t i = 0; i < st->peer_count && n < cap; i++, n++, st->polled++) {
+		struct peer *p = st->peers[i];
+		fds[n] = (struct pollfd){
+			.fd = p->conn.fd,
+			.events = (short)(POLLIN | (conn_wants_write(&p->conn) ? POLLOUT : 0)),
+		};
+	}
+	return n;
+}
+
+void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
+{
+	uint64_t now = clock_mono_ms();
+	for (size_t i = 0; i < st->polled && i + 1 < n; i++) {
+		struct peer *p = st->peers[i];
+		short rev = fds[i + 1].revents;
+		if (p->dead || !rev)
+			continue;
+		if (rev & (POLLIN | POLLHUP | POLLERR)) {
+			long got = conn_read(&p->conn, peer_frame_cb, st);
+			if (got < 0) {
+				peer_drop(p, p->conn.error);
+				continue;
+			}
+			if (got > 0)
+				p->last_rx_ms = now;
+		}
+	}
+	if (n > 0 && (fds[0].revents & POLLIN))
+		station_accept(st);
+	/* Write what this pass produced now rather than a poll() later. */
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (!p->dead && conn_wants_write(&p->conn) && conn_flush(&p->conn) < 0)
+			peer_drop(p, p->conn.error);
+	}
+}
+
+/* ---- pages ---- */
+
+size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
+                         const uint8_t *wav, size_t wav_len, uint32_t target_id)
+{
+	struct proto_page meta = { .page_id = page_id, .created_ms = created_ms };
+	uint8_t head[PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE];
+	size_t head_len = proto_page_encode_head(&meta, wav_len, head, sizeof head);
+	struct sbuf *frame = head_len ? sbuf_new(head_len + wav_len) : NULL;
+	if (!frame) {
+		log_event("page %u not sent: %s", page_id, head_len ? "out of memory" : "too large");
+		return 0;
+	}
+	memcpy(frame->data, head, head_len);
+	memcpy(frame->data + head_len, wav, wav_len);
+
+	page_summarise(st, "(superseded by the next page)");
+	sbuf_unref(st->page_frame);
+	st->page_frame = frame;
+	st->page = (struct station_page){ .id = page_id };
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (!p->introduced || p->dead || (target_id && p->info.id != target_id))
+			continue;
+		p->info.page_id = page_id;
+		p->info.page_state = 0;
+		p->info.page_done = p->info.page_total = 0;
+		p->info.page_reason[0] = '\0';
+		p->page_delivered = p->page_final = false;
+		st->page.targets++;
+		if (conn_send(&p->conn, frame, true) < 0)
+			peer_drop(p, p->conn.error);
+		else if (conn_flush(&p->conn) < 0)
+			peer_drop(p, p->conn.error);
+	}
+	if (st->page.targets == 0)
+		page_summarise(st, "(no speakers connected)");
+	return st->page.targets;
+}
+
+size_t station_speaker_count(const struct station *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->peer_count; i++)
+		n += st->peers[i]->introduced && !st->peers[i]->dead;
+	return n;
+}
+
+const struct station_speaker *station_speaker_at(const struct station *st, size_t index)
+{
+	for (size_t i = 0; i < st->peer_count; i++) {
+		const struct peer *p = st->peers[i];
+		if (p->introduced && !p->dead && index-- == 0)
+			return &p->info;
+	}
+	return NULL;
+}
+
+const struct station_page *station_last_page(const struct station *st)
+{
+	return &st->page;
+}
+
+void station_free(struct station *st, const char *bye_reason)
+{
+	if (!st)
+		return;
+	page_summarise(st, "(console shutting down)");
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->introduced && !p->dead)
+			peer_bye(p, bye_reason);
+		conn_close(&p->conn);
+		free(p);
+	}
+	free(st->peers);
+	sbuf_unref(st->page_frame);
+	if (st->listen_fd >= 0)
+		close(st->listen_fd);
+	free(st);
+}
