@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,18 @@
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
 #define CAPTURE_PUMP_MS 20
+/* A lost input device is reopened this often until it is back. */
+#define INPUT_RETRY_MS 2000
+/* The latest page: its WAV is kept to send again. */
+struct last_page {
+	uint32_t id;
+	uint64_t created_ms;
+	uint8_t *wav;
+	size_t wav_len;
+	bool archived;
+	char path[PATH_MAX];
+};
+
 struct console {
 	struct options opts;
 	struct audio_format fmt;
@@ -42,25 +55,53 @@ struct console {
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
-	char no_input[256];       /* why there is no input */
+	char no_input[320];       /* why there is no input */
+	int input_device;         /* -1: none found at start-up */
+	uint64_t input_retry_ms;  /* when to reopen a lost input device (0: not lost) */
 
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
+	struct last_page last;    /* kept for resend, and until it could be archived */
 	bool quit;
 };
 
-/* Archives a page's WAV, then hands it to the station for every speaker. */
-static void page_send(struct console *con, const uint8_t *wav, size_t wav_len, const char *what)
+/* Archives the last page if it is not yet, then sends it; a page never leaves unarchived. */
+static void page_deliver(struct console *con)
 {
-	uint32_t page_id = ++con->next_page_id;
-	uint64_t created_ms = clock_wall_ms();
-	char name[64], path[PATH_MAX], err[PATH_MAX + 128];
-	archive_page_name(created_ms, page_id, name, sizeof name);
-	if (archive_write(con->archive_dir, name, wav, wav_len, path, sizeof path, err, sizeof err) == 0)
-		log_event("page %u %s, %zu bytes, archived as %s", page_id, what, wav_len, path);
-	else
-		log_event("page %u %s, %zu bytes; NOT archived: %s", page_id, what, wav_len, err);
-	station_send_page(con->station, page_id, created_ms, wav, wav_len, 0);
+	struct last_page *pg = &con->last;
+	if (!pg->archived) {
+		char name[64], err[PATH_MAX + 128];
+		archive_page_name(pg->created_ms, pg->id, name, sizeof name);
+		if (archive_write(con->archive_dir, name, pg->wav, pg->wav_len, pg->path, sizeof pg->path,
+		                  err, sizeof err) < 0) {
+			log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)",
+			          pg->id, err);
+			return;
+		}
+		pg->archived = true;
+		log_event("page %u archived as %s", pg->id, pg->path);
+	}
+	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, 0);
+}
+
+/* Takes a new page's WAV (malloc'd), archives it and sends it. */
+static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what)
+{
+	free(con->last.wav);
+	con->last = (struct last_page){ .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
+	                                .wav = wav, .wav_len = wav_len };
+	log_event("page %u %s, %zu bytes", con->last.id, what, wav_len);
+	page_deliver(con);
+}
+
+static void page_resend(struct console *con)
+{
+	if (!con->last.wav) {
+		log_event("nothing to resend: no page yet");
+		return;
+	}
+	log_event("page %u sent again", con->last.id);
+	page_deliver(con);
 }
 
 /* Encodes captured samples and sends them as a page. Frees samples. */
@@ -80,7 +121,6 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
 	page_send(con, wav, wav_len, desc);
-	free(wav);
 }
 
 static void console_talk(struct console *con)
@@ -94,6 +134,12 @@ static void console_talk(struct console *con)
 		return;
 	}
 	size_t frames = format_frames_for_seconds(con->fmt.rate, con->opts.duration);
+	char err[PATH_MAX + 256];
+	/* A page that could not be archived would not be sent: say so before recording, not after. */
+	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
+		log_event("cannot talk: archive: %s", err);
+		return;
+	}
 	if (capture_start(con->capture, frames) < 0) {
 		log_event("cannot record: out of memory for %zu frames", frames);
 		return;
@@ -182,13 +228,15 @@ static void console_command(struct console *con, char *line)
 			if (samples)
 				page_from_samples(con, samples, frames, "captured (stopped early)");
 		}
+	} else if (strcmp(line, "resend") == 0) {
+		page_resend(con);
 	} else if (strcmp(line, "list") == 0) {
 		console_list(con);
 	} else if (strcmp(line, "quit") == 0) {
 		con->quit = true;
 	} else {
 		log_event("unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
-		          "duration SECONDS, list, quit", line);
+		          "resend, duration SECONDS, list, quit", line);
 	}
 }
 
@@ -237,6 +285,7 @@ static int console_setup_audio(struct console *con)
 		snprintf(con->no_input, sizeof con->no_input, "no input device");
 		return 0;
 	}
+	con->input_device = device;
 	con->capture = capture_open(device, &con->fmt, con->opts.chunk, err, sizeof err);
 	if (!con->capture) {
 		if (con->opts.input_device[0]) {
@@ -252,9 +301,47 @@ static int console_setup_audio(struct console *con)
 	return 0;
 }
 
+/*
+ * Notices an input stream that stopped on its own (device unplugged, sound
+ * server gone), keeps what it recorded, and reopens the device every
+ * INPUT_RETRY_MS until it is back. Returns ms until it wants to look again.
+ */
+static int console_watch_input(struct console *con, uint64_t now)
+{
+	if (con->capture && capture_stream_failed(con->capture)) {
+		if (capture_active(con->capture)) {
+			size_t frames;
+			int16_t *samples = capture_take(con->capture, &frames);
+			if (samples)
+				page_from_samples(con, samples, frames, "captured (cut short: input device failed)");
+		}
+		capture_close(con->capture);
+		con->capture = NULL;
+		snprintf(con->no_input, sizeof con->no_input, "input device lost");
+		log_event("input device %s stopped working; talk is disabled, retrying every %d s",
+		          audio_device_name(con->input_device), INPUT_RETRY_MS / 1000);
+		con->input_retry_ms = now + INPUT_RETRY_MS;
+	}
+	if (con->capture || con->input_retry_ms == 0)
+		return INT32_MAX;
+	if (now < con->input_retry_ms)
+		return (int)(con->input_retry_ms - now);
+	char err[256];
+	con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
+	if (!con->capture) {
+		snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
+		con->input_retry_ms = now + INPUT_RETRY_MS;
+		return INPUT_RETRY_MS;
+	}
+	con->input_retry_ms = 0;
+	log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
+	return INT32_MAX;
+}
+
 static void console_shutdown(struct console *con)
 {
 	station_free(con->station, "console shutting down");
+	free(con->last.wav);
 	con->station = NULL;
 	capture_close(con->capture);
 	con->capture = NULL;
@@ -281,7 +368,9 @@ static int console_run(struct console *con)
 			fds = grown;
 			fds_cap = need * 2;
 		}
-		int timeout = HEARTBEAT_INTERVAL_MS;
+		int timeout = console_watch_input(con, clock_mono_ms());
+		if (timeout > HEARTBEAT_INTERVAL_MS)
+			timeout = HEARTBEAT_INTERVAL_MS;
 		if (capture_active(con->capture))
 			timeout = CAPTURE_PUMP_MS;
 		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
@@ -308,7 +397,7 @@ static int console_run(struct console *con)
 
 int main(int argc, char **argv)
 {
-	static struct console con = { .stdin_open = true };
+	static struct console con = { .stdin_open = true, .input_device = -1 };
 	char err[512];
 	switch (options_parse(&con.opts, PROGRAM_CONSOLE, argc, argv, err, sizeof err)) {
 	case OPTIONS_INVALID:
@@ -359,6 +448,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "intercom-console: out of memory\n");
 		return EXIT_FAILURE_RUNTIME;
 	}
+	station_set_max_speakers(con.station, (size_t)con.opts.max_speakers);
 	if (console_setup_audio(&con) < 0) {
 		console_shutdown(&con);
 		return EXIT_AUDIO;
@@ -367,7 +457,7 @@ int main(int argc, char **argv)
 	          addr, con.archive_dir, con.opts.duration);
 	if (!con.capture)
 		log_event("no input: %s; talk is disabled, send PATH still works", con.no_input);
-	log_event("commands: talk (or an empty line), stop, cancel, send PATH, duration SECONDS, list, quit");
+	log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, duration SECONDS, list, quit");
 	int rc = console_run(&con);
 	console_shutdown(&con);
 	log_event("console stopped");

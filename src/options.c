@@ -37,6 +37,9 @@ enum opt_id {
 	OPT_ZONE,
 	OPT_SAVE,
 	OPT_ONCE,
+	OPT_MAX_SPEAKERS,
+	OPT_KEY_FILE,
+	OPT_GEN_KEY,
 };
 
 /* Which programs accept an option, as a bit per enum program. */
@@ -70,6 +73,9 @@ static const struct opt_spec specs[] = {
 	{ "zone", 0, "Floor-2", FOR_SPEAKER, OPT_ZONE },
 	{ "save", 0, "/srv/intercom/received", FOR_SPEAKER, OPT_SAVE },
 	{ "once", 0, NULL, FOR_SPEAKER, OPT_ONCE },
+	{ "max-speakers", 0, "200", FOR_CONSOLE, OPT_MAX_SPEAKERS },
+	{ "key-file", 0, "/etc/intercom/key", FOR_BOTH, OPT_KEY_FILE },
+	{ "gen-key", 0, "/etc/intercom/key", FOR_CONSOLE, OPT_GEN_KEY },
 };
 
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
@@ -415,6 +421,19 @@ static enum options_result set_dir(struct parser *p, const struct opt_spec *spec
 	return OPTIONS_RUN;
 }
 
+/* --key-file, --gen-key: a file path; whether it is usable is checked when it is used. */
+static enum options_result set_path(struct parser *p, const struct opt_spec *spec,
+                                    const char *value, char *dst, size_t dstlen)
+{
+	size_t len = strlen(value);
+
+	if (len == 0 || len >= dstlen)
+		return fail(p, "bad file name '%s' for --%s: give a path, e.g. --%s %s",
+		            show(value).text, spec->name, spec->name, spec->example);
+	memcpy(dst, value, len + 1);
+	return OPTIONS_RUN;
+}
+
 /* Checks one option's value and stores it; OPTIONS_EXIT for --help and --version. */
 static enum options_result apply(struct parser *p, const struct opt_spec *spec, const char *value)
 {
@@ -474,6 +493,15 @@ static enum options_result apply(struct parser *p, const struct opt_spec *spec, 
 	case OPT_ONCE:
 		o->once = true;
 		return OPTIONS_RUN;
+	case OPT_MAX_SPEAKERS:
+		if (parse_int(value, 1, MAX_SPEAKERS_LIMIT, &o->max_speakers) != 0)
+			return fail(p, "bad speaker limit '%s': give 1..%d, e.g. --max-speakers 200",
+			            show(value).text, MAX_SPEAKERS_LIMIT);
+		return OPTIONS_RUN;
+	case OPT_KEY_FILE:
+		return set_path(p, spec, value, o->key_file, sizeof o->key_file);
+	case OPT_GEN_KEY:
+		return set_path(p, spec, value, o->gen_key_file, sizeof o->gen_key_file);
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
 }
@@ -595,6 +623,7 @@ static void set_defaults(struct options *o, enum program program)
 	o->rate = DEFAULT_RATE;
 	o->channels = DEFAULT_CHANNELS;
 	o->chunk = DEFAULT_CHUNK;
+	o->max_speakers = DEFAULT_MAX_SPEAKERS;
 }
 
 /*
@@ -678,6 +707,13 @@ void options_usage(enum program program, FILE *out)
 		row(out, "", "(default: the system's default output)");
 		row(out, "    --archive DIR", "keep every page sent in DIR");
 		row(out, "", "(default: $XDG_DATA_HOME/intercom/pages)");
+		snprintf(line, sizeof line, "refuse speakers beyond N, 1..%d (default %d)",
+		         MAX_SPEAKERS_LIMIT, DEFAULT_MAX_SPEAKERS);
+		row(out, "    --max-speakers N", line);
+		row(out, "    --key-file FILE", "pre-shared key: only speakers with it may join,");
+		row(out, "", "and pages are encrypted (default: no key, the");
+		row(out, "", "link is unauthenticated; make one with --gen-key)");
+		row(out, "    --gen-key FILE", "write a new random key to FILE (mode 0600), exit");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: read commands from stdin");
 	} else {
@@ -708,6 +744,7 @@ void options_usage(enum program program, FILE *out)
 		snprintf(line, sizeof line, "exit after one page: %d if it was played, %d if not",
 		         EXIT_OK, EXIT_FAILURE_RUNTIME);
 		row(out, "    --once", line);
+		row(out, "    --key-file FILE", "pre-shared key of the console (see its --gen-key)");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: log lines only");
 	}
@@ -722,7 +759,11 @@ void options_usage(enum program program, FILE *out)
 	if (program == PROGRAM_CONSOLE) {
 		fputs("\nCommands with --headless, one per line on stdin:\n", out);
 		row(out, "(empty line) or talk", "record a page of the set duration and send it");
+		row(out, "stop", "end a recording early and send what was captured");
+		row(out, "cancel", "end a recording and discard it");
 		row(out, "send PATH", "send an audio file, converted to the page format");
+		row(out, "resend", "send the last page again");
+		row(out, "list", "log the connected speakers");
 		snprintf(line, sizeof line, "set the page duration, %g..%g", DURATION_MIN_S,
 		         DURATION_MAX_S);
 		row(out, "duration SECONDS", line);

@@ -35,6 +35,9 @@ struct station {
 	size_t peer_count, peer_cap;
 	size_t polled;            /* peers that station_poll_prepare put in fds */
 	uint32_t next_speaker_id;
+	size_t max_speakers;
+	size_t pending;           /* connections that have not said HELLO yet */
+	uint64_t flood_logged_ms; /* refusals are logged at most once a second */
 	char console_name[NAME_MAX_BYTES + 1];
 	struct station_page page;
 	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
@@ -46,12 +49,18 @@ struct station *station_new(int listen_fd)
 	if (!st)
 		return NULL;
 	st->listen_fd = listen_fd;
+	st->max_speakers = DEFAULT_MAX_SPEAKERS;
 	char host[256] = "";
 	gethostname(host, sizeof host);
 	host[NAME_MAX_BYTES] = '\0';
 	const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : "console";
 	memcpy(st->console_name, name, strlen(name) + 1);
 	return st;
+}
+
+void station_set_max_speakers(struct station *st, size_t max_speakers)
+{
+	st->max_speakers = max_speakers;
 }
 
 /* ---- one speaker ---- */
@@ -140,9 +149,19 @@ static int on_hello(struct station *st, struct peer *p, const uint8_t *payload, 
 		peer_bye(p, "protocol version not supported by this console");
 		return -1;
 	}
+	size_t count = station_speaker_count(st);
+	if (count >= st->max_speakers) {
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: %zu speakers connected, the limit",
+		         count);
+		char why[128];
+		snprintf(why, sizeof why, "console full: %zu speakers connected (its --max-speakers)", count);
+		peer_bye(p, why);
+		return -1;
+	}
 	memcpy(p->info.name, hello.name, sizeof p->info.name);
 	memcpy(p->info.zone, hello.zone, sizeof p->info.zone);
 	p->introduced = true;
+	st->pending--;
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
 		.speaker_id = p->info.id,
@@ -262,6 +281,17 @@ static void station_accept(struct station *st)
 			st->peers = grown;
 			st->peer_cap = cap;
 		}
+		if (st->pending >= MAX_PENDING_HELLO) {
+			/* A flood of silent connections: shed the newest, keep serving the rest. */
+			uint64_t now = clock_mono_ms();
+			if (now - st->flood_logged_ms >= 1000) {
+				st->flood_logged_ms = now;
+				log_event("refusing %s: %d connections have not said hello yet", addr,
+				          MAX_PENDING_HELLO);
+			}
+			close(fd);
+			continue;
+		}
 		struct peer *p = calloc(1, sizeof *p);
 		if (!p) {
 			log_event("out of memory accepting %s", addr);
@@ -275,6 +305,7 @@ static void station_accept(struct station *st)
 		snprintf(p->info.name, sizeof p->info.name, "%s", addr);
 		p->info.connected_ms = p->last_rx_ms = p->last_ping_ms = clock_mono_ms();
 		st->peers[st->peer_count++] = p;
+		st->pending++;
 	}
 }
 
@@ -288,6 +319,8 @@ static void station_remove_dead(struct station *st)
 			continue;
 		}
 		page_settle(st, p, PAGE_FAILED, p->conn.error[0] ? p->conn.error : "disconnected");
+		if (!p->introduced)
+			st->pending--;
 		conn_close(&p->conn);
 		free(p);
 	}

@@ -35,6 +35,12 @@
 /* A connection must introduce itself within this time or it is closed. */
 #define HELLO_DEADLINE_MS 10000
 
+/* Speakers a console serves at once (--max-speakers), and the most it may be set to. */
+#define DEFAULT_MAX_SPEAKERS 1000
+#define MAX_SPEAKERS_LIMIT 10000
+/* Connections that have not said HELLO yet; more are closed at once (a flood costs nothing). */
+#define MAX_PENDING_HELLO 64
+
 /* Pages queued for one speaker beyond the one being written; more means it stopped reading. */
 #define SPEAKER_QUEUE_PAGES 2
 

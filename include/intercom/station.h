@@ -40,6 +40,8 @@ struct station_page {
 
 /* Takes over listen_fd (closed by station_free). */
 struct station *station_new(int listen_fd);
+/* Speakers served at once (default DEFAULT_MAX_SPEAKERS); the one over it is told why and closed. */
+void station_set_max_speakers(struct station *st, size_t max_speakers);
 /* Says BYE to every speaker, then closes everything. */
 void station_free(struct station *st, const char *bye_reason);
 
