@@ -345,7 +345,8 @@ static int station_tick(struct station *st, uint64_t now)
 			peer_drop(p, p->conn.error);
 			continue;
 		}
-		if (now - p->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
+		/* Before HELLO only the hello deadline applies: nothing has been asked of it yet. */
+		if (p->introduced && now - p->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
 			snprintf(p->conn.error, sizeof p->conn.error, "no sign of life for %d s",
 			         HEARTBEAT_TIMEOUT_MS / 1000);
 			peer_drop(p, p->conn.error);
