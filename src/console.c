@@ -9,12 +9,14 @@
 #include <limits.h>
 #include <stdint.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "intercom/archive.h"
+#include "intercom/auth.h"
 #include "intercom/audio.h"
 #include "intercom/capture.h"
 #include "intercom/clock.h"
@@ -412,6 +414,24 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
+	if (auth_init() < 0) {
+		fprintf(stderr, "intercom-console: cannot initialise libsodium\n");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	if (con.opts.gen_key_file[0]) {
+		if (auth_key_generate(con.opts.gen_key_file, err, sizeof err) < 0) {
+			fprintf(stderr, "intercom-console: %s\n", err);
+			return EXIT_FILES;
+		}
+		printf("wrote a new key to %s (mode 0600); copy it to every speaker and start the console "
+		       "and the speakers with --key-file %s\n", con.opts.gen_key_file, con.opts.gen_key_file);
+		return EXIT_OK;
+	}
+	struct auth_key key;
+	if (con.opts.key_file[0] && auth_key_load(con.opts.key_file, &key, err, sizeof err) < 0) {
+		fprintf(stderr, "intercom-console: %s\n", err);
+		return EXIT_FILES;
+	}
 	if (con.opts.list_devices) {
 		if (audio_init(err, sizeof err) < 0) {
 			fprintf(stderr, "intercom-console: %s\n", err);
@@ -449,6 +469,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE_RUNTIME;
 	}
 	station_set_max_speakers(con.station, (size_t)con.opts.max_speakers);
+	if (con.opts.key_file[0]) {
+		station_set_key(con.station, &key);
+		sodium_memzero(&key, sizeof key);
+	}
 	if (console_setup_audio(&con) < 0) {
 		console_shutdown(&con);
 		return EXIT_AUDIO;
@@ -457,6 +481,12 @@ int main(int argc, char **argv)
 	          addr, con.archive_dir, con.opts.duration);
 	if (!con.capture)
 		log_event("no input: %s; talk is disabled, send PATH still works", con.no_input);
+	if (con.opts.key_file[0])
+		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
+		          con.opts.key_file);
+	else
+		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
+		          "then use --key-file on the console and every speaker)");
 	log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, duration SECONDS, list, quit");
 	int rc = console_run(&con);
 	console_shutdown(&con);

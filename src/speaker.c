@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
+#include <sodium.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "intercom/archive.h"
+#include "intercom/auth.h"
 #include "intercom/audio.h"
 #include "intercom/clock.h"
 #include "intercom/conn.h"
@@ -37,6 +39,7 @@
 enum link_state {
 	LINK_WAITING,     /* disconnected, retry at retry_at_ms */
 	LINK_CONNECTING,  /* non-blocking connect in progress */
+	LINK_AUTH,        /* key handshake: AUTH_HELLO sent, waiting for the console's proof */
 	LINK_HELLO_SENT,  /* waiting for WELCOME */
 	LINK_READY,       /* introduced; pages may come */
 };
@@ -56,6 +59,10 @@ struct speaker {
 	char last_failure[192];        /* said once per streak of identical failures */
 	uint64_t last_rx_ms, last_ping_ms;
 	uint32_t rtt_ms;
+
+	bool keyed;                    /* --key-file given: only a console that proves it is served */
+	struct auth_key key;
+	struct auth_session auth;      /* the handshake under way (LINK_AUTH) */
 
 	int output_device;             /* -1: none, save only */
 	struct playback *playback;
@@ -189,11 +196,48 @@ static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
 	send_status(spk, meta.page_id, PAGE_PLAYING, 0, info.frames, NULL);
 }
 
+static void send_hello(struct speaker *spk)
+{
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = 0 };
+	snprintf(hello.name, sizeof hello.name, "%s", spk->opts.name);
+	snprintf(hello.zone, sizeof hello.zone, "%s", spk->opts.zone);
+	uint8_t frame[256];
+	spk->link = LINK_HELLO_SENT;
+	send_frame(spk, frame, proto_hello_encode(&hello, frame, sizeof frame));
+}
+
+/* The console's answer to AUTH_HELLO: it must prove the key before anything is believed. */
+static int on_auth_proof(struct speaker *spk, const uint8_t *payload, size_t len)
+{
+	uint8_t frame[AUTH_FRAME_MAX];
+	size_t n = auth_speaker_done(&spk->auth, payload, len, frame, sizeof frame);
+	if (n == 0) {
+		auth_session_wipe(&spk->auth);
+		snprintf(spk->conn.error, sizeof spk->conn.error,
+		         "the console did not prove the key: wrong key, or not our console");
+		return -1;
+	}
+	send_frame(spk, frame, n);
+	int rc = conn_enable_seal(&spk->conn, spk->auth.tx_key, spk->auth.rx_key);
+	auth_session_wipe(&spk->auth);
+	if (rc < 0)
+		return -1;
+	send_hello(spk);
+	return 0;
+}
+
 /* Handles one whole frame from the console. */
 static int console_frame_cb(struct conn *conn, const struct proto_header *header,
                             const uint8_t *payload, void *ctx)
 {
 	struct speaker *spk = ctx;
+	if (spk->link == LINK_AUTH && header->type == PROTO_AUTH_PROOF)
+		return on_auth_proof(spk, payload, header->length);
+	if (spk->link == LINK_AUTH && header->type != PROTO_BYE) {
+		snprintf(conn->error, sizeof conn->error, "console sent %s before proving the key",
+		         proto_type_name(header->type));
+		return -1;
+	}
 	if (spk->link != LINK_READY && header->type != PROTO_WELCOME && header->type != PROTO_BYE) {
 		snprintf(conn->error, sizeof conn->error, "console sent %s before WELCOME",
 		         proto_type_name(header->type));
@@ -209,8 +253,10 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 		spk->link = LINK_READY;
 		spk->backoff_ms = 0;
 		spk->last_failure[0] = '\0';
-		log_event("connected to %s (console %s) as %s, speaker id %u", spk->console_addr,
-		          welcome.console_name, spk->opts.name, welcome.speaker_id);
+		log_event("connected to %s (console %s) as %s, speaker id %u, %s", spk->console_addr,
+		          welcome.console_name, spk->opts.name, welcome.speaker_id,
+		          conn_sealed(conn) ? "link authenticated and encrypted"
+		                            : "link NOT authenticated (no --key-file)");
 		return 0;
 	}
 	case PROTO_PAGE:
@@ -307,13 +353,15 @@ static void link_connected(struct speaker *spk)
 			spk->retry_at_ms = clock_mono_ms();
 		return;
 	}
-	struct proto_hello hello = { .version = PROTO_VERSION, .caps = 0 };
-	snprintf(hello.name, sizeof hello.name, "%s", spk->opts.name);
-	snprintf(hello.zone, sizeof hello.zone, "%s", spk->opts.zone);
-	uint8_t frame[256];
-	spk->link = LINK_HELLO_SENT;
 	spk->addr_next = NULL;
-	send_frame(spk, frame, proto_hello_encode(&hello, frame, sizeof frame));
+	if (!spk->keyed) {
+		send_hello(spk);
+		return;
+	}
+	uint8_t frame[AUTH_FRAME_MAX];
+	auth_session_init(&spk->auth, AUTH_SPEAKER, &spk->key);
+	spk->link = LINK_AUTH;
+	send_frame(spk, frame, auth_speaker_hello(&spk->auth, frame, sizeof frame));
 }
 
 /* Reports how far the page being received is, at most every STATUS_INTERVAL_MS. */
@@ -463,6 +511,8 @@ static void speaker_shutdown(struct speaker *spk)
 		freeaddrinfo(spk->addrs);
 	playback_free(spk->playback);
 	free(spk->samples);
+	auth_session_wipe(&spk->auth);
+	sodium_memzero(&spk->key, sizeof spk->key);
 }
 
 int main(int argc, char **argv)
@@ -502,6 +552,17 @@ int main(int argc, char **argv)
 		host[NAME_MAX_BYTES] = '\0';
 		const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : "speaker";
 		memcpy(spk.opts.name, name, strlen(name) + 1);
+	}
+	if (auth_init() < 0) {
+		fprintf(stderr, "intercom-speaker: cannot initialise libsodium\n");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	if (spk.opts.key_file[0]) {
+		if (auth_key_load(spk.opts.key_file, &spk.key, err, sizeof err) < 0) {
+			fprintf(stderr, "intercom-speaker: %s\n", err);
+			return EXIT_FILES;
+		}
+		spk.keyed = true;
 	}
 	if (spk.opts.save_dir[0] && archive_prepare_dir(spk.opts.save_dir, err, sizeof err) < 0) {
 		fprintf(stderr, "intercom-speaker: --save: %s\n", err);

@@ -2,11 +2,13 @@
 #include "intercom/station.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "intercom/auth.h"
 #include "intercom/clock.h"
 #include "intercom/conn.h"
 #include "intercom/log.h"
@@ -24,6 +26,7 @@ struct peer {
 	bool dead;                /* removed at the start of the next loop pass */
 	uint64_t last_rx_ms;      /* any byte from it counts as a sign of life */
 	uint64_t last_ping_ms;
+	struct auth_session *auth; /* the key handshake under way; NULL before or after it */
 	bool page_delivered;      /* counted in the tally of info.page_id */
 	bool page_final;
 };
@@ -39,6 +42,8 @@ struct station {
 	size_t pending;           /* connections that have not said HELLO yet */
 	uint64_t flood_logged_ms; /* refusals are logged at most once a second */
 	char console_name[NAME_MAX_BYTES + 1];
+	bool keyed;
+	struct auth_key key;
 	struct station_page page;
 	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
 };
@@ -56,6 +61,15 @@ struct station *station_new(int listen_fd)
 	const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : "console";
 	memcpy(st->console_name, name, strlen(name) + 1);
 	return st;
+}
+
+void station_set_key(struct station *st, const struct auth_key *key)
+{
+	st->keyed = key != NULL;
+	if (key)
+		st->key = *key;
+	else
+		sodium_memzero(&st->key, sizeof st->key);
 }
 
 void station_set_max_speakers(struct station *st, size_t max_speakers)
@@ -170,8 +184,9 @@ static int on_hello(struct station *st, struct peer *p, const uint8_t *payload, 
 	memcpy(welcome.console_name, st->console_name, sizeof welcome.console_name);
 	uint8_t frame[256];
 	peer_send_frame(p, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
-	log_event("speaker %s%s%s joined from %s (%zu connected)", p->info.name,
-	          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr, station_speaker_count(st));
+	log_event("speaker %s%s%s joined from %s (%zu connected%s)", p->info.name,
+	          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr, station_speaker_count(st),
+	          p->info.sealed ? ", authenticated" : "");
 	return 0;
 }
 
@@ -202,12 +217,72 @@ static int on_status(struct station *st, struct peer *p, const uint8_t *payload,
 	return 0;
 }
 
+/*
+ * The key handshake, before anything else: AUTH_HELLO is answered with our
+ * proof, AUTH_DONE checked, and the link sealed. Returns 1 if the frame was
+ * part of it, 0 if the handshake is done, -1 to drop the peer.
+ */
+static int peer_authenticate(struct station *st, struct peer *p, const struct proto_header *header,
+                             const uint8_t *payload)
+{
+	bool auth_frame = header->type >= PROTO_AUTH_HELLO && header->type <= PROTO_AUTH_DONE;
+	if (!st->keyed) {
+		if (!auth_frame)
+			return 0;
+		snprintf(p->conn.error, sizeof p->conn.error, "speaker has a key, this console has none");
+		peer_bye(p, "this console has no key: start it with --key-file, or drop the speaker's");
+		return -1;
+	}
+	if (p->conn.seal)
+		return 0;
+	uint8_t frame[AUTH_FRAME_MAX];
+	if (header->type == PROTO_AUTH_HELLO && !p->auth) {
+		p->auth = malloc(sizeof *p->auth);
+		if (!p->auth) {
+			snprintf(p->conn.error, sizeof p->conn.error, "out of memory");
+			return -1;
+		}
+		auth_session_init(p->auth, AUTH_CONSOLE, &st->key);
+		size_t n = auth_console_proof(p->auth, payload, header->length, frame, sizeof frame);
+		if (n == 0) {
+			snprintf(p->conn.error, sizeof p->conn.error, "malformed AUTH_HELLO");
+			return -1;
+		}
+		peer_send_frame(p, frame, n);
+		return 1;
+	}
+	if (header->type == PROTO_AUTH_DONE && p->auth) {
+		if (auth_console_finish(p->auth, payload, header->length) < 0) {
+			snprintf(p->conn.error, sizeof p->conn.error,
+			         "authentication failed: wrong key, or a replayed session");
+			return -1;
+		}
+		int rc = conn_enable_seal(&p->conn, p->auth->tx_key, p->auth->rx_key);
+		auth_session_wipe(p->auth);
+		free(p->auth);
+		p->auth = NULL;
+		p->info.sealed = rc == 0;
+		return rc < 0 ? -1 : 1;
+	}
+	if (header->type == PROTO_HELLO && !p->auth) {
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: no key (this console requires one)");
+		peer_bye(p, "this console requires a key: start the speaker with --key-file");
+		return -1;
+	}
+	snprintf(p->conn.error, sizeof p->conn.error, "sent %s during the key handshake",
+	         proto_type_name(header->type));
+	return -1;
+}
+
 /* Handles one whole frame from a speaker. */
 static int peer_frame_cb(struct conn *conn, const struct proto_header *header,
                          const uint8_t *payload, void *ctx)
 {
 	struct station *st = ctx;
 	struct peer *p = (struct peer *)(void *)conn;
+	int auth = peer_authenticate(st, p, header, payload);
+	if (auth != 0)
+		return auth < 0 ? -1 : 0;
 	if (!p->introduced && header->type != PROTO_HELLO) {
 		snprintf(conn->error, sizeof conn->error, "sent %s before HELLO",
 		         proto_type_name(header->type));
@@ -321,6 +396,9 @@ static void station_remove_dead(struct station *st)
 		page_settle(st, p, PAGE_FAILED, p->conn.error[0] ? p->conn.error : "disconnected");
 		if (!p->introduced)
 			st->pending--;
+		if (p->auth)
+			auth_session_wipe(p->auth);
+		free(p->auth);
 		conn_close(&p->conn);
 		free(p);
 	}
@@ -496,11 +574,15 @@ void station_free(struct station *st, const char *bye_reason)
 		struct peer *p = st->peers[i];
 		if (p->introduced && !p->dead)
 			peer_bye(p, bye_reason);
+		if (p->auth)
+			auth_session_wipe(p->auth);
+		free(p->auth);
 		conn_close(&p->conn);
 		free(p);
 	}
 	free(st->peers);
 	sbuf_unref(st->page_frame);
+	sodium_memzero(&st->key, sizeof st->key);
 	if (st->listen_fd >= 0)
 		close(st->listen_fd);
 	free(st);

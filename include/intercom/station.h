@@ -29,6 +29,7 @@ struct station_speaker {
 	uint8_t page_state;       /* enum proto_page_state, 0 until it reports */
 	uint64_t page_done, page_total; /* progress of that state */
 	char page_reason[128];    /* why it failed */
+	bool sealed;              /* proved the pre-shared key; its link is encrypted */
 };
 
 /* The tally of the latest page. */
@@ -42,6 +43,12 @@ struct station_page {
 struct station *station_new(int listen_fd);
 /* Speakers served at once (default DEFAULT_MAX_SPEAKERS); the one over it is told why and closed. */
 void station_set_max_speakers(struct station *st, size_t max_speakers);
+/*
+ * With a key, only speakers that prove it in the handshake (auth.h) are served,
+ * and their links are sealed; the key is copied. NULL: no key, links are plain.
+ */
+struct auth_key;
+void station_set_key(struct station *st, const struct auth_key *key);
 /* Says BYE to every speaker, then closes everything. */
 void station_free(struct station *st, const char *bye_reason);
 
