@@ -777,7 +777,7 @@ void options_usage(enum program program, FILE *out)
 	fprintf(out, "  %d  unknown option or bad value\n", EXIT_USAGE);
 	fprintf(out, "  %d  cannot listen, resolve or connect at start-up\n", EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
-	fprintf(out, "  %d  %s directory unusable\n", EXIT_FILES,
+	fprintf(out, "  %d  %s directory or key file unusable\n", EXIT_FILES,
 	        program == PROGRAM_CONSOLE ? "archive" : "save");
 	fprintf(out, "\n%s %s\n", prog, INTERCOM_VERSION);
 }
