@@ -235,6 +235,23 @@ static void test_console_archive(void **state)
 	refused(CONSOLE("--archive", long_path), "bad archive directory 'aaaa");
 }
 
+static void test_limits_and_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(ok(CONSOLE("--headless"))->max_speakers, DEFAULT_MAX_SPEAKERS);
+	assert_int_equal(ok(CONSOLE("--max-speakers", "3"))->max_speakers, 3);
+	assert_int_equal(ok(CONSOLE("--max-speakers=10000"))->max_speakers, MAX_SPEAKERS_LIMIT);
+	refused(CONSOLE("--max-speakers", "0"), "bad speaker limit '0': give 1..10000");
+	refused(CONSOLE("--max-speakers", "10001"), "bad speaker limit");
+	refused(SPEAKER("--max-speakers", "3", "h"), "it is an intercom-console option");
+	assert_string_equal(ok(CONSOLE("--key-file", "/etc/k"))->key_file, "/etc/k");
+	assert_string_equal(ok(SPEAKER("--key-file=k", "h"))->key_file, "k");
+	assert_string_equal(ok(CONSOLE("--gen-key", "new.key"))->gen_key_file, "new.key");
+	refused(CONSOLE("--key-file="), "bad file name '' for --key-file");
+	refused(SPEAKER("--gen-key", "k", "h"), "it is an intercom-console option");
+	refused(CONSOLE("--key-file"), "option '--key-file' needs a value");
+}
+
 static void test_speaker_only_options(void **state)
 {
 	(void)state;
@@ -693,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_device_forms),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_console_archive),
+		cmocka_unit_test(test_limits_and_keys),
 		cmocka_unit_test(test_speaker_only_options),
 		cmocka_unit_test(test_bad_port),
 		cmocka_unit_test(test_bad_numbers),
