@@ -84,8 +84,10 @@ int auth_key_load(const char *path, struct auth_key *key, char *err, size_t errl
 		text[n] = '\0';
 		rc = sodium_hex2bin(key->bytes, sizeof key->bytes, text, (size_t)n, " \t\r\n", &bin_len, &end);
 	}
+	/* Only whitespace may follow the key: a second key or a comment means a mistake. */
+	bool trailing = rc != 0 || end != text + n;
 	sodium_memzero(text, sizeof text);
-	if (rc != 0 || bin_len != AUTH_KEY_BYTES || (end && *end != '\0')) {
+	if (trailing || bin_len != AUTH_KEY_BYTES) {
 		snprintf(err, errlen, "key file %s does not hold a key (%d hex digits expected; make one with "
 		         "intercom-console --gen-key)", path, AUTH_KEY_BYTES * 2);
 		sodium_memzero(key->bytes, sizeof key->bytes);

@@ -53,7 +53,8 @@ int conn_send(struct conn *conn, struct sbuf *buf, bool is_page)
 {
 	if (conn->queue_len == CONN_QUEUE_MAX || (is_page && conn->pages_queued > conn->max_pages)) {
 		snprintf(conn->error, sizeof conn->error,
-		         "not reading: %zu pages queued and unsent", conn->pages_queued);
+		         "not reading: %zu frames (%zu pages) queued and unsent", conn->queue_len,
+		         conn->pages_queued);
 		return -1;
 	}
 	size_t at = (conn->queue_head + conn->queue_len) % CONN_QUEUE_MAX;
@@ -266,9 +267,14 @@ long conn_read(struct conn *conn, conn_frame_fn on_frame, void *ctx)
 			return -1;
 		}
 		if (got == 0) {
-			if (conn->decoder.header_have > 0 && !conn->decoder.frame_ready)
+			const struct proto_decoder *records = conn->seal ? &conn->seal->records : NULL;
+			if (conn->decoder.header_have > 0 && conn->decoder.header_have < PROTO_HEADER_SIZE)
+				snprintf(conn->error, sizeof conn->error, "closed in the middle of a frame header");
+			else if (conn->decoder.header_have > 0 && !conn->decoder.frame_ready)
 				snprintf(conn->error, sizeof conn->error, "closed in the middle of a %s frame",
 				         proto_type_name(conn->decoder.header.type));
+			else if (records && records->header_have > 0 && !records->frame_ready)
+				snprintf(conn->error, sizeof conn->error, "closed in the middle of a SEALED frame");
 			else
 				snprintf(conn->error, sizeof conn->error, "peer closed the connection");
 			return -1;
