@@ -37,6 +37,8 @@ enum opt_id {
 	OPT_ZONE,
 	OPT_SAVE,
 	OPT_ONCE,
+	OPT_LEGACY_PORT,
+	OPT_LEGACY,
 };
 
 /* Which programs accept an option, as a bit per enum program. */
@@ -70,6 +72,8 @@ static const struct opt_spec specs[] = {
 	{ "zone", 0, "Floor-2", FOR_SPEAKER, OPT_ZONE },
 	{ "save", 0, "/srv/intercom/received", FOR_SPEAKER, OPT_SAVE },
 	{ "once", 0, NULL, FOR_SPEAKER, OPT_ONCE },
+	{ "legacy-port", 0, "2348", FOR_CONSOLE, OPT_LEGACY_PORT },
+	{ "legacy", 0, "10.0.0.5:2348", FOR_SPEAKER, OPT_LEGACY },
 };
 
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
@@ -81,6 +85,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	const char *address; /* speaker's positional HOST[:PORT], applied once all options are read */
+	const char *legacy;  /* speaker's --legacy HOST[:PORT], applied likewise */
 };
 
 /* A user's value made safe to echo in a one-line message. */
@@ -474,6 +479,15 @@ static enum options_result apply(struct parser *p, const struct opt_spec *spec, 
 	case OPT_ONCE:
 		o->once = true;
 		return OPTIONS_RUN;
+	case OPT_LEGACY_PORT:
+		if (parse_int(value, 1, 65535, &o->legacy_port) != 0)
+			return fail(p, "bad legacy-port '%s': give 1..65535, e.g. --legacy-port 2348",
+			            show(value).text);
+		return OPTIONS_RUN;
+	case OPT_LEGACY:
+		/* Checked in finish(), with the positional address it excludes. */
+		p->legacy = value;
+		return OPTIONS_RUN;
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
 }
@@ -564,6 +578,16 @@ static enum options_result finish(struct parser *p)
 {
 	struct options *o = p->opts;
 
+	if (p->legacy != NULL && p->address != NULL)
+		return fail(p, "give a console address or --legacy HOST[:PORT] (an old Python-intercom "
+		               "server), not both");
+	if (p->legacy != NULL) {
+		if (options_split_host_port(p->legacy, o->host, sizeof o->host, &o->port) != 0)
+			return fail(p, "bad legacy server address '%s': give HOST[:PORT] with PORT 1..65535, "
+			               "e.g. --legacy 10.0.0.5:2348",
+			            show(p->legacy).text);
+		o->legacy = true;
+	}
 	/* The positional address wins over -H and -p, whatever their order. */
 	if (p->address != NULL &&
 	    options_split_host_port(p->address, o->host, sizeof o->host, &o->port) != 0)
@@ -572,6 +596,10 @@ static enum options_result finish(struct parser *p)
 		            show(p->address).text);
 	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices)
 		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5", p->prog);
+	if (o->legacy_port != 0 && o->legacy_port == o->port)
+		return fail(p, "--legacy-port %d is also --port: old clients need a port of their own, "
+		               "e.g. -p 2349 --legacy-port 2348",
+		            o->legacy_port);
 
 	double bytes_per_s = (double)o->rate * o->channels * 2.0;
 	if (bytes_per_s * o->duration > (double)PAGE_MAX_BYTES) {
@@ -678,11 +706,14 @@ void options_usage(enum program program, FILE *out)
 		row(out, "", "(default: the system's default output)");
 		row(out, "    --archive DIR", "keep every page sent in DIR");
 		row(out, "", "(default: $XDG_DATA_HOME/intercom/pages)");
+		row(out, "    --legacy-port N", "also send every page to old Python-intercom clients");
+		row(out, "", "connecting to port N, as a plain WAV (default: off)");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: read commands from stdin");
 	} else {
 		fprintf(out, "Usage: %s [OPTION]... HOST[:PORT]\n", prog);
 		fprintf(out, "       %s [OPTION]... -H HOST [-p PORT]\n", prog);
+		fprintf(out, "       %s [OPTION]... --legacy HOST[:PORT]\n", prog);
 		fputs("Connects to the intercom-console at HOST and plays every page it sends.\n"
 		      "HOST is a name, an IPv4 or an IPv6 address; with an IPv6 address write a\n"
 		      "port as [ADDRESS]:PORT. HOST[:PORT] wins over -H and -p.\n\nOptions:\n",
@@ -708,6 +739,8 @@ void options_usage(enum program program, FILE *out)
 		snprintf(line, sizeof line, "exit after one page: %d if it was played, %d if not",
 		         EXIT_OK, EXIT_FAILURE_RUNTIME);
 		row(out, "    --once", line);
+		row(out, "    --legacy ADDRESS", "play pages from an old Python-intercom server at");
+		row(out, "", "ADDRESS, HOST[:PORT], instead of from a console");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: log lines only");
 	}
