@@ -38,7 +38,7 @@ int conn_send(struct conn *conn, struct sbuf *buf, bool is_page)
 
 int conn_send_at(struct conn *conn, struct sbuf *buf, size_t from, bool is_page)
 {
-	assert(from < buf->len);
+	assert(from <= buf->len);
 	if (conn->queue_len == CONN_QUEUE_MAX || (is_page && conn->pages_queued > conn->max_pages)) {
 		snprintf(conn->error, sizeof conn->error,
 		         "not reading: %zu pages queued and unsent", conn->pages_queued);
