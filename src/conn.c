@@ -1,6 +1,7 @@
 /* Framed, non-blocking, bounded connections. */
 #include "intercom/conn.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -51,6 +52,12 @@ void conn_close(struct conn *conn)
 
 int conn_send(struct conn *conn, struct sbuf *buf, bool is_page)
 {
+	return conn_send_at(conn, buf, 0, is_page);
+}
+
+int conn_send_at(struct conn *conn, struct sbuf *buf, size_t from, bool is_page)
+{
+	assert(from <= buf->len);
 	if (conn->queue_len == CONN_QUEUE_MAX || (is_page && conn->pages_queued > conn->max_pages)) {
 		snprintf(conn->error, sizeof conn->error,
 		         "not reading: %zu frames (%zu pages) queued and unsent", conn->queue_len,
@@ -58,7 +65,7 @@ int conn_send(struct conn *conn, struct sbuf *buf, bool is_page)
 		return -1;
 	}
 	size_t at = (conn->queue_head + conn->queue_len) % CONN_QUEUE_MAX;
-	conn->queue[at] = (struct conn_item){ .buf = sbuf_ref(buf), .is_page = is_page };
+	conn->queue[at] = (struct conn_item){ .buf = sbuf_ref(buf), .offset = from, .is_page = is_page };
 	conn->queue_len++;
 	if (is_page)
 		conn->pages_queued++;

@@ -190,6 +190,12 @@ static void console_list(struct console *con)
 	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < n; i++) {
 		const struct station_speaker *sp = station_speaker_at(con->station, i);
+		if (sp->legacy) {
+			log_event("legacy speaker %s, connected %llu s, last page %s", sp->name,
+			          (unsigned long long)((now - sp->connected_ms) / 1000),
+			          sp->page_id ? proto_page_state_name(sp->page_state) : "none");
+			continue;
+		}
 		log_event("speaker %s zone '%s' at %s, connected %llu s, rtt %u ms, last page %s", sp->name,
 		          sp->zone, sp->addr, (unsigned long long)((now - sp->connected_ms) / 1000),
 		          sp->rtt_ms, sp->page_id ? proto_page_state_name(sp->page_state) : "none");
@@ -461,8 +467,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "intercom-console: %s\n", err);
 		return EXIT_NETWORK;
 	}
-	char addr[80];
+	int legacy_fd = -1;
+	if (con.opts.legacy_port) {
+		legacy_fd = net_listen(con.opts.host, con.opts.legacy_port, err, sizeof err);
+		if (legacy_fd < 0) {
+			fprintf(stderr, "intercom-console: --legacy-port: %s\n", err);
+			close(listen_fd);
+			return EXIT_NETWORK;
+		}
+	}
+	char addr[80], legacy_addr[80] = "";
 	net_local_addr(listen_fd, addr, sizeof addr);
+	if (legacy_fd >= 0)
+		net_local_addr(legacy_fd, legacy_addr, sizeof legacy_addr);
 	con.station = station_new(listen_fd);
 	if (!con.station) {
 		fprintf(stderr, "intercom-console: out of memory\n");
@@ -473,17 +490,25 @@ int main(int argc, char **argv)
 		station_set_key(con.station, &key);
 		sodium_memzero(&key, sizeof key);
 	}
+	if (legacy_fd >= 0)
+		station_listen_legacy(con.station, legacy_fd);
 	if (console_setup_audio(&con) < 0) {
 		console_shutdown(&con);
 		return EXIT_AUDIO;
 	}
 	log_event("intercom-console %s listening on %s, archive %s, duration %.2f s", INTERCOM_VERSION,
 	          addr, con.archive_dir, con.opts.duration);
+	if (legacy_fd >= 0)
+		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
+		          legacy_addr);
 	if (!con.capture)
 		log_event("no input: %s; talk is disabled, send PATH still works", con.no_input);
 	if (con.opts.key_file[0])
 		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
 		          con.opts.key_file);
+	if (con.opts.key_file[0] && con.opts.legacy_port)
+		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
+		          con.opts.legacy_port);
 	else
 		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
 		          "then use --key-file on the console and every speaker)");

@@ -40,6 +40,8 @@ enum opt_id {
 	OPT_MAX_SPEAKERS,
 	OPT_KEY_FILE,
 	OPT_GEN_KEY,
+	OPT_LEGACY_PORT,
+	OPT_LEGACY,
 };
 
 /* Which programs accept an option, as a bit per enum program. */
@@ -76,6 +78,8 @@ static const struct opt_spec specs[] = {
 	{ "max-speakers", 0, "200", FOR_CONSOLE, OPT_MAX_SPEAKERS },
 	{ "key-file", 0, "/etc/intercom/key", FOR_BOTH, OPT_KEY_FILE },
 	{ "gen-key", 0, "/etc/intercom/key", FOR_CONSOLE, OPT_GEN_KEY },
+	{ "legacy-port", 0, "2348", FOR_CONSOLE, OPT_LEGACY_PORT },
+	{ "legacy", 0, "10.0.0.5:2348", FOR_SPEAKER, OPT_LEGACY },
 };
 
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
@@ -87,6 +91,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	const char *address; /* speaker's positional HOST[:PORT], applied once all options are read */
+	const char *legacy;  /* speaker's --legacy HOST[:PORT], applied likewise */
 };
 
 /* A user's value made safe to echo in a one-line message. */
@@ -502,6 +507,15 @@ static enum options_result apply(struct parser *p, const struct opt_spec *spec, 
 		return set_path(p, spec, value, o->key_file, sizeof o->key_file);
 	case OPT_GEN_KEY:
 		return set_path(p, spec, value, o->gen_key_file, sizeof o->gen_key_file);
+	case OPT_LEGACY_PORT:
+		if (parse_int(value, 1, 65535, &o->legacy_port) != 0)
+			return fail(p, "bad legacy-port '%s': give 1..65535, e.g. --legacy-port 2348",
+			            show(value).text);
+		return OPTIONS_RUN;
+	case OPT_LEGACY:
+		/* Checked in finish(), with the positional address it excludes. */
+		p->legacy = value;
+		return OPTIONS_RUN;
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
 }
@@ -592,6 +606,19 @@ static enum options_result finish(struct parser *p)
 {
 	struct options *o = p->opts;
 
+	if (p->legacy != NULL && p->address != NULL)
+		return fail(p, "give a console address or --legacy HOST[:PORT] (an old Python-intercom "
+		               "server), not both");
+	if (p->legacy != NULL && o->key_file[0])
+		return fail(p, "--key-file cannot be used with --legacy: old Python-intercom servers have "
+		               "no key; drop one of them");
+	if (p->legacy != NULL) {
+		if (options_split_host_port(p->legacy, o->host, sizeof o->host, &o->port) != 0)
+			return fail(p, "bad legacy server address '%s': give HOST[:PORT] with PORT 1..65535, "
+			               "e.g. --legacy 10.0.0.5:2348",
+			            show(p->legacy).text);
+		o->legacy = true;
+	}
 	/* The positional address wins over -H and -p, whatever their order. */
 	if (p->address != NULL &&
 	    options_split_host_port(p->address, o->host, sizeof o->host, &o->port) != 0)
@@ -600,6 +627,10 @@ static enum options_result finish(struct parser *p)
 		            show(p->address).text);
 	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices)
 		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5", p->prog);
+	if (o->legacy_port != 0 && o->legacy_port == o->port)
+		return fail(p, "--legacy-port %d is also --port: old clients need a port of their own, "
+		               "e.g. -p 2349 --legacy-port 2348",
+		            o->legacy_port);
 
 	double bytes_per_s = (double)o->rate * o->channels * 2.0;
 	if (bytes_per_s * o->duration > (double)PAGE_MAX_BYTES) {
@@ -714,11 +745,14 @@ void options_usage(enum program program, FILE *out)
 		row(out, "", "and pages are encrypted (default: no key, the");
 		row(out, "", "link is unauthenticated; make one with --gen-key)");
 		row(out, "    --gen-key FILE", "write a new random key to FILE (mode 0600), exit");
+		row(out, "    --legacy-port N", "also send every page to old Python-intercom clients");
+		row(out, "", "connecting to port N, as a plain WAV (default: off)");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: read commands from stdin");
 	} else {
 		fprintf(out, "Usage: %s [OPTION]... HOST[:PORT]\n", prog);
 		fprintf(out, "       %s [OPTION]... -H HOST [-p PORT]\n", prog);
+		fprintf(out, "       %s [OPTION]... --legacy HOST[:PORT]\n", prog);
 		fputs("Connects to the intercom-console at HOST and plays every page it sends.\n"
 		      "HOST is a name, an IPv4 or an IPv6 address; with an IPv6 address write a\n"
 		      "port as [ADDRESS]:PORT. HOST[:PORT] wins over -H and -p.\n\nOptions:\n",
@@ -745,6 +779,8 @@ void options_usage(enum program program, FILE *out)
 		         EXIT_OK, EXIT_FAILURE_RUNTIME);
 		row(out, "    --once", line);
 		row(out, "    --key-file FILE", "pre-shared key of the console (see its --gen-key)");
+		row(out, "    --legacy ADDRESS", "play pages from an old Python-intercom server at");
+		row(out, "", "ADDRESS, HOST[:PORT], instead of from a console");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: log lines only");
 	}

@@ -46,6 +46,8 @@ void conn_close(struct conn *conn);
 
 /* Queues a reference to buf. -1 (conn->error set) when the queue is over its bound. */
 int conn_send(struct conn *conn, struct sbuf *buf, bool is_page);
+/* The same for buf's bytes from `from` on (a PAGE frame's WAV without its frame header). */
+int conn_send_at(struct conn *conn, struct sbuf *buf, size_t from, bool is_page);
 /* Queues a copy of a small control frame. */
 int conn_send_copy(struct conn *conn, const uint8_t *frame, size_t len);
 

@@ -31,6 +31,8 @@ struct options {
 	char key_file[PATH_MAX];       /* pre-shared key; empty = unauthenticated link */
 	char gen_key_file[PATH_MAX];   /* console: write a new key here and exit */
 	int max_speakers;        /* console: refuse speakers beyond this many */
+	int legacy_port;         /* console: port for old Python-intercom clients; 0 = off */
+	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	bool headless;
 	bool once;               /* speaker: exit after one page */
 	bool list_devices;
