@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/volume.h"
+
 struct playback {
 	int device;
 	int chunk;
@@ -19,20 +21,108 @@ struct playback {
 
 	_Atomic size_t position;   /* frames handed to the device; callback-owned */
 	_Atomic bool finished;     /* the stream has stopped (complete or failed) */
+	_Atomic int32_t gain_q16;  /* main writes, callback reads: volume.h gain */
+	_Atomic uint32_t peak_bits; /* float bits of the max peak handed over since last read */
+	_Atomic uint32_t rms_bits;  /* float bits of the max rms since last read */
+
+	/*
+	 * When the latest buffer reaches the speaker: its first frame's index in
+	 * the page and the stream time it is due at the DAC. Written by the
+	 * callback under a sequence counter (odd while writing), so the main
+	 * thread reads a consistent pair without a lock.
+	 */
+	_Atomic uint32_t timing_seq;
+	_Atomic uint64_t timing_dac_bits;  /* double bits, stream time in seconds */
+	_Atomic size_t timing_frame;
+	_Atomic bool timing_valid;
+
+	/* Main thread only. */
+	int rate;
+	size_t heard;              /* the most frames reported played: never goes back */
 };
 
-/* Runs on PortAudio's thread: copies, pads the last buffer with silence, and stops. */
+static uint32_t float_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+static float bits_float(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+/* Non-negative floats order like their bit patterns, so a max needs no float atomics. */
+static void atomic_max_bits(_Atomic uint32_t *slot, float value)
+{
+	uint32_t bits = float_bits(value);
+	uint32_t old = atomic_load_explicit(slot, memory_order_relaxed);
+	while (bits > old &&
+	       !atomic_compare_exchange_weak_explicit(slot, &old, bits, memory_order_relaxed,
+	                                              memory_order_relaxed))
+		;
+}
+
+/* Callback side of the timing seqlock. */
+static void timing_publish(struct playback *pb, double dac_time, size_t frame)
+{
+	uint64_t bits;
+	memcpy(&bits, &dac_time, sizeof bits);
+	uint32_t seq = atomic_load_explicit(&pb->timing_seq, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&pb->timing_dac_bits, bits, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_frame, frame, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_seq, seq + 2, memory_order_release);
+	atomic_store_explicit(&pb->timing_valid, true, memory_order_release);
+}
+
+/* Main side: a consistent (dac time, frame) pair; false if none yet or the callback kept writing. */
+static bool timing_read(struct playback *pb, double *dac_time, size_t *frame)
+{
+	if (!atomic_load_explicit(&pb->timing_valid, memory_order_acquire))
+		return false;
+	for (int tries = 0; tries < 100; tries++) {
+		uint32_t s1 = atomic_load_explicit(&pb->timing_seq, memory_order_acquire);
+		if (s1 & 1)
+			continue;
+		uint64_t bits = atomic_load_explicit(&pb->timing_dac_bits, memory_order_relaxed);
+		size_t f = atomic_load_explicit(&pb->timing_frame, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&pb->timing_seq, memory_order_relaxed) != s1)
+			continue;
+		memcpy(dac_time, &bits, sizeof *dac_time);
+		*frame = f;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Runs on PortAudio's thread: copies through the gain, pads the last buffer
+ * with silence, measures what it hands over, notes when it will be heard,
+ * and stops. No allocation, locks or system calls.
+ */
 static int playback_cb(const void *input, void *output, unsigned long frames,
                        const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
                        void *user)
 {
-	(void)input, (void)time, (void)flags;
+	(void)input, (void)flags;
 	struct playback *pb = user;
 	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
 	size_t n = pb->frames - pos < frames ? pb->frames - pos : frames;
 	size_t width = (size_t)pb->channels;
-	memcpy(output, pb->samples + pos * width, n * width * sizeof(int16_t));
+	int32_t gain = atomic_load_explicit(&pb->gain_q16, memory_order_relaxed);
+	volume_apply_s16(output, pb->samples + pos * width, n * width, gain);
 	memset((int16_t *)output + n * width, 0, (frames - n) * width * sizeof(int16_t));
+	struct level level = meter_measure_s16(output, n * width);
+	atomic_max_bits(&pb->peak_bits, level.peak);
+	atomic_max_bits(&pb->rms_bits, level.rms);
+	if (time)
+		timing_publish(pb, time->outputBufferDacTime, pos);
 	atomic_store_explicit(&pb->position, pos + n, memory_order_release);
 	return pos + n >= pb->frames ? paComplete : paContinue;
 }
@@ -50,6 +140,7 @@ struct playback *playback_new(int device, int chunk)
 		return NULL;
 	pb->device = device;
 	pb->chunk = chunk;
+	atomic_store(&pb->gain_q16, VOLUME_UNITY_Q16);
 	return pb;
 }
 
@@ -68,8 +159,11 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 	pb->samples = samples;
 	pb->frames = frames;
 	pb->channels = fmt->channels;
+	pb->rate = fmt->rate;
+	pb->heard = 0;
 	atomic_store(&pb->position, 0);
 	atomic_store(&pb->finished, false);
+	atomic_store(&pb->timing_valid, false);
 	const PaDeviceInfo *info = Pa_GetDeviceInfo(pb->device);
 	if (!info) {
 		snprintf(err, errlen, "output device unavailable");
@@ -98,11 +192,11 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 	return 0;
 }
 
-enum playback_state playback_poll(struct playback *pb, size_t *frames_played)
+enum playback_state playback_poll(struct playback *pb, size_t *frames_written)
 {
 	size_t pos = atomic_load_explicit(&pb->position, memory_order_acquire);
-	if (frames_played)
-		*frames_played = pos;
+	if (frames_written)
+		*frames_written = pos;
 	if (!pb->stream)
 		return PLAYBACK_IDLE;
 	if (!atomic_load_explicit(&pb->finished, memory_order_acquire))
@@ -117,4 +211,46 @@ void playback_stop(struct playback *pb)
 	Pa_AbortStream(pb->stream);
 	Pa_CloseStream(pb->stream);
 	pb->stream = NULL;
+}
+
+size_t playback_frames_played_by_device(struct playback *pb)
+{
+	size_t written;
+	enum playback_state state = playback_poll(pb, &written);
+	if (state == PLAYBACK_DONE) {
+		pb->heard = pb->frames;
+		return pb->heard;
+	}
+	if (state != PLAYBACK_PLAYING)
+		return pb->heard;
+	double dac;
+	size_t frame;
+	if (timing_read(pb, &dac, &frame)) {
+		/*
+		 * The buffer that starts at `frame` reaches the DAC at stream time
+		 * `dac`; the stream clock now says how far past (or before) that we
+		 * are. Hosts without timing give 0 for both: then this is the frames
+		 * of every buffer before the latest, which is still never ahead.
+		 */
+		double now = Pa_GetStreamTime(pb->stream);
+		double ahead = (now - dac) * pb->rate;
+		double heard = (double)frame + ahead;
+		size_t h = heard <= 0 ? 0 : heard >= (double)written ? written : (size_t)heard;
+		if (h > pb->heard)
+			pb->heard = h;
+	}
+	return pb->heard;
+}
+
+void playback_set_gain(struct playback *pb, int32_t gain_q16)
+{
+	atomic_store_explicit(&pb->gain_q16, gain_q16, memory_order_relaxed);
+}
+
+struct level playback_levels(struct playback *pb)
+{
+	struct level level;
+	level.peak = bits_float(atomic_exchange(&pb->peak_bits, 0));
+	level.rms = bits_float(atomic_exchange(&pb->rms_bits, 0));
+	return level;
 }

@@ -1,8 +1,9 @@
 /*
  * The output side: plays one decoded page on an output device. The stream
  * is opened per page (pages may differ in rate and channels) and its callback
- * only copies from the page buffer, which stays untouched until the stream is
- * closed, and counts frames in an atomic.
+ * only copies from the page buffer (which stays untouched until the stream is
+ * closed) through the volume gain, measures the levels it hands over, and
+ * notes in atomics how far it is and when its buffers reach the speaker.
  */
 #ifndef INTERCOM_PLAYBACK_H
 #define INTERCOM_PLAYBACK_H
@@ -12,11 +13,12 @@
 #include <stdint.h>
 
 #include "intercom/format.h"
+#include "intercom/meter.h"
 
 enum playback_state {
 	PLAYBACK_IDLE,
 	PLAYBACK_PLAYING,
-	PLAYBACK_DONE,     /* every frame reached the device */
+	PLAYBACK_DONE,     /* every frame reached the device and the stream drained */
 	PLAYBACK_FAILED,   /* the stream stopped early (device gone) */
 };
 
@@ -31,9 +33,20 @@ void playback_free(struct playback *pb);
  */
 int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
                    const struct audio_format *fmt, char *err, size_t errlen);
-/* Where playback is; *frames_played is how many frames went to the device. */
-enum playback_state playback_poll(struct playback *pb, size_t *frames_played);
+/* Where playback is; *frames_written is how many frames were handed to the device. */
+enum playback_state playback_poll(struct playback *pb, size_t *frames_written);
+/*
+ * Frames the device has actually played (not merely been handed), from the
+ * stream clock and the callback's DAC times; never decreases during a page,
+ * and is the whole page once it is DONE.
+ */
+size_t playback_frames_played_by_device(struct playback *pb);
 /* Stops at once (if playing) and closes the stream. */
 void playback_stop(struct playback *pb);
+
+/* Gain (volume.h, Q16) applied from the next buffer on; any thread, any time. */
+void playback_set_gain(struct playback *pb, int32_t gain_q16);
+/* The loudest levels handed to the device since the previous call (after the gain). */
+struct level playback_levels(struct playback *pb);
 
 #endif
