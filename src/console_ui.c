@@ -399,10 +399,12 @@ struct hint {
 /* Key hints in one line, the least needed dropped first when narrow. */
 static void draw_hints(WINDOW *win, int w, const struct hint *hints, size_t n)
 {
-	struct layout_col cols[16];
+	struct layout_col cols[16] = { { 0 } };
 	int widths[16];
 	char text[16][64];
-	for (size_t i = 0; i < n && i < 16; i++) {
+	if (n > 16)
+		n = 16;
+	for (size_t i = 0; i < n; i++) {
 		snprintf(text[i], sizeof text[i], "%s %s", hints[i].key, hints[i].label);
 		int tw = textfmt_width(text[i], term_utf8());
 		cols[i] = (struct layout_col){ .min = tw, .want = tw, .drop = hints[i].drop };

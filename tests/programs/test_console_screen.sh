@@ -144,17 +144,23 @@ awk -v r="$level" 'BEGIN { exit !(r > 0.01) }' || fail "page 1 is silent (RMS $l
 for s in hall-1 hall-2; do wait_log "$T/$s.log" "page 1 played" 5; done
 cp "$T/screen.txt" "$T/screen-after-page.txt"
 
-note "Down selects hall-2; T plays the test tone there only; t and r page it alone"
-tm send-keys -t con Down T
+note "Down selects the second row; T plays the test tone there only; t and r page it alone"
+tm send-keys -t con Down
+sleep 0.3
+sel=$(screen | sed -n 's/^▸ \(hall-[12]\) .*/\1/p')
+[ -n "$sel" ] || fail "no speaker is selected after Down"
+other=hall-1
+[ "$sel" = hall-1 ] && other=hall-2
+tm send-keys -t con T
 wait_screen 'page 2: delivered to 1/1, played by 1/1' 10
-wait_log "$T/hall-2.log" "page 2 played" 5
+wait_log "$T/$sel.log" "page 2 played" 5
 tm send-keys -t con t
-wait_screen 'next page to hall-2' 2
+wait_screen "next page to $sel" 2
 tm send-keys -t con r
 wait_screen 'page 3: delivered to 1/1, played by 1/1' 10
-wait_screen 'hall-2 .* played +#2 played *$' 2
-wait_log "$T/hall-2.log" "page 3 played" 5
-[ "$(count_log "$T/hall-1.log" "page [23] ")" -eq 0 ] || fail "hall-1 got a page meant for hall-2"
+wait_screen "$sel .* played +#2 played *\$" 2
+wait_log "$T/$sel.log" "page 3 played" 5
+[ "$(count_log "$T/$other.log" "page [23] ")" -eq 0 ] || fail "$other got a page meant for $sel"
 tm send-keys -t con Enter
 wait_screen 'next page to all speakers' 2
 
@@ -189,7 +195,7 @@ rm -f "$T/exit"
 tm send-keys -t con "clear; LC_ALL=C NO_COLOR=1 $console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen 'hall-2 ' 10
 screen >"$T/screen.txt"
-grep -q '^> hall-1' "$T/screen.txt" || { cat "$T/screen.txt"; fail "no ASCII selection marker"; }
+grep -q '^> hall-[12] ' "$T/screen.txt" || { cat "$T/screen.txt"; fail "no ASCII selection marker"; }
 grep -Eq '^  input \.{10}' "$T/screen.txt" || { cat "$T/screen.txt"; fail "no ASCII meter"; }
 LC_ALL=C grep -q "$(printf '[\200-\377]')" "$T/screen.txt" && fail "non-ASCII characters in the C locale"
 tm capture-pane -p -e -t con >"$T/screen-e.txt"
