@@ -77,6 +77,11 @@ int textfmt_percent(uint64_t done, uint64_t total)
 	return p > 99 ? 99 : p;
 }
 
+const char *textfmt_eighths(int n)
+{
+	return n >= 1 && n <= 7 ? eighths[n] : "";
+}
+
 /* Appends s to out (at *len) if it fits with the terminator; false when full. */
 static bool append(char *out, size_t outlen, size_t *len, const char *s)
 {

@@ -34,7 +34,7 @@ enum console_col {
 /* Columns between table columns. */
 #define CONSOLE_TABLE_GAP 2
 /* The meter line: a label before the bar, clip light and readout after it. */
-#define CONSOLE_METER_LABEL_W 7   /* "  input" then a space */
+#define CONSOLE_METER_LABEL_W 8   /* "  input" then a space */
 #define CONSOLE_METER_TAIL_W 14   /* " CLIP  -12 dB" */
 
 struct console_rect {

@@ -29,7 +29,7 @@ enum console_tone {
 	CONSOLE_TONE_ACCENT,
 };
 
-/* The final outcome of the latest page a speaker finished, remembered by the console. */
+/* The final outcome of a page on a speaker, remembered by the console for the table. */
 struct console_result {
 	uint32_t page_id;         /* 0: none yet */
 	uint8_t state;            /* enum proto_page_state, final */
@@ -46,7 +46,7 @@ struct console_row {
 	char state[160];          /* "idle", "receiving 40%", "playing 45%", "failed: ..." */
 	int progress;             /* 0..1000 for a bar after the state text; -1: no bar */
 	enum console_tone state_tone;
-	char last[160];           /* "#7 played", "#7 failed: ...", "-" */
+	char last[160];           /* the page before: "#6 played", "#6 failed: ...", "-" */
 	enum console_tone last_tone;
 };
 
@@ -57,38 +57,52 @@ enum console_prompt {
 	CONSOLE_PROMPT_QUIT,      /* a page is in flight: quit anyway? */
 };
 
-struct console_view {
-	/* header */
+/*
+ * One snapshot. Built from zeroed memory each pass (strings are snprintf'ed
+ * into zeroes), so each part can be compared with memcmp to find what to redraw.
+ */
+struct console_view_header {
 	char listen[80];          /* "0.0.0.0:2348" */
-	char input[192];          /* "pulse, 48000 Hz mono 16-bit", or why there is none */
+	char input[320];          /* "pulse, 48000 Hz mono 16-bit", or why there is none */
 	bool input_ok;
 	char duration[16];        /* "5.0 s" */
-	size_t speakers;          /* connected (may exceed row_count) */
+	size_t speakers;          /* connected (may exceed the rows listed) */
 	char target[96];          /* "all speakers" or a name */
 	bool target_missing;      /* the chosen speaker is not connected */
-	char link[32];            /* reserved for the link's security state (a later issue); "" */
+	char link[32];            /* reserved for the link's security state (a later issue): "" */
+};
 
-	/* status line */
+struct console_view_status {
 	bool recording;
 	char rec_elapsed[16];     /* "00:02.3" */
-	char rec_total[16];
-	char rec_left[16];        /* "2.7 s left" */
+	char rec_total[16];       /* "00:05.0" */
+	char rec_left[32];        /* "2.7 s left" */
 	int rec_left_permille;    /* countdown bar: 1000 at the start, 0 at the end */
-	char status[256];         /* page summary or a hint, when not recording */
-	enum console_tone status_tone;
+	char text[256];           /* page summary or a hint, when not recording */
+	enum console_tone tone;
+};
 
-	/* level meter */
-	bool meter_on;
-	struct meter_view meter;
-
-	/* speaker table */
+struct console_view_table {
 	size_t row_count;
 	int selected;             /* row index, -1: none */
 	struct console_row rows[CONSOLE_VIEW_ROWS];
+};
 
-	/* footer */
+struct console_view_footer {
 	enum console_prompt prompt;
-	char prompt_text[512];    /* what the operator typed so far */
+	char text[512];           /* what the operator typed so far */
+	bool recording;           /* the keys that matter change while recording */
+	bool can_test;            /* a speaker is selected: T and t make sense */
+};
+
+struct console_view {
+	struct console_view_header header;
+	struct console_view_status status;
+	bool meter_on;            /* there is an input to measure */
+	struct meter_ballistics meter; /* the screen quantises it to its own width */
+	uint64_t now_ms;          /* monotonic time of the snapshot, for the meter */
+	struct console_view_table table;
+	struct console_view_footer footer;
 	bool help;
 };
 

@@ -35,6 +35,9 @@ int textfmt_percent(uint64_t done, uint64_t total);
  */
 size_t textfmt_bar(char *out, size_t outlen, int cells, double fraction, bool utf8);
 
+/* A block filling n eighths of a cell from the left ("▏" .. "▉"); "" outside 1..7. */
+const char *textfmt_eighths(int n);
+
 /*
  * Copies text into out so that it takes at most cols terminal columns; cut
  * text ends in an ellipsis ("…", or "~" without utf8). Invalid UTF-8, control

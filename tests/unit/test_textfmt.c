@@ -146,6 +146,11 @@ static void test_bar_utf8(void **state)
 	assert_string_equal(buf, "▏");
 	textfmt_bar(buf, sizeof buf, 1, 7.0 / 8, true);
 	assert_string_equal(buf, "▉");
+	assert_string_equal(textfmt_eighths(1), "▏");
+	assert_string_equal(textfmt_eighths(4), "▌");
+	assert_string_equal(textfmt_eighths(7), "▉");
+	assert_string_equal(textfmt_eighths(0), "");
+	assert_string_equal(textfmt_eighths(8), "");
 	/* A glyph that does not fit whole is left out, never cut in the middle. */
 	char small[8];
 	textfmt_bar(small, sizeof small, 4, 1.0, true);
