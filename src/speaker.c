@@ -4,13 +4,17 @@
  * reconnects with capped exponential backoff whenever the console is away.
  * With --legacy it is a client of an old Python-intercom server instead: each
  * connection brings one bare WAV file, ended by the server closing it.
- * This file is the headless front-end and the event loop.
+ *
+ * This file is the event loop and its two faces: the curses screen (keys here,
+ * drawn by speaker_ui.c on the terminal term.c owns) and --headless (log lines
+ * on stdout). Both show the one speaker_state, which also words the log lines.
  */
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
-#include <sodium.h>
 #include <poll.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +28,17 @@
 #include "intercom/defaults.h"
 #include "intercom/format.h"
 #include "intercom/log.h"
+#include "intercom/meter_scale.h"
 #include "intercom/net.h"
 #include "intercom/options.h"
 #include "intercom/playback.h"
 #include "intercom/proto.h"
 #include "intercom/signals.h"
+#include "intercom/speaker_state.h"
+#include "intercom/speaker_ui.h"
+#include "intercom/speaker_view.h"
+#include "intercom/term.h"
+#include "intercom/volume.h"
 #include "intercom/wav.h"
 
 /* How often progress goes back to the console while receiving or playing. */
@@ -37,37 +47,36 @@
 #define PLAYBACK_POLL_MS 50
 /* On exit, how long queued frames (the last STATUS, BYE) may take to leave. */
 #define EXIT_FLUSH_MS 1000
-
-enum link_state {
-	LINK_WAITING,     /* disconnected, retry at retry_at_ms */
-	LINK_CONNECTING,  /* non-blocking connect in progress */
-	LINK_AUTH,        /* key handshake: AUTH_HELLO sent, waiting for the console's proof */
-	LINK_HELLO_SENT,  /* waiting for WELCOME */
-	LINK_READY,       /* introduced; pages may come */
-};
+/* The screen redraws at most 25 times a second while something moves (as the console's). */
+#define FRAME_MS 40
+/* A run of volume keys is said and saved once, this long after the last press. */
+#define VOLUME_SETTLE_MS 1000
+/* Keys handled per loop pass at most: a huge paste cannot starve the network. */
+#define KEYS_PER_PASS 64
+#define KEY_CTRL_L 12
 
 struct speaker {
 	struct options opts;
 	int signal_fd;
+	struct speaker_state st;       /* what the log, the screen and the STATUS reports say */
 
-	enum link_state link;
 	struct conn conn;
 	bool conn_open;
 	struct addrinfo *addrs;        /* resolved console addresses, tried in order */
 	struct addrinfo *addr_next;
 	char console_addr[300];
-	uint64_t retry_at_ms;
-	unsigned backoff_ms;
-	char last_failure[192];        /* said once per streak of identical failures */
 	uint64_t last_rx_ms, last_ping_ms;
-	uint32_t rtt_ms;
 
 	bool keyed;                    /* --key-file given: only a console that proves it is served */
 	struct auth_key key;
-	struct auth_session auth;      /* the handshake under way (LINK_AUTH) */
+	struct auth_session auth;      /* the handshake under way (SPEAKER_LINK_AUTH) */
 
 	int output_device;             /* -1: none, save only */
+	char output_name[192];         /* the device, or why there is none */
 	struct playback *playback;
+	char state_path[PATH_MAX];     /* where the volume is kept; "" if nowhere */
+	bool state_save_failed;        /* said once */
+	uint64_t volume_changed_ms;    /* a volume key was pressed then; 0: settled */
 
 	/* The page being received. */
 	uint64_t recv_status_ms;
@@ -78,26 +87,50 @@ struct speaker {
 	size_t legacy_len, legacy_cap;
 	uint64_t legacy_rx_ms;         /* when its last bytes came */
 	uint32_t legacy_pages;         /* old pages have no id: they are numbered here */
-	bool legacy_announced;         /* "connected" said since the last failure */
 
-	/* The page being played. */
+	/* The last page that decoded: what plays now, and what r plays again. */
 	uint32_t page_id;
-	int16_t *samples;
+	int16_t *samples;              /* NULL: no page yet */
 	size_t frames;
 	struct audio_format fmt;
+	bool playing;                  /* the samples are on the output stream */
+	bool replay;                   /* ... played again here, not reported */
 	uint64_t play_status_ms;
+
+	/* The screen (not --headless). */
+	bool screen;
+	struct speaker_ui *ui;
+	struct speaker_view *view;
+	struct meter_ballistics meter;
+	uint64_t next_frame_ms;
+	bool redraw_pending;
+	bool help;
 
 	bool once_done;
 	bool once_played;
 	bool quit;
+	int exit_code;
+	char fatal[512];               /* printed on stderr once the terminal is restored */
 };
 
-/* Capped exponential backoff: 0.5, 1, 2, 4, 8, 10, 10 ... seconds. */
-static unsigned backoff_next(unsigned current)
+/* Something the loop cannot go on without: noted for after the screen, then the loop ends. */
+static void speaker_fail(struct speaker *spk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void speaker_fail(struct speaker *spk, const char *fmt, ...)
 {
-	if (current == 0)
-		return BACKOFF_MIN_MS;
-	return current * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : current * 2;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(spk->fatal, sizeof spk->fatal, fmt, ap);
+	va_end(ap);
+	log_event("%s", spk->fatal);
+	spk->exit_code = EXIT_FAILURE_RUNTIME;
+	spk->quit = true;
+}
+
+/* The state machine's words go to the log: stdout headless, the log pane on the screen. */
+static void say_cb(const char *line, void *ctx)
+{
+	(void)ctx;
+	log_event("%s", line);
 }
 
 static void send_frame(struct speaker *spk, const uint8_t *frame, size_t len)
@@ -118,25 +151,29 @@ static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_s
 	send_frame(spk, frame, proto_status_encode(&st, frame, sizeof frame));
 }
 
-/* A page reached its end, one way or another: report it and forget it. */
-static void page_finish(struct speaker *spk, enum proto_page_state state, const char *reason)
+/* ---- pages ---- */
+
+/*
+ * The page in hand reached an outcome: the stream (if any) stops, the console
+ * hears it (a local replay is not reported), the state says it. The samples
+ * stay for r.
+ */
+static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	size_t played = 0;
-	if (spk->playback)
-		playback_poll(spk->playback, &played);
+	if (spk->playing && spk->playback)
+		played = playback_frames_played_by_device(spk->playback);
 	if (state == PAGE_PLAYED)
 		played = spk->frames;
-	send_status(spk, spk->page_id, state, played, spk->frames, reason);
-	if (state == PAGE_PLAYED)
-		log_event("page %u played (%.2f s)", spk->page_id, format_seconds(spk->frames, spk->fmt.rate));
-	else
-		log_event("page %u %s%s%s", spk->page_id, proto_page_state_name(state), reason ? ": " : "",
-		          reason ? reason : "");
-	if (spk->playback)
+	if (spk->playing && spk->playback)
 		playback_stop(spk->playback);
-	free(spk->samples);
-	spk->samples = NULL;
-	spk->page_id = 0;
+	bool replay = spk->playing && spk->replay;
+	spk->playing = spk->replay = false;
+	speaker_state_progress(&spk->st, played);
+	speaker_state_finished(&spk->st, spk->page_id, state, reason);
+	if (replay)
+		return;
+	send_status(spk, spk->page_id, state, played, spk->frames, reason);
 	if (spk->opts.once && !spk->once_done) {
 		spk->once_done = true;
 		spk->once_played = state == PAGE_PLAYED;
@@ -144,23 +181,35 @@ static void page_finish(struct speaker *spk, enum proto_page_state state, const 
 	}
 }
 
-/* A page that arrived but cannot be played: report and log "rejected: reason", play nothing. */
+/* A page that arrived but cannot be played: report "rejected: reason", play nothing. */
 static void page_reject(struct speaker *spk, uint32_t page_id, size_t bytes, const char *reason)
 {
 	char why[192];
 	snprintf(why, sizeof why, "rejected: %s", reason);
 	send_status(spk, page_id, PAGE_FAILED, 0, bytes, why);
-	log_event("page %u %s", page_id, why);
+	speaker_state_rejected(&spk->st, page_id, clock_wall_ms(), reason);
 	if (spk->opts.once && !spk->once_done) {
 		spk->once_done = true;
 		spk->quit = true;
 	}
 }
 
+/* Starts the last page on the output device; replay: asked for here, not reported. 0 or -1. */
+static int page_play(struct speaker *spk, bool replay, char *err, size_t errlen)
+{
+	if (playback_start(spk->playback, spk->samples, spk->frames, &spk->fmt, err, errlen) < 0)
+		return -1;
+	spk->playing = true;
+	spk->replay = replay;
+	spk->play_status_ms = clock_mono_ms();
+	speaker_state_playing(&spk->st, spk->page_id, spk->frames, replay);
+	return 0;
+}
+
 /*
  * A page's WAV is in, from a console (len is the PAGE payload's size) or an old
- * server: check it, save it, play it. 0 if it plays (or was saved with no
- * output device), -1 if rejected.
+ * server: check it, save it, play it (unless muted). 0 if it was taken (played,
+ * muted, or saved with no output device), -1 if rejected.
  */
 static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_ms,
                        const uint8_t *wav, size_t wav_len, size_t len)
@@ -172,11 +221,11 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 		page_reject(spk, page_id, len, reason);
 		return -1;
 	}
+	/* The newer page wins: the one playing is cut off and reported as interrupted. */
+	if (spk->playing)
+		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
 	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };
-	char fmtname[64];
-	format_describe(&fmt, fmtname, sizeof fmtname);
-	log_event("page %u received: %.2f s %s, %zu bytes", page_id,
-	          format_seconds(info.frames, info.rate), fmtname, wav_len);
+	speaker_state_received(&spk->st, page_id, clock_wall_ms(), &fmt, info.frames, wav_len);
 	if (spk->opts.save_dir[0]) {
 		char name[64], path[PATH_MAX], err[PATH_MAX + 128];
 		archive_page_name(created_ms, page_id, name, sizeof name);
@@ -185,23 +234,24 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 		else
 			log_event("page %u not saved: %s", page_id, err);
 	}
-	/* The newer page wins: the one playing is cut off and reported as interrupted. */
-	if (spk->samples)
-		page_finish(spk, PAGE_INTERRUPTED, "a newer page arrived");
+	free(spk->samples);
 	spk->page_id = page_id;
 	spk->samples = samples;
 	spk->frames = info.frames;
 	spk->fmt = fmt;
 	if (!spk->playback) {
-		page_finish(spk, PAGE_FAILED, "saved, not played: no output device");
+		page_outcome(spk, PAGE_FAILED, "saved, not played: no output device");
+		return 0;
+	}
+	if (spk->st.muted) {
+		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
 		return 0;
 	}
 	char err[256];
-	if (playback_start(spk->playback, samples, info.frames, &fmt, err, sizeof err) < 0) {
-		page_finish(spk, PAGE_FAILED, err);
+	if (page_play(spk, false, err, sizeof err) < 0) {
+		page_outcome(spk, PAGE_FAILED, err);
 		return 0;
 	}
-	spk->play_status_ms = clock_mono_ms();
 	send_status(spk, page_id, PAGE_PLAYING, 0, info.frames, NULL);
 	return 0;
 }
@@ -219,13 +269,15 @@ static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
 	page_accept(spk, meta.page_id, meta.created_ms, wav, wav_len, len);
 }
 
+/* ---- the console's frames ---- */
+
 static void send_hello(struct speaker *spk)
 {
 	struct proto_hello hello = { .version = PROTO_VERSION, .caps = 0 };
 	snprintf(hello.name, sizeof hello.name, "%s", spk->opts.name);
 	snprintf(hello.zone, sizeof hello.zone, "%s", spk->opts.zone);
 	uint8_t frame[256];
-	spk->link = LINK_HELLO_SENT;
+	speaker_state_hello_sent(&spk->st, clock_mono_ms());
 	send_frame(spk, frame, proto_hello_encode(&hello, frame, sizeof frame));
 }
 
@@ -254,14 +306,15 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
                             const uint8_t *payload, void *ctx)
 {
 	struct speaker *spk = ctx;
-	if (spk->link == LINK_AUTH && header->type == PROTO_AUTH_PROOF)
+	enum speaker_link link = spk->st.link;
+	if (link == SPEAKER_LINK_AUTH && header->type == PROTO_AUTH_PROOF)
 		return on_auth_proof(spk, payload, header->length);
-	if (spk->link == LINK_AUTH && header->type != PROTO_BYE) {
+	if (link == SPEAKER_LINK_AUTH && header->type != PROTO_BYE) {
 		snprintf(conn->error, sizeof conn->error, "console sent %s before proving the key",
 		         proto_type_name(header->type));
 		return -1;
 	}
-	if (spk->link != LINK_READY && header->type != PROTO_WELCOME && header->type != PROTO_BYE) {
+	if (link != SPEAKER_LINK_READY && header->type != PROTO_WELCOME && header->type != PROTO_BYE) {
 		snprintf(conn->error, sizeof conn->error, "console sent %s before WELCOME",
 		         proto_type_name(header->type));
 		return -1;
@@ -269,17 +322,13 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 	switch (header->type) {
 	case PROTO_WELCOME: {
 		struct proto_welcome welcome;
-		if (spk->link == LINK_READY || proto_welcome_decode(payload, header->length, &welcome) != PROTO_OK) {
+		if (link == SPEAKER_LINK_READY ||
+		    proto_welcome_decode(payload, header->length, &welcome) != PROTO_OK) {
 			snprintf(conn->error, sizeof conn->error, "malformed or repeated WELCOME");
 			return -1;
 		}
-		spk->link = LINK_READY;
-		spk->backoff_ms = 0;
-		spk->last_failure[0] = '\0';
-		log_event("connected to %s (console %s) as %s, speaker id %u, %s", spk->console_addr,
-		          welcome.console_name, spk->opts.name, welcome.speaker_id,
-		          conn_sealed(conn) ? "link authenticated and encrypted"
-		                            : "link NOT authenticated (no --key-file)");
+		speaker_state_ready(&spk->st, clock_mono_ms(), clock_wall_ms(), spk->opts.name,
+		                    welcome.console_name, welcome.speaker_id, conn_sealed(conn));
 		return 0;
 	}
 	case PROTO_PAGE:
@@ -298,8 +347,9 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 	}
 	case PROTO_PONG: {
 		struct proto_ping pong;
-		if (proto_ping_decode(payload, header->length, &pong) == PROTO_OK && pong.sent_ms <= clock_mono_ms())
-			spk->rtt_ms = (uint32_t)(clock_mono_ms() - pong.sent_ms);
+		uint64_t now = clock_mono_ms();
+		if (proto_ping_decode(payload, header->length, &pong) == PROTO_OK && pong.sent_ms <= now)
+			speaker_state_rtt(&spk->st, (uint32_t)(now - pong.sent_ms));
 		return 0;
 	}
 	case PROTO_BYE: {
@@ -327,17 +377,8 @@ static void link_close(struct speaker *spk, const char *why)
 		conn_close(&spk->conn);
 		spk->conn_open = false;
 	}
-	/* An old server's accept proves little (it may close at once): only a page resets the backoff. */
-	bool was_ready = spk->link == LINK_READY && !spk->opts.legacy;
-	spk->link = LINK_WAITING;
-	spk->legacy_announced = false;
-	spk->backoff_ms = backoff_next(was_ready ? 0 : spk->backoff_ms);
-	spk->retry_at_ms = clock_mono_ms() + spk->backoff_ms;
-	if (was_ready || strcmp(why, spk->last_failure) != 0)
-		log_event("%s %s: %s; retrying in %.1f s",
-		          was_ready ? "disconnected from" : spk->opts.legacy ? "old server" : "cannot reach",
-		          spk->console_addr, why, spk->backoff_ms / 1000.0);
-	snprintf(spk->last_failure, sizeof spk->last_failure, "%s", why);
+	speaker_state_receive_lost(&spk->st);
+	speaker_state_link_down(&spk->st, clock_mono_ms(), why);
 }
 
 /* Tries the next resolved address, resolving afresh when the list is used up. */
@@ -365,7 +406,7 @@ static void link_connect(struct speaker *spk)
 	/* A page of PROTO_MAX_PAYLOAD is the only large thing a console sends. */
 	conn_init(&spk->conn, fd, PROTO_MAX_PAYLOAD, SPEAKER_QUEUE_PAGES);
 	spk->conn_open = true;
-	spk->link = LINK_CONNECTING;
+	speaker_state_connecting(&spk->st, clock_mono_ms());
 	spk->last_rx_ms = spk->last_ping_ms = clock_mono_ms();
 }
 
@@ -376,19 +417,16 @@ static void link_connected(struct speaker *spk)
 		link_close(spk, strerror(e));
 		/* Another address of the same name may work (localhost: ::1, then 127.0.0.1). */
 		if (spk->addr_next)
-			spk->retry_at_ms = clock_mono_ms();
+			speaker_state_retry_now(&spk->st, clock_mono_ms());
 		return;
 	}
 	spk->addr_next = NULL;
 	if (spk->opts.legacy) {
 		/* No hello in the old format: connected means waiting for the next page. */
-		spk->link = LINK_READY;
+		speaker_state_legacy_connected(&spk->st, clock_mono_ms(), clock_wall_ms());
 		spk->legacy_rx_ms = clock_mono_ms();
 		net_keepalive(spk->conn.fd, LEGACY_KEEPALIVE_IDLE_S, LEGACY_KEEPALIVE_INTERVAL_S,
 		              LEGACY_KEEPALIVE_COUNT);
-		if (!spk->legacy_announced)
-			log_event("connected to old server %s, waiting for pages", spk->console_addr);
-		spk->legacy_announced = true;
 		return;
 	}
 	if (!spk->keyed) {
@@ -397,7 +435,7 @@ static void link_connected(struct speaker *spk)
 	}
 	uint8_t frame[AUTH_FRAME_MAX];
 	auth_session_init(&spk->auth, AUTH_SPEAKER, &spk->key);
-	spk->link = LINK_AUTH;
+	speaker_state_authenticating(&spk->st, clock_mono_ms());
 	send_frame(spk, frame, auth_speaker_hello(&spk->auth, frame, sizeof frame));
 }
 
@@ -421,7 +459,6 @@ static void legacy_page_end(struct speaker *spk, const char *broken)
 	}
 	conn_close(&spk->conn);
 	spk->conn_open = false;
-	spk->link = LINK_WAITING;
 	uint32_t page_id = ++spk->legacy_pages;
 	if (broken)
 		log_event("page %u: %s after %zu bytes", page_id, broken, len);
@@ -436,14 +473,7 @@ static void legacy_page_end(struct speaker *spk, const char *broken)
 	}
 	free(wav);
 	/* A good page: straight back for the next. A bad one: back off, the server may be broken. */
-	if (rc == 0) {
-		spk->backoff_ms = 0;
-		spk->last_failure[0] = '\0';
-		spk->retry_at_ms = clock_mono_ms();
-	} else {
-		spk->backoff_ms = backoff_next(spk->backoff_ms);
-		spk->retry_at_ms = clock_mono_ms() + spk->backoff_ms;
-	}
+	speaker_state_legacy_page_end(&spk->st, clock_mono_ms(), rc == 0);
 }
 
 /* Reads what the old server sent so far, up to EOF; bounded by the largest page plus one byte. */
@@ -503,45 +533,48 @@ static int legacy_tick(struct speaker *spk, uint64_t now)
 	return (int)(spk->legacy_rx_ms + LEGACY_STALL_MS - now);
 }
 
-/* Reports how far the page being received is, at most every STATUS_INTERVAL_MS. */
+/* Follows the page being received: the state at once, the console at most every STATUS_INTERVAL_MS. */
 static void report_receiving(struct speaker *spk, uint64_t now)
 {
 	uint8_t type;
 	size_t have, total;
 	if (!proto_decoder_progress(&spk->conn.decoder, &type, &have, &total) || type != PROTO_PAGE)
 		return;
-	if (spk->recv_reported && now - spk->recv_status_ms < STATUS_INTERVAL_MS)
-		return;
-	spk->recv_reported = true;
-	spk->recv_status_ms = now;
 	/* The page id sits in the first payload bytes; until they are in, it is unknown (0). */
 	uint32_t page_id = 0;
 	if (have >= 4) {
 		const uint8_t *p = spk->conn.decoder.payload;
 		page_id = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 	}
+	speaker_state_receiving(&spk->st, page_id, have, total);
+	if (spk->recv_reported && now - spk->recv_status_ms < STATUS_INTERVAL_MS)
+		return;
+	spk->recv_reported = true;
+	spk->recv_status_ms = now;
 	send_status(spk, page_id, PAGE_RECEIVING, have, total, NULL);
 }
 
 /* Follows playback; returns the ms until it wants to look again (-1: nothing playing). */
 static int playback_tick(struct speaker *spk, uint64_t now)
 {
-	if (!spk->samples || !spk->playback)
+	if (!spk->playing || !spk->playback)
 		return -1;
-	size_t played;
-	switch (playback_poll(spk->playback, &played)) {
+	switch (playback_poll(spk->playback, NULL)) {
 	case PLAYBACK_DONE:
-		page_finish(spk, PAGE_PLAYED, NULL);
+		page_outcome(spk, PAGE_PLAYED, NULL);
 		return -1;
 	case PLAYBACK_FAILED:
-		page_finish(spk, PAGE_FAILED, "output device stopped during playback");
+		page_outcome(spk, PAGE_FAILED, "output device stopped during playback");
 		return -1;
 	case PLAYBACK_IDLE:
 		return -1;
 	case PLAYBACK_PLAYING:
 		break;
 	}
-	if (now - spk->play_status_ms >= STATUS_INTERVAL_MS) {
+	/* What the device has played, not what was handed to it: screen and console agree. */
+	size_t played = playback_frames_played_by_device(spk->playback);
+	speaker_state_progress(&spk->st, played);
+	if (!spk->replay && now - spk->play_status_ms >= STATUS_INTERVAL_MS) {
 		spk->play_status_ms = now;
 		send_status(spk, spk->page_id, PAGE_PLAYING, played, spk->frames, NULL);
 	}
@@ -551,23 +584,24 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 /* Heartbeat: ping every interval; a console silent for the timeout is gone. */
 static int link_tick(struct speaker *spk, uint64_t now)
 {
-	if (spk->link == LINK_WAITING) {
-		if (now >= spk->retry_at_ms) {
+	enum speaker_link link = spk->st.link;
+	if (link == SPEAKER_LINK_WAITING) {
+		if (now >= spk->st.retry_at_ms) {
 			link_connect(spk);
 			return 0;
 		}
-		return (int)(spk->retry_at_ms - now);
+		return (int)(spk->st.retry_at_ms - now);
 	}
-	if (spk->opts.legacy && spk->link == LINK_READY)
+	if (spk->opts.legacy && link == SPEAKER_LINK_READY)
 		return legacy_tick(spk, now);
 	if (now - spk->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
 		char why[64];
-		snprintf(why, sizeof why, "%s for %d s", spk->link == LINK_READY ? "no sign of life" : "no answer",
+		snprintf(why, sizeof why, "%s for %d s", link == SPEAKER_LINK_READY ? "no sign of life" : "no answer",
 		         HEARTBEAT_TIMEOUT_MS / 1000);
 		link_close(spk, why);
 		return 0;
 	}
-	if (spk->link == LINK_READY && now - spk->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+	if (link == SPEAKER_LINK_READY && now - spk->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
 		struct proto_ping ping = { .sent_ms = now };
 		uint8_t frame[64];
 		spk->last_ping_ms = now;
@@ -587,35 +621,219 @@ static void link_drain(struct speaker *spk)
 	}
 }
 
+/* ---- settings: volume and mute ---- */
+
+/* Sets the volume: the callback applies it from its next buffer; said and kept once it settles. */
+static void speaker_set_volume(struct speaker *spk, int db)
+{
+	speaker_state_set_volume(&spk->st, db);
+	if (spk->playback)
+		playback_set_gain(spk->playback, volume_gain_q16(spk->st.volume_db));
+	spk->volume_changed_ms = clock_mono_ms();
+}
+
+/* Says and saves the volume once the keys have rested; returns ms until it wants to look again. */
+static int volume_tick(struct speaker *spk, uint64_t now)
+{
+	if (!spk->volume_changed_ms)
+		return -1;
+	if (now - spk->volume_changed_ms < VOLUME_SETTLE_MS)
+		return (int)(spk->volume_changed_ms + VOLUME_SETTLE_MS - now);
+	spk->volume_changed_ms = 0;
+	if (spk->st.volume_db == spk->st.volume_said_db)
+		return -1;
+	speaker_state_volume_settled(&spk->st);
+	char err[PATH_MAX + 128];
+	if (volume_state_save(spk->state_path, spk->st.volume_db, err, sizeof err) < 0 &&
+	    !spk->state_save_failed) {
+		spk->state_save_failed = true;
+		log_event("volume not kept for the next start: %s", err);
+	}
+	return -1;
+}
+
+/* m: muting cuts off the page playing (reported muted); later pages are received, not played. */
+static void speaker_toggle_mute(struct speaker *spk)
+{
+	bool muted = !spk->st.muted;
+	speaker_state_set_muted(&spk->st, muted);
+	if (muted && spk->playing)
+		page_outcome(spk, spk->replay ? PAGE_INTERRUPTED : PAGE_MUTED, "muted on the speaker");
+}
+
+/* r: the last page again, here only; a page from the console is never cut off for it. */
+static void speaker_replay(struct speaker *spk)
+{
+	if (!spk->samples) {
+		log_event("nothing to replay yet: no page has arrived");
+		return;
+	}
+	if (!spk->playback) {
+		log_event("cannot replay: no output device");
+		return;
+	}
+	if (spk->st.muted) {
+		log_event("cannot replay while muted: m unmutes");
+		return;
+	}
+	if (spk->playing && !spk->replay) {
+		log_event("page %u is playing: replay it once it ends", spk->page_id);
+		return;
+	}
+	if (spk->playing)
+		page_outcome(spk, PAGE_INTERRUPTED, "replayed from the start");
+	char err[256];
+	if (page_play(spk, true, err, sizeof err) < 0)
+		log_event("cannot replay page %u: %s", spk->page_id, err);
+}
+
+/* ---- the screen ---- */
+
+/* One key on the screen. */
+static void speaker_key(struct speaker *spk, int key)
+{
+	if (key == KEY_RESIZE || key == KEY_CTRL_L) {
+		if (key == KEY_CTRL_L)
+			term_repaint();
+		speaker_ui_invalidate(spk->ui);
+		return;
+	}
+	if (spk->help) {
+		spk->help = false; /* any key closes the help; it does nothing else */
+		return;
+	}
+	switch (key) {
+	case '+': case '=': case KEY_UP: case KEY_RIGHT:
+		speaker_set_volume(spk, volume_step_db(spk->st.volume_db, +1));
+		break;
+	case '-': case '_': case KEY_DOWN: case KEY_LEFT:
+		speaker_set_volume(spk, volume_step_db(spk->st.volume_db, -1));
+		break;
+	case '0':
+		speaker_set_volume(spk, 0);
+		break;
+	case 'm': case 'M':
+		speaker_toggle_mute(spk);
+		break;
+	case 'r': case 'R':
+		speaker_replay(spk);
+		break;
+	case '?': case 'h': case KEY_F(1):
+		spk->help = true;
+		break;
+	case 'q': case 'Q':
+		spk->quit = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* True while something on the screen moves by itself (bars, meter, countdown aside). */
+static bool speaker_animating(struct speaker *spk, uint64_t now)
+{
+	return spk->playing || spk->st.activity == SPEAKER_RECEIVING ||
+	       meter_ballistics_active(&spk->meter, now);
+}
+
+/* Draws the screen if a frame is due (or a key was pressed); otherwise asks for a wake-up. */
+static void speaker_frame(struct speaker *spk, bool now_please)
+{
+	uint64_t now = clock_mono_ms();
+	if (!now_please && now < spk->next_frame_ms) {
+		spk->redraw_pending = true;
+		return;
+	}
+	if (spk->playing)
+		meter_ballistics_update(&spk->meter, playback_levels(spk->playback), now);
+	else
+		meter_ballistics_update(&spk->meter, (struct level){ 0.0f, 0.0f }, now);
+	struct speaker_view_input in = {
+		.name = spk->opts.name,
+		.zone = spk->opts.zone,
+		.output = spk->output_name,
+		.keyed = spk->keyed,
+		.utf8 = term_utf8(),
+		.meter = spk->playback ? &spk->meter : NULL,
+		.meter_cells = speaker_ui_bar_cells(spk->ui),
+		.help = spk->help,
+	};
+	speaker_view_build(spk->view, &spk->st, &in, now);
+	speaker_ui_draw(spk->ui, spk->view);
+	spk->next_frame_ms = now + FRAME_MS;
+	spk->redraw_pending = false;
+}
+
+/* Leaves the screen (if it is up) and sends log lines to stdout again. */
+static void speaker_screen_done(struct speaker *spk)
+{
+	if (!spk->screen)
+		return;
+	term_done();
+	log_set_sink(NULL, NULL);
+	speaker_ui_free(spk->ui);
+	spk->ui = NULL;
+	free(spk->view);
+	spk->view = NULL;
+	spk->screen = false;
+}
+
+/* ---- the loop ---- */
+
+/* Fixed slots of the poll set. */
+enum { SLOT_SIGNAL, SLOT_CONN, SLOT_TERM, SLOTS = SLOT_TERM + TERM_POLLFDS };
+
 static int speaker_run(struct speaker *spk)
 {
+	if (spk->screen)
+		speaker_frame(spk, true);
 	while (!spk->quit) {
 		uint64_t now = clock_mono_ms();
 		int timeout = link_tick(spk, now);
 		int play = playback_tick(spk, now);
 		if (play >= 0 && play < timeout)
 			timeout = play;
+		int vol = volume_tick(spk, now);
+		if (vol >= 0 && vol < timeout)
+			timeout = vol;
 		if (spk->quit)
 			break;
-		struct pollfd fds[2] = {
-			{ .fd = spk->signal_fd, .events = POLLIN },
-			{ .fd = spk->conn_open ? spk->conn.fd : -1, .events = POLLIN },
-		};
-		if (spk->link == LINK_CONNECTING || (spk->conn_open && conn_wants_write(&spk->conn)))
-			fds[1].events |= POLLOUT;
-		if (spk->link == LINK_CONNECTING)
-			fds[1].events = POLLOUT;
-		if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
-			log_event("poll failed: %s", strerror(errno));
-			return EXIT_FAILURE_RUNTIME;
+		if (spk->screen) {
+			/* Wake for the next frame while something moves, and when the countdown ticks. */
+			if (spk->redraw_pending || speaker_animating(spk, now)) {
+				int until = spk->next_frame_ms > now ? (int)(spk->next_frame_ms - now) : 0;
+				if (until < timeout)
+					timeout = until;
+			}
+			int change = speaker_state_next_change_ms(&spk->st, now);
+			if (change >= 0 && change < timeout)
+				timeout = change;
 		}
-		if (fds[0].revents) {
+		struct pollfd fds[SLOTS] = {
+			[SLOT_SIGNAL] = { .fd = spk->signal_fd, .events = POLLIN },
+			[SLOT_CONN] = { .fd = spk->conn_open ? spk->conn.fd : -1, .events = POLLIN },
+		};
+		if (spk->st.link == SPEAKER_LINK_CONNECTING ||
+		    (spk->conn_open && conn_wants_write(&spk->conn)))
+			fds[SLOT_CONN].events |= POLLOUT;
+		if (spk->st.link == SPEAKER_LINK_CONNECTING)
+			fds[SLOT_CONN].events = POLLOUT;
+		nfds_t nfds = SLOT_TERM;
+		if (spk->screen) {
+			term_poll_prepare(fds + SLOT_TERM);
+			nfds = SLOTS;
+		}
+		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
+			speaker_fail(spk, "poll failed: %s", strerror(errno));
+			break;
+		}
+		if (fds[SLOT_SIGNAL].revents) {
 			log_event("caught signal %d, shutting down", signals_take());
 			break;
 		}
 		now = clock_mono_ms();
-		short rev = spk->conn_open ? fds[1].revents : 0;
-		if (spk->link == LINK_CONNECTING) {
+		short rev = spk->conn_open ? fds[SLOT_CONN].revents : 0;
+		if (spk->st.link == SPEAKER_LINK_CONNECTING) {
 			if (rev)
 				link_connected(spk);
 		} else if (spk->opts.legacy && (rev & (POLLIN | POLLHUP | POLLERR))) {
@@ -624,24 +842,43 @@ static int speaker_run(struct speaker *spk)
 			long got = conn_read(&spk->conn, console_frame_cb, spk);
 			if (got < 0) {
 				link_close(spk, spk->conn.error);
-				continue;
+			} else {
+				if (got > 0)
+					spk->last_rx_ms = now;
+				report_receiving(spk, now);
 			}
-			if (got > 0)
-				spk->last_rx_ms = now;
-			report_receiving(spk, now);
 		}
-		if (spk->conn_open && conn_wants_write(&spk->conn) && spk->link != LINK_CONNECTING &&
-		    conn_flush(&spk->conn) < 0)
+		if (spk->conn_open && conn_wants_write(&spk->conn) &&
+		    spk->st.link != SPEAKER_LINK_CONNECTING && conn_flush(&spk->conn) < 0)
 			link_close(spk, spk->conn.error);
+		if (!spk->screen)
+			continue;
+		bool keys = false;
+		if (term_poll_handle(fds + SLOT_TERM)) {
+			int key;
+			for (int i = 0; i < KEYS_PER_PASS && !spk->quit && (key = term_key()) != ERR; i++) {
+				speaker_key(spk, key);
+				keys = true;
+			}
+		}
+		if (term_lost()) {
+			log_event("the terminal went away, shutting down");
+			break;
+		}
+		if (!spk->quit)
+			speaker_frame(spk, keys);
 	}
-	return EXIT_OK;
+	return spk->exit_code;
 }
 
 static void speaker_shutdown(struct speaker *spk)
 {
-	if (spk->samples)
-		page_finish(spk, PAGE_INTERRUPTED, "speaker shutting down");
-	if (spk->conn_open && spk->link == LINK_READY) {
+	/* A volume key pressed just before quitting is still kept. */
+	if (spk->volume_changed_ms)
+		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
+	if (spk->playing)
+		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
+	if (spk->conn_open && spk->st.link == SPEAKER_LINK_READY) {
 		struct proto_bye bye;
 		uint8_t frame[256];
 		snprintf(bye.reason, sizeof bye.reason, "speaker shutting down");
@@ -676,6 +913,12 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
+	spk.screen = !spk.opts.headless && !spk.opts.list_devices;
+	if (spk.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "intercom-speaker: the screen needs a terminal on standard input and "
+		                "output (run with --headless under systemd or with a pipe)\n");
+		return EXIT_USAGE;
+	}
 	bool audio_up = audio_init(err, sizeof err) == 0;
 	if (spk.opts.list_devices) {
 		if (!audio_up) {
@@ -685,10 +928,6 @@ int main(int argc, char **argv)
 		audio_list_devices(stdout);
 		audio_terminate();
 		return EXIT_OK;
-	}
-	if (!spk.opts.headless) {
-		fprintf(stderr, "intercom-speaker: the curses screen is not built yet; run with --headless\n");
-		return EXIT_USAGE;
 	}
 	if (!spk.opts.name[0]) {
 		char host[256] = "";
@@ -712,35 +951,79 @@ int main(int argc, char **argv)
 		fprintf(stderr, "intercom-speaker: --save: %s\n", err);
 		return EXIT_FILES;
 	}
+	if (strchr(spk.opts.host, ':'))
+		snprintf(spk.console_addr, sizeof spk.console_addr, "[%s]:%d", spk.opts.host, spk.opts.port);
+	else
+		snprintf(spk.console_addr, sizeof spk.console_addr, "%s:%d", spk.opts.host, spk.opts.port);
+	speaker_state_init(&spk.st, spk.console_addr, spk.opts.legacy, say_cb, NULL);
+	if (spk.screen) {
+		spk.ui = speaker_ui_new();
+		spk.view = calloc(1, sizeof *spk.view);
+		if (!spk.ui || !spk.view) {
+			fprintf(stderr, "intercom-speaker: out of memory\n");
+			return EXIT_FAILURE_RUNTIME;
+		}
+		/* From here on the screen's log pane collects the events, even before it shows. */
+		log_set_sink(speaker_ui_log_cb, spk.ui);
+	}
 	if (audio_up)
 		spk.output_device = audio_find_device(spk.opts.output_device, false, err, sizeof err);
 	if (spk.output_device < 0) {
 		if (!spk.opts.save_dir[0] || spk.opts.output_device[0]) {
+			speaker_screen_done(&spk);
 			fprintf(stderr, "intercom-speaker: %s%s\n", err,
 			        spk.opts.output_device[0] ? "" : " (or only keep pages with --save DIR)");
 			if (audio_up)
 				audio_terminate();
 			return EXIT_AUDIO;
 		}
+		snprintf(spk.output_name, sizeof spk.output_name, "none: pages are saved, not played");
 		log_event("no output device (%s): pages will be saved to %s, not played", err,
 		          spk.opts.save_dir);
 	} else {
 		spk.playback = playback_new(spk.output_device, spk.opts.chunk);
-		log_event("output: %s", audio_device_name(spk.output_device));
+		if (!spk.playback) {
+			speaker_screen_done(&spk);
+			fprintf(stderr, "intercom-speaker: out of memory\n");
+			audio_terminate();
+			return EXIT_FAILURE_RUNTIME;
+		}
+		snprintf(spk.output_name, sizeof spk.output_name, "%s", audio_device_name(spk.output_device));
+		log_event("output: %s", spk.output_name);
+	}
+	/* The volume set on this speaker's screen last time, 0 dB if none. */
+	volume_state_path(spk.state_path, sizeof spk.state_path, spk.opts.name);
+	int db = 0;
+	if (volume_state_load(spk.state_path, &db) == 0 && db != 0) {
+		speaker_set_volume(&spk, db);
+		spk.volume_changed_ms = 0;
+		speaker_state_volume_settled(&spk.st);
+		log_event("(the volume set last time, kept in %s)", spk.state_path);
 	}
 	spk.signal_fd = signals_install();
-	if (strchr(spk.opts.host, ':'))
-		snprintf(spk.console_addr, sizeof spk.console_addr, "[%s]:%d", spk.opts.host, spk.opts.port);
-	else
-		snprintf(spk.console_addr, sizeof spk.console_addr, "%s:%d", spk.opts.host, spk.opts.port);
+	meter_ballistics_init(&spk.meter);
+	if (spk.screen && term_init(err, sizeof err) < 0) {
+		speaker_screen_done(&spk);
+		fprintf(stderr, "intercom-speaker: %s\n", err);
+		playback_free(spk.playback);
+		if (audio_up)
+			audio_terminate();
+		return EXIT_USAGE;
+	}
 	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk.opts.name,
 	          spk.opts.zone[0] ? " zone " : "", spk.opts.zone,
 	          spk.opts.legacy ? "old Python-intercom server" : "console", spk.console_addr);
+	if (spk.screen)
+		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
 	int rc = speaker_run(&spk);
+	/* The terminal first: whatever happens next is readable. */
+	speaker_screen_done(&spk);
+	if (spk.fatal[0])
+		fprintf(stderr, "intercom-speaker: %s\n", spk.fatal);
 	speaker_shutdown(&spk);
 	if (audio_up)
 		audio_terminate();
-	if (spk.opts.once)
+	if (spk.opts.once && rc == EXIT_OK)
 		rc = spk.once_played ? EXIT_OK : EXIT_FAILURE_RUNTIME;
 	log_event("speaker stopped");
 	return rc;

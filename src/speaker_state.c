@@ -191,11 +191,14 @@ static struct speaker_page_entry *history_push(struct speaker_state *st, uint32_
 	return e;
 }
 
-/* The newest history entry of page_id, or NULL. */
-static struct speaker_page_entry *history_find(struct speaker_state *st, uint32_t page_id)
+/*
+ * The newest entry of page_id still waiting for its outcome, or NULL. (A
+ * restarted console numbers from 1 again, so an old entry may share the id.)
+ */
+static struct speaker_page_entry *history_pending(struct speaker_state *st, uint32_t page_id)
 {
 	for (size_t i = 0; i < st->history_len; i++)
-		if (st->history[i].page_id == page_id)
+		if (st->history[i].page_id == page_id && st->history[i].result == 0)
 			return &st->history[i];
 	return NULL;
 }
@@ -261,7 +264,7 @@ void speaker_state_finished(struct speaker_state *st, uint32_t page_id, int resu
 			say(st, "page %u replay stopped%s%s", page_id, reason ? ": " : "", reason ? reason : "");
 		return;
 	}
-	struct speaker_page_entry *e = history_find(st, page_id);
+	struct speaker_page_entry *e = history_pending(st, page_id);
 	if (e) {
 		e->result = (uint8_t)result;
 		snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
@@ -283,12 +286,16 @@ void speaker_state_receive_lost(struct speaker_state *st)
 
 void speaker_state_set_volume(struct speaker_state *st, int db)
 {
-	db = volume_clamp_db(db);
-	if (db == st->volume_db)
+	st->volume_db = volume_clamp_db(db);
+}
+
+void speaker_state_volume_settled(struct speaker_state *st)
+{
+	if (st->volume_db == st->volume_said_db)
 		return;
-	st->volume_db = db;
+	st->volume_said_db = st->volume_db;
 	char text[16];
-	volume_describe(text, sizeof text, db);
+	volume_describe(text, sizeof text, st->volume_db);
 	say(st, "volume %s", text);
 }
 

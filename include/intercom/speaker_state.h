@@ -83,6 +83,7 @@ struct speaker_state {
 
 	/* settings */
 	int volume_db;
+	int volume_said_db;             /* the volume the log last said */
 	bool muted;
 
 	/* history, newest first */
@@ -158,8 +159,13 @@ void speaker_state_receive_lost(struct speaker_state *st);
 
 /* ---- settings ---- */
 
-/* Volume in dB (clamped as volume.h does); said when it changes. */
+/*
+ * Volume in dB (clamped as volume.h does). Not said at once: a run of key
+ * presses is said once, by speaker_state_volume_settled, when it ends.
+ */
 void speaker_state_set_volume(struct speaker_state *st, int db);
+/* Says the volume ("volume -6 dB") if it changed since it was last said. */
+void speaker_state_volume_settled(struct speaker_state *st);
 void speaker_state_set_muted(struct speaker_state *st, bool muted);
 
 /* ---- what the screen shows ---- */
