@@ -21,7 +21,7 @@ struct playback {
 
 	_Atomic size_t position;   /* frames handed to the device; callback-owned */
 	_Atomic bool finished;     /* the stream has stopped (complete or failed) */
-	_Atomic int32_t gain_q16;  /* main writes, callback reads: volume.h gain */
+	_Atomic int32_t gain_q24;  /* main writes, callback reads: volume.h gain */
 	_Atomic uint32_t peak_bits; /* float bits of the max peak handed over since last read */
 	_Atomic uint32_t rms_bits;  /* float bits of the max rms since last read */
 
@@ -115,7 +115,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
 	size_t n = pb->frames - pos < frames ? pb->frames - pos : frames;
 	size_t width = (size_t)pb->channels;
-	int32_t gain = atomic_load_explicit(&pb->gain_q16, memory_order_relaxed);
+	int32_t gain = atomic_load_explicit(&pb->gain_q24, memory_order_relaxed);
 	volume_apply_s16(output, pb->samples + pos * width, n * width, gain);
 	memset((int16_t *)output + n * width, 0, (frames - n) * width * sizeof(int16_t));
 	struct level level = meter_measure_s16(output, n * width);
@@ -140,7 +140,7 @@ struct playback *playback_new(int device, int chunk)
 		return NULL;
 	pb->device = device;
 	pb->chunk = chunk;
-	atomic_store(&pb->gain_q16, VOLUME_UNITY_Q16);
+	atomic_store(&pb->gain_q24, VOLUME_UNITY_Q24);
 	return pb;
 }
 
@@ -242,9 +242,9 @@ size_t playback_frames_played_by_device(struct playback *pb)
 	return pb->heard;
 }
 
-void playback_set_gain(struct playback *pb, int32_t gain_q16)
+void playback_set_gain(struct playback *pb, int32_t gain_q24)
 {
-	atomic_store_explicit(&pb->gain_q16, gain_q16, memory_order_relaxed);
+	atomic_store_explicit(&pb->gain_q24, gain_q24, memory_order_relaxed);
 }
 
 struct level playback_levels(struct playback *pb)

@@ -628,7 +628,7 @@ static void speaker_set_volume(struct speaker *spk, int db)
 {
 	speaker_state_set_volume(&spk->st, db);
 	if (spk->playback)
-		playback_set_gain(spk->playback, volume_gain_q16(spk->st.volume_db));
+		playback_set_gain(spk->playback, volume_gain_q24(spk->st.volume_db));
 	spk->volume_changed_ms = clock_mono_ms();
 }
 

@@ -20,22 +20,22 @@ int volume_step_db(int db, int dir)
 	return volume_clamp_db(db + (dir > 0 ? VOLUME_STEP_DB : dir < 0 ? -VOLUME_STEP_DB : 0));
 }
 
-int32_t volume_gain_q16(int db)
+int32_t volume_gain_q24(int db)
 {
-	return (int32_t)lround(VOLUME_UNITY_Q16 * pow(10.0, volume_clamp_db(db) / 20.0));
+	return (int32_t)lround(VOLUME_UNITY_Q24 * pow(10.0, volume_clamp_db(db) / 20.0));
 }
 
-void volume_apply_s16(int16_t *out, const int16_t *in, size_t n, int32_t gain_q16)
+void volume_apply_s16(int16_t *out, const int16_t *in, size_t n, int32_t gain_q24)
 {
-	if (gain_q16 == VOLUME_UNITY_Q16) {
+	if (gain_q24 == VOLUME_UNITY_Q24) {
 		if (out != in)
 			memmove(out, in, n * sizeof *out);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int64_t p = (int64_t)in[i] * gain_q16;
+		int64_t p = (int64_t)in[i] * gain_q24;
 		/* Division truncates toward zero, so adding half first rounds half away from zero. */
-		int64_t v = (p + (p >= 0 ? VOLUME_UNITY_Q16 / 2 : -VOLUME_UNITY_Q16 / 2)) / VOLUME_UNITY_Q16;
+		int64_t v = (p + (p >= 0 ? VOLUME_UNITY_Q24 / 2 : -VOLUME_UNITY_Q24 / 2)) / VOLUME_UNITY_Q24;
 		out[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
 	}
 }

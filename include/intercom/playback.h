@@ -44,8 +44,8 @@ size_t playback_frames_played_by_device(struct playback *pb);
 /* Stops at once (if playing) and closes the stream. */
 void playback_stop(struct playback *pb);
 
-/* Gain (volume.h, Q16) applied from the next buffer on; any thread, any time. */
-void playback_set_gain(struct playback *pb, int32_t gain_q16);
+/* Gain (volume.h, Q24) applied from the next buffer on; any thread, any time. */
+void playback_set_gain(struct playback *pb, int32_t gain_q24);
 /* The loudest levels handed to the device since the previous call (after the gain). */
 struct level playback_levels(struct playback *pb);
 

@@ -16,20 +16,25 @@
 #define VOLUME_MAX_DB 12
 /* One keypress: 1 dB is about the smallest change a listener notices. */
 #define VOLUME_STEP_DB 1
-/* Unity gain in the Q16 fixed point the callback multiplies by. */
-#define VOLUME_UNITY_Q16 65536
+/*
+ * Unity gain in the fixed point the callback multiplies by: 24 fraction bits
+ * keep a full-scale sample within 0.002 of the exact product (16 bits would
+ * be off by up to 0.1, enough to round the wrong way), and +12 dB times a
+ * 16-bit sample still fits in 64 bits with room to spare.
+ */
+#define VOLUME_UNITY_Q24 (1 << 24)
 
 /* db clamped to VOLUME_MIN_DB..VOLUME_MAX_DB. */
 int volume_clamp_db(int db);
 /* One step up (dir > 0) or down (dir < 0) from db, clamped. */
 int volume_step_db(int db, int dir);
-/* round(65536 x 10^(db/20)): -6 dB is 32846 (x 0.501), 0 dB exactly VOLUME_UNITY_Q16. */
-int32_t volume_gain_q16(int db);
+/* round(2^24 x 10^(db/20)): -6 dB is 8408526 (x 0.501187), 0 dB exactly VOLUME_UNITY_Q24. */
+int32_t volume_gain_q24(int db);
 /*
- * out[i] = in[i] x gain / 65536, rounded half away from zero and saturated to
+ * out[i] = in[i] x gain / 2^24, rounded half away from zero and saturated to
  * -32768..32767. out may equal in. Unity gain copies exactly.
  */
-void volume_apply_s16(int16_t *out, const int16_t *in, size_t n, int32_t gain_q16);
+void volume_apply_s16(int16_t *out, const int16_t *in, size_t n, int32_t gain_q24);
 /* "0 dB", "-6 dB", "+3 dB". */
 void volume_describe(char *out, size_t outlen, int db);
 
