@@ -3,6 +3,7 @@
 #   make            build bin/intercom-console and bin/intercom-speaker
 #   make run        install missing Debian packages, build, start the console
 #   make check      install missing packages, build, run every test under ASan+UBSan
+#   make demo       install missing packages, build, show console and two speakers in tmux
 #   make install    copy the programs to $(DESTDIR)$(PREFIX)/bin
 #
 # Local overrides (CC, CFLAGS, ...) go in .config, which is not tracked.
@@ -34,7 +35,7 @@ BINS     := $(BUILD)/bin/intercom-console $(BUILD)/bin/intercom-speaker
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 PROGRAM_TESTS := $(sort $(wildcard tests/programs/test_*.sh))
 
-.PHONY: all run check test units programs deps test-deps install clean
+.PHONY: all run check demo test units programs deps test-deps install clean
 
 all: $(BINS)
 
@@ -64,6 +65,11 @@ ARGS ?= --headless
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/intercom-console $(ARGS)
+
+# The whole system on virtual audio devices, in tmux (scripts/demo.sh).
+demo: test-deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
 
 # The sanitizer build lives in its own directory so it never mixes with the normal one.
 check: test-deps
