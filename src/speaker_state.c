@@ -445,7 +445,7 @@ enum speaker_tone speaker_state_result_text(const struct speaker_page_entry *e, 
 	const char *why = e->reason[0] ? e->reason : NULL;
 	switch (e->result) {
 	case 0:
-		snprintf(out, outlen, "in progress");
+		snprintf(out, outlen, "playing");
 		return SPEAKER_TONE_ACCENT;
 	case PAGE_PLAYED:
 		snprintf(out, outlen, "played");

@@ -203,7 +203,7 @@ enum speaker_tone speaker_state_activity_text(const struct speaker_state *st, ch
 /* Ms until the link text changes by itself (the countdown), or -1 if it does not. */
 int speaker_state_next_change_ms(const struct speaker_state *st, uint64_t now_ms);
 
-/* A history entry's result: "played", "muted", "failed: why", "interrupted: why", "…" pending. */
+/* A history entry's result: "played", "muted", "failed: why", "interrupted: why", "playing" (pending). */
 enum speaker_tone speaker_state_result_text(const struct speaker_page_entry *e, char *out,
                                             size_t outlen);
 

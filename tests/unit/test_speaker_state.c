@@ -246,7 +246,7 @@ static void test_newer_page_wins(void **state)
 	assert_int_equal(speaker_state_result_text(&st.history[1], text, sizeof text), SPEAKER_TONE_WARN);
 	assert_string_equal(text, "interrupted: a newer page arrived");
 	assert_int_equal(speaker_state_result_text(&st.history[0], text, sizeof text), SPEAKER_TONE_ACCENT);
-	assert_string_equal(text, "in progress");
+	assert_string_equal(text, "playing");
 }
 
 static void test_rejected_failed_muted(void **state)
