@@ -75,6 +75,7 @@ demo: test-deps
 check: test-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 test: units programs
 
