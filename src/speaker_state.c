@@ -160,18 +160,30 @@ unsigned speaker_state_retry_in_s(const struct speaker_state *st, uint64_t now_m
 
 /* ---- pages ---- */
 
+/* What the screen shows as "now": a page arriving, else the one playing, else nothing. */
+static void activity_update(struct speaker_state *st)
+{
+	if (st->receiving)
+		st->activity = SPEAKER_RECEIVING;
+	else if (st->playing)
+		st->activity = st->replaying ? SPEAKER_REPLAYING : SPEAKER_PLAYING;
+	else
+		st->activity = SPEAKER_IDLE;
+}
+
 void speaker_state_receiving(struct speaker_state *st, uint32_t page_id, uint64_t done,
                              uint64_t total)
 {
-	bool known_before = st->activity == SPEAKER_RECEIVING && st->page_id != 0;
-	if (st->activity != SPEAKER_RECEIVING)
-		st->page_id = 0;
+	bool known_before = st->receiving && st->recv_page_id != 0;
+	if (!st->receiving)
+		st->recv_page_id = 0;
 	/* A page arriving while another plays: the screen shows the arrival, playback goes on. */
-	st->activity = SPEAKER_RECEIVING;
+	st->receiving = true;
 	if (page_id)
-		st->page_id = page_id;
+		st->recv_page_id = page_id;
 	st->recv_done = done;
 	st->recv_total = total;
+	activity_update(st);
 	if (!known_before && page_id)
 		say(st, "page %u arriving: %llu bytes", page_id, (unsigned long long)total);
 }
@@ -210,8 +222,8 @@ void speaker_state_received(struct speaker_state *st, uint32_t page_id, uint64_t
 	e->duration_ms = fmt->rate > 0 ? (uint64_t)frames * 1000u / (uint64_t)fmt->rate : 0;
 	st->fmt = *fmt;
 	st->have_format = true;
-	if (st->activity == SPEAKER_RECEIVING)
-		st->activity = SPEAKER_IDLE;
+	st->receiving = false;
+	activity_update(st);
 	char name[64];
 	format_describe(fmt, name, sizeof name);
 	say(st, "page %u received: %.2f s %s, %zu bytes", page_id, format_seconds(frames, fmt->rate),
@@ -224,15 +236,17 @@ void speaker_state_rejected(struct speaker_state *st, uint32_t page_id, uint64_t
 	struct speaker_page_entry *e = history_push(st, page_id, wall_ms);
 	e->result = PAGE_FAILED;
 	snprintf(e->reason, sizeof e->reason, "rejected: %s", reason);
-	if (st->activity == SPEAKER_RECEIVING)
-		st->activity = SPEAKER_IDLE;
+	st->receiving = false;
+	activity_update(st);
 	say(st, "page %u rejected: %s", page_id, reason);
 }
 
 void speaker_state_playing(struct speaker_state *st, uint32_t page_id, size_t frames, bool replay)
 {
-	st->activity = replay ? SPEAKER_REPLAYING : SPEAKER_PLAYING;
-	st->page_id = page_id;
+	st->playing = true;
+	st->replaying = replay;
+	st->play_page_id = page_id;
+	activity_update(st);
 	st->frames_total = frames;
 	st->frames_played = 0;
 	if (replay)
@@ -250,11 +264,12 @@ void speaker_state_progress(struct speaker_state *st, size_t frames_played)
 void speaker_state_finished(struct speaker_state *st, uint32_t page_id, int result,
                             const char *reason)
 {
-	bool replay = st->activity == SPEAKER_REPLAYING && st->page_id == page_id;
-	if ((st->activity == SPEAKER_PLAYING || replay) && st->page_id == page_id) {
+	bool replay = st->playing && st->replaying && st->play_page_id == page_id;
+	if (st->playing && st->play_page_id == page_id) {
 		if (result == PAGE_PLAYED)
 			st->frames_played = st->frames_total;
-		st->activity = SPEAKER_IDLE;
+		st->playing = st->replaying = false;
+		activity_update(st);
 	}
 	double secs = format_seconds(st->frames_total, st->fmt.rate);
 	if (replay) {
@@ -278,8 +293,8 @@ void speaker_state_finished(struct speaker_state *st, uint32_t page_id, int resu
 
 void speaker_state_receive_lost(struct speaker_state *st)
 {
-	if (st->activity == SPEAKER_RECEIVING)
-		st->activity = SPEAKER_IDLE;
+	st->receiving = false;
+	activity_update(st);
 }
 
 /* ---- settings ---- */
@@ -402,17 +417,17 @@ enum speaker_tone speaker_state_activity_text(const struct speaker_state *st, ch
 		char size[24];
 		size_text(size, sizeof size, st->recv_total);
 		int pct = st->recv_total ? (int)(st->recv_done * 100 / st->recv_total) : 0;
-		if (st->page_id)
-			snprintf(out, outlen, "receiving page %u (%d%% of %s)", st->page_id, pct, size);
+		if (st->recv_page_id)
+			snprintf(out, outlen, "receiving page %u (%d%% of %s)", st->recv_page_id, pct, size);
 		else
 			snprintf(out, outlen, "receiving a page (%d%% of %s)", pct, size);
 		return SPEAKER_TONE_ACCENT;
 	}
 	case SPEAKER_PLAYING:
-		snprintf(out, outlen, "playing page %u", st->page_id);
+		snprintf(out, outlen, "playing page %u", st->play_page_id);
 		return SPEAKER_TONE_OK;
 	case SPEAKER_REPLAYING:
-		snprintf(out, outlen, "replaying page %u (here only)", st->page_id);
+		snprintf(out, outlen, "replaying page %u (here only)", st->play_page_id);
 		return SPEAKER_TONE_ACCENT;
 	case SPEAKER_IDLE:
 		break;

@@ -73,10 +73,13 @@ struct speaker_state {
 	bool rtt_known;
 	bool legacy_announced;          /* "connected to old server" said since the last failure */
 
-	/* the page in hand */
-	enum speaker_activity activity;
-	uint32_t page_id;               /* RECEIVING (0 while its id is not in yet), PLAYING, REPLAYING */
+	/* the pages in hand: one may arrive while another plays */
+	enum speaker_activity activity; /* what shows: receiving, else playing/replaying, else idle */
+	bool receiving;
+	uint32_t recv_page_id;          /* 0 while its id is not in yet */
 	uint64_t recv_done, recv_total; /* bytes */
+	bool playing, replaying;
+	uint32_t play_page_id;
 	size_t frames_total, frames_played;
 	struct audio_format fmt;        /* of the last page that decoded */
 	bool have_format;

@@ -249,6 +249,39 @@ static void test_newer_page_wins(void **state)
 	assert_string_equal(text, "playing");
 }
 
+static void test_arrival_during_playback(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct speaker_state st;
+	char text[256];
+	speaker_state_init(&st, "h:2348", false, say_cb, &said);
+	speaker_state_ready(&st, 1, 1000, "s1", "studio", 1, false);
+	speaker_state_received(&st, 1, 2000, &mono48, 48000, 96044);
+	speaker_state_playing(&st, 1, 48000, false);
+	/* A bad page arrives while page 1 plays: page 1 goes on, and shows again. */
+	speaker_state_receiving(&st, 2, 10, 500);
+	speaker_state_activity_text(&st, text, sizeof text);
+	assert_string_equal(text, "receiving page 2 (2% of 500 B)");
+	speaker_state_rejected(&st, 2, 2500, "not a WAV file");
+	assert_int_equal(st.activity, SPEAKER_PLAYING);
+	speaker_state_activity_text(&st, text, sizeof text);
+	assert_string_equal(text, "playing page 1");
+	/* Page 1 ends while page 3 arrives: its outcome is kept, the arrival shows. */
+	speaker_state_receiving(&st, 3, 10, 500);
+	speaker_state_finished(&st, 1, PAGE_PLAYED, NULL);
+	assert_string_equal(last(&said), "page 1 played (1.00 s)");
+	assert_int_equal(st.activity, SPEAKER_RECEIVING);
+	assert_int_equal(st.history[1].result, PAGE_PLAYED);
+	speaker_state_receive_lost(&st);
+	assert_int_equal(st.activity, SPEAKER_IDLE);
+	/* A replay that ends while a page arrives is still a replay. */
+	speaker_state_playing(&st, 1, 48000, true);
+	speaker_state_receiving(&st, 4, 10, 500);
+	speaker_state_finished(&st, 1, PAGE_PLAYED, NULL);
+	assert_string_equal(last(&said), "page 1 replayed (1.00 s)");
+}
+
 static void test_rejected_failed_muted(void **state)
 {
 	(void)state;
@@ -392,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_security_words),
 		cmocka_unit_test(test_page_played),
 		cmocka_unit_test(test_newer_page_wins),
+		cmocka_unit_test(test_arrival_during_playback),
 		cmocka_unit_test(test_rejected_failed_muted),
 		cmocka_unit_test(test_replay_is_not_history),
 		cmocka_unit_test(test_history_keeps_the_newest),
