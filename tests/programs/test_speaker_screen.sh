@@ -153,6 +153,8 @@ start_console "$T/console" "$port" --archive "$T/archive"
 wait_screen "link +connected to 127\.0\.0\.1:$port \(console [^)]*\) since [0-9:]{8}, rtt [0-9]+ms" 15
 wait_screen 'now +waiting for a page' 2
 coherent 100 30
+tm capture-pane -p -e -t spk >"$T/screen-e.txt"
+grep -Eq "$(printf '\033')\\[([0-9;]*;)?3[0-7](;|m)" "$T/screen-e.txt" || fail "no colours on a colour terminal"
 
 note "a page: the bar and the time advance and end at its length"
 console_cmd "send $T/tone.wav"
