@@ -194,6 +194,8 @@ static void page_reject(struct speaker *spk, uint32_t page_id, size_t bytes, con
 	}
 }
 
+static int playback_tick(struct speaker *spk, uint64_t now);
+
 /* Starts the last page on the output device; replay: asked for here, not reported. 0 or -1. */
 static int page_play(struct speaker *spk, bool replay, char *err, size_t errlen)
 {
@@ -221,7 +223,12 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 		page_reject(spk, page_id, len, reason);
 		return -1;
 	}
-	/* The newer page wins: the one playing is cut off and reported as interrupted. */
+	/*
+	 * The newer page wins: the one playing is cut off and reported as
+	 * interrupted, unless it has just ended (the loop looks every 50 ms).
+	 */
+	if (spk->playing)
+		playback_tick(spk, clock_mono_ms());
 	if (spk->playing)
 		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
 	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };

@@ -8,10 +8,11 @@ TCP connection, ended by closing it. No framing, no status, no heartbeat.
         came to OUTFILE (the original client then played it as a WAV)
   legacy_peer.py stalled-client HOST PORT SECONDS
         connect and never read (a hung old client), for SECONDS
-  legacy_peer.py server PORT WAVFILE [--truncate] [--count N]
+  legacy_peer.py server PORT WAVFILE [--truncate] [--count N] [--gap S]
         accept one client, send WAVFILE with a single send() call (as the
         original did, so a large file may be cut short), close; then the next
-        client, N times (default 1). --truncate sends the first half only.
+        client, N times (default 1), waiting S seconds before each later
+        page (default 0). --truncate sends the first half only.
   legacy_peer.py wav IN OUT
         rewrite the WAV file IN with Python's wave module, as the original
         server wrote its recordings
@@ -46,7 +47,7 @@ def stalled_client(host, port, seconds):
     s.close()
 
 
-def server(port, wavfile, truncate, count):
+def server(port, wavfile, truncate, count, gap):
     with open(wavfile, "rb") as f:
         data = f.read()
     if truncate:
@@ -57,8 +58,10 @@ def server(port, wavfile, truncate, count):
     ls.listen(1)
     ls.settimeout(30)
     print("listening", flush=True)
-    for _ in range(count):
+    for i in range(count):
         s, _ = ls.accept()
+        if i > 0:
+            time.sleep(gap)  # pages are spoken one after another, not back to back
         sent = s.send(data)
         print("sent %d of %d bytes" % (sent, len(data)), flush=True)
         s.close()
@@ -86,7 +89,10 @@ def main(argv):
         count = 1
         if "--count" in rest:
             count = int(rest[rest.index("--count") + 1])
-        server(int(argv[2]), argv[3], "--truncate" in rest, count)
+        gap = 0.0
+        if "--gap" in rest:
+            gap = float(rest[rest.index("--gap") + 1])
+        server(int(argv[2]), argv[3], "--truncate" in rest, count, gap)
     elif len(argv) == 4 and argv[1] == "wav":
         rewrite(argv[2], argv[3])
     else:

@@ -93,7 +93,8 @@ note "speaker --legacy: an old server's pages, one per connection, play sample-e
 rig_speech "$T/speech.wav" "Attention please. This page comes from the old server." 44100 2
 $LEGACY wav "$T/speech.wav" "$T/old.wav"   # 44100 Hz stereo, written as the original did
 sport=$(rig_free_port)
-run_bg "$T" "$T/server.log" $LEGACY server "$sport" "$T/old.wav" --count 2
+# A second apart: back to back, page 2 could cut page 1 off (the newer page wins).
+run_bg "$T" "$T/server.log" $LEGACY server "$sport" "$T/old.wav" --count 2 --gap 1
 server=$LAST_PID
 wait_log "$T/server.log" "listening" 10
 legacy_speaker fromold "$sport" --save "$T/saved"
