@@ -506,18 +506,22 @@ static bool key_is_backspace(int key)
 	return key == KEY_BACKSPACE || key == 127 || key == 8;
 }
 
-/* A key while a prompt is open in the footer. */
-static void prompt_key(struct console *con, int key)
+/*
+ * A key while a prompt is open in the footer. Returns false if the key is not
+ * the prompt's: a duration being typed gives way to any other key (Space
+ * while recording must still send), which the caller then handles as usual.
+ */
+static bool prompt_key(struct console *con, int key)
 {
 	if (con->prompt == CONSOLE_PROMPT_QUIT) {
 		if (key == 'y' || key == 'Y')
 			con->quit = true;
 		con->prompt = CONSOLE_PROMPT_NONE;
-		return;
+		return true;
 	}
 	if (key == KEY_ESC) {
 		con->prompt = CONSOLE_PROMPT_NONE;
-		return;
+		return true;
 	}
 	if (key_is_enter(key)) {
 		enum console_prompt prompt = con->prompt;
@@ -532,7 +536,7 @@ static void prompt_key(struct console *con, int key)
 			else
 				console_set_duration(con, seconds, true);
 		}
-		return;
+		return true;
 	}
 	if (key_is_backspace(key)) {
 		/* Drops one whole UTF-8 character. */
@@ -543,14 +547,19 @@ static void prompt_key(struct console *con, int key)
 		con->prompt_text[con->prompt_len] = '\0';
 		if (con->prompt_len == 0 && con->prompt == CONSOLE_PROMPT_DURATION)
 			con->prompt = CONSOLE_PROMPT_NONE;
-		return;
+		return true;
 	}
 	bool ok = con->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
 	                                                 : key >= ' ' && key <= 0xff && key != 127;
+	if (!ok && con->prompt == CONSOLE_PROMPT_DURATION) {
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return false;
+	}
 	if (ok && con->prompt_len + 1 < sizeof con->prompt_text) {
 		con->prompt_text[con->prompt_len++] = (char)key;
 		con->prompt_text[con->prompt_len] = '\0';
 	}
+	return true;
 }
 
 /* One key on the screen: the keys of issue 3, and ":" for every headless command. */
@@ -566,10 +575,8 @@ static void console_key(struct console *con, int key)
 		con->help = false; /* any key closes the help; it does nothing else */
 		return;
 	}
-	if (con->prompt != CONSOLE_PROMPT_NONE) {
-		prompt_key(con, key);
+	if (con->prompt != CONSOLE_PROMPT_NONE && prompt_key(con, key))
 		return;
-	}
 	int page = console_ui_table_rows(con->ui);
 	switch (key) {
 	case ' ':
