@@ -10,7 +10,9 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 
 #include "intercom/archive.h"
 #include "intercom/assets.h"
+#include "intercom/auth.h"
 #include "intercom/audio.h"
 #include "intercom/capture.h"
 #include "intercom/clock.h"
@@ -39,6 +42,8 @@
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
 #define CAPTURE_PUMP_MS 20
+/* A lost input device is reopened this often until it is back. */
+#define INPUT_RETRY_MS 2000
 /*
  * The screen redraws at most 25 times a second: smooth for a meter to the
  * eye, and the input's levels arrive about that often (1024-frame buffers at
@@ -64,6 +69,16 @@ struct result_slot {
 	struct console_result latest, before;
 };
 
+/* The latest page: its WAV is kept to send again. */
+struct last_page {
+	uint32_t id;
+	uint64_t created_ms;
+	uint8_t *wav;
+	size_t wav_len;
+	bool archived;
+	char path[PATH_MAX];
+};
+
 struct console {
 	struct options opts;
 	struct audio_format fmt;
@@ -77,14 +92,14 @@ struct console {
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
-	char no_input[256];       /* why there is no input */
+	char no_input[320];       /* why there is no input */
 	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
+	int input_device;         /* -1: none found at start-up */
+	uint64_t input_retry_ms;  /* when to reopen a lost input device (0: not lost) */
 
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
-	uint8_t *last_wav;        /* the last page recorded or loaded, for "send again" */
-	size_t last_wav_len;
-	uint32_t last_wav_page;
+	struct last_page last;    /* kept for resend, and until it could be archived */
 	uint32_t target_id;       /* where pages go: 0 = every speaker */
 	char target_name[NAME_MAX_BYTES + 1];
 	bool quit;
@@ -171,34 +186,46 @@ static bool target_ready(struct console *con)
 
 /* ---- pages ---- */
 
-/* Archives a page's WAV, then hands it to the station for target_id (0: every speaker). */
-static void page_send(struct console *con, const uint8_t *wav, size_t wav_len, const char *what,
-                      uint32_t target_id)
+/*
+ * Archives a page if it is not yet, then sends it to target_id (0: every
+ * speaker); a page never leaves unarchived. Returns false if it was not sent.
+ */
+static bool page_deliver(struct console *con, struct last_page *pg, uint32_t target_id)
 {
-	uint32_t page_id = ++con->next_page_id;
-	uint64_t created_ms = clock_wall_ms();
-	char name[64], path[PATH_MAX], err[PATH_MAX + 128];
-	archive_page_name(created_ms, page_id, name, sizeof name);
-	if (archive_write(con->archive_dir, name, wav, wav_len, path, sizeof path, err, sizeof err) == 0)
-		log_event("page %u %s, %zu bytes, archived as %s", page_id, what, wav_len, path);
-	else
-		log_event("page %u %s, %zu bytes; NOT archived: %s", page_id, what, wav_len, err);
-	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id);
+	if (!pg->archived) {
+		char name[64], err[PATH_MAX + 128];
+		archive_page_name(pg->created_ms, pg->id, name, sizeof name);
+		if (archive_write(con->archive_dir, name, pg->wav, pg->wav_len, pg->path, sizeof pg->path,
+		                  err, sizeof err) < 0) {
+			log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)",
+			          pg->id, err);
+			return false;
+		}
+		pg->archived = true;
+		log_event("page %u archived as %s", pg->id, pg->path);
+	}
+	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, target_id);
+	return true;
 }
 
-/* Keeps a copy of a page's WAV for "send it again". */
-static void page_remember(struct console *con, const uint8_t *wav, size_t wav_len)
+/*
+ * Takes a new page's WAV (malloc'd), archives it and sends it to target_id.
+ * It becomes the page to resend, unless it is only a test (the test tone).
+ */
+static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what,
+                      uint32_t target_id, bool remember)
 {
-	uint8_t *copy = malloc(wav_len);
-	if (!copy) {
-		log_event("warning: no memory to keep page %u for resending", con->next_page_id);
+	struct last_page page = { .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
+	                          .wav = wav, .wav_len = wav_len };
+	log_event("page %u %s, %zu bytes", page.id, what, wav_len);
+	if (!remember) {
+		page_deliver(con, &page, target_id);
+		free(wav);
 		return;
 	}
-	memcpy(copy, wav, wav_len);
-	free(con->last_wav);
-	con->last_wav = copy;
-	con->last_wav_len = wav_len;
-	con->last_wav_page = con->next_page_id;
+	free(con->last.wav);
+	con->last = page;
+	page_deliver(con, &con->last, target_id);
 }
 
 /*
@@ -221,10 +248,7 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
-	page_send(con, wav, wav_len, desc, target_id);
-	if (remember)
-		page_remember(con, wav, wav_len);
-	free(wav);
+	page_send(con, wav, wav_len, desc, target_id, remember);
 }
 
 /* True while a recording runs or the latest page has not reached every speaker's verdict. */
@@ -249,6 +273,12 @@ static void console_talk(struct console *con)
 	if (!target_ready(con))
 		return;
 	size_t frames = format_frames_for_seconds(con->fmt.rate, con->opts.duration);
+	char err[PATH_MAX + 256];
+	/* A page that could not be archived would not be sent: say so before recording, not after. */
+	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
+		log_event("cannot talk: archive: %s", err);
+		return;
+	}
 	if (capture_start(con->capture, frames) < 0) {
 		log_event("cannot record: out of memory for %zu frames", frames);
 		return;
@@ -323,18 +353,17 @@ static void console_send_file(struct console *con, const char *path)
 	page_from_samples(con, samples, frames, what, con->target_id, true);
 }
 
-/* Sends the last recorded or loaded page again, as a new page, to the current target. */
+/* Sends the last recorded or loaded page again (same page id) to the current target. */
 static void console_resend(struct console *con)
 {
-	if (!con->last_wav) {
-		log_event("nothing to send again yet: talk or send a file first");
+	if (!con->last.wav) {
+		log_event("nothing to resend: no page yet");
 		return;
 	}
 	if (!target_ready(con))
 		return;
-	char what[64];
-	snprintf(what, sizeof what, "(page %u sent again)", con->last_wav_page);
-	page_send(con, con->last_wav, con->last_wav_len, what, con->target_id);
+	log_event("page %u sent again", con->last.id);
+	page_deliver(con, &con->last, con->target_id);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
@@ -389,6 +418,12 @@ static void console_list(struct console *con)
 	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < n; i++) {
 		const struct station_speaker *sp = station_speaker_at(con->station, i);
+		if (sp->legacy) {
+			log_event("legacy speaker %s, connected %llu s, last page %s", sp->name,
+			          (unsigned long long)((now - sp->connected_ms) / 1000),
+			          sp->page_id ? proto_page_state_name(sp->page_state) : "none");
+			continue;
+		}
 		log_event("speaker %s zone '%s' at %s, connected %llu s, rtt %u ms, last page %s", sp->name,
 		          sp->zone, sp->addr, (unsigned long long)((now - sp->connected_ms) / 1000),
 		          sp->rtt_ms, sp->page_id ? proto_page_state_name(sp->page_state) : "none");
@@ -420,13 +455,15 @@ static void console_command(struct console *con, char *line)
 		console_cancel(con);
 	} else if (strcmp(line, "stop") == 0) {
 		console_stop(con);
+	} else if (strcmp(line, "resend") == 0) {
+		console_resend(con);
 	} else if (strcmp(line, "list") == 0) {
 		console_list(con);
 	} else if (strcmp(line, "quit") == 0) {
 		con->quit = true;
 	} else {
 		log_event("unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
-		          "duration SECONDS, list, quit", line);
+		          "resend, duration SECONDS, list, quit", line);
 	}
 }
 
@@ -659,7 +696,7 @@ static const struct console_result *result_update(struct console *con, struct re
 			slot = &con->results[i];
 	struct result_slot *out = &slots[(*count)++];
 	*out = slot ? *slot : (struct result_slot){ .speaker_id = sp->id };
-	bool final = sp->page_id && console_view_state_final(sp->page_state);
+	bool final = sp->page_id && console_view_speaker_final(sp);
 	if (final && sp->page_id != out->latest.page_id) {
 		out->before = out->latest;
 		out->latest.page_id = sp->page_id;
@@ -819,6 +856,7 @@ static int console_setup_audio(struct console *con)
 		snprintf(con->no_input, sizeof con->no_input, "no input device");
 		return 0;
 	}
+	con->input_device = device;
 	con->capture = capture_open(device, &con->fmt, con->opts.chunk, err, sizeof err);
 	if (!con->capture) {
 		if (con->opts.input_device[0]) {
@@ -835,6 +873,44 @@ static int console_setup_audio(struct console *con)
 	return 0;
 }
 
+/*
+ * Notices an input stream that stopped on its own (device unplugged, sound
+ * server gone), keeps what it recorded, and reopens the device every
+ * INPUT_RETRY_MS until it is back. Returns ms until it wants to look again.
+ */
+static int console_watch_input(struct console *con, uint64_t now)
+{
+	if (con->capture && capture_stream_failed(con->capture)) {
+		if (capture_active(con->capture)) {
+			size_t frames;
+			int16_t *samples = capture_take(con->capture, &frames);
+			if (samples)
+				page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
+				                  con->target_id, true);
+		}
+		capture_close(con->capture);
+		con->capture = NULL;
+		snprintf(con->no_input, sizeof con->no_input, "input device lost");
+		log_event("input device %s stopped working; talk is disabled, retrying every %d s",
+		          audio_device_name(con->input_device), INPUT_RETRY_MS / 1000);
+		con->input_retry_ms = now + INPUT_RETRY_MS;
+	}
+	if (con->capture || con->input_retry_ms == 0)
+		return INT32_MAX;
+	if (now < con->input_retry_ms)
+		return (int)(con->input_retry_ms - now);
+	char err[256];
+	con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
+	if (!con->capture) {
+		snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
+		con->input_retry_ms = now + INPUT_RETRY_MS;
+		return INPUT_RETRY_MS;
+	}
+	con->input_retry_ms = 0;
+	log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
+	return INT32_MAX;
+}
+
 static void console_shutdown(struct console *con)
 {
 	station_free(con->station, "console shutting down");
@@ -844,8 +920,8 @@ static void console_shutdown(struct console *con)
 	if (con->audio_up)
 		audio_terminate();
 	con->audio_up = false;
-	free(con->last_wav);
-	con->last_wav = NULL;
+	free(con->last.wav);
+	con->last.wav = NULL;
 	free(con->results);
 	free(con->results_next);
 	con->results = con->results_next = NULL;
@@ -871,7 +947,9 @@ static int console_run(struct console *con)
 			fds = grown;
 			fds_cap = need * 2;
 		}
-		int timeout = HEARTBEAT_INTERVAL_MS;
+		int timeout = console_watch_input(con, clock_mono_ms());
+		if (timeout > HEARTBEAT_INTERVAL_MS)
+			timeout = HEARTBEAT_INTERVAL_MS;
 		if (capture_active(con->capture))
 			timeout = CAPTURE_PUMP_MS;
 		if (con->screen && (con->capture || con->redraw_pending)) {
@@ -935,7 +1013,7 @@ static void console_screen_done(struct console *con)
 
 int main(int argc, char **argv)
 {
-	static struct console con = { .stdin_open = true };
+	static struct console con = { .stdin_open = true, .input_device = -1 };
 	char err[512];
 	switch (options_parse(&con.opts, PROGRAM_CONSOLE, argc, argv, err, sizeof err)) {
 	case OPTIONS_INVALID:
@@ -949,6 +1027,24 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	case OPTIONS_RUN:
 		break;
+	}
+	if (auth_init() < 0) {
+		fprintf(stderr, "intercom-console: cannot initialise libsodium\n");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	if (con.opts.gen_key_file[0]) {
+		if (auth_key_generate(con.opts.gen_key_file, err, sizeof err) < 0) {
+			fprintf(stderr, "intercom-console: %s\n", err);
+			return EXIT_FILES;
+		}
+		printf("wrote a new key to %s (mode 0600); copy it to every speaker and start the console "
+		       "and the speakers with --key-file %s\n", con.opts.gen_key_file, con.opts.gen_key_file);
+		return EXIT_OK;
+	}
+	struct auth_key key;
+	if (con.opts.key_file[0] && auth_key_load(con.opts.key_file, &key, err, sizeof err) < 0) {
+		fprintf(stderr, "intercom-console: %s\n", err);
+		return EXIT_FILES;
 	}
 	if (con.opts.list_devices) {
 		if (audio_init(err, sizeof err) < 0) {
@@ -981,7 +1077,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "intercom-console: %s\n", err);
 		return EXIT_NETWORK;
 	}
+	int legacy_fd = -1;
+	if (con.opts.legacy_port) {
+		legacy_fd = net_listen(con.opts.host, con.opts.legacy_port, err, sizeof err);
+		if (legacy_fd < 0) {
+			fprintf(stderr, "intercom-console: --legacy-port: %s\n", err);
+			close(listen_fd);
+			return EXIT_NETWORK;
+		}
+	}
+	char legacy_addr[80] = "";
 	net_local_addr(listen_fd, con.listen_addr, sizeof con.listen_addr);
+	if (legacy_fd >= 0)
+		net_local_addr(legacy_fd, legacy_addr, sizeof legacy_addr);
 	con.station = station_new(listen_fd);
 	if (con.screen) {
 		con.ui = console_ui_new();
@@ -991,6 +1099,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "intercom-console: out of memory\n");
 		return EXIT_FAILURE_RUNTIME;
 	}
+	station_set_max_speakers(con.station, (size_t)con.opts.max_speakers);
+	if (con.opts.key_file[0]) {
+		station_set_key(con.station, &key);
+		sodium_memzero(&key, sizeof key);
+	}
+	if (legacy_fd >= 0)
+		station_listen_legacy(con.station, legacy_fd);
 	/* From here on the screen's log pane collects the events, even before it shows. */
 	if (con.screen)
 		log_set_sink(console_ui_log_cb, con.ui);
@@ -1007,13 +1122,25 @@ int main(int argc, char **argv)
 	}
 	log_event("intercom-console %s listening on %s, archive %s, duration %.2f s", INTERCOM_VERSION,
 	          con.listen_addr, con.archive_dir, con.opts.duration);
+	if (legacy_fd >= 0)
+		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
+		          legacy_addr);
 	if (!con.capture)
 		log_event("no input: %s; talk is disabled, send PATH still works", con.no_input);
+	if (con.opts.key_file[0])
+		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
+		          con.opts.key_file);
+	if (con.opts.key_file[0] && con.opts.legacy_port)
+		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
+		          con.opts.legacy_port);
+	else if (!con.opts.key_file[0])
+		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
+		          "then use --key-file on the console and every speaker)");
 	if (con.screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
-		log_event("commands: talk (or an empty line), stop, cancel, send PATH, duration SECONDS, "
-		          "list, quit");
+		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
+		          "duration SECONDS, list, quit");
 	int rc = console_run(&con);
 	/* The terminal first: whatever happens next is readable. */
 	console_screen_done(&con);

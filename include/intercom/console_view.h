@@ -63,7 +63,7 @@ enum console_prompt {
  */
 struct console_view_header {
 	char listen[80];          /* "0.0.0.0:2348" */
-	char input[320];          /* "pulse, 48000 Hz mono 16-bit", or why there is none */
+	char input[336];          /* "pulse, 48000 Hz mono 16-bit", or why there is none */
 	bool input_ok;
 	char duration[16];        /* "5.0 s" */
 	size_t speakers;          /* connected (may exceed the rows listed) */
@@ -121,5 +121,7 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 
 /* True once state is an outcome (played, failed, muted, interrupted). */
 bool console_view_state_final(uint8_t state);
+/* True once a speaker's latest page has its outcome (for a legacy speaker: delivered). */
+bool console_view_speaker_final(const struct station_speaker *sp);
 
 #endif
