@@ -3,7 +3,8 @@
 # /proc/PID/stat, all threads) and bytes written to the terminal, over a
 # window of SECONDS (default 30), with the meter running on a silent paced
 # microphone (the PulseAudio rig) and two speakers connected (ALSA file rig).
-# For comparison it measures the headless console the same way.
+# Then the same with speech playing into the microphone all along (the meter
+# moving, no recording), and the headless console idle, for comparison.
 # Usage: scripts/console-idle-cpu.sh [SECONDS]   (after make; needs make test-deps)
 set -euo pipefail
 secs=${1:-30}
@@ -46,6 +47,11 @@ alsa_speaker idle-1 "$port"
 alsa_speaker idle-2 "$port"
 touch "$T/tty.out"
 measure "$pid" screen "$T/tty.out"
+rig_speech "$T/speech.wav" "Attention please. The lobby closes in ten minutes. Thank you for your patience." 48000 1
+( while :; do rig_pulse_play "$PULSE_DIR" "$T/speech.wav" mic || break; done ) &
+talker=$!
+measure "$pid" "+speech" "$T/tty.out"
+kill "$talker" 2>/dev/null || true
 tm send-keys -t con q
 
 port=$(rig_free_port)
