@@ -210,4 +210,16 @@ kill -TERM "$console_pid"
 wait_screen 'shell\$' 5
 tty_sane
 [ ! -s "$T/console.err" ] || fail "the console wrote to stderr: $(head -5 "$T/console.err")"
+
+note "even a crash (SIGSEGV) gives the terminal back"
+rm -f "$T/exit"
+tm send-keys -t con "clear; $console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
+wait_screen '^ intercom console' 10
+console_pid=$(pgrep -n -f "intercom-console -H 127.0.0.1 -p $port" || true)
+[ -n "$console_pid" ] || fail "cannot find the console's pid"
+kill -SEGV "$console_pid"
+[ "$(wait_exit)" != "exit=0" ] || fail "the console did not crash"
+wait_screen 'shell\$' 5
+screen | grep -q '^ intercom console' && fail "the screen was left up after the crash"
+tty_sane
 note "ok"
