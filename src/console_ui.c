@@ -33,8 +33,6 @@ struct console_ui {
 	struct console_view *prev; /* what is on the screen now */
 	bool prev_valid;
 	struct meter_view prev_meter;
-	int table_top;            /* first speaker row shown */
-	int drawn_top;
 
 	char (*log)[LOG_LINE_MAX];
 	size_t log_head, log_count;
@@ -100,9 +98,14 @@ void console_ui_invalidate(struct console_ui *ui)
 	ui->force = true;
 }
 
-int console_ui_table_rows(const struct console_ui *ui)
+int console_ui_table_rows(const struct console_ui *ui, size_t speakers)
 {
-	return ui->laid_out && !ui->layout.too_small ? ui->layout.table_rows : 1;
+	(void)ui;
+	if (!term_active())
+		return 0;
+	struct console_layout l;
+	console_layout_compute(&l, COLS, LINES, speakers);
+	return l.too_small ? 0 : l.table_rows;
 }
 
 /* ---- drawing helpers: a place and a text, nothing else ---- */
@@ -331,30 +334,29 @@ static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
 }
 
 static void draw_table(WINDOW *win, int w, const struct console_layout *l,
-                       const struct console_view_table *v, int top)
+                       const struct console_view_table *v)
 {
 	werase(win);
 	attr_t heading = term_attr(TERM_HEADING);
 	for (int c = 0; c < CONSOLE_COLS; c++)
 		if (l->col_w[c] > 0)
 			put(win, 0, l->col_x[c], l->col_w[c], heading, col_titles[c]);
-	int rows = l->table_rows;
-	if ((int)v->row_count > rows) {
+	int rows = l->table_rows < (int)v->row_count ? l->table_rows : (int)v->row_count;
+	if (v->total > (size_t)rows) {
+		/* Which rows of how many, next to NAME: "NAME  11-20/26". */
 		char text[64];
-		int last = top + rows < (int)v->row_count ? top + rows : (int)v->row_count;
-		snprintf(text, sizeof text, " %d-%d of %zu ", top + 1, last, v->row_count);
-		int tw = (int)strlen(text);
-		if (w - tw > l->col_x[CONSOLE_COL_LAST] + 10 || l->col_w[CONSOLE_COL_LAST] == 0)
-			put(win, 0, w - tw - 1, tw, term_attr(TERM_DIM), text);
+		snprintf(text, sizeof text, "%zu-%zu/%zu", v->first + 1, v->first + (size_t)rows, v->total);
+		int x = l->col_x[CONSOLE_COL_NAME] + 6, room = l->col_w[CONSOLE_COL_NAME] - 6;
+		put_whole(win, 0, x, room, term_attr(TERM_DIM), text);
 	}
-	if (v->row_count == 0) {
+	if (v->total == 0) {
 		put(win, 1, CONSOLE_TABLE_MARK_W, w - CONSOLE_TABLE_MARK_W - 1, term_attr(TERM_DIM),
 		    "no speakers yet: run intercom-speaker with this console's address on each "
 		    "loudspeaker machine");
 		return;
 	}
-	for (int i = 0; i < rows && top + i < (int)v->row_count; i++)
-		draw_row(win, 1 + i, w, l, &v->rows[top + i], top + i == v->selected);
+	for (int i = 0; i < rows; i++)
+		draw_row(win, 1 + i, w, l, &v->rows[i], i == v->selected);
 }
 
 /* A log line's colour: failures stand out, library chatter is a warning. */
@@ -568,7 +570,7 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 {
 	if (!term_active())
 		return false;
-	relayout(ui, v->table.row_count);
+	relayout(ui, v->table.total);
 	const struct console_layout *l = &ui->layout;
 	const struct console_view *p = ui->prev;
 	bool force = ui->force || !ui->prev_valid;
@@ -599,17 +601,13 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 			drew = true;
 		}
 		ui->prev_meter = mv;
-		int top = console_layout_scroll(ui->table_top, v->table.selected, (int)v->table.row_count,
-		                                l->table_rows);
-		ui->table_top = top;
 		if (win[R_TABLE] &&
-		    (force || top != ui->drawn_top || p->table.row_count != v->table.row_count ||
-		     p->table.selected != v->table.selected ||
+		    (force || p->table.total != v->table.total || p->table.first != v->table.first ||
+		     p->table.row_count != v->table.row_count || p->table.selected != v->table.selected ||
 		     memcmp(p->table.rows, v->table.rows, v->table.row_count * sizeof v->table.rows[0]))) {
-			draw_table(win[R_TABLE], l->table.w, l, &v->table, top);
+			draw_table(win[R_TABLE], l->table.w, l, &v->table);
 			wnoutrefresh(win[R_TABLE]);
 			drew = true;
-			ui->drawn_top = top;
 		}
 		if (win[R_LOG] && (force || ui->drawn_log_gen != ui->log_gen)) {
 			draw_log(ui, win[R_LOG], l->log.h, l->log.w);

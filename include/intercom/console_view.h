@@ -16,7 +16,7 @@
 #include "intercom/meter_scale.h"
 #include "intercom/station.h"
 
-/* Speakers listed at most; a site with more sees the first ones and the count. */
+/* Table rows in one snapshot at most: more than any terminal shows at once. */
 #define CONSOLE_VIEW_ROWS 256
 
 /* How a piece of text should stand out; the screen maps tones to colours. */
@@ -82,9 +82,12 @@ struct console_view_status {
 	enum console_tone tone;
 };
 
+/* The rows that fit on the screen: only those are formatted, however many speakers there are. */
 struct console_view_table {
-	size_t row_count;
-	int selected;             /* row index, -1: none */
+	size_t total;             /* speakers connected */
+	size_t first;             /* the table's index of rows[0] (scrolled to keep the selection in view) */
+	size_t row_count;         /* rows listed */
+	int selected;             /* index into rows, -1: the selected speaker is not among them */
 	struct console_row rows[CONSOLE_VIEW_ROWS];
 };
 
