@@ -19,6 +19,11 @@
 /* A bar after "playing 45%" needs a few cells to mean anything; more than 10 adds nothing. */
 #define STATE_BAR_MIN 3
 #define STATE_BAR_MAX 10
+/* The RECORDING banner's countdown bar: wide enough to read at a glance, no wider. */
+#define BANNER_BAR_MIN 6
+#define BANNER_BAR_MAX 40
+/* Bytes a glyph of a bar takes at most (UTF-8 blocks are 3). */
+#define GLYPH_BYTES 4
 
 enum region { R_HEADER, R_STATUS, R_METER, R_TABLE, R_LOG, R_FOOTER, REGIONS };
 
@@ -201,7 +206,7 @@ static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
 	}
 	attr_t alert = term_attr(TERM_ALERT);
 	fill_line(win, 0, w, alert);
-	char text[128], bar[STATE_BAR_MAX * 40];
+	char text[128], bar[BANNER_BAR_MAX * GLYPH_BYTES + 1];
 	int x = 1;
 	snprintf(text, sizeof text, "%s RECORDING", term_glyph(TERM_GLYPH_REC));
 	x += put(win, 0, x, w - x, alert, text);
@@ -213,8 +218,8 @@ static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
 	int room = w - x - tail - 3 - textfmt_width(hints, false);
 	if (room < 8)
 		room = w - x - tail - 3;
-	int cells = room > 40 ? 40 : room;
-	if (cells >= 6) {
+	int cells = room > BANNER_BAR_MAX ? BANNER_BAR_MAX : room;
+	if (cells >= BANNER_BAR_MIN) {
 		textfmt_bar(bar, sizeof bar, cells, v->rec_left_permille / 1000.0, term_utf8());
 		x += 2;
 		x += put(win, 0, x, w - x, alert, bar);
@@ -258,6 +263,7 @@ static void meter_draw(WINDOW *win, int y, int x, const struct meter_view *mv)
 	wattrset(win, A_NORMAL);
 }
 
+/* The meter line (label, bar, clip light, held peak in dB) and, on a second line, its scale. */
 static void draw_meter(WINDOW *win, int h, int w, const struct console_layout *l, bool on,
                        const struct meter_view *mv)
 {
@@ -302,11 +308,12 @@ static void draw_state_cell(WINDOW *win, int y, int x, int w, attr_t extra,
 		return;
 	if (cells > STATE_BAR_MAX)
 		cells = STATE_BAR_MAX;
-	char bar[STATE_BAR_MAX * 4 + 1];
+	char bar[STATE_BAR_MAX * GLYPH_BYTES + 1];
 	textfmt_bar(bar, sizeof bar, cells, row->progress / 1000.0, term_utf8());
 	put(win, y, x + used + 1, cells, term_attr(TERM_ACCENT) | extra, bar);
 }
 
+/* One speaker's row; the selected one in reverse video with a marker. */
 static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
                      const struct console_row *row, bool selected)
 {
@@ -333,6 +340,7 @@ static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
 	}
 }
 
+/* The column headings, then the rows of the snapshot (the part of the table that fits). */
 static void draw_table(WINDOW *win, int w, const struct console_layout *l,
                        const struct console_view_table *v)
 {
@@ -369,6 +377,7 @@ static attr_t log_attr(const char *line)
 	return term_attr(TERM_NORMAL);
 }
 
+/* A rule titled "events", then the latest log lines, newest at the bottom, cut to the width. */
 static void draw_log(const struct console_ui *ui, WINDOW *win, int h, int w)
 {
 	werase(win);
@@ -422,6 +431,7 @@ static void draw_hints(WINDOW *win, int w, const struct hint *hints, size_t n)
 	}
 }
 
+/* The keys that matter now, or the prompt being typed, or the quit question. */
 static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 {
 	werase(win);
@@ -457,12 +467,20 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 		draw_hints(win, w, hints, sizeof hints / sizeof hints[0]);
 		return;
 	}
-	const struct hint hints[] = {
-		{ "Space", "talk", 0 },     { "+/-", "duration", 2 }, { updown, "select", 5 },
-		{ "t", "target", 4 },       { "T", "test tone", 6 },  { "r", "resend", 7 },
-		{ ":", "command", 8 },      { "?", "help", 1 },       { "q", "quit", 0 },
-	};
-	draw_hints(win, w, hints, sizeof hints / sizeof hints[0]);
+	struct hint hints[9];
+	size_t n = 0;
+	hints[n++] = (struct hint){ "Space", "talk", 0 };
+	hints[n++] = (struct hint){ "+/-", "duration", 2 };
+	if (v->can_test) { /* with no speaker selected these keys do nothing */
+		hints[n++] = (struct hint){ updown, "select", 5 };
+		hints[n++] = (struct hint){ "t", "target", 4 };
+		hints[n++] = (struct hint){ "T", "test tone", 6 };
+	}
+	hints[n++] = (struct hint){ "r", "resend", 7 };
+	hints[n++] = (struct hint){ ":", "command", 8 };
+	hints[n++] = (struct hint){ "?", "help", 1 };
+	hints[n++] = (struct hint){ "q", "quit", 0 };
+	draw_hints(win, w, hints, n);
 }
 
 static const char *const help_lines[] = {
@@ -499,6 +517,7 @@ static void draw_help(WINDOW *win)
 	put(win, h - 1, w - 26 > 2 ? w - 26 : 2, w - 4, term_attr(TERM_DIM), " any key closes this ");
 }
 
+/* All there is room for under CONSOLE_MIN_W x CONSOLE_MIN_H. */
 static void draw_too_small(WINDOW *win, int h, int w)
 {
 	werase(win);
