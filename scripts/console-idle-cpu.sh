@@ -13,7 +13,8 @@ export INTERCOM_BIN="${INTERCOM_BIN:-$top/build/bin}" INTERCOM_TOP="$top"
 source "$top/tests/programs/harness.sh"
 TMUX_SOCK="$T/tmux.sock"
 tm() { tmux -S "$TMUX_SOCK" "$@"; }
-trap 'rc=$?; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
+# Errexit holds in traps too: nothing here may stop before the harness's cleanup runs.
+trap 'rc=$?; set +e; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
 
 PULSE_DIR="$T/pa"
 rig_pulse_start "$PULSE_DIR"

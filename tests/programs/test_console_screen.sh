@@ -19,7 +19,8 @@ port=$(rig_free_port)
 # A private tmux server; it goes away with the test.
 TMUX_SOCK="$T/tmux.sock"
 tm() { tmux -S "$TMUX_SOCK" "$@"; }
-trap 'rc=$?; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
+# Errexit holds in traps too: nothing here may stop before the harness's cleanup runs.
+trap 'rc=$?; set +e; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
 
 # screen — what the pane shows now.
 screen() { tm capture-pane -p -t con; }
