@@ -24,6 +24,7 @@
 #include "intercom/audio.h"
 #include "intercom/capture.h"
 #include "intercom/clock.h"
+#include "intercom/console_layout.h"
 #include "intercom/console_ui.h"
 #include "intercom/console_view.h"
 #include "intercom/defaults.h"
@@ -69,14 +70,13 @@ struct result_slot {
 	struct console_result latest, before;
 };
 
-/* The latest page recorded or loaded: its WAV is kept to send again. */
+/* The latest page: its WAV is kept to send again. */
 struct last_page {
 	uint32_t id;
 	uint64_t created_ms;
 	uint8_t *wav;
 	size_t wav_len;
-	uint32_t target_id;       /* where it went: 0 = every speaker */
-	bool archived;            /* a page never leaves unarchived */
+	bool archived;
 	char path[PATH_MAX];
 };
 
@@ -90,6 +90,9 @@ struct console {
 
 	struct station *station;
 	char listen_addr[80];
+	/* The station's speakers in table order, valid until its next poll_prepare (speakers_refresh). */
+	const struct station_speaker **speakers;
+	size_t speaker_count, speakers_cap;
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
@@ -116,6 +119,7 @@ struct console {
 	bool redraw_pending;
 	uint32_t selected_id;     /* the selected speaker, 0: none */
 	size_t selected_index;    /* where it was, to select a neighbour when it leaves */
+	size_t table_top;         /* first speaker the table shows */
 	enum console_prompt prompt;
 	char prompt_text[256];
 	size_t prompt_len;
@@ -140,16 +144,32 @@ static void console_fail(struct console *con, const char *fmt, ...)
 
 /* ---- speakers by id ---- */
 
+/* Takes the station's list of speakers (once per key, command or frame: it can change in between). */
+static void speakers_refresh(struct console *con)
+{
+	size_t n = station_speakers(con->station, con->speakers, con->speakers_cap);
+	if (n > con->speakers_cap) {
+		size_t cap = n * 2;
+		const struct station_speaker **grown = realloc(con->speakers, cap * sizeof *grown);
+		if (grown) {
+			con->speakers = grown;
+			con->speakers_cap = cap;
+			n = station_speakers(con->station, con->speakers, con->speakers_cap);
+		} else {
+			n = con->speakers_cap; /* show the first ones; the next pass tries again */
+		}
+	}
+	con->speaker_count = n;
+}
+
 static const struct station_speaker *speaker_by_id(const struct console *con, uint32_t id,
                                                    size_t *index)
 {
-	size_t n = station_speaker_count(con->station);
-	for (size_t i = 0; id && i < n; i++) {
-		const struct station_speaker *sp = station_speaker_at(con->station, i);
-		if (sp->id == id) {
+	for (size_t i = 0; id && i < con->speaker_count; i++) {
+		if (con->speakers[i]->id == id) {
 			if (index)
 				*index = i;
-			return sp;
+			return con->speakers[i];
 		}
 	}
 	return NULL;
@@ -163,9 +183,8 @@ static void target_follow(struct console *con)
 {
 	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
 		return;
-	size_t n = station_speaker_count(con->station);
-	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = station_speaker_at(con->station, i);
+	for (size_t i = 0; i < con->speaker_count; i++) {
+		const struct station_speaker *sp = con->speakers[i];
 		if (strcmp(sp->name, con->target_name) == 0) {
 			con->target_id = sp->id;
 			log_event("next page goes to %s again (it reconnected)", sp->name);
@@ -187,8 +206,11 @@ static bool target_ready(struct console *con)
 
 /* ---- pages ---- */
 
-/* Archives pg if it is not yet, then sends it to its target; a page never leaves unarchived. */
-static void page_deliver(struct console *con, struct last_page *pg)
+/*
+ * Archives a page if it is not yet, then sends it to target_id (0: every
+ * speaker); a page never leaves unarchived. Returns false if it was not sent.
+ */
+static bool page_deliver(struct console *con, struct last_page *pg, uint32_t target_id)
 {
 	if (!pg->archived) {
 		char name[64], err[PATH_MAX + 128];
@@ -197,33 +219,33 @@ static void page_deliver(struct console *con, struct last_page *pg)
 		                  err, sizeof err) < 0) {
 			log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)",
 			          pg->id, err);
-			return;
+			return false;
 		}
 		pg->archived = true;
 		log_event("page %u archived as %s", pg->id, pg->path);
 	}
-	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, pg->target_id);
+	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, target_id);
+	return true;
 }
 
 /*
- * Takes a new page's WAV (malloc'd), archives it and sends it to target_id
- * (0: every speaker); remember keeps it for resending (the test tone is not a
- * page anybody wants again).
+ * Takes a new page's WAV (malloc'd), archives it and sends it to target_id.
+ * It becomes the page to resend, unless it is only a test (the test tone).
  */
 static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what,
                       uint32_t target_id, bool remember)
 {
-	struct last_page pg = { .id = ++con->next_page_id, .created_ms = clock_wall_ms(), .wav = wav,
-	                        .wav_len = wav_len, .target_id = target_id };
-	log_event("page %u %s, %zu bytes", pg.id, what, wav_len);
-	if (remember) {
-		free(con->last.wav);
-		con->last = pg;
-		page_deliver(con, &con->last);
-	} else {
-		page_deliver(con, &pg);
+	struct last_page page = { .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
+	                          .wav = wav, .wav_len = wav_len };
+	log_event("page %u %s, %zu bytes", page.id, what, wav_len);
+	if (!remember) {
+		page_deliver(con, &page, target_id);
 		free(wav);
+		return;
 	}
+	free(con->last.wav);
+	con->last = page;
+	page_deliver(con, &con->last, target_id);
 }
 
 /*
@@ -351,36 +373,17 @@ static void console_send_file(struct console *con, const char *path)
 	page_from_samples(con, samples, frames, what, con->target_id, true);
 }
 
-/*
- * Sends the last recorded or loaded page again to the current target: a page
- * that never left (it could not be archived) goes now under its own number;
- * one that went out already goes as a new page, so every speaker's tally
- * starts afresh.
- */
+/* Sends the last recorded or loaded page again (same page id) to the current target. */
 static void console_resend(struct console *con)
 {
-	struct last_page *pg = &con->last;
-	if (!pg->wav) {
-		log_event("nothing to send again yet: talk or send a file first");
+	if (!con->last.wav) {
+		log_event("nothing to resend: no page yet");
 		return;
 	}
 	if (!target_ready(con))
 		return;
-	if (!pg->archived) {
-		pg->target_id = con->target_id;
-		log_event("page %u sent again", pg->id);
-		page_deliver(con, pg);
-		return;
-	}
-	uint8_t *copy = malloc(pg->wav_len);
-	if (!copy) {
-		log_event("cannot send page %u again: out of memory", pg->id);
-		return;
-	}
-	memcpy(copy, pg->wav, pg->wav_len);
-	char what[64];
-	snprintf(what, sizeof what, "(page %u sent again)", pg->id);
-	page_send(con, copy, pg->wav_len, what, con->target_id, true);
+	log_event("page %u sent again", con->last.id);
+	page_deliver(con, &con->last, con->target_id);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
@@ -431,10 +434,10 @@ static void console_step_duration(struct console *con, int direction)
 
 static void console_list(struct console *con)
 {
-	size_t n = station_speaker_count(con->station);
+	size_t n = con->speaker_count;
 	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = station_speaker_at(con->station, i);
+		const struct station_speaker *sp = con->speakers[i];
 		if (sp->legacy) {
 			log_event("legacy speaker %s, connected %llu s, last page %s", sp->name,
 			          (unsigned long long)((now - sp->connected_ms) / 1000),
@@ -451,6 +454,7 @@ static void console_list(struct console *con)
 /* One command line: from stdin (--headless) or the screen's ":" prompt. */
 static void console_command(struct console *con, char *line)
 {
+	speakers_refresh(con);
 	size_t len = strlen(line);
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		line[--len] = '\0';
@@ -515,7 +519,7 @@ static void console_read_stdin(struct console *con)
 /* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
 static void select_move(struct console *con, long delta)
 {
-	size_t n = station_speaker_count(con->station);
+	size_t n = con->speaker_count;
 	if (n == 0)
 		return;
 	size_t index = 0;
@@ -523,7 +527,7 @@ static void select_move(struct console *con, long delta)
 		long next = (long)index + delta;
 		index = next < 0 ? 0 : (size_t)next >= n ? n - 1 : (size_t)next;
 	}
-	con->selected_id = station_speaker_at(con->station, index)->id;
+	con->selected_id = con->speakers[index]->id;
 	con->selected_index = index;
 }
 
@@ -560,18 +564,22 @@ static bool key_is_backspace(int key)
 	return key == KEY_BACKSPACE || key == 127 || key == 8;
 }
 
-/* A key while a prompt is open in the footer. */
-static void prompt_key(struct console *con, int key)
+/*
+ * A key while a prompt is open in the footer. Returns false if the key is not
+ * the prompt's: a duration being typed gives way to any other key (Space
+ * while recording must still send), which the caller then handles as usual.
+ */
+static bool prompt_key(struct console *con, int key)
 {
 	if (con->prompt == CONSOLE_PROMPT_QUIT) {
 		if (key == 'y' || key == 'Y')
 			con->quit = true;
 		con->prompt = CONSOLE_PROMPT_NONE;
-		return;
+		return true;
 	}
 	if (key == KEY_ESC) {
 		con->prompt = CONSOLE_PROMPT_NONE;
-		return;
+		return true;
 	}
 	if (key_is_enter(key)) {
 		enum console_prompt prompt = con->prompt;
@@ -586,7 +594,7 @@ static void prompt_key(struct console *con, int key)
 			else
 				console_set_duration(con, seconds, true);
 		}
-		return;
+		return true;
 	}
 	if (key_is_backspace(key)) {
 		/* Drops one whole UTF-8 character. */
@@ -597,14 +605,19 @@ static void prompt_key(struct console *con, int key)
 		con->prompt_text[con->prompt_len] = '\0';
 		if (con->prompt_len == 0 && con->prompt == CONSOLE_PROMPT_DURATION)
 			con->prompt = CONSOLE_PROMPT_NONE;
-		return;
+		return true;
 	}
 	bool ok = con->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
 	                                                 : key >= ' ' && key <= 0xff && key != 127;
+	if (!ok && con->prompt == CONSOLE_PROMPT_DURATION) {
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return false;
+	}
 	if (ok && con->prompt_len + 1 < sizeof con->prompt_text) {
 		con->prompt_text[con->prompt_len++] = (char)key;
 		con->prompt_text[con->prompt_len] = '\0';
 	}
+	return true;
 }
 
 /* One key on the screen: the keys of issue 3, and ":" for every headless command. */
@@ -620,11 +633,12 @@ static void console_key(struct console *con, int key)
 		con->help = false; /* any key closes the help; it does nothing else */
 		return;
 	}
-	if (con->prompt != CONSOLE_PROMPT_NONE) {
-		prompt_key(con, key);
+	speakers_refresh(con);
+	if (con->prompt != CONSOLE_PROMPT_NONE && prompt_key(con, key))
 		return;
-	}
-	int page = console_ui_table_rows(con->ui);
+	int page = console_ui_table_rows(con->ui, con->speaker_count);
+	if (page < 1)
+		page = 1;
 	switch (key) {
 	case ' ':
 		if (capture_active(con->capture))
@@ -660,10 +674,10 @@ static void console_key(struct console *con, int key)
 		select_move(con, page);
 		break;
 	case KEY_HOME:
-		select_move(con, -(long)station_speaker_count(con->station));
+		select_move(con, -(long)con->speaker_count);
 		break;
 	case KEY_END:
-		select_move(con, (long)station_speaker_count(con->station));
+		select_move(con, (long)con->speaker_count);
 		break;
 	case '\n': case '\r': case KEY_ENTER: case 't':
 		target_toggle(con);
@@ -696,22 +710,31 @@ static void console_key(struct console *con, int key)
 
 /* ---- the screen: a snapshot per pass ---- */
 
-/* Updates what speaker sp reported into the next pass's slots; returns the outcome for LAST PAGE. */
+/*
+ * Updates what speaker sp reported into the next pass's slots; returns the
+ * outcome for LAST PAGE. *scan walks the previous slots: both lists are in
+ * joining order, so one forward walk finds every speaker that stayed.
+ */
 static const struct console_result *result_update(struct console *con, struct result_slot *slots,
-                                                  size_t *count, const struct station_speaker *sp)
+                                                  size_t *count, size_t *scan,
+                                                  const struct station_speaker *sp)
 {
 	struct result_slot *slot = NULL;
-	for (size_t i = 0; i < con->result_count && !slot; i++)
-		if (con->results[i].speaker_id == sp->id)
+	for (size_t i = *scan; i < con->result_count && !slot; i++) {
+		if (con->results[i].speaker_id == sp->id) {
 			slot = &con->results[i];
+			*scan = i + 1;
+		}
+	}
 	struct result_slot *out = &slots[(*count)++];
 	*out = slot ? *slot : (struct result_slot){ .speaker_id = sp->id };
-	bool final = sp->page_id && console_view_state_final(sp->page_state);
+	bool final = sp->page_id && console_view_speaker_final(sp);
 	if (final && sp->page_id != out->latest.page_id) {
 		out->before = out->latest;
 		out->latest.page_id = sp->page_id;
+		out->latest.state = 0;
 	}
-	if (final) {
+	if (final && out->latest.state != sp->page_state) {
 		out->latest.state = sp->page_state;
 		snprintf(out->latest.reason, sizeof out->latest.reason, "%s", sp->page_reason);
 	}
@@ -722,7 +745,7 @@ static const struct console_result *result_update(struct console *con, struct re
 /* Fills the table, remembering outcomes in table order and forgetting speakers that left. */
 static void fill_table(struct console *con, struct console_view *v, uint64_t now)
 {
-	size_t n = station_speaker_count(con->station);
+	size_t n = con->speaker_count;
 	if (n > con->result_cap) {
 		size_t cap = n * 2;
 		struct result_slot *a = realloc(con->results, cap * sizeof *a);
@@ -740,24 +763,33 @@ static void fill_table(struct console *con, struct console_view *v, uint64_t now
 	if (!speaker_by_id(con, con->selected_id, &selected_index) && n > 0) {
 		/* The selected speaker left (or none was chosen yet): its neighbour takes over. */
 		selected_index = con->selected_index < n ? con->selected_index : n - 1;
-		con->selected_id = station_speaker_at(con->station, selected_index)->id;
+		con->selected_id = con->speakers[selected_index]->id;
 	}
 	con->selected_index = selected_index;
-	size_t count = 0;
+	/* Only the rows on screen are formatted; outcomes are remembered for all. */
+	int visible = console_ui_table_rows(con->ui, n);
+	if (visible > CONSOLE_VIEW_ROWS)
+		visible = CONSOLE_VIEW_ROWS;
+	int top = console_layout_scroll((int)con->table_top, n ? (int)selected_index : -1, (int)n, visible);
+	con->table_top = (size_t)top;
+	v->table.total = n;
+	v->table.first = con->table_top;
+	size_t count = 0, scan = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = station_speaker_at(con->station, i);
-		const struct console_result *last = result_update(con, con->results_next, &count, sp);
-		if (i < CONSOLE_VIEW_ROWS) {
-			console_view_row(&v->table.rows[i], sp, last, now);
-			if (sp->id == con->selected_id)
-				v->table.selected = (int)i;
-		}
+		const struct station_speaker *sp = con->speakers[i];
+		const struct console_result *last = result_update(con, con->results_next, &count, &scan, sp);
+		if (i < con->table_top || i >= con->table_top + (size_t)visible)
+			continue;
+		size_t row = i - con->table_top;
+		console_view_row(&v->table.rows[row], sp, last, now);
+		if (sp->id == con->selected_id)
+			v->table.selected = (int)row;
+		v->table.row_count = row + 1;
 	}
 	struct result_slot *swap = con->results;
 	con->results = con->results_next;
 	con->results_next = swap;
 	con->result_count = count;
-	v->table.row_count = n < CONSOLE_VIEW_ROWS ? n : CONSOLE_VIEW_ROWS;
 }
 
 static void fill_status(struct console *con, struct console_view_status *s)
@@ -779,13 +811,9 @@ static void fill_status(struct console *con, struct console_view_status *s)
 	}
 	const struct station_page *pg = station_last_page(con->station);
 	if (pg->id) {
-		size_t n = station_speaker_count(con->station);
-		const struct station_speaker *list[CONSOLE_VIEW_ROWS];
-		if (n > CONSOLE_VIEW_ROWS)
-			n = CONSOLE_VIEW_ROWS;
-		for (size_t i = 0; i < n; i++)
-			list[i] = station_speaker_at(con->station, i);
-		s->tone = console_view_summary(s->text, sizeof s->text, pg, list, n);
+		s->tone = console_view_summary(s->text, sizeof s->text, pg,
+		                               (const struct station_speaker *const *)con->speakers,
+		                               con->speaker_count);
 		return;
 	}
 	char secs[16];
@@ -802,6 +830,7 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 {
 	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
 	memset(&v->footer, 0, sizeof v->footer);
+	speakers_refresh(con);
 	target_follow(con);
 	struct console_view_header *h = &v->header;
 	snprintf(h->listen, sizeof h->listen, "%s", con->listen_addr);
@@ -809,9 +838,9 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	if (con->capture)
 		snprintf(h->input, sizeof h->input, "%s", con->input_desc);
 	else
-		snprintf(h->input, sizeof h->input, "none (%.300s)", con->no_input);
+		snprintf(h->input, sizeof h->input, "none (%s)", con->no_input);
 	textfmt_seconds(h->duration, sizeof h->duration, con->opts.duration);
-	h->speakers = station_speaker_count(con->station);
+	h->speakers = con->speaker_count;
 	if (con->target_id) {
 		snprintf(h->target, sizeof h->target, "%s", con->target_name);
 		h->target_missing = !speaker_by_id(con, con->target_id, NULL);
@@ -935,6 +964,9 @@ static void console_shutdown(struct console *con)
 	free(con->results);
 	free(con->results_next);
 	con->results = con->results_next = NULL;
+	free(con->speakers);
+	con->speakers = NULL;
+	con->speaker_count = con->speakers_cap = 0;
 }
 
 /* Fixed slots before the station's in the poll set. */

@@ -16,7 +16,7 @@ static const struct layout_col table_cols[CONSOLE_COLS] = {
 	[CONSOLE_COL_ADDR] = { .min = 21, .want = 21, .drop = 5 },
 	[CONSOLE_COL_UP] = { .min = 5, .want = 6, .drop = 4 },
 	[CONSOLE_COL_RTT] = { .min = 4, .want = 5, .drop = 2 },
-	[CONSOLE_COL_STATE] = { .min = 14, .want = 22, .drop = 0 },
+	[CONSOLE_COL_STATE] = { .min = 14, .want = 22, .drop = 0, .grow = true },
 	[CONSOLE_COL_LAST] = { .min = 10, .want = 12, .drop = 1, .grow = true },
 };
 

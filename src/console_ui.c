@@ -19,6 +19,11 @@
 /* A bar after "playing 45%" needs a few cells to mean anything; more than 10 adds nothing. */
 #define STATE_BAR_MIN 3
 #define STATE_BAR_MAX 10
+/* The RECORDING banner's countdown bar: wide enough to read at a glance, no wider. */
+#define BANNER_BAR_MIN 6
+#define BANNER_BAR_MAX 40
+/* Bytes a glyph of a bar takes at most (UTF-8 blocks are 3). */
+#define GLYPH_BYTES 4
 
 enum region { R_HEADER, R_STATUS, R_METER, R_TABLE, R_LOG, R_FOOTER, REGIONS };
 
@@ -33,8 +38,6 @@ struct console_ui {
 	struct console_view *prev; /* what is on the screen now */
 	bool prev_valid;
 	struct meter_view prev_meter;
-	int table_top;            /* first speaker row shown */
-	int drawn_top;
 
 	char (*log)[LOG_LINE_MAX];
 	size_t log_head, log_count;
@@ -100,9 +103,14 @@ void console_ui_invalidate(struct console_ui *ui)
 	ui->force = true;
 }
 
-int console_ui_table_rows(const struct console_ui *ui)
+int console_ui_table_rows(const struct console_ui *ui, size_t speakers)
 {
-	return ui->laid_out && !ui->layout.too_small ? ui->layout.table_rows : 1;
+	(void)ui;
+	if (!term_active())
+		return 0;
+	struct console_layout l;
+	console_layout_compute(&l, COLS, LINES, speakers);
+	return l.too_small ? 0 : l.table_rows;
 }
 
 /* ---- drawing helpers: a place and a text, nothing else ---- */
@@ -198,7 +206,7 @@ static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
 	}
 	attr_t alert = term_attr(TERM_ALERT);
 	fill_line(win, 0, w, alert);
-	char text[128], bar[STATE_BAR_MAX * 40];
+	char text[128], bar[BANNER_BAR_MAX * GLYPH_BYTES + 1];
 	int x = 1;
 	snprintf(text, sizeof text, "%s RECORDING", term_glyph(TERM_GLYPH_REC));
 	x += put(win, 0, x, w - x, alert, text);
@@ -210,8 +218,8 @@ static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
 	int room = w - x - tail - 3 - textfmt_width(hints, false);
 	if (room < 8)
 		room = w - x - tail - 3;
-	int cells = room > 40 ? 40 : room;
-	if (cells >= 6) {
+	int cells = room > BANNER_BAR_MAX ? BANNER_BAR_MAX : room;
+	if (cells >= BANNER_BAR_MIN) {
 		textfmt_bar(bar, sizeof bar, cells, v->rec_left_permille / 1000.0, term_utf8());
 		x += 2;
 		x += put(win, 0, x, w - x, alert, bar);
@@ -255,6 +263,7 @@ static void meter_draw(WINDOW *win, int y, int x, const struct meter_view *mv)
 	wattrset(win, A_NORMAL);
 }
 
+/* The meter line (label, bar, clip light, held peak in dB) and, on a second line, its scale. */
 static void draw_meter(WINDOW *win, int h, int w, const struct console_layout *l, bool on,
                        const struct meter_view *mv)
 {
@@ -299,11 +308,12 @@ static void draw_state_cell(WINDOW *win, int y, int x, int w, attr_t extra,
 		return;
 	if (cells > STATE_BAR_MAX)
 		cells = STATE_BAR_MAX;
-	char bar[STATE_BAR_MAX * 4 + 1];
+	char bar[STATE_BAR_MAX * GLYPH_BYTES + 1];
 	textfmt_bar(bar, sizeof bar, cells, row->progress / 1000.0, term_utf8());
 	put(win, y, x + used + 1, cells, term_attr(TERM_ACCENT) | extra, bar);
 }
 
+/* One speaker's row; the selected one in reverse video with a marker. */
 static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
                      const struct console_row *row, bool selected)
 {
@@ -330,31 +340,31 @@ static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
 	}
 }
 
+/* The column headings, then the rows of the snapshot (the part of the table that fits). */
 static void draw_table(WINDOW *win, int w, const struct console_layout *l,
-                       const struct console_view_table *v, int top)
+                       const struct console_view_table *v)
 {
 	werase(win);
 	attr_t heading = term_attr(TERM_HEADING);
 	for (int c = 0; c < CONSOLE_COLS; c++)
 		if (l->col_w[c] > 0)
 			put(win, 0, l->col_x[c], l->col_w[c], heading, col_titles[c]);
-	int rows = l->table_rows;
-	if ((int)v->row_count > rows) {
+	int rows = l->table_rows < (int)v->row_count ? l->table_rows : (int)v->row_count;
+	if (v->total > (size_t)rows) {
+		/* Which rows of how many, next to NAME: "NAME  11-20/26". */
 		char text[64];
-		int last = top + rows < (int)v->row_count ? top + rows : (int)v->row_count;
-		snprintf(text, sizeof text, " %d-%d of %zu ", top + 1, last, v->row_count);
-		int tw = (int)strlen(text);
-		if (w - tw > l->col_x[CONSOLE_COL_LAST] + 10 || l->col_w[CONSOLE_COL_LAST] == 0)
-			put(win, 0, w - tw - 1, tw, term_attr(TERM_DIM), text);
+		snprintf(text, sizeof text, "%zu-%zu/%zu", v->first + 1, v->first + (size_t)rows, v->total);
+		int x = l->col_x[CONSOLE_COL_NAME] + 6, room = l->col_w[CONSOLE_COL_NAME] - 6;
+		put_whole(win, 0, x, room, term_attr(TERM_DIM), text);
 	}
-	if (v->row_count == 0) {
+	if (v->total == 0) {
 		put(win, 1, CONSOLE_TABLE_MARK_W, w - CONSOLE_TABLE_MARK_W - 1, term_attr(TERM_DIM),
 		    "no speakers yet: run intercom-speaker with this console's address on each "
 		    "loudspeaker machine");
 		return;
 	}
-	for (int i = 0; i < rows && top + i < (int)v->row_count; i++)
-		draw_row(win, 1 + i, w, l, &v->rows[top + i], top + i == v->selected);
+	for (int i = 0; i < rows; i++)
+		draw_row(win, 1 + i, w, l, &v->rows[i], i == v->selected);
 }
 
 /* A log line's colour: failures stand out, library chatter is a warning. */
@@ -367,6 +377,7 @@ static attr_t log_attr(const char *line)
 	return term_attr(TERM_NORMAL);
 }
 
+/* A rule titled "events", then the latest log lines, newest at the bottom, cut to the width. */
 static void draw_log(const struct console_ui *ui, WINDOW *win, int h, int w)
 {
 	werase(win);
@@ -420,6 +431,7 @@ static void draw_hints(WINDOW *win, int w, const struct hint *hints, size_t n)
 	}
 }
 
+/* The keys that matter now, or the prompt being typed, or the quit question. */
 static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 {
 	werase(win);
@@ -455,12 +467,20 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 		draw_hints(win, w, hints, sizeof hints / sizeof hints[0]);
 		return;
 	}
-	const struct hint hints[] = {
-		{ "Space", "talk", 0 },     { "+/-", "duration", 2 }, { updown, "select", 5 },
-		{ "t", "target", 4 },       { "T", "test tone", 6 },  { "r", "resend", 7 },
-		{ ":", "command", 8 },      { "?", "help", 1 },       { "q", "quit", 0 },
-	};
-	draw_hints(win, w, hints, sizeof hints / sizeof hints[0]);
+	struct hint hints[9];
+	size_t n = 0;
+	hints[n++] = (struct hint){ "Space", "talk", 0 };
+	hints[n++] = (struct hint){ "+/-", "duration", 2 };
+	if (v->can_test) { /* with no speaker selected these keys do nothing */
+		hints[n++] = (struct hint){ updown, "select", 5 };
+		hints[n++] = (struct hint){ "t", "target", 4 };
+		hints[n++] = (struct hint){ "T", "test tone", 6 };
+	}
+	hints[n++] = (struct hint){ "r", "resend", 7 };
+	hints[n++] = (struct hint){ ":", "command", 8 };
+	hints[n++] = (struct hint){ "?", "help", 1 };
+	hints[n++] = (struct hint){ "q", "quit", 0 };
+	draw_hints(win, w, hints, n);
 }
 
 static const char *const help_lines[] = {
@@ -497,6 +517,7 @@ static void draw_help(WINDOW *win)
 	put(win, h - 1, w - 26 > 2 ? w - 26 : 2, w - 4, term_attr(TERM_DIM), " any key closes this ");
 }
 
+/* All there is room for under CONSOLE_MIN_W x CONSOLE_MIN_H. */
 static void draw_too_small(WINDOW *win, int h, int w)
 {
 	werase(win);
@@ -568,7 +589,7 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 {
 	if (!term_active())
 		return false;
-	relayout(ui, v->table.row_count);
+	relayout(ui, v->table.total);
 	const struct console_layout *l = &ui->layout;
 	const struct console_view *p = ui->prev;
 	bool force = ui->force || !ui->prev_valid;
@@ -599,17 +620,13 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 			drew = true;
 		}
 		ui->prev_meter = mv;
-		int top = console_layout_scroll(ui->table_top, v->table.selected, (int)v->table.row_count,
-		                                l->table_rows);
-		ui->table_top = top;
 		if (win[R_TABLE] &&
-		    (force || top != ui->drawn_top || p->table.row_count != v->table.row_count ||
-		     p->table.selected != v->table.selected ||
+		    (force || p->table.total != v->table.total || p->table.first != v->table.first ||
+		     p->table.row_count != v->table.row_count || p->table.selected != v->table.selected ||
 		     memcmp(p->table.rows, v->table.rows, v->table.row_count * sizeof v->table.rows[0]))) {
-			draw_table(win[R_TABLE], l->table.w, l, &v->table, top);
+			draw_table(win[R_TABLE], l->table.w, l, &v->table);
 			wnoutrefresh(win[R_TABLE]);
 			drew = true;
-			ui->drawn_top = top;
 		}
 		if (win[R_LOG] && (force || ui->drawn_log_gen != ui->log_gen)) {
 			draw_log(ui, win[R_LOG], l->log.h, l->log.w);

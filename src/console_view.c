@@ -13,12 +13,23 @@ bool console_view_state_final(uint8_t state)
 	       state == PAGE_INTERRUPTED;
 }
 
+bool console_view_speaker_final(const struct station_speaker *sp)
+{
+	/* A legacy speaker reports nothing after the last byte: delivered is all it ever gets to. */
+	return console_view_state_final(sp->page_state) ||
+	       (sp->legacy && sp->page_state == PAGE_RECEIVED);
+}
+
 /* "played", "failed: reason": an outcome as words, with its tone. */
 static enum console_tone outcome(char *out, size_t outlen, uint8_t state, const char *reason)
 {
 	if (state == PAGE_FAILED) {
 		snprintf(out, outlen, "failed: %s", *reason ? reason : "no reason given");
 		return CONSOLE_TONE_BAD;
+	}
+	if (state == PAGE_RECEIVED) { /* only a legacy speaker ends there */
+		snprintf(out, outlen, "delivered");
+		return CONSOLE_TONE_OK;
 	}
 	snprintf(out, outlen, "%s", proto_page_state_name(state));
 	return state == PAGE_PLAYED ? CONSOLE_TONE_OK : CONSOLE_TONE_WARN;
@@ -40,10 +51,13 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 	memset(row, 0, sizeof *row); /* rows are compared with memcmp */
 	row->id = sp->id;
 	snprintf(row->name, sizeof row->name, "%s", sp->name);
-	snprintf(row->zone, sizeof row->zone, "%s", *sp->zone ? sp->zone : "-");
+	snprintf(row->zone, sizeof row->zone, "%s", sp->legacy ? "(legacy)" : *sp->zone ? sp->zone : "-");
 	snprintf(row->addr, sizeof row->addr, "%s", sp->addr);
 	textfmt_age(row->up, sizeof row->up, now_ms > sp->connected_ms ? now_ms - sp->connected_ms : 0);
-	textfmt_rtt(row->rtt, sizeof row->rtt, sp->rtt_ms);
+	if (sp->legacy)
+		snprintf(row->rtt, sizeof row->rtt, "-"); /* the old protocol has no heartbeat */
+	else
+		textfmt_rtt(row->rtt, sizeof row->rtt, sp->rtt_ms);
 	row->progress = -1;
 	row->state_tone = CONSOLE_TONE_NORMAL;
 	if (sp->page_id == 0) {
@@ -56,6 +70,9 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 		         textfmt_percent(sp->page_done, sp->page_total));
 		row->progress = permille(sp->page_done, sp->page_total);
 		row->state_tone = CONSOLE_TONE_ACCENT;
+	} else if (sp->page_state == PAGE_RECEIVED && sp->legacy) {
+		snprintf(row->state, sizeof row->state, "delivered");
+		row->state_tone = CONSOLE_TONE_OK;
 	} else if (sp->page_state == PAGE_RECEIVED) {
 		snprintf(row->state, sizeof row->state, "received");
 		row->state_tone = CONSOLE_TONE_ACCENT;
@@ -98,14 +115,19 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 		snprintf(out, outlen, "page %u reached no speaker (none connected)", pg->id);
 		return CONSOLE_TONE_WARN;
 	}
+	/* Legacy speakers can be delivered to, never report "played": as the station's log says. */
+	size_t players = pg->targets > pg->legacy ? pg->targets - pg->legacy : 0;
+	char legacy[48] = "";
+	if (pg->legacy)
+		snprintf(legacy, sizeof legacy, " (%zu legacy: delivered only)", pg->legacy);
 	if (!pg->summarised) {
-		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s", pg->id,
-		         pg->targets, pg->targets == 1 ? "" : "s", pg->delivered, pg->targets, pg->played,
-		         pg->targets, pg->failed ? ", some failed" : "");
+		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s",
+		         pg->id, pg->targets, pg->targets == 1 ? "" : "s", pg->delivered, pg->targets,
+		         pg->played, players, legacy, pg->failed ? ", some failed" : "");
 		return pg->failed ? CONSOLE_TONE_WARN : CONSOLE_TONE_ACCENT;
 	}
-	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu",
-	                              pg->id, pg->delivered, pg->targets, pg->played, pg->targets);
+	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu%s",
+	                              pg->id, pg->delivered, pg->targets, pg->played, players, legacy);
 	if (len >= outlen)
 		len = outlen - 1;
 	size_t named = 0;
@@ -131,5 +153,6 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 	}
 	if (pg->failed > 0)
 		return CONSOLE_TONE_BAD;
-	return pg->played == pg->targets ? CONSOLE_TONE_OK : CONSOLE_TONE_WARN;
+	return pg->played == players && pg->delivered == pg->targets ? CONSOLE_TONE_OK
+	                                                              : CONSOLE_TONE_WARN;
 }

@@ -120,13 +120,20 @@ static void term_emergency_restore(void)
 }
 
 /* A crash: restore the terminal, then let the previous handler (or the default) act. */
-static void crash_cb(int sig)
+static void crash_cb(int sig, siginfo_t *info, void *uctx)
 {
+	(void)uctx;
 	term_emergency_restore();
 	for (size_t i = 0; i < CRASH_SIGNALS; i++)
 		if (crash_signals[i] == sig)
 			sigaction(sig, &term.old_crash[i], NULL);
-	/* Returning re-runs the faulting instruction, or abort() raises again: the old action runs. */
+	/*
+	 * A fault re-runs its instruction when this returns, and the old action
+	 * handles it where it happened. A signal sent by kill() or abort() would
+	 * not come back: send it again.
+	 */
+	if (info->si_code <= 0)
+		raise(sig);
 }
 
 #ifdef TERM_SANITIZER
@@ -265,6 +272,16 @@ int term_init(char *err, size_t errlen)
 
 	const char *name = getenv("TERM");
 	term.screen = newterm(NULL, stdout, stdin);
+	if (term.screen) {
+		set_term(term.screen);
+		/* A terminal that cannot place the cursor (TERM=dumb) would get a garbled screen. */
+		char *cup = tigetstr("cup");
+		if (!cup || cup == (char *)-1) {
+			endwin();
+			delscreen(term.screen);
+			term.screen = NULL;
+		}
+	}
 	if (!term.screen) {
 		snprintf(err, errlen, "cannot drive terminal type '%s' (set TERM, e.g. TERM=xterm, "
 		                      "or run with --headless)", name && *name ? name : "(unset)");
@@ -274,7 +291,6 @@ int term_init(char *err, size_t errlen)
 		term.wake[0] = term.wake[1] = -1;
 		return -1;
 	}
-	set_term(term.screen);
 	cbreak();
 	noecho();
 	intrflush(stdscr, FALSE);
@@ -296,9 +312,9 @@ int term_init(char *err, size_t errlen)
 	term.active = 1;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = crash_cb;
+	sa.sa_sigaction = crash_cb;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_NODEFER;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	for (size_t i = 0; i < CRASH_SIGNALS; i++)
 		sigaction(crash_signals[i], &sa, &term.old_crash[i]);
 #ifdef TERM_SANITIZER

@@ -28,7 +28,7 @@ void console_ui_invalidate(struct console_ui *ui);
 /* Draws what differs from the previous snapshot. Returns true if anything was sent. */
 bool console_ui_draw(struct console_ui *ui, const struct console_view *view);
 
-/* Speaker rows the table shows at the current size (for Page Up/Down). */
-int console_ui_table_rows(const struct console_ui *ui);
+/* Speaker rows the table shows at the terminal's size with that many speakers (0: none). */
+int console_ui_table_rows(const struct console_ui *ui, size_t speakers);
 
 #endif

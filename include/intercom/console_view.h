@@ -16,7 +16,7 @@
 #include "intercom/meter_scale.h"
 #include "intercom/station.h"
 
-/* Speakers listed at most; a site with more sees the first ones and the count. */
+/* Table rows in one snapshot at most: more than any terminal shows at once. */
 #define CONSOLE_VIEW_ROWS 256
 
 /* How a piece of text should stand out; the screen maps tones to colours. */
@@ -63,7 +63,7 @@ enum console_prompt {
  */
 struct console_view_header {
 	char listen[80];          /* "0.0.0.0:2348" */
-	char input[320];          /* "pulse, 48000 Hz mono 16-bit", or why there is none */
+	char input[336];          /* "pulse, 48000 Hz mono 16-bit", or why there is none */
 	bool input_ok;
 	char duration[16];        /* "5.0 s" */
 	size_t speakers;          /* connected (may exceed the rows listed) */
@@ -82,9 +82,12 @@ struct console_view_status {
 	enum console_tone tone;
 };
 
+/* The rows that fit on the screen: only those are formatted, however many speakers there are. */
 struct console_view_table {
-	size_t row_count;
-	int selected;             /* row index, -1: none */
+	size_t total;             /* speakers connected */
+	size_t first;             /* the table's index of rows[0] (scrolled to keep the selection in view) */
+	size_t row_count;         /* rows listed */
+	int selected;             /* index into rows, -1: the selected speaker is not among them */
 	struct console_row rows[CONSOLE_VIEW_ROWS];
 };
 
@@ -121,5 +124,7 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 
 /* True once state is an outcome (played, failed, muted, interrupted). */
 bool console_view_state_final(uint8_t state);
+/* True once a speaker's latest page has its outcome (for a legacy speaker: delivered). */
+bool console_view_speaker_final(const struct station_speaker *sp);
 
 #endif

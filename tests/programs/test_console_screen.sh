@@ -3,7 +3,7 @@
 # by name, records with Space while speech plays into its microphone (pulse
 # rig), stays coherent while the terminal is resized mid-recording (also below
 # 80x24 and below its minimum), shows both speakers reach "played", changes
-# the duration with + - and typed digits, pages one speaker alone (t, T, r),
+# the duration with + - and typed digits, pages one speaker alone (T, t, r),
 # cancels with Esc, asks before quitting with a page in flight, and gives the
 # terminal back as it found it on q and on SIGTERM, writing nothing to stderr.
 # A second run in the C locale with NO_COLOR shows ASCII glyphs and no colour.
@@ -19,7 +19,8 @@ port=$(rig_free_port)
 # A private tmux server; it goes away with the test.
 TMUX_SOCK="$T/tmux.sock"
 tm() { tmux -S "$TMUX_SOCK" "$@"; }
-trap 'rc=$?; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
+# Errexit holds in traps too: nothing here may stop before the harness's cleanup runs.
+trap 'rc=$?; set +e; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
 
 # screen — what the pane shows now.
 screen() { tm capture-pane -p -t con; }
@@ -157,10 +158,12 @@ wait_log "$T/$sel.log" "page 2 played" 5
 tm send-keys -t con t
 wait_screen "next page to $sel" 2
 tm send-keys -t con r
-wait_screen 'page 3: delivered to 1/1, played by 1/1' 10
+wait_screen 'page 1: delivered to 1/1, played by 1/1' 10
 wait_screen "$sel .* played +#2 played *\$" 2
-wait_log "$T/$sel.log" "page 3 played" 5
-[ "$(count_log "$T/$other.log" "page [23] ")" -eq 0 ] || fail "$other got a page meant for $sel"
+for _ in $(seq 50); do [ "$(count_log "$T/$sel.log" "page 1 played")" -eq 2 ] && break; sleep 0.1; done
+[ "$(count_log "$T/$sel.log" "page 1 played")" -eq 2 ] || fail "$sel did not play page 1 again"
+[ "$(count_log "$T/$other.log" "page 2 ")" -eq 0 ] || fail "$other got the test tone meant for $sel"
+[ "$(count_log "$T/$other.log" "page 1 played")" -eq 1 ] || fail "$other got the resend meant for $sel"
 tm send-keys -t con Enter
 wait_screen 'next page to all speakers' 2
 
@@ -208,4 +211,16 @@ kill -TERM "$console_pid"
 wait_screen 'shell\$' 5
 tty_sane
 [ ! -s "$T/console.err" ] || fail "the console wrote to stderr: $(head -5 "$T/console.err")"
+
+note "even a crash (SIGSEGV) gives the terminal back"
+rm -f "$T/exit"
+tm send-keys -t con "clear; $console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
+wait_screen '^ intercom console' 10
+console_pid=$(pgrep -n -f "intercom-console -H 127.0.0.1 -p $port" || true)
+[ -n "$console_pid" ] || fail "cannot find the console's pid"
+kill -SEGV "$console_pid"
+[ "$(wait_exit)" != "exit=0" ] || fail "the console did not crash"
+wait_screen 'shell\$' 5
+screen | grep -q '^ intercom console' && fail "the screen was left up after the crash"
+tty_sane
 note "ok"

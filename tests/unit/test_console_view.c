@@ -167,12 +167,50 @@ static void test_summary(void **state)
 	assert_memory_equal(small, "page 3: delivered t", 19);
 }
 
+static void test_legacy(void **state)
+{
+	(void)state;
+	struct console_row row;
+	struct station_speaker sp = speaker(4, "10.0.0.4:5000", PAGE_RECEIVING, 10, 40, "");
+	sp.legacy = true;
+	sp.rtt_ms = 0;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.zone, "(legacy)");
+	assert_string_equal(row.rtt, "-");
+	assert_string_equal(row.state, "receiving 25%");
+	assert_false(console_view_speaker_final(&sp));
+	/* Delivered is as far as an old client gets: an outcome, not "received, playing next". */
+	sp.page_state = PAGE_RECEIVED;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.state, "delivered");
+	assert_int_equal(row.state_tone, CONSOLE_TONE_OK);
+	assert_true(console_view_speaker_final(&sp));
+	struct console_result last = { .page_id = 6, .state = PAGE_RECEIVED };
+	console_view_row(&row, &sp, &last, 2000);
+	assert_string_equal(row.last, "#6 delivered");
+	/* Our own speaker at "received" is still on its way to playing. */
+	sp.legacy = false;
+	assert_false(console_view_speaker_final(&sp));
+
+	/* The summary counts legacy speakers out of "played", as the station's log does. */
+	char buf[256];
+	struct station_page pg = { .id = 3, .targets = 3, .delivered = 3, .played = 2, .legacy = 1,
+	                           .summarised = true };
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg, NULL, 0), CONSOLE_TONE_OK);
+	assert_string_equal(buf, "page 3: delivered to 3/3, played by 2/2 (1 legacy: delivered only)");
+	pg.summarised = false;
+	pg.played = 1;
+	console_view_summary(buf, sizeof buf, &pg, NULL, 0);
+	assert_string_equal(buf, "page 3 to 3 speakers: delivered 3/3, played 1/2 (1 legacy: delivered only)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row_states),
 		cmocka_unit_test(test_row_last_and_memcmp),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_legacy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
