@@ -26,6 +26,7 @@
 #include "intercom/proto.h"
 #include "intercom/signals.h"
 #include "intercom/station.h"
+#include "intercom/trace.h"
 #include "intercom/wav.h"
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
@@ -56,11 +57,14 @@ static void page_send(struct console *con, const uint8_t *wav, size_t wav_len, c
 	uint64_t created_ms = clock_wall_ms();
 	char name[64], path[PATH_MAX], err[PATH_MAX + 128];
 	archive_page_name(created_ms, page_id, name, sizeof name);
-	if (archive_write(con->archive_dir, name, wav, wav_len, path, sizeof path, err, sizeof err) == 0)
+	int archived = archive_write(con->archive_dir, name, wav, wav_len, path, sizeof path, err, sizeof err);
+	trace_event("archived", page_id); /* INTERCOM_TRACE (bench): page ready to send */
+	if (archived == 0)
 		log_event("page %u %s, %zu bytes, archived as %s", page_id, what, wav_len, path);
 	else
 		log_event("page %u %s, %zu bytes; NOT archived: %s", page_id, what, wav_len, err);
 	station_send_page(con->station, page_id, created_ms, wav, wav_len, 0);
+	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 }
 
 /* Encodes captured samples and sends them as a page. Frees samples. */
@@ -68,12 +72,14 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 {
 	uint8_t *wav;
 	size_t wav_len;
+	trace_event("samples_ready", con->next_page_id + 1); /* INTERCOM_TRACE (bench): capture ended */
 	struct level level = meter_measure_s16(samples, frames * (size_t)con->fmt.channels);
 	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
 		log_event("page not sent: cannot encode %zu frames as WAV", frames);
 		free(samples);
 		return;
 	}
+	trace_event("encoded", con->next_page_id + 1); /* INTERCOM_TRACE (bench) */
 	free(samples);
 	char desc[192], fmtname[64];
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
@@ -310,6 +316,7 @@ int main(int argc, char **argv)
 {
 	static struct console con = { .stdin_open = true };
 	char err[512];
+	trace_init();
 	switch (options_parse(&con.opts, PROGRAM_CONSOLE, argc, argv, err, sizeof err)) {
 	case OPTIONS_INVALID:
 		fprintf(stderr, "%s\n", err);

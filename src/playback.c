@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/trace.h"
+
 struct playback {
 	int device;
 	int chunk;
@@ -19,6 +21,10 @@ struct playback {
 
 	_Atomic size_t position;   /* frames handed to the device; callback-owned */
 	_Atomic bool finished;     /* the stream has stopped (complete or failed) */
+
+	/* INTERCOM_TRACE (bench): when the first frames of the page went to the device. */
+	bool trace;                /* set once in playback_new */
+	_Atomic uint64_t first_us; /* callback-owned; 0 until then */
 };
 
 /* Runs on PortAudio's thread: copies, pads the last buffer with silence, and stops. */
@@ -33,6 +39,8 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	size_t width = (size_t)pb->channels;
 	memcpy(output, pb->samples + pos * width, n * width * sizeof(int16_t));
 	memset((int16_t *)output + n * width, 0, (frames - n) * width * sizeof(int16_t));
+	if (pb->trace && pos == 0 && n > 0)
+		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);
 	atomic_store_explicit(&pb->position, pos + n, memory_order_release);
 	return pos + n >= pb->frames ? paComplete : paContinue;
 }
@@ -50,6 +58,7 @@ struct playback *playback_new(int device, int chunk)
 		return NULL;
 	pb->device = device;
 	pb->chunk = chunk;
+	pb->trace = trace_enabled();
 	return pb;
 }
 
@@ -70,6 +79,7 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 	pb->channels = fmt->channels;
 	atomic_store(&pb->position, 0);
 	atomic_store(&pb->finished, false);
+	atomic_store(&pb->first_us, 0);
 	const PaDeviceInfo *info = Pa_GetDeviceInfo(pb->device);
 	if (!info) {
 		snprintf(err, errlen, "output device unavailable");
@@ -108,6 +118,11 @@ enum playback_state playback_poll(struct playback *pb, size_t *frames_played)
 	if (!atomic_load_explicit(&pb->finished, memory_order_acquire))
 		return PLAYBACK_PLAYING;
 	return pos >= pb->frames ? PLAYBACK_DONE : PLAYBACK_FAILED;
+}
+
+uint64_t playback_first_sample_us(struct playback *pb)
+{
+	return atomic_load_explicit(&pb->first_us, memory_order_relaxed);
 }
 
 void playback_stop(struct playback *pb)

@@ -25,6 +25,7 @@
 #include "intercom/playback.h"
 #include "intercom/proto.h"
 #include "intercom/signals.h"
+#include "intercom/trace.h"
 #include "intercom/wav.h"
 
 /* How often progress goes back to the console while receiving or playing. */
@@ -70,6 +71,7 @@ struct speaker {
 	size_t frames;
 	struct audio_format fmt;
 	uint64_t play_status_ms;
+	bool first_sample_traced;      /* INTERCOM_TRACE (bench) */
 
 	bool once_done;
 	bool once_played;
@@ -100,10 +102,23 @@ static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_s
 	send_frame(spk, frame, proto_status_encode(&st, frame, sizeof frame));
 }
 
+/* INTERCOM_TRACE (bench): reports once when the page's first frames reached the device. */
+static void trace_first_sample(struct speaker *spk)
+{
+	if (!trace_enabled() || spk->first_sample_traced || !spk->playback)
+		return;
+	uint64_t us = playback_first_sample_us(spk->playback);
+	if (us) {
+		trace_event_at("first_sample", us, spk->page_id);
+		spk->first_sample_traced = true;
+	}
+}
+
 /* A page reached its end, one way or another: report it and forget it. */
 static void page_finish(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	size_t played = 0;
+	trace_first_sample(spk);
 	if (spk->playback)
 		playback_poll(spk->playback, &played);
 	if (state == PAGE_PLAYED)
@@ -146,6 +161,7 @@ static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
 		page_reject(spk, 0, len, "malformed PAGE");
 		return;
 	}
+	trace_event("page_whole", meta.page_id); /* INTERCOM_TRACE (bench) */
 	send_status(spk, meta.page_id, PAGE_RECEIVED, len, len, NULL);
 	struct wav_info info;
 	int16_t *samples;
@@ -156,6 +172,7 @@ static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
 		page_reject(spk, meta.page_id, len, why);
 		return;
 	}
+	trace_event("decoded", meta.page_id); /* INTERCOM_TRACE (bench) */
 	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };
 	char fmtname[64];
 	format_describe(&fmt, fmtname, sizeof fmtname);
@@ -173,6 +190,7 @@ static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
 	if (spk->samples)
 		page_finish(spk, PAGE_INTERRUPTED, "a newer page arrived");
 	spk->page_id = meta.page_id;
+	spk->first_sample_traced = false;
 	spk->samples = samples;
 	spk->frames = info.frames;
 	spk->fmt = fmt;
@@ -185,6 +203,8 @@ static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
 		page_finish(spk, PAGE_FAILED, err);
 		return;
 	}
+	trace_event("stream_started", meta.page_id); /* INTERCOM_TRACE (bench) */
+	trace_first_sample(spk);
 	spk->play_status_ms = clock_mono_ms();
 	send_status(spk, meta.page_id, PAGE_PLAYING, 0, info.frames, NULL);
 }
@@ -354,6 +374,7 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 	case PLAYBACK_PLAYING:
 		break;
 	}
+	trace_first_sample(spk);
 	if (now - spk->play_status_ms >= STATUS_INTERVAL_MS) {
 		spk->play_status_ms = now;
 		send_status(spk, spk->page_id, PAGE_PLAYING, played, spk->frames, NULL);
@@ -469,6 +490,7 @@ int main(int argc, char **argv)
 {
 	static struct speaker spk = { .output_device = -1 };
 	char err[512];
+	trace_init();
 	switch (options_parse(&spk.opts, PROGRAM_SPEAKER, argc, argv, err, sizeof err)) {
 	case OPTIONS_INVALID:
 		fprintf(stderr, "%s\n", err);

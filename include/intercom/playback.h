@@ -33,6 +33,8 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
                    const struct audio_format *fmt, char *err, size_t errlen);
 /* Where playback is; *frames_played is how many frames went to the device. */
 enum playback_state playback_poll(struct playback *pb, size_t *frames_played);
+/* INTERCOM_TRACE (bench): trace_now_us() of the page's first frames reaching the device, or 0. */
+uint64_t playback_first_sample_us(struct playback *pb);
 /* Stops at once (if playing) and closes the stream. */
 void playback_stop(struct playback *pb);
 
