@@ -101,3 +101,6 @@ clean:
 
 # Fuzz targets (libFuzzer, clang): make fuzz, and a short smoke in make check.
 -include fuzz/fuzz.mk
+
+# Benchmarks: make bench, and a smoke run in make check.
+-include bench/bench.mk
