@@ -5,7 +5,9 @@
  * wake-ups are the threads' voluntary context switches (each is a sleep that
  * ended), from /proc/PID/task/TID/status.
  *
- * Samples per slice: idle.NAME.cpu (% of one core), idle.NAME.wakeups (per s).
+ * Samples per slice: idle.NAME.cpu (% of one core), idle.NAME.wakeups (per s),
+ * and the same for the main thread alone (idle.NAME.main_cpu, .main_wakeups):
+ * the poll() loop, apart from audio and library threads.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +23,8 @@
 struct proc_use {
 	unsigned long long cpu_ns;
 	unsigned long long voluntary;
+	unsigned long long main_cpu_ns;  /* the thread whose id is the process id */
+	unsigned long long main_voluntary;
 };
 
 static int read_task(int pid, const char *tid, struct proc_use *use)
@@ -45,6 +49,10 @@ static int read_task(int pid, const char *tid, struct proc_use *use)
 	fclose(f);
 	use->cpu_ns += ns;
 	use->voluntary += vol;
+	if (atoi(tid) == pid) {
+		use->main_cpu_ns = ns;
+		use->main_voluntary = vol;
+	}
 	return 0;
 }
 
@@ -111,12 +119,15 @@ int bench_idle_main(int argc, char **argv)
 				return 1;
 			}
 			char key[64];
-			double cpu = (double)(long long)(after[i].cpu_ns - before[i].cpu_ns) / 1e9 / secs * 100.0;
-			double wake = (double)(long long)(after[i].voluntary - before[i].voluntary) / secs;
+			const struct proc_use *a = &after[i], *b = &before[i];
 			snprintf(key, sizeof key, "idle.%s.cpu", names[i]);
-			bench_sample(key, cpu);
+			bench_sample(key, (double)(long long)(a->cpu_ns - b->cpu_ns) / 1e9 / secs * 100.0);
 			snprintf(key, sizeof key, "idle.%s.wakeups", names[i]);
-			bench_sample(key, wake);
+			bench_sample(key, (double)(long long)(a->voluntary - b->voluntary) / secs);
+			snprintf(key, sizeof key, "idle.%s.main_cpu", names[i]);
+			bench_sample(key, (double)(long long)(a->main_cpu_ns - b->main_cpu_ns) / 1e9 / secs * 100.0);
+			snprintf(key, sizeof key, "idle.%s.main_wakeups", names[i]);
+			bench_sample(key, (double)(long long)(a->main_voluntary - b->main_voluntary) / secs);
 		}
 	}
 	return 0;
