@@ -269,10 +269,16 @@ static int peers_tick(struct peers *ps, uint64_t now)
 	return next;
 }
 
+/* Serves until every peer is closed (0), or an error (1). */
 static int peers_loop(struct peers *ps, struct pollfd *fds)
 {
 	const struct peers_config *cfg = ps->cfg;
 	for (;;) {
+		size_t closed = 0;
+		for (size_t i = 0; i < ps->started; i++)
+			closed += ps->peer[i].state == PEER_CLOSED;
+		if (ps->started == cfg->count && closed == cfg->count)
+			return 0;
 		while (ps->started < cfg->count && ps->connecting < PEERS_CONNECTING_MAX)
 			if (peers_start_one(ps) < 0)
 				return 1;

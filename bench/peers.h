@@ -25,7 +25,7 @@ struct peers_config {
 	int ready_fd;         /* "ready\n" is written here once all are introduced (-1: nowhere) */
 };
 
-/* Connects and serves until killed, or an error (returned as exit status 1). */
+/* Connects and serves until killed or every peer is closed (0), or an error (1). */
 int peers_run(const struct peers_config *cfg);
 
 #endif
