@@ -12,7 +12,7 @@ static const struct {
 	{ "fanout", bench_fanout_main, "page fan-out vs raw sockets, page memory, slow speaker" },
 	{ "peers", bench_peers_main, "N light bench speakers for a running console" },
 	{ "idle", bench_idle_main, "CPU and wake-ups of processes over a window" },
-	{ "floor", bench_floor_main, "durable write and fresh copy of a file's bytes (baselines)" },
+	{ "floor", bench_floor_main, "durable write and copy of a file's bytes (baselines)" },
 	{ "wav", bench_wav_main, "write a test page WAV" },
 };
 

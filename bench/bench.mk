@@ -21,11 +21,12 @@ $(BENCH_PROG): $(BENCH_OBJS) $(LIB)
 
 bench-build: $(BINS) $(BENCH_PROG)
 
-bench:
+# The rigs need the test tools (PulseAudio, ALSA plugins), as make check does.
+bench: test-deps
 	@$(MAKE) --no-print-directory SAN=0 BUILD=build bench-build
 	@bench/run.sh build
 
-bench-smoke:
+bench-smoke: test-deps
 	@$(MAKE) --no-print-directory SAN=0 BUILD=build bench-build
 	@bench/run.sh --smoke build
 

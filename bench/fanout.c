@@ -134,7 +134,13 @@ static int listen_loopback(int *port)
 	return fd;
 }
 
-static void sample_key(const char *a, const char *b, size_t n, const char *c, double v);
+/* Prints sample A.B.nN.C. */
+static void sample_key(const char *a, const char *b, size_t n, const char *c, double v)
+{
+	char key[128];
+	snprintf(key, sizeof key, "%s.%s.n%zu.%s", a, b, n, c);
+	bench_sample(key, v);
+}
 
 /* ---- the station side ---- */
 
@@ -366,13 +372,6 @@ static double raw_round(struct raw_side *rs, const uint8_t *bytes, size_t len)
 }
 
 /* ---- the measurements ---- */
-
-static void sample_key(const char *a, const char *b, size_t n, const char *c, double v)
-{
-	char key[128];
-	snprintf(key, sizeof key, "%s.%s.n%zu.%s", a, b, n, c);
-	bench_sample(key, v);
-}
 
 /* Measurement 1 (and the memory proof): one page spec at one N, station and raw alternating. */
 static int fanout_one(const struct fanout_opts *o, const struct page_spec *ps, const uint8_t *wav,

@@ -16,7 +16,7 @@ if [ "${1:-}" = --smoke ]; then
 fi
 build=$(cd "${1:-build}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=../tests/lib/rig.sh
+# shellcheck disable=SC1091 # tests/lib/rig.sh
 source "$top/tests/lib/rig.sh"
 
 B="$build/bench/intercom-bench"
@@ -58,7 +58,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	[ -n "$PULSE_DIR" ] && { rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true; }
-	cp "$T"/*.log "$RES"/ 2>/dev/null || true
+	cp "$T"/*.log "$T"/*.err "$RES"/ 2>/dev/null || true
 	rm -rf "$T" "$ARCH"
 	[ "$rc" -ne 0 ] && echo "bench: failed; logs in $RES" >&2
 	exit "$rc"
@@ -263,7 +263,7 @@ spec="$T/spec"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
 	echo "intercom benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x ${cpu:-unknown CPU}, Linux $(uname -r)$([ "$smoke" = 1 ] && echo ', SMOKE (tiny sizes, times mean nothing)')"
-	echo "fan-out $REPS runs, slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices; median (min-max)"
+	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices; median (min-max)"
 	awk -v smoke="$smoke" '
 	function fmt(v) {
 		if (v == "") return "-"
