@@ -112,6 +112,7 @@ static pid_t spawn_peers(const struct peers_config *cfg)
 	_exit(peers_run(cfg));
 }
 
+/* Stops a peer process we forked and waits for it. */
 static void reap(pid_t *pid)
 {
 	if (*pid <= 0)
@@ -121,6 +122,7 @@ static void reap(pid_t *pid)
 	*pid = 0;
 }
 
+/* A listening socket on 127.0.0.1 and a free port, through net_listen like the console. */
 static int listen_loopback(int *port)
 {
 	char err[256], addr[80];
@@ -183,6 +185,7 @@ static int station_wait(struct console_side *cs, size_t speakers, size_t deliver
 	}
 }
 
+/* A station on a fresh port, and a peer process with n speakers (the first `slow` stalled). */
 static int console_open(struct console_side *cs, size_t n, size_t slow)
 {
 	static char host[] = "127.0.0.1";
@@ -201,6 +204,7 @@ static int console_open(struct console_side *cs, size_t n, size_t slow)
 	return station_wait(cs, n, 0);
 }
 
+/* Stops the peers, then the station (which says BYE to sockets already gone). */
 static void console_close(struct console_side *cs)
 {
 	reap(&cs->child);
@@ -297,6 +301,7 @@ static int raw_open(struct raw_side *rs, size_t n, size_t len)
 	return 0;
 }
 
+/* Stops the receivers and closes our ends. */
 static void raw_close(struct raw_side *rs)
 {
 	reap(&rs->child);
@@ -459,6 +464,7 @@ static int slow_speaker(const struct fanout_opts *o, const uint8_t *wav, size_t 
 	return 0;
 }
 
+/* "1,10,100" into o->sizes. */
 static int parse_sizes(const char *arg, struct fanout_opts *o)
 {
 	o->nsizes = 0;

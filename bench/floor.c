@@ -16,6 +16,7 @@
 
 #include "bench.h"
 
+/* The whole file in a new buffer. */
 static int read_file(const char *path, uint8_t **bytes, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -27,6 +27,7 @@ struct proc_use {
 	unsigned long long main_voluntary;
 };
 
+/* Adds one thread's run time and voluntary switches to use. */
 static int read_task(int pid, const char *tid, struct proc_use *use)
 {
 	char path[320], line[256];

@@ -56,12 +56,14 @@ struct peers {
 	uint8_t buf[PEERS_READ_BUF];
 };
 
+/* Queues a small frame and writes it at once (bench peers never have much queued). */
 static void peer_send(struct bench_peer *p, const uint8_t *frame, size_t len)
 {
 	if (len == 0 || conn_send_copy(&p->conn, frame, len) < 0 || conn_flush(&p->conn) < 0)
 		bench_warn("peer %zu: cannot send: %s", p->index + 1, p->conn.error);
 }
 
+/* Closes one peer after the console dropped it or it broke the protocol. */
 static void peer_close(struct peers *ps, struct bench_peer *p, const char *why)
 {
 	if (p->state == PEER_CLOSED)
@@ -205,6 +207,7 @@ static int peer_read(struct peers *ps, struct bench_peer *p)
 	return 0;
 }
 
+/* Starts the next connection (non-blocking connect). */
 static int peers_start_one(struct peers *ps)
 {
 	struct bench_peer *p = &ps->peer[ps->started];
@@ -222,6 +225,7 @@ static int peers_start_one(struct peers *ps)
 	return 0;
 }
 
+/* A connect finished: raw receivers are ready; bench speakers say HELLO. */
 static int peers_connected(struct peers *ps, struct bench_peer *p)
 {
 	ps->connecting--;
