@@ -11,7 +11,7 @@
 PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
-PKGS     := portaudio-2.0 sndfile samplerate ncursesw
+PKGS     := portaudio-2.0 sndfile samplerate libsodium ncursesw
 SAN      ?= 0
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -17,8 +17,12 @@
 #include "intercom/net.h"
 #include "intercom/proto.h"
 
-/* The console's listen backlog is 128: more connects in flight would be dropped and retried 1 s later. */
-#define PEERS_CONNECTING_MAX 64
+/*
+ * Connections started and not yet introduced, at most: the console refuses
+ * connections beyond MAX_PENDING_HELLO that have not said HELLO, and its
+ * listen backlog is 128 (more connects would be retried 1 s later).
+ */
+#define PEERS_HANDSHAKING_MAX (MAX_PENDING_HELLO / 2)
 /* Same shape as conn_read: a scratch buffer, and a budget per peer per loop pass. */
 #define PEERS_READ_BUF (64 * 1024)
 #define PEERS_READ_BUDGET CONN_READ_BUDGET
@@ -50,7 +54,7 @@ struct bench_peer {
 struct peers {
 	const struct peers_config *cfg;
 	struct bench_peer *peer;
-	size_t started, connecting, ready;
+	size_t started, handshaking, ready;
 	struct addrinfo *addrs;
 	bool announced;
 	uint8_t buf[PEERS_READ_BUF];
@@ -70,6 +74,8 @@ static void peer_close(struct peers *ps, struct bench_peer *p, const char *why)
 		return;
 	if (p->state == PEER_READY || (p->slow && p->state == PEER_HELLO_SENT))
 		ps->ready--;
+	else
+		ps->handshaking--;
 	bench_warn("peer %zu closed: %s", p->index + 1, why);
 	conn_close(&p->conn);
 	p->state = PEER_CLOSED;
@@ -90,6 +96,7 @@ static int peer_frame(struct peers *ps, struct bench_peer *p, const struct proto
 		p->state = PEER_READY;
 		p->last_ping_ms = clock_mono_ms();
 		ps->ready++;
+		ps->handshaking--;
 		return 0;
 	}
 	case PROTO_PING: {
@@ -221,14 +228,13 @@ static int peers_start_one(struct peers *ps)
 	conn_init(&p->conn, fd, ps->cfg->decode ? PROTO_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD, 0);
 	p->state = PEER_CONNECTING;
 	ps->started++;
-	ps->connecting++;
+	ps->handshaking++;
 	return 0;
 }
 
 /* A connect finished: raw receivers are ready; bench speakers say HELLO. */
 static int peers_connected(struct peers *ps, struct bench_peer *p)
 {
-	ps->connecting--;
 	int e = net_connect_result(p->conn.fd);
 	if (e != 0) {
 		bench_warn("peer %zu: cannot connect to %s:%d: %s", p->index + 1, ps->cfg->host,
@@ -238,6 +244,7 @@ static int peers_connected(struct peers *ps, struct bench_peer *p)
 	if (ps->cfg->raw) {
 		p->state = PEER_READY;
 		ps->ready++;
+		ps->handshaking--;
 		return 0;
 	}
 	struct proto_hello hello = { .version = PROTO_VERSION };
@@ -245,8 +252,10 @@ static int peers_connected(struct peers *ps, struct bench_peer *p)
 	uint8_t frame[256];
 	p->state = PEER_HELLO_SENT;
 	peer_send(p, frame, proto_hello_encode(&hello, frame, sizeof frame));
-	if (p->slow)
+	if (p->slow) {
 		ps->ready++; /* it will never read its WELCOME */
+		ps->handshaking--;
+	}
 	return 0;
 }
 
@@ -283,7 +292,7 @@ static int peers_loop(struct peers *ps, struct pollfd *fds)
 			closed += ps->peer[i].state == PEER_CLOSED;
 		if (ps->started == cfg->count && closed == cfg->count)
 			return 0;
-		while (ps->started < cfg->count && ps->connecting < PEERS_CONNECTING_MAX)
+		while (ps->started < cfg->count && ps->handshaking < PEERS_HANDSHAKING_MAX)
 			if (peers_start_one(ps) < 0)
 				return 1;
 		if (!ps->announced && ps->ready == cfg->count) {

@@ -3,7 +3,7 @@
 # missing. Uses sudo when not root. Quiet when everything is there already.
 set -eu
 
-build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libncurses-dev"
+build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev"
 # Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux.
 test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 clang"
 

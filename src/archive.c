@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +53,24 @@ int archive_prepare_dir(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write to %s: %s (fix its permissions or choose another directory)",
 		         dir, strerror(errno));
 		return -1;
+	}
+	return 0;
+}
+
+int archive_check(const char *dir, size_t bytes, char *err, size_t errlen)
+{
+	if (archive_prepare_dir(dir, err, errlen) < 0)
+		return -1;
+	struct statvfs fs;
+	if (statvfs(dir, &fs) == 0) {
+		unsigned long long avail = (unsigned long long)fs.f_bavail * fs.f_frsize;
+		/* Room for the page and its header, with a little slack for the file system. */
+		if (avail < (unsigned long long)bytes + 65536) {
+			snprintf(err, errlen, "%s is full: %llu KiB free, a page needs %zu KiB "
+			         "(free some space or choose another directory)",
+			         dir, avail / 1024, bytes / 1024 + 1);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -37,6 +37,11 @@ enum opt_id {
 	OPT_ZONE,
 	OPT_SAVE,
 	OPT_ONCE,
+	OPT_MAX_SPEAKERS,
+	OPT_KEY_FILE,
+	OPT_GEN_KEY,
+	OPT_LEGACY_PORT,
+	OPT_LEGACY,
 };
 
 /* Which programs accept an option, as a bit per enum program. */
@@ -70,6 +75,11 @@ static const struct opt_spec specs[] = {
 	{ "zone", 0, "Floor-2", FOR_SPEAKER, OPT_ZONE },
 	{ "save", 0, "/srv/intercom/received", FOR_SPEAKER, OPT_SAVE },
 	{ "once", 0, NULL, FOR_SPEAKER, OPT_ONCE },
+	{ "max-speakers", 0, "200", FOR_CONSOLE, OPT_MAX_SPEAKERS },
+	{ "key-file", 0, "/etc/intercom/key", FOR_BOTH, OPT_KEY_FILE },
+	{ "gen-key", 0, "/etc/intercom/key", FOR_CONSOLE, OPT_GEN_KEY },
+	{ "legacy-port", 0, "2348", FOR_CONSOLE, OPT_LEGACY_PORT },
+	{ "legacy", 0, "10.0.0.5:2348", FOR_SPEAKER, OPT_LEGACY },
 };
 
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
@@ -81,6 +91,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	const char *address; /* speaker's positional HOST[:PORT], applied once all options are read */
+	const char *legacy;  /* speaker's --legacy HOST[:PORT], applied likewise */
 };
 
 /* A user's value made safe to echo in a one-line message. */
@@ -415,6 +426,19 @@ static enum options_result set_dir(struct parser *p, const struct opt_spec *spec
 	return OPTIONS_RUN;
 }
 
+/* --key-file, --gen-key: a file path; whether it is usable is checked when it is used. */
+static enum options_result set_path(struct parser *p, const struct opt_spec *spec,
+                                    const char *value, char *dst, size_t dstlen)
+{
+	size_t len = strlen(value);
+
+	if (len == 0 || len >= dstlen)
+		return fail(p, "bad file name '%s' for --%s: give a path, e.g. --%s %s",
+		            show(value).text, spec->name, spec->name, spec->example);
+	memcpy(dst, value, len + 1);
+	return OPTIONS_RUN;
+}
+
 /* Checks one option's value and stores it; OPTIONS_EXIT for --help and --version. */
 static enum options_result apply(struct parser *p, const struct opt_spec *spec, const char *value)
 {
@@ -473,6 +497,24 @@ static enum options_result apply(struct parser *p, const struct opt_spec *spec, 
 		return set_dir(p, spec, value, o->save_dir, sizeof o->save_dir);
 	case OPT_ONCE:
 		o->once = true;
+		return OPTIONS_RUN;
+	case OPT_MAX_SPEAKERS:
+		if (parse_int(value, 1, MAX_SPEAKERS_LIMIT, &o->max_speakers) != 0)
+			return fail(p, "bad speaker limit '%s': give 1..%d, e.g. --max-speakers 200",
+			            show(value).text, MAX_SPEAKERS_LIMIT);
+		return OPTIONS_RUN;
+	case OPT_KEY_FILE:
+		return set_path(p, spec, value, o->key_file, sizeof o->key_file);
+	case OPT_GEN_KEY:
+		return set_path(p, spec, value, o->gen_key_file, sizeof o->gen_key_file);
+	case OPT_LEGACY_PORT:
+		if (parse_int(value, 1, 65535, &o->legacy_port) != 0)
+			return fail(p, "bad legacy-port '%s': give 1..65535, e.g. --legacy-port 2348",
+			            show(value).text);
+		return OPTIONS_RUN;
+	case OPT_LEGACY:
+		/* Checked in finish(), with the positional address it excludes. */
+		p->legacy = value;
 		return OPTIONS_RUN;
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
@@ -564,6 +606,19 @@ static enum options_result finish(struct parser *p)
 {
 	struct options *o = p->opts;
 
+	if (p->legacy != NULL && p->address != NULL)
+		return fail(p, "give a console address or --legacy HOST[:PORT] (an old Python-intercom "
+		               "server), not both");
+	if (p->legacy != NULL && o->key_file[0])
+		return fail(p, "--key-file cannot be used with --legacy: old Python-intercom servers have "
+		               "no key; drop one of them");
+	if (p->legacy != NULL) {
+		if (options_split_host_port(p->legacy, o->host, sizeof o->host, &o->port) != 0)
+			return fail(p, "bad legacy server address '%s': give HOST[:PORT] with PORT 1..65535, "
+			               "e.g. --legacy 10.0.0.5:2348",
+			            show(p->legacy).text);
+		o->legacy = true;
+	}
 	/* The positional address wins over -H and -p, whatever their order. */
 	if (p->address != NULL &&
 	    options_split_host_port(p->address, o->host, sizeof o->host, &o->port) != 0)
@@ -572,6 +627,10 @@ static enum options_result finish(struct parser *p)
 		            show(p->address).text);
 	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices)
 		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5", p->prog);
+	if (o->legacy_port != 0 && o->legacy_port == o->port)
+		return fail(p, "--legacy-port %d is also --port: old clients need a port of their own, "
+		               "e.g. -p 2349 --legacy-port 2348",
+		            o->legacy_port);
 
 	double bytes_per_s = (double)o->rate * o->channels * 2.0;
 	if (bytes_per_s * o->duration > (double)PAGE_MAX_BYTES) {
@@ -595,6 +654,7 @@ static void set_defaults(struct options *o, enum program program)
 	o->rate = DEFAULT_RATE;
 	o->channels = DEFAULT_CHANNELS;
 	o->chunk = DEFAULT_CHUNK;
+	o->max_speakers = DEFAULT_MAX_SPEAKERS;
 }
 
 /*
@@ -678,11 +738,21 @@ void options_usage(enum program program, FILE *out)
 		row(out, "", "(default: the system's default output)");
 		row(out, "    --archive DIR", "keep every page sent in DIR");
 		row(out, "", "(default: $XDG_DATA_HOME/intercom/pages)");
+		snprintf(line, sizeof line, "refuse speakers beyond N, 1..%d (default %d)",
+		         MAX_SPEAKERS_LIMIT, DEFAULT_MAX_SPEAKERS);
+		row(out, "    --max-speakers N", line);
+		row(out, "    --key-file FILE", "pre-shared key: only speakers with it may join,");
+		row(out, "", "and pages are encrypted (default: no key, the");
+		row(out, "", "link is unauthenticated; make one with --gen-key)");
+		row(out, "    --gen-key FILE", "write a new random key to FILE (mode 0600), exit");
+		row(out, "    --legacy-port N", "also send every page to old Python-intercom clients");
+		row(out, "", "connecting to port N, as a plain WAV (default: off)");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: read commands from stdin");
 	} else {
 		fprintf(out, "Usage: %s [OPTION]... HOST[:PORT]\n", prog);
 		fprintf(out, "       %s [OPTION]... -H HOST [-p PORT]\n", prog);
+		fprintf(out, "       %s [OPTION]... --legacy HOST[:PORT]\n", prog);
 		fputs("Connects to the intercom-console at HOST and plays every page it sends.\n"
 		      "HOST is a name, an IPv4 or an IPv6 address; with an IPv6 address write a\n"
 		      "port as [ADDRESS]:PORT. HOST[:PORT] wins over -H and -p.\n\nOptions:\n",
@@ -708,6 +778,9 @@ void options_usage(enum program program, FILE *out)
 		snprintf(line, sizeof line, "exit after one page: %d if it was played, %d if not",
 		         EXIT_OK, EXIT_FAILURE_RUNTIME);
 		row(out, "    --once", line);
+		row(out, "    --key-file FILE", "pre-shared key of the console (see its --gen-key)");
+		row(out, "    --legacy ADDRESS", "play pages from an old Python-intercom server at");
+		row(out, "", "ADDRESS, HOST[:PORT], instead of from a console");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
 		row(out, "    --headless", "no full-screen interface: log lines only");
 	}
@@ -722,7 +795,11 @@ void options_usage(enum program program, FILE *out)
 	if (program == PROGRAM_CONSOLE) {
 		fputs("\nCommands with --headless, one per line on stdin:\n", out);
 		row(out, "(empty line) or talk", "record a page of the set duration and send it");
+		row(out, "stop", "end a recording early and send what was captured");
+		row(out, "cancel", "end a recording and discard it");
 		row(out, "send PATH", "send an audio file, converted to the page format");
+		row(out, "resend", "send the last page again");
+		row(out, "list", "log the connected speakers");
 		snprintf(line, sizeof line, "set the page duration, %g..%g", DURATION_MIN_S,
 		         DURATION_MAX_S);
 		row(out, "duration SECONDS", line);
@@ -736,7 +813,7 @@ void options_usage(enum program program, FILE *out)
 	fprintf(out, "  %d  unknown option or bad value\n", EXIT_USAGE);
 	fprintf(out, "  %d  cannot listen, resolve or connect at start-up\n", EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
-	fprintf(out, "  %d  %s directory unusable\n", EXIT_FILES,
+	fprintf(out, "  %d  %s directory or key file unusable\n", EXIT_FILES,
 	        program == PROGRAM_CONSOLE ? "archive" : "save");
 	fprintf(out, "\n%s %s\n", prog, INTERCOM_VERSION);
 }

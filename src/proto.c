@@ -250,6 +250,9 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 	case PROTO_PING:
 	case PROTO_PONG:
 	case PROTO_BYE:
+	case PROTO_AUTH_HELLO:
+	case PROTO_AUTH_PROOF:
+	case PROTO_AUTH_DONE:
 		return PROTO_MAX_CONTROL_PAYLOAD < max_payload ? PROTO_MAX_CONTROL_PAYLOAD : max_payload;
 	default:
 		return max_payload;
@@ -353,6 +356,10 @@ const char *proto_type_name(int type)
 	case PROTO_PING: return "PING";
 	case PROTO_PONG: return "PONG";
 	case PROTO_BYE: return "BYE";
+	case PROTO_AUTH_HELLO: return "AUTH_HELLO";
+	case PROTO_AUTH_PROOF: return "AUTH_PROOF";
+	case PROTO_AUTH_DONE: return "AUTH_DONE";
+	case PROTO_SEALED: return "SEALED";
 	default: return "unknown";
 	}
 }

@@ -15,6 +15,13 @@ void archive_default_dir(char *out, size_t outlen);
 /* Creates dir (and parents) and checks it is writable. 0, or -1 with a message. */
 int archive_prepare_dir(const char *dir, char *err, size_t errlen);
 
+/*
+ * Checks, before recording, that a page of `bytes` can be archived: the directory
+ * exists (it is created again if it went missing), is writable, and its file system
+ * has room for it. 0, or -1 with a message naming the cause and the fix.
+ */
+int archive_check(const char *dir, size_t bytes, char *err, size_t errlen);
+
 /* "20261125-143102.123-page0007.wav" in local time: sorts by time, names the page. */
 void archive_page_name(uint64_t wall_ms, uint32_t page_id, char *out, size_t outlen);
 

@@ -13,6 +13,8 @@
 #include "intercom/proto.h"
 #include "intercom/sbuf.h"
 
+struct conn_seal;
+
 /* Control frames queued at most; with pages, a peer that stops reading overflows it. */
 #define CONN_QUEUE_MAX 64
 
@@ -31,6 +33,7 @@ struct conn {
 	size_t max_pages;           /* more than this queued: the peer is not keeping up */
 	uint64_t bytes_in, bytes_out;
 	char error[192];            /* why the connection failed, for the log */
+	struct conn_seal *seal;     /* NULL: plain link; else the sealed record layer */
 };
 
 /* Called for each whole frame read; return -1 to drop the connection (set conn->error). */
@@ -43,8 +46,17 @@ void conn_close(struct conn *conn);
 
 /* Queues a reference to buf. -1 (conn->error set) when the queue is over its bound. */
 int conn_send(struct conn *conn, struct sbuf *buf, bool is_page);
+/* The same for buf's bytes from `from` on (a PAGE frame's WAV without its frame header). */
+int conn_send_at(struct conn *conn, struct sbuf *buf, size_t from, bool is_page);
 /* Queues a copy of a small control frame. */
 int conn_send_copy(struct conn *conn, const uint8_t *frame, size_t len);
+
+/*
+ * Seals the link from here on (keys from auth.h): frames already queued still
+ * leave plain, everything after is sent and expected as SEALED records. 0 or -1.
+ */
+int conn_enable_seal(struct conn *conn, const uint8_t *tx_key, const uint8_t *rx_key);
+bool conn_sealed(const struct conn *conn);
 
 /* Writes as much of the queue as the socket takes. 0, or -1 with conn->error. */
 int conn_flush(struct conn *conn);

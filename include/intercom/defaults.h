@@ -35,8 +35,30 @@
 /* A connection must introduce itself within this time or it is closed. */
 #define HELLO_DEADLINE_MS 10000
 
+/* Speakers a console serves at once (--max-speakers), and the most it may be set to. */
+#define DEFAULT_MAX_SPEAKERS 1000
+#define MAX_SPEAKERS_LIMIT 10000
+/* Connections that have not said HELLO yet; more are closed at once (a flood costs nothing). */
+#define MAX_PENDING_HELLO 64
+
 /* Pages queued for one speaker beyond the one being written; more means it stopped reading. */
 #define SPEAKER_QUEUE_PAGES 2
+
+/*
+ * Old Python-intercom clients (--legacy-port) served at once; more wait in the
+ * listen backlog until one leaves. Each holds a socket and, during a page, a
+ * reference to the page: bounded so a crowd of them cannot exhaust the console.
+ */
+#define LEGACY_MAX_CLIENTS 64
+/* An old-protocol page that moves no byte for this long is given up (it has no heartbeat). */
+#define LEGACY_STALL_MS 5000
+/*
+ * Old-protocol links are silent while they wait for a page, so only TCP keepalive
+ * finds a peer that vanished: here after 30 s + 3 x 10 s instead of two hours.
+ */
+#define LEGACY_KEEPALIVE_IDLE_S 30
+#define LEGACY_KEEPALIVE_INTERVAL_S 10
+#define LEGACY_KEEPALIVE_COUNT 3
 
 /* Exit codes, documented in README.md. */
 enum exit_code {

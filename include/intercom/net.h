@@ -15,6 +15,18 @@ int net_listen(const char *host, int port, char *err, size_t errlen);
 /* Accepts one connection as a non-blocking fd with TCP_NODELAY; -1 with errno. */
 int net_accept(int listen_fd, char *addr, size_t addrlen);
 
+/*
+ * TCP keepalive: after idle_s silent seconds, a probe every interval_s; count
+ * unanswered probes end the connection. For links with no heartbeat of their own.
+ */
+void net_keepalive(int fd, int idle_s, int interval_s, int count);
+
+/*
+ * The next close() resets the connection (RST) instead of ending it (FIN), so
+ * a peer that reads to EOF sees an error, not the end of something cut short.
+ */
+void net_reset_on_close(int fd);
+
 /* Resolves host:port for connecting; *res is freed with freeaddrinfo. 0 or -1. */
 struct addrinfo;
 int net_resolve(const char *host, int port, struct addrinfo **res, char *err, size_t errlen);

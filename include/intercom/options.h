@@ -28,6 +28,11 @@ struct options {
 	char zone[NAME_MAX_BYTES + 1]; /* speaker: zone sent in HELLO (may be empty) */
 	char archive_dir[PATH_MAX];    /* console: empty = $XDG_DATA_HOME/intercom/pages */
 	char save_dir[PATH_MAX];       /* speaker: empty = do not save */
+	char key_file[PATH_MAX];       /* pre-shared key; empty = unauthenticated link */
+	char gen_key_file[PATH_MAX];   /* console: write a new key here and exit */
+	int max_speakers;        /* console: refuse speakers beyond this many */
+	int legacy_port;         /* console: port for old Python-intercom clients; 0 = off */
+	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	bool headless;
 	bool once;               /* speaker: exit after one page */
 	bool list_devices;

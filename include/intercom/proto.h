@@ -32,7 +32,11 @@ enum proto_type {
 	PROTO_PING = 5,    /* either way: heartbeat */
 	PROTO_PONG = 6,    /* answer to PING, echoes its timestamp */
 	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
-	/* 16..31 are reserved for the authenticated handshake (pre-shared key). */
+	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
+	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce */
+	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce and proof of the key */
+	PROTO_AUTH_DONE = 18,  /* speaker -> console: its proof of the key */
+	PROTO_SEALED = 19,     /* either way: an encrypted, authenticated record of the frame stream */
 };
 
 /* Capability bits in HELLO and WELCOME; a side uses a feature only if both set it. */
@@ -40,8 +44,7 @@ enum proto_caps {
 	PROTO_CAP_PLAY_AT = 1u << 0, /* honours PAGE.play_at_ms */
 };
 
-/* Header flags. Bit 0 is reserved for "payload is encrypted" (auth handshake). */
-#define PROTO_FLAG_RESERVED_MASK 0xffffu
+/* Header flags: none in version 1; a frame with any flag set is refused. */
 
 enum proto_error {
 	PROTO_OK = 0,

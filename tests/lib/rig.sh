@@ -4,29 +4,33 @@
 # The machines have no sound card. These functions build throw-away audio
 # devices that a PortAudio program finds as its ALSA "default" device when it
 # runs with HOME=<a home dir the test made>. Every function takes explicit
-# paths, prints nothing on success, prints "rig: ..." on stderr and returns
-# non-zero on failure. Nothing is exported; no global state except the files
-# the functions write under the directories they are given.
+# paths, prints nothing on success (except rig_free_port and
+# rig_contains_samples, which print their answer on stdout), prints
+# "rig: ..." on stderr and returns non-zero on failure (2 = bad usage).
+# Nothing is exported and no variables are set; state lives in files under
+# the directories given.
 #
 # Functions
-#   rig_alsa_file HOMEDIR INFILE OUTFILE [MODE]
+#   rig_alsa_file HOMEDIR INFILE OUTFILE [numbered|truncate]     (rig 1)
+#   rig_pulse_file_home DIR HOMEDIR INFILE OUTFILE SOURCE SINK [MODE] (rig 1b)
 #   rig_alsa_file_collect OUTFILE DEST
-#   rig_pulse_start DIR            rig_pulse_stop DIR
+#   rig_pulse_start DIR            rig_pulse_stop DIR            (rig 2)
 #   rig_pulse_client_home DIR HOMEDIR SOURCE SINK
 #   rig_pulse_play DIR WAVFILE SINK
 #   rig_pulse_record_start DIR SOURCE OUTWAV    rig_pulse_record_stop DIR OUTWAV
-#   rig_speech OUTWAV TEXT [RATE [CHANNELS]]
+#   rig_speech OUTWAV TEXT [RATE [CHANNELS]]   (defaults 48000 1; 16-bit)
 #   rig_free_port
 #   rig_wav_to_raw WAV RAW
 #   rig_contains_samples RAW_NEEDLE RAW_HAYSTACK
 #
-# Environment of the program under test: run it as
+# Run the program under test as
 #     env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" prog ...
-# alsa-lib also reads $XDG_CONFIG_HOME/alsa/asoundrc and libpulse reads
+# alsa-lib also reads $XDG_CONFIG_HOME/alsa/asoundrc, libpulse reads
 # $XDG_CONFIG_HOME/pulse/client.conf (instead of ~/.config/pulse) and
-# PULSE_SERVER, so a stray value of those in the caller's environment could
-# steer the program elsewhere. Nothing else is needed (no PULSE_SERVER, no
-# XDG_RUNTIME_DIR).
+# PULSE_SERVER; a stray value of those could steer the program elsewhere.
+# Nothing else is needed (no PULSE_SERVER, no XDG_RUNTIME_DIR). Paths given to
+# these functions must not contain newlines; keep pulse DIRs short (unix
+# socket paths are limited to 108 bytes).
 #
 # ---------------------------------------------------------------------------
 # 1. ALSA file rig (rig_alsa_file): no daemon, sample-exact, UNPACED.
@@ -36,61 +40,113 @@
 #    - Format: `null` accepts every format/rate/channel count, so no plug
 #      conversion happens: OUTFILE holds exactly what the program wrote, in its
 #      own format (paInt16/48000/1 -> S16_LE 48 kHz mono; 44100 stereo,
-#      22050, 8000 also land unconverted). `format "raw"` is the default; it
-#      is set anyway.
-#    - Priming: PortAudio fills the ALSA buffer with silence before starting,
-#      so OUTFILE begins with one buffer of zeros (520 frames at 48 kHz with
-#      the default low latency; it grows with suggestedLatency). The end has
-#      whatever the program wrote in its last callback (no padding by
-#      PortAudio itself). So compare with rig_contains_samples, not cmp.
+#      22050, 8000 also land unconverted, interleaved). `format "raw"` is
+#      alsa-lib's default; it is set anyway.
+#    - Priming: PortAudio fills the whole ALSA buffer with silence before it
+#      starts, so OUTFILE begins with one buffer of zeros: 520 frames at
+#      48 kHz with defaultLowOutputLatency, 3000 with suggestedLatency 0.05,
+#      12000 with 0.2, 2048 with framesPerBuffer 1024. The end holds whatever
+#      the program's last callback wrote (PortAudio adds no padding). So
+#      compare with rig_contains_samples, not cmp.
 #    - Flush: the plugin writes the file one ALSA buffer behind the program;
-#      the tail is written on Pa_StopStream/Pa_CloseStream. A program killed
-#      without closing its stream loses up to one buffer at the end.
-#    - Second stream in the same process: by default (MODE=truncate) every
-#      stream open re-creates OUTFILE (O_TRUNC) — the second page replaces the
-#      first. alsa-lib has no append option: `truncate false` makes it open
-#      with O_EXCL and, when the name exists, use OUTFILE.0001, OUTFILE.0002,
-#      ... (one file per stream open, in order). MODE=numbered (the default
-#      here) does that and deletes stale OUTFILE* first; rig_alsa_file_collect
-#      concatenates them in order into one file.
-#    - Pacing: NONE. `null` completes any transfer at once: 1 s of playback
-#      is written in ~5 ms, and an open input stream runs ~1300x real time,
-#      spinning one CPU core at 100% for as long as it is open. Programs that
-#      keep an input stream open (a console waiting for push-to-talk) will
-#      burn a core; timing assertions are meaningless on this rig.
-#    - Capture: INFILE is opened again at every stream open (and at
-#      Pa_Initialize's probe) and read from its start; after its end the
+#      the rest is written on Pa_StopStream/Pa_CloseStream. A program killed
+#      before closing its stream loses up to one buffer at the end.
+#    - Second stream in the same process: with alsa-lib's default
+#      (MODE=truncate) each stream open re-creates OUTFILE (O_TRUNC), so the
+#      second page replaces the first. alsa-lib has no append option:
+#      `truncate false` opens with O_EXCL and, when the name exists, uses
+#      OUTFILE.0001, OUTFILE.0002, ... (one file per stream open, in order).
+#      MODE=numbered (the default here) does that and deletes stale OUTFILE*
+#      first; rig_alsa_file_collect concatenates them into one file. (The
+#      plugin's "|command" pipe mode could append, but asynchronously: the
+#      data may land after the program has exited, pages may interleave.)
+#    - Files are created when a stream is opened (hw_params), not by
+#      Pa_Initialize's device probe.
+#    - Pacing: NONE. `null` completes every transfer at once: 1 s of playback
+#      is written in ~5 ms; a stream that stays open runs ~1000-1300x real
+#      time and spins one core at 100%. An open INPUT stream burns a core
+#      for as long as it is open; an open OUTPUT stream also writes ~100 MB
+#      of zeros per second into OUTFILE. Fine for a program that opens its
+#      streams only for a page; use rig 1b for one that keeps them open.
+#      Timing assertions are meaningless on this rig.
+#    - Capture: INFILE is opened anew at every stream open (and by
+#      Pa_Initialize's probe) and read from its start. After its end the
 #      program does NOT get silence but stale samples (the last ALSA buffer
-#      repeated). Pad INFILE, or pass /dev/zero for an endless silent mic.
-#      The capture side's own copy goes to /dev/null (the plugin would
-#      otherwise write everything captured, ~100 MB/s when unpaced).
-#    - The files are created only when a stream is opened (hw_params), not
-#      at Pa_Initialize.
+#      again and again). Pad INFILE, or pass /dev/zero for an endless silent
+#      mic. The capture side's own copy goes to /dev/null (the plugin would
+#      otherwise write everything captured to its `file`, ~100 MB/s here).
+#    - No ctl is defined: PortAudio does not open one.
+#
+# 1b. Paced file rig (rig_pulse_file_home): the same `type file` PCMs over
+#    `type pulse` slaves of a rig-2 daemon. OUTFILE still gets exactly the
+#    program's samples (in the program's format), and the stream runs in
+#    real time (1 s takes 1 s; an idle open stream costs ~5-8% CPU and
+#    writes 96 kB/s). The pulse plugin has no mmap, so PortAudio uses
+#    read/write access and does NOT prime: OUTFILE starts with the first
+#    sample the program wrote. Numbered/truncate and INFILE behave as in 1,
+#    except that after INFILE's end capture gave zeros (silent SOURCE).
+#    Playback is also heard in SINK (record SINK.monitor if wanted).
 #
 # 2. PulseAudio rig (rig_pulse_*): a private daemon, PACED (real time).
-#    rig_pulse_start runs `pulseaudio -n` as the current user (root is fine:
-#    it only warns "not intended to be run as root"; libpulse never autospawns
-#    for root anyway, and client.conf says autospawn = no) with
+#    rig_pulse_start runs `pulseaudio -n` as the current user — root works:
+#    it only warns "not intended to be run as root"; libpulse never
+#    autospawns for root anyway and client.conf says autospawn = no — with
 #    HOME=DIR/home, XDG_RUNTIME_DIR=DIR/run, socket DIR/native (anonymous
-#    auth, no cookie needed), no realtime/high priority, never exits idle.
-#    Null sinks mic, spk1, spk2, spk3, each s16le 48000 Hz mono. A program's
-#    "microphone" is the source mic.monitor: what rig_pulse_play plays into
-#    sink mic. A speaker's output is recorded from spkN.monitor.
-#    rig_pulse_client_home points a HOME at it: ~/.asoundrc has
-#    pcm.!default = asym of two `type pulse` PCMs (capture device SOURCE,
-#    playback device SINK), each with `server "unix:DIR/native"`, and
-#    ctl.!default = type pulse with the same server; the server setting in
-#    .asoundrc is what routes the PCM (it beats PULSE_SERVER). It also writes
-#    ~/.config/pulse/client.conf (default-server, autospawn = no) because
-#    alsa-lib's 99-pulse.conf hook and PortAudio's probe of pcm "pulse" (from
-#    50-pulseaudio.conf) connect to libpulse's *default* server.
-#    Unix socket paths must stay under 108 bytes: keep DIR short (mktemp -d).
+#    auth, no cookie needed), no realtime/high priority, no SHM (avoids a
+#    memfd error in the log), never exits when idle. Log: DIR/pulse.log.
+#    Null sinks mic, spk1, spk2, spk3, each s16le 48000 Hz mono, no
+#    rewinds. Starting takes ~0.3 s. A program's "microphone" is the source
+#    mic.monitor: what rig_pulse_play plays into sink mic. A speaker's
+#    output is recorded from spkN.monitor.
+#    - Gotcha (fixed here): a null sink nobody listens to renders in 2 s
+#      blocks, so a new client waited 0-2 s for its first data, and
+#      PortAudio busy-polled meanwhile (50-97% CPU; 2 s of capture took
+#      3.7 s). rig_pulse_start therefore keeps a 20 ms `parec` on every
+#      monitor (DIR/holder.*.pid) and suspends+resumes each sink once. Since
+#      then capture starts within ~20 ms, runs in real time, and an idle
+#      open input stream costs ~5% CPU.
+#    - The daemon and its helpers are double-forked (not children of the
+#      test script, so a bare `wait` does not hang on them). Under this
+#      machine's init they stay zombies for a while after being killed;
+#      the rig treats zombies as gone.
+#    rig_pulse_client_home routing: while the daemon named in libpulse's
+#    client.conf answers, alsa-lib's hook /etc/alsa/conf.d/99-pulse.conf
+#    loads /usr/share/alsa/pulse-alsa.conf, whose pcm.!default (plain
+#    `type pulse`) WINS over the one in ~/.asoundrc. So the routing that
+#    really works is HOMEDIR/.config/pulse/client.conf: default-server =
+#    unix:DIR/native, default-sink = SINK, default-source = SOURCE,
+#    autospawn = no. ~/.asoundrc carries the same routing (asym of two
+#    `type pulse` PCMs with server and device, ctl type pulse) for a system
+#    without that hook. No environment variable is needed. Verified: a
+#    program capturing from spk3.monitor does not hear speech played into
+#    mic; playback to spk1 is heard on spk1.monitor and not on spk2.monitor.
+#    Exactness through pulse (48 kHz mono s16, 100% volume, no resampling):
+#    the sinks are loaded with norewinds=1 — without it a stream starting on
+#    a running sink made it rewind, and the monitor (which cannot take back
+#    what it already delivered) lost the first 300-620 samples. With it,
+#    paplay -> mic -> PortAudio capture and PortAudio playback -> spk1 ->
+#    parec were sample-exact in every run on an idle machine (10 runs). But
+#    it is real time: with the 2 cores kept busy, underruns inserted silence
+#    in 1/3 to 1/2 of the runs. Assert exactness only via rig 1/1b (whose file
+#    records what the program wrote, whatever the timing); on rig 2 assert
+#    "has sound" or compare loosely. Stopping the recorder right after the
+#    playing program exited still caught the whole page in those runs; a
+#    short sleep (0.2 s) before rig_pulse_record_stop costs little.
+#    The file rigs write a client.conf whose default server does not exist,
+#    so that hook can never replace them.
 #
-# Pa_Initialize writes ~100 lines of junk to stderr on these rigs (ALSA lib
-# "cannot find card '0'", "Unknown PCM cards.pcm.*", jack "Cannot connect to
-# server socket", "JackShmReadWritePtr", pcm_oss "/dev/dsp", usb_stream,
-# a52...): PortAudio probes every PCM alsa-lib defines and the JACK host API.
-# It takes 0.04-0.07 s on the file rig, a little more with the pulse rig.
+# Pa_Initialize prints ~80 lines of junk on stderr on every rig (81 with
+# rig 2, 85 with rig 1): PortAudio probes every PCM alsa-lib defines and the
+# JACK host API. ALSA lib lines: "cannot find card '0'", "Unknown PCM
+# cards.pcm.front/rear/surround*/iec958/hdmi/modem/phoneline", "Unknown PCM
+# sysdefault/dmix", pcm_oss "Cannot open device /dev/dsp", pcm_usb_stream
+# "Invalid card 'card'", pcm_a52 "a52 is only for playback", and on the file
+# rigs 2x pulse.c "PulseAudio: Unable to connect: Connection refused" (the
+# probe of pcm "pulse"); JACK lines: "Cannot connect to server socket err =
+# No such file or directory", "Cannot connect to server request channel",
+# "jack server is not running or cannot be started", "JackShmReadWritePtr::
+# ~JackShmReadWritePtr - Init not done for -1, skipping unlock" (3-6x each).
+# Pa_Initialize takes ~0.04 s on every rig once warm (0.07-0.15 s cold).
 # ---------------------------------------------------------------------------
 
 _rig_err() { printf 'rig: %s\n' "$*" >&2; }
@@ -142,52 +198,42 @@ _rig_kill() {
 
 # ---------------------------------------------------------------- ALSA file
 
-# rig_alsa_file HOMEDIR INFILE OUTFILE [MODE]
-# MODE: numbered (default) — one file per stream open: OUTFILE, OUTFILE.0001,
-#       ...; stale ones are deleted now.  truncate — every stream open
-#       re-creates OUTFILE (only the last stream survives).
-rig_alsa_file() {
-	if [ $# -lt 3 ] || [ $# -gt 4 ]; then
-		_rig_err "usage: rig_alsa_file HOMEDIR INFILE OUTFILE [numbered|truncate]"
-		return 2
-	fi
-	local home=$1 in=$2 out=$3 mode=${4:-numbered} trunc f
+# _rig_file_home FN HOMEDIR INFILE OUTFILE MODE PLAYSLAVE CAPSLAVE — write the
+# .asoundrc of a file rig whose `type file` PCMs sit over the given slave PCM
+# definitions (alsa-lib config text).
+_rig_file_home() {
+	local fn=$1 home=$2 in=$3 out=$4 mode=$5 pslave=$6 cslave=$7 trunc f
 	case $mode in
 	numbered) trunc=false ;;
 	truncate) trunc=true ;;
 	*)
-		_rig_err "rig_alsa_file: MODE must be numbered or truncate, not '$mode'"
+		_rig_err "$fn: MODE must be numbered or truncate, not '$mode'"
 		return 2
 		;;
 	esac
 	if [[ $in != /* || $out != /* ]]; then
-		_rig_err "rig_alsa_file: INFILE and OUTFILE must be absolute paths"
+		_rig_err "$fn: INFILE and OUTFILE must be absolute paths"
 		return 2
 	fi
 	if [ ! -r "$in" ]; then
-		_rig_err "rig_alsa_file: INFILE '$in' is not readable"
+		_rig_err "$fn: INFILE '$in' is not readable"
 		return 1
 	fi
 	if [ ! -d "$(dirname "$out")" ]; then
-		_rig_err "rig_alsa_file: directory of OUTFILE '$out' does not exist"
+		_rig_err "$fn: directory of OUTFILE '$out' does not exist"
 		return 1
 	fi
 	if [[ $out == *%* || $out == \|* ]]; then
-		_rig_err "rig_alsa_file: OUTFILE must not contain '%' or start with '|'"
+		_rig_err "$fn: OUTFILE must not contain '%' or start with '|'"
 		return 2
 	fi
-	mkdir -p "$home" || {
-		_rig_err "rig_alsa_file: cannot create $home"
-		return 1
-	}
 	# Point libpulse's default server at nothing, so alsa-lib's 99-pulse.conf
-	# hook (which makes pcm.!default "pulse" whenever libpulse's default
-	# server answers) can never replace this rig, e.g. when a pulse rig runs
-	# in the same test with XDG_RUNTIME_DIR set.
+	# hook (which replaces pcm.!default with plain "pulse" whenever libpulse's
+	# default server answers) can never replace this rig.
 	if ! mkdir -p "$home/.config/pulse" ||
 		! printf 'autospawn = no\ndefault-server = unix:%s/.config/pulse/no-server-here\n' "$home" \
 			>"$home/.config/pulse/client.conf"; then
-		_rig_err "rig_alsa_file: cannot write $home/.config/pulse/client.conf"
+		_rig_err "$fn: cannot write $home/.config/pulse/client.conf"
 		return 1
 	fi
 	if [ "$mode" = numbered ]; then
@@ -196,13 +242,13 @@ rig_alsa_file() {
 			[ -e "$f" ] && rm -f "$f"
 		done
 	fi
-	cat >"$home/.asoundrc" <<EOF || { _rig_err "rig_alsa_file: cannot write $home/.asoundrc"; return 1; }
-# written by tests/lib/rig.sh rig_alsa_file (mode $mode)
+	cat >"$home/.asoundrc" <<EOF || { _rig_err "$fn: cannot write $home/.asoundrc"; return 1; }
+# written by tests/lib/rig.sh $fn (mode $mode)
 pcm.!default {
 	type asym
 	playback.pcm {
 		type file
-		slave.pcm "null"
+		slave.pcm $pslave
 		file $(_rig_alsa_str "$out")
 		format "raw"
 		truncate $trunc
@@ -210,7 +256,7 @@ pcm.!default {
 	}
 	capture.pcm {
 		type file
-		slave.pcm "null"
+		slave.pcm $cslave
 		file "/dev/null"
 		infile $(_rig_alsa_str "$in")
 		format "raw"
@@ -221,6 +267,37 @@ pcm.!default {
 	}
 }
 EOF
+}
+
+# rig_alsa_file HOMEDIR INFILE OUTFILE [MODE] — unpaced file rig (see header).
+# MODE: numbered (default) — one file per stream open: OUTFILE, OUTFILE.0001,
+#       ...; stale ones are deleted now.  truncate — every stream open
+#       re-creates OUTFILE (only the last stream survives).
+rig_alsa_file() {
+	if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+		_rig_err "usage: rig_alsa_file HOMEDIR INFILE OUTFILE [numbered|truncate]"
+		return 2
+	fi
+	_rig_file_home rig_alsa_file "$1" "$2" "$3" "${4:-numbered}" '"null"' '"null"'
+}
+
+# rig_pulse_file_home DIR HOMEDIR INFILE OUTFILE SOURCE SINK [MODE] — paced
+# file rig: the same file PCMs, over `type pulse` slaves of the daemon in DIR
+# (playback also sounds in SINK, capture is clocked by SOURCE). MODE as above.
+rig_pulse_file_home() {
+	if [ $# -lt 6 ] || [ $# -gt 7 ]; then
+		_rig_err "usage: rig_pulse_file_home DIR HOMEDIR INFILE OUTFILE SOURCE SINK [numbered|truncate]"
+		return 2
+	fi
+	local dir=$1 server
+	if [ ! -S "$dir/native" ]; then
+		_rig_err "rig_pulse_file_home: no pulse daemon socket $dir/native (rig_pulse_start first)"
+		return 1
+	fi
+	server=$(_rig_alsa_str "unix:$dir/native")
+	_rig_file_home rig_pulse_file_home "$2" "$3" "$4" "${7:-numbered}" \
+		"{ type pulse; server $server; device $(_rig_alsa_str "$6") }" \
+		"{ type pulse; server $server; device $(_rig_alsa_str "$5") }"
 }
 
 # rig_alsa_file_collect OUTFILE DEST — concatenate OUTFILE, OUTFILE.0001, ...
@@ -277,7 +354,7 @@ rig_pulse_start() {
 		>"$dir/home/.config/pulse/client.conf"
 	local -a loads=(--load="module-native-protocol-unix socket=$dir/native auth-anonymous=1")
 	for sink in mic spk1 spk2 spk3; do
-		loads+=(--load="module-null-sink sink_name=$sink format=s16le rate=48000 channels=1 sink_properties=device.description=$sink")
+		loads+=(--load="module-null-sink sink_name=$sink format=s16le rate=48000 channels=1 norewinds=1 sink_properties=device.description=$sink")
 	done
 	# Double fork: the daemon is not a child of the test script, so a bare
 	# `wait` in the test does not hang on it.
@@ -356,7 +433,7 @@ rig_pulse_stop() {
 	for f in "$dir"/rec.*.pid; do
 		[ -e "$f" ] || continue
 		_rig_kill "$(cat "$f")" INT parecord || rc=1
-		rm -f "$f"
+		rm -f "$f" "$f.log"
 	done
 	for f in "$dir"/holder.*.pid; do
 		[ -e "$f" ] || continue
@@ -457,7 +534,7 @@ rig_pulse_record_start() {
 		env -u PULSE_SERVER -u XDG_CONFIG_HOME HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run" \
 			parecord --server="unix:$dir/native" --device="$src" --file-format=wav \
 			--format=s16le --rate=48000 --channels=1 --latency-msec=20 "$wav" \
-			</dev/null >"$dir/rec.log" 2>&1 &
+			</dev/null >"$pidf.log" 2>&1 &
 		echo $! >"$pidf"
 	)
 	pid=$(cat "$pidf" 2>/dev/null)
@@ -465,15 +542,15 @@ rig_pulse_record_start() {
 		size=$(stat -c %s "$wav" 2>/dev/null || echo 0)
 		[ "$size" -gt 1000 ] && return 0
 		if ! _rig_alive "$pid"; then
-			_rig_err "rig_pulse_record_start: parecord of $src exited: $(cat "$dir/rec.log")"
-			rm -f "$pidf"
+			_rig_err "rig_pulse_record_start: parecord of $src exited: $(cat "$pidf.log")"
+			rm -f "$pidf" "$pidf.log"
 			return 1
 		fi
 		sleep 0.05
 	done
 	_rig_err "rig_pulse_record_start: recording of $src did not start within 5 s"
 	_rig_kill "$pid" INT parecord
-	rm -f "$pidf"
+	rm -f "$pidf" "$pidf.log"
 	return 1
 }
 
@@ -490,10 +567,10 @@ rig_pulse_record_stop() {
 		return 1
 	fi
 	_rig_kill "$(cat "$pidf")" INT parecord || {
-		rm -f "$pidf"
+		rm -f "$pidf" "$pidf.log"
 		return 1
 	}
-	rm -f "$pidf"
+	rm -f "$pidf" "$pidf.log"
 }
 
 # ---------------------------------------------------------------- helpers

@@ -20,6 +20,7 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	for m in "$T"/*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
 	[ -n "$PULSE_DIR" ] && rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 	if [ "$rc" -ne 0 ] || [ -n "${KEEP_LOGS:-}" ]; then
 		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done

@@ -4,7 +4,12 @@
   peer.py probe HOST PORT KIND      connect to a console and misbehave; print what happened
   peer.py rogue-console PORT KIND   accept one speaker, welcome it, send it a bad PAGE,
                                     print every STATUS it sends back
+  peer.py record-proxy PORT TARGET_PORT FILE
+                                    relay one connection to TARGET_PORT, keeping what the
+                                    console sent in FILE
+  peer.py replay PORT FILE          accept one connection and play FILE back to it
 """
+import select
 import socket
 import struct
 import sys
@@ -121,7 +126,7 @@ def rogue_console(port, kind):
             buf += chunk
 
     ftype, _ = next_frame()
-    assert ftype == HELLO, ftype
+    assert ftype in (HELLO, 16), ftype  # a rogue ignores the key handshake
     s.sendall(frame(WELCOME, struct.pack(">BIII", VERSION, 0, 1, 1000) + text("rogue")))
     wav = bad_wav(kind)
     s.sendall(frame(PAGE, struct.pack(">IQQ", 7, int(time.time() * 1000), 0) + wav))
@@ -142,10 +147,58 @@ def rogue_console(port, kind):
                 return
 
 
+def record_proxy(port, target_port, path):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(20)
+    down, _ = ls.accept()
+    up = socket.create_connection(("127.0.0.1", target_port))
+    with open(path, "wb") as rec:
+        while True:
+            ready, _, _ = select.select([down, up], [], [], 30)
+            if not ready:
+                return
+            for s in ready:
+                data = s.recv(65536)
+                if not data:
+                    return
+                (up if s is down else down).sendall(data)
+                if s is up:
+                    rec.write(data)
+                    rec.flush()
+
+
+def replay(port, path):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(20)
+    s, _ = ls.accept()
+    s.settimeout(2)
+    try:
+        s.recv(65536)  # the speaker's AUTH_HELLO, with a nonce the recording never saw
+    except socket.timeout:
+        pass
+    with open(path, "rb") as rec:
+        try:
+            s.sendall(rec.read())
+        except OSError:
+            pass
+    closed, _ = read_until_closed(s, 10)
+    print("closed" if closed else "still open")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "probe":
         probe(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif sys.argv[1] == "rogue-console":
         rogue_console(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "record-proxy":
+        record_proxy(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == "replay":
+        replay(int(sys.argv[2]), sys.argv[3])
     else:
         sys.exit(__doc__)

@@ -87,6 +87,8 @@ static void test_console_defaults(void **state)
 	assert_string_equal(o->zone, "");
 	assert_string_equal(o->archive_dir, "");
 	assert_string_equal(o->save_dir, "");
+	assert_int_equal(o->legacy_port, 0);
+	assert_false(o->legacy);
 	assert_false(o->headless);
 	assert_false(o->once);
 	assert_false(o->list_devices);
@@ -111,6 +113,8 @@ static void test_speaker_defaults(void **state)
 	assert_string_equal(o->zone, "");
 	assert_string_equal(o->archive_dir, "");
 	assert_string_equal(o->save_dir, "");
+	assert_int_equal(o->legacy_port, 0);
+	assert_false(o->legacy);
 	assert_false(o->headless);
 	assert_false(o->once);
 	assert_false(o->list_devices);
@@ -235,6 +239,24 @@ static void test_console_archive(void **state)
 	refused(CONSOLE("--archive", long_path), "bad archive directory 'aaaa");
 }
 
+static void test_limits_and_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(ok(CONSOLE("--headless"))->max_speakers, DEFAULT_MAX_SPEAKERS);
+	assert_int_equal(ok(CONSOLE("--max-speakers", "3"))->max_speakers, 3);
+	assert_int_equal(ok(CONSOLE("--max-speakers=10000"))->max_speakers, MAX_SPEAKERS_LIMIT);
+	refused(CONSOLE("--max-speakers", "0"), "bad speaker limit '0': give 1..10000");
+	refused(CONSOLE("--max-speakers", "10001"), "bad speaker limit");
+	refused(SPEAKER("--max-speakers", "3", "h"), "it is an intercom-console option");
+	assert_string_equal(ok(CONSOLE("--key-file", "/etc/k"))->key_file, "/etc/k");
+	assert_string_equal(ok(SPEAKER("--key-file=k", "h"))->key_file, "k");
+	assert_string_equal(ok(CONSOLE("--gen-key", "new.key"))->gen_key_file, "new.key");
+	refused(CONSOLE("--key-file="), "bad file name '' for --key-file");
+	refused(SPEAKER("--gen-key", "k", "h"), "it is an intercom-console option");
+	refused(CONSOLE("--key-file"), "option '--key-file' needs a value");
+	refused(SPEAKER("--key-file", "k", "--legacy", "h"), "--key-file cannot be used with --legacy");
+}
+
 static void test_speaker_only_options(void **state)
 {
 	(void)state;
@@ -248,6 +270,60 @@ static void test_speaker_only_options(void **state)
 	assert_string_equal(o->zone, "A");
 	assert_string_equal(o->save_dir, "/x");
 	refused(SPEAKER("--save", "", "h"), "bad save directory ''");
+}
+
+static void test_console_legacy_port(void **state)
+{
+	(void)state;
+	assert_int_equal(ok(CONSOLE("--legacy-port", "2349"))->legacy_port, 2349);
+	assert_int_equal(ok(CONSOLE("--legacy-port=1"))->legacy_port, 1);
+	/* Old clients keep their hard-wired 2348 when new speakers move to another port. */
+	const struct options *o = ok(CONSOLE("-p", "2349", "--legacy-port", "2348"));
+	assert_int_equal(o->port, 2349);
+	assert_int_equal(o->legacy_port, 2348);
+	static const char *const bad[] = { "0", "65536", "-1", "abc", "", "12x", " 12", "1.5" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		refused(CONSOLE("--legacy-port", bad[i]), "bad legacy-port '");
+	struct run *r = CONSOLE("--legacy-port", "70000");
+	assert_int_equal(r->result, OPTIONS_INVALID);
+	assert_string_equal(r->err, "intercom-console: bad legacy-port '70000': give 1..65535, "
+	                            "e.g. --legacy-port 2348");
+	/* One port cannot serve both kinds, whichever option comes last. */
+	refused(CONSOLE("--legacy-port", "2348"), "--legacy-port 2348 is also --port: old clients "
+	                                          "need a port of their own, e.g. -p 2349");
+	refused(CONSOLE("--legacy-port", "4000", "-p", "4000"), "--legacy-port 4000 is also --port");
+	refused(CONSOLE("--legacy-port"), "option '--legacy-port' needs a value, e.g. --legacy-port 2348");
+}
+
+static void test_speaker_legacy(void **state)
+{
+	(void)state;
+	const struct options *o = ok(SPEAKER("--legacy", "oldbox.lan"));
+	assert_true(o->legacy);
+	assert_string_equal(o->host, "oldbox.lan");
+	assert_int_equal(o->port, DEFAULT_PORT);
+	o = ok(SPEAKER("--legacy=10.0.0.9:2400", "--once", "--save", "/tmp/s"));
+	assert_true(o->legacy);
+	assert_true(o->once);
+	assert_string_equal(o->host, "10.0.0.9");
+	assert_int_equal(o->port, 2400);
+	o = ok(SPEAKER("-p", "3000", "--legacy", "[fd00::9]"));
+	assert_string_equal(o->host, "fd00::9");
+	assert_int_equal(o->port, 3000);
+	o = ok(SPEAKER("--legacy", "[fd00::9]:2401", "-p", "3000"));
+	assert_int_equal(o->port, 2401);
+	assert_false(ok(SPEAKER("10.0.0.5"))->legacy);
+
+	refused(SPEAKER("--legacy", "a", "b"), "give a console address or --legacy HOST[:PORT] "
+	                                       "(an old Python-intercom server), not both");
+	refused(SPEAKER("b", "--legacy=a"), "not both");
+	static const char *const bad[] = { "", "host:", ":2348", "host:0", "host:65536", "[::1",
+	                                   "a b", "--once" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		refused(SPEAKER("--legacy", bad[i]), "bad legacy server address '");
+	refused(SPEAKER("--legacy", "h:x"), "bad legacy server address 'h:x': give HOST[:PORT] with "
+	                                    "PORT 1..65535, e.g. --legacy 10.0.0.5:2348");
+	refused(SPEAKER("--legacy"), "option '--legacy' needs a value, e.g. --legacy 10.0.0.5:2348");
 }
 
 static void test_bad_port(void **state)
@@ -370,6 +446,9 @@ static void test_other_programs_options(void **state)
 	refused(CONSOLE("--zone=x"), "unknown option '--zone'");
 	refused(CONSOLE("--save", "/tmp"), "unknown option '--save'");
 	refused(CONSOLE("--once"), "unknown option '--once'");
+	refused(CONSOLE("--legacy", "h"), "unknown option '--legacy' (it is an intercom-speaker");
+	refused(SPEAKER("h", "--legacy-port", "2348"),
+	        "unknown option '--legacy-port' (it is an intercom-console");
 }
 
 static void test_speaker_address(void **state)
@@ -629,6 +708,8 @@ static void test_usage(void **state)
 	}
 	assert_non_null(strstr(console, "Usage: intercom-console"));
 	assert_non_null(strstr(console, "--archive DIR"));
+	assert_non_null(strstr(console, "--legacy-port N"));
+	assert_non_null(strstr(console, "Python-intercom"));
 	assert_non_null(strstr(console, "(default 0.0.0.0)"));
 	assert_non_null(strstr(console, "talk"));
 	assert_non_null(strstr(console, "send PATH"));
@@ -641,6 +722,9 @@ static void test_usage(void **state)
 	assert_non_null(strstr(speaker, "--zone ZONE"));
 	assert_non_null(strstr(speaker, "--save DIR"));
 	assert_non_null(strstr(speaker, "--once"));
+	assert_non_null(strstr(speaker, "intercom-speaker [OPTION]... --legacy HOST[:PORT]"));
+	assert_non_null(strstr(speaker, "--legacy ADDRESS"));
+	assert_null(strstr(speaker, "--legacy-port"));
 	assert_null(strstr(speaker, "--archive"));
 	assert_null(strstr(speaker, "send PATH"));
 	assert_narrow(console);
@@ -693,7 +777,10 @@ int main(void)
 		cmocka_unit_test(test_device_forms),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_console_archive),
+		cmocka_unit_test(test_limits_and_keys),
 		cmocka_unit_test(test_speaker_only_options),
+		cmocka_unit_test(test_console_legacy_port),
+		cmocka_unit_test(test_speaker_legacy),
 		cmocka_unit_test(test_bad_port),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_bad_duration_option),

@@ -1,0 +1,349 @@
+/*
+ * Writes seed inputs for the fuzz targets, made by the project's own encoders
+ * (proto_*_encode, wav_encode_s16), into DIR/frames, DIR/wav and DIR/hello.
+ * Names are fixed, so running it again refreshes the seeds and leaves what the
+ * fuzzer added alone. Also checks that each encoded WAV decodes to its samples.
+ *
+ *   make_seeds DIR
+ */
+#include "intercom/defaults.h"
+#include "intercom/proto.h"
+#include "intercom/wav.h"
+
+#include "fuzz_common.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *g_root;
+static int g_count;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "make_seeds: %s\n", what);
+	exit(1);
+}
+
+static void make_dir(const char *path)
+{
+	if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void write_seed(const char *target, const char *name, const uint8_t *p, size_t n)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s/seed-%s", g_root, target, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+	g_count++;
+}
+
+/* ---- a growable byte buffer ---- */
+
+struct buf {
+	uint8_t b[16384];
+	size_t n;
+};
+
+static void put(struct buf *b, const void *p, size_t n)
+{
+	if (n > sizeof b->b - b->n)
+		die("seed buffer too small");
+	memcpy(b->b + b->n, p, n);
+	b->n += n;
+}
+
+static void put_le16(struct buf *b, uint16_t v)
+{
+	uint8_t x[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	put(b, x, 2);
+}
+
+static void put_le32(struct buf *b, uint32_t v)
+{
+	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	put(b, x, 4);
+}
+
+/* Appends a whole encoded frame; an encoder refusing a seed is a bug. */
+static void put_frame(struct buf *b, size_t n, const uint8_t *frame)
+{
+	if (n == 0)
+		die("an encoder refused a seed message");
+	put(b, frame, n);
+}
+
+/* ---- wav ---- */
+
+static uint8_t *encode_wav(size_t frames, int rate, int channels, size_t *len)
+{
+	size_t count = frames * (size_t)channels;
+	int16_t *s = malloc((count ? count : 1) * sizeof *s);
+	if (!s)
+		die("out of memory");
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < count; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		s[i] = (int16_t)(i % 7 == 0 ? (i % 2 ? 32767 : -32768) : (int)(x % 65536) - 32768);
+	}
+	uint8_t *wav = NULL;
+	if (wav_encode_s16(s, frames, rate, channels, &wav, len) != 0)
+		die("wav_encode_s16 refused a seed");
+	/* The encoder and decoder must agree before their output seeds a fuzzer. */
+	int16_t *back = NULL;
+	struct wav_info info;
+	char reason[256];
+	if (wav_decode_s16(wav, *len, &back, &info, reason, sizeof reason) != 0) {
+		fprintf(stderr, "make_seeds: own WAV does not decode: %s\n", reason);
+		exit(1);
+	}
+	if (info.frames != frames || info.rate != rate || info.channels != channels ||
+	    (count && memcmp(back, s, count * sizeof *s) != 0))
+		die("own WAV decodes to other samples");
+	free(back);
+	free(s);
+	return wav;
+}
+
+/* Inserts a chunk (id, body) just before the data chunk of an encoded WAV. */
+static void wav_with_chunk(const uint8_t *wav, size_t len, const char *id, const uint8_t *body,
+                           uint32_t size, struct buf *out)
+{
+	struct wav_info info;
+	if (wav_check(wav, len, &info, NULL, 0) != 0)
+		die("own WAV fails wav_check");
+	size_t data_hdr = info.data_offset - 8;
+	out->n = 0;
+	put(out, wav, data_hdr);
+	put(out, id, 4);
+	put_le32(out, size);
+	put(out, body, size);
+	if (size & 1)
+		put(out, "", 1);
+	put(out, wav + data_hdr, len - data_hdr);
+	uint32_t riff = (uint32_t)(out->n - 8);
+	memcpy(out->b + 4, (uint8_t[4]){ (uint8_t)riff, (uint8_t)(riff >> 8), (uint8_t)(riff >> 16),
+	                                  (uint8_t)(riff >> 24) }, 4);
+}
+
+/* WAVE_FORMAT_EXTENSIBLE with the PCM subformat, which wav_check also accepts. */
+static void wav_extensible(int rate, int channels, size_t frames, struct buf *out)
+{
+	static const uint8_t pcm_guid[16] = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00,
+	                                      0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71 };
+	uint32_t data_len = (uint32_t)(frames * (size_t)channels * 2);
+	out->n = 0;
+	put(out, "RIFF", 4);
+	put_le32(out, 4 + 8 + 40 + 8 + data_len);
+	put(out, "WAVE", 4);
+	put(out, "fmt ", 4);
+	put_le32(out, 40);
+	put_le16(out, 0xfffe);
+	put_le16(out, (uint16_t)channels);
+	put_le32(out, (uint32_t)rate);
+	put_le32(out, (uint32_t)rate * (uint32_t)channels * 2);
+	put_le16(out, (uint16_t)(channels * 2));
+	put_le16(out, 16);
+	put_le16(out, 22);
+	put_le16(out, 16);
+	put_le32(out, channels == 2 ? 3u : 4u);
+	put(out, pcm_guid, sizeof pcm_guid);
+	put(out, "data", 4);
+	put_le32(out, data_len);
+	for (uint32_t i = 0; i < data_len / 2; i++)
+		put_le16(out, (uint16_t)(i * 2654435761u >> 16));
+}
+
+static void wav_seeds(uint8_t **page_wav, size_t *page_wav_len)
+{
+	static const struct { size_t frames; int rate, channels; const char *name; } plain[] = {
+		{ 16, 8000, 1, "mono-8k" },
+		{ 100, 48000, 2, "stereo-48k" },
+		{ 3, 192000, CHANNELS_MAX, "8ch-192k" },
+		{ 0, 44100, 1, "empty" },
+		{ 1, 22050, 3, "3ch-one-frame" },
+	};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		size_t len;
+		uint8_t *wav = encode_wav(plain[i].frames, plain[i].rate, plain[i].channels, &len);
+		write_seed("wav", plain[i].name, wav, len);
+		if (i == 0) {
+			*page_wav = wav;
+			*page_wav_len = len;
+		} else {
+			free(wav);
+		}
+	}
+
+	size_t len;
+	uint8_t *wav = encode_wav(10, 16000, 1, &len);
+	static struct buf b;
+	static const uint8_t list[] = "INFOISFT\x08\0\0\0intercom";
+	wav_with_chunk(wav, len, "LIST", list, sizeof list - 1, &b);
+	write_seed("wav", "list-chunk", b.b, b.n);
+	static const uint8_t odd[3] = { 1, 2, 3 };
+	wav_with_chunk(wav, len, "junk", odd, sizeof odd, &b);
+	write_seed("wav", "odd-chunk-padded", b.b, b.n);
+	/* PEAK as libsndfile writes it for float files: version, timestamp, a peak per channel. */
+	uint8_t peak[16] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x3f, 5, 0, 0, 0 };
+	wav_with_chunk(wav, len, "PEAK", peak, sizeof peak, &b);
+	write_seed("wav", "peak-chunk", b.b, b.n);
+	static const uint8_t fact[4] = { 10, 0, 0, 0 };
+	wav_with_chunk(wav, len, "fact", fact, sizeof fact, &b);
+	write_seed("wav", "fact-chunk", b.b, b.n);
+	free(wav);
+
+	wav_extensible(48000, 2, 12, &b);
+	write_seed("wav", "extensible-stereo", b.b, b.n);
+	wav_extensible(8000, 1, 5, &b);
+	write_seed("wav", "extensible-mono", b.b, b.n);
+}
+
+/* ---- hello ---- */
+
+static void hello_seeds(void)
+{
+	static const struct { const char *name, *zone, *seed; } hellos[] = {
+		{ "kitchen", "floor 1", "kitchen" },
+		{ "a", "", "no-zone" },
+		{ "K\xc3\xbc" "che", "Erdgescho\xc3\x9f", "latin1-utf8" },
+		{ "\xe6\x9d\xb1\xe4\xba\xac", "\xf0\x9f\x94\x8a speakers", "cjk-emoji" },
+		{ "0123456789012345678901234567890123456789012345678901234567890123",
+		  "zone-of-exactly-sixty-four-bytes-zone-of-exactly-sixty-four-byte", "max-lengths" },
+	};
+	uint8_t frame[PROTO_HEADER_SIZE + PROTO_MAX_CONTROL_PAYLOAD];
+	for (size_t i = 0; i < sizeof hellos / sizeof hellos[0]; i++) {
+		struct proto_hello h = { .version = PROTO_VERSION, .caps = (uint32_t)i };
+		snprintf(h.name, sizeof h.name, "%s", hellos[i].name);
+		snprintf(h.zone, sizeof h.zone, "%s", hellos[i].zone);
+		size_t n = proto_hello_encode(&h, frame, sizeof frame);
+		if (n == 0)
+			die("proto_hello_encode refused a seed");
+		/* fuzz_hello takes the payload, as proto_hello_decode does. */
+		write_seed("hello", hellos[i].seed, frame + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE);
+	}
+	/* Texts as our encoders put them on the wire: a sanitized reason. */
+	char reason[128] = "rejected: truncated: data chunk says 96000 bytes, 4000 present \xff\xc0\xaf";
+	proto_text_sanitize(reason);
+	write_seed("hello", "reason-sanitized", (const uint8_t *)reason, strlen(reason));
+}
+
+/* ---- frames ---- */
+
+static void frames_seed(const char *name, uint8_t config, const uint8_t *splits, size_t nsplit,
+                        const struct buf *stream)
+{
+	static struct buf b;
+	b.n = 0;
+	uint8_t head[2] = { config, (uint8_t)nsplit };
+	put(&b, head, 2);
+	put(&b, splits, nsplit);
+	put(&b, stream->b, stream->n);
+	write_seed("frames", name, b.b, b.n);
+}
+
+static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
+{
+	uint8_t f[PROTO_HEADER_SIZE + PROTO_MAX_CONTROL_PAYLOAD];
+	static struct buf session, page, odd, cut;
+
+	/* A whole session, both directions interleaved. */
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT };
+	snprintf(hello.name, sizeof hello.name, "lobby");
+	snprintf(hello.zone, sizeof hello.zone, "ground floor");
+	put_frame(&session, proto_hello_encode(&hello, f, sizeof f), f);
+	struct proto_welcome welcome = { .version = PROTO_VERSION, .caps = 0, .speaker_id = 7,
+	                                 .heartbeat_ms = HEARTBEAT_INTERVAL_MS };
+	snprintf(welcome.console_name, sizeof welcome.console_name, "front desk");
+	put_frame(&session, proto_welcome_encode(&welcome, f, sizeof f), f);
+	struct proto_ping ping = { .sent_ms = 123456789012u };
+	put_frame(&session, proto_ping_encode(PROTO_PING, &ping, f, sizeof f), f);
+	put_frame(&session, proto_ping_encode(PROTO_PONG, &ping, f, sizeof f), f);
+	struct proto_status st = { .page_id = 1, .state = PAGE_RECEIVING, .done = 100, .total = 4000 };
+	put_frame(&session, proto_status_encode(&st, f, sizeof f), f);
+	st.state = PAGE_FAILED;
+	st.done = st.total;
+	snprintf(st.reason, sizeof st.reason, "rejected: not 16-bit PCM (format 0x3, 32 bits)");
+	put_frame(&session, proto_status_encode(&st, f, sizeof f), f);
+	struct proto_bye bye;
+	snprintf(bye.reason, sizeof bye.reason, "console shutting down");
+	put_frame(&session, proto_bye_encode(&bye, f, sizeof f), f);
+
+	/* A PAGE carrying one of our WAVs, then its STATUS. */
+	struct proto_page pg = { .page_id = 42, .created_ms = 1700000000000u, .play_at_ms = 0 };
+	put_frame(&page, proto_page_encode_head(&pg, page_wav_len, f, sizeof f), f);
+	put(&page, page_wav, page_wav_len);
+	st = (struct proto_status){ .page_id = 42, .state = PAGE_PLAYED, .done = 16, .total = 16 };
+	put_frame(&page, proto_status_encode(&st, f, sizeof f), f);
+
+	/* Frames a receiver skips or refuses: unknown and reserved types, empty payloads. */
+	uint8_t body[5] = { 1, 2, 3, 4, 5 };
+	proto_header_encode(f, (enum proto_type)9, sizeof body);
+	put(&odd, f, PROTO_HEADER_SIZE);
+	put(&odd, body, sizeof body);
+	proto_header_encode(f, (enum proto_type)16, 0);
+	put(&odd, f, PROTO_HEADER_SIZE);
+	proto_header_encode(f, PROTO_PING, 0);
+	put(&odd, f, PROTO_HEADER_SIZE);
+	proto_header_encode(f, PROTO_BYE, 0);
+	put(&odd, f, PROTO_HEADER_SIZE);
+	put_frame(&odd, proto_ping_encode(PROTO_PING, &ping, f, sizeof f), f);
+
+	/* A stream that ends inside a frame. */
+	put(&cut, session.b, session.n);
+	put(&cut, page.b, page.n - 9);
+
+	static const struct { uint8_t config; uint8_t splits[8]; size_t nsplit; const char *tag; } how[] = {
+		{ 0, { 0 }, 0, "bytewise" },
+		{ 0, { 3, 0, 17 }, 3, "3-0-17" },
+		{ 1, { 255 }, 1, "255" },
+		{ 1, { 1, 2, 4, 8, 16, 32, 64, 128 }, 8, "powers" },
+	};
+	static const struct { const struct buf *stream; const char *name; } streams[] = {
+		{ &session, "session" }, { &page, "page" }, { &odd, "odd-types" }, { &cut, "cut" },
+	};
+	for (size_t s = 0; s < sizeof streams / sizeof streams[0]; s++) {
+		for (size_t h = 0; h < sizeof how / sizeof how[0]; h++) {
+			char name[64];
+			snprintf(name, sizeof name, "%s-%s", streams[s].name, how[h].tag);
+			frames_seed(name, how[h].config, how[h].splits, how[h].nsplit, streams[s].stream);
+		}
+	}
+	/* The small limits: 0 and 64 bytes of payload. */
+	frames_seed("session-limit0", 2, (const uint8_t[]){ 5 }, 1, &session);
+	frames_seed("session-limit64", 3, (const uint8_t[]){ 7 }, 1, &session);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: make_seeds DIR\n");
+		return 2;
+	}
+	g_root = argv[1];
+	char path[4096];
+	make_dir(g_root);
+	static const char *targets[] = { "frames", "wav", "hello" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", g_root, targets[i]);
+		make_dir(path);
+	}
+	uint8_t *page_wav = NULL;
+	size_t page_wav_len = 0;
+	wav_seeds(&page_wav, &page_wav_len);
+	hello_seeds();
+	frames_seeds(page_wav, page_wav_len);
+	free(page_wav);
+	printf("make_seeds: %d seeds in %s\n", g_count, g_root);
+	return 0;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# accept() failing with EMFILE: the console pauses accepting instead of spinning
+# on a listening socket that stays readable, and serves again once fds free up.
+source "$(dirname "$0")/harness.sh"
+port=$(rig_free_port)
+mkdir -p "$T/console"
+[ -p "$T/console.cmd" ] || mkfifo "$T/console.cmd"
+(
+	ulimit -n 40
+	exec env HOME="$T/console" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" \
+		--archive "$T/archive" <"$T/console.cmd" >"$T/console.log" 2>&1
+) &
+CONSOLE_PID=$!
+PIDS+=("$CONSOLE_PID")
+exec {CONSOLE_FD}>"$T/console.cmd"
+wait_log "$T/console.log" "listening on" 20
+
+python3 - "$port" >"$T/hog.log" 2>&1 <<'PY' &
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(60)]
+print("holding", len(socks), flush=True)
+time.sleep(4)
+PY
+hog=$!
+wait_log "$T/console.log" "cannot accept speakers: Too many open files; pausing accepts for 1 s" 10
+t0=$(awk '{print $14 + $15}' "/proc/$CONSOLE_PID/stat")
+sleep 2
+t1=$(awk '{print $14 + $15}' "/proc/$CONSOLE_PID/stat")
+ticks=$((t1 - t0))
+note "console CPU while out of fds: $ticks ticks in 2 s ($(getconf CLK_TCK) per second)"
+[ "$ticks" -lt "$(getconf CLK_TCK)" ] || fail "console spins while accept() fails ($ticks ticks in 2 s)"
+wait "$hog"
+alsa_speaker s1 "$port"
+wait_log "$T/console.log" "speaker s1 joined" 15
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+note "ok"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Faults a console left running for months will meet: a flood of connections
+# that never say hello, more speakers than allowed, a console restart, a full
+# archive, the sound server going away and coming back, and SIGTERM.
+source "$(dirname "$0")/harness.sh"
+
+PULSE_DIR="$T/pa"
+rig_pulse_start "$PULSE_DIR"
+rig_pulse_client_home "$PULSE_DIR" "$T/console" mic.monitor spk1
+port=$(rig_free_port)
+start_console "$T/console" "$port" --archive "$T/archive" --max-speakers 3 -d 1
+grep -q "input: " "$T/console.log" || fail "no input on the pulse rig"
+for s in s1 s2 s3; do alsa_speaker "$s" "$port"; done
+wait_log "$T/console.log" "\(3 connected\)" 20
+
+note "a fourth speaker is over --max-speakers 3: refused with the reason"
+alsa_speaker s4 "$port"
+wait_log "$T/s4.log" "console said bye: console full: 3 speakers connected" 10
+wait_log "$T/console.log" "closed before hello: refused: 3 speakers connected, the limit" 5
+kill -TERM "$LAST_PID"
+
+note "a flood of 300 connections that never say hello"
+python3 - "$port" >"$T/flood.log" 2>&1 <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(300):
+    try:
+        socks.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5))
+    except OSError as e:
+        print("connect failed:", e)
+time.sleep(13)
+closed = 0
+for s in socks:
+    s.settimeout(0.2)
+    try:
+        if s.recv(1) == b"":
+            closed += 1
+    except (socket.timeout, OSError):
+        pass
+print("opened", len(socks), "closed by console", closed)
+PY
+flood=$!
+wait_log "$T/console.log" "refusing .*64 connections have not said hello yet" 10
+console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
+wait_log "$T/console.log" "page 1: delivered to 3/3, played by 3/3" 10
+wait_log "$T/console.log" "no HELLO within 10 s" 15
+wait "$flood"
+grep -q "opened 300 closed by console 300" "$T/flood.log" || fail "flood: $(cat "$T/flood.log")"
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$CONSOLE_PID/status")
+note "console peak RSS after the flood: $rss KiB"
+[ "$rss" -lt 200000 ] || fail "console peak RSS $rss KiB"
+
+note "the archive fills up: talk refused up front, a file too big is not sent"
+if mkdir -p "$T/full" && mount -t tmpfs -o size=100k tmpfs "$T/full" 2>/dev/null; then
+	console_cmd quit
+	wait "$CONSOLE_PID" || fail "console exited with $?"
+	wait_log "$T/s1.log" "console said bye" 5
+	start_console "$T/console" "$port" --archive "$T/full" --max-speakers 3 -d 2
+	wait_log "$T/console.log" "\(3 connected\)" 15
+	console_cmd talk
+	wait_log "$T/console.log" "cannot talk: archive: .*is full: .*free some space" 5
+	rig_speech "$T/big.wav" "This page is far too long to fit in a hundred kilobytes of archive space." 48000 1
+	received=$(count_log "$T/s1.log" "received")
+	console_cmd "send $T/big.wav"
+	wait_log "$T/console.log" "page 1 NOT sent: cannot archive it: .*resend" 5
+	sleep 0.5
+	[ "$(count_log "$T/s1.log" "received")" -eq "$received" ] || fail "an unarchived page was sent"
+	umount "$T/full"
+else
+	note "SKIPPED the full-archive case: cannot mount a tmpfs here (needs root)"
+fi
+
+note "the console restarts: every speaker is back within the backoff cap"
+kill -TERM "$CONSOLE_PID"
+wait "$CONSOLE_PID" || fail "console exited with $? on SIGTERM"
+for s in s1 s2 s3; do wait_log "$T/$s.log" "disconnected from .*console said bye: console shutting down" 5; done
+sleep 3   # speakers back off while the console is away
+before=$(count_log "$T/s1.log" "connected to 127.0.0.1")
+start_console "$T/console" "$port" --archive "$T/archive" -d 1
+wait_log "$T/console.log" "\(3 connected\)" 12
+[ "$(count_log "$T/s1.log" "connected to 127.0.0.1")" -gt "$before" ] || fail "s1 did not reconnect"
+
+note "the sound server goes away: talk is refused, a speaker on it reports failed, both recover"
+rig_pulse_client_home "$PULSE_DIR" "$T/paspk" mic.monitor spk2
+run_bg "$T/paspk" "$T/paspk.log" "$INTERCOM_BIN/intercom-speaker" --headless --name paspk "127.0.0.1:$port"
+wait_log "$T/console.log" "speaker paspk joined" 10
+rig_pulse_stop "$PULSE_DIR"
+wait_log "$T/console.log" "input device .* stopped working; talk is disabled" 10
+console_cmd talk
+wait_log "$T/console.log" "cannot talk: input device lost" 5
+console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
+wait_log "$T/console.log" "page 1 failed on paspk: output device" 10
+wait_log "$T/console.log" "page 1: delivered to 4/4, played by 3/4" 10
+rig_pulse_start "$PULSE_DIR"
+wait_log "$T/console.log" "input device .* is back; talk is enabled" 10
+console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
+wait_log "$T/console.log" "page 2: delivered to 4/4, played by 4/4" 15
+
+note "SIGTERM: speakers told bye, clean exit"
+kill -TERM "$CONSOLE_PID"
+wait "$CONSOLE_PID" || fail "console exited with $? on SIGTERM"
+grep -q "console stopped" "$T/console.log" || fail "console did not stop cleanly"
+note "ok"

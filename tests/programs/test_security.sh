@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# With a pre-shared key, only those who hold it take part: a speaker with the
+# wrong key or none is refused and plays nothing, a console without the key
+# (ours or a rogue one) cannot make a keyed speaker play, a recorded session
+# replayed to a speaker is refused, and with the right key pages still play
+# sample-exact.
+source "$(dirname "$0")/harness.sh"
+PEER="python3 $INTERCOM_TOP/tests/programs/peer.py"
+C="$INTERCOM_BIN/intercom-console"
+
+"$C" --gen-key "$T/key" >/dev/null
+"$C" --gen-key "$T/wrong" >/dev/null
+[ "$(stat -c %a "$T/key")" = 600 ] || fail "key file mode is $(stat -c %a "$T/key")"
+cp "$T/key" "$T/open"; chmod 644 "$T/open"
+rc=0; "$C" --headless --key-file "$T/open" >"$T/out.txt" 2>&1 || rc=$?
+[ "$rc" -eq 5 ] && grep -q "open to group or others.*chmod 600" "$T/out.txt" || fail "world-readable key accepted: $rc $(cat "$T/out.txt")"
+rc=0; "$C" --gen-key "$T/key" >"$T/out.txt" 2>&1 || rc=$?
+[ "$rc" -eq 5 ] || fail "--gen-key overwrote an existing key"
+
+port=$(rig_free_port)
+mkdir -p "$T/console"
+start_console "$T/console" "$port" --archive "$T/archive" --key-file "$T/key"
+wait_log "$T/console.log" "only speakers with it are served" 5
+alsa_speaker good "$port" --key-file "$T/key"
+wait_log "$T/console.log" "speaker good joined .*authenticated" 10
+wait_log "$T/good.log" "link authenticated and encrypted" 5
+
+note "a speaker with the wrong key, and one with none, are refused"
+alsa_speaker wrongkey "$port" --key-file "$T/wrong"
+alsa_speaker nokey "$port"
+wait_log "$T/wrongkey.log" "the console did not prove the key" 10
+wait_log "$T/nokey.log" "console said bye: this console requires a key" 10
+wait_log "$T/console.log" "closed before hello: refused: no key" 5
+
+note "pages reach the keyed speaker sample-exact, and no one else"
+console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
+wait_log "$T/console.log" "page 1: delivered to 1/1, played by 1/1" 10
+rig_wav_to_raw "$(archived_page "$T/archive" 1)" "$T/page.raw"
+rig_alsa_file_collect "$T/good/out.raw" "$T/good.played.raw"
+rig_contains_samples "$T/page.raw" "$T/good.played.raw" || fail "keyed speaker did not play the page exactly"
+for s in wrongkey nokey; do
+	[ -e "$T/$s/out.raw" ] && fail "$s opened its output"
+	grep -q "received" "$T/$s.log" && fail "$s received a page"
+done
+grep -q "joined.*wrongkey\|speaker wrongkey joined\|speaker nokey joined" "$T/console.log" && fail "an unauthenticated speaker was listed"
+
+note "a captured session replayed to a speaker is refused"
+pport=$(rig_free_port)
+$PEER record-proxy "$pport" "$port" "$T/session.bin" &
+proxy=$!
+sleep 0.3
+alsa_speaker tapped "$pport" --key-file "$T/key" --once
+tapped=$LAST_PID
+wait_log "$T/console.log" "speaker tapped joined" 10
+console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
+wait "$tapped" || fail "the tapped speaker did not play its page"
+wait "$proxy" || true
+[ -s "$T/session.bin" ] || fail "nothing recorded"
+grep -q "RIFF" "$T/session.bin" && fail "the page went over the wire in the clear"
+rport=$(rig_free_port)
+$PEER replay "$rport" "$T/session.bin" >"$T/replay.out" &
+replayer=$!
+sleep 0.3
+alsa_speaker victim "$rport" --key-file "$T/key"
+wait "$replayer"
+[ "$(cat "$T/replay.out")" = closed ] || fail "the speaker kept a replayed session open"
+wait_log "$T/victim.log" "the console did not prove the key" 5
+[ -e "$T/victim/out.raw" ] && fail "the speaker played a replayed session"
+
+note "a console without the key, ours or a rogue one, cannot make a keyed speaker play"
+rport=$(rig_free_port)
+mkdir -p "$T/rogue"
+env HOME="$T/rogue" "$C" --headless -H 127.0.0.1 -p "$rport" --archive "$T/rogue/a" </dev/null >"$T/rogue.log" 2>&1 &
+PIDS+=($!)
+wait_log "$T/rogue.log" "listening on" 10
+alsa_speaker keyed2 "$rport" --key-file "$T/key"
+wait_log "$T/keyed2.log" "console said bye: this console has no key" 10
+rport=$(rig_free_port)
+$PEER rogue-console "$rport" truncated >"$T/rogue2.out" 2>&1 &
+sleep 0.3
+alsa_speaker keyed3 "$rport" --key-file "$T/key"
+wait_log "$T/keyed3.log" "console sent WELCOME before proving the key" 10
+for s in keyed2 keyed3; do [ -e "$T/$s/out.raw" ] && fail "$s played for a console without the key"; done
+
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+note "ok"
