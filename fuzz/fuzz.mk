@@ -1,7 +1,7 @@
 # libFuzzer targets, included by the top Makefile (see fuzz/README.md).
 #
 #   make fuzz         build with clang, seed, fuzz each target FUZZ_SECONDS (60)
-#   make fuzz-smoke   run tests/fuzz/NAME/* once, then fuzz each FUZZ_SMOKE_SECONDS (5)
+#   make fuzz-smoke   run $(FUZZ_REGRESSIONS)/NAME/* once, then fuzz each FUZZ_SMOKE_SECONDS (5)
 #   make fuzz-build   only build the fuzzers and the seed corpus
 #
 # Everything lands in $(BUILD)/fuzz/, apart from the main build's objects; the
@@ -12,6 +12,8 @@ FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_TARGETS       ?= frames wav hello
+# Hand-made and crash-found inputs, one directory per target; each must run clean.
+FUZZ_REGRESSIONS   ?= tests/fuzz
 
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_PKGS     := sndfile samplerate
@@ -29,6 +31,8 @@ FUZZ_SEEDER   := $(FUZZ_DIR)/make_seeds
 FUZZ_SEEDED   := $(FUZZ_DIR)/corpus/.seeded
 # One process, bounded memory; a unit slower than 10 s counts as a hang.
 FUZZ_RUN_FLAGS := -rss_limit_mb=2048 -malloc_limit_mb=256 -fork=0 -timeout=10
+# More libFuzzer flags from the command line, e.g. FUZZ_ARGS="-jobs=2" (later flags win).
+FUZZ_ARGS     ?=
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean fuzz-cc
 
@@ -61,7 +65,7 @@ fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDED)
 define FUZZ_RUN
 	@rc=0; for t in $(FUZZ_TARGETS); do \
 		sh fuzz/run.sh $(1) $$t $(FUZZ_DIR)/fuzz_$$t $(2) $(FUZZ_DIR)/corpus/$$t \
-			tests/fuzz/$$t $(FUZZ_DIR)/out $(FUZZ_RUN_FLAGS) || rc=1; \
+			$(FUZZ_REGRESSIONS)/$$t $(FUZZ_DIR)/out $(FUZZ_RUN_FLAGS) $(FUZZ_ARGS) || rc=1; \
 	done; exit $$rc
 endef
 

@@ -153,10 +153,12 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 	}
 }
 
+/* The types held to PROTO_MAX_CONTROL_PAYLOAD (docs/PROTOCOL.md); PAGE, SEALED and unknown types are not. */
 static bool is_control(uint8_t type)
 {
 	return type == PROTO_HELLO || type == PROTO_WELCOME || type == PROTO_STATUS ||
-	       type == PROTO_PING || type == PROTO_PONG || type == PROTO_BYE;
+	       type == PROTO_PING || type == PROTO_PONG || type == PROTO_BYE ||
+	       type == PROTO_AUTH_HELLO || type == PROTO_AUTH_PROOF || type == PROTO_AUTH_DONE;
 }
 
 /* A frame the decoder completed at stream offset end; frames tile the stream. */

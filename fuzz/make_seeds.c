@@ -291,8 +291,20 @@ static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
 	proto_header_encode(f, (enum proto_type)9, sizeof body);
 	put(&odd, f, PROTO_HEADER_SIZE);
 	put(&odd, body, sizeof body);
-	proto_header_encode(f, (enum proto_type)16, 0);
+	proto_header_encode(f, (enum proto_type)24, 0);
 	put(&odd, f, PROTO_HEADER_SIZE);
+	/* The key handshake and a sealed record, shaped as docs/PROTOCOL.md says (contents opaque here). */
+	static const struct { enum proto_type type; size_t len; } keyed[] = {
+		{ PROTO_AUTH_HELLO, 32 }, { PROTO_AUTH_PROOF, 64 }, { PROTO_AUTH_DONE, 32 }, { PROTO_SEALED, 24 + 40 },
+	};
+	for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
+		uint8_t bytes[64];
+		for (size_t k = 0; k < keyed[i].len; k++)
+			bytes[k] = (uint8_t)(k * 37 + i);
+		proto_header_encode(f, keyed[i].type, (uint32_t)keyed[i].len);
+		put(&odd, f, PROTO_HEADER_SIZE);
+		put(&odd, bytes, keyed[i].len);
+	}
 	proto_header_encode(f, PROTO_PING, 0);
 	put(&odd, f, PROTO_HEADER_SIZE);
 	proto_header_encode(f, PROTO_BYE, 0);

@@ -69,8 +69,11 @@ if [ $rc -ne 0 ]; then
 	exit 1
 fi
 
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+# -fork=N (through FUZZ_ARGS) prints no final stats; its status lines start with "#runs:".
+[ -n "$runs" ] || runs=$(sed -n 's/^#\([0-9][0-9]*\): cov:.*/\1/p' "$log" | tail -n 1)
+[ -n "$rate" ] || rate=?
 secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
 [ -n "$secs" ] || secs=$((end - start))
 size=$(find "$corpus" -type f | wc -l | tr -d ' ')

@@ -5,7 +5,7 @@ set -eu
 
 build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev"
 # Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux.
-test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 clang"
+test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 clang libclang-rt-dev"
 
 want="$build_pkgs"
 case "${1:-}" in

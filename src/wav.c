@@ -37,9 +37,12 @@ struct mem_writer {
 	int failed;
 };
 
+/* A read-only file of two pieces: a header we wrote, then the received samples. */
 struct mem_reader {
+	const uint8_t *head;
+	size_t head_len;
 	const uint8_t *bytes;
-	size_t len;
+	size_t len;          /* of the whole file: head_len + the samples */
 	size_t pos;
 };
 
@@ -192,7 +195,15 @@ static sf_count_t mr_read(void *ptr, sf_count_t count, void *user)
 	size_t n = r->len - r->pos;
 	if ((uint64_t)count < n)
 		n = (size_t)count;
-	memcpy(ptr, r->bytes + r->pos, n);
+	uint8_t *out = ptr;
+	size_t done = 0;
+	if (r->pos < r->head_len) {
+		size_t h = r->head_len - r->pos < n ? r->head_len - r->pos : n;
+		memcpy(out, r->head + r->pos, h);
+		done = h;
+	}
+	if (done < n)
+		memcpy(out + done, r->bytes + (r->pos + done - r->head_len), n - done);
 	r->pos += n;
 	return (sf_count_t)n;
 }
@@ -416,6 +427,36 @@ int wav_check(const uint8_t *bytes, size_t len, struct wav_info *info,
 	}
 }
 
+static void wr16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, v & 0xffffu);
+	wr16(p + 2, v >> 16);
+}
+
+/* The 44-byte header of a plain 16-bit PCM WAV with info's format and data size. */
+static void canonical_header(const struct wav_info *info, uint8_t out[44])
+{
+	unsigned block = (unsigned)info->channels * 2u;
+	memcpy(out, "RIFF", 4);
+	wr32(out + 4, (uint32_t)(36 + info->data_len));
+	memcpy(out + 8, "WAVEfmt ", 8);
+	wr32(out + 16, 16);
+	wr16(out + 20, 1);
+	wr16(out + 22, (unsigned)info->channels);
+	wr32(out + 24, (uint32_t)info->rate);
+	wr32(out + 28, (uint32_t)info->rate * block);
+	wr16(out + 32, block);
+	wr16(out + 34, 16);
+	memcpy(out + 36, "data", 4);
+	wr32(out + 40, (uint32_t)info->data_len);
+}
+
 int wav_decode_s16(const uint8_t *bytes, size_t len, int16_t **samples,
                    struct wav_info *info, char *reason, size_t reasonlen)
 {
@@ -435,7 +476,19 @@ int wav_decode_s16(const uint8_t *bytes, size_t len, int16_t **samples,
 		.write = mr_write,
 		.tell = mr_tell,
 	};
-	struct mem_reader r = {.bytes = bytes, .len = len};
+	/*
+	 * libsndfile never sees the sender's chunks, only a canonical header rebuilt
+	 * from what wav_check approved, then the samples: its chunk parsers have hung
+	 * on crafted LIST/INFO chunks (a 68-byte page froze a speaker; see fuzz/).
+	 */
+	uint8_t head[44];
+	canonical_header(&chk, head);
+	struct mem_reader r = {
+		.head = head,
+		.head_len = sizeof head,
+		.bytes = bytes + chk.data_offset,
+		.len = sizeof head + chk.data_len,
+	};
 	SF_INFO si = {0};
 	SNDFILE *sf = sf_open_virtual(&io, SFM_READ, &si, &r);
 	if (!sf) {

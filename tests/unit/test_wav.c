@@ -659,18 +659,28 @@ static void test_check_skips_unknown_chunks(void **state)
 	finish_riff(&w);
 	expect_counting_page(w.b, w.n, 2, 16);
 
-	/* A PEAK chunk libsndfile finds malformed passes the check but not the decode. */
+	/*
+	 * A PEAK chunk libsndfile would find malformed: the sender's chunks never
+	 * reach libsndfile (it reads a canonical header and the samples), so the
+	 * page decodes.
+	 */
 	put_riff(&w);
 	put_fmt(&w, 1, 2, 44100, 16);
 	put_chunk(&w, "PEAK", "\1\0\0\0\0\0\0\0", 8, 1);
 	put_data(&w, 2, 16);
 	finish_riff(&w);
-	char reason[256] = "";
-	int16_t *s = NULL;
-	assert_int_equal(wav_check(w.b, w.n, NULL, reason, sizeof reason), 0);
-	assert_int_equal(wav_decode_s16(w.b, w.n, &s, NULL, reason, sizeof reason), -1);
-	assert_null(s);
-	assert_non_null(strstr(reason, "libsndfile"));
+	expect_counting_page(w.b, w.n, 2, 16);
+
+	/*
+	 * A LIST/INFO sub-chunk whose size wraps sent libsndfile 1.2.0 into an endless
+	 * loop (fuzz/, tests/fuzz/wav/hang-*): decoding it now returns at once.
+	 */
+	put_riff(&w);
+	put_fmt(&w, 1, 1, 8000, 16);
+	put_chunk(&w, "LIST", "INFOabcd\xf7\xff\xff\xff", 12, 0);
+	put_data(&w, 1, 2);
+	finish_riff(&w);
+	expect_counting_page(w.b, w.n, 1, 2);
 }
 
 static void test_check_odd_chunk_padding(void **state)
