@@ -386,7 +386,8 @@ static void link_connect(struct speaker *spk)
 	conn_init(&spk->conn, fd, PROTO_MAX_PAYLOAD, SPEAKER_QUEUE_PAGES);
 	spk->conn_open = true;
 	spk->link = LINK_CONNECTING;
-	spk->last_rx_ms = spk->last_ping_ms = clock_mono_ms();
+	spk->last_rx_ms = clock_mono_ms();
+	spk->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
 }
 
 static void link_connected(struct speaker *spk)
@@ -588,7 +589,7 @@ static int link_tick(struct speaker *spk, uint64_t now)
 		link_close(spk, why);
 		return 0;
 	}
-	if (spk->link == LINK_READY && now - spk->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+	if (spk->link == LINK_READY && now - spk->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
 		struct proto_ping ping = { .sent_ms = now };
 		uint8_t frame[64];
 		spk->last_ping_ms = now;
