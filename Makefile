@@ -76,6 +76,7 @@ check: test-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory bench-smoke
 
 test: units programs
 
@@ -110,3 +111,6 @@ clean:
 
 # Fuzz targets (libFuzzer, clang): make fuzz, and a short smoke in make check.
 -include fuzz/fuzz.mk
+
+# Benchmarks: make bench, and a smoke run in make check.
+-include bench/bench.mk

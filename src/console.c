@@ -39,6 +39,7 @@
 #include "intercom/station.h"
 #include "intercom/term.h"
 #include "intercom/textfmt.h"
+#include "intercom/trace.h"
 #include "intercom/wav.h"
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
@@ -224,7 +225,9 @@ static bool page_deliver(struct console *con, struct last_page *pg, uint32_t tar
 		pg->archived = true;
 		log_event("page %u archived as %s", pg->id, pg->path);
 	}
+	trace_event("archived", pg->id); /* INTERCOM_TRACE (bench): page ready to send */
 	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, target_id);
+	trace_event("queued", pg->id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 	return true;
 }
 
@@ -257,12 +260,14 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 {
 	uint8_t *wav;
 	size_t wav_len;
+	trace_event("samples_ready", con->next_page_id + 1); /* INTERCOM_TRACE (bench): capture ended */
 	struct level level = meter_measure_s16(samples, frames * (size_t)con->fmt.channels);
 	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
 		log_event("page not sent: cannot encode %zu frames as WAV", frames);
 		free(samples);
 		return;
 	}
+	trace_event("encoded", con->next_page_id + 1); /* INTERCOM_TRACE (bench) */
 	free(samples);
 	char desc[PATH_MAX + 192], fmtname[64];
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
@@ -1057,6 +1062,7 @@ int main(int argc, char **argv)
 {
 	static struct console con = { .stdin_open = true, .input_device = -1 };
 	char err[512];
+	trace_init();
 	switch (options_parse(&con.opts, PROGRAM_CONSOLE, argc, argv, err, sizeof err)) {
 	case OPTIONS_INVALID:
 		fprintf(stderr, "%s\n", err);

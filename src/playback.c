@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/trace.h"
 #include "intercom/volume.h"
 
 struct playback {
@@ -35,6 +36,10 @@ struct playback {
 	_Atomic uint64_t timing_dac_bits;  /* double bits, stream time in seconds */
 	_Atomic size_t timing_frame;
 	_Atomic bool timing_valid;
+
+	/* INTERCOM_TRACE (bench): when the first frames of the page went to the device. */
+	bool trace;                /* set once in playback_new */
+	_Atomic uint64_t first_us; /* callback-owned; 0 until then */
 
 	/* Main thread only. */
 	int rate;
@@ -123,6 +128,8 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	atomic_max_bits(&pb->rms_bits, level.rms);
 	if (time)
 		timing_publish(pb, time->outputBufferDacTime, pos);
+	if (pb->trace && pos == 0 && n > 0)
+		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);
 	atomic_store_explicit(&pb->position, pos + n, memory_order_release);
 	return pos + n >= pb->frames ? paComplete : paContinue;
 }
@@ -141,6 +148,7 @@ struct playback *playback_new(int device, int chunk)
 	pb->device = device;
 	pb->chunk = chunk;
 	atomic_store(&pb->gain_q24, VOLUME_UNITY_Q24);
+	pb->trace = trace_enabled();
 	return pb;
 }
 
@@ -164,6 +172,7 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 	atomic_store(&pb->position, 0);
 	atomic_store(&pb->finished, false);
 	atomic_store(&pb->timing_valid, false);
+	atomic_store(&pb->first_us, 0);
 	const PaDeviceInfo *info = Pa_GetDeviceInfo(pb->device);
 	if (!info) {
 		snprintf(err, errlen, "output device unavailable");
@@ -211,6 +220,11 @@ void playback_stop(struct playback *pb)
 	Pa_AbortStream(pb->stream);
 	Pa_CloseStream(pb->stream);
 	pb->stream = NULL;
+}
+
+uint64_t playback_first_sample_us(struct playback *pb)
+{
+	return atomic_load_explicit(&pb->first_us, memory_order_relaxed);
 }
 
 size_t playback_frames_played_by_device(struct playback *pb)

@@ -38,6 +38,7 @@
 #include "intercom/speaker_ui.h"
 #include "intercom/speaker_view.h"
 #include "intercom/term.h"
+#include "intercom/trace.h"
 #include "intercom/volume.h"
 #include "intercom/wav.h"
 
@@ -96,6 +97,7 @@ struct speaker {
 	bool playing;                  /* the samples are on the output stream */
 	bool replay;                   /* ... played again here, not reported */
 	uint64_t play_status_ms;
+	bool first_sample_traced;      /* INTERCOM_TRACE (bench) */
 
 	/* The screen (not --headless). */
 	bool screen;
@@ -151,6 +153,18 @@ static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_s
 	send_frame(spk, frame, proto_status_encode(&st, frame, sizeof frame));
 }
 
+/* INTERCOM_TRACE (bench): reports once when the page's first frames reached the device. */
+static void trace_first_sample(struct speaker *spk)
+{
+	if (!trace_enabled() || spk->first_sample_traced || !spk->playback || spk->replay)
+		return;
+	uint64_t us = playback_first_sample_us(spk->playback);
+	if (us) {
+		trace_event_at("first_sample", us, spk->page_id);
+		spk->first_sample_traced = true;
+	}
+}
+
 /* ---- pages ---- */
 
 /*
@@ -161,6 +175,8 @@ static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_s
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	size_t played = 0;
+	if (spk->playing)
+		trace_first_sample(spk);
 	if (spk->playing && spk->playback)
 		played = playback_frames_played_by_device(spk->playback);
 	if (state == PAGE_PLAYED)
@@ -223,6 +239,7 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 		page_reject(spk, page_id, len, reason);
 		return -1;
 	}
+	trace_event("decoded", page_id); /* INTERCOM_TRACE (bench) */
 	/*
 	 * The newer page wins: the one playing is cut off and reported as
 	 * interrupted, unless it has just ended (the loop looks every 50 ms).
@@ -243,6 +260,7 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 	}
 	free(spk->samples);
 	spk->page_id = page_id;
+	spk->first_sample_traced = false;
 	spk->samples = samples;
 	spk->frames = info.frames;
 	spk->fmt = fmt;
@@ -259,6 +277,8 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 		page_outcome(spk, PAGE_FAILED, err);
 		return 0;
 	}
+	trace_event("stream_started", page_id); /* INTERCOM_TRACE (bench) */
+	trace_first_sample(spk);
 	send_status(spk, page_id, PAGE_PLAYING, 0, info.frames, NULL);
 	return 0;
 }
@@ -272,6 +292,7 @@ static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
 		page_reject(spk, 0, len, "malformed PAGE");
 		return;
 	}
+	trace_event("page_whole", meta.page_id); /* INTERCOM_TRACE (bench) */
 	send_status(spk, meta.page_id, PAGE_RECEIVED, len, len, NULL);
 	page_accept(spk, meta.page_id, meta.created_ms, wav, wav_len, len);
 }
@@ -414,7 +435,8 @@ static void link_connect(struct speaker *spk)
 	conn_init(&spk->conn, fd, PROTO_MAX_PAYLOAD, SPEAKER_QUEUE_PAGES);
 	spk->conn_open = true;
 	speaker_state_connecting(&spk->st, clock_mono_ms());
-	spk->last_rx_ms = spk->last_ping_ms = clock_mono_ms();
+	spk->last_rx_ms = clock_mono_ms();
+	spk->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
 }
 
 static void link_connected(struct speaker *spk)
@@ -578,6 +600,7 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 	case PLAYBACK_PLAYING:
 		break;
 	}
+	trace_first_sample(spk);
 	/* What the device has played, not what was handed to it: screen and console agree. */
 	size_t played = playback_frames_played_by_device(spk->playback);
 	speaker_state_progress(&spk->st, played);
@@ -608,7 +631,7 @@ static int link_tick(struct speaker *spk, uint64_t now)
 		link_close(spk, why);
 		return 0;
 	}
-	if (link == SPEAKER_LINK_READY && now - spk->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+	if (link == SPEAKER_LINK_READY && now - spk->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
 		struct proto_ping ping = { .sent_ms = now };
 		uint8_t frame[64];
 		spk->last_ping_ms = now;
@@ -907,6 +930,7 @@ int main(int argc, char **argv)
 {
 	static struct speaker spk = { .output_device = -1 };
 	char err[512];
+	trace_init();
 	switch (options_parse(&spk.opts, PROGRAM_SPEAKER, argc, argv, err, sizeof err)) {
 	case OPTIONS_INVALID:
 		fprintf(stderr, "%s\n", err);

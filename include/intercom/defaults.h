@@ -32,6 +32,12 @@
 /* Heartbeat: a ping a second, a peer silent for 5 s is dead (TCP keepalive would take hours). */
 #define HEARTBEAT_INTERVAL_MS 1000
 #define HEARTBEAT_TIMEOUT_MS 5000
+/*
+ * The console's pings keep both sides' liveness checks fed; a speaker pings only
+ * to measure its own round trip, so 100 idle speakers cost the console half the
+ * packets.
+ */
+#define SPEAKER_PING_INTERVAL_MS 10000
 /* A connection must introduce itself within this time or it is closed. */
 #define HELLO_DEADLINE_MS 10000
 

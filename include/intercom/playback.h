@@ -41,6 +41,8 @@ enum playback_state playback_poll(struct playback *pb, size_t *frames_written);
  * and is the whole page once it is DONE.
  */
 size_t playback_frames_played_by_device(struct playback *pb);
+/* INTERCOM_TRACE (bench): trace_now_us() of the page's first frames reaching the device, or 0. */
+uint64_t playback_first_sample_us(struct playback *pb);
 /* Stops at once (if playing) and closes the stream. */
 void playback_stop(struct playback *pb);
 

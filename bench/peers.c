@@ -1,0 +1,398 @@
+/* Light bench speakers and raw baseline receivers, many to a process. */
+#include "peers.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "intercom/clock.h"
+#include "intercom/conn.h"
+#include "intercom/defaults.h"
+#include "intercom/net.h"
+#include "intercom/proto.h"
+
+/*
+ * Connections started and not yet introduced, at most: the console refuses
+ * connections beyond MAX_PENDING_HELLO that have not said HELLO, and its
+ * listen backlog is 128 (more connects would be retried 1 s later).
+ */
+#define PEERS_HANDSHAKING_MAX (MAX_PENDING_HELLO / 2)
+/* Same shape as conn_read: a scratch buffer, and a budget per peer per loop pass. */
+#define PEERS_READ_BUF (64 * 1024)
+#define PEERS_READ_BUDGET CONN_READ_BUDGET
+
+enum peer_state {
+	PEER_CONNECTING,
+	PEER_HELLO_SENT,
+	PEER_READY,          /* WELCOME received (raw: connected) */
+	PEER_CLOSED,
+};
+
+struct bench_peer {
+	struct conn conn;         /* first member: conn_read callbacks get back to the peer */
+	enum peer_state state;
+	size_t index;
+	bool slow;
+	uint64_t last_ping_ms;
+
+	/* The frame being read (light reader): its header, and what is kept of its payload. */
+	uint8_t head[PROTO_HEADER_SIZE];
+	size_t head_have;
+	struct proto_header header;
+	uint8_t keep[PROTO_MAX_CONTROL_PAYLOAD];
+	size_t payload_have;
+
+	size_t raw_have;          /* raw: bytes of the current page so far */
+};
+
+struct peers {
+	const struct peers_config *cfg;
+	struct bench_peer *peer;
+	size_t started, handshaking, ready;
+	struct addrinfo *addrs;
+	bool announced;
+	uint8_t buf[PEERS_READ_BUF];
+};
+
+/* Queues a small frame and writes it at once (bench peers never have much queued). */
+static void peer_send(struct bench_peer *p, const uint8_t *frame, size_t len)
+{
+	if (len == 0 || conn_send_copy(&p->conn, frame, len) < 0 || conn_flush(&p->conn) < 0)
+		bench_warn("peer %zu: cannot send: %s", p->index + 1, p->conn.error);
+}
+
+/* Closes one peer after the console dropped it or it broke the protocol. */
+static void peer_close(struct peers *ps, struct bench_peer *p, const char *why)
+{
+	if (p->state == PEER_CLOSED)
+		return;
+	if (p->state == PEER_READY || (p->slow && p->state == PEER_HELLO_SENT))
+		ps->ready--;
+	else
+		ps->handshaking--;
+	bench_warn("peer %zu closed: %s", p->index + 1, why);
+	conn_close(&p->conn);
+	p->state = PEER_CLOSED;
+}
+
+/* One whole frame from the console (a PAGE carries only its page fields here). */
+static int peer_frame(struct peers *ps, struct bench_peer *p, const struct proto_header *h,
+                      const uint8_t *payload, size_t kept)
+{
+	uint8_t frame[256];
+	switch (h->type) {
+	case PROTO_WELCOME: {
+		struct proto_welcome w;
+		if (p->state != PEER_HELLO_SENT || proto_welcome_decode(payload, kept, &w) != PROTO_OK) {
+			snprintf(p->conn.error, sizeof p->conn.error, "bad WELCOME");
+			return -1;
+		}
+		p->state = PEER_READY;
+		p->last_ping_ms = clock_mono_ms();
+		ps->ready++;
+		ps->handshaking--;
+		return 0;
+	}
+	case PROTO_PING: {
+		struct proto_ping ping;
+		if (proto_ping_decode(payload, kept, &ping) != PROTO_OK) {
+			snprintf(p->conn.error, sizeof p->conn.error, "bad PING");
+			return -1;
+		}
+		peer_send(p, frame, proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame));
+		return 0;
+	}
+	case PROTO_PAGE: {
+		struct proto_page page;
+		const uint8_t *wav;
+		size_t wav_len;
+		if (proto_page_decode(payload, kept, &page, &wav, &wav_len) != PROTO_OK) {
+			snprintf(p->conn.error, sizeof p->conn.error, "bad PAGE");
+			return -1;
+		}
+		struct proto_status st = { .page_id = page.page_id, .state = PAGE_RECEIVED,
+		                           .done = h->length, .total = h->length };
+		peer_send(p, frame, proto_status_encode(&st, frame, sizeof frame));
+		return 0;
+	}
+	case PROTO_BYE:
+		snprintf(p->conn.error, sizeof p->conn.error, "console said bye");
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* conn_read callback (decode mode): the whole payload, as a speaker gets it. */
+static int peer_frame_cb(struct conn *conn, const struct proto_header *h, const uint8_t *payload,
+                         void *ctx)
+{
+	return peer_frame(ctx, (struct bench_peer *)(void *)conn, h, payload, h->length);
+}
+
+/*
+ * The light reader: frame headers through proto_header_decode, control payloads
+ * kept for the message decoders, a PAGE's audio counted and dropped.
+ */
+static int peer_feed(struct peers *ps, struct bench_peer *p, const uint8_t *data, size_t len)
+{
+	for (;;) {
+		if (p->head_have < PROTO_HEADER_SIZE) {
+			if (len == 0)
+				return 0;
+			size_t n = PROTO_HEADER_SIZE - p->head_have < len ? PROTO_HEADER_SIZE - p->head_have : len;
+			memcpy(p->head + p->head_have, data, n);
+			p->head_have += n, data += n, len -= n;
+			if (p->head_have < PROTO_HEADER_SIZE)
+				return 0;
+			int rc = proto_header_decode(p->head, &p->header);
+			bool page = p->header.type == PROTO_PAGE;
+			if (rc == PROTO_OK && (p->header.length > (page ? PROTO_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD) ||
+			                       (page && p->header.length < PROTO_PAGE_FIELDS_SIZE)))
+				rc = PROTO_ERR_TOO_LARGE;
+			if (rc != PROTO_OK) {
+				snprintf(p->conn.error, sizeof p->conn.error, "%s", proto_error_str(rc));
+				return -1;
+			}
+			p->payload_have = 0;
+		}
+		size_t keep_cap = p->header.type == PROTO_PAGE ? PROTO_PAGE_FIELDS_SIZE : sizeof p->keep;
+		size_t n = p->header.length - p->payload_have < len ? p->header.length - p->payload_have : len;
+		if (p->payload_have < keep_cap) {
+			size_t k = keep_cap - p->payload_have < n ? keep_cap - p->payload_have : n;
+			memcpy(p->keep + p->payload_have, data, k);
+		}
+		p->payload_have += n, data += n, len -= n;
+		if (p->payload_have < p->header.length)
+			return 0;
+		p->head_have = 0;
+		size_t kept = p->header.length < keep_cap ? p->header.length : keep_cap;
+		if (peer_frame(ps, p, &p->header, p->keep, kept) < 0)
+			return -1;
+	}
+}
+
+/* Reads what the socket has (bounded like conn_read). -1 when the peer is done for. */
+static int peer_read(struct peers *ps, struct bench_peer *p)
+{
+	if (ps->cfg->decode && !ps->cfg->raw)
+		return conn_read(&p->conn, peer_frame_cb, ps) < 0 ? -1 : 0;
+	size_t total = 0;
+	while (total < PEERS_READ_BUDGET) {
+		ssize_t got = recv(p->conn.fd, ps->buf, sizeof ps->buf, MSG_DONTWAIT);
+		if (got < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return 0;
+			snprintf(p->conn.error, sizeof p->conn.error, "receive failed: %s", strerror(errno));
+			return -1;
+		}
+		if (got == 0) {
+			snprintf(p->conn.error, sizeof p->conn.error, "console closed the connection");
+			return -1;
+		}
+		total += (size_t)got;
+		if (ps->cfg->raw) {
+			p->raw_have += (size_t)got;
+			for (; p->raw_have >= ps->cfg->raw_len; p->raw_have -= ps->cfg->raw_len) {
+				if (send(p->conn.fd, "!", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+					snprintf(p->conn.error, sizeof p->conn.error, "reply failed: %s", strerror(errno));
+					return -1;
+				}
+			}
+		} else if (peer_feed(ps, p, ps->buf, (size_t)got) < 0) {
+			return -1;
+		}
+		if ((size_t)got < sizeof ps->buf)
+			return 0;
+	}
+	return 0;
+}
+
+/* Starts the next connection (non-blocking connect). */
+static int peers_start_one(struct peers *ps)
+{
+	struct bench_peer *p = &ps->peer[ps->started];
+	p->index = ps->started;
+	p->slow = ps->started < ps->cfg->slow;
+	int fd = net_connect_start(ps->addrs);
+	if (fd < 0) {
+		bench_warn("peer %zu: cannot connect: %s", p->index + 1, strerror(errno));
+		return -1;
+	}
+	conn_init(&p->conn, fd, ps->cfg->decode ? PROTO_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD, 0);
+	p->state = PEER_CONNECTING;
+	ps->started++;
+	ps->handshaking++;
+	return 0;
+}
+
+/* A connect finished: raw receivers are ready; bench speakers say HELLO. */
+static int peers_connected(struct peers *ps, struct bench_peer *p)
+{
+	int e = net_connect_result(p->conn.fd);
+	if (e != 0) {
+		bench_warn("peer %zu: cannot connect to %s:%d: %s", p->index + 1, ps->cfg->host,
+		           ps->cfg->port, strerror(e));
+		return -1;
+	}
+	if (ps->cfg->raw) {
+		p->state = PEER_READY;
+		ps->ready++;
+		ps->handshaking--;
+		return 0;
+	}
+	struct proto_hello hello = { .version = PROTO_VERSION };
+	snprintf(hello.name, sizeof hello.name, "%s-%zu", ps->cfg->name, p->index + 1);
+	uint8_t frame[256];
+	p->state = PEER_HELLO_SENT;
+	peer_send(p, frame, proto_hello_encode(&hello, frame, sizeof frame));
+	if (p->slow) {
+		ps->ready++; /* it will never read its WELCOME */
+		ps->handshaking--;
+	}
+	return 0;
+}
+
+/* Heartbeat like a speaker's: a PING every interval. Returns ms until the next one. */
+static int peers_tick(struct peers *ps, uint64_t now)
+{
+	int next = HEARTBEAT_INTERVAL_MS;
+	if (ps->cfg->raw)
+		return -1;
+	for (size_t i = 0; i < ps->started; i++) {
+		struct bench_peer *p = &ps->peer[i];
+		if (p->state != PEER_READY || p->slow)
+			continue;
+		if (now - p->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+			struct proto_ping ping = { .sent_ms = now };
+			uint8_t frame[64];
+			p->last_ping_ms = now;
+			peer_send(p, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
+		}
+		int until = (int)(p->last_ping_ms + HEARTBEAT_INTERVAL_MS - now);
+		if (until < next)
+			next = until;
+	}
+	return next;
+}
+
+/* Serves until every peer is closed (0), or an error (1). */
+static int peers_loop(struct peers *ps, struct pollfd *fds)
+{
+	const struct peers_config *cfg = ps->cfg;
+	for (;;) {
+		size_t closed = 0;
+		for (size_t i = 0; i < ps->started; i++)
+			closed += ps->peer[i].state == PEER_CLOSED;
+		if (ps->started == cfg->count && closed == cfg->count)
+			return 0;
+		while (ps->started < cfg->count && ps->handshaking < PEERS_HANDSHAKING_MAX)
+			if (peers_start_one(ps) < 0)
+				return 1;
+		if (!ps->announced && ps->ready == cfg->count) {
+			ps->announced = true;
+			if (cfg->ready_fd >= 0 && write(cfg->ready_fd, "ready\n", 6) != 6)
+				return 1;
+		}
+		int timeout = peers_tick(ps, clock_mono_ms());
+		for (size_t i = 0; i < ps->started; i++) {
+			struct bench_peer *p = &ps->peer[i];
+			short ev = 0;
+			if (p->state == PEER_CONNECTING)
+				ev = POLLOUT;
+			else if (p->state != PEER_CLOSED)
+				ev = (short)((p->slow ? 0 : POLLIN) | (conn_wants_write(&p->conn) ? POLLOUT : 0));
+			fds[i] = (struct pollfd){ .fd = p->state == PEER_CLOSED ? -1 : p->conn.fd, .events = ev };
+		}
+		if (poll(fds, ps->started, timeout) < 0 && errno != EINTR) {
+			bench_warn("poll: %s", strerror(errno));
+			return 1;
+		}
+		for (size_t i = 0; i < ps->started; i++) {
+			struct bench_peer *p = &ps->peer[i];
+			short rev = fds[i].revents;
+			if (!rev || p->state == PEER_CLOSED)
+				continue;
+			if (p->state == PEER_CONNECTING) {
+				if (peers_connected(ps, p) < 0)
+					return 1;
+				continue;
+			}
+			if ((rev & (POLLIN | POLLHUP | POLLERR)) && !p->slow && peer_read(ps, p) < 0) {
+				peer_close(ps, p, p->conn.error);
+				continue;
+			}
+			if (conn_wants_write(&p->conn) && conn_flush(&p->conn) < 0)
+				peer_close(ps, p, p->conn.error);
+		}
+	}
+}
+
+int peers_run(const struct peers_config *cfg)
+{
+	char err[256];
+	struct peers *ps = calloc(1, sizeof *ps);
+	struct bench_peer *peer = calloc(cfg->count ? cfg->count : 1, sizeof *peer);
+	struct pollfd *fds = calloc(cfg->count ? cfg->count : 1, sizeof *fds);
+	int rc = 1;
+	if (!ps || !peer || !fds) {
+		bench_warn("out of memory for %zu peers", cfg->count);
+		goto out;
+	}
+	ps->cfg = cfg;
+	ps->peer = peer;
+	if (bench_raise_nofile(cfg->count + 64) < 0)
+		goto out;
+	if (net_resolve(cfg->host, cfg->port, &ps->addrs, err, sizeof err) < 0) {
+		bench_warn("%s", err);
+		goto out;
+	}
+	rc = peers_loop(ps, fds);
+	freeaddrinfo(ps->addrs);
+out:
+	if (ps && peer)
+		for (size_t i = 0; i < ps->started; i++)
+			if (peer[i].state != PEER_CLOSED)
+				conn_close(&peer[i].conn);
+	free(fds);
+	free(peer);
+	free(ps);
+	return rc;
+}
+
+/* intercom-bench peers HOST:PORT N [--slow K] [--decode] [--name NAME] */
+int bench_peers_main(int argc, char **argv)
+{
+	char host[256];
+	struct peers_config cfg = { .name = "bench", .ready_fd = STDOUT_FILENO };
+	int positional = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--slow") == 0 && i + 1 < argc) {
+			cfg.slow = strtoul(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--decode") == 0) {
+			cfg.decode = true;
+		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
+			cfg.name = argv[++i];
+		} else if (positional == 0 && bench_parse_hostport(argv[i], host, sizeof host, &cfg.port) == 0) {
+			cfg.host = host;
+			positional++;
+		} else if (positional == 1) {
+			cfg.count = strtoul(argv[i], NULL, 10);
+			positional++;
+		} else {
+			positional = -1;
+			break;
+		}
+	}
+	if (positional != 2 || cfg.count == 0) {
+		fprintf(stderr, "usage: intercom-bench peers HOST:PORT N [--slow K] [--decode] [--name NAME]\n");
+		return 2;
+	}
+	return peers_run(&cfg);
+}

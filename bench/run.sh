@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# bench/run.sh [--smoke] BUILD_DIR — runs every benchmark of issue 7 against the
+# programs in BUILD_DIR/bin and BUILD_DIR/bench/intercom-bench, then prints one
+# table: figure, median, min-max, baseline, ratio, target, met?
+# docs/BENCHMARKS.md says what each figure means and how to read it.
+#
+# --smoke: every step once at a tiny size (make check); never judges time.
+# Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
+# BENCH_IDLE_SLICES, BENCH_K2L_REPS. Results and logs: BUILD_DIR/bench/results/.
+set -euo pipefail
+
+smoke=0
+if [ "${1:-}" = --smoke ]; then
+	smoke=1
+	shift
+fi
+build=$(cd "${1:-build}" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck disable=SC1091 # tests/lib/rig.sh
+source "$top/tests/lib/rig.sh"
+
+B="$build/bench/intercom-bench"
+BIN="$build/bin"
+RES="$build/bench/results"
+ARCH="$build/bench/archive" # on the build's disk, not a tmpfs: fsync must cost what it costs
+for p in "$B" "$BIN/intercom-console" "$BIN/intercom-speaker"; do
+	[ -x "$p" ] || { echo "bench: $p is missing (make bench-build)" >&2; exit 1; }
+done
+
+if [ "$smoke" = 1 ]; then
+	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
+	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5
+else
+	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
+	SLOW_REPS=${BENCH_SLOW_REPS:-5} SCALE=1 IDLE_S=${BENCH_IDLE_S:-30}
+	IDLE_SLICES=${BENCH_IDLE_SLICES:-6} MEM_N1=100 MEM_N2=500
+	K2L_REPS=${BENCH_K2L_REPS:-7} K2L_SECONDS=10
+fi
+
+# Scratch (rigs, logs, the speakers' output files) on a tmpfs when there is one: on a
+# disk, the ALSA file rig's output would be dirty data that the console's archive
+# fsync must flush too (ext4 data=ordered), a cost a speaker on its own machine
+# never puts on the console.
+scratch=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && scratch=/dev/shm
+T=$(mktemp -d "$scratch/icb.XXXXXX")
+PIDS=()
+PULSE_DIR=""
+mkdir -p "$RES" "$ARCH"
+S="$RES/samples.txt"
+: >"$S"
+
+cleanup() {
+	local rc=$? pid
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	[ -n "$PULSE_DIR" ] && { rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true; }
+	cp "$T"/*.log "$T"/*.err "$RES"/ 2>/dev/null || true
+	rm -rf "$T" "$ARCH"
+	[ "$rc" -ne 0 ] && echo "bench: failed; logs in $RES" >&2
+	exit "$rc"
+}
+trap cleanup EXIT
+
+say() { echo "# $*" >&2; }
+fail() { echo "bench: $*" >&2; exit 1; }
+
+# wait_for SECONDS COMMAND... — until COMMAND succeeds.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+has_line() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+count_is() { [ "$(grep -Ec -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ]; }
+
+# start_console NAME PORT [ENV...] — a headless console on the pulse rig's mic,
+# reading commands from $T/NAME.cmd (fd in CON_FD); sets CON_PID.
+start_console() {
+	local name=$1 port=$2
+	shift 2
+	mkfifo "$T/$name.cmd"
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/console-home" XDG_DATA_HOME="$T/data" "$@" \
+		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" \
+		<"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err" &
+	CON_PID=$!
+	PIDS+=("$CON_PID")
+	exec {CON_FD}>"$T/$name.cmd"
+	wait_for 20 has_line "$T/$name.log" "listening on" || fail "console $name did not start"
+	has_line "$T/$name.log" "input: " || fail "console $name found no input device on the pulse rig"
+}
+
+# start_speaker NAME PORT [ENV...] — intercom-speaker on an ALSA file rig (unpaced); sets SPK_PID.
+start_speaker() {
+	local name=$1 port=$2
+	shift 2
+	mkdir -p "$T/$name"
+	rig_alsa_file "$T/$name" /dev/zero "$T/$name/out.raw"
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/$name" "$@" \
+		"$BIN/intercom-speaker" --headless --name "$name" "127.0.0.1:$port" \
+		>"$T/$name.log" 2>"$T/$name.err" &
+	SPK_PID=$!
+	PIDS+=("$SPK_PID")
+}
+
+# start_peers PORT N NAME — N light bench speakers; sets PEERS_PID once all are introduced.
+start_peers() {
+	"$B" peers "127.0.0.1:$1" "$2" --name "$3" >"$T/peers-$3.out" 2>"$T/peers-$3.log" &
+	PEERS_PID=$!
+	PIDS+=("$PEERS_PID")
+	wait_for 60 has_line "$T/peers-$3.out" "^ready" || fail "bench peers $3 did not all connect"
+}
+
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+sample() { echo "sample $1 $2" >>"$S"; }
+
+# ---------------------------------------------------------------- 1, 4, 5
+say "fan-out: N = $SIZES, $REPS runs each, station and raw alternating; slow speaker N = $SLOW_N"
+"$B" fanout --sizes "$SIZES" --reps "$REPS" --slow-n "$SLOW_N" --slow-reps "$SLOW_REPS" \
+	--scale "$SCALE" >>"$S" || fail "fanout failed"
+
+# ---------------------------------------------------------------- 3, 4
+PULSE_DIR="$T/pa"
+rig_pulse_start "$PULSE_DIR" || fail "cannot start the pulse rig"
+rig_pulse_client_home "$PULSE_DIR" "$T/console-home" mic.monitor spk1
+MIC_PID=$(cat "$PULSE_DIR/holder.mic.pid")
+"$B" wav "$T/page.wav" 48000 1 "$K2L_SECONDS" || fail "cannot write the test page"
+page_kib=$(($(stat -c %s "$T/page.wav") / 1024))
+
+port=$(rig_free_port)
+start_console idle "$port"
+sleep 1
+say "idle: console with the mic open, 0 speakers, ${IDLE_S} s"
+"$B" idle "$IDLE_S" "$IDLE_SLICES" console0="$CON_PID" mic0="$MIC_PID" >>"$S" || fail "idle failed"
+rss0=$(status_kib "$CON_PID" VmRSS)
+sample mem.rss0 "$rss0"
+
+start_speaker spk-idle "$port"
+IDLE_SPK=$SPK_PID
+start_peers "$port" 1 base
+BASE_PID=$PEERS_PID
+start_peers "$port" $((MEM_N1 - 2)) a
+PEERS_A=$PEERS_PID
+wait_for 60 has_line "$T/idle.log" "\\($MEM_N1 connected\\)" || fail "$MEM_N1 speakers did not connect"
+sleep 1
+say "idle: console with $MEM_N1 speakers, one of them a real idle speaker, ${IDLE_S} s"
+"$B" idle "$IDLE_S" "$IDLE_SLICES" console100="$CON_PID" mic100="$MIC_PID" speaker="$IDLE_SPK" \
+	base="$BASE_PID" >>"$S" || fail "idle failed"
+rss1=$(status_kib "$CON_PID" VmRSS)
+sample mem.rss100 "$rss1"
+
+start_peers "$port" $((MEM_N2 - MEM_N1)) b
+PEERS_B=$PEERS_PID
+wait_for 60 has_line "$T/idle.log" "\\($MEM_N2 connected\\)" || fail "$MEM_N2 speakers did not connect"
+sleep 1
+rss2=$(status_kib "$CON_PID" VmRSS)
+sample mem.rss500 "$rss2"
+say "memory: a page to $MEM_N2 speakers"
+echo 5 >"/proc/$CON_PID/clear_refs"
+printf 'send %s\n' "$T/page.wav" >&"$CON_FD"
+wait_for 60 count_is "$T/idle.log" "page 1 delivered to" "$MEM_N2" ||
+	fail "page 1 did not reach $MEM_N2 speakers"
+hwm=$(status_kib "$CON_PID" VmHWM)
+sample mem.page_hwm "$hwm"
+sample mem.page_kib "$page_kib"
+sample mem.per_speaker "$(awk -v a="$rss2" -v b="$rss0" -v n="$MEM_N2" 'BEGIN { print (a - b) / n }')"
+sample mem.page_per_speaker "$(awk -v h="$hwm" -v b="$rss0" -v p="$page_kib" -v n="$MEM_N2" \
+	'BEGIN { print (h - b - p) / n }')"
+sample mem.page_copies "$(awk -v h="$hwm" -v b="$rss2" -v p="$page_kib" 'BEGIN { print (h - b) / p }')"
+printf 'quit\n' >&"$CON_FD"
+wait "$CON_PID" || fail "console exited with $?"
+for pid in "$PEERS_A" "$PEERS_B" "$BASE_PID" "$IDLE_SPK"; do stop_pid "$pid"; done
+exec {CON_FD}>&-
+
+# ---------------------------------------------------------------- 2
+say "key to loudspeaker: $K2L_REPS pages of ${K2L_SECONDS} s, console (pulse mic) -> speaker (ALSA file rig)"
+port=$(rig_free_port)
+start_console k2l "$port" INTERCOM_TRACE=1
+start_speaker spk-k2l "$port" INTERCOM_TRACE=1
+K2L_SPK=$SPK_PID
+wait_for 20 has_line "$T/k2l.log" "joined" || fail "speaker did not join the console"
+for ((i = 1; i <= K2L_REPS; i++)); do
+	printf 'send %s\n' "$T/page.wav" >&"$CON_FD"
+	wait_for 30 has_line "$T/spk-k2l.log" "page $i played" || fail "page $i was not played"
+	# The baselines in the same conditions, page by page.
+	"$B" floor "$T/page.wav" "$ARCH" 1 >>"$S" || fail "floor failed"
+done
+printf 'quit\n' >&"$CON_FD"
+wait "$CON_PID" || fail "console exited with $?"
+stop_pid "$K2L_SPK"
+exec {CON_FD}>&-
+# trace EVENT US PAGE, from both programs (one CLOCK_MONOTONIC): per page, the splits in ms.
+grep -h '^trace ' "$T/k2l.err" "$T/spk-k2l.err" | awk '
+	{ t[$4, $2] = $3; pages[$4] = 1 }
+	function ms(a, b, p) { return (t[p, b] - t[p, a]) / 1000 }
+	END {
+		for (p in pages) {
+			if (!((p, "samples_ready") in t) || !((p, "first_sample") in t)) continue
+			print "sample k2l.total", ms("samples_ready", "first_sample", p)
+			print "sample k2l.encode_archive", ms("samples_ready", "archived", p)
+			print "sample k2l.encode", ms("samples_ready", "encoded", p)
+			print "sample k2l.archive", ms("encoded", "archived", p)
+			print "sample k2l.transfer", ms("archived", "page_whole", p)
+			print "sample k2l.decode", ms("page_whole", "decoded", p)
+			print "sample k2l.device", ms("decoded", "first_sample", p)
+		}
+	}' >>"$S"
+grep -q '^sample k2l.total' "$S" || fail "no key-to-loudspeaker trace (INTERCOM_TRACE lines missing)"
+
+# ---------------------------------------------------------------- the table
+spec="$T/spec"
+{
+	IFS=, read -ra ns <<<"$SIZES"
+	for pg in mono10 stereo5; do
+		[ $pg = mono10 ] && desc="10 s 48k mono" || desc="5 s 44.1k stereo"
+		for n in "${ns[@]}"; do
+			tgt=-
+			[ "$n" -ge 100 ] && tgt="ratio<=1.3"
+			echo "fan-out $desc, N=$n|fanout.$pg.n$n.station|fanout.$pg.n$n.raw|ms|$tgt"
+		done
+	done
+	last=${ns[${#ns[@]}-1]}
+	echo "page memory in fan-out, N=$last (heap)|fanout.mono10.n$last.heap_kib|fanout.mono10.frame_kib|KiB|ratio<=1.5"
+	echo "slow speaker: N=$SLOW_N, one never reads|slow.with|slow.without|ms|ratio<=1.5"
+	echo "key to loudspeaker, ${K2L_SECONDS} s page|k2l.total|floor.archive+fanout.mono10.n1.raw+floor.copy|ms|<=20"
+	echo "  encode + archive|k2l.encode_archive|floor.archive|ms|-"
+	echo "    encode|k2l.encode|-|ms|-"
+	echo "    archive (fsync)|k2l.archive|floor.archive|ms|-"
+	echo "  transfer|k2l.transfer|fanout.mono10.n1.raw|ms|-"
+	echo "  decode|k2l.decode|floor.copy|ms|-"
+	echo "  device start|k2l.device|-|ms|-"
+	echo "console CPU idle, 0 speakers|idle.console0.cpu|idle.mic0.cpu|%|<=0.5"
+	echo "  main thread (the poll loop)|idle.console0.main_cpu|-|%|-"
+	echo "console CPU idle, $MEM_N1 speakers|idle.console100.cpu|idle.mic100.cpu|%|<=0.5"
+	echo "  main thread (the poll loop)|idle.console100.main_cpu|-|%|-"
+	echo "speaker CPU idle|idle.speaker.cpu|idle.base.cpu|%|<=0.2"
+	echo "console wake-ups, 0 speakers|idle.console0.wakeups|idle.mic0.wakeups|/s|-"
+	echo "  main thread|idle.console0.main_wakeups|-|/s|-"
+	echo "console wake-ups, $MEM_N1 speakers|idle.console100.wakeups|idle.mic100.wakeups|/s|-"
+	echo "  main thread|idle.console100.main_wakeups|-|/s|-"
+	echo "speaker wake-ups|idle.speaker.wakeups|idle.base.wakeups|/s|-"
+	echo "console RSS, 0 speakers|mem.rss0|-|KiB|-"
+	echo "console RSS, $MEM_N1 speakers|mem.rss100|mem.rss0|KiB|-"
+	echo "console RSS, $MEM_N2 speakers|mem.rss500|mem.rss0|KiB|-"
+	echo "  growth per connected speaker|mem.per_speaker|-|KiB|<=64"
+	echo "console peak RSS, page to $MEM_N2|mem.page_hwm|mem.rss500|KiB|-"
+	echo "  page memory (copies of the page)|mem.page_copies|-|x|-"
+	echo "  per speaker beyond the page|mem.page_per_speaker|-|KiB|<=64"
+} >"$spec"
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+{
+	echo "intercom benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x ${cpu:-unknown CPU}, Linux $(uname -r)$([ "$smoke" = 1 ] && echo ', SMOKE (tiny sizes, times mean nothing)')"
+	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices; median (min-max)"
+	awk -v smoke="$smoke" '
+	function fmt(v) {
+		if (v == "") return "-"
+		a = v < 0 ? -v : v
+		if (a >= 1000) return sprintf("%.0f", v)
+		if (a >= 100) return sprintf("%.1f", v)
+		if (a >= 10) return sprintf("%.2f", v)
+		if (a >= 0.1) return sprintf("%.3f", v)
+		return sprintf("%.4f", v)
+	}
+	function median(k,   n, i, j, x, arr) {
+		n = cnt[k]
+		if (!n) return ""
+		for (i = 1; i <= n; i++) arr[i] = val[k, i]
+		for (i = 2; i <= n; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
+		lo[k] = arr[1]; hi[k] = arr[n]
+		return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+	}
+	# A baseline may be a sum of medians: "a+b+c".
+	function base(spec,   parts, n, i, s, m) {
+		if (spec == "-") return ""
+		n = split(spec, parts, "+")
+		s = 0
+		for (i = 1; i <= n; i++) { m = median(parts[i]); if (m == "") return ""; s += m }
+		return s
+	}
+	FILENAME == ARGV[1] { if ($1 == "sample") { k = $2; val[k, ++cnt[k]] = $3 } ; next }
+	{
+		split($0, f, "|")
+		m = median(f[2])
+		if (m == "") { rows[++nr] = f[1] "\t(not measured)\t\t\t\t" f[5] "\t"; next }
+		b = base(f[3])
+		ratio = (b != "" && b != 0) ? m / b : ""
+		met = "-"
+		if (f[5] ~ /^ratio<=/) { t = substr(f[5], 8) + 0; met = ratio == "" ? "?" : (ratio <= t ? "yes" : "NO") }
+		else if (f[5] ~ /^<=/) { t = substr(f[5], 3) + 0; met = m <= t ? "yes" : "NO" }
+		tgt = f[5] == "-" ? "-" : (f[5] ~ /^ratio/ ? f[5] : f[5] " " f[4])
+		if (smoke) met = "-"
+		median(f[2])
+		rows[++nr] = f[1] "\t" fmt(m) " " f[4] "\t" fmt(lo[f[2]]) "-" fmt(hi[f[2]]) "\t" \
+			(b == "" ? "-" : fmt(b) " " f[4]) "\t" (ratio == "" ? "-" : sprintf("%.2f", ratio)) "\t" tgt "\t" met
+	}
+	END {
+		hdr = "figure\tmedian\tmin-max\tbaseline\tratio\ttarget\tmet?"
+		ncol = split(hdr, h, "\t")
+		for (c = 1; c <= ncol; c++) w[c] = length(h[c])
+		for (r = 1; r <= nr; r++) { split(rows[r], x, "\t"); for (c = 1; c <= ncol; c++) if (length(x[c]) > w[c]) w[c] = length(x[c]) }
+		line(hdr)
+		sep = ""; for (c = 1; c <= ncol; c++) { s = ""; for (i = 0; i < w[c]; i++) s = s "-"; sep = sep (c > 1 ? "\t" : "") s }
+		line(sep)
+		for (r = 1; r <= nr; r++) line(rows[r])
+	}
+	function line(s,   x, c, out) {
+		split(s, x, "\t"); out = ""
+		for (c = 1; c <= ncol; c++) out = out sprintf(c == 1 ? "%-" w[c] "s" : "  %-" w[c] "s", x[c])
+		sub(/ +$/, "", out); print out
+	}' "$S" "$spec"
+} | tee "$RES/table.txt"
