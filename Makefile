@@ -3,7 +3,7 @@
 #   make            build bin/intercom-console and bin/intercom-speaker
 #   make run        install missing Debian packages, build, start the console
 #   make check      install missing packages, build, run every test under ASan+UBSan
-#   make install    copy the programs to $(DESTDIR)$(PREFIX)/bin
+#   make install    copy the programs to $(DESTDIR)$(PREFIX)/bin, assets to .../share/intercom
 #
 # Local overrides (CC, CFLAGS, ...) go in .config, which is not tracked.
 -include .config
@@ -59,8 +59,8 @@ deps:
 test-deps:
 	@scripts/deps.sh --test
 
-# Until the curses screen lands, the console runs headless: type Enter to talk.
-ARGS ?= --headless
+# The console's curses screen; make run ARGS="--headless -d 3" passes options.
+ARGS ?=
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bin/intercom-console $(ARGS)
@@ -91,9 +91,11 @@ $(BUILD)/tests/keep_dlopen.so: tests/lib/keep_dlopen.c
 programs: $(BINS) $(PRELOAD_SHIM)
 	@INTERCOM_PRELOAD="$(PRELOAD)" scripts/run-programs.sh $(BUILD)/bin $(PROGRAM_TESTS)
 
+# The console finds the test tone in $(PREFIX)/share/intercom, next to its bin/ (src/assets.c).
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/intercom
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 assets/test-tone.wav $(DESTDIR)$(PREFIX)/share/intercom
 
 clean:
 	rm -rf build

@@ -259,7 +259,7 @@ static int peers_connected(struct peers *ps, struct bench_peer *p)
 	return 0;
 }
 
-/* Heartbeat like a speaker's: a PING every interval. Returns ms until the next one. */
+/* Heartbeat like a speaker's: a PING every SPEAKER_PING_INTERVAL_MS. Returns ms until the next one. */
 static int peers_tick(struct peers *ps, uint64_t now)
 {
 	int next = HEARTBEAT_INTERVAL_MS;
@@ -269,13 +269,13 @@ static int peers_tick(struct peers *ps, uint64_t now)
 		struct bench_peer *p = &ps->peer[i];
 		if (p->state != PEER_READY || p->slow)
 			continue;
-		if (now - p->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+		if (now - p->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
 			struct proto_ping ping = { .sent_ms = now };
 			uint8_t frame[64];
 			p->last_ping_ms = now;
 			peer_send(p, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
 		}
-		int until = (int)(p->last_ping_ms + HEARTBEAT_INTERVAL_MS - now);
+		int until = (int)(p->last_ping_ms + SPEAKER_PING_INTERVAL_MS - now);
 		if (until < next)
 			next = until;
 	}

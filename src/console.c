@@ -1,34 +1,44 @@
 /*
  * intercom-console: the operator's side. Listens for speakers, records a page
  * from the input device (or loads one from a file), archives it and sends one
- * shared copy to every connected speaker, then follows each speaker's STATUS.
- * This file is the headless front-end and the event loop; the curses screen
- * sits on the same loop.
+ * shared copy to every connected speaker (or to one), then follows each
+ * speaker's STATUS. This file is the event loop and its two front-ends: the
+ * curses screen (keys, drawn by console_ui.c on the terminal term.c owns) and
+ * --headless (commands on stdin, events on stdout). Both reach the same actions.
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
+#include <math.h>
 #include <poll.h>
 #include <sodium.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "intercom/archive.h"
+#include "intercom/assets.h"
 #include "intercom/auth.h"
 #include "intercom/audio.h"
 #include "intercom/capture.h"
 #include "intercom/clock.h"
+#include "intercom/console_layout.h"
+#include "intercom/console_ui.h"
+#include "intercom/console_view.h"
 #include "intercom/defaults.h"
 #include "intercom/format.h"
 #include "intercom/log.h"
 #include "intercom/meter.h"
+#include "intercom/meter_scale.h"
 #include "intercom/net.h"
 #include "intercom/options.h"
 #include "intercom/proto.h"
 #include "intercom/signals.h"
 #include "intercom/station.h"
+#include "intercom/term.h"
+#include "intercom/textfmt.h"
 #include "intercom/trace.h"
 #include "intercom/wav.h"
 
@@ -36,6 +46,31 @@
 #define CAPTURE_PUMP_MS 20
 /* A lost input device is reopened this often until it is back. */
 #define INPUT_RETRY_MS 2000
+/*
+ * The screen redraws at most 25 times a second: smooth for a meter to the
+ * eye, and the input's levels arrive about that often (1024-frame buffers at
+ * 48 kHz). While the meter is on the loop wakes this often to read them; a
+ * pass that finds nothing visibly changed sends nothing to the terminal.
+ */
+#define FRAME_MS 40
+/* The duration keys step by this much (the settings' resolution in the header). */
+#define DURATION_STEP_S 0.5
+/* Keys handled per loop pass at most: a huge paste cannot starve the network. */
+#define KEYS_PER_PASS 64
+#define TEST_TONE_ASSET "test-tone.wav"
+#define KEY_ESC 27
+#define KEY_CTRL_L 12
+
+/*
+ * The outcomes a speaker reported, kept while it stays connected: the table's
+ * STATE shows the latest page's, LAST PAGE the one before it (or, while a page
+ * is under way, the latest finished one).
+ */
+struct result_slot {
+	uint32_t speaker_id;
+	struct console_result latest, before;
+};
+
 /* The latest page: its WAV is kept to send again. */
 struct last_page {
 	uint32_t id;
@@ -55,23 +90,129 @@ struct console {
 	size_t line_len;
 
 	struct station *station;
+	char listen_addr[80];
+	/* The station's speakers in table order, valid until its next poll_prepare (speakers_refresh). */
+	const struct station_speaker **speakers;
+	size_t speaker_count, speakers_cap;
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
 	char no_input[320];       /* why there is no input */
+	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
 	int input_device;         /* -1: none found at start-up */
 	uint64_t input_retry_ms;  /* when to reopen a lost input device (0: not lost) */
 
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
 	struct last_page last;    /* kept for resend, and until it could be archived */
+	uint32_t target_id;       /* where pages go: 0 = every speaker */
+	char target_name[NAME_MAX_BYTES + 1];
 	bool quit;
+	int exit_code;
+	char fatal[512];          /* printed on stderr once the terminal is restored */
+
+	/* The screen (not --headless). */
+	bool screen;
+	struct console_ui *ui;
+	struct console_view *view;
+	struct meter_ballistics meter;
+	uint64_t next_frame_ms;
+	bool redraw_pending;
+	uint32_t selected_id;     /* the selected speaker, 0: none */
+	size_t selected_index;    /* where it was, to select a neighbour when it leaves */
+	size_t table_top;         /* first speaker the table shows */
+	enum console_prompt prompt;
+	char prompt_text[256];
+	size_t prompt_len;
+	bool help;
+	struct result_slot *results;      /* one per speaker, in table order */
+	struct result_slot *results_next; /* the next pass builds here, then they swap */
+	size_t result_count, result_cap;
 };
 
-/* Archives the last page if it is not yet, then sends it; a page never leaves unarchived. */
-static void page_deliver(struct console *con)
+/* Something the loop cannot go on without: noted for after the screen, then the loop ends. */
+static void console_fail(struct console *con, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void console_fail(struct console *con, const char *fmt, ...)
 {
-	struct last_page *pg = &con->last;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(con->fatal, sizeof con->fatal, fmt, ap);
+	va_end(ap);
+	log_event("%s", con->fatal);
+	con->exit_code = EXIT_FAILURE_RUNTIME;
+	con->quit = true;
+}
+
+/* ---- speakers by id ---- */
+
+/* Takes the station's list of speakers (once per key, command or frame: it can change in between). */
+static void speakers_refresh(struct console *con)
+{
+	size_t n = station_speakers(con->station, con->speakers, con->speakers_cap);
+	if (n > con->speakers_cap) {
+		size_t cap = n * 2;
+		const struct station_speaker **grown = realloc(con->speakers, cap * sizeof *grown);
+		if (grown) {
+			con->speakers = grown;
+			con->speakers_cap = cap;
+			n = station_speakers(con->station, con->speakers, con->speakers_cap);
+		} else {
+			n = con->speakers_cap; /* show the first ones; the next pass tries again */
+		}
+	}
+	con->speaker_count = n;
+}
+
+static const struct station_speaker *speaker_by_id(const struct console *con, uint32_t id,
+                                                   size_t *index)
+{
+	for (size_t i = 0; id && i < con->speaker_count; i++) {
+		if (con->speakers[i]->id == id) {
+			if (index)
+				*index = i;
+			return con->speakers[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The page target is a speaker that is not connected: a speaker that came
+ * back under the same name takes its place (it reconnected with a new id).
+ */
+static void target_follow(struct console *con)
+{
+	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
+		return;
+	for (size_t i = 0; i < con->speaker_count; i++) {
+		const struct station_speaker *sp = con->speakers[i];
+		if (strcmp(sp->name, con->target_name) == 0) {
+			con->target_id = sp->id;
+			log_event("next page goes to %s again (it reconnected)", sp->name);
+			return;
+		}
+	}
+}
+
+/* False (with a logged reason) if pages cannot go where the operator aimed them. */
+static bool target_ready(struct console *con)
+{
+	target_follow(con);
+	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
+		return true;
+	log_event("not sent: the next page is for %s, which is not connected "
+	          "(t or Enter sends to all speakers)", con->target_name);
+	return false;
+}
+
+/* ---- pages ---- */
+
+/*
+ * Archives a page if it is not yet, then sends it to target_id (0: every
+ * speaker); a page never leaves unarchived. Returns false if it was not sent.
+ */
+static bool page_deliver(struct console *con, struct last_page *pg, uint32_t target_id)
+{
 	if (!pg->archived) {
 		char name[64], err[PATH_MAX + 128];
 		archive_page_name(pg->created_ms, pg->id, name, sizeof name);
@@ -79,38 +220,43 @@ static void page_deliver(struct console *con)
 		                  err, sizeof err) < 0) {
 			log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)",
 			          pg->id, err);
-			return;
+			return false;
 		}
 		pg->archived = true;
 		log_event("page %u archived as %s", pg->id, pg->path);
 	}
 	trace_event("archived", pg->id); /* INTERCOM_TRACE (bench): page ready to send */
-	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, 0);
+	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, target_id);
 	trace_event("queued", pg->id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
+	return true;
 }
 
-/* Takes a new page's WAV (malloc'd), archives it and sends it. */
-static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what)
+/*
+ * Takes a new page's WAV (malloc'd), archives it and sends it to target_id.
+ * It becomes the page to resend, unless it is only a test (the test tone).
+ */
+static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what,
+                      uint32_t target_id, bool remember)
 {
-	free(con->last.wav);
-	con->last = (struct last_page){ .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
-	                                .wav = wav, .wav_len = wav_len };
-	log_event("page %u %s, %zu bytes", con->last.id, what, wav_len);
-	page_deliver(con);
-}
-
-static void page_resend(struct console *con)
-{
-	if (!con->last.wav) {
-		log_event("nothing to resend: no page yet");
+	struct last_page page = { .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
+	                          .wav = wav, .wav_len = wav_len };
+	log_event("page %u %s, %zu bytes", page.id, what, wav_len);
+	if (!remember) {
+		page_deliver(con, &page, target_id);
+		free(wav);
 		return;
 	}
-	log_event("page %u sent again", con->last.id);
-	page_deliver(con);
+	free(con->last.wav);
+	con->last = page;
+	page_deliver(con, &con->last, target_id);
 }
 
-/* Encodes captured samples and sends them as a page. Frees samples. */
-static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what)
+/*
+ * Encodes samples and sends them as a page to target_id; remember keeps it
+ * for resending (the test tone is not a page anybody wants again). Frees samples.
+ */
+static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what,
+                              uint32_t target_id, bool remember)
 {
 	uint8_t *wav;
 	size_t wav_len;
@@ -123,12 +269,21 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	}
 	trace_event("encoded", con->next_page_id + 1); /* INTERCOM_TRACE (bench) */
 	free(samples);
-	char desc[192], fmtname[64];
+	char desc[PATH_MAX + 192], fmtname[64];
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
-	page_send(con, wav, wav_len, desc);
+	page_send(con, wav, wav_len, desc, target_id, remember);
 }
+
+/* True while a recording runs or the latest page has not reached every speaker's verdict. */
+static bool page_in_flight(const struct console *con)
+{
+	const struct station_page *pg = station_last_page(con->station);
+	return capture_active(con->capture) || (pg->id != 0 && !pg->summarised);
+}
+
+/* ---- actions, shared by keys and commands ---- */
 
 static void console_talk(struct console *con)
 {
@@ -140,6 +295,8 @@ static void console_talk(struct console *con)
 		log_event("already recording");
 		return;
 	}
+	if (!target_ready(con))
+		return;
 	size_t frames = format_frames_for_seconds(con->fmt.rate, con->opts.duration);
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
@@ -154,6 +311,27 @@ static void console_talk(struct console *con)
 	log_event("recording %.2f s (%zu frames)", con->opts.duration, frames);
 }
 
+/* Ends a recording now and sends what was captured. */
+static void console_stop(struct console *con)
+{
+	if (!capture_active(con->capture))
+		return;
+	size_t frames;
+	int16_t *samples = capture_take(con->capture, &frames);
+	if (samples)
+		page_from_samples(con, samples, frames, "captured (stopped early)", con->target_id, true);
+	else
+		log_event("recording stopped before any sound arrived: nothing sent");
+}
+
+static void console_cancel(struct console *con)
+{
+	if (!capture_active(con->capture))
+		return;
+	capture_cancel(con->capture);
+	log_event("recording cancelled");
+}
+
 static void console_capture_pump(struct console *con)
 {
 	if (!capture_active(con->capture) || !capture_pump(con->capture))
@@ -165,36 +343,106 @@ static void console_capture_pump(struct console *con)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
 		          (unsigned long long)dropped);
 	if (samples)
-		page_from_samples(con, samples, frames, "captured");
+		page_from_samples(con, samples, frames, "captured", con->target_id, true);
+}
+
+/* Loads an audio file as a page in our format; NULL (logged) if it cannot. */
+static int16_t *load_file(struct console *con, const char *path, size_t *frames)
+{
+	int16_t *samples;
+	char err[PATH_MAX + 256];
+	size_t max_frames = format_frames_for_seconds(con->fmt.rate, DURATION_MAX_S);
+	if (wav_load_file(path, con->fmt.rate, con->fmt.channels, max_frames, &samples, frames, err,
+	                  sizeof err) < 0) {
+		log_event("cannot send %s: %s", path, err);
+		return NULL;
+	}
+	if (*frames == 0) {
+		log_event("cannot send %s: it holds no audio", path);
+		free(samples);
+		return NULL;
+	}
+	return samples;
 }
 
 static void console_send_file(struct console *con, const char *path)
 {
-	int16_t *samples;
-	size_t frames;
-	char err[PATH_MAX + 256];
-	size_t max_frames = format_frames_for_seconds(con->fmt.rate, DURATION_MAX_S);
-	if (wav_load_file(path, con->fmt.rate, con->fmt.channels, max_frames, &samples, &frames, err,
-	                  sizeof err) < 0) {
-		log_event("cannot send %s: %s", path, err);
+	if (!target_ready(con))
 		return;
-	}
+	size_t frames;
+	int16_t *samples = load_file(con, path, &frames);
+	if (!samples)
+		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
-	if (frames == 0) {
-		log_event("cannot send %s: it holds no audio", path);
-		free(samples);
+	page_from_samples(con, samples, frames, what, con->target_id, true);
+}
+
+/* Sends the last recorded or loaded page again (same page id) to the current target. */
+static void console_resend(struct console *con)
+{
+	if (!con->last.wav) {
+		log_event("nothing to resend: no page yet");
 		return;
 	}
-	page_from_samples(con, samples, frames, what);
+	if (!target_ready(con))
+		return;
+	log_event("page %u sent again", con->last.id);
+	page_deliver(con, &con->last, con->target_id);
+}
+
+/* Plays the shipped test tone on the selected speaker only. */
+static void console_test_tone(struct console *con)
+{
+	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
+	if (!sp) {
+		log_event("test tone: select a speaker first (Up/Down)");
+		return;
+	}
+	if (page_in_flight(con)) {
+		log_event("test tone not sent: a page is in flight and the tone would cut it off");
+		return;
+	}
+	char path[PATH_MAX];
+	if (assets_find(TEST_TONE_ASSET, path, sizeof path) < 0) {
+		log_event("test tone not found: looked in <bindir>/../share/intercom/ (make install) "
+		          "and the source tree's assets/");
+		return;
+	}
+	size_t frames;
+	int16_t *samples = load_file(con, path, &frames);
+	if (!samples)
+		return;
+	char what[NAME_MAX_BYTES + 32];
+	snprintf(what, sizeof what, "test tone for %s", sp->name);
+	page_from_samples(con, samples, frames, what, sp->id, false);
+}
+
+static void console_set_duration(struct console *con, double seconds, bool say)
+{
+	if (seconds < DURATION_MIN_S)
+		seconds = DURATION_MIN_S;
+	if (seconds > DURATION_MAX_S)
+		seconds = DURATION_MAX_S;
+	con->opts.duration = seconds;
+	if (say)
+		log_event("duration set to %.2f s", seconds);
+}
+
+/* One 0.5 s step up or down, landing on the step grid from a typed value like 2.25. */
+static void console_step_duration(struct console *con, int direction)
+{
+	double steps = con->opts.duration / DURATION_STEP_S;
+	double next = direction > 0 ? floor(steps + 1e-9) + 1 : ceil(steps - 1e-9) - 1;
+	console_set_duration(con, next * DURATION_STEP_S, false);
 }
 
 static void console_list(struct console *con)
 {
-	size_t n = station_speaker_count(con->station);
+	size_t n = con->speaker_count;
 	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = station_speaker_at(con->station, i);
+		const struct station_speaker *sp = con->speakers[i];
 		if (sp->legacy) {
 			log_event("legacy speaker %s, connected %llu s, last page %s", sp->name,
 			          (unsigned long long)((now - sp->connected_ms) / 1000),
@@ -208,9 +456,10 @@ static void console_list(struct console *con)
 	log_event("%zu speaker(s) connected", n);
 }
 
-/* One command line from stdin. */
+/* One command line: from stdin (--headless) or the screen's ":" prompt. */
 static void console_command(struct console *con, char *line)
 {
+	speakers_refresh(con);
 	size_t len = strlen(line);
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		line[--len] = '\0';
@@ -227,22 +476,13 @@ static void console_command(struct console *con, char *line)
 			          line + 9, DURATION_MIN_S, DURATION_MAX_S);
 			return;
 		}
-		con->opts.duration = seconds;
-		log_event("duration set to %.2f s", seconds);
+		console_set_duration(con, seconds, true);
 	} else if (strcmp(line, "cancel") == 0) {
-		if (capture_active(con->capture)) {
-			capture_cancel(con->capture);
-			log_event("recording cancelled");
-		}
+		console_cancel(con);
 	} else if (strcmp(line, "stop") == 0) {
-		if (capture_active(con->capture)) {
-			size_t frames;
-			int16_t *samples = capture_take(con->capture, &frames);
-			if (samples)
-				page_from_samples(con, samples, frames, "captured (stopped early)");
-		}
+		console_stop(con);
 	} else if (strcmp(line, "resend") == 0) {
-		page_resend(con);
+		console_resend(con);
 	} else if (strcmp(line, "list") == 0) {
 		console_list(con);
 	} else if (strcmp(line, "quit") == 0) {
@@ -279,6 +519,368 @@ static void console_read_stdin(struct console *con)
 	}
 }
 
+/* ---- the screen: keys ---- */
+
+/* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
+static void select_move(struct console *con, long delta)
+{
+	size_t n = con->speaker_count;
+	if (n == 0)
+		return;
+	size_t index = 0;
+	if (speaker_by_id(con, con->selected_id, &index)) {
+		long next = (long)index + delta;
+		index = next < 0 ? 0 : (size_t)next >= n ? n - 1 : (size_t)next;
+	}
+	con->selected_id = con->speakers[index]->id;
+	con->selected_index = index;
+}
+
+/* Enter / t: the next page goes to every speaker, or only to the selected one. */
+static void target_toggle(struct console *con)
+{
+	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
+	if (con->target_id == 0 && sp) {
+		con->target_id = sp->id;
+		snprintf(con->target_name, sizeof con->target_name, "%s", sp->name);
+		log_event("next page goes to %s only", sp->name);
+	} else if (con->target_id == 0) {
+		log_event("select a speaker first (Up/Down) to page it alone");
+	} else {
+		con->target_id = 0;
+		log_event("next page goes to all speakers");
+	}
+}
+
+static void prompt_open(struct console *con, enum console_prompt prompt, const char *text)
+{
+	con->prompt = prompt;
+	snprintf(con->prompt_text, sizeof con->prompt_text, "%s", text);
+	con->prompt_len = strlen(con->prompt_text);
+}
+
+static bool key_is_enter(int key)
+{
+	return key == '\n' || key == '\r' || key == KEY_ENTER;
+}
+
+static bool key_is_backspace(int key)
+{
+	return key == KEY_BACKSPACE || key == 127 || key == 8;
+}
+
+/*
+ * A key while a prompt is open in the footer. Returns false if the key is not
+ * the prompt's: a duration being typed gives way to any other key (Space
+ * while recording must still send), which the caller then handles as usual.
+ */
+static bool prompt_key(struct console *con, int key)
+{
+	if (con->prompt == CONSOLE_PROMPT_QUIT) {
+		if (key == 'y' || key == 'Y')
+			con->quit = true;
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	if (key == KEY_ESC) {
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	if (key_is_enter(key)) {
+		enum console_prompt prompt = con->prompt;
+		con->prompt = CONSOLE_PROMPT_NONE;
+		if (prompt == CONSOLE_PROMPT_COMMAND) {
+			console_command(con, con->prompt_text);
+		} else {
+			double seconds;
+			if (options_parse_duration(con->prompt_text, &seconds) < 0)
+				log_event("bad duration '%s': give seconds between %g and %g, e.g. 2.5",
+				          con->prompt_text, DURATION_MIN_S, DURATION_MAX_S);
+			else
+				console_set_duration(con, seconds, true);
+		}
+		return true;
+	}
+	if (key_is_backspace(key)) {
+		/* Drops one whole UTF-8 character. */
+		while (con->prompt_len > 0 && (con->prompt_text[con->prompt_len - 1] & 0xc0) == 0x80)
+			con->prompt_len--;
+		if (con->prompt_len > 0)
+			con->prompt_len--;
+		con->prompt_text[con->prompt_len] = '\0';
+		if (con->prompt_len == 0 && con->prompt == CONSOLE_PROMPT_DURATION)
+			con->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	bool ok = con->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
+	                                                 : key >= ' ' && key <= 0xff && key != 127;
+	if (!ok && con->prompt == CONSOLE_PROMPT_DURATION) {
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return false;
+	}
+	if (ok && con->prompt_len + 1 < sizeof con->prompt_text) {
+		con->prompt_text[con->prompt_len++] = (char)key;
+		con->prompt_text[con->prompt_len] = '\0';
+	}
+	return true;
+}
+
+/* One key on the screen: the keys of issue 3, and ":" for every headless command. */
+static void console_key(struct console *con, int key)
+{
+	if (key == KEY_RESIZE || key == KEY_CTRL_L) {
+		if (key == KEY_CTRL_L)
+			term_repaint();
+		console_ui_invalidate(con->ui);
+		return;
+	}
+	if (con->help) {
+		con->help = false; /* any key closes the help; it does nothing else */
+		return;
+	}
+	speakers_refresh(con);
+	if (con->prompt != CONSOLE_PROMPT_NONE && prompt_key(con, key))
+		return;
+	int page = console_ui_table_rows(con->ui, con->speaker_count);
+	if (page < 1)
+		page = 1;
+	switch (key) {
+	case ' ':
+		if (capture_active(con->capture))
+			console_stop(con);
+		else
+			console_talk(con);
+		break;
+	case KEY_ESC:
+		console_cancel(con);
+		break;
+	case '+': case '=': case KEY_RIGHT:
+		console_step_duration(con, +1);
+		break;
+	case '-': case '_': case KEY_LEFT:
+		console_step_duration(con, -1);
+		break;
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9': case '.': {
+		char text[2] = { (char)key, '\0' };
+		prompt_open(con, CONSOLE_PROMPT_DURATION, text);
+		break;
+	}
+	case KEY_UP: case 'k':
+		select_move(con, -1);
+		break;
+	case KEY_DOWN: case 'j':
+		select_move(con, +1);
+		break;
+	case KEY_PPAGE:
+		select_move(con, -page);
+		break;
+	case KEY_NPAGE:
+		select_move(con, page);
+		break;
+	case KEY_HOME:
+		select_move(con, -(long)con->speaker_count);
+		break;
+	case KEY_END:
+		select_move(con, (long)con->speaker_count);
+		break;
+	case '\n': case '\r': case KEY_ENTER: case 't':
+		target_toggle(con);
+		break;
+	case 'T':
+		console_test_tone(con);
+		break;
+	case 'r':
+		console_resend(con);
+		break;
+	case ':':
+		prompt_open(con, CONSOLE_PROMPT_COMMAND, "");
+		break;
+	case 's':
+		prompt_open(con, CONSOLE_PROMPT_COMMAND, "send ");
+		break;
+	case '?': case 'h': case KEY_F(1):
+		con->help = true;
+		break;
+	case 'q': case 'Q':
+		if (page_in_flight(con))
+			con->prompt = CONSOLE_PROMPT_QUIT;
+		else
+			con->quit = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the screen: a snapshot per pass ---- */
+
+/*
+ * Updates what speaker sp reported into the next pass's slots; returns the
+ * outcome for LAST PAGE. *scan walks the previous slots: both lists are in
+ * joining order, so one forward walk finds every speaker that stayed.
+ */
+static const struct console_result *result_update(struct console *con, struct result_slot *slots,
+                                                  size_t *count, size_t *scan,
+                                                  const struct station_speaker *sp)
+{
+	struct result_slot *slot = NULL;
+	for (size_t i = *scan; i < con->result_count && !slot; i++) {
+		if (con->results[i].speaker_id == sp->id) {
+			slot = &con->results[i];
+			*scan = i + 1;
+		}
+	}
+	struct result_slot *out = &slots[(*count)++];
+	*out = slot ? *slot : (struct result_slot){ .speaker_id = sp->id };
+	bool final = sp->page_id && console_view_speaker_final(sp);
+	if (final && sp->page_id != out->latest.page_id) {
+		out->before = out->latest;
+		out->latest.page_id = sp->page_id;
+		out->latest.state = 0;
+	}
+	if (final && out->latest.state != sp->page_state) {
+		out->latest.state = sp->page_state;
+		snprintf(out->latest.reason, sizeof out->latest.reason, "%s", sp->page_reason);
+	}
+	/* STATE already shows the latest outcome when it is final. */
+	return final ? &out->before : &out->latest;
+}
+
+/* Fills the table, remembering outcomes in table order and forgetting speakers that left. */
+static void fill_table(struct console *con, struct console_view *v, uint64_t now)
+{
+	size_t n = con->speaker_count;
+	if (n > con->result_cap) {
+		size_t cap = n * 2;
+		struct result_slot *a = realloc(con->results, cap * sizeof *a);
+		if (a)
+			con->results = a;
+		struct result_slot *b = a ? realloc(con->results_next, cap * sizeof *b) : NULL;
+		if (b)
+			con->results_next = b;
+		if (!a || !b)
+			return; /* keep showing the old table; the next pass tries again */
+		con->result_cap = cap;
+	}
+	v->table.selected = -1;
+	size_t selected_index = 0;
+	if (!speaker_by_id(con, con->selected_id, &selected_index) && n > 0) {
+		/* The selected speaker left (or none was chosen yet): its neighbour takes over. */
+		selected_index = con->selected_index < n ? con->selected_index : n - 1;
+		con->selected_id = con->speakers[selected_index]->id;
+	}
+	con->selected_index = selected_index;
+	/* Only the rows on screen are formatted; outcomes are remembered for all. */
+	int visible = console_ui_table_rows(con->ui, n);
+	if (visible > CONSOLE_VIEW_ROWS)
+		visible = CONSOLE_VIEW_ROWS;
+	int top = console_layout_scroll((int)con->table_top, n ? (int)selected_index : -1, (int)n, visible);
+	con->table_top = (size_t)top;
+	v->table.total = n;
+	v->table.first = con->table_top;
+	size_t count = 0, scan = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct station_speaker *sp = con->speakers[i];
+		const struct console_result *last = result_update(con, con->results_next, &count, &scan, sp);
+		if (i < con->table_top || i >= con->table_top + (size_t)visible)
+			continue;
+		size_t row = i - con->table_top;
+		console_view_row(&v->table.rows[row], sp, last, now);
+		if (sp->id == con->selected_id)
+			v->table.selected = (int)row;
+		v->table.row_count = row + 1;
+	}
+	struct result_slot *swap = con->results;
+	con->results = con->results_next;
+	con->results_next = swap;
+	con->result_count = count;
+}
+
+static void fill_status(struct console *con, struct console_view_status *s)
+{
+	if (capture_active(con->capture)) {
+		size_t have = capture_frames_have(con->capture), want = capture_frames_want(con->capture);
+		uint64_t elapsed = (uint64_t)have * 1000u / (uint64_t)con->fmt.rate;
+		uint64_t total = (uint64_t)want * 1000u / (uint64_t)con->fmt.rate;
+		uint64_t left = total > elapsed ? total - elapsed : 0;
+		s->recording = true;
+		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
+		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
+		/* Rounded up: "0.0 s left" only when nothing is left. */
+		uint64_t tenths = (left + 99) / 100;
+		snprintf(s->rec_left, sizeof s->rec_left, "%llu.%llu s left",
+		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+		s->rec_left_permille = want ? (int)((uint64_t)(want - have) * 1000u / want) : 0;
+		return;
+	}
+	const struct station_page *pg = station_last_page(con->station);
+	if (pg->id) {
+		s->tone = console_view_summary(s->text, sizeof s->text, pg,
+		                               (const struct station_speaker *const *)con->speakers,
+		                               con->speaker_count);
+		return;
+	}
+	char secs[16];
+	textfmt_seconds(secs, sizeof secs, con->opts.duration);
+	if (con->capture)
+		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
+		         con->target_id ? con->target_name : "all speakers");
+	else
+		snprintf(s->text, sizeof s->text, "no input device: send a file with \":send PATH\"");
+	s->tone = CONSOLE_TONE_DIM;
+}
+
+static void console_snapshot(struct console *con, struct console_view *v, uint64_t now)
+{
+	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
+	memset(&v->footer, 0, sizeof v->footer);
+	speakers_refresh(con);
+	target_follow(con);
+	struct console_view_header *h = &v->header;
+	snprintf(h->listen, sizeof h->listen, "%s", con->listen_addr);
+	h->input_ok = con->capture != NULL;
+	if (con->capture)
+		snprintf(h->input, sizeof h->input, "%s", con->input_desc);
+	else
+		snprintf(h->input, sizeof h->input, "none (%s)", con->no_input);
+	textfmt_seconds(h->duration, sizeof h->duration, con->opts.duration);
+	h->speakers = con->speaker_count;
+	if (con->target_id) {
+		snprintf(h->target, sizeof h->target, "%s", con->target_name);
+		h->target_missing = !speaker_by_id(con, con->target_id, NULL);
+	} else {
+		snprintf(h->target, sizeof h->target, "all speakers");
+	}
+	fill_status(con, &v->status);
+	v->meter_on = con->capture != NULL;
+	if (con->capture)
+		meter_ballistics_update(&con->meter, capture_levels(con->capture), now);
+	v->meter = con->meter;
+	v->now_ms = now;
+	fill_table(con, v, now);
+	v->footer.prompt = con->prompt;
+	if (con->prompt == CONSOLE_PROMPT_DURATION || con->prompt == CONSOLE_PROMPT_COMMAND)
+		snprintf(v->footer.text, sizeof v->footer.text, "%s", con->prompt_text);
+	v->footer.recording = capture_active(con->capture);
+	v->footer.can_test = speaker_by_id(con, con->selected_id, NULL) != NULL;
+	v->help = con->help;
+}
+
+/* Draws the screen if a frame is due (or keys were pressed); otherwise asks for a wake-up. */
+static void console_frame(struct console *con, bool now_please)
+{
+	uint64_t now = clock_mono_ms();
+	if (!now_please && now < con->next_frame_ms) {
+		con->redraw_pending = true;
+		return;
+	}
+	console_snapshot(con, con->view, now);
+	console_ui_draw(con->ui, con->view);
+	con->next_frame_ms = now + FRAME_MS;
+	con->redraw_pending = false;
+}
+
 /* ---- set-up and loop ---- */
 
 static int console_setup_audio(struct console *con)
@@ -310,7 +912,8 @@ static int console_setup_audio(struct console *con)
 	}
 	char fmtname[64];
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
-	log_event("input: %s, %s", audio_device_name(device), fmtname);
+	snprintf(con->input_desc, sizeof con->input_desc, "%s, %s", audio_device_name(device), fmtname);
+	log_event("input: %s", con->input_desc);
 	return 0;
 }
 
@@ -326,7 +929,8 @@ static int console_watch_input(struct console *con, uint64_t now)
 			size_t frames;
 			int16_t *samples = capture_take(con->capture, &frames);
 			if (samples)
-				page_from_samples(con, samples, frames, "captured (cut short: input device failed)");
+				page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
+				                  con->target_id, true);
 		}
 		capture_close(con->capture);
 		con->capture = NULL;
@@ -354,28 +958,37 @@ static int console_watch_input(struct console *con, uint64_t now)
 static void console_shutdown(struct console *con)
 {
 	station_free(con->station, "console shutting down");
-	free(con->last.wav);
 	con->station = NULL;
 	capture_close(con->capture);
 	con->capture = NULL;
 	if (con->audio_up)
 		audio_terminate();
 	con->audio_up = false;
+	free(con->last.wav);
+	con->last.wav = NULL;
+	free(con->results);
+	free(con->results_next);
+	con->results = con->results_next = NULL;
+	free(con->speakers);
+	con->speakers = NULL;
+	con->speaker_count = con->speakers_cap = 0;
 }
 
 /* Fixed slots before the station's in the poll set. */
-enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_STATION };
+enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_TERM, SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
 
 static int console_run(struct console *con)
 {
 	struct pollfd *fds = NULL;
 	size_t fds_cap = 0;
+	if (con->screen)
+		console_frame(con, true);
 	while (!con->quit) {
 		size_t need = SLOT_STATION + station_pollfd_count(con->station);
 		if (need > fds_cap) {
 			struct pollfd *grown = realloc(fds, need * 2 * sizeof *fds);
 			if (!grown) {
-				log_event("out of memory");
+				console_fail(con, "out of memory");
 				break;
 			}
 			fds = grown;
@@ -386,12 +999,21 @@ static int console_run(struct console *con)
 			timeout = HEARTBEAT_INTERVAL_MS;
 		if (capture_active(con->capture))
 			timeout = CAPTURE_PUMP_MS;
+		if (con->screen && (con->capture || con->redraw_pending)) {
+			/* The meter is always on: wake for the next frame. */
+			uint64_t now = clock_mono_ms();
+			int until = con->next_frame_ms > now ? (int)(con->next_frame_ms - now) : 0;
+			if (until < timeout)
+				timeout = until;
+		}
 		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
-		fds[SLOT_STDIN] = (struct pollfd){ .fd = con->stdin_open ? STDIN_FILENO : -1, .events = POLLIN };
+		bool read_stdin = !con->screen && con->stdin_open;
+		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
+		term_poll_prepare(fds + SLOT_TERM);
 		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
 		                                  &timeout);
 		if (poll(fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
-			log_event("poll failed: %s", strerror(errno));
+			console_fail(con, "poll failed: %s", strerror(errno));
 			break;
 		}
 		if (fds[SLOT_SIGNAL].revents) {
@@ -401,11 +1023,39 @@ static int console_run(struct console *con)
 		station_poll_handle(con->station, fds + SLOT_STATION, nst);
 		if (fds[SLOT_STDIN].revents)
 			console_read_stdin(con);
+		bool keys = false;
+		if (con->screen && term_poll_handle(fds + SLOT_TERM)) {
+			int key;
+			for (int i = 0; i < KEYS_PER_PASS && !con->quit && (key = term_key()) != ERR; i++) {
+				console_key(con, key);
+				keys = true;
+			}
+		}
+		if (con->screen && term_lost()) {
+			log_event("the terminal went away, shutting down");
+			break;
+		}
 		if (con->capture)
 			console_capture_pump(con);
+		if (con->screen && !con->quit)
+			console_frame(con, keys);
 	}
 	free(fds);
-	return EXIT_OK;
+	return con->exit_code;
+}
+
+/* Leaves the screen (if it is up) and sends log lines to stdout again. */
+static void console_screen_done(struct console *con)
+{
+	if (!con->screen)
+		return;
+	term_done();
+	log_set_sink(NULL, NULL);
+	console_ui_free(con->ui);
+	con->ui = NULL;
+	free(con->view);
+	con->view = NULL;
+	con->screen = false;
 }
 
 int main(int argc, char **argv)
@@ -453,8 +1103,10 @@ int main(int argc, char **argv)
 		audio_terminate();
 		return EXIT_OK;
 	}
-	if (!con.opts.headless) {
-		fprintf(stderr, "intercom-console: the curses screen is not built yet; run with --headless\n");
+	con.screen = !con.opts.headless;
+	if (con.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "intercom-console: the screen needs a terminal on standard input and "
+		                "output (run with --headless to read commands from a pipe)\n");
 		return EXIT_USAGE;
 	}
 	con.fmt = (struct audio_format){ .rate = con.opts.rate, .channels = con.opts.channels };
@@ -482,12 +1134,16 @@ int main(int argc, char **argv)
 			return EXIT_NETWORK;
 		}
 	}
-	char addr[80], legacy_addr[80] = "";
-	net_local_addr(listen_fd, addr, sizeof addr);
+	char legacy_addr[80] = "";
+	net_local_addr(listen_fd, con.listen_addr, sizeof con.listen_addr);
 	if (legacy_fd >= 0)
 		net_local_addr(legacy_fd, legacy_addr, sizeof legacy_addr);
 	con.station = station_new(listen_fd);
-	if (!con.station) {
+	if (con.screen) {
+		con.ui = console_ui_new();
+		con.view = calloc(1, sizeof *con.view);
+	}
+	if (!con.station || (con.screen && (!con.ui || !con.view))) {
 		fprintf(stderr, "intercom-console: out of memory\n");
 		return EXIT_FAILURE_RUNTIME;
 	}
@@ -498,12 +1154,22 @@ int main(int argc, char **argv)
 	}
 	if (legacy_fd >= 0)
 		station_listen_legacy(con.station, legacy_fd);
+	/* From here on the screen's log pane collects the events, even before it shows. */
+	if (con.screen)
+		log_set_sink(console_ui_log_cb, con.ui);
 	if (console_setup_audio(&con) < 0) {
+		console_screen_done(&con);
 		console_shutdown(&con);
 		return EXIT_AUDIO;
 	}
+	if (con.screen && term_init(err, sizeof err) < 0) {
+		console_screen_done(&con);
+		fprintf(stderr, "intercom-console: %s\n", err);
+		console_shutdown(&con);
+		return EXIT_USAGE;
+	}
 	log_event("intercom-console %s listening on %s, archive %s, duration %.2f s", INTERCOM_VERSION,
-	          addr, con.archive_dir, con.opts.duration);
+	          con.listen_addr, con.archive_dir, con.opts.duration);
 	if (legacy_fd >= 0)
 		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
 		          legacy_addr);
@@ -515,11 +1181,19 @@ int main(int argc, char **argv)
 	if (con.opts.key_file[0] && con.opts.legacy_port)
 		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
 		          con.opts.legacy_port);
-	else
+	else if (!con.opts.key_file[0])
 		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
 		          "then use --key-file on the console and every speaker)");
-	log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, duration SECONDS, list, quit");
+	if (con.screen)
+		log_event("Space talks, ? lists the keys, q quits");
+	else
+		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
+		          "duration SECONDS, list, quit");
 	int rc = console_run(&con);
+	/* The terminal first: whatever happens next is readable. */
+	console_screen_done(&con);
+	if (con.fatal[0])
+		fprintf(stderr, "intercom-console: %s\n", con.fatal);
 	console_shutdown(&con);
 	log_event("console stopped");
 	return rc;

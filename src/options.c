@@ -748,7 +748,8 @@ void options_usage(enum program program, FILE *out)
 		row(out, "    --legacy-port N", "also send every page to old Python-intercom clients");
 		row(out, "", "connecting to port N, as a plain WAV (default: off)");
 		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
-		row(out, "    --headless", "no full-screen interface: read commands from stdin");
+		row(out, "    --headless", "no screen: read commands from stdin, log to stdout");
+		row(out, "", "(without it: the curses screen, needs a terminal)");
 	} else {
 		fprintf(out, "Usage: %s [OPTION]... HOST[:PORT]\n", prog);
 		fprintf(out, "       %s [OPTION]... -H HOST [-p PORT]\n", prog);
@@ -793,16 +794,25 @@ void options_usage(enum program program, FILE *out)
 	        PAGE_MAX_BYTES >> 20);
 
 	if (program == PROGRAM_CONSOLE) {
-		fputs("\nCommands with --headless, one per line on stdin:\n", out);
+		fputs("\nKeys on the screen (? shows them all):\n", out);
+		row(out, "Space", "talk; again while recording: stop, send now");
+		row(out, "Esc", "cancel the recording");
+		snprintf(line, sizeof line, "duration %g s shorter or longer; or type it, Enter",
+		         DURATION_MIN_S);
+		row(out, "+ -  (Left Right)", line);
+		row(out, "Up Down, Enter or t", "select a speaker; page it alone, or all again");
+		row(out, "T   r", "test tone on the selected speaker; resend");
+		row(out, ":   q", "type a command (below); quit");
+		fputs("\nCommands with --headless, one per line on stdin (on the screen after :):\n", out);
 		row(out, "(empty line) or talk", "record a page of the set duration and send it");
 		row(out, "stop", "end a recording early and send what was captured");
 		row(out, "cancel", "end a recording and discard it");
 		row(out, "send PATH", "send an audio file, converted to the page format");
 		row(out, "resend", "send the last page again");
-		row(out, "list", "log the connected speakers");
 		snprintf(line, sizeof line, "set the page duration, %g..%g", DURATION_MIN_S,
 		         DURATION_MAX_S);
 		row(out, "duration SECONDS", line);
+		row(out, "list", "log the connected speakers");
 		row(out, "quit", "stop the console");
 	}
 
@@ -810,7 +820,8 @@ void options_usage(enum program program, FILE *out)
 	fprintf(out, "  %d  success (also after --help, --version and --list-devices)\n", EXIT_OK);
 	fprintf(out, "  %d  ran, but the job failed%s\n", EXIT_FAILURE_RUNTIME,
 	        program == PROGRAM_SPEAKER ? " (e.g. the --once page was not played)" : "");
-	fprintf(out, "  %d  unknown option or bad value\n", EXIT_USAGE);
+	fprintf(out, "  %d  unknown option or bad value%s\n", EXIT_USAGE,
+	        program == PROGRAM_CONSOLE ? "; no terminal for the screen" : "");
 	fprintf(out, "  %d  cannot listen, resolve or connect at start-up\n", EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
 	fprintf(out, "  %d  %s directory or key file unusable\n", EXIT_FILES,

@@ -730,6 +730,20 @@ const struct station_speaker *station_speaker_at(const struct station *st, size_
 	return NULL;
 }
 
+size_t station_speakers(const struct station *st, const struct station_speaker **out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		const struct peer *p = st->peers[i];
+		if (!p->introduced || p->dead)
+			continue;
+		if (n < cap)
+			out[n] = &p->info;
+		n++;
+	}
+	return n;
+}
+
 const struct station_page *station_last_page(const struct station *st)
 {
 	return &st->page;

@@ -86,6 +86,12 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 /* Speakers that completed their HELLO, and legacy speakers, in joining order. */
 size_t station_speaker_count(const struct station *st);
 const struct station_speaker *station_speaker_at(const struct station *st, size_t i);
+/*
+ * All of them at once (station_speaker_at is a walk per call): fills out with
+ * up to cap, in the same order, and returns how many there are. The pointers
+ * stay valid until the next station_poll_prepare.
+ */
+size_t station_speakers(const struct station *st, const struct station_speaker **out, size_t cap);
 const struct station_page *station_last_page(const struct station *st);
 
 #endif

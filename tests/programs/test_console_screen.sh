@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# The console's curses screen in a real terminal (tmux): it lists two speakers
+# by name, records with Space while speech plays into its microphone (pulse
+# rig), stays coherent while the terminal is resized mid-recording (also below
+# 80x24 and below its minimum), shows both speakers reach "played", changes
+# the duration with + - and typed digits, pages one speaker alone (T, t, r),
+# cancels with Esc, asks before quitting with a page in flight, and gives the
+# terminal back as it found it on q and on SIGTERM, writing nothing to stderr.
+# A second run in the C locale with NO_COLOR shows ASCII glyphs and no colour.
+source "$(dirname "$0")/harness.sh"
+command -v tmux >/dev/null || fail "tmux is not installed (make check installs it)"
+
+PULSE_DIR="$T/pa"
+rig_pulse_start "$PULSE_DIR"
+rig_pulse_client_home "$PULSE_DIR" "$T/console" mic.monitor spk1
+rig_speech "$T/speech.wav" "Attention please. The lobby closes in ten minutes. Thank you." 48000 1
+port=$(rig_free_port)
+
+# A private tmux server; it goes away with the test.
+TMUX_SOCK="$T/tmux.sock"
+tm() { tmux -S "$TMUX_SOCK" "$@"; }
+# Errexit holds in traps too: nothing here may stop before the harness's cleanup runs.
+trap 'rc=$?; set +e; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
+
+# screen — what the pane shows now.
+screen() { tm capture-pane -p -t con; }
+
+# wait_screen PATTERN [SECONDS] — until the pane shows a line matching PATTERN (grep -E).
+wait_screen() {
+	local pattern=$1 secs=${2:-10} i
+	for ((i = 0; i < secs * 10; i++)); do
+		screen >"$T/screen.txt"
+		grep -Eq -- "$pattern" "$T/screen.txt" && return 0
+		sleep 0.1
+	done
+	echo "--- screen:"; cat "$T/screen.txt"
+	fail "the screen shows no line matching '$pattern' after ${secs}s"
+}
+
+# coherent WIDTH HEIGHT — the pane is one screen of that size: header once, each part
+# once and in its place, no line wider than the terminal (no leftovers of a larger layout).
+coherent() {
+	local w=$1 h=$2
+	screen >"$T/screen.txt"
+	python3 - "$T/screen.txt" "$w" "$h" <<'PY' || { echo "--- screen:"; cat "$T/screen.txt"; fail "screen not coherent at ${w}x${h}"; }
+import sys, unicodedata
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+if lines and lines[-1] == "":
+    lines.pop()
+w, h = int(sys.argv[2]), int(sys.argv[3])
+def width(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+errors = []
+if len(lines) != h:
+    errors.append("%d lines, expected %d" % (len(lines), h))
+for i, l in enumerate(lines):
+    if width(l) > w:
+        errors.append("line %d is %d columns wide" % (i + 1, width(l)))
+if not lines or not lines[0].startswith(" intercom console"):
+    errors.append("the header is not the first line")
+for what in ("intercom console", "  NAME ", " events ", "RECORDING"):
+    n = sum(what in l for l in lines)
+    if n != 1:
+        errors.append("'%s' shows %d times" % (what, n))
+if not lines or not lines[-1].startswith(" Space "):
+    errors.append("the keys are not on the last line")
+for e in errors:
+    print("coherent: " + e)
+sys.exit(1 if errors else 0)
+PY
+}
+
+# tty_sane — the terminal is back in its usual modes (the shell runs stty in it).
+tty_sane() {
+	rm -f "$T/stty.txt"
+	tm send-keys -t con "stty -a >$T/stty.txt" Enter
+	for _ in $(seq 50); do [ -s "$T/stty.txt" ] && break; sleep 0.1; done
+	grep -Eq '(^| )icanon( |$)' "$T/stty.txt" || fail "canonical mode not restored: $(cat "$T/stty.txt")"
+	grep -Eq '(^| )echo( |$)' "$T/stty.txt" || fail "echo not restored: $(cat "$T/stty.txt")"
+}
+
+# wait_exit — the console ended; prints its exit status line.
+wait_exit() {
+	for _ in $(seq 100); do [ -s "$T/exit" ] && { cat "$T/exit"; return 0; }; sleep 0.1; done
+	fail "the console did not exit"
+}
+
+# A shell in a 100x30 terminal, in the console's HOME (its audio goes to the pulse rig).
+tm -f /dev/null new-session -d -x 100 -y 30 -s con \
+	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console' XDG_DATA_HOME='$T/console/data' \
+	 LANG=C.UTF-8 PS1='shell\$ ' bash --norc --noprofile"
+wait_screen 'shell\$' 5
+console_cmd="'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port -d 2 --archive '$T/archive'"
+
+note "the screen comes up and lists two speakers by name"
+tm send-keys -t con "$console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
+wait_screen '^ intercom console' 10
+wait_screen 'listening on 127\.0\.0\.1:'"$port" 2
+alsa_speaker hall-1 "$port" --zone ground
+alsa_speaker hall-2 "$port" --zone first
+wait_screen 'hall-1 +ground' 10
+wait_screen 'hall-2 +first' 10
+wait_screen '2 speakers' 2
+
+note "+ and - step the duration by 0.5 s, digits then Enter set it"
+tm send-keys -t con + +
+wait_screen 'duration 3\.0 s' 2
+tm send-keys -t con -
+wait_screen 'duration 2\.5 s' 2
+tm send-keys -t con 4
+wait_screen 'duration in seconds' 2
+tm send-keys -t con Enter
+wait_screen 'duration 4\.0 s' 2
+
+note "Space records; resizing mid-recording keeps the screen whole"
+rig_pulse_play "$PULSE_DIR" "$T/speech.wav" mic &
+player=$!
+sleep 0.2
+tm send-keys -t con Space
+wait_screen 'RECORDING +00:0[0-3]\.[0-9] / 00:04\.0' 2
+tm resize-window -t con -x 80 -y 24
+sleep 0.3
+coherent 80 24
+tm resize-window -t con -x 60 -y 15
+sleep 0.3
+coherent 60 15
+tm resize-window -t con -x 30 -y 6
+wait_screen 'terminal too small' 2
+tm resize-window -t con -x 100 -y 30
+sleep 0.3
+coherent 100 30
+wait "$player" || true
+
+note "both rows reach played, and the summary says so"
+wait_screen 'page 1: delivered to 2/2, played by 2/2' 15
+wait_screen 'hall-1 .* played +- *$' 2
+wait_screen 'hall-2 .* played +- *$' 2
+tm capture-pane -p -e -t con >"$T/screen-e.txt"
+grep -Eq "$(printf '\033')\\[([0-9;]*;)?3[0-7](;|m)" "$T/screen-e.txt" || fail "no colours on a colour terminal"
+page=$(archived_page "$T/archive" 1)
+[ -f "$page" ] || fail "page 1 not archived"
+[ "$(soxi -s "$page")" -eq 192000 ] || fail "page 1 is $(soxi -s "$page") frames, expected 4 s x 48000"
+level=$(rms "$page")
+awk -v r="$level" 'BEGIN { exit !(r > 0.01) }' || fail "page 1 is silent (RMS $level)"
+for s in hall-1 hall-2; do wait_log "$T/$s.log" "page 1 played" 5; done
+cp "$T/screen.txt" "$T/screen-after-page.txt"
+
+note "Down selects the second row; T plays the test tone there only; t and r page it alone"
+tm send-keys -t con Down
+sleep 0.3
+sel=$(screen | sed -n 's/^▸ \(hall-[12]\) .*/\1/p')
+[ -n "$sel" ] || fail "no speaker is selected after Down"
+other=hall-1
+[ "$sel" = hall-1 ] && other=hall-2
+tm send-keys -t con T
+wait_screen 'page 2: delivered to 1/1, played by 1/1' 10
+wait_log "$T/$sel.log" "page 2 played" 5
+tm send-keys -t con t
+wait_screen "next page to $sel" 2
+tm send-keys -t con r
+wait_screen 'page 1: delivered to 1/1, played by 1/1' 10
+wait_screen "$sel .* played +#2 played *\$" 2
+for _ in $(seq 50); do [ "$(count_log "$T/$sel.log" "page 1 played")" -eq 2 ] && break; sleep 0.1; done
+[ "$(count_log "$T/$sel.log" "page 1 played")" -eq 2 ] || fail "$sel did not play page 1 again"
+[ "$(count_log "$T/$other.log" "page 2 ")" -eq 0 ] || fail "$other got the test tone meant for $sel"
+[ "$(count_log "$T/$other.log" "page 1 played")" -eq 1 ] || fail "$other got the resend meant for $sel"
+tm send-keys -t con Enter
+wait_screen 'next page to all speakers' 2
+
+note "Esc cancels a recording; q asks first while a page is in flight"
+tm send-keys -t con Space
+wait_screen 'RECORDING' 2
+tm send-keys -t con q
+wait_screen 'Quit anyway\? \(y/n\)' 2
+tm send-keys -t con n
+wait_screen '^ Space send now' 2
+tm send-keys -t con Escape
+wait_screen 'recording cancelled' 2
+[ -z "$(archived_page "$T/archive" 4)" ] || fail "a cancelled recording was archived"
+
+note "? shows the help, which says Space is a toggle; any key closes it"
+tm send-keys -t con '?'
+wait_screen 'Space is a toggle, not a hold' 2
+tm send-keys -t con x
+sleep 0.3
+screen | grep -q 'Space is a toggle' && fail "the help did not close"
+
+note "q restores the terminal"
+tm send-keys -t con q
+[ "$(wait_exit)" = "exit=0" ] || fail "console exited with $(cat "$T/exit")"
+wait_screen 'shell\$' 5
+screen | grep -q '^ intercom console' && fail "the screen was not cleared on exit"
+tty_sane
+[ ! -s "$T/console.err" ] || fail "the console wrote to stderr: $(head -5 "$T/console.err")"
+
+note "C locale and NO_COLOR: ASCII glyphs, no colour; SIGTERM restores the terminal"
+rm -f "$T/exit"
+tm send-keys -t con "clear; LC_ALL=C NO_COLOR=1 $console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
+wait_screen 'hall-2 ' 10
+screen >"$T/screen.txt"
+grep -q '^> hall-[12] ' "$T/screen.txt" || { cat "$T/screen.txt"; fail "no ASCII selection marker"; }
+grep -Eq '^  input \.{10}' "$T/screen.txt" || { cat "$T/screen.txt"; fail "no ASCII meter"; }
+LC_ALL=C grep -q "$(printf '[\200-\377]')" "$T/screen.txt" && fail "non-ASCII characters in the C locale"
+tm capture-pane -p -e -t con >"$T/screen-e.txt"
+grep -Eq "$(printf '\033')\\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48)(;|m)" "$T/screen-e.txt" && fail "colours despite NO_COLOR"
+grep -q "$(printf '\033')\\[[0-9;]*7" "$T/screen-e.txt" || fail "no reverse video for the title bar without colour"
+console_pid=$(pgrep -n -f "intercom-console -H 127.0.0.1 -p $port" || true)
+[ -n "$console_pid" ] || fail "cannot find the console's pid"
+kill -TERM "$console_pid"
+[ "$(wait_exit)" = "exit=0" ] || fail "console exited with $(cat "$T/exit") on SIGTERM"
+wait_screen 'shell\$' 5
+tty_sane
+[ ! -s "$T/console.err" ] || fail "the console wrote to stderr: $(head -5 "$T/console.err")"
+
+note "even a crash (SIGSEGV) gives the terminal back"
+rm -f "$T/exit"
+tm send-keys -t con "clear; $console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
+wait_screen '^ intercom console' 10
+console_pid=$(pgrep -n -f "intercom-console -H 127.0.0.1 -p $port" || true)
+[ -n "$console_pid" ] || fail "cannot find the console's pid"
+kill -SEGV "$console_pid"
+[ "$(wait_exit)" != "exit=0" ] || fail "the console did not crash"
+wait_screen 'shell\$' 5
+screen | grep -q '^ intercom console' && fail "the screen was left up after the crash"
+tty_sane
+note "ok"
