@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -29,6 +30,7 @@
 
 #include "bench.h"
 #include "peers.h"
+#include "intercom/auth.h"
 #include "intercom/clock.h"
 #include "intercom/defaults.h"
 #include "intercom/log.h"
@@ -58,6 +60,8 @@ struct fanout_opts {
 	int reps;
 	size_t slow_n;
 	int slow_reps;
+	size_t sealed_n;     /* measurement 6: the cost of a pre-shared key, at this N */
+	int sealed_reps;
 	double scale;        /* page length factor (smoke runs use tiny pages) */
 	bool log;
 };
@@ -185,8 +189,13 @@ static int station_wait(struct console_side *cs, size_t speakers, size_t deliver
 	}
 }
 
-/* A station on a fresh port, and a peer process with n speakers (the first `slow` stalled). */
-static int console_open(struct console_side *cs, size_t n, size_t slow)
+/*
+ * A station on a fresh port, and a peer process with n speakers (the first `slow`
+ * stalled). With a key, both sides prove it and every link is sealed; decode makes the
+ * peers read whole pages through conn_read, as intercom-speaker does.
+ */
+static int console_open_with(struct console_side *cs, size_t n, size_t slow,
+                             const struct auth_key *key, bool decode)
 {
 	static char host[] = "127.0.0.1";
 	int port;
@@ -196,12 +205,19 @@ static int console_open(struct console_side *cs, size_t n, size_t slow)
 	*cs = (struct console_side){ .st = station_new(fd), .next_page = 1 };
 	if (!cs->st)
 		return -1;
+	if (key)
+		station_set_key(cs->st, key);
 	struct peers_config cfg = { .host = host, .port = port, .count = n, .slow = slow,
-	                            .name = "bench", .ready_fd = -1 };
+	                            .name = "bench", .ready_fd = -1, .key = key, .decode = decode };
 	cs->child = spawn_peers(&cfg);
 	if (cs->child < 0)
 		return -1;
 	return station_wait(cs, n, 0);
+}
+
+static int console_open(struct console_side *cs, size_t n, size_t slow)
+{
+	return console_open_with(cs, n, slow, NULL, false);
 }
 
 /* Stops the peers, then the station (which says BYE to sockets already gone). */
@@ -464,6 +480,49 @@ static int slow_speaker(const struct fanout_opts *o, const uint8_t *wav, size_t 
 	return 0;
 }
 
+/*
+ * Measurement 6: the cost of a pre-shared key on page delivery. Two stations with
+ * N whole-page readers each, one plain, one keyed (every link sealed: the page is
+ * encrypted once per speaker, record by record, as it leaves), rounds alternating.
+ */
+static int sealed_cost(const struct fanout_opts *o, const uint8_t *wav, size_t wav_len)
+{
+	struct auth_key key;
+	randombytes_buf(key.bytes, sizeof key.bytes);
+	struct console_side plain = { 0 }, sealed = { 0 };
+	int rc = -1;
+	size_t n = o->sealed_n;
+	if (console_open_with(&plain, n, 0, NULL, true) < 0 ||
+	    console_open_with(&sealed, n, 0, &key, true) < 0)
+		goto out;
+	/* Warm-up rounds, as in the fan-out. */
+	if (station_round(&plain, wav, wav_len, n) < 0 || station_round(&sealed, wav, wav_len, n) < 0)
+		goto out;
+	double sums[2] = { 0, 0 };
+	for (int r = 0; r < o->sealed_reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			bool keyed = (k == 0) == (r % 2 == 0);
+			double ms = station_round(keyed ? &sealed : &plain, wav, wav_len, n);
+			if (ms < 0)
+				goto out;
+			bench_sample(keyed ? "sealed.key" : "sealed.plain", ms);
+			sums[keyed] += ms;
+		}
+		if (station_pass(&plain, 0) < 0 || station_pass(&sealed, 0) < 0)
+			goto out;
+	}
+	fprintf(stderr, "# key: N=%zu, %.2f ms sealed, %.2f ms plain (means of %d)\n", n,
+	        sums[1] / o->sealed_reps, sums[0] / o->sealed_reps, o->sealed_reps);
+	rc = 0;
+out:
+	if (plain.st)
+		console_close(&plain);
+	if (sealed.st)
+		console_close(&sealed);
+	sodium_memzero(&key, sizeof key);
+	return rc;
+}
+
 /* "1,10,100" into o->sizes. */
 static int parse_sizes(const char *arg, struct fanout_opts *o)
 {
@@ -481,11 +540,14 @@ static int parse_sizes(const char *arg, struct fanout_opts *o)
 	return o->nsizes ? 0 : -1;
 }
 
-/* intercom-bench fanout [--sizes 1,10,100,500] [--reps R] [--slow-n N] [--slow-reps R] [--scale X] [--log] */
+/*
+ * intercom-bench fanout [--sizes 1,10,100,500] [--reps R] [--slow-n N] [--slow-reps R]
+ *                       [--sealed-n N] [--sealed-reps R] [--scale X] [--log]
+ */
 int bench_fanout_main(int argc, char **argv)
 {
 	struct fanout_opts o = { .sizes = { 1, 10, 100, 500 }, .nsizes = 4, .reps = 5, .slow_n = 100,
-	                         .slow_reps = 5, .scale = 1.0 };
+	                         .slow_reps = 5, .sealed_n = 100, .sealed_reps = 5, .scale = 1.0 };
 	for (int i = 1; i < argc; i++) {
 		bool more = i + 1 < argc;
 		if (strcmp(argv[i], "--sizes") == 0 && more && parse_sizes(argv[i + 1], &o) == 0)
@@ -496,17 +558,22 @@ int bench_fanout_main(int argc, char **argv)
 			;
 		else if (strcmp(argv[i], "--slow-reps") == 0 && more && (o.slow_reps = atoi(argv[++i])) >= 0)
 			;
+		else if (strcmp(argv[i], "--sealed-n") == 0 && more && (o.sealed_n = strtoul(argv[++i], NULL, 10)) > 0)
+			;
+		else if (strcmp(argv[i], "--sealed-reps") == 0 && more && (o.sealed_reps = atoi(argv[++i])) >= 0)
+			;
 		else if (strcmp(argv[i], "--scale") == 0 && more && (o.scale = atof(argv[++i])) > 0)
 			;
 		else if (strcmp(argv[i], "--log") == 0)
 			o.log = true;
 		else {
 			fprintf(stderr, "usage: intercom-bench fanout [--sizes 1,10,100,500] [--reps R] "
-			                "[--slow-n N] [--slow-reps R] [--scale X] [--log]\n");
+			                "[--slow-n N] [--slow-reps R] [--sealed-n N] [--sealed-reps R] [--scale X] "
+			                "[--log]\n");
 			return 2;
 		}
 	}
-	size_t most = o.slow_n;
+	size_t most = o.slow_n > 2 * o.sealed_n ? o.slow_n : 2 * o.sealed_n;
 	for (size_t i = 0; i < o.nsizes; i++)
 		most = o.sizes[i] > most ? o.sizes[i] : most;
 	/* The station's N sockets and the raw side's N, plus slack. */
@@ -514,6 +581,8 @@ int bench_fanout_main(int argc, char **argv)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	log_set_sink(o.log ? log_stderr : log_discard, NULL);
+	if (auth_init() < 0)
+		return 1;
 
 	int rc = 0;
 	for (size_t p = 0; p < sizeof page_specs / sizeof page_specs[0] && rc == 0; p++) {
@@ -531,6 +600,8 @@ int bench_fanout_main(int argc, char **argv)
 			if (fanout_one(&o, ps, wav, wav_len, o.sizes[i]) < 0)
 				rc = 1;
 		if (p == 0 && rc == 0 && o.slow_reps > 0 && slow_speaker(&o, wav, wav_len) < 0)
+			rc = 1;
+		if (p == 0 && rc == 0 && o.sealed_reps > 0 && sealed_cost(&o, wav, wav_len) < 0)
 			rc = 1;
 		free(wav);
 	}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "intercom/auth.h"
 #include "intercom/clock.h"
 #include "intercom/conn.h"
 #include "intercom/defaults.h"
@@ -29,6 +30,7 @@
 
 enum peer_state {
 	PEER_CONNECTING,
+	PEER_AUTH,           /* AUTH_HELLO sent, waiting for the console's proof */
 	PEER_HELLO_SENT,
 	PEER_READY,          /* WELCOME received (raw: connected) */
 	PEER_CLOSED,
@@ -49,6 +51,7 @@ struct bench_peer {
 	size_t payload_have;
 
 	size_t raw_have;          /* raw: bytes of the current page so far */
+	struct auth_session auth; /* keyed: the handshake under way */
 };
 
 struct peers {
@@ -81,12 +84,37 @@ static void peer_close(struct peers *ps, struct bench_peer *p, const char *why)
 	p->state = PEER_CLOSED;
 }
 
+static void peer_hello(struct peers *ps, struct bench_peer *p)
+{
+	struct proto_hello hello = { .version = PROTO_VERSION };
+	snprintf(hello.name, sizeof hello.name, "%s-%zu", ps->cfg->name, p->index + 1);
+	uint8_t frame[256];
+	p->state = PEER_HELLO_SENT;
+	peer_send(p, frame, proto_hello_encode(&hello, frame, sizeof frame));
+}
+
 /* One whole frame from the console (a PAGE carries only its page fields here). */
 static int peer_frame(struct peers *ps, struct bench_peer *p, const struct proto_header *h,
                       const uint8_t *payload, size_t kept)
 {
 	uint8_t frame[256];
 	switch (h->type) {
+	case PROTO_AUTH_PROOF: {
+		size_t n = p->state == PEER_AUTH
+		                   ? auth_speaker_done(&p->auth, payload, kept, frame, sizeof frame)
+		                   : 0;
+		if (n == 0) {
+			snprintf(p->conn.error, sizeof p->conn.error, "console did not prove the key");
+			return -1;
+		}
+		peer_send(p, frame, n);
+		int rc = conn_enable_seal(&p->conn, p->auth.tx_key, p->auth.rx_key);
+		auth_session_wipe(&p->auth);
+		if (rc < 0)
+			return -1;
+		peer_hello(ps, p);
+		return 0;
+	}
 	case PROTO_WELCOME: {
 		struct proto_welcome w;
 		if (p->state != PEER_HELLO_SENT || proto_welcome_decode(payload, kept, &w) != PROTO_OK) {
@@ -181,7 +209,7 @@ static int peer_feed(struct peers *ps, struct bench_peer *p, const uint8_t *data
 /* Reads what the socket has (bounded like conn_read). -1 when the peer is done for. */
 static int peer_read(struct peers *ps, struct bench_peer *p)
 {
-	if (ps->cfg->decode && !ps->cfg->raw)
+	if ((ps->cfg->decode || ps->cfg->key) && !ps->cfg->raw)
 		return conn_read(&p->conn, peer_frame_cb, ps) < 0 ? -1 : 0;
 	size_t total = 0;
 	while (total < PEERS_READ_BUDGET) {
@@ -225,7 +253,7 @@ static int peers_start_one(struct peers *ps)
 		bench_warn("peer %zu: cannot connect: %s", p->index + 1, strerror(errno));
 		return -1;
 	}
-	conn_init(&p->conn, fd, ps->cfg->decode ? PROTO_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD, 0);
+	conn_init(&p->conn, fd, ps->cfg->decode || ps->cfg->key ? PROTO_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD, 0);
 	p->state = PEER_CONNECTING;
 	ps->started++;
 	ps->handshaking++;
@@ -247,11 +275,14 @@ static int peers_connected(struct peers *ps, struct bench_peer *p)
 		ps->handshaking--;
 		return 0;
 	}
-	struct proto_hello hello = { .version = PROTO_VERSION };
-	snprintf(hello.name, sizeof hello.name, "%s-%zu", ps->cfg->name, p->index + 1);
-	uint8_t frame[256];
-	p->state = PEER_HELLO_SENT;
-	peer_send(p, frame, proto_hello_encode(&hello, frame, sizeof frame));
+	if (ps->cfg->key) {
+		uint8_t frame[AUTH_FRAME_MAX];
+		auth_session_init(&p->auth, AUTH_SPEAKER, ps->cfg->key);
+		p->state = PEER_AUTH;
+		peer_send(p, frame, auth_speaker_hello(&p->auth, frame, sizeof frame));
+		return 0;
+	}
+	peer_hello(ps, p);
 	if (p->slow) {
 		ps->ready++; /* it will never read its WELCOME */
 		ps->handshaking--;
@@ -259,7 +290,7 @@ static int peers_connected(struct peers *ps, struct bench_peer *p)
 	return 0;
 }
 
-/* Heartbeat like a speaker's: a PING every interval. Returns ms until the next one. */
+/* Heartbeat like a speaker's: a PING every SPEAKER_PING_INTERVAL_MS. Returns ms until the next one. */
 static int peers_tick(struct peers *ps, uint64_t now)
 {
 	int next = HEARTBEAT_INTERVAL_MS;
@@ -269,13 +300,13 @@ static int peers_tick(struct peers *ps, uint64_t now)
 		struct bench_peer *p = &ps->peer[i];
 		if (p->state != PEER_READY || p->slow)
 			continue;
-		if (now - p->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+		if (now - p->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
 			struct proto_ping ping = { .sent_ms = now };
 			uint8_t frame[64];
 			p->last_ping_ms = now;
 			peer_send(p, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
 		}
-		int until = (int)(p->last_ping_ms + HEARTBEAT_INTERVAL_MS - now);
+		int until = (int)(p->last_ping_ms + SPEAKER_PING_INTERVAL_MS - now);
 		if (until < next)
 			next = until;
 	}

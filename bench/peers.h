@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct auth_key;
+
 struct peers_config {
 	const char *host;
 	int port;
@@ -22,6 +24,7 @@ struct peers_config {
 	size_t raw_len;       /* bytes of one raw "page" */
 	bool decode;          /* receive pages whole through conn_read, as intercom-speaker does */
 	const char *name;     /* peers are NAME-1, NAME-2, ... */
+	const struct auth_key *key; /* prove it and seal the link, as intercom-speaker does (decode mode) */
 	int ready_fd;         /* "ready\n" is written here once all are introduced (-1: nowhere) */
 };
 

@@ -28,11 +28,12 @@ for p in "$B" "$BIN/intercom-console" "$BIN/intercom-speaker"; do
 done
 
 if [ "$smoke" = 1 ]; then
-	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
+	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SEALED_N=3 SEALED_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
-	SLOW_REPS=${BENCH_SLOW_REPS:-5} SCALE=1 IDLE_S=${BENCH_IDLE_S:-30}
+	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
+	SCALE=1 IDLE_S=${BENCH_IDLE_S:-30}
 	IDLE_SLICES=${BENCH_IDLE_SLICES:-6} MEM_N1=100 MEM_N2=500
 	K2L_REPS=${BENCH_K2L_REPS:-7} K2L_SECONDS=10
 fi
@@ -129,6 +130,7 @@ sample() { echo "sample $1 $2" >>"$S"; }
 # ---------------------------------------------------------------- 1, 4, 5
 say "fan-out: N = $SIZES, $REPS runs each, station and raw alternating; slow speaker N = $SLOW_N"
 "$B" fanout --sizes "$SIZES" --reps "$REPS" --slow-n "$SLOW_N" --slow-reps "$SLOW_REPS" \
+	--sealed-n "$SEALED_N" --sealed-reps "$SEALED_REPS" \
 	--scale "$SCALE" >>"$S" || fail "fanout failed"
 
 # ---------------------------------------------------------------- 3, 4
@@ -234,6 +236,7 @@ spec="$T/spec"
 	last=${ns[${#ns[@]}-1]}
 	echo "page memory in fan-out, N=$last (heap)|fanout.mono10.n$last.heap_kib|fanout.mono10.frame_kib|KiB|ratio<=1.5"
 	echo "slow speaker: N=$SLOW_N, one never reads|slow.with|slow.without|ms|ratio<=1.5"
+	echo "fan-out with a key (sealed), N=$SEALED_N|sealed.key|sealed.plain|ms|-"
 	echo "key to loudspeaker, ${K2L_SECONDS} s page|k2l.total|floor.archive+fanout.mono10.n1.raw+floor.copy|ms|<=20"
 	echo "  encode + archive|k2l.encode_archive|floor.archive|ms|-"
 	echo "    encode|k2l.encode|-|ms|-"

@@ -846,6 +846,9 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		snprintf(h->input, sizeof h->input, "none (%s)", con->no_input);
 	textfmt_seconds(h->duration, sizeof h->duration, con->opts.duration);
 	h->speakers = con->speaker_count;
+	h->link_secure = con->opts.key_file[0] != '\0';
+	snprintf(h->link, sizeof h->link, "%s",
+	         h->link_secure ? "key: authenticated, encrypted" : "NO KEY: unauthenticated");
 	if (con->target_id) {
 		snprintf(h->target, sizeof h->target, "%s", con->target_name);
 		h->target_missing = !speaker_by_id(con, con->target_id, NULL);

@@ -186,14 +186,19 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 	x += used;
 	snprintf(text, sizeof text, "%s%zu speaker%s", sep, v->speakers, v->speakers == 1 ? "" : "s");
 	x += put_whole(win, 0, x, w - x, bar, text);
-	/* v->link (the link's security state) will go at the right end of this bar. */
 	if (h < 2)
 		return;
+	/* The link's security sits at the right of the second line and is never cut. */
+	int link_w = (int)strlen(v->link);
+	int room = w - link_w - 3 > 0 ? w - link_w - 3 : w;
 	x = 1;
 	snprintf(text, sizeof text, "listening on %s", v->listen);
-	x += put(win, 1, x, w - x, term_attr(TERM_NORMAL), text);
+	x += put(win, 1, x, room - x, term_attr(TERM_NORMAL), text);
 	snprintf(text, sizeof text, "   input: %s", v->input);
-	put(win, 1, x, w - x - 1, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN), text);
+	put(win, 1, x, room - x, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN), text);
+	if (room < w)
+		put(win, 1, w - link_w - 1, link_w,
+		    v->link_secure ? term_attr(TERM_OK) : term_attr(TERM_WARN) | A_BOLD, v->link);
 }
 
 /* RECORDING banner with elapsed / total and a countdown bar; else the page summary. */

@@ -496,6 +496,19 @@ static void station_accept(struct station *st, int listen_fd, bool legacy)
 	}
 }
 
+/* Closes a peer's connection and frees it, secrets wiped. */
+static void peer_free(struct peer *p)
+{
+	if (p->auth)
+		auth_session_wipe(p->auth);
+	free(p->auth);
+	/* An old client reads to EOF: a reset tells it the page was cut short. */
+	if (p->legacy_page)
+		net_reset_on_close(p->conn.fd);
+	conn_close(&p->conn);
+	free(p);
+}
+
 static void station_remove_dead(struct station *st)
 {
 	size_t kept = 0;
@@ -508,14 +521,7 @@ static void station_remove_dead(struct station *st)
 		page_settle(st, p, PAGE_FAILED, p->conn.error[0] ? p->conn.error : "disconnected");
 		if (!p->introduced)
 			st->pending--;
-		if (p->auth)
-			auth_session_wipe(p->auth);
-		free(p->auth);
-		/* An old client reads to EOF: a reset tells it the page was cut short. */
-		if (p->legacy_page)
-			net_reset_on_close(p->conn.fd);
-		conn_close(&p->conn);
-		free(p);
+		peer_free(p);
 	}
 	if (kept != st->peer_count) {
 		st->peer_count = kept;
@@ -758,13 +764,7 @@ void station_free(struct station *st, const char *bye_reason)
 		struct peer *p = st->peers[i];
 		if (p->introduced && !p->dead && !p->info.legacy)
 			peer_bye(p, bye_reason);
-		if (p->auth)
-			auth_session_wipe(p->auth);
-		free(p->auth);
-		if (p->legacy_page)
-			net_reset_on_close(p->conn.fd);
-		conn_close(&p->conn);
-		free(p);
+		peer_free(p);
 	}
 	free(st->peers);
 	sbuf_unref(st->page_frame);

@@ -69,7 +69,8 @@ struct console_view_header {
 	size_t speakers;          /* connected (may exceed the rows listed) */
 	char target[96];          /* "all speakers" or a name */
 	bool target_missing;      /* the chosen speaker is not connected */
-	char link[32];            /* reserved for the link's security state (a later issue): "" */
+	char link[32];            /* "key: authenticated, encrypted" or "NO KEY: unauthenticated" */
+	bool link_secure;         /* a pre-shared key is in use */
 };
 
 struct console_view_status {

@@ -96,6 +96,7 @@ note "the screen comes up and lists two speakers by name"
 tm send-keys -t con "$console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen '^ intercom console' 10
 wait_screen 'listening on 127\.0\.0\.1:'"$port" 2
+wait_screen 'NO KEY: unauthenticated' 2
 alsa_speaker hall-1 "$port" --zone ground
 alsa_speaker hall-2 "$port" --zone first
 wait_screen 'hall-1 +ground' 10

@@ -84,4 +84,20 @@ for s in keyed2 keyed3; do [ -e "$T/$s/out.raw" ] && fail "$s played for a conso
 
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
+
+note "the console's screen says the link is keyed"
+sock="$T/tmux.sock"
+sport=$(rig_free_port)
+tmux -S "$sock" new-session -d -s keyed -x 100 -y 24 \
+	"env HOME=$T/console LANG=C.UTF-8 $C -H 127.0.0.1 -p $sport --archive $T/archive2 --key-file $T/key"
+shown=""
+for _ in $(seq 50); do
+	shown=$(tmux -S "$sock" capture-pane -p -t keyed 2>/dev/null || true)
+	grep -q "key: authenticated, encrypted" <<<"$shown" && break
+	sleep 0.1
+done
+tmux -S "$sock" send-keys -t keyed q
+sleep 0.5
+tmux -S "$sock" kill-server 2>/dev/null || true
+grep -q "key: authenticated, encrypted" <<<"$shown" || fail "screen does not show the key: $shown"
 note "ok"
