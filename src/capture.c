@@ -20,8 +20,7 @@ struct capture {
 	/* Shared with the callback thread: only atomics and the ring. */
 	struct ring ring;
 	_Atomic bool armed;              /* main sets, callback reads: copy samples into ring */
-	_Atomic uint32_t peak_bits;      /* float bits of the max peak since last read */
-	_Atomic uint32_t rms_bits;       /* float bits of the max rms since last read */
+	struct level_slot levels;         /* callback adds, main takes */
 	_Atomic uint64_t dropped;        /* frames the ring had no room for */
 	_Atomic bool failed;             /* stream finished on its own */
 
@@ -29,31 +28,6 @@ struct capture {
 	int16_t *page;
 	size_t want, have;
 };
-
-static uint32_t float_bits(float f)
-{
-	uint32_t u;
-	memcpy(&u, &f, sizeof u);
-	return u;
-}
-
-static float bits_float(uint32_t u)
-{
-	float f;
-	memcpy(&f, &u, sizeof f);
-	return f;
-}
-
-/* Non-negative floats order like their bit patterns, so a max needs no float atomics. */
-static void atomic_max_bits(_Atomic uint32_t *slot, float value)
-{
-	uint32_t bits = float_bits(value);
-	uint32_t old = atomic_load_explicit(slot, memory_order_relaxed);
-	while (bits > old &&
-	       !atomic_compare_exchange_weak_explicit(slot, &old, bits, memory_order_relaxed,
-	                                              memory_order_relaxed))
-		;
-}
 
 /* Runs on PortAudio's thread: no allocation, no locks, no system calls. */
 static int capture_cb(const void *input, void *output, unsigned long frames,
@@ -66,8 +40,7 @@ static int capture_cb(const void *input, void *output, unsigned long frames,
 		return paContinue;
 	const int16_t *samples = input;
 	struct level level = meter_measure_s16(samples, frames * (size_t)cap->fmt.channels);
-	atomic_max_bits(&cap->peak_bits, level.peak);
-	atomic_max_bits(&cap->rms_bits, level.rms);
+	level_slot_add(&cap->levels, level);
 	if (atomic_load_explicit(&cap->armed, memory_order_acquire)) {
 		size_t bytes = frames * cap->frame_bytes;
 		size_t wrote = ring_write(&cap->ring, samples, bytes);
@@ -137,10 +110,7 @@ void capture_close(struct capture *cap)
 
 struct level capture_levels(struct capture *cap)
 {
-	struct level level;
-	level.peak = bits_float(atomic_exchange(&cap->peak_bits, 0));
-	level.rms = bits_float(atomic_exchange(&cap->rms_bits, 0));
-	return level;
+	return level_slot_take(&cap->levels);
 }
 
 int capture_start(struct capture *cap, size_t frames)

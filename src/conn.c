@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "intercom/clock.h"
 #include "intercom/seal.h"
 
 /* The sealed record layer of one connection (see seal.h). */
@@ -110,6 +111,42 @@ bool conn_sealed(const struct conn *conn)
 bool conn_wants_write(const struct conn *conn)
 {
 	return conn->queue_len > 0 || (conn->seal && conn->seal->record_sent < conn->seal->record_len);
+}
+
+enum conn_common conn_common_frame(struct conn *conn, const struct proto_header *header,
+                                   const uint8_t *payload, const char *peer, uint32_t *rtt_ms)
+{
+	struct proto_ping ping;
+	uint8_t frame[64];
+	switch (header->type) {
+	case PROTO_PING:
+	case PROTO_PONG:
+		if (proto_ping_decode(payload, header->length, &ping) != PROTO_OK) {
+			snprintf(conn->error, sizeof conn->error, "malformed %s", proto_type_name(header->type));
+			return CONN_DROP;
+		}
+		if (header->type == PROTO_PING) {
+			size_t len = proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame);
+			return conn_send_copy(conn, frame, len) < 0 ? CONN_DROP : CONN_HANDLED;
+		} else {
+			uint64_t now = clock_mono_ms();
+			/* A PONG from the future is a confused peer, not a round trip. */
+			if (ping.sent_ms > now)
+				return CONN_HANDLED;
+			*rtt_ms = (uint32_t)(now - ping.sent_ms);
+			return CONN_ROUND_TRIP;
+		}
+	case PROTO_BYE: {
+		struct proto_bye bye;
+		if (proto_bye_decode(payload, header->length, &bye) != PROTO_OK)
+			snprintf(bye.reason, sizeof bye.reason, "(unreadable reason)");
+		snprintf(conn->error, sizeof conn->error, "%s%ssaid bye: %s", peer, *peer ? " " : "",
+		         bye.reason);
+		return CONN_DROP;
+	}
+	default:
+		return CONN_NOT_COMMON;
+	}
 }
 
 /* Drops `bytes` written from the front of the queue. */

@@ -8,12 +8,13 @@
 #include "intercom/console_layout.h"
 #include "intercom/defaults.h"
 #include "intercom/layout.h"
+#include "intercom/log.h"
 #include "intercom/term.h"
 #include "intercom/textfmt.h"
+#include "intercom/widgets.h"
 
 /* Events kept for the log pane: more than any terminal is tall. */
 #define LOG_LINES 256
-#define LOG_LINE_MAX 512
 /* Longest text drawn in one go: a line of a very wide terminal, with multibyte characters. */
 #define TEXT_MAX 2048
 /* A bar after "playing 45%" needs a few cells to mean anything; more than 10 adds nothing. */
@@ -39,9 +40,8 @@ struct console_ui {
 	bool prev_valid;
 	struct meter_view prev_meter;
 
-	char (*log)[LOG_LINE_MAX];
-	size_t log_head, log_count;
-	uint64_t log_gen, drawn_log_gen;
+	struct log_history log;
+	uint64_t drawn_log_gen;
 };
 
 struct console_ui *console_ui_new(void)
@@ -50,8 +50,8 @@ struct console_ui *console_ui_new(void)
 	if (!ui)
 		return NULL;
 	ui->prev = calloc(1, sizeof *ui->prev);
-	ui->log = calloc(LOG_LINES, sizeof *ui->log);
-	if (!ui->prev || !ui->log) {
+	log_history_init(&ui->log, LOG_LINES);
+	if (!ui->prev || !ui->log.lines) {
 		console_ui_free(ui);
 		return NULL;
 	}
@@ -81,20 +81,14 @@ void console_ui_free(struct console_ui *ui)
 	if (term_active())
 		windows_free(ui);
 	free(ui->prev);
-	free(ui->log);
+	log_history_free(&ui->log);
 	free(ui);
 }
 
 void console_ui_log_cb(const char *line, void *ctx)
 {
 	struct console_ui *ui = ctx;
-	size_t slot = (ui->log_head + ui->log_count) % LOG_LINES;
-	if (ui->log_count == LOG_LINES)
-		ui->log_head = (ui->log_head + 1) % LOG_LINES;
-	else
-		ui->log_count++;
-	snprintf(ui->log[slot], LOG_LINE_MAX, "%s", line);
-	ui->log_gen++;
+	log_history_add(&ui->log, line);
 }
 
 void console_ui_invalidate(struct console_ui *ui)
@@ -127,27 +121,6 @@ static attr_t tone_attr(enum console_tone tone)
 	}
 }
 
-/* Draws text at y, x in at most w columns (cut with an ellipsis); returns the columns used. */
-static int put(WINDOW *win, int y, int x, int w, attr_t attr, const char *text)
-{
-	char buf[TEXT_MAX];
-	if (w <= 0)
-		return 0;
-	int used = textfmt_fit(buf, sizeof buf, text, w, term_utf8());
-	wattrset(win, attr);
-	mvwaddstr(win, y, x, buf);
-	wattrset(win, A_NORMAL);
-	return used;
-}
-
-/* Draws text only if it fits whole; returns the columns used (0: left out). */
-static int put_whole(WINDOW *win, int y, int x, int w, attr_t attr, const char *text)
-{
-	if (textfmt_width(text, term_utf8()) > w)
-		return 0;
-	return put(win, y, x, w, attr, text);
-}
-
 /* Draws a glyph n times from y, x. */
 static void repeat(WINDOW *win, int y, int x, int n, attr_t attr, const char *glyph)
 {
@@ -174,18 +147,18 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 	fill_line(win, 0, w, bar);
 	char text[512];
 	int x = 1;
-	x += put(win, 0, x, w - x, bar | A_BOLD, "intercom console");
+	x += widget_text(win, 0, x, w - x, bar | A_BOLD, "intercom console");
 	const char *sep = "   ";
 	snprintf(text, sizeof text, "%sduration %s", sep, v->duration);
-	x += put_whole(win, 0, x, w - x, bar, text);
+	x += widget_text_whole(win, 0, x, w - x, bar, text);
 	snprintf(text, sizeof text, "%snext page to %s%s", sep, v->target,
 	         v->target_missing ? " (not connected)" : "");
-	int used = put_whole(win, 0, x, w - x, v->target_missing ? term_attr(TERM_ALERT) : bar, text);
+	int used = widget_text_whole(win, 0, x, w - x, v->target_missing ? term_attr(TERM_ALERT) : bar, text);
 	if (!used) /* the target matters more than its decoration */
-		used = put(win, 0, x, w - x, v->target_missing ? term_attr(TERM_ALERT) : bar, text);
+		used = widget_text(win, 0, x, w - x, v->target_missing ? term_attr(TERM_ALERT) : bar, text);
 	x += used;
 	snprintf(text, sizeof text, "%s%zu speaker%s", sep, v->speakers, v->speakers == 1 ? "" : "s");
-	x += put_whole(win, 0, x, w - x, bar, text);
+	x += widget_text_whole(win, 0, x, w - x, bar, text);
 	if (h < 2)
 		return;
 	/* The link's security sits at the right of the second line and is never cut. */
@@ -193,11 +166,11 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 	int room = w - link_w - 3 > 0 ? w - link_w - 3 : w;
 	x = 1;
 	snprintf(text, sizeof text, "listening on %s", v->listen);
-	x += put(win, 1, x, room - x, term_attr(TERM_NORMAL), text);
+	x += widget_text(win, 1, x, room - x, term_attr(TERM_NORMAL), text);
 	snprintf(text, sizeof text, "   input: %s", v->input);
-	put(win, 1, x, room - x, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN), text);
+	widget_text(win, 1, x, room - x, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN), text);
 	if (room < w)
-		put(win, 1, w - link_w - 1, link_w,
+		widget_text(win, 1, w - link_w - 1, link_w,
 		    v->link_secure ? term_attr(TERM_OK) : term_attr(TERM_WARN) | A_BOLD, v->link);
 }
 
@@ -206,7 +179,7 @@ static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
 {
 	werase(win);
 	if (!v->recording) {
-		put(win, 0, 1, w - 2, tone_attr(v->tone), v->text);
+		widget_text(win, 0, 1, w - 2, tone_attr(v->tone), v->text);
 		return;
 	}
 	attr_t alert = term_attr(TERM_ALERT);
@@ -214,9 +187,9 @@ static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
 	char text[128], bar[BANNER_BAR_MAX * GLYPH_BYTES + 1];
 	int x = 1;
 	snprintf(text, sizeof text, "%s RECORDING", term_glyph(TERM_GLYPH_REC));
-	x += put(win, 0, x, w - x, alert, text);
+	x += widget_text(win, 0, x, w - x, alert, text);
 	snprintf(text, sizeof text, "  %s / %s", v->rec_elapsed, v->rec_total);
-	x += put_whole(win, 0, x, w - x, alert, text);
+	x += widget_text_whole(win, 0, x, w - x, alert, text);
 	const char *hints = "   Space: send now  Esc: cancel";
 	int tail = (int)strlen(v->rec_left) + 2;
 	/* What the bar may take: all but the text around it (and the last column). */
@@ -227,45 +200,11 @@ static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
 	if (cells >= BANNER_BAR_MIN) {
 		textfmt_bar(bar, sizeof bar, cells, v->rec_left_permille / 1000.0, term_utf8());
 		x += 2;
-		x += put(win, 0, x, w - x, alert, bar);
+		x += widget_text(win, 0, x, w - x, alert, bar);
 	}
 	snprintf(text, sizeof text, "  %s", v->rec_left);
-	x += put_whole(win, 0, x, w - x, alert, text);
-	put_whole(win, 0, x, w - x - 1, alert, hints);
-}
-
-static attr_t band_attr(enum meter_band band)
-{
-	return band == METER_BAND_HOT ? term_attr(TERM_BAD)
-	       : band == METER_BAND_WARN ? term_attr(TERM_WARN) : term_attr(TERM_OK);
-}
-
-/*
- * A level meter of mv->cells cells at y, x: the RMS bar in band colours,
- * the peak marker, the held peak. Only draws; the numbers come from meter_scale.
- */
-static void meter_draw(WINDOW *win, int y, int x, const struct meter_view *mv)
-{
-	bool utf8 = term_utf8();
-	wmove(win, y, x);
-	for (int c = 0; c < mv->cells; c++) {
-		int fill = mv->bar_eighths - c * 8;
-		attr_t attr = band_attr(meter_scale_band(c, mv->cells));
-		const char *g;
-		if (c == mv->hold_cell)
-			g = term_glyph(TERM_GLYPH_HOLD);
-		else if (c == mv->peak_cell)
-			g = term_glyph(TERM_GLYPH_PEAK);
-		else if (fill >= 8 || (!utf8 && fill >= 4))
-			g = term_glyph(TERM_GLYPH_FULL);
-		else if (fill > 0 && utf8)
-			g = textfmt_eighths(fill);
-		else
-			g = term_glyph(TERM_GLYPH_TRACK), attr = term_attr(TERM_DIM);
-		wattrset(win, attr);
-		waddstr(win, g);
-	}
-	wattrset(win, A_NORMAL);
+	x += widget_text_whole(win, 0, x, w - x, alert, text);
+	widget_text_whole(win, 0, x, w - x - 1, alert, hints);
 }
 
 /* The meter line (label, bar, clip light, held peak in dB) and, on a second line, its scale. */
@@ -273,28 +212,28 @@ static void draw_meter(WINDOW *win, int h, int w, const struct console_layout *l
                        const struct meter_view *mv)
 {
 	werase(win);
-	put(win, 0, 0, CONSOLE_METER_LABEL_W, term_attr(TERM_HEADING), "  input");
+	widget_text(win, 0, 0, CONSOLE_METER_LABEL_W, term_attr(TERM_HEADING), "  input");
 	if (!on) {
-		put(win, 0, l->meter_x, w - l->meter_x - 1, term_attr(TERM_DIM),
+		widget_text(win, 0, l->meter_x, w - l->meter_x - 1, term_attr(TERM_DIM),
 		    "no input: talk is disabled (files still go: \":send PATH\")");
 		return;
 	}
-	meter_draw(win, 0, l->meter_x, mv);
+	widget_meter(win, 0, l->meter_x, mv);
 	int x = l->meter_x + mv->cells;
-	put(win, 0, x + 1, 4, mv->clip ? term_attr(TERM_ALERT) : term_attr(TERM_DIM),
+	widget_text(win, 0, x + 1, 4, mv->clip ? term_attr(TERM_ALERT) : term_attr(TERM_DIM),
 	    mv->clip ? "CLIP" : "    ");
 	char text[32];
 	if (mv->hold_db <= (int)METER_SCALE_MIN_DB)
 		snprintf(text, sizeof text, "%7s", "<-60 dB");
 	else
 		snprintf(text, sizeof text, "%4d dB", mv->hold_db);
-	put(win, 0, x + 7, CONSOLE_METER_TAIL_W - 7, term_attr(TERM_NORMAL), text);
+	widget_text(win, 0, x + 7, CONSOLE_METER_TAIL_W - 7, term_attr(TERM_NORMAL), text);
 	if (h < 2)
 		return;
 	char labels[TEXT_MAX];
 	meter_scale_labels(labels, sizeof labels, mv->cells);
-	put(win, 1, 0, CONSOLE_METER_LABEL_W, term_attr(TERM_DIM), "   dBFS");
-	put(win, 1, l->meter_x, mv->cells, term_attr(TERM_DIM), labels);
+	widget_text(win, 1, 0, CONSOLE_METER_LABEL_W, term_attr(TERM_DIM), "   dBFS");
+	widget_text(win, 1, l->meter_x, mv->cells, term_attr(TERM_DIM), labels);
 }
 
 static const char *const col_titles[CONSOLE_COLS] = {
@@ -307,7 +246,7 @@ static const char *const col_titles[CONSOLE_COLS] = {
 static void draw_state_cell(WINDOW *win, int y, int x, int w, attr_t extra,
                             const struct console_row *row)
 {
-	int used = put(win, y, x, w, tone_attr(row->state_tone) | extra, row->state);
+	int used = widget_text(win, y, x, w, tone_attr(row->state_tone) | extra, row->state);
 	int cells = w - used - 1;
 	if (row->progress < 0 || cells < STATE_BAR_MIN)
 		return;
@@ -315,7 +254,7 @@ static void draw_state_cell(WINDOW *win, int y, int x, int w, attr_t extra,
 		cells = STATE_BAR_MAX;
 	char bar[STATE_BAR_MAX * GLYPH_BYTES + 1];
 	textfmt_bar(bar, sizeof bar, cells, row->progress / 1000.0, term_utf8());
-	put(win, y, x + used + 1, cells, term_attr(TERM_ACCENT) | extra, bar);
+	widget_text(win, y, x + used + 1, cells, term_attr(TERM_ACCENT) | extra, bar);
 }
 
 /* One speaker's row; the selected one in reverse video with a marker. */
@@ -325,7 +264,7 @@ static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
 	attr_t extra = selected ? term_attr(TERM_SELECTED) : A_NORMAL;
 	if (selected) {
 		fill_line(win, y, w, extra);
-		put(win, y, 0, 1, extra, term_glyph(TERM_GLYPH_MARK));
+		widget_text(win, y, 0, 1, extra, term_glyph(TERM_GLYPH_MARK));
 	}
 	const char *cells[CONSOLE_COLS] = {
 		[CONSOLE_COL_NAME] = row->name, [CONSOLE_COL_ZONE] = row->zone,
@@ -339,9 +278,9 @@ static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
 		if (c == CONSOLE_COL_STATE)
 			draw_state_cell(win, y, l->col_x[c], cw, extra, row);
 		else if (c == CONSOLE_COL_LAST)
-			put(win, y, l->col_x[c], cw, tone_attr(row->last_tone) | extra, cells[c]);
+			widget_text(win, y, l->col_x[c], cw, tone_attr(row->last_tone) | extra, cells[c]);
 		else
-			put(win, y, l->col_x[c], cw, (c == CONSOLE_COL_NAME ? A_BOLD : A_NORMAL) | extra, cells[c]);
+			widget_text(win, y, l->col_x[c], cw, (c == CONSOLE_COL_NAME ? A_BOLD : A_NORMAL) | extra, cells[c]);
 	}
 }
 
@@ -353,17 +292,17 @@ static void draw_table(WINDOW *win, int w, const struct console_layout *l,
 	attr_t heading = term_attr(TERM_HEADING);
 	for (int c = 0; c < CONSOLE_COLS; c++)
 		if (l->col_w[c] > 0)
-			put(win, 0, l->col_x[c], l->col_w[c], heading, col_titles[c]);
+			widget_text(win, 0, l->col_x[c], l->col_w[c], heading, col_titles[c]);
 	int rows = l->table_rows < (int)v->row_count ? l->table_rows : (int)v->row_count;
 	if (v->total > (size_t)rows) {
 		/* Which rows of how many, next to NAME: "NAME  11-20/26". */
 		char text[64];
 		snprintf(text, sizeof text, "%zu-%zu/%zu", v->first + 1, v->first + (size_t)rows, v->total);
 		int x = l->col_x[CONSOLE_COL_NAME] + 6, room = l->col_w[CONSOLE_COL_NAME] - 6;
-		put_whole(win, 0, x, room, term_attr(TERM_DIM), text);
+		widget_text_whole(win, 0, x, room, term_attr(TERM_DIM), text);
 	}
 	if (v->total == 0) {
-		put(win, 1, CONSOLE_TABLE_MARK_W, w - CONSOLE_TABLE_MARK_W - 1, term_attr(TERM_DIM),
+		widget_text(win, 1, CONSOLE_TABLE_MARK_W, w - CONSOLE_TABLE_MARK_W - 1, term_attr(TERM_DIM),
 		    "no speakers yet: run intercom-speaker with this console's address on each "
 		    "loudspeaker machine");
 		return;
@@ -389,21 +328,20 @@ static void draw_log(const struct console_ui *ui, WINDOW *win, int h, int w)
 	attr_t dim = term_attr(TERM_DIM);
 	const char *hline = term_glyph(TERM_GLYPH_HLINE);
 	repeat(win, 0, 0, 2, dim, hline);
-	int x = 2 + put(win, 0, 2, w - 2, term_attr(TERM_HEADING), " events ");
+	int x = 2 + widget_text(win, 0, 2, w - 2, term_attr(TERM_HEADING), " events ");
 	repeat(win, 0, x, w - x, dim, hline);
 	int lines = h - 1;
-	size_t shown = ui->log_count < (size_t)lines ? ui->log_count : (size_t)lines;
+	size_t shown = ui->log.count < (size_t)lines ? ui->log.count : (size_t)lines;
 	for (size_t i = 0; i < shown; i++) {
-		size_t idx = (ui->log_head + ui->log_count - shown + i) % LOG_LINES;
-		const char *line = ui->log[idx];
+		const char *line = log_history_recent(&ui->log, shown, i);
 		int y = lines - (int)shown + 1 + (int)i;
 		/* "HH:MM:SS.mmm " is dim, the event itself is what to read. */
 		size_t stamp = strlen(line) > 13 && line[2] == ':' && line[12] == ' ' ? 13 : 0;
 		char head[16];
 		memcpy(head, line, stamp);
 		head[stamp] = '\0';
-		int used = put(win, y, 1, w - 2, dim, head);
-		put(win, y, 1 + used, w - 2 - used, log_attr(line), line + stamp);
+		int used = widget_text(win, y, 1, w - 2, dim, head);
+		widget_text(win, y, 1 + used, w - 2 - used, log_attr(line), line + stamp);
 	}
 }
 
@@ -430,8 +368,8 @@ static void draw_hints(WINDOW *win, int w, const struct hint *hints, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!widths[i])
 			continue;
-		int kw = put(win, 0, x, widths[i], term_attr(TERM_HEADING), hints[i].key);
-		put(win, 0, x + kw + 1, widths[i] - kw - 1, term_attr(TERM_NORMAL), hints[i].label);
+		int kw = widget_text(win, 0, x, widths[i], term_attr(TERM_HEADING), hints[i].key);
+		widget_text(win, 0, x + kw + 1, widths[i] - kw - 1, term_attr(TERM_NORMAL), hints[i].label);
 		x += widths[i] + 2;
 	}
 }
@@ -446,19 +384,19 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 	case CONSOLE_PROMPT_DURATION:
 		snprintf(text, sizeof text, "duration in seconds (%g to %g): %s%s", DURATION_MIN_S,
 		         DURATION_MAX_S, v->text, cursor);
-		put(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
-		put_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
+		widget_text(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
+		widget_text_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
 		          term_attr(TERM_DIM), "  Enter sets, Esc cancels");
 		return;
 	case CONSOLE_PROMPT_COMMAND:
 		snprintf(text, sizeof text, ":%s%s", v->text, cursor);
-		put(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
-		put_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
+		widget_text(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
+		widget_text_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
 		          term_attr(TERM_DIM), "  send PATH, duration S, list ... Enter runs, Esc cancels");
 		return;
 	case CONSOLE_PROMPT_QUIT:
 		fill_line(win, 0, w - 1, term_attr(TERM_ALERT));
-		put(win, 0, 1, w - 3, term_attr(TERM_ALERT), "A page is in flight. Quit anyway? (y/n)");
+		widget_text(win, 0, 1, w - 3, term_attr(TERM_ALERT), "A page is in flight. Quit anyway? (y/n)");
 		return;
 	case CONSOLE_PROMPT_NONE:
 		break;
@@ -515,23 +453,11 @@ static void draw_help(WINDOW *win)
 	werase(win);
 	wattrset(win, term_attr(TERM_NORMAL));
 	box(win, 0, 0);
-	put(win, 0, 2, w - 4, term_attr(TERM_HEADING), " keys ");
+	widget_text(win, 0, 2, w - 4, term_attr(TERM_HEADING), " keys ");
 	for (int i = 0; i < HELP_LINES && i < h - 2; i++)
-		put(win, 1 + i, 2, w - 4, i < 2 ? term_attr(TERM_ACCENT) : term_attr(TERM_NORMAL),
+		widget_text(win, 1 + i, 2, w - 4, i < 2 ? term_attr(TERM_ACCENT) : term_attr(TERM_NORMAL),
 		    help_lines[i]);
-	put(win, h - 1, w - 26 > 2 ? w - 26 : 2, w - 4, term_attr(TERM_DIM), " any key closes this ");
-}
-
-/* All there is room for under CONSOLE_MIN_W x CONSOLE_MIN_H. */
-static void draw_too_small(WINDOW *win, int h, int w)
-{
-	werase(win);
-	char text[128];
-	snprintf(text, sizeof text, "terminal too small: %dx%d", w, h);
-	put(win, 0, 0, w, term_attr(TERM_WARN), text);
-	snprintf(text, sizeof text, "needs %dx%d; q quits", CONSOLE_MIN_W, CONSOLE_MIN_H);
-	if (h > 1)
-		put(win, 1, 0, w, term_attr(TERM_NORMAL), text);
+	widget_text(win, h - 1, w - 26 > 2 ? w - 26 : 2, w - 4, term_attr(TERM_DIM), " any key closes this ");
 }
 
 /* ---- what to redraw ---- */
@@ -601,7 +527,8 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	bool drew = false;
 	if (l->too_small) {
 		if (force && ui->small) {
-			draw_too_small(ui->small, LINES, COLS);
+			werase(ui->small);
+			widget_too_small(ui->small, LINES, COLS, CONSOLE_MIN_W, CONSOLE_MIN_H);
 			wnoutrefresh(ui->small);
 			drew = true;
 		}
@@ -633,12 +560,12 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 			wnoutrefresh(win[R_TABLE]);
 			drew = true;
 		}
-		if (win[R_LOG] && (force || ui->drawn_log_gen != ui->log_gen)) {
+		if (win[R_LOG] && (force || ui->drawn_log_gen != ui->log.gen)) {
 			draw_log(ui, win[R_LOG], l->log.h, l->log.w);
 			wnoutrefresh(win[R_LOG]);
 			drew = true;
 		}
-		ui->drawn_log_gen = ui->log_gen;
+		ui->drawn_log_gen = ui->log.gen;
 		if (win[R_FOOTER] && (force || memcmp(&p->footer, &v->footer, sizeof v->footer))) {
 			draw_footer(win[R_FOOTER], l->footer.w, &v->footer);
 			wnoutrefresh(win[R_FOOTER]);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -35,4 +36,32 @@ void log_event(const char *fmt, ...)
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
+}
+
+int log_history_init(struct log_history *history, size_t cap)
+{
+	*history = (struct log_history){ .lines = calloc(cap, sizeof *history->lines), .cap = cap };
+	return history->lines ? 0 : -1;
+}
+
+void log_history_free(struct log_history *history)
+{
+	free(history->lines);
+	history->lines = NULL;
+}
+
+void log_history_add(struct log_history *history, const char *line)
+{
+	size_t slot = (history->head + history->count) % history->cap;
+	if (history->count == history->cap)
+		history->head = (history->head + 1) % history->cap;
+	else
+		history->count++;
+	snprintf(history->lines[slot], LOG_LINE_MAX, "%s", line);
+	history->gen++;
+}
+
+const char *log_history_recent(const struct log_history *history, size_t n, size_t i)
+{
+	return history->lines[(history->head + history->count - n + i) % history->cap];
 }

@@ -23,8 +23,7 @@ struct playback {
 	_Atomic size_t position;   /* frames handed to the device; callback-owned */
 	_Atomic bool finished;     /* the stream has stopped (complete or failed) */
 	_Atomic int32_t gain_q24;  /* main writes, callback reads: volume.h gain */
-	_Atomic uint32_t peak_bits; /* float bits of the max peak handed over since last read */
-	_Atomic uint32_t rms_bits;  /* float bits of the max rms since last read */
+	struct level_slot levels;         /* callback adds, main takes */
 
 	/*
 	 * When the latest buffer reaches the speaker: its first frame's index in
@@ -45,31 +44,6 @@ struct playback {
 	int rate;
 	size_t heard;              /* the most frames reported played: never goes back */
 };
-
-static uint32_t float_bits(float f)
-{
-	uint32_t u;
-	memcpy(&u, &f, sizeof u);
-	return u;
-}
-
-static float bits_float(uint32_t u)
-{
-	float f;
-	memcpy(&f, &u, sizeof f);
-	return f;
-}
-
-/* Non-negative floats order like their bit patterns, so a max needs no float atomics. */
-static void atomic_max_bits(_Atomic uint32_t *slot, float value)
-{
-	uint32_t bits = float_bits(value);
-	uint32_t old = atomic_load_explicit(slot, memory_order_relaxed);
-	while (bits > old &&
-	       !atomic_compare_exchange_weak_explicit(slot, &old, bits, memory_order_relaxed,
-	                                              memory_order_relaxed))
-		;
-}
 
 /* Callback side of the timing seqlock. */
 static void timing_publish(struct playback *pb, double dac_time, size_t frame)
@@ -124,8 +98,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	volume_apply_s16(output, pb->samples + pos * width, n * width, gain);
 	memset((int16_t *)output + n * width, 0, (frames - n) * width * sizeof(int16_t));
 	struct level level = meter_measure_s16(output, n * width);
-	atomic_max_bits(&pb->peak_bits, level.peak);
-	atomic_max_bits(&pb->rms_bits, level.rms);
+	level_slot_add(&pb->levels, level);
 	if (time)
 		timing_publish(pb, time->outputBufferDacTime, pos);
 	if (pb->trace && pos == 0 && n > 0)
@@ -263,8 +236,5 @@ void playback_set_gain(struct playback *pb, int32_t gain_q24)
 
 struct level playback_levels(struct playback *pb)
 {
-	struct level level;
-	level.peak = bits_float(atomic_exchange(&pb->peak_bits, 0));
-	level.rms = bits_float(atomic_exchange(&pb->rms_bits, 0));
-	return level;
+	return level_slot_take(&pb->levels);
 }

@@ -347,6 +347,18 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 		         proto_type_name(header->type));
 		return -1;
 	}
+	uint32_t rtt_ms;
+	switch (conn_common_frame(conn, header, payload, "console", &rtt_ms)) {
+	case CONN_DROP:
+		return -1;
+	case CONN_ROUND_TRIP:
+		speaker_state_rtt(&spk->st, rtt_ms);
+		return 0;
+	case CONN_HANDLED:
+		return 0;
+	case CONN_NOT_COMMON:
+		break;
+	}
 	switch (header->type) {
 	case PROTO_WELCOME: {
 		struct proto_welcome welcome;
@@ -363,30 +375,6 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 		spk->recv_reported = false;
 		on_page(spk, payload, header->length);
 		return 0;
-	case PROTO_PING: {
-		struct proto_ping ping;
-		uint8_t frame[64];
-		if (proto_ping_decode(payload, header->length, &ping) != PROTO_OK) {
-			snprintf(conn->error, sizeof conn->error, "malformed PING");
-			return -1;
-		}
-		send_frame(spk, frame, proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame));
-		return 0;
-	}
-	case PROTO_PONG: {
-		struct proto_ping pong;
-		uint64_t now = clock_mono_ms();
-		if (proto_ping_decode(payload, header->length, &pong) == PROTO_OK && pong.sent_ms <= now)
-			speaker_state_rtt(&spk->st, (uint32_t)(now - pong.sent_ms));
-		return 0;
-	}
-	case PROTO_BYE: {
-		struct proto_bye bye;
-		if (proto_bye_decode(payload, header->length, &bye) != PROTO_OK)
-			snprintf(bye.reason, sizeof bye.reason, "(unreadable reason)");
-		snprintf(conn->error, sizeof conn->error, "console said bye: %s", bye.reason);
-		return -1;
-	}
 	case PROTO_HELLO:
 	case PROTO_STATUS:
 		snprintf(conn->error, sizeof conn->error, "peer sent %s, which only a speaker sends",

@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "intercom/defaults.h"
+#include "intercom/log.h"
 #include "intercom/term.h"
 #include "intercom/textfmt.h"
+#include "intercom/widgets.h"
 
 /* Events kept for the log pane: more than any terminal is tall. */
 #define LOG_LINES 128
-#define LOG_LINE_MAX 512
 /* Longest text drawn in one go: a line of a very wide terminal, with multibyte characters. */
 #define TEXT_MAX 2048
 /* History table columns: time, page, from, length, then the result takes the rest. */
@@ -29,9 +30,8 @@ struct speaker_ui {
 	struct speaker_view prev;   /* what is on the screen now */
 	bool prev_valid;
 
-	char (*log)[LOG_LINE_MAX];
-	size_t log_head, log_count;
-	uint64_t log_gen, drawn_log_gen;
+	struct log_history log;
+	uint64_t drawn_log_gen;
 };
 
 struct speaker_ui *speaker_ui_new(void)
@@ -39,8 +39,8 @@ struct speaker_ui *speaker_ui_new(void)
 	struct speaker_ui *ui = calloc(1, sizeof *ui);
 	if (!ui)
 		return NULL;
-	ui->log = calloc(LOG_LINES, sizeof *ui->log);
-	if (!ui->log) {
+	log_history_init(&ui->log, LOG_LINES);
+	if (!ui->log.lines) {
 		free(ui);
 		return NULL;
 	}
@@ -54,20 +54,14 @@ void speaker_ui_free(struct speaker_ui *ui)
 		return;
 	if (ui->win && term_active())
 		delwin(ui->win);
-	free(ui->log);
+	log_history_free(&ui->log);
 	free(ui);
 }
 
 void speaker_ui_log_cb(const char *line, void *ctx)
 {
 	struct speaker_ui *ui = ctx;
-	size_t slot = (ui->log_head + ui->log_count) % LOG_LINES;
-	if (ui->log_count == LOG_LINES)
-		ui->log_head = (ui->log_head + 1) % LOG_LINES;
-	else
-		ui->log_count++;
-	snprintf(ui->log[slot], LOG_LINE_MAX, "%s", line);
-	ui->log_gen++;
+	log_history_add(&ui->log, line);
 }
 
 void speaker_ui_invalidate(struct speaker_ui *ui)
@@ -116,31 +110,10 @@ static attr_t tone_attr(enum speaker_tone tone)
 	}
 }
 
-/* Draws text at y, x in at most w columns (cut with an ellipsis); returns the columns used. */
-static int put(WINDOW *win, int y, int x, int w, attr_t attr, const char *text)
-{
-	char buf[TEXT_MAX];
-	if (w <= 0)
-		return 0;
-	int used = textfmt_fit(buf, sizeof buf, text, w, term_utf8());
-	wattrset(win, attr);
-	mvwaddstr(win, y, x, buf);
-	wattrset(win, A_NORMAL);
-	return used;
-}
-
-/* Draws text only if it fits whole; returns the columns used (0: left out). */
-static int put_whole(WINDOW *win, int y, int x, int w, attr_t attr, const char *text)
-{
-	if (textfmt_width(text, term_utf8()) > w)
-		return 0;
-	return put(win, y, x, w, attr, text);
-}
-
 /* A label in the left column. */
 static void label(WINDOW *win, int y, const char *text)
 {
-	put(win, y, 2, SPEAKER_LABEL_W - 3, term_attr(TERM_HEADING), text);
+	widget_text(win, y, 2, SPEAKER_LABEL_W - 3, term_attr(TERM_HEADING), text);
 }
 
 /* A rule across the screen with a title in it: "── last pages ─────". */
@@ -153,41 +126,7 @@ static void rule(WINDOW *win, int y, int w, const char *title)
 	wattrset(win, A_NORMAL);
 	char text[64];
 	snprintf(text, sizeof text, " %s ", title);
-	put(win, y, 2, w - 4, term_attr(TERM_HEADING), text);
-}
-
-static attr_t band_attr(enum meter_band band)
-{
-	return band == METER_BAND_HOT ? term_attr(TERM_BAD)
-	       : band == METER_BAND_WARN ? term_attr(TERM_WARN) : term_attr(TERM_OK);
-}
-
-/*
- * A level meter of mv->cells cells at y, x: the RMS bar in band colours,
- * the peak marker, the held peak. Only draws; the numbers come from meter_scale.
- */
-static void meter_draw(WINDOW *win, int y, int x, const struct meter_view *mv)
-{
-	bool utf8 = term_utf8();
-	wmove(win, y, x);
-	for (int c = 0; c < mv->cells; c++) {
-		int fill = mv->bar_eighths - c * 8;
-		attr_t attr = band_attr(meter_scale_band(c, mv->cells));
-		const char *g;
-		if (c == mv->hold_cell)
-			g = term_glyph(TERM_GLYPH_HOLD);
-		else if (c == mv->peak_cell)
-			g = term_glyph(TERM_GLYPH_PEAK);
-		else if (fill >= 8 || (!utf8 && fill >= 4))
-			g = term_glyph(TERM_GLYPH_FULL);
-		else if (fill > 0 && utf8)
-			g = textfmt_eighths(fill);
-		else
-			g = term_glyph(TERM_GLYPH_TRACK), attr = term_attr(TERM_DIM);
-		wattrset(win, attr);
-		waddstr(win, g);
-	}
-	wattrset(win, A_NORMAL);
+	widget_text(win, y, 2, w - 4, term_attr(TERM_HEADING), text);
 }
 
 /* ---- the parts of the screen ---- */
@@ -198,33 +137,33 @@ static void draw_title(WINDOW *win, int y, int w, const struct speaker_view *v)
 	attr_t bar = term_attr(TERM_TITLE);
 	mvwhline(win, y, 0, ' ' | bar, w);
 	int x = 1;
-	x += put(win, y, x, w - x, bar | A_BOLD, "intercom speaker");
+	x += widget_text(win, y, x, w - x, bar | A_BOLD, "intercom speaker");
 	char text[256];
 	snprintf(text, sizeof text, "   %s", v->name);
-	x += put(win, y, x, w - x - 8, bar, text);
+	x += widget_text(win, y, x, w - x - 8, bar, text);
 	if (v->zone[0]) {
 		snprintf(text, sizeof text, "%szone %s", term_utf8() ? " · " : " | ", v->zone);
-		x += put_whole(win, y, x, w - x - 8, bar, text);
+		x += widget_text_whole(win, y, x, w - x - 8, bar, text);
 	}
 	if (v->muted && w - x > 8)
-		put(win, y, w - 7, 6, term_attr(TERM_ALERT), "MUTED");
+		widget_text(win, y, w - 7, 6, term_attr(TERM_ALERT), "MUTED");
 }
 
 static void draw_progress(WINDOW *win, int y, int w, int cells, const struct speaker_view *v)
 {
 	label(win, y, "progress");
 	if (!v->progress_on) {
-		put(win, y, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1, term_attr(TERM_DIM), "no page yet");
+		widget_text(win, y, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1, term_attr(TERM_DIM), "no page yet");
 		return;
 	}
 	char bar[SPEAKER_PROGRESS_TAIL_W + 4 * 64], text[64];
 	int x = SPEAKER_LABEL_W;
 	if (cells > 0) {
 		textfmt_bar(bar, sizeof bar, cells, v->progress_permille / 1000.0, term_utf8());
-		x += put(win, y, x, cells, v->active ? term_attr(TERM_ACCENT) : term_attr(TERM_DIM), bar);
+		x += widget_text(win, y, x, cells, v->active ? term_attr(TERM_ACCENT) : term_attr(TERM_DIM), bar);
 	}
 	snprintf(text, sizeof text, " %s / %s", v->elapsed, v->total);
-	put(win, y, x, w - x - 1, term_attr(TERM_NORMAL), text);
+	widget_text(win, y, x, w - x - 1, term_attr(TERM_NORMAL), text);
 }
 
 static void draw_meter(WINDOW *win, int y, int scale_y, int w, const struct speaker_view *v)
@@ -233,22 +172,22 @@ static void draw_meter(WINDOW *win, int y, int scale_y, int w, const struct spea
 	if (!v->meter_on || v->meter.cells <= 0)
 		return;
 	const struct meter_view *mv = &v->meter;
-	meter_draw(win, y, SPEAKER_LABEL_W, mv);
+	widget_meter(win, y, SPEAKER_LABEL_W, mv);
 	int x = SPEAKER_LABEL_W + mv->cells;
-	put(win, y, x + 1, 4, mv->clip ? term_attr(TERM_ALERT) : term_attr(TERM_DIM),
+	widget_text(win, y, x + 1, 4, mv->clip ? term_attr(TERM_ALERT) : term_attr(TERM_DIM),
 	    mv->clip ? "CLIP" : "    ");
 	char text[32];
 	if (mv->hold_db <= (int)METER_SCALE_MIN_DB)
 		snprintf(text, sizeof text, "%7s", "<-60 dB");
 	else
 		snprintf(text, sizeof text, "%4d dB", mv->hold_db);
-	put(win, y, x + 6, w - x - 7, term_attr(TERM_NORMAL), text);
+	widget_text(win, y, x + 6, w - x - 7, term_attr(TERM_NORMAL), text);
 	if (scale_y < 0)
 		return;
 	char labels[TEXT_MAX];
 	meter_scale_labels(labels, sizeof labels, mv->cells);
-	put(win, scale_y, 2, SPEAKER_LABEL_W - 3, term_attr(TERM_DIM), "dBFS");
-	put(win, scale_y, SPEAKER_LABEL_W, mv->cells, term_attr(TERM_DIM), labels);
+	widget_text(win, scale_y, 2, SPEAKER_LABEL_W - 3, term_attr(TERM_DIM), "dBFS");
+	widget_text(win, scale_y, SPEAKER_LABEL_W, mv->cells, term_attr(TERM_DIM), labels);
 }
 
 /* Volume (MUTED lit), then the output device and the last page's format. */
@@ -256,14 +195,14 @@ static void draw_settings(WINDOW *win, int y, int w, const struct speaker_view *
 {
 	label(win, y, "volume");
 	int x = SPEAKER_LABEL_W;
-	x += put(win, y, x, w - x, term_attr(TERM_NORMAL), v->volume);
+	x += widget_text(win, y, x, w - x, term_attr(TERM_NORMAL), v->volume);
 	if (v->muted)
-		x += put(win, y, x + 2, w - x - 2, term_attr(TERM_ALERT), "MUTED") + 2;
+		x += widget_text(win, y, x + 2, w - x - 2, term_attr(TERM_ALERT), "MUTED") + 2;
 	x += 4;
 	if (x + 8 >= w)
 		return;
-	x += put(win, y, x, w - x, term_attr(TERM_HEADING), "output ");
-	put(win, y, x, w - x - 1, term_attr(TERM_NORMAL), v->output);
+	x += widget_text(win, y, x, w - x, term_attr(TERM_HEADING), "output ");
+	widget_text(win, y, x, w - x - 1, term_attr(TERM_NORMAL), v->output);
 }
 
 static void draw_history(WINDOW *win, int y, int rows, int w, const struct speaker_view *v)
@@ -271,36 +210,36 @@ static void draw_history(WINDOW *win, int y, int rows, int w, const struct speak
 	rule(win, y, w, "last pages");
 	if (v->history_len == 0) {
 		if (rows > 0)
-			put(win, y + 1, 2, w - 3, term_attr(TERM_DIM), "none yet");
+			widget_text(win, y + 1, 2, w - 3, term_attr(TERM_DIM), "none yet");
 		return;
 	}
 	for (int i = 0; i < rows && (size_t)i < v->history_len; i++) {
 		const struct speaker_view_row *r = &v->history[i];
 		int ry = y + 1 + i, x = 2;
 		char page[24];
-		put(win, ry, x, COL_TIME, term_attr(TERM_NORMAL), r->time);
+		widget_text(win, ry, x, COL_TIME, term_attr(TERM_NORMAL), r->time);
 		x += COL_TIME;
 		snprintf(page, sizeof page, "#%s", r->page);
-		put(win, ry, x, COL_PAGE - 1, term_attr(TERM_NORMAL), page);
+		widget_text(win, ry, x, COL_PAGE - 1, term_attr(TERM_NORMAL), page);
 		x += COL_PAGE;
 		bool wide = w >= 70;
 		if (wide) {
-			put(win, ry, x, COL_FROM - 2, term_attr(TERM_DIM), r->from);
+			widget_text(win, ry, x, COL_FROM - 2, term_attr(TERM_DIM), r->from);
 			x += COL_FROM;
 		}
-		put(win, ry, x, COL_LENGTH - 1, term_attr(TERM_NORMAL), r->length);
+		widget_text(win, ry, x, COL_LENGTH - 1, term_attr(TERM_NORMAL), r->length);
 		x += COL_LENGTH;
-		put(win, ry, x, w - x - 1, tone_attr(r->tone), r->result);
+		widget_text(win, ry, x, w - x - 1, tone_attr(r->tone), r->result);
 	}
 }
 
 static void draw_log(struct speaker_ui *ui, int y, int rows, int w)
 {
 	rule(ui->win, y, w, "log");
-	size_t n = ui->log_count < (size_t)rows ? ui->log_count : (size_t)rows;
+	size_t n = ui->log.count < (size_t)rows ? ui->log.count : (size_t)rows;
 	for (size_t i = 0; i < n; i++) {
-		size_t slot = (ui->log_head + ui->log_count - n + i) % LOG_LINES;
-		put(ui->win, y + 1 + (int)i, 1, w - 2, term_attr(TERM_NORMAL), ui->log[slot]);
+		widget_text(ui->win, y + 1 + (int)i, 1, w - 2, term_attr(TERM_NORMAL),
+		            log_history_recent(&ui->log, n, i));
 	}
 }
 
@@ -323,7 +262,7 @@ static void draw_help(WINDOW *win, int y, int rows, int w)
 {
 	rule(win, y, w, "keys (any key closes this)");
 	for (int i = 0; i < HELP_LINES && i < rows; i++)
-		put(win, y + 1 + i, 2, w - 3, term_attr(TERM_NORMAL), help_lines[i]);
+		widget_text(win, y + 1 + i, 2, w - 3, term_attr(TERM_NORMAL), help_lines[i]);
 }
 
 static void draw_footer(WINDOW *win, int y, int w, const struct speaker_view *v)
@@ -337,19 +276,9 @@ static void draw_footer(WINDOW *win, int y, int w, const struct speaker_view *v)
 		int need = textfmt_width(hints[i].key, false) + 1 + textfmt_width(hints[i].what, false) + 2;
 		if (x + need > w)
 			break;
-		x += put(win, y, x, w - x, term_attr(TERM_HEADING) | A_BOLD, hints[i].key) + 1;
-		x += put(win, y, x, w - x, term_attr(TERM_DIM), hints[i].what) + 2;
+		x += widget_text(win, y, x, w - x, term_attr(TERM_HEADING) | A_BOLD, hints[i].key) + 1;
+		x += widget_text(win, y, x, w - x, term_attr(TERM_DIM), hints[i].what) + 2;
 	}
-}
-
-static void draw_too_small(WINDOW *win, int h, int w)
-{
-	char text[128];
-	snprintf(text, sizeof text, "terminal too small: %dx%d", w, h);
-	put(win, 0, 0, w, term_attr(TERM_WARN), text);
-	snprintf(text, sizeof text, "needs %dx%d; q quits", SPEAKER_MIN_W, SPEAKER_MIN_H);
-	if (h > 1)
-		put(win, 1, 0, w, term_attr(TERM_NORMAL), text);
 }
 
 bool speaker_ui_draw(struct speaker_ui *ui, const struct speaker_view *v)
@@ -360,25 +289,25 @@ bool speaker_ui_draw(struct speaker_ui *ui, const struct speaker_view *v)
 	if (!ui->win)
 		return false;
 	bool same = ui->prev_valid && memcmp(&ui->prev, v, sizeof *v) == 0;
-	if (!ui->force && same && ui->drawn_log_gen == ui->log_gen)
+	if (!ui->force && same && ui->drawn_log_gen == ui->log.gen)
 		return false;
 	const struct speaker_layout *l = &ui->layout;
 	WINDOW *win = ui->win;
 	int w = l->width;
 	werase(win);
 	if (l->too_small) {
-		draw_too_small(win, l->height, l->width);
+		widget_too_small(win, l->height, l->width, SPEAKER_MIN_W, SPEAKER_MIN_H);
 	} else {
 		draw_title(win, l->title, w, v);
 		label(win, l->link, "link");
-		put(win, l->link, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1, tone_attr(v->link_tone), v->link);
+		widget_text(win, l->link, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1, tone_attr(v->link_tone), v->link);
 		if (l->security >= 0) {
 			label(win, l->security, "security");
-			put(win, l->security, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1,
+			widget_text(win, l->security, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1,
 			    tone_attr(v->security_tone), v->security);
 		}
 		label(win, l->activity, "now");
-		put(win, l->activity, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1,
+		widget_text(win, l->activity, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1,
 		    tone_attr(v->activity_tone) | (v->active ? A_BOLD : 0), v->activity);
 		if (l->progress >= 0)
 			draw_progress(win, l->progress, w, l->bar_cells, v);
@@ -402,7 +331,7 @@ bool speaker_ui_draw(struct speaker_ui *ui, const struct speaker_view *v)
 	doupdate();
 	ui->prev = *v;
 	ui->prev_valid = true;
-	ui->drawn_log_gen = ui->log_gen;
+	ui->drawn_log_gen = ui->log.gen;
 	ui->force = false;
 	return true;
 }

@@ -319,39 +319,20 @@ static int peer_frame_cb(struct conn *conn, const struct proto_header *header,
 		         proto_type_name(header->type));
 		return -1;
 	}
+	switch (conn_common_frame(conn, header, payload, "", &p->info.rtt_ms)) {
+	case CONN_DROP:
+		return -1;
+	case CONN_HANDLED:
+	case CONN_ROUND_TRIP:
+		return 0;
+	case CONN_NOT_COMMON:
+		break;
+	}
 	switch (header->type) {
 	case PROTO_HELLO:
 		return on_hello(st, p, payload, header->length);
 	case PROTO_STATUS:
 		return on_status(st, p, payload, header->length);
-	case PROTO_PING: {
-		struct proto_ping ping;
-		uint8_t frame[64];
-		if (proto_ping_decode(payload, header->length, &ping) != PROTO_OK) {
-			snprintf(conn->error, sizeof conn->error, "malformed PING");
-			return -1;
-		}
-		peer_send_frame(p, frame, proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame));
-		return 0;
-	}
-	case PROTO_PONG: {
-		struct proto_ping pong;
-		if (proto_ping_decode(payload, header->length, &pong) != PROTO_OK) {
-			snprintf(conn->error, sizeof conn->error, "malformed PONG");
-			return -1;
-		}
-		uint64_t now = clock_mono_ms();
-		if (pong.sent_ms <= now)
-			p->info.rtt_ms = (uint32_t)(now - pong.sent_ms);
-		return 0;
-	}
-	case PROTO_BYE: {
-		struct proto_bye bye;
-		if (proto_bye_decode(payload, header->length, &bye) != PROTO_OK)
-			snprintf(bye.reason, sizeof bye.reason, "(unreadable reason)");
-		snprintf(conn->error, sizeof conn->error, "said bye: %s", bye.reason);
-		return -1;
-	}
 	case PROTO_WELCOME:
 	case PROTO_PAGE:
 		snprintf(conn->error, sizeof conn->error, "sent %s, which only a console sends",

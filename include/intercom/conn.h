@@ -58,6 +58,22 @@ int conn_send_copy(struct conn *conn, const uint8_t *frame, size_t len);
 int conn_enable_seal(struct conn *conn, const uint8_t *tx_key, const uint8_t *rx_key);
 bool conn_sealed(const struct conn *conn);
 
+/* What conn_common_frame did with a frame. */
+enum conn_common {
+	CONN_NOT_COMMON,   /* not PING, PONG or BYE: the caller's to handle */
+	CONN_HANDLED,      /* a PING, answered */
+	CONN_ROUND_TRIP,   /* a PONG: *rtt_ms holds the round trip */
+	CONN_DROP,         /* a BYE, or a malformed heartbeat: conn->error says why */
+};
+
+/*
+ * The frames both sides treat alike: answers PING with PONG, measures a PONG's
+ * round trip (against clock_mono_ms), and turns BYE into conn->error as
+ * "<peer> said bye: <reason>" (peer may be "" for just "said bye: ...").
+ */
+enum conn_common conn_common_frame(struct conn *conn, const struct proto_header *header,
+                                   const uint8_t *payload, const char *peer, uint32_t *rtt_ms);
+
 /* Writes as much of the queue as the socket takes. 0, or -1 with conn->error. */
 int conn_flush(struct conn *conn);
 bool conn_wants_write(const struct conn *conn);

@@ -6,6 +6,9 @@
 #ifndef INTERCOM_LOG_H
 #define INTERCOM_LOG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 typedef void (*log_sink_fn)(const char *line, void *ctx);
 
 /* NULL restores the default: a line on stdout. */
@@ -13,5 +16,19 @@ void log_set_sink(log_sink_fn sink, void *ctx);
 
 /* Formats "HH:MM:SS.mmm message" and hands it to the sink. */
 void log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The latest lines, kept for a screen's log pane: a ring, the oldest dropped first. */
+#define LOG_LINE_MAX 512
+struct log_history {
+	char (*lines)[LOG_LINE_MAX];
+	size_t cap, head, count;
+	uint64_t gen;            /* bumped by every line: a pane redraws when it changed */
+};
+
+int log_history_init(struct log_history *history, size_t cap);
+void log_history_free(struct log_history *history);
+void log_history_add(struct log_history *history, const char *line);
+/* Of the last n lines kept (n <= count), the i-th (0 = the oldest of them). */
+const char *log_history_recent(const struct log_history *history, size_t n, size_t i);
 
 #endif

@@ -1,0 +1,69 @@
+/* Curses drawing shared by the console's and the speaker's screens. */
+#include "intercom/widgets.h"
+
+#include <stdio.h>
+
+#include "intercom/term.h"
+#include "intercom/textfmt.h"
+
+/* Longest text a widget formats: wider than any terminal line, in bytes. */
+#define WIDGET_TEXT_MAX 2048
+
+int widget_text(WINDOW *win, int y, int x, int w, attr_t attr, const char *text)
+{
+	char buf[WIDGET_TEXT_MAX];
+	if (w <= 0)
+		return 0;
+	int used = textfmt_fit(buf, sizeof buf, text, w, term_utf8());
+	wattrset(win, attr);
+	mvwaddstr(win, y, x, buf);
+	wattrset(win, A_NORMAL);
+	return used;
+}
+
+int widget_text_whole(WINDOW *win, int y, int x, int w, attr_t attr, const char *text)
+{
+	if (textfmt_width(text, term_utf8()) > w)
+		return 0;
+	return widget_text(win, y, x, w, attr, text);
+}
+
+static attr_t band_attr(enum meter_band band)
+{
+	return band == METER_BAND_HOT ? term_attr(TERM_BAD)
+	       : band == METER_BAND_WARN ? term_attr(TERM_WARN) : term_attr(TERM_OK);
+}
+
+void widget_meter(WINDOW *win, int y, int x, const struct meter_view *mv)
+{
+	bool utf8 = term_utf8();
+	wmove(win, y, x);
+	for (int c = 0; c < mv->cells; c++) {
+		int fill = mv->bar_eighths - c * 8;
+		attr_t attr = band_attr(meter_scale_band(c, mv->cells));
+		const char *g;
+		if (c == mv->hold_cell)
+			g = term_glyph(TERM_GLYPH_HOLD);
+		else if (c == mv->peak_cell)
+			g = term_glyph(TERM_GLYPH_PEAK);
+		else if (fill >= 8 || (!utf8 && fill >= 4))
+			g = term_glyph(TERM_GLYPH_FULL);
+		else if (fill > 0 && utf8)
+			g = textfmt_eighths(fill);
+		else
+			g = term_glyph(TERM_GLYPH_TRACK), attr = term_attr(TERM_DIM);
+		wattrset(win, attr);
+		waddstr(win, g);
+	}
+	wattrset(win, A_NORMAL);
+}
+
+void widget_too_small(WINDOW *win, int h, int w, int min_w, int min_h)
+{
+	char text[128];
+	snprintf(text, sizeof text, "terminal too small: %dx%d", w, h);
+	widget_text(win, 0, 0, w, term_attr(TERM_WARN), text);
+	snprintf(text, sizeof text, "needs %dx%d; q quits", min_w, min_h);
+	if (h > 1)
+		widget_text(win, 1, 0, w, term_attr(TERM_NORMAL), text);
+}
