@@ -13,11 +13,13 @@ BENCH_PROG := $(BUILD)/bench/intercom-bench
 
 $(BUILD)/bench/obj/%.o: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Ibench $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) -Ibench $(CFLAGS) -c -o $@ $<
 
 $(BENCH_PROG): $(BENCH_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench-build: $(BINS) $(BENCH_PROG)
 
