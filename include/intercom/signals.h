@@ -1,5 +1,5 @@
 /*
- * Signals turned into events: SIGINT and SIGTERM make a pipe readable so the
+ * Signals turned into events: SIGINT, SIGTERM and SIGHUP make a pipe readable so the
  * poll() loop shuts down cleanly; SIGPIPE is ignored so a vanished peer is an
  * error return, never a dead process.
  */
