@@ -8,7 +8,6 @@
 # terminal back as it found it on q and on SIGTERM, writing nothing to stderr.
 # A second run in the C locale with NO_COLOR shows ASCII glyphs and no colour.
 source "$(dirname "$0")/harness.sh"
-command -v tmux >/dev/null || fail "tmux is not installed (make check installs it)"
 
 PULSE_DIR="$T/pa"
 rig_pulse_start "$PULSE_DIR"
@@ -16,68 +15,12 @@ rig_pulse_client_home "$PULSE_DIR" "$T/console" mic.monitor spk1
 rig_speech "$T/speech.wav" "Attention please. The lobby closes in ten minutes. Thank you." 48000 1
 port=$(rig_free_port)
 
-# A private tmux server; it goes away with the test.
-TMUX_SOCK="$T/tmux.sock"
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
-# Errexit holds in traps too: nothing here may stop before the harness's cleanup runs.
-trap 'rc=$?; set +e; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
-
-# screen — what the pane shows now.
-screen() { tm capture-pane -p -t con; }
-
-# wait_screen PATTERN [SECONDS] — until the pane shows a line matching PATTERN (grep -E).
-wait_screen() {
-	local pattern=$1 secs=${2:-10} i
-	for ((i = 0; i < secs * 10; i++)); do
-		screen >"$T/screen.txt"
-		grep -Eq -- "$pattern" "$T/screen.txt" && return 0
-		sleep 0.1
-	done
-	echo "--- screen:"; cat "$T/screen.txt"
-	fail "the screen shows no line matching '$pattern' after ${secs}s"
-}
-
-# coherent WIDTH HEIGHT — the pane is one screen of that size: header once, each part
-# once and in its place, no line wider than the terminal (no leftovers of a larger layout).
-coherent() {
-	local w=$1 h=$2
-	screen >"$T/screen.txt"
-	python3 - "$T/screen.txt" "$w" "$h" <<'PY' || { echo "--- screen:"; cat "$T/screen.txt"; fail "screen not coherent at ${w}x${h}"; }
-import sys, unicodedata
-lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
-if lines and lines[-1] == "":
-    lines.pop()
-w, h = int(sys.argv[2]), int(sys.argv[3])
-def width(s):
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-errors = []
-if len(lines) != h:
-    errors.append("%d lines, expected %d" % (len(lines), h))
-for i, l in enumerate(lines):
-    if width(l) > w:
-        errors.append("line %d is %d columns wide" % (i + 1, width(l)))
-if not lines or not lines[0].startswith(" intercom console"):
-    errors.append("the header is not the first line")
-for what in ("intercom console", "  NAME ", " events ", "RECORDING"):
-    n = sum(what in l for l in lines)
-    if n != 1:
-        errors.append("'%s' shows %d times" % (what, n))
-if not lines or not lines[-1].startswith(" Space "):
-    errors.append("the keys are not on the last line")
-for e in errors:
-    print("coherent: " + e)
-sys.exit(1 if errors else 0)
-PY
-}
-
-# tty_sane — the terminal is back in its usual modes (the shell runs stty in it).
-tty_sane() {
-	rm -f "$T/stty.txt"
-	tm send-keys -t con "stty -a >$T/stty.txt" Enter
-	for _ in $(seq 50); do [ -s "$T/stty.txt" ] && break; sleep 0.1; done
-	grep -Eq '(^| )icanon( |$)' "$T/stty.txt" || fail "canonical mode not restored: $(cat "$T/stty.txt")"
-	grep -Eq '(^| )echo( |$)' "$T/stty.txt" || fail "echo not restored: $(cat "$T/stty.txt")"
-}
+SCREEN_PANE=con
+SCREEN_TITLE=" intercom console"
+SCREEN_KEYS=" Space "
+SCREEN_PARTS="intercom console|  NAME | events |RECORDING"
+# shellcheck source=screen.sh
+source "$(dirname "$0")/screen.sh"
 
 # wait_exit — the console ended; prints its exit status line.
 wait_exit() {

@@ -10,7 +10,6 @@
 # terminal back; the volume is kept across a restart; the C locale with
 # NO_COLOR shows ASCII and no colour.
 source "$(dirname "$0")/harness.sh"
-command -v tmux >/dev/null || fail "tmux is not installed (make check installs it)"
 
 PULSE_DIR="$T/pa"
 rig_pulse_start "$PULSE_DIR"
@@ -20,66 +19,12 @@ rig_pulse_file_home "$PULSE_DIR" "$T/spk" /dev/zero "$T/spk/out.raw" mic.monitor
 sox -n -r 48000 -c 1 -b 16 -e signed-integer "$T/tone.wav" synth 3 sine 440 vol 0.5 fade 0.05 3 0.05
 port=$(rig_free_port)
 
-# A private tmux server; it goes away with the test.
-TMUX_SOCK="$T/tmux.sock"
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
-trap 'rc=$?; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
-
-screen() { tm capture-pane -p -t spk; }
-
-# wait_screen PATTERN [SECONDS] — until the pane shows a line matching PATTERN (grep -E).
-wait_screen() {
-	local pattern=$1 secs=${2:-10} i
-	for ((i = 0; i < secs * 10; i++)); do
-		screen >"$T/screen.txt"
-		grep -Eq -- "$pattern" "$T/screen.txt" && return 0
-		sleep 0.1
-	done
-	echo "--- screen:"; cat "$T/screen.txt"
-	fail "the screen shows no line matching '$pattern' after ${secs}s"
-}
-
-# coherent WIDTH HEIGHT — one screen of that size: the title once, first; the keys last;
-# no line wider than the terminal.
-coherent() {
-	local w=$1 h=$2
-	screen >"$T/screen.txt"
-	python3 - "$T/screen.txt" "$w" "$h" <<'PY' || { echo "--- screen:"; cat "$T/screen.txt"; fail "screen not coherent at ${w}x${h}"; }
-import sys, unicodedata
-lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
-if lines and lines[-1] == "":
-    lines.pop()
-w, h = int(sys.argv[2]), int(sys.argv[3])
-def width(s):
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-errors = []
-if len(lines) != h:
-    errors.append("%d lines, expected %d" % (len(lines), h))
-for i, l in enumerate(lines):
-    if width(l) > w:
-        errors.append("line %d is %d columns wide" % (i + 1, width(l)))
-if not lines or not lines[0].startswith(" intercom speaker"):
-    errors.append("the title is not the first line")
-for what in ("intercom speaker", "  link ", "  now "):
-    n = sum(what in l for l in lines)
-    if n != 1:
-        errors.append("'%s' shows %d times" % (what, n))
-if not lines or not lines[-1].startswith(" +/- volume"):
-    errors.append("the keys are not on the last line")
-for e in errors:
-    print("coherent: " + e)
-sys.exit(1 if errors else 0)
-PY
-}
-
-# tty_sane — the terminal is back in its usual modes (the shell runs stty in it).
-tty_sane() {
-	rm -f "$T/stty.txt"
-	tm send-keys -t spk "stty -a >$T/stty.txt" Enter
-	for _ in $(seq 50); do [ -s "$T/stty.txt" ] && break; sleep 0.1; done
-	grep -Eq '(^| )icanon( |$)' "$T/stty.txt" || fail "canonical mode not restored: $(cat "$T/stty.txt")"
-	grep -Eq '(^| )echo( |$)' "$T/stty.txt" || fail "echo not restored: $(cat "$T/stty.txt")"
-}
+SCREEN_PANE=spk
+SCREEN_TITLE=" intercom speaker"
+SCREEN_KEYS=" +/- volume"
+SCREEN_PARTS="intercom speaker|  link |  now "
+# shellcheck source=screen.sh
+source "$(dirname "$0")/screen.sh"
 
 wait_exit() {
 	for _ in $(seq 100); do [ -s "$T/exit" ] && { cat "$T/exit"; return 0; }; sleep 0.1; done
