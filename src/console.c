@@ -46,6 +46,8 @@
 #define CAPTURE_PUMP_MS 20
 /* A lost input device is reopened this often until it is back. */
 #define INPUT_RETRY_MS 2000
+/* Every this many failed reopens, the device list is read afresh. */
+#define INPUT_RESCAN_EVERY 3
 /*
  * The screen redraws at most 25 times a second: smooth for a meter to the
  * eye, and the input's levels arrive about that often (1024-frame buffers at
@@ -101,6 +103,7 @@ struct console {
 	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
 	int input_device;         /* -1: none found at start-up */
 	uint64_t input_retry_ms;  /* when to reopen a lost input device (0: not lost) */
+	unsigned input_failures;  /* reopens failed in a row since the device was lost */
 
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
@@ -920,6 +923,19 @@ static int console_setup_audio(struct console *con)
 	return 0;
 }
 
+/* Restarts PortAudio (no stream is open) and finds the input device by its name again. */
+static void console_rescan_input(struct console *con)
+{
+	char err[256];
+	log_event("input device still missing: listing the audio devices afresh");
+	if (con->audio_up)
+		audio_terminate();
+	con->audio_up = audio_init(err, sizeof err) == 0;
+	int device = con->audio_up ? audio_find_device(con->opts.input_device, true, err, sizeof err) : -1;
+	if (device >= 0)
+		con->input_device = device;
+}
+
 /*
  * Notices an input stream that stopped on its own (device unplugged, sound
  * server gone), keeps what it recorded, and reopens the device every
@@ -947,6 +963,12 @@ static int console_watch_input(struct console *con, uint64_t now)
 	if (now < con->input_retry_ms)
 		return (int)(con->input_retry_ms - now);
 	char err[256];
+	/*
+	 * A device that was unplugged and plugged back may come back under another
+	 * index: every few failed tries, PortAudio lists the devices afresh.
+	 */
+	if (++con->input_failures % INPUT_RESCAN_EVERY == 0)
+		console_rescan_input(con);
 	con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
 	if (!con->capture) {
 		snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
@@ -954,6 +976,7 @@ static int console_watch_input(struct console *con, uint64_t now)
 		return INPUT_RETRY_MS;
 	}
 	con->input_retry_ms = 0;
+	con->input_failures = 0;
 	log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
 	return INT32_MAX;
 }
