@@ -10,26 +10,38 @@
 
 /*
  * ALSA prints a screenful of "Unknown PCM cards.pcm.rear" while PortAudio
- * probes; that would bury our own messages (and garble a curses screen).
+ * probes, and PortAudio its own "Expression ... failed" lines when a stream
+ * will not open; that would bury our one-line messages (and garble a curses
+ * screen). INTERCOM_AUDIO_DEBUG=1 lets it through.
  */
-int audio_init(char *err, size_t errlen)
+int audio_quiet_begin(void)
 {
 	const char *debug = getenv("INTERCOM_AUDIO_DEBUG");
-	int saved = -1;
-	if (!debug || strcmp(debug, "1") != 0) {
-		fflush(stderr);
-		saved = dup(STDERR_FILENO);
-		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (saved >= 0 && devnull >= 0)
-			dup2(devnull, STDERR_FILENO);
-		if (devnull >= 0)
-			close(devnull);
-	}
+	if (debug && strcmp(debug, "1") == 0)
+		return -1;
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && devnull >= 0)
+		dup2(devnull, STDERR_FILENO);
+	if (devnull >= 0)
+		close(devnull);
+	return saved;
+}
+
+void audio_quiet_end(int saved)
+{
+	if (saved < 0)
+		return;
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
+int audio_init(char *err, size_t errlen)
+{
+	int quiet = audio_quiet_begin();
 	PaError rc = Pa_Initialize();
-	if (saved >= 0) {
-		dup2(saved, STDERR_FILENO);
-		close(saved);
-	}
+	audio_quiet_end(quiet);
 	if (rc != paNoError) {
 		snprintf(err, errlen, "cannot start the audio system: %s", Pa_GetErrorText(rc));
 		return -1;

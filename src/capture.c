@@ -1,4 +1,5 @@
 /* Capture: the input stream, its callback, and the hand-over ring. */
+#include "intercom/audio.h"
 #include "intercom/capture.h"
 
 #include <portaudio.h>
@@ -79,8 +80,10 @@ struct capture *capture_open(int device, const struct audio_format *fmt, int chu
 		.sampleFormat = paInt16,
 		.suggestedLatency = info ? info->defaultLowInputLatency : 0.05,
 	};
+	int quiet = audio_quiet_begin();
 	PaError rc = Pa_OpenStream(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
 	                           paClipOff, capture_cb, cap);
+	audio_quiet_end(quiet);
 	if (rc == paNoError)
 		rc = Pa_SetStreamFinishedCallback(cap->stream, capture_finished_cb);
 	if (rc == paNoError)

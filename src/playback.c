@@ -1,4 +1,5 @@
 /* Playback: one output stream per page, fed straight from the decoded page. */
+#include "intercom/audio.h"
 #include "intercom/playback.h"
 
 #include <portaudio.h>
@@ -157,8 +158,10 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 		.sampleFormat = paInt16,
 		.suggestedLatency = info->defaultLowOutputLatency,
 	};
+	int quiet = audio_quiet_begin();
 	PaError rc = Pa_OpenStream(&pb->stream, NULL, &params, fmt->rate, (unsigned long)pb->chunk,
 	                           paClipOff | paPrimeOutputBuffersUsingStreamCallback, playback_cb, pb);
+	audio_quiet_end(quiet);
 	if (rc == paNoError)
 		rc = Pa_SetStreamFinishedCallback(pb->stream, playback_finished_cb);
 	if (rc == paNoError)

@@ -212,11 +212,38 @@ static void page_reject(struct speaker *spk, uint32_t page_id, size_t bytes, con
 
 static int playback_tick(struct speaker *spk, uint64_t now);
 
+/*
+ * The output would not open: PortAudio lists the devices afresh and the device
+ * is found again by its name, since one unplugged and plugged back can come back
+ * under another index. 0 if there is a device to try again, else -1.
+ */
+static int output_rescan(struct speaker *spk)
+{
+	char err[256];
+	playback_free(spk->playback);
+	spk->playback = NULL;
+	audio_terminate();
+	if (audio_init(err, sizeof err) < 0)
+		return -1;
+	int device = audio_find_device(spk->opts.output_device, false, err, sizeof err);
+	if (device < 0)
+		return -1;
+	spk->output_device = device;
+	spk->playback = playback_new(device, spk->opts.chunk);
+	return spk->playback ? 0 : -1;
+}
+
 /* Starts the last page on the output device; replay: asked for here, not reported. 0 or -1. */
 static int page_play(struct speaker *spk, bool replay, char *err, size_t errlen)
 {
-	if (playback_start(spk->playback, spk->samples, spk->frames, &spk->fmt, err, errlen) < 0)
-		return -1;
+	if (!spk->playback || playback_start(spk->playback, spk->samples, spk->frames, &spk->fmt, err,
+	                                     errlen) < 0) {
+		if (output_rescan(spk) < 0 ||
+		    playback_start(spk->playback, spk->samples, spk->frames, &spk->fmt, err, errlen) < 0)
+			return -1;
+		log_event("output device %s opened after listing the audio devices afresh",
+		          audio_device_name(spk->output_device));
+	}
 	spk->playing = true;
 	spk->replay = replay;
 	spk->play_status_ms = clock_mono_ms();
@@ -264,7 +291,7 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 	spk->samples = samples;
 	spk->frames = info.frames;
 	spk->fmt = fmt;
-	if (!spk->playback) {
+	if (spk->output_device < 0) {
 		page_outcome(spk, PAGE_FAILED, "saved, not played: no output device");
 		return 0;
 	}
@@ -686,7 +713,7 @@ static void speaker_replay(struct speaker *spk)
 		log_event("nothing to replay yet: no page has arrived");
 		return;
 	}
-	if (!spk->playback) {
+	if (spk->output_device < 0) {
 		log_event("cannot replay: no output device");
 		return;
 	}

@@ -14,6 +14,10 @@
 int audio_init(char *err, size_t errlen);
 void audio_terminate(void);
 
+/* Hides what the audio libraries print on stderr until audio_quiet_end (pass its result). */
+int audio_quiet_begin(void);
+void audio_quiet_end(int saved);
+
 /*
  * Picks a device: spec empty = the default one, a number = that index, else
  * the first device whose name contains spec (case-insensitive). Returns the
