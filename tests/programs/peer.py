@@ -8,6 +8,9 @@
                                     relay one connection to TARGET_PORT, keeping what the
                                     console sent in FILE
   peer.py replay PORT FILE          accept one connection and play FILE back to it
+  peer.py slow-proxy PORT TARGET_PORT BYTES_PER_S
+                                    relay one connection, the console's side at most
+                                    BYTES_PER_S (a slow link, to watch a page arrive)
 """
 import select
 import socket
@@ -170,6 +173,28 @@ def record_proxy(port, target_port, path):
                     rec.flush()
 
 
+def slow_proxy(port, target_port, rate):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(20)
+    down, _ = ls.accept()
+    up = socket.create_connection(("127.0.0.1", target_port))
+    chunk = max(rate // 20, 1)
+    while True:
+        ready, _, _ = select.select([down, up], [], [], 60)
+        if not ready:
+            return
+        for s in ready:
+            data = s.recv(chunk if s is up else 65536)
+            if not data:
+                return
+            (up if s is down else down).sendall(data)
+            if s is up:
+                time.sleep(len(data) / rate)
+
+
 def replay(port, path):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -198,6 +223,8 @@ if __name__ == "__main__":
         rogue_console(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "record-proxy":
         record_proxy(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == "slow-proxy":
+        slow_proxy(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "replay":
         replay(int(sys.argv[2]), sys.argv[3])
     else:
