@@ -38,6 +38,18 @@ def hello(name="probe", zone=""):
     return frame(HELLO, struct.pack(">BI", VERSION, 0) + text(name) + text(zone))
 
 
+def accept_one(port):
+    """Listens on 127.0.0.1:port and returns the first connection (20 s at most)."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(1)
+    ls.settimeout(20)
+    conn, _ = ls.accept()
+    ls.close()
+    return conn
+
+
 def read_until_closed(sock, seconds):
     """Reads until the peer closes; returns (closed, bytes read)."""
     sock.settimeout(seconds)
@@ -105,12 +117,7 @@ def bad_wav(kind):
 
 
 def rogue_console(port, kind):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(1)
-    ls.settimeout(20)
-    s, _ = ls.accept()
+    s = accept_one(port)
     s.settimeout(10)
     buf = b""
 
@@ -151,12 +158,7 @@ def rogue_console(port, kind):
 
 
 def record_proxy(port, target_port, path):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(1)
-    ls.settimeout(20)
-    down, _ = ls.accept()
+    down = accept_one(port)
     up = socket.create_connection(("127.0.0.1", target_port))
     with open(path, "wb") as rec:
         while True:
@@ -174,12 +176,7 @@ def record_proxy(port, target_port, path):
 
 
 def slow_proxy(port, target_port, rate):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(1)
-    ls.settimeout(20)
-    down, _ = ls.accept()
+    down = accept_one(port)
     up = socket.create_connection(("127.0.0.1", target_port))
     chunk = max(rate // 20, 1)
     while True:
@@ -196,12 +193,7 @@ def slow_proxy(port, target_port, rate):
 
 
 def replay(port, path):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(1)
-    ls.settimeout(20)
-    s, _ = ls.accept()
+    s = accept_one(port)
     s.settimeout(2)
     try:
         s.recv(65536)  # the speaker's AUTH_HELLO, with a nonce the recording never saw
