@@ -35,6 +35,7 @@
 #include "intercom/defaults.h"
 #include "intercom/log.h"
 #include "intercom/net.h"
+#include "intercom/pollset.h"
 #include "intercom/proto.h"
 #include "intercom/station.h"
 
@@ -71,6 +72,7 @@ struct console_side {
 	struct station *st;
 	struct pollfd *fds;
 	size_t cap;
+	struct pollset pollset;
 	pid_t child;
 	uint32_t next_page;
 };
@@ -163,7 +165,7 @@ static int station_pass(struct console_side *cs, int max_wait)
 	}
 	int timeout = max_wait;
 	size_t n = station_poll_prepare(cs->st, cs->fds, cs->cap, &timeout);
-	if (poll(cs->fds, n, timeout) < 0 && errno != EINTR)
+	if (pollset_wait(&cs->pollset, cs->fds, n, timeout) < 0 && errno != EINTR)
 		return -1;
 	station_poll_handle(cs->st, cs->fds, n);
 	return 0;
@@ -226,6 +228,7 @@ static void console_close(struct console_side *cs)
 	reap(&cs->child);
 	station_free(cs->st, "bench done");
 	free(cs->fds);
+	pollset_free(&cs->pollset);
 	*cs = (struct console_side){ 0 };
 }
 

@@ -15,6 +15,12 @@ if [ -n "${INTERCOM_PRELOAD:-}" ]; then
 	done
 	bindir=$wrapdir
 fi
+# Descriptors inherited from whatever started us (a terminal, an agent, a CI
+# runner) would change how close to its fd limit a program runs; CI has none.
+for fd in /proc/$$/fd/*; do
+	fd=${fd##*/}
+	[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null
+done
 export INTERCOM_BIN="$bindir" INTERCOM_TOP="$top"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86"

@@ -34,6 +34,7 @@
 #include "intercom/meter_scale.h"
 #include "intercom/net.h"
 #include "intercom/options.h"
+#include "intercom/pollset.h"
 #include "intercom/proto.h"
 #include "intercom/signals.h"
 #include "intercom/station.h"
@@ -1007,6 +1008,7 @@ static int console_run(struct console *con)
 {
 	struct pollfd *fds = NULL;
 	size_t fds_cap = 0;
+	struct pollset pollset = { 0 };
 	if (con->screen)
 		console_frame(con, true);
 	while (!con->quit) {
@@ -1038,7 +1040,7 @@ static int console_run(struct console *con)
 		term_poll_prepare(fds + SLOT_TERM);
 		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
 		                                  &timeout);
-		if (poll(fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
+		if (pollset_wait(&pollset, fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
 			console_fail(con, "poll failed: %s", strerror(errno));
 			break;
 		}
@@ -1067,6 +1069,7 @@ static int console_run(struct console *con)
 			console_frame(con, keys);
 	}
 	free(fds);
+	pollset_free(&pollset);
 	return con->exit_code;
 }
 

@@ -31,6 +31,7 @@
 #include "intercom/meter_scale.h"
 #include "intercom/net.h"
 #include "intercom/options.h"
+#include "intercom/pollset.h"
 #include "intercom/playback.h"
 #include "intercom/proto.h"
 #include "intercom/signals.h"
@@ -59,6 +60,7 @@
 struct speaker {
 	struct options opts;
 	int signal_fd;
+	struct pollset pollset;
 	struct speaker_state st;       /* what the log, the screen and the STATUS reports say */
 
 	struct conn conn;
@@ -868,7 +870,7 @@ static int speaker_run(struct speaker *spk)
 			term_poll_prepare(fds + SLOT_TERM);
 			nfds = SLOTS;
 		}
-		if (poll(fds, nfds, timeout) < 0 && errno != EINTR) {
+		if (pollset_wait(&spk->pollset, fds, nfds, timeout) < 0 && errno != EINTR) {
 			speaker_fail(spk, "poll failed: %s", strerror(errno));
 			break;
 		}
@@ -939,6 +941,7 @@ static void speaker_shutdown(struct speaker *spk)
 	auth_session_wipe(&spk->auth);
 	sodium_memzero(&spk->key, sizeof spk->key);
 	free(spk->legacy_buf);
+	pollset_free(&spk->pollset);
 }
 
 int main(int argc, char **argv)
