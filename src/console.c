@@ -47,8 +47,15 @@
 #define CAPTURE_PUMP_MS 20
 /* A lost input device is reopened this often until it is back. */
 #define INPUT_RETRY_MS 2000
-/* Every this many failed reopens, the device list is read afresh. */
-#define INPUT_RESCAN_EVERY 3
+/*
+ * A device that comes back (plugged in again, sound server started after the
+ * console) may have another index or not be listed yet, so PortAudio lists the
+ * devices afresh: first after this long, then at doubling gaps up to the cap.
+ * A restart costs tens of ms of CPU, so a console that has no microphone for
+ * good (it only sends files) pays little for watching.
+ */
+#define INPUT_RESCAN_FIRST_MS 6000
+#define INPUT_RESCAN_MAX_MS 60000
 /*
  * The screen redraws at most 25 times a second: smooth for a meter to the
  * eye, and the input's levels arrive about that often (1024-frame buffers at
@@ -102,9 +109,11 @@ struct console {
 	struct capture *capture;  /* NULL: no input device */
 	char no_input[320];       /* why there is no input */
 	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
-	int input_device;         /* -1: none found at start-up */
-	uint64_t input_retry_ms;  /* when to reopen a lost input device (0: not lost) */
-	unsigned input_failures;  /* reopens failed in a row since the device was lost */
+	int input_device;         /* -1: none found yet */
+	bool input_ever;          /* an input stream was open once */
+	uint64_t input_retry_ms;  /* when to look for the input again (0: it is open) */
+	uint64_t rescan_due_ms;   /* when to list the devices afresh */
+	int rescan_gap_ms;        /* and the gap after that one */
 
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
@@ -890,51 +899,75 @@ static void console_frame(struct console *con, bool now_please)
 
 /* ---- set-up and loop ---- */
 
+/* From now on the console looks for an input every INPUT_RETRY_MS, listing devices afresh at backing-off gaps. */
+static void console_input_missing(struct console *con, uint64_t now)
+{
+	con->input_retry_ms = now + INPUT_RETRY_MS;
+	con->rescan_gap_ms = INPUT_RESCAN_FIRST_MS;
+	con->rescan_due_ms = now + INPUT_RESCAN_FIRST_MS;
+}
+
+static void console_input_opened(struct console *con)
+{
+	char fmtname[64];
+	format_describe(&con->fmt, fmtname, sizeof fmtname);
+	snprintf(con->input_desc, sizeof con->input_desc, "%s, %s", audio_device_name(con->input_device),
+	         fmtname);
+	con->input_retry_ms = 0;
+	con->no_input[0] = '\0';
+}
+
+/*
+ * Opens the input at start-up. A device named with -i must be there (else -1:
+ * the operator asked for it); the default one may come later (a sound server
+ * that starts after the console, a microphone plugged in), so its absence
+ * only disables talk until the watch finds it.
+ */
 static int console_setup_audio(struct console *con)
 {
 	char err[256];
 	if (audio_init(err, sizeof err) < 0) {
 		snprintf(con->no_input, sizeof con->no_input, "%s", err);
+		console_input_missing(con, clock_mono_ms());
 		return 0;
 	}
 	con->audio_up = true;
 	int device = audio_find_device(con->opts.input_device, true, err, sizeof err);
-	if (device < 0) {
-		if (con->opts.input_device[0]) {
-			fprintf(stderr, "intercom-console: %s\n", err);
-			return -1;
-		}
-		snprintf(con->no_input, sizeof con->no_input, "no input device");
-		return 0;
+	if (device >= 0) {
+		con->input_device = device;
+		con->capture = capture_open(device, &con->fmt, con->opts.chunk, err, sizeof err);
 	}
-	con->input_device = device;
-	con->capture = capture_open(device, &con->fmt, con->opts.chunk, err, sizeof err);
 	if (!con->capture) {
 		if (con->opts.input_device[0]) {
 			fprintf(stderr, "intercom-console: %s\n", err);
 			return -1;
 		}
-		snprintf(con->no_input, sizeof con->no_input, "%s", err);
+		snprintf(con->no_input, sizeof con->no_input, "%s",
+		         device < 0 ? "no input device" : err);
+		console_input_missing(con, clock_mono_ms());
 		return 0;
 	}
-	char fmtname[64];
-	format_describe(&con->fmt, fmtname, sizeof fmtname);
-	snprintf(con->input_desc, sizeof con->input_desc, "%s, %s", audio_device_name(device), fmtname);
+	con->input_ever = true;
+	console_input_opened(con);
 	log_event("input: %s", con->input_desc);
 	return 0;
 }
 
 /* Restarts PortAudio (no stream is open) and finds the input device by its name again. */
-static void console_rescan_input(struct console *con)
+static void console_rescan_input(struct console *con, uint64_t now)
 {
 	char err[256];
-	log_event("input device still missing: listing the audio devices afresh");
+	if (con->rescan_gap_ms == INPUT_RESCAN_FIRST_MS)
+		log_event("input device still missing: listing the audio devices afresh "
+		          "(again at gaps doubling up to %d s)", INPUT_RESCAN_MAX_MS / 1000);
+	con->rescan_gap_ms = con->rescan_gap_ms * 2 < INPUT_RESCAN_MAX_MS ? con->rescan_gap_ms * 2
+	                                                                  : INPUT_RESCAN_MAX_MS;
+	con->rescan_due_ms = now + (uint64_t)con->rescan_gap_ms;
 	if (con->audio_up)
 		audio_terminate();
 	con->audio_up = audio_init(err, sizeof err) == 0;
-	int device = con->audio_up ? audio_find_device(con->opts.input_device, true, err, sizeof err) : -1;
-	if (device >= 0)
-		con->input_device = device;
+	/* The old index means nothing to the new list (or names another device). */
+	con->input_device = con->audio_up ? audio_find_device(con->opts.input_device, true, err, sizeof err) : -1;
 }
 
 /*
@@ -957,28 +990,32 @@ static int console_watch_input(struct console *con, uint64_t now)
 		snprintf(con->no_input, sizeof con->no_input, "input device lost");
 		log_event("input device %s stopped working; talk is disabled, retrying every %d s",
 		          audio_device_name(con->input_device), INPUT_RETRY_MS / 1000);
-		con->input_retry_ms = now + INPUT_RETRY_MS;
+		console_input_missing(con, now);
 	}
 	if (con->capture || con->input_retry_ms == 0)
 		return INT32_MAX;
 	if (now < con->input_retry_ms)
 		return (int)(con->input_retry_ms - now);
-	char err[256];
-	/*
-	 * A device that was unplugged and plugged back may come back under another
-	 * index: every few failed tries, PortAudio lists the devices afresh.
-	 */
-	if (++con->input_failures % INPUT_RESCAN_EVERY == 0)
-		console_rescan_input(con);
-	con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
+	if (now >= con->rescan_due_ms)
+		console_rescan_input(con, now);
+	char err[256] = "no input device";
+	if (con->audio_up && con->input_device >= 0)
+		con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
 	if (!con->capture) {
-		snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
-		con->input_retry_ms = now + INPUT_RETRY_MS;
-		return INPUT_RETRY_MS;
+		if (con->input_ever)
+			snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
+		/* With no device to try, only the next listing can find one. */
+		con->input_retry_ms = con->audio_up && con->input_device >= 0 ? now + INPUT_RETRY_MS
+		                                                              : con->rescan_due_ms;
+		return (int)(con->input_retry_ms - now);
 	}
-	con->input_retry_ms = 0;
-	con->input_failures = 0;
-	log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
+	console_input_opened(con);
+	if (con->input_ever) {
+		log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
+	} else {
+		con->input_ever = true;
+		log_event("input: %s; talk is enabled", con->input_desc);
+	}
 	return INT32_MAX;
 }
 
@@ -1203,7 +1240,8 @@ int main(int argc, char **argv)
 		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
 		          legacy_addr);
 	if (!con.capture)
-		log_event("no input: %s; talk is disabled, send PATH still works", con.no_input);
+		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
+		          con.no_input);
 	if (con.opts.key_file[0])
 		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
 		          con.opts.key_file);

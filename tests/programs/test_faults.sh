@@ -91,10 +91,11 @@ wait_log "$T/console.log" "cannot talk: input device lost" 5
 console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
 wait_log "$T/console.log" "page 1 failed on paspk: output device" 10
 wait_log "$T/console.log" "page 1: delivered to 4/4, played by 3/4" 10
-# Away long enough for the console to list the devices afresh (every third failed reopen).
+# Away long enough for the console to list the devices afresh (after 6 s); the
+# next listing, the one that finds the server back, comes 12 s after that.
 wait_log "$T/console.log" "input device still missing: listing the audio devices afresh" 10
 rig_pulse_start "$PULSE_DIR"
-wait_log "$T/console.log" "input device .* is back; talk is enabled" 10
+wait_log "$T/console.log" "input device .* is back; talk is enabled" 20
 console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
 wait_log "$T/console.log" "page 2: delivered to 4/4, played by 4/4" 15
 

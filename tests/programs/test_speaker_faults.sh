@@ -10,7 +10,7 @@ rig_speech "$T/long.wav" "This is a long announcement. It keeps going for a whil
 port=$(rig_free_port)
 mkdir -p "$T/console"   # no audio config: the console has no input, send PATH still works
 start_console "$T/console" "$port" --archive "$T/archive"
-wait_log "$T/console.log" "talk is disabled, send PATH still works" 5
+wait_log "$T/console.log" "talk is disabled until an input device appears, send PATH still works" 5
 
 alsa_speaker good1 "$port"
 alsa_speaker good2 "$port"
