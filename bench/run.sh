@@ -58,6 +58,7 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	tmux -S "$T/tmux.sock" kill-server 2>/dev/null || true
 	[ -n "$PULSE_DIR" ] && { rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true; }
 	cp "$T"/*.log "$T"/*.err "$RES"/ 2>/dev/null || true
 	rm -rf "$T" "$ARCH"
@@ -119,6 +120,11 @@ start_peers() {
 	wait_for 60 has_line "$T/peers-$3.out" "^ready" || fail "bench peers $3 did not all connect"
 }
 
+screen_started() {
+	SCREEN_PID=$(pgrep -n -f "intercom-console -H 127.0.0.1 -p $port " || true)
+	[ -n "$SCREEN_PID" ] && tmux -S "$T/tmux.sock" capture-pane -p -t screen | grep -q "dBFS"
+}
+
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
@@ -144,7 +150,7 @@ page_kib=$(($(stat -c %s "$T/page.wav") / 1024))
 port=$(rig_free_port)
 start_console idle "$port"
 sleep 1
-say "idle: console with the mic open, 0 speakers, ${IDLE_S} s"
+say "idle: headless console (mic opened per recording), 0 speakers, ${IDLE_S} s"
 "$B" idle "$IDLE_S" "$IDLE_SLICES" console0="$CON_PID" mic0="$MIC_PID" >>"$S" || fail "idle failed"
 rss0=$(status_kib "$CON_PID" VmRSS)
 sample mem.rss0 "$rss0"
@@ -185,6 +191,20 @@ printf 'quit\n' >&"$CON_FD"
 wait "$CON_PID" || fail "console exited with $?"
 for pid in "$PEERS_A" "$PEERS_B" "$BASE_PID" "$IDLE_SPK"; do stop_pid "$pid"; done
 exec {CON_FD}>&-
+
+# The screen up: the input stream is always open there, feeding the live meter.
+port=$(rig_free_port)
+tmux -S "$T/tmux.sock" -f /dev/null new-session -d -x 100 -y 30 -s screen \
+	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console-home' XDG_DATA_HOME='$T/data' LANG=C.UTF-8 \
+	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --archive '$ARCH' 2>'$T/screen.err'"
+SCREEN_PID=
+wait_for 20 screen_started || fail "the console screen did not start"
+sleep 1
+say "idle: console screen up, meter running on the mic, 0 speakers, ${IDLE_S} s"
+"$B" idle "$IDLE_S" "$IDLE_SLICES" screen0="$SCREEN_PID" micS="$MIC_PID" >>"$S" || fail "idle failed"
+tmux -S "$T/tmux.sock" send-keys -t screen q
+for _ in $(seq 50); do kill -0 "$SCREEN_PID" 2>/dev/null || break; sleep 0.1; done
+tmux -S "$T/tmux.sock" kill-server 2>/dev/null || true
 
 # ---------------------------------------------------------------- 2
 say "key to loudspeaker: $K2L_REPS pages of ${K2L_SECONDS} s, console (pulse mic) -> speaker (ALSA file rig)"
@@ -244,14 +264,17 @@ spec="$T/spec"
 	echo "  transfer|k2l.transfer|fanout.mono10.n1.raw|ms|-"
 	echo "  decode|k2l.decode|floor.copy|ms|-"
 	echo "  device start|k2l.device|-|ms|-"
-	echo "console CPU idle, 0 speakers|idle.console0.cpu|idle.mic0.cpu|%|<=0.5"
+	echo "console CPU idle, screen up, 0 speakers|idle.screen0.cpu|idle.micS.cpu|%|<=2"
+	echo "  main thread (the poll loop, the screen)|idle.screen0.main_cpu|-|%|-"
+	echo "console CPU idle, headless, 0 speakers|idle.console0.cpu|idle.mic0.cpu|%|<=0.5"
 	echo "  main thread (the poll loop)|idle.console0.main_cpu|-|%|-"
-	echo "console CPU idle, $MEM_N1 speakers|idle.console100.cpu|idle.mic100.cpu|%|<=0.5"
+	echo "console CPU idle, headless, $MEM_N1 speakers|idle.console100.cpu|idle.mic100.cpu|%|<=0.5"
 	echo "  main thread (the poll loop)|idle.console100.main_cpu|-|%|-"
 	echo "speaker CPU idle|idle.speaker.cpu|idle.base.cpu|%|<=0.2"
-	echo "console wake-ups, 0 speakers|idle.console0.wakeups|idle.mic0.wakeups|/s|-"
+	echo "console wake-ups, screen up, 0 speakers|idle.screen0.wakeups|idle.micS.wakeups|/s|-"
+	echo "console wake-ups, headless, 0 speakers|idle.console0.wakeups|idle.mic0.wakeups|/s|-"
 	echo "  main thread|idle.console0.main_wakeups|-|/s|-"
-	echo "console wake-ups, $MEM_N1 speakers|idle.console100.wakeups|idle.mic100.wakeups|/s|-"
+	echo "console wake-ups, headless, $MEM_N1 speakers|idle.console100.wakeups|idle.mic100.wakeups|/s|-"
 	echo "  main thread|idle.console100.main_wakeups|-|/s|-"
 	echo "speaker wake-ups|idle.speaker.wakeups|idle.base.wakeups|/s|-"
 	echo "console RSS, 0 speakers|mem.rss0|-|KiB|-"

@@ -110,6 +110,7 @@ struct console {
 	char no_input[320];       /* why there is no input */
 	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
 	int input_device;         /* -1: none found yet */
+	bool input_per_page;      /* headless: the stream is open only while recording */
 	bool input_ever;          /* an input stream was open once */
 	uint64_t input_retry_ms;  /* when to look for the input again (0: it is open) */
 	uint64_t rescan_due_ms;   /* when to list the devices afresh */
@@ -298,9 +299,57 @@ static bool page_in_flight(const struct console *con)
 
 /* ---- actions, shared by keys and commands ---- */
 
+/* From now on the console looks for an input every INPUT_RETRY_MS, listing devices afresh at backing-off gaps. */
+static void console_input_missing(struct console *con, uint64_t now)
+{
+	con->input_retry_ms = now + INPUT_RETRY_MS;
+	con->rescan_gap_ms = INPUT_RESCAN_FIRST_MS;
+	con->rescan_due_ms = now + INPUT_RESCAN_FIRST_MS;
+}
+
+static void console_input_opened(struct console *con)
+{
+	char fmtname[64];
+	format_describe(&con->fmt, fmtname, sizeof fmtname);
+	snprintf(con->input_desc, sizeof con->input_desc, "%s, %s", audio_device_name(con->input_device),
+	         fmtname);
+	con->input_retry_ms = 0;
+	con->no_input[0] = '\0';
+}
+
+/*
+ * Without a screen there is no meter to feed, so the input stream is opened
+ * for each recording (a few ms) and closed after it: an idle headless console
+ * costs no audio CPU and does not keep a microphone, and its "in use"
+ * indicator, on all day.
+ */
+static bool console_input_open(struct console *con)
+{
+	if (con->capture || !con->input_per_page || con->input_retry_ms != 0)
+		return con->capture != NULL;
+	char err[256];
+	con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
+	if (con->capture)
+		return true;
+	snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
+	log_event("input device %s will not open: %s; talk is disabled, retrying every %d s",
+	          audio_device_name(con->input_device), err, INPUT_RETRY_MS / 1000);
+	console_input_missing(con, clock_mono_ms());
+	return false;
+}
+
+/* The per-page stream, once its recording is over. */
+static void console_input_idle(struct console *con)
+{
+	if (con->input_per_page && con->capture && !capture_active(con->capture)) {
+		capture_close(con->capture);
+		con->capture = NULL;
+	}
+}
+
 static void console_talk(struct console *con)
 {
-	if (!con->capture) {
+	if (!console_input_open(con)) {
 		log_event("cannot talk: %s (send PATH still works)", con->no_input);
 		return;
 	}
@@ -899,24 +948,6 @@ static void console_frame(struct console *con, bool now_please)
 
 /* ---- set-up and loop ---- */
 
-/* From now on the console looks for an input every INPUT_RETRY_MS, listing devices afresh at backing-off gaps. */
-static void console_input_missing(struct console *con, uint64_t now)
-{
-	con->input_retry_ms = now + INPUT_RETRY_MS;
-	con->rescan_gap_ms = INPUT_RESCAN_FIRST_MS;
-	con->rescan_due_ms = now + INPUT_RESCAN_FIRST_MS;
-}
-
-static void console_input_opened(struct console *con)
-{
-	char fmtname[64];
-	format_describe(&con->fmt, fmtname, sizeof fmtname);
-	snprintf(con->input_desc, sizeof con->input_desc, "%s, %s", audio_device_name(con->input_device),
-	         fmtname);
-	con->input_retry_ms = 0;
-	con->no_input[0] = '\0';
-}
-
 /*
  * Opens the input at start-up. A device named with -i must be there (else -1:
  * the operator asked for it); the default one may come later (a sound server
@@ -949,7 +980,8 @@ static int console_setup_audio(struct console *con)
 	}
 	con->input_ever = true;
 	console_input_opened(con);
-	log_event("input: %s", con->input_desc);
+	log_event("input: %s%s", con->input_desc, con->input_per_page ? ", opened for each recording" : "");
+	console_input_idle(con);
 	return 0;
 }
 
@@ -1102,6 +1134,7 @@ static int console_run(struct console *con)
 		}
 		if (con->capture)
 			console_capture_pump(con);
+		console_input_idle(con);
 		if (con->screen && !con->quit)
 			console_frame(con, keys);
 	}
@@ -1170,6 +1203,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	con.screen = !con.opts.headless;
+	con.input_per_page = !con.screen;
 	if (con.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "intercom-console: the screen needs a terminal on standard input and "
 		                "output (run with --headless to read commands from a pipe)\n");

@@ -46,6 +46,16 @@ wait_log() {
 # count_log FILE PATTERN — how many lines match.
 count_log() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
+# wait_count FILE PATTERN N [SECONDS] — wait until N lines of FILE match PATTERN.
+wait_count() {
+	local file=$1 pattern=$2 n=$3 secs=${4:-20} i
+	for ((i = 0; i < secs * 10; i++)); do
+		[ "$(count_log "$file" "$pattern")" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "fewer than $n lines matching '$pattern' in $(basename "$file") after ${secs}s"
+}
+
 # run_bg HOMEDIR LOG CMD... — start CMD in the background with its own HOME; sets LAST_PID.
 run_bg() {
 	local home=$1 log=$2

@@ -84,13 +84,18 @@ note "the sound server goes away: talk is refused, a speaker on it reports faile
 rig_pulse_client_home "$PULSE_DIR" "$T/paspk" mic.monitor spk2
 run_bg "$T/paspk" "$T/paspk.log" "$INTERCOM_BIN/intercom-speaker" --headless --name paspk "127.0.0.1:$port"
 wait_log "$T/console.log" "speaker paspk joined" 10
+# Mid-recording: what was recorded is kept and sent, marked as cut short.
+console_cmd "duration 6"
+console_cmd talk
+wait_log "$T/console.log" "recording 6.00 s" 5
+sleep 1
 rig_pulse_stop "$PULSE_DIR"
 wait_log "$T/console.log" "input device .* stopped working; talk is disabled" 10
-console_cmd talk
-wait_log "$T/console.log" "cannot talk: input device lost" 5
-console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
+wait_log "$T/console.log" "page 1 captured \(cut short: input device failed\)" 5
 wait_log "$T/console.log" "page 1 failed on paspk: output device" 10
 wait_log "$T/console.log" "page 1: delivered to 4/4, played by 3/4" 10
+console_cmd talk
+wait_log "$T/console.log" "cannot talk: input device lost" 5
 # Away long enough for the console to list the devices afresh (after 6 s); the
 # next listing, the one that finds the server back, comes 12 s after that.
 wait_log "$T/console.log" "input device still missing: listing the audio devices afresh" 10
@@ -98,6 +103,29 @@ rig_pulse_start "$PULSE_DIR"
 wait_log "$T/console.log" "input device .* is back; talk is enabled" 20
 console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
 wait_log "$T/console.log" "page 2: delivered to 4/4, played by 4/4" 15
+
+note "headless, the microphone is open only while recording"
+mic_streams() {
+	PULSE_SERVER="unix:$PULSE_DIR/native" pactl list source-outputs |
+		grep -c 'application.process.binary = "intercom-console"' || true
+}
+[ "$(mic_streams)" -eq 0 ] || fail "the idle headless console holds the microphone open"
+console_cmd "duration 3"
+console_cmd talk
+wait_log "$T/console.log" "recording 3.00 s" 5
+[ "$(mic_streams)" -eq 1 ] || fail "no microphone stream while recording"
+wait_log "$T/console.log" "page 3: delivered to 4/4, played by 4/4" 15
+[ "$(mic_streams)" -eq 0 ] || fail "the microphone stayed open after the recording"
+
+note "the sound server is away when talk opens the microphone: refused, then back"
+rig_pulse_stop "$PULSE_DIR"
+console_cmd talk
+wait_log "$T/console.log" "input device .* will not open: .*talk is disabled, retrying every 2 s" 5
+wait_log "$T/console.log" "cannot talk: input device lost" 5
+rig_pulse_start "$PULSE_DIR"
+wait_count "$T/console.log" "input device .* is back; talk is enabled" 2 20
+console_cmd talk
+wait_log "$T/console.log" "page 4: delivered to 4/4, played by 4/4" 15
 
 note "SIGTERM: speakers told bye, clean exit"
 kill -TERM "$CONSOLE_PID"

@@ -10,16 +10,6 @@ source "$(dirname "$0")/harness.sh"
 LEGACY="python3 $INTERCOM_TOP/tests/programs/legacy_peer.py"
 S="$INTERCOM_BIN/intercom-speaker"
 
-# wait_count FILE PATTERN N [SECONDS] — wait until N lines of FILE match PATTERN.
-wait_count() {
-	local file=$1 pattern=$2 n=$3 secs=${4:-20} i
-	for ((i = 0; i < secs * 10; i++)); do
-		[ "$(count_log "$file" "$pattern")" -ge "$n" ] && return 0
-		sleep 0.1
-	done
-	fail "fewer than $n lines matching '$pattern' in $(basename "$file") after ${secs}s"
-}
-
 # legacy_speaker NAME PORT ARGS... — our speaker on an old server; output in $T/NAME/out.raw.
 legacy_speaker() {
 	local name=$1 port=$2
