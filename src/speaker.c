@@ -32,6 +32,7 @@
 #include "intercom/net.h"
 #include "intercom/options.h"
 #include "intercom/pollset.h"
+#include "intercom/resolver.h"
 #include "intercom/playback.h"
 #include "intercom/proto.h"
 #include "intercom/signals.h"
@@ -65,6 +66,7 @@ struct speaker {
 
 	struct conn conn;
 	bool conn_open;
+	struct resolver *resolver;     /* a lookup of the console's name in flight */
 	struct addrinfo *addrs;        /* resolved console addresses, tried in order */
 	struct addrinfo *addr_next;
 	char console_addr[300];
@@ -418,6 +420,8 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 
 static void link_close(struct speaker *spk, const char *why)
 {
+	resolver_abandon(spk->resolver);
+	spk->resolver = NULL;
 	if (spk->conn_open) {
 		conn_close(&spk->conn);
 		spk->conn_open = false;
@@ -426,19 +430,26 @@ static void link_close(struct speaker *spk, const char *why)
 	speaker_state_link_down(&spk->st, clock_mono_ms(), why);
 }
 
-/* Tries the next resolved address, resolving afresh when the list is used up. */
+/*
+ * Tries the next resolved address. When the list is used up it looks the name
+ * up afresh, off the loop (resolver): link_resolved carries on from there.
+ */
 static void link_connect(struct speaker *spk)
 {
-	char err[256];
+	char err[400];
 	if (!spk->addr_next) {
 		if (spk->addrs)
 			freeaddrinfo(spk->addrs);
 		spk->addrs = NULL;
-		if (net_resolve(spk->opts.host, spk->opts.port, &spk->addrs, err, sizeof err) < 0) {
+		if (spk->resolver)
+			return;
+		spk->resolver = resolver_start(spk->opts.host, spk->opts.port, err, sizeof err);
+		if (!spk->resolver) {
 			link_close(spk, err);
 			return;
 		}
-		spk->addr_next = spk->addrs;
+		speaker_state_connecting(&spk->st, clock_mono_ms());
+		return;
 	}
 	const struct addrinfo *ai = spk->addr_next;
 	spk->addr_next = ai->ai_next;
@@ -454,6 +465,19 @@ static void link_connect(struct speaker *spk)
 	speaker_state_connecting(&spk->st, clock_mono_ms());
 	spk->last_rx_ms = clock_mono_ms();
 	spk->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
+}
+
+static void link_resolved(struct speaker *spk)
+{
+	char err[400];
+	struct resolver *r = spk->resolver;
+	spk->resolver = NULL;
+	if (resolver_finish(r, &spk->addrs, err, sizeof err) < 0) {
+		link_close(spk, err);
+		return;
+	}
+	spk->addr_next = spk->addrs;
+	link_connect(spk);
 }
 
 static void link_connected(struct speaker *spk)
@@ -639,6 +663,8 @@ static int link_tick(struct speaker *spk, uint64_t now)
 		}
 		return (int)(spk->st.retry_at_ms - now);
 	}
+	if (spk->resolver)
+		return INT32_MAX; /* the lookup's own timeouts bound it; its fd wakes the loop */
 	if (spk->opts.legacy && link == SPEAKER_LINK_READY)
 		return legacy_tick(spk, now);
 	if (now - spk->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
@@ -828,7 +854,7 @@ static void speaker_screen_done(struct speaker *spk)
 /* ---- the loop ---- */
 
 /* Fixed slots of the poll set. */
-enum { SLOT_SIGNAL, SLOT_CONN, SLOT_TERM, SLOTS = SLOT_TERM + TERM_POLLFDS };
+enum { SLOT_SIGNAL, SLOT_CONN, SLOT_RESOLVER, SLOT_TERM, SLOTS = SLOT_TERM + TERM_POLLFDS };
 
 static int speaker_run(struct speaker *spk)
 {
@@ -859,6 +885,7 @@ static int speaker_run(struct speaker *spk)
 		struct pollfd fds[SLOTS] = {
 			[SLOT_SIGNAL] = { .fd = spk->signal_fd, .events = POLLIN },
 			[SLOT_CONN] = { .fd = spk->conn_open ? spk->conn.fd : -1, .events = POLLIN },
+			[SLOT_RESOLVER] = { .fd = spk->resolver ? resolver_fd(spk->resolver) : -1, .events = POLLIN },
 		};
 		if (spk->st.link == SPEAKER_LINK_CONNECTING ||
 		    (spk->conn_open && conn_wants_write(&spk->conn)))
@@ -879,6 +906,8 @@ static int speaker_run(struct speaker *spk)
 			break;
 		}
 		now = clock_mono_ms();
+		if (spk->resolver && resolver_done(spk->resolver))
+			link_resolved(spk);
 		short rev = spk->conn_open ? fds[SLOT_CONN].revents : 0;
 		if (spk->st.link == SPEAKER_LINK_CONNECTING) {
 			if (rev)
@@ -934,6 +963,7 @@ static void speaker_shutdown(struct speaker *spk)
 	link_drain(spk);
 	if (spk->conn_open)
 		conn_close(&spk->conn);
+	resolver_abandon(spk->resolver);
 	if (spk->addrs)
 		freeaddrinfo(spk->addrs);
 	playback_free(spk->playback);
