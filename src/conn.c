@@ -31,6 +31,11 @@ void conn_init(struct conn *conn, int fd, size_t max_payload, size_t max_pages)
 	proto_decoder_init(&conn->decoder, max_payload);
 }
 
+void conn_limit_frames(struct conn *conn, size_t max_payload)
+{
+	conn->decoder.max_payload = max_payload < PROTO_MAX_PAYLOAD ? max_payload : PROTO_MAX_PAYLOAD;
+}
+
 void conn_close(struct conn *conn)
 {
 	while (conn->queue_len > 0) {

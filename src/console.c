@@ -1273,7 +1273,7 @@ int main(int argc, char **argv)
 	if (legacy_fd >= 0)
 		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
 		          legacy_addr);
-	if (!con.capture)
+	if (con.input_retry_ms != 0)
 		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
 		          con.no_input);
 	if (con.opts.key_file[0])

@@ -71,6 +71,7 @@ struct speaker {
 	struct addrinfo *addr_next;
 	char console_addr[300];
 	uint64_t last_rx_ms, last_ping_ms;
+	uint64_t link_opened_ms;       /* the TCP connection is up since (0: not up) */
 
 	bool keyed;                    /* --key-file given: only a console that proves it is served */
 	struct auth_key key;
@@ -379,7 +380,10 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 		return -1;
 	}
 	uint32_t rtt_ms;
-	switch (conn_common_frame(conn, header, payload, "console", &rtt_ms)) {
+	/* Before its proof a keyed speaker's peer is anyone: its words are shown as such. */
+	switch (conn_common_frame(conn, header, payload,
+	                          link == SPEAKER_LINK_AUTH ? "a peer that has not proven the key" : "console",
+	                          &rtt_ms)) {
 	case CONN_DROP:
 		return -1;
 	case CONN_ROUND_TRIP:
@@ -400,6 +404,7 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 		}
 		speaker_state_ready(&spk->st, clock_mono_ms(), clock_wall_ms(), spk->opts.name,
 		                    welcome.console_name, welcome.speaker_id, conn_sealed(conn));
+		conn_limit_frames(conn, PROTO_MAX_PAYLOAD);
 		return 0;
 	}
 	case PROTO_PAGE:
@@ -459,8 +464,14 @@ static void link_connect(struct speaker *spk)
 		link_close(spk, err);
 		return;
 	}
-	/* A page of PROTO_MAX_PAYLOAD is the only large thing a console sends. */
-	conn_init(&spk->conn, fd, PROTO_MAX_PAYLOAD, SPEAKER_QUEUE_PAGES);
+	/*
+	 * A page of PROTO_MAX_PAYLOAD is the only large thing a console sends, and
+	 * only once it is known: until its WELCOME (after the key's proof, with a
+	 * key) frames are capped at control size, so a peer that is not our
+	 * console cannot make the speaker allocate for, or show, a page.
+	 */
+	conn_init(&spk->conn, fd, PROTO_MAX_CONTROL_PAYLOAD, SPEAKER_QUEUE_PAGES);
+	spk->link_opened_ms = 0;
 	spk->conn_open = true;
 	speaker_state_connecting(&spk->st, clock_mono_ms());
 	spk->last_rx_ms = clock_mono_ms();
@@ -491,6 +502,7 @@ static void link_connected(struct speaker *spk)
 		return;
 	}
 	spk->addr_next = NULL;
+	spk->link_opened_ms = clock_mono_ms();
 	if (spk->opts.legacy) {
 		/* No hello in the old format: connected means waiting for the next page. */
 		speaker_state_legacy_connected(&spk->st, clock_mono_ms(), clock_wall_ms());
@@ -608,7 +620,8 @@ static void report_receiving(struct speaker *spk, uint64_t now)
 {
 	uint8_t type;
 	size_t have, total;
-	if (!proto_decoder_progress(&spk->conn.decoder, &type, &have, &total) || type != PROTO_PAGE)
+	if (spk->st.link != SPEAKER_LINK_READY ||
+	    !proto_decoder_progress(&spk->conn.decoder, &type, &have, &total) || type != PROTO_PAGE)
 		return;
 	/* The page id sits in the first payload bytes; until they are in, it is unknown (0). */
 	uint32_t page_id = 0;
@@ -667,6 +680,16 @@ static int link_tick(struct speaker *spk, uint64_t now)
 		return INT32_MAX; /* the lookup's own timeouts bound it; its fd wakes the loop */
 	if (spk->opts.legacy && link == SPEAKER_LINK_READY)
 		return legacy_tick(spk, now);
+	if (link != SPEAKER_LINK_READY && spk->link_opened_ms != 0 && !spk->opts.legacy) {
+		uint64_t due = spk->link_opened_ms + WELCOME_DEADLINE_MS;
+		if (now >= due) {
+			char why[96];
+			snprintf(why, sizeof why, "no WELCOME within %d s of connecting%s", WELCOME_DEADLINE_MS / 1000,
+			         link == SPEAKER_LINK_AUTH ? " (the key not proven)" : "");
+			link_close(spk, why);
+			return 0;
+		}
+	}
 	if (now - spk->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
 		char why[64];
 		snprintf(why, sizeof why, "%s for %d s", link == SPEAKER_LINK_READY ? "no sign of life" : "no answer",

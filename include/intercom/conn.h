@@ -41,6 +41,11 @@ typedef int (*conn_frame_fn)(struct conn *conn, const struct proto_header *heade
                              const uint8_t *payload, void *ctx);
 
 void conn_init(struct conn *conn, int fd, size_t max_payload, size_t max_pages);
+/*
+ * From the next frame on, refuses frames over max_payload (before anything is
+ * allocated for them). A peer not yet trusted gets only control-sized frames.
+ */
+void conn_limit_frames(struct conn *conn, size_t max_payload);
 /* Closes the socket and drops every queued reference. */
 void conn_close(struct conn *conn);
 

@@ -40,6 +40,12 @@
 #define SPEAKER_PING_INTERVAL_MS 10000
 /* A connection must introduce itself within this time or it is closed. */
 #define HELLO_DEADLINE_MS 10000
+/*
+ * And a speaker gives a console as long from the connection to its WELCOME
+ * (the key proven, when there is one), however the bytes trickle in: a peer
+ * that keeps it talking without ever getting there cannot hold it.
+ */
+#define WELCOME_DEADLINE_MS 10000
 
 /* Speakers a console serves at once (--max-speakers), and the most it may be set to. */
 #define DEFAULT_MAX_SPEAKERS 1000

@@ -8,6 +8,11 @@
                                     relay one connection to TARGET_PORT, keeping what the
                                     console sent in FILE
   peer.py replay PORT FILE          accept one connection and play FILE back to it
+  peer.py stall-console PORT KIND   accept one speaker and, instead of a handshake, send
+                                    KIND: "big-page" (the header of a 60 MiB PAGE, then
+                                    bytes of it) or "trickle" (one byte a second); print
+                                    each frame type the speaker sends, then "closed" and
+                                    the seconds the speaker took to close
   peer.py slow-proxy PORT TARGET_PORT BYTES_PER_S
                                     relay one connection, the console's side at most
                                     BYTES_PER_S (a slow link, to watch a page arrive)
@@ -208,6 +213,45 @@ def replay(port, path):
     print("closed" if closed else "still open")
 
 
+def stall_console(port, kind):
+    s = accept_one(port)
+    start = time.time()
+    if kind == "big-page":
+        body = struct.pack(">IQQ", 4242, int(time.time() * 1000), 0) + b"RIFF" + b"\0" * 65536
+        data = frame(PAGE, b"", length=60 << 20) + body
+    elif kind == "trickle":
+        data = frame(PAGE, b"", length=1 << 20) + b"\0" * 64
+    else:
+        sys.exit("unknown stall kind " + kind)
+    step = len(data) if kind == "big-page" else 1
+    sent = 0
+    buf = b""
+    s.setblocking(False)
+    while time.time() - start < 30:
+        if sent < len(data):
+            try:
+                sent += s.send(data[sent:sent + step])
+            except BlockingIOError:
+                pass
+            except OSError:
+                break
+        r, _, _ = select.select([s], [], [], 1.0 if kind == "trickle" else 0.2)
+        if not r:
+            continue
+        try:
+            chunk = s.recv(65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        buf += chunk
+        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
+            n = struct.unpack(">I", buf[8:12])[0]
+            print("frame %d" % buf[5], flush=True)
+            buf = buf[12 + n:]
+    print("closed %.1f" % (time.time() - start), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "probe":
         probe(sys.argv[2], int(sys.argv[3]), sys.argv[4])
@@ -217,6 +261,8 @@ if __name__ == "__main__":
         record_proxy(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
     elif sys.argv[1] == "slow-proxy":
         slow_proxy(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == "stall-console":
+        stall_console(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "replay":
         replay(int(sys.argv[2]), sys.argv[3])
     else:

@@ -17,6 +17,7 @@ wait_log "$T/s1.log" "cannot reach 127.0.0.1:$port" 10
 
 start_console "$T/console" "$port" -d 4 --archive "$T/archive"
 grep -q "input: " "$T/console.log" || fail "console found no input device on the pulse rig"
+grep -q "no input" "$T/console.log" && fail "the console says it has no input, yet it has"
 alsa_speaker s2 "$port"
 alsa_speaker s3 "$port" --save "$T/saved"
 wait_log "$T/console.log" "joined.*\(3 connected\)" 20

@@ -74,13 +74,37 @@ env HOME="$T/rogue" "$C" --headless -H 127.0.0.1 -p "$rport" --archive "$T/rogue
 PIDS+=($!)
 wait_log "$T/rogue.log" "listening on" 10
 alsa_speaker keyed2 "$rport" --key-file "$T/key"
-wait_log "$T/keyed2.log" "console said bye: this console has no key" 10
+wait_log "$T/keyed2.log" "a peer that has not proven the key said bye: this console has no key" 10
 rport=$(rig_free_port)
 $PEER rogue-console "$rport" truncated >"$T/rogue2.out" 2>&1 &
 sleep 0.3
 alsa_speaker keyed3 "$rport" --key-file "$T/key"
 wait_log "$T/keyed3.log" "console sent WELCOME before proving the key" 10
 for s in keyed2 keyed3; do [ -e "$T/$s/out.raw" ] && fail "$s played for a console without the key"; done
+
+note "a peer without the key cannot make a keyed speaker take in a page, nor hold it"
+rport=$(rig_free_port)
+$PEER stall-console "$rport" big-page >"$T/stall1.out" 2>&1 &
+stall=$!
+sleep 0.3
+alsa_speaker keyed4 "$rport" --key-file "$T/key"
+wait "$stall"
+grep -q "^closed" "$T/stall1.out" || fail "the keyed speaker kept reading a 60 MiB frame from a peer without the key"
+grep -q "^frame 5$\|^frame 4$" "$T/stall1.out" && fail "the keyed speaker reported on a page from a peer without the key"
+grep -q "arriving" "$T/keyed4.log" && fail "the keyed speaker shows a page from a peer without the key as arriving"
+wait_log "$T/keyed4.log" "frame larger than the limit" 5
+kill -TERM "$LAST_PID"
+rport=$(rig_free_port)
+$PEER stall-console "$rport" trickle >"$T/stall2.out" 2>&1 &
+stall=$!
+sleep 0.3
+alsa_speaker keyed5 "$rport" --key-file "$T/key"
+wait "$stall"
+took=$(sed -n 's/^closed //p' "$T/stall2.out")
+note "a peer trickling a byte a second was dropped after $took s"
+awk -v t="$took" 'BEGIN { exit !(t >= 9 && t < 13) }' || fail "the trickling peer was dropped after $took s, not at the 10 s deadline"
+wait_log "$T/keyed5.log" "no WELCOME within 10 s of connecting \(the key not proven\)" 5
+kill -TERM "$LAST_PID"
 
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
