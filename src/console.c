@@ -413,7 +413,8 @@ static int16_t *load_file(struct console *con, const char *path, size_t *frames)
 {
 	int16_t *samples;
 	char err[PATH_MAX + 256];
-	size_t max_frames = format_frames_for_seconds(con->fmt.rate, DURATION_MAX_S);
+	size_t max_frames = format_frames_for_seconds(
+		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels));
 	if (wav_load_file(path, con->fmt.rate, con->fmt.channels, max_frames, &samples, frames, err,
 	                  sizeof err) < 0) {
 		log_event("cannot send %s: %s", path, err);
@@ -482,10 +483,16 @@ static void console_test_tone(struct console *con)
 
 static void console_set_duration(struct console *con, double seconds, bool say)
 {
+	/* Longer than a page can hold at this format would be recorded, then not sent. */
+	double max_s = options_max_duration(con->fmt.rate, con->fmt.channels);
 	if (seconds < DURATION_MIN_S)
 		seconds = DURATION_MIN_S;
-	if (seconds > DURATION_MAX_S)
-		seconds = DURATION_MAX_S;
+	if (seconds > max_s) {
+		seconds = floor(max_s * 100.0) / 100.0;
+		if (say)
+			log_event("a page at %d Hz x %d channels holds at most %.2f s", con->fmt.rate,
+			          con->fmt.channels, seconds);
+	}
 	con->opts.duration = seconds;
 	if (say)
 		log_event("duration set to %.2f s", seconds);

@@ -5,6 +5,7 @@
  * every value, and the --help text. Never prints except in options_usage.
  */
 #include "intercom/options.h"
+#include "intercom/wav.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,6 +16,12 @@
 
 /* Matches the protocol's frame limit (PROTO_MAX_PAYLOAD): a bigger page could never be sent. */
 #define PAGE_MAX_BYTES (64u << 20)
+
+double options_max_duration(int rate, int channels)
+{
+	double max_s = (double)wav_page_max_frames(channels) / rate;
+	return max_s < DURATION_MAX_S ? max_s : DURATION_MAX_S;
+}
 
 /* Longest part of a user's value echoed in a message: keeps the message one short line. */
 #define SHOWN_MAX 40
@@ -632,13 +639,13 @@ static enum options_result finish(struct parser *p)
 		               "e.g. -p 2349 --legacy-port 2348",
 		            o->legacy_port);
 
-	double bytes_per_s = (double)o->rate * o->channels * 2.0;
-	if (bytes_per_s * o->duration > (double)PAGE_MAX_BYTES) {
-		double max_s = floor((double)PAGE_MAX_BYTES / bytes_per_s * 10.0) / 10.0;
-		return fail(p, "a %g s page at %d Hz x %d channels is %.0f MiB, over the %u MiB limit: "
+	double max_s = options_max_duration(o->rate, o->channels);
+	if (o->duration > max_s) {
+		double bytes_per_s = (double)o->rate * o->channels * 2.0;
+		return fail(p, "a %g s page at %d Hz x %d channels is %.1f MiB, over the %u MiB limit: "
 		               "give -d %g or less, a lower -r or fewer -c",
 		            o->duration, o->rate, o->channels, bytes_per_s * o->duration / 1048576.0,
-		            PAGE_MAX_BYTES >> 20, max_s);
+		            PAGE_MAX_BYTES >> 20, floor(max_s * 10.0) / 10.0);
 	}
 	return OPTIONS_RUN;
 }

@@ -7,6 +7,7 @@
 #include "intercom/wav.h"
 
 #include "intercom/defaults.h"
+#include "intercom/proto.h"
 
 #include <limits.h>
 #include <math.h>
@@ -220,6 +221,16 @@ static sf_count_t mr_write(const void *ptr, sf_count_t count, void *user)
 static sf_count_t mr_tell(void *user)
 {
 	return (sf_count_t)((struct mem_reader *)user)->pos;
+}
+
+/* Room left for the WAV header: ours is 44 bytes; more in case libsndfile adds a chunk. */
+#define WAV_HEADER_ALLOWANCE 256
+
+size_t wav_page_max_frames(int channels)
+{
+	if (channels < 1)
+		return 0;
+	return (PROTO_MAX_PAYLOAD - PROTO_PAGE_FIELDS_SIZE - WAV_HEADER_ALLOWANCE) / ((size_t)channels * 2);
 }
 
 int wav_encode_s16(const int16_t *samples, size_t frames, int rate, int channels,

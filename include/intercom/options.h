@@ -58,4 +58,11 @@ int options_parse_duration(const char *text, double *seconds);
 
 void options_usage(enum program program, FILE *out);
 
+/*
+ * The longest recording, in seconds, at this rate and channel count: the
+ * duration limit (DURATION_MAX_S), or less where such a page would not fit in
+ * a PAGE frame.
+ */
+double options_max_duration(int rate, int channels);
+
 #endif

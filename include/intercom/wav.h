@@ -21,6 +21,13 @@ struct wav_info {
 	size_t data_len;     /* bytes of samples */
 };
 
+/*
+ * The most frames of `channels` whose WAV, with its header, fits in a PAGE
+ * frame (PROTO_MAX_PAYLOAD less the page fields): the limit on a recording's
+ * duration and on a file's length at a given format.
+ */
+size_t wav_page_max_frames(int channels);
+
 /* Encodes interleaved 16-bit samples as a WAV file in a new malloc'd buffer. 0 or -1. */
 int wav_encode_s16(const int16_t *samples, size_t frames, int rate, int channels,
                    uint8_t **wav, size_t *wav_len);

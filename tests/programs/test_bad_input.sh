@@ -22,6 +22,7 @@ expect_exit() {
 note "user errors: one line naming the cause and the fix, documented exit code"
 expect_exit 2 "unknown option '--bogus'" "$C" --bogus
 expect_exit 2 "bad duration '0.1'" "$C" --headless -d 0.1
+expect_exit 2 "a 174.77 s page at 192000 Hz x 1 channels is 64.0 MiB, over the 64 MiB limit: give -d 174.7 or less" "$C" --headless -r 192000 -d 174.77
 expect_exit 2 "bad port '70000'" "$S" --headless -p 70000 localhost
 expect_exit 2 "missing console address" "$S" --headless
 expect_exit 0 "--duration" "$C" --help
@@ -62,6 +63,9 @@ console_cmd "send /nonexistent/page.wav"
 wait_log "$T/console.log" "cannot send /nonexistent/page.wav: .*page.wav" 5
 console_cmd "duration 0"
 wait_log "$T/console.log" "bad duration '0'" 5
+# The format here is 48 kHz mono: 300 s fits. At 192 kHz stereo it would not (see above).
+console_cmd "duration 300"
+wait_log "$T/console.log" "duration set to 300.00 s" 5
 console_cmd "talk"
 wait_log "$T/console.log" "cannot talk: no input device" 5
 kill -0 "$CONSOLE_PID" || fail "console died"
