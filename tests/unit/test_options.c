@@ -633,11 +633,18 @@ static void test_page_limit(void **state)
 	refused(CONSOLE("-r", "192000", "-c", "8", "-d", "300"), "MiB limit: give -d 21.8 or less");
 	refused(CONSOLE("-r", "192000", "-c", "2", "-d", "100"), "a lower -r or fewer -c");
 	refused(SPEAKER("-r", "192000", "-c", "8", "-d", "300", "h"), "over the 64 MiB limit");
-	/* 48 kHz stereo fits for the longest page; exactly 64 MiB fits too. */
+	/* 48 kHz stereo fits for the longest page. */
 	ok(CONSOLE("-r", "48000", "-c", "2", "-d", "300"));
 	ok(CONSOLE("-r", "192000", "-c", "8", "-d", "21.8"));
-	ok(CONSOLE("-r", "16384", "-c", "8", "-d", "256")); /* 16384 * 8 * 2 * 256 = 64 MiB */
-	refused(CONSOLE("-r", "16384", "-c", "8", "-d", "256.5"), "over the 64 MiB limit");
+	/*
+	 * 16384 Hz x 8 channels x 2 bytes x 256 s is exactly 64 MiB of samples: with
+	 * the WAV and page headers that no longer fits a PAGE; a few ms less does.
+	 */
+	refused(CONSOLE("-r", "16384", "-c", "8", "-d", "256"), "give -d 255.9 or less");
+	ok(CONSOLE("-r", "16384", "-c", "8", "-d", "255.99"));
+	assert_true(options_max_duration(16384, 8) < 256.0);
+	assert_true(options_max_duration(16384, 8) > 255.99);
+	assert_true(options_max_duration(48000, 1) == DURATION_MAX_S);
 }
 
 static void test_help_and_version(void **state)
