@@ -150,7 +150,7 @@ page_kib=$(($(stat -c %s "$T/page.wav") / 1024))
 port=$(rig_free_port)
 start_console idle "$port"
 sleep 1
-say "idle: headless console (mic opened per recording), 0 speakers, ${IDLE_S} s"
+say "idle: headless console, its mic stream running, 0 speakers, ${IDLE_S} s"
 "$B" idle "$IDLE_S" "$IDLE_SLICES" console0="$CON_PID" mic0="$MIC_PID" >>"$S" || fail "idle failed"
 rss0=$(status_kib "$CON_PID" VmRSS)
 sample mem.rss0 "$rss0"

@@ -110,7 +110,6 @@ struct console {
 	char no_input[320];       /* why there is no input */
 	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
 	int input_device;         /* -1: none found yet */
-	bool input_per_page;      /* headless: the stream is open only while recording */
 	bool input_ever;          /* an input stream was open once */
 	uint64_t input_retry_ms;  /* when to look for the input again (0: it is open) */
 	uint64_t rescan_due_ms;   /* when to list the devices afresh */
@@ -317,39 +316,9 @@ static void console_input_opened(struct console *con)
 	con->no_input[0] = '\0';
 }
 
-/*
- * Without a screen there is no meter to feed, so the input stream is opened
- * for each recording (a few ms) and closed after it: an idle headless console
- * costs no audio CPU and does not keep a microphone, and its "in use"
- * indicator, on all day.
- */
-static bool console_input_open(struct console *con)
-{
-	if (con->capture || !con->input_per_page || con->input_retry_ms != 0)
-		return con->capture != NULL;
-	char err[256];
-	con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
-	if (con->capture)
-		return true;
-	snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
-	log_event("input device %s will not open: %s; talk is disabled, retrying every %d s",
-	          audio_device_name(con->input_device), err, INPUT_RETRY_MS / 1000);
-	console_input_missing(con, clock_mono_ms());
-	return false;
-}
-
-/* The per-page stream, once its recording is over. */
-static void console_input_idle(struct console *con)
-{
-	if (con->input_per_page && con->capture && !capture_active(con->capture)) {
-		capture_close(con->capture);
-		con->capture = NULL;
-	}
-}
-
 static void console_talk(struct console *con)
 {
-	if (!console_input_open(con)) {
+	if (!con->capture) {
 		log_event("cannot talk: %s (send PATH still works)", con->no_input);
 		return;
 	}
@@ -987,8 +956,7 @@ static int console_setup_audio(struct console *con)
 	}
 	con->input_ever = true;
 	console_input_opened(con);
-	log_event("input: %s%s", con->input_desc, con->input_per_page ? ", opened for each recording" : "");
-	console_input_idle(con);
+	log_event("input: %s", con->input_desc);
 	return 0;
 }
 
@@ -1141,7 +1109,6 @@ static int console_run(struct console *con)
 		}
 		if (con->capture)
 			console_capture_pump(con);
-		console_input_idle(con);
 		if (con->screen && !con->quit)
 			console_frame(con, keys);
 	}
@@ -1210,7 +1177,6 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	con.screen = !con.opts.headless;
-	con.input_per_page = !con.screen;
 	if (con.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "intercom-console: the screen needs a terminal on standard input and "
 		                "output (run with --headless to read commands from a pipe)\n");

@@ -1,7 +1,6 @@
 /*
  * The input side of the core capture-and-send path. One PortAudio input
- * stream (the console keeps it open while its screen shows the live meter,
- * and opens it per recording when headless);
+ * stream, opened at start-up and kept open so live levels are always there;
  * its callback measures peak/RMS into atomics and, while a capture is armed,
  * copies samples into a lock-free ring. The main thread drains the ring into
  * the page buffer until it holds exactly the frames asked for.
