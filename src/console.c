@@ -419,7 +419,19 @@ static void console_resend(struct console *con)
 	}
 	if (!target_ready(con))
 		return;
-	log_event("page %u sent again", con->last.id);
+	if (!con->last.archived) {
+		/* It never left: the same page, now that the archive may take it. */
+		log_event("page %u: trying again", con->last.id);
+	} else {
+		/*
+		 * A page that went out goes out again under a new id, so each speaker's
+		 * reports (the first copy interrupted, the second played) land on the
+		 * delivery they are about.
+		 */
+		uint32_t first = con->last.id;
+		con->last.id = ++con->next_page_id;
+		log_event("page %u is page %u sent again (archived as %s)", con->last.id, first, con->last.path);
+	}
 	page_deliver(con, &con->last, con->target_id);
 }
 

@@ -104,6 +104,17 @@ wait_log "$T/console.log" "input device .* is back; talk is enabled" 20
 console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
 wait_log "$T/console.log" "page 2: delivered to 4/4, played by 4/4" 15
 
+note "resend while a speaker is still playing: each copy's outcome lands on its own page"
+sox -n -r 48000 -c 1 -b 16 "$T/tone4.wav" synth 4 sine 440 vol 0.3
+console_cmd "send $T/tone4.wav"
+wait_log "$T/paspk.log" "page 3 playing" 10
+console_cmd resend
+wait_log "$T/console.log" "page 4 is page 3 sent again" 5
+wait_log "$T/paspk.log" "page 3 interrupted" 5
+wait_log "$T/console.log" "page 3: delivered to 4/4, played by 3/4" 10
+wait_log "$T/console.log" "page 4: delivered to 4/4, played by 4/4" 15
+wait_log "$T/paspk.log" "page 4 played" 5
+
 note "SIGTERM: speakers told bye, clean exit"
 kill -TERM "$CONSOLE_PID"
 wait "$CONSOLE_PID" || fail "console exited with $? on SIGTERM"
