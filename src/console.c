@@ -33,6 +33,7 @@
 #include "intercom/meter.h"
 #include "intercom/meter_scale.h"
 #include "intercom/net.h"
+#include "intercom/job.h"
 #include "intercom/options.h"
 #include "intercom/pollset.h"
 #include "intercom/proto.h"
@@ -107,6 +108,7 @@ struct console {
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
+	struct job *load;         /* an audio file being loaded as a page */
 	char no_input[320];       /* why there is no input */
 	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
 	int input_device;         /* -1: none found yet */
@@ -293,7 +295,7 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 static bool page_in_flight(const struct console *con)
 {
 	const struct station_page *pg = station_last_page(con->station);
-	return capture_active(con->capture) || (pg->id != 0 && !pg->summarised);
+	return capture_active(con->capture) || con->load || (pg->id != 0 && !pg->summarised);
 }
 
 /* ---- actions, shared by keys and commands ---- */
@@ -377,40 +379,96 @@ static void console_capture_pump(struct console *con)
 		page_from_samples(con, samples, frames, "captured", con->target_id, true);
 }
 
-/* Loads an audio file as a page in our format; NULL (logged) if it cannot. */
-static int16_t *load_file(struct console *con, const char *path, size_t *frames)
-{
-	int16_t *samples;
+/*
+ * An audio file on its way to becoming a page. Decoding and resampling a
+ * 5-minute file takes seconds, so it happens in a job (a thread of its own)
+ * while the loop goes on serving speakers; only the fields below are shared.
+ */
+struct file_load {
+	char path[PATH_MAX];
+	int rate, channels;
+	size_t max_frames;
+	char what[PATH_MAX + 64];   /* how the page is described in the log */
+	uint32_t target_id;
+	bool remember;              /* the page to resend afterwards (not the test tone) */
+	int16_t *samples;           /* the job's result */
+	size_t frames;
+	int rc;
 	char err[PATH_MAX + 256];
-	size_t max_frames = format_frames_for_seconds(
+};
+
+static void file_load_run(void *arg)
+{
+	struct file_load *load = arg;
+	load->rc = wav_load_file(load->path, load->rate, load->channels, load->max_frames, &load->samples,
+	                         &load->frames, load->err, sizeof load->err);
+}
+
+static void file_load_free(void *arg)
+{
+	struct file_load *load = arg;
+	free(load->samples);
+	free(load);
+}
+
+/* Starts loading path as a page for target_id; it is sent when the load is over. */
+static void console_load_file(struct console *con, const char *path, const char *what,
+                              uint32_t target_id, bool remember)
+{
+	if (con->load) {
+		log_event("cannot send %s yet: still loading the file before it", path);
+		return;
+	}
+	struct file_load *load = calloc(1, sizeof *load);
+	if (!load) {
+		log_event("cannot send %s: out of memory", path);
+		return;
+	}
+	snprintf(load->path, sizeof load->path, "%s", path);
+	snprintf(load->what, sizeof load->what, "%s", what);
+	load->rate = con->fmt.rate;
+	load->channels = con->fmt.channels;
+	load->max_frames = format_frames_for_seconds(
 		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels));
-	if (wav_load_file(path, con->fmt.rate, con->fmt.channels, max_frames, &samples, frames, err,
-	                  sizeof err) < 0) {
+	load->target_id = target_id;
+	load->remember = remember;
+	char err[160];
+	con->load = job_start(file_load_run, load, file_load_free, err, sizeof err);
+	if (!con->load) {
 		log_event("cannot send %s: %s", path, err);
-		return NULL;
+		free(load);
 	}
-	if (*frames == 0) {
-		log_event("cannot send %s: it holds no audio", path);
-		free(samples);
-		return NULL;
+}
+
+/* The load is over: the file becomes a page, or the reason it cannot is logged. */
+static void console_load_done(struct console *con)
+{
+	struct file_load *load = job_finish(con->load);
+	con->load = NULL;
+	if (!load)
+		return;
+	if (load->rc < 0)
+		log_event("cannot send %s: %s", load->path, load->err);
+	else if (load->frames == 0)
+		log_event("cannot send %s: it holds no audio", load->path);
+	else {
+		page_from_samples(con, load->samples, load->frames, load->what, load->target_id,
+		                  load->remember);
+		load->samples = NULL;
 	}
-	return samples;
+	file_load_free(load);
 }
 
 static void console_send_file(struct console *con, const char *path)
 {
 	if (!target_ready(con))
 		return;
-	size_t frames;
-	int16_t *samples = load_file(con, path, &frames);
-	if (!samples)
-		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
-	page_from_samples(con, samples, frames, what, con->target_id, true);
+	console_load_file(con, path, what, con->target_id, true);
 }
 
-/* Sends the last recorded or loaded page again (same page id) to the current target. */
+/* Sends the last recorded or loaded page again to the current target. */
 static void console_resend(struct console *con)
 {
 	if (!con->last.wav) {
@@ -453,13 +511,9 @@ static void console_test_tone(struct console *con)
 		          "and the source tree's assets/");
 		return;
 	}
-	size_t frames;
-	int16_t *samples = load_file(con, path, &frames);
-	if (!samples)
-		return;
 	char what[NAME_MAX_BYTES + 32];
 	snprintf(what, sizeof what, "test tone for %s", sp->name);
-	page_from_samples(con, samples, frames, what, sp->id, false);
+	console_load_file(con, path, what, sp->id, false);
 }
 
 static void console_set_duration(struct console *con, double seconds, bool say)
@@ -1040,6 +1094,8 @@ static int console_watch_input(struct console *con, uint64_t now)
 
 static void console_shutdown(struct console *con)
 {
+	job_abandon(con->load);
+	con->load = NULL;
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
 	capture_close(con->capture);
@@ -1058,7 +1114,7 @@ static void console_shutdown(struct console *con)
 }
 
 /* Fixed slots before the station's in the poll set. */
-enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_TERM, SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
+enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_TERM, SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
 
 static int console_run(struct console *con)
 {
@@ -1093,6 +1149,7 @@ static int console_run(struct console *con)
 		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
 		bool read_stdin = !con->screen && con->stdin_open;
 		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
+		fds[SLOT_LOAD] = (struct pollfd){ .fd = con->load ? job_fd(con->load) : -1, .events = POLLIN };
 		term_poll_prepare(fds + SLOT_TERM);
 		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
 		                                  &timeout);
@@ -1105,6 +1162,8 @@ static int console_run(struct console *con)
 			break;
 		}
 		station_poll_handle(con->station, fds + SLOT_STATION, nst);
+		if (con->load && job_done(con->load))
+			console_load_done(con);
 		if (fds[SLOT_STDIN].revents)
 			console_read_stdin(con);
 		bool keys = false;

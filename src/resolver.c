@@ -1,92 +1,63 @@
-/* pipe2 */
-#define _GNU_SOURCE
 #include "intercom/resolver.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "intercom/job.h"
 #include "intercom/net.h"
 
 struct resolver {
-	atomic_int refs;          /* the thread's and the owner's */
-	atomic_bool done;         /* res/err are written before this, read after */
-	int pipe_rd, pipe_wr;
+	struct job *job;
+};
+
+struct lookup {
 	int port;
 	char host[256];
 	struct addrinfo *res;
 	char err[320];
 };
 
-static void resolver_unref(struct resolver *r)
+static void lookup_run(void *arg)
 {
-	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
-		return;
-	close(r->pipe_rd);
-	close(r->pipe_wr);
-	if (r->res)
-		freeaddrinfo(r->res);
-	free(r);
+	struct lookup *l = arg;
+	if (net_resolve(l->host, l->port, &l->res, l->err, sizeof l->err) < 0)
+		l->res = NULL;
 }
 
-static void *resolver_thread(void *arg)
+static void lookup_free(void *arg)
 {
-	struct resolver *r = arg;
-	if (net_resolve(r->host, r->port, &r->res, r->err, sizeof r->err) < 0)
-		r->res = NULL;
-	atomic_store_explicit(&r->done, true, memory_order_release);
-	ssize_t n;
-	do
-		n = write(r->pipe_wr, "", 1);
-	while (n < 0 && errno == EINTR);
-	resolver_unref(r);
-	return NULL;
+	struct lookup *l = arg;
+	if (l->res)
+		freeaddrinfo(l->res);
+	free(l);
 }
 
 struct resolver *resolver_start(const char *host, int port, char *err, size_t errlen)
 {
-	if (strlen(host) >= sizeof ((struct resolver *)0)->host) {
+	struct resolver *r = malloc(sizeof *r);
+	struct lookup *l = calloc(1, sizeof *l);
+	if (!r || !l) {
+		snprintf(err, errlen, "cannot resolve %s: out of memory", host);
+		free(r);
+		free(l);
+		return NULL;
+	}
+	if (strlen(host) >= sizeof l->host) {
 		snprintf(err, errlen, "cannot resolve %.40s...: the name is too long", host);
+		free(r);
+		free(l);
 		return NULL;
 	}
-	struct resolver *r = calloc(1, sizeof *r);
-	int fds[2];
-	if (!r || pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", host, strerror(r ? errno : ENOMEM));
+	snprintf(l->host, sizeof l->host, "%s", host);
+	l->port = port;
+	char why[160];
+	r->job = job_start(lookup_run, l, lookup_free, why, sizeof why);
+	if (!r->job) {
+		snprintf(err, errlen, "cannot resolve %s: %s", host, why);
 		free(r);
-		return NULL;
-	}
-	r->pipe_rd = fds[0];
-	r->pipe_wr = fds[1];
-	r->port = port;
-	snprintf(r->host, sizeof r->host, "%s", host);
-	atomic_init(&r->refs, 2);
-	atomic_init(&r->done, false);
-
-	/* Signals stay with the main thread: the new one starts with all blocked. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t tid;
-	int rc = pthread_create(&tid, &attr, resolver_thread, r);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot resolve %s: no thread for the lookup: %s", host, strerror(rc));
-		close(r->pipe_rd);
-		close(r->pipe_wr);
-		free(r);
+		free(l);
 		return NULL;
 	}
 	return r;
@@ -94,36 +65,39 @@ struct resolver *resolver_start(const char *host, int port, char *err, size_t er
 
 int resolver_fd(const struct resolver *r)
 {
-	return r->pipe_rd;
+	return job_fd(r->job);
 }
 
 bool resolver_done(const struct resolver *r)
 {
-	return atomic_load_explicit(&r->done, memory_order_acquire);
+	return job_done(r->job);
 }
 
 int resolver_finish(struct resolver *r, struct addrinfo **res, char *err, size_t errlen)
 {
 	*res = NULL;
-	if (!resolver_done(r)) {
-		snprintf(err, errlen, "cannot resolve %s: the lookup was not over", r->host);
-		resolver_unref(r);
+	struct lookup *l = job_finish(r->job);
+	if (!l) {
+		resolver_abandon(r);
+		snprintf(err, errlen, "cannot resolve: the lookup was not over");
 		return -1;
 	}
+	free(r);
 	int rc = 0;
-	if (r->res) {
-		*res = r->res;
-		r->res = NULL;
-	} else {
-		snprintf(err, errlen, "%s", r->err);
+	if (l->res)
+		*res = l->res;
+	else {
+		snprintf(err, errlen, "%s", l->err);
 		rc = -1;
 	}
-	resolver_unref(r);
+	free(l);
 	return rc;
 }
 
 void resolver_abandon(struct resolver *r)
 {
-	if (r)
-		resolver_unref(r);
+	if (!r)
+		return;
+	job_abandon(r->job);
+	free(r);
 }

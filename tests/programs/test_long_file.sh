@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# send PATH with a long file at another rate: decoding and resampling it takes
+# a while, and the console keeps serving meanwhile (commands answered, speakers'
+# heartbeats kept) instead of stalling its loop; then the page goes out whole.
+source "$(dirname "$0")/harness.sh"
+port=$(rig_free_port)
+mkdir -p "$T/console"   # no audio config: no input, send PATH works
+start_console "$T/console" "$port" --archive "$T/archive"
+alsa_speaker s1 "$port"
+wait_log "$T/console.log" "speaker s1 joined" 15
+
+# Four minutes of 96 kHz stereo: the console converts it to 48 kHz mono.
+sox -n -r 96000 -c 2 -b 16 "$T/long.flac" synth 240 sine 300-900 vol 0.3
+console_cmd "send $T/long.flac"
+console_cmd list
+wait_log "$T/console.log" "page 1 loaded from $T/long.flac: 240.00 s 48000 Hz mono" 60
+awk -v f="$T/long.flac" '
+	/speaker\(s\) connected/ && !listed { listed = NR }
+	index($0, "page 1 loaded from " f) && !loaded { loaded = NR }
+	END { exit !(listed && loaded && listed < loaded) }' "$T/console.log" ||
+	fail "the console answered 'list' only after the file was loaded: its loop stalled while loading"
+wait_log "$T/console.log" "page 1: delivered to 1/1, played by 1/1" 30
+grep -q "disconnected" "$T/s1.log" && fail "the speaker lost the console while the file was loading"
+page=$(archived_page "$T/archive" 1)
+[ "$(soxi -s "$page")" -eq $((240 * 48000)) ] || fail "page 1 is $(soxi -s "$page") frames, expected 240 s x 48000"
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+note "ok"
