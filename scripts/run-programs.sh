@@ -33,7 +33,10 @@ for t in "$@"; do
 	if timeout 300 bash "$t" >"$log" 2>&1; then
 		passed=$((passed + 1)); echo "PASS $name ($(( $(date +%s) - start )) s)"
 	else
-		failed=$((failed + 1)); echo "FAIL $name ($(( $(date +%s) - start )) s)"; sed 's/^/    /' "$log" | tail -60
+		failed=$((failed + 1)); echo "FAIL $name ($(( $(date +%s) - start )) s)"
+		# The reason first: the logs' tails below can be long.
+		grep -m3 '^FAIL:' "$log" | sed 's/^/    /'
+		sed 's/^/    /' "$log" | tail -60
 	fi
 	rm -f "$log"
 done

@@ -23,9 +23,13 @@ cleanup() {
 	for m in "$T"/*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
 	[ -n "$PULSE_DIR" ] && rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 	if [ "$rc" -ne 0 ] || [ -n "${KEEP_LOGS:-}" ]; then
-		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
+		for f in "$T"/*.log "$T"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
 	fi
-	rm -rf "$T"
+	if [ -n "${KEEP_TMP:-}" ]; then
+		echo "# kept $T (KEEP_TMP)"
+	else
+		rm -rf "$T"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -60,7 +64,7 @@ wait_count() {
 run_bg() {
 	local home=$1 log=$2
 	shift 2
-	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" "$@" >"$log" 2>&1 &
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" "$@" >"$log" 2>&1 &
 	LAST_PID=$!
 	PIDS+=("$LAST_PID")
 }
@@ -71,7 +75,7 @@ start_console() {
 	shift 2
 	mkdir -p "$home"
 	[ -p "$T/console.cmd" ] || mkfifo "$T/console.cmd"
-	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" \
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" \
 		"$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" "$@" \
 		<"$T/console.cmd" >"$T/console.log" 2>&1 &
 	CONSOLE_PID=$!
