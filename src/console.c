@@ -581,6 +581,11 @@ static void console_command(struct console *con, char *line)
 			return;
 		}
 		console_set_duration(con, seconds, true);
+	} else if (strcmp(line, "send") == 0) {
+		log_event("send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	} else if (strcmp(line, "duration") == 0) {
+		log_event("duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5",
+		          con->opts.duration);
 	} else if (strcmp(line, "cancel") == 0) {
 		console_cancel(con);
 	} else if (strcmp(line, "stop") == 0) {
@@ -1320,6 +1325,9 @@ int main(int argc, char **argv)
 	if (con.input_retry_ms != 0)
 		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
 		          con.no_input);
+	if (con.opts.no_effect[0])
+		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "
+		          "plays on a speaker)", con.opts.no_effect);
 	if (con.opts.key_file[0])
 		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
 		          con.opts.key_file);

@@ -91,6 +91,43 @@ static const struct opt_spec specs[] = {
 
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
 
+/*
+ * Both programs take the audio options (the issue's "options on both"), but
+ * some only do something in one of them: the recording format and the
+ * microphone in the console, the loudspeaker in the speaker. Given to the
+ * other, they are noted (options.no_effect), not silently dropped.
+ */
+static unsigned spec_effective(const struct opt_spec *spec)
+{
+	switch (spec->id) {
+	case OPT_DURATION:
+	case OPT_RATE:
+	case OPT_CHANNELS:
+	case OPT_INPUT_DEVICE:
+		return FOR_CONSOLE;
+	case OPT_OUTPUT_DEVICE:
+		return FOR_SPEAKER;
+	default:
+		return spec->programs;
+	}
+}
+
+/* Notes an option given to the program it does nothing in. */
+static void note_no_effect(struct options *o, const struct opt_spec *spec)
+{
+	if (spec_effective(spec) & (1u << o->program))
+		return;
+	char flag[32];
+	if (spec->short_name)
+		snprintf(flag, sizeof flag, "-%c", spec->short_name);
+	else
+		snprintf(flag, sizeof flag, "--%s", spec->name);
+	if (strstr(o->no_effect, flag))
+		return;
+	size_t used = strlen(o->no_effect);
+	snprintf(o->no_effect + used, sizeof o->no_effect - used, "%s%s", used ? ", " : "", flag);
+}
+
 /* State of one options_parse call; lives on its stack, which keeps the parser re-entrant. */
 struct parser {
 	struct options *opts;
@@ -450,6 +487,7 @@ static enum options_result set_path(struct parser *p, const struct opt_spec *spe
 static enum options_result apply(struct parser *p, const struct opt_spec *spec, const char *value)
 {
 	struct options *o = p->opts;
+	note_no_effect(o, spec);
 
 	switch (spec->id) {
 	case OPT_HOST:
@@ -640,7 +678,7 @@ static enum options_result finish(struct parser *p)
 		            o->legacy_port);
 
 	double max_s = options_max_duration(o->rate, o->channels);
-	if (o->duration > max_s) {
+	if (o->program == PROGRAM_CONSOLE && o->duration > max_s) {
 		double bytes_per_s = (double)o->rate * o->channels * 2.0;
 		return fail(p, "a %g s page at %d Hz x %d channels is %.1f MiB, over the %u MiB limit: "
 		               "give -d %g or less, a lower -r or fewer -c",
@@ -741,8 +779,7 @@ void options_usage(enum program program, FILE *out)
 		usage_common(out);
 		row(out, "-i, --input-device DEV", "microphone: a name or an index from --list-devices");
 		row(out, "", "(default: the system's default input)");
-		row(out, "-o, --output-device DEV", "audio output: a name or an index from --list-devices");
-		row(out, "", "(default: the system's default output)");
+		row(out, "-o, --output-device DEV", "a speaker's loudspeaker (accepted, no effect here)");
 		row(out, "    --archive DIR", "keep every page sent in DIR");
 		row(out, "", "(default: $XDG_DATA_HOME/intercom/pages)");
 		snprintf(line, sizeof line, "refuse speakers beyond N, 1..%d (default %d)",
@@ -769,8 +806,9 @@ void options_usage(enum program program, FILE *out)
 		snprintf(line, sizeof line, "console's TCP port, 1..65535 (default %d)", DEFAULT_PORT);
 		row(out, "-p, --port N", line);
 		usage_common(out);
-		row(out, "-i, --input-device DEV", "audio input: a name or an index from --list-devices");
-		row(out, "", "(default: the system's default input)");
+		row(out, "", "(-d, -r and -c set the console's recording format:");
+		row(out, "", "a speaker plays each page as it comes; no effect)");
+		row(out, "-i, --input-device DEV", "the console's microphone (accepted, no effect here)");
 		row(out, "-o, --output-device DEV", "loudspeaker: a name or an index from --list-devices");
 		row(out, "", "(default: the system's default output)");
 		snprintf(line, sizeof line, "name shown on the console, 1..%d bytes of UTF-8",
@@ -827,9 +865,13 @@ void options_usage(enum program program, FILE *out)
 	fprintf(out, "  %d  success (also after --help, --version and --list-devices)\n", EXIT_OK);
 	fprintf(out, "  %d  ran, but the job failed%s\n", EXIT_FAILURE_RUNTIME,
 	        program == PROGRAM_SPEAKER ? " (e.g. the --once page was not played)" : "");
-	fprintf(out, "  %d  unknown option or bad value%s\n", EXIT_USAGE,
-	        program == PROGRAM_CONSOLE ? "; no terminal for the screen" : "");
-	fprintf(out, "  %d  cannot listen, resolve or connect at start-up\n", EXIT_NETWORK);
+	fprintf(out, "  %d  unknown option or bad value; no terminal for the screen\n", EXIT_USAGE);
+	if (program == PROGRAM_CONSOLE)
+		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved\n",
+		        EXIT_NETWORK);
+	else
+		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",
+		        EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
 	fprintf(out, "  %d  %s directory or key file unusable\n", EXIT_FILES,
 	        program == PROGRAM_CONSOLE ? "archive" : "save");

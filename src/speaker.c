@@ -1115,6 +1115,9 @@ int main(int argc, char **argv)
 	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk.opts.name,
 	          spk.opts.zone[0] ? " zone " : "", spk.opts.zone,
 	          spk.opts.legacy ? "old Python-intercom server" : "console", spk.console_addr);
+	if (spk.opts.no_effect[0])
+		log_event("note: %s do nothing on a speaker: it plays each page in the format the console "
+		          "recorded it in, and records nothing", spk.opts.no_effect);
 	if (spk.screen)
 		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
 	int rc = speaker_run(&spk);

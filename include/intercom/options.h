@@ -38,6 +38,7 @@ struct options {
 	bool list_devices;
 	bool help;
 	bool version;
+	char no_effect[64];      /* options given that do nothing in this program: "-d, -r" */
 };
 
 enum options_result {
