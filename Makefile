@@ -86,7 +86,7 @@ demo: test-deps
 
 # The sanitizer build lives in its own directory so it never mixes with the normal one.
 check: test-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory bench-smoke
