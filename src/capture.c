@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "intercom/ring.h"
+#include "intercom/trace.h"
 
 /* Two seconds of slack: the main thread drains every 20 ms while recording. */
 #define CAPTURE_RING_SECONDS 2
@@ -24,6 +25,13 @@ struct capture {
 	struct level_slot levels;         /* callback adds, main takes */
 	_Atomic uint64_t dropped;        /* frames the ring had no room for */
 	_Atomic bool failed;             /* stream finished on its own */
+	_Atomic size_t arm_want;         /* main sets before arming: frames the page takes */
+	_Atomic unsigned arm_gen;        /* main bumps on each arming */
+	_Atomic uint64_t completed_us;   /* callback: when the buffer with the page's last frame came */
+
+	/* Callback thread only. */
+	unsigned seen_gen;
+	size_t armed_frames;             /* frames handed over since this arming */
 
 	/* Main thread only. */
 	int16_t *page;
@@ -43,6 +51,16 @@ static int capture_cb(const void *input, void *output, unsigned long frames,
 	struct level level = meter_measure_s16(samples, frames * (size_t)cap->fmt.channels);
 	level_slot_add(&cap->levels, level);
 	if (atomic_load_explicit(&cap->armed, memory_order_acquire)) {
+		/* The end of a capture, timed where it happens (for the key-to-loudspeaker bench). */
+		unsigned gen = atomic_load_explicit(&cap->arm_gen, memory_order_acquire);
+		if (gen != cap->seen_gen) {
+			cap->seen_gen = gen;
+			cap->armed_frames = 0;
+		}
+		size_t want = atomic_load_explicit(&cap->arm_want, memory_order_relaxed);
+		if (cap->armed_frames < want && cap->armed_frames + frames >= want)
+			atomic_store_explicit(&cap->completed_us, trace_now_us(), memory_order_relaxed);
+		cap->armed_frames += frames;
 		size_t bytes = frames * cap->frame_bytes;
 		size_t wrote = ring_write(&cap->ring, samples, bytes);
 		if (wrote < bytes)
@@ -126,6 +144,9 @@ int capture_start(struct capture *cap, size_t frames)
 	cap->want = frames;
 	cap->have = 0;
 	atomic_store(&cap->dropped, 0);
+	atomic_store(&cap->completed_us, 0);
+	atomic_store(&cap->arm_want, frames);
+	atomic_fetch_add(&cap->arm_gen, 1);
 	/* Old samples are from before the operator pressed the key. */
 	ring_discard(&cap->ring);
 	atomic_store_explicit(&cap->armed, true, memory_order_release);
@@ -149,6 +170,11 @@ bool capture_pump(struct capture *cap)
 	/* The last buffer ran past the page's end: exactly want frames are kept. */
 	atomic_store_explicit(&cap->armed, false, memory_order_release);
 	return true;
+}
+
+uint64_t capture_completed_us(const struct capture *cap)
+{
+	return atomic_load(&cap->completed_us);
 }
 
 size_t capture_frames_have(const struct capture *cap)

@@ -46,6 +46,8 @@
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
 #define CAPTURE_PUMP_MS 20
+/* And this often over its last two buffers. */
+#define CAPTURE_PUMP_END_MS 2
 /* A lost input device is reopened this often until it is back. */
 #define INPUT_RETRY_MS 2000
 /*
@@ -371,6 +373,8 @@ static void console_capture_pump(struct console *con)
 		return;
 	uint64_t dropped = capture_frames_dropped(con->capture);
 	size_t frames;
+	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
+	trace_event_at("captured", capture_completed_us(con->capture), con->next_page_id + 1);
 	int16_t *samples = capture_take(con->capture, &frames);
 	if (dropped > 0)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
@@ -1142,8 +1146,11 @@ static int console_run(struct console *con)
 		int timeout = console_watch_input(con, clock_mono_ms());
 		if (timeout > HEARTBEAT_INTERVAL_MS)
 			timeout = HEARTBEAT_INTERVAL_MS;
-		if (capture_active(con->capture))
-			timeout = CAPTURE_PUMP_MS;
+		if (capture_active(con->capture)) {
+			/* Near the end, look often: the page leaves as soon as its last buffer is in. */
+			size_t left = capture_frames_want(con->capture) - capture_frames_have(con->capture);
+			timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
+		}
 		if (con->screen && (con->capture || con->redraw_pending)) {
 			/* The meter is always on: wake for the next frame. */
 			uint64_t now = clock_mono_ms();

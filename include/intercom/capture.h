@@ -30,6 +30,12 @@ int capture_start(struct capture *cap, size_t frames);
 bool capture_active(const struct capture *cap);
 /* Main thread: moves what the callback handed over into the page. True when complete. */
 bool capture_pump(struct capture *cap);
+/*
+ * When the buffer holding the capture's last frame reached the callback
+ * (trace_now_us clock), 0 until then: where a capture really ends, a little
+ * before the main thread's pump notices.
+ */
+uint64_t capture_completed_us(const struct capture *cap);
 size_t capture_frames_have(const struct capture *cap);
 size_t capture_frames_want(const struct capture *cap);
 /*
