@@ -48,6 +48,8 @@
 #define CAPTURE_PUMP_MS 20
 /* And this often over its last two buffers. */
 #define CAPTURE_PUMP_END_MS 2
+/* Files asked for (send PATH) while another loads, waiting their turn. */
+#define LOAD_QUEUE_MAX 8
 /* A lost input device is reopened this often until it is back. */
 #define INPUT_RETRY_MS 2000
 /*
@@ -111,6 +113,8 @@ struct console {
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
 	struct job *load;         /* an audio file being loaded as a page */
+	struct file_load *load_queue[LOAD_QUEUE_MAX]; /* and those waiting their turn */
+	int loads_waiting;
 	char no_input[320];       /* why there is no input */
 	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
 	int input_device;         /* -1: none found yet */
@@ -415,12 +419,28 @@ static void file_load_free(void *arg)
 	free(load);
 }
 
-/* Starts loading path as a page for target_id; it is sent when the load is over. */
+/* Runs the load in a job; false (logged, load freed) if no job could start. */
+static bool console_load_start(struct console *con, struct file_load *load)
+{
+	char err[160];
+	con->load = job_start(file_load_run, load, file_load_free, err, sizeof err);
+	if (con->load)
+		return true;
+	log_event("cannot send %s: %s", load->path, err);
+	file_load_free(load);
+	return false;
+}
+
+/*
+ * Loads path as a page for target_id, sent when the load is over. One file
+ * loads at a time and the others wait their turn, so pages go out in the order
+ * they were asked for.
+ */
 static void console_load_file(struct console *con, const char *path, const char *what,
                               uint32_t target_id, bool remember)
 {
-	if (con->load) {
-		log_event("cannot send %s yet: still loading the file before it", path);
+	if (con->load && con->loads_waiting == LOAD_QUEUE_MAX) {
+		log_event("cannot send %s: %d files are already waiting to be loaded", path, LOAD_QUEUE_MAX);
 		return;
 	}
 	struct file_load *load = calloc(1, sizeof *load);
@@ -436,12 +456,10 @@ static void console_load_file(struct console *con, const char *path, const char 
 		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels));
 	load->target_id = target_id;
 	load->remember = remember;
-	char err[160];
-	con->load = job_start(file_load_run, load, file_load_free, err, sizeof err);
-	if (!con->load) {
-		log_event("cannot send %s: %s", path, err);
-		free(load);
-	}
+	if (con->load)
+		con->load_queue[con->loads_waiting++] = load;
+	else
+		console_load_start(con, load);
 }
 
 /* The load is over: the file becomes a page, or the reason it cannot is logged. */
@@ -449,6 +467,11 @@ static void console_load_done(struct console *con)
 {
 	struct file_load *load = job_finish(con->load);
 	con->load = NULL;
+	while (con->loads_waiting > 0 && !con->load) {
+		struct file_load *next = con->load_queue[0];
+		memmove(con->load_queue, con->load_queue + 1, --con->loads_waiting * sizeof next);
+		console_load_start(con, next);
+	}
 	if (!load)
 		return;
 	if (load->rc < 0)
@@ -1105,6 +1128,8 @@ static void console_shutdown(struct console *con)
 {
 	job_abandon(con->load);
 	con->load = NULL;
+	while (con->loads_waiting > 0)
+		file_load_free(con->load_queue[--con->loads_waiting]);
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
 	capture_close(con->capture);
