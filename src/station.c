@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "intercom/admission.h"
 #include "intercom/auth.h"
 #include "intercom/clock.h"
 #include "intercom/conn.h"
@@ -24,6 +25,12 @@
 
 /* After EMFILE, accept() waits this long instead of spinning on a readable socket. */
 #define ACCEPT_BACKOFF_MS 1000
+/*
+ * With every place for connections waiting for HELLO taken, at most this many
+ * change hands per pass (the rest wait in the listen backlog): each connection
+ * then gets a whole read pass, its HELLO read, before it can lose its place.
+ */
+#define ACCEPT_BURST_WHEN_FULL (MAX_PENDING_HELLO / 2)
 
 struct peer {
 	struct conn conn;         /* first member: frame callbacks get back to the peer */
@@ -50,8 +57,10 @@ struct station {
 	size_t polled;            /* peers that station_poll_prepare put in fds */
 	uint32_t next_speaker_id;
 	size_t max_speakers;
-	size_t pending;           /* connections that have not said HELLO yet */
-	uint64_t flood_logged_ms; /* refusals are logged at most once a second */
+	struct peer *waiting[MAX_PENDING_HELLO]; /* have not said HELLO yet, oldest first */
+	size_t waiting_count;
+	uint64_t flood_logged_ms; /* closing for room is logged at most once a second */
+	size_t flood_closed;      /* connections closed for room since the last line about it */
 	char console_name[NAME_MAX_BYTES + 1];
 	bool keyed;
 	struct auth_key key;
@@ -127,6 +136,53 @@ static void peer_bye(struct peer *p, const char *reason)
 	size_t len = proto_bye_encode(&bye, frame, sizeof frame);
 	if (len > 0 && conn_send_copy(&p->conn, frame, len) == 0)
 		conn_flush(&p->conn);
+}
+
+/* ---- connections that have not said HELLO yet ---- */
+
+/* Takes p out of the waiting connections: it said HELLO, or it is gone. */
+static void waiting_remove(struct station *st, const struct peer *p)
+{
+	for (size_t i = 0; i < st->waiting_count; i++) {
+		if (st->waiting[i] != p)
+			continue;
+		st->waiting_count--;
+		memmove(&st->waiting[i], &st->waiting[i + 1], (st->waiting_count - i) * sizeof *st->waiting);
+		return;
+	}
+}
+
+/*
+ * Makes a place for a connection from `arriving`: the gone give theirs up
+ * first, else one is closed (admission.h says which), without a line of its
+ * own, since a flood would fill the log.
+ */
+static void waiting_make_room(struct station *st, const char *arriving)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < st->waiting_count; i++)
+		if (!st->waiting[i]->dead)
+			st->waiting[kept++] = st->waiting[i];
+	st->waiting_count = kept;
+	if (kept < MAX_PENDING_HELLO)
+		return;
+	const char *addrs[MAX_PENDING_HELLO];
+	for (size_t i = 0; i < kept; i++)
+		addrs[i] = st->waiting[i]->info.addr;
+	struct peer *victim = st->waiting[admission_victim(addrs, kept, arriving)];
+	snprintf(victim->conn.error, sizeof victim->conn.error, "closed to make room for %s", arriving);
+	victim->dead = true;
+	waiting_remove(st, victim);
+	st->flood_closed++;
+	uint64_t now = clock_mono_ms();
+	if (now - st->flood_logged_ms >= 1000) {
+		st->flood_logged_ms = now;
+		log_event("%d connections have not said hello yet: each newer one takes the place of the "
+		          "oldest from the address holding the most (%zu closed since the last such line, "
+		          "the latest %s for %s)", MAX_PENDING_HELLO, st->flood_closed, victim->info.addr,
+		          arriving);
+		st->flood_closed = 0;
+	}
 }
 
 /* ---- the page tally ---- */
@@ -206,7 +262,7 @@ static int on_hello(struct station *st, struct peer *p, const uint8_t *payload, 
 	memcpy(p->info.name, hello.name, sizeof p->info.name);
 	memcpy(p->info.zone, hello.zone, sizeof p->info.zone);
 	p->introduced = true;
-	st->pending--;
+	waiting_remove(st, p);
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
 		.speaker_id = p->info.id,
@@ -343,6 +399,16 @@ static int peer_frame_cb(struct conn *conn, const struct proto_header *header,
 	}
 }
 
+/* Reads what a speaker sent, and drops it if the link broke or a frame was wrong. */
+static void peer_read(struct station *st, struct peer *p, uint64_t now)
+{
+	long got = conn_read(&p->conn, peer_frame_cb, st);
+	if (got < 0)
+		peer_drop(p, p->conn.error);
+	else if (got > 0)
+		p->last_rx_ms = now;
+}
+
 /* ---- legacy speakers (old Python-intercom clients) ---- */
 
 static size_t legacy_count(const struct station *st)
@@ -412,8 +478,10 @@ static void legacy_progress(struct station *st, struct peer *p, uint64_t now)
 /* Accepts what waits on listen_fd: speakers, or (legacy) old clients up to their bound. */
 static void station_accept(struct station *st, int listen_fd, bool legacy)
 {
-	for (;;) {
+	for (size_t accepted = 0;; accepted++) {
 		char addr[64];
+		if (!legacy && st->waiting_count >= MAX_PENDING_HELLO && accepted >= ACCEPT_BURST_WHEN_FULL)
+			return; /* the rest wait in the backlog until the next pass */
 		if (legacy && legacy_count(st) >= LEGACY_MAX_CLIENTS) {
 			if (!st->legacy_full)
 				log_event("%d legacy speakers connected, the most served at once: "
@@ -440,17 +508,6 @@ static void station_accept(struct station *st, int listen_fd, bool legacy)
 			st->peers = grown;
 			st->peer_cap = cap;
 		}
-		if (!legacy && st->pending >= MAX_PENDING_HELLO) {
-			/* A flood of silent connections: shed the newest, keep serving the rest. */
-			uint64_t now = clock_mono_ms();
-			if (now - st->flood_logged_ms >= 1000) {
-				st->flood_logged_ms = now;
-				log_event("refusing %s: %d connections have not said hello yet", addr,
-				          MAX_PENDING_HELLO);
-			}
-			close(fd);
-			continue;
-		}
 		struct peer *p = calloc(1, sizeof *p);
 		if (!p) {
 			log_event("out of memory accepting %s", addr);
@@ -464,9 +521,12 @@ static void station_accept(struct station *st, int listen_fd, bool legacy)
 		snprintf(p->info.name, sizeof p->info.name, "%s", addr);
 		p->info.connected_ms = p->last_rx_ms = p->last_ping_ms = clock_mono_ms();
 		st->peers[st->peer_count++] = p;
-		if (!legacy)
-			st->pending++;
-		if (legacy) {
+		if (!legacy) {
+			waiting_make_room(st, addr);
+			st->waiting[st->waiting_count++] = p;
+			/* A speaker sends HELLO as it connects: often it is here already, its place freed. */
+			peer_read(st, p, p->info.connected_ms);
+		} else {
 			/* No hello, no heartbeat: it is a speaker as soon as it connects. */
 			p->info.legacy = p->introduced = true;
 			net_keepalive(fd, LEGACY_KEEPALIVE_IDLE_S, LEGACY_KEEPALIVE_INTERVAL_S,
@@ -501,7 +561,7 @@ static void station_remove_dead(struct station *st)
 		}
 		page_settle(st, p, PAGE_FAILED, p->conn.error[0] ? p->conn.error : "disconnected");
 		if (!p->introduced)
-			st->pending--;
+			waiting_remove(st, p);
 		peer_free(p);
 	}
 	if (kept != st->peer_count) {
@@ -613,15 +673,8 @@ void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
 				legacy_read(p);
 			continue;
 		}
-		if (rev & (POLLIN | POLLHUP | POLLERR)) {
-			long got = conn_read(&p->conn, peer_frame_cb, st);
-			if (got < 0) {
-				peer_drop(p, p->conn.error);
-				continue;
-			}
-			if (got > 0)
-				p->last_rx_ms = now;
-		}
+		if (rev & (POLLIN | POLLHUP | POLLERR))
+			peer_read(st, p, now);
 	}
 	if (n > POLL_LISTEN && (fds[POLL_LISTEN].revents & POLLIN))
 		station_accept(st, st->listen_fd, false);

@@ -50,7 +50,11 @@
 /* Speakers a console serves at once (--max-speakers), and the most it may be set to. */
 #define DEFAULT_MAX_SPEAKERS 1000
 #define MAX_SPEAKERS_LIMIT 10000
-/* Connections that have not said HELLO yet; more are closed at once (a flood costs nothing). */
+/*
+ * Connections that have not said HELLO yet; each newer one takes the place of
+ * the oldest of the address holding the most (admission.h), so a flood costs
+ * nothing and a peer holding them all cannot lock speakers out.
+ */
 #define MAX_PENDING_HELLO 64
 
 /* Pages queued for one speaker beyond the one being written; more means it stopped reading. */

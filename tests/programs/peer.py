@@ -16,8 +16,14 @@
   peer.py slow-proxy PORT TARGET_PORT BYTES_PER_S
                                     relay one connection, the console's side at most
                                     BYTES_PER_S (a slow link, to watch a page arrive)
+  peer.py slowloris PORT N SECONDS  hold N connections to a console that never say hello,
+                                    for SECONDS or until SIGTERM: each one the console
+                                    closes is re-opened at once, each of ours replaced
+                                    after 9 s (before the hello deadline); print how many
+                                    were opened and closed
 """
 import select
+import signal
 import socket
 import struct
 import sys
@@ -252,6 +258,48 @@ def stall_console(port, kind):
     print("closed %.1f" % (time.time() - start), flush=True)
 
 
+def slowloris(port, count, seconds):
+    # Opened and renewed staggered, one at a time: a steady stream, never one burst.
+    lifetime = 9.0
+    start = time.time()
+    socks = {}  # socket -> when it was opened
+    opened = closed_by_console = renewed = failed = 0
+    most_open = 0
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
+    while time.time() - start < seconds and not stopped:
+        now = time.time()
+        # The first COUNT spread over a second, so their renewals are spread too.
+        wanted = min(count, int(count * (now - start)) + 1)
+        while len(socks) < wanted:
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=1)
+            except OSError:
+                failed += 1  # a console restarting: try again shortly
+                time.sleep(0.05)
+                break
+            socks[s] = time.time()
+            opened += 1
+        most_open = max(most_open, len(socks))
+        ready, _, _ = select.select(list(socks), [], [], 0.05)
+        for s in ready:
+            try:
+                gone = s.recv(4096) == b""
+            except OSError:
+                gone = True
+            if gone:
+                closed_by_console += 1
+                del socks[s]
+                s.close()
+        for s, opened_at in list(socks.items()):
+            if time.time() - opened_at >= lifetime:
+                renewed += 1
+                del socks[s]
+                s.close()
+    print("opened %d closed by console %d renewed %d failed %d most open %d"
+          % (opened, closed_by_console, renewed, failed, most_open), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "probe":
         probe(sys.argv[2], int(sys.argv[3]), sys.argv[4])
@@ -265,5 +313,7 @@ if __name__ == "__main__":
         stall_console(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "replay":
         replay(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "slowloris":
+        slowloris(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
     else:
         sys.exit(__doc__)
