@@ -92,6 +92,20 @@ def probe(host, port, kind):
         s.sendall(frame(HELLO, struct.pack(">BI", 99, 0) + text("future") + text(""), version=99))
     elif kind == "bad-name":
         s.sendall(frame(HELLO, struct.pack(">BI", VERSION, 0) + text("evil\x1b[2J") + text("")))
+    elif kind == "no-read":
+        # Introduces itself, then only talks: a PING a second (so the heartbeat
+        # sees it alive), never reading. Prints "dropped" once the console gives up on it.
+        s.sendall(hello("no-read"))
+        print("joined", flush=True)
+        for _ in range(120):
+            time.sleep(1)
+            try:
+                s.sendall(frame(PING, struct.pack(">Q", 1)))
+            except OSError:
+                print("dropped", flush=True)
+                return
+        print("still open", flush=True)
+        return
     elif kind == "unknown-type":
         # A later version's message is skipped; the connection stays up and answers PING.
         s.sendall(hello() + frame(99, b"future stuff") + frame(PING, struct.pack(">Q", 42)))

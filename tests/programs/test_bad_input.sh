@@ -73,6 +73,18 @@ wait_log "$T/console.log" "cannot talk: no input device" 5
 kill -0 "$CONSOLE_PID" || fail "console died"
 
 note "a rogue console's bad pages are rejected by the speaker and never played"
+note "a speaker that stops reading is dropped once over its queue bound; the others receive every page"
+sox -n -r 48000 -c 1 -b 16 "$T/big.wav" synth 60 sine 500 vol 0.2
+$PEER probe 127.0.0.1 "$port" no-read >"$T/noread.out" 2>&1 &
+noread=$!
+wait_log "$T/console.log" "speaker no-read joined" 10
+for _ in 1 2 3 4 5; do console_cmd "send $T/big.wav"; done
+wait_log "$T/console.log" "speaker no-read .*left: not reading: " 60
+# Each newer page takes over from the one playing (README): every one must arrive whole.
+wait_count "$T/good.log" "page [0-9]+ received: 60\\.00 s" 5 60
+wait "$noread"
+grep -q "^dropped" "$T/noread.out" || fail "the non-reading peer was not dropped: $(cat "$T/noread.out")"
+
 for kind in truncated aiff adpcm; do
 	rport=$(rig_free_port)
 	$PEER rogue-console "$rport" "$kind" >"$T/rogue.out" 2>&1 &
