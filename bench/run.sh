@@ -202,6 +202,12 @@ wait_for 20 screen_started || fail "the console screen did not start"
 sleep 1
 say "idle: console screen up, meter running on the mic, 0 speakers, ${IDLE_S} s"
 "$B" idle "$IDLE_S" "$IDLE_SLICES" screen0="$SCREEN_PID" micS="$MIC_PID" >>"$S" || fail "idle failed"
+start_peers "$port" "$MEM_N1" screen
+SCREEN_PEERS=$PEERS_PID
+sleep 1
+say "idle: console screen up, meter running, $MEM_N1 speakers, ${IDLE_S} s"
+"$B" idle "$IDLE_S" "$IDLE_SLICES" screen100="$SCREEN_PID" micS100="$MIC_PID" >>"$S" || fail "idle failed"
+stop_pid "$SCREEN_PEERS"
 tmux -S "$T/tmux.sock" send-keys -t screen q
 for _ in $(seq 50); do kill -0 "$SCREEN_PID" 2>/dev/null || break; sleep 0.1; done
 tmux -S "$T/tmux.sock" kill-server 2>/dev/null || true
@@ -285,6 +291,8 @@ spec="$T/spec"
 	echo "  then encode to first sample|k2l_talk.rest|-|ms|-"
 	echo "console CPU idle, screen up, 0 speakers|idle.screen0.cpu|idle.micS.cpu|%|<=2"
 	echo "  main thread (the poll loop, the screen)|idle.screen0.main_cpu|-|%|-"
+	echo "console CPU idle, screen up, $MEM_N1 speakers|idle.screen100.cpu|idle.micS100.cpu|%|<=2"
+	echo "  main thread (the poll loop, the screen)|idle.screen100.main_cpu|-|%|-"
 	echo "console CPU idle, headless, 0 speakers|idle.console0.cpu|idle.mic0.cpu|%|<=0.5"
 	echo "  main thread (the poll loop)|idle.console0.main_cpu|-|%|-"
 	echo "console CPU idle, headless, $MEM_N1 speakers|idle.console100.cpu|idle.mic100.cpu|%|<=0.5"
