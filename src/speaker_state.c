@@ -383,10 +383,11 @@ enum speaker_tone speaker_state_link_text(const struct speaker_state *st, uint64
 		snprintf(out, outlen, "connecting to %s%s%s", old, st->console_addr, dots);
 	else if (!st->reason[0])
 		snprintf(out, outlen, "reconnecting to %s%s in %u s", old, st->console_addr, in);
+	/* The countdown before the reason: on a narrow screen the reason is what gets cut. */
 	else if (in > 0)
-		snprintf(out, outlen, "disconnected: %s; retrying in %u s", st->reason, in);
+		snprintf(out, outlen, "disconnected, retrying in %u s: %s", in, st->reason);
 	else
-		snprintf(out, outlen, "disconnected: %s; retrying now", st->reason);
+		snprintf(out, outlen, "disconnected, retrying now: %s", st->reason);
 	return st->reason[0] ? SPEAKER_TONE_BAD : SPEAKER_TONE_ACCENT;
 }
 

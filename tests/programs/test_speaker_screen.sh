@@ -86,7 +86,7 @@ speaker_cmd="'$INTERCOM_BIN/intercom-speaker' --name lobby-1 --zone ground 127.0
 note "started before the console: disconnected, with a live countdown to the next try"
 tm send-keys -t spk "$speaker_cmd 2>'$T/speaker.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen '^ intercom speaker +lobby-1 · zone ground' 10
-wait_screen 'link +disconnected: Connection refused; retrying in [0-9]+ s' 5
+wait_screen 'link +disconnected, retrying in [0-9]+ s: Connection refused' 5
 wait_screen 'retrying in [3-9] s' 15
 from=$(sed -En 's/.*retrying in ([0-9]+) s.*/\1/p' "$T/screen.txt" | head -1)
 wait_screen "retrying in $((from - 1)) s" 2
@@ -161,8 +161,8 @@ wait_screen 'page 3 replayed \(3\.00 s\)' 6
 note "the console is killed: disconnected, retrying with a countdown"
 kill -KILL "$CONSOLE_PID"
 wait "$CONSOLE_PID" 2>/dev/null || true
-wait_screen 'link +disconnected: (peer closed the connection|Connection reset by peer|no sign of life for 5 s); retrying in [0-9] s' 8
-wait_screen 'link +disconnected: .*(retrying in [0-9] s|Connection refused)' 3
+wait_screen 'link +disconnected, retrying in [0-9] s: (peer closed the connection|Connection reset by peer|no sign of life for 5 s)' 8
+wait_screen 'link +disconnected, (retrying in [0-9] s|retrying now): ' 3
 
 note "resizes keep the screen whole; too small says so"
 tm resize-window -t spk -x 80 -y 24
@@ -196,7 +196,7 @@ grep -qx 'volume_db -6' "$T/spk/.local/state/intercom/speaker-lobby-1.state" || 
 note "C locale, NO_COLOR: ASCII and no colour; the kept volume; SIGTERM restores the terminal"
 rm -f "$T/exit"
 tm send-keys -t spk "clear; LC_ALL=C NO_COLOR=1 $speaker_cmd 2>'$T/speaker.err'; echo exit=\$? >'$T/exit'" Enter
-wait_screen 'link +disconnected: Connection refused' 10
+wait_screen 'link +disconnected, retrying (in [0-9]+ s|now): Connection refused' 10
 wait_screen 'volume +-6 dB' 2
 screen >"$T/screen.txt"
 LC_ALL=C grep -q "$(printf '[\200-\377]')" "$T/screen.txt" && { cat "$T/screen.txt"; fail "non-ASCII characters in the C locale"; }

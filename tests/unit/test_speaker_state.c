@@ -105,14 +105,14 @@ static void test_countdown(void **state)
 	assert_int_equal(st.retry_at_ms, 2000);
 	char text[512];
 	assert_int_equal(speaker_state_link_text(&st, 0, true, text, sizeof text), SPEAKER_TONE_BAD);
-	assert_string_equal(text, "disconnected: Connection refused; retrying in 2 s");
+	assert_string_equal(text, "disconnected, retrying in 2 s: Connection refused");
 	assert_int_equal(speaker_state_retry_in_s(&st, 1), 2);
 	assert_int_equal(speaker_state_retry_in_s(&st, 1000), 1);
 	assert_int_equal(speaker_state_retry_in_s(&st, 1001), 1);
 	speaker_state_link_text(&st, 1999, true, text, sizeof text);
-	assert_string_equal(text, "disconnected: Connection refused; retrying in 1 s");
+	assert_string_equal(text, "disconnected, retrying in 1 s: Connection refused");
 	speaker_state_link_text(&st, 2000, true, text, sizeof text);
-	assert_string_equal(text, "disconnected: Connection refused; retrying now");
+	assert_string_equal(text, "disconnected, retrying now: Connection refused");
 	/* The text changes when the rounded-up seconds do. */
 	assert_int_equal(speaker_state_next_change_ms(&st, 0), 1000);
 	assert_int_equal(speaker_state_next_change_ms(&st, 250), 750);
@@ -157,7 +157,7 @@ static void test_ready_then_lost(void **state)
 	assert_string_equal(last(&said), "disconnected from 10.0.0.5:2348: Connection refused; retrying in 0.5 s");
 	assert_false(st.rtt_known);
 	speaker_state_link_text(&st, 5000, true, text, sizeof text);
-	assert_string_equal(text, "disconnected: Connection refused; retrying in 1 s");
+	assert_string_equal(text, "disconnected, retrying in 1 s: Connection refused");
 }
 
 static void test_security_words(void **state)
