@@ -107,7 +107,11 @@ tm set-option -t demo status-left-length 20 >/dev/null
 tm set-option -t demo status-right "$talk (left) talks · click a pane · Ctrl-b d leaves and stops the demo " >/dev/null
 tm set-option -t demo status-right-length 100 >/dev/null
 # Speakers to the right, one above the other; they find the console within a second.
-tm split-window -h -t demo -l 45% "$(run "$dir/lobby" "$bin/intercom-speaker" --name lobby --zone ground "127.0.0.1:$port")"
+# The console keeps the 80 columns its header and table are laid out for; the
+# speakers share what is left (45 % on a wide terminal).
+speakers_w=$((cols * 45 / 100))
+[ $((cols - speakers_w - 1)) -ge 80 ] || speakers_w=$((cols - 81))
+tm split-window -h -t demo -l "$speakers_w" "$(run "$dir/lobby" "$bin/intercom-speaker" --name lobby --zone ground "127.0.0.1:$port")"
 tm split-window -v -t demo "$(run "$dir/hall" "$bin/intercom-speaker" --name hall --zone first "127.0.0.1:$port")"
 tm select-pane -t demo:0.0
 
