@@ -131,6 +131,8 @@ static void session_key_for(const struct auth_session *s, const char *label,
 	crypto_generichash_update(&st, s->nonce_speaker, AUTH_NONCE_BYTES);
 	crypto_generichash_update(&st, s->nonce_console, AUTH_NONCE_BYTES);
 	crypto_generichash_final(&st, out, AUTH_SESSION_KEY_BYTES);
+	/* The keyed hash's state holds K_sess. */
+	sodium_memzero(&st, sizeof st);
 }
 
 static void derive_keys(struct auth_session *s)

@@ -427,6 +427,8 @@ static void link_close(struct speaker *spk, const char *why)
 {
 	resolver_abandon(spk->resolver);
 	spk->resolver = NULL;
+	/* A handshake cut short keeps no subkeys until the next try. */
+	auth_session_wipe(&spk->auth);
 	if (spk->conn_open) {
 		conn_close(&spk->conn);
 		spk->conn_open = false;
