@@ -908,12 +908,20 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	v->help = con->help;
 }
 
-/* Draws the screen if a frame is due (or keys were pressed); otherwise asks for a wake-up. */
+/*
+ * Draws the screen if a frame is due (or keys were pressed) and the terminal
+ * takes output; otherwise asks for a wake-up.
+ */
 static void console_frame(struct console *con, bool now_please)
 {
 	uint64_t now = clock_mono_ms();
 	if (!now_please && now < con->next_frame_ms) {
 		con->redraw_pending = true;
+		return;
+	}
+	if (!term_can_draw()) {
+		con->redraw_pending = true;
+		con->next_frame_ms = now + TERM_DRAW_RETRY_MS;
 		return;
 	}
 	console_snapshot(con, con->view, now);

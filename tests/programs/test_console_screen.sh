@@ -4,8 +4,10 @@
 # rig), stays coherent while the terminal is resized mid-recording (also below
 # 80x24 and below its minimum), shows both speakers reach "played", changes
 # the duration with + - and typed digits, pages one speaker alone (T, t, r),
-# cancels with Esc, asks before quitting with a page in flight, and gives the
-# terminal back as it found it on q and on SIGTERM, writing nothing to stderr.
+# cancels with Esc, asks before quitting with a page in flight, keeps serving
+# (speakers, pages, keys) while Ctrl-S is pressed or its output is stopped, and
+# gives the terminal back as it found it (flow control included) on q, on
+# SIGTERM and on a crash, writing nothing to stderr.
 # A second run in the C locale with NO_COLOR shows ASCII glyphs and no colour.
 source "$(dirname "$0")/harness.sh"
 
@@ -121,6 +123,39 @@ wait_screen '^ Space send now' 2
 tm send-keys -t con Escape
 wait_screen 'recording cancelled' 2
 [ -z "$(archived_page "$T/archive" 4)" ] || fail "a cancelled recording was archived"
+
+note "Ctrl-S stops nothing: for 8 s the speakers stay and a page typed meanwhile plays; Ctrl-Q changes nothing"
+played=$(count_log "$T/hall-1.log" 'page [0-9]+ played')
+started=$SECONDS
+tm send-keys -t con C-s
+sleep 1
+tm send-keys -t con ":send $T/speech.wav" Enter
+wait_count "$T/hall-1.log" 'page [0-9]+ played' $((played + 1)) 15
+n=$(sed -En 's/.* page ([0-9]+) played.*/\1/p' "$T/hall-1.log" | tail -1)
+wait_screen "page $n: delivered to 2/2, played by 2/2" 5
+sleep $((8 - (SECONDS - started) > 0 ? 8 - (SECONDS - started) : 0))
+for s in hall-1 hall-2; do
+	grep -q 'disconnected' "$T/$s.log" && fail "$s lost the console after Ctrl-S: $(grep disconnected "$T/$s.log")"
+done
+screen | grep -q ' left: ' && fail "a speaker left after Ctrl-S"
+tm send-keys -t con C-q
+sleep 0.3
+SCREEN_PARTS="intercom console|  NAME | events " coherent 100 30
+
+note "output stopped outside the program (a stalled link): the loop still serves and the screen catches up"
+pane_tty=$(tm display-message -p -t con '#{pane_tty}')
+python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOOFF)' "$pane_tty"
+tm send-keys -t con + Space
+sleep 6
+for s in hall-1 hall-2; do
+	grep -q 'disconnected' "$T/$s.log" && fail "$s lost the console while output was stopped"
+done
+wait_count "$T/hall-1.log" 'page [0-9]+ played' $((played + 2)) 10
+n=$(sed -En 's/.* page ([0-9]+) played.*/\1/p' "$T/hall-1.log" | tail -1)
+python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOON)' "$pane_tty"
+wait_screen 'duration 4\.5 s' 2
+wait_screen "page $n: delivered to 2/2, played by 2/2" 2
+SCREEN_PARTS="intercom console|  NAME | events " coherent 100 30
 
 note "? shows the help, which says Space is a toggle; any key closes it"
 tm send-keys -t con '?'
