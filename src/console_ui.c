@@ -374,32 +374,51 @@ static void draw_hints(WINDOW *win, int w, const struct hint *hints, size_t n)
 	}
 }
 
+/*
+ * What an open prompt shows (the quit question, or what is being typed with a
+ * cursor) and the hint after it. False when no prompt is open.
+ */
+static bool prompt_text(char *text, size_t textlen, const char **hint, const struct console_view_footer *v)
+{
+	const char *cursor = term_utf8() ? "█" : "_";
+	*hint = "";
+	switch (v->prompt) {
+	case CONSOLE_PROMPT_DURATION:
+		snprintf(text, textlen, "duration in seconds (%g to %g): %s%s", DURATION_MIN_S, DURATION_MAX_S,
+		         v->text, cursor);
+		*hint = "Enter sets, Esc cancels";
+		return true;
+	case CONSOLE_PROMPT_COMMAND:
+		snprintf(text, textlen, ":%s%s", v->text, cursor);
+		*hint = "send PATH, duration S, list ... Enter runs, Esc cancels";
+		return true;
+	case CONSOLE_PROMPT_QUIT:
+		snprintf(text, textlen, "A page is in flight. Quit anyway? (y/n)");
+		return true;
+	case CONSOLE_PROMPT_NONE:
+		break;
+	}
+	return false;
+}
+
 /* The keys that matter now, or the prompt being typed, or the quit question. */
 static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 {
 	werase(win);
 	char text[TEXT_MAX];
-	const char *cursor = term_utf8() ? "█" : "_";
-	switch (v->prompt) {
-	case CONSOLE_PROMPT_DURATION:
-		snprintf(text, sizeof text, "duration in seconds (%g to %g): %s%s", DURATION_MIN_S,
-		         DURATION_MAX_S, v->text, cursor);
-		widget_text(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
-		widget_text_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
-		          term_attr(TERM_DIM), "  Enter sets, Esc cancels");
+	const char *hint;
+	if (prompt_text(text, sizeof text, &hint, v)) {
+		bool question = v->prompt == CONSOLE_PROMPT_QUIT;
+		attr_t attr = question ? term_attr(TERM_ALERT) : term_attr(TERM_ACCENT);
+		if (question)
+			fill_line(win, 0, w - 1, attr);
+		int used = widget_text(win, 0, 1, question ? w - 3 : w - 2, attr, text);
+		if (*hint) {
+			char tail[128];
+			snprintf(tail, sizeof tail, "  %s", hint);
+			widget_text_whole(win, 0, 2 + used, w - 3 - used, term_attr(TERM_DIM), tail);
+		}
 		return;
-	case CONSOLE_PROMPT_COMMAND:
-		snprintf(text, sizeof text, ":%s%s", v->text, cursor);
-		widget_text(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
-		widget_text_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
-		          term_attr(TERM_DIM), "  send PATH, duration S, list ... Enter runs, Esc cancels");
-		return;
-	case CONSOLE_PROMPT_QUIT:
-		fill_line(win, 0, w - 1, term_attr(TERM_ALERT));
-		widget_text(win, 0, 1, w - 3, term_attr(TERM_ALERT), "A page is in flight. Quit anyway? (y/n)");
-		return;
-	case CONSOLE_PROMPT_NONE:
-		break;
 	}
 	const char *updown = term_utf8() ? "↑↓" : "Up/Dn";
 	if (v->recording) {
@@ -458,6 +477,25 @@ static void draw_help(WINDOW *win)
 		widget_text(win, 1 + i, 2, w - 4, i < 2 ? term_attr(TERM_ACCENT) : term_attr(TERM_NORMAL),
 		    help_lines[i]);
 	widget_text(win, h - 1, w - 26 > 2 ? w - 26 : 2, w - 4, term_attr(TERM_DIM), " any key closes this ");
+}
+
+/*
+ * The whole screen when the terminal is too small for the layout. Keys still
+ * work, so whatever waits for one (the quit question, a prompt being typed,
+ * the help) is shown above the notice: a y/n nobody can see is a trap.
+ */
+static void draw_too_small(WINDOW *win, const struct console_view *v)
+{
+	char text[TEXT_MAX], waiting[TEXT_MAX + 64]; /* the hint after the text */
+	const char *hint;
+	werase(win);
+	if (prompt_text(text, sizeof text, &hint, &v->footer))
+		snprintf(waiting, sizeof waiting, "%s%s%s", text, *hint ? "  " : "", hint);
+	else if (v->help)
+		snprintf(waiting, sizeof waiting, "help is open: any key closes it");
+	else
+		waiting[0] = '\0';
+	widget_too_small(win, LINES, COLS, CONSOLE_MIN_W, CONSOLE_MIN_H, waiting);
 }
 
 /* ---- what to redraw ---- */
@@ -526,9 +564,8 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	bool force = ui->force || !ui->prev_valid;
 	bool drew = false;
 	if (l->too_small) {
-		if (force && ui->small) {
-			werase(ui->small);
-			widget_too_small(ui->small, LINES, COLS, CONSOLE_MIN_W, CONSOLE_MIN_H);
+		if (ui->small && (force || p->help != v->help || memcmp(&p->footer, &v->footer, sizeof v->footer))) {
+			draw_too_small(ui->small, v);
 			wnoutrefresh(ui->small);
 			drew = true;
 		}

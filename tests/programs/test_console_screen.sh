@@ -4,7 +4,8 @@
 # rig), stays coherent while the terminal is resized mid-recording (also below
 # 80x24 and below its minimum), shows both speakers reach "played", changes
 # the duration with + - and typed digits, pages one speaker alone (T, t, r),
-# cancels with Esc, asks before quitting with a page in flight, keeps serving
+# cancels with Esc, asks before quitting with a page in flight (also on a
+# terminal too small for the screen, which then shows the question), keeps serving
 # (speakers, pages, keys) while Ctrl-S is pressed or its output is stopped, and
 # gives the terminal back as it found it (flow control included) on q, on
 # SIGTERM and on a crash, writing nothing to stderr.
@@ -156,6 +157,30 @@ python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd
 wait_screen 'duration 4\.5 s' 2
 wait_screen "page $n: delivered to 2/2, played by 2/2" 2
 SCREEN_PARTS="intercom console|  NAME | events " coherent 100 30
+
+note "on a terminal too small for the screen, the quit question and the help still show"
+tm send-keys -t con Space
+wait_screen 'RECORDING' 2
+tm resize-window -t con -x 30 -y 6
+wait_screen '^terminal too small: 30x6' 2
+wait_screen '^needs 40x7; q quits' 1
+tm send-keys -t con q
+wait_screen '^A page is in flight\. Quit' 2
+wait_screen '^anyway\? \(y/n\)' 1
+wait_screen '^terminal too small: 30x6' 1
+grep -q 'q quits' "$T/screen.txt" && fail "the notice says q quits while q answers a question"
+tm send-keys -t con n
+wait_screen '^needs 40x7; q quits' 2
+grep -q 'Quit anyway' "$T/screen.txt" && fail "the question stayed after n"
+tm send-keys -t con '?'
+wait_screen '^help is open: any key closes' 2
+tm send-keys -t con x
+wait_screen '^needs 40x7; q quits' 2
+grep -q 'help is open' "$T/screen.txt" && fail "the help stayed open after a key"
+tm resize-window -t con -x 100 -y 30
+wait_screen 'RECORDING' 2
+tm send-keys -t con Escape
+wait_screen 'recording cancelled' 2
 
 note "? shows the help, which says Space is a toggle; any key closes it"
 tm send-keys -t con '?'

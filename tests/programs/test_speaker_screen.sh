@@ -7,9 +7,9 @@
 # within rounding; muted, a page is not played (no stream opened) and the
 # console hears "muted"; r replays the last page; Ctrl-S, or its output
 # stopped, neither loses the link nor a page; killing the console shows
-# "disconnected" with a countdown; resizes stay coherent; q and SIGTERM give the
-# terminal back; the volume is kept across a restart; the C locale with
-# NO_COLOR shows ASCII and no colour.
+# "disconnected" with a countdown; resizes stay coherent (too small, an open
+# help still says so); q and SIGTERM give the terminal back; the volume is
+# kept across a restart; the C locale with NO_COLOR shows ASCII and no colour.
 source "$(dirname "$0")/harness.sh"
 
 PULSE_DIR="$T/pa"
@@ -200,6 +200,11 @@ sleep 0.4
 coherent 50 12
 tm resize-window -t spk -x 20 -y 4
 wait_screen 'terminal too small' 2
+tm send-keys -t spk '?'
+wait_screen '^help is open: any' 2
+tm send-keys -t spk x
+wait_screen '^needs 30x5; q quits' 2
+grep -q 'help is open' "$T/screen.txt" && fail "the help stayed open after a key"
 tm resize-window -t spk -x 100 -y 30
 sleep 0.4
 coherent 100 30
