@@ -23,6 +23,8 @@
 /* The RECORDING banner's countdown bar: wide enough to read at a glance, no wider. */
 #define BANNER_BAR_MIN 6
 #define BANNER_BAR_MAX 40
+/* A device's name cut shorter than this says nothing next to the format: it is left out. */
+#define INPUT_DEVICE_MIN_W 6
 /* Bytes a glyph of a bar takes at most (UTF-8 blocks are 3). */
 #define GLYPH_BYTES 4
 
@@ -139,6 +141,52 @@ static void fill_line(WINDOW *win, int y, int w, attr_t attr)
 
 /* ---- the parts of the screen ---- */
 
+/*
+ * Where the console listens and what it records, in w columns from y, x. At
+ * 80 columns not all of it fits beside the link: the format stays whole, so
+ * the device's name gives way first (cut, then left out), then "listening on"
+ * shortens to "on"; only a narrower screen cuts the format.
+ */
+static void draw_listen_input(WINDOW *win, int y, int x, int w, const struct console_view_header *v)
+{
+	static const struct { const char *listen, *gap; bool device; } forms[] = {
+		{ "listening on ", "   ", true }, { "listening on ", "   ", false },
+		{ "on ", "  ", true },             { "on ", "  ", false },
+	};
+	const size_t n_forms = sizeof forms / sizeof forms[0];
+	bool utf8 = term_utf8();
+	char head[sizeof v->listen + 32], device[sizeof v->input + 8], text[TEXT_MAX];
+	if (!v->input_format[0]) { /* no input: why not, cut at the end if it must be */
+		snprintf(text, sizeof text, "listening on %s", v->listen);
+		int used = widget_text(win, y, x, w, term_attr(TERM_NORMAL), text);
+		snprintf(text, sizeof text, "   input: %s", v->input);
+		widget_text(win, y, x + used, w - used, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN),
+		    text);
+		return;
+	}
+	const char *dot = term_glyph(TERM_GLYPH_DOT);
+	int device_w = textfmt_width(v->input, utf8);
+	int device_min = device_w < INPUT_DEVICE_MIN_W ? device_w : INPUT_DEVICE_MIN_W;
+	for (size_t i = 0; i < n_forms; i++) {
+		snprintf(head, sizeof head, "%s%s%sinput: ", forms[i].listen, v->listen, forms[i].gap);
+		int fixed = textfmt_width(head, utf8) + textfmt_width(v->input_format, utf8);
+		/* The device goes between "input: " and the format, a separator after it. */
+		int device_room = w - fixed - 2 - textfmt_width(dot, utf8);
+		if (forms[i].device) {
+			if (device_min == 0 || device_room < device_min)
+				continue;
+			textfmt_fit(device, sizeof device, v->input, device_room, utf8);
+			snprintf(text, sizeof text, "%s%s %s %s", head, device, dot, v->input_format);
+		} else {
+			if (fixed > w && i < n_forms - 1)
+				continue;
+			snprintf(text, sizeof text, "%s%s", head, v->input_format);
+		}
+		widget_text(win, y, x, w, term_attr(TERM_NORMAL), text);
+		return;
+	}
+}
+
 /* Title bar: what the next page will be; second line: where we listen and what we hear. */
 static void draw_header(WINDOW *win, int h, int w, const struct console_view_header *v)
 {
@@ -164,11 +212,7 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 	/* The link's security sits at the right of the second line and is never cut. */
 	int link_w = (int)strlen(v->link);
 	int room = w - link_w - 3 > 0 ? w - link_w - 3 : w;
-	x = 1;
-	snprintf(text, sizeof text, "listening on %s", v->listen);
-	x += widget_text(win, 1, x, room - x, term_attr(TERM_NORMAL), text);
-	snprintf(text, sizeof text, "   input: %s", v->input);
-	widget_text(win, 1, x, room - x, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN), text);
+	draw_listen_input(win, 1, 1, room - 1, v);
 	if (room < w)
 		widget_text(win, 1, w - link_w - 1, link_w,
 		    v->link_secure ? term_attr(TERM_OK) : term_attr(TERM_WARN) | A_BOLD, v->link);

@@ -42,6 +42,7 @@ note "the screen comes up and lists two speakers by name"
 tm send-keys -t con "$console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen '^ intercom console' 10
 wait_screen 'listening on 127\.0\.0\.1:'"$port" 2
+wait_screen 'input: default · 48000 Hz mono 16-bit +NO KEY' 2
 wait_screen 'NO KEY: unauthenticated' 2
 alsa_speaker hall-1 "$port" --zone ground
 alsa_speaker hall-2 "$port" --zone first
@@ -68,6 +69,8 @@ wait_screen 'RECORDING +00:0[0-3]\.[0-9] / 00:04\.0' 2
 tm resize-window -t con -x 80 -y 24
 sleep 0.3
 coherent 80 24
+# The format stays whole at 80 columns beside the link (the device's name gives way first).
+wait_screen "^ (listening )?on 127\.0\.0\.1:$port +input: (.* · )?48000 Hz mono 16-bit +NO KEY: unauthenticated" 1
 tm resize-window -t con -x 60 -y 15
 sleep 0.3
 coherent 60 15
