@@ -116,7 +116,8 @@ struct console {
 	struct file_load *load_queue[LOAD_QUEUE_MAX]; /* and those waiting their turn */
 	int loads_waiting;
 	char no_input[320];       /* why there is no input */
-	char input_desc[192];     /* "device, 48000 Hz mono 16-bit" */
+	char input_name[160];     /* the device's name, as PortAudio lists it */
+	char input_format[48];    /* "48000 Hz mono 16-bit" */
 	int input_device;         /* -1: none found yet */
 	bool input_ever;          /* an input stream was open once */
 	uint64_t input_retry_ms;  /* when to look for the input again (0: it is open) */
@@ -316,10 +317,8 @@ static void console_input_missing(struct console *con, uint64_t now)
 
 static void console_input_opened(struct console *con)
 {
-	char fmtname[64];
-	format_describe(&con->fmt, fmtname, sizeof fmtname);
-	snprintf(con->input_desc, sizeof con->input_desc, "%s, %s", audio_device_name(con->input_device),
-	         fmtname);
+	snprintf(con->input_name, sizeof con->input_name, "%s", audio_device_name(con->input_device));
+	format_describe(&con->fmt, con->input_format, sizeof con->input_format);
 	con->input_retry_ms = 0;
 	con->no_input[0] = '\0';
 }
@@ -976,10 +975,12 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	struct console_view_header *h = &v->header;
 	snprintf(h->listen, sizeof h->listen, "%s", con->listen_addr);
 	h->input_ok = con->capture != NULL;
-	if (con->capture)
-		snprintf(h->input, sizeof h->input, "%s", con->input_desc);
-	else
+	if (con->capture) {
+		snprintf(h->input, sizeof h->input, "%s", con->input_name);
+		snprintf(h->input_format, sizeof h->input_format, "%s", con->input_format);
+	} else {
 		snprintf(h->input, sizeof h->input, "none (%s)", con->no_input);
+	}
 	textfmt_seconds(h->duration, sizeof h->duration, con->opts.duration);
 	h->speakers = con->speaker_count;
 	h->link_secure = con->opts.key_file[0] != '\0';
@@ -1006,12 +1007,20 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	v->help = con->help;
 }
 
-/* Draws the screen if a frame is due (or keys were pressed); otherwise asks for a wake-up. */
+/*
+ * Draws the screen if a frame is due (or keys were pressed) and the terminal
+ * takes output; otherwise asks for a wake-up.
+ */
 static void console_frame(struct console *con, bool now_please)
 {
 	uint64_t now = clock_mono_ms();
 	if (!now_please && now < con->next_frame_ms) {
 		con->redraw_pending = true;
+		return;
+	}
+	if (!term_can_draw()) {
+		con->redraw_pending = true;
+		con->next_frame_ms = now + TERM_DRAW_RETRY_MS;
 		return;
 	}
 	console_snapshot(con, con->view, now);
@@ -1054,7 +1063,7 @@ static int console_setup_audio(struct console *con)
 	}
 	con->input_ever = true;
 	console_input_opened(con);
-	log_event("input: %s", con->input_desc);
+	log_event("input: %s, %s", con->input_name, con->input_format);
 	return 0;
 }
 
@@ -1119,7 +1128,7 @@ static int console_watch_input(struct console *con, uint64_t now)
 		log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
 	} else {
 		con->input_ever = true;
-		log_event("input: %s; talk is enabled", con->input_desc);
+		log_event("input: %s, %s; talk is enabled", con->input_name, con->input_format);
 	}
 	return INT32_MAX;
 }

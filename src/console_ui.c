@@ -23,6 +23,8 @@
 /* The RECORDING banner's countdown bar: wide enough to read at a glance, no wider. */
 #define BANNER_BAR_MIN 6
 #define BANNER_BAR_MAX 40
+/* A device's name cut shorter than this says nothing next to the format: it is left out. */
+#define INPUT_DEVICE_MIN_W 6
 /* Bytes a glyph of a bar takes at most (UTF-8 blocks are 3). */
 #define GLYPH_BYTES 4
 
@@ -139,6 +141,52 @@ static void fill_line(WINDOW *win, int y, int w, attr_t attr)
 
 /* ---- the parts of the screen ---- */
 
+/*
+ * Where the console listens and what it records, in w columns from y, x. At
+ * 80 columns not all of it fits beside the link: the format stays whole, so
+ * the device's name gives way first (cut, then left out), then "listening on"
+ * shortens to "on"; only a narrower screen cuts the format.
+ */
+static void draw_listen_input(WINDOW *win, int y, int x, int w, const struct console_view_header *v)
+{
+	static const struct { const char *listen, *gap; bool device; } forms[] = {
+		{ "listening on ", "   ", true }, { "listening on ", "   ", false },
+		{ "on ", "  ", true },             { "on ", "  ", false },
+	};
+	const size_t n_forms = sizeof forms / sizeof forms[0];
+	bool utf8 = term_utf8();
+	char head[sizeof v->listen + 32], device[sizeof v->input + 8], text[TEXT_MAX];
+	if (!v->input_format[0]) { /* no input: why not, cut at the end if it must be */
+		snprintf(text, sizeof text, "listening on %s", v->listen);
+		int used = widget_text(win, y, x, w, term_attr(TERM_NORMAL), text);
+		snprintf(text, sizeof text, "   input: %s", v->input);
+		widget_text(win, y, x + used, w - used, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN),
+		    text);
+		return;
+	}
+	const char *dot = term_glyph(TERM_GLYPH_DOT);
+	int device_w = textfmt_width(v->input, utf8);
+	int device_min = device_w < INPUT_DEVICE_MIN_W ? device_w : INPUT_DEVICE_MIN_W;
+	for (size_t i = 0; i < n_forms; i++) {
+		snprintf(head, sizeof head, "%s%s%sinput: ", forms[i].listen, v->listen, forms[i].gap);
+		int fixed = textfmt_width(head, utf8) + textfmt_width(v->input_format, utf8);
+		/* The device goes between "input: " and the format, a separator after it. */
+		int device_room = w - fixed - 2 - textfmt_width(dot, utf8);
+		if (forms[i].device) {
+			if (device_min == 0 || device_room < device_min)
+				continue;
+			textfmt_fit(device, sizeof device, v->input, device_room, utf8);
+			snprintf(text, sizeof text, "%s%s %s %s", head, device, dot, v->input_format);
+		} else {
+			if (fixed > w && i < n_forms - 1)
+				continue;
+			snprintf(text, sizeof text, "%s%s", head, v->input_format);
+		}
+		widget_text(win, y, x, w, term_attr(TERM_NORMAL), text);
+		return;
+	}
+}
+
 /* Title bar: what the next page will be; second line: where we listen and what we hear. */
 static void draw_header(WINDOW *win, int h, int w, const struct console_view_header *v)
 {
@@ -164,11 +212,7 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 	/* The link's security sits at the right of the second line and is never cut. */
 	int link_w = (int)strlen(v->link);
 	int room = w - link_w - 3 > 0 ? w - link_w - 3 : w;
-	x = 1;
-	snprintf(text, sizeof text, "listening on %s", v->listen);
-	x += widget_text(win, 1, x, room - x, term_attr(TERM_NORMAL), text);
-	snprintf(text, sizeof text, "   input: %s", v->input);
-	widget_text(win, 1, x, room - x, v->input_ok ? term_attr(TERM_NORMAL) : term_attr(TERM_WARN), text);
+	draw_listen_input(win, 1, 1, room - 1, v);
 	if (room < w)
 		widget_text(win, 1, w - link_w - 1, link_w,
 		    v->link_secure ? term_attr(TERM_OK) : term_attr(TERM_WARN) | A_BOLD, v->link);
@@ -374,32 +418,51 @@ static void draw_hints(WINDOW *win, int w, const struct hint *hints, size_t n)
 	}
 }
 
+/*
+ * What an open prompt shows (the quit question, or what is being typed with a
+ * cursor) and the hint after it. False when no prompt is open.
+ */
+static bool prompt_text(char *text, size_t textlen, const char **hint, const struct console_view_footer *v)
+{
+	const char *cursor = term_utf8() ? "█" : "_";
+	*hint = "";
+	switch (v->prompt) {
+	case CONSOLE_PROMPT_DURATION:
+		snprintf(text, textlen, "duration in seconds (%g to %g): %s%s", DURATION_MIN_S, DURATION_MAX_S,
+		         v->text, cursor);
+		*hint = "Enter sets, Esc cancels";
+		return true;
+	case CONSOLE_PROMPT_COMMAND:
+		snprintf(text, textlen, ":%s%s", v->text, cursor);
+		*hint = "send PATH, duration S, list ... Enter runs, Esc cancels";
+		return true;
+	case CONSOLE_PROMPT_QUIT:
+		snprintf(text, textlen, "A page is in flight. Quit anyway? (y/n)");
+		return true;
+	case CONSOLE_PROMPT_NONE:
+		break;
+	}
+	return false;
+}
+
 /* The keys that matter now, or the prompt being typed, or the quit question. */
 static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 {
 	werase(win);
 	char text[TEXT_MAX];
-	const char *cursor = term_utf8() ? "█" : "_";
-	switch (v->prompt) {
-	case CONSOLE_PROMPT_DURATION:
-		snprintf(text, sizeof text, "duration in seconds (%g to %g): %s%s", DURATION_MIN_S,
-		         DURATION_MAX_S, v->text, cursor);
-		widget_text(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
-		widget_text_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
-		          term_attr(TERM_DIM), "  Enter sets, Esc cancels");
+	const char *hint;
+	if (prompt_text(text, sizeof text, &hint, v)) {
+		bool question = v->prompt == CONSOLE_PROMPT_QUIT;
+		attr_t attr = question ? term_attr(TERM_ALERT) : term_attr(TERM_ACCENT);
+		if (question)
+			fill_line(win, 0, w - 1, attr);
+		int used = widget_text(win, 0, 1, question ? w - 3 : w - 2, attr, text);
+		if (*hint) {
+			char tail[128];
+			snprintf(tail, sizeof tail, "  %s", hint);
+			widget_text_whole(win, 0, 2 + used, w - 3 - used, term_attr(TERM_DIM), tail);
+		}
 		return;
-	case CONSOLE_PROMPT_COMMAND:
-		snprintf(text, sizeof text, ":%s%s", v->text, cursor);
-		widget_text(win, 0, 1, w - 2, term_attr(TERM_ACCENT), text);
-		widget_text_whole(win, 0, 2 + textfmt_width(text, term_utf8()), w - 3 - textfmt_width(text, term_utf8()),
-		          term_attr(TERM_DIM), "  send PATH, duration S, list ... Enter runs, Esc cancels");
-		return;
-	case CONSOLE_PROMPT_QUIT:
-		fill_line(win, 0, w - 1, term_attr(TERM_ALERT));
-		widget_text(win, 0, 1, w - 3, term_attr(TERM_ALERT), "A page is in flight. Quit anyway? (y/n)");
-		return;
-	case CONSOLE_PROMPT_NONE:
-		break;
 	}
 	const char *updown = term_utf8() ? "↑↓" : "Up/Dn";
 	if (v->recording) {
@@ -458,6 +521,25 @@ static void draw_help(WINDOW *win)
 		widget_text(win, 1 + i, 2, w - 4, i < 2 ? term_attr(TERM_ACCENT) : term_attr(TERM_NORMAL),
 		    help_lines[i]);
 	widget_text(win, h - 1, w - 26 > 2 ? w - 26 : 2, w - 4, term_attr(TERM_DIM), " any key closes this ");
+}
+
+/*
+ * The whole screen when the terminal is too small for the layout. Keys still
+ * work, so whatever waits for one (the quit question, a prompt being typed,
+ * the help) is shown above the notice: a y/n nobody can see is a trap.
+ */
+static void draw_too_small(WINDOW *win, const struct console_view *v)
+{
+	char text[TEXT_MAX], waiting[TEXT_MAX + 64]; /* the hint after the text */
+	const char *hint;
+	werase(win);
+	if (prompt_text(text, sizeof text, &hint, &v->footer))
+		snprintf(waiting, sizeof waiting, "%s%s%s", text, *hint ? "  " : "", hint);
+	else if (v->help)
+		snprintf(waiting, sizeof waiting, "help is open: any key closes it");
+	else
+		waiting[0] = '\0';
+	widget_too_small(win, LINES, COLS, CONSOLE_MIN_W, CONSOLE_MIN_H, waiting);
 }
 
 /* ---- what to redraw ---- */
@@ -526,9 +608,8 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	bool force = ui->force || !ui->prev_valid;
 	bool drew = false;
 	if (l->too_small) {
-		if (force && ui->small) {
-			werase(ui->small);
-			widget_too_small(ui->small, LINES, COLS, CONSOLE_MIN_W, CONSOLE_MIN_H);
+		if (ui->small && (force || p->help != v->help || memcmp(&p->footer, &v->footer, sizeof v->footer))) {
+			draw_too_small(ui->small, v);
 			wnoutrefresh(ui->small);
 			drew = true;
 		}

@@ -834,12 +834,20 @@ static bool speaker_animating(struct speaker *spk, uint64_t now)
 	       meter_ballistics_active(&spk->meter, now);
 }
 
-/* Draws the screen if a frame is due (or a key was pressed); otherwise asks for a wake-up. */
+/*
+ * Draws the screen if a frame is due (or a key was pressed) and the terminal
+ * takes output; otherwise asks for a wake-up.
+ */
 static void speaker_frame(struct speaker *spk, bool now_please)
 {
 	uint64_t now = clock_mono_ms();
 	if (!now_please && now < spk->next_frame_ms) {
 		spk->redraw_pending = true;
+		return;
+	}
+	if (!term_can_draw()) {
+		spk->redraw_pending = true;
+		spk->next_frame_ms = now + TERM_DRAW_RETRY_MS;
 		return;
 	}
 	if (spk->playing)

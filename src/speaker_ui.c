@@ -296,7 +296,9 @@ bool speaker_ui_draw(struct speaker_ui *ui, const struct speaker_view *v)
 	int w = l->width;
 	werase(win);
 	if (l->too_small) {
-		widget_too_small(win, l->height, l->width, SPEAKER_MIN_W, SPEAKER_MIN_H);
+		/* Keys still work: the help, which takes the next key, must be seen to be open. */
+		widget_too_small(win, l->height, l->width, SPEAKER_MIN_W, SPEAKER_MIN_H,
+		                 v->help ? "help is open: any key closes it" : NULL);
 	} else {
 		draw_title(win, l->title, w, v);
 		label(win, l->link, "link");

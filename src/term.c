@@ -27,6 +27,9 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+/* The terminal curses writes to and sets the modes of (newterm's output): its modes are saved and restored. */
+#define TERM_TTY_FD STDOUT_FILENO
+
 /* Esc alone must feel instant; 25 ms still tells it from an arrow key's sequence over SSH. */
 #define TERM_ESCDELAY_MS 25
 
@@ -115,7 +118,7 @@ static void term_emergency_restore(void)
 	term.active = 0;
 	write_all(STDOUT_FILENO, term.reset, term.reset_len);
 	if (term.have_tios)
-		tcsetattr(STDIN_FILENO, TCSANOW, &term.saved_tios);
+		tcsetattr(TERM_TTY_FD, TCSANOW, &term.saved_tios);
 	stderr_restore();
 }
 
@@ -170,6 +173,24 @@ static void reset_add(const char *cap)
 		return;
 	memcpy(term.reset + term.reset_len, s, n);
 	term.reset_len += n;
+}
+
+/*
+ * cbreak leaves software flow control on: Ctrl-S (or Scroll Lock on a Linux
+ * console) would stop the terminal's output, and the next redraw would block
+ * the whole loop (speakers time out, pages stall). Off, Ctrl-S and Ctrl-Q are
+ * plain keys. Set on the descriptor curses sets its modes on, then made part
+ * of curses's "program mode", so its own restores (after Ctrl-Z) keep it off;
+ * endwin and the crash path give back the modes saved before any of this.
+ */
+static void flow_control_off(void)
+{
+	struct termios tios;
+	if (tcgetattr(TERM_TTY_FD, &tios) < 0)
+		return;
+	tios.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+	if (tcsetattr(TERM_TTY_FD, TCSANOW, &tios) == 0)
+		def_prog_mode();
 }
 
 /* Colours if the terminal has them and the user did not say NO_COLOR (https://no-color.org). */
@@ -252,7 +273,7 @@ int term_init(char *err, size_t errlen)
 	setlocale(LC_CTYPE, "");
 	const char *codeset = nl_langinfo(CODESET);
 	term.utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
-	term.have_tios = tcgetattr(STDIN_FILENO, &term.saved_tios) == 0;
+	term.have_tios = tcgetattr(TERM_TTY_FD, &term.saved_tios) == 0;
 
 	/* Our SIGWINCH handler first: curses then leaves it alone and we learn of resizes by a pipe. */
 	if (pipe(term.wake) < 0) {
@@ -293,6 +314,7 @@ int term_init(char *err, size_t errlen)
 	}
 	cbreak();
 	noecho();
+	flow_control_off();
 	intrflush(stdscr, FALSE);
 	curs_set(0);
 	set_escdelay(TERM_ESCDELAY_MS);
@@ -440,6 +462,14 @@ bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS])
 			keys = true;
 	}
 	return keys;
+}
+
+bool term_can_draw(void)
+{
+	if (!term.active || term.lost)
+		return false;
+	struct pollfd out = { .fd = TERM_TTY_FD, .events = POLLOUT };
+	return poll(&out, 1, 0) == 1 && (out.revents & POLLOUT);
 }
 
 bool term_lost(void)

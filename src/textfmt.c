@@ -219,3 +219,27 @@ int textfmt_fit(char *out, size_t outlen, const char *text, int cols, bool utf8)
 		used++;
 	return used;
 }
+
+size_t textfmt_wrap(const char *text, int cols, bool utf8)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t len = 0, last_break = 0;
+	bool after_space = false;
+	int used = 0;
+	while (s[len]) {
+		long cp;
+		size_t n = utf8_decode(s + len, &cp);
+		int w = cp_width(cp, utf8);
+		if (w < 0)
+			w = 1;
+		/* A line may end where a run of spaces starts (not before its first word). */
+		if (cp == ' ' && !after_space && len > 0)
+			last_break = len;
+		after_space = cp == ' ';
+		if (used + w > cols && len > 0)
+			return last_break > 0 ? last_break : len;
+		used += w;
+		len += n;
+	}
+	return len;
+}

@@ -2,6 +2,7 @@
 #include "intercom/widgets.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "intercom/term.h"
 #include "intercom/textfmt.h"
@@ -58,12 +59,38 @@ void widget_meter(WINDOW *win, int y, int x, const struct meter_view *mv)
 	wattrset(win, A_NORMAL);
 }
 
-void widget_too_small(WINDOW *win, int h, int w, int min_w, int min_h)
+int widget_wrap(WINDOW *win, int y, int x, int w, int rows, attr_t attr, const char *text)
+{
+	char line[WIDGET_TEXT_MAX];
+	int row = 0;
+	if (w <= 0)
+		return 0;
+	while (*text && row < rows) {
+		size_t n = textfmt_wrap(text, w, term_utf8());
+		/* The last row takes the rest, cut with an ellipsis. */
+		if (row == rows - 1 || n >= sizeof line)
+			n = strlen(text);
+		snprintf(line, sizeof line, "%.*s", (int)n, text);
+		widget_text(win, y + row, x, w, attr, line);
+		row++;
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	return row;
+}
+
+void widget_too_small(WINDOW *win, int h, int w, int min_w, int min_h, const char *waiting)
 {
 	char text[128];
+	int y = 0;
+	if (waiting && *waiting) /* two rows stay for the notice, where the terminal has them */
+		y = widget_wrap(win, 0, 0, w, h > 2 ? h - 2 : 1, term_attr(TERM_ALERT), waiting);
 	snprintf(text, sizeof text, "terminal too small: %dx%d", w, h);
-	widget_text(win, 0, 0, w, term_attr(TERM_WARN), text);
-	snprintf(text, sizeof text, "needs %dx%d; q quits", min_w, min_h);
-	if (h > 1)
-		widget_text(win, 1, 0, w, term_attr(TERM_NORMAL), text);
+	if (y < h)
+		widget_text(win, y, 0, w, term_attr(TERM_WARN), text);
+	/* With a question open, q is its answer (or a typed letter), not quit. */
+	snprintf(text, sizeof text, "needs %dx%d%s", min_w, min_h, waiting && *waiting ? "" : "; q quits");
+	if (y + 1 < h)
+		widget_text(win, y + 1, 0, w, term_attr(TERM_NORMAL), text);
 }

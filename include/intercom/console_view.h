@@ -63,7 +63,8 @@ enum console_prompt {
  */
 struct console_view_header {
 	char listen[80];          /* "0.0.0.0:2348" */
-	char input[336];          /* "pulse, 48000 Hz mono 16-bit", or why there is none */
+	char input[336];          /* the input device's name ("pulse"), or why there is none */
+	char input_format[48];    /* "48000 Hz mono 16-bit"; empty without an input */
 	bool input_ok;
 	char duration[16];        /* "5.0 s" */
 	size_t speakers;          /* connected (may exceed the rows listed) */

@@ -48,7 +48,8 @@ enum term_glyph {
 
 /*
  * Takes over the terminal: LC_CTYPE from the environment, curses in cbreak,
- * noecho, keypad and non-blocking mode, a short ESCDELAY so Esc is
+ * noecho, keypad and non-blocking mode, software flow control off (Ctrl-S
+ * must not stop the screen, and the loop with it), a short ESCDELAY so Esc is
  * responsive, colours if the terminal has them and NO_COLOR is unset or
  * empty, UTF-8 glyphs if the locale's charset is UTF-8. Call it after the
  * program's own signal handlers are installed. 0, or -1 with a message naming
@@ -74,6 +75,14 @@ void term_poll_prepare(struct pollfd fds[TERM_POLLFDS]);
  * to the log. Returns true if keys (or a resize) wait for term_key.
  */
 bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS]);
+/*
+ * True if the terminal takes output now. Stopped (a stalled SSH link, output
+ * held by tcflow) a redraw would block the loop until it drains: skip the
+ * frame, keep it pending and try again after TERM_DRAW_RETRY_MS.
+ */
+bool term_can_draw(void);
+/* Soon enough for a screen that was stopped to catch up as it comes back, rare enough to cost nothing. */
+#define TERM_DRAW_RETRY_MS 100
 /* True once the terminal went away (hang-up): nobody can see or type any more. */
 bool term_lost(void);
 /*

@@ -49,4 +49,13 @@ int textfmt_fit(char *out, size_t outlen, const char *text, int cols, bool utf8)
 /* Columns text would take when printed as textfmt_fit prints it. */
 int textfmt_width(const char *text, bool utf8);
 
+/*
+ * Where the first line of text ends when it is wrapped at cols columns: at
+ * the last space that lets the line fit (the space is left out), else, for a
+ * word wider than the line, after the characters that fit (at least one).
+ * Returns the line's length in bytes, 0 only for empty text; the next line
+ * starts after the spaces that follow.
+ */
+size_t textfmt_wrap(const char *text, int cols, bool utf8);
+
 #endif

@@ -68,4 +68,6 @@ tty_sane() {
 	for _ in $(seq 50); do [ -s "$T/stty.txt" ] && break; sleep 0.1; done
 	grep -Eq '(^| )icanon( |$)' "$T/stty.txt" || fail "canonical mode not restored: $(cat "$T/stty.txt")"
 	grep -Eq '(^| )echo( |$)' "$T/stty.txt" || fail "echo not restored: $(cat "$T/stty.txt")"
+	# The screen turns flow control off; the shell had it on (a new tmux pane does).
+	grep -Eq '(^| )ixon( |$)' "$T/stty.txt" || fail "flow control (ixon) not restored: $(cat "$T/stty.txt")"
 }

@@ -4,8 +4,11 @@
 # rig), stays coherent while the terminal is resized mid-recording (also below
 # 80x24 and below its minimum), shows both speakers reach "played", changes
 # the duration with + - and typed digits, pages one speaker alone (T, t, r),
-# cancels with Esc, asks before quitting with a page in flight, and gives the
-# terminal back as it found it on q and on SIGTERM, writing nothing to stderr.
+# cancels with Esc, asks before quitting with a page in flight (also on a
+# terminal too small for the screen, which then shows the question), keeps serving
+# (speakers, pages, keys) while Ctrl-S is pressed or its output is stopped, and
+# gives the terminal back as it found it (flow control included) on q, on
+# SIGTERM and on a crash, writing nothing to stderr.
 # A second run in the C locale with NO_COLOR shows ASCII glyphs and no colour.
 source "$(dirname "$0")/harness.sh"
 
@@ -39,6 +42,7 @@ note "the screen comes up and lists two speakers by name"
 tm send-keys -t con "$console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen '^ intercom console' 10
 wait_screen 'listening on 127\.0\.0\.1:'"$port" 2
+wait_screen 'input: default · 48000 Hz mono 16-bit +NO KEY' 2
 wait_screen 'NO KEY: unauthenticated' 2
 alsa_speaker hall-1 "$port" --zone ground
 alsa_speaker hall-2 "$port" --zone first
@@ -65,6 +69,8 @@ wait_screen 'RECORDING +00:0[0-3]\.[0-9] / 00:04\.0' 2
 tm resize-window -t con -x 80 -y 24
 sleep 0.3
 coherent 80 24
+# The format stays whole at 80 columns beside the link (the device's name gives way first).
+wait_screen "^ (listening )?on 127\.0\.0\.1:$port +input: (.* · )?48000 Hz mono 16-bit +NO KEY: unauthenticated" 1
 tm resize-window -t con -x 60 -y 15
 sleep 0.3
 coherent 60 15
@@ -121,6 +127,63 @@ wait_screen '^ Space send now' 2
 tm send-keys -t con Escape
 wait_screen 'recording cancelled' 2
 [ -z "$(archived_page "$T/archive" 4)" ] || fail "a cancelled recording was archived"
+
+note "Ctrl-S stops nothing: for 8 s the speakers stay and a page typed meanwhile plays; Ctrl-Q changes nothing"
+played=$(count_log "$T/hall-1.log" 'page [0-9]+ played')
+started=$SECONDS
+tm send-keys -t con C-s
+sleep 1
+tm send-keys -t con ":send $T/speech.wav" Enter
+wait_count "$T/hall-1.log" 'page [0-9]+ played' $((played + 1)) 15
+n=$(sed -En 's/.* page ([0-9]+) played.*/\1/p' "$T/hall-1.log" | tail -1)
+wait_screen "page $n: delivered to 2/2, played by 2/2" 5
+sleep $((8 - (SECONDS - started) > 0 ? 8 - (SECONDS - started) : 0))
+for s in hall-1 hall-2; do
+	grep -q 'disconnected' "$T/$s.log" && fail "$s lost the console after Ctrl-S: $(grep disconnected "$T/$s.log")"
+done
+screen | grep -q ' left: ' && fail "a speaker left after Ctrl-S"
+tm send-keys -t con C-q
+sleep 0.3
+SCREEN_PARTS="intercom console|  NAME | events " coherent 100 30
+
+note "output stopped outside the program (a stalled link): the loop still serves and the screen catches up"
+pane_tty=$(tm display-message -p -t con '#{pane_tty}')
+python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOOFF)' "$pane_tty"
+tm send-keys -t con + Space
+sleep 6
+for s in hall-1 hall-2; do
+	grep -q 'disconnected' "$T/$s.log" && fail "$s lost the console while output was stopped"
+done
+wait_count "$T/hall-1.log" 'page [0-9]+ played' $((played + 2)) 10
+n=$(sed -En 's/.* page ([0-9]+) played.*/\1/p' "$T/hall-1.log" | tail -1)
+python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOON)' "$pane_tty"
+wait_screen 'duration 4\.5 s' 2
+wait_screen "page $n: delivered to 2/2, played by 2/2" 2
+SCREEN_PARTS="intercom console|  NAME | events " coherent 100 30
+
+note "on a terminal too small for the screen, the quit question and the help still show"
+tm send-keys -t con Space
+wait_screen 'RECORDING' 2
+tm resize-window -t con -x 30 -y 6
+wait_screen '^terminal too small: 30x6' 2
+wait_screen '^needs 40x7; q quits' 1
+tm send-keys -t con q
+wait_screen '^A page is in flight\. Quit' 2
+wait_screen '^anyway\? \(y/n\)' 1
+wait_screen '^terminal too small: 30x6' 1
+grep -q 'q quits' "$T/screen.txt" && fail "the notice says q quits while q answers a question"
+tm send-keys -t con n
+wait_screen '^needs 40x7; q quits' 2
+grep -q 'Quit anyway' "$T/screen.txt" && fail "the question stayed after n"
+tm send-keys -t con '?'
+wait_screen '^help is open: any key closes' 2
+tm send-keys -t con x
+wait_screen '^needs 40x7; q quits' 2
+grep -q 'help is open' "$T/screen.txt" && fail "the help stayed open after a key"
+tm resize-window -t con -x 100 -y 30
+wait_screen 'RECORDING' 2
+tm send-keys -t con Escape
+wait_screen 'recording cancelled' 2
 
 note "? shows the help, which says Space is a toggle; any key closes it"
 tm send-keys -t con '?'

@@ -5,10 +5,11 @@
 # console starts; during a page the progress bar and the time advance and end
 # at the page's length; -6 dB scales what reaches the device by 10^(-6/20)
 # within rounding; muted, a page is not played (no stream opened) and the
-# console hears "muted"; r replays the last page; killing the console shows
-# "disconnected" with a countdown; resizes stay coherent; q and SIGTERM give the
-# terminal back; the volume is kept across a restart; the C locale with
-# NO_COLOR shows ASCII and no colour.
+# console hears "muted"; r replays the last page; Ctrl-S, or its output
+# stopped, neither loses the link nor a page; killing the console shows
+# "disconnected" with a countdown; resizes stay coherent (too small, an open
+# help still says so); q and SIGTERM give the terminal back; the volume is
+# kept across a restart; the C locale with NO_COLOR shows ASCII and no colour.
 source "$(dirname "$0")/harness.sh"
 
 PULSE_DIR="$T/pa"
@@ -158,6 +159,32 @@ wait_screen 'page 3 replayed \(3\.00 s\)' 6
 [ -f "$T/spk/out.raw.0002" ] || fail "the replay did not reach the device"
 [ "$(count_log "$T/console.log" "page 3 played")" -eq 0 ] || fail "the local replay was reported to the console"
 
+note "Ctrl-S stops nothing: for 8 s the link stays and a page sent meanwhile plays and shows; Ctrl-Q changes nothing"
+started=$SECONDS
+tm send-keys -t spk C-s
+sleep 2
+console_cmd "send $T/tone.wav"
+wait_log "$T/console.log" "page 4 played by lobby-1" 10
+wait_screen '#4 .* played' 2
+sleep $((8 - (SECONDS - started) > 0 ? 8 - (SECONDS - started) : 0))
+grep -q 'lobby-1 .*left' "$T/console.log" && fail "the speaker left after Ctrl-S: $(grep left "$T/console.log")"
+wait_screen 'link +connected to' 1
+tm send-keys -t spk C-q
+sleep 0.3
+coherent 100 30
+
+note "output stopped outside the program (a stalled link): the link stays, a page plays, the screen catches up"
+pane_tty=$(tm display-message -p -t spk '#{pane_tty}')
+python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOOFF)' "$pane_tty"
+sleep 2
+console_cmd "send $T/tone.wav"
+wait_log "$T/console.log" "page 5 played by lobby-1" 10
+sleep 2
+grep -q 'lobby-1 .*left' "$T/console.log" && fail "the speaker left while its output was stopped"
+python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOON)' "$pane_tty"
+wait_screen '#5 .* played' 2
+coherent 100 30
+
 note "the console is killed: disconnected, retrying with a countdown"
 kill -KILL "$CONSOLE_PID"
 wait "$CONSOLE_PID" 2>/dev/null || true
@@ -173,6 +200,11 @@ sleep 0.4
 coherent 50 12
 tm resize-window -t spk -x 20 -y 4
 wait_screen 'terminal too small' 2
+tm send-keys -t spk '?'
+wait_screen '^help is open: any' 2
+tm send-keys -t spk x
+wait_screen '^needs 30x5; q quits' 2
+grep -q 'help is open' "$T/screen.txt" && fail "the help stayed open after a key"
 tm resize-window -t spk -x 100 -y 30
 sleep 0.4
 coherent 100 30

@@ -213,6 +213,48 @@ static void test_fit_utf8(void **state)
 	setlocale(LC_CTYPE, "C");
 }
 
+/* Wraps text at cols and joins the lines with '|', as a screen would show them. */
+static void wrapped(char *out, size_t outlen, const char *text, int cols, bool utf8)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	while (*text) {
+		size_t n = textfmt_wrap(text, cols, utf8);
+		assert_true(n > 0);
+		len += (size_t)snprintf(out + len, outlen - len, "%s%.*s", len ? "|" : "", (int)n, text);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+static void test_wrap(void **state)
+{
+	(void)state;
+	char buf[256];
+	assert_int_equal(textfmt_wrap("", 10, false), 0);
+	assert_int_equal(textfmt_wrap("short", 10, false), 5);
+	wrapped(buf, sizeof buf, "A page is in flight. Quit anyway? (y/n)", 30, false);
+	assert_string_equal(buf, "A page is in flight. Quit|anyway? (y/n)");
+	wrapped(buf, sizeof buf, "A page is in flight. Quit anyway? (y/n)", 39, false);
+	assert_string_equal(buf, "A page is in flight. Quit anyway? (y/n)");
+	/* A word wider than the line is cut where the line ends. */
+	wrapped(buf, sizeof buf, ":send /srv/announcements/closing.flac", 12, false);
+	assert_string_equal(buf, ":send|/srv/announc|ements/closi|ng.flac");
+	/* A line never ends empty: one character at least, even at 0 columns. */
+	assert_int_equal(textfmt_wrap("abc", 0, false), 1);
+	/* Spaces that open the text stay (the caller's), runs of spaces are dropped at a break. */
+	wrapped(buf, sizeof buf, "ab    cd", 4, false);
+	assert_string_equal(buf, "ab|cd");
+	setlocale(LC_CTYPE, "C.UTF-8");
+	/* Columns, not bytes: "█" is 3 bytes and 1 column, "東" 3 bytes and 2 columns. */
+	wrapped(buf, sizeof buf, ":send x\xe2\x96\x88  Enter runs", 8, true);
+	assert_string_equal(buf, ":send x\xe2\x96\x88|Enter|runs");
+	wrapped(buf, sizeof buf, "東京駅", 3, true);
+	assert_string_equal(buf, "東|京|駅");
+	setlocale(LC_CTYPE, "C");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,7 +262,7 @@ int main(void)
 		cmocka_unit_test(test_age),       cmocka_unit_test(test_rtt),
 		cmocka_unit_test(test_percent),   cmocka_unit_test(test_bar_ascii),
 		cmocka_unit_test(test_bar_utf8),  cmocka_unit_test(test_fit_ascii),
-		cmocka_unit_test(test_fit_utf8),
+		cmocka_unit_test(test_fit_utf8),  cmocka_unit_test(test_wrap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
