@@ -167,7 +167,25 @@ static void console_fail(struct console *con, const char *fmt, ...)
 
 /* ---- speakers by id ---- */
 
-/* Takes the station's list of speakers (once per key, command or frame: it can change in between). */
+/* The table's order: by name as people read it (lobby-2 before lobby-10), then zone, then who came first. */
+static int speaker_order(const void *pa, const void *pb)
+{
+	const struct station_speaker *a = *(const struct station_speaker *const *)pa;
+	const struct station_speaker *b = *(const struct station_speaker *const *)pb;
+	int c = textfmt_natural_cmp(a->name, b->name);
+	if (c == 0)
+		c = strcmp(a->name, b->name);
+	if (c == 0)
+		c = textfmt_natural_cmp(a->zone, b->zone);
+	if (c == 0)
+		c = a->id < b->id ? -1 : a->id > b->id;
+	return c;
+}
+
+/*
+ * Takes the station's list of speakers, in the table's order (once per key,
+ * command or frame: it can change in between).
+ */
 static void speakers_refresh(struct console *con)
 {
 	size_t n = station_speakers(con->station, con->speakers, con->speakers_cap);
@@ -183,6 +201,8 @@ static void speakers_refresh(struct console *con)
 		}
 	}
 	con->speaker_count = n;
+	if (n > 1)
+		qsort(con->speakers, n, sizeof *con->speakers, speaker_order);
 }
 
 static const struct station_speaker *speaker_by_id(const struct console *con, uint32_t id,

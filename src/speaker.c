@@ -691,6 +691,9 @@ static int link_tick(struct speaker *spk, uint64_t now)
 			link_close(spk, why);
 			return 0;
 		}
+		/* On time, not at the next heartbeat tick. */
+		if (due - now < HEARTBEAT_INTERVAL_MS)
+			return (int)(due - now);
 	}
 	if (now - spk->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
 		char why[64];

@@ -24,6 +24,12 @@ void textfmt_age(char *out, size_t outlen, uint64_t ms);
 /* A round trip in at most 5 columns: "<1ms", "23ms", "1.2s", "12s". */
 void textfmt_rtt(char *out, size_t outlen, uint32_t ms);
 
+/*
+ * Orders names as people read them: runs of digits by their value, the rest
+ * byte by byte, so lobby-2 comes before lobby-10. <0, 0 or >0 like strcmp.
+ */
+int textfmt_natural_cmp(const char *a, const char *b);
+
 /* done of total as a whole percentage, cut not rounded (100 only when done), 0..100. */
 int textfmt_percent(uint64_t done, uint64_t total);
 

@@ -10,7 +10,7 @@
   peer.py replay PORT FILE          accept one connection and play FILE back to it
   peer.py stall-console PORT KIND   accept one speaker and, instead of a handshake, send
                                     KIND: "big-page" (the header of a 60 MiB PAGE, then
-                                    bytes of it) or "trickle" (one byte a second); print
+                                    bytes of it) or "trickle" (a byte every 2 s); print
                                     each frame type the speaker sends, then "closed" and
                                     the seconds the speaker took to close
   peer.py slow-proxy PORT TARGET_PORT BYTES_PER_S
@@ -243,19 +243,24 @@ def stall_console(port, kind):
         data = frame(PAGE, b"", length=1 << 20) + b"\0" * 64
     else:
         sys.exit("unknown stall kind " + kind)
+    # trickle: a byte every 2 s, so the 12-byte header alone would take 24 s.
     step = len(data) if kind == "big-page" else 1
+    gap = 2.0 if kind == "trickle" else 0.0
     sent = 0
+    next_send = start
     buf = b""
     s.setblocking(False)
     while time.time() - start < 30:
-        if sent < len(data):
+        if sent < len(data) and time.time() >= next_send:
             try:
                 sent += s.send(data[sent:sent + step])
+                next_send = time.time() + gap
             except BlockingIOError:
                 pass
             except OSError:
                 break
-        r, _, _ = select.select([s], [], [], 1.0 if kind == "trickle" else 0.2)
+        wait = max(0.0, next_send - time.time()) if sent < len(data) else 1.0
+        r, _, _ = select.select([s], [], [], min(wait, 1.0) if gap else 0.2)
         if not r:
             continue
         try:

@@ -33,6 +33,15 @@ page=$(archived_page "$T/archive" 2)
 level=$(rms "$page")
 note "page 2 RMS $level"
 awk -v r="$level" 'BEGIN { exit !(r > 0.005) }' || fail "page 2 is silent (RMS $level): the microphone was not really open"
+note "the speakers are listed by name as people read it, whatever order they joined in"
+alsa_speaker lobby-10 "$port"
+wait_log "$T/console.log" "speaker lobby-10 joined" 10
+alsa_speaker lobby-2 "$port"
+wait_log "$T/console.log" "speaker lobby-2 joined" 10
+console_cmd list
+wait_log "$T/console.log" "3 speaker\\(s\\) connected" 5
+order=$(sed -n 's/.* speaker \(lobby-10\|lobby-2\|s1\) zone .*/\1/p' "$T/console.log" | tr '\n' ' ')
+[ "$order" = "lobby-2 lobby-10 s1 " ] || fail "list order is '$order', expected lobby-2 lobby-10 s1"
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 note "ok"

@@ -255,6 +255,29 @@ static void test_wrap(void **state)
 	setlocale(LC_CTYPE, "C");
 }
 
+static int sign(int v)
+{
+	return (v > 0) - (v < 0);
+}
+
+static void test_natural_order(void **state)
+{
+	(void)state;
+	assert_int_equal(sign(textfmt_natural_cmp("lobby-2", "lobby-10")), -1);
+	assert_int_equal(sign(textfmt_natural_cmp("lobby-10", "lobby-2")), 1);
+	assert_int_equal(sign(textfmt_natural_cmp("s02", "s7")), -1);
+	assert_int_equal(sign(textfmt_natural_cmp("s007", "s7")), 0);
+	assert_int_equal(sign(textfmt_natural_cmp("hall", "hall-1")), -1);
+	assert_int_equal(sign(textfmt_natural_cmp("Hall", "hall")), -1);
+	assert_int_equal(sign(textfmt_natural_cmp("a99b", "a100a")), -1);
+	assert_int_equal(sign(textfmt_natural_cmp("", "")), 0);
+	assert_int_equal(sign(textfmt_natural_cmp("x", "")), 1);
+	/* Numbers longer than any integer type still compare by value. */
+	assert_int_equal(sign(textfmt_natural_cmp("n123456789012345678901234567890",
+	                                          "n123456789012345678901234567891")), -1);
+	assert_int_equal(sign(textfmt_natural_cmp("n99999999999999999999999999", "n100000000000000000000000000")), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_percent),   cmocka_unit_test(test_bar_ascii),
 		cmocka_unit_test(test_bar_utf8),  cmocka_unit_test(test_fit_ascii),
 		cmocka_unit_test(test_fit_utf8),  cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_natural_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
