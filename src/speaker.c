@@ -50,6 +50,8 @@
 #define PLAYBACK_POLL_MS 50
 /* On exit, how long queued frames (the last STATUS, BYE) may take to leave. */
 #define EXIT_FLUSH_MS 1000
+/* A link dropped for a bad page waits this long at most for its last report to go. */
+#define DROP_FLUSH_MS 1000
 /* The screen redraws at most 25 times a second while something moves (as the console's). */
 #define FRAME_MS 40
 /* A run of volume keys is said and saved once, this long after the last press. */
@@ -72,6 +74,8 @@ struct speaker {
 	char console_addr[300];
 	uint64_t last_rx_ms, last_ping_ms;
 	uint64_t link_opened_ms;       /* the TCP connection is up since (0: not up) */
+	char drop_reason[224];         /* close the link once what is queued has gone (empty: no) */
+	uint64_t drop_due_ms;          /* or at this time, whatever is still queued */
 
 	bool keyed;                    /* --key-file given: only a console that proves it is served */
 	struct auth_key key;
@@ -209,6 +213,14 @@ static void page_reject(struct speaker *spk, uint32_t page_id, size_t bytes, con
 	snprintf(why, sizeof why, "rejected: %s", reason);
 	send_status(spk, page_id, PAGE_FAILED, 0, bytes, why);
 	speaker_state_rejected(&spk->st, page_id, clock_wall_ms(), reason);
+	/*
+	 * A console that sends a page no speaker could play is broken or not ours:
+	 * once it has the reason, the link is dropped and made afresh (backoff).
+	 */
+	if (!spk->opts.legacy && spk->conn_open) {
+		snprintf(spk->drop_reason, sizeof spk->drop_reason, "console sent a bad page (%s)", reason);
+		spk->drop_due_ms = clock_mono_ms() + DROP_FLUSH_MS;
+	}
 	if (spk->opts.once && !spk->once_done) {
 		spk->once_done = true;
 		spk->quit = true;
@@ -425,6 +437,7 @@ static int console_frame_cb(struct conn *conn, const struct proto_header *header
 
 static void link_close(struct speaker *spk, const char *why)
 {
+	spk->drop_reason[0] = '\0';
 	resolver_abandon(spk->resolver);
 	spk->resolver = NULL;
 	/* A handshake cut short keeps no subkeys until the next try. */
@@ -963,6 +976,12 @@ static int speaker_run(struct speaker *spk)
 		if (spk->conn_open && conn_wants_write(&spk->conn) &&
 		    spk->st.link != SPEAKER_LINK_CONNECTING && conn_flush(&spk->conn) < 0)
 			link_close(spk, spk->conn.error);
+		if (spk->conn_open && spk->drop_reason[0] &&
+		    (!conn_wants_write(&spk->conn) || now >= spk->drop_due_ms)) {
+			char why[sizeof spk->drop_reason];
+			snprintf(why, sizeof why, "%s", spk->drop_reason);
+			link_close(spk, why);
+		}
 		if (!spk->screen)
 			continue;
 		bool keys = false;

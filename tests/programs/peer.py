@@ -142,6 +142,8 @@ def bad_wav(kind):
 
 
 def rogue_console(port, kind):
+    """KIND: the bad page (see bad_wav); "NAME,wait-close" also waits for the speaker to hang up."""
+    kind, _, kind_then = kind.partition(",")
     s = accept_one(port)
     s.settimeout(10)
     buf = b""
@@ -155,7 +157,10 @@ def rogue_console(port, kind):
                     ftype, payload = buf[5], buf[12:12 + n]
                     buf = buf[12 + n:]
                     return ftype, payload
-            chunk = s.recv(65536)
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                chunk = b""
             if not chunk:
                 return None, None
             buf += chunk
@@ -178,7 +183,7 @@ def rogue_console(port, kind):
             (rlen,) = struct.unpack(">H", payload[21:23])
             reason = payload[23:23 + rlen].decode()
             print("status page %d %s %s" % (page_id, STATES.get(state, state), reason), flush=True)
-            if state in (4, 5):
+            if state == 4 or (state == 5 and kind_then != "wait-close"):
                 return
 
 

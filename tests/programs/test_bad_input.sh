@@ -102,6 +102,19 @@ for kind in truncated aiff adpcm; do
 	grep -q "page 7 rejected" "$T/victim.log" || fail "speaker did not log the rejection"
 	if [ -e "$T/victim/out.raw" ]; then fail "speaker opened its output for a $kind page"; fi
 done
+note "after a bad page the speaker drops the link, once the console has the reason, and makes it afresh"
+rport=$(rig_free_port)
+$PEER rogue-console "$rport" truncated,wait-close >"$T/rogue.out" 2>&1 &
+rogue=$!
+sleep 0.3
+rm -rf "$T/victim2"
+alsa_speaker victim2 "$rport"
+wait "$rogue" || fail "rogue console failed: $(cat "$T/rogue.out")"
+grep -q "status page 7 failed rejected: truncated" "$T/rogue.out" || fail "no reason before the drop: $(cat "$T/rogue.out")"
+grep -q "^closed" "$T/rogue.out" || fail "the speaker kept the link to a console that sent a bad page"
+wait_log "$T/victim2.log" "disconnected from 127.0.0.1:$rport: console sent a bad page \\(truncated" 5
+kill -TERM "$LAST_PID"
+
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 note "ok"
