@@ -873,7 +873,8 @@ static void console_key(struct console *con, int key)
 /*
  * Updates what speaker sp reported into the next pass's slots; returns the
  * outcome for LAST PAGE. *scan walks the previous slots: both lists are in
- * joining order, so one forward walk finds every speaker that stayed.
+ * table order (speaker_order: name, zone, id, none of which changes while a
+ * speaker stays), so one forward walk finds every speaker that stayed.
  */
 static const struct console_result *result_update(struct console *con, struct result_slot *slots,
                                                   size_t *count, size_t *scan,
