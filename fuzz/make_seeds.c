@@ -295,10 +295,10 @@ static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
 	put(&odd, f, PROTO_HEADER_SIZE);
 	/* The key handshake and a sealed record, shaped as docs/PROTOCOL.md says (contents opaque here). */
 	static const struct { enum proto_type type; size_t len; } keyed[] = {
-		{ PROTO_AUTH_HELLO, 32 }, { PROTO_AUTH_PROOF, 64 }, { PROTO_AUTH_DONE, 32 }, { PROTO_SEALED, 24 + 40 },
+		{ PROTO_AUTH_HELLO, 64 }, { PROTO_AUTH_PROOF, 96 }, { PROTO_AUTH_DONE, 32 }, { PROTO_SEALED, 24 + 40 },
 	};
 	for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
-		uint8_t bytes[64];
+		uint8_t bytes[96];
 		for (size_t k = 0; k < keyed[i].len; k++)
 			bytes[k] = (uint8_t)(k * 37 + i);
 		proto_header_encode(f, keyed[i].type, (uint32_t)keyed[i].len);

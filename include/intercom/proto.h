@@ -33,8 +33,8 @@ enum proto_type {
 	PROTO_PONG = 6,    /* answer to PING, echoes its timestamp */
 	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
 	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
-	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce */
-	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce and proof of the key */
+	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
+	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
 	PROTO_AUTH_DONE = 18,  /* speaker -> console: its proof of the key */
 	PROTO_SEALED = 19,     /* either way: an encrypted, authenticated record of the frame stream */
 };
