@@ -33,7 +33,7 @@ void conn_init(struct conn *conn, int fd, size_t max_payload, size_t max_pages)
 
 void conn_limit_frames(struct conn *conn, size_t max_payload)
 {
-	conn->decoder.max_payload = max_payload < PROTO_MAX_PAYLOAD ? max_payload : PROTO_MAX_PAYLOAD;
+	proto_decoder_set_limit(&conn->decoder, max_payload);
 }
 
 void conn_close(struct conn *conn)

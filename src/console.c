@@ -113,6 +113,7 @@ struct console {
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
 	struct job *load;         /* an audio file being loaded as a page */
+	char loading_path[PATH_MAX];  /* its file, for the log (the job owns its argument) */
 	struct file_load *load_queue[LOAD_QUEUE_MAX]; /* and those waiting their turn */
 	int loads_waiting;
 	char no_input[320];       /* why there is no input */
@@ -416,7 +417,7 @@ struct file_load {
 	int rate, channels;
 	size_t max_frames;
 	char what[PATH_MAX + 64];   /* how the page is described in the log */
-	uint32_t target_id;
+	uint32_t target_id;         /* a speaker (the test tone), or 0: the console's target when ready */
 	bool remember;              /* the page to resend afterwards (not the test tone) */
 	int16_t *samples;           /* the job's result */
 	size_t frames;
@@ -442,6 +443,7 @@ static void file_load_free(void *arg)
 static bool console_load_start(struct console *con, struct file_load *load)
 {
 	char err[160];
+	snprintf(con->loading_path, sizeof con->loading_path, "%s", load->path);
 	con->load = job_start(file_load_run, load, file_load_free, err, sizeof err);
 	if (con->load)
 		return true;
@@ -493,13 +495,18 @@ static void console_load_done(struct console *con)
 	}
 	if (!load)
 		return;
-	if (load->rc < 0)
+	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
+	uint32_t target = load->target_id;
+	speakers_refresh(con);
+	if (load->rc < 0) {
 		log_event("cannot send %s: %s", load->path, load->err);
-	else if (load->frames == 0)
+	} else if (load->frames == 0) {
 		log_event("cannot send %s: it holds no audio", load->path);
-	else {
-		page_from_samples(con, load->samples, load->frames, load->what, load->target_id,
-		                  load->remember);
+	} else if (target && !speaker_by_id(con, target, NULL)) {
+		log_event("%s not sent: that speaker left while the file loaded", load->what);
+	} else if (target || target_ready(con)) {
+		page_from_samples(con, load->samples, load->frames, load->what,
+		                  target ? target : con->target_id, load->remember);
 		load->samples = NULL;
 	}
 	file_load_free(load);
@@ -511,7 +518,7 @@ static void console_send_file(struct console *con, const char *path)
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
-	console_load_file(con, path, what, con->target_id, true);
+	console_load_file(con, path, what, 0, true);
 }
 
 /* Sends the last recorded or loaded page again to the current target. */
@@ -1156,10 +1163,15 @@ static int console_watch_input(struct console *con, uint64_t now)
 
 static void console_shutdown(struct console *con)
 {
+	if (con->load)
+		log_event("not sent, the console is stopping: %s (still loading)", con->loading_path);
 	job_abandon(con->load);
 	con->load = NULL;
-	while (con->loads_waiting > 0)
-		file_load_free(con->load_queue[--con->loads_waiting]);
+	while (con->loads_waiting > 0) {
+		struct file_load *load = con->load_queue[--con->loads_waiting];
+		log_event("not sent, the console is stopping: %s", load->path);
+		file_load_free(load);
+	}
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
 	capture_close(con->capture);

@@ -1,5 +1,5 @@
-/* pipe2 */
-#define _GNU_SOURCE
+/* Jobs: the thread, the pipe that says it is done, and the shared ownership of one blocking call. */
+#define _GNU_SOURCE /* pipe2 */
 #include "intercom/job.h"
 
 #include <errno.h>

@@ -679,11 +679,10 @@ static enum options_result finish(struct parser *p)
 
 	double max_s = options_max_duration(o->rate, o->channels);
 	if (o->program == PROGRAM_CONSOLE && o->duration > max_s) {
-		double bytes_per_s = (double)o->rate * o->channels * 2.0;
-		return fail(p, "a %g s page at %d Hz x %d channels is %.1f MiB, over the %u MiB limit: "
-		               "give -d %g or less, a lower -r or fewer -c",
-		            o->duration, o->rate, o->channels, bytes_per_s * o->duration / 1048576.0,
-		            PAGE_MAX_BYTES >> 20, floor(max_s * 10.0) / 10.0);
+		return fail(p, "a %g s page at %d Hz x %d channels, with its headers, is over the %u MiB "
+		               "limit: give -d %g or less, a lower -r or fewer -c",
+		            o->duration, o->rate, o->channels, PAGE_MAX_BYTES >> 20,
+		            floor(max_s * 10.0) / 10.0);
 	}
 	return OPTIONS_RUN;
 }

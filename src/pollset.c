@@ -1,3 +1,4 @@
+/* poll() over a sparse set: packs the live slots, polls them, puts revents back. */
 #include "intercom/pollset.h"
 
 #include <errno.h>

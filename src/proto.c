@@ -264,6 +264,11 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 void proto_decoder_init(struct proto_decoder *dec, size_t max_payload)
 {
 	memset(dec, 0, sizeof *dec);
+	proto_decoder_set_limit(dec, max_payload);
+}
+
+void proto_decoder_set_limit(struct proto_decoder *dec, size_t max_payload)
+{
 	dec->max_payload = max_payload < PROTO_MAX_PAYLOAD ? max_payload : PROTO_MAX_PAYLOAD;
 }
 

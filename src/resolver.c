@@ -1,3 +1,4 @@
+/* The speaker's name lookups, run as jobs (job.h) so that DNS never blocks its loop. */
 #include "intercom/resolver.h"
 
 #include <netdb.h>

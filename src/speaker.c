@@ -1148,8 +1148,9 @@ int main(int argc, char **argv)
 	          spk.opts.zone[0] ? " zone " : "", spk.opts.zone,
 	          spk.opts.legacy ? "old Python-intercom server" : "console", spk.console_addr);
 	if (spk.opts.no_effect[0])
-		log_event("note: %s do nothing on a speaker: it plays each page in the format the console "
-		          "recorded it in, and records nothing", spk.opts.no_effect);
+		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "
+		          "recorded it in, and records nothing", spk.opts.no_effect,
+		          strchr(spk.opts.no_effect, ',') ? "do" : "does");
 	if (spk.screen)
 		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
 	int rc = speaker_run(&spk);

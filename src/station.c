@@ -61,6 +61,7 @@ struct station {
 	size_t waiting_count;
 	uint64_t flood_logged_ms; /* closing for room is logged at most once a second */
 	size_t flood_closed;      /* connections closed for room since the last line about it */
+	char flood_latest[160];   /* the latest of them, and for whom */
 	char console_name[NAME_MAX_BYTES + 1];
 	bool keyed;
 	struct auth_key key;
@@ -141,6 +142,18 @@ static void peer_bye(struct peer *p, const char *reason)
 /* ---- connections that have not said HELLO yet ---- */
 
 /* Takes p out of the waiting connections: it said HELLO, or it is gone. */
+/* One line a second at most about connections closed to make room, and the last ones too (station_tick). */
+static void flood_report(struct station *st, uint64_t now)
+{
+	if (st->flood_closed == 0 || now - st->flood_logged_ms < 1000)
+		return;
+	st->flood_logged_ms = now;
+	log_event("%d connections have not said hello yet: each newer one takes the place of the "
+	          "oldest from the address holding the most (%zu closed since the last such line, "
+	          "the latest %s)", MAX_PENDING_HELLO, st->flood_closed, st->flood_latest);
+	st->flood_closed = 0;
+}
+
 static void waiting_remove(struct station *st, const struct peer *p)
 {
 	for (size_t i = 0; i < st->waiting_count; i++) {
@@ -174,15 +187,8 @@ static void waiting_make_room(struct station *st, const char *arriving)
 	victim->dead = true;
 	waiting_remove(st, victim);
 	st->flood_closed++;
-	uint64_t now = clock_mono_ms();
-	if (now - st->flood_logged_ms >= 1000) {
-		st->flood_logged_ms = now;
-		log_event("%d connections have not said hello yet: each newer one takes the place of the "
-		          "oldest from the address holding the most (%zu closed since the last such line, "
-		          "the latest %s for %s)", MAX_PENDING_HELLO, st->flood_closed, victim->info.addr,
-		          arriving);
-		st->flood_closed = 0;
-	}
+	snprintf(st->flood_latest, sizeof st->flood_latest, "%s for %s", victim->info.addr, arriving);
+	flood_report(st, clock_mono_ms());
 }
 
 /* ---- the page tally ---- */
@@ -577,6 +583,7 @@ static void station_remove_dead(struct station *st)
 static int station_tick(struct station *st, uint64_t now)
 {
 	int next = HEARTBEAT_INTERVAL_MS;
+	flood_report(st, now);
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
 		if (p->dead)

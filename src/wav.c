@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <samplerate.h>
 #include <sndfile.h>
 #include <stdarg.h>
@@ -223,6 +224,34 @@ static sf_count_t mr_tell(void *user)
 	return (sf_count_t)((struct mem_reader *)user)->pos;
 }
 
+/*
+ * libsndfile keeps the error of a failed open in one global, read with
+ * sf_strerror(NULL): files load in a job thread while the main thread encodes
+ * and decodes pages, so an open and the reading of its error go together.
+ */
+static pthread_mutex_t sf_open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static SNDFILE *open_virtual(SF_VIRTUAL_IO *io, int mode, SF_INFO *si, void *user, char *err,
+                             size_t errlen)
+{
+	pthread_mutex_lock(&sf_open_lock);
+	SNDFILE *sf = sf_open_virtual(io, mode, si, user);
+	if (!sf && err)
+		snprintf(err, errlen, "%s", sf_strerror(NULL));
+	pthread_mutex_unlock(&sf_open_lock);
+	return sf;
+}
+
+static SNDFILE *open_path(const char *path, SF_INFO *si, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&sf_open_lock);
+	SNDFILE *sf = sf_open(path, SFM_READ, si);
+	if (!sf)
+		snprintf(err, errlen, "%s", sf_strerror(NULL));
+	pthread_mutex_unlock(&sf_open_lock);
+	return sf;
+}
+
 /* Room left for the WAV header: ours is 44 bytes; more in case libsndfile adds a chunk. */
 #define WAV_HEADER_ALLOWANCE 256
 
@@ -261,7 +290,7 @@ int wav_encode_s16(const int16_t *samples, size_t frames, int rate, int channels
 		.channels = channels,
 		.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16,
 	};
-	SNDFILE *sf = sf_open_virtual(&io, SFM_WRITE, &si, &w);
+	SNDFILE *sf = open_virtual(&io, SFM_WRITE, &si, &w, NULL, 0);
 	if (!sf) {
 		free(w.buf);
 		return -1;
@@ -501,9 +530,10 @@ int wav_decode_s16(const uint8_t *bytes, size_t len, int16_t **samples,
 		.len = sizeof head + chk.data_len,
 	};
 	SF_INFO si = {0};
-	SNDFILE *sf = sf_open_virtual(&io, SFM_READ, &si, &r);
+	char why[160];
+	SNDFILE *sf = open_virtual(&io, SFM_READ, &si, &r, why, sizeof why);
 	if (!sf) {
-		set_reason(reason, reasonlen, "libsndfile cannot read it: %s", sf_strerror(NULL));
+		set_reason(reason, reasonlen, "libsndfile cannot read it: %s", why);
 		return -1;
 	}
 	int major = si.format & SF_FORMAT_TYPEMASK;
@@ -712,9 +742,10 @@ int wav_load_file(const char *path, int rate, int channels, size_t max_frames,
 	}
 
 	SF_INFO si = {0};
-	SNDFILE *sf = sf_open(path, SFM_READ, &si);
+	char why[160];
+	SNDFILE *sf = open_path(path, &si, why, sizeof why);
 	if (!sf) {
-		set_reason(reason, reasonlen, "cannot open %s: %s", name, sf_strerror(NULL));
+		set_reason(reason, reasonlen, "cannot open %s: %s", name, why);
 		return -1;
 	}
 	if (si.samplerate <= 0 || si.channels <= 0) {

@@ -78,6 +78,8 @@ struct proto_decoder {
 };
 
 void proto_decoder_init(struct proto_decoder *dec, size_t max_payload);
+/* From the next frame on, frames over max_payload (at most PROTO_MAX_PAYLOAD) are refused. */
+void proto_decoder_set_limit(struct proto_decoder *dec, size_t max_payload);
 void proto_decoder_free(struct proto_decoder *dec);
 
 /*

@@ -1,10 +1,9 @@
 /*
  * Name lookups off the event loop. getaddrinfo() blocks for as long as DNS
- * takes (seconds per unanswering server), so each lookup runs in a detached
- * thread of its own and reports through a pipe the loop polls: a slow or dead
- * name server delays only the connection, never the screen, the keys, the
- * heartbeats or a signal. The thread and the owner share the lookup; whichever
- * lets go last frees it, so an owner may abandon a lookup at any time.
+ * takes (seconds per unanswering name server), so each lookup is a job
+ * (job.h): a slow or dead name server delays only the connection, never the
+ * screen, the keys, the heartbeats or a signal, and a lookup may be abandoned
+ * at any time.
  */
 #ifndef INTERCOM_RESOLVER_H
 #define INTERCOM_RESOLVER_H

@@ -22,7 +22,7 @@ expect_exit() {
 note "user errors: one line naming the cause and the fix, documented exit code"
 expect_exit 2 "unknown option '--bogus'" "$C" --bogus
 expect_exit 2 "bad duration '0.1'" "$C" --headless -d 0.1
-expect_exit 2 "a 174.77 s page at 192000 Hz x 1 channels is 64.0 MiB, over the 64 MiB limit: give -d 174.7 or less" "$C" --headless -r 192000 -d 174.77
+expect_exit 2 "a 174.77 s page at 192000 Hz x 1 channels, with its headers, is over the 64 MiB limit: give -d 174.7 or less" "$C" --headless -r 192000 -d 174.77
 expect_exit 2 "bad port '70000'" "$S" --headless -p 70000 localhost
 expect_exit 2 "missing console address" "$S" --headless
 expect_exit 0 "--duration" "$C" --help
@@ -72,7 +72,6 @@ console_cmd "talk"
 wait_log "$T/console.log" "cannot talk: no input device" 5
 kill -0 "$CONSOLE_PID" || fail "console died"
 
-note "a rogue console's bad pages are rejected by the speaker and never played"
 note "a speaker that stops reading is dropped once over its queue bound; the others receive every page"
 sox -n -r 48000 -c 1 -b 16 "$T/big.wav" synth 60 sine 500 vol 0.2
 $PEER probe 127.0.0.1 "$port" no-read >"$T/noread.out" 2>&1 &
@@ -85,6 +84,7 @@ wait_count "$T/good.log" "page [0-9]+ received: 60\\.00 s" 5 60
 wait "$noread"
 grep -q "^dropped" "$T/noread.out" || fail "the non-reading peer was not dropped: $(cat "$T/noread.out")"
 
+note "a rogue console's bad pages are rejected by the speaker and never played"
 for kind in truncated aiff adpcm; do
 	rport=$(rig_free_port)
 	$PEER rogue-console "$rport" "$kind" >"$T/rogue.out" 2>&1 &
