@@ -107,7 +107,10 @@ struct console {
 	struct station *station;
 	char listen_addr[80];
 	/* The station's speakers in table order, valid until its next poll_prepare (speakers_refresh). */
-	const struct station_speaker **speakers;
+	const struct station_speaker **speakers;  /* in table order (speaker_order) */
+	const struct station_speaker **joined;    /* the station's list as last read, and */
+	uint32_t *joined_ids;                     /* its ids, in the station's order */
+	size_t joined_count;
 	size_t speaker_count, speakers_cap;
 
 	bool audio_up;
@@ -183,24 +186,50 @@ static int speaker_order(const void *pa, const void *pb)
 	return c;
 }
 
+/* Room for need speakers in the three lists; false if memory ran out. */
+static bool speakers_grow(struct console *con, size_t need)
+{
+	size_t cap = need * 2;
+	const struct station_speaker **sorted = realloc(con->speakers, cap * sizeof *sorted);
+	if (!sorted)
+		return false;
+	con->speakers = sorted;
+	const struct station_speaker **joined = realloc(con->joined, cap * sizeof *joined);
+	if (!joined)
+		return false;
+	con->joined = joined;
+	uint32_t *ids = realloc(con->joined_ids, cap * sizeof *ids);
+	if (!ids)
+		return false;
+	con->joined_ids = ids;
+	con->speakers_cap = cap;
+	return true;
+}
+
 /*
  * Takes the station's list of speakers, in the table's order (once per key,
- * command or frame: it can change in between).
+ * command or frame: it can change in between). It is sorted again only when
+ * someone joined or left, not on every frame.
  */
 static void speakers_refresh(struct console *con)
 {
-	size_t n = station_speakers(con->station, con->speakers, con->speakers_cap);
+	size_t n = station_speakers(con->station, con->joined, con->speakers_cap);
 	if (n > con->speakers_cap) {
-		size_t cap = n * 2;
-		const struct station_speaker **grown = realloc(con->speakers, cap * sizeof *grown);
-		if (grown) {
-			con->speakers = grown;
-			con->speakers_cap = cap;
-			n = station_speakers(con->station, con->speakers, con->speakers_cap);
-		} else {
+		if (speakers_grow(con, n))
+			n = station_speakers(con->station, con->joined, con->speakers_cap);
+		else
 			n = con->speakers_cap; /* show the first ones; the next pass tries again */
-		}
 	}
+	bool same = n == con->joined_count;
+	for (size_t i = 0; same && i < n; i++)
+		same = con->joined[i]->id == con->joined_ids[i];
+	if (same)
+		return;
+	for (size_t i = 0; i < n; i++)
+		con->joined_ids[i] = con->joined[i]->id;
+	con->joined_count = n;
+	if (n > 0)
+		memcpy(con->speakers, con->joined, n * sizeof *con->speakers);
 	con->speaker_count = n;
 	if (n > 1)
 		qsort(con->speakers, n, sizeof *con->speakers, speaker_order);
@@ -1185,8 +1214,11 @@ static void console_shutdown(struct console *con)
 	free(con->results_next);
 	con->results = con->results_next = NULL;
 	free(con->speakers);
-	con->speakers = NULL;
-	con->speaker_count = con->speakers_cap = 0;
+	free(con->joined);
+	free(con->joined_ids);
+	con->speakers = con->joined = NULL;
+	con->joined_ids = NULL;
+	con->speaker_count = con->joined_count = con->speakers_cap = 0;
 }
 
 /* Fixed slots before the station's in the poll set. */

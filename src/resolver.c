@@ -39,29 +39,20 @@ struct resolver *resolver_start(const char *host, int port, char *err, size_t er
 {
 	struct resolver *r = malloc(sizeof *r);
 	struct lookup *l = calloc(1, sizeof *l);
-	if (!r || !l) {
-		snprintf(err, errlen, "cannot resolve %s: out of memory", host);
-		free(r);
-		free(l);
-		return NULL;
+	char why[160] = "out of memory";
+	if (r && l && strlen(host) >= sizeof l->host)
+		snprintf(why, sizeof why, "the name is too long");
+	else if (r && l) {
+		snprintf(l->host, sizeof l->host, "%s", host);
+		l->port = port;
+		r->job = job_start(lookup_run, l, lookup_free, why, sizeof why);
+		if (r->job)
+			return r;
 	}
-	if (strlen(host) >= sizeof l->host) {
-		snprintf(err, errlen, "cannot resolve %.40s...: the name is too long", host);
-		free(r);
-		free(l);
-		return NULL;
-	}
-	snprintf(l->host, sizeof l->host, "%s", host);
-	l->port = port;
-	char why[160];
-	r->job = job_start(lookup_run, l, lookup_free, why, sizeof why);
-	if (!r->job) {
-		snprintf(err, errlen, "cannot resolve %s: %s", host, why);
-		free(r);
-		free(l);
-		return NULL;
-	}
-	return r;
+	snprintf(err, errlen, "cannot resolve %.60s%s: %s", host, strlen(host) > 60 ? "..." : "", why);
+	free(r);
+	free(l);
+	return NULL;
 }
 
 int resolver_fd(const struct resolver *r)
