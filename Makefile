@@ -10,10 +10,15 @@
 -include .config
 
 PREFIX   ?= /usr/local
+SAN      ?= 0
+# The build directory follows the flags: sanitizer objects never mix with normal ones.
+ifeq ($(SAN),1)
+BUILD    ?= build/san
+else
 BUILD    ?= build
+endif
 CC       ?= cc
 PKGS     := portaudio-2.0 sndfile samplerate libsodium ncursesw
-SAN      ?= 0
 # Quiet by default ("CC src/x.c"); make V=1 shows whole commands.
 V        ?= 0
 ifeq ($(V),1)
@@ -36,8 +41,9 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-saniti
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-MAINS    := src/console.c src/speaker.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
+# src/GROUP/NAME.c, include/intercom/GROUP/NAME.h (docs/ARCHITECTURE.md has the groups).
+MAINS    := src/console/console.c src/speaker/speaker.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libintercom.a
 BINS     := $(BUILD)/bin/intercom-console $(BUILD)/bin/intercom-speaker
@@ -57,10 +63,12 @@ $(LIB): $(LIB_OBJS)
 	$(call say,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/bin/intercom-%: $(BUILD)/obj/%.o $(LIB)
+$(BUILD)/bin/intercom-console: $(BUILD)/obj/console/console.o
+$(BUILD)/bin/intercom-speaker: $(BUILD)/obj/speaker/speaker.o
+$(BINS): $(LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -87,7 +95,7 @@ demo: test-deps
 # The sanitizer build lives in its own directory so it never mixes with the normal one.
 check: test-deps
 	@$(MAKE) --no-print-directory test
-	@$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
+	@$(MAKE) --no-print-directory SAN=1 test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory bench-smoke
 
@@ -110,7 +118,7 @@ $(BUILD)/tests/keep_dlopen.so: tests/lib/keep_dlopen.c
 programs: $(BINS) $(PRELOAD_SHIM)
 	@INTERCOM_PRELOAD="$(PRELOAD)" scripts/run-programs.sh $(BUILD)/bin $(PROGRAM_TESTS)
 
-# The console finds the test tone in $(PREFIX)/share/intercom, next to its bin/ (src/assets.c).
+# The console finds the test tone in $(PREFIX)/share/intercom, next to its bin/ (src/common/assets.c).
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/intercom
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
@@ -119,7 +127,7 @@ install: $(BINS)
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/obj/console.d $(BUILD)/obj/speaker.d
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/console/console.d $(BUILD)/obj/speaker/speaker.d
 .SECONDARY:
 
 # Fuzz targets (libFuzzer, clang): make fuzz, and a short smoke in make check.

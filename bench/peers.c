@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "intercom/auth.h"
-#include "intercom/clock.h"
-#include "intercom/conn.h"
-#include "intercom/defaults.h"
-#include "intercom/net.h"
-#include "intercom/proto.h"
+#include "intercom/net/auth.h"
+#include "intercom/common/clock.h"
+#include "intercom/net/conn.h"
+#include "intercom/common/defaults.h"
+#include "intercom/net/net.h"
+#include "intercom/net/proto.h"
 
 /*
  * Connections started and not yet introduced, at most: the console refuses

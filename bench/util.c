@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "intercom/wav.h"
+#include "intercom/audio/wav.h"
 
 uint64_t bench_now_ns(void)
 {

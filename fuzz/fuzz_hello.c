@@ -14,7 +14,7 @@
  *    '?', always passes proto_text_valid with max = its length, and is a fixed
  *    point (sanitizing again changes nothing); valid text is left unchanged.
  */
-#include "intercom/proto.h"
+#include "intercom/net/proto.h"
 
 #include "fuzz_common.h"
 

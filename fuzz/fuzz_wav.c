@@ -15,8 +15,8 @@
  *    or length, reads short, or a sample differs: the designed guard against
  *    parser disagreement); never with *samples set.
  */
-#include "intercom/defaults.h"
-#include "intercom/wav.h"
+#include "intercom/common/defaults.h"
+#include "intercom/audio/wav.h"
 
 #include "fuzz_common.h"
 
@@ -43,7 +43,7 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* The rejections wav_decode_s16 makes after its own wav_check passed (see src/wav.c). */
+/* The rejections wav_decode_s16 makes after its own wav_check passed (see src/audio/wav.c). */
 static bool libsndfile_reason(const char *reason)
 {
 	return starts_with(reason, "libsndfile cannot read it") ||

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "intercom/admission.h"
+#include "intercom/net/admission.h"
 
 static void test_same_host(void **state)
 {

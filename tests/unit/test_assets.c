@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "intercom/assets.h"
+#include "intercom/common/assets.h"
 
 static bool ends_with(const char *s, const char *tail)
 {

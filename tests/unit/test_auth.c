@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "intercom/auth.h"
-#include "intercom/proto.h"
-#include "intercom/seal.h"
+#include "intercom/net/auth.h"
+#include "intercom/net/proto.h"
+#include "intercom/net/seal.h"
 
 /* ---- helpers ---- */
 

@@ -16,11 +16,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "intercom/auth.h"
-#include "intercom/conn.h"
-#include "intercom/proto.h"
-#include "intercom/sbuf.h"
-#include "intercom/seal.h"
+#include "intercom/net/auth.h"
+#include "intercom/net/conn.h"
+#include "intercom/net/proto.h"
+#include "intercom/common/sbuf.h"
+#include "intercom/net/seal.h"
 
 #define MARKER "INTERCOM-PLAINTEXT-MARKER-7f3a"
 #define PUMP_ROUNDS 200000

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intercom/console_view.h"
-#include "intercom/proto.h"
+#include "intercom/console/console_view.h"
+#include "intercom/net/proto.h"
 
 static struct station_speaker speaker(uint32_t id, const char *name, uint8_t state, uint64_t done,
                                       uint64_t total, const char *reason)

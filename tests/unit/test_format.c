@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intercom/defaults.h"
-#include "intercom/format.h"
+#include "intercom/common/defaults.h"
+#include "intercom/audio/format.h"
 
 /* The original Python tool: int(RATE / CHUNK * RECORD_SECONDS) whole chunks. */
 static size_t python_frames(int rate, int chunk, double seconds)

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intercom/console_layout.h"
-#include "intercom/layout.h"
+#include "intercom/console/console_layout.h"
+#include "intercom/tui/layout.h"
 
 static void test_columns_roomy(void **state)
 {

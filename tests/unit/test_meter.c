@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intercom/meter.h"
+#include "intercom/audio/meter.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intercom/meter_scale.h"
+#include "intercom/tui/meter_scale.h"
 
 /* A linear level for a dBFS value. */
 static float lin(float db)

@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/options.c: defaults, every option in every spelling, every
+ * Unit tests of src/common/options.c: defaults, every option in every spelling, every
  * class of bad value with its message, durations, HOST[:PORT] splitting, name
  * validation, the page size limit and the --help text.
  */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "intercom/options.h"
+#include "intercom/common/options.h"
 
 #define MAX_ARGS 16
 

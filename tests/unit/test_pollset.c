@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "intercom/pollset.h"
+#include "intercom/common/pollset.h"
 
 static void close_pipe(int fd[2])
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intercom/proto.h"
+#include "intercom/net/proto.h"
 
 /* ---- helpers ---- */
 

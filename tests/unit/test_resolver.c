@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "intercom/resolver.h"
+#include "intercom/net/resolver.h"
 
 /* Waits (at most 10 s) for the lookup's fd, as the speaker's loop does. */
 static void wait_readable(struct resolver *r)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intercom/ring.h"
+#include "intercom/audio/ring.h"
 
 /* Byte n of an endless test stream; its period is far longer than any ring. */
 static unsigned char pattern(size_t n)

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intercom/proto.h"
-#include "intercom/speaker_state.h"
+#include "intercom/net/proto.h"
+#include "intercom/speaker/speaker_state.h"
 
 /* What the state said, one line after another. */
 struct said {

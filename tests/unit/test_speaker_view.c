@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intercom/proto.h"
-#include "intercom/speaker_view.h"
+#include "intercom/net/proto.h"
+#include "intercom/speaker/speaker_view.h"
 
 static const struct audio_format mono48 = { .rate = 48000, .channels = 1 };
 

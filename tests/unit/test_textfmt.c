@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intercom/textfmt.h"
+#include "intercom/tui/textfmt.h"
 
 static void test_clock(void **state)
 {

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "intercom/volume.h"
+#include "intercom/audio/volume.h"
 
 static void test_steps_and_limits(void **state)
 {

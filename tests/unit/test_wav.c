@@ -1,7 +1,7 @@
-/* Unit tests for src/wav.c: encode/check/decode round trips, hostile headers, file loading. */
-#include "intercom/wav.h"
+/* Unit tests for src/audio/wav.c: encode/check/decode round trips, hostile headers, file loading. */
+#include "intercom/audio/wav.h"
 
-#include "intercom/defaults.h"
+#include "intercom/common/defaults.h"
 
 #include <dirent.h>
 #include <math.h>

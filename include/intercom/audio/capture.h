@@ -1,0 +1,53 @@
+/*
+ * The input side of the core capture-and-send path. One PortAudio input
+ * stream, opened at start-up and kept open so live levels are always there;
+ * its callback measures peak/RMS into atomics and, while a capture is armed,
+ * copies samples into a lock-free ring. The main thread drains the ring into
+ * the page buffer until it holds exactly the frames asked for.
+ */
+#ifndef INTERCOM_CAPTURE_H
+#define INTERCOM_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/audio/format.h"
+#include "intercom/audio/meter.h"
+
+struct capture;
+
+/* Opens and starts the input stream on device. NULL with err set on failure. */
+struct capture *capture_open(int device, const struct audio_format *fmt, int chunk,
+                             char *err, size_t errlen);
+void capture_close(struct capture *cap);
+
+/* The loudest levels seen since the previous call (so no peak is missed between redraws). */
+struct level capture_levels(struct capture *cap);
+
+/* Arms a capture of exactly `frames` frames, starting with the next buffer. 0 or -1. */
+int capture_start(struct capture *cap, size_t frames);
+bool capture_active(const struct capture *cap);
+/* Main thread: moves what the callback handed over into the page. True when complete. */
+bool capture_pump(struct capture *cap);
+/*
+ * When the buffer holding the capture's last frame reached the callback
+ * (trace_now_us clock), 0 until then: where a capture really ends, a little
+ * before the main thread's pump notices.
+ */
+uint64_t capture_completed_us(const struct capture *cap);
+size_t capture_frames_have(const struct capture *cap);
+size_t capture_frames_want(const struct capture *cap);
+/*
+ * Ends the capture and hands the samples (malloc'd, interleaved) to the caller,
+ * complete or cut short. Returns NULL if nothing was captured.
+ */
+int16_t *capture_take(struct capture *cap, size_t *frames);
+void capture_cancel(struct capture *cap);
+
+/* Frames lost because the main thread fell behind (the ring was full). */
+uint64_t capture_frames_dropped(struct capture *cap);
+/* True once the stream stopped on its own (device gone). */
+bool capture_stream_failed(struct capture *cap);
+
+#endif

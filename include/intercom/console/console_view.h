@@ -1,0 +1,132 @@
+/*
+ * What the console's screen shows, as plain data: one snapshot per loop pass,
+ * built from the station, the capture and the operator's settings, already
+ * formatted as text. The screen draws a snapshot and compares it with the
+ * previous one to redraw only what changed. The builders here are pure (the
+ * station's structs are read, never the station itself), so units test them.
+ */
+#ifndef INTERCOM_CONSOLE_VIEW_H
+#define INTERCOM_CONSOLE_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/common/defaults.h"
+#include "intercom/tui/meter_scale.h"
+#include "intercom/console/station.h"
+
+/* Table rows in one snapshot at most: more than any terminal shows at once. */
+#define CONSOLE_VIEW_ROWS 256
+
+/* How a piece of text should stand out; the screen maps tones to colours. */
+enum console_tone {
+	CONSOLE_TONE_NORMAL,
+	CONSOLE_TONE_DIM,
+	CONSOLE_TONE_OK,
+	CONSOLE_TONE_WARN,
+	CONSOLE_TONE_BAD,
+	CONSOLE_TONE_ACCENT,
+};
+
+/* The final outcome of a page on a speaker, remembered by the console for the table. */
+struct console_result {
+	uint32_t page_id;         /* 0: none yet */
+	uint8_t state;            /* enum proto_page_state, final */
+	char reason[128];
+};
+
+struct console_row {
+	uint32_t id;
+	char name[NAME_MAX_BYTES + 1];
+	char zone[NAME_MAX_BYTES + 1];
+	char addr[64];
+	char up[12];              /* connection age */
+	char rtt[12];
+	char state[160];          /* "idle", "receiving 40%", "playing 45%", "failed: ..." */
+	int progress;             /* 0..1000 for a bar after the state text; -1: no bar */
+	enum console_tone state_tone;
+	char last[160];           /* the page before: "#6 played", "#6 failed: ...", "-" */
+	enum console_tone last_tone;
+};
+
+enum console_prompt {
+	CONSOLE_PROMPT_NONE,      /* the footer shows the keys */
+	CONSOLE_PROMPT_DURATION,  /* digits typed: a new duration being entered */
+	CONSOLE_PROMPT_COMMAND,   /* ":" a headless command line (send PATH, ...) */
+	CONSOLE_PROMPT_QUIT,      /* a page is in flight: quit anyway? */
+};
+
+/*
+ * One snapshot. Built from zeroed memory each pass (strings are snprintf'ed
+ * into zeroes), so each part can be compared with memcmp to find what to redraw.
+ */
+struct console_view_header {
+	char listen[80];          /* "0.0.0.0:2348" */
+	char input[336];          /* the input device's name ("pulse"), or why there is none */
+	char input_format[48];    /* "48000 Hz mono 16-bit"; empty without an input */
+	bool input_ok;
+	char duration[16];        /* "5.0 s" */
+	size_t speakers;          /* connected (may exceed the rows listed) */
+	char target[96];          /* "all speakers" or a name */
+	bool target_missing;      /* the chosen speaker is not connected */
+	char link[32];            /* "key: authenticated, encrypted" or "NO KEY: unauthenticated" */
+	bool link_secure;         /* a pre-shared key is in use */
+};
+
+struct console_view_status {
+	bool recording;
+	char rec_elapsed[16];     /* "00:02.3" */
+	char rec_total[16];       /* "00:05.0" */
+	char rec_left[32];        /* "2.7 s left" */
+	int rec_left_permille;    /* countdown bar: 1000 at the start, 0 at the end */
+	char text[256];           /* page summary or a hint, when not recording */
+	enum console_tone tone;
+};
+
+/* The rows that fit on the screen: only those are formatted, however many speakers there are. */
+struct console_view_table {
+	size_t total;             /* speakers connected */
+	size_t first;             /* the table's index of rows[0] (scrolled to keep the selection in view) */
+	size_t row_count;         /* rows listed */
+	int selected;             /* index into rows, -1: the selected speaker is not among them */
+	struct console_row rows[CONSOLE_VIEW_ROWS];
+};
+
+struct console_view_footer {
+	enum console_prompt prompt;
+	char text[512];           /* what the operator typed so far */
+	bool recording;           /* the keys that matter change while recording */
+	bool can_test;            /* a speaker is selected: T and t make sense */
+};
+
+struct console_view {
+	struct console_view_header header;
+	struct console_view_status status;
+	bool meter_on;            /* there is an input to measure */
+	struct meter_ballistics meter; /* the screen quantises it to its own width */
+	uint64_t now_ms;          /* monotonic time of the snapshot, for the meter */
+	struct console_view_table table;
+	struct console_view_footer footer;
+	bool help;
+};
+
+/* Fills a table row from a speaker, its remembered last result, at monotonic time now_ms. */
+void console_view_row(struct console_row *row, const struct station_speaker *sp,
+                      const struct console_result *last, uint64_t now_ms);
+
+/*
+ * The status line for the latest page: in flight ("page 3 to 2 speakers:
+ * delivered 1/2, played 0/2"), or its summary ("page 3: delivered to 2/2,
+ * played by 1/2, failed on lobby-2: output device unavailable"). Names the
+ * failed speakers still connected; counts those that left. Returns its tone.
+ */
+enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *page,
+                                       const struct station_speaker *const *speakers, size_t n);
+
+/* True once state is an outcome (played, failed, muted, interrupted). */
+bool console_view_state_final(uint8_t state);
+/* True once a speaker's latest page has its outcome (for a legacy speaker: delivered). */
+bool console_view_speaker_final(const struct station_speaker *sp);
+
+#endif

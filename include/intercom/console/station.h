@@ -1,0 +1,97 @@
+/*
+ * The console's network core: the listening socket, every connected speaker
+ * (handshake, heartbeat, bounded queue), and the fan-out of pages with their
+ * per-speaker tally. Front-ends (headless, curses, benchmarks) drive it from
+ * their own poll() loop and read its state to show it; it logs one line per
+ * event through log.h.
+ *
+ * Optionally a second listening socket serves old Python-intercom clients
+ * ("legacy" speakers): each waits on its connection, gets the next page as a
+ * plain WAV file, and the connection closes. They report nothing back, so the
+ * tally counts them as delivered once every byte was written, and leaves them
+ * out of "played" (docs/PROTOCOL.md, "The Python intercom's format").
+ */
+#ifndef INTERCOM_STATION_H
+#define INTERCOM_STATION_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/common/defaults.h"
+
+struct station;
+
+/* What a front-end may read about one speaker. */
+struct station_speaker {
+	uint32_t id;
+	char name[NAME_MAX_BYTES + 1];
+	char zone[NAME_MAX_BYTES + 1];
+	char addr[64];
+	uint64_t connected_ms;    /* monotonic */
+	uint32_t rtt_ms;          /* last heartbeat round trip */
+	uint32_t page_id;         /* last page sent to it (0: none) */
+	uint8_t page_state;       /* enum proto_page_state, 0 until it reports */
+	uint64_t page_done, page_total; /* progress of that state */
+	char page_reason[128];    /* why it failed */
+	bool sealed;              /* proved the pre-shared key; its link is encrypted */
+	bool legacy;              /* an old Python-intercom client: name is its address, no zone
+	                             or rtt; page_state goes receiving (done/total = bytes written),
+	                             then received ("delivered") or failed, never further */
+};
+
+/* The tally of the latest page. */
+struct station_page {
+	uint32_t id;
+	size_t targets, delivered, played, failed;
+	bool summarised;          /* every target reached a final state (or gave up) */
+	size_t legacy;            /* targets that are legacy speakers (included in targets): they
+	                             can be delivered to or fail, never report "played" */
+};
+
+/* Takes over listen_fd (closed by station_free). */
+struct station *station_new(int listen_fd);
+/* Speakers served at once (default DEFAULT_MAX_SPEAKERS); the one over it is told why and closed. */
+void station_set_max_speakers(struct station *st, size_t max_speakers);
+/*
+ * With a key, only speakers that prove it in the handshake (auth.h) are served,
+ * and their links are sealed; the key is copied. NULL: no key, links are plain.
+ */
+struct auth_key;
+void station_set_key(struct station *st, const struct auth_key *key);
+/* Also serves old Python-intercom clients on listen_fd (taken over likewise). */
+void station_listen_legacy(struct station *st, int listen_fd);
+/* Says BYE to every speaker, then closes everything. */
+void station_free(struct station *st, const char *bye_reason);
+
+/*
+ * Fills fds with what the station waits on (at most cap entries; see
+ * station_pollfd_count) and lowers *timeout_ms to its next timer.
+ */
+size_t station_pollfd_count(const struct station *st);
+size_t station_poll_prepare(struct station *st, struct pollfd *fds, size_t cap, int *timeout_ms);
+/* Handles what poll() reported for the fds station_poll_prepare filled. */
+void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n);
+
+/*
+ * Sends a WAV as page page_id to every introduced speaker (target_id 0) or to one.
+ * One copy of the bytes is shared by all queues. Legacy speakers get the WAV
+ * bytes alone, from the same copy; one still receiving an earlier page misses
+ * this one (logged). Returns how many it went to.
+ */
+size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
+                         const uint8_t *wav, size_t wav_len, uint32_t target_id);
+
+/* Speakers that completed their HELLO, and legacy speakers, in joining order. */
+size_t station_speaker_count(const struct station *st);
+const struct station_speaker *station_speaker_at(const struct station *st, size_t i);
+/*
+ * All of them at once (station_speaker_at is a walk per call): fills out with
+ * up to cap, in the same order, and returns how many there are. The pointers
+ * stay valid until the next station_poll_prepare.
+ */
+size_t station_speakers(const struct station *st, const struct station_speaker **out, size_t cap);
+const struct station_page *station_last_page(const struct station *st);
+
+#endif

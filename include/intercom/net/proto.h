@@ -1,0 +1,182 @@
+/*
+ * The wire protocol between console and speakers: frame header, incremental
+ * frame decoder, and the encoding of each message. Pure: no sockets, no
+ * clocks, no globals, so units test it and fuzzers drive it. docs/PROTOCOL.md
+ * is its prose twin; keep them in step.
+ *
+ * Don't forget to bump PROTO_VERSION if any of these change!
+ */
+#ifndef INTERCOM_PROTO_H
+#define INTERCOM_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/common/defaults.h"
+
+#define PROTO_VERSION 1
+#define PROTO_MAGIC "ICOM"
+/* magic(4) version(1) type(1) flags(2) payload length(4), all big-endian. */
+#define PROTO_HEADER_SIZE 12
+/* Large enough for 300 s of 48 kHz stereo 16-bit (57.6 MB) plus headers. */
+#define PROTO_MAX_PAYLOAD (64u << 20)
+/* Every message but PAGE is small; a peer announcing more is hostile or broken. */
+#define PROTO_MAX_CONTROL_PAYLOAD 1024u
+
+enum proto_type {
+	PROTO_HELLO = 1,   /* speaker -> console, first frame */
+	PROTO_WELCOME = 2, /* console -> speaker, answer to HELLO */
+	PROTO_PAGE = 3,    /* console -> speaker: one WAV */
+	PROTO_STATUS = 4,  /* speaker -> console: progress of a page */
+	PROTO_PING = 5,    /* either way: heartbeat */
+	PROTO_PONG = 6,    /* answer to PING, echoes its timestamp */
+	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
+	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
+	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
+	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
+	PROTO_AUTH_DONE = 18,  /* speaker -> console: its proof of the key */
+	PROTO_SEALED = 19,     /* either way: an encrypted, authenticated record of the frame stream */
+};
+
+/* Capability bits in HELLO and WELCOME; a side uses a feature only if both set it. */
+enum proto_caps {
+	PROTO_CAP_PLAY_AT = 1u << 0, /* honours PAGE.play_at_ms */
+};
+
+/* Header flags: none in version 1; a frame with any flag set is refused. */
+
+enum proto_error {
+	PROTO_OK = 0,
+	PROTO_ERR_MAGIC = -1,     /* not our protocol */
+	PROTO_ERR_VERSION = -2,   /* other protocol version */
+	PROTO_ERR_TOO_LARGE = -3, /* payload length over the limit for its type */
+	PROTO_ERR_MALFORMED = -4, /* payload does not parse */
+};
+
+struct proto_header {
+	uint8_t version;
+	uint8_t type;
+	uint16_t flags;
+	uint32_t length;
+};
+
+/*
+ * Incremental decoder: feed it any split of the byte stream. Allocates the
+ * payload only after the header passed its checks, so a hostile length costs
+ * nothing. A decoder in error stays in error.
+ */
+struct proto_decoder {
+	uint8_t header_bytes[PROTO_HEADER_SIZE];
+	size_t header_have;
+	struct proto_header header;
+	uint8_t *payload;     /* owned; valid from a complete frame until the next feed */
+	size_t payload_have;
+	size_t max_payload;
+	int error;            /* enum proto_error, sticky */
+	bool frame_ready;
+};
+
+void proto_decoder_init(struct proto_decoder *dec, size_t max_payload);
+/* From the next frame on, frames over max_payload (at most PROTO_MAX_PAYLOAD) are refused. */
+void proto_decoder_set_limit(struct proto_decoder *dec, size_t max_payload);
+void proto_decoder_free(struct proto_decoder *dec);
+
+/*
+ * Consumes bytes up to the end of at most one frame; returns how many it took
+ * (call again with the rest), or a negative enum proto_error. When a frame is
+ * complete, dec->frame_ready is set, dec->header and dec->payload hold it until
+ * the next call.
+ */
+long proto_decoder_feed(struct proto_decoder *dec, const uint8_t *data, size_t len);
+
+/* How much of the frame being received has arrived (for "receiving n%"). */
+bool proto_decoder_progress(const struct proto_decoder *dec, uint8_t *type,
+                            size_t *have, size_t *total);
+
+const char *proto_error_str(int error);
+const char *proto_type_name(int type);
+
+/* Writes a frame header; returns PROTO_HEADER_SIZE. */
+size_t proto_header_encode(uint8_t *out, enum proto_type type, uint32_t length);
+int proto_header_decode(const uint8_t *in, struct proto_header *header);
+
+/* ---- messages: *_encode writes a whole frame (header included) into out and
+ * returns its size, or 0 if cap is too small; *_decode parses a payload and
+ * returns 0 or PROTO_ERR_MALFORMED. ---- */
+
+struct proto_hello {
+	uint8_t version;
+	uint32_t caps;
+	char name[NAME_MAX_BYTES + 1];
+	char zone[NAME_MAX_BYTES + 1];
+};
+
+struct proto_welcome {
+	uint8_t version;
+	uint32_t caps;
+	uint32_t speaker_id;
+	uint32_t heartbeat_ms;    /* how often the console pings */
+	char console_name[NAME_MAX_BYTES + 1];
+};
+
+/* PAGE is page fields then the WAV bytes, which are sent from a shared buffer. */
+struct proto_page {
+	uint32_t page_id;
+	uint64_t created_ms;      /* wall clock, ms since the epoch */
+	uint64_t play_at_ms;      /* 0 = play on arrival; else wall clock (PROTO_CAP_PLAY_AT) */
+};
+#define PROTO_PAGE_FIELDS_SIZE 20
+
+enum proto_page_state {
+	PAGE_RECEIVING = 1,
+	PAGE_RECEIVED = 2,
+	PAGE_PLAYING = 3,
+	PAGE_PLAYED = 4,
+	PAGE_FAILED = 5,
+	PAGE_MUTED = 6,       /* received whole, not played on purpose */
+	PAGE_INTERRUPTED = 7, /* a newer page took over */
+};
+
+struct proto_status {
+	uint32_t page_id;
+	uint8_t state;            /* enum proto_page_state */
+	uint64_t done;            /* bytes received or frames played */
+	uint64_t total;
+	char reason[128];         /* why it failed; empty otherwise */
+};
+
+struct proto_ping {
+	uint64_t sent_ms;         /* sender's monotonic clock, echoed in PONG */
+};
+
+struct proto_bye {
+	char reason[128];
+};
+
+size_t proto_hello_encode(const struct proto_hello *msg, uint8_t *out, size_t cap);
+int proto_hello_decode(const uint8_t *payload, size_t len, struct proto_hello *msg);
+size_t proto_welcome_encode(const struct proto_welcome *msg, uint8_t *out, size_t cap);
+int proto_welcome_decode(const uint8_t *payload, size_t len, struct proto_welcome *msg);
+/* Writes the frame header and page fields for a WAV of wav_len bytes that follows. */
+size_t proto_page_encode_head(const struct proto_page *msg, size_t wav_len, uint8_t *out,
+                              size_t cap);
+int proto_page_decode(const uint8_t *payload, size_t len, struct proto_page *msg,
+                      const uint8_t **wav, size_t *wav_len);
+size_t proto_status_encode(const struct proto_status *msg, uint8_t *out, size_t cap);
+int proto_status_decode(const uint8_t *payload, size_t len, struct proto_status *msg);
+size_t proto_ping_encode(enum proto_type type, const struct proto_ping *msg, uint8_t *out,
+                         size_t cap);
+int proto_ping_decode(const uint8_t *payload, size_t len, struct proto_ping *msg);
+size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
+int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
+
+/* A peer-supplied name or zone: valid UTF-8, no control characters, fits. */
+bool proto_text_valid(const char *text, size_t len, size_t max);
+
+/* Our own text (reasons) made valid for the wire: bad bytes become '?'. */
+void proto_text_sanitize(char *text);
+
+const char *proto_page_state_name(int state);
+
+#endif

@@ -1,0 +1,123 @@
+/* PortAudio start-up, devices. */
+#include "intercom/audio/audio.h"
+
+#include <fcntl.h>
+#include <portaudio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/*
+ * ALSA prints a screenful of "Unknown PCM cards.pcm.rear" while PortAudio
+ * probes, and PortAudio its own "Expression ... failed" lines when a stream
+ * will not open; that would bury our one-line messages (and garble a curses
+ * screen). INTERCOM_AUDIO_DEBUG=1 lets it through.
+ */
+int audio_quiet_begin(void)
+{
+	const char *debug = getenv("INTERCOM_AUDIO_DEBUG");
+	if (debug && strcmp(debug, "1") == 0)
+		return -1;
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && devnull >= 0)
+		dup2(devnull, STDERR_FILENO);
+	if (devnull >= 0)
+		close(devnull);
+	return saved;
+}
+
+void audio_quiet_end(int saved)
+{
+	if (saved < 0)
+		return;
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
+int audio_init(char *err, size_t errlen)
+{
+	int quiet = audio_quiet_begin();
+	PaError rc = Pa_Initialize();
+	audio_quiet_end(quiet);
+	if (rc != paNoError) {
+		snprintf(err, errlen, "cannot start the audio system: %s", Pa_GetErrorText(rc));
+		return -1;
+	}
+	return 0;
+}
+
+void audio_terminate(void)
+{
+	Pa_Terminate();
+}
+
+static int device_channels(const PaDeviceInfo *info, bool input)
+{
+	return input ? info->maxInputChannels : info->maxOutputChannels;
+}
+
+int audio_find_device(const char *spec, bool input, char *err, size_t errlen)
+{
+	const char *kind = input ? "input" : "output";
+	int count = Pa_GetDeviceCount();
+	if (!spec || !*spec) {
+		PaDeviceIndex d = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
+		if (d == paNoDevice) {
+			snprintf(err, errlen, "no %s device found (check the sound card, or list devices with --list-devices)", kind);
+			return -1;
+		}
+		return d;
+	}
+	char *end;
+	long index = strtol(spec, &end, 10);
+	if (*end == '\0') {
+		if (index < 0 || index >= count) {
+			snprintf(err, errlen, "no device with index %ld (see --list-devices)", index);
+			return -1;
+		}
+		const PaDeviceInfo *info = Pa_GetDeviceInfo((PaDeviceIndex)index);
+		if (!info || device_channels(info, input) < 1) {
+			snprintf(err, errlen, "device %ld is not an %s device (see --list-devices)", index, kind);
+			return -1;
+		}
+		return (int)index;
+	}
+	size_t speclen = strlen(spec);
+	for (int d = 0; d < count; d++) {
+		const PaDeviceInfo *info = Pa_GetDeviceInfo(d);
+		if (!info || device_channels(info, input) < 1)
+			continue;
+		for (const char *p = info->name; *p; p++) {
+			if (strncasecmp(p, spec, speclen) == 0)
+				return d;
+		}
+	}
+	snprintf(err, errlen, "no %s device matches '%s' (see --list-devices)", kind, spec);
+	return -1;
+}
+
+void audio_list_devices(FILE *out)
+{
+	int count = Pa_GetDeviceCount();
+	PaDeviceIndex def_in = Pa_GetDefaultInputDevice(), def_out = Pa_GetDefaultOutputDevice();
+	fprintf(out, "%-5s %-40s %5s %5s %8s\n", "index", "name", "in", "out", "rate");
+	for (int d = 0; d < count; d++) {
+		const PaDeviceInfo *info = Pa_GetDeviceInfo(d);
+		if (!info)
+			continue;
+		fprintf(out, "%-5d %-40.40s %5d %5d %8.0f%s%s\n", d, info->name, info->maxInputChannels,
+		        info->maxOutputChannels, info->defaultSampleRate,
+		        d == def_in ? " default-input" : "", d == def_out ? " default-output" : "");
+	}
+	if (count <= 0)
+		fprintf(out, "(no audio devices)\n");
+}
+
+const char *audio_device_name(int device)
+{
+	const PaDeviceInfo *info = device >= 0 ? Pa_GetDeviceInfo(device) : NULL;
+	return info ? info->name : "none";
+}

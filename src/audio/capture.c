@@ -1,0 +1,219 @@
+/* Capture: the input stream, its callback, and the hand-over ring. */
+#include "intercom/audio/audio.h"
+#include "intercom/audio/capture.h"
+
+#include <portaudio.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intercom/audio/ring.h"
+#include "intercom/common/trace.h"
+
+/* Two seconds of slack: the main thread drains every 20 ms while recording. */
+#define CAPTURE_RING_SECONDS 2
+
+struct capture {
+	PaStream *stream;
+	struct audio_format fmt;
+	size_t frame_bytes;
+
+	/* Shared with the callback thread: only atomics and the ring. */
+	struct ring ring;
+	_Atomic bool armed;              /* main sets, callback reads: copy samples into ring */
+	struct level_slot levels;         /* callback adds, main takes */
+	_Atomic uint64_t dropped;        /* frames the ring had no room for */
+	_Atomic bool failed;             /* stream finished on its own */
+	_Atomic size_t arm_want;         /* main sets before arming: frames the page takes */
+	_Atomic unsigned arm_gen;        /* main bumps on each arming */
+	_Atomic uint64_t completed_us;   /* callback: when the buffer with the page's last frame came */
+
+	/* Callback thread only. */
+	unsigned seen_gen;
+	size_t armed_frames;             /* frames handed over since this arming */
+
+	/* Main thread only. */
+	int16_t *page;
+	size_t want, have;
+};
+
+/* Runs on PortAudio's thread: no allocation, no locks, no system calls. */
+static int capture_cb(const void *input, void *output, unsigned long frames,
+                      const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
+                      void *user)
+{
+	(void)output, (void)time, (void)flags;
+	struct capture *cap = user;
+	if (!input)
+		return paContinue;
+	const int16_t *samples = input;
+	struct level level = meter_measure_s16(samples, frames * (size_t)cap->fmt.channels);
+	level_slot_add(&cap->levels, level);
+	if (atomic_load_explicit(&cap->armed, memory_order_acquire)) {
+		/* The end of a capture, timed where it happens (for the key-to-loudspeaker bench). */
+		unsigned gen = atomic_load_explicit(&cap->arm_gen, memory_order_acquire);
+		if (gen != cap->seen_gen) {
+			cap->seen_gen = gen;
+			cap->armed_frames = 0;
+		}
+		size_t want = atomic_load_explicit(&cap->arm_want, memory_order_relaxed);
+		if (cap->armed_frames < want && cap->armed_frames + frames >= want)
+			atomic_store_explicit(&cap->completed_us, trace_now_us(), memory_order_relaxed);
+		cap->armed_frames += frames;
+		size_t bytes = frames * cap->frame_bytes;
+		size_t wrote = ring_write(&cap->ring, samples, bytes);
+		if (wrote < bytes)
+			atomic_fetch_add_explicit(&cap->dropped, (bytes - wrote) / cap->frame_bytes,
+			                          memory_order_relaxed);
+	}
+	return paContinue;
+}
+
+static void capture_finished_cb(void *user)
+{
+	struct capture *cap = user;
+	atomic_store(&cap->failed, true);
+}
+
+struct capture *capture_open(int device, const struct audio_format *fmt, int chunk,
+                             char *err, size_t errlen)
+{
+	struct capture *cap = calloc(1, sizeof *cap);
+	if (!cap) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	cap->fmt = *fmt;
+	cap->frame_bytes = (size_t)fmt->channels * sizeof(int16_t);
+	if (ring_init(&cap->ring, (size_t)fmt->rate * CAPTURE_RING_SECONDS * cap->frame_bytes) < 0) {
+		snprintf(err, errlen, "out of memory");
+		free(cap);
+		return NULL;
+	}
+	const PaDeviceInfo *info = Pa_GetDeviceInfo(device);
+	PaStreamParameters params = {
+		.device = device,
+		.channelCount = fmt->channels,
+		.sampleFormat = paInt16,
+		.suggestedLatency = info ? info->defaultLowInputLatency : 0.05,
+	};
+	int quiet = audio_quiet_begin();
+	PaError rc = Pa_OpenStream(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
+	                           paClipOff, capture_cb, cap);
+	audio_quiet_end(quiet);
+	if (rc == paNoError)
+		rc = Pa_SetStreamFinishedCallback(cap->stream, capture_finished_cb);
+	if (rc == paNoError)
+		rc = Pa_StartStream(cap->stream);
+	if (rc != paNoError) {
+		snprintf(err, errlen, "cannot open input device '%s' at %d Hz, %d channel(s): %s",
+		         info ? info->name : "?", fmt->rate, fmt->channels, Pa_GetErrorText(rc));
+		if (cap->stream)
+			Pa_CloseStream(cap->stream);
+		ring_free(&cap->ring);
+		free(cap);
+		return NULL;
+	}
+	return cap;
+}
+
+void capture_close(struct capture *cap)
+{
+	if (!cap)
+		return;
+	Pa_AbortStream(cap->stream);
+	Pa_CloseStream(cap->stream);
+	ring_free(&cap->ring);
+	free(cap->page);
+	free(cap);
+}
+
+struct level capture_levels(struct capture *cap)
+{
+	return level_slot_take(&cap->levels);
+}
+
+int capture_start(struct capture *cap, size_t frames)
+{
+	if (cap->page || frames == 0)
+		return -1;
+	cap->page = malloc(frames * cap->frame_bytes);
+	if (!cap->page)
+		return -1;
+	cap->want = frames;
+	cap->have = 0;
+	atomic_store(&cap->dropped, 0);
+	atomic_store(&cap->completed_us, 0);
+	atomic_store(&cap->arm_want, frames);
+	atomic_fetch_add(&cap->arm_gen, 1);
+	/* Old samples are from before the operator pressed the key. */
+	ring_discard(&cap->ring);
+	atomic_store_explicit(&cap->armed, true, memory_order_release);
+	return 0;
+}
+
+bool capture_active(const struct capture *cap)
+{
+	return cap && cap->page != NULL;
+}
+
+bool capture_pump(struct capture *cap)
+{
+	if (!cap->page)
+		return false;
+	size_t bytes = (cap->want - cap->have) * cap->frame_bytes;
+	size_t got = ring_read(&cap->ring, (uint8_t *)cap->page + cap->have * cap->frame_bytes, bytes);
+	cap->have += got / cap->frame_bytes;
+	if (cap->have < cap->want)
+		return false;
+	/* The last buffer ran past the page's end: exactly want frames are kept. */
+	atomic_store_explicit(&cap->armed, false, memory_order_release);
+	return true;
+}
+
+uint64_t capture_completed_us(const struct capture *cap)
+{
+	return atomic_load(&cap->completed_us);
+}
+
+size_t capture_frames_have(const struct capture *cap)
+{
+	return cap->have;
+}
+
+size_t capture_frames_want(const struct capture *cap)
+{
+	return cap->want;
+}
+
+int16_t *capture_take(struct capture *cap, size_t *frames)
+{
+	atomic_store_explicit(&cap->armed, false, memory_order_release);
+	int16_t *page = cap->page;
+	*frames = cap->have;
+	cap->page = NULL;
+	cap->want = cap->have = 0;
+	ring_discard(&cap->ring);
+	if (*frames == 0) {
+		free(page);
+		return NULL;
+	}
+	return page;
+}
+
+void capture_cancel(struct capture *cap)
+{
+	size_t frames;
+	free(capture_take(cap, &frames));
+}
+
+uint64_t capture_frames_dropped(struct capture *cap)
+{
+	return atomic_load(&cap->dropped);
+}
+
+bool capture_stream_failed(struct capture *cap)
+{
+	return atomic_load(&cap->failed);
+}

@@ -1,0 +1,1459 @@
+/*
+ * intercom-console: the operator's side. Listens for speakers, records a page
+ * from the input device (or loads one from a file), archives it and sends one
+ * shared copy to every connected speaker (or to one), then follows each
+ * speaker's STATUS. This file is the event loop and its two front-ends: the
+ * curses screen (keys, drawn by console_ui.c on the terminal term.c owns) and
+ * --headless (commands on stdin, events on stdout). Both reach the same actions.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "intercom/common/archive.h"
+#include "intercom/common/assets.h"
+#include "intercom/net/auth.h"
+#include "intercom/audio/audio.h"
+#include "intercom/audio/capture.h"
+#include "intercom/common/clock.h"
+#include "intercom/console/console_layout.h"
+#include "intercom/console/console_ui.h"
+#include "intercom/console/console_view.h"
+#include "intercom/common/defaults.h"
+#include "intercom/audio/format.h"
+#include "intercom/common/log.h"
+#include "intercom/audio/meter.h"
+#include "intercom/tui/meter_scale.h"
+#include "intercom/net/net.h"
+#include "intercom/common/job.h"
+#include "intercom/common/options.h"
+#include "intercom/common/pollset.h"
+#include "intercom/net/proto.h"
+#include "intercom/common/signals.h"
+#include "intercom/console/station.h"
+#include "intercom/tui/term.h"
+#include "intercom/tui/textfmt.h"
+#include "intercom/common/trace.h"
+#include "intercom/audio/wav.h"
+
+/* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
+#define CAPTURE_PUMP_MS 20
+/* And this often over its last two buffers. */
+#define CAPTURE_PUMP_END_MS 2
+/* Files asked for (send PATH) while another loads, waiting their turn. */
+#define LOAD_QUEUE_MAX 8
+/* A lost input device is reopened this often until it is back. */
+#define INPUT_RETRY_MS 2000
+/*
+ * A device that comes back (plugged in again, sound server started after the
+ * console) may have another index or not be listed yet, so PortAudio lists the
+ * devices afresh: first after this long, then at doubling gaps up to the cap.
+ * A restart costs tens of ms of CPU, so a console that has no microphone for
+ * good (it only sends files) pays little for watching.
+ */
+#define INPUT_RESCAN_FIRST_MS 6000
+#define INPUT_RESCAN_MAX_MS 60000
+/*
+ * The screen redraws at most 25 times a second: smooth for a meter to the
+ * eye, and the input's levels arrive about that often (1024-frame buffers at
+ * 48 kHz). While the meter is on the loop wakes this often to read them; a
+ * pass that finds nothing visibly changed sends nothing to the terminal.
+ */
+#define FRAME_MS 40
+/* The duration keys step by this much (the settings' resolution in the header). */
+#define DURATION_STEP_S 0.5
+/* Keys handled per loop pass at most: a huge paste cannot starve the network. */
+#define KEYS_PER_PASS 64
+#define TEST_TONE_ASSET "test-tone.wav"
+#define KEY_ESC 27
+#define KEY_CTRL_L 12
+
+/*
+ * The outcomes a speaker reported, kept while it stays connected: the table's
+ * STATE shows the latest page's, LAST PAGE the one before it (or, while a page
+ * is under way, the latest finished one).
+ */
+struct result_slot {
+	uint32_t speaker_id;
+	struct console_result latest, before;
+};
+
+/* The latest page: its WAV is kept to send again. */
+struct last_page {
+	uint32_t id;
+	uint64_t created_ms;
+	uint8_t *wav;
+	size_t wav_len;
+	bool archived;
+	char path[PATH_MAX];
+};
+
+struct console {
+	struct options opts;
+	struct audio_format fmt;
+	int signal_fd;
+	bool stdin_open;
+	char line[4096];
+	size_t line_len;
+
+	struct station *station;
+	char listen_addr[80];
+	/* The station's speakers in table order, valid until its next poll_prepare (speakers_refresh). */
+	const struct station_speaker **speakers;  /* in table order (speaker_order) */
+	const struct station_speaker **joined;    /* the station's list as last read, and */
+	uint32_t *joined_ids;                     /* its ids, in the station's order */
+	size_t joined_count;
+	size_t speaker_count, speakers_cap;
+
+	bool audio_up;
+	struct capture *capture;  /* NULL: no input device */
+	struct job *load;         /* an audio file being loaded as a page */
+	char loading_path[PATH_MAX];  /* its file, for the log (the job owns its argument) */
+	struct file_load *load_queue[LOAD_QUEUE_MAX]; /* and those waiting their turn */
+	int loads_waiting;
+	char no_input[320];       /* why there is no input */
+	char input_name[160];     /* the device's name, as PortAudio lists it */
+	char input_format[48];    /* "48000 Hz mono 16-bit" */
+	int input_device;         /* -1: none found yet */
+	bool input_ever;          /* an input stream was open once */
+	uint64_t input_retry_ms;  /* when to look for the input again (0: it is open) */
+	uint64_t rescan_due_ms;   /* when to list the devices afresh */
+	int rescan_gap_ms;        /* and the gap after that one */
+
+	char archive_dir[PATH_MAX];
+	uint32_t next_page_id;
+	struct last_page last;    /* kept for resend, and until it could be archived */
+	uint32_t target_id;       /* where pages go: 0 = every speaker */
+	char target_name[NAME_MAX_BYTES + 1];
+	bool quit;
+	int exit_code;
+	char fatal[512];          /* printed on stderr once the terminal is restored */
+
+	/* The screen (not --headless). */
+	bool screen;
+	struct console_ui *ui;
+	struct console_view *view;
+	struct meter_ballistics meter;
+	uint64_t next_frame_ms;
+	bool redraw_pending;
+	uint32_t selected_id;     /* the selected speaker, 0: none */
+	size_t selected_index;    /* where it was, to select a neighbour when it leaves */
+	size_t table_top;         /* first speaker the table shows */
+	enum console_prompt prompt;
+	char prompt_text[256];
+	size_t prompt_len;
+	bool help;
+	struct result_slot *results;      /* one per speaker, in table order */
+	struct result_slot *results_next; /* the next pass builds here, then they swap */
+	size_t result_count, result_cap;
+};
+
+/* Something the loop cannot go on without: noted for after the screen, then the loop ends. */
+static void console_fail(struct console *con, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void console_fail(struct console *con, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(con->fatal, sizeof con->fatal, fmt, ap);
+	va_end(ap);
+	log_event("%s", con->fatal);
+	con->exit_code = EXIT_FAILURE_RUNTIME;
+	con->quit = true;
+}
+
+/* ---- speakers by id ---- */
+
+/* The table's order: by name as people read it (lobby-2 before lobby-10), then zone, then who came first. */
+static int speaker_order(const void *pa, const void *pb)
+{
+	const struct station_speaker *a = *(const struct station_speaker *const *)pa;
+	const struct station_speaker *b = *(const struct station_speaker *const *)pb;
+	int c = textfmt_natural_cmp(a->name, b->name);
+	if (c == 0)
+		c = strcmp(a->name, b->name);
+	if (c == 0)
+		c = textfmt_natural_cmp(a->zone, b->zone);
+	if (c == 0)
+		c = a->id < b->id ? -1 : a->id > b->id;
+	return c;
+}
+
+/* Room for need speakers in the three lists; false if memory ran out. */
+static bool speakers_grow(struct console *con, size_t need)
+{
+	size_t cap = need * 2;
+	const struct station_speaker **sorted = realloc(con->speakers, cap * sizeof *sorted);
+	if (!sorted)
+		return false;
+	con->speakers = sorted;
+	const struct station_speaker **joined = realloc(con->joined, cap * sizeof *joined);
+	if (!joined)
+		return false;
+	con->joined = joined;
+	uint32_t *ids = realloc(con->joined_ids, cap * sizeof *ids);
+	if (!ids)
+		return false;
+	con->joined_ids = ids;
+	con->speakers_cap = cap;
+	return true;
+}
+
+/*
+ * Takes the station's list of speakers, in the table's order (once per key,
+ * command or frame: it can change in between). It is sorted again only when
+ * someone joined or left, not on every frame.
+ */
+static void speakers_refresh(struct console *con)
+{
+	size_t n = station_speakers(con->station, con->joined, con->speakers_cap);
+	if (n > con->speakers_cap) {
+		if (speakers_grow(con, n))
+			n = station_speakers(con->station, con->joined, con->speakers_cap);
+		else
+			n = con->speakers_cap; /* show the first ones; the next pass tries again */
+	}
+	bool same = n == con->joined_count;
+	for (size_t i = 0; same && i < n; i++)
+		same = con->joined[i]->id == con->joined_ids[i];
+	if (same)
+		return;
+	for (size_t i = 0; i < n; i++)
+		con->joined_ids[i] = con->joined[i]->id;
+	con->joined_count = n;
+	if (n > 0)
+		memcpy(con->speakers, con->joined, n * sizeof *con->speakers);
+	con->speaker_count = n;
+	if (n > 1)
+		qsort(con->speakers, n, sizeof *con->speakers, speaker_order);
+}
+
+static const struct station_speaker *speaker_by_id(const struct console *con, uint32_t id,
+                                                   size_t *index)
+{
+	for (size_t i = 0; id && i < con->speaker_count; i++) {
+		if (con->speakers[i]->id == id) {
+			if (index)
+				*index = i;
+			return con->speakers[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The page target is a speaker that is not connected: a speaker that came
+ * back under the same name takes its place (it reconnected with a new id).
+ */
+static void target_follow(struct console *con)
+{
+	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
+		return;
+	for (size_t i = 0; i < con->speaker_count; i++) {
+		const struct station_speaker *sp = con->speakers[i];
+		if (strcmp(sp->name, con->target_name) == 0) {
+			con->target_id = sp->id;
+			log_event("next page goes to %s again (it reconnected)", sp->name);
+			return;
+		}
+	}
+}
+
+/* False (with a logged reason) if pages cannot go where the operator aimed them. */
+static bool target_ready(struct console *con)
+{
+	target_follow(con);
+	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
+		return true;
+	log_event("not sent: the next page is for %s, which is not connected "
+	          "(t or Enter sends to all speakers)", con->target_name);
+	return false;
+}
+
+/* ---- pages ---- */
+
+/*
+ * Archives a page if it is not yet, then sends it to target_id (0: every
+ * speaker); a page never leaves unarchived. Returns false if it was not sent.
+ */
+static bool page_deliver(struct console *con, struct last_page *pg, uint32_t target_id)
+{
+	if (!pg->archived) {
+		char name[64], err[PATH_MAX + 128];
+		archive_page_name(pg->created_ms, pg->id, name, sizeof name);
+		if (archive_write(con->archive_dir, name, pg->wav, pg->wav_len, pg->path, sizeof pg->path,
+		                  err, sizeof err) < 0) {
+			log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)",
+			          pg->id, err);
+			return false;
+		}
+		pg->archived = true;
+		log_event("page %u archived as %s", pg->id, pg->path);
+	}
+	trace_event("archived", pg->id); /* INTERCOM_TRACE (bench): page ready to send */
+	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, target_id);
+	trace_event("queued", pg->id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
+	return true;
+}
+
+/*
+ * Takes a new page's WAV (malloc'd), archives it and sends it to target_id.
+ * It becomes the page to resend, unless it is only a test (the test tone).
+ */
+static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what,
+                      uint32_t target_id, bool remember)
+{
+	struct last_page page = { .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
+	                          .wav = wav, .wav_len = wav_len };
+	log_event("page %u %s, %zu bytes", page.id, what, wav_len);
+	if (!remember) {
+		page_deliver(con, &page, target_id);
+		free(wav);
+		return;
+	}
+	free(con->last.wav);
+	con->last = page;
+	page_deliver(con, &con->last, target_id);
+}
+
+/*
+ * Encodes samples and sends them as a page to target_id; remember keeps it
+ * for resending (the test tone is not a page anybody wants again). Frees samples.
+ */
+static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what,
+                              uint32_t target_id, bool remember)
+{
+	uint8_t *wav;
+	size_t wav_len;
+	trace_event("samples_ready", con->next_page_id + 1); /* INTERCOM_TRACE (bench): capture ended */
+	struct level level = meter_measure_s16(samples, frames * (size_t)con->fmt.channels);
+	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
+		log_event("page not sent: cannot encode %zu frames as WAV", frames);
+		free(samples);
+		return;
+	}
+	trace_event("encoded", con->next_page_id + 1); /* INTERCOM_TRACE (bench) */
+	free(samples);
+	char desc[PATH_MAX + 192], fmtname[64];
+	format_describe(&con->fmt, fmtname, sizeof fmtname);
+	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
+	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
+	page_send(con, wav, wav_len, desc, target_id, remember);
+}
+
+/* True while a recording runs or the latest page has not reached every speaker's verdict. */
+static bool page_in_flight(const struct console *con)
+{
+	const struct station_page *pg = station_last_page(con->station);
+	return capture_active(con->capture) || con->load || (pg->id != 0 && !pg->summarised);
+}
+
+/* ---- actions, shared by keys and commands ---- */
+
+/* From now on the console looks for an input every INPUT_RETRY_MS, listing devices afresh at backing-off gaps. */
+static void console_input_missing(struct console *con, uint64_t now)
+{
+	con->input_retry_ms = now + INPUT_RETRY_MS;
+	con->rescan_gap_ms = INPUT_RESCAN_FIRST_MS;
+	con->rescan_due_ms = now + INPUT_RESCAN_FIRST_MS;
+}
+
+static void console_input_opened(struct console *con)
+{
+	snprintf(con->input_name, sizeof con->input_name, "%s", audio_device_name(con->input_device));
+	format_describe(&con->fmt, con->input_format, sizeof con->input_format);
+	con->input_retry_ms = 0;
+	con->no_input[0] = '\0';
+}
+
+static void console_talk(struct console *con)
+{
+	if (!con->capture) {
+		log_event("cannot talk: %s (send PATH still works)", con->no_input);
+		return;
+	}
+	if (capture_active(con->capture)) {
+		log_event("already recording");
+		return;
+	}
+	if (!target_ready(con))
+		return;
+	size_t frames = format_frames_for_seconds(con->fmt.rate, con->opts.duration);
+	char err[PATH_MAX + 256];
+	/* A page that could not be archived would not be sent: say so before recording, not after. */
+	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
+		log_event("cannot talk: archive: %s", err);
+		return;
+	}
+	if (capture_start(con->capture, frames) < 0) {
+		log_event("cannot record: out of memory for %zu frames", frames);
+		return;
+	}
+	log_event("recording %.2f s (%zu frames)", con->opts.duration, frames);
+}
+
+/* Ends a recording now and sends what was captured. */
+static void console_stop(struct console *con)
+{
+	if (!capture_active(con->capture))
+		return;
+	size_t frames;
+	int16_t *samples = capture_take(con->capture, &frames);
+	if (samples)
+		page_from_samples(con, samples, frames, "captured (stopped early)", con->target_id, true);
+	else
+		log_event("recording stopped before any sound arrived: nothing sent");
+}
+
+static void console_cancel(struct console *con)
+{
+	if (!capture_active(con->capture))
+		return;
+	capture_cancel(con->capture);
+	log_event("recording cancelled");
+}
+
+static void console_capture_pump(struct console *con)
+{
+	if (!capture_active(con->capture) || !capture_pump(con->capture))
+		return;
+	uint64_t dropped = capture_frames_dropped(con->capture);
+	size_t frames;
+	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
+	trace_event_at("captured", capture_completed_us(con->capture), con->next_page_id + 1);
+	int16_t *samples = capture_take(con->capture, &frames);
+	if (dropped > 0)
+		log_event("warning: %llu frames were lost while recording (the console fell behind)",
+		          (unsigned long long)dropped);
+	if (samples)
+		page_from_samples(con, samples, frames, "captured", con->target_id, true);
+}
+
+/*
+ * An audio file on its way to becoming a page. Decoding and resampling a
+ * 5-minute file takes seconds, so it happens in a job (a thread of its own)
+ * while the loop goes on serving speakers; only the fields below are shared.
+ */
+struct file_load {
+	char path[PATH_MAX];
+	int rate, channels;
+	size_t max_frames;
+	char what[PATH_MAX + 64];   /* how the page is described in the log */
+	uint32_t target_id;         /* a speaker (the test tone), or 0: the console's target when ready */
+	bool remember;              /* the page to resend afterwards (not the test tone) */
+	int16_t *samples;           /* the job's result */
+	size_t frames;
+	int rc;
+	char err[PATH_MAX + 256];
+};
+
+static void file_load_run(void *arg)
+{
+	struct file_load *load = arg;
+	load->rc = wav_load_file(load->path, load->rate, load->channels, load->max_frames, &load->samples,
+	                         &load->frames, load->err, sizeof load->err);
+}
+
+static void file_load_free(void *arg)
+{
+	struct file_load *load = arg;
+	free(load->samples);
+	free(load);
+}
+
+/* Runs the load in a job; false (logged, load freed) if no job could start. */
+static bool console_load_start(struct console *con, struct file_load *load)
+{
+	char err[160];
+	snprintf(con->loading_path, sizeof con->loading_path, "%s", load->path);
+	con->load = job_start(file_load_run, load, file_load_free, err, sizeof err);
+	if (con->load)
+		return true;
+	log_event("cannot send %s: %s", load->path, err);
+	file_load_free(load);
+	return false;
+}
+
+/*
+ * Loads path as a page for target_id, sent when the load is over. One file
+ * loads at a time and the others wait their turn, so pages go out in the order
+ * they were asked for.
+ */
+static void console_load_file(struct console *con, const char *path, const char *what,
+                              uint32_t target_id, bool remember)
+{
+	if (con->load && con->loads_waiting == LOAD_QUEUE_MAX) {
+		log_event("cannot send %s: %d files are already waiting to be loaded", path, LOAD_QUEUE_MAX);
+		return;
+	}
+	struct file_load *load = calloc(1, sizeof *load);
+	if (!load) {
+		log_event("cannot send %s: out of memory", path);
+		return;
+	}
+	snprintf(load->path, sizeof load->path, "%s", path);
+	snprintf(load->what, sizeof load->what, "%s", what);
+	load->rate = con->fmt.rate;
+	load->channels = con->fmt.channels;
+	load->max_frames = format_frames_for_seconds(
+		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels));
+	load->target_id = target_id;
+	load->remember = remember;
+	if (con->load)
+		con->load_queue[con->loads_waiting++] = load;
+	else
+		console_load_start(con, load);
+}
+
+/* The load is over: the file becomes a page, or the reason it cannot is logged. */
+static void console_load_done(struct console *con)
+{
+	struct file_load *load = job_finish(con->load);
+	con->load = NULL;
+	while (con->loads_waiting > 0 && !con->load) {
+		struct file_load *next = con->load_queue[0];
+		memmove(con->load_queue, con->load_queue + 1, --con->loads_waiting * sizeof next);
+		console_load_start(con, next);
+	}
+	if (!load)
+		return;
+	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
+	uint32_t target = load->target_id;
+	speakers_refresh(con);
+	if (load->rc < 0) {
+		log_event("cannot send %s: %s", load->path, load->err);
+	} else if (load->frames == 0) {
+		log_event("cannot send %s: it holds no audio", load->path);
+	} else if (target && !speaker_by_id(con, target, NULL)) {
+		log_event("%s not sent: that speaker left while the file loaded", load->what);
+	} else if (target || target_ready(con)) {
+		page_from_samples(con, load->samples, load->frames, load->what,
+		                  target ? target : con->target_id, load->remember);
+		load->samples = NULL;
+	}
+	file_load_free(load);
+}
+
+static void console_send_file(struct console *con, const char *path)
+{
+	if (!target_ready(con))
+		return;
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof what, "loaded from %s", path);
+	console_load_file(con, path, what, 0, true);
+}
+
+/* Sends the last recorded or loaded page again to the current target. */
+static void console_resend(struct console *con)
+{
+	if (!con->last.wav) {
+		log_event("nothing to resend: no page yet");
+		return;
+	}
+	if (!target_ready(con))
+		return;
+	if (!con->last.archived) {
+		/* It never left: the same page, now that the archive may take it. */
+		log_event("page %u: trying again", con->last.id);
+	} else {
+		/*
+		 * A page that went out goes out again under a new id, so each speaker's
+		 * reports (the first copy interrupted, the second played) land on the
+		 * delivery they are about.
+		 */
+		uint32_t first = con->last.id;
+		con->last.id = ++con->next_page_id;
+		log_event("page %u is page %u sent again (archived as %s)", con->last.id, first, con->last.path);
+	}
+	page_deliver(con, &con->last, con->target_id);
+}
+
+/* Plays the shipped test tone on the selected speaker only. */
+static void console_test_tone(struct console *con)
+{
+	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
+	if (!sp) {
+		log_event("test tone: select a speaker first (Up/Down)");
+		return;
+	}
+	if (page_in_flight(con)) {
+		log_event("test tone not sent: a page is in flight and the tone would cut it off");
+		return;
+	}
+	char path[PATH_MAX];
+	if (assets_find(TEST_TONE_ASSET, path, sizeof path) < 0) {
+		log_event("test tone not found: looked in <bindir>/../share/intercom/ (make install) "
+		          "and the source tree's assets/");
+		return;
+	}
+	char what[NAME_MAX_BYTES + 32];
+	snprintf(what, sizeof what, "test tone for %s", sp->name);
+	console_load_file(con, path, what, sp->id, false);
+}
+
+static void console_set_duration(struct console *con, double seconds, bool say)
+{
+	/* Longer than a page can hold at this format would be recorded, then not sent. */
+	double max_s = options_max_duration(con->fmt.rate, con->fmt.channels);
+	if (seconds < DURATION_MIN_S)
+		seconds = DURATION_MIN_S;
+	if (seconds > max_s) {
+		seconds = floor(max_s * 100.0) / 100.0;
+		if (say)
+			log_event("a page at %d Hz x %d channels holds at most %.2f s", con->fmt.rate,
+			          con->fmt.channels, seconds);
+	}
+	con->opts.duration = seconds;
+	if (say)
+		log_event("duration set to %.2f s", seconds);
+}
+
+/* One 0.5 s step up or down, landing on the step grid from a typed value like 2.25. */
+static void console_step_duration(struct console *con, int direction)
+{
+	double steps = con->opts.duration / DURATION_STEP_S;
+	double next = direction > 0 ? floor(steps + 1e-9) + 1 : ceil(steps - 1e-9) - 1;
+	console_set_duration(con, next * DURATION_STEP_S, false);
+}
+
+static void console_list(struct console *con)
+{
+	size_t n = con->speaker_count;
+	uint64_t now = clock_mono_ms();
+	for (size_t i = 0; i < n; i++) {
+		const struct station_speaker *sp = con->speakers[i];
+		if (sp->legacy) {
+			log_event("legacy speaker %s, connected %llu s, last page %s", sp->name,
+			          (unsigned long long)((now - sp->connected_ms) / 1000),
+			          sp->page_id ? proto_page_state_name(sp->page_state) : "none");
+			continue;
+		}
+		log_event("speaker %s zone '%s' at %s, connected %llu s, rtt %u ms, last page %s", sp->name,
+		          sp->zone, sp->addr, (unsigned long long)((now - sp->connected_ms) / 1000),
+		          sp->rtt_ms, sp->page_id ? proto_page_state_name(sp->page_state) : "none");
+	}
+	log_event("%zu speaker(s) connected", n);
+}
+
+/* One command line: from stdin (--headless) or the screen's ":" prompt. */
+static void console_command(struct console *con, char *line)
+{
+	speakers_refresh(con);
+	size_t len = strlen(line);
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+		line[--len] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || strcmp(line, "talk") == 0) {
+		console_talk(con);
+	} else if (strncmp(line, "send ", 5) == 0) {
+		console_send_file(con, line + 5);
+	} else if (strncmp(line, "duration ", 9) == 0) {
+		double seconds;
+		if (options_parse_duration(line + 9, &seconds) < 0) {
+			log_event("bad duration '%s': give seconds between %g and %g, e.g. duration 2.5",
+			          line + 9, DURATION_MIN_S, DURATION_MAX_S);
+			return;
+		}
+		console_set_duration(con, seconds, true);
+	} else if (strcmp(line, "send") == 0) {
+		log_event("send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	} else if (strcmp(line, "duration") == 0) {
+		log_event("duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5",
+		          con->opts.duration);
+	} else if (strcmp(line, "cancel") == 0) {
+		console_cancel(con);
+	} else if (strcmp(line, "stop") == 0) {
+		console_stop(con);
+	} else if (strcmp(line, "resend") == 0) {
+		console_resend(con);
+	} else if (strcmp(line, "list") == 0) {
+		console_list(con);
+	} else if (strcmp(line, "quit") == 0) {
+		con->quit = true;
+	} else {
+		log_event("unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
+		          "resend, duration SECONDS, list, quit", line);
+	}
+}
+
+static void console_read_stdin(struct console *con)
+{
+	ssize_t n = read(STDIN_FILENO, con->line + con->line_len, sizeof con->line - 1 - con->line_len);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		/* Under systemd stdin is /dev/null: keep serving, just stop reading it. */
+		con->stdin_open = false;
+		return;
+	}
+	con->line_len += (size_t)n;
+	con->line[con->line_len] = '\0';
+	char *start = con->line, *nl;
+	while ((nl = memchr(start, '\n', con->line_len - (size_t)(start - con->line)))) {
+		*nl = '\0';
+		console_command(con, start);
+		start = nl + 1;
+	}
+	con->line_len -= (size_t)(start - con->line);
+	memmove(con->line, start, con->line_len);
+	if (con->line_len == sizeof con->line - 1) {
+		log_event("command line too long; ignored");
+		con->line_len = 0;
+	}
+}
+
+/* ---- the screen: keys ---- */
+
+/* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
+static void select_move(struct console *con, long delta)
+{
+	size_t n = con->speaker_count;
+	if (n == 0)
+		return;
+	size_t index = 0;
+	if (speaker_by_id(con, con->selected_id, &index)) {
+		long next = (long)index + delta;
+		index = next < 0 ? 0 : (size_t)next >= n ? n - 1 : (size_t)next;
+	}
+	con->selected_id = con->speakers[index]->id;
+	con->selected_index = index;
+}
+
+/* Enter / t: the next page goes to every speaker, or only to the selected one. */
+static void target_toggle(struct console *con)
+{
+	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
+	if (con->target_id == 0 && sp) {
+		con->target_id = sp->id;
+		snprintf(con->target_name, sizeof con->target_name, "%s", sp->name);
+		log_event("next page goes to %s only", sp->name);
+	} else if (con->target_id == 0) {
+		log_event("select a speaker first (Up/Down) to page it alone");
+	} else {
+		con->target_id = 0;
+		log_event("next page goes to all speakers");
+	}
+}
+
+static void prompt_open(struct console *con, enum console_prompt prompt, const char *text)
+{
+	con->prompt = prompt;
+	snprintf(con->prompt_text, sizeof con->prompt_text, "%s", text);
+	con->prompt_len = strlen(con->prompt_text);
+}
+
+static bool key_is_enter(int key)
+{
+	return key == '\n' || key == '\r' || key == KEY_ENTER;
+}
+
+static bool key_is_backspace(int key)
+{
+	return key == KEY_BACKSPACE || key == 127 || key == 8;
+}
+
+/*
+ * A key while a prompt is open in the footer. Returns false if the key is not
+ * the prompt's: a duration being typed gives way to any other key (Space
+ * while recording must still send), which the caller then handles as usual.
+ */
+static bool prompt_key(struct console *con, int key)
+{
+	if (con->prompt == CONSOLE_PROMPT_QUIT) {
+		if (key == 'y' || key == 'Y')
+			con->quit = true;
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	if (key == KEY_ESC) {
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	if (key_is_enter(key)) {
+		enum console_prompt prompt = con->prompt;
+		con->prompt = CONSOLE_PROMPT_NONE;
+		if (prompt == CONSOLE_PROMPT_COMMAND) {
+			console_command(con, con->prompt_text);
+		} else {
+			double seconds;
+			if (options_parse_duration(con->prompt_text, &seconds) < 0)
+				log_event("bad duration '%s': give seconds between %g and %g, e.g. 2.5",
+				          con->prompt_text, DURATION_MIN_S, DURATION_MAX_S);
+			else
+				console_set_duration(con, seconds, true);
+		}
+		return true;
+	}
+	if (key_is_backspace(key)) {
+		/* Drops one whole UTF-8 character. */
+		while (con->prompt_len > 0 && (con->prompt_text[con->prompt_len - 1] & 0xc0) == 0x80)
+			con->prompt_len--;
+		if (con->prompt_len > 0)
+			con->prompt_len--;
+		con->prompt_text[con->prompt_len] = '\0';
+		if (con->prompt_len == 0 && con->prompt == CONSOLE_PROMPT_DURATION)
+			con->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	bool ok = con->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
+	                                                 : key >= ' ' && key <= 0xff && key != 127;
+	if (!ok && con->prompt == CONSOLE_PROMPT_DURATION) {
+		con->prompt = CONSOLE_PROMPT_NONE;
+		return false;
+	}
+	if (ok && con->prompt_len + 1 < sizeof con->prompt_text) {
+		con->prompt_text[con->prompt_len++] = (char)key;
+		con->prompt_text[con->prompt_len] = '\0';
+	}
+	return true;
+}
+
+/* One key on the screen: the keys of issue 3, and ":" for every headless command. */
+static void console_key(struct console *con, int key)
+{
+	if (key == KEY_RESIZE || key == KEY_CTRL_L) {
+		if (key == KEY_CTRL_L)
+			term_repaint();
+		console_ui_invalidate(con->ui);
+		return;
+	}
+	if (con->help) {
+		con->help = false; /* any key closes the help; it does nothing else */
+		return;
+	}
+	speakers_refresh(con);
+	if (con->prompt != CONSOLE_PROMPT_NONE && prompt_key(con, key))
+		return;
+	int page = console_ui_table_rows(con->ui, con->speaker_count);
+	if (page < 1)
+		page = 1;
+	switch (key) {
+	case ' ':
+		if (capture_active(con->capture))
+			console_stop(con);
+		else
+			console_talk(con);
+		break;
+	case KEY_ESC:
+		console_cancel(con);
+		break;
+	case '+': case '=': case KEY_RIGHT:
+		console_step_duration(con, +1);
+		break;
+	case '-': case '_': case KEY_LEFT:
+		console_step_duration(con, -1);
+		break;
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9': case '.': {
+		char text[2] = { (char)key, '\0' };
+		prompt_open(con, CONSOLE_PROMPT_DURATION, text);
+		break;
+	}
+	case KEY_UP: case 'k':
+		select_move(con, -1);
+		break;
+	case KEY_DOWN: case 'j':
+		select_move(con, +1);
+		break;
+	case KEY_PPAGE:
+		select_move(con, -page);
+		break;
+	case KEY_NPAGE:
+		select_move(con, page);
+		break;
+	case KEY_HOME:
+		select_move(con, -(long)con->speaker_count);
+		break;
+	case KEY_END:
+		select_move(con, (long)con->speaker_count);
+		break;
+	case '\n': case '\r': case KEY_ENTER: case 't':
+		target_toggle(con);
+		break;
+	case 'T':
+		console_test_tone(con);
+		break;
+	case 'r':
+		console_resend(con);
+		break;
+	case ':':
+		prompt_open(con, CONSOLE_PROMPT_COMMAND, "");
+		break;
+	case 's':
+		prompt_open(con, CONSOLE_PROMPT_COMMAND, "send ");
+		break;
+	case '?': case 'h': case KEY_F(1):
+		con->help = true;
+		break;
+	case 'q': case 'Q':
+		if (page_in_flight(con))
+			con->prompt = CONSOLE_PROMPT_QUIT;
+		else
+			con->quit = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the screen: a snapshot per pass ---- */
+
+/*
+ * Updates what speaker sp reported into the next pass's slots; returns the
+ * outcome for LAST PAGE. *scan walks the previous slots: both lists are in
+ * table order (speaker_order: name, zone, id, none of which changes while a
+ * speaker stays), so one forward walk finds every speaker that stayed.
+ */
+static const struct console_result *result_update(struct console *con, struct result_slot *slots,
+                                                  size_t *count, size_t *scan,
+                                                  const struct station_speaker *sp)
+{
+	struct result_slot *slot = NULL;
+	for (size_t i = *scan; i < con->result_count && !slot; i++) {
+		if (con->results[i].speaker_id == sp->id) {
+			slot = &con->results[i];
+			*scan = i + 1;
+		}
+	}
+	struct result_slot *out = &slots[(*count)++];
+	*out = slot ? *slot : (struct result_slot){ .speaker_id = sp->id };
+	bool final = sp->page_id && console_view_speaker_final(sp);
+	if (final && sp->page_id != out->latest.page_id) {
+		out->before = out->latest;
+		out->latest.page_id = sp->page_id;
+		out->latest.state = 0;
+	}
+	if (final && out->latest.state != sp->page_state) {
+		out->latest.state = sp->page_state;
+		snprintf(out->latest.reason, sizeof out->latest.reason, "%s", sp->page_reason);
+	}
+	/* STATE already shows the latest outcome when it is final. */
+	return final ? &out->before : &out->latest;
+}
+
+/* Fills the table, remembering outcomes in table order and forgetting speakers that left. */
+static void fill_table(struct console *con, struct console_view *v, uint64_t now)
+{
+	size_t n = con->speaker_count;
+	if (n > con->result_cap) {
+		size_t cap = n * 2;
+		struct result_slot *a = realloc(con->results, cap * sizeof *a);
+		if (a)
+			con->results = a;
+		struct result_slot *b = a ? realloc(con->results_next, cap * sizeof *b) : NULL;
+		if (b)
+			con->results_next = b;
+		if (!a || !b)
+			return; /* keep showing the old table; the next pass tries again */
+		con->result_cap = cap;
+	}
+	v->table.selected = -1;
+	size_t selected_index = 0;
+	if (!speaker_by_id(con, con->selected_id, &selected_index) && n > 0) {
+		/* The selected speaker left (or none was chosen yet): its neighbour takes over. */
+		selected_index = con->selected_index < n ? con->selected_index : n - 1;
+		con->selected_id = con->speakers[selected_index]->id;
+	}
+	con->selected_index = selected_index;
+	/* Only the rows on screen are formatted; outcomes are remembered for all. */
+	int visible = console_ui_table_rows(con->ui, n);
+	if (visible > CONSOLE_VIEW_ROWS)
+		visible = CONSOLE_VIEW_ROWS;
+	int top = console_layout_scroll((int)con->table_top, n ? (int)selected_index : -1, (int)n, visible);
+	con->table_top = (size_t)top;
+	v->table.total = n;
+	v->table.first = con->table_top;
+	size_t count = 0, scan = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct station_speaker *sp = con->speakers[i];
+		const struct console_result *last = result_update(con, con->results_next, &count, &scan, sp);
+		if (i < con->table_top || i >= con->table_top + (size_t)visible)
+			continue;
+		size_t row = i - con->table_top;
+		console_view_row(&v->table.rows[row], sp, last, now);
+		if (sp->id == con->selected_id)
+			v->table.selected = (int)row;
+		v->table.row_count = row + 1;
+	}
+	struct result_slot *swap = con->results;
+	con->results = con->results_next;
+	con->results_next = swap;
+	con->result_count = count;
+}
+
+static void fill_status(struct console *con, struct console_view_status *s)
+{
+	if (capture_active(con->capture)) {
+		size_t have = capture_frames_have(con->capture), want = capture_frames_want(con->capture);
+		uint64_t elapsed = (uint64_t)have * 1000u / (uint64_t)con->fmt.rate;
+		uint64_t total = (uint64_t)want * 1000u / (uint64_t)con->fmt.rate;
+		uint64_t left = total > elapsed ? total - elapsed : 0;
+		s->recording = true;
+		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
+		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
+		/* Rounded up: "0.0 s left" only when nothing is left. */
+		uint64_t tenths = (left + 99) / 100;
+		snprintf(s->rec_left, sizeof s->rec_left, "%llu.%llu s left",
+		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+		s->rec_left_permille = want ? (int)((uint64_t)(want - have) * 1000u / want) : 0;
+		return;
+	}
+	const struct station_page *pg = station_last_page(con->station);
+	if (pg->id) {
+		s->tone = console_view_summary(s->text, sizeof s->text, pg,
+		                               (const struct station_speaker *const *)con->speakers,
+		                               con->speaker_count);
+		return;
+	}
+	char secs[16];
+	textfmt_seconds(secs, sizeof secs, con->opts.duration);
+	if (con->capture)
+		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
+		         con->target_id ? con->target_name : "all speakers");
+	else
+		snprintf(s->text, sizeof s->text, "no input device: send a file with \":send PATH\"");
+	s->tone = CONSOLE_TONE_DIM;
+}
+
+static void console_snapshot(struct console *con, struct console_view *v, uint64_t now)
+{
+	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
+	memset(&v->footer, 0, sizeof v->footer);
+	speakers_refresh(con);
+	target_follow(con);
+	struct console_view_header *h = &v->header;
+	snprintf(h->listen, sizeof h->listen, "%s", con->listen_addr);
+	h->input_ok = con->capture != NULL;
+	if (con->capture) {
+		snprintf(h->input, sizeof h->input, "%s", con->input_name);
+		snprintf(h->input_format, sizeof h->input_format, "%s", con->input_format);
+	} else {
+		snprintf(h->input, sizeof h->input, "none (%s)", con->no_input);
+	}
+	textfmt_seconds(h->duration, sizeof h->duration, con->opts.duration);
+	h->speakers = con->speaker_count;
+	h->link_secure = con->opts.key_file[0] != '\0';
+	snprintf(h->link, sizeof h->link, "%s",
+	         h->link_secure ? "key: authenticated, encrypted" : "NO KEY: unauthenticated");
+	if (con->target_id) {
+		snprintf(h->target, sizeof h->target, "%s", con->target_name);
+		h->target_missing = !speaker_by_id(con, con->target_id, NULL);
+	} else {
+		snprintf(h->target, sizeof h->target, "all speakers");
+	}
+	fill_status(con, &v->status);
+	v->meter_on = con->capture != NULL;
+	if (con->capture)
+		meter_ballistics_update(&con->meter, capture_levels(con->capture), now);
+	v->meter = con->meter;
+	v->now_ms = now;
+	fill_table(con, v, now);
+	v->footer.prompt = con->prompt;
+	if (con->prompt == CONSOLE_PROMPT_DURATION || con->prompt == CONSOLE_PROMPT_COMMAND)
+		snprintf(v->footer.text, sizeof v->footer.text, "%s", con->prompt_text);
+	v->footer.recording = capture_active(con->capture);
+	v->footer.can_test = speaker_by_id(con, con->selected_id, NULL) != NULL;
+	v->help = con->help;
+}
+
+/*
+ * Draws the screen if a frame is due (or keys were pressed) and the terminal
+ * takes output; otherwise asks for a wake-up.
+ */
+static void console_frame(struct console *con, bool now_please)
+{
+	uint64_t now = clock_mono_ms();
+	if (!now_please && now < con->next_frame_ms) {
+		con->redraw_pending = true;
+		return;
+	}
+	if (!term_can_draw()) {
+		con->redraw_pending = true;
+		con->next_frame_ms = now + TERM_DRAW_RETRY_MS;
+		return;
+	}
+	console_snapshot(con, con->view, now);
+	console_ui_draw(con->ui, con->view);
+	con->next_frame_ms = now + FRAME_MS;
+	con->redraw_pending = false;
+}
+
+/* ---- set-up and loop ---- */
+
+/*
+ * Opens the input at start-up. A device named with -i must be there (else -1:
+ * the operator asked for it); the default one may come later (a sound server
+ * that starts after the console, a microphone plugged in), so its absence
+ * only disables talk until the watch finds it.
+ */
+static int console_setup_audio(struct console *con)
+{
+	char err[256];
+	if (audio_init(err, sizeof err) < 0) {
+		snprintf(con->no_input, sizeof con->no_input, "%s", err);
+		console_input_missing(con, clock_mono_ms());
+		return 0;
+	}
+	con->audio_up = true;
+	int device = audio_find_device(con->opts.input_device, true, err, sizeof err);
+	if (device >= 0) {
+		con->input_device = device;
+		con->capture = capture_open(device, &con->fmt, con->opts.chunk, err, sizeof err);
+	}
+	if (!con->capture) {
+		if (con->opts.input_device[0]) {
+			fprintf(stderr, "intercom-console: %s\n", err);
+			return -1;
+		}
+		snprintf(con->no_input, sizeof con->no_input, "%s",
+		         device < 0 ? "no input device" : err);
+		console_input_missing(con, clock_mono_ms());
+		return 0;
+	}
+	con->input_ever = true;
+	console_input_opened(con);
+	log_event("input: %s, %s", con->input_name, con->input_format);
+	return 0;
+}
+
+/* Restarts PortAudio (no stream is open) and finds the input device by its name again. */
+static void console_rescan_input(struct console *con, uint64_t now)
+{
+	char err[256];
+	if (con->rescan_gap_ms == INPUT_RESCAN_FIRST_MS)
+		log_event("input device still missing: listing the audio devices afresh "
+		          "(again at gaps doubling up to %d s)", INPUT_RESCAN_MAX_MS / 1000);
+	con->rescan_gap_ms = con->rescan_gap_ms * 2 < INPUT_RESCAN_MAX_MS ? con->rescan_gap_ms * 2
+	                                                                  : INPUT_RESCAN_MAX_MS;
+	con->rescan_due_ms = now + (uint64_t)con->rescan_gap_ms;
+	if (con->audio_up)
+		audio_terminate();
+	con->audio_up = audio_init(err, sizeof err) == 0;
+	/* The old index means nothing to the new list (or names another device). */
+	con->input_device = con->audio_up ? audio_find_device(con->opts.input_device, true, err, sizeof err) : -1;
+}
+
+/*
+ * Notices an input stream that stopped on its own (device unplugged, sound
+ * server gone), keeps what it recorded, and reopens the device every
+ * INPUT_RETRY_MS until it is back. Returns ms until it wants to look again.
+ */
+static int console_watch_input(struct console *con, uint64_t now)
+{
+	if (con->capture && capture_stream_failed(con->capture)) {
+		if (capture_active(con->capture)) {
+			size_t frames;
+			int16_t *samples = capture_take(con->capture, &frames);
+			if (samples)
+				page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
+				                  con->target_id, true);
+		}
+		capture_close(con->capture);
+		con->capture = NULL;
+		snprintf(con->no_input, sizeof con->no_input, "input device lost");
+		log_event("input device %s stopped working; talk is disabled, retrying every %d s",
+		          audio_device_name(con->input_device), INPUT_RETRY_MS / 1000);
+		console_input_missing(con, now);
+	}
+	if (con->capture || con->input_retry_ms == 0)
+		return INT32_MAX;
+	if (now < con->input_retry_ms)
+		return (int)(con->input_retry_ms - now);
+	if (now >= con->rescan_due_ms)
+		console_rescan_input(con, now);
+	char err[256] = "no input device";
+	if (con->audio_up && con->input_device >= 0)
+		con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
+	if (!con->capture) {
+		if (con->input_ever)
+			snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
+		/* With no device to try, only the next listing can find one. */
+		con->input_retry_ms = con->audio_up && con->input_device >= 0 ? now + INPUT_RETRY_MS
+		                                                              : con->rescan_due_ms;
+		return (int)(con->input_retry_ms - now);
+	}
+	console_input_opened(con);
+	if (con->input_ever) {
+		log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
+	} else {
+		con->input_ever = true;
+		log_event("input: %s, %s; talk is enabled", con->input_name, con->input_format);
+	}
+	return INT32_MAX;
+}
+
+static void console_shutdown(struct console *con)
+{
+	if (con->load)
+		log_event("not sent, the console is stopping: %s (still loading)", con->loading_path);
+	job_abandon(con->load);
+	con->load = NULL;
+	while (con->loads_waiting > 0) {
+		struct file_load *load = con->load_queue[--con->loads_waiting];
+		log_event("not sent, the console is stopping: %s", load->path);
+		file_load_free(load);
+	}
+	station_free(con->station, "console shutting down");
+	con->station = NULL;
+	capture_close(con->capture);
+	con->capture = NULL;
+	if (con->audio_up)
+		audio_terminate();
+	con->audio_up = false;
+	free(con->last.wav);
+	con->last.wav = NULL;
+	free(con->results);
+	free(con->results_next);
+	con->results = con->results_next = NULL;
+	free(con->speakers);
+	free(con->joined);
+	free(con->joined_ids);
+	con->speakers = con->joined = NULL;
+	con->joined_ids = NULL;
+	con->speaker_count = con->joined_count = con->speakers_cap = 0;
+}
+
+/* Fixed slots before the station's in the poll set. */
+enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_TERM, SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
+
+static int console_run(struct console *con)
+{
+	struct pollfd *fds = NULL;
+	size_t fds_cap = 0;
+	struct pollset pollset = { 0 };
+	if (con->screen)
+		console_frame(con, true);
+	while (!con->quit) {
+		size_t need = SLOT_STATION + station_pollfd_count(con->station);
+		if (need > fds_cap) {
+			struct pollfd *grown = realloc(fds, need * 2 * sizeof *fds);
+			if (!grown) {
+				console_fail(con, "out of memory");
+				break;
+			}
+			fds = grown;
+			fds_cap = need * 2;
+		}
+		int timeout = console_watch_input(con, clock_mono_ms());
+		if (timeout > HEARTBEAT_INTERVAL_MS)
+			timeout = HEARTBEAT_INTERVAL_MS;
+		if (capture_active(con->capture)) {
+			/* Near the end, look often: the page leaves as soon as its last buffer is in. */
+			size_t left = capture_frames_want(con->capture) - capture_frames_have(con->capture);
+			timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
+		}
+		if (con->screen && (con->capture || con->redraw_pending)) {
+			/* The meter is always on: wake for the next frame. */
+			uint64_t now = clock_mono_ms();
+			int until = con->next_frame_ms > now ? (int)(con->next_frame_ms - now) : 0;
+			if (until < timeout)
+				timeout = until;
+		}
+		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
+		bool read_stdin = !con->screen && con->stdin_open;
+		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
+		fds[SLOT_LOAD] = (struct pollfd){ .fd = con->load ? job_fd(con->load) : -1, .events = POLLIN };
+		term_poll_prepare(fds + SLOT_TERM);
+		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
+		                                  &timeout);
+		if (pollset_wait(&pollset, fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
+			console_fail(con, "poll failed: %s", strerror(errno));
+			break;
+		}
+		if (fds[SLOT_SIGNAL].revents) {
+			log_event("caught signal %d, shutting down", signals_take());
+			break;
+		}
+		station_poll_handle(con->station, fds + SLOT_STATION, nst);
+		if (con->load && job_done(con->load))
+			console_load_done(con);
+		if (fds[SLOT_STDIN].revents)
+			console_read_stdin(con);
+		bool keys = false;
+		if (con->screen && term_poll_handle(fds + SLOT_TERM)) {
+			int key;
+			for (int i = 0; i < KEYS_PER_PASS && !con->quit && (key = term_key()) != ERR; i++) {
+				console_key(con, key);
+				keys = true;
+			}
+		}
+		if (con->screen && term_lost()) {
+			log_event("the terminal went away, shutting down");
+			break;
+		}
+		if (con->capture)
+			console_capture_pump(con);
+		if (con->screen && !con->quit)
+			console_frame(con, keys);
+	}
+	free(fds);
+	pollset_free(&pollset);
+	return con->exit_code;
+}
+
+/* Leaves the screen (if it is up) and sends log lines to stdout again. */
+static void console_screen_done(struct console *con)
+{
+	if (!con->screen)
+		return;
+	term_done();
+	log_set_sink(NULL, NULL);
+	console_ui_free(con->ui);
+	con->ui = NULL;
+	free(con->view);
+	con->view = NULL;
+	con->screen = false;
+}
+
+int main(int argc, char **argv)
+{
+	static struct console con = { .stdin_open = true, .input_device = -1 };
+	char err[512];
+	trace_init();
+	switch (options_parse(&con.opts, PROGRAM_CONSOLE, argc, argv, err, sizeof err)) {
+	case OPTIONS_INVALID:
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	case OPTIONS_EXIT:
+		if (con.opts.help)
+			options_usage(PROGRAM_CONSOLE, stdout);
+		else
+			printf("intercom-console %s (protocol %d)\n", INTERCOM_VERSION, PROTO_VERSION);
+		return EXIT_OK;
+	case OPTIONS_RUN:
+		break;
+	}
+	if (auth_init() < 0) {
+		fprintf(stderr, "intercom-console: cannot initialise libsodium\n");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	if (con.opts.gen_key_file[0]) {
+		if (auth_key_generate(con.opts.gen_key_file, err, sizeof err) < 0) {
+			fprintf(stderr, "intercom-console: %s\n", err);
+			return EXIT_FILES;
+		}
+		printf("wrote a new key to %s (mode 0600); copy it to every speaker and start the console "
+		       "and the speakers with --key-file %s\n", con.opts.gen_key_file, con.opts.gen_key_file);
+		return EXIT_OK;
+	}
+	struct auth_key key;
+	if (con.opts.key_file[0] && auth_key_load(con.opts.key_file, &key, err, sizeof err) < 0) {
+		fprintf(stderr, "intercom-console: %s\n", err);
+		return EXIT_FILES;
+	}
+	if (con.opts.list_devices) {
+		if (audio_init(err, sizeof err) < 0) {
+			fprintf(stderr, "intercom-console: %s\n", err);
+			return EXIT_AUDIO;
+		}
+		audio_list_devices(stdout);
+		audio_terminate();
+		return EXIT_OK;
+	}
+	con.screen = !con.opts.headless;
+	if (con.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "intercom-console: the screen needs a terminal on standard input and "
+		                "output (run with --headless to read commands from a pipe)\n");
+		return EXIT_USAGE;
+	}
+	con.fmt = (struct audio_format){ .rate = con.opts.rate, .channels = con.opts.channels };
+
+	if (con.opts.archive_dir[0])
+		snprintf(con.archive_dir, sizeof con.archive_dir, "%s", con.opts.archive_dir);
+	else
+		archive_default_dir(con.archive_dir, sizeof con.archive_dir);
+	if (archive_prepare_dir(con.archive_dir, err, sizeof err) < 0) {
+		fprintf(stderr, "intercom-console: archive: %s, e.g. --archive /var/lib/intercom\n", err);
+		return EXIT_FILES;
+	}
+	con.signal_fd = signals_install();
+	int listen_fd = net_listen(con.opts.host, con.opts.port, err, sizeof err);
+	if (listen_fd < 0) {
+		fprintf(stderr, "intercom-console: %s\n", err);
+		return EXIT_NETWORK;
+	}
+	int legacy_fd = -1;
+	if (con.opts.legacy_port) {
+		legacy_fd = net_listen(con.opts.host, con.opts.legacy_port, err, sizeof err);
+		if (legacy_fd < 0) {
+			fprintf(stderr, "intercom-console: --legacy-port: %s\n", err);
+			close(listen_fd);
+			return EXIT_NETWORK;
+		}
+	}
+	char legacy_addr[80] = "";
+	net_local_addr(listen_fd, con.listen_addr, sizeof con.listen_addr);
+	if (legacy_fd >= 0)
+		net_local_addr(legacy_fd, legacy_addr, sizeof legacy_addr);
+	con.station = station_new(listen_fd);
+	if (con.screen) {
+		con.ui = console_ui_new();
+		con.view = calloc(1, sizeof *con.view);
+	}
+	if (!con.station || (con.screen && (!con.ui || !con.view))) {
+		fprintf(stderr, "intercom-console: out of memory\n");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	station_set_max_speakers(con.station, (size_t)con.opts.max_speakers);
+	if (con.opts.key_file[0]) {
+		station_set_key(con.station, &key);
+		sodium_memzero(&key, sizeof key);
+	}
+	if (legacy_fd >= 0)
+		station_listen_legacy(con.station, legacy_fd);
+	/* From here on the screen's log pane collects the events, even before it shows. */
+	if (con.screen)
+		log_set_sink(console_ui_log_cb, con.ui);
+	if (console_setup_audio(&con) < 0) {
+		console_screen_done(&con);
+		console_shutdown(&con);
+		return EXIT_AUDIO;
+	}
+	if (con.screen && term_init(err, sizeof err) < 0) {
+		console_screen_done(&con);
+		fprintf(stderr, "intercom-console: %s\n", err);
+		console_shutdown(&con);
+		return EXIT_USAGE;
+	}
+	log_event("intercom-console %s listening on %s, archive %s, duration %.2f s", INTERCOM_VERSION,
+	          con.listen_addr, con.archive_dir, con.opts.duration);
+	if (legacy_fd >= 0)
+		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
+		          legacy_addr);
+	if (con.input_retry_ms != 0)
+		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
+		          con.no_input);
+	if (con.opts.no_effect[0])
+		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "
+		          "plays on a speaker)", con.opts.no_effect);
+	if (con.opts.key_file[0])
+		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
+		          con.opts.key_file);
+	if (con.opts.key_file[0] && con.opts.legacy_port)
+		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
+		          con.opts.legacy_port);
+	else if (!con.opts.key_file[0])
+		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
+		          "then use --key-file on the console and every speaker)");
+	if (con.screen)
+		log_event("Space talks, ? lists the keys, q quits");
+	else
+		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
+		          "duration SECONDS, list, quit");
+	int rc = console_run(&con);
+	/* The terminal first: whatever happens next is readable. */
+	console_screen_done(&con);
+	if (con.fatal[0])
+		fprintf(stderr, "intercom-console: %s\n", con.fatal);
+	console_shutdown(&con);
+	log_event("console stopped");
+	return rc;
+}

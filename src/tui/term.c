@@ -1,0 +1,507 @@
+/* The terminal: curses modes in, curses modes out, on every path. */
+#include "intercom/tui/term.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "intercom/common/log.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TERM_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define TERM_SANITIZER 1
+#endif
+#endif
+#ifdef TERM_SANITIZER
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* The terminal curses writes to and sets the modes of (newterm's output): its modes are saved and restored. */
+#define TERM_TTY_FD STDOUT_FILENO
+
+/* Esc alone must feel instant; 25 ms still tells it from an arrow key's sequence over SSH. */
+#define TERM_ESCDELAY_MS 25
+
+/* Signals that end the process abnormally: the terminal is restored before they do. */
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+#define CRASH_SIGNALS (sizeof crash_signals / sizeof crash_signals[0])
+
+/* One terminal per process: signal handlers need to find it, so it is static. */
+static struct {
+	volatile sig_atomic_t active;
+	SCREEN *screen;
+	WINDOW *keys;                 /* 1x1, never drawn: keys are read through it */
+	bool utf8, color, lost, just_resized;
+	attr_t attrs[TERM_COLORS];
+
+	int wake[2];                  /* SIGWINCH writes here */
+	volatile sig_atomic_t resized;
+	struct sigaction old_winch;
+
+	int err_pipe;                 /* read end: what was written to fd 2 */
+	int saved_stderr;             /* the real stderr, back on restore */
+	char err_line[512];
+	size_t err_len;
+
+	struct termios saved_tios;    /* for the crash path, which cannot call curses */
+	bool have_tios;
+	char reset[256];              /* escape sequences leaving curses mode, for the crash path */
+	size_t reset_len;
+	struct sigaction old_crash[CRASH_SIGNALS];
+	bool atexit_done;
+} term = { .wake = { -1, -1 }, .err_pipe = -1, .saved_stderr = -1 };
+
+static const char *const glyphs_utf8[TERM_GLYPHS] = {
+	[TERM_GLYPH_FULL] = "█", [TERM_GLYPH_TRACK] = "·", [TERM_GLYPH_PEAK] = "│",
+	[TERM_GLYPH_HOLD] = "▌", [TERM_GLYPH_HLINE] = "─", [TERM_GLYPH_MARK] = "▸",
+	[TERM_GLYPH_DOT] = "·",  [TERM_GLYPH_REC] = "●",
+};
+static const char *const glyphs_ascii[TERM_GLYPHS] = {
+	[TERM_GLYPH_FULL] = "#", [TERM_GLYPH_TRACK] = ".", [TERM_GLYPH_PEAK] = "|",
+	[TERM_GLYPH_HOLD] = "!", [TERM_GLYPH_HLINE] = "-", [TERM_GLYPH_MARK] = ">",
+	[TERM_GLYPH_DOT] = "|",  [TERM_GLYPH_REC] = "*",
+};
+
+/* Writes all of buf to fd, retrying short writes; async-signal-safe. */
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Puts the real stderr back and copies what the pipe still holds to it; async-signal-safe. */
+static void stderr_restore(void)
+{
+	if (term.saved_stderr < 0)
+		return;
+	dup2(term.saved_stderr, STDERR_FILENO);
+	close(term.saved_stderr);
+	term.saved_stderr = -1;
+	if (term.err_len > 0)
+		write_all(STDERR_FILENO, term.err_line, term.err_len);
+	term.err_len = 0;
+	char buf[512];
+	ssize_t n;
+	while ((n = read(term.err_pipe, buf, sizeof buf)) > 0)
+		write_all(STDERR_FILENO, buf, (size_t)n);
+	close(term.err_pipe);
+	term.err_pipe = -1;
+}
+
+/*
+ * The way out when curses cannot be trusted (a crash, a sanitizer report):
+ * the precomputed "leave curses" sequences, the saved tty modes, the real
+ * stderr. Async-signal-safe.
+ */
+static void term_emergency_restore(void)
+{
+	if (!term.active)
+		return;
+	term.active = 0;
+	write_all(STDOUT_FILENO, term.reset, term.reset_len);
+	if (term.have_tios)
+		tcsetattr(TERM_TTY_FD, TCSANOW, &term.saved_tios);
+	stderr_restore();
+}
+
+/* A crash: restore the terminal, then let the previous handler (or the default) act. */
+static void crash_cb(int sig, siginfo_t *info, void *uctx)
+{
+	(void)uctx;
+	term_emergency_restore();
+	for (size_t i = 0; i < CRASH_SIGNALS; i++)
+		if (crash_signals[i] == sig)
+			sigaction(sig, &term.old_crash[i], NULL);
+	/*
+	 * A fault re-runs its instruction when this returns, and the old action
+	 * handles it where it happened. A signal sent by kill() or abort() would
+	 * not come back: send it again.
+	 */
+	if (info->si_code <= 0)
+		raise(sig);
+}
+
+#ifdef TERM_SANITIZER
+static void sanitizer_death_cb(void)
+{
+	term_emergency_restore();
+}
+#endif
+
+static void winch_cb(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	term.resized = 1;
+	if (write(term.wake[1], "", 1) < 0) {
+		/* Full: a wake-up is pending already. */
+	}
+	errno = saved;
+}
+
+static void atexit_cb(void)
+{
+	term_done();
+}
+
+/* Appends a terminfo string capability to the crash-path reset sequence. */
+static void reset_add(const char *cap)
+{
+	char *s = tigetstr(cap);
+	if (!s || s == (char *)-1)
+		return;
+	size_t n = strlen(s);
+	if (term.reset_len + n > sizeof term.reset)
+		return;
+	memcpy(term.reset + term.reset_len, s, n);
+	term.reset_len += n;
+}
+
+/*
+ * cbreak leaves software flow control on: Ctrl-S (or Scroll Lock on a Linux
+ * console) would stop the terminal's output, and the next redraw would block
+ * the whole loop (speakers time out, pages stall). Off, Ctrl-S and Ctrl-Q are
+ * plain keys. Set on the descriptor curses sets its modes on, then made part
+ * of curses's "program mode", so its own restores (after Ctrl-Z) keep it off;
+ * endwin and the crash path give back the modes saved before any of this.
+ */
+static void flow_control_off(void)
+{
+	struct termios tios;
+	if (tcgetattr(TERM_TTY_FD, &tios) < 0)
+		return;
+	tios.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+	if (tcsetattr(TERM_TTY_FD, TCSANOW, &tios) == 0)
+		def_prog_mode();
+}
+
+/* Colours if the terminal has them and the user did not say NO_COLOR (https://no-color.org). */
+static void setup_colors(void)
+{
+	const char *no_color = getenv("NO_COLOR");
+	term.color = has_colors() && !(no_color && *no_color) && start_color() == OK;
+	if (!term.color) {
+		term.attrs[TERM_NORMAL] = A_NORMAL;
+		term.attrs[TERM_DIM] = A_DIM;
+		term.attrs[TERM_HEADING] = A_BOLD;
+		term.attrs[TERM_TITLE] = A_REVERSE | A_BOLD;
+		term.attrs[TERM_OK] = A_NORMAL;
+		term.attrs[TERM_WARN] = A_BOLD;
+		term.attrs[TERM_BAD] = A_BOLD | A_UNDERLINE;
+		term.attrs[TERM_ACCENT] = A_BOLD;
+		term.attrs[TERM_ALERT] = A_REVERSE | A_BOLD;
+		term.attrs[TERM_SELECTED] = A_REVERSE;
+		return;
+	}
+	/* The terminal's own background where it allows it (transparent terminals stay so). */
+	short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+	init_pair(1, COLOR_GREEN, bg);
+	init_pair(2, COLOR_YELLOW, bg);
+	init_pair(3, COLOR_RED, bg);
+	init_pair(4, COLOR_CYAN, bg);
+	init_pair(5, COLOR_BLACK, COLOR_CYAN);
+	init_pair(6, COLOR_WHITE, COLOR_RED);
+	term.attrs[TERM_NORMAL] = A_NORMAL;
+	term.attrs[TERM_DIM] = A_DIM;
+	term.attrs[TERM_HEADING] = A_BOLD;
+	term.attrs[TERM_TITLE] = COLOR_PAIR(5);
+	term.attrs[TERM_OK] = COLOR_PAIR(1);
+	term.attrs[TERM_WARN] = COLOR_PAIR(2) | A_BOLD;
+	term.attrs[TERM_BAD] = COLOR_PAIR(3) | A_BOLD;
+	term.attrs[TERM_ACCENT] = COLOR_PAIR(4);
+	term.attrs[TERM_ALERT] = COLOR_PAIR(6) | A_BOLD;
+	term.attrs[TERM_SELECTED] = A_REVERSE;
+}
+
+/* Sends fd 2 into a pipe the loop reads: a library's message must not land on the screen. */
+static int capture_stderr(void)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(p[i], F_SETFD, FD_CLOEXEC);
+		/* Non-blocking both ways: a chatty library must never stall the audio thread. */
+		fcntl(p[i], F_SETFL, O_NONBLOCK);
+	}
+	fflush(stderr);
+	term.saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (term.saved_stderr < 0 || dup2(p[1], STDERR_FILENO) < 0) {
+		if (term.saved_stderr >= 0)
+			close(term.saved_stderr);
+		term.saved_stderr = -1;
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	term.err_pipe = p[0];
+	return 0;
+}
+
+int term_init(char *err, size_t errlen)
+{
+	if (term.active)
+		return 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen, "the screen needs a terminal on standard input and output "
+		                      "(run with --headless to read commands from a pipe)");
+		return -1;
+	}
+	/*
+	 * Only the character type: numbers keep a '.' decimal point whatever the
+	 * locale, so "2.5" typed at the screen parses like "-d 2.5" on the command line.
+	 */
+	setlocale(LC_CTYPE, "");
+	const char *codeset = nl_langinfo(CODESET);
+	term.utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
+	term.have_tios = tcgetattr(TERM_TTY_FD, &term.saved_tios) == 0;
+
+	/* Our SIGWINCH handler first: curses then leaves it alone and we learn of resizes by a pipe. */
+	if (pipe(term.wake) < 0) {
+		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		fcntl(term.wake[i], F_SETFD, FD_CLOEXEC);
+		fcntl(term.wake[i], F_SETFL, O_NONBLOCK);
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = winch_cb;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, &term.old_winch);
+
+	const char *name = getenv("TERM");
+	term.screen = newterm(NULL, stdout, stdin);
+	if (term.screen) {
+		set_term(term.screen);
+		/* A terminal that cannot place the cursor (TERM=dumb) would get a garbled screen. */
+		char *cup = tigetstr("cup");
+		if (!cup || cup == (char *)-1) {
+			endwin();
+			delscreen(term.screen);
+			term.screen = NULL;
+		}
+	}
+	if (!term.screen) {
+		snprintf(err, errlen, "cannot drive terminal type '%s' (set TERM, e.g. TERM=xterm, "
+		                      "or run with --headless)", name && *name ? name : "(unset)");
+		sigaction(SIGWINCH, &term.old_winch, NULL);
+		close(term.wake[0]);
+		close(term.wake[1]);
+		term.wake[0] = term.wake[1] = -1;
+		return -1;
+	}
+	cbreak();
+	noecho();
+	flow_control_off();
+	intrflush(stdscr, FALSE);
+	curs_set(0);
+	set_escdelay(TERM_ESCDELAY_MS);
+	term.keys = newwin(1, 1, 0, 0);
+	keypad(term.keys, TRUE);
+	nodelay(term.keys, TRUE);
+	setup_colors();
+
+	term.reset_len = 0;
+	reset_add("sgr0");
+	reset_add("cnorm");
+	reset_add("rmkx");
+	reset_add("rmcup");
+	capture_stderr();
+	term.lost = false;
+	term.resized = 0;
+	term.active = 1;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = crash_cb;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	for (size_t i = 0; i < CRASH_SIGNALS; i++)
+		sigaction(crash_signals[i], &sa, &term.old_crash[i]);
+#ifdef TERM_SANITIZER
+	__sanitizer_set_death_callback(sanitizer_death_cb);
+#endif
+	if (!term.atexit_done)
+		term.atexit_done = atexit(atexit_cb) == 0;
+	return 0;
+}
+
+void term_done(void)
+{
+	if (!term.active)
+		return;
+	term.active = 0;
+	for (size_t i = 0; i < CRASH_SIGNALS; i++)
+		sigaction(crash_signals[i], &term.old_crash[i], NULL);
+#ifdef TERM_SANITIZER
+	__sanitizer_set_death_callback(NULL);
+#endif
+	endwin();
+	delwin(term.keys);
+	term.keys = NULL;
+	delscreen(term.screen);
+	term.screen = NULL;
+	stderr_restore();
+	sigaction(SIGWINCH, &term.old_winch, NULL);
+	close(term.wake[0]);
+	close(term.wake[1]);
+	term.wake[0] = term.wake[1] = -1;
+}
+
+bool term_active(void)
+{
+	return term.active;
+}
+
+void term_fatal(int code, const char *fmt, ...)
+{
+	term_done();
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+bool term_utf8(void)
+{
+	return term.utf8;
+}
+
+bool term_has_color(void)
+{
+	return term.color;
+}
+
+attr_t term_attr(enum term_color color)
+{
+	return color >= 0 && color < TERM_COLORS ? term.attrs[color] : A_NORMAL;
+}
+
+const char *term_glyph(enum term_glyph glyph)
+{
+	if (glyph < 0 || glyph >= TERM_GLYPHS)
+		return "?";
+	return term.utf8 ? glyphs_utf8[glyph] : glyphs_ascii[glyph];
+}
+
+void term_poll_prepare(struct pollfd fds[TERM_POLLFDS])
+{
+	bool on = term.active && !term.lost;
+	fds[0] = (struct pollfd){ .fd = on ? STDIN_FILENO : -1, .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = on ? term.wake[0] : -1, .events = POLLIN };
+	fds[2] = (struct pollfd){ .fd = on ? term.err_pipe : -1, .events = POLLIN };
+}
+
+/* Hands each whole line that arrived on the stderr pipe to the log. */
+static void stderr_drain(void)
+{
+	char buf[512];
+	ssize_t n;
+	while ((n = read(term.err_pipe, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			char c = buf[i];
+			bool full = term.err_len == sizeof term.err_line - 1;
+			if (c != '\n' && !full) {
+				term.err_line[term.err_len++] = c;
+				continue;
+			}
+			term.err_line[term.err_len] = '\0';
+			if (term.err_len > 0)
+				log_event("stderr: %s", term.err_line);
+			term.err_len = 0;
+			if (c != '\n')
+				term.err_line[term.err_len++] = c;
+		}
+	}
+}
+
+bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS])
+{
+	if (!term.active)
+		return false;
+	bool keys = false;
+	if (fds[2].revents)
+		stderr_drain();
+	if (fds[1].revents) {
+		char buf[64];
+		while (read(term.wake[0], buf, sizeof buf) > 0)
+			;
+		keys = keys || term.resized;
+	}
+	if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		term.lost = true;
+	} else if (fds[0].revents & POLLIN) {
+		/* Readable with nothing to read is end of file: the terminal hung up. */
+		int pending = 0;
+		if (ioctl(STDIN_FILENO, FIONREAD, &pending) == 0 && pending == 0)
+			term.lost = true;
+		else
+			keys = true;
+	}
+	return keys;
+}
+
+bool term_can_draw(void)
+{
+	if (!term.active || term.lost)
+		return false;
+	struct pollfd out = { .fd = TERM_TTY_FD, .events = POLLOUT };
+	return poll(&out, 1, 0) == 1 && (out.revents & POLLOUT);
+}
+
+bool term_lost(void)
+{
+	return term.lost;
+}
+
+int term_key(void)
+{
+	if (!term.active || term.lost)
+		return ERR;
+	if (term.resized) {
+		term.resized = 0;
+		struct winsize ws;
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+			resizeterm(ws.ws_row, ws.ws_col);
+		term.just_resized = true;
+		return KEY_RESIZE;
+	}
+	/* wgetch refreshes a touched window first; this one must never be painted over the screen. */
+	if (is_wintouched(term.keys))
+		untouchwin(term.keys);
+	int key = wgetch(term.keys);
+	/* resizeterm queues a KEY_RESIZE of its own: one per resize is enough. */
+	if (key == KEY_RESIZE && term.just_resized)
+		key = wgetch(term.keys);
+	term.just_resized = false;
+	return key;
+}
+
+void term_repaint(void)
+{
+	if (term.active)
+		clearok(curscr, TRUE);
+}
