@@ -30,14 +30,14 @@
 
 #include "bench.h"
 #include "peers.h"
-#include "intercom/net/auth.h"
 #include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
-#include "intercom/net/net.h"
 #include "intercom/common/pollset.h"
-#include "intercom/net/proto.h"
 #include "intercom/console/station.h"
+#include "intercom/net/auth.h"
+#include "intercom/net/net.h"
+#include "intercom/net/proto.h"
 
 /* Nothing in a round should take this long; if it does, the bench is broken, not slow. */
 #define ROUND_DEADLINE_MS 60000

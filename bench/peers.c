@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "intercom/net/auth.h"
 #include "intercom/common/clock.h"
-#include "intercom/net/conn.h"
 #include "intercom/common/defaults.h"
+#include "intercom/net/auth.h"
+#include "intercom/net/conn.h"
 #include "intercom/net/net.h"
 #include "intercom/net/proto.h"
 

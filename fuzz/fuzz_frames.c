@@ -15,8 +15,8 @@
  *    frames (type, length, payload hash), the same error and the same number of
  *    bytes pending in an unfinished frame (differential check).
  */
-#include "intercom/net/proto.h"
 #include "intercom/audio/wav.h"
+#include "intercom/net/proto.h"
 
 #include "fuzz_common.h"
 

@@ -15,8 +15,8 @@
  *    or length, reads short, or a sample differs: the designed guard against
  *    parser disagreement); never with *samples set.
  */
-#include "intercom/common/defaults.h"
 #include "intercom/audio/wav.h"
+#include "intercom/common/defaults.h"
 
 #include "fuzz_common.h"
 

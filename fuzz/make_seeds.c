@@ -6,9 +6,9 @@
  *
  *   make_seeds DIR
  */
+#include "intercom/audio/wav.h"
 #include "intercom/common/defaults.h"
 #include "intercom/net/proto.h"
-#include "intercom/audio/wav.h"
 
 #include "fuzz_common.h"
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intercom/common/trace.h"
 #include "intercom/audio/volume.h"
+#include "intercom/common/trace.h"
 
 struct playback {
 	int device;

@@ -4,8 +4,8 @@
  * neither be re-entered nor run call after call in unit tests), the check of
  * every value, and the --help text. Never prints except in options_usage.
  */
-#include "intercom/common/options.h"
 #include "intercom/audio/wav.h"
+#include "intercom/common/options.h"
 
 #include <errno.h>
 #include <math.h>

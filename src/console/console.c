@@ -18,31 +18,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "intercom/common/archive.h"
-#include "intercom/common/assets.h"
-#include "intercom/net/auth.h"
 #include "intercom/audio/audio.h"
 #include "intercom/audio/capture.h"
+#include "intercom/audio/format.h"
+#include "intercom/audio/meter.h"
+#include "intercom/audio/wav.h"
+#include "intercom/common/app.h"
+#include "intercom/common/archive.h"
+#include "intercom/common/assets.h"
 #include "intercom/common/clock.h"
+#include "intercom/common/defaults.h"
+#include "intercom/common/job.h"
+#include "intercom/common/log.h"
+#include "intercom/common/options.h"
+#include "intercom/common/pollset.h"
+#include "intercom/common/signals.h"
+#include "intercom/common/trace.h"
 #include "intercom/console/console_layout.h"
 #include "intercom/console/console_ui.h"
 #include "intercom/console/console_view.h"
-#include "intercom/common/defaults.h"
-#include "intercom/audio/format.h"
-#include "intercom/common/log.h"
-#include "intercom/audio/meter.h"
-#include "intercom/tui/meter_scale.h"
-#include "intercom/net/net.h"
-#include "intercom/common/job.h"
-#include "intercom/common/options.h"
-#include "intercom/common/pollset.h"
-#include "intercom/net/proto.h"
-#include "intercom/common/signals.h"
 #include "intercom/console/station.h"
+#include "intercom/net/auth.h"
+#include "intercom/net/net.h"
+#include "intercom/net/proto.h"
+#include "intercom/tui/frame.h"
+#include "intercom/tui/meter_scale.h"
 #include "intercom/tui/term.h"
 #include "intercom/tui/textfmt.h"
-#include "intercom/common/trace.h"
-#include "intercom/audio/wav.h"
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
 #define CAPTURE_PUMP_MS 20
@@ -67,11 +69,9 @@
  * 48 kHz). While the meter is on the loop wakes this often to read them; a
  * pass that finds nothing visibly changed sends nothing to the terminal.
  */
-#define FRAME_MS 40
 /* The duration keys step by this much (the settings' resolution in the header). */
 #define DURATION_STEP_S 0.5
 /* Keys handled per loop pass at most: a huge paste cannot starve the network. */
-#define KEYS_PER_PASS 64
 #define TEST_TONE_ASSET "test-tone.wav"
 #define KEY_ESC 27
 #define KEY_CTRL_L 12
@@ -133,17 +133,14 @@ struct console {
 	struct last_page last;    /* kept for resend, and until it could be archived */
 	uint32_t target_id;       /* where pages go: 0 = every speaker */
 	char target_name[NAME_MAX_BYTES + 1];
-	bool quit;
-	int exit_code;
-	char fatal[512];          /* printed on stderr once the terminal is restored */
+	struct app app;          /* quit, exit code, the fatal message */
 
 	/* The screen (not --headless). */
 	bool screen;
 	struct console_ui *ui;
 	struct console_view *view;
 	struct meter_ballistics meter;
-	uint64_t next_frame_ms;
-	bool redraw_pending;
+	struct frame_clock frame;
 	uint32_t selected_id;     /* the selected speaker, 0: none */
 	size_t selected_index;    /* where it was, to select a neighbour when it leaves */
 	size_t table_top;         /* first speaker the table shows */
@@ -155,19 +152,6 @@ struct console {
 	struct result_slot *results_next; /* the next pass builds here, then they swap */
 	size_t result_count, result_cap;
 };
-
-/* Something the loop cannot go on without: noted for after the screen, then the loop ends. */
-static void console_fail(struct console *con, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void console_fail(struct console *con, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(con->fatal, sizeof con->fatal, fmt, ap);
-	va_end(ap);
-	log_event("%s", con->fatal);
-	con->exit_code = EXIT_FAILURE_RUNTIME;
-	con->quit = true;
-}
 
 /* ---- speakers by id ---- */
 
@@ -677,7 +661,7 @@ static void console_command(struct console *con, char *line)
 	} else if (strcmp(line, "list") == 0) {
 		console_list(con);
 	} else if (strcmp(line, "quit") == 0) {
-		con->quit = true;
+		con->app.quit = true;
 	} else {
 		log_event("unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
 		          "resend, duration SECONDS, list, quit", line);
@@ -769,7 +753,7 @@ static bool prompt_key(struct console *con, int key)
 {
 	if (con->prompt == CONSOLE_PROMPT_QUIT) {
 		if (key == 'y' || key == 'Y')
-			con->quit = true;
+			con->app.quit = true;
 		con->prompt = CONSOLE_PROMPT_NONE;
 		return true;
 	}
@@ -817,8 +801,9 @@ static bool prompt_key(struct console *con, int key)
 }
 
 /* One key on the screen: the keys of issue 3, and ":" for every headless command. */
-static void console_key(struct console *con, int key)
+static void console_key_cb(void *ctx, int key)
 {
+	struct console *con = ctx;
 	if (key == KEY_RESIZE || key == KEY_CTRL_L) {
 		if (key == KEY_CTRL_L)
 			term_repaint();
@@ -897,7 +882,7 @@ static void console_key(struct console *con, int key)
 		if (page_in_flight(con))
 			con->prompt = CONSOLE_PROMPT_QUIT;
 		else
-			con->quit = true;
+			con->app.quit = true;
 		break;
 	default:
 		break;
@@ -1071,19 +1056,11 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 static void console_frame(struct console *con, bool now_please)
 {
 	uint64_t now = clock_mono_ms();
-	if (!now_please && now < con->next_frame_ms) {
-		con->redraw_pending = true;
+	if (!frame_due(&con->frame, now_please, now))
 		return;
-	}
-	if (!term_can_draw()) {
-		con->redraw_pending = true;
-		con->next_frame_ms = now + TERM_DRAW_RETRY_MS;
-		return;
-	}
 	console_snapshot(con, con->view, now);
 	console_ui_draw(con->ui, con->view);
-	con->next_frame_ms = now + FRAME_MS;
-	con->redraw_pending = false;
+	frame_drawn(&con->frame, now);
 }
 
 /* ---- set-up and loop ---- */
@@ -1110,7 +1087,7 @@ static int console_setup_audio(struct console *con)
 	}
 	if (!con->capture) {
 		if (con->opts.input_device[0]) {
-			fprintf(stderr, "intercom-console: %s\n", err);
+			app_error(&con->app, "%s", err);
 			return -1;
 		}
 		snprintf(con->no_input, sizeof con->no_input, "%s",
@@ -1231,12 +1208,12 @@ static int console_run(struct console *con)
 	struct pollset pollset = { 0 };
 	if (con->screen)
 		console_frame(con, true);
-	while (!con->quit) {
+	while (!con->app.quit) {
 		size_t need = SLOT_STATION + station_pollfd_count(con->station);
 		if (need > fds_cap) {
 			struct pollfd *grown = realloc(fds, need * 2 * sizeof *fds);
 			if (!grown) {
-				console_fail(con, "out of memory");
+				app_fail(&con->app, "out of memory");
 				break;
 			}
 			fds = grown;
@@ -1250,13 +1227,9 @@ static int console_run(struct console *con)
 			size_t left = capture_frames_want(con->capture) - capture_frames_have(con->capture);
 			timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
 		}
-		if (con->screen && (con->capture || con->redraw_pending)) {
-			/* The meter is always on: wake for the next frame. */
-			uint64_t now = clock_mono_ms();
-			int until = con->next_frame_ms > now ? (int)(con->next_frame_ms - now) : 0;
-			if (until < timeout)
-				timeout = until;
-		}
+		/* The meter is always on: wake for the next frame. */
+		if (con->screen && (con->capture || con->frame.pending))
+			timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
 		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
 		bool read_stdin = !con->screen && con->stdin_open;
 		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
@@ -1265,7 +1238,7 @@ static int console_run(struct console *con)
 		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
 		                                  &timeout);
 		if (pollset_wait(&pollset, fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
-			console_fail(con, "poll failed: %s", strerror(errno));
+			app_fail(&con->app, "poll failed: %s", strerror(errno));
 			break;
 		}
 		if (fds[SLOT_SIGNAL].revents) {
@@ -1277,26 +1250,20 @@ static int console_run(struct console *con)
 			console_load_done(con);
 		if (fds[SLOT_STDIN].revents)
 			console_read_stdin(con);
-		bool keys = false;
-		if (con->screen && term_poll_handle(fds + SLOT_TERM)) {
-			int key;
-			for (int i = 0; i < KEYS_PER_PASS && !con->quit && (key = term_key()) != ERR; i++) {
-				console_key(con, key);
-				keys = true;
-			}
-		}
+		bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
+		            frame_read_keys(console_key_cb, con, &con->app.quit);
 		if (con->screen && term_lost()) {
 			log_event("the terminal went away, shutting down");
 			break;
 		}
 		if (con->capture)
 			console_capture_pump(con);
-		if (con->screen && !con->quit)
+		if (con->screen && !con->app.quit)
 			console_frame(con, keys);
 	}
 	free(fds);
 	pollset_free(&pollset);
-	return con->exit_code;
+	return con->app.exit_code;
 }
 
 /* Leaves the screen (if it is up) and sends log lines to stdout again. */
@@ -1315,29 +1282,19 @@ static void console_screen_done(struct console *con)
 
 int main(int argc, char **argv)
 {
-	static struct console con = { .stdin_open = true, .input_device = -1 };
+	static struct console con = { .app.name = "intercom-console", .stdin_open = true,
+	                              .input_device = -1 };
 	char err[512];
-	trace_init();
-	switch (options_parse(&con.opts, PROGRAM_CONSOLE, argc, argv, err, sizeof err)) {
-	case OPTIONS_INVALID:
-		fprintf(stderr, "%s\n", err);
-		return EXIT_USAGE;
-	case OPTIONS_EXIT:
-		if (con.opts.help)
-			options_usage(PROGRAM_CONSOLE, stdout);
-		else
-			printf("intercom-console %s (protocol %d)\n", INTERCOM_VERSION, PROTO_VERSION);
-		return EXIT_OK;
-	case OPTIONS_RUN:
-		break;
-	}
+	int start = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
+	if (start != APP_RUN)
+		return start;
 	if (auth_init() < 0) {
-		fprintf(stderr, "intercom-console: cannot initialise libsodium\n");
+		app_error(&con.app, "cannot initialise libsodium");
 		return EXIT_FAILURE_RUNTIME;
 	}
 	if (con.opts.gen_key_file[0]) {
 		if (auth_key_generate(con.opts.gen_key_file, err, sizeof err) < 0) {
-			fprintf(stderr, "intercom-console: %s\n", err);
+			app_error(&con.app, "%s", err);
 			return EXIT_FILES;
 		}
 		printf("wrote a new key to %s (mode 0600); copy it to every speaker and start the console "
@@ -1346,12 +1303,12 @@ int main(int argc, char **argv)
 	}
 	struct auth_key key;
 	if (con.opts.key_file[0] && auth_key_load(con.opts.key_file, &key, err, sizeof err) < 0) {
-		fprintf(stderr, "intercom-console: %s\n", err);
+		app_error(&con.app, "%s", err);
 		return EXIT_FILES;
 	}
 	if (con.opts.list_devices) {
 		if (audio_init(err, sizeof err) < 0) {
-			fprintf(stderr, "intercom-console: %s\n", err);
+			app_error(&con.app, "%s", err);
 			return EXIT_AUDIO;
 		}
 		audio_list_devices(stdout);
@@ -1360,8 +1317,8 @@ int main(int argc, char **argv)
 	}
 	con.screen = !con.opts.headless;
 	if (con.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "intercom-console: the screen needs a terminal on standard input and "
-		                "output (run with --headless to read commands from a pipe)\n");
+		app_error(&con.app, "the screen needs a terminal on standard input and "
+		                "output (run with --headless to read commands from a pipe)");
 		return EXIT_USAGE;
 	}
 	con.fmt = (struct audio_format){ .rate = con.opts.rate, .channels = con.opts.channels };
@@ -1371,20 +1328,20 @@ int main(int argc, char **argv)
 	else
 		archive_default_dir(con.archive_dir, sizeof con.archive_dir);
 	if (archive_prepare_dir(con.archive_dir, err, sizeof err) < 0) {
-		fprintf(stderr, "intercom-console: archive: %s, e.g. --archive /var/lib/intercom\n", err);
+		app_error(&con.app, "archive: %s, e.g. --archive /var/lib/intercom", err);
 		return EXIT_FILES;
 	}
 	con.signal_fd = signals_install();
 	int listen_fd = net_listen(con.opts.host, con.opts.port, err, sizeof err);
 	if (listen_fd < 0) {
-		fprintf(stderr, "intercom-console: %s\n", err);
+		app_error(&con.app, "%s", err);
 		return EXIT_NETWORK;
 	}
 	int legacy_fd = -1;
 	if (con.opts.legacy_port) {
 		legacy_fd = net_listen(con.opts.host, con.opts.legacy_port, err, sizeof err);
 		if (legacy_fd < 0) {
-			fprintf(stderr, "intercom-console: --legacy-port: %s\n", err);
+			app_error(&con.app, "--legacy-port: %s", err);
 			close(listen_fd);
 			return EXIT_NETWORK;
 		}
@@ -1399,7 +1356,7 @@ int main(int argc, char **argv)
 		con.view = calloc(1, sizeof *con.view);
 	}
 	if (!con.station || (con.screen && (!con.ui || !con.view))) {
-		fprintf(stderr, "intercom-console: out of memory\n");
+		app_error(&con.app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
 	station_set_max_speakers(con.station, (size_t)con.opts.max_speakers);
@@ -1419,7 +1376,7 @@ int main(int argc, char **argv)
 	}
 	if (con.screen && term_init(err, sizeof err) < 0) {
 		console_screen_done(&con);
-		fprintf(stderr, "intercom-console: %s\n", err);
+		app_error(&con.app, "%s", err);
 		console_shutdown(&con);
 		return EXIT_USAGE;
 	}
@@ -1451,8 +1408,7 @@ int main(int argc, char **argv)
 	int rc = console_run(&con);
 	/* The terminal first: whatever happens next is readable. */
 	console_screen_done(&con);
-	if (con.fatal[0])
-		fprintf(stderr, "intercom-console: %s\n", con.fatal);
+	app_report_fatal(&con.app);
 	console_shutdown(&con);
 	log_event("console stopped");
 	return rc;

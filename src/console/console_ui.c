@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intercom/console/console_layout.h"
 #include "intercom/common/defaults.h"
-#include "intercom/tui/layout.h"
 #include "intercom/common/log.h"
+#include "intercom/console/console_layout.h"
+#include "intercom/tui/layout.h"
 #include "intercom/tui/term.h"
 #include "intercom/tui/textfmt.h"
 #include "intercom/tui/widgets.h"

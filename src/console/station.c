@@ -14,14 +14,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "intercom/common/app.h"
+#include "intercom/common/clock.h"
+#include "intercom/common/log.h"
+#include "intercom/common/sbuf.h"
 #include "intercom/net/admission.h"
 #include "intercom/net/auth.h"
-#include "intercom/common/clock.h"
 #include "intercom/net/conn.h"
-#include "intercom/common/log.h"
 #include "intercom/net/net.h"
 #include "intercom/net/proto.h"
-#include "intercom/common/sbuf.h"
 
 /* After EMFILE, accept() waits this long instead of spinning on a readable socket. */
 #define ACCEPT_BACKOFF_MS 1000
@@ -78,11 +79,7 @@ struct station *station_new(int listen_fd)
 	st->listen_fd = listen_fd;
 	st->max_speakers = DEFAULT_MAX_SPEAKERS;
 	st->legacy_fd = -1;
-	char host[256] = "";
-	gethostname(host, sizeof host);
-	host[NAME_MAX_BYTES] = '\0';
-	const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : "console";
-	memcpy(st->console_name, name, strlen(name) + 1);
+	app_host_name(st->console_name, sizeof st->console_name, "console");
 	return st;
 }
 

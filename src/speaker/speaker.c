@@ -20,29 +20,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "intercom/common/archive.h"
-#include "intercom/net/auth.h"
 #include "intercom/audio/audio.h"
-#include "intercom/common/clock.h"
-#include "intercom/net/conn.h"
-#include "intercom/common/defaults.h"
 #include "intercom/audio/format.h"
+#include "intercom/audio/playback.h"
+#include "intercom/audio/volume.h"
+#include "intercom/audio/wav.h"
+#include "intercom/common/app.h"
+#include "intercom/common/archive.h"
+#include "intercom/common/clock.h"
+#include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
-#include "intercom/tui/meter_scale.h"
-#include "intercom/net/net.h"
 #include "intercom/common/options.h"
 #include "intercom/common/pollset.h"
-#include "intercom/net/resolver.h"
-#include "intercom/audio/playback.h"
-#include "intercom/net/proto.h"
 #include "intercom/common/signals.h"
+#include "intercom/common/trace.h"
+#include "intercom/net/auth.h"
+#include "intercom/net/conn.h"
+#include "intercom/net/net.h"
+#include "intercom/net/proto.h"
+#include "intercom/net/resolver.h"
 #include "intercom/speaker/speaker_state.h"
 #include "intercom/speaker/speaker_ui.h"
 #include "intercom/speaker/speaker_view.h"
+#include "intercom/tui/frame.h"
+#include "intercom/tui/meter_scale.h"
 #include "intercom/tui/term.h"
-#include "intercom/common/trace.h"
-#include "intercom/audio/volume.h"
-#include "intercom/audio/wav.h"
 
 /* How often progress goes back to the console while receiving or playing. */
 #define STATUS_INTERVAL_MS 250
@@ -53,11 +55,9 @@
 /* A link dropped for a bad page waits this long at most for its last report to go. */
 #define DROP_FLUSH_MS 1000
 /* The screen redraws at most 25 times a second while something moves (as the console's). */
-#define FRAME_MS 40
 /* A run of volume keys is said and saved once, this long after the last press. */
 #define VOLUME_SETTLE_MS 1000
 /* Keys handled per loop pass at most: a huge paste cannot starve the network. */
-#define KEYS_PER_PASS 64
 #define KEY_CTRL_L 12
 
 struct speaker {
@@ -113,29 +113,13 @@ struct speaker {
 	struct speaker_ui *ui;
 	struct speaker_view *view;
 	struct meter_ballistics meter;
-	uint64_t next_frame_ms;
-	bool redraw_pending;
+	struct frame_clock frame;
 	bool help;
 
 	bool once_done;
 	bool once_played;
-	bool quit;
-	int exit_code;
-	char fatal[512];               /* printed on stderr once the terminal is restored */
+	struct app app;                /* quit, exit code, the fatal message */
 };
-
-/* Something the loop cannot go on without: noted for after the screen, then the loop ends. */
-static void speaker_fail(struct speaker *spk, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void speaker_fail(struct speaker *spk, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(spk->fatal, sizeof spk->fatal, fmt, ap);
-	va_end(ap);
-	log_event("%s", spk->fatal);
-	spk->exit_code = EXIT_FAILURE_RUNTIME;
-	spk->quit = true;
-}
 
 /* The state machine's words go to the log: stdout headless, the log pane on the screen. */
 static void say_cb(const char *line, void *ctx)
@@ -202,7 +186,7 @@ static void page_outcome(struct speaker *spk, enum proto_page_state state, const
 	if (spk->opts.once && !spk->once_done) {
 		spk->once_done = true;
 		spk->once_played = state == PAGE_PLAYED;
-		spk->quit = true;
+		spk->app.quit = true;
 	}
 }
 
@@ -223,7 +207,7 @@ static void page_reject(struct speaker *spk, uint32_t page_id, size_t bytes, con
 	}
 	if (spk->opts.once && !spk->once_done) {
 		spk->once_done = true;
-		spk->quit = true;
+		spk->app.quit = true;
 	}
 }
 
@@ -804,8 +788,9 @@ static void speaker_replay(struct speaker *spk)
 /* ---- the screen ---- */
 
 /* One key on the screen. */
-static void speaker_key(struct speaker *spk, int key)
+static void speaker_key_cb(void *ctx, int key)
 {
+	struct speaker *spk = ctx;
 	if (key == KEY_RESIZE || key == KEY_CTRL_L) {
 		if (key == KEY_CTRL_L)
 			term_repaint();
@@ -836,7 +821,7 @@ static void speaker_key(struct speaker *spk, int key)
 		spk->help = true;
 		break;
 	case 'q': case 'Q':
-		spk->quit = true;
+		spk->app.quit = true;
 		break;
 	default:
 		break;
@@ -857,15 +842,8 @@ static bool speaker_animating(struct speaker *spk, uint64_t now)
 static void speaker_frame(struct speaker *spk, bool now_please)
 {
 	uint64_t now = clock_mono_ms();
-	if (!now_please && now < spk->next_frame_ms) {
-		spk->redraw_pending = true;
+	if (!frame_due(&spk->frame, now_please, now))
 		return;
-	}
-	if (!term_can_draw()) {
-		spk->redraw_pending = true;
-		spk->next_frame_ms = now + TERM_DRAW_RETRY_MS;
-		return;
-	}
 	if (spk->playing)
 		meter_ballistics_update(&spk->meter, playback_levels(spk->playback), now);
 	else
@@ -882,8 +860,7 @@ static void speaker_frame(struct speaker *spk, bool now_please)
 	};
 	speaker_view_build(spk->view, &spk->st, &in, now);
 	speaker_ui_draw(spk->ui, spk->view);
-	spk->next_frame_ms = now + FRAME_MS;
-	spk->redraw_pending = false;
+	frame_drawn(&spk->frame, now);
 }
 
 /* Leaves the screen (if it is up) and sends log lines to stdout again. */
@@ -909,7 +886,7 @@ static int speaker_run(struct speaker *spk)
 {
 	if (spk->screen)
 		speaker_frame(spk, true);
-	while (!spk->quit) {
+	while (!spk->app.quit) {
 		uint64_t now = clock_mono_ms();
 		int timeout = link_tick(spk, now);
 		int play = playback_tick(spk, now);
@@ -918,15 +895,12 @@ static int speaker_run(struct speaker *spk)
 		int vol = volume_tick(spk, now);
 		if (vol >= 0 && vol < timeout)
 			timeout = vol;
-		if (spk->quit)
+		if (spk->app.quit)
 			break;
 		if (spk->screen) {
 			/* Wake for the next frame while something moves, and when the countdown ticks. */
-			if (spk->redraw_pending || speaker_animating(spk, now)) {
-				int until = spk->next_frame_ms > now ? (int)(spk->next_frame_ms - now) : 0;
-				if (until < timeout)
-					timeout = until;
-			}
+			if (spk->frame.pending || speaker_animating(spk, now))
+				timeout = frame_timeout(&spk->frame, now, timeout);
 			int change = speaker_state_next_change_ms(&spk->st, now);
 			if (change >= 0 && change < timeout)
 				timeout = change;
@@ -947,7 +921,7 @@ static int speaker_run(struct speaker *spk)
 			nfds = SLOTS;
 		}
 		if (pollset_wait(&spk->pollset, fds, nfds, timeout) < 0 && errno != EINTR) {
-			speaker_fail(spk, "poll failed: %s", strerror(errno));
+			app_fail(&spk->app, "poll failed: %s", strerror(errno));
 			break;
 		}
 		if (fds[SLOT_SIGNAL].revents) {
@@ -984,22 +958,16 @@ static int speaker_run(struct speaker *spk)
 		}
 		if (!spk->screen)
 			continue;
-		bool keys = false;
-		if (term_poll_handle(fds + SLOT_TERM)) {
-			int key;
-			for (int i = 0; i < KEYS_PER_PASS && !spk->quit && (key = term_key()) != ERR; i++) {
-				speaker_key(spk, key);
-				keys = true;
-			}
-		}
+		bool keys = term_poll_handle(fds + SLOT_TERM) &&
+		            frame_read_keys(speaker_key_cb, spk, &spk->app.quit);
 		if (term_lost()) {
 			log_event("the terminal went away, shutting down");
 			break;
 		}
-		if (!spk->quit)
+		if (!spk->app.quit)
 			speaker_frame(spk, keys);
 	}
-	return spk->exit_code;
+	return spk->app.exit_code;
 }
 
 static void speaker_shutdown(struct speaker *spk)
@@ -1031,58 +999,42 @@ static void speaker_shutdown(struct speaker *spk)
 
 int main(int argc, char **argv)
 {
-	static struct speaker spk = { .output_device = -1 };
+	static struct speaker spk = { .app.name = "intercom-speaker", .output_device = -1 };
 	char err[512];
-	trace_init();
-	switch (options_parse(&spk.opts, PROGRAM_SPEAKER, argc, argv, err, sizeof err)) {
-	case OPTIONS_INVALID:
-		fprintf(stderr, "%s\n", err);
-		return EXIT_USAGE;
-	case OPTIONS_EXIT:
-		if (spk.opts.help)
-			options_usage(PROGRAM_SPEAKER, stdout);
-		else
-			printf("intercom-speaker %s (protocol %d)\n", INTERCOM_VERSION, PROTO_VERSION);
-		return EXIT_OK;
-	case OPTIONS_RUN:
-		break;
-	}
+	int start = app_start(&spk.app, &spk.opts, PROGRAM_SPEAKER, argc, argv);
+	if (start != APP_RUN)
+		return start;
 	spk.screen = !spk.opts.headless && !spk.opts.list_devices;
 	if (spk.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "intercom-speaker: the screen needs a terminal on standard input and "
-		                "output (run with --headless under systemd or with a pipe)\n");
+		app_error(&spk.app, "the screen needs a terminal on standard input and "
+		                "output (run with --headless under systemd or with a pipe)");
 		return EXIT_USAGE;
 	}
 	bool audio_up = audio_init(err, sizeof err) == 0;
 	if (spk.opts.list_devices) {
 		if (!audio_up) {
-			fprintf(stderr, "intercom-speaker: %s\n", err);
+			app_error(&spk.app, "%s", err);
 			return EXIT_AUDIO;
 		}
 		audio_list_devices(stdout);
 		audio_terminate();
 		return EXIT_OK;
 	}
-	if (!spk.opts.name[0]) {
-		char host[256] = "";
-		gethostname(host, sizeof host);
-		host[NAME_MAX_BYTES] = '\0';
-		const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : "speaker";
-		memcpy(spk.opts.name, name, strlen(name) + 1);
-	}
+	if (!spk.opts.name[0])
+		app_host_name(spk.opts.name, sizeof spk.opts.name, "speaker");
 	if (auth_init() < 0) {
-		fprintf(stderr, "intercom-speaker: cannot initialise libsodium\n");
+		app_error(&spk.app, "cannot initialise libsodium");
 		return EXIT_FAILURE_RUNTIME;
 	}
 	if (spk.opts.key_file[0]) {
 		if (auth_key_load(spk.opts.key_file, &spk.key, err, sizeof err) < 0) {
-			fprintf(stderr, "intercom-speaker: %s\n", err);
+			app_error(&spk.app, "%s", err);
 			return EXIT_FILES;
 		}
 		spk.keyed = true;
 	}
 	if (spk.opts.save_dir[0] && archive_prepare_dir(spk.opts.save_dir, err, sizeof err) < 0) {
-		fprintf(stderr, "intercom-speaker: --save: %s\n", err);
+		app_error(&spk.app, "--save: %s", err);
 		return EXIT_FILES;
 	}
 	if (strchr(spk.opts.host, ':'))
@@ -1094,7 +1046,7 @@ int main(int argc, char **argv)
 		spk.ui = speaker_ui_new();
 		spk.view = calloc(1, sizeof *spk.view);
 		if (!spk.ui || !spk.view) {
-			fprintf(stderr, "intercom-speaker: out of memory\n");
+			app_error(&spk.app, "out of memory");
 			return EXIT_FAILURE_RUNTIME;
 		}
 		/* From here on the screen's log pane collects the events, even before it shows. */
@@ -1105,7 +1057,7 @@ int main(int argc, char **argv)
 	if (spk.output_device < 0) {
 		if (!spk.opts.save_dir[0] || spk.opts.output_device[0]) {
 			speaker_screen_done(&spk);
-			fprintf(stderr, "intercom-speaker: %s%s\n", err,
+			app_error(&spk.app, "%s%s", err,
 			        spk.opts.output_device[0] ? "" : " (or only keep pages with --save DIR)");
 			if (audio_up)
 				audio_terminate();
@@ -1118,7 +1070,7 @@ int main(int argc, char **argv)
 		spk.playback = playback_new(spk.output_device, spk.opts.chunk);
 		if (!spk.playback) {
 			speaker_screen_done(&spk);
-			fprintf(stderr, "intercom-speaker: out of memory\n");
+			app_error(&spk.app, "out of memory");
 			audio_terminate();
 			return EXIT_FAILURE_RUNTIME;
 		}
@@ -1138,7 +1090,7 @@ int main(int argc, char **argv)
 	meter_ballistics_init(&spk.meter);
 	if (spk.screen && term_init(err, sizeof err) < 0) {
 		speaker_screen_done(&spk);
-		fprintf(stderr, "intercom-speaker: %s\n", err);
+		app_error(&spk.app, "%s", err);
 		playback_free(spk.playback);
 		if (audio_up)
 			audio_terminate();
@@ -1156,8 +1108,7 @@ int main(int argc, char **argv)
 	int rc = speaker_run(&spk);
 	/* The terminal first: whatever happens next is readable. */
 	speaker_screen_done(&spk);
-	if (spk.fatal[0])
-		fprintf(stderr, "intercom-speaker: %s\n", spk.fatal);
+	app_report_fatal(&spk.app);
 	speaker_shutdown(&spk);
 	if (audio_up)
 		audio_terminate();

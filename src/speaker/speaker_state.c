@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "intercom/net/proto.h"
 #include "intercom/audio/volume.h"
+#include "intercom/net/proto.h"
 
 /* Formats a line and hands it to the say callback, if there is one. */
 __attribute__((format(printf, 2, 3)))

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "intercom/tui/textfmt.h"
 #include "intercom/audio/volume.h"
+#include "intercom/tui/textfmt.h"
 
 /* Wider bars read no better; the rest of a wide line stays empty. */
 #define SPEAKER_BAR_MAX 60

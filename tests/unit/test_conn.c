@@ -16,10 +16,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "intercom/common/sbuf.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/conn.h"
 #include "intercom/net/proto.h"
-#include "intercom/common/sbuf.h"
 #include "intercom/net/seal.h"
 
 #define MARKER "INTERCOM-PLAINTEXT-MARKER-7f3a"

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "intercom/common/defaults.h"
 #include "intercom/audio/format.h"
+#include "intercom/common/defaults.h"
 
 /* The original Python tool: int(RATE / CHUNK * RECORD_SECONDS) whole chunks. */
 static size_t python_frames(int rate, int chunk, double seconds)

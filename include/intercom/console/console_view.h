@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #include "intercom/common/defaults.h"
-#include "intercom/tui/meter_scale.h"
 #include "intercom/console/station.h"
+#include "intercom/tui/meter_scale.h"
 
 /* Table rows in one snapshot at most: more than any terminal shows at once. */
 #define CONSOLE_VIEW_ROWS 256

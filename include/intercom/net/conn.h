@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "intercom/net/proto.h"
 #include "intercom/common/sbuf.h"
+#include "intercom/net/proto.h"
 
 struct conn_seal;
 

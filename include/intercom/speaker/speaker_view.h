@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "intercom/common/defaults.h"
-#include "intercom/tui/meter_scale.h"
 #include "intercom/speaker/speaker_state.h"
+#include "intercom/tui/meter_scale.h"
 
 /* Below this the screen only says it is too small. */
 #define SPEAKER_MIN_W 30

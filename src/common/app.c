@@ -1,0 +1,69 @@
+/* The opening and closing of both mains (see app.h). */
+#include "intercom/common/app.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "intercom/common/defaults.h"
+#include "intercom/common/log.h"
+#include "intercom/common/trace.h"
+#include "intercom/net/proto.h"
+
+int app_start(struct app *app, struct options *opts, enum program program, int argc, char **argv)
+{
+	char err[512];
+	trace_init();
+	switch (options_parse(opts, program, argc, argv, err, sizeof err)) {
+	case OPTIONS_INVALID:
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	case OPTIONS_EXIT:
+		if (opts->help)
+			options_usage(program, stdout);
+		else
+			printf("%s %s (protocol %d)\n", app->name, INTERCOM_VERSION, PROTO_VERSION);
+		return EXIT_OK;
+	case OPTIONS_RUN:
+		break;
+	}
+	return APP_RUN;
+}
+
+void app_fail(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(app->fatal, sizeof app->fatal, fmt, ap);
+	va_end(ap);
+	log_event("%s", app->fatal);
+	app->exit_code = EXIT_FAILURE_RUNTIME;
+	app->quit = true;
+}
+
+void app_error(const struct app *app, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", app->name, msg);
+}
+
+void app_report_fatal(const struct app *app)
+{
+	if (app->fatal[0])
+		fprintf(stderr, "%s: %s\n", app->name, app->fatal);
+}
+
+void app_host_name(char *out, size_t cap, const char *fallback)
+{
+	char host[256] = "";
+	if (gethostname(host, sizeof host) < 0)
+		host[0] = '\0';
+	host[NAME_MAX_BYTES] = '\0';
+	const char *name = *host && proto_text_valid(host, strlen(host), NAME_MAX_BYTES) ? host : fallback;
+	snprintf(out, cap, "%s", name);
+}
