@@ -1,5 +1,5 @@
 /*
- * The benchmark programs (issue 7, docs/BENCHMARKS.md): one binary,
+ * The benchmark programs (docs/BENCHMARKS.md): one binary,
  * intercom-bench, with a subcommand per measurement. Every measurement prints
  * "sample KEY VALUE" lines on stdout; bench/run.sh gathers them from several
  * runs and prints the table (median, spread, baseline, ratio, target).

@@ -1,4 +1,4 @@
-# Benchmarks (issue 7; docs/BENCHMARKS.md). Included by the top Makefile.
+# Benchmarks (docs/BENCHMARKS.md). Included by the top Makefile.
 #
 #   make bench         optimised build, every measurement, one table (a few minutes)
 #   make bench-smoke   same programs once at a tiny size: nothing rots, no timing asserted

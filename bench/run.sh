@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [--smoke] BUILD_DIR — runs every benchmark of issue 7 against the
+# bench/run.sh [--smoke] BUILD_DIR — runs every benchmark against the
 # programs in BUILD_DIR/bin and BUILD_DIR/bench/intercom-bench, then prints one
 # table: figure, median, min-max, baseline, ratio, target, met?
 # docs/BENCHMARKS.md says what each figure means and how to read it.
