@@ -6,6 +6,7 @@
  */
 #include "intercom/common/options.h"
 #include "intercom/audio/wav.h"
+#include "intercom/common/utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -149,55 +150,6 @@ static const char *program_name(enum program program)
 }
 
 /*
- * Decodes the UTF-8 sequence at s into *cp and returns its length (1..4), or
- * 0 if it is not valid UTF-8: overlong forms, surrogates and code points past
- * U+10FFFF are refused because they are how filters get fooled.
- */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	static const uint32_t min_cp[4] = { 0, 0x80, 0x800, 0x10000 };
-	size_t extra;
-	uint32_t value;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		extra = 1, value = s[0] & 0x1fu;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		extra = 2, value = s[0] & 0x0fu;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		extra = 3, value = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	/* A NUL ends the loop too, since it fails the continuation test. */
-	for (size_t k = 1; k <= extra; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		value = value << 6 | (s[k] & 0x3fu);
-	}
-	if (value < min_cp[extra] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
-		return 0;
-	*cp = value;
-	return extra + 1;
-}
-
-/* True if text[0..len) is all UTF-8 by utf8_decode's rules. */
-static bool utf8_valid(const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode(s + i, &cp);
-		if (n == 0 || n > len - i)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-/*
  * Copies at most SHOWN_MAX bytes of text for an error message: control bytes
  * would break the one-line message (or drive the terminal), and so would the
  * high bytes of text that is not UTF-8, so they all become '?'.
@@ -206,14 +158,9 @@ static struct shown show_n(const char *text, size_t len)
 {
 	struct shown out;
 	bool utf8 = utf8_valid(text, len);
-	size_t n = len;
+	/* Valid UTF-8 is cut on a character boundary, so it stays valid; other bytes become '?'. */
+	size_t n = utf8 ? utf8_cut(text, len, SHOWN_MAX) : len < SHOWN_MAX ? len : SHOWN_MAX;
 
-	if (n > SHOWN_MAX) {
-		n = SHOWN_MAX;
-		/* Cut on a character boundary, so valid UTF-8 stays valid. */
-		while (utf8 && n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-			n--;
-	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)text[i];
 		out.text[i] = (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) ? '?' : (char)c;
@@ -429,23 +376,16 @@ static enum options_result set_device(struct parser *p, const struct opt_spec *s
 static enum options_result set_label(struct parser *p, const struct opt_spec *spec,
                                      const char *value, char *dst)
 {
-	const unsigned char *s = (const unsigned char *)value;
 	size_t len = strlen(value);
 	const char *why = NULL;
+	enum utf8_text found;
 
 	if (len == 0)
 		why = "it is empty";
 	else if (len > NAME_MAX_BYTES)
 		why = "it is too long";
-	for (size_t i = 0; why == NULL && i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode(s + i, &cp);
-		if (n == 0)
-			why = "it is not valid UTF-8";
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			why = "it has a control character";
-		i += n;
-	}
+	else if ((found = utf8_check_text(value, len)) != UTF8_TEXT_OK)
+		why = found == UTF8_TEXT_CONTROL ? "it has a control character" : "it is not valid UTF-8";
 	if (why != NULL)
 		return fail(p, "bad %s '%s': %s; give 1..%d bytes of printable UTF-8, e.g. --%s %s",
 		            spec->name, show(value).text, why, NAME_MAX_BYTES, spec->name,
