@@ -4,12 +4,12 @@
  * from the table. Never prints except in options_usage.
  *
  * The parser is our own, not getopt_long: glibc's getopt_long takes any
- * unambiguous prefix of a long option ("--leg" for --legacy-port) and cannot
- * be told not to, so adding an option could change what an old command line
- * means, and a typo could pass for an option; it also reorders the caller's
- * argv although it is declared const. Ours takes whole names only, leaves
- * argv alone, keeps its state on the stack, and says for each mistake what
- * to give instead.
+ * unambiguous prefix of a long option and cannot be told not to, so "--leg"
+ * would be --legacy-port on the console and --legacy on the speaker, and a
+ * new option could change what an existing command line means; and to take
+ * options after the speaker's address it reorders the caller's argv, which
+ * it declares const. Ours takes whole names only, leaves argv alone, keeps
+ * its state on the stack, and words each mistake with what to give instead.
  */
 #include "intercom/common/options.h"
 #include "intercom/audio/wav.h"
