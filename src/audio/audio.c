@@ -1,6 +1,7 @@
 /* PortAudio start-up, devices. */
 #include "intercom/audio/audio.h"
 
+
 #include <fcntl.h>
 #include <portaudio.h>
 #include <stdlib.h>

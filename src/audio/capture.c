@@ -1,6 +1,7 @@
 /* Capture: the input stream, its callback, and the hand-over ring. */
-#include "intercom/audio/audio.h"
 #include "intercom/audio/capture.h"
+
+#include "intercom/audio/audio.h"
 
 #include <portaudio.h>
 #include <stdatomic.h>

@@ -1,6 +1,7 @@
 /* Playback: one output stream per page, fed straight from the decoded page. */
-#include "intercom/audio/audio.h"
 #include "intercom/audio/playback.h"
+
+#include "intercom/audio/audio.h"
 
 #include <portaudio.h>
 #include <stdatomic.h>

@@ -6,6 +6,7 @@
  */
 #include "intercom/audio/wav.h"
 
+
 #include "intercom/common/defaults.h"
 #include "intercom/net/proto.h"
 

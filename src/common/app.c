@@ -1,6 +1,7 @@
 /* The opening and closing of both mains (see app.h). */
 #include "intercom/common/app.h"
 
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* Durable page files. */
 #include "intercom/common/archive.h"
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,6 +1,7 @@
 /* Shipped files, looked up relative to the executable. */
 #include "intercom/common/assets.h"
 
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>

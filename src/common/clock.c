@@ -1,6 +1,7 @@
 /* Time sources. */
 #include "intercom/common/clock.h"
 
+
 #include <time.h>
 
 static uint64_t read_ms(clockid_t id)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* pipe2 */
 #include "intercom/common/job.h"
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

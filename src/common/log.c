@@ -1,6 +1,7 @@
 /* Event log with a replaceable sink. The only global state: who receives the lines. */
 #include "intercom/common/log.h"
 
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

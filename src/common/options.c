@@ -1,11 +1,20 @@
 /*
  * Command-line options of intercom-console and intercom-speaker: the table of
- * options, a hand-written parser (getopt keeps hidden global state, so it can
- * neither be re-entered nor run call after call in unit tests), the check of
- * every value, and the --help text. Never prints except in options_usage.
+ * options, the parser, the check of every value, and the --help text made
+ * from the table. Never prints except in options_usage.
+ *
+ * The parser is our own, not getopt_long: glibc's getopt_long takes any
+ * unambiguous prefix of a long option and cannot be told not to, so "--leg"
+ * would be --legacy-port on the console and --legacy on the speaker, and a
+ * new option could change what an existing command line means; and to take
+ * options after the speaker's address it reorders the caller's argv, which
+ * it declares const. Ours takes whole names only, leaves argv alone, keeps
+ * its state on the stack, and words each mistake with what to give instead.
  */
-#include "intercom/audio/wav.h"
 #include "intercom/common/options.h"
+
+#include "intercom/audio/wav.h"
+#include "intercom/common/utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -26,106 +35,164 @@ double options_max_duration(int rate, int channels)
 /* Longest part of a user's value echoed in a message: keeps the message one short line. */
 #define SHOWN_MAX 40
 
-enum opt_id {
-	OPT_HOST,
-	OPT_PORT,
-	OPT_DURATION,
-	OPT_RATE,
-	OPT_CHANNELS,
-	OPT_CHUNK,
-	OPT_INPUT_DEVICE,
-	OPT_OUTPUT_DEVICE,
-	OPT_LIST_DEVICES,
-	OPT_HEADLESS,
-	OPT_HELP,
-	OPT_VERSION,
-	OPT_ARCHIVE,
-	OPT_NAME,
-	OPT_ZONE,
-	OPT_SAVE,
-	OPT_ONCE,
-	OPT_MAX_SPEAKERS,
-	OPT_KEY_FILE,
-	OPT_GEN_KEY,
-	OPT_LEGACY_PORT,
-	OPT_LEGACY,
-};
+/*
+ * --hello-timeout and --welcome-timeout, in ms: below 0.1 s a handshake with
+ * a key may not finish even on a LAN; above 5 minutes a peer that never
+ * finishes it holds its place for longer than anyone would wait.
+ */
+#define TIMEOUT_MIN_MS 100
+#define TIMEOUT_MAX_MS 300000
 
-/* Which programs accept an option, as a bit per enum program. */
-#define FOR_CONSOLE (1u << PROGRAM_CONSOLE)
-#define FOR_SPEAKER (1u << PROGRAM_SPEAKER)
-#define FOR_BOTH (FOR_CONSOLE | FOR_SPEAKER)
+#define FOR_CONSOLE OPTIONS_FOR(PROGRAM_CONSOLE)
+#define FOR_SPEAKER OPTIONS_FOR(PROGRAM_SPEAKER)
 
-struct opt_spec {
-	const char *name;     /* long name, without the dashes */
-	char short_name;      /* 0 = long form only */
-	const char *example;  /* a good value, shown when the value is missing; NULL = a flag */
-	unsigned programs;
-	enum opt_id id;
-};
-
-static const struct opt_spec specs[] = {
-	{ "host", 'H', "10.0.0.5", FOR_BOTH, OPT_HOST },
-	{ "port", 'p', "2348", FOR_BOTH, OPT_PORT },
-	{ "duration", 'd', "2.5", FOR_BOTH, OPT_DURATION },
-	{ "rate", 'r', "48000", FOR_BOTH, OPT_RATE },
-	{ "channels", 'c', "2", FOR_BOTH, OPT_CHANNELS },
-	{ "chunk", 0, "1024", FOR_BOTH, OPT_CHUNK },
-	{ "input-device", 'i', "0", FOR_BOTH, OPT_INPUT_DEVICE },
-	{ "output-device", 'o', "0", FOR_BOTH, OPT_OUTPUT_DEVICE },
-	{ "list-devices", 0, NULL, FOR_BOTH, OPT_LIST_DEVICES },
-	{ "headless", 0, NULL, FOR_BOTH, OPT_HEADLESS },
-	{ "help", 'h', NULL, FOR_BOTH, OPT_HELP },
-	{ "version", 'V', NULL, FOR_BOTH, OPT_VERSION },
-	{ "archive", 0, "/srv/intercom/pages", FOR_CONSOLE, OPT_ARCHIVE },
-	{ "name", 0, "Reception", FOR_SPEAKER, OPT_NAME },
-	{ "zone", 0, "Floor-2", FOR_SPEAKER, OPT_ZONE },
-	{ "save", 0, "/srv/intercom/received", FOR_SPEAKER, OPT_SAVE },
-	{ "once", 0, NULL, FOR_SPEAKER, OPT_ONCE },
-	{ "max-speakers", 0, "200", FOR_CONSOLE, OPT_MAX_SPEAKERS },
-	{ "key-file", 0, "/etc/intercom/key", FOR_BOTH, OPT_KEY_FILE },
-	{ "gen-key", 0, "/etc/intercom/key", FOR_CONSOLE, OPT_GEN_KEY },
-	{ "legacy-port", 0, "2348", FOR_CONSOLE, OPT_LEGACY_PORT },
-	{ "legacy", 0, "10.0.0.5:2348", FOR_SPEAKER, OPT_LEGACY },
+/*
+ * Every option of both programs. Both take the audio options, but some do
+ * something in one of them only (the recording format and the microphone in
+ * the console, the loudspeaker in the speaker): given to the other, they are
+ * noted (options.no_effect), not silently dropped, and --help says so.
+ */
+static const struct option_spec specs[] = {
+	{ OPT_HOST, "host", 'H', "HOST", "10.0.0.5",
+	  .help = { [PROGRAM_CONSOLE] = "address to listen on (default " DEFAULT_LISTEN_HOST ")",
+	            [PROGRAM_SPEAKER] = "console to connect to, instead of HOST[:PORT]" } },
+	{ OPT_PORT, "port", 'p', "N", "2348",
+	  .help = { [PROGRAM_CONSOLE] = "TCP port to listen on, {min}..{max} (default {default})",
+	            [PROGRAM_SPEAKER] = "console's TCP port, {min}..{max} (default {default})" },
+	  .min = 1, .max = 65535, .def = DEFAULT_PORT },
+	{ OPT_DURATION, "duration", 'd', "SECONDS", "2.5",
+	  .help = { [PROGRAM_CONSOLE] = "page length in seconds, {min}..{max}, fractions allowed\n"
+	                                "(default {default})",
+	            [PROGRAM_SPEAKER] = "the console's page length" },
+	  .no_effect = FOR_SPEAKER, .min = DURATION_MIN_S, .max = DURATION_MAX_S,
+	  .def = DEFAULT_DURATION_S },
+	{ OPT_RATE, "rate", 'r', "N", "48000",
+	  .help = { [PROGRAM_CONSOLE] = "sample rate in Hz, {min}..{max} (default {default})",
+	            [PROGRAM_SPEAKER] = "the console's sample rate; a speaker plays each\n"
+	                                "page as recorded" },
+	  .no_effect = FOR_SPEAKER, .min = RATE_MIN, .max = RATE_MAX, .def = DEFAULT_RATE },
+	{ OPT_CHANNELS, "channels", 'c', "N", "2",
+	  .help = { [PROGRAM_CONSOLE] = "audio channels, {min}..{max} (default {default})",
+	            [PROGRAM_SPEAKER] = "the console's channels" },
+	  .no_effect = FOR_SPEAKER, .min = 1, .max = CHANNELS_MAX, .def = DEFAULT_CHANNELS },
+	{ OPT_CHUNK, "chunk", 0, "N", "1024",
+	  .help = { [PROGRAM_CONSOLE] = "frames per audio buffer, {min}..{max} (default {default})",
+	            [PROGRAM_SPEAKER] = "frames per audio buffer, {min}..{max} (default {default})" },
+	  .min = CHUNK_MIN, .max = CHUNK_MAX, .def = DEFAULT_CHUNK },
+	{ OPT_INPUT_DEVICE, "input-device", 'i', "DEV", "0",
+	  .help = { [PROGRAM_CONSOLE] = "microphone: a name or an index from --list-devices\n"
+	                                "(default: the system's default input)",
+	            [PROGRAM_SPEAKER] = "the console's microphone" },
+	  .no_effect = FOR_SPEAKER },
+	{ OPT_OUTPUT_DEVICE, "output-device", 'o', "DEV", "0",
+	  .help = { [PROGRAM_CONSOLE] = "a speaker's loudspeaker",
+	            [PROGRAM_SPEAKER] = "loudspeaker: a name or an index from --list-devices\n"
+	                                "(default: the system's default output)" },
+	  .no_effect = FOR_CONSOLE },
+	{ OPT_ARCHIVE, "archive", 0, "DIR", "/srv/intercom/pages",
+	  .help = { [PROGRAM_CONSOLE] = "keep every page sent in DIR\n"
+	                                "(default: $XDG_DATA_HOME/intercom/pages)" } },
+	{ OPT_NAME, "name", 0, "NAME", "Reception",
+	  .help = { [PROGRAM_SPEAKER] = "name shown on the console, {min}..{max} bytes of UTF-8\n"
+	                                "(default: this machine's host name)" },
+	  .min = 1, .max = NAME_MAX_BYTES },
+	{ OPT_ZONE, "zone", 0, "ZONE", "Floor-2",
+	  .help = { [PROGRAM_SPEAKER] = "zone shown on the console, {min}..{max} bytes of UTF-8\n"
+	                                "(default: none)" },
+	  .min = 1, .max = NAME_MAX_BYTES },
+	{ OPT_SAVE, "save", 0, "DIR", "/srv/intercom/received",
+	  .help = { [PROGRAM_SPEAKER] = "also save every page received in DIR\n"
+	                                "(default: do not save)" } },
+	{ OPT_ONCE, "once", 0, NULL, NULL,
+	  .help = { [PROGRAM_SPEAKER] = "exit after one page; the exit status (below) says\n"
+	                                "whether it was played" } },
+	{ OPT_MAX_SPEAKERS, "max-speakers", 0, "N", "200",
+	  .help = { [PROGRAM_CONSOLE] = "refuse speakers beyond N, {min}..{max} (default {default})" },
+	  .min = 1, .max = MAX_SPEAKERS_LIMIT, .def = DEFAULT_MAX_SPEAKERS },
+	{ OPT_HELLO_TIMEOUT, "hello-timeout", 0, "SECONDS", "30",
+	  .help = { [PROGRAM_CONSOLE] = "close a new connection that has not said HELLO\n"
+	                                "within SECONDS of connecting (a key's handshake\n"
+	                                "included), {min}..{max} (default {default})" },
+	  .min = TIMEOUT_MIN_MS / 1000.0, .max = TIMEOUT_MAX_MS / 1000.0,
+	  .def = HELLO_DEADLINE_MS / 1000.0 },
+	{ OPT_WELCOME_TIMEOUT, "welcome-timeout", 0, "SECONDS", "30",
+	  .help = { [PROGRAM_SPEAKER] = "give up a connection, and try again, when the\n"
+	                                "console has not sent WELCOME within SECONDS of\n"
+	                                "connecting (a key's handshake included),\n"
+	                                "{min}..{max} (default {default})" },
+	  .min = TIMEOUT_MIN_MS / 1000.0, .max = TIMEOUT_MAX_MS / 1000.0,
+	  .def = WELCOME_DEADLINE_MS / 1000.0 },
+	{ OPT_KEY_FILE, "key-file", 0, "FILE", "/etc/intercom/key",
+	  .help = { [PROGRAM_CONSOLE] = "pre-shared key: only speakers with it may join,\n"
+	                                "and pages are encrypted (default: no key, the\n"
+	                                "link is unauthenticated; make one with --gen-key)",
+	            [PROGRAM_SPEAKER] = "pre-shared key of the console (see its --gen-key)\n"
+	                                "(default: no key)" } },
+	{ OPT_GEN_KEY, "gen-key", 0, "FILE", "/etc/intercom/key",
+	  .help = { [PROGRAM_CONSOLE] = "write a new random key to FILE (mode 0600), exit" } },
+	{ OPT_LEGACY_PORT, "legacy-port", 0, "N", "2348",
+	  .help = { [PROGRAM_CONSOLE] = "also send every page to old Python-intercom clients\n"
+	                                "connecting to port N, as a plain WAV (default: off)" },
+	  .min = 1, .max = 65535 },
+	{ OPT_LEGACY, "legacy", 0, "ADDRESS", "10.0.0.5:2348",
+	  .help = { [PROGRAM_SPEAKER] = "play pages from an old Python-intercom server at\n"
+	                                "ADDRESS, HOST[:PORT], instead of from a console" } },
+	{ OPT_LIST_DEVICES, "list-devices", 0, NULL, NULL,
+	  .help = { [PROGRAM_CONSOLE] = "list audio devices with their indexes, then exit",
+	            [PROGRAM_SPEAKER] = "list audio devices with their indexes, then exit" } },
+	{ OPT_HEADLESS, "headless", 0, NULL, NULL,
+	  .help = { [PROGRAM_CONSOLE] = "no screen: read commands from stdin, log to stdout\n"
+	                                "(without it: the curses screen, needs a terminal)",
+	            [PROGRAM_SPEAKER] = "no screen: log lines to stdout\n"
+	                                "(without it: the curses screen, needs a terminal)" } },
+	{ OPT_HELP, "help", 'h', NULL, NULL,
+	  .help = { [PROGRAM_CONSOLE] = "show this help, then exit",
+	            [PROGRAM_SPEAKER] = "show this help, then exit" } },
+	{ OPT_VERSION, "version", 'V', NULL, NULL,
+	  .help = { [PROGRAM_CONSOLE] = "show the version, then exit",
+	            [PROGRAM_SPEAKER] = "show the version, then exit" } },
 };
 
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
 
-/*
- * Both programs take the audio options (the issue's "options on both"), but
- * some only do something in one of them: the recording format and the
- * microphone in the console, the loudspeaker in the speaker. Given to the
- * other, they are noted (options.no_effect), not silently dropped.
- */
-static unsigned spec_effective(const struct opt_spec *spec)
+const struct option_spec *options_table(size_t *count)
 {
-	switch (spec->id) {
-	case OPT_DURATION:
-	case OPT_RATE:
-	case OPT_CHANNELS:
-	case OPT_INPUT_DEVICE:
-		return FOR_CONSOLE;
-	case OPT_OUTPUT_DEVICE:
-		return FOR_SPEAKER;
-	default:
-		return spec->programs;
-	}
+	*count = SPEC_COUNT;
+	return specs;
+}
+
+/* True if the program takes the option (even to do nothing with it). */
+static bool spec_accepted(const struct option_spec *spec, enum program program)
+{
+	return spec->help[program] != NULL;
+}
+
+/* "-x" or "--name": how a message shows the option, short where it has a short form. */
+struct flag {
+	char text[32];
+};
+
+static struct flag flag_of(const struct option_spec *spec)
+{
+	struct flag f;
+	if (spec->short_name)
+		snprintf(f.text, sizeof f.text, "-%c", spec->short_name);
+	else
+		snprintf(f.text, sizeof f.text, "--%s", spec->name);
+	return f;
 }
 
 /* Notes an option given to the program it does nothing in. */
-static void note_no_effect(struct options *o, const struct opt_spec *spec)
+static void note_no_effect(struct options *o, const struct option_spec *spec)
 {
-	if (spec_effective(spec) & (1u << o->program))
+	if (!(spec->no_effect & OPTIONS_FOR(o->program)))
 		return;
-	char flag[32];
-	if (spec->short_name)
-		snprintf(flag, sizeof flag, "-%c", spec->short_name);
-	else
-		snprintf(flag, sizeof flag, "--%s", spec->name);
-	if (strstr(o->no_effect, flag))
+	struct flag flag = flag_of(spec);
+	if (strstr(o->no_effect, flag.text))
 		return;
 	size_t used = strlen(o->no_effect);
-	snprintf(o->no_effect + used, sizeof o->no_effect - used, "%s%s", used ? ", " : "", flag);
+	snprintf(o->no_effect + used, sizeof o->no_effect - used, "%s%s", used ? ", " : "",
+	         flag.text);
 }
 
 /* State of one options_parse call; lives on its stack, which keeps the parser re-entrant. */
@@ -149,55 +216,6 @@ static const char *program_name(enum program program)
 }
 
 /*
- * Decodes the UTF-8 sequence at s into *cp and returns its length (1..4), or
- * 0 if it is not valid UTF-8: overlong forms, surrogates and code points past
- * U+10FFFF are refused because they are how filters get fooled.
- */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	static const uint32_t min_cp[4] = { 0, 0x80, 0x800, 0x10000 };
-	size_t extra;
-	uint32_t value;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		extra = 1, value = s[0] & 0x1fu;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		extra = 2, value = s[0] & 0x0fu;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		extra = 3, value = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	/* A NUL ends the loop too, since it fails the continuation test. */
-	for (size_t k = 1; k <= extra; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		value = value << 6 | (s[k] & 0x3fu);
-	}
-	if (value < min_cp[extra] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
-		return 0;
-	*cp = value;
-	return extra + 1;
-}
-
-/* True if text[0..len) is all UTF-8 by utf8_decode's rules. */
-static bool utf8_valid(const char *text, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode(s + i, &cp);
-		if (n == 0 || n > len - i)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-/*
  * Copies at most SHOWN_MAX bytes of text for an error message: control bytes
  * would break the one-line message (or drive the terminal), and so would the
  * high bytes of text that is not UTF-8, so they all become '?'.
@@ -206,14 +224,9 @@ static struct shown show_n(const char *text, size_t len)
 {
 	struct shown out;
 	bool utf8 = utf8_valid(text, len);
-	size_t n = len;
+	/* Valid UTF-8 is cut on a character boundary, so it stays valid; other bytes become '?'. */
+	size_t n = utf8 ? utf8_cut(text, len, SHOWN_MAX) : len < SHOWN_MAX ? len : SHOWN_MAX;
 
-	if (n > SHOWN_MAX) {
-		n = SHOWN_MAX;
-		/* Cut on a character boundary, so valid UTF-8 stays valid. */
-		while (utf8 && n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-			n--;
-	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)text[i];
 		out.text[i] = (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) ? '?' : (char)c;
@@ -263,11 +276,13 @@ static int parse_int(const char *text, long min, long max, int *out)
 }
 
 /*
- * Parses plain decimal seconds by hand rather than with strtod: strtod follows
- * the locale's decimal point (ncursesw needs a locale set, so "2.5" could
- * stop at the '.') and takes "nan", "inf", "1e400", hex floats and leading blanks.
+ * Parses plain decimal seconds in min..max by hand rather than with strtod:
+ * strtod takes "nan", "inf", "1e400", hex floats, signs and leading blanks,
+ * each of which would have to be refused after it, and rounds
+ * "300.0000000000000000001" to 300, inside a limit the text is over. Here
+ * every digit counts at the limits.
  */
-int options_parse_duration(const char *text, double *seconds)
+static int parse_seconds(const char *text, double min, double max, double *seconds)
 {
 	/* Below 1e14 a mantissa and its next digit are exact in a double. */
 	const uint64_t exact_limit = 100000000000000u;
@@ -294,17 +309,22 @@ int options_parse_duration(const char *text, double *seconds)
 			dropped = true; /* the value is a hair above what the kept digits say */
 		}
 	}
-	/* Over 22 decimals only fit after "0.00000000" (the mantissa stays below 1e14): far too short. */
+	/* Over 22 decimals only fit after "0.00000000" (the mantissa stays below 1e14): below any min. */
 	if (!digit || too_big || frac_digits > 22)
 		return -1;
 	double scale = 1.0;
 	for (int i = 0; i < frac_digits; i++)
 		scale *= 10.0; /* exact up to 1e22, so the division below rounds once */
 	double value = (double)mantissa / scale;
-	if (value < DURATION_MIN_S || value > DURATION_MAX_S || (dropped && value >= DURATION_MAX_S))
+	if (value < min || value > max || (dropped && value >= max))
 		return -1;
 	*seconds = value;
 	return 0;
+}
+
+int options_parse_duration(const char *text, double *seconds)
+{
+	return parse_seconds(text, DURATION_MIN_S, DURATION_MAX_S, seconds);
 }
 
 /* A host name or address as the resolver will see it: no blanks, controls or brackets. */
@@ -399,7 +419,7 @@ static enum options_result set_host(struct parser *p, const char *value)
 }
 
 /* -i, -o: a device name substring or index, which the audio code matches later. */
-static enum options_result set_device(struct parser *p, const struct opt_spec *spec,
+static enum options_result set_device(struct parser *p, const struct option_spec *spec,
                                       const char *value, char *dst, size_t dstlen)
 {
 	const char *why = NULL;
@@ -422,40 +442,33 @@ static enum options_result set_device(struct parser *p, const struct opt_spec *s
 }
 
 /*
- * --name, --zone: shown in the console's table and sent in HELLO, so
- * 1..NAME_MAX_BYTES bytes of UTF-8 without control characters (C1 controls
+ * --name, --zone: shown in the console's table and sent in HELLO, so the
+ * table's min..max bytes of UTF-8 without control characters (C1 controls
  * U+0080..U+009F included: some terminals act on them as on ESC).
  */
-static enum options_result set_label(struct parser *p, const struct opt_spec *spec,
-                                     const char *value, char *dst)
+static enum options_result set_label(struct parser *p, const struct option_spec *spec,
+                                     const char *value, char *dst, size_t dstlen)
 {
-	const unsigned char *s = (const unsigned char *)value;
 	size_t len = strlen(value);
 	const char *why = NULL;
+	enum utf8_text found;
 
 	if (len == 0)
 		why = "it is empty";
-	else if (len > NAME_MAX_BYTES)
+	else if (len > spec->max || len >= dstlen)
 		why = "it is too long";
-	for (size_t i = 0; why == NULL && i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode(s + i, &cp);
-		if (n == 0)
-			why = "it is not valid UTF-8";
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			why = "it has a control character";
-		i += n;
-	}
+	else if ((found = utf8_check_text(value, len)) != UTF8_TEXT_OK)
+		why = found == UTF8_TEXT_CONTROL ? "it has a control character" : "it is not valid UTF-8";
 	if (why != NULL)
-		return fail(p, "bad %s '%s': %s; give 1..%d bytes of printable UTF-8, e.g. --%s %s",
-		            spec->name, show(value).text, why, NAME_MAX_BYTES, spec->name,
+		return fail(p, "bad %s '%s': %s; give %g..%g bytes of printable UTF-8, e.g. --%s %s",
+		            spec->name, show(value).text, why, spec->min, spec->max, spec->name,
 		            spec->example);
 	memcpy(dst, value, len + 1);
 	return OPTIONS_RUN;
 }
 
 /* --archive, --save: a directory; whether it exists is checked when it is used. */
-static enum options_result set_dir(struct parser *p, const struct opt_spec *spec,
+static enum options_result set_dir(struct parser *p, const struct option_spec *spec,
                                    const char *value, char *dst, size_t dstlen)
 {
 	size_t len = strlen(value);
@@ -471,7 +484,7 @@ static enum options_result set_dir(struct parser *p, const struct opt_spec *spec
 }
 
 /* --key-file, --gen-key: a file path; whether it is usable is checked when it is used. */
-static enum options_result set_path(struct parser *p, const struct opt_spec *spec,
+static enum options_result set_path(struct parser *p, const struct option_spec *spec,
                                     const char *value, char *dst, size_t dstlen)
 {
 	size_t len = strlen(value);
@@ -483,8 +496,35 @@ static enum options_result set_path(struct parser *p, const struct opt_spec *spe
 	return OPTIONS_RUN;
 }
 
+/* A whole number in the table's min..max for the option; 0 or -1. */
+static int spec_int(const struct option_spec *spec, const char *value, int *dst)
+{
+	return parse_int(value, (long)spec->min, (long)spec->max, dst);
+}
+
+/* -d and the timeouts: seconds in the table's min..max, fractions allowed. */
+static enum options_result set_seconds(struct parser *p, const struct option_spec *spec,
+                                       const char *value, double *dst)
+{
+	if (parse_seconds(value, spec->min, spec->max, dst) == 0)
+		return OPTIONS_RUN;
+	return fail(p, "bad %s '%s': give seconds between %g and %g, e.g. %s %s", spec->name,
+	            show(value).text, spec->min, spec->max, flag_of(spec).text, spec->example);
+}
+
+/* --hello-timeout, --welcome-timeout: seconds as -d takes them, kept in milliseconds. */
+static enum options_result set_timeout(struct parser *p, const struct option_spec *spec,
+                                       const char *value, int *dst_ms)
+{
+	double seconds;
+	enum options_result r = set_seconds(p, spec, value, &seconds);
+	if (r == OPTIONS_RUN)
+		*dst_ms = (int)lround(seconds * 1000.0);
+	return r;
+}
+
 /* Checks one option's value and stores it; OPTIONS_EXIT for --help and --version. */
-static enum options_result apply(struct parser *p, const struct opt_spec *spec, const char *value)
+static enum options_result apply(struct parser *p, const struct option_spec *spec, const char *value)
 {
 	struct options *o = p->opts;
 	note_no_effect(o, spec);
@@ -493,28 +533,25 @@ static enum options_result apply(struct parser *p, const struct opt_spec *spec, 
 	case OPT_HOST:
 		return set_host(p, value);
 	case OPT_PORT:
-		if (parse_int(value, 1, 65535, &o->port) != 0)
-			return fail(p, "bad port '%s': give 1..65535", show(value).text);
+		if (spec_int(spec, value, &o->port) != 0)
+			return fail(p, "bad port '%s': give %g..%g", show(value).text, spec->min, spec->max);
 		return OPTIONS_RUN;
 	case OPT_DURATION:
-		if (options_parse_duration(value, &o->duration) != 0)
-			return fail(p, "bad duration '%s': give seconds between %g and %g, e.g. -d 2.5",
-			            show(value).text, DURATION_MIN_S, DURATION_MAX_S);
-		return OPTIONS_RUN;
+		return set_seconds(p, spec, value, &o->duration);
 	case OPT_RATE:
-		if (parse_int(value, RATE_MIN, RATE_MAX, &o->rate) != 0)
-			return fail(p, "bad rate '%s': give %d..%d frames per second, e.g. -r 48000",
-			            show(value).text, RATE_MIN, RATE_MAX);
+		if (spec_int(spec, value, &o->rate) != 0)
+			return fail(p, "bad rate '%s': give %g..%g frames per second, e.g. -r %s",
+			            show(value).text, spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
 	case OPT_CHANNELS:
-		if (parse_int(value, 1, CHANNELS_MAX, &o->channels) != 0)
-			return fail(p, "bad channel count '%s': give 1..%d, e.g. -c 2", show(value).text,
-			            CHANNELS_MAX);
+		if (spec_int(spec, value, &o->channels) != 0)
+			return fail(p, "bad channel count '%s': give %g..%g, e.g. -c %s", show(value).text,
+			            spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
 	case OPT_CHUNK:
-		if (parse_int(value, CHUNK_MIN, CHUNK_MAX, &o->chunk) != 0)
-			return fail(p, "bad chunk '%s': give %d..%d frames, e.g. --chunk %d",
-			            show(value).text, CHUNK_MIN, CHUNK_MAX, DEFAULT_CHUNK);
+		if (spec_int(spec, value, &o->chunk) != 0)
+			return fail(p, "bad chunk '%s': give %g..%g frames, e.g. --chunk %s",
+			            show(value).text, spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
 	case OPT_INPUT_DEVICE:
 		return set_device(p, spec, value, o->input_device, sizeof o->input_device);
@@ -535,27 +572,31 @@ static enum options_result apply(struct parser *p, const struct opt_spec *spec, 
 	case OPT_ARCHIVE:
 		return set_dir(p, spec, value, o->archive_dir, sizeof o->archive_dir);
 	case OPT_NAME:
-		return set_label(p, spec, value, o->name);
+		return set_label(p, spec, value, o->name, sizeof o->name);
 	case OPT_ZONE:
-		return set_label(p, spec, value, o->zone);
+		return set_label(p, spec, value, o->zone, sizeof o->zone);
 	case OPT_SAVE:
 		return set_dir(p, spec, value, o->save_dir, sizeof o->save_dir);
 	case OPT_ONCE:
 		o->once = true;
 		return OPTIONS_RUN;
 	case OPT_MAX_SPEAKERS:
-		if (parse_int(value, 1, MAX_SPEAKERS_LIMIT, &o->max_speakers) != 0)
-			return fail(p, "bad speaker limit '%s': give 1..%d, e.g. --max-speakers 200",
-			            show(value).text, MAX_SPEAKERS_LIMIT);
+		if (spec_int(spec, value, &o->max_speakers) != 0)
+			return fail(p, "bad speaker limit '%s': give %g..%g, e.g. --max-speakers %s",
+			            show(value).text, spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
+	case OPT_HELLO_TIMEOUT:
+		return set_timeout(p, spec, value, &o->hello_timeout_ms);
+	case OPT_WELCOME_TIMEOUT:
+		return set_timeout(p, spec, value, &o->welcome_timeout_ms);
 	case OPT_KEY_FILE:
 		return set_path(p, spec, value, o->key_file, sizeof o->key_file);
 	case OPT_GEN_KEY:
 		return set_path(p, spec, value, o->gen_key_file, sizeof o->gen_key_file);
 	case OPT_LEGACY_PORT:
-		if (parse_int(value, 1, 65535, &o->legacy_port) != 0)
-			return fail(p, "bad legacy-port '%s': give 1..65535, e.g. --legacy-port 2348",
-			            show(value).text);
+		if (spec_int(spec, value, &o->legacy_port) != 0)
+			return fail(p, "bad legacy-port '%s': give %g..%g, e.g. --legacy-port %s",
+			            show(value).text, spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
 	case OPT_LEGACY:
 		/* Checked in finish(), with the positional address it excludes. */
@@ -567,7 +608,7 @@ static enum options_result apply(struct parser *p, const struct opt_spec *spec, 
 
 /* Refuses an option; names the program it belongs to when it is the other one's. */
 static enum options_result unknown(const struct parser *p, const char *option, size_t len,
-                                   const struct opt_spec *spec)
+                                   const struct option_spec *spec)
 {
 	enum program other = p->opts->program == PROGRAM_CONSOLE ? PROGRAM_SPEAKER : PROGRAM_CONSOLE;
 
@@ -584,13 +625,13 @@ static enum options_result long_option(struct parser *p, int argc, char *const a
 	const char *name = arg + 2;
 	const char *eq = strchr(name, '=');
 	size_t name_len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-	const struct opt_spec *spec = NULL;
+	const struct option_spec *spec = NULL;
 
 	for (size_t k = 0; k < SPEC_COUNT && spec == NULL; k++) {
 		if (strlen(specs[k].name) == name_len && memcmp(specs[k].name, name, name_len) == 0)
 			spec = &specs[k];
 	}
-	if (spec == NULL || (spec->programs & (1u << p->opts->program)) == 0)
+	if (spec == NULL || !spec_accepted(spec, p->opts->program))
 		return unknown(p, arg, name_len + 2, spec);
 	if (spec->example == NULL) {
 		if (eq != NULL)
@@ -609,12 +650,12 @@ static enum options_result long_option(struct parser *p, int argc, char *const a
 static enum options_result short_options(struct parser *p, int argc, char *const argv[], int *i)
 {
 	for (const char *c = argv[*i] + 1; *c != '\0'; c++) {
-		const struct opt_spec *spec = NULL;
+		const struct option_spec *spec = NULL;
 		for (size_t k = 0; k < SPEC_COUNT && spec == NULL; k++) {
 			if (specs[k].short_name == *c)
 				spec = &specs[k];
 		}
-		if (spec == NULL || (spec->programs & (1u << p->opts->program)) == 0) {
+		if (spec == NULL || !spec_accepted(spec, p->opts->program)) {
 			char option[3] = { '-', *c, '\0' };
 			return unknown(p, option, 2, spec);
 		}
@@ -699,6 +740,8 @@ static void set_defaults(struct options *o, enum program program)
 	o->channels = DEFAULT_CHANNELS;
 	o->chunk = DEFAULT_CHUNK;
 	o->max_speakers = DEFAULT_MAX_SPEAKERS;
+	o->hello_timeout_ms = HELLO_DEADLINE_MS;
+	o->welcome_timeout_ms = WELCOME_DEADLINE_MS;
 }
 
 /*
@@ -734,31 +777,73 @@ enum options_result options_parse(struct options *opts, enum program program, in
 	return finish(&p);
 }
 
-/* One line of the option list: the option in a column, then what it does. */
+/* Width of the option column of --help; a longer option puts its text on the next line. */
+#define USAGE_COLUMN 23
+
+/* One line of a two-column list: the option (or key, or command), then what it does. */
 static void row(FILE *out, const char *option, const char *text)
 {
-	fprintf(out, "  %-23s  %s\n", option, text);
+	fprintf(out, "  %-*s  %s\n", USAGE_COLUMN, option, text);
 }
 
-/* Options both programs take, with their limits and defaults from defaults.h. */
-static void usage_common(FILE *out)
-{
-	char line[80];
+/* Room for the text of a help line: the column after the option's, within 79 columns. */
+#define HELP_WIDTH (79 - 2 - USAGE_COLUMN - 2)
+#define NO_EFFECT_NOTE "(accepted, no effect here)"
 
-	snprintf(line, sizeof line, "page length in seconds, %g..%g, fractions allowed",
-	         DURATION_MIN_S, DURATION_MAX_S);
-	row(out, "-d, --duration SECONDS", line);
-	snprintf(line, sizeof line, "(default %g)", DEFAULT_DURATION_S);
-	row(out, "", line);
-	snprintf(line, sizeof line, "sample rate in Hz, %d..%d (default %d)", RATE_MIN, RATE_MAX,
-	         DEFAULT_RATE);
-	row(out, "-r, --rate N", line);
-	snprintf(line, sizeof line, "audio channels, 1..%d (default %d)", CHANNELS_MAX,
-	         DEFAULT_CHANNELS);
-	row(out, "-c, --channels N", line);
-	snprintf(line, sizeof line, "frames per audio buffer, %d..%d (default %d)", CHUNK_MIN,
-	         CHUNK_MAX, DEFAULT_CHUNK);
-	row(out, "    --chunk N", line);
+/* Copies text[0..len) into out with {min}, {max} and {default} replaced by the option's numbers. */
+static void help_line(char *out, size_t outlen, const struct option_spec *spec, const char *text,
+                      size_t len)
+{
+	static const char *const tokens[] = { "{min}", "{max}", "{default}" };
+	const double values[] = { spec->min, spec->max, spec->def };
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < len && used + 1 < outlen;) {
+		size_t k = 0;
+		while (k < 3 && strncmp(text + i, tokens[k], strlen(tokens[k])) != 0)
+			k++;
+		if (k < 3) {
+			snprintf(out + used, outlen - used, "%g", values[k]);
+			i += strlen(tokens[k]);
+		} else {
+			snprintf(out + used, outlen - used, "%c", text[i++]);
+		}
+		used += strlen(out + used);
+	}
+}
+
+/*
+ * An option's rows in the program's --help: "-p, --port N" and its help,
+ * line by line (an option wider than its column has a line of its own). An
+ * option that does nothing in this program says so after its text.
+ */
+static void usage_option(FILE *out, const struct option_spec *spec, enum program program)
+{
+	char option[64];
+	snprintf(option, sizeof option, "%c%c%c --%s%s%s", spec->short_name ? '-' : ' ',
+	         spec->short_name ? spec->short_name : ' ', spec->short_name ? ',' : ' ', spec->name,
+	         spec->arg ? " " : "", spec->arg ? spec->arg : "");
+	const char *first = option;
+	if (strlen(option) > USAGE_COLUMN) {
+		fprintf(out, "  %s\n", option);
+		first = "";
+	}
+	bool note = spec->no_effect & OPTIONS_FOR(program);
+	for (const char *text = spec->help[program]; text != NULL;) {
+		const char *end = strchr(text, '\n');
+		char line[128];
+		help_line(line, sizeof line, spec, text, end ? (size_t)(end - text) : strlen(text));
+		if (note && end == NULL && strlen(line) + 1 + strlen(NO_EFFECT_NOTE) <= HELP_WIDTH) {
+			strcat(line, " " NO_EFFECT_NOTE);
+			note = false;
+		}
+		row(out, first, line);
+		first = "";
+		text = end ? end + 1 : NULL;
+	}
+	if (note)
+		row(out, "", NO_EFFECT_NOTE);
 }
 
 void options_usage(enum program program, FILE *out)
@@ -771,28 +856,6 @@ void options_usage(enum program program, FILE *out)
 		fputs("Push-to-talk console: records a page from the microphone and sends it to\n"
 		      "every connected intercom-speaker.\n\nOptions:\n",
 		      out);
-		snprintf(line, sizeof line, "address to listen on (default %s)", DEFAULT_LISTEN_HOST);
-		row(out, "-H, --host HOST", line);
-		snprintf(line, sizeof line, "TCP port to listen on, 1..65535 (default %d)", DEFAULT_PORT);
-		row(out, "-p, --port N", line);
-		usage_common(out);
-		row(out, "-i, --input-device DEV", "microphone: a name or an index from --list-devices");
-		row(out, "", "(default: the system's default input)");
-		row(out, "-o, --output-device DEV", "a speaker's loudspeaker (accepted, no effect here)");
-		row(out, "    --archive DIR", "keep every page sent in DIR");
-		row(out, "", "(default: $XDG_DATA_HOME/intercom/pages)");
-		snprintf(line, sizeof line, "refuse speakers beyond N, 1..%d (default %d)",
-		         MAX_SPEAKERS_LIMIT, DEFAULT_MAX_SPEAKERS);
-		row(out, "    --max-speakers N", line);
-		row(out, "    --key-file FILE", "pre-shared key: only speakers with it may join,");
-		row(out, "", "and pages are encrypted (default: no key, the");
-		row(out, "", "link is unauthenticated; make one with --gen-key)");
-		row(out, "    --gen-key FILE", "write a new random key to FILE (mode 0600), exit");
-		row(out, "    --legacy-port N", "also send every page to old Python-intercom clients");
-		row(out, "", "connecting to port N, as a plain WAV (default: off)");
-		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
-		row(out, "    --headless", "no screen: read commands from stdin, log to stdout");
-		row(out, "", "(without it: the curses screen, needs a terminal)");
 	} else {
 		fprintf(out, "Usage: %s [OPTION]... HOST[:PORT]\n", prog);
 		fprintf(out, "       %s [OPTION]... -H HOST [-p PORT]\n", prog);
@@ -801,36 +864,11 @@ void options_usage(enum program program, FILE *out)
 		      "HOST is a name, an IPv4 or an IPv6 address; with an IPv6 address write a\n"
 		      "port as [ADDRESS]:PORT. HOST[:PORT] wins over -H and -p.\n\nOptions:\n",
 		      out);
-		row(out, "-H, --host HOST", "console to connect to, instead of HOST[:PORT]");
-		snprintf(line, sizeof line, "console's TCP port, 1..65535 (default %d)", DEFAULT_PORT);
-		row(out, "-p, --port N", line);
-		usage_common(out);
-		row(out, "", "(-d, -r and -c set the console's recording format:");
-		row(out, "", "a speaker plays each page as it comes; no effect)");
-		row(out, "-i, --input-device DEV", "the console's microphone (accepted, no effect here)");
-		row(out, "-o, --output-device DEV", "loudspeaker: a name or an index from --list-devices");
-		row(out, "", "(default: the system's default output)");
-		snprintf(line, sizeof line, "name shown on the console, 1..%d bytes of UTF-8",
-		         NAME_MAX_BYTES);
-		row(out, "    --name NAME", line);
-		row(out, "", "(default: this machine's host name)");
-		snprintf(line, sizeof line, "zone shown on the console, 1..%d bytes of UTF-8",
-		         NAME_MAX_BYTES);
-		row(out, "    --zone ZONE", line);
-		row(out, "", "(default: none)");
-		row(out, "    --save DIR", "also save every page received in DIR");
-		row(out, "", "(default: do not save)");
-		snprintf(line, sizeof line, "exit after one page: %d if it was played, %d if not",
-		         EXIT_OK, EXIT_FAILURE_RUNTIME);
-		row(out, "    --once", line);
-		row(out, "    --key-file FILE", "pre-shared key of the console (see its --gen-key)");
-		row(out, "    --legacy ADDRESS", "play pages from an old Python-intercom server at");
-		row(out, "", "ADDRESS, HOST[:PORT], instead of from a console");
-		row(out, "    --list-devices", "list audio devices with their indexes, then exit");
-		row(out, "    --headless", "no full-screen interface: log lines only");
 	}
-	row(out, "-h, --help", "show this help, then exit");
-	row(out, "-V, --version", "show the version, then exit");
+	for (size_t i = 0; i < SPEC_COUNT; i++) {
+		if (spec_accepted(&specs[i], program))
+			usage_option(out, &specs[i], program);
+	}
 
 	fprintf(out, "\nA value goes as --port 2348, --port=2348, -p 2348 or -p2348; \"--\" ends\n"
 	             "the options. A page holds at most %u MiB (rate x channels x 2 bytes x\n"

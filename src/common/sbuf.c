@@ -1,6 +1,7 @@
 /* Shared buffers: one page, many readers. */
 #include "intercom/common/sbuf.h"
 
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /* The self-pipe: the only work a signal handler does is write one byte. */
 #include "intercom/common/signals.h"
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -6,6 +6,7 @@
  */
 #include "intercom/console/station.h"
 
+
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "intercom/net/net.h"
 
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,8 @@
 /* The wire protocol: frame header, incremental decoder, message codecs. */
 #include "intercom/net/proto.h"
 
+#include "intercom/common/utf8.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,57 +151,18 @@ static size_t finish_frame(struct writer *w)
 
 bool proto_text_valid(const char *text, size_t len, size_t max)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	if (len > max)
-		return false;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		size_t extra;
-		uint32_t cp;
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			extra = 1, cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			extra = 2, cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			extra = 3, cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i <= extra)
-			return false;
-		for (size_t k = 1; k <= extra; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and C1 controls would confuse a terminal. */
-		static const uint32_t min_cp[4] = { 0, 0x80, 0x800, 0x10000 };
-		if (cp < min_cp[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0))
-			return false;
-		i += extra + 1;
-	}
-	return true;
+	/* Controls (C1 included) and malformed UTF-8 would confuse the terminal showing it. */
+	return len <= max && utf8_check_text(text, len) == UTF8_TEXT_OK;
 }
 
 void proto_text_sanitize(char *text)
 {
 	size_t len = strlen(text);
 	for (size_t i = 0; i < len;) {
-		/* The longest valid character starting here (1-4 bytes), or '?' for this byte. */
-		size_t n = 0;
-		for (size_t k = 1; k <= 4 && i + k <= len; k++) {
-			if (proto_text_valid(text + i, k, k)) {
-				n = k;
-				break;
-			}
-		}
-		if (n == 0) {
+		/* A whole printable character is kept; else this one byte becomes '?'. */
+		uint32_t cp;
+		size_t n = utf8_decode(text + i, len - i, &cp);
+		if (n == 0 || utf8_is_control(cp)) {
 			text[i] = '?';
 			n = 1;
 		}

@@ -1,12 +1,14 @@
 /* The speaker's state machine: link, page in hand, settings, history, and their words. */
 #include "intercom/speaker/speaker_state.h"
 
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "intercom/audio/volume.h"
+#include "intercom/common/utf8.h"
 #include "intercom/net/proto.h"
 
 /* Formats a line and hands it to the say callback, if there is one. */
@@ -21,19 +23,6 @@ static void say(const struct speaker_state *st, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	st->say(line, st->say_ctx);
-}
-
-/* Copies src into dst, cut if need be at a UTF-8 character boundary. */
-static void copy_text(char *dst, size_t dstlen, const char *src)
-{
-	size_t n = strlen(src);
-	if (n >= dstlen) {
-		n = dstlen - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(dst, src, n);
-	dst[n] = '\0';
 }
 
 void speaker_state_init(struct speaker_state *st, const char *console_addr, bool legacy,
@@ -101,7 +90,7 @@ void speaker_state_legacy_connected(struct speaker_state *st, uint64_t now_ms, u
 {
 	link_set(st, SPEAKER_LINK_READY, now_ms);
 	st->sealed = false;
-	copy_text(st->console_name, sizeof st->console_name, st->console_addr);
+	utf8_copy(st->console_name, sizeof st->console_name, st->console_addr);
 	/* An old server is connected to again after every page: said once until a failure. */
 	if (!st->legacy_announced)
 		say(st, "connected to old server %s, waiting for pages", st->console_addr);
@@ -199,7 +188,7 @@ static struct speaker_page_entry *history_push(struct speaker_state *st, uint32_
 	memset(e, 0, sizeof *e);
 	e->page_id = page_id;
 	e->received_wall_ms = wall_ms;
-	copy_text(e->from, sizeof e->from, st->console_name[0] ? st->console_name : st->console_addr);
+	utf8_copy(e->from, sizeof e->from, st->console_name[0] ? st->console_name : st->console_addr);
 	return e;
 }
 

@@ -1,6 +1,7 @@
 /* Frame pacing and key reading for a screen's loop (see frame.h). */
 #include "intercom/tui/frame.h"
 
+
 #include <curses.h>
 
 #include "intercom/tui/term.h"

@@ -1,6 +1,7 @@
 /* The terminal: curses modes in, curses modes out, on every path. */
 #include "intercom/tui/term.h"
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>

@@ -4,6 +4,8 @@
 #endif
 #include "intercom/tui/textfmt.h"
 
+#include "intercom/common/utf8.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -123,47 +125,10 @@ size_t textfmt_bar(char *out, size_t outlen, int cells, double fraction, bool ut
 	return len;
 }
 
-/*
- * Decodes one UTF-8 character at s; returns its length in bytes (at least 1)
- * and sets *cp, or sets *cp to -1 for a byte that starts no valid character.
- */
-static size_t utf8_decode(const unsigned char *s, long *cp)
-{
-	unsigned c = s[0];
-	size_t n;
-	long v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		n = 2, v = c & 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3, v = c & 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4, v = c & 0x07, min = 0x10000;
-	} else {
-		*cp = -1;
-		return 1;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = -1;
-			return 1;
-		}
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-		*cp = -1;
-		return 1;
-	}
-	*cp = v;
-	return n;
-}
-
 /* Columns a code point takes, or -1 if it must be shown as '?'. */
-static int cp_width(long cp, bool utf8)
+static int cp_width(uint32_t cp, bool utf8)
 {
-	if (cp < 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+	if (utf8_is_control(cp))
 		return -1;
 	if (cp < 0x7f)
 		return 1;
@@ -173,14 +138,30 @@ static int cp_width(long cp, bool utf8)
 	return w < 0 ? -1 : w;
 }
 
+/*
+ * The character at s, with len bytes left: returns its length in bytes and
+ * sets *w to the columns it takes, or to -1 when it is shown as '?'. A byte
+ * that starts no valid character is shown so on its own (length 1).
+ */
+static size_t char_width(const char *s, size_t len, bool utf8, int *w)
+{
+	uint32_t cp;
+	size_t n = utf8_decode(s, len, &cp);
+	if (n == 0) {
+		*w = -1;
+		return 1;
+	}
+	*w = cp_width(cp, utf8);
+	return n;
+}
+
 int textfmt_width(const char *text, bool utf8)
 {
-	const unsigned char *s = (const unsigned char *)text;
+	size_t len = strlen(text);
 	int cols = 0;
-	while (*s) {
-		long cp;
-		s += utf8_decode(s, &cp);
-		int w = cp_width(cp, utf8);
+	for (size_t i = 0; i < len;) {
+		int w;
+		i += char_width(text + i, len - i, utf8, &w);
 		cols += w < 0 ? 1 : w;
 	}
 	return cols;
@@ -196,25 +177,24 @@ int textfmt_fit(char *out, size_t outlen, const char *text, int cols, bool utf8)
 	int total = textfmt_width(text, utf8);
 	/* Cut text keeps one column for the ellipsis. */
 	int room = total <= cols ? cols : cols - 1;
-	const unsigned char *s = (const unsigned char *)text;
+	size_t text_len = strlen(text);
 	size_t len = 0;
 	int used = 0;
-	while (*s) {
-		long cp;
-		size_t n = utf8_decode(s, &cp);
-		int w = cp_width(cp, utf8);
-		char buf[5];
+	for (size_t i = 0; i < text_len;) {
+		int w;
+		size_t n = char_width(text + i, text_len - i, utf8, &w);
+		char buf[UTF8_MAX_BYTES + 1];
 		if (w < 0) {
 			buf[0] = '?', buf[1] = '\0';
 			w = 1;
 		} else {
-			memcpy(buf, s, n);
+			memcpy(buf, text + i, n);
 			buf[n] = '\0';
 		}
 		if (used + w > room || !append(out, outlen, &len, buf))
 			break;
 		used += w;
-		s += n;
+		i += n;
 	}
 	if (total > cols && append(out, outlen, &len, utf8 ? GLYPH_ELLIPSIS : "~"))
 		used++;
@@ -223,20 +203,20 @@ int textfmt_fit(char *out, size_t outlen, const char *text, int cols, bool utf8)
 
 size_t textfmt_wrap(const char *text, int cols, bool utf8)
 {
-	const unsigned char *s = (const unsigned char *)text;
+	size_t text_len = strlen(text);
 	size_t len = 0, last_break = 0;
 	bool after_space = false;
 	int used = 0;
-	while (s[len]) {
-		long cp;
-		size_t n = utf8_decode(s + len, &cp);
-		int w = cp_width(cp, utf8);
+	while (len < text_len) {
+		int w;
+		size_t n = char_width(text + len, text_len - len, utf8, &w);
 		if (w < 0)
 			w = 1;
 		/* A line may end where a run of spaces starts (not before its first word). */
-		if (cp == ' ' && !after_space && len > 0)
+		bool space = text[len] == ' ';
+		if (space && !after_space && len > 0)
 			last_break = len;
-		after_space = cp == ' ';
+		after_space = space;
 		if (used + w > cols && len > 0)
 			return last_break > 0 ? last_break : len;
 		used += w;

@@ -1,10 +1,12 @@
 /*
  * Unit tests of src/common/options.c: defaults, every option in every spelling, every
- * class of bad value with its message, durations, HOST[:PORT] splitting, name
- * validation, the page size limit and the --help text.
+ * class of bad value with its message, durations and timeouts, HOST[:PORT]
+ * splitting, name validation, the page size limit, the option table and the
+ * --help text made from it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,6 +90,8 @@ static void test_console_defaults(void **state)
 	assert_string_equal(o->archive_dir, "");
 	assert_string_equal(o->save_dir, "");
 	assert_int_equal(o->legacy_port, 0);
+	assert_int_equal(o->hello_timeout_ms, HELLO_DEADLINE_MS);
+	assert_int_equal(o->welcome_timeout_ms, WELCOME_DEADLINE_MS);
 	assert_false(o->legacy);
 	assert_false(o->headless);
 	assert_false(o->once);
@@ -114,6 +118,8 @@ static void test_speaker_defaults(void **state)
 	assert_string_equal(o->archive_dir, "");
 	assert_string_equal(o->save_dir, "");
 	assert_int_equal(o->legacy_port, 0);
+	assert_int_equal(o->hello_timeout_ms, HELLO_DEADLINE_MS);
+	assert_int_equal(o->welcome_timeout_ms, WELCOME_DEADLINE_MS);
 	assert_false(o->legacy);
 	assert_false(o->headless);
 	assert_false(o->once);
@@ -324,6 +330,47 @@ static void test_speaker_legacy(void **state)
 	refused(SPEAKER("--legacy", "h:x"), "bad legacy server address 'h:x': give HOST[:PORT] with "
 	                                    "PORT 1..65535, e.g. --legacy 10.0.0.5:2348");
 	refused(SPEAKER("--legacy"), "option '--legacy' needs a value, e.g. --legacy 10.0.0.5:2348");
+}
+
+static void test_timeouts(void **state)
+{
+	(void)state;
+	assert_int_equal(ok(CONSOLE("--hello-timeout", "3"))->hello_timeout_ms, 3000);
+	assert_int_equal(ok(CONSOLE("--hello-timeout=0.1"))->hello_timeout_ms, 100);
+	assert_int_equal(ok(CONSOLE("--hello-timeout", "300"))->hello_timeout_ms, 300000);
+	assert_int_equal(ok(CONSOLE("--hello-timeout", "2.5"))->hello_timeout_ms, 2500);
+	/* Finer than a millisecond is rounded to one. */
+	assert_int_equal(ok(CONSOLE("--hello-timeout", "0.1234"))->hello_timeout_ms, 123);
+	assert_int_equal(ok(CONSOLE("--hello-timeout", "1.0005"))->hello_timeout_ms, 1001);
+	assert_int_equal(ok(SPEAKER("--welcome-timeout", "4", "h"))->welcome_timeout_ms, 4000);
+	assert_int_equal(ok(SPEAKER("h", "--welcome-timeout=0.25"))->welcome_timeout_ms, 250);
+	/* Each leaves the other's default alone. */
+	assert_int_equal(ok(CONSOLE("--hello-timeout", "3"))->welcome_timeout_ms, WELCOME_DEADLINE_MS);
+	assert_int_equal(ok(SPEAKER("--welcome-timeout", "4", "h"))->hello_timeout_ms,
+	                 HELLO_DEADLINE_MS);
+
+	static const char *const bad[] = { "0", "0.09", "0.0999999999999999999", "300.5",
+		                           "300.0000000000000000001", "-1", "", "abc", "5s", "1e2",
+		                           "nan", "inf", " 5", "+5", "0x10", "." };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		refused(CONSOLE("--hello-timeout", bad[i]), "bad hello-timeout '");
+		refused(SPEAKER("h", "--welcome-timeout", bad[i]), "bad welcome-timeout '");
+	}
+	struct run *r = CONSOLE("--hello-timeout", "0.05");
+	assert_int_equal(r->result, OPTIONS_INVALID);
+	assert_string_equal(r->err, "intercom-console: bad hello-timeout '0.05': give seconds between "
+	                            "0.1 and 300, e.g. --hello-timeout 30");
+	r = SPEAKER("h", "--welcome-timeout=400");
+	assert_string_equal(r->err, "intercom-speaker: bad welcome-timeout '400': give seconds "
+	                            "between 0.1 and 300, e.g. --welcome-timeout 30");
+	refused(CONSOLE("--hello-timeout"), "option '--hello-timeout' needs a value, e.g. "
+	                                    "--hello-timeout 30");
+	refused(SPEAKER("h", "--welcome-timeout"), "option '--welcome-timeout' needs a value");
+	/* Each is one program's own. */
+	refused(SPEAKER("h", "--hello-timeout", "3"),
+	        "unknown option '--hello-timeout' (it is an intercom-console option");
+	refused(CONSOLE("--welcome-timeout", "3"),
+	        "unknown option '--welcome-timeout' (it is an intercom-speaker option");
 }
 
 static void test_bad_port(void **state)
@@ -716,9 +763,8 @@ static void test_usage(void **state)
 	static const char *const both[] = { "--duration", "--host", "--port", "--rate", "--channels",
 	                                    "--chunk", "--input-device", "--output-device",
 	                                    "--list-devices", "--headless", "--help", "--version",
-	                                    "(default 2348)", "(default 48000)", "(default 5)",
-	                                    "Exit status", "  2  unknown option or bad value",
-	                                    "  5  " };
+	                                    "(default 2348)", "(default 1024)", "Exit status",
+	                                    "  2  unknown option or bad value", "  5  " };
 	for (size_t i = 0; i < sizeof both / sizeof both[0]; i++) {
 		if (strstr(console, both[i]) == NULL)
 			fail_msg("console help lacks '%s'", both[i]);
@@ -730,6 +776,13 @@ static void test_usage(void **state)
 	assert_non_null(strstr(console, "--legacy-port N"));
 	assert_non_null(strstr(console, "Python-intercom"));
 	assert_non_null(strstr(console, "(default 0.0.0.0)"));
+	assert_non_null(strstr(console, "0.5..300, fractions allowed"));
+	assert_non_null(strstr(console, "(default 5)"));
+	assert_non_null(strstr(console, "8000..192000 (default 48000)"));
+	assert_non_null(strstr(console, "1..10000 (default 1000)"));
+	assert_non_null(strstr(console, "--hello-timeout SECONDS"));
+	assert_non_null(strstr(console, "0.1..300 (default 10)"));
+	assert_non_null(strstr(console, "a speaker's loudspeaker (accepted, no effect here)"));
 	assert_non_null(strstr(console, "talk"));
 	assert_non_null(strstr(console, "send PATH"));
 	assert_non_null(strstr(console, "duration SECONDS"));
@@ -743,6 +796,14 @@ static void test_usage(void **state)
 	assert_non_null(strstr(speaker, "--once"));
 	assert_non_null(strstr(speaker, "intercom-speaker [OPTION]... --legacy HOST[:PORT]"));
 	assert_non_null(strstr(speaker, "--legacy ADDRESS"));
+	assert_non_null(strstr(speaker, "--welcome-timeout SECONDS"));
+	assert_non_null(strstr(speaker, "1..64 bytes of UTF-8"));
+	assert_non_null(strstr(speaker, "the console's microphone (accepted, no effect here)"));
+	assert_null(strstr(speaker, "--hello-timeout"));
+	assert_null(strstr(console, "--welcome-timeout"));
+	/* Numbers only: every {placeholder} was filled in. */
+	assert_null(strchr(console, '{'));
+	assert_null(strchr(speaker, '{'));
 	assert_null(strstr(speaker, "--legacy-port"));
 	assert_null(strstr(speaker, "--archive"));
 	assert_null(strstr(speaker, "send PATH"));
@@ -750,6 +811,114 @@ static void test_usage(void **state)
 	assert_narrow(speaker);
 	free(console);
 	free(speaker);
+}
+
+/* The option's first row in --help as usage_option writes it: "  -p, --port N" or "      --once". */
+static void option_column(char *out, size_t outlen, const struct option_spec *spec)
+{
+	if (spec->short_name)
+		snprintf(out, outlen, "\n  -%c, --%s%s%s", spec->short_name, spec->name,
+		         spec->arg ? " " : "", spec->arg ? spec->arg : "");
+	else
+		snprintf(out, outlen, "\n      --%s%s%s", spec->name, spec->arg ? " " : "",
+		         spec->arg ? spec->arg : "");
+}
+
+/* Where the rows of the option whose first row starts at at end: at the next line not indented as text. */
+static const char *rows_end(const char *at)
+{
+	const char *line = strchr(at + 1, '\n');
+	while (line != NULL && strncmp(line + 1, "       ", 7) == 0)
+		line = strchr(line + 1, '\n');
+	return line != NULL ? line : at + strlen(at);
+}
+
+/* True if part is in the rows of the option starting at at. */
+static bool in_rows(const char *at, const char *part)
+{
+	const char *found = strstr(at, part);
+	return found != NULL && found < rows_end(at);
+}
+
+/* Every table entry has a row in the --help of each program taking it, and only there. */
+static void test_usage_lists_the_table(void **state)
+{
+	(void)state;
+	size_t count;
+	const struct option_spec *specs = options_table(&count);
+	assert_true(count >= 24);
+	for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+		char *help = usage_text(p);
+		for (size_t i = 0; i < count; i++) {
+			char column[64];
+			option_column(column, sizeof column, &specs[i]);
+			const char *at = strstr(help, column);
+			if (specs[i].help[p] == NULL) {
+				if (at != NULL)
+					fail_msg("--%s has a row in the help of a program refusing it", specs[i].name);
+				continue;
+			}
+			if (at == NULL)
+				fail_msg("--%s has no row '%s' in its program's help", specs[i].name, column + 1);
+			/* The row holds the first words of its text; an option doing nothing says so. */
+			const char *text = specs[i].help[p];
+			char start[16];
+			snprintf(start, sizeof start, "%.*s", (int)strcspn(text, "\n{"), text);
+			if (!in_rows(at, start))
+				fail_msg("--%s: its rows lack '%s'", specs[i].name, start);
+			if ((specs[i].no_effect & OPTIONS_FOR(p)) != 0 &&
+			    !in_rows(at, "(accepted, no effect here)"))
+				fail_msg("--%s: no note that it does nothing here", specs[i].name);
+		}
+		free(help);
+	}
+}
+
+/* Parses "--NAME VALUE" (a speaker's address first) and keeps the result. */
+static struct run *parse_one(enum program program, const char *name, const char *value)
+{
+	char flag[64];
+	snprintf(flag, sizeof flag, "--%s", name);
+	if (program == PROGRAM_SPEAKER)
+		return value ? SPEAKER("h", flag, value) : SPEAKER("h", flag);
+	return value ? CONSOLE(flag, value) : CONSOLE(flag);
+}
+
+/* The table holds together: names, short names, flags and values, examples the parser takes. */
+static void test_table(void **state)
+{
+	(void)state;
+	size_t count;
+	const struct option_spec *specs = options_table(&count);
+	for (size_t i = 0; i < count; i++) {
+		const struct option_spec *s = &specs[i];
+		assert_non_null(s->name);
+		assert_true(strlen(s->name) > 1);
+		assert_true(s->help[PROGRAM_CONSOLE] != NULL || s->help[PROGRAM_SPEAKER] != NULL);
+		for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+			if (s->no_effect & OPTIONS_FOR(p))
+				assert_non_null(s->help[p]);
+		}
+		/* A flag has no value to show, an option with a value has both. */
+		assert_true((s->arg == NULL) == (s->example == NULL));
+		assert_true(s->min <= s->max);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(specs[j].name, s->name) == 0)
+				fail_msg("--%s twice", s->name);
+			if (s->short_name && specs[j].short_name == s->short_name)
+				fail_msg("-%c twice", s->short_name);
+		}
+		/* Every example is a value its option takes (it may clash with other defaults). */
+		for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+			if (s->help[p] == NULL || s->arg == NULL)
+				continue;
+			struct run *r = parse_one(p, s->name, s->example);
+			char quoted[64];
+			snprintf(quoted, sizeof quoted, "'%s'", s->example);
+			if (r->result != OPTIONS_RUN && strstr(r->err, quoted) != NULL)
+				fail_msg("--%s %s refused: %s", s->name, s->example, r->err);
+		}
+	}
 }
 
 /* Messages fit any buffer, and a huge or hostile value stays one short line. */
@@ -800,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_speaker_only_options),
 		cmocka_unit_test(test_console_legacy_port),
 		cmocka_unit_test(test_speaker_legacy),
+		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_bad_port),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_bad_duration_option),
@@ -820,6 +990,8 @@ int main(void)
 		cmocka_unit_test(test_options_with_no_effect),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_usage_lists_the_table),
+		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

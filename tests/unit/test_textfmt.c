@@ -207,6 +207,17 @@ static void test_fit_utf8(void **state)
 	assert_string_equal(buf, "???");
 	assert_int_equal(textfmt_fit(buf, sizeof buf, "x\xe2\x82", 10, true), 3);
 	assert_string_equal(buf, "x??");
+	/* Past U+10FFFF, bytes no character starts with, a 4-byte sequence cut short. */
+	assert_int_equal(textfmt_fit(buf, sizeof buf, "\xf4\x90\x80\x80", 10, true), 4);
+	assert_string_equal(buf, "????");
+	assert_int_equal(textfmt_fit(buf, sizeof buf, "\xf5\xff\xc1", 10, true), 3);
+	assert_string_equal(buf, "???");
+	assert_int_equal(textfmt_fit(buf, sizeof buf, "\xf0\x9f\x94z", 10, true), 4);
+	assert_string_equal(buf, "???z");
+	/* Each '?' is a column: the cut and the width count them so. */
+	assert_int_equal(textfmt_width("\xed\xa0\x80\xe6\x9d\xb1", true), 5);
+	assert_int_equal(textfmt_fit(buf, sizeof buf, "\xed\xa0\x80\xe6\x9d\xb1", 4, true), 4);
+	assert_string_equal(buf, "???…");
 	/* C1 controls are controls too. */
 	assert_int_equal(textfmt_fit(buf, sizeof buf, "a\xc2\x9b" "b", 10, true), 3);
 	assert_string_equal(buf, "a?b");

@@ -1,6 +1,8 @@
 /*
- * Command-line options of both programs: parsing and validation only, no I/O
- * besides printing usage. Pure so that units can test every bad value.
+ * Command-line options of both programs: one table of options (names, the
+ * programs taking each, help text, ranges) from which parsing, validation
+ * and --help all work; no I/O besides printing usage. Pure so that units can
+ * test every bad value.
  */
 #ifndef INTERCOM_OPTIONS_H
 #define INTERCOM_OPTIONS_H
@@ -32,6 +34,8 @@ struct options {
 	char gen_key_file[PATH_MAX];   /* console: write a new key here and exit */
 	int max_speakers;        /* console: refuse speakers beyond this many */
 	int legacy_port;         /* console: port for old Python-intercom clients; 0 = off */
+	int hello_timeout_ms;    /* console: a new connection must say HELLO within this */
+	int welcome_timeout_ms;  /* speaker: the console must send WELCOME within this */
 	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	bool headless;
 	bool once;               /* speaker: exit after one page */
@@ -40,6 +44,57 @@ struct options {
 	bool version;
 	char no_effect[64];      /* options given that do nothing in this program: "-d, -r" */
 };
+
+/* A set of programs, as a bit per enum program. */
+#define OPTIONS_FOR(program) (1u << (program))
+
+/* Every option, for the parser's switch. */
+enum option_id {
+	OPT_HOST,
+	OPT_PORT,
+	OPT_DURATION,
+	OPT_RATE,
+	OPT_CHANNELS,
+	OPT_CHUNK,
+	OPT_INPUT_DEVICE,
+	OPT_OUTPUT_DEVICE,
+	OPT_ARCHIVE,
+	OPT_NAME,
+	OPT_ZONE,
+	OPT_SAVE,
+	OPT_ONCE,
+	OPT_MAX_SPEAKERS,
+	OPT_HELLO_TIMEOUT,
+	OPT_WELCOME_TIMEOUT,
+	OPT_KEY_FILE,
+	OPT_GEN_KEY,
+	OPT_LEGACY_PORT,
+	OPT_LEGACY,
+	OPT_LIST_DEVICES,
+	OPT_HEADLESS,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+/*
+ * One option of the table. --help prints, for each program, the options
+ * whose help[program] is set, in table order; help text is lines split by
+ * '\n' in which {min}, {max} and {default} stand for the numbers below.
+ */
+struct option_spec {
+	enum option_id id;
+	const char *name;       /* long name, without the dashes */
+	char short_name;        /* 0 = long form only */
+	const char *arg;        /* the value's name in --help ("N", "SECONDS"); NULL = a flag */
+	const char *example;    /* a good value, shown when the value is missing or bad */
+	const char *help[2];    /* by enum program; NULL = that program refuses the option */
+	unsigned no_effect;     /* OPTIONS_FOR programs that take it but do nothing with it */
+	double min, max;        /* a number's range (a name's length): checked, and shown */
+	double def;             /* a number's default, shown */
+};
+
+/* The table, in --help order: *count entries. */
+const struct option_spec *options_table(size_t *count);
 
 enum options_result {
 	OPTIONS_RUN,        /* options are valid: run the program */
