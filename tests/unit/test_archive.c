@@ -1,6 +1,8 @@
 /* Unit tests for src/common/archive.c: durable writes, and names too long to hold. */
 #include "intercom/common/archive.h"
 
+#include "scratch.h"
+
 #include <dirent.h>
 #include <limits.h>
 #include <stdint.h>
@@ -13,37 +15,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-
-static int tmp_setup(void **state)
-{
-	char *dir = strdup("/tmp/test_archive.XXXXXX");
-	if (!dir || !mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-	char *dir = *state;
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char p[PATH_MAX + 256];
-			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(dir);
-	return 0;
-}
 
 /* Entries in dir other than . and .. */
 static int entries(const char *dir)
@@ -117,9 +88,9 @@ static void test_temp_name_too_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_write_and_read_back, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_path_too_long_for_buffer, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_temp_name_too_long, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_write_and_read_back, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_path_too_long_for_buffer, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_temp_name_too_long, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,8 @@
 
 #include "intercom/common/defaults.h"
 
-#include <dirent.h>
+#include "scratch.h"
+
 #include <math.h>
 #include <sndfile.h>
 #include <stdarg.h>
@@ -147,43 +148,6 @@ static void expect_reject(const uint8_t *bytes, size_t len, const char *want)
 	int16_t *s = &dummy;
 	assert_int_equal(wav_decode_s16(bytes, len, &s, &info, reason, sizeof reason), -1);
 	assert_null(s);
-}
-
-/* Per-test scratch directory, removed with whatever the test left in it. */
-static int tmp_setup(void **state)
-{
-	char *dir = strdup("/tmp/test_wav.XXXXXX");
-	if (!dir || !mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-	char *dir = *state;
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char p[512];
-			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(dir);
-	return 0;
-}
-
-static void tmp_path(char *out, size_t outlen, void **state, const char *name)
-{
-	snprintf(out, outlen, "%s/%s", (const char *)*state, name);
 }
 
 /* Writes a sine per channel (440 Hz, channel c at amp[c]) with libsndfile in any format. */
@@ -541,7 +505,7 @@ static int16_t *sndfile_read_shorts(const char *path, SF_INFO *si)
 static void test_libsndfile_reads_our_pages(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "ours.wav");
+	scratch_path(path, sizeof path, state, "ours.wav");
 	uint32_t seed = 777;
 	static const int rates[] = {RATE_MIN, 22050, 48000, RATE_MAX};
 	for (size_t ri = 0; ri < sizeof rates / sizeof *rates; ri++) {
@@ -577,7 +541,7 @@ static void test_libsndfile_reads_our_pages(void **state)
 static void test_decode_libsndfile_pages(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "theirs.wav");
+	scratch_path(path, sizeof path, state, "theirs.wav");
 	uint32_t seed = 31337;
 	static const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_PCM_16, SF_FORMAT_WAVEX | SF_FORMAT_PCM_16};
 	for (size_t fi = 0; fi < sizeof formats / sizeof *formats; fi++) {
@@ -637,7 +601,7 @@ static void test_check_rifx(void **state)
 static void test_check_aiff(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "page.aiff");
+	scratch_path(path, sizeof path, state, "page.aiff");
 	int16_t s[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	size_t len;
 	uint8_t *b = sndfile_bytes(path, SF_FORMAT_AIFF | SF_FORMAT_PCM_16, 48000, 1, s, 8, &len);
@@ -683,7 +647,7 @@ static void test_check_float(void **state)
 static void test_check_float_from_libsndfile(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "float.wav");
+	scratch_path(path, sizeof path, state, "float.wav");
 	int16_t s[4] = {0};
 	size_t len;
 	uint8_t *b = sndfile_bytes(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, s, 2, &len);
@@ -1212,7 +1176,7 @@ static void test_check_extensible(void **state)
 static void test_check_extensible_from_libsndfile(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "wavex.wav");
+	scratch_path(path, sizeof path, state, "wavex.wav");
 	int16_t s[3 * 100];
 	uint32_t seed = 99;
 	for (size_t i = 0; i < 300; i++)
@@ -1305,7 +1269,7 @@ static int peak(const int16_t *s, size_t from, size_t to)
 static void load_sine_as_48k_mono(void **state, const char *name, int format)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, name);
+	scratch_path(path, sizeof path, state, name);
 	const double amp[2] = {0.5, 0.3};
 	const sf_count_t src_frames = 44100;
 	write_sine_file(path, format, 44100, 2, src_frames, amp);
@@ -1342,7 +1306,7 @@ static void test_load_flac(void **state)
 static void test_load_exact_when_no_conversion(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "exact.wav");
+	scratch_path(path, sizeof path, state, "exact.wav");
 	int16_t in[1000];
 	uint32_t seed = 7;
 	for (int i = 0; i < 1000; i++)
@@ -1375,7 +1339,7 @@ static void test_load_exact_when_no_conversion(void **state)
 static void test_load_channel_map_and_empty(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "lr.wav");
+	scratch_path(path, sizeof path, state, "lr.wav");
 	int16_t in[2 * 4] = {100, -100, 200, -200, 300, -300, 400, -400};
 	size_t len;
 	free(sndfile_bytes(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 2, in, 4, &len));
@@ -1392,7 +1356,7 @@ static void test_load_channel_map_and_empty(void **state)
 	}
 	free(s);
 
-	tmp_path(path, sizeof path, state, "empty.wav");
+	scratch_path(path, sizeof path, state, "empty.wav");
 	free(sndfile_bytes(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 2, NULL, 0, &len));
 	if (wav_load_file(path, 48000, 1, 10, &s, &n, reason, sizeof reason) != 0)
 		fail_msg("%s", reason);
@@ -1404,7 +1368,7 @@ static void test_load_channel_map_and_empty(void **state)
 static void test_load_too_long(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "song.flac");
+	scratch_path(path, sizeof path, state, "song.flac");
 	const double amp[1] = {0.5};
 	write_sine_file(path, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 44100, 1, 44100, amp);
 	int16_t dummy = 0;
@@ -1425,7 +1389,7 @@ static void test_load_too_long(void **state)
 static void test_load_missing_and_unreadable(void **state)
 {
 	char path[512];
-	tmp_path(path, sizeof path, state, "nope.wav");
+	scratch_path(path, sizeof path, state, "nope.wav");
 	int16_t *s = NULL;
 	size_t n = 0;
 	char reason[512] = "";
@@ -1434,7 +1398,7 @@ static void test_load_missing_and_unreadable(void **state)
 	assert_non_null(strstr(reason, "cannot open nope.wav: "));
 	assert_null(strstr(reason, (const char *)*state));
 
-	tmp_path(path, sizeof path, state, "notes.txt");
+	scratch_path(path, sizeof path, state, "notes.txt");
 	FILE *fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs("this is not audio, just some words in a text file\n", fp);
@@ -1461,15 +1425,15 @@ int main(void)
 		cmocka_unit_test(test_encode_too_big),
 		cmocka_unit_test(test_codec_odd_sizes_and_alignment),
 		cmocka_unit_test(test_reencode_is_canonical),
-		cmocka_unit_test_setup_teardown(test_libsndfile_reads_our_pages, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_decode_libsndfile_pages, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_libsndfile_reads_our_pages, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_decode_libsndfile_pages, scratch_setup, scratch_teardown),
 		cmocka_unit_test(test_check_empty),
 		cmocka_unit_test(test_check_rifx),
-		cmocka_unit_test_setup_teardown(test_check_aiff, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_check_aiff, scratch_setup, scratch_teardown),
 		cmocka_unit_test(test_check_8bit),
 		cmocka_unit_test(test_check_adpcm),
 		cmocka_unit_test(test_check_float),
-		cmocka_unit_test_setup_teardown(test_check_float_from_libsndfile, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_check_float_from_libsndfile, scratch_setup, scratch_teardown),
 		cmocka_unit_test(test_check_rates),
 		cmocka_unit_test(test_check_channels),
 		cmocka_unit_test(test_check_inconsistent_fmt),
@@ -1484,14 +1448,14 @@ int main(void)
 		cmocka_unit_test(test_check_odd_chunk_padding),
 		cmocka_unit_test(test_check_tolerates_riff_size_and_trailing_bytes),
 		cmocka_unit_test(test_check_extensible),
-		cmocka_unit_test_setup_teardown(test_check_extensible_from_libsndfile, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_check_extensible_from_libsndfile, scratch_setup, scratch_teardown),
 		cmocka_unit_test(test_check_mutations),
-		cmocka_unit_test_setup_teardown(test_load_float_wav, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_load_flac, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_load_exact_when_no_conversion, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_load_channel_map_and_empty, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_load_too_long, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_load_missing_and_unreadable, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_load_float_wav, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_load_flac, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_load_exact_when_no_conversion, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_load_channel_map_and_empty, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_load_too_long, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_load_missing_and_unreadable, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
