@@ -583,21 +583,6 @@ static void test_check_empty(void **state)
 	expect_reject((const uint8_t *)"RIFF\0\0\0\0WAV", 11, "truncated");
 }
 
-static void test_check_rifx(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	make_pcm(&w, 1, 48000, 4);
-	memcpy(w.b, "RIFX", 4);
-	expect_reject(w.b, w.n, "not a RIFF/WAVE file");
-	make_pcm(&w, 1, 48000, 4);
-	memcpy(w.b + 8, "AVI ", 4);
-	expect_reject(w.b, w.n, "not a RIFF/WAVE file");
-	make_pcm(&w, 1, 48000, 4);
-	memcpy(w.b, "RF64", 4);
-	expect_reject(w.b, w.n, "not a RIFF/WAVE file");
-}
-
 static void test_check_aiff(void **state)
 {
 	char path[512];
@@ -610,39 +595,6 @@ static void test_check_aiff(void **state)
 	free(b);
 }
 
-static void test_check_8bit(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put_fmt(&w, 1, 1, 8000, 8);
-	put_chunk(&w, "data", "\x80\x81\x82\x83", 4, 1);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "not 16-bit PCM (format 0x1, 8 bits)");
-}
-
-static void test_check_adpcm(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put_fmt_raw(&w, 0x11, 1, 8000, 4055, 256, 4);
-	put_chunk(&w, "data", "\0\0\0\0", 4, 1);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "not 16-bit PCM (format 0x11, 4 bits)");
-}
-
-static void test_check_float(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put_fmt(&w, 3, 1, 48000, 32);
-	put_chunk(&w, "data", "\0\0\0\0", 4, 1);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "not 16-bit PCM (format 0x3, 32 bits)");
-}
-
 /* A float WAV written by libsndfile itself (it adds fact and PEAK chunks). */
 static void test_check_float_from_libsndfile(void **state)
 {
@@ -653,50 +605,6 @@ static void test_check_float_from_libsndfile(void **state)
 	uint8_t *b = sndfile_bytes(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 2, s, 2, &len);
 	expect_reject(b, len, "not 16-bit PCM");
 	free(b);
-}
-
-static void test_check_rates(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	make_pcm(&w, 1, 0, 4);
-	expect_reject(w.b, w.n, "unsupported rate 0 Hz");
-	make_pcm(&w, 1, 1000000, 4);
-	expect_reject(w.b, w.n, "unsupported rate 1000000 Hz");
-	make_pcm(&w, 1, RATE_MIN - 1, 4);
-	expect_reject(w.b, w.n, "unsupported rate");
-	make_pcm(&w, 1, RATE_MAX + 1, 4);
-	expect_reject(w.b, w.n, "unsupported rate");
-}
-
-static void test_check_channels(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put_fmt_raw(&w, 1, 0, 48000, 0, 0, 16);
-	put_chunk(&w, "data", "\0\0\0\0", 4, 1);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "unsupported channel count 0");
-	make_pcm(&w, 9, 48000, 4);
-	expect_reject(w.b, w.n, "unsupported channel count 9");
-}
-
-static void test_check_inconsistent_fmt(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put_fmt_raw(&w, 1, 2, 48000, 48000 * 2, 2, 16);
-	put_data(&w, 2, 4);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "block align 2 for 2 channels");
-
-	put_riff(&w);
-	put_fmt_raw(&w, 1, 2, 48000, 48000 * 2, 4, 16);
-	put_data(&w, 2, 4);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "byte rate 96000, expected 192000");
 }
 
 /* Cutting a small page anywhere must fail cleanly, and inside the samples it must say so. */
@@ -750,43 +658,6 @@ static void test_check_truncation_reason(void **state)
 	assert_string_equal(reason, "truncated: data chunk says 96000 bytes, 4000 present");
 }
 
-static void test_check_data_size_unknown(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put_fmt(&w, 1, 1, 48000, 16);
-	put(&w, "data", 4);
-	put32(&w, 0xFFFFFFFFu);
-	put32(&w, 0);
-	expect_reject(w.b, w.n, "data size unknown");
-}
-
-static void test_check_short_fmt(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put(&w, "fmt ", 4);
-	put32(&w, 14);
-	put16(&w, 1);
-	put16(&w, 1);
-	put32(&w, 48000);
-	put32(&w, 96000);
-	put16(&w, 2);
-	put_data(&w, 1, 4);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "fmt chunk too short (14 bytes)");
-
-	/* A fmt chunk claiming 16 bytes with 8 left in the file. */
-	put_riff(&w);
-	put(&w, "fmt ", 4);
-	put32(&w, 16);
-	put32(&w, 0x00010001);
-	put32(&w, 48000);
-	expect_reject(w.b, w.n, "truncated: 'fmt ' chunk says 16 bytes, 8 present");
-}
-
 static void test_check_chunk_size_overflow(void **state)
 {
 	(void)state;
@@ -817,45 +688,6 @@ static void test_check_chunk_size_overflow(void **state)
 	put32(&w, 0xFFFFFFF0u);
 	put_data(&w, 1, 4);
 	expect_reject(w.b, w.n, "truncated");
-}
-
-static void test_check_structure(void **state)
-{
-	(void)state;
-	struct wbuf w;
-	put_riff(&w);
-	put_data(&w, 1, 4);
-	put_fmt(&w, 1, 1, 48000, 16);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "data chunk before fmt chunk");
-
-	put_riff(&w);
-	put_fmt(&w, 1, 1, 48000, 16);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "no data chunk");
-
-	put_riff(&w);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "no fmt chunk");
-
-	put_riff(&w);
-	put_fmt(&w, 1, 1, 48000, 16);
-	put_fmt(&w, 1, 2, 48000, 16);
-	put_data(&w, 1, 4);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "more than one fmt chunk");
-
-	/* Half a frame of stereo at the end. */
-	put_riff(&w);
-	put_fmt(&w, 1, 2, 48000, 16);
-	put_chunk(&w, "data", "\1\0\2\0\3\0", 6, 1);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "not whole 4-byte frames");
-
-	put_riff(&w);
-	put_fmt(&w, 1, 1, 48000, 16);
-	put(&w, "dat", 3);
-	expect_reject(w.b, w.n, "truncated: partial chunk header");
 }
 
 /* Asserts check and decode both refuse the bytes with exactly this reason. */
@@ -892,7 +724,10 @@ static void test_every_rejection(void **state)
 	memcpy(w.b, "RIFX", 4);
 	expect_exact(&w, "not a RIFF/WAVE file (big-endian RIFX)");
 	make_pcm(&w, 1, 48000, 2);
-	memcpy(w.b + 8, "AIFF", 4);
+	memcpy(w.b + 8, "AVI ", 4);
+	expect_exact(&w, "not a RIFF/WAVE file");
+	make_pcm(&w, 1, 48000, 2);
+	memcpy(w.b, "RF64", 4);
 	expect_exact(&w, "not a RIFF/WAVE file");
 	make_pcm(&w, 1, 48000, 2);
 	w.n = 11;
@@ -925,6 +760,12 @@ static void test_every_rejection(void **state)
 	put32(&w, 100);
 	put32(&w, 0);
 	expect_exact(&w, "truncated: 'LIST' chunk says 100 bytes, 4 present");
+	put_riff(&w);
+	put(&w, "fmt ", 4);
+	put32(&w, 16);
+	put32(&w, 0x00010001);
+	put32(&w, 48000);
+	expect_exact(&w, "truncated: 'fmt ' chunk says 16 bytes, 8 present");
 
 	put_riff(&w);
 	put_fmt(&w, 1, 1, 48000, 16);
@@ -984,6 +825,10 @@ static void test_every_rejection(void **state)
 	put_fmt_raw(&w, 0x11, 1, 8000, 4055, 256, 4);
 	put_chunk(&w, "data", "\0\0\0\0", 4, 1);
 	expect_exact(&w, "not 16-bit PCM (format 0x11, 4 bits)");
+	put_riff(&w);
+	put_fmt(&w, 3, 1, 48000, 32);
+	put_chunk(&w, "data", "\0\0\0\0", 4, 1);
+	expect_exact(&w, "not 16-bit PCM (format 0x3, 32 bits)");
 	make_pcm(&w, 0, 48000, 1);
 	expect_exact(&w, "unsupported channel count 0");
 	make_pcm(&w, CHANNELS_MAX + 1, 48000, 1);
@@ -992,6 +837,10 @@ static void test_every_rejection(void **state)
 	expect_exact(&w, "unsupported rate 7999 Hz");
 	make_pcm(&w, 1, RATE_MAX + 1, 2);
 	expect_exact(&w, "unsupported rate 192001 Hz");
+	make_pcm(&w, 1, 0, 2);
+	expect_exact(&w, "unsupported rate 0 Hz");
+	make_pcm(&w, 1, 1000000, 2);
+	expect_exact(&w, "unsupported rate 1000000 Hz");
 	put_riff(&w);
 	put_fmt_raw(&w, 1, 2, 48000, 48000 * 2, 2, 16);
 	put_data(&w, 2, 2);
@@ -1144,32 +993,7 @@ static void test_check_extensible(void **state)
 	put_data(&w, 3, 5);
 	finish_riff(&w);
 	expect_counting_page(w.b, w.n, 3, 5);
-
-	put_riff(&w);
-	put_fmt_extensible(&w, 1, 48000, 32, 32, 3);
-	put_chunk(&w, "data", "\0\0\0\0", 4, 1);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "not 16-bit PCM (extensible, format 0x3");
-
-	put_riff(&w);
-	put_fmt_extensible(&w, 1, 48000, 16, 12, 1);
-	put_data(&w, 1, 2);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "not 16-bit PCM (extensible");
-
-	put_riff(&w);
-	put_fmt_extensible(&w, 1, 48000, 16, 16, 1);
-	w.b[w.n - 1] ^= 1;
-	put_data(&w, 1, 2);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "unknown subformat");
-
-	/* An extensible tag on a 16-byte fmt chunk has no room for its subformat. */
-	put_riff(&w);
-	put_fmt(&w, 0xFFFE, 1, 48000, 16);
-	put_data(&w, 1, 2);
-	finish_riff(&w);
-	expect_reject(w.b, w.n, "extensible fmt chunk too short");
+	/* Its rejections are in test_every_rejection. */
 }
 
 /* What libsndfile writes for SF_FORMAT_WAVEX must pass, since other tools write the same. */
@@ -1428,21 +1252,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_libsndfile_reads_our_pages, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_decode_libsndfile_pages, scratch_setup, scratch_teardown),
 		cmocka_unit_test(test_check_empty),
-		cmocka_unit_test(test_check_rifx),
 		cmocka_unit_test_setup_teardown(test_check_aiff, scratch_setup, scratch_teardown),
-		cmocka_unit_test(test_check_8bit),
-		cmocka_unit_test(test_check_adpcm),
-		cmocka_unit_test(test_check_float),
 		cmocka_unit_test_setup_teardown(test_check_float_from_libsndfile, scratch_setup, scratch_teardown),
-		cmocka_unit_test(test_check_rates),
-		cmocka_unit_test(test_check_channels),
-		cmocka_unit_test(test_check_inconsistent_fmt),
 		cmocka_unit_test(test_check_every_truncation),
 		cmocka_unit_test(test_check_truncation_reason),
-		cmocka_unit_test(test_check_data_size_unknown),
-		cmocka_unit_test(test_check_short_fmt),
 		cmocka_unit_test(test_check_chunk_size_overflow),
-		cmocka_unit_test(test_check_structure),
 		cmocka_unit_test(test_every_rejection),
 		cmocka_unit_test(test_check_skips_unknown_chunks),
 		cmocka_unit_test(test_check_odd_chunk_padding),
