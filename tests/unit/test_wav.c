@@ -37,6 +37,16 @@ static uint32_t next_rand(uint32_t *s)
 	return x;
 }
 
+/* count random samples in a new buffer, never NULL (room for one at least). */
+static int16_t *random_samples(size_t count, uint32_t *seed)
+{
+	int16_t *s = malloc((count ? count : 1) * sizeof *s);
+	assert_non_null(s);
+	for (size_t i = 0; i < count; i++)
+		s[i] = (int16_t)next_rand(seed);
+	return s;
+}
+
 /* A little-endian sample, read independently of the code under test. */
 static int16_t le_s16(const uint8_t *p)
 {
@@ -204,11 +214,8 @@ static void roundtrip_rate(int rate)
 			int ch = channel_set[ci];
 			size_t frames = length_set[li];
 			size_t count = frames * (size_t)ch;
-			int16_t *in = malloc((count + 1) * sizeof *in);
-			assert_non_null(in);
 			uint32_t seed = (uint32_t)(rate * 31 + ch * 7 + (int)li + 1);
-			for (size_t i = 0; i < count; i++)
-				in[i] = (int16_t)(next_rand(&seed) & 0xffff);
+			int16_t *in = random_samples(count, &seed);
 			if (count >= 2) {
 				in[0] = INT16_MIN;
 				in[1] = INT16_MAX;
@@ -422,10 +429,7 @@ static void test_codec_odd_sizes_and_alignment(void **state)
 		for (size_t li = 0; li < sizeof lengths / sizeof *lengths; li++) {
 			size_t frames = lengths[li];
 			size_t count = frames * (size_t)ch;
-			int16_t *in = malloc(count * sizeof *in);
-			assert_non_null(in);
-			for (size_t i = 0; i < count; i++)
-				in[i] = (int16_t)next_rand(&seed);
+			int16_t *in = random_samples(count, &seed);
 			uint8_t *wav;
 			size_t len;
 			assert_int_equal(wav_encode_s16(in, frames, 11025, ch, &wav, &len), 0);
@@ -512,10 +516,7 @@ static void test_libsndfile_reads_our_pages(void **state)
 		for (int ch = 1; ch <= CHANNELS_MAX; ch++) {
 			size_t frames = 1 + (size_t)(next_rand(&seed) % 2000);
 			size_t count = frames * (size_t)ch;
-			int16_t *in = malloc(count * sizeof *in);
-			assert_non_null(in);
-			for (size_t i = 0; i < count; i++)
-				in[i] = (int16_t)next_rand(&seed);
+			int16_t *in = random_samples(count, &seed);
 			uint8_t *wav;
 			size_t len;
 			assert_int_equal(wav_encode_s16(in, frames, rates[ri], ch, &wav, &len), 0);
@@ -551,10 +552,7 @@ static void test_decode_libsndfile_pages(void **state)
 		for (int ch = 1; ch <= CHANNELS_MAX; ch++) {
 			size_t frames = (size_t)(next_rand(&seed) % 3000);
 			size_t count = frames * (size_t)ch;
-			int16_t *in = malloc((count + 1) * sizeof *in);
-			assert_non_null(in);
-			for (size_t i = 0; i < count; i++)
-				in[i] = (int16_t)next_rand(&seed);
+			int16_t *in = random_samples(count, &seed);
 			size_t len;
 			uint8_t *b = sndfile_bytes(path, formats[fi], 16000, ch, in, (sf_count_t)frames, &len);
 			/* WAVEX is WAVE_FORMAT_EXTENSIBLE whatever the channel count. */
