@@ -150,8 +150,8 @@ static SNDFILE *open_path(const char *path, SF_INFO *si, char *err, size_t errle
 
 /*
  * Room kept for the WAV header when sizing a page. Ours is WAV_HEADER_LEN; the
- * slack keeps the longest page (and the duration limit quoted from it) where it
- * has always been.
+ * rest is slack, so the longest page (and the duration limit options.c derives
+ * from it) stays what the docs and tests say.
  */
 #define WAV_HEADER_ALLOWANCE 256
 
