@@ -1,7 +1,6 @@
 /* PortAudio start-up, devices. */
 #include "intercom/audio/audio.h"
 
-
 #include <fcntl.h>
 #include <portaudio.h>
 #include <stdlib.h>
@@ -21,7 +20,12 @@ int audio_quiet_begin(void)
 	if (debug && strcmp(debug, "1") == 0)
 		return -1;
 	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
+	/*
+	 * Close-on-exec: a program the audio libraries start while probing (a sound
+	 * server's autospawn) must not inherit a copy of our stderr. At 3 or above,
+	 * so a closed standard descriptor is never the one taken.
+	 */
+	int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (saved >= 0 && devnull >= 0)
 		dup2(devnull, STDERR_FILENO);

@@ -1,7 +1,6 @@
 /* Page format arithmetic: the frame-count rule lives here and nowhere else. */
 #include "intercom/audio/format.h"
 
-
 #include <math.h>
 #include <stdio.h>
 

@@ -1,7 +1,6 @@
 /* Level measurement: the numbers behind the console's meter and the speaker's. */
 #include "intercom/audio/meter.h"
 
-
 #include <math.h>
 #include <string.h>
 

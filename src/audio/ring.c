@@ -1,7 +1,6 @@
 /* SPSC byte ring: the only path for samples out of the audio callback. */
 #include "intercom/audio/ring.h"
 
-
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

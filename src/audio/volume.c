@@ -1,7 +1,6 @@
 /* Volume: the gain arithmetic the playback callback uses, and its state file. */
 #include "intercom/audio/volume.h"
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>

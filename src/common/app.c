@@ -1,7 +1,6 @@
 /* The opening and closing of both mains (see app.h). */
 #include "intercom/common/app.h"
 
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* Durable page files. */
 #include "intercom/common/archive.h"
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -106,8 +105,21 @@ int archive_write(const char *dir, const char *name, const uint8_t *bytes, size_
                   char *path, size_t pathlen, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
-	snprintf(path, pathlen, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.part", dir, name);
+	/* A cut-short name would write, and rename onto, some other file. */
+	int n = snprintf(path, pathlen, "%s/%s", dir, name);
+	int t = snprintf(tmp, sizeof tmp, "%s/.%s.part", dir, name);
+	if (n < 0 || (size_t)n >= pathlen || t < 0 || (size_t)t >= sizeof tmp) {
+		/* The temporary name is the path and 6 bytes more: "/." and ".part" for "/". */
+		size_t most = pathlen ? pathlen - 1 : 0;
+		if (most > sizeof tmp - 7)
+			most = sizeof tmp - 7;
+		if (pathlen > 0)
+			path[0] = '\0';
+		/* The reason first: the names may be long enough to fill err. */
+		snprintf(err, errlen, "path too long to write (%d bytes, at most %zu): %s/%s",
+		         n, most, dir, name);
+		return -1;
+	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));

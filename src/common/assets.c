@@ -1,7 +1,6 @@
 /* Shipped files, looked up relative to the executable. */
 #include "intercom/common/assets.h"
 
-
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>

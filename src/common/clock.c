@@ -1,7 +1,6 @@
 /* Time sources. */
 #include "intercom/common/clock.h"
 
-
 #include <time.h>
 
 static uint64_t read_ms(clockid_t id)

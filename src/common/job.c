@@ -1,7 +1,7 @@
 /* Jobs: the thread, the pipe that says it is done, and the shared ownership of one blocking call. */
-#define _GNU_SOURCE /* pipe2 */
 #include "intercom/common/job.h"
 
+#include "intercom/common/fdutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +51,7 @@ struct job *job_start(void (*work)(void *arg), void *arg, void (*drop)(void *arg
 {
 	struct job *job = calloc(1, sizeof *job);
 	int fds[2];
-	if (!job || pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (!job || fd_pipe(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
 		snprintf(err, errlen, "%s", strerror(job ? errno : ENOMEM));
 		free(job);
 		return NULL;

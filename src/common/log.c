@@ -1,7 +1,6 @@
 /* Event log with a replaceable sink. The only global state: who receives the lines. */
 #include "intercom/common/log.h"
 
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,6 @@
 /* poll() over a sparse set: packs the live slots, polls them, puts revents back. */
 #include "intercom/common/pollset.h"
 
-
 #include <errno.h>
 #include <stdlib.h>
 

@@ -1,7 +1,6 @@
 /* Shared buffers: one page, many readers. */
 #include "intercom/common/sbuf.h"
 
-
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,15 +1,24 @@
 /* The self-pipe: the only work a signal handler does is write one byte. */
 #include "intercom/common/signals.h"
 
+#include "intercom/common/fdutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static int signal_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t last_signal;
+
+/* Signals that end the loop cleanly. SIGHUP: a dropped SSH session tells speakers BYE, not mid-write. */
+static const struct {
+	int sig;
+	const char *name;
+} stop_signals[] = { { SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" }, { SIGHUP, "SIGHUP" } };
+#define STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
 
 static void on_signal(int sig)
 {
@@ -21,26 +30,63 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-int signals_install(void)
+/* Puts back the dispositions saved in old[0..n). */
+static void restore(const struct sigaction *old, size_t n)
 {
-	if (pipe(signal_pipe) < 0)
+	for (size_t i = 0; i < n; i++)
+		sigaction(stop_signals[i].sig, &old[i], NULL);
+}
+
+int signals_open(char *err, size_t errlen)
+{
+	if (signal_pipe[0] >= 0)
+		return signal_pipe[0];
+	int p[2];
+	/* Non-blocking: a handler must never block on a full pipe, nor the loop on an empty one. */
+	if (fd_pipe(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "cannot create the signal pipe: %s", strerror(errno));
 		return -1;
-	for (int i = 0; i < 2; i++) {
-		fcntl(signal_pipe[i], F_SETFL, O_NONBLOCK);
-		fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC);
 	}
-	struct sigaction sa;
+	signal_pipe[0] = p[0];
+	signal_pipe[1] = p[1];
+
+	struct sigaction sa, old[STOP_SIGNALS + 1];
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* A dropped SSH session: shut down cleanly (speakers told BYE), not mid-write. */
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	const char *failed = NULL;
+	size_t done = 0;
+	for (; done < STOP_SIGNALS; done++) {
+		if (sigaction(stop_signals[done].sig, &sa, &old[done]) < 0) {
+			failed = stop_signals[done].name;
+			break;
+		}
+	}
+	/* A vanished peer must be an error return from write, never a dead process. */
+	if (!failed) {
+		sa.sa_handler = SIG_IGN;
+		if (sigaction(SIGPIPE, &sa, &old[done]) < 0)
+			failed = "SIGPIPE";
+	}
+	if (failed) {
+		snprintf(err, errlen, "cannot set up %s: %s", failed, strerror(errno));
+		restore(old, done);
+		close(signal_pipe[0]);
+		close(signal_pipe[1]);
+		signal_pipe[0] = signal_pipe[1] = -1;
+		return -1;
+	}
 	return signal_pipe[0];
+}
+
+int signals_install(void)
+{
+	char err[160];
+	int fd = signals_open(err, sizeof err);
+	if (fd < 0)
+		fprintf(stderr, "intercom: %s\n", err);
+	return fd;
 }
 
 int signals_take(void)

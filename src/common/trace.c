@@ -1,7 +1,6 @@
 /* Benchmark timing trace, off unless INTERCOM_TRACE=1. */
 #include "intercom/common/trace.h"
 
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

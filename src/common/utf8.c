@@ -1,7 +1,6 @@
 /* Strict UTF-8: one character, whole strings, cuts on character boundaries. */
 #include "intercom/common/utf8.h"
 
-
 #include <string.h>
 
 size_t utf8_decode(const char *s, size_t len, uint32_t *cp)

@@ -1,7 +1,6 @@
 /* The console screen's layout: which part gets which lines and columns. */
 #include "intercom/console/console_layout.h"
 
-
 #include <string.h>
 
 #include "intercom/tui/layout.h"

@@ -1,7 +1,6 @@
 /* The console's curses screen: draw functions over a snapshot, and what to redraw. */
 #include "intercom/console/console_ui.h"
 
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* The console screen's snapshot: station data turned into text to show. */
 #include "intercom/console/console_view.h"
 
-
 #include <stdio.h>
 #include <string.h>
 

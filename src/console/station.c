@@ -6,7 +6,6 @@
  */
 #include "intercom/console/station.h"
 
-
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>

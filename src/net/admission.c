@@ -1,7 +1,6 @@
 /* Which connection waiting for HELLO is closed to make room for a newer one. */
 #include "intercom/net/admission.h"
 
-
 #include <string.h>
 
 /* The host part of "host:port" or "[v6]:port": everything before the last colon. */

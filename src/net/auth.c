@@ -1,7 +1,6 @@
 /* Pre-shared key: key files, the handshake, session keys. All crypto is libsodium's. */
 #include "intercom/net/auth.h"
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>

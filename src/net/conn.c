@@ -1,7 +1,6 @@
 /* Framed, non-blocking, bounded connections. */
 #include "intercom/net/conn.h"
 
-
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>

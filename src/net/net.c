@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include "intercom/net/net.h"
 
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,6 @@
 /* The speaker's name lookups, run as jobs (job.h) so that DNS never blocks its loop. */
 #include "intercom/net/resolver.h"
 
-
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,6 @@
 /* Sealed records: libsodium secretstream over the frame stream. */
 #include "intercom/net/seal.h"
 
-
 #include <string.h>
 
 void seal_init(struct seal *seal, const uint8_t key[crypto_secretstream_xchacha20poly1305_KEYBYTES])

@@ -1,7 +1,6 @@
 /* The speaker's state machine: link, page in hand, settings, history, and their words. */
 #include "intercom/speaker/speaker_state.h"
 
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* The speaker's curses screen: one window, drawn from a snapshot when it changed. */
 #include "intercom/speaker/speaker_ui.h"
 
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* The speaker's screen as data: the snapshot builder and the layout. */
 #include "intercom/speaker/speaker_view.h"
 
-
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

@@ -1,7 +1,6 @@
 /* Frame pacing and key reading for a screen's loop (see frame.h). */
 #include "intercom/tui/frame.h"
 
-
 #include <curses.h>
 
 #include "intercom/tui/term.h"

@@ -1,7 +1,6 @@
 /* Fitting columns into a width, dropping the least important first. */
 #include "intercom/tui/layout.h"
 
-
 /* Minimum width of the shown columns with the gaps between them. */
 static int shown_min(const struct layout_col *cols, size_t n, const bool *shown, int gap)
 {

@@ -1,7 +1,6 @@
 /* The level meter's scale and ballistics: numbers only, no drawing. */
 #include "intercom/tui/meter_scale.h"
 
-
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* The terminal: curses modes in, curses modes out, on every path. */
 #include "intercom/tui/term.h"
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -15,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "intercom/common/fdutil.h"
 #include "intercom/common/log.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -236,13 +236,9 @@ static void setup_colors(void)
 static int capture_stderr(void)
 {
 	int p[2];
-	if (pipe(p) < 0)
+	/* Non-blocking both ways: a chatty library must never stall the audio thread. */
+	if (fd_pipe(p, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
-	for (int i = 0; i < 2; i++) {
-		fcntl(p[i], F_SETFD, FD_CLOEXEC);
-		/* Non-blocking both ways: a chatty library must never stall the audio thread. */
-		fcntl(p[i], F_SETFL, O_NONBLOCK);
-	}
 	fflush(stderr);
 	term.saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (term.saved_stderr < 0 || dup2(p[1], STDERR_FILENO) < 0) {
@@ -277,13 +273,9 @@ int term_init(char *err, size_t errlen)
 	term.have_tios = tcgetattr(TERM_TTY_FD, &term.saved_tios) == 0;
 
 	/* Our SIGWINCH handler first: curses then leaves it alone and we learn of resizes by a pipe. */
-	if (pipe(term.wake) < 0) {
+	if (fd_pipe(term.wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
 		return -1;
-	}
-	for (int i = 0; i < 2; i++) {
-		fcntl(term.wake[i], F_SETFD, FD_CLOEXEC);
-		fcntl(term.wake[i], F_SETFL, O_NONBLOCK);
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

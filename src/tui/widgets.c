@@ -1,7 +1,6 @@
 /* Curses drawing shared by the console's and the speaker's screens. */
 #include "intercom/tui/widgets.h"
 
-
 #include <stdio.h>
 #include <string.h>
 

@@ -25,7 +25,11 @@ int archive_check(const char *dir, size_t bytes, char *err, size_t errlen);
 /* "20261125-143102.123-page0007.wav" in local time: sorts by time, names the page. */
 void archive_page_name(uint64_t wall_ms, uint32_t page_id, char *out, size_t outlen);
 
-/* Writes bytes durably as dir/name; *path gets the full path. 0, or -1 with a message. */
+/*
+ * Writes bytes durably as dir/name; path gets the full path. 0, or -1 with a
+ * message; a path longer than pathlen - 1 bytes (or whose temporary name is
+ * longer than PATH_MAX - 1) is refused before any file is made, path left "".
+ */
 int archive_write(const char *dir, const char *name, const uint8_t *bytes, size_t len,
                   char *path, size_t pathlen, char *err, size_t errlen);
 

@@ -80,10 +80,15 @@
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_FAILURE_RUNTIME = 1, /* ran, but the job failed (e.g. --once page not played) */
-	EXIT_USAGE = 2,           /* unknown option or bad value */
-	EXIT_NETWORK = 3,         /* cannot listen, resolve or connect at start-up */
+	EXIT_USAGE = 2,           /* unknown option or bad value; no terminal for the screen */
+	/*
+	 * The console cannot listen: port in use, address not on this machine, name
+	 * not resolved. A speaker never exits 3: it retries a console it cannot
+	 * resolve or reach.
+	 */
+	EXIT_NETWORK = 3,
 	EXIT_AUDIO = 4,           /* no such device, audio system unusable */
-	EXIT_FILES = 5,           /* archive or save directory unusable */
+	EXIT_FILES = 5,           /* archive or save directory, or the key file, unusable */
 };
 
 #endif
