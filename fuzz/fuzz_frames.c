@@ -111,7 +111,7 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 		FUZZ_CHECK(memcmp(out, header, PROTO_HEADER_SIZE) == 0);
 		FUZZ_CHECK(memcmp(out + PROTO_HEADER_SIZE, payload, PROTO_PAGE_FIELDS_SIZE) == 0);
 		FUZZ_CHECK(proto_page_encode_head(&page, wav_len, out, n - 1) == 0);
-		/* What a speaker does next with a page (pure; libsndfile is fuzz_wav's job). */
+		/* What a speaker does next with a page (pure; the page codec's own fuzzing is fuzz_wav's job). */
 		if (type == PROTO_PAGE) {
 			struct wav_info info;
 			char reason[160];
