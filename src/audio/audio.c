@@ -126,3 +126,23 @@ const char *audio_device_name(int device)
 	const PaDeviceInfo *info = device >= 0 ? Pa_GetDeviceInfo(device) : NULL;
 	return info ? info->name : "none";
 }
+
+PaError audio_stream_start(PaStream **stream, const PaStreamParameters *input,
+                           const PaStreamParameters *output, int rate, unsigned long chunk,
+                           PaStreamFlags flags, PaStreamCallback *cb,
+                           PaStreamFinishedCallback *finished_cb, void *ctx)
+{
+	*stream = NULL;
+	int quiet = audio_quiet_begin();
+	PaError rc = Pa_OpenStream(stream, input, output, rate, chunk, flags, cb, ctx);
+	audio_quiet_end(quiet);
+	if (rc == paNoError)
+		rc = Pa_SetStreamFinishedCallback(*stream, finished_cb);
+	if (rc == paNoError)
+		rc = Pa_StartStream(*stream);
+	if (rc != paNoError && *stream) {
+		Pa_CloseStream(*stream);
+		*stream = NULL;
+	}
+	return rc;
+}

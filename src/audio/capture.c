@@ -99,19 +99,11 @@ struct capture *capture_open(int device, const struct audio_format *fmt, int chu
 		.sampleFormat = paInt16,
 		.suggestedLatency = info ? info->defaultLowInputLatency : 0.05,
 	};
-	int quiet = audio_quiet_begin();
-	PaError rc = Pa_OpenStream(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
-	                           paClipOff, capture_cb, cap);
-	audio_quiet_end(quiet);
-	if (rc == paNoError)
-		rc = Pa_SetStreamFinishedCallback(cap->stream, capture_finished_cb);
-	if (rc == paNoError)
-		rc = Pa_StartStream(cap->stream);
+	PaError rc = audio_stream_start(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
+	                                paClipOff, capture_cb, capture_finished_cb, cap);
 	if (rc != paNoError) {
 		snprintf(err, errlen, "cannot open input device '%s' at %d Hz, %d channel(s): %s",
 		         info ? info->name : "?", fmt->rate, fmt->channels, Pa_GetErrorText(rc));
-		if (cap->stream)
-			Pa_CloseStream(cap->stream);
 		ring_free(&cap->ring);
 		free(cap);
 		return NULL;

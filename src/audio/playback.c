@@ -159,20 +159,12 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 		.sampleFormat = paInt16,
 		.suggestedLatency = info->defaultLowOutputLatency,
 	};
-	int quiet = audio_quiet_begin();
-	PaError rc = Pa_OpenStream(&pb->stream, NULL, &params, fmt->rate, (unsigned long)pb->chunk,
-	                           paClipOff | paPrimeOutputBuffersUsingStreamCallback, playback_cb, pb);
-	audio_quiet_end(quiet);
-	if (rc == paNoError)
-		rc = Pa_SetStreamFinishedCallback(pb->stream, playback_finished_cb);
-	if (rc == paNoError)
-		rc = Pa_StartStream(pb->stream);
+	PaError rc = audio_stream_start(&pb->stream, NULL, &params, fmt->rate, (unsigned long)pb->chunk,
+	                                paClipOff | paPrimeOutputBuffersUsingStreamCallback, playback_cb,
+	                                playback_finished_cb, pb);
 	if (rc != paNoError) {
 		snprintf(err, errlen, "output device '%s' cannot play %d Hz, %d channel(s): %s",
 		         info->name, fmt->rate, fmt->channels, Pa_GetErrorText(rc));
-		if (pb->stream)
-			Pa_CloseStream(pb->stream);
-		pb->stream = NULL;
 		return -1;
 	}
 	return 0;

@@ -6,6 +6,7 @@
 #ifndef INTERCOM_AUDIO_H
 #define INTERCOM_AUDIO_H
 
+#include <portaudio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +18,16 @@ void audio_terminate(void);
 /* Hides what the audio libraries print on stderr until audio_quiet_end (pass its result). */
 int audio_quiet_begin(void);
 void audio_quiet_end(int saved);
+
+/*
+ * Opens a stream (quietly: the audio libraries' stderr chatter goes to the log
+ * sink), sets its finished callback and starts it. On failure the stream is
+ * closed and *stream is NULL; the result is PortAudio's.
+ */
+PaError audio_stream_start(PaStream **stream, const PaStreamParameters *input,
+                           const PaStreamParameters *output, int rate, unsigned long chunk,
+                           PaStreamFlags flags, PaStreamCallback *cb,
+                           PaStreamFinishedCallback *finished_cb, void *ctx);
 
 /*
  * Picks a device: spec empty = the default one, a number = that index, else
