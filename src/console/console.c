@@ -34,7 +34,7 @@
 #include "intercom/common/pollset.h"
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
-#include "intercom/console/console_layout.h"
+#include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
 #include "intercom/console/console_view.h"
 #include "intercom/console/station.h"
@@ -69,22 +69,8 @@
  * 48 kHz). While the meter is on the loop wakes this often to read them; a
  * pass that finds nothing visibly changed sends nothing to the terminal.
  */
-/* The duration keys step by this much (the settings' resolution in the header). */
-#define DURATION_STEP_S 0.5
-/* Keys handled per loop pass at most: a huge paste cannot starve the network. */
+/* The shipped file the T key plays on the selected speaker. */
 #define TEST_TONE_ASSET "test-tone.wav"
-#define KEY_ESC 27
-#define KEY_CTRL_L 12
-
-/*
- * The outcomes a speaker reported, kept while it stays connected: the table's
- * STATE shows the latest page's, LAST PAGE the one before it (or, while a page
- * is under way, the latest finished one).
- */
-struct result_slot {
-	uint32_t speaker_id;
-	struct console_result latest, before;
-};
 
 /* The latest page: its WAV is kept to send again. */
 struct last_page {
@@ -106,12 +92,10 @@ struct console {
 
 	struct station *station;
 	char listen_addr[80];
-	/* The station's speakers in table order, valid until its next poll_prepare (speakers_refresh). */
-	const struct station_speaker **speakers;  /* in table order (speaker_order) */
-	const struct station_speaker **joined;    /* the station's list as last read, and */
-	uint32_t *joined_ids;                     /* its ids, in the station's order */
-	size_t joined_count;
-	size_t speaker_count, speakers_cap;
+	/* The station's speakers as last read (speakers_refresh), valid until its next poll_prepare. */
+	const struct station_speaker **joined;
+	size_t joined_cap;
+	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
@@ -131,8 +115,6 @@ struct console {
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
 	struct last_page last;    /* kept for resend, and until it could be archived */
-	uint32_t target_id;       /* where pages go: 0 = every speaker */
-	char target_name[NAME_MAX_BYTES + 1];
 	struct app app;          /* quit, exit code, the fatal message */
 
 	/* The screen (not --headless). */
@@ -141,124 +123,36 @@ struct console {
 	struct console_view *view;
 	struct meter_ballistics meter;
 	struct frame_clock frame;
-	uint32_t selected_id;     /* the selected speaker, 0: none */
-	size_t selected_index;    /* where it was, to select a neighbour when it leaves */
-	size_t table_top;         /* first speaker the table shows */
-	enum console_prompt prompt;
-	char prompt_text[256];
-	size_t prompt_len;
-	bool help;
-	struct result_slot *results;      /* one per speaker, in table order */
-	struct result_slot *results_next; /* the next pass builds here, then they swap */
-	size_t result_count, result_cap;
 };
 
-/* ---- speakers by id ---- */
+/* ---- the station's speakers ---- */
 
-/* The table's order: by name as people read it (lobby-2 before lobby-10), then zone, then who came first. */
-static int speaker_order(const void *pa, const void *pb)
+/* The console_state's words go to the log: stdout headless, the log pane on the screen. */
+static void say_cb(const char *line, void *ctx)
 {
-	const struct station_speaker *a = *(const struct station_speaker *const *)pa;
-	const struct station_speaker *b = *(const struct station_speaker *const *)pb;
-	int c = textfmt_natural_cmp(a->name, b->name);
-	if (c == 0)
-		c = strcmp(a->name, b->name);
-	if (c == 0)
-		c = textfmt_natural_cmp(a->zone, b->zone);
-	if (c == 0)
-		c = a->id < b->id ? -1 : a->id > b->id;
-	return c;
-}
-
-/* Room for need speakers in the three lists; false if memory ran out. */
-static bool speakers_grow(struct console *con, size_t need)
-{
-	size_t cap = need * 2;
-	const struct station_speaker **sorted = realloc(con->speakers, cap * sizeof *sorted);
-	if (!sorted)
-		return false;
-	con->speakers = sorted;
-	const struct station_speaker **joined = realloc(con->joined, cap * sizeof *joined);
-	if (!joined)
-		return false;
-	con->joined = joined;
-	uint32_t *ids = realloc(con->joined_ids, cap * sizeof *ids);
-	if (!ids)
-		return false;
-	con->joined_ids = ids;
-	con->speakers_cap = cap;
-	return true;
+	(void)ctx;
+	log_event("%s", line);
 }
 
 /*
- * Takes the station's list of speakers, in the table's order (once per key,
- * command or frame: it can change in between). It is sorted again only when
- * someone joined or left, not on every frame.
+ * Hands the station's list of speakers to the console_state (once per key,
+ * command or frame: it can change in between), which sorts it into the
+ * table's order again only when someone joined or left.
  */
 static void speakers_refresh(struct console *con)
 {
-	size_t n = station_speakers(con->station, con->joined, con->speakers_cap);
-	if (n > con->speakers_cap) {
-		if (speakers_grow(con, n))
-			n = station_speakers(con->station, con->joined, con->speakers_cap);
-		else
-			n = con->speakers_cap; /* show the first ones; the next pass tries again */
-	}
-	bool same = n == con->joined_count;
-	for (size_t i = 0; same && i < n; i++)
-		same = con->joined[i]->id == con->joined_ids[i];
-	if (same)
-		return;
-	for (size_t i = 0; i < n; i++)
-		con->joined_ids[i] = con->joined[i]->id;
-	con->joined_count = n;
-	if (n > 0)
-		memcpy(con->speakers, con->joined, n * sizeof *con->speakers);
-	con->speaker_count = n;
-	if (n > 1)
-		qsort(con->speakers, n, sizeof *con->speakers, speaker_order);
-}
-
-static const struct station_speaker *speaker_by_id(const struct console *con, uint32_t id,
-                                                   size_t *index)
-{
-	for (size_t i = 0; id && i < con->speaker_count; i++) {
-		if (con->speakers[i]->id == id) {
-			if (index)
-				*index = i;
-			return con->speakers[i];
+	size_t n = station_speakers(con->station, con->joined, con->joined_cap);
+	if (n > con->joined_cap) {
+		const struct station_speaker **grown = realloc(con->joined, n * 2 * sizeof *grown);
+		if (grown) {
+			con->joined = grown;
+			con->joined_cap = n * 2;
 		}
+		n = station_speakers(con->station, con->joined, con->joined_cap);
+		if (n > con->joined_cap)
+			n = con->joined_cap; /* show the first ones; the next pass tries again */
 	}
-	return NULL;
-}
-
-/*
- * The page target is a speaker that is not connected: a speaker that came
- * back under the same name takes its place (it reconnected with a new id).
- */
-static void target_follow(struct console *con)
-{
-	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
-		return;
-	for (size_t i = 0; i < con->speaker_count; i++) {
-		const struct station_speaker *sp = con->speakers[i];
-		if (strcmp(sp->name, con->target_name) == 0) {
-			con->target_id = sp->id;
-			log_event("next page goes to %s again (it reconnected)", sp->name);
-			return;
-		}
-	}
-}
-
-/* False (with a logged reason) if pages cannot go where the operator aimed them. */
-static bool target_ready(struct console *con)
-{
-	target_follow(con);
-	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
-		return true;
-	log_event("not sent: the next page is for %s, which is not connected "
-	          "(t or Enter sends to all speakers)", con->target_name);
-	return false;
+	console_state_set_speakers(&con->cs, con->joined, n);
 }
 
 /* ---- pages ---- */
@@ -367,9 +261,9 @@ static void console_talk(struct console *con)
 		log_event("already recording");
 		return;
 	}
-	if (!target_ready(con))
+	if (!console_state_target_ready(&con->cs))
 		return;
-	size_t frames = format_frames_for_seconds(con->fmt.rate, con->opts.duration);
+	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
 	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
@@ -380,7 +274,7 @@ static void console_talk(struct console *con)
 		log_event("cannot record: out of memory for %zu frames", frames);
 		return;
 	}
-	log_event("recording %.2f s (%zu frames)", con->opts.duration, frames);
+	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
 }
 
 /* Ends a recording now and sends what was captured. */
@@ -391,7 +285,7 @@ static void console_stop(struct console *con)
 	size_t frames;
 	int16_t *samples = capture_take(con->capture, &frames);
 	if (samples)
-		page_from_samples(con, samples, frames, "captured (stopped early)", con->target_id, true);
+		page_from_samples(con, samples, frames, "captured (stopped early)", con->cs.target_id, true);
 	else
 		log_event("recording stopped before any sound arrived: nothing sent");
 }
@@ -417,7 +311,7 @@ static void console_capture_pump(struct console *con)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
 		          (unsigned long long)dropped);
 	if (samples)
-		page_from_samples(con, samples, frames, "captured", con->target_id, true);
+		page_from_samples(con, samples, frames, "captured", con->cs.target_id, true);
 }
 
 /*
@@ -515,11 +409,11 @@ static void console_load_done(struct console *con)
 		log_event("cannot send %s: %s", load->path, load->err);
 	} else if (load->frames == 0) {
 		log_event("cannot send %s: it holds no audio", load->path);
-	} else if (target && !speaker_by_id(con, target, NULL)) {
+	} else if (target && !console_state_find(&con->cs, target, NULL)) {
 		log_event("%s not sent: that speaker left while the file loaded", load->what);
-	} else if (target || target_ready(con)) {
+	} else if (target || console_state_target_ready(&con->cs)) {
 		page_from_samples(con, load->samples, load->frames, load->what,
-		                  target ? target : con->target_id, load->remember);
+		                  target ? target : con->cs.target_id, load->remember);
 		load->samples = NULL;
 	}
 	file_load_free(load);
@@ -527,7 +421,7 @@ static void console_load_done(struct console *con)
 
 static void console_send_file(struct console *con, const char *path)
 {
-	if (!target_ready(con))
+	if (!console_state_target_ready(&con->cs))
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
@@ -541,7 +435,7 @@ static void console_resend(struct console *con)
 		log_event("nothing to resend: no page yet");
 		return;
 	}
-	if (!target_ready(con))
+	if (!console_state_target_ready(&con->cs))
 		return;
 	if (!con->last.archived) {
 		/* It never left: the same page, now that the archive may take it. */
@@ -556,13 +450,13 @@ static void console_resend(struct console *con)
 		con->last.id = ++con->next_page_id;
 		log_event("page %u is page %u sent again (archived as %s)", con->last.id, first, con->last.path);
 	}
-	page_deliver(con, &con->last, con->target_id);
+	page_deliver(con, &con->last, con->cs.target_id);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
 static void console_test_tone(struct console *con)
 {
-	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
+	const struct station_speaker *sp = console_state_selected(&con->cs);
 	if (!sp) {
 		log_event("test tone: select a speaker first (Up/Down)");
 		return;
@@ -582,37 +476,12 @@ static void console_test_tone(struct console *con)
 	console_load_file(con, path, what, sp->id, false);
 }
 
-static void console_set_duration(struct console *con, double seconds, bool say)
-{
-	/* Longer than a page can hold at this format would be recorded, then not sent. */
-	double max_s = options_max_duration(con->fmt.rate, con->fmt.channels);
-	if (seconds < DURATION_MIN_S)
-		seconds = DURATION_MIN_S;
-	if (seconds > max_s) {
-		seconds = floor(max_s * 100.0) / 100.0;
-		if (say)
-			log_event("a page at %d Hz x %d channels holds at most %.2f s", con->fmt.rate,
-			          con->fmt.channels, seconds);
-	}
-	con->opts.duration = seconds;
-	if (say)
-		log_event("duration set to %.2f s", seconds);
-}
-
-/* One 0.5 s step up or down, landing on the step grid from a typed value like 2.25. */
-static void console_step_duration(struct console *con, int direction)
-{
-	double steps = con->opts.duration / DURATION_STEP_S;
-	double next = direction > 0 ? floor(steps + 1e-9) + 1 : ceil(steps - 1e-9) - 1;
-	console_set_duration(con, next * DURATION_STEP_S, false);
-}
-
 static void console_list(struct console *con)
 {
-	size_t n = con->speaker_count;
+	size_t n = con->cs.speaker_count;
 	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = con->speakers[i];
+		const struct station_speaker *sp = con->cs.speakers[i];
 		if (sp->legacy) {
 			log_event("legacy speaker %s, connected %llu s, last page %s", sp->name,
 			          (unsigned long long)((now - sp->connected_ms) / 1000),
@@ -646,12 +515,12 @@ static void console_command(struct console *con, char *line)
 			          line + 9, DURATION_MIN_S, DURATION_MAX_S);
 			return;
 		}
-		console_set_duration(con, seconds, true);
+		console_state_set_duration(&con->cs, seconds, true);
 	} else if (strcmp(line, "send") == 0) {
 		log_event("send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
 	} else if (strcmp(line, "duration") == 0) {
 		log_event("duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5",
-		          con->opts.duration);
+		          con->cs.duration_s);
 	} else if (strcmp(line, "cancel") == 0) {
 		console_cancel(con);
 	} else if (strcmp(line, "stop") == 0) {
@@ -694,359 +563,82 @@ static void console_read_stdin(struct console *con)
 	}
 }
 
-/* ---- the screen: keys ---- */
+/* ---- the screen ---- */
 
-/* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
-static void select_move(struct console *con, long delta)
+/* The terminal's key codes as console_state knows them; bytes stay as they are. */
+static int key_from_curses(int key)
 {
-	size_t n = con->speaker_count;
-	if (n == 0)
-		return;
-	size_t index = 0;
-	if (speaker_by_id(con, con->selected_id, &index)) {
-		long next = (long)index + delta;
-		index = next < 0 ? 0 : (size_t)next >= n ? n - 1 : (size_t)next;
-	}
-	con->selected_id = con->speakers[index]->id;
-	con->selected_index = index;
-}
-
-/* Enter / t: the next page goes to every speaker, or only to the selected one. */
-static void target_toggle(struct console *con)
-{
-	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
-	if (con->target_id == 0 && sp) {
-		con->target_id = sp->id;
-		snprintf(con->target_name, sizeof con->target_name, "%s", sp->name);
-		log_event("next page goes to %s only", sp->name);
-	} else if (con->target_id == 0) {
-		log_event("select a speaker first (Up/Down) to page it alone");
-	} else {
-		con->target_id = 0;
-		log_event("next page goes to all speakers");
+	switch (key) {
+	case KEY_RESIZE: return CONSOLE_KEY_RESIZE;
+	case KEY_ENTER: return CONSOLE_KEY_ENTER;
+	case KEY_BACKSPACE: return CONSOLE_KEY_BACKSPACE;
+	case KEY_UP: return CONSOLE_KEY_UP;
+	case KEY_DOWN: return CONSOLE_KEY_DOWN;
+	case KEY_LEFT: return CONSOLE_KEY_LEFT;
+	case KEY_RIGHT: return CONSOLE_KEY_RIGHT;
+	case KEY_PPAGE: return CONSOLE_KEY_PAGE_UP;
+	case KEY_NPAGE: return CONSOLE_KEY_PAGE_DOWN;
+	case KEY_HOME: return CONSOLE_KEY_HOME;
+	case KEY_END: return CONSOLE_KEY_END;
+	case KEY_F(1): return CONSOLE_KEY_HELP;
+	default: return key >= 0 && key <= 0xff ? key : CONSOLE_KEY_OTHER;
 	}
 }
 
-static void prompt_open(struct console *con, enum console_prompt prompt, const char *text)
-{
-	con->prompt = prompt;
-	snprintf(con->prompt_text, sizeof con->prompt_text, "%s", text);
-	con->prompt_len = strlen(con->prompt_text);
-}
-
-static bool key_is_enter(int key)
-{
-	return key == '\n' || key == '\r' || key == KEY_ENTER;
-}
-
-static bool key_is_backspace(int key)
-{
-	return key == KEY_BACKSPACE || key == 127 || key == 8;
-}
-
-/*
- * A key while a prompt is open in the footer. Returns false if the key is not
- * the prompt's: a duration being typed gives way to any other key (Space
- * while recording must still send), which the caller then handles as usual.
- */
-static bool prompt_key(struct console *con, int key)
-{
-	if (con->prompt == CONSOLE_PROMPT_QUIT) {
-		if (key == 'y' || key == 'Y')
-			con->app.quit = true;
-		con->prompt = CONSOLE_PROMPT_NONE;
-		return true;
-	}
-	if (key == KEY_ESC) {
-		con->prompt = CONSOLE_PROMPT_NONE;
-		return true;
-	}
-	if (key_is_enter(key)) {
-		enum console_prompt prompt = con->prompt;
-		con->prompt = CONSOLE_PROMPT_NONE;
-		if (prompt == CONSOLE_PROMPT_COMMAND) {
-			console_command(con, con->prompt_text);
-		} else {
-			double seconds;
-			if (options_parse_duration(con->prompt_text, &seconds) < 0)
-				log_event("bad duration '%s': give seconds between %g and %g, e.g. 2.5",
-				          con->prompt_text, DURATION_MIN_S, DURATION_MAX_S);
-			else
-				console_set_duration(con, seconds, true);
-		}
-		return true;
-	}
-	if (key_is_backspace(key)) {
-		/* Drops one whole UTF-8 character. */
-		while (con->prompt_len > 0 && (con->prompt_text[con->prompt_len - 1] & 0xc0) == 0x80)
-			con->prompt_len--;
-		if (con->prompt_len > 0)
-			con->prompt_len--;
-		con->prompt_text[con->prompt_len] = '\0';
-		if (con->prompt_len == 0 && con->prompt == CONSOLE_PROMPT_DURATION)
-			con->prompt = CONSOLE_PROMPT_NONE;
-		return true;
-	}
-	bool ok = con->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
-	                                                 : key >= ' ' && key <= 0xff && key != 127;
-	if (!ok && con->prompt == CONSOLE_PROMPT_DURATION) {
-		con->prompt = CONSOLE_PROMPT_NONE;
-		return false;
-	}
-	if (ok && con->prompt_len + 1 < sizeof con->prompt_text) {
-		con->prompt_text[con->prompt_len++] = (char)key;
-		con->prompt_text[con->prompt_len] = '\0';
-	}
-	return true;
-}
-
-/* One key on the screen: the keys of issue 3, and ":" for every headless command. */
+/* One key on the screen: console_state changes, and says what else to do. */
 static void console_key_cb(void *ctx, int key)
 {
 	struct console *con = ctx;
-	if (key == KEY_RESIZE || key == KEY_CTRL_L) {
-		if (key == KEY_CTRL_L)
-			term_repaint();
-		console_ui_invalidate(con->ui);
-		return;
-	}
-	if (con->help) {
-		con->help = false; /* any key closes the help; it does nothing else */
-		return;
-	}
 	speakers_refresh(con);
-	if (con->prompt != CONSOLE_PROMPT_NONE && prompt_key(con, key))
-		return;
-	int page = console_ui_table_rows(con->ui, con->speaker_count);
-	if (page < 1)
-		page = 1;
-	switch (key) {
-	case ' ':
-		if (capture_active(con->capture))
-			console_stop(con);
-		else
-			console_talk(con);
+	struct console_key_input in = {
+		.recording = capture_active(con->capture),
+		.in_flight = page_in_flight(con),
+		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count),
+	};
+	char line[CONSOLE_PROMPT_MAX];
+	switch (console_state_key(&con->cs, key_from_curses(key), &in)) {
+	case CONSOLE_ACTION_NONE: break;
+	case CONSOLE_ACTION_REPAINT: term_repaint(); /* fall through */
+	case CONSOLE_ACTION_RELAYOUT: console_ui_invalidate(con->ui); break;
+	case CONSOLE_ACTION_TALK: console_talk(con); break;
+	case CONSOLE_ACTION_STOP: console_stop(con); break;
+	case CONSOLE_ACTION_CANCEL: console_cancel(con); break;
+	case CONSOLE_ACTION_TEST_TONE: console_test_tone(con); break;
+	case CONSOLE_ACTION_RESEND: console_resend(con); break;
+	case CONSOLE_ACTION_COMMAND:
+		snprintf(line, sizeof line, "%s", con->cs.prompt_text);
+		console_command(con, line);
 		break;
-	case KEY_ESC:
-		console_cancel(con);
-		break;
-	case '+': case '=': case KEY_RIGHT:
-		console_step_duration(con, +1);
-		break;
-	case '-': case '_': case KEY_LEFT:
-		console_step_duration(con, -1);
-		break;
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9': case '.': {
-		char text[2] = { (char)key, '\0' };
-		prompt_open(con, CONSOLE_PROMPT_DURATION, text);
-		break;
-	}
-	case KEY_UP: case 'k':
-		select_move(con, -1);
-		break;
-	case KEY_DOWN: case 'j':
-		select_move(con, +1);
-		break;
-	case KEY_PPAGE:
-		select_move(con, -page);
-		break;
-	case KEY_NPAGE:
-		select_move(con, page);
-		break;
-	case KEY_HOME:
-		select_move(con, -(long)con->speaker_count);
-		break;
-	case KEY_END:
-		select_move(con, (long)con->speaker_count);
-		break;
-	case '\n': case '\r': case KEY_ENTER: case 't':
-		target_toggle(con);
-		break;
-	case 'T':
-		console_test_tone(con);
-		break;
-	case 'r':
-		console_resend(con);
-		break;
-	case ':':
-		prompt_open(con, CONSOLE_PROMPT_COMMAND, "");
-		break;
-	case 's':
-		prompt_open(con, CONSOLE_PROMPT_COMMAND, "send ");
-		break;
-	case '?': case 'h': case KEY_F(1):
-		con->help = true;
-		break;
-	case 'q': case 'Q':
-		if (page_in_flight(con))
-			con->prompt = CONSOLE_PROMPT_QUIT;
-		else
-			con->app.quit = true;
-		break;
-	default:
-		break;
+	case CONSOLE_ACTION_QUIT: con->app.quit = true; break;
 	}
 }
 
-/* ---- the screen: a snapshot per pass ---- */
-
-/*
- * Updates what speaker sp reported into the next pass's slots; returns the
- * outcome for LAST PAGE. *scan walks the previous slots: both lists are in
- * table order (speaker_order: name, zone, id, none of which changes while a
- * speaker stays), so one forward walk finds every speaker that stayed.
- */
-static const struct console_result *result_update(struct console *con, struct result_slot *slots,
-                                                  size_t *count, size_t *scan,
-                                                  const struct station_speaker *sp)
-{
-	struct result_slot *slot = NULL;
-	for (size_t i = *scan; i < con->result_count && !slot; i++) {
-		if (con->results[i].speaker_id == sp->id) {
-			slot = &con->results[i];
-			*scan = i + 1;
-		}
-	}
-	struct result_slot *out = &slots[(*count)++];
-	*out = slot ? *slot : (struct result_slot){ .speaker_id = sp->id };
-	bool final = sp->page_id && console_view_speaker_final(sp);
-	if (final && sp->page_id != out->latest.page_id) {
-		out->before = out->latest;
-		out->latest.page_id = sp->page_id;
-		out->latest.state = 0;
-	}
-	if (final && out->latest.state != sp->page_state) {
-		out->latest.state = sp->page_state;
-		snprintf(out->latest.reason, sizeof out->latest.reason, "%s", sp->page_reason);
-	}
-	/* STATE already shows the latest outcome when it is final. */
-	return final ? &out->before : &out->latest;
-}
-
-/* Fills the table, remembering outcomes in table order and forgetting speakers that left. */
-static void fill_table(struct console *con, struct console_view *v, uint64_t now)
-{
-	size_t n = con->speaker_count;
-	if (n > con->result_cap) {
-		size_t cap = n * 2;
-		struct result_slot *a = realloc(con->results, cap * sizeof *a);
-		if (a)
-			con->results = a;
-		struct result_slot *b = a ? realloc(con->results_next, cap * sizeof *b) : NULL;
-		if (b)
-			con->results_next = b;
-		if (!a || !b)
-			return; /* keep showing the old table; the next pass tries again */
-		con->result_cap = cap;
-	}
-	v->table.selected = -1;
-	size_t selected_index = 0;
-	if (!speaker_by_id(con, con->selected_id, &selected_index) && n > 0) {
-		/* The selected speaker left (or none was chosen yet): its neighbour takes over. */
-		selected_index = con->selected_index < n ? con->selected_index : n - 1;
-		con->selected_id = con->speakers[selected_index]->id;
-	}
-	con->selected_index = selected_index;
-	/* Only the rows on screen are formatted; outcomes are remembered for all. */
-	int visible = console_ui_table_rows(con->ui, n);
-	if (visible > CONSOLE_VIEW_ROWS)
-		visible = CONSOLE_VIEW_ROWS;
-	int top = console_layout_scroll((int)con->table_top, n ? (int)selected_index : -1, (int)n, visible);
-	con->table_top = (size_t)top;
-	v->table.total = n;
-	v->table.first = con->table_top;
-	size_t count = 0, scan = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = con->speakers[i];
-		const struct console_result *last = result_update(con, con->results_next, &count, &scan, sp);
-		if (i < con->table_top || i >= con->table_top + (size_t)visible)
-			continue;
-		size_t row = i - con->table_top;
-		console_view_row(&v->table.rows[row], sp, last, now);
-		if (sp->id == con->selected_id)
-			v->table.selected = (int)row;
-		v->table.row_count = row + 1;
-	}
-	struct result_slot *swap = con->results;
-	con->results = con->results_next;
-	con->results_next = swap;
-	con->result_count = count;
-}
-
-static void fill_status(struct console *con, struct console_view_status *s)
-{
-	if (capture_active(con->capture)) {
-		size_t have = capture_frames_have(con->capture), want = capture_frames_want(con->capture);
-		uint64_t elapsed = (uint64_t)have * 1000u / (uint64_t)con->fmt.rate;
-		uint64_t total = (uint64_t)want * 1000u / (uint64_t)con->fmt.rate;
-		uint64_t left = total > elapsed ? total - elapsed : 0;
-		s->recording = true;
-		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
-		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
-		/* Rounded up: "0.0 s left" only when nothing is left. */
-		uint64_t tenths = (left + 99) / 100;
-		snprintf(s->rec_left, sizeof s->rec_left, "%llu.%llu s left",
-		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
-		s->rec_left_permille = want ? (int)((uint64_t)(want - have) * 1000u / want) : 0;
-		return;
-	}
-	const struct station_page *pg = station_last_page(con->station);
-	if (pg->id) {
-		s->tone = console_view_summary(s->text, sizeof s->text, pg,
-		                               (const struct station_speaker *const *)con->speakers,
-		                               con->speaker_count);
-		return;
-	}
-	char secs[16];
-	textfmt_seconds(secs, sizeof secs, con->opts.duration);
-	if (con->capture)
-		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
-		         con->target_id ? con->target_name : "all speakers");
-	else
-		snprintf(s->text, sizeof s->text, "no input device: send a file with \":send PATH\"");
-	s->tone = CONSOLE_TONE_DIM;
-}
-
+/* The snapshot of this pass: the table's state brought up to date, then the view built from it. */
 static void console_snapshot(struct console *con, struct console_view *v, uint64_t now)
 {
-	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
-	memset(&v->footer, 0, sizeof v->footer);
 	speakers_refresh(con);
-	target_follow(con);
-	struct console_view_header *h = &v->header;
-	snprintf(h->listen, sizeof h->listen, "%s", con->listen_addr);
-	h->input_ok = con->capture != NULL;
-	if (con->capture) {
-		snprintf(h->input, sizeof h->input, "%s", con->input_name);
-		snprintf(h->input_format, sizeof h->input_format, "%s", con->input_format);
-	} else {
-		snprintf(h->input, sizeof h->input, "none (%s)", con->no_input);
-	}
-	textfmt_seconds(h->duration, sizeof h->duration, con->opts.duration);
-	h->speakers = con->speaker_count;
-	h->link_secure = con->opts.key_file[0] != '\0';
-	snprintf(h->link, sizeof h->link, "%s",
-	         h->link_secure ? "key: authenticated, encrypted" : "NO KEY: unauthenticated");
-	if (con->target_id) {
-		snprintf(h->target, sizeof h->target, "%s", con->target_name);
-		h->target_missing = !speaker_by_id(con, con->target_id, NULL);
-	} else {
-		snprintf(h->target, sizeof h->target, "all speakers");
-	}
-	fill_status(con, &v->status);
-	v->meter_on = con->capture != NULL;
+	console_state_target_follow(&con->cs);
+	/* Only the rows on screen are formatted; outcomes are remembered for all. */
+	int rows = console_ui_table_rows(con->ui, con->cs.speaker_count);
+	console_state_table_update(&con->cs, rows > CONSOLE_VIEW_ROWS ? CONSOLE_VIEW_ROWS : (size_t)rows);
 	if (con->capture)
 		meter_ballistics_update(&con->meter, capture_levels(con->capture), now);
-	v->meter = con->meter;
-	v->now_ms = now;
-	fill_table(con, v, now);
-	v->footer.prompt = con->prompt;
-	if (con->prompt == CONSOLE_PROMPT_DURATION || con->prompt == CONSOLE_PROMPT_COMMAND)
-		snprintf(v->footer.text, sizeof v->footer.text, "%s", con->prompt_text);
-	v->footer.recording = capture_active(con->capture);
-	v->footer.can_test = speaker_by_id(con, con->selected_id, NULL) != NULL;
-	v->help = con->help;
+	struct console_view_input in = {
+		.listen = con->listen_addr,
+		.input_ok = con->capture != NULL,
+		.input_name = con->input_name,
+		.input_format = con->input_format,
+		.no_input = con->no_input,
+		.keyed = con->opts.key_file[0] != '\0',
+		.recording = capture_active(con->capture),
+		.page = station_last_page(con->station),
+		.meter = con->capture ? &con->meter : NULL,
+	};
+	if (in.recording) {
+		in.rec_have = capture_frames_have(con->capture);
+		in.rec_want = capture_frames_want(con->capture);
+	}
+	console_view_build(v, &con->cs, &in, now);
 }
 
 /*
@@ -1131,7 +723,7 @@ static int console_watch_input(struct console *con, uint64_t now)
 			int16_t *samples = capture_take(con->capture, &frames);
 			if (samples)
 				page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
-				                  con->target_id, true);
+				                  con->cs.target_id, true);
 		}
 		capture_close(con->capture);
 		con->capture = NULL;
@@ -1187,15 +779,10 @@ static void console_shutdown(struct console *con)
 	con->audio_up = false;
 	free(con->last.wav);
 	con->last.wav = NULL;
-	free(con->results);
-	free(con->results_next);
-	con->results = con->results_next = NULL;
-	free(con->speakers);
+	console_state_free(&con->cs);
 	free(con->joined);
-	free(con->joined_ids);
-	con->speakers = con->joined = NULL;
-	con->joined_ids = NULL;
-	con->speaker_count = con->joined_count = con->speakers_cap = 0;
+	con->joined = NULL;
+	con->joined_cap = 0;
 }
 
 /* Fixed slots before the station's in the poll set. */
@@ -1322,6 +909,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	con.fmt = (struct audio_format){ .rate = con.opts.rate, .channels = con.opts.channels };
+	console_state_init(&con.cs, &con.fmt, con.opts.duration, say_cb, NULL);
 
 	if (con.opts.archive_dir[0])
 		snprintf(con.archive_dir, sizeof con.archive_dir, "%s", con.opts.archive_dir);
