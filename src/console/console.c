@@ -36,6 +36,7 @@
 #include "intercom/common/trace.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
+#include "intercom/console/file_load.h"
 #include "intercom/console/console_view.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
@@ -50,8 +51,6 @@
 #define CAPTURE_PUMP_MS 20
 /* And this often over its last two buffers. */
 #define CAPTURE_PUMP_END_MS 2
-/* Files asked for (send PATH) while another loads, waiting their turn. */
-#define LOAD_QUEUE_MAX 8
 /* A lost input device is reopened this often until it is back. */
 #define INPUT_RETRY_MS 2000
 /*
@@ -99,10 +98,7 @@ struct console {
 
 	bool audio_up;
 	struct capture *capture;  /* NULL: no input device */
-	struct job *load;         /* an audio file being loaded as a page */
-	char loading_path[PATH_MAX];  /* its file, for the log (the job owns its argument) */
-	struct file_load *load_queue[LOAD_QUEUE_MAX]; /* and those waiting their turn */
-	int loads_waiting;
+	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
 	char no_input[320];       /* why there is no input */
 	char input_name[160];     /* the device's name, as PortAudio lists it */
 	char input_format[48];    /* "48000 Hz mono 16-bit" */
@@ -230,7 +226,7 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 static bool page_in_flight(const struct console *con)
 {
 	const struct station_page *pg = station_last_page(con->station);
-	return capture_active(con->capture) || con->load || (pg->id != 0 && !pg->summarised);
+	return capture_active(con->capture) || file_loads_busy(con->loads) || (pg->id != 0 && !pg->summarised);
 }
 
 /* ---- actions, shared by keys and commands ---- */
@@ -314,92 +310,10 @@ static void console_capture_pump(struct console *con)
 		page_from_samples(con, samples, frames, "captured", con->cs.target_id, true);
 }
 
-/*
- * An audio file on its way to becoming a page. Decoding and resampling a
- * 5-minute file takes seconds, so it happens in a job (a thread of its own)
- * while the loop goes on serving speakers; only the fields below are shared.
- */
-struct file_load {
-	char path[PATH_MAX];
-	int rate, channels;
-	size_t max_frames;
-	char what[PATH_MAX + 64];   /* how the page is described in the log */
-	uint32_t target_id;         /* a speaker (the test tone), or 0: the console's target when ready */
-	bool remember;              /* the page to resend afterwards (not the test tone) */
-	int16_t *samples;           /* the job's result */
-	size_t frames;
-	int rc;
-	char err[PATH_MAX + 256];
-};
-
-static void file_load_run(void *arg)
-{
-	struct file_load *load = arg;
-	load->rc = wav_load_file(load->path, load->rate, load->channels, load->max_frames, &load->samples,
-	                         &load->frames, load->err, sizeof load->err);
-}
-
-static void file_load_free(void *arg)
-{
-	struct file_load *load = arg;
-	free(load->samples);
-	free(load);
-}
-
-/* Runs the load in a job; false (logged, load freed) if no job could start. */
-static bool console_load_start(struct console *con, struct file_load *load)
-{
-	char err[160];
-	snprintf(con->loading_path, sizeof con->loading_path, "%s", load->path);
-	con->load = job_start(file_load_run, load, file_load_free, err, sizeof err);
-	if (con->load)
-		return true;
-	log_event("cannot send %s: %s", load->path, err);
-	file_load_free(load);
-	return false;
-}
-
-/*
- * Loads path as a page for target_id, sent when the load is over. One file
- * loads at a time and the others wait their turn, so pages go out in the order
- * they were asked for.
- */
-static void console_load_file(struct console *con, const char *path, const char *what,
-                              uint32_t target_id, bool remember)
-{
-	if (con->load && con->loads_waiting == LOAD_QUEUE_MAX) {
-		log_event("cannot send %s: %d files are already waiting to be loaded", path, LOAD_QUEUE_MAX);
-		return;
-	}
-	struct file_load *load = calloc(1, sizeof *load);
-	if (!load) {
-		log_event("cannot send %s: out of memory", path);
-		return;
-	}
-	snprintf(load->path, sizeof load->path, "%s", path);
-	snprintf(load->what, sizeof load->what, "%s", what);
-	load->rate = con->fmt.rate;
-	load->channels = con->fmt.channels;
-	load->max_frames = format_frames_for_seconds(
-		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels));
-	load->target_id = target_id;
-	load->remember = remember;
-	if (con->load)
-		con->load_queue[con->loads_waiting++] = load;
-	else
-		console_load_start(con, load);
-}
-
 /* The load is over: the file becomes a page, or the reason it cannot is logged. */
 static void console_load_done(struct console *con)
 {
-	struct file_load *load = job_finish(con->load);
-	con->load = NULL;
-	while (con->loads_waiting > 0 && !con->load) {
-		struct file_load *next = con->load_queue[0];
-		memmove(con->load_queue, con->load_queue + 1, --con->loads_waiting * sizeof next);
-		console_load_start(con, next);
-	}
+	struct file_load *load = file_loads_take(con->loads);
 	if (!load)
 		return;
 	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
@@ -425,7 +339,7 @@ static void console_send_file(struct console *con, const char *path)
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
-	console_load_file(con, path, what, 0, true);
+	file_loads_add(con->loads, path, what, 0, true);
 }
 
 /* Sends the last recorded or loaded page again to the current target. */
@@ -473,7 +387,7 @@ static void console_test_tone(struct console *con)
 	}
 	char what[NAME_MAX_BYTES + 32];
 	snprintf(what, sizeof what, "test tone for %s", sp->name);
-	console_load_file(con, path, what, sp->id, false);
+	file_loads_add(con->loads, path, what, sp->id, false);
 }
 
 static void console_list(struct console *con)
@@ -761,15 +675,8 @@ static int console_watch_input(struct console *con, uint64_t now)
 
 static void console_shutdown(struct console *con)
 {
-	if (con->load)
-		log_event("not sent, the console is stopping: %s (still loading)", con->loading_path);
-	job_abandon(con->load);
-	con->load = NULL;
-	while (con->loads_waiting > 0) {
-		struct file_load *load = con->load_queue[--con->loads_waiting];
-		log_event("not sent, the console is stopping: %s", load->path);
-		file_load_free(load);
-	}
+	file_loads_free(con->loads);
+	con->loads = NULL;
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
 	capture_close(con->capture);
@@ -820,7 +727,7 @@ static int console_run(struct console *con)
 		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
 		bool read_stdin = !con->screen && con->stdin_open;
 		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
-		fds[SLOT_LOAD] = (struct pollfd){ .fd = con->load ? job_fd(con->load) : -1, .events = POLLIN };
+		fds[SLOT_LOAD] = (struct pollfd){ .fd = file_loads_fd(con->loads), .events = POLLIN };
 		term_poll_prepare(fds + SLOT_TERM);
 		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
 		                                  &timeout);
@@ -833,8 +740,7 @@ static int console_run(struct console *con)
 			break;
 		}
 		station_poll_handle(con->station, fds + SLOT_STATION, nst);
-		if (con->load && job_done(con->load))
-			console_load_done(con);
+		console_load_done(con);
 		if (fds[SLOT_STDIN].revents)
 			console_read_stdin(con);
 		bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
@@ -939,11 +845,13 @@ int main(int argc, char **argv)
 	if (legacy_fd >= 0)
 		net_local_addr(legacy_fd, legacy_addr, sizeof legacy_addr);
 	con.station = station_new(listen_fd);
+	con.loads = file_loads_new(con.fmt.rate, con.fmt.channels, format_frames_for_seconds(
+		con.fmt.rate, options_max_duration(con.fmt.rate, con.fmt.channels)));
 	if (con.screen) {
 		con.ui = console_ui_new();
 		con.view = calloc(1, sizeof *con.view);
 	}
-	if (!con.station || (con.screen && (!con.ui || !con.view))) {
+	if (!con.station || !con.loads || (con.screen && (!con.ui || !con.view))) {
 		app_error(&con.app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
