@@ -37,6 +37,7 @@
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
 #include "intercom/console/file_load.h"
+#include "intercom/console/input_watch.h"
 #include "intercom/console/console_view.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
@@ -51,17 +52,6 @@
 #define CAPTURE_PUMP_MS 20
 /* And this often over its last two buffers. */
 #define CAPTURE_PUMP_END_MS 2
-/* A lost input device is reopened this often until it is back. */
-#define INPUT_RETRY_MS 2000
-/*
- * A device that comes back (plugged in again, sound server started after the
- * console) may have another index or not be listed yet, so PortAudio lists the
- * devices afresh: first after this long, then at doubling gaps up to the cap.
- * A restart costs tens of ms of CPU, so a console that has no microphone for
- * good (it only sends files) pays little for watching.
- */
-#define INPUT_RESCAN_FIRST_MS 6000
-#define INPUT_RESCAN_MAX_MS 60000
 /*
  * The screen redraws at most 25 times a second: smooth for a meter to the
  * eye, and the input's levels arrive about that often (1024-frame buffers at
@@ -96,17 +86,8 @@ struct console {
 	size_t joined_cap;
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
 
-	bool audio_up;
-	struct capture *capture;  /* NULL: no input device */
+	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
 	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
-	char no_input[320];       /* why there is no input */
-	char input_name[160];     /* the device's name, as PortAudio lists it */
-	char input_format[48];    /* "48000 Hz mono 16-bit" */
-	int input_device;         /* -1: none found yet */
-	bool input_ever;          /* an input stream was open once */
-	uint64_t input_retry_ms;  /* when to look for the input again (0: it is open) */
-	uint64_t rescan_due_ms;   /* when to list the devices afresh */
-	int rescan_gap_ms;        /* and the gap after that one */
 
 	char archive_dir[PATH_MAX];
 	uint32_t next_page_id;
@@ -222,38 +203,28 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	page_send(con, wav, wav_len, desc, target_id, remember);
 }
 
+/* The input's stream, NULL if there is no input device. */
+static struct capture *capture(const struct console *con)
+{
+	return input_watch_capture(con->input);
+}
+
 /* True while a recording runs or the latest page has not reached every speaker's verdict. */
 static bool page_in_flight(const struct console *con)
 {
 	const struct station_page *pg = station_last_page(con->station);
-	return capture_active(con->capture) || file_loads_busy(con->loads) || (pg->id != 0 && !pg->summarised);
+	return capture_active(capture(con)) || file_loads_busy(con->loads) || (pg->id != 0 && !pg->summarised);
 }
 
 /* ---- actions, shared by keys and commands ---- */
 
-/* From now on the console looks for an input every INPUT_RETRY_MS, listing devices afresh at backing-off gaps. */
-static void console_input_missing(struct console *con, uint64_t now)
-{
-	con->input_retry_ms = now + INPUT_RETRY_MS;
-	con->rescan_gap_ms = INPUT_RESCAN_FIRST_MS;
-	con->rescan_due_ms = now + INPUT_RESCAN_FIRST_MS;
-}
-
-static void console_input_opened(struct console *con)
-{
-	snprintf(con->input_name, sizeof con->input_name, "%s", audio_device_name(con->input_device));
-	format_describe(&con->fmt, con->input_format, sizeof con->input_format);
-	con->input_retry_ms = 0;
-	con->no_input[0] = '\0';
-}
-
 static void console_talk(struct console *con)
 {
-	if (!con->capture) {
-		log_event("cannot talk: %s (send PATH still works)", con->no_input);
+	if (!capture(con)) {
+		log_event("cannot talk: %s (send PATH still works)", input_watch_missing(con->input));
 		return;
 	}
-	if (capture_active(con->capture)) {
+	if (capture_active(capture(con))) {
 		log_event("already recording");
 		return;
 	}
@@ -266,7 +237,7 @@ static void console_talk(struct console *con)
 		log_event("cannot talk: archive: %s", err);
 		return;
 	}
-	if (capture_start(con->capture, frames) < 0) {
+	if (capture_start(capture(con), frames) < 0) {
 		log_event("cannot record: out of memory for %zu frames", frames);
 		return;
 	}
@@ -276,10 +247,10 @@ static void console_talk(struct console *con)
 /* Ends a recording now and sends what was captured. */
 static void console_stop(struct console *con)
 {
-	if (!capture_active(con->capture))
+	if (!capture_active(capture(con)))
 		return;
 	size_t frames;
-	int16_t *samples = capture_take(con->capture, &frames);
+	int16_t *samples = capture_take(capture(con), &frames);
 	if (samples)
 		page_from_samples(con, samples, frames, "captured (stopped early)", con->cs.target_id, true);
 	else
@@ -288,21 +259,21 @@ static void console_stop(struct console *con)
 
 static void console_cancel(struct console *con)
 {
-	if (!capture_active(con->capture))
+	if (!capture_active(capture(con)))
 		return;
-	capture_cancel(con->capture);
+	capture_cancel(capture(con));
 	log_event("recording cancelled");
 }
 
 static void console_capture_pump(struct console *con)
 {
-	if (!capture_active(con->capture) || !capture_pump(con->capture))
+	if (!capture_active(capture(con)) || !capture_pump(capture(con)))
 		return;
-	uint64_t dropped = capture_frames_dropped(con->capture);
+	uint64_t dropped = capture_frames_dropped(capture(con));
 	size_t frames;
 	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
-	trace_event_at("captured", capture_completed_us(con->capture), con->next_page_id + 1);
-	int16_t *samples = capture_take(con->capture, &frames);
+	trace_event_at("captured", capture_completed_us(capture(con)), con->next_page_id + 1);
+	int16_t *samples = capture_take(capture(con), &frames);
 	if (dropped > 0)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
 		          (unsigned long long)dropped);
@@ -505,7 +476,7 @@ static void console_key_cb(void *ctx, int key)
 	struct console *con = ctx;
 	speakers_refresh(con);
 	struct console_key_input in = {
-		.recording = capture_active(con->capture),
+		.recording = capture_active(capture(con)),
 		.in_flight = page_in_flight(con),
 		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count),
 	};
@@ -535,22 +506,22 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	/* Only the rows on screen are formatted; outcomes are remembered for all. */
 	int rows = console_ui_table_rows(con->ui, con->cs.speaker_count);
 	console_state_table_update(&con->cs, rows > CONSOLE_VIEW_ROWS ? CONSOLE_VIEW_ROWS : (size_t)rows);
-	if (con->capture)
-		meter_ballistics_update(&con->meter, capture_levels(con->capture), now);
+	if (capture(con))
+		meter_ballistics_update(&con->meter, capture_levels(capture(con)), now);
 	struct console_view_input in = {
 		.listen = con->listen_addr,
-		.input_ok = con->capture != NULL,
-		.input_name = con->input_name,
-		.input_format = con->input_format,
-		.no_input = con->no_input,
+		.input_ok = capture(con) != NULL,
+		.input_name = input_watch_name(con->input),
+		.input_format = input_watch_format(con->input),
+		.no_input = input_watch_missing(con->input),
 		.keyed = con->opts.key_file[0] != '\0',
-		.recording = capture_active(con->capture),
+		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
-		.meter = con->capture ? &con->meter : NULL,
+		.meter = capture(con) ? &con->meter : NULL,
 	};
 	if (in.recording) {
-		in.rec_have = capture_frames_have(con->capture);
-		in.rec_want = capture_frames_want(con->capture);
+		in.rec_have = capture_frames_have(capture(con));
+		in.rec_want = capture_frames_want(capture(con));
 	}
 	console_view_build(v, &con->cs, &in, now);
 }
@@ -580,97 +551,33 @@ static void console_frame(struct console *con, bool now_please)
 static int console_setup_audio(struct console *con)
 {
 	char err[256];
-	if (audio_init(err, sizeof err) < 0) {
-		snprintf(con->no_input, sizeof con->no_input, "%s", err);
-		console_input_missing(con, clock_mono_ms());
-		return 0;
+	con->input = input_watch_new(con->opts.input_device, &con->fmt, con->opts.chunk);
+	if (!con->input) {
+		app_error(&con->app, "out of memory");
+		return -1;
 	}
-	con->audio_up = true;
-	int device = audio_find_device(con->opts.input_device, true, err, sizeof err);
-	if (device >= 0) {
-		con->input_device = device;
-		con->capture = capture_open(device, &con->fmt, con->opts.chunk, err, sizeof err);
+	if (input_watch_open(con->input, clock_mono_ms(), err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		return -1;
 	}
-	if (!con->capture) {
-		if (con->opts.input_device[0]) {
-			app_error(&con->app, "%s", err);
-			return -1;
-		}
-		snprintf(con->no_input, sizeof con->no_input, "%s",
-		         device < 0 ? "no input device" : err);
-		console_input_missing(con, clock_mono_ms());
-		return 0;
-	}
-	con->input_ever = true;
-	console_input_opened(con);
-	log_event("input: %s, %s", con->input_name, con->input_format);
 	return 0;
 }
 
-/* Restarts PortAudio (no stream is open) and finds the input device by its name again. */
-static void console_rescan_input(struct console *con, uint64_t now)
-{
-	char err[256];
-	if (con->rescan_gap_ms == INPUT_RESCAN_FIRST_MS)
-		log_event("input device still missing: listing the audio devices afresh "
-		          "(again at gaps doubling up to %d s)", INPUT_RESCAN_MAX_MS / 1000);
-	con->rescan_gap_ms = con->rescan_gap_ms * 2 < INPUT_RESCAN_MAX_MS ? con->rescan_gap_ms * 2
-	                                                                  : INPUT_RESCAN_MAX_MS;
-	con->rescan_due_ms = now + (uint64_t)con->rescan_gap_ms;
-	if (con->audio_up)
-		audio_terminate();
-	con->audio_up = audio_init(err, sizeof err) == 0;
-	/* The old index means nothing to the new list (or names another device). */
-	con->input_device = con->audio_up ? audio_find_device(con->opts.input_device, true, err, sizeof err) : -1;
-}
-
 /*
- * Notices an input stream that stopped on its own (device unplugged, sound
- * server gone), keeps what it recorded, and reopens the device every
- * INPUT_RETRY_MS until it is back. Returns ms until it wants to look again.
+ * Watches the input (input_watch.h): a stream that stopped on its own while
+ * recording still sends what it recorded. Returns ms until it wants to look again.
  */
 static int console_watch_input(struct console *con, uint64_t now)
 {
-	if (con->capture && capture_stream_failed(con->capture)) {
-		if (capture_active(con->capture)) {
-			size_t frames;
-			int16_t *samples = capture_take(con->capture, &frames);
-			if (samples)
-				page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
-				                  con->cs.target_id, true);
-		}
-		capture_close(con->capture);
-		con->capture = NULL;
-		snprintf(con->no_input, sizeof con->no_input, "input device lost");
-		log_event("input device %s stopped working; talk is disabled, retrying every %d s",
-		          audio_device_name(con->input_device), INPUT_RETRY_MS / 1000);
-		console_input_missing(con, now);
+	struct capture *cap = capture(con);
+	if (cap && capture_stream_failed(cap) && capture_active(cap)) {
+		size_t frames;
+		int16_t *samples = capture_take(cap, &frames);
+		if (samples)
+			page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
+			                  con->cs.target_id, true);
 	}
-	if (con->capture || con->input_retry_ms == 0)
-		return INT32_MAX;
-	if (now < con->input_retry_ms)
-		return (int)(con->input_retry_ms - now);
-	if (now >= con->rescan_due_ms)
-		console_rescan_input(con, now);
-	char err[256] = "no input device";
-	if (con->audio_up && con->input_device >= 0)
-		con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
-	if (!con->capture) {
-		if (con->input_ever)
-			snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
-		/* With no device to try, only the next listing can find one. */
-		con->input_retry_ms = con->audio_up && con->input_device >= 0 ? now + INPUT_RETRY_MS
-		                                                              : con->rescan_due_ms;
-		return (int)(con->input_retry_ms - now);
-	}
-	console_input_opened(con);
-	if (con->input_ever) {
-		log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
-	} else {
-		con->input_ever = true;
-		log_event("input: %s, %s; talk is enabled", con->input_name, con->input_format);
-	}
-	return INT32_MAX;
+	return input_watch_tick(con->input, now);
 }
 
 static void console_shutdown(struct console *con)
@@ -679,11 +586,8 @@ static void console_shutdown(struct console *con)
 	con->loads = NULL;
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
-	capture_close(con->capture);
-	con->capture = NULL;
-	if (con->audio_up)
-		audio_terminate();
-	con->audio_up = false;
+	input_watch_free(con->input);
+	con->input = NULL;
 	free(con->last.wav);
 	con->last.wav = NULL;
 	console_state_free(&con->cs);
@@ -716,13 +620,13 @@ static int console_run(struct console *con)
 		int timeout = console_watch_input(con, clock_mono_ms());
 		if (timeout > HEARTBEAT_INTERVAL_MS)
 			timeout = HEARTBEAT_INTERVAL_MS;
-		if (capture_active(con->capture)) {
+		if (capture_active(capture(con))) {
 			/* Near the end, look often: the page leaves as soon as its last buffer is in. */
-			size_t left = capture_frames_want(con->capture) - capture_frames_have(con->capture);
+			size_t left = capture_frames_want(capture(con)) - capture_frames_have(capture(con));
 			timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
 		}
 		/* The meter is always on: wake for the next frame. */
-		if (con->screen && (con->capture || con->frame.pending))
+		if (con->screen && (capture(con) || con->frame.pending))
 			timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
 		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
 		bool read_stdin = !con->screen && con->stdin_open;
@@ -749,7 +653,7 @@ static int console_run(struct console *con)
 			log_event("the terminal went away, shutting down");
 			break;
 		}
-		if (con->capture)
+		if (capture(con))
 			console_capture_pump(con);
 		if (con->screen && !con->app.quit)
 			console_frame(con, keys);
@@ -775,8 +679,7 @@ static void console_screen_done(struct console *con)
 
 int main(int argc, char **argv)
 {
-	static struct console con = { .app.name = "intercom-console", .stdin_open = true,
-	                              .input_device = -1 };
+	static struct console con = { .app.name = "intercom-console", .stdin_open = true };
 	char err[512];
 	int start = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
 	if (start != APP_RUN)
@@ -881,9 +784,9 @@ int main(int argc, char **argv)
 	if (legacy_fd >= 0)
 		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
 		          legacy_addr);
-	if (con.input_retry_ms != 0)
+	if (!capture(&con))
 		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
-		          con.no_input);
+		          input_watch_missing(con.input));
 	if (con.opts.no_effect[0])
 		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "
 		          "plays on a speaker)", con.opts.no_effect);
