@@ -38,6 +38,7 @@
 #include "intercom/console/console_ui.h"
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
+#include "intercom/console/outbox.h"
 #include "intercom/console/console_view.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
@@ -61,16 +62,6 @@
 /* The shipped file the T key plays on the selected speaker. */
 #define TEST_TONE_ASSET "test-tone.wav"
 
-/* The latest page: its WAV is kept to send again. */
-struct last_page {
-	uint32_t id;
-	uint64_t created_ms;
-	uint8_t *wav;
-	size_t wav_len;
-	bool archived;
-	char path[PATH_MAX];
-};
-
 struct console {
 	struct options opts;
 	struct audio_format fmt;
@@ -90,8 +81,7 @@ struct console {
 	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
 
 	char archive_dir[PATH_MAX];
-	uint32_t next_page_id;
-	struct last_page last;    /* kept for resend, and until it could be archived */
+	struct outbox *outbox;    /* pages being archived, then sent, in order; the one to resend */
 	struct app app;          /* quit, exit code, the fatal message */
 
 	/* The screen (not --headless). */
@@ -134,73 +124,40 @@ static void speakers_refresh(struct console *con)
 
 /* ---- pages ---- */
 
-/*
- * Archives a page if it is not yet, then sends it to target_id (0: every
- * speaker); a page never leaves unarchived. Returns false if it was not sent.
- */
-static bool page_deliver(struct console *con, struct last_page *pg, uint32_t target_id)
+/* The outbox's send: an archived page goes to every speaker's queue (or to one). */
+static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
+                         size_t wav_len, uint32_t target_id)
 {
-	if (!pg->archived) {
-		char name[64], err[PATH_MAX + 128];
-		archive_page_name(pg->created_ms, pg->id, name, sizeof name);
-		if (archive_write(con->archive_dir, name, pg->wav, pg->wav_len, pg->path, sizeof pg->path,
-		                  err, sizeof err) < 0) {
-			log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)",
-			          pg->id, err);
-			return false;
-		}
-		pg->archived = true;
-		log_event("page %u archived as %s", pg->id, pg->path);
-	}
-	trace_event("archived", pg->id); /* INTERCOM_TRACE (bench): page ready to send */
-	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, target_id);
-	trace_event("queued", pg->id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
-	return true;
+	struct console *con = ctx;
+	trace_event("archived", page_id); /* INTERCOM_TRACE (bench): page ready to send */
+	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id);
+	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 }
 
 /*
- * Takes a new page's WAV (malloc'd), archives it and sends it to target_id.
- * It becomes the page to resend, unless it is only a test (the test tone).
- */
-static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what,
-                      uint32_t target_id, bool remember)
-{
-	struct last_page page = { .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
-	                          .wav = wav, .wav_len = wav_len };
-	log_event("page %u %s, %zu bytes", page.id, what, wav_len);
-	if (!remember) {
-		page_deliver(con, &page, target_id);
-		free(wav);
-		return;
-	}
-	free(con->last.wav);
-	con->last = page;
-	page_deliver(con, &con->last, target_id);
-}
-
-/*
- * Encodes samples and sends them as a page to target_id; remember keeps it
- * for resending (the test tone is not a page anybody wants again). Frees samples.
+ * Encodes samples and hands them to the outbox as a page for target_id (it
+ * is archived, then sent); remember keeps it for resending (the test tone is
+ * not a page anybody wants again). Frees samples.
  */
 static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what,
                               uint32_t target_id, bool remember)
 {
 	uint8_t *wav;
 	size_t wav_len;
-	trace_event("samples_ready", con->next_page_id + 1); /* INTERCOM_TRACE (bench): capture ended */
+	trace_event("samples_ready", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench): capture ended */
 	struct level level = meter_measure_s16(samples, frames * (size_t)con->fmt.channels);
 	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
 		log_event("page not sent: cannot encode %zu frames as WAV", frames);
 		free(samples);
 		return;
 	}
-	trace_event("encoded", con->next_page_id + 1); /* INTERCOM_TRACE (bench) */
+	trace_event("encoded", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench) */
 	free(samples);
 	char desc[PATH_MAX + 192], fmtname[64];
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
-	page_send(con, wav, wav_len, desc, target_id, remember);
+	outbox_add(con->outbox, wav, wav_len, clock_wall_ms(), desc, target_id, remember);
 }
 
 /* The input's stream, NULL if there is no input device. */
@@ -209,11 +166,15 @@ static struct capture *capture(const struct console *con)
 	return input_watch_capture(con->input);
 }
 
-/* True while a recording runs or the latest page has not reached every speaker's verdict. */
+/*
+ * True while a recording runs, a page is on its way (loading, being archived)
+ * or the latest page has not reached every speaker's verdict.
+ */
 static bool page_in_flight(const struct console *con)
 {
 	const struct station_page *pg = station_last_page(con->station);
-	return capture_active(capture(con)) || file_loads_busy(con->loads) || (pg->id != 0 && !pg->summarised);
+	return capture_active(capture(con)) || file_loads_busy(con->loads) || outbox_busy(con->outbox) ||
+	       (pg->id != 0 && !pg->summarised);
 }
 
 /* ---- actions, shared by keys and commands ---- */
@@ -272,7 +233,7 @@ static void console_capture_pump(struct console *con)
 	uint64_t dropped = capture_frames_dropped(capture(con));
 	size_t frames;
 	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
-	trace_event_at("captured", capture_completed_us(capture(con)), con->next_page_id + 1);
+	trace_event_at("captured", capture_completed_us(capture(con)), outbox_next_id(con->outbox));
 	int16_t *samples = capture_take(capture(con), &frames);
 	if (dropped > 0)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
@@ -316,26 +277,12 @@ static void console_send_file(struct console *con, const char *path)
 /* Sends the last recorded or loaded page again to the current target. */
 static void console_resend(struct console *con)
 {
-	if (!con->last.wav) {
+	if (!outbox_can_resend(con->outbox)) {
 		log_event("nothing to resend: no page yet");
 		return;
 	}
-	if (!console_state_target_ready(&con->cs))
-		return;
-	if (!con->last.archived) {
-		/* It never left: the same page, now that the archive may take it. */
-		log_event("page %u: trying again", con->last.id);
-	} else {
-		/*
-		 * A page that went out goes out again under a new id, so each speaker's
-		 * reports (the first copy interrupted, the second played) land on the
-		 * delivery they are about.
-		 */
-		uint32_t first = con->last.id;
-		con->last.id = ++con->next_page_id;
-		log_event("page %u is page %u sent again (archived as %s)", con->last.id, first, con->last.path);
-	}
-	page_deliver(con, &con->last, con->cs.target_id);
+	if (console_state_target_ready(&con->cs))
+		outbox_resend(con->outbox, con->cs.target_id);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
@@ -582,14 +529,14 @@ static int console_watch_input(struct console *con, uint64_t now)
 
 static void console_shutdown(struct console *con)
 {
+	outbox_free(con->outbox);
+	con->outbox = NULL;
 	file_loads_free(con->loads);
 	con->loads = NULL;
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
 	input_watch_free(con->input);
 	con->input = NULL;
-	free(con->last.wav);
-	con->last.wav = NULL;
 	console_state_free(&con->cs);
 	free(con->joined);
 	con->joined = NULL;
@@ -597,7 +544,8 @@ static void console_shutdown(struct console *con)
 }
 
 /* Fixed slots before the station's in the poll set. */
-enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_TERM, SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
+enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_ARCHIVE, SLOT_TERM,
+       SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
 
 static int console_run(struct console *con)
 {
@@ -632,6 +580,7 @@ static int console_run(struct console *con)
 		bool read_stdin = !con->screen && con->stdin_open;
 		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
 		fds[SLOT_LOAD] = (struct pollfd){ .fd = file_loads_fd(con->loads), .events = POLLIN };
+		fds[SLOT_ARCHIVE] = (struct pollfd){ .fd = outbox_fd(con->outbox), .events = POLLIN };
 		term_poll_prepare(fds + SLOT_TERM);
 		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
 		                                  &timeout);
@@ -644,6 +593,7 @@ static int console_run(struct console *con)
 			break;
 		}
 		station_poll_handle(con->station, fds + SLOT_STATION, nst);
+		outbox_handle(con->outbox);
 		console_load_done(con);
 		if (fds[SLOT_STDIN].revents)
 			console_read_stdin(con);
@@ -754,7 +704,8 @@ int main(int argc, char **argv)
 		con.ui = console_ui_new();
 		con.view = calloc(1, sizeof *con.view);
 	}
-	if (!con.station || !con.loads || (con.screen && (!con.ui || !con.view))) {
+	con.outbox = outbox_new(con.archive_dir, page_send_cb, &con);
+	if (!con.station || !con.loads || !con.outbox || (con.screen && (!con.ui || !con.view))) {
 		app_error(&con.app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
