@@ -2,16 +2,17 @@
  * intercom-console: the operator's side. Listens for speakers, records a page
  * from the input device (or loads one from a file), archives it and sends one
  * shared copy to every connected speaker (or to one), then follows each
- * speaker's STATUS. This file is the event loop and its two front-ends: the
- * curses screen (keys, drawn by console_ui.c on the terminal term.c owns) and
- * --headless (commands on stdin, events on stdout). Both reach the same actions.
+ * speaker's STATUS. This file is options, set-up, the event loop and
+ * teardown, and the actions its two front-ends share: the curses screen
+ * (keys mapped by console_state, a snapshot built by console_view, drawn by
+ * console_ui on the terminal term owns) and --headless (commands on stdin,
+ * events on stdout). What it drives: the station (speakers), input_watch
+ * (the microphone), file_load (send PATH), the outbox (archive, then send).
  */
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,6 @@
 #include "intercom/common/assets.h"
 #include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
-#include "intercom/common/job.h"
 #include "intercom/common/log.h"
 #include "intercom/common/options.h"
 #include "intercom/common/pollset.h"
@@ -36,10 +36,10 @@
 #include "intercom/common/trace.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
+#include "intercom/console/console_view.h"
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
 #include "intercom/console/outbox.h"
-#include "intercom/console/console_view.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/net.h"
@@ -47,18 +47,11 @@
 #include "intercom/tui/frame.h"
 #include "intercom/tui/meter_scale.h"
 #include "intercom/tui/term.h"
-#include "intercom/tui/textfmt.h"
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
 #define CAPTURE_PUMP_MS 20
 /* And this often over its last two buffers. */
 #define CAPTURE_PUMP_END_MS 2
-/*
- * The screen redraws at most 25 times a second: smooth for a meter to the
- * eye, and the input's levels arrive about that often (1024-frame buffers at
- * 48 kHz). While the meter is on the loop wakes this often to read them; a
- * pass that finds nothing visibly changed sends nothing to the terminal.
- */
 /* The shipped file the T key plays on the selected speaker. */
 #define TEST_TONE_ASSET "test-tone.wav"
 
@@ -71,7 +64,12 @@ struct console {
 	size_t line_len;
 
 	struct station *station;
+	struct auth_key key;      /* --key-file, until the station has its copy */
 	char listen_addr[80];
+	char legacy_addr[80];     /* --legacy-port's address; "" without one */
+	struct pollfd *fds;       /* the poll set: fixed slots, then the station's */
+	size_t fds_cap;
+	struct pollset pollset;
 	/* The station's speakers as last read (speakers_refresh), valid until its next poll_prepare. */
 	const struct station_speaker **joined;
 	size_t joined_cap;
@@ -327,46 +325,39 @@ static void console_list(struct console *con)
 	log_event("%zu speaker(s) connected", n);
 }
 
+static void console_command(struct console *con, char *line);
+
+/* What a key or a command asks for, beyond console_state's own changes (arg: send's file). */
+static void console_act(struct console *con, enum console_action action, const char *arg)
+{
+	switch (action) {
+	case CONSOLE_ACTION_NONE: break;
+	case CONSOLE_ACTION_REPAINT: term_repaint(); /* fall through */
+	case CONSOLE_ACTION_RELAYOUT: console_ui_invalidate(con->ui); break;
+	case CONSOLE_ACTION_TALK: console_talk(con); break;
+	case CONSOLE_ACTION_STOP: console_stop(con); break;
+	case CONSOLE_ACTION_CANCEL: console_cancel(con); break;
+	case CONSOLE_ACTION_TEST_TONE: console_test_tone(con); break;
+	case CONSOLE_ACTION_RESEND: console_resend(con); break;
+	case CONSOLE_ACTION_SEND: console_send_file(con, arg); break;
+	case CONSOLE_ACTION_LIST: console_list(con); break;
+	case CONSOLE_ACTION_QUIT: con->app.quit = true; break;
+	case CONSOLE_ACTION_COMMAND: {
+		char line[CONSOLE_PROMPT_MAX];
+		snprintf(line, sizeof line, "%s", con->cs.prompt_text);
+		console_command(con, line);
+		break;
+	}
+	}
+}
+
 /* One command line: from stdin (--headless) or the screen's ":" prompt. */
 static void console_command(struct console *con, char *line)
 {
 	speakers_refresh(con);
-	size_t len = strlen(line);
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		line[--len] = '\0';
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (*line == '\0' || strcmp(line, "talk") == 0) {
-		console_talk(con);
-	} else if (strncmp(line, "send ", 5) == 0) {
-		console_send_file(con, line + 5);
-	} else if (strncmp(line, "duration ", 9) == 0) {
-		double seconds;
-		if (options_parse_duration(line + 9, &seconds) < 0) {
-			log_event("bad duration '%s': give seconds between %g and %g, e.g. duration 2.5",
-			          line + 9, DURATION_MIN_S, DURATION_MAX_S);
-			return;
-		}
-		console_state_set_duration(&con->cs, seconds, true);
-	} else if (strcmp(line, "send") == 0) {
-		log_event("send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
-	} else if (strcmp(line, "duration") == 0) {
-		log_event("duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5",
-		          con->cs.duration_s);
-	} else if (strcmp(line, "cancel") == 0) {
-		console_cancel(con);
-	} else if (strcmp(line, "stop") == 0) {
-		console_stop(con);
-	} else if (strcmp(line, "resend") == 0) {
-		console_resend(con);
-	} else if (strcmp(line, "list") == 0) {
-		console_list(con);
-	} else if (strcmp(line, "quit") == 0) {
-		con->app.quit = true;
-	} else {
-		log_event("unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
-		          "resend, duration SECONDS, list, quit", line);
-	}
+	const char *arg;
+	enum console_action action = console_state_command(&con->cs, line, &arg);
+	console_act(con, action, arg);
 }
 
 static void console_read_stdin(struct console *con)
@@ -427,22 +418,7 @@ static void console_key_cb(void *ctx, int key)
 		.in_flight = page_in_flight(con),
 		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count),
 	};
-	char line[CONSOLE_PROMPT_MAX];
-	switch (console_state_key(&con->cs, key_from_curses(key), &in)) {
-	case CONSOLE_ACTION_NONE: break;
-	case CONSOLE_ACTION_REPAINT: term_repaint(); /* fall through */
-	case CONSOLE_ACTION_RELAYOUT: console_ui_invalidate(con->ui); break;
-	case CONSOLE_ACTION_TALK: console_talk(con); break;
-	case CONSOLE_ACTION_STOP: console_stop(con); break;
-	case CONSOLE_ACTION_CANCEL: console_cancel(con); break;
-	case CONSOLE_ACTION_TEST_TONE: console_test_tone(con); break;
-	case CONSOLE_ACTION_RESEND: console_resend(con); break;
-	case CONSOLE_ACTION_COMMAND:
-		snprintf(line, sizeof line, "%s", con->cs.prompt_text);
-		console_command(con, line);
-		break;
-	case CONSOLE_ACTION_QUIT: con->app.quit = true; break;
-	}
+	console_act(con, console_state_key(&con->cs, key_from_curses(key), &in), NULL);
 }
 
 /* The snapshot of this pass: the table's state brought up to date, then the view built from it. */
@@ -487,28 +463,7 @@ static void console_frame(struct console *con, bool now_please)
 	frame_drawn(&con->frame, now);
 }
 
-/* ---- set-up and loop ---- */
-
-/*
- * Opens the input at start-up. A device named with -i must be there (else -1:
- * the operator asked for it); the default one may come later (a sound server
- * that starts after the console, a microphone plugged in), so its absence
- * only disables talk until the watch finds it.
- */
-static int console_setup_audio(struct console *con)
-{
-	char err[256];
-	con->input = input_watch_new(con->opts.input_device, &con->fmt, con->opts.chunk);
-	if (!con->input) {
-		app_error(&con->app, "out of memory");
-		return -1;
-	}
-	if (input_watch_open(con->input, clock_mono_ms(), err, sizeof err) < 0) {
-		app_error(&con->app, "%s", err);
-		return -1;
-	}
-	return 0;
-}
+/* ---- the loop ---- */
 
 /*
  * Watches the input (input_watch.h): a stream that stopped on its own while
@@ -527,91 +482,104 @@ static int console_watch_input(struct console *con, uint64_t now)
 	return input_watch_tick(con->input, now);
 }
 
-static void console_shutdown(struct console *con)
+/* The timers of a pass (the input's watch), and how long poll() may sleep after them. */
+static int console_tick(struct console *con)
 {
-	outbox_free(con->outbox);
-	con->outbox = NULL;
-	file_loads_free(con->loads);
-	con->loads = NULL;
-	station_free(con->station, "console shutting down");
-	con->station = NULL;
-	input_watch_free(con->input);
-	con->input = NULL;
-	console_state_free(&con->cs);
-	free(con->joined);
-	con->joined = NULL;
-	con->joined_cap = 0;
+	int timeout = console_watch_input(con, clock_mono_ms());
+	if (timeout > HEARTBEAT_INTERVAL_MS)
+		timeout = HEARTBEAT_INTERVAL_MS;
+	struct capture *cap = capture(con);
+	if (capture_active(cap)) {
+		/* Near the end, look often: the page leaves as soon as its last buffer is in. */
+		size_t left = capture_frames_want(cap) - capture_frames_have(cap);
+		timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
+	}
+	/* The meter is always on: wake for the next frame. */
+	if (con->screen && (cap || con->frame.pending))
+		timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
+	return timeout;
 }
 
 /* Fixed slots before the station's in the poll set. */
 enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_ARCHIVE, SLOT_TERM,
        SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
 
+/*
+ * Fills the poll set: the fixed slots, then the station's (which may lower
+ * *timeout to its next heartbeat). Returns the station's count, or -1 if
+ * the set could not grow.
+ */
+static long console_poll_prepare(struct console *con, int *timeout)
+{
+	size_t need = SLOT_STATION + station_pollfd_count(con->station);
+	if (need > con->fds_cap) {
+		struct pollfd *grown = realloc(con->fds, need * 2 * sizeof *grown);
+		if (!grown)
+			return -1;
+		con->fds = grown;
+		con->fds_cap = need * 2;
+	}
+	struct pollfd *fds = con->fds;
+	bool read_stdin = !con->screen && con->stdin_open;
+	fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
+	fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
+	fds[SLOT_LOAD] = (struct pollfd){ .fd = file_loads_fd(con->loads), .events = POLLIN };
+	fds[SLOT_ARCHIVE] = (struct pollfd){ .fd = outbox_fd(con->outbox), .events = POLLIN };
+	term_poll_prepare(fds + SLOT_TERM);
+	return (long)station_poll_prepare(con->station, fds + SLOT_STATION, con->fds_cap - SLOT_STATION,
+	                                  timeout);
+}
+
+/* Handles what poll() reported (nst: the station's slots). False if the loop must end. */
+static bool console_poll_handle(struct console *con, size_t nst)
+{
+	struct pollfd *fds = con->fds;
+	if (fds[SLOT_SIGNAL].revents) {
+		log_event("caught signal %d, shutting down", signals_take());
+		return false;
+	}
+	station_poll_handle(con->station, fds + SLOT_STATION, nst);
+	outbox_handle(con->outbox);
+	console_load_done(con);
+	if (fds[SLOT_STDIN].revents)
+		console_read_stdin(con);
+	bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
+	            frame_read_keys(console_key_cb, con, &con->app.quit);
+	if (con->screen && term_lost()) {
+		log_event("the terminal went away, shutting down");
+		return false;
+	}
+	if (capture(con))
+		console_capture_pump(con);
+	if (con->screen && !con->app.quit)
+		console_frame(con, keys);
+	return true;
+}
+
+/* One poll() loop until quit, a signal or a lost terminal; returns the exit code. */
 static int console_run(struct console *con)
 {
-	struct pollfd *fds = NULL;
-	size_t fds_cap = 0;
-	struct pollset pollset = { 0 };
 	if (con->screen)
 		console_frame(con, true);
 	while (!con->app.quit) {
-		size_t need = SLOT_STATION + station_pollfd_count(con->station);
-		if (need > fds_cap) {
-			struct pollfd *grown = realloc(fds, need * 2 * sizeof *fds);
-			if (!grown) {
-				app_fail(&con->app, "out of memory");
-				break;
-			}
-			fds = grown;
-			fds_cap = need * 2;
+		int timeout = console_tick(con);
+		long nst = console_poll_prepare(con, &timeout);
+		if (nst < 0) {
+			app_fail(&con->app, "out of memory");
+			break;
 		}
-		int timeout = console_watch_input(con, clock_mono_ms());
-		if (timeout > HEARTBEAT_INTERVAL_MS)
-			timeout = HEARTBEAT_INTERVAL_MS;
-		if (capture_active(capture(con))) {
-			/* Near the end, look often: the page leaves as soon as its last buffer is in. */
-			size_t left = capture_frames_want(capture(con)) - capture_frames_have(capture(con));
-			timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
-		}
-		/* The meter is always on: wake for the next frame. */
-		if (con->screen && (capture(con) || con->frame.pending))
-			timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
-		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
-		bool read_stdin = !con->screen && con->stdin_open;
-		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
-		fds[SLOT_LOAD] = (struct pollfd){ .fd = file_loads_fd(con->loads), .events = POLLIN };
-		fds[SLOT_ARCHIVE] = (struct pollfd){ .fd = outbox_fd(con->outbox), .events = POLLIN };
-		term_poll_prepare(fds + SLOT_TERM);
-		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
-		                                  &timeout);
-		if (pollset_wait(&pollset, fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
+		if (pollset_wait(&con->pollset, con->fds, SLOT_STATION + (size_t)nst, timeout) < 0 &&
+		    errno != EINTR) {
 			app_fail(&con->app, "poll failed: %s", strerror(errno));
 			break;
 		}
-		if (fds[SLOT_SIGNAL].revents) {
-			log_event("caught signal %d, shutting down", signals_take());
+		if (!console_poll_handle(con, (size_t)nst))
 			break;
-		}
-		station_poll_handle(con->station, fds + SLOT_STATION, nst);
-		outbox_handle(con->outbox);
-		console_load_done(con);
-		if (fds[SLOT_STDIN].revents)
-			console_read_stdin(con);
-		bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
-		            frame_read_keys(console_key_cb, con, &con->app.quit);
-		if (con->screen && term_lost()) {
-			log_event("the terminal went away, shutting down");
-			break;
-		}
-		if (capture(con))
-			console_capture_pump(con);
-		if (con->screen && !con->app.quit)
-			console_frame(con, keys);
 	}
-	free(fds);
-	pollset_free(&pollset);
 	return con->app.exit_code;
 }
+
+/* ---- set-up, each step returning APP_RUN or the exit code, and teardown ---- */
 
 /* Leaves the screen (if it is up) and sends log lines to stdout again. */
 static void console_screen_done(struct console *con)
@@ -627,135 +595,232 @@ static void console_screen_done(struct console *con)
 	con->screen = false;
 }
 
-int main(int argc, char **argv)
+/* In reverse order of set-up; what was not sent is said first. */
+static void console_shutdown(struct console *con)
 {
-	static struct console con = { .app.name = "intercom-console", .stdin_open = true };
+	outbox_free(con->outbox);
+	con->outbox = NULL;
+	file_loads_free(con->loads);
+	con->loads = NULL;
+	station_free(con->station, "console shutting down");
+	con->station = NULL;
+	input_watch_free(con->input);
+	con->input = NULL;
+	console_state_free(&con->cs);
+	free(con->joined);
+	con->joined = NULL;
+	con->joined_cap = 0;
+	free(con->fds);
+	con->fds = NULL;
+	con->fds_cap = 0;
+	pollset_free(&con->pollset);
+}
+
+/* libsodium, then --gen-key (which is all the program does then) and --key-file. */
+static int setup_key(struct console *con)
+{
 	char err[512];
-	int start = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
-	if (start != APP_RUN)
-		return start;
 	if (auth_init() < 0) {
-		app_error(&con.app, "cannot initialise libsodium");
+		app_error(&con->app, "cannot initialise libsodium");
 		return EXIT_FAILURE_RUNTIME;
 	}
-	if (con.opts.gen_key_file[0]) {
-		if (auth_key_generate(con.opts.gen_key_file, err, sizeof err) < 0) {
-			app_error(&con.app, "%s", err);
+	if (con->opts.gen_key_file[0]) {
+		if (auth_key_generate(con->opts.gen_key_file, err, sizeof err) < 0) {
+			app_error(&con->app, "%s", err);
 			return EXIT_FILES;
 		}
 		printf("wrote a new key to %s (mode 0600); copy it to every speaker and start the console "
-		       "and the speakers with --key-file %s\n", con.opts.gen_key_file, con.opts.gen_key_file);
+		       "and the speakers with --key-file %s\n", con->opts.gen_key_file, con->opts.gen_key_file);
 		return EXIT_OK;
 	}
-	struct auth_key key;
-	if (con.opts.key_file[0] && auth_key_load(con.opts.key_file, &key, err, sizeof err) < 0) {
-		app_error(&con.app, "%s", err);
+	if (con->opts.key_file[0] && auth_key_load(con->opts.key_file, &con->key, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
 		return EXIT_FILES;
 	}
-	if (con.opts.list_devices) {
+	return APP_RUN;
+}
+
+/* --list-devices is all the program does; else the screen needs a terminal. */
+static int setup_front_end(struct console *con)
+{
+	char err[512];
+	if (con->opts.list_devices) {
 		if (audio_init(err, sizeof err) < 0) {
-			app_error(&con.app, "%s", err);
+			app_error(&con->app, "%s", err);
 			return EXIT_AUDIO;
 		}
 		audio_list_devices(stdout);
 		audio_terminate();
 		return EXIT_OK;
 	}
-	con.screen = !con.opts.headless;
-	if (con.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		app_error(&con.app, "the screen needs a terminal on standard input and "
-		                "output (run with --headless to read commands from a pipe)");
+	con->screen = !con->opts.headless;
+	if (con->screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		app_error(&con->app, "the screen needs a terminal on standard input and "
+		                     "output (run with --headless to read commands from a pipe)");
 		return EXIT_USAGE;
 	}
-	con.fmt = (struct audio_format){ .rate = con.opts.rate, .channels = con.opts.channels };
-	console_state_init(&con.cs, &con.fmt, con.opts.duration, say_cb, NULL);
+	return APP_RUN;
+}
 
-	if (con.opts.archive_dir[0])
-		snprintf(con.archive_dir, sizeof con.archive_dir, "%s", con.opts.archive_dir);
+/* The archive directory: --archive, else the XDG default, created and checked writable. */
+static int setup_archive(struct console *con)
+{
+	char err[512];
+	if (con->opts.archive_dir[0])
+		snprintf(con->archive_dir, sizeof con->archive_dir, "%s", con->opts.archive_dir);
 	else
-		archive_default_dir(con.archive_dir, sizeof con.archive_dir);
-	if (archive_prepare_dir(con.archive_dir, err, sizeof err) < 0) {
-		app_error(&con.app, "archive: %s, e.g. --archive /var/lib/intercom", err);
+		archive_default_dir(con->archive_dir, sizeof con->archive_dir);
+	if (archive_prepare_dir(con->archive_dir, err, sizeof err) < 0) {
+		app_error(&con->app, "archive: %s, e.g. --archive /var/lib/intercom", err);
 		return EXIT_FILES;
 	}
-	con.signal_fd = signals_install();
-	int listen_fd = net_listen(con.opts.host, con.opts.port, err, sizeof err);
+	return APP_RUN;
+}
+
+/* Signals as a pipe, the listening sockets, and the station serving them. */
+static int setup_station(struct console *con)
+{
+	char err[512];
+	con->signal_fd = signals_install();
+	int listen_fd = net_listen(con->opts.host, con->opts.port, err, sizeof err);
 	if (listen_fd < 0) {
-		app_error(&con.app, "%s", err);
+		app_error(&con->app, "%s", err);
 		return EXIT_NETWORK;
 	}
 	int legacy_fd = -1;
-	if (con.opts.legacy_port) {
-		legacy_fd = net_listen(con.opts.host, con.opts.legacy_port, err, sizeof err);
+	if (con->opts.legacy_port) {
+		legacy_fd = net_listen(con->opts.host, con->opts.legacy_port, err, sizeof err);
 		if (legacy_fd < 0) {
-			app_error(&con.app, "--legacy-port: %s", err);
+			app_error(&con->app, "--legacy-port: %s", err);
 			close(listen_fd);
 			return EXIT_NETWORK;
 		}
 	}
-	char legacy_addr[80] = "";
-	net_local_addr(listen_fd, con.listen_addr, sizeof con.listen_addr);
+	net_local_addr(listen_fd, con->listen_addr, sizeof con->listen_addr);
 	if (legacy_fd >= 0)
-		net_local_addr(legacy_fd, legacy_addr, sizeof legacy_addr);
-	con.station = station_new(listen_fd);
-	con.loads = file_loads_new(con.fmt.rate, con.fmt.channels, format_frames_for_seconds(
-		con.fmt.rate, options_max_duration(con.fmt.rate, con.fmt.channels)));
-	if (con.screen) {
-		con.ui = console_ui_new();
-		con.view = calloc(1, sizeof *con.view);
-	}
-	con.outbox = outbox_new(con.archive_dir, page_send_cb, &con);
-	if (!con.station || !con.loads || !con.outbox || (con.screen && (!con.ui || !con.view))) {
-		app_error(&con.app, "out of memory");
+		net_local_addr(legacy_fd, con->legacy_addr, sizeof con->legacy_addr);
+	con->station = station_new(listen_fd);
+	if (!con->station) {
+		app_error(&con->app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
-	station_set_max_speakers(con.station, (size_t)con.opts.max_speakers);
-	if (con.opts.key_file[0]) {
-		station_set_key(con.station, &key);
-		sodium_memzero(&key, sizeof key);
-	}
+	station_set_max_speakers(con->station, (size_t)con->opts.max_speakers);
+	if (con->opts.key_file[0])
+		station_set_key(con->station, &con->key);
 	if (legacy_fd >= 0)
-		station_listen_legacy(con.station, legacy_fd);
+		station_listen_legacy(con->station, legacy_fd);
+	return APP_RUN;
+}
+
+/* The console's own parts: its state, the file loads, the outbox, and the screen's objects. */
+static int setup_parts(struct console *con)
+{
+	con->fmt = (struct audio_format){ .rate = con->opts.rate, .channels = con->opts.channels };
+	console_state_init(&con->cs, &con->fmt, con->opts.duration, say_cb, NULL);
+	con->loads = file_loads_new(con->fmt.rate, con->fmt.channels, format_frames_for_seconds(
+		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels)));
+	con->outbox = outbox_new(con->archive_dir, page_send_cb, con);
+	if (con->screen) {
+		con->ui = console_ui_new();
+		con->view = calloc(1, sizeof *con->view);
+	}
+	if (!con->loads || !con->outbox || (con->screen && (!con->ui || !con->view))) {
+		app_error(&con->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
 	/* From here on the screen's log pane collects the events, even before it shows. */
-	if (con.screen)
-		log_set_sink(console_ui_log_cb, con.ui);
-	if (console_setup_audio(&con) < 0) {
-		console_screen_done(&con);
-		console_shutdown(&con);
+	if (con->screen)
+		log_set_sink(console_ui_log_cb, con->ui);
+	return APP_RUN;
+}
+
+/*
+ * The input at start-up. A device named with -i must be there (the operator
+ * asked for it); the default one may come later (a sound server that starts
+ * after the console, a microphone plugged in), so its absence only disables
+ * talk until the watch finds it.
+ */
+static int setup_input(struct console *con)
+{
+	char err[256] = "out of memory";
+	con->input = input_watch_new(con->opts.input_device, &con->fmt, con->opts.chunk);
+	if (!con->input || input_watch_open(con->input, clock_mono_ms(), err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		console_screen_done(con);
+		console_shutdown(con);
 		return EXIT_AUDIO;
 	}
-	if (con.screen && term_init(err, sizeof err) < 0) {
-		console_screen_done(&con);
-		app_error(&con.app, "%s", err);
-		console_shutdown(&con);
+	return APP_RUN;
+}
+
+/* The terminal, last: an error before this point is printed on a terminal left as it was. */
+static int setup_terminal(struct console *con)
+{
+	char err[512];
+	if (con->screen && term_init(err, sizeof err) < 0) {
+		console_screen_done(con);
+		app_error(&con->app, "%s", err);
+		console_shutdown(con);
 		return EXIT_USAGE;
 	}
+	return APP_RUN;
+}
+
+/* Everything before the loop, in order: APP_RUN, or the exit code of the step that ended it. */
+static int console_setup(struct console *con)
+{
+	static int (*const steps[])(struct console *) = {
+		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_input,
+		setup_terminal,
+	};
+	int rc = APP_RUN;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
+		rc = steps[i](con);
+	/* The station keeps its own copy. */
+	sodium_memzero(&con->key, sizeof con->key);
+	return rc;
+}
+
+/* What the operator should know before the first page: where, how, what is missing, what is unsafe. */
+static void console_greet(const struct console *con)
+{
 	log_event("intercom-console %s listening on %s, archive %s, duration %.2f s", INTERCOM_VERSION,
-	          con.listen_addr, con.archive_dir, con.opts.duration);
-	if (legacy_fd >= 0)
+	          con->listen_addr, con->archive_dir, con->opts.duration);
+	if (con->legacy_addr[0])
 		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
-		          legacy_addr);
-	if (!capture(&con))
+		          con->legacy_addr);
+	if (!capture(con))
 		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
-		          input_watch_missing(con.input));
-	if (con.opts.no_effect[0])
+		          input_watch_missing(con->input));
+	if (con->opts.no_effect[0])
 		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "
-		          "plays on a speaker)", con.opts.no_effect);
-	if (con.opts.key_file[0])
+		          "plays on a speaker)", con->opts.no_effect);
+	if (con->opts.key_file[0])
 		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
-		          con.opts.key_file);
-	if (con.opts.key_file[0] && con.opts.legacy_port)
+		          con->opts.key_file);
+	if (con->opts.key_file[0] && con->opts.legacy_port)
 		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
-		          con.opts.legacy_port);
-	else if (!con.opts.key_file[0])
+		          con->opts.legacy_port);
+	else if (!con->opts.key_file[0])
 		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
 		          "then use --key-file on the console and every speaker)");
-	if (con.screen)
+	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
 		          "duration SECONDS, list, quit");
-	int rc = console_run(&con);
+}
+
+int main(int argc, char **argv)
+{
+	static struct console con = { .app.name = "intercom-console", .stdin_open = true };
+	int rc = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
+	if (rc == APP_RUN)
+		rc = console_setup(&con);
+	if (rc != APP_RUN)
+		return rc;
+	console_greet(&con);
+	rc = console_run(&con);
 	/* The terminal first: whatever happens next is readable. */
 	console_screen_done(&con);
 	app_report_fatal(&con.app);

@@ -401,6 +401,52 @@ enum console_action console_state_key(struct console_state *cs, int key,
 	return plain_key(cs, key, in);
 }
 
+/* ---- commands ---- */
+
+enum console_action console_state_command(struct console_state *cs, char *line, const char **arg)
+{
+	*arg = NULL;
+	size_t len = strlen(line);
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+		line[--len] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || strcmp(line, "talk") == 0)
+		return CONSOLE_ACTION_TALK;
+	if (strncmp(line, "send ", 5) == 0) {
+		*arg = line + 5;
+		return CONSOLE_ACTION_SEND;
+	}
+	if (strncmp(line, "duration ", 9) == 0) {
+		double seconds;
+		if (options_parse_duration(line + 9, &seconds) < 0)
+			say(cs, "bad duration '%s': give seconds between %g and %g, e.g. duration 2.5", line + 9,
+			    DURATION_MIN_S, DURATION_MAX_S);
+		else
+			console_state_set_duration(cs, seconds, true);
+		return CONSOLE_ACTION_NONE;
+	}
+	static const struct {
+		const char *word;
+		enum console_action action;
+	} words[] = {
+		{ "cancel", CONSOLE_ACTION_CANCEL }, { "stop", CONSOLE_ACTION_STOP },
+		{ "resend", CONSOLE_ACTION_RESEND }, { "list", CONSOLE_ACTION_LIST },
+		{ "quit", CONSOLE_ACTION_QUIT },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(line, words[i].word) == 0)
+			return words[i].action;
+	if (strcmp(line, "send") == 0)
+		say(cs, "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	else if (strcmp(line, "duration") == 0)
+		say(cs, "duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5", cs->duration_s);
+	else
+		say(cs, "unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
+		        "resend, duration SECONDS, list, quit", line);
+	return CONSOLE_ACTION_NONE;
+}
+
 /* ---- the screen: the table ---- */
 
 bool console_state_page_final(uint8_t state)

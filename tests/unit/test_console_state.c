@@ -2,8 +2,8 @@
  * Unit tests of the console's state: the table's order, the target following
  * a speaker that reconnects, the selection at the edges and when speakers
  * join or leave, the prompt's editing (UTF-8 input, backspace over a
- * multibyte character, its limit), keys and the actions they ask for, the
- * duration, and the outcomes remembered per speaker for LAST PAGE.
+ * multibyte character, its limit), keys and commands and the actions they
+ * ask for, the duration, and the outcomes remembered per speaker for LAST PAGE.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -406,6 +406,53 @@ static void test_keys_and_actions(void **state)
 	console_state_free(&cs);
 }
 
+/* Runs a command on a copy of text, as stdin's lines are: trimmed in place. */
+static enum console_action command(struct console_state *cs, const char *text, char *arg_out)
+{
+	char line[256];
+	snprintf(line, sizeof line, "%s", text);
+	const char *arg = NULL;
+	enum console_action action = console_state_command(cs, line, &arg);
+	snprintf(arg_out, 256, "%s", arg ? arg : "(none)");
+	return action;
+}
+
+static void test_commands(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
+	char arg[256];
+	assert_int_equal(command(&cs, "", arg), CONSOLE_ACTION_TALK);
+	assert_int_equal(command(&cs, "  talk \r", arg), CONSOLE_ACTION_TALK);
+	assert_int_equal(command(&cs, "stop", arg), CONSOLE_ACTION_STOP);
+	assert_int_equal(command(&cs, "\tcancel", arg), CONSOLE_ACTION_CANCEL);
+	assert_int_equal(command(&cs, "resend", arg), CONSOLE_ACTION_RESEND);
+	assert_int_equal(command(&cs, "list", arg), CONSOLE_ACTION_LIST);
+	assert_int_equal(command(&cs, "quit", arg), CONSOLE_ACTION_QUIT);
+	assert_string_equal(arg, "(none)");
+	assert_int_equal(said.n, 0);
+	/* send takes the rest of the line, spaces inside kept, trailing ones dropped. */
+	assert_int_equal(command(&cs, "send /srv/a file.flac  ", arg), CONSOLE_ACTION_SEND);
+	assert_string_equal(arg, "/srv/a file.flac");
+	assert_int_equal(command(&cs, "send", arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	/* duration: set here, shown, or the right form said. */
+	assert_int_equal(command(&cs, "duration 7.5", arg), CONSOLE_ACTION_NONE);
+	assert_true(cs.duration_s == 7.5);
+	assert_string_equal(last(&said), "duration set to 7.50 s");
+	command(&cs, "duration", arg);
+	assert_string_equal(last(&said), "duration is 7.50 s; change it with duration SECONDS, e.g. duration 7.5");
+	command(&cs, "duration soon", arg);
+	assert_string_equal(last(&said), "bad duration 'soon': give seconds between 0.5 and 300, e.g. duration 2.5");
+	assert_true(cs.duration_s == 7.5);
+	assert_int_equal(command(&cs, "talk louder", arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "unknown command 'talk louder': use talk (or an empty line), stop, "
+	                                 "cancel, send PATH, resend, duration SECONDS, list, quit");
+	console_state_free(&cs);
+}
+
 /* A speaker that reported state on page_id (reason for a failure). */
 static void report(struct station_speaker *sp, uint32_t page_id, uint8_t state, const char *reason)
 {
@@ -499,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_duration_keys_and_prompt),
 		cmocka_unit_test(test_command_prompt_utf8),
 		cmocka_unit_test(test_keys_and_actions),
+		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_results_remembered),
 		cmocka_unit_test(test_final_states),
 	};

@@ -74,6 +74,8 @@ enum console_action {
 	CONSOLE_ACTION_TEST_TONE,     /* the test tone to the selected speaker */
 	CONSOLE_ACTION_RESEND,        /* the last page again, to the target */
 	CONSOLE_ACTION_COMMAND,       /* run the command line typed, in prompt_text */
+	CONSOLE_ACTION_SEND,          /* send an audio file (a command's argument) */
+	CONSOLE_ACTION_LIST,          /* list the speakers in the log */
 	CONSOLE_ACTION_QUIT,
 };
 
@@ -174,6 +176,15 @@ void console_state_select_move(struct console_state *cs, long delta);
 /* Handles one key (enum console_key or a byte); returns what else the loop must do. */
 enum console_action console_state_key(struct console_state *cs, int key,
                                       const struct console_key_input *in);
+
+/*
+ * One command line, from stdin (--headless) or the screen's ":" prompt:
+ * talk (or an empty line), stop, cancel, send PATH, resend, duration
+ * [SECONDS], list, quit. Trimmed in place; a duration is set (or shown) here,
+ * a mistake is said with the right form. Returns the action, with *arg
+ * pointing into line at the file for CONSOLE_ACTION_SEND.
+ */
+enum console_action console_state_command(struct console_state *cs, char *line, const char **arg);
 
 /*
  * Before a snapshot, with `rows` table rows on screen: a selected speaker
