@@ -218,7 +218,7 @@ static void state_with(struct console_state *cs, size_t n)
 	console_state_init(cs, &fmt, 5.0, NULL, NULL);
 	const struct station_speaker *joined[8];
 	for (size_t i = 0; i < n; i++) {
-		char name[8];
+		char name[24];
 		snprintf(name, sizeof name, "s%zu", i + 1);
 		many[i] = speaker((uint32_t)i + 1, name, 0, 0, 0, "");
 		joined[i] = &many[i];
