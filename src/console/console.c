@@ -2,16 +2,17 @@
  * intercom-console: the operator's side. Listens for speakers, records a page
  * from the input device (or loads one from a file), archives it and sends one
  * shared copy to every connected speaker (or to one), then follows each
- * speaker's STATUS. This file is the event loop and its two front-ends: the
- * curses screen (keys, drawn by console_ui.c on the terminal term.c owns) and
- * --headless (commands on stdin, events on stdout). Both reach the same actions.
+ * speaker's STATUS. This file is options, set-up, the event loop and
+ * teardown, and the actions its two front-ends share: the curses screen
+ * (keys mapped by console_state, a snapshot built by console_view, drawn by
+ * console_ui on the terminal term owns) and --headless (commands on stdin,
+ * events on stdout). What it drives: the station (speakers), input_watch
+ * (the microphone), file_load (send PATH), the outbox (archive, then send).
  */
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +29,17 @@
 #include "intercom/common/assets.h"
 #include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
-#include "intercom/common/job.h"
 #include "intercom/common/log.h"
 #include "intercom/common/options.h"
 #include "intercom/common/pollset.h"
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
-#include "intercom/console/console_layout.h"
+#include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
 #include "intercom/console/console_view.h"
+#include "intercom/console/file_load.h"
+#include "intercom/console/input_watch.h"
+#include "intercom/console/outbox.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/net.h"
@@ -44,57 +47,13 @@
 #include "intercom/tui/frame.h"
 #include "intercom/tui/meter_scale.h"
 #include "intercom/tui/term.h"
-#include "intercom/tui/textfmt.h"
 
 /* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
 #define CAPTURE_PUMP_MS 20
 /* And this often over its last two buffers. */
 #define CAPTURE_PUMP_END_MS 2
-/* Files asked for (send PATH) while another loads, waiting their turn. */
-#define LOAD_QUEUE_MAX 8
-/* A lost input device is reopened this often until it is back. */
-#define INPUT_RETRY_MS 2000
-/*
- * A device that comes back (plugged in again, sound server started after the
- * console) may have another index or not be listed yet, so PortAudio lists the
- * devices afresh: first after this long, then at doubling gaps up to the cap.
- * A restart costs tens of ms of CPU, so a console that has no microphone for
- * good (it only sends files) pays little for watching.
- */
-#define INPUT_RESCAN_FIRST_MS 6000
-#define INPUT_RESCAN_MAX_MS 60000
-/*
- * The screen redraws at most 25 times a second: smooth for a meter to the
- * eye, and the input's levels arrive about that often (1024-frame buffers at
- * 48 kHz). While the meter is on the loop wakes this often to read them; a
- * pass that finds nothing visibly changed sends nothing to the terminal.
- */
-/* The duration keys step by this much (the settings' resolution in the header). */
-#define DURATION_STEP_S 0.5
-/* Keys handled per loop pass at most: a huge paste cannot starve the network. */
+/* The shipped file the T key plays on the selected speaker. */
 #define TEST_TONE_ASSET "test-tone.wav"
-#define KEY_ESC 27
-#define KEY_CTRL_L 12
-
-/*
- * The outcomes a speaker reported, kept while it stays connected: the table's
- * STATE shows the latest page's, LAST PAGE the one before it (or, while a page
- * is under way, the latest finished one).
- */
-struct result_slot {
-	uint32_t speaker_id;
-	struct console_result latest, before;
-};
-
-/* The latest page: its WAV is kept to send again. */
-struct last_page {
-	uint32_t id;
-	uint64_t created_ms;
-	uint8_t *wav;
-	size_t wav_len;
-	bool archived;
-	char path[PATH_MAX];
-};
 
 struct console {
 	struct options opts;
@@ -105,34 +64,22 @@ struct console {
 	size_t line_len;
 
 	struct station *station;
+	struct auth_key key;      /* --key-file, until the station has its copy */
 	char listen_addr[80];
-	/* The station's speakers in table order, valid until its next poll_prepare (speakers_refresh). */
-	const struct station_speaker **speakers;  /* in table order (speaker_order) */
-	const struct station_speaker **joined;    /* the station's list as last read, and */
-	uint32_t *joined_ids;                     /* its ids, in the station's order */
-	size_t joined_count;
-	size_t speaker_count, speakers_cap;
+	char legacy_addr[80];     /* --legacy-port's address; "" without one */
+	struct pollfd *fds;       /* the poll set: fixed slots, then the station's */
+	size_t fds_cap;
+	struct pollset pollset;
+	/* The station's speakers as last read (speakers_refresh), valid until its next poll_prepare. */
+	const struct station_speaker **joined;
+	size_t joined_cap;
+	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
 
-	bool audio_up;
-	struct capture *capture;  /* NULL: no input device */
-	struct job *load;         /* an audio file being loaded as a page */
-	char loading_path[PATH_MAX];  /* its file, for the log (the job owns its argument) */
-	struct file_load *load_queue[LOAD_QUEUE_MAX]; /* and those waiting their turn */
-	int loads_waiting;
-	char no_input[320];       /* why there is no input */
-	char input_name[160];     /* the device's name, as PortAudio lists it */
-	char input_format[48];    /* "48000 Hz mono 16-bit" */
-	int input_device;         /* -1: none found yet */
-	bool input_ever;          /* an input stream was open once */
-	uint64_t input_retry_ms;  /* when to look for the input again (0: it is open) */
-	uint64_t rescan_due_ms;   /* when to list the devices afresh */
-	int rescan_gap_ms;        /* and the gap after that one */
+	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
+	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
 
 	char archive_dir[PATH_MAX];
-	uint32_t next_page_id;
-	struct last_page last;    /* kept for resend, and until it could be archived */
-	uint32_t target_id;       /* where pages go: 0 = every speaker */
-	char target_name[NAME_MAX_BYTES + 1];
+	struct outbox *outbox;    /* pages being archived, then sent, in order; the one to resend */
 	struct app app;          /* quit, exit code, the fatal message */
 
 	/* The screen (not --headless). */
@@ -141,371 +88,162 @@ struct console {
 	struct console_view *view;
 	struct meter_ballistics meter;
 	struct frame_clock frame;
-	uint32_t selected_id;     /* the selected speaker, 0: none */
-	size_t selected_index;    /* where it was, to select a neighbour when it leaves */
-	size_t table_top;         /* first speaker the table shows */
-	enum console_prompt prompt;
-	char prompt_text[256];
-	size_t prompt_len;
-	bool help;
-	struct result_slot *results;      /* one per speaker, in table order */
-	struct result_slot *results_next; /* the next pass builds here, then they swap */
-	size_t result_count, result_cap;
 };
 
-/* ---- speakers by id ---- */
+/* ---- the station's speakers ---- */
 
-/* The table's order: by name as people read it (lobby-2 before lobby-10), then zone, then who came first. */
-static int speaker_order(const void *pa, const void *pb)
+/* The console_state's words go to the log: stdout headless, the log pane on the screen. */
+static void say_cb(const char *line, void *ctx)
 {
-	const struct station_speaker *a = *(const struct station_speaker *const *)pa;
-	const struct station_speaker *b = *(const struct station_speaker *const *)pb;
-	int c = textfmt_natural_cmp(a->name, b->name);
-	if (c == 0)
-		c = strcmp(a->name, b->name);
-	if (c == 0)
-		c = textfmt_natural_cmp(a->zone, b->zone);
-	if (c == 0)
-		c = a->id < b->id ? -1 : a->id > b->id;
-	return c;
-}
-
-/* Room for need speakers in the three lists; false if memory ran out. */
-static bool speakers_grow(struct console *con, size_t need)
-{
-	size_t cap = need * 2;
-	const struct station_speaker **sorted = realloc(con->speakers, cap * sizeof *sorted);
-	if (!sorted)
-		return false;
-	con->speakers = sorted;
-	const struct station_speaker **joined = realloc(con->joined, cap * sizeof *joined);
-	if (!joined)
-		return false;
-	con->joined = joined;
-	uint32_t *ids = realloc(con->joined_ids, cap * sizeof *ids);
-	if (!ids)
-		return false;
-	con->joined_ids = ids;
-	con->speakers_cap = cap;
-	return true;
+	(void)ctx;
+	log_event("%s", line);
 }
 
 /*
- * Takes the station's list of speakers, in the table's order (once per key,
- * command or frame: it can change in between). It is sorted again only when
- * someone joined or left, not on every frame.
+ * Hands the station's list of speakers to the console_state (once per key,
+ * command or frame: it can change in between), which sorts it into the
+ * table's order again only when someone joined or left.
  */
 static void speakers_refresh(struct console *con)
 {
-	size_t n = station_speakers(con->station, con->joined, con->speakers_cap);
-	if (n > con->speakers_cap) {
-		if (speakers_grow(con, n))
-			n = station_speakers(con->station, con->joined, con->speakers_cap);
-		else
-			n = con->speakers_cap; /* show the first ones; the next pass tries again */
-	}
-	bool same = n == con->joined_count;
-	for (size_t i = 0; same && i < n; i++)
-		same = con->joined[i]->id == con->joined_ids[i];
-	if (same)
-		return;
-	for (size_t i = 0; i < n; i++)
-		con->joined_ids[i] = con->joined[i]->id;
-	con->joined_count = n;
-	if (n > 0)
-		memcpy(con->speakers, con->joined, n * sizeof *con->speakers);
-	con->speaker_count = n;
-	if (n > 1)
-		qsort(con->speakers, n, sizeof *con->speakers, speaker_order);
-}
-
-static const struct station_speaker *speaker_by_id(const struct console *con, uint32_t id,
-                                                   size_t *index)
-{
-	for (size_t i = 0; id && i < con->speaker_count; i++) {
-		if (con->speakers[i]->id == id) {
-			if (index)
-				*index = i;
-			return con->speakers[i];
+	size_t n = station_speakers(con->station, con->joined, con->joined_cap);
+	if (n > con->joined_cap) {
+		const struct station_speaker **grown = realloc(con->joined, n * 2 * sizeof *grown);
+		if (grown) {
+			con->joined = grown;
+			con->joined_cap = n * 2;
 		}
+		n = station_speakers(con->station, con->joined, con->joined_cap);
+		if (n > con->joined_cap)
+			n = con->joined_cap; /* show the first ones; the next pass tries again */
 	}
-	return NULL;
-}
-
-/*
- * The page target is a speaker that is not connected: a speaker that came
- * back under the same name takes its place (it reconnected with a new id).
- */
-static void target_follow(struct console *con)
-{
-	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
-		return;
-	for (size_t i = 0; i < con->speaker_count; i++) {
-		const struct station_speaker *sp = con->speakers[i];
-		if (strcmp(sp->name, con->target_name) == 0) {
-			con->target_id = sp->id;
-			log_event("next page goes to %s again (it reconnected)", sp->name);
-			return;
-		}
-	}
-}
-
-/* False (with a logged reason) if pages cannot go where the operator aimed them. */
-static bool target_ready(struct console *con)
-{
-	target_follow(con);
-	if (!con->target_id || speaker_by_id(con, con->target_id, NULL))
-		return true;
-	log_event("not sent: the next page is for %s, which is not connected "
-	          "(t or Enter sends to all speakers)", con->target_name);
-	return false;
+	console_state_set_speakers(&con->cs, con->joined, n);
 }
 
 /* ---- pages ---- */
 
-/*
- * Archives a page if it is not yet, then sends it to target_id (0: every
- * speaker); a page never leaves unarchived. Returns false if it was not sent.
- */
-static bool page_deliver(struct console *con, struct last_page *pg, uint32_t target_id)
+/* The outbox's send: an archived page goes to every speaker's queue (or to one). */
+static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
+                         size_t wav_len, uint32_t target_id)
 {
-	if (!pg->archived) {
-		char name[64], err[PATH_MAX + 128];
-		archive_page_name(pg->created_ms, pg->id, name, sizeof name);
-		if (archive_write(con->archive_dir, name, pg->wav, pg->wav_len, pg->path, sizeof pg->path,
-		                  err, sizeof err) < 0) {
-			log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)",
-			          pg->id, err);
-			return false;
-		}
-		pg->archived = true;
-		log_event("page %u archived as %s", pg->id, pg->path);
-	}
-	trace_event("archived", pg->id); /* INTERCOM_TRACE (bench): page ready to send */
-	station_send_page(con->station, pg->id, pg->created_ms, pg->wav, pg->wav_len, target_id);
-	trace_event("queued", pg->id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
-	return true;
+	struct console *con = ctx;
+	trace_event("archived", page_id); /* INTERCOM_TRACE (bench): page ready to send */
+	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id);
+	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 }
 
 /*
- * Takes a new page's WAV (malloc'd), archives it and sends it to target_id.
- * It becomes the page to resend, unless it is only a test (the test tone).
- */
-static void page_send(struct console *con, uint8_t *wav, size_t wav_len, const char *what,
-                      uint32_t target_id, bool remember)
-{
-	struct last_page page = { .id = ++con->next_page_id, .created_ms = clock_wall_ms(),
-	                          .wav = wav, .wav_len = wav_len };
-	log_event("page %u %s, %zu bytes", page.id, what, wav_len);
-	if (!remember) {
-		page_deliver(con, &page, target_id);
-		free(wav);
-		return;
-	}
-	free(con->last.wav);
-	con->last = page;
-	page_deliver(con, &con->last, target_id);
-}
-
-/*
- * Encodes samples and sends them as a page to target_id; remember keeps it
- * for resending (the test tone is not a page anybody wants again). Frees samples.
+ * Encodes samples and hands them to the outbox as a page for target_id (it
+ * is archived, then sent); remember keeps it for resending (the test tone is
+ * not a page anybody wants again). Frees samples.
  */
 static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what,
                               uint32_t target_id, bool remember)
 {
 	uint8_t *wav;
 	size_t wav_len;
-	trace_event("samples_ready", con->next_page_id + 1); /* INTERCOM_TRACE (bench): capture ended */
+	trace_event("samples_ready", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench): capture ended */
 	struct level level = meter_measure_s16(samples, frames * (size_t)con->fmt.channels);
 	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
 		log_event("page not sent: cannot encode %zu frames as WAV", frames);
 		free(samples);
 		return;
 	}
-	trace_event("encoded", con->next_page_id + 1); /* INTERCOM_TRACE (bench) */
+	trace_event("encoded", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench) */
 	free(samples);
 	char desc[PATH_MAX + 192], fmtname[64];
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
-	page_send(con, wav, wav_len, desc, target_id, remember);
+	outbox_add(con->outbox, wav, wav_len, clock_wall_ms(), desc, target_id, remember);
 }
 
-/* True while a recording runs or the latest page has not reached every speaker's verdict. */
+/* The input's stream, NULL if there is no input device. */
+static struct capture *capture(const struct console *con)
+{
+	return input_watch_capture(con->input);
+}
+
+/*
+ * True while a recording runs, a page is on its way (loading, being archived)
+ * or the latest page has not reached every speaker's verdict.
+ */
 static bool page_in_flight(const struct console *con)
 {
 	const struct station_page *pg = station_last_page(con->station);
-	return capture_active(con->capture) || con->load || (pg->id != 0 && !pg->summarised);
+	return capture_active(capture(con)) || file_loads_busy(con->loads) || outbox_busy(con->outbox) ||
+	       (pg->id != 0 && !pg->summarised);
 }
 
 /* ---- actions, shared by keys and commands ---- */
 
-/* From now on the console looks for an input every INPUT_RETRY_MS, listing devices afresh at backing-off gaps. */
-static void console_input_missing(struct console *con, uint64_t now)
-{
-	con->input_retry_ms = now + INPUT_RETRY_MS;
-	con->rescan_gap_ms = INPUT_RESCAN_FIRST_MS;
-	con->rescan_due_ms = now + INPUT_RESCAN_FIRST_MS;
-}
-
-static void console_input_opened(struct console *con)
-{
-	snprintf(con->input_name, sizeof con->input_name, "%s", audio_device_name(con->input_device));
-	format_describe(&con->fmt, con->input_format, sizeof con->input_format);
-	con->input_retry_ms = 0;
-	con->no_input[0] = '\0';
-}
-
 static void console_talk(struct console *con)
 {
-	if (!con->capture) {
-		log_event("cannot talk: %s (send PATH still works)", con->no_input);
+	if (!capture(con)) {
+		log_event("cannot talk: %s (send PATH still works)", input_watch_missing(con->input));
 		return;
 	}
-	if (capture_active(con->capture)) {
+	if (capture_active(capture(con))) {
 		log_event("already recording");
 		return;
 	}
-	if (!target_ready(con))
+	if (!console_state_target_ready(&con->cs))
 		return;
-	size_t frames = format_frames_for_seconds(con->fmt.rate, con->opts.duration);
+	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
 	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
 		log_event("cannot talk: archive: %s", err);
 		return;
 	}
-	if (capture_start(con->capture, frames) < 0) {
+	if (capture_start(capture(con), frames) < 0) {
 		log_event("cannot record: out of memory for %zu frames", frames);
 		return;
 	}
-	log_event("recording %.2f s (%zu frames)", con->opts.duration, frames);
+	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
 }
 
 /* Ends a recording now and sends what was captured. */
 static void console_stop(struct console *con)
 {
-	if (!capture_active(con->capture))
+	if (!capture_active(capture(con)))
 		return;
 	size_t frames;
-	int16_t *samples = capture_take(con->capture, &frames);
+	int16_t *samples = capture_take(capture(con), &frames);
 	if (samples)
-		page_from_samples(con, samples, frames, "captured (stopped early)", con->target_id, true);
+		page_from_samples(con, samples, frames, "captured (stopped early)", con->cs.target_id, true);
 	else
 		log_event("recording stopped before any sound arrived: nothing sent");
 }
 
 static void console_cancel(struct console *con)
 {
-	if (!capture_active(con->capture))
+	if (!capture_active(capture(con)))
 		return;
-	capture_cancel(con->capture);
+	capture_cancel(capture(con));
 	log_event("recording cancelled");
 }
 
 static void console_capture_pump(struct console *con)
 {
-	if (!capture_active(con->capture) || !capture_pump(con->capture))
+	if (!capture_active(capture(con)) || !capture_pump(capture(con)))
 		return;
-	uint64_t dropped = capture_frames_dropped(con->capture);
+	uint64_t dropped = capture_frames_dropped(capture(con));
 	size_t frames;
 	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
-	trace_event_at("captured", capture_completed_us(con->capture), con->next_page_id + 1);
-	int16_t *samples = capture_take(con->capture, &frames);
+	trace_event_at("captured", capture_completed_us(capture(con)), outbox_next_id(con->outbox));
+	int16_t *samples = capture_take(capture(con), &frames);
 	if (dropped > 0)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
 		          (unsigned long long)dropped);
 	if (samples)
-		page_from_samples(con, samples, frames, "captured", con->target_id, true);
-}
-
-/*
- * An audio file on its way to becoming a page. Decoding and resampling a
- * 5-minute file takes seconds, so it happens in a job (a thread of its own)
- * while the loop goes on serving speakers; only the fields below are shared.
- */
-struct file_load {
-	char path[PATH_MAX];
-	int rate, channels;
-	size_t max_frames;
-	char what[PATH_MAX + 64];   /* how the page is described in the log */
-	uint32_t target_id;         /* a speaker (the test tone), or 0: the console's target when ready */
-	bool remember;              /* the page to resend afterwards (not the test tone) */
-	int16_t *samples;           /* the job's result */
-	size_t frames;
-	int rc;
-	char err[PATH_MAX + 256];
-};
-
-static void file_load_run(void *arg)
-{
-	struct file_load *load = arg;
-	load->rc = wav_load_file(load->path, load->rate, load->channels, load->max_frames, &load->samples,
-	                         &load->frames, load->err, sizeof load->err);
-}
-
-static void file_load_free(void *arg)
-{
-	struct file_load *load = arg;
-	free(load->samples);
-	free(load);
-}
-
-/* Runs the load in a job; false (logged, load freed) if no job could start. */
-static bool console_load_start(struct console *con, struct file_load *load)
-{
-	char err[160];
-	snprintf(con->loading_path, sizeof con->loading_path, "%s", load->path);
-	con->load = job_start(file_load_run, load, file_load_free, err, sizeof err);
-	if (con->load)
-		return true;
-	log_event("cannot send %s: %s", load->path, err);
-	file_load_free(load);
-	return false;
-}
-
-/*
- * Loads path as a page for target_id, sent when the load is over. One file
- * loads at a time and the others wait their turn, so pages go out in the order
- * they were asked for.
- */
-static void console_load_file(struct console *con, const char *path, const char *what,
-                              uint32_t target_id, bool remember)
-{
-	if (con->load && con->loads_waiting == LOAD_QUEUE_MAX) {
-		log_event("cannot send %s: %d files are already waiting to be loaded", path, LOAD_QUEUE_MAX);
-		return;
-	}
-	struct file_load *load = calloc(1, sizeof *load);
-	if (!load) {
-		log_event("cannot send %s: out of memory", path);
-		return;
-	}
-	snprintf(load->path, sizeof load->path, "%s", path);
-	snprintf(load->what, sizeof load->what, "%s", what);
-	load->rate = con->fmt.rate;
-	load->channels = con->fmt.channels;
-	load->max_frames = format_frames_for_seconds(
-		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels));
-	load->target_id = target_id;
-	load->remember = remember;
-	if (con->load)
-		con->load_queue[con->loads_waiting++] = load;
-	else
-		console_load_start(con, load);
+		page_from_samples(con, samples, frames, "captured", con->cs.target_id, true);
 }
 
 /* The load is over: the file becomes a page, or the reason it cannot is logged. */
 static void console_load_done(struct console *con)
 {
-	struct file_load *load = job_finish(con->load);
-	con->load = NULL;
-	while (con->loads_waiting > 0 && !con->load) {
-		struct file_load *next = con->load_queue[0];
-		memmove(con->load_queue, con->load_queue + 1, --con->loads_waiting * sizeof next);
-		console_load_start(con, next);
-	}
+	struct file_load *load = file_loads_take(con->loads);
 	if (!load)
 		return;
 	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
@@ -515,11 +253,11 @@ static void console_load_done(struct console *con)
 		log_event("cannot send %s: %s", load->path, load->err);
 	} else if (load->frames == 0) {
 		log_event("cannot send %s: it holds no audio", load->path);
-	} else if (target && !speaker_by_id(con, target, NULL)) {
+	} else if (target && !console_state_find(&con->cs, target, NULL)) {
 		log_event("%s not sent: that speaker left while the file loaded", load->what);
-	} else if (target || target_ready(con)) {
+	} else if (target || console_state_target_ready(&con->cs)) {
 		page_from_samples(con, load->samples, load->frames, load->what,
-		                  target ? target : con->target_id, load->remember);
+		                  target ? target : con->cs.target_id, load->remember);
 		load->samples = NULL;
 	}
 	file_load_free(load);
@@ -527,42 +265,28 @@ static void console_load_done(struct console *con)
 
 static void console_send_file(struct console *con, const char *path)
 {
-	if (!target_ready(con))
+	if (!console_state_target_ready(&con->cs))
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
-	console_load_file(con, path, what, 0, true);
+	file_loads_add(con->loads, path, what, 0, true);
 }
 
 /* Sends the last recorded or loaded page again to the current target. */
 static void console_resend(struct console *con)
 {
-	if (!con->last.wav) {
+	if (!outbox_can_resend(con->outbox)) {
 		log_event("nothing to resend: no page yet");
 		return;
 	}
-	if (!target_ready(con))
-		return;
-	if (!con->last.archived) {
-		/* It never left: the same page, now that the archive may take it. */
-		log_event("page %u: trying again", con->last.id);
-	} else {
-		/*
-		 * A page that went out goes out again under a new id, so each speaker's
-		 * reports (the first copy interrupted, the second played) land on the
-		 * delivery they are about.
-		 */
-		uint32_t first = con->last.id;
-		con->last.id = ++con->next_page_id;
-		log_event("page %u is page %u sent again (archived as %s)", con->last.id, first, con->last.path);
-	}
-	page_deliver(con, &con->last, con->target_id);
+	if (console_state_target_ready(&con->cs))
+		outbox_resend(con->outbox, con->cs.target_id);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
 static void console_test_tone(struct console *con)
 {
-	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
+	const struct station_speaker *sp = console_state_selected(&con->cs);
 	if (!sp) {
 		log_event("test tone: select a speaker first (Up/Down)");
 		return;
@@ -579,40 +303,15 @@ static void console_test_tone(struct console *con)
 	}
 	char what[NAME_MAX_BYTES + 32];
 	snprintf(what, sizeof what, "test tone for %s", sp->name);
-	console_load_file(con, path, what, sp->id, false);
-}
-
-static void console_set_duration(struct console *con, double seconds, bool say)
-{
-	/* Longer than a page can hold at this format would be recorded, then not sent. */
-	double max_s = options_max_duration(con->fmt.rate, con->fmt.channels);
-	if (seconds < DURATION_MIN_S)
-		seconds = DURATION_MIN_S;
-	if (seconds > max_s) {
-		seconds = floor(max_s * 100.0) / 100.0;
-		if (say)
-			log_event("a page at %d Hz x %d channels holds at most %.2f s", con->fmt.rate,
-			          con->fmt.channels, seconds);
-	}
-	con->opts.duration = seconds;
-	if (say)
-		log_event("duration set to %.2f s", seconds);
-}
-
-/* One 0.5 s step up or down, landing on the step grid from a typed value like 2.25. */
-static void console_step_duration(struct console *con, int direction)
-{
-	double steps = con->opts.duration / DURATION_STEP_S;
-	double next = direction > 0 ? floor(steps + 1e-9) + 1 : ceil(steps - 1e-9) - 1;
-	console_set_duration(con, next * DURATION_STEP_S, false);
+	file_loads_add(con->loads, path, what, sp->id, false);
 }
 
 static void console_list(struct console *con)
 {
-	size_t n = con->speaker_count;
+	size_t n = con->cs.speaker_count;
 	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = con->speakers[i];
+		const struct station_speaker *sp = con->cs.speakers[i];
 		if (sp->legacy) {
 			log_event("legacy speaker %s, connected %llu s, last page %s", sp->name,
 			          (unsigned long long)((now - sp->connected_ms) / 1000),
@@ -626,46 +325,39 @@ static void console_list(struct console *con)
 	log_event("%zu speaker(s) connected", n);
 }
 
+static void console_command(struct console *con, char *line);
+
+/* What a key or a command asks for, beyond console_state's own changes (arg: send's file). */
+static void console_act(struct console *con, enum console_action action, const char *arg)
+{
+	switch (action) {
+	case CONSOLE_ACTION_NONE: break;
+	case CONSOLE_ACTION_REPAINT: term_repaint(); /* fall through */
+	case CONSOLE_ACTION_RELAYOUT: console_ui_invalidate(con->ui); break;
+	case CONSOLE_ACTION_TALK: console_talk(con); break;
+	case CONSOLE_ACTION_STOP: console_stop(con); break;
+	case CONSOLE_ACTION_CANCEL: console_cancel(con); break;
+	case CONSOLE_ACTION_TEST_TONE: console_test_tone(con); break;
+	case CONSOLE_ACTION_RESEND: console_resend(con); break;
+	case CONSOLE_ACTION_SEND: console_send_file(con, arg); break;
+	case CONSOLE_ACTION_LIST: console_list(con); break;
+	case CONSOLE_ACTION_QUIT: con->app.quit = true; break;
+	case CONSOLE_ACTION_COMMAND: {
+		char line[CONSOLE_PROMPT_MAX];
+		snprintf(line, sizeof line, "%s", con->cs.prompt_text);
+		console_command(con, line);
+		break;
+	}
+	}
+}
+
 /* One command line: from stdin (--headless) or the screen's ":" prompt. */
 static void console_command(struct console *con, char *line)
 {
 	speakers_refresh(con);
-	size_t len = strlen(line);
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		line[--len] = '\0';
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (*line == '\0' || strcmp(line, "talk") == 0) {
-		console_talk(con);
-	} else if (strncmp(line, "send ", 5) == 0) {
-		console_send_file(con, line + 5);
-	} else if (strncmp(line, "duration ", 9) == 0) {
-		double seconds;
-		if (options_parse_duration(line + 9, &seconds) < 0) {
-			log_event("bad duration '%s': give seconds between %g and %g, e.g. duration 2.5",
-			          line + 9, DURATION_MIN_S, DURATION_MAX_S);
-			return;
-		}
-		console_set_duration(con, seconds, true);
-	} else if (strcmp(line, "send") == 0) {
-		log_event("send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
-	} else if (strcmp(line, "duration") == 0) {
-		log_event("duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5",
-		          con->opts.duration);
-	} else if (strcmp(line, "cancel") == 0) {
-		console_cancel(con);
-	} else if (strcmp(line, "stop") == 0) {
-		console_stop(con);
-	} else if (strcmp(line, "resend") == 0) {
-		console_resend(con);
-	} else if (strcmp(line, "list") == 0) {
-		console_list(con);
-	} else if (strcmp(line, "quit") == 0) {
-		con->app.quit = true;
-	} else {
-		log_event("unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
-		          "resend, duration SECONDS, list, quit", line);
-	}
+	const char *arg;
+	enum console_action action = console_state_command(&con->cs, line, &arg);
+	console_act(con, action, arg);
 }
 
 static void console_read_stdin(struct console *con)
@@ -694,359 +386,67 @@ static void console_read_stdin(struct console *con)
 	}
 }
 
-/* ---- the screen: keys ---- */
+/* ---- the screen ---- */
 
-/* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
-static void select_move(struct console *con, long delta)
+/* The terminal's key codes as console_state knows them; bytes stay as they are. */
+static int key_from_curses(int key)
 {
-	size_t n = con->speaker_count;
-	if (n == 0)
-		return;
-	size_t index = 0;
-	if (speaker_by_id(con, con->selected_id, &index)) {
-		long next = (long)index + delta;
-		index = next < 0 ? 0 : (size_t)next >= n ? n - 1 : (size_t)next;
-	}
-	con->selected_id = con->speakers[index]->id;
-	con->selected_index = index;
-}
-
-/* Enter / t: the next page goes to every speaker, or only to the selected one. */
-static void target_toggle(struct console *con)
-{
-	const struct station_speaker *sp = speaker_by_id(con, con->selected_id, NULL);
-	if (con->target_id == 0 && sp) {
-		con->target_id = sp->id;
-		snprintf(con->target_name, sizeof con->target_name, "%s", sp->name);
-		log_event("next page goes to %s only", sp->name);
-	} else if (con->target_id == 0) {
-		log_event("select a speaker first (Up/Down) to page it alone");
-	} else {
-		con->target_id = 0;
-		log_event("next page goes to all speakers");
+	switch (key) {
+	case KEY_RESIZE: return CONSOLE_KEY_RESIZE;
+	case KEY_ENTER: return CONSOLE_KEY_ENTER;
+	case KEY_BACKSPACE: return CONSOLE_KEY_BACKSPACE;
+	case KEY_UP: return CONSOLE_KEY_UP;
+	case KEY_DOWN: return CONSOLE_KEY_DOWN;
+	case KEY_LEFT: return CONSOLE_KEY_LEFT;
+	case KEY_RIGHT: return CONSOLE_KEY_RIGHT;
+	case KEY_PPAGE: return CONSOLE_KEY_PAGE_UP;
+	case KEY_NPAGE: return CONSOLE_KEY_PAGE_DOWN;
+	case KEY_HOME: return CONSOLE_KEY_HOME;
+	case KEY_END: return CONSOLE_KEY_END;
+	case KEY_F(1): return CONSOLE_KEY_HELP;
+	default: return key >= 0 && key <= 0xff ? key : CONSOLE_KEY_OTHER;
 	}
 }
 
-static void prompt_open(struct console *con, enum console_prompt prompt, const char *text)
-{
-	con->prompt = prompt;
-	snprintf(con->prompt_text, sizeof con->prompt_text, "%s", text);
-	con->prompt_len = strlen(con->prompt_text);
-}
-
-static bool key_is_enter(int key)
-{
-	return key == '\n' || key == '\r' || key == KEY_ENTER;
-}
-
-static bool key_is_backspace(int key)
-{
-	return key == KEY_BACKSPACE || key == 127 || key == 8;
-}
-
-/*
- * A key while a prompt is open in the footer. Returns false if the key is not
- * the prompt's: a duration being typed gives way to any other key (Space
- * while recording must still send), which the caller then handles as usual.
- */
-static bool prompt_key(struct console *con, int key)
-{
-	if (con->prompt == CONSOLE_PROMPT_QUIT) {
-		if (key == 'y' || key == 'Y')
-			con->app.quit = true;
-		con->prompt = CONSOLE_PROMPT_NONE;
-		return true;
-	}
-	if (key == KEY_ESC) {
-		con->prompt = CONSOLE_PROMPT_NONE;
-		return true;
-	}
-	if (key_is_enter(key)) {
-		enum console_prompt prompt = con->prompt;
-		con->prompt = CONSOLE_PROMPT_NONE;
-		if (prompt == CONSOLE_PROMPT_COMMAND) {
-			console_command(con, con->prompt_text);
-		} else {
-			double seconds;
-			if (options_parse_duration(con->prompt_text, &seconds) < 0)
-				log_event("bad duration '%s': give seconds between %g and %g, e.g. 2.5",
-				          con->prompt_text, DURATION_MIN_S, DURATION_MAX_S);
-			else
-				console_set_duration(con, seconds, true);
-		}
-		return true;
-	}
-	if (key_is_backspace(key)) {
-		/* Drops one whole UTF-8 character. */
-		while (con->prompt_len > 0 && (con->prompt_text[con->prompt_len - 1] & 0xc0) == 0x80)
-			con->prompt_len--;
-		if (con->prompt_len > 0)
-			con->prompt_len--;
-		con->prompt_text[con->prompt_len] = '\0';
-		if (con->prompt_len == 0 && con->prompt == CONSOLE_PROMPT_DURATION)
-			con->prompt = CONSOLE_PROMPT_NONE;
-		return true;
-	}
-	bool ok = con->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
-	                                                 : key >= ' ' && key <= 0xff && key != 127;
-	if (!ok && con->prompt == CONSOLE_PROMPT_DURATION) {
-		con->prompt = CONSOLE_PROMPT_NONE;
-		return false;
-	}
-	if (ok && con->prompt_len + 1 < sizeof con->prompt_text) {
-		con->prompt_text[con->prompt_len++] = (char)key;
-		con->prompt_text[con->prompt_len] = '\0';
-	}
-	return true;
-}
-
-/* One key on the screen: the keys of issue 3, and ":" for every headless command. */
+/* One key on the screen: console_state changes, and says what else to do. */
 static void console_key_cb(void *ctx, int key)
 {
 	struct console *con = ctx;
-	if (key == KEY_RESIZE || key == KEY_CTRL_L) {
-		if (key == KEY_CTRL_L)
-			term_repaint();
-		console_ui_invalidate(con->ui);
-		return;
-	}
-	if (con->help) {
-		con->help = false; /* any key closes the help; it does nothing else */
-		return;
-	}
 	speakers_refresh(con);
-	if (con->prompt != CONSOLE_PROMPT_NONE && prompt_key(con, key))
-		return;
-	int page = console_ui_table_rows(con->ui, con->speaker_count);
-	if (page < 1)
-		page = 1;
-	switch (key) {
-	case ' ':
-		if (capture_active(con->capture))
-			console_stop(con);
-		else
-			console_talk(con);
-		break;
-	case KEY_ESC:
-		console_cancel(con);
-		break;
-	case '+': case '=': case KEY_RIGHT:
-		console_step_duration(con, +1);
-		break;
-	case '-': case '_': case KEY_LEFT:
-		console_step_duration(con, -1);
-		break;
-	case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9': case '.': {
-		char text[2] = { (char)key, '\0' };
-		prompt_open(con, CONSOLE_PROMPT_DURATION, text);
-		break;
-	}
-	case KEY_UP: case 'k':
-		select_move(con, -1);
-		break;
-	case KEY_DOWN: case 'j':
-		select_move(con, +1);
-		break;
-	case KEY_PPAGE:
-		select_move(con, -page);
-		break;
-	case KEY_NPAGE:
-		select_move(con, page);
-		break;
-	case KEY_HOME:
-		select_move(con, -(long)con->speaker_count);
-		break;
-	case KEY_END:
-		select_move(con, (long)con->speaker_count);
-		break;
-	case '\n': case '\r': case KEY_ENTER: case 't':
-		target_toggle(con);
-		break;
-	case 'T':
-		console_test_tone(con);
-		break;
-	case 'r':
-		console_resend(con);
-		break;
-	case ':':
-		prompt_open(con, CONSOLE_PROMPT_COMMAND, "");
-		break;
-	case 's':
-		prompt_open(con, CONSOLE_PROMPT_COMMAND, "send ");
-		break;
-	case '?': case 'h': case KEY_F(1):
-		con->help = true;
-		break;
-	case 'q': case 'Q':
-		if (page_in_flight(con))
-			con->prompt = CONSOLE_PROMPT_QUIT;
-		else
-			con->app.quit = true;
-		break;
-	default:
-		break;
-	}
+	struct console_key_input in = {
+		.recording = capture_active(capture(con)),
+		.in_flight = page_in_flight(con),
+		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count),
+	};
+	console_act(con, console_state_key(&con->cs, key_from_curses(key), &in), NULL);
 }
 
-/* ---- the screen: a snapshot per pass ---- */
-
-/*
- * Updates what speaker sp reported into the next pass's slots; returns the
- * outcome for LAST PAGE. *scan walks the previous slots: both lists are in
- * table order (speaker_order: name, zone, id, none of which changes while a
- * speaker stays), so one forward walk finds every speaker that stayed.
- */
-static const struct console_result *result_update(struct console *con, struct result_slot *slots,
-                                                  size_t *count, size_t *scan,
-                                                  const struct station_speaker *sp)
-{
-	struct result_slot *slot = NULL;
-	for (size_t i = *scan; i < con->result_count && !slot; i++) {
-		if (con->results[i].speaker_id == sp->id) {
-			slot = &con->results[i];
-			*scan = i + 1;
-		}
-	}
-	struct result_slot *out = &slots[(*count)++];
-	*out = slot ? *slot : (struct result_slot){ .speaker_id = sp->id };
-	bool final = sp->page_id && console_view_speaker_final(sp);
-	if (final && sp->page_id != out->latest.page_id) {
-		out->before = out->latest;
-		out->latest.page_id = sp->page_id;
-		out->latest.state = 0;
-	}
-	if (final && out->latest.state != sp->page_state) {
-		out->latest.state = sp->page_state;
-		snprintf(out->latest.reason, sizeof out->latest.reason, "%s", sp->page_reason);
-	}
-	/* STATE already shows the latest outcome when it is final. */
-	return final ? &out->before : &out->latest;
-}
-
-/* Fills the table, remembering outcomes in table order and forgetting speakers that left. */
-static void fill_table(struct console *con, struct console_view *v, uint64_t now)
-{
-	size_t n = con->speaker_count;
-	if (n > con->result_cap) {
-		size_t cap = n * 2;
-		struct result_slot *a = realloc(con->results, cap * sizeof *a);
-		if (a)
-			con->results = a;
-		struct result_slot *b = a ? realloc(con->results_next, cap * sizeof *b) : NULL;
-		if (b)
-			con->results_next = b;
-		if (!a || !b)
-			return; /* keep showing the old table; the next pass tries again */
-		con->result_cap = cap;
-	}
-	v->table.selected = -1;
-	size_t selected_index = 0;
-	if (!speaker_by_id(con, con->selected_id, &selected_index) && n > 0) {
-		/* The selected speaker left (or none was chosen yet): its neighbour takes over. */
-		selected_index = con->selected_index < n ? con->selected_index : n - 1;
-		con->selected_id = con->speakers[selected_index]->id;
-	}
-	con->selected_index = selected_index;
-	/* Only the rows on screen are formatted; outcomes are remembered for all. */
-	int visible = console_ui_table_rows(con->ui, n);
-	if (visible > CONSOLE_VIEW_ROWS)
-		visible = CONSOLE_VIEW_ROWS;
-	int top = console_layout_scroll((int)con->table_top, n ? (int)selected_index : -1, (int)n, visible);
-	con->table_top = (size_t)top;
-	v->table.total = n;
-	v->table.first = con->table_top;
-	size_t count = 0, scan = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = con->speakers[i];
-		const struct console_result *last = result_update(con, con->results_next, &count, &scan, sp);
-		if (i < con->table_top || i >= con->table_top + (size_t)visible)
-			continue;
-		size_t row = i - con->table_top;
-		console_view_row(&v->table.rows[row], sp, last, now);
-		if (sp->id == con->selected_id)
-			v->table.selected = (int)row;
-		v->table.row_count = row + 1;
-	}
-	struct result_slot *swap = con->results;
-	con->results = con->results_next;
-	con->results_next = swap;
-	con->result_count = count;
-}
-
-static void fill_status(struct console *con, struct console_view_status *s)
-{
-	if (capture_active(con->capture)) {
-		size_t have = capture_frames_have(con->capture), want = capture_frames_want(con->capture);
-		uint64_t elapsed = (uint64_t)have * 1000u / (uint64_t)con->fmt.rate;
-		uint64_t total = (uint64_t)want * 1000u / (uint64_t)con->fmt.rate;
-		uint64_t left = total > elapsed ? total - elapsed : 0;
-		s->recording = true;
-		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
-		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
-		/* Rounded up: "0.0 s left" only when nothing is left. */
-		uint64_t tenths = (left + 99) / 100;
-		snprintf(s->rec_left, sizeof s->rec_left, "%llu.%llu s left",
-		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
-		s->rec_left_permille = want ? (int)((uint64_t)(want - have) * 1000u / want) : 0;
-		return;
-	}
-	const struct station_page *pg = station_last_page(con->station);
-	if (pg->id) {
-		s->tone = console_view_summary(s->text, sizeof s->text, pg,
-		                               (const struct station_speaker *const *)con->speakers,
-		                               con->speaker_count);
-		return;
-	}
-	char secs[16];
-	textfmt_seconds(secs, sizeof secs, con->opts.duration);
-	if (con->capture)
-		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
-		         con->target_id ? con->target_name : "all speakers");
-	else
-		snprintf(s->text, sizeof s->text, "no input device: send a file with \":send PATH\"");
-	s->tone = CONSOLE_TONE_DIM;
-}
-
+/* The snapshot of this pass: the table's state brought up to date, then the view built from it. */
 static void console_snapshot(struct console *con, struct console_view *v, uint64_t now)
 {
-	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
-	memset(&v->footer, 0, sizeof v->footer);
 	speakers_refresh(con);
-	target_follow(con);
-	struct console_view_header *h = &v->header;
-	snprintf(h->listen, sizeof h->listen, "%s", con->listen_addr);
-	h->input_ok = con->capture != NULL;
-	if (con->capture) {
-		snprintf(h->input, sizeof h->input, "%s", con->input_name);
-		snprintf(h->input_format, sizeof h->input_format, "%s", con->input_format);
-	} else {
-		snprintf(h->input, sizeof h->input, "none (%s)", con->no_input);
+	console_state_target_follow(&con->cs);
+	/* Only the rows on screen are formatted; outcomes are remembered for all. */
+	int rows = console_ui_table_rows(con->ui, con->cs.speaker_count);
+	console_state_table_update(&con->cs, rows > CONSOLE_VIEW_ROWS ? CONSOLE_VIEW_ROWS : (size_t)rows);
+	if (capture(con))
+		meter_ballistics_update(&con->meter, capture_levels(capture(con)), now);
+	struct console_view_input in = {
+		.listen = con->listen_addr,
+		.input_ok = capture(con) != NULL,
+		.input_name = input_watch_name(con->input),
+		.input_format = input_watch_format(con->input),
+		.no_input = input_watch_missing(con->input),
+		.keyed = con->opts.key_file[0] != '\0',
+		.recording = capture_active(capture(con)),
+		.page = station_last_page(con->station),
+		.meter = capture(con) ? &con->meter : NULL,
+	};
+	if (in.recording) {
+		in.rec_have = capture_frames_have(capture(con));
+		in.rec_want = capture_frames_want(capture(con));
 	}
-	textfmt_seconds(h->duration, sizeof h->duration, con->opts.duration);
-	h->speakers = con->speaker_count;
-	h->link_secure = con->opts.key_file[0] != '\0';
-	snprintf(h->link, sizeof h->link, "%s",
-	         h->link_secure ? "key: authenticated, encrypted" : "NO KEY: unauthenticated");
-	if (con->target_id) {
-		snprintf(h->target, sizeof h->target, "%s", con->target_name);
-		h->target_missing = !speaker_by_id(con, con->target_id, NULL);
-	} else {
-		snprintf(h->target, sizeof h->target, "all speakers");
-	}
-	fill_status(con, &v->status);
-	v->meter_on = con->capture != NULL;
-	if (con->capture)
-		meter_ballistics_update(&con->meter, capture_levels(con->capture), now);
-	v->meter = con->meter;
-	v->now_ms = now;
-	fill_table(con, v, now);
-	v->footer.prompt = con->prompt;
-	if (con->prompt == CONSOLE_PROMPT_DURATION || con->prompt == CONSOLE_PROMPT_COMMAND)
-		snprintf(v->footer.text, sizeof v->footer.text, "%s", con->prompt_text);
-	v->footer.recording = capture_active(con->capture);
-	v->footer.can_test = speaker_by_id(con, con->selected_id, NULL) != NULL;
-	v->help = con->help;
+	console_view_build(v, &con->cs, &in, now);
 }
 
 /*
@@ -1063,208 +463,123 @@ static void console_frame(struct console *con, bool now_please)
 	frame_drawn(&con->frame, now);
 }
 
-/* ---- set-up and loop ---- */
+/* ---- the loop ---- */
 
 /*
- * Opens the input at start-up. A device named with -i must be there (else -1:
- * the operator asked for it); the default one may come later (a sound server
- * that starts after the console, a microphone plugged in), so its absence
- * only disables talk until the watch finds it.
- */
-static int console_setup_audio(struct console *con)
-{
-	char err[256];
-	if (audio_init(err, sizeof err) < 0) {
-		snprintf(con->no_input, sizeof con->no_input, "%s", err);
-		console_input_missing(con, clock_mono_ms());
-		return 0;
-	}
-	con->audio_up = true;
-	int device = audio_find_device(con->opts.input_device, true, err, sizeof err);
-	if (device >= 0) {
-		con->input_device = device;
-		con->capture = capture_open(device, &con->fmt, con->opts.chunk, err, sizeof err);
-	}
-	if (!con->capture) {
-		if (con->opts.input_device[0]) {
-			app_error(&con->app, "%s", err);
-			return -1;
-		}
-		snprintf(con->no_input, sizeof con->no_input, "%s",
-		         device < 0 ? "no input device" : err);
-		console_input_missing(con, clock_mono_ms());
-		return 0;
-	}
-	con->input_ever = true;
-	console_input_opened(con);
-	log_event("input: %s, %s", con->input_name, con->input_format);
-	return 0;
-}
-
-/* Restarts PortAudio (no stream is open) and finds the input device by its name again. */
-static void console_rescan_input(struct console *con, uint64_t now)
-{
-	char err[256];
-	if (con->rescan_gap_ms == INPUT_RESCAN_FIRST_MS)
-		log_event("input device still missing: listing the audio devices afresh "
-		          "(again at gaps doubling up to %d s)", INPUT_RESCAN_MAX_MS / 1000);
-	con->rescan_gap_ms = con->rescan_gap_ms * 2 < INPUT_RESCAN_MAX_MS ? con->rescan_gap_ms * 2
-	                                                                  : INPUT_RESCAN_MAX_MS;
-	con->rescan_due_ms = now + (uint64_t)con->rescan_gap_ms;
-	if (con->audio_up)
-		audio_terminate();
-	con->audio_up = audio_init(err, sizeof err) == 0;
-	/* The old index means nothing to the new list (or names another device). */
-	con->input_device = con->audio_up ? audio_find_device(con->opts.input_device, true, err, sizeof err) : -1;
-}
-
-/*
- * Notices an input stream that stopped on its own (device unplugged, sound
- * server gone), keeps what it recorded, and reopens the device every
- * INPUT_RETRY_MS until it is back. Returns ms until it wants to look again.
+ * Watches the input (input_watch.h): a stream that stopped on its own while
+ * recording still sends what it recorded. Returns ms until it wants to look again.
  */
 static int console_watch_input(struct console *con, uint64_t now)
 {
-	if (con->capture && capture_stream_failed(con->capture)) {
-		if (capture_active(con->capture)) {
-			size_t frames;
-			int16_t *samples = capture_take(con->capture, &frames);
-			if (samples)
-				page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
-				                  con->target_id, true);
-		}
-		capture_close(con->capture);
-		con->capture = NULL;
-		snprintf(con->no_input, sizeof con->no_input, "input device lost");
-		log_event("input device %s stopped working; talk is disabled, retrying every %d s",
-		          audio_device_name(con->input_device), INPUT_RETRY_MS / 1000);
-		console_input_missing(con, now);
+	struct capture *cap = capture(con);
+	if (cap && capture_stream_failed(cap) && capture_active(cap)) {
+		size_t frames;
+		int16_t *samples = capture_take(cap, &frames);
+		if (samples)
+			page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
+			                  con->cs.target_id, true);
 	}
-	if (con->capture || con->input_retry_ms == 0)
-		return INT32_MAX;
-	if (now < con->input_retry_ms)
-		return (int)(con->input_retry_ms - now);
-	if (now >= con->rescan_due_ms)
-		console_rescan_input(con, now);
-	char err[256] = "no input device";
-	if (con->audio_up && con->input_device >= 0)
-		con->capture = capture_open(con->input_device, &con->fmt, con->opts.chunk, err, sizeof err);
-	if (!con->capture) {
-		if (con->input_ever)
-			snprintf(con->no_input, sizeof con->no_input, "input device lost: %s", err);
-		/* With no device to try, only the next listing can find one. */
-		con->input_retry_ms = con->audio_up && con->input_device >= 0 ? now + INPUT_RETRY_MS
-		                                                              : con->rescan_due_ms;
-		return (int)(con->input_retry_ms - now);
-	}
-	console_input_opened(con);
-	if (con->input_ever) {
-		log_event("input device %s is back; talk is enabled", audio_device_name(con->input_device));
-	} else {
-		con->input_ever = true;
-		log_event("input: %s, %s; talk is enabled", con->input_name, con->input_format);
-	}
-	return INT32_MAX;
+	return input_watch_tick(con->input, now);
 }
 
-static void console_shutdown(struct console *con)
+/* The timers of a pass (the input's watch), and how long poll() may sleep after them. */
+static int console_tick(struct console *con)
 {
-	if (con->load)
-		log_event("not sent, the console is stopping: %s (still loading)", con->loading_path);
-	job_abandon(con->load);
-	con->load = NULL;
-	while (con->loads_waiting > 0) {
-		struct file_load *load = con->load_queue[--con->loads_waiting];
-		log_event("not sent, the console is stopping: %s", load->path);
-		file_load_free(load);
+	int timeout = console_watch_input(con, clock_mono_ms());
+	if (timeout > HEARTBEAT_INTERVAL_MS)
+		timeout = HEARTBEAT_INTERVAL_MS;
+	struct capture *cap = capture(con);
+	if (capture_active(cap)) {
+		/* Near the end, look often: the page leaves as soon as its last buffer is in. */
+		size_t left = capture_frames_want(cap) - capture_frames_have(cap);
+		timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
 	}
-	station_free(con->station, "console shutting down");
-	con->station = NULL;
-	capture_close(con->capture);
-	con->capture = NULL;
-	if (con->audio_up)
-		audio_terminate();
-	con->audio_up = false;
-	free(con->last.wav);
-	con->last.wav = NULL;
-	free(con->results);
-	free(con->results_next);
-	con->results = con->results_next = NULL;
-	free(con->speakers);
-	free(con->joined);
-	free(con->joined_ids);
-	con->speakers = con->joined = NULL;
-	con->joined_ids = NULL;
-	con->speaker_count = con->joined_count = con->speakers_cap = 0;
+	/* The meter is always on: wake for the next frame. */
+	if (con->screen && (cap || con->frame.pending))
+		timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
+	return timeout;
 }
 
 /* Fixed slots before the station's in the poll set. */
-enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_TERM, SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
+enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_ARCHIVE, SLOT_TERM,
+       SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
 
+/*
+ * Fills the poll set: the fixed slots, then the station's (which may lower
+ * *timeout to its next heartbeat). Returns the station's count, or -1 if
+ * the set could not grow.
+ */
+static long console_poll_prepare(struct console *con, int *timeout)
+{
+	size_t need = SLOT_STATION + station_pollfd_count(con->station);
+	if (need > con->fds_cap) {
+		struct pollfd *grown = realloc(con->fds, need * 2 * sizeof *grown);
+		if (!grown)
+			return -1;
+		con->fds = grown;
+		con->fds_cap = need * 2;
+	}
+	struct pollfd *fds = con->fds;
+	bool read_stdin = !con->screen && con->stdin_open;
+	fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
+	fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
+	fds[SLOT_LOAD] = (struct pollfd){ .fd = file_loads_fd(con->loads), .events = POLLIN };
+	fds[SLOT_ARCHIVE] = (struct pollfd){ .fd = outbox_fd(con->outbox), .events = POLLIN };
+	term_poll_prepare(fds + SLOT_TERM);
+	return (long)station_poll_prepare(con->station, fds + SLOT_STATION, con->fds_cap - SLOT_STATION,
+	                                  timeout);
+}
+
+/* Handles what poll() reported (nst: the station's slots). False if the loop must end. */
+static bool console_poll_handle(struct console *con, size_t nst)
+{
+	struct pollfd *fds = con->fds;
+	if (fds[SLOT_SIGNAL].revents) {
+		log_event("caught signal %d, shutting down", signals_take());
+		return false;
+	}
+	station_poll_handle(con->station, fds + SLOT_STATION, nst);
+	outbox_handle(con->outbox);
+	console_load_done(con);
+	if (fds[SLOT_STDIN].revents)
+		console_read_stdin(con);
+	bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
+	            frame_read_keys(console_key_cb, con, &con->app.quit);
+	if (con->screen && term_lost()) {
+		log_event("the terminal went away, shutting down");
+		return false;
+	}
+	if (capture(con))
+		console_capture_pump(con);
+	if (con->screen && !con->app.quit)
+		console_frame(con, keys);
+	return true;
+}
+
+/* One poll() loop until quit, a signal or a lost terminal; returns the exit code. */
 static int console_run(struct console *con)
 {
-	struct pollfd *fds = NULL;
-	size_t fds_cap = 0;
-	struct pollset pollset = { 0 };
 	if (con->screen)
 		console_frame(con, true);
 	while (!con->app.quit) {
-		size_t need = SLOT_STATION + station_pollfd_count(con->station);
-		if (need > fds_cap) {
-			struct pollfd *grown = realloc(fds, need * 2 * sizeof *fds);
-			if (!grown) {
-				app_fail(&con->app, "out of memory");
-				break;
-			}
-			fds = grown;
-			fds_cap = need * 2;
+		int timeout = console_tick(con);
+		long nst = console_poll_prepare(con, &timeout);
+		if (nst < 0) {
+			app_fail(&con->app, "out of memory");
+			break;
 		}
-		int timeout = console_watch_input(con, clock_mono_ms());
-		if (timeout > HEARTBEAT_INTERVAL_MS)
-			timeout = HEARTBEAT_INTERVAL_MS;
-		if (capture_active(con->capture)) {
-			/* Near the end, look often: the page leaves as soon as its last buffer is in. */
-			size_t left = capture_frames_want(con->capture) - capture_frames_have(con->capture);
-			timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
-		}
-		/* The meter is always on: wake for the next frame. */
-		if (con->screen && (con->capture || con->frame.pending))
-			timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
-		fds[SLOT_SIGNAL] = (struct pollfd){ .fd = con->signal_fd, .events = POLLIN };
-		bool read_stdin = !con->screen && con->stdin_open;
-		fds[SLOT_STDIN] = (struct pollfd){ .fd = read_stdin ? STDIN_FILENO : -1, .events = POLLIN };
-		fds[SLOT_LOAD] = (struct pollfd){ .fd = con->load ? job_fd(con->load) : -1, .events = POLLIN };
-		term_poll_prepare(fds + SLOT_TERM);
-		size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, fds_cap - SLOT_STATION,
-		                                  &timeout);
-		if (pollset_wait(&pollset, fds, SLOT_STATION + nst, timeout) < 0 && errno != EINTR) {
+		if (pollset_wait(&con->pollset, con->fds, SLOT_STATION + (size_t)nst, timeout) < 0 &&
+		    errno != EINTR) {
 			app_fail(&con->app, "poll failed: %s", strerror(errno));
 			break;
 		}
-		if (fds[SLOT_SIGNAL].revents) {
-			log_event("caught signal %d, shutting down", signals_take());
+		if (!console_poll_handle(con, (size_t)nst))
 			break;
-		}
-		station_poll_handle(con->station, fds + SLOT_STATION, nst);
-		if (con->load && job_done(con->load))
-			console_load_done(con);
-		if (fds[SLOT_STDIN].revents)
-			console_read_stdin(con);
-		bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
-		            frame_read_keys(console_key_cb, con, &con->app.quit);
-		if (con->screen && term_lost()) {
-			log_event("the terminal went away, shutting down");
-			break;
-		}
-		if (con->capture)
-			console_capture_pump(con);
-		if (con->screen && !con->app.quit)
-			console_frame(con, keys);
 	}
-	free(fds);
-	pollset_free(&pollset);
 	return con->app.exit_code;
 }
+
+/* ---- set-up, each step returning APP_RUN or the exit code, and teardown ---- */
 
 /* Leaves the screen (if it is up) and sends log lines to stdout again. */
 static void console_screen_done(struct console *con)
@@ -1280,132 +595,232 @@ static void console_screen_done(struct console *con)
 	con->screen = false;
 }
 
-int main(int argc, char **argv)
+/* In reverse order of set-up; what was not sent is said first. */
+static void console_shutdown(struct console *con)
 {
-	static struct console con = { .app.name = "intercom-console", .stdin_open = true,
-	                              .input_device = -1 };
+	outbox_free(con->outbox);
+	con->outbox = NULL;
+	file_loads_free(con->loads);
+	con->loads = NULL;
+	station_free(con->station, "console shutting down");
+	con->station = NULL;
+	input_watch_free(con->input);
+	con->input = NULL;
+	console_state_free(&con->cs);
+	free(con->joined);
+	con->joined = NULL;
+	con->joined_cap = 0;
+	free(con->fds);
+	con->fds = NULL;
+	con->fds_cap = 0;
+	pollset_free(&con->pollset);
+}
+
+/* libsodium, then --gen-key (which is all the program does then) and --key-file. */
+static int setup_key(struct console *con)
+{
 	char err[512];
-	int start = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
-	if (start != APP_RUN)
-		return start;
 	if (auth_init() < 0) {
-		app_error(&con.app, "cannot initialise libsodium");
+		app_error(&con->app, "cannot initialise libsodium");
 		return EXIT_FAILURE_RUNTIME;
 	}
-	if (con.opts.gen_key_file[0]) {
-		if (auth_key_generate(con.opts.gen_key_file, err, sizeof err) < 0) {
-			app_error(&con.app, "%s", err);
+	if (con->opts.gen_key_file[0]) {
+		if (auth_key_generate(con->opts.gen_key_file, err, sizeof err) < 0) {
+			app_error(&con->app, "%s", err);
 			return EXIT_FILES;
 		}
 		printf("wrote a new key to %s (mode 0600); copy it to every speaker and start the console "
-		       "and the speakers with --key-file %s\n", con.opts.gen_key_file, con.opts.gen_key_file);
+		       "and the speakers with --key-file %s\n", con->opts.gen_key_file, con->opts.gen_key_file);
 		return EXIT_OK;
 	}
-	struct auth_key key;
-	if (con.opts.key_file[0] && auth_key_load(con.opts.key_file, &key, err, sizeof err) < 0) {
-		app_error(&con.app, "%s", err);
+	if (con->opts.key_file[0] && auth_key_load(con->opts.key_file, &con->key, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
 		return EXIT_FILES;
 	}
-	if (con.opts.list_devices) {
+	return APP_RUN;
+}
+
+/* --list-devices is all the program does; else the screen needs a terminal. */
+static int setup_front_end(struct console *con)
+{
+	char err[512];
+	if (con->opts.list_devices) {
 		if (audio_init(err, sizeof err) < 0) {
-			app_error(&con.app, "%s", err);
+			app_error(&con->app, "%s", err);
 			return EXIT_AUDIO;
 		}
 		audio_list_devices(stdout);
 		audio_terminate();
 		return EXIT_OK;
 	}
-	con.screen = !con.opts.headless;
-	if (con.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		app_error(&con.app, "the screen needs a terminal on standard input and "
-		                "output (run with --headless to read commands from a pipe)");
+	con->screen = !con->opts.headless;
+	if (con->screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		app_error(&con->app, "the screen needs a terminal on standard input and "
+		                     "output (run with --headless to read commands from a pipe)");
 		return EXIT_USAGE;
 	}
-	con.fmt = (struct audio_format){ .rate = con.opts.rate, .channels = con.opts.channels };
+	return APP_RUN;
+}
 
-	if (con.opts.archive_dir[0])
-		snprintf(con.archive_dir, sizeof con.archive_dir, "%s", con.opts.archive_dir);
+/* The archive directory: --archive, else the XDG default, created and checked writable. */
+static int setup_archive(struct console *con)
+{
+	char err[512];
+	if (con->opts.archive_dir[0])
+		snprintf(con->archive_dir, sizeof con->archive_dir, "%s", con->opts.archive_dir);
 	else
-		archive_default_dir(con.archive_dir, sizeof con.archive_dir);
-	if (archive_prepare_dir(con.archive_dir, err, sizeof err) < 0) {
-		app_error(&con.app, "archive: %s, e.g. --archive /var/lib/intercom", err);
+		archive_default_dir(con->archive_dir, sizeof con->archive_dir);
+	if (archive_prepare_dir(con->archive_dir, err, sizeof err) < 0) {
+		app_error(&con->app, "archive: %s, e.g. --archive /var/lib/intercom", err);
 		return EXIT_FILES;
 	}
-	con.signal_fd = signals_install();
-	int listen_fd = net_listen(con.opts.host, con.opts.port, err, sizeof err);
+	return APP_RUN;
+}
+
+/* Signals as a pipe, the listening sockets, and the station serving them. */
+static int setup_station(struct console *con)
+{
+	char err[512];
+	con->signal_fd = signals_install();
+	int listen_fd = net_listen(con->opts.host, con->opts.port, err, sizeof err);
 	if (listen_fd < 0) {
-		app_error(&con.app, "%s", err);
+		app_error(&con->app, "%s", err);
 		return EXIT_NETWORK;
 	}
 	int legacy_fd = -1;
-	if (con.opts.legacy_port) {
-		legacy_fd = net_listen(con.opts.host, con.opts.legacy_port, err, sizeof err);
+	if (con->opts.legacy_port) {
+		legacy_fd = net_listen(con->opts.host, con->opts.legacy_port, err, sizeof err);
 		if (legacy_fd < 0) {
-			app_error(&con.app, "--legacy-port: %s", err);
+			app_error(&con->app, "--legacy-port: %s", err);
 			close(listen_fd);
 			return EXIT_NETWORK;
 		}
 	}
-	char legacy_addr[80] = "";
-	net_local_addr(listen_fd, con.listen_addr, sizeof con.listen_addr);
+	net_local_addr(listen_fd, con->listen_addr, sizeof con->listen_addr);
 	if (legacy_fd >= 0)
-		net_local_addr(legacy_fd, legacy_addr, sizeof legacy_addr);
-	con.station = station_new(listen_fd);
-	if (con.screen) {
-		con.ui = console_ui_new();
-		con.view = calloc(1, sizeof *con.view);
-	}
-	if (!con.station || (con.screen && (!con.ui || !con.view))) {
-		app_error(&con.app, "out of memory");
+		net_local_addr(legacy_fd, con->legacy_addr, sizeof con->legacy_addr);
+	con->station = station_new(listen_fd);
+	if (!con->station) {
+		app_error(&con->app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
-	station_set_max_speakers(con.station, (size_t)con.opts.max_speakers);
-	if (con.opts.key_file[0]) {
-		station_set_key(con.station, &key);
-		sodium_memzero(&key, sizeof key);
-	}
+	station_set_max_speakers(con->station, (size_t)con->opts.max_speakers);
+	if (con->opts.key_file[0])
+		station_set_key(con->station, &con->key);
 	if (legacy_fd >= 0)
-		station_listen_legacy(con.station, legacy_fd);
+		station_listen_legacy(con->station, legacy_fd);
+	return APP_RUN;
+}
+
+/* The console's own parts: its state, the file loads, the outbox, and the screen's objects. */
+static int setup_parts(struct console *con)
+{
+	con->fmt = (struct audio_format){ .rate = con->opts.rate, .channels = con->opts.channels };
+	console_state_init(&con->cs, &con->fmt, con->opts.duration, say_cb, NULL);
+	con->loads = file_loads_new(con->fmt.rate, con->fmt.channels, format_frames_for_seconds(
+		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels)));
+	con->outbox = outbox_new(con->archive_dir, page_send_cb, con);
+	if (con->screen) {
+		con->ui = console_ui_new();
+		con->view = calloc(1, sizeof *con->view);
+	}
+	if (!con->loads || !con->outbox || (con->screen && (!con->ui || !con->view))) {
+		app_error(&con->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
 	/* From here on the screen's log pane collects the events, even before it shows. */
-	if (con.screen)
-		log_set_sink(console_ui_log_cb, con.ui);
-	if (console_setup_audio(&con) < 0) {
-		console_screen_done(&con);
-		console_shutdown(&con);
+	if (con->screen)
+		log_set_sink(console_ui_log_cb, con->ui);
+	return APP_RUN;
+}
+
+/*
+ * The input at start-up. A device named with -i must be there (the operator
+ * asked for it); the default one may come later (a sound server that starts
+ * after the console, a microphone plugged in), so its absence only disables
+ * talk until the watch finds it.
+ */
+static int setup_input(struct console *con)
+{
+	char err[256] = "out of memory";
+	con->input = input_watch_new(con->opts.input_device, &con->fmt, con->opts.chunk);
+	if (!con->input || input_watch_open(con->input, clock_mono_ms(), err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		console_screen_done(con);
+		console_shutdown(con);
 		return EXIT_AUDIO;
 	}
-	if (con.screen && term_init(err, sizeof err) < 0) {
-		console_screen_done(&con);
-		app_error(&con.app, "%s", err);
-		console_shutdown(&con);
+	return APP_RUN;
+}
+
+/* The terminal, last: an error before this point is printed on a terminal left as it was. */
+static int setup_terminal(struct console *con)
+{
+	char err[512];
+	if (con->screen && term_init(err, sizeof err) < 0) {
+		console_screen_done(con);
+		app_error(&con->app, "%s", err);
+		console_shutdown(con);
 		return EXIT_USAGE;
 	}
+	return APP_RUN;
+}
+
+/* Everything before the loop, in order: APP_RUN, or the exit code of the step that ended it. */
+static int console_setup(struct console *con)
+{
+	static int (*const steps[])(struct console *) = {
+		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_input,
+		setup_terminal,
+	};
+	int rc = APP_RUN;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
+		rc = steps[i](con);
+	/* The station keeps its own copy. */
+	sodium_memzero(&con->key, sizeof con->key);
+	return rc;
+}
+
+/* What the operator should know before the first page: where, how, what is missing, what is unsafe. */
+static void console_greet(const struct console *con)
+{
 	log_event("intercom-console %s listening on %s, archive %s, duration %.2f s", INTERCOM_VERSION,
-	          con.listen_addr, con.archive_dir, con.opts.duration);
-	if (legacy_fd >= 0)
+	          con->listen_addr, con->archive_dir, con->opts.duration);
+	if (con->legacy_addr[0])
 		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
-		          legacy_addr);
-	if (con.input_retry_ms != 0)
+		          con->legacy_addr);
+	if (!capture(con))
 		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
-		          con.no_input);
-	if (con.opts.no_effect[0])
+		          input_watch_missing(con->input));
+	if (con->opts.no_effect[0])
 		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "
-		          "plays on a speaker)", con.opts.no_effect);
-	if (con.opts.key_file[0])
+		          "plays on a speaker)", con->opts.no_effect);
+	if (con->opts.key_file[0])
 		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
-		          con.opts.key_file);
-	if (con.opts.key_file[0] && con.opts.legacy_port)
+		          con->opts.key_file);
+	if (con->opts.key_file[0] && con->opts.legacy_port)
 		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
-		          con.opts.legacy_port);
-	else if (!con.opts.key_file[0])
+		          con->opts.legacy_port);
+	else if (!con->opts.key_file[0])
 		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
 		          "then use --key-file on the console and every speaker)");
-	if (con.screen)
+	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
 		          "duration SECONDS, list, quit");
-	int rc = console_run(&con);
+}
+
+int main(int argc, char **argv)
+{
+	static struct console con = { .app.name = "intercom-console", .stdin_open = true };
+	int rc = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
+	if (rc == APP_RUN)
+		rc = console_setup(&con);
+	if (rc != APP_RUN)
+		return rc;
+	console_greet(&con);
+	rc = console_run(&con);
 	/* The terminal first: whatever happens next is readable. */
 	console_screen_done(&con);
 	app_report_fatal(&con.app);

@@ -1,24 +1,12 @@
-/* The console screen's snapshot: station data turned into text to show. */
+/* The console screen's snapshot: the console's state and station data turned into text to show. */
 #include "intercom/console/console_view.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "intercom/net/proto.h"
 #include "intercom/tui/textfmt.h"
-
-bool console_view_state_final(uint8_t state)
-{
-	return state == PAGE_PLAYED || state == PAGE_FAILED || state == PAGE_MUTED ||
-	       state == PAGE_INTERRUPTED;
-}
-
-bool console_view_speaker_final(const struct station_speaker *sp)
-{
-	/* A legacy speaker reports nothing after the last byte: delivered is all it ever gets to. */
-	return console_view_state_final(sp->page_state) ||
-	       (sp->legacy && sp->page_state == PAGE_RECEIVED);
-}
 
 /* "played", "failed: reason": an outcome as words, with its tone. */
 static enum console_tone outcome(char *out, size_t outlen, uint8_t state, const char *reason)
@@ -63,7 +51,7 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 	if (sp->page_id == 0) {
 		snprintf(row->state, sizeof row->state, "idle");
 		row->state_tone = CONSOLE_TONE_DIM;
-	} else if (console_view_state_final(sp->page_state)) {
+	} else if (console_state_page_final(sp->page_state)) {
 		row->state_tone = outcome(row->state, sizeof row->state, sp->page_state, sp->page_reason);
 	} else if (sp->page_state == PAGE_RECEIVING || sp->page_state == PAGE_PLAYING) {
 		snprintf(row->state, sizeof row->state, "%s %d%%", proto_page_state_name(sp->page_state),
@@ -133,7 +121,7 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 	size_t named = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct station_speaker *sp = speakers[i];
-		if (sp->page_id != pg->id || !console_view_state_final(sp->page_state) ||
+		if (sp->page_id != pg->id || !console_state_page_final(sp->page_state) ||
 		    sp->page_state == PAGE_PLAYED)
 			continue;
 		const char *what = sp->page_state != PAGE_FAILED ? proto_page_state_name(sp->page_state)
@@ -155,4 +143,103 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 		return CONSOLE_TONE_BAD;
 	return pg->played == players && pg->delivered == pg->targets ? CONSOLE_TONE_OK
 	                                                              : CONSOLE_TONE_WARN;
+}
+
+/* ---- the snapshot ---- */
+
+static void fill_header(struct console_view_header *h, const struct console_state *cs,
+                        const struct console_view_input *in)
+{
+	snprintf(h->listen, sizeof h->listen, "%s", in->listen);
+	h->input_ok = in->input_ok;
+	if (in->input_ok) {
+		snprintf(h->input, sizeof h->input, "%s", in->input_name);
+		snprintf(h->input_format, sizeof h->input_format, "%s", in->input_format);
+	} else {
+		snprintf(h->input, sizeof h->input, "none (%s)", in->no_input);
+	}
+	textfmt_seconds(h->duration, sizeof h->duration, cs->duration_s);
+	h->speakers = cs->speaker_count;
+	h->link_secure = in->keyed;
+	snprintf(h->link, sizeof h->link, "%s",
+	         h->link_secure ? "key: authenticated, encrypted" : "NO KEY: unauthenticated");
+	if (cs->target_id) {
+		snprintf(h->target, sizeof h->target, "%s", cs->target_name);
+		h->target_missing = console_state_target_missing(cs);
+	} else {
+		snprintf(h->target, sizeof h->target, "all speakers");
+	}
+}
+
+/* The recording's countdown, else the latest page's summary, else what Space would do. */
+static void fill_status(struct console_view_status *s, const struct console_state *cs,
+                        const struct console_view_input *in)
+{
+	if (in->recording) {
+		uint64_t rate = cs->fmt.rate > 0 ? (uint64_t)cs->fmt.rate : 1;
+		uint64_t elapsed = (uint64_t)in->rec_have * 1000u / rate;
+		uint64_t total = (uint64_t)in->rec_want * 1000u / rate;
+		uint64_t left = total > elapsed ? total - elapsed : 0;
+		s->recording = true;
+		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
+		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
+		/* Rounded up: "0.0 s left" only when nothing is left. */
+		uint64_t tenths = (left + 99) / 100;
+		snprintf(s->rec_left, sizeof s->rec_left, "%llu.%llu s left",
+		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+		s->rec_left_permille = in->rec_want > in->rec_have
+		                       ? (int)((uint64_t)(in->rec_want - in->rec_have) * 1000u / in->rec_want) : 0;
+		return;
+	}
+	if (in->page && in->page->id) {
+		s->tone = console_view_summary(s->text, sizeof s->text, in->page, cs->speakers,
+		                               cs->speaker_count);
+		return;
+	}
+	char secs[16];
+	textfmt_seconds(secs, sizeof secs, cs->duration_s);
+	if (in->input_ok)
+		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
+		         cs->target_id ? cs->target_name : "all speakers");
+	else
+		snprintf(s->text, sizeof s->text, "no input device: send a file with \":send PATH\"");
+	s->tone = CONSOLE_TONE_DIM;
+}
+
+/* Only the rows on screen are formatted, however many speakers there are. */
+static void fill_table(struct console_view_table *t, const struct console_state *cs, uint64_t now)
+{
+	size_t n = cs->speaker_count;
+	size_t rows = cs->table_rows < CONSOLE_VIEW_ROWS ? cs->table_rows : CONSOLE_VIEW_ROWS;
+	t->selected = -1;
+	t->total = n;
+	t->first = cs->table_top;
+	for (size_t i = cs->table_top; i < n && i < cs->table_top + rows; i++) {
+		const struct station_speaker *sp = cs->speakers[i];
+		size_t row = i - cs->table_top;
+		console_view_row(&t->rows[row], sp, console_state_last_result(cs, i), now);
+		if (sp->id == cs->selected_id)
+			t->selected = (int)row;
+		t->row_count = row + 1;
+	}
+}
+
+void console_view_build(struct console_view *v, const struct console_state *cs,
+                        const struct console_view_input *in, uint64_t now_ms)
+{
+	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
+	memset(&v->footer, 0, sizeof v->footer);
+	fill_header(&v->header, cs, in);
+	fill_status(&v->status, cs, in);
+	v->meter_on = in->meter != NULL;
+	if (in->meter)
+		v->meter = *in->meter;
+	v->now_ms = now_ms;
+	fill_table(&v->table, cs, now_ms);
+	v->footer.prompt = cs->prompt;
+	if (cs->prompt == CONSOLE_PROMPT_DURATION || cs->prompt == CONSOLE_PROMPT_COMMAND)
+		snprintf(v->footer.text, sizeof v->footer.text, "%s", cs->prompt_text);
+	v->footer.recording = in->recording;
+	v->footer.can_test = console_state_selected(cs) != NULL;
+	v->help = cs->help;
 }

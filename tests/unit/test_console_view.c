@@ -1,4 +1,8 @@
-/* Unit tests of the console screen's snapshot text: speaker rows and the page summary. */
+/*
+ * Unit tests of the console screen's snapshot: speaker rows, the page
+ * summary, and the whole view built from a console_state (header, status
+ * line, the table's visible rows and selection, LAST PAGE, footer).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +10,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "intercom/console/console_view.h"
@@ -178,19 +183,19 @@ static void test_legacy(void **state)
 	assert_string_equal(row.zone, "(legacy)");
 	assert_string_equal(row.rtt, "-");
 	assert_string_equal(row.state, "receiving 25%");
-	assert_false(console_view_speaker_final(&sp));
+	assert_false(console_state_speaker_final(&sp));
 	/* Delivered is as far as an old client gets: an outcome, not "received, playing next". */
 	sp.page_state = PAGE_RECEIVED;
 	console_view_row(&row, &sp, NULL, 2000);
 	assert_string_equal(row.state, "delivered");
 	assert_int_equal(row.state_tone, CONSOLE_TONE_OK);
-	assert_true(console_view_speaker_final(&sp));
+	assert_true(console_state_speaker_final(&sp));
 	struct console_result last = { .page_id = 6, .state = PAGE_RECEIVED };
 	console_view_row(&row, &sp, &last, 2000);
 	assert_string_equal(row.last, "#6 delivered");
 	/* Our own speaker at "received" is still on its way to playing. */
 	sp.legacy = false;
-	assert_false(console_view_speaker_final(&sp));
+	assert_false(console_state_speaker_final(&sp));
 
 	/* The summary counts legacy speakers out of "played", as the station's log does. */
 	char buf[256];
@@ -204,6 +209,165 @@ static void test_legacy(void **state)
 	assert_string_equal(buf, "page 3 to 3 speakers: delivered 3/3, played 1/2 (1 legacy: delivered only)");
 }
 
+/* A state with n speakers "s1".."sn" (ids 1..n), at 48 kHz mono, 5 s pages. */
+static struct station_speaker many[8];
+
+static void state_with(struct console_state *cs, size_t n)
+{
+	const struct audio_format fmt = { .rate = 48000, .channels = 1 };
+	console_state_init(cs, &fmt, 5.0, NULL, NULL);
+	const struct station_speaker *joined[8];
+	for (size_t i = 0; i < n; i++) {
+		char name[24];
+		snprintf(name, sizeof name, "s%zu", i + 1);
+		many[i] = speaker((uint32_t)i + 1, name, 0, 0, 0, "");
+		joined[i] = &many[i];
+	}
+	console_state_set_speakers(cs, joined, n);
+}
+
+static void test_build_header_and_hint(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	state_with(&cs, 2);
+	console_state_table_update(&cs, 10);
+	struct console_view *v = malloc(sizeof *v);
+	assert_non_null(v);
+	struct station_page none = { 0 };
+	struct meter_ballistics meter = { 0 };
+	struct console_view_input in = { .listen = "127.0.0.1:2348", .input_ok = true,
+	                                 .input_name = "pulse", .input_format = "48000 Hz mono 16-bit",
+	                                 .no_input = "", .page = &none, .meter = &meter };
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.listen, "127.0.0.1:2348");
+	assert_string_equal(v->header.input, "pulse");
+	assert_string_equal(v->header.input_format, "48000 Hz mono 16-bit");
+	assert_string_equal(v->header.duration, "5.0 s");
+	assert_int_equal(v->header.speakers, 2);
+	assert_string_equal(v->header.target, "all speakers");
+	assert_false(v->header.target_missing);
+	assert_string_equal(v->header.link, "NO KEY: unauthenticated");
+	assert_true(v->meter_on);
+	assert_int_equal(v->now_ms, 2000);
+	assert_string_equal(v->status.text, "ready: Space records 5.0 s and sends it to all speakers");
+	assert_int_equal(v->status.tone, CONSOLE_TONE_DIM);
+	assert_int_equal(v->footer.prompt, CONSOLE_PROMPT_NONE);
+	assert_true(v->footer.can_test); /* the table shown selects its first row */
+
+	/* No input, a key, a target that left, a duration typed. */
+	console_state_target_toggle(&cs);
+	const struct station_speaker *only2[] = { &many[1] };
+	console_state_set_speakers(&cs, only2, 1);
+	console_state_table_update(&cs, 10);
+	console_state_key(&cs, '3', &(struct console_key_input){ 0 });
+	in = (struct console_view_input){ .listen = "[::]:2348", .no_input = "no input device",
+	                                  .keyed = true, .page = &none };
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.input, "none (no input device)");
+	assert_string_equal(v->header.input_format, "");
+	assert_string_equal(v->header.link, "key: authenticated, encrypted");
+	assert_true(v->header.link_secure);
+	assert_string_equal(v->header.target, "s1");
+	assert_true(v->header.target_missing);
+	assert_false(v->meter_on);
+	assert_string_equal(v->status.text, "no input device: send a file with \":send PATH\"");
+	assert_int_equal(v->footer.prompt, CONSOLE_PROMPT_DURATION);
+	assert_string_equal(v->footer.text, "3");
+	assert_true(v->footer.can_test); /* s2 took over the selection */
+	free(v);
+	console_state_free(&cs);
+}
+
+static void test_build_recording_and_summary(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	state_with(&cs, 1);
+	console_state_table_update(&cs, 10);
+	struct console_view *v = malloc(sizeof *v);
+	assert_non_null(v);
+	struct station_page pg = { .id = 4, .targets = 1, .delivered = 1, .played = 1, .summarised = true };
+	/* 2.35 s of 5 s recorded: the countdown rounds up, the bar counts down. */
+	struct console_view_input in = { .listen = "x", .input_ok = true, .input_name = "pulse",
+	                                 .input_format = "f", .no_input = "", .recording = true,
+	                                 .rec_have = 112800, .rec_want = 240000, .page = &pg };
+	console_view_build(v, &cs, &in, 1000);
+	assert_true(v->status.recording);
+	assert_string_equal(v->status.rec_elapsed, "00:02.3");
+	assert_string_equal(v->status.rec_total, "00:05.0");
+	assert_string_equal(v->status.rec_left, "2.7 s left");
+	assert_int_equal(v->status.rec_left_permille, 530);
+	assert_string_equal(v->status.text, "");
+	assert_true(v->footer.recording);
+	in.rec_have = 240000;
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.rec_left, "0.0 s left");
+	assert_int_equal(v->status.rec_left_permille, 0);
+
+	/* Not recording: the latest page's summary. */
+	in.recording = false;
+	console_view_build(v, &cs, &in, 1000);
+	assert_false(v->status.recording);
+	assert_string_equal(v->status.text, "page 4: delivered to 1/1, played by 1/1");
+	assert_int_equal(v->status.tone, CONSOLE_TONE_OK);
+	free(v);
+	console_state_free(&cs);
+}
+
+static void test_build_table_rows(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	state_with(&cs, 6);
+	struct console_view *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+	assert_non_null(a);
+	assert_non_null(b);
+	struct station_page none = { 0 };
+	struct console_view_input in = { .listen = "x", .no_input = "", .page = &none };
+	/* Page 6 played on s5 and is final: LAST PAGE shows the one before, page 5 failed. */
+	many[4].page_id = 5;
+	many[4].page_state = PAGE_FAILED;
+	snprintf(many[4].page_reason, sizeof many[4].page_reason, "rejected: truncated");
+	console_state_table_update(&cs, 3);
+	many[4].page_id = 6;
+	many[4].page_state = PAGE_PLAYED;
+	/* The selection at s5: three rows on screen, scrolled to show it. */
+	for (int i = 0; i < 4; i++) /* from s1, selected when the table was first shown */
+		console_state_select_move(&cs, 1);
+	assert_int_equal(cs.selected_id, 5);
+	console_state_table_update(&cs, 3);
+	console_view_build(a, &cs, &in, 5000);
+	assert_int_equal(a->table.total, 6);
+	assert_int_equal(a->table.first, 2);
+	assert_int_equal(a->table.row_count, 3);
+	assert_string_equal(a->table.rows[0].name, "s3");
+	assert_string_equal(a->table.rows[2].name, "s5");
+	assert_int_equal(a->table.selected, 2);
+	assert_string_equal(a->table.rows[2].state, "played");
+	assert_string_equal(a->table.rows[2].last, "#5 failed: rejected: truncated");
+	assert_string_equal(a->table.rows[1].last, "-");
+
+	/* Equal inputs, equal bytes: the screen compares snapshots to redraw. */
+	memset(b, 0x5a, sizeof *b);
+	console_view_build(b, &cs, &in, 5000);
+	assert_memory_equal(&a->header, &b->header, sizeof a->header);
+	assert_memory_equal(&a->status, &b->status, sizeof a->status);
+	assert_memory_equal(&a->footer, &b->footer, sizeof a->footer);
+	assert_memory_equal(a->table.rows, b->table.rows, a->table.row_count * sizeof a->table.rows[0]);
+
+	/* No speakers: an empty table, nothing selected. */
+	console_state_set_speakers(&cs, NULL, 0);
+	console_state_table_update(&cs, 3);
+	console_view_build(a, &cs, &in, 5000);
+	assert_int_equal(a->table.total, 0);
+	assert_int_equal(a->table.row_count, 0);
+	assert_int_equal(a->table.selected, -1);
+	free(a);
+	free(b);
+	console_state_free(&cs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +375,9 @@ int main(void)
 		cmocka_unit_test(test_row_last_and_memcmp),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_legacy),
+		cmocka_unit_test(test_build_header_and_hint),
+		cmocka_unit_test(test_build_recording_and_summary),
+		cmocka_unit_test(test_build_table_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,11 @@
 /*
  * What the console's screen shows, as plain data: one snapshot per loop pass,
- * built from the station, the capture and the operator's settings, already
- * formatted as text. The screen draws a snapshot and compares it with the
- * previous one to redraw only what changed. The builders here are pure (the
- * station's structs are read, never the station itself), so units test them.
+ * built from the console_state (target, duration, speakers in table order,
+ * selection, prompt, remembered outcomes), the latest page's tally, the
+ * capture's progress and the meter, already formatted as text. The screen
+ * draws a snapshot and compares it with the previous one to redraw only what
+ * changed. The builders here are pure (the station's structs are read, never
+ * the station itself), so units test them.
  */
 #ifndef INTERCOM_CONSOLE_VIEW_H
 #define INTERCOM_CONSOLE_VIEW_H
@@ -13,6 +15,7 @@
 #include <stdint.h>
 
 #include "intercom/common/defaults.h"
+#include "intercom/console/console_state.h"
 #include "intercom/console/station.h"
 #include "intercom/tui/meter_scale.h"
 
@@ -29,13 +32,6 @@ enum console_tone {
 	CONSOLE_TONE_ACCENT,
 };
 
-/* The final outcome of a page on a speaker, remembered by the console for the table. */
-struct console_result {
-	uint32_t page_id;         /* 0: none yet */
-	uint8_t state;            /* enum proto_page_state, final */
-	char reason[128];
-};
-
 struct console_row {
 	uint32_t id;
 	char name[NAME_MAX_BYTES + 1];
@@ -48,13 +44,6 @@ struct console_row {
 	enum console_tone state_tone;
 	char last[160];           /* the page before: "#6 played", "#6 failed: ...", "-" */
 	enum console_tone last_tone;
-};
-
-enum console_prompt {
-	CONSOLE_PROMPT_NONE,      /* the footer shows the keys */
-	CONSOLE_PROMPT_DURATION,  /* digits typed: a new duration being entered */
-	CONSOLE_PROMPT_COMMAND,   /* ":" a headless command line (send PATH, ...) */
-	CONSOLE_PROMPT_QUIT,      /* a page is in flight: quit anyway? */
 };
 
 /*
@@ -111,6 +100,29 @@ struct console_view {
 	bool help;
 };
 
+/* What the snapshot needs beside the console_state: the program's facts and its devices' now. */
+struct console_view_input {
+	const char *listen;           /* "0.0.0.0:2348" */
+	bool input_ok;                /* an input device is open */
+	const char *input_name;       /* its name as PortAudio lists it */
+	const char *input_format;     /* "48000 Hz mono 16-bit" */
+	const char *no_input;         /* why there is no input */
+	bool keyed;                   /* --key-file: links are authenticated and encrypted */
+	bool recording;               /* a capture is armed: the status shows its countdown */
+	size_t rec_have, rec_want;    /* its frames so far, and in all */
+	const struct station_page *page;      /* the latest page's tally */
+	const struct meter_ballistics *meter; /* the input's levels; NULL: no input */
+};
+
+/*
+ * Fills view from cs (after console_state_table_update: only its rows on
+ * screen are formatted) and in, at monotonic time now_ms. The table's rows
+ * beyond those listed are left as they were (each row is zeroed as it is
+ * filled); everything else is zeroed first, so equal inputs give equal bytes.
+ */
+void console_view_build(struct console_view *view, const struct console_state *cs,
+                        const struct console_view_input *in, uint64_t now_ms);
+
 /* Fills a table row from a speaker, its remembered last result, at monotonic time now_ms. */
 void console_view_row(struct console_row *row, const struct station_speaker *sp,
                       const struct console_result *last, uint64_t now_ms);
@@ -123,10 +135,5 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
  */
 enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *page,
                                        const struct station_speaker *const *speakers, size_t n);
-
-/* True once state is an outcome (played, failed, muted, interrupted). */
-bool console_view_state_final(uint8_t state);
-/* True once a speaker's latest page has its outcome (for a legacy speaker: delivered). */
-bool console_view_speaker_final(const struct station_speaker *sp);
 
 #endif

@@ -1,0 +1,204 @@
+/*
+ * What the console's operator has set and is doing, as one state both of its
+ * faces read: where the next page goes (every speaker, or one that the target
+ * follows when it reconnects under a new id), the page duration, the speakers
+ * in the table's order, the selection and the table's scroll, the prompt in
+ * the footer (a duration or a command being typed, "quit anyway?"), the help,
+ * and the outcomes each speaker reported, remembered for the table's LAST
+ * PAGE column. Keys map to changes here, or to an action the loop performs
+ * (talk, send, quit...). Every change worth a log line says it once through
+ * the `say` callback (headless: stdout; the screen: its log pane).
+ *
+ * Pure: no curses, sockets, audio, clocks or globals. The station's speakers
+ * are read through the pointers console_state_set_speakers is given, never
+ * the station itself. Units test every transition.
+ */
+#ifndef INTERCOM_CONSOLE_STATE_H
+#define INTERCOM_CONSOLE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/audio/format.h"
+#include "intercom/common/defaults.h"
+#include "intercom/console/station.h"
+
+/* What may be typed at the footer's prompt, in bytes with the terminating NUL. */
+#define CONSOLE_PROMPT_MAX 256
+
+/* The final outcome of a page on a speaker, remembered by the console for the table. */
+struct console_result {
+	uint32_t page_id;         /* 0: none yet */
+	uint8_t state;            /* enum proto_page_state, final */
+	char reason[128];
+};
+
+/* What the footer asks for. */
+enum console_prompt {
+	CONSOLE_PROMPT_NONE,      /* the footer shows the keys */
+	CONSOLE_PROMPT_DURATION,  /* digits typed: a new duration being entered */
+	CONSOLE_PROMPT_COMMAND,   /* ":" a headless command line (send PATH, ...) */
+	CONSOLE_PROMPT_QUIT,      /* a page is in flight: quit anyway? */
+};
+
+/*
+ * Keys that are not bytes, as the loop hands them over (it maps the
+ * terminal's key codes to these); bytes (UTF-8 input included) are passed
+ * as they are, 0..255.
+ */
+enum console_key {
+	CONSOLE_KEY_RESIZE = 0x1000,  /* the terminal changed size */
+	CONSOLE_KEY_ENTER,
+	CONSOLE_KEY_BACKSPACE,
+	CONSOLE_KEY_UP,
+	CONSOLE_KEY_DOWN,
+	CONSOLE_KEY_LEFT,
+	CONSOLE_KEY_RIGHT,
+	CONSOLE_KEY_PAGE_UP,
+	CONSOLE_KEY_PAGE_DOWN,
+	CONSOLE_KEY_HOME,
+	CONSOLE_KEY_END,
+	CONSOLE_KEY_HELP,             /* F1 */
+	CONSOLE_KEY_OTHER,            /* any other key that is not a byte */
+};
+
+/* What a key asks the loop to do, beyond the changes made here. */
+enum console_action {
+	CONSOLE_ACTION_NONE,          /* nothing more (the state may have changed) */
+	CONSOLE_ACTION_RELAYOUT,      /* the terminal changed size: lay the screen out again */
+	CONSOLE_ACTION_REPAINT,       /* Ctrl-L: repaint the whole terminal */
+	CONSOLE_ACTION_TALK,          /* start recording a page */
+	CONSOLE_ACTION_STOP,          /* end the recording now and send it */
+	CONSOLE_ACTION_CANCEL,        /* drop the recording */
+	CONSOLE_ACTION_TEST_TONE,     /* the test tone to the selected speaker */
+	CONSOLE_ACTION_RESEND,        /* the last page again, to the target */
+	CONSOLE_ACTION_COMMAND,       /* run the command line typed, in prompt_text */
+	CONSOLE_ACTION_SEND,          /* send an audio file (a command's argument) */
+	CONSOLE_ACTION_LIST,          /* list the speakers in the log */
+	CONSOLE_ACTION_QUIT,
+};
+
+/* What the loop knows that a key's meaning depends on. */
+struct console_key_input {
+	bool recording;               /* Space stops a recording, else starts one */
+	bool in_flight;               /* a page is under way: q asks first */
+	int page_rows;                /* PgUp/PgDn move the selection this many rows */
+};
+
+typedef void (*console_say_fn)(const char *line, void *ctx);
+
+/* A table row's speaker, and where the station listed it. */
+struct console_state_order {
+	const struct station_speaker *sp;
+	size_t index;
+};
+
+/* One speaker's remembered outcomes: LAST PAGE shows the one before the latest. */
+struct console_result_slot {
+	uint32_t speaker_id;
+	struct console_result latest, before;
+};
+
+struct console_state {
+	console_say_fn say;
+	void *say_ctx;
+	struct audio_format fmt;      /* of pages: bounds the duration */
+
+	/* the speakers as last listed, in the table's order (speaker name, zone, who came first) */
+	const struct station_speaker **speakers;
+	size_t speaker_count;
+	uint32_t *joined_ids;         /* their ids in the station's order: a change is a join or a leave */
+	struct console_state_order *order; /* table row -> its place in the station's list */
+	size_t cap;                   /* room in the arrays above and the results */
+
+	/* where and how long */
+	uint32_t target_id;           /* where pages go: 0 = every speaker */
+	char target_name[NAME_MAX_BYTES + 1];
+	double duration_s;
+
+	/* the screen */
+	uint32_t selected_id;         /* 0: none */
+	size_t selected_index;        /* where it was, to select a neighbour when it leaves */
+	size_t table_top;             /* first row the table shows */
+	size_t table_rows;            /* rows it shows */
+	enum console_prompt prompt;
+	char prompt_text[CONSOLE_PROMPT_MAX];
+	size_t prompt_len;
+	bool help;
+	struct console_result_slot *results;      /* one per speaker, in table order */
+	struct console_result_slot *results_next; /* the next update builds here, then they swap */
+	size_t result_count;
+};
+
+/* Pages to every speaker, duration_s long (as the options checked it). say may be NULL. */
+void console_state_init(struct console_state *cs, const struct audio_format *fmt, double duration_s,
+                        console_say_fn say, void *say_ctx);
+void console_state_free(struct console_state *cs);
+
+/*
+ * The station's speakers, in its (joining) order: the table's order is
+ * sorted again only when someone joined or left. If memory runs out, the
+ * first ones are kept (the next call tries again).
+ */
+void console_state_set_speakers(struct console_state *cs,
+                                const struct station_speaker *const *joined, size_t n);
+/* The table's order: lobby-2 before lobby-10, then zone, then who came first. */
+int console_state_speaker_cmp(const struct station_speaker *a, const struct station_speaker *b);
+/* A listed speaker by id (0: none), and its table row in *index if index is not NULL. */
+const struct station_speaker *console_state_find(const struct console_state *cs, uint32_t id,
+                                                 size_t *index);
+/* The selected speaker, or NULL. */
+const struct station_speaker *console_state_selected(const struct console_state *cs);
+
+/* ---- where pages go ---- */
+
+/* The target is not connected but a speaker of its name is (it came back with a new id): it is the target again. */
+void console_state_target_follow(struct console_state *cs);
+/* False (said) if pages cannot go where the operator aimed them: the target is not connected. */
+bool console_state_target_ready(struct console_state *cs);
+/* Enter / t: the next page goes to every speaker, or only to the selected one. */
+void console_state_target_toggle(struct console_state *cs);
+/* True if the target is one speaker that is not connected. */
+bool console_state_target_missing(const struct console_state *cs);
+
+/* ---- the duration ---- */
+
+/* Clamped to what a page can hold at the format; say: log the change (and the clamp). */
+void console_state_set_duration(struct console_state *cs, double seconds, bool say);
+/* One 0.5 s step up (direction > 0) or down, landing on the step grid from a typed 2.25. */
+void console_state_step_duration(struct console_state *cs, int direction);
+
+/* ---- the screen ---- */
+
+/* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
+void console_state_select_move(struct console_state *cs, long delta);
+/* Handles one key (enum console_key or a byte); returns what else the loop must do. */
+enum console_action console_state_key(struct console_state *cs, int key,
+                                      const struct console_key_input *in);
+
+/*
+ * One command line, from stdin (--headless) or the screen's ":" prompt:
+ * talk (or an empty line), stop, cancel, send PATH, resend, duration
+ * [SECONDS], list, quit. Trimmed in place; a duration is set (or shown) here,
+ * a mistake is said with the right form. Returns the action, with *arg
+ * pointing into line at the file for CONSOLE_ACTION_SEND.
+ */
+enum console_action console_state_command(struct console_state *cs, char *line, const char **arg);
+
+/*
+ * Before a snapshot, with `rows` table rows on screen: a selected speaker
+ * that left gives the selection to its neighbour, the table scrolls to keep
+ * the selection in view, and each speaker's final outcomes are remembered
+ * (those of speakers that left are forgotten).
+ */
+void console_state_table_update(struct console_state *cs, size_t rows);
+/* What LAST PAGE shows for table row i (after console_state_table_update): NULL if nothing yet. */
+const struct console_result *console_state_last_result(const struct console_state *cs, size_t i);
+
+/* True once state is an outcome (played, failed, muted, interrupted). */
+bool console_state_page_final(uint8_t state);
+/* True once a speaker's latest page has its outcome (for a legacy speaker: delivered). */
+bool console_state_speaker_final(const struct station_speaker *sp);
+
+#endif

@@ -1,0 +1,525 @@
+/* The console's state: target, duration, speakers in table order, selection, prompt, remembered outcomes. */
+#include "intercom/console/console_state.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intercom/common/options.h"
+#include "intercom/console/console_layout.h"
+#include "intercom/net/proto.h"
+#include "intercom/tui/textfmt.h"
+
+/* The duration keys step by this much (the settings' resolution in the header). */
+#define DURATION_STEP_S 0.5
+#define KEY_ESC 27
+#define KEY_CTRL_L 12
+#define KEY_DEL 127
+
+/* Formats a line and hands it to the say callback, if there is one. */
+__attribute__((format(printf, 2, 3)))
+static void say(const struct console_state *cs, const char *fmt, ...)
+{
+	if (!cs->say)
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	cs->say(line, cs->say_ctx);
+}
+
+void console_state_init(struct console_state *cs, const struct audio_format *fmt, double duration_s,
+                        console_say_fn say_fn, void *say_ctx)
+{
+	memset(cs, 0, sizeof *cs);
+	cs->say = say_fn;
+	cs->say_ctx = say_ctx;
+	cs->fmt = *fmt;
+	cs->duration_s = duration_s; /* as the options checked it */
+}
+
+void console_state_free(struct console_state *cs)
+{
+	free(cs->speakers);
+	free(cs->joined_ids);
+	free(cs->order);
+	free(cs->results);
+	free(cs->results_next);
+	cs->speakers = NULL;
+	cs->joined_ids = NULL;
+	cs->order = NULL;
+	cs->results = cs->results_next = NULL;
+	cs->speaker_count = cs->result_count = cs->cap = 0;
+}
+
+/* ---- the speakers ---- */
+
+int console_state_speaker_cmp(const struct station_speaker *a, const struct station_speaker *b)
+{
+	int c = textfmt_natural_cmp(a->name, b->name);
+	if (c == 0)
+		c = strcmp(a->name, b->name);
+	if (c == 0)
+		c = textfmt_natural_cmp(a->zone, b->zone);
+	if (c == 0)
+		c = a->id < b->id ? -1 : a->id > b->id;
+	return c;
+}
+
+/* qsort's view of the table order, on entries that remember where each speaker was listed. */
+static int order_cmp(const void *pa, const void *pb)
+{
+	const struct console_state_order *a = pa, *b = pb;
+	return console_state_speaker_cmp(a->sp, b->sp);
+}
+
+/* Room for need speakers in every per-speaker array; false if memory ran out. */
+static bool speakers_grow(struct console_state *cs, size_t need)
+{
+	size_t cap = need * 2;
+	const struct station_speaker **speakers = realloc(cs->speakers, cap * sizeof *speakers);
+	if (speakers)
+		cs->speakers = speakers;
+	uint32_t *ids = speakers ? realloc(cs->joined_ids, cap * sizeof *ids) : NULL;
+	if (ids)
+		cs->joined_ids = ids;
+	struct console_state_order *order = ids ? realloc(cs->order, cap * sizeof *order) : NULL;
+	if (order)
+		cs->order = order;
+	struct console_result_slot *a = order ? realloc(cs->results, cap * sizeof *a) : NULL;
+	if (a)
+		cs->results = a;
+	struct console_result_slot *b = a ? realloc(cs->results_next, cap * sizeof *b) : NULL;
+	if (b)
+		cs->results_next = b;
+	if (!b)
+		return false;
+	cs->cap = cap;
+	return true;
+}
+
+void console_state_set_speakers(struct console_state *cs,
+                                const struct station_speaker *const *joined, size_t n)
+{
+	if (n > cs->cap && !speakers_grow(cs, n))
+		n = cs->cap; /* show the first ones; the next call tries again */
+	bool same = n == cs->speaker_count;
+	for (size_t i = 0; same && i < n; i++)
+		same = joined[i]->id == cs->joined_ids[i];
+	if (!same) {
+		for (size_t i = 0; i < n; i++) {
+			cs->joined_ids[i] = joined[i]->id;
+			cs->order[i] = (struct console_state_order){ .sp = joined[i], .index = i };
+		}
+		cs->speaker_count = n;
+		if (n > 1)
+			qsort(cs->order, n, sizeof *cs->order, order_cmp);
+	}
+	/* The same speakers as before keep their order; the pointers are taken afresh. */
+	for (size_t i = 0; i < n; i++)
+		cs->speakers[i] = cs->order[i].sp = joined[cs->order[i].index];
+}
+
+const struct station_speaker *console_state_find(const struct console_state *cs, uint32_t id,
+                                                 size_t *index)
+{
+	for (size_t i = 0; id && i < cs->speaker_count; i++) {
+		if (cs->speakers[i]->id == id) {
+			if (index)
+				*index = i;
+			return cs->speakers[i];
+		}
+	}
+	return NULL;
+}
+
+const struct station_speaker *console_state_selected(const struct console_state *cs)
+{
+	return console_state_find(cs, cs->selected_id, NULL);
+}
+
+/* ---- where pages go ---- */
+
+void console_state_target_follow(struct console_state *cs)
+{
+	if (!cs->target_id || console_state_find(cs, cs->target_id, NULL))
+		return;
+	for (size_t i = 0; i < cs->speaker_count; i++) {
+		const struct station_speaker *sp = cs->speakers[i];
+		if (strcmp(sp->name, cs->target_name) == 0) {
+			cs->target_id = sp->id;
+			say(cs, "next page goes to %s again (it reconnected)", sp->name);
+			return;
+		}
+	}
+}
+
+bool console_state_target_ready(struct console_state *cs)
+{
+	console_state_target_follow(cs);
+	if (!console_state_target_missing(cs))
+		return true;
+	say(cs, "not sent: the next page is for %s, which is not connected "
+	        "(t or Enter sends to all speakers)", cs->target_name);
+	return false;
+}
+
+void console_state_target_toggle(struct console_state *cs)
+{
+	const struct station_speaker *sp = console_state_selected(cs);
+	if (cs->target_id == 0 && sp) {
+		cs->target_id = sp->id;
+		snprintf(cs->target_name, sizeof cs->target_name, "%s", sp->name);
+		say(cs, "next page goes to %s only", sp->name);
+	} else if (cs->target_id == 0) {
+		say(cs, "select a speaker first (Up/Down) to page it alone");
+	} else {
+		cs->target_id = 0;
+		say(cs, "next page goes to all speakers");
+	}
+}
+
+bool console_state_target_missing(const struct console_state *cs)
+{
+	return cs->target_id && !console_state_find(cs, cs->target_id, NULL);
+}
+
+/* ---- the duration ---- */
+
+void console_state_set_duration(struct console_state *cs, double seconds, bool say_it)
+{
+	/* Longer than a page can hold at this format would be recorded, then not sent. */
+	double max_s = options_max_duration(cs->fmt.rate, cs->fmt.channels);
+	if (seconds < DURATION_MIN_S)
+		seconds = DURATION_MIN_S;
+	if (seconds > max_s) {
+		seconds = floor(max_s * 100.0) / 100.0;
+		if (say_it)
+			say(cs, "a page at %d Hz x %d channels holds at most %.2f s", cs->fmt.rate,
+			    cs->fmt.channels, seconds);
+	}
+	cs->duration_s = seconds;
+	if (say_it)
+		say(cs, "duration set to %.2f s", seconds);
+}
+
+void console_state_step_duration(struct console_state *cs, int direction)
+{
+	double steps = cs->duration_s / DURATION_STEP_S;
+	double next = direction > 0 ? floor(steps + 1e-9) + 1 : ceil(steps - 1e-9) - 1;
+	console_state_set_duration(cs, next * DURATION_STEP_S, false);
+}
+
+/* ---- the screen: keys ---- */
+
+void console_state_select_move(struct console_state *cs, long delta)
+{
+	size_t n = cs->speaker_count;
+	if (n == 0)
+		return;
+	size_t index = 0;
+	if (console_state_find(cs, cs->selected_id, &index)) {
+		long next = (long)index + delta;
+		index = next < 0 ? 0 : (size_t)next >= n ? n - 1 : (size_t)next;
+	}
+	cs->selected_id = cs->speakers[index]->id;
+	cs->selected_index = index;
+}
+
+/*
+ * The longest start of text, at most n bytes, that ends on a UTF-8
+ * character's boundary (before a lead byte, or at the end): backspace keeps
+ * prompt_cut_utf8(text, len - 1) bytes, dropping one whole character.
+ */
+static size_t prompt_cut_utf8(const char *text, size_t n)
+{
+	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+static void prompt_open(struct console_state *cs, enum console_prompt prompt, const char *text)
+{
+	cs->prompt = prompt;
+	snprintf(cs->prompt_text, sizeof cs->prompt_text, "%s", text);
+	cs->prompt_len = strlen(cs->prompt_text);
+}
+
+static bool key_is_enter(int key)
+{
+	return key == '\n' || key == '\r' || key == CONSOLE_KEY_ENTER;
+}
+
+static bool key_is_backspace(int key)
+{
+	return key == CONSOLE_KEY_BACKSPACE || key == KEY_DEL || key == 8;
+}
+
+/* Enter on a duration being typed: set it, or say why not. */
+static void prompt_duration_done(struct console_state *cs)
+{
+	double seconds;
+	if (options_parse_duration(cs->prompt_text, &seconds) < 0)
+		say(cs, "bad duration '%s': give seconds between %g and %g, e.g. 2.5", cs->prompt_text,
+		    DURATION_MIN_S, DURATION_MAX_S);
+	else
+		console_state_set_duration(cs, seconds, true);
+}
+
+/*
+ * A key while a prompt is open in the footer. Returns false if the key is not
+ * the prompt's: a duration being typed gives way to any other key (Space
+ * while recording must still send), which is then handled as usual.
+ */
+static bool prompt_key(struct console_state *cs, int key, enum console_action *action)
+{
+	*action = CONSOLE_ACTION_NONE;
+	if (cs->prompt == CONSOLE_PROMPT_QUIT) {
+		if (key == 'y' || key == 'Y')
+			*action = CONSOLE_ACTION_QUIT;
+		cs->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	if (key == KEY_ESC) {
+		cs->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	if (key_is_enter(key)) {
+		enum console_prompt prompt = cs->prompt;
+		cs->prompt = CONSOLE_PROMPT_NONE;
+		if (prompt == CONSOLE_PROMPT_COMMAND)
+			*action = CONSOLE_ACTION_COMMAND;
+		else
+			prompt_duration_done(cs);
+		return true;
+	}
+	if (key_is_backspace(key)) {
+		cs->prompt_len = cs->prompt_len > 0 ? prompt_cut_utf8(cs->prompt_text, cs->prompt_len - 1) : 0;
+		cs->prompt_text[cs->prompt_len] = '\0';
+		if (cs->prompt_len == 0 && cs->prompt == CONSOLE_PROMPT_DURATION)
+			cs->prompt = CONSOLE_PROMPT_NONE;
+		return true;
+	}
+	bool ok = cs->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
+	                                                : key >= ' ' && key <= 0xff && key != KEY_DEL;
+	if (!ok && cs->prompt == CONSOLE_PROMPT_DURATION) {
+		cs->prompt = CONSOLE_PROMPT_NONE;
+		return false;
+	}
+	if (ok && cs->prompt_len + 1 < sizeof cs->prompt_text) {
+		cs->prompt_text[cs->prompt_len++] = (char)key;
+		cs->prompt_text[cs->prompt_len] = '\0';
+	}
+	return true;
+}
+
+/* A key with no prompt open: the keys of the footer and the help, and ":" for every headless command. */
+static enum console_action plain_key(struct console_state *cs, int key,
+                                     const struct console_key_input *in)
+{
+	long page = in->page_rows < 1 ? 1 : in->page_rows;
+	switch (key) {
+	case ' ':
+		return in->recording ? CONSOLE_ACTION_STOP : CONSOLE_ACTION_TALK;
+	case KEY_ESC:
+		return CONSOLE_ACTION_CANCEL;
+	case '+': case '=': case CONSOLE_KEY_RIGHT:
+		console_state_step_duration(cs, +1);
+		break;
+	case '-': case '_': case CONSOLE_KEY_LEFT:
+		console_state_step_duration(cs, -1);
+		break;
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9': case '.': {
+		char text[2] = { (char)key, '\0' };
+		prompt_open(cs, CONSOLE_PROMPT_DURATION, text);
+		break;
+	}
+	case CONSOLE_KEY_UP: case 'k':
+		console_state_select_move(cs, -1);
+		break;
+	case CONSOLE_KEY_DOWN: case 'j':
+		console_state_select_move(cs, +1);
+		break;
+	case CONSOLE_KEY_PAGE_UP:
+		console_state_select_move(cs, -page);
+		break;
+	case CONSOLE_KEY_PAGE_DOWN:
+		console_state_select_move(cs, page);
+		break;
+	case CONSOLE_KEY_HOME:
+		console_state_select_move(cs, -(long)cs->speaker_count);
+		break;
+	case CONSOLE_KEY_END:
+		console_state_select_move(cs, (long)cs->speaker_count);
+		break;
+	case '\n': case '\r': case CONSOLE_KEY_ENTER: case 't':
+		console_state_target_toggle(cs);
+		break;
+	case 'T':
+		return CONSOLE_ACTION_TEST_TONE;
+	case 'r':
+		return CONSOLE_ACTION_RESEND;
+	case ':':
+		prompt_open(cs, CONSOLE_PROMPT_COMMAND, "");
+		break;
+	case 's':
+		prompt_open(cs, CONSOLE_PROMPT_COMMAND, "send ");
+		break;
+	case '?': case 'h': case CONSOLE_KEY_HELP:
+		cs->help = true;
+		break;
+	case 'q': case 'Q':
+		if (!in->in_flight)
+			return CONSOLE_ACTION_QUIT;
+		cs->prompt = CONSOLE_PROMPT_QUIT;
+		break;
+	default:
+		break;
+	}
+	return CONSOLE_ACTION_NONE;
+}
+
+enum console_action console_state_key(struct console_state *cs, int key,
+                                      const struct console_key_input *in)
+{
+	if (key == CONSOLE_KEY_RESIZE)
+		return CONSOLE_ACTION_RELAYOUT;
+	if (key == KEY_CTRL_L)
+		return CONSOLE_ACTION_REPAINT;
+	if (cs->help) {
+		cs->help = false; /* any key closes the help; it does nothing else */
+		return CONSOLE_ACTION_NONE;
+	}
+	enum console_action action;
+	if (cs->prompt != CONSOLE_PROMPT_NONE && prompt_key(cs, key, &action))
+		return action;
+	return plain_key(cs, key, in);
+}
+
+/* ---- commands ---- */
+
+enum console_action console_state_command(struct console_state *cs, char *line, const char **arg)
+{
+	*arg = NULL;
+	size_t len = strlen(line);
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+		line[--len] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || strcmp(line, "talk") == 0)
+		return CONSOLE_ACTION_TALK;
+	if (strncmp(line, "send ", 5) == 0) {
+		*arg = line + 5;
+		return CONSOLE_ACTION_SEND;
+	}
+	if (strncmp(line, "duration ", 9) == 0) {
+		double seconds;
+		if (options_parse_duration(line + 9, &seconds) < 0)
+			say(cs, "bad duration '%s': give seconds between %g and %g, e.g. duration 2.5", line + 9,
+			    DURATION_MIN_S, DURATION_MAX_S);
+		else
+			console_state_set_duration(cs, seconds, true);
+		return CONSOLE_ACTION_NONE;
+	}
+	static const struct {
+		const char *word;
+		enum console_action action;
+	} words[] = {
+		{ "cancel", CONSOLE_ACTION_CANCEL }, { "stop", CONSOLE_ACTION_STOP },
+		{ "resend", CONSOLE_ACTION_RESEND }, { "list", CONSOLE_ACTION_LIST },
+		{ "quit", CONSOLE_ACTION_QUIT },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(line, words[i].word) == 0)
+			return words[i].action;
+	if (strcmp(line, "send") == 0)
+		say(cs, "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	else if (strcmp(line, "duration") == 0)
+		say(cs, "duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5", cs->duration_s);
+	else
+		say(cs, "unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
+		        "resend, duration SECONDS, list, quit", line);
+	return CONSOLE_ACTION_NONE;
+}
+
+/* ---- the screen: the table ---- */
+
+bool console_state_page_final(uint8_t state)
+{
+	return state == PAGE_PLAYED || state == PAGE_FAILED || state == PAGE_MUTED ||
+	       state == PAGE_INTERRUPTED;
+}
+
+bool console_state_speaker_final(const struct station_speaker *sp)
+{
+	/* A legacy speaker reports nothing after the last byte: delivered is all it ever gets to. */
+	return console_state_page_final(sp->page_state) ||
+	       (sp->legacy && sp->page_state == PAGE_RECEIVED);
+}
+
+/*
+ * Appends speaker sp's slot to the next update's (*count so far), with what
+ * it reported since. *scan walks the previous slots: both lists are in table
+ * order (name, zone, id, none of which changes while a speaker stays), so one
+ * forward walk finds every speaker that stayed.
+ */
+static void result_update(struct console_state *cs, size_t *count, size_t *scan,
+                          const struct station_speaker *sp)
+{
+	struct console_result_slot *slot = NULL;
+	for (size_t i = *scan; i < cs->result_count && !slot; i++) {
+		if (cs->results[i].speaker_id == sp->id) {
+			slot = &cs->results[i];
+			*scan = i + 1;
+		}
+	}
+	struct console_result_slot *out = &cs->results_next[(*count)++];
+	*out = slot ? *slot : (struct console_result_slot){ .speaker_id = sp->id };
+	bool final = sp->page_id && console_state_speaker_final(sp);
+	if (final && sp->page_id != out->latest.page_id) {
+		out->before = out->latest;
+		out->latest.page_id = sp->page_id;
+		out->latest.state = 0;
+	}
+	if (final && out->latest.state != sp->page_state) {
+		out->latest.state = sp->page_state;
+		snprintf(out->latest.reason, sizeof out->latest.reason, "%s", sp->page_reason);
+	}
+}
+
+void console_state_table_update(struct console_state *cs, size_t rows)
+{
+	size_t n = cs->speaker_count;
+	size_t selected = 0;
+	if (!console_state_find(cs, cs->selected_id, &selected) && n > 0) {
+		/* The selected speaker left (or none was chosen yet): its neighbour takes over. */
+		selected = cs->selected_index < n ? cs->selected_index : n - 1;
+		cs->selected_id = cs->speakers[selected]->id;
+	}
+	cs->selected_index = selected;
+	cs->table_rows = rows;
+	cs->table_top = (size_t)console_layout_scroll((int)cs->table_top, n ? (int)selected : -1, (int)n,
+	                                              (int)rows);
+	size_t count = 0, scan = 0;
+	for (size_t i = 0; i < n; i++)
+		result_update(cs, &count, &scan, cs->speakers[i]);
+	struct console_result_slot *swap = cs->results;
+	cs->results = cs->results_next;
+	cs->results_next = swap;
+	cs->result_count = count;
+}
+
+const struct console_result *console_state_last_result(const struct console_state *cs, size_t i)
+{
+	if (i >= cs->result_count || i >= cs->speaker_count)
+		return NULL;
+	/* STATE already shows the latest outcome when it is final. */
+	const struct console_result_slot *slot = &cs->results[i];
+	return console_state_speaker_final(cs->speakers[i]) && cs->speakers[i]->page_id ? &slot->before
+	                                                                               : &slot->latest;
+}

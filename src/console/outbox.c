@@ -1,0 +1,279 @@
+/* Pages archived off the loop, then sent, in the order they were made. */
+#include "intercom/console/outbox.h"
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intercom/common/archive.h"
+#include "intercom/common/job.h"
+#include "intercom/common/log.h"
+
+/*
+ * A page's bytes, shared by the remembered page, the queue's entries and an
+ * archive job. The job's thread reads only wav and wav_len, which never
+ * change; the other fields are the loop's.
+ */
+struct page {
+	atomic_uint refs;         /* released by whichever thread lets go last */
+	uint8_t *wav;
+	size_t wav_len;
+	uint64_t created_ms;      /* wall clock: names the archived file */
+	uint32_t id;              /* of its latest copy: what "sent again" refers to */
+	bool archived;
+	unsigned queued;          /* entries of the queue that send it */
+	char path[PATH_MAX];      /* where it was archived */
+};
+
+/* One copy of a page to send, in the queue. */
+struct entry {
+	struct entry *next;
+	struct page *page;        /* a reference */
+	uint32_t id;              /* the copy's page id */
+	uint32_t resend_of;       /* the copy it sends again (said as it goes), 0 if none */
+	uint32_t target_id;       /* 0: every speaker */
+};
+
+/* An archive job's argument: its own copy of everything it reads, and its result. */
+struct archive_task {
+	struct page *page;        /* a reference */
+	char dir[PATH_MAX];
+	char name[64];
+	int rc;
+	char path[PATH_MAX];
+	char err[PATH_MAX + 128];
+};
+
+struct outbox {
+	char dir[PATH_MAX];
+	outbox_send_fn send;
+	void *ctx;
+	uint32_t last_id;         /* the latest page id given */
+	struct page *last;        /* the page to resend (NULL: none yet) */
+	struct entry *head, *tail; /* in order; the head's page is the one archiving */
+	struct job *job;          /* archiving the head's page (NULL: none) */
+};
+
+static struct page *page_ref(struct page *pg)
+{
+	atomic_fetch_add_explicit(&pg->refs, 1, memory_order_relaxed);
+	return pg;
+}
+
+static void page_unref(struct page *pg)
+{
+	if (!pg || atomic_fetch_sub_explicit(&pg->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	free(pg->wav);
+	free(pg);
+}
+
+/* The job: the blocking write and fsync, on the task alone (no logging: the log is the loop's). */
+static void archive_run(void *arg)
+{
+	struct archive_task *task = arg;
+	task->rc = archive_write(task->dir, task->name, task->page->wav, task->page->wav_len, task->path,
+	                         sizeof task->path, task->err, sizeof task->err);
+}
+
+static void archive_task_free(void *arg)
+{
+	struct archive_task *task = arg;
+	page_unref(task->page);
+	free(task);
+}
+
+struct outbox *outbox_new(const char *dir, outbox_send_fn send, void *ctx)
+{
+	struct outbox *ob = calloc(1, sizeof *ob);
+	if (!ob)
+		return NULL;
+	snprintf(ob->dir, sizeof ob->dir, "%s", dir);
+	ob->send = send;
+	ob->ctx = ctx;
+	return ob;
+}
+
+/* Drops the head of the queue. */
+static void entry_pop(struct outbox *ob)
+{
+	struct entry *e = ob->head;
+	ob->head = e->next;
+	if (!ob->head)
+		ob->tail = NULL;
+	e->page->queued--;
+	page_unref(e->page);
+	free(e);
+}
+
+void outbox_free(struct outbox *ob)
+{
+	if (!ob)
+		return;
+	for (struct entry *e = ob->head; e; e = e->next)
+		log_event("not sent, the console is stopping: page %u (%s)", e->id,
+		          e == ob->head && ob->job ? "still being archived" : "waiting its turn");
+	job_abandon(ob->job);
+	while (ob->head)
+		entry_pop(ob);
+	page_unref(ob->last);
+	free(ob);
+}
+
+uint32_t outbox_next_id(const struct outbox *ob)
+{
+	return ob->last_id + 1;
+}
+
+/* Puts a copy of pg at the end of the queue; false (said) if memory ran out. */
+static bool entry_add(struct outbox *ob, struct page *pg, uint32_t id, uint32_t resend_of,
+                      uint32_t target_id)
+{
+	struct entry *e = calloc(1, sizeof *e);
+	if (!e) {
+		log_event("page %u not sent: out of memory", id);
+		return false;
+	}
+	*e = (struct entry){ .page = page_ref(pg), .id = id, .resend_of = resend_of, .target_id = target_id };
+	pg->queued++;
+	if (ob->tail)
+		ob->tail->next = e;
+	else
+		ob->head = e;
+	ob->tail = e;
+	return true;
+}
+
+/* The head's page is on disk: it goes. */
+static void entry_send(struct outbox *ob, const struct entry *e)
+{
+	if (e->resend_of)
+		log_event("page %u is page %u sent again (archived as %s)", e->id, e->resend_of, e->page->path);
+	ob->send(ob->ctx, e->id, e->page->created_ms, e->page->wav, e->page->wav_len, e->target_id);
+}
+
+/* The head's archive ended (task->rc): sent, or said not to be; the queue moves on. */
+static void archive_done(struct outbox *ob, struct archive_task *task)
+{
+	struct entry *e = ob->head;
+	if (task->rc == 0) {
+		e->page->archived = true;
+		snprintf(e->page->path, sizeof e->page->path, "%s", task->path);
+		log_event("page %u archived as %s", e->id, e->page->path);
+		entry_send(ob, e);
+	} else {
+		log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)", e->id,
+		          task->err);
+	}
+	entry_pop(ob);
+	archive_task_free(task);
+}
+
+/* Archives the head's page, in a job (or, with no thread to be had, here and now). */
+static void archive_start(struct outbox *ob)
+{
+	struct entry *e = ob->head;
+	struct archive_task *task = calloc(1, sizeof *task);
+	if (!task) {
+		log_event("page %u NOT sent: cannot archive it: out of memory", e->id);
+		entry_pop(ob);
+		return;
+	}
+	task->page = page_ref(e->page);
+	snprintf(task->dir, sizeof task->dir, "%s", ob->dir);
+	archive_page_name(e->page->created_ms, e->id, task->name, sizeof task->name);
+	char err[160];
+	ob->job = job_start(archive_run, task, archive_task_free, err, sizeof err);
+	if (ob->job)
+		return;
+	archive_run(task);
+	archive_done(ob, task);
+}
+
+/* Sends, in order, what is on disk already, up to the first page that must be archived first. */
+static void outbox_pump(struct outbox *ob)
+{
+	while (ob->head && !ob->job) {
+		if (!ob->head->page->archived) {
+			archive_start(ob);
+			continue;
+		}
+		entry_send(ob, ob->head);
+		entry_pop(ob);
+	}
+}
+
+void outbox_add(struct outbox *ob, uint8_t *wav, size_t wav_len, uint64_t created_ms,
+                const char *what, uint32_t target_id, bool remember)
+{
+	uint32_t id = ++ob->last_id;
+	struct page *pg = calloc(1, sizeof *pg);
+	if (!pg) {
+		log_event("page %u not sent: out of memory", id);
+		free(wav);
+		return;
+	}
+	atomic_init(&pg->refs, 1);
+	pg->wav = wav;
+	pg->wav_len = wav_len;
+	pg->created_ms = created_ms;
+	pg->id = id;
+	log_event("page %u %s, %zu bytes", id, what, wav_len);
+	if (remember) {
+		page_unref(ob->last);
+		ob->last = page_ref(pg);
+	}
+	entry_add(ob, pg, id, 0, target_id);
+	page_unref(pg);
+	outbox_pump(ob);
+}
+
+bool outbox_can_resend(const struct outbox *ob)
+{
+	return ob->last != NULL;
+}
+
+void outbox_resend(struct outbox *ob, uint32_t target_id)
+{
+	struct page *pg = ob->last;
+	if (!pg)
+		return;
+	if (!pg->archived && !pg->queued) {
+		/* It never left: the same page, now that the archive may take it. */
+		log_event("page %u: trying again", pg->id);
+		entry_add(ob, pg, pg->id, 0, target_id);
+	} else {
+		/*
+		 * A page that went out (or is on its way) goes out again under a new
+		 * id, so each speaker's reports (the first copy interrupted, the
+		 * second played) land on the delivery they are about.
+		 */
+		uint32_t first = pg->id;
+		pg->id = ++ob->last_id;
+		entry_add(ob, pg, pg->id, first, target_id);
+	}
+	outbox_pump(ob);
+}
+
+int outbox_fd(const struct outbox *ob)
+{
+	return ob->job ? job_fd(ob->job) : -1;
+}
+
+bool outbox_busy(const struct outbox *ob)
+{
+	return ob->head != NULL;
+}
+
+void outbox_handle(struct outbox *ob)
+{
+	if (!ob->job || !job_done(ob->job))
+		return;
+	struct archive_task *task = job_finish(ob->job);
+	ob->job = NULL;
+	if (task)
+		archive_done(ob, task);
+	outbox_pump(ob);
+}

@@ -1,0 +1,554 @@
+/*
+ * Unit tests of the console's state: the table's order, the target following
+ * a speaker that reconnects, the selection at the edges and when speakers
+ * join or leave, the prompt's editing (UTF-8 input, backspace over a
+ * multibyte character, its limit), keys and commands and the actions they
+ * ask for, the duration, and the outcomes remembered per speaker for LAST PAGE.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "intercom/console/console_state.h"
+#include "intercom/net/proto.h"
+
+/* What the state said, one line after another. */
+struct said {
+	char lines[32][512];
+	int n;
+};
+
+static void say_cb(const char *line, void *ctx)
+{
+	struct said *s = ctx;
+	if (s->n < 32)
+		snprintf(s->lines[s->n++], sizeof s->lines[0], "%s", line);
+}
+
+/* The last line said, or "" if none. */
+static const char *last(const struct said *s)
+{
+	return s->n ? s->lines[s->n - 1] : "";
+}
+
+static const struct audio_format mono48 = { .rate = 48000, .channels = 1 };
+static const struct console_key_input idle = { .page_rows = 10 };
+
+static struct station_speaker speaker(uint32_t id, const char *name, const char *zone)
+{
+	struct station_speaker sp;
+	memset(&sp, 0, sizeof sp);
+	sp.id = id;
+	snprintf(sp.name, sizeof sp.name, "%s", name);
+	snprintf(sp.zone, sizeof sp.zone, "%s", zone);
+	return sp;
+}
+
+/* Lists speakers to the state in the order given (the station's joining order). */
+static void list(struct console_state *cs, struct station_speaker *sp, size_t n)
+{
+	const struct station_speaker *joined[16];
+	for (size_t i = 0; i < n; i++)
+		joined[i] = &sp[i];
+	console_state_set_speakers(cs, joined, n);
+}
+
+/* The table's names, "a b c". */
+static const char *names(const struct console_state *cs)
+{
+	static char out[256];
+	out[0] = '\0';
+	for (size_t i = 0; i < cs->speaker_count; i++) {
+		strcat(out, i ? " " : "");
+		strcat(out, cs->speakers[i]->name);
+	}
+	return out;
+}
+
+static enum console_action key(struct console_state *cs, int k)
+{
+	return console_state_key(cs, k, &idle);
+}
+
+/* Types a string at the prompt, byte by byte as the terminal hands UTF-8 over. */
+static void type(struct console_state *cs, const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		key(cs, *p);
+}
+
+static void test_table_order(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, NULL, NULL);
+	struct station_speaker sp[5] = {
+		speaker(1, "lobby-10", ""), speaker(2, "lobby-2", ""), speaker(3, "hall", "first"),
+		speaker(4, "hall", "ground"), speaker(5, "hall", "first"),
+	};
+	list(&cs, sp, 5);
+	/* As people read numbers; the same name by zone, then who came first. */
+	assert_string_equal(names(&cs), "hall hall hall lobby-2 lobby-10");
+	assert_int_equal(cs.speakers[0]->id, 3);
+	assert_int_equal(cs.speakers[1]->id, 5);
+	assert_int_equal(cs.speakers[2]->id, 4);
+	assert_true(console_state_speaker_cmp(&sp[1], &sp[0]) < 0);
+
+	/* The same speakers at new addresses (the station moved them): same order, fresh pointers. */
+	struct station_speaker moved[5];
+	memcpy(moved, sp, sizeof sp);
+	list(&cs, moved, 5);
+	assert_string_equal(names(&cs), "hall hall hall lobby-2 lobby-10");
+	assert_ptr_equal(cs.speakers[4], &moved[0]);
+
+	/* One leaves, one joins: sorted again. */
+	struct station_speaker after[5] = { sp[0], sp[2], sp[3], sp[4], speaker(6, "lobby-1", "") };
+	list(&cs, after, 5);
+	assert_string_equal(names(&cs), "hall hall hall lobby-1 lobby-10");
+	size_t index = 99;
+	assert_ptr_equal(console_state_find(&cs, 6, &index), &after[4]);
+	assert_int_equal(index, 3);
+	assert_null(console_state_find(&cs, 2, NULL));
+	assert_null(console_state_find(&cs, 0, NULL));
+
+	/* Many at once: the arrays grow. */
+	struct station_speaker many[16];
+	for (uint32_t i = 0; i < 16; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "s%u", 16 - i);
+		many[i] = speaker(100 + i, name, "");
+	}
+	list(&cs, many, 16);
+	assert_int_equal(cs.speaker_count, 16);
+	assert_string_equal(cs.speakers[0]->name, "s1");
+	assert_string_equal(cs.speakers[15]->name, "s16");
+	console_state_free(&cs);
+}
+
+static void test_target_follows_reconnect(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
+	struct station_speaker sp[2] = { speaker(1, "lobby-1", ""), speaker(2, "lobby-2", "") };
+	list(&cs, sp, 2);
+	assert_true(console_state_target_ready(&cs));
+	assert_int_equal(said.n, 0);
+
+	/* t with nothing selected cannot aim; with a selection it pages that one alone. */
+	assert_int_equal(key(&cs, 't'), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "select a speaker first (Up/Down) to page it alone");
+	assert_int_equal(cs.target_id, 0);
+	key(&cs, CONSOLE_KEY_DOWN);
+	key(&cs, CONSOLE_KEY_DOWN);
+	assert_int_equal(cs.selected_id, 2);
+	key(&cs, CONSOLE_KEY_ENTER);
+	assert_string_equal(last(&said), "next page goes to lobby-2 only");
+	assert_int_equal(cs.target_id, 2);
+	assert_string_equal(cs.target_name, "lobby-2");
+
+	/* It leaves: pages cannot go, and the operator is told how to send to all. */
+	list(&cs, sp, 1);
+	assert_true(console_state_target_missing(&cs));
+	assert_false(console_state_target_ready(&cs));
+	assert_string_equal(last(&said), "not sent: the next page is for lobby-2, which is not connected "
+	                                 "(t or Enter sends to all speakers)");
+
+	/* It comes back under a new id: the target follows it by name, said once. */
+	struct station_speaker back[2] = { sp[0], speaker(7, "lobby-2", "") };
+	list(&cs, back, 2);
+	int n = said.n;
+	console_state_target_follow(&cs);
+	assert_int_equal(cs.target_id, 7);
+	assert_string_equal(last(&said), "next page goes to lobby-2 again (it reconnected)");
+	assert_true(console_state_target_ready(&cs));
+	assert_int_equal(said.n, n + 1);
+	assert_false(console_state_target_missing(&cs));
+
+	/* t again: every speaker. */
+	key(&cs, 't');
+	assert_int_equal(cs.target_id, 0);
+	assert_string_equal(last(&said), "next page goes to all speakers");
+	console_state_free(&cs);
+}
+
+static void test_selection_edges(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, NULL, NULL);
+	/* No speakers: moving selects nothing. */
+	console_state_select_move(&cs, 1);
+	assert_int_equal(cs.selected_id, 0);
+	assert_null(console_state_selected(&cs));
+
+	struct station_speaker sp[6];
+	for (uint32_t i = 0; i < 6; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "s%u", i + 1);
+		sp[i] = speaker(i + 1, name, "");
+	}
+	list(&cs, sp, 6);
+	/* The first move selects the first row, wherever it points. */
+	key(&cs, CONSOLE_KEY_UP);
+	assert_int_equal(cs.selected_id, 1);
+	key(&cs, 'k');
+	assert_int_equal(cs.selected_id, 1); /* top edge */
+	key(&cs, 'j');
+	assert_int_equal(cs.selected_id, 2);
+	key(&cs, CONSOLE_KEY_END);
+	assert_int_equal(cs.selected_id, 6);
+	key(&cs, CONSOLE_KEY_DOWN);
+	assert_int_equal(cs.selected_id, 6); /* bottom edge */
+	struct console_key_input paged = { .page_rows = 4 };
+	console_state_key(&cs, CONSOLE_KEY_PAGE_UP, &paged);
+	assert_int_equal(cs.selected_id, 2);
+	console_state_key(&cs, CONSOLE_KEY_PAGE_UP, &paged);
+	assert_int_equal(cs.selected_id, 1);
+	console_state_key(&cs, CONSOLE_KEY_PAGE_DOWN, &paged);
+	assert_int_equal(cs.selected_id, 5);
+	key(&cs, CONSOLE_KEY_HOME);
+	assert_int_equal(cs.selected_id, 1);
+	assert_ptr_equal(console_state_selected(&cs), &sp[0]);
+
+	/* The selected speaker leaves: the one now in its row takes over. */
+	key(&cs, CONSOLE_KEY_DOWN);
+	key(&cs, CONSOLE_KEY_DOWN);
+	assert_int_equal(cs.selected_id, 3);
+	struct station_speaker without3[5] = { sp[0], sp[1], sp[3], sp[4], sp[5] };
+	list(&cs, without3, 5);
+	console_state_table_update(&cs, 3);
+	assert_int_equal(cs.selected_id, 4);
+	assert_int_equal(cs.selected_index, 2);
+	/* The last row leaves: the row above takes over. */
+	key(&cs, CONSOLE_KEY_END);
+	list(&cs, without3, 4);
+	console_state_table_update(&cs, 3);
+	assert_int_equal(cs.selected_id, 5);
+	/* A speaker joining above keeps the selection on the same speaker, in its new row. */
+	struct station_speaker joined[5] = { without3[0], without3[1], without3[2], without3[3],
+	                                     speaker(9, "s0", "") };
+	list(&cs, joined, 5);
+	console_state_table_update(&cs, 3);
+	assert_int_equal(cs.selected_id, 5);
+	assert_int_equal(cs.selected_index, 4);
+	/* The table scrolls to keep it in view: rows 2..4 of 5. */
+	assert_int_equal(cs.table_top, 2);
+	assert_int_equal(cs.table_rows, 3);
+	/* Everyone leaves: nothing is selected, and nothing breaks. */
+	list(&cs, joined, 0);
+	console_state_table_update(&cs, 3);
+	assert_null(console_state_selected(&cs));
+	assert_int_equal(cs.table_top, 0);
+	console_state_free(&cs);
+}
+
+static void test_duration_keys_and_prompt(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 2.25, say_cb, &said);
+	/* + and - land on the 0.5 s grid from a typed value, silently. */
+	key(&cs, '+');
+	assert_true(cs.duration_s == 2.5);
+	key(&cs, '-');
+	key(&cs, CONSOLE_KEY_LEFT);
+	assert_true(cs.duration_s == 1.5);
+	for (int i = 0; i < 5; i++)
+		key(&cs, '_');
+	assert_true(cs.duration_s == DURATION_MIN_S);
+	key(&cs, CONSOLE_KEY_RIGHT);
+	assert_true(cs.duration_s == 1.0);
+	assert_int_equal(said.n, 0);
+
+	/* Digits open the duration prompt; Enter sets it and says so. */
+	key(&cs, '7');
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_DURATION);
+	type(&cs, ".5x"); /* x is not a digit: it closes the prompt, which keeps what was typed */
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	assert_true(cs.duration_s == 1.0);
+	key(&cs, '7');
+	type(&cs, ".5");
+	assert_string_equal(cs.prompt_text, "7.5");
+	assert_int_equal(key(&cs, '\r'), CONSOLE_ACTION_NONE);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	assert_true(cs.duration_s == 7.5);
+	assert_string_equal(last(&said), "duration set to 7.50 s");
+	/* A bad one is said, and changes nothing. */
+	type(&cs, "1.2.3");
+	key(&cs, CONSOLE_KEY_ENTER);
+	assert_string_equal(last(&said), "bad duration '1.2.3': give seconds between 0.5 and 300, e.g. 2.5");
+	assert_true(cs.duration_s == 7.5);
+	/* Backspace over the only digit closes the prompt. */
+	key(&cs, '4');
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	/* Space while typing a duration still talks (or stops a recording): the prompt gives way. */
+	key(&cs, '4');
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_TALK);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	key(&cs, '4');
+	struct console_key_input rec = { .recording = true };
+	assert_int_equal(console_state_key(&cs, ' ', &rec), CONSOLE_ACTION_STOP);
+
+	/* Longer than a page holds at the format: clamped, and said. */
+	struct audio_format big = { .rate = 192000, .channels = 8 };
+	console_state_init(&cs, &big, 5.0, say_cb, &said);
+	console_state_set_duration(&cs, 300, true);
+	assert_true(cs.duration_s < 300);
+	assert_string_equal(said.lines[said.n - 2], "a page at 192000 Hz x 8 channels holds at most 21.84 s");
+	assert_string_equal(last(&said), "duration set to 21.84 s");
+	console_state_free(&cs);
+}
+
+static void test_command_prompt_utf8(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, NULL, NULL);
+	key(&cs, 's');
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_COMMAND);
+	assert_string_equal(cs.prompt_text, "send ");
+	type(&cs, "/srv/annonces/fermé-€-😀");
+	assert_string_equal(cs.prompt_text, "send /srv/annonces/fermé-€-😀");
+	/* Backspace drops a whole character: 4, 1, then 3 and 2 bytes. */
+	size_t len = cs.prompt_len;
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	assert_int_equal(cs.prompt_len, len - 4);
+	assert_string_equal(cs.prompt_text, "send /srv/annonces/fermé-€-");
+	key(&cs, 127);
+	key(&cs, 8);
+	assert_string_equal(cs.prompt_text, "send /srv/annonces/fermé-");
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	assert_string_equal(cs.prompt_text, "send /srv/annonces/ferm");
+	/* Keys that are not text are ignored; the prompt stays. */
+	key(&cs, CONSOLE_KEY_OTHER);
+	key(&cs, CONSOLE_KEY_UP);
+	assert_string_equal(cs.prompt_text, "send /srv/annonces/ferm");
+	/* Enter: the loop runs the line. */
+	assert_int_equal(key(&cs, '\n'), CONSOLE_ACTION_COMMAND);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	assert_string_equal(cs.prompt_text, "send /srv/annonces/ferm");
+
+	/* Esc closes the prompt; nothing runs. */
+	key(&cs, ':');
+	assert_string_equal(cs.prompt_text, "");
+	type(&cs, "list");
+	assert_int_equal(key(&cs, 27), CONSOLE_ACTION_NONE);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	/* Backspace on an empty command line keeps the prompt open (only a duration closes). */
+	key(&cs, ':');
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_COMMAND);
+	assert_int_equal(cs.prompt_len, 0);
+	/* Stray continuation bytes go with the character before them. */
+	type(&cs, "a\x80\x80");
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	assert_int_equal(cs.prompt_len, 0);
+
+	/* The limit: the line stops growing, terminated, however much is typed. */
+	for (int i = 0; i < 400; i++)
+		key(&cs, 'x');
+	assert_int_equal(cs.prompt_len, CONSOLE_PROMPT_MAX - 1);
+	assert_int_equal(strlen(cs.prompt_text), CONSOLE_PROMPT_MAX - 1);
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	type(&cs, "é"); /* one byte of room: the lead fits, the rest is dropped */
+	assert_int_equal(cs.prompt_len, CONSOLE_PROMPT_MAX - 1);
+	key(&cs, CONSOLE_KEY_BACKSPACE);
+	assert_int_equal(cs.prompt_len, CONSOLE_PROMPT_MAX - 2);
+	console_state_free(&cs);
+}
+
+static void test_keys_and_actions(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, NULL, NULL);
+	assert_int_equal(key(&cs, CONSOLE_KEY_RESIZE), CONSOLE_ACTION_RELAYOUT);
+	assert_int_equal(key(&cs, 12), CONSOLE_ACTION_REPAINT);
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_TALK);
+	assert_int_equal(key(&cs, 27), CONSOLE_ACTION_CANCEL);
+	assert_int_equal(key(&cs, 'T'), CONSOLE_ACTION_TEST_TONE);
+	assert_int_equal(key(&cs, 'r'), CONSOLE_ACTION_RESEND);
+	assert_int_equal(key(&cs, 'x'), CONSOLE_ACTION_NONE);
+
+	/* The help: any key closes it and does nothing else; resizes still reach the screen. */
+	key(&cs, '?');
+	assert_true(cs.help);
+	assert_int_equal(key(&cs, CONSOLE_KEY_RESIZE), CONSOLE_ACTION_RELAYOUT);
+	assert_true(cs.help);
+	assert_int_equal(key(&cs, 'q'), CONSOLE_ACTION_NONE);
+	assert_false(cs.help);
+	key(&cs, CONSOLE_KEY_HELP);
+	assert_true(cs.help);
+	key(&cs, ' ');
+	assert_false(cs.help);
+
+	/* q quits at once when nothing is in flight, else asks; only y answers yes. */
+	assert_int_equal(key(&cs, 'q'), CONSOLE_ACTION_QUIT);
+	struct console_key_input busy = { .in_flight = true };
+	assert_int_equal(console_state_key(&cs, 'Q', &busy), CONSOLE_ACTION_NONE);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_QUIT);
+	assert_int_equal(key(&cs, 'n'), CONSOLE_ACTION_NONE);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	console_state_key(&cs, 'q', &busy);
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_NONE); /* the answer is not a Space */
+	console_state_key(&cs, 'q', &busy);
+	assert_int_equal(key(&cs, 'y'), CONSOLE_ACTION_QUIT);
+	console_state_free(&cs);
+}
+
+/* Runs a command on a copy of text, as stdin's lines are: trimmed in place. */
+static enum console_action command(struct console_state *cs, const char *text, char *arg_out)
+{
+	char line[256];
+	snprintf(line, sizeof line, "%s", text);
+	const char *arg = NULL;
+	enum console_action action = console_state_command(cs, line, &arg);
+	snprintf(arg_out, 256, "%s", arg ? arg : "(none)");
+	return action;
+}
+
+static void test_commands(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
+	char arg[256];
+	assert_int_equal(command(&cs, "", arg), CONSOLE_ACTION_TALK);
+	assert_int_equal(command(&cs, "  talk \r", arg), CONSOLE_ACTION_TALK);
+	assert_int_equal(command(&cs, "stop", arg), CONSOLE_ACTION_STOP);
+	assert_int_equal(command(&cs, "\tcancel", arg), CONSOLE_ACTION_CANCEL);
+	assert_int_equal(command(&cs, "resend", arg), CONSOLE_ACTION_RESEND);
+	assert_int_equal(command(&cs, "list", arg), CONSOLE_ACTION_LIST);
+	assert_int_equal(command(&cs, "quit", arg), CONSOLE_ACTION_QUIT);
+	assert_string_equal(arg, "(none)");
+	assert_int_equal(said.n, 0);
+	/* send takes the rest of the line, spaces inside kept, trailing ones dropped. */
+	assert_int_equal(command(&cs, "send /srv/a file.flac  ", arg), CONSOLE_ACTION_SEND);
+	assert_string_equal(arg, "/srv/a file.flac");
+	assert_int_equal(command(&cs, "send", arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	/* duration: set here, shown, or the right form said. */
+	assert_int_equal(command(&cs, "duration 7.5", arg), CONSOLE_ACTION_NONE);
+	assert_true(cs.duration_s == 7.5);
+	assert_string_equal(last(&said), "duration set to 7.50 s");
+	command(&cs, "duration", arg);
+	assert_string_equal(last(&said), "duration is 7.50 s; change it with duration SECONDS, e.g. duration 7.5");
+	command(&cs, "duration soon", arg);
+	assert_string_equal(last(&said), "bad duration 'soon': give seconds between 0.5 and 300, e.g. duration 2.5");
+	assert_true(cs.duration_s == 7.5);
+	assert_int_equal(command(&cs, "talk louder", arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "unknown command 'talk louder': use talk (or an empty line), stop, "
+	                                 "cancel, send PATH, resend, duration SECONDS, list, quit");
+	console_state_free(&cs);
+}
+
+/* A speaker that reported state on page_id (reason for a failure). */
+static void report(struct station_speaker *sp, uint32_t page_id, uint8_t state, const char *reason)
+{
+	sp->page_id = page_id;
+	sp->page_state = state;
+	snprintf(sp->page_reason, sizeof sp->page_reason, "%s", reason);
+}
+
+static void test_results_remembered(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, NULL, NULL);
+	struct station_speaker sp[3] = { speaker(1, "lobby-1", ""), speaker(2, "lobby-2", ""),
+	                                 speaker(3, "10.0.0.3:5000", "") };
+	sp[2].legacy = true;
+	list(&cs, sp, 3);
+	console_state_table_update(&cs, 10);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(console_state_last_result(&cs, i)->page_id, 0);
+	assert_null(console_state_last_result(&cs, 3));
+
+	/* Page 1: delivered to the legacy one (its outcome), played on one, failed on the other. */
+	report(&sp[0], 1, PAGE_PLAYED, "");
+	report(&sp[1], 1, PAGE_FAILED, "output device unavailable");
+	report(&sp[2], 1, PAGE_RECEIVED, "");
+	console_state_table_update(&cs, 10);
+	/* Rows: 10.0.0.3:5000, lobby-1, lobby-2. STATE shows page 1; LAST PAGE the one before: none. */
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(console_state_last_result(&cs, i)->page_id, 0);
+	assert_int_equal(cs.results[2].latest.page_id, 1);
+	assert_int_equal(cs.results[2].latest.state, PAGE_FAILED);
+	assert_string_equal(cs.results[2].latest.reason, "output device unavailable");
+	assert_int_equal(cs.results[0].latest.state, PAGE_RECEIVED);
+
+	/* Page 2 under way: LAST PAGE shows page 1's outcome, its reason as it was recorded. */
+	report(&sp[0], 2, PAGE_PLAYING, "");
+	report(&sp[1], 2, PAGE_RECEIVING, "");
+	report(&sp[2], 2, PAGE_RECEIVING, "");
+	console_state_table_update(&cs, 10);
+	const struct console_result *r = console_state_last_result(&cs, 2);
+	assert_int_equal(r->page_id, 1);
+	assert_int_equal(r->state, PAGE_FAILED);
+	assert_string_equal(r->reason, "output device unavailable");
+	assert_int_equal(console_state_last_result(&cs, 1)->state, PAGE_PLAYED);
+	assert_int_equal(console_state_last_result(&cs, 0)->state, PAGE_RECEIVED);
+
+	/* Page 2 ends: LAST PAGE still shows page 1 (STATE shows page 2's outcome). */
+	report(&sp[0], 2, PAGE_INTERRUPTED, "");
+	report(&sp[1], 2, PAGE_PLAYED, "");
+	report(&sp[2], 2, PAGE_FAILED, "connection reset");
+	console_state_table_update(&cs, 10);
+	assert_int_equal(console_state_last_result(&cs, 1)->page_id, 1);
+	assert_int_equal(console_state_last_result(&cs, 2)->state, PAGE_FAILED);
+	assert_int_equal(cs.results[1].latest.state, PAGE_INTERRUPTED);
+	/* A reason that changes after the outcome was final is not taken: kept as recorded. */
+	snprintf(sp[2].page_reason, sizeof sp[2].page_reason, "something else");
+	console_state_table_update(&cs, 10);
+	assert_string_equal(cs.results[0].latest.reason, "connection reset");
+
+	/* lobby-1 leaves and comes back under a new id: its outcomes are forgotten. */
+	struct station_speaker back[3] = { sp[1], sp[2], speaker(9, "lobby-1", "") };
+	list(&cs, back, 3);
+	console_state_table_update(&cs, 10);
+	assert_int_equal(cs.result_count, 3);
+	assert_int_equal(cs.results[1].speaker_id, 9);
+	assert_int_equal(console_state_last_result(&cs, 1)->page_id, 0);
+	assert_int_equal(console_state_last_result(&cs, 2)->page_id, 1); /* lobby-2 kept its own */
+	console_state_free(&cs);
+}
+
+static void test_final_states(void **state)
+{
+	(void)state;
+	assert_true(console_state_page_final(PAGE_PLAYED));
+	assert_true(console_state_page_final(PAGE_FAILED));
+	assert_true(console_state_page_final(PAGE_MUTED));
+	assert_true(console_state_page_final(PAGE_INTERRUPTED));
+	assert_false(console_state_page_final(PAGE_RECEIVING));
+	assert_false(console_state_page_final(PAGE_RECEIVED));
+	assert_false(console_state_page_final(PAGE_PLAYING));
+	assert_false(console_state_page_final(0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_order),
+		cmocka_unit_test(test_target_follows_reconnect),
+		cmocka_unit_test(test_selection_edges),
+		cmocka_unit_test(test_duration_keys_and_prompt),
+		cmocka_unit_test(test_command_prompt_utf8),
+		cmocka_unit_test(test_keys_and_actions),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_results_remembered),
+		cmocka_unit_test(test_final_states),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

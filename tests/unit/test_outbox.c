@@ -1,0 +1,228 @@
+/*
+ * Unit tests of the outbox: a page is sent only once its archive file is on
+ * disk, nothing is sent before the loop hears the archive job end (so the
+ * loop never waits on the disk), pages and resends go in the order they were
+ * made even while one is being archived, a page that cannot be archived is
+ * never sent and can be tried again, and quitting says what was not sent.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "intercom/common/archive.h"
+#include "intercom/common/log.h"
+#include "intercom/console/outbox.h"
+
+/* What was sent, in order, and whether its archive file was whole on disk at that moment. */
+struct sent {
+	char dir[PATH_MAX];       /* the test's directory */
+	char archive[PATH_MAX + 8]; /* where the outbox archives */
+	uint32_t ids[16], targets[16];
+	bool archived[16];
+	int n;
+};
+
+/* The log lines, in order. */
+static char said[64][LOG_LINE_MAX];
+static int said_n;
+
+static void log_cb(const char *line, void *ctx)
+{
+	(void)ctx;
+	/* Past the "HH:MM:SS.mmm " stamp. */
+	const char *text = strlen(line) > 13 ? line + 13 : line;
+	if (said_n < 64)
+		snprintf(said[said_n++], sizeof said[0], "%s", text);
+}
+
+/* True if a line said so far starts with prefix. */
+static bool was_said(const char *prefix)
+{
+	for (int i = 0; i < said_n; i++)
+		if (strncmp(said[i], prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
+static void send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
+                    size_t wav_len, uint32_t target_id)
+{
+	struct sent *s = ctx;
+	char name[64], path[PATH_MAX + 128];
+	archive_page_name(created_ms, page_id, name, sizeof name);
+	snprintf(path, sizeof path, "%s/%s", s->archive, name);
+	bool whole = false;
+	FILE *f = fopen(path, "rb");
+	if (f) {
+		uint8_t buf[64];
+		size_t n = fread(buf, 1, sizeof buf, f);
+		whole = n == wav_len && memcmp(buf, wav, n) == 0;
+		fclose(f);
+	}
+	s->archived[s->n] = whole;
+	s->targets[s->n] = target_id;
+	s->ids[s->n++] = page_id;
+}
+
+/* Adds a page whose bytes are text (malloc'd, as the outbox takes them). */
+static void add(struct outbox *ob, const char *text, uint64_t created_ms, const char *what,
+                uint32_t target_id, bool remember)
+{
+	size_t len = strlen(text);
+	uint8_t *wav = malloc(len);
+	assert_non_null(wav);
+	memcpy(wav, text, len);
+	outbox_add(ob, wav, len, created_ms, what, target_id, remember);
+}
+
+/* Waits (at most 10 s) for the archive job to end, as the loop's poll() does. */
+static void wait_job(struct outbox *ob)
+{
+	struct pollfd pfd = { .fd = outbox_fd(ob), .events = POLLIN };
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+}
+
+static int setup(void **state)
+{
+	struct sent *s = calloc(1, sizeof *s);
+	snprintf(s->dir, sizeof s->dir, "/tmp/test_outbox.XXXXXX");
+	if (!mkdtemp(s->dir))
+		return -1;
+	snprintf(s->archive, sizeof s->archive, "%s", s->dir);
+	said_n = 0;
+	log_set_sink(log_cb, NULL);
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sent *s = *state;
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+	if (system(cmd) != 0)
+		return -1;
+	log_set_sink(NULL, NULL);
+	free(s);
+	return 0;
+}
+
+static void test_archived_then_sent_in_order(void **state)
+{
+	struct sent *s = *state;
+	struct outbox *ob = outbox_new(s->dir, send_cb, s);
+	assert_non_null(ob);
+	assert_false(outbox_busy(ob));
+	assert_int_equal(outbox_fd(ob), -1);
+	assert_false(outbox_can_resend(ob));
+	assert_int_equal(outbox_next_id(ob), 1);
+	add(ob, "RIFF page one", 1700000000000, "captured: 1.00 s", 0, true);
+	assert_string_equal(said[0], "page 1 captured: 1.00 s, 13 bytes");
+	assert_int_equal(outbox_next_id(ob), 2);
+	/* A test tone for speaker 5 and a resend, asked for while page 1 is being archived. */
+	add(ob, "RIFF tone", 1700000000100, "test tone for s5", 5, false);
+	outbox_resend(ob, 0);
+	assert_true(outbox_busy(ob));
+	/* Whatever the disk does meanwhile, nothing goes before the loop hears the job end. */
+	wait_job(ob);
+	assert_int_equal(s->n, 0);
+	outbox_handle(ob);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->ids[0], 1);
+	assert_true(s->archived[0]);
+	assert_true(was_said("page 1 archived as "));
+	/* The test tone is being archived now; the resend waits behind it. */
+	assert_true(outbox_busy(ob));
+	wait_job(ob);
+	outbox_handle(ob);
+	assert_int_equal(s->n, 3);
+	assert_int_equal(s->ids[1], 2);
+	assert_int_equal(s->targets[1], 5);
+	assert_true(s->archived[1]);
+	/* Page 1 again under the id given when it was asked for: ids go out in order. */
+	assert_int_equal(s->ids[2], 3);
+	assert_int_equal(s->targets[2], 0);
+	assert_true(was_said("page 3 is page 1 sent again (archived as "));
+	assert_false(outbox_busy(ob));
+	assert_int_equal(outbox_fd(ob), -1);
+
+	/* A resend of an archived page with nothing ahead goes at once, without a job. */
+	outbox_resend(ob, 7);
+	assert_int_equal(s->n, 4);
+	assert_int_equal(s->ids[3], 4);
+	assert_int_equal(s->targets[3], 7);
+	/* The copy names the file the page was archived as, once. */
+	assert_true(strncmp(said[said_n - 1], "page 4 is page 3 sent again (archived as ", 41) == 0);
+	assert_non_null(strstr(said[said_n - 1], "-page0001.wav)"));
+	outbox_free(ob);
+}
+
+static void test_not_archived_not_sent(void **state)
+{
+	struct sent *s = *state;
+	snprintf(s->archive, sizeof s->archive, "%s/gone", s->dir); /* not there: every write fails */
+	struct outbox *ob = outbox_new(s->archive, send_cb, s);
+	add(ob, "RIFF page one", 1700000000000, "loaded from x.wav", 0, true);
+	/* Asked for again while the first attempt runs: it waits, and tries the archive itself. */
+	outbox_resend(ob, 0);
+	wait_job(ob);
+	outbox_handle(ob);
+	assert_true(was_said("page 1 NOT sent: cannot archive it: cannot create "));
+	assert_true(strstr(said[said_n - 1], "(fix the archive, then type resend)") != NULL);
+	wait_job(ob);
+	outbox_handle(ob);
+	assert_true(was_said("page 2 NOT sent: cannot archive it: "));
+	assert_int_equal(s->n, 0);
+	assert_false(outbox_busy(ob));
+
+	/* The archive is fixed: resend tries the same page again under its id, and it goes. */
+	assert_int_equal(mkdir(s->archive, 0755), 0);
+	outbox_resend(ob, 0);
+	assert_string_equal(said[said_n - 1], "page 2: trying again");
+	wait_job(ob);
+	outbox_handle(ob);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->ids[0], 2);
+	assert_true(s->archived[0]);
+	outbox_free(ob);
+}
+
+static void test_quit_says_what_was_not_sent(void **state)
+{
+	struct sent *s = *state;
+	struct outbox *ob = outbox_new(s->dir, send_cb, s);
+	add(ob, "RIFF page one", 1700000000000, "captured", 0, true);
+	add(ob, "RIFF page two", 1700000000001, "captured", 0, true);
+	outbox_resend(ob, 0);
+	/* The console stops before the loop heard back: nothing goes, and each page is named. */
+	said_n = 0;
+	outbox_free(ob);
+	assert_int_equal(s->n, 0);
+	assert_int_equal(said_n, 3);
+	assert_string_equal(said[0], "not sent, the console is stopping: page 1 (still being archived)");
+	assert_string_equal(said[1], "not sent, the console is stopping: page 2 (waiting its turn)");
+	assert_string_equal(said[2], "not sent, the console is stopping: page 3 (waiting its turn)");
+	/* The abandoned job finishes on its own; give it time before the directory goes. */
+	usleep(200000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_archived_then_sent_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_archived_not_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quit_says_what_was_not_sent, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
