@@ -65,3 +65,15 @@ const char *log_history_recent(const struct log_history *history, size_t n, size
 {
 	return history->lines[(history->head + history->count - n + i) % history->cap];
 }
+
+void log_say(log_sink_fn say, void *ctx, const char *fmt, ...)
+{
+	if (!say)
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	say(line, ctx);
+}

@@ -681,7 +681,11 @@ static int setup_archive(struct console *con)
 static int setup_station(struct console *con)
 {
 	char err[512];
-	con->signal_fd = signals_install();
+	con->signal_fd = signals_open(err, sizeof err);
+	if (con->signal_fd < 0) {
+		app_error(&con->app, "%s", err);
+		return EXIT_FAILURE_RUNTIME;
+	}
 	int listen_fd = net_listen(con->opts.host, con->opts.port, err, sizeof err);
 	if (listen_fd < 0) {
 		app_error(&con->app, "%s", err);

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/common/log.h"
 #include "intercom/common/options.h"
+#include "intercom/common/utf8.h"
 #include "intercom/console/console_layout.h"
 #include "intercom/net/proto.h"
 #include "intercom/tui/textfmt.h"
@@ -18,19 +20,8 @@
 #define KEY_CTRL_L 12
 #define KEY_DEL 127
 
-/* Formats a line and hands it to the say callback, if there is one. */
-__attribute__((format(printf, 2, 3)))
-static void say(const struct console_state *cs, const char *fmt, ...)
-{
-	if (!cs->say)
-		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	cs->say(line, cs->say_ctx);
-}
+/* The state machine words each change through its say callback. */
+#define say(cs, ...) log_say((cs)->say, (cs)->say_ctx, __VA_ARGS__)
 
 void console_state_init(struct console_state *cs, const struct audio_format *fmt, double duration_s,
                         console_say_fn say_fn, void *say_ctx)
@@ -230,18 +221,6 @@ void console_state_select_move(struct console_state *cs, long delta)
 	cs->selected_index = index;
 }
 
-/*
- * The longest start of text, at most n bytes, that ends on a UTF-8
- * character's boundary (before a lead byte, or at the end): backspace keeps
- * prompt_cut_utf8(text, len - 1) bytes, dropping one whole character.
- */
-static size_t prompt_cut_utf8(const char *text, size_t n)
-{
-	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-		n--;
-	return n;
-}
-
 static void prompt_open(struct console_state *cs, enum console_prompt prompt, const char *text)
 {
 	cs->prompt = prompt;
@@ -298,7 +277,7 @@ static bool prompt_key(struct console_state *cs, int key, enum console_action *a
 		return true;
 	}
 	if (key_is_backspace(key)) {
-		cs->prompt_len = cs->prompt_len > 0 ? prompt_cut_utf8(cs->prompt_text, cs->prompt_len - 1) : 0;
+		cs->prompt_len = utf8_prev(cs->prompt_text, cs->prompt_len);
 		cs->prompt_text[cs->prompt_len] = '\0';
 		if (cs->prompt_len == 0 && cs->prompt == CONSOLE_PROMPT_DURATION)
 			cs->prompt = CONSOLE_PROMPT_NONE;

@@ -7,22 +7,12 @@
 #include <time.h>
 
 #include "intercom/audio/volume.h"
+#include "intercom/common/log.h"
 #include "intercom/common/utf8.h"
 #include "intercom/net/proto.h"
 
-/* Formats a line and hands it to the say callback, if there is one. */
-__attribute__((format(printf, 2, 3)))
-static void say(const struct speaker_state *st, const char *fmt, ...)
-{
-	if (!st->say)
-		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	st->say(line, st->say_ctx);
-}
+/* The state machine words each change through its say callback. */
+#define say(st, ...) log_say((st)->say, (st)->say_ctx, __VA_ARGS__)
 
 void speaker_state_init(struct speaker_state *st, const char *console_addr, bool legacy,
                         speaker_say_fn say_fn, void *say_ctx)

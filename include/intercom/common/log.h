@@ -14,6 +14,12 @@ typedef void (*log_sink_fn)(const char *line, void *ctx);
 /* NULL restores the default: a line on stdout. */
 void log_set_sink(log_sink_fn sink, void *ctx);
 
+/*
+ * Formats a line and hands it to say, if there is one: how the pure state
+ * machines word their changes without knowing where the words go.
+ */
+void log_say(log_sink_fn say, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Formats "HH:MM:SS.mmm message" and hands it to the sink. */
 void log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
