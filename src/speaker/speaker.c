@@ -622,12 +622,9 @@ static void report_receiving(struct speaker *spk, uint64_t now)
 	if (spk->st.link != SPEAKER_LINK_READY ||
 	    !proto_decoder_progress(&spk->conn.decoder, &type, &have, &total) || type != PROTO_PAGE)
 		return;
-	/* The page id sits in the first payload bytes; until they are in, it is unknown (0). */
+	/* Until the page id is in, it is unknown (0). */
 	uint32_t page_id = 0;
-	if (have >= 4) {
-		const uint8_t *p = spk->conn.decoder.payload;
-		page_id = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	}
+	proto_page_peek_id(spk->conn.decoder.payload, have, &page_id);
 	speaker_state_receiving(&spk->st, page_id, have, total);
 	if (spk->recv_reported && now - spk->recv_status_ms < STATUS_INTERVAL_MS)
 		return;
