@@ -29,6 +29,7 @@
 #include "intercom/common/archive.h"
 #include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
+#include "intercom/common/job.h"
 #include "intercom/common/log.h"
 #include "intercom/common/options.h"
 #include "intercom/common/pollset.h"
@@ -46,6 +47,14 @@
 
 /* How often the loop looks at the playback position while a page plays. */
 #define PLAYBACK_POLL_MS 50
+/* Pages written to --save's directory at once; past them a page is not saved (said). */
+#define SAVE_JOBS 4
+/*
+ * At exit, how long the speaker waits for pages still being saved: less than
+ * the console's heartbeat timeout, so the console still hears their outcomes
+ * and the speaker's bye rather than giving it up as silent.
+ */
+#define SAVE_EXIT_WAIT_MS 3000
 /* A run of volume keys is said and saved once, this long after the last press. */
 #define VOLUME_SETTLE_MS 1000
 /* Keys handled per loop pass at most: a huge paste cannot starve the network. */
@@ -89,6 +98,13 @@ struct speaker {
 	struct frame_clock frame;
 	bool help;
 
+	struct {
+		struct job *job;           /* a page being written to --save's directory */
+		uint32_t page_id;          /* copies of what the job's page_save says, */
+		size_t frames;             /* for when it is abandoned */
+		bool outcome;
+	} saves[SAVE_JOBS];
+
 	bool once_done;
 	bool once_played;
 	struct app app;                /* quit, exit code, the fatal message */
@@ -125,6 +141,19 @@ static void trace_first_sample(struct speaker *spk)
 
 /* ---- pages ---- */
 
+/* A page's outcome: the state says it, the console hears it, and --once is over. */
+static void page_report(struct speaker *spk, uint32_t page_id, enum proto_page_state state,
+                        size_t played, size_t frames, const char *reason)
+{
+	speaker_state_finished(&spk->st, page_id, state, reason);
+	send_status(spk, page_id, state, played, frames, reason);
+	if (spk->opts.once && !spk->once_done) {
+		spk->once_done = true;
+		spk->once_played = state == PAGE_PLAYED;
+		spk->app.quit = true;
+	}
+}
+
 /*
  * The page in hand reached an outcome: the stream (if any) stops, the console
  * hears it (a local replay is not reported), the state says it. The samples
@@ -144,15 +173,10 @@ static void page_outcome(struct speaker *spk, enum proto_page_state state, const
 	bool replay = spk->playing && spk->replay;
 	spk->playing = spk->replay = false;
 	speaker_state_progress(&spk->st, played);
-	speaker_state_finished(&spk->st, spk->page_id, state, reason);
 	if (replay)
-		return;
-	send_status(spk, spk->page_id, state, played, spk->frames, reason);
-	if (spk->opts.once && !spk->once_done) {
-		spk->once_done = true;
-		spk->once_played = state == PAGE_PLAYED;
-		spk->app.quit = true;
-	}
+		speaker_state_finished(&spk->st, spk->page_id, state, reason);
+	else
+		page_report(spk, spk->page_id, state, played, spk->frames, reason);
 }
 
 /* A page that arrived but cannot be played: report "rejected: reason", play nothing. */
@@ -209,9 +233,157 @@ static int page_play(struct speaker *spk, bool replay, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- --save: pages written off the loop ---- */
+
+/* One page to write, owned by its job: the thread touches this and nothing else. */
+struct page_save {
+	uint32_t page_id;
+	size_t frames;            /* the page's, for an outcome said once it is saved */
+	bool outcome;             /* no output device: the page's outcome waits for the save */
+	char dir[PATH_MAX];
+	char name[64];
+	uint8_t *wav;             /* a copy: the link's bytes are gone once the page is handed over */
+	size_t len;
+	int rc;                   /* archive_write's */
+	char path[PATH_MAX];
+	char err[PATH_MAX + 128];
+};
+
+static void page_save_run(void *arg)
+{
+	struct page_save *s = arg;
+	s->rc = archive_write(s->dir, s->name, s->wav, s->len, s->path, sizeof s->path, s->err,
+	                      sizeof s->err);
+}
+
+static void page_save_free(void *arg)
+{
+	struct page_save *s = arg;
+	free(s->wav);
+	free(s);
+}
+
+/* A save is over: said, and for a page that could not play, its outcome. */
+static void page_save_done(struct speaker *spk, struct page_save *s)
+{
+	if (s->rc == 0)
+		log_event("page %u saved as %s", s->page_id, s->path);
+	else
+		log_event("page %u not saved: %s", s->page_id, s->err);
+	if (s->outcome)
+		page_report(spk, s->page_id, PAGE_FAILED, 0, s->frames,
+		            s->rc == 0 ? "saved, not played: no output device"
+		                       : "not saved, not played: no output device");
+	page_save_free(s);
+}
+
 /*
- * A page's WAV is in, from a console or an old server (link.h): check it, save
- * it, play it (unless muted). 0 if it was taken (played, muted, or saved with
+ * Writes a page into the --save directory in a job (job.h), so the write and
+ * its fsync never hold up playback, heartbeats or keys. outcome: the page's
+ * outcome is said once the file is written (it is not played).
+ */
+static void page_save(struct speaker *spk, const struct link_page *page, size_t frames, bool outcome)
+{
+	size_t slot = 0;
+	while (slot < SAVE_JOBS && spk->saves[slot].job)
+		slot++;
+	struct page_save *s = calloc(1, sizeof *s);
+	if (!s) {
+		log_event("page %u not saved: out of memory", page->id);
+		if (outcome)
+			page_report(spk, page->id, PAGE_FAILED, 0, frames, "not saved, not played: no output device");
+		return;
+	}
+	*s = (struct page_save){ .page_id = page->id, .frames = frames, .outcome = outcome, .rc = -1 };
+	snprintf(s->dir, sizeof s->dir, "%s", spk->opts.save_dir);
+	archive_page_name(page->created_ms, page->id, s->name, sizeof s->name);
+	if (slot == SAVE_JOBS) {
+		snprintf(s->err, sizeof s->err, "%d saves still under way: the disk is too slow", SAVE_JOBS);
+	} else if (!(s->wav = malloc(page->wav_len ? page->wav_len : 1))) {
+		snprintf(s->err, sizeof s->err, "out of memory");
+	} else {
+		memcpy(s->wav, page->wav, page->wav_len);
+		s->len = page->wav_len;
+		char err[256];
+		struct job *job = job_start(page_save_run, s, page_save_free, err, sizeof err);
+		if (job) {
+			spk->saves[slot].job = job;
+			spk->saves[slot].page_id = page->id;
+			spk->saves[slot].frames = frames;
+			spk->saves[slot].outcome = outcome;
+			return;
+		}
+		page_save_run(s); /* no thread for it: written here, holding the loop this once */
+	}
+	page_save_done(spk, s);
+}
+
+/* The saves that are over, said. */
+static void page_saves_poll(struct speaker *spk)
+{
+	for (size_t i = 0; i < SAVE_JOBS; i++) {
+		struct job *job = spk->saves[i].job;
+		if (job && job_done(job)) {
+			spk->saves[i].job = NULL;
+			page_save_done(spk, job_finish(job));
+		}
+	}
+}
+
+/*
+ * At exit: saves under way get SAVE_EXIT_WAIT_MS to end. A page still being
+ * written after that is said to be perhaps not saved: its job is let go, and
+ * the process ends before the file is in place, or just after.
+ */
+static void page_saves_wait(struct speaker *spk)
+{
+	uint64_t until = clock_mono_ms() + SAVE_EXIT_WAIT_MS;
+	for (;;) {
+		page_saves_poll(spk);
+		struct pollfd fds[SAVE_JOBS];
+		nfds_t n = 0;
+		for (size_t i = 0; i < SAVE_JOBS; i++)
+			if (spk->saves[i].job)
+				fds[n++] = (struct pollfd){ .fd = job_fd(spk->saves[i].job), .events = POLLIN };
+		uint64_t now = clock_mono_ms();
+		if (n == 0 || now >= until)
+			break;
+		if (poll(fds, n, (int)(until - now)) < 0 && errno != EINTR)
+			break;
+	}
+	for (size_t i = 0; i < SAVE_JOBS; i++) {
+		if (!spk->saves[i].job)
+			continue;
+		log_event("page %u may not be saved: its file was still being written %d s after the "
+		          "speaker was asked to stop", spk->saves[i].page_id, SAVE_EXIT_WAIT_MS / 1000);
+		if (spk->saves[i].outcome)
+			page_report(spk, spk->saves[i].page_id, PAGE_FAILED, 0, spk->saves[i].frames,
+			            "not played: no output device; the speaker stopped while saving it");
+		job_abandon(spk->saves[i].job);
+		spk->saves[i].job = NULL;
+	}
+}
+
+/* The page just received starts playing, unless muted; its outcome if it cannot. */
+static void page_start(struct speaker *spk)
+{
+	if (spk->st.muted) {
+		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
+		return;
+	}
+	char err[256];
+	if (page_play(spk, false, err, sizeof err) < 0) {
+		page_outcome(spk, PAGE_FAILED, err);
+		return;
+	}
+	trace_event("stream_started", spk->page_id); /* INTERCOM_TRACE (bench) */
+	trace_first_sample(spk);
+	send_status(spk, spk->page_id, PAGE_PLAYING, 0, spk->frames, NULL);
+}
+
+/*
+ * A page's WAV is in, from a console or an old server (link.h): check it, play
+ * it (unless muted), save it. 0 if it was taken (played, muted, or saved with
  * no output device), -1 if rejected (why says why).
  */
 static int page_accept(struct speaker *spk, const struct link_page *page, char *why, size_t whylen)
@@ -236,14 +408,6 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
 	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };
 	speaker_state_received(&spk->st, page_id, clock_wall_ms(), &fmt, info.frames, wav_len);
-	if (spk->opts.save_dir[0]) {
-		char name[64], path[PATH_MAX], err[PATH_MAX + 128];
-		archive_page_name(page->created_ms, page_id, name, sizeof name);
-		if (archive_write(spk->opts.save_dir, name, wav, wav_len, path, sizeof path, err, sizeof err) == 0)
-			log_event("page %u saved as %s", page_id, path);
-		else
-			log_event("page %u not saved: %s", page_id, err);
-	}
 	free(spk->samples);
 	spk->page_id = page_id;
 	spk->first_sample_traced = false;
@@ -251,21 +415,14 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 	spk->frames = info.frames;
 	spk->fmt = fmt;
 	if (spk->output_device < 0) {
-		page_outcome(spk, PAGE_FAILED, "saved, not played: no output device");
+		/* Saving is all it does: its outcome is said once the file is written. */
+		page_save(spk, page, info.frames, true);
 		return 0;
 	}
-	if (spk->st.muted) {
-		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
-		return 0;
-	}
-	char err[256];
-	if (page_play(spk, false, err, sizeof err) < 0) {
-		page_outcome(spk, PAGE_FAILED, err);
-		return 0;
-	}
-	trace_event("stream_started", page_id); /* INTERCOM_TRACE (bench) */
-	trace_first_sample(spk);
-	send_status(spk, page_id, PAGE_PLAYING, 0, info.frames, NULL);
+	page_start(spk);
+	/* Playback first; the file is written alongside. */
+	if (spk->opts.save_dir[0])
+		page_save(spk, page, info.frames, false);
 	return 0;
 }
 
@@ -475,7 +632,13 @@ static void speaker_screen_done(struct speaker *spk)
 /* ---- the loop ---- */
 
 /* Fixed slots of the poll set. */
-enum { SLOT_SIGNAL, SLOT_LINK, SLOT_TERM = SLOT_LINK + LINK_POLLFDS, SLOTS = SLOT_TERM + TERM_POLLFDS };
+enum {
+	SLOT_SIGNAL,
+	SLOT_LINK,
+	SLOT_SAVE = SLOT_LINK + LINK_POLLFDS,
+	SLOT_TERM = SLOT_SAVE + SAVE_JOBS,
+	SLOTS = SLOT_TERM + TERM_POLLFDS,
+};
 
 static int speaker_run(struct speaker *spk)
 {
@@ -504,6 +667,9 @@ static int speaker_run(struct speaker *spk)
 			[SLOT_SIGNAL] = { .fd = spk->signal_fd, .events = POLLIN },
 		};
 		link_poll_prepare(spk->link, fds + SLOT_LINK);
+		for (size_t i = 0; i < SAVE_JOBS; i++)
+			fds[SLOT_SAVE + i] = (struct pollfd){
+				.fd = spk->saves[i].job ? job_fd(spk->saves[i].job) : -1, .events = POLLIN };
 		nfds_t nfds = SLOT_TERM;
 		if (spk->screen) {
 			term_poll_prepare(fds + SLOT_TERM);
@@ -518,6 +684,7 @@ static int speaker_run(struct speaker *spk)
 			break;
 		}
 		link_poll_handle(spk->link, fds + SLOT_LINK, clock_mono_ms());
+		page_saves_poll(spk);
 		if (!spk->screen)
 			continue;
 		bool keys = term_poll_handle(fds + SLOT_TERM) &&
@@ -539,6 +706,7 @@ static void speaker_shutdown(struct speaker *spk)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
 	if (spk->playing)
 		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
+	page_saves_wait(spk);
 	link_free(spk->link, "speaker shutting down");
 	spk->link = NULL;
 	playback_free(spk->playback);
