@@ -107,6 +107,7 @@ struct speaker {
 
 	bool once_done;
 	bool once_played;
+	bool audio_up;                 /* PortAudio is initialised: audio_terminate at the end */
 	struct app app;                /* quit, exit code, the fatal message */
 };
 
@@ -629,6 +630,185 @@ static void speaker_screen_done(struct speaker *spk)
 	spk->screen = false;
 }
 
+/* ---- set-up: each step returns 0, or the exit code after saying why ---- */
+
+/* --list-devices: the audio devices, and nothing else. */
+static int speaker_list_devices(struct speaker *spk)
+{
+	char err[256];
+	if (audio_init(err, sizeof err) < 0) {
+		app_error(&spk->app, "%s", err);
+		return EXIT_AUDIO;
+	}
+	audio_list_devices(stdout);
+	audio_terminate();
+	return EXIT_OK;
+}
+
+/* Who the speaker is and where it connects: name, key, --save directory, address, state. */
+static int speaker_setup_identity(struct speaker *spk)
+{
+	char err[512];
+	spk->screen = !spk->opts.headless;
+	if (spk->screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		app_error(&spk->app, "the screen needs a terminal on standard input and "
+		                     "output (run with --headless under systemd or with a pipe)");
+		spk->screen = false;
+		return EXIT_USAGE;
+	}
+	if (!spk->opts.name[0])
+		app_host_name(spk->opts.name, sizeof spk->opts.name, "speaker");
+	if (auth_init() < 0) {
+		app_error(&spk->app, "cannot initialise libsodium");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	if (spk->opts.key_file[0]) {
+		if (auth_key_load(spk->opts.key_file, &spk->key, err, sizeof err) < 0) {
+			app_error(&spk->app, "%s", err);
+			return EXIT_FILES;
+		}
+		spk->keyed = true;
+	}
+	if (spk->opts.save_dir[0] && archive_prepare_dir(spk->opts.save_dir, err, sizeof err) < 0) {
+		app_error(&spk->app, "--save: %s", err);
+		return EXIT_FILES;
+	}
+	const char *host = spk->opts.host;
+	snprintf(spk->console_addr, sizeof spk->console_addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+	         host, spk->opts.port);
+	speaker_state_init(&spk->st, spk->console_addr, spk->opts.legacy, say_cb, NULL);
+	return 0;
+}
+
+/* The screen's parts; from here on its log pane collects the events, even before it shows. */
+static int speaker_setup_screen(struct speaker *spk)
+{
+	if (!spk->screen)
+		return 0;
+	spk->ui = speaker_ui_new();
+	spk->view = calloc(1, sizeof *spk->view);
+	if (!spk->ui || !spk->view) {
+		app_error(&spk->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	log_set_sink(speaker_ui_log_cb, spk->ui);
+	return 0;
+}
+
+/* The output device, or with --save and none to be had, pages saved and not played. */
+static int speaker_setup_output(struct speaker *spk)
+{
+	char err[512] = "";
+	spk->audio_up = audio_init(err, sizeof err) == 0;
+	if (spk->audio_up)
+		spk->output_device = audio_find_device(spk->opts.output_device, false, err, sizeof err);
+	if (spk->output_device < 0) {
+		if (!spk->opts.save_dir[0] || spk->opts.output_device[0]) {
+			speaker_screen_done(spk);
+			app_error(&spk->app, "%s%s", err,
+			          spk->opts.output_device[0] ? "" : " (or only keep pages with --save DIR)");
+			return EXIT_AUDIO;
+		}
+		snprintf(spk->output_name, sizeof spk->output_name, "none: pages are saved, not played");
+		log_event("no output device (%s): pages will be saved to %s, not played", err,
+		          spk->opts.save_dir);
+		return 0;
+	}
+	spk->playback = playback_new(spk->output_device, spk->opts.chunk);
+	if (!spk->playback) {
+		speaker_screen_done(spk);
+		app_error(&spk->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	snprintf(spk->output_name, sizeof spk->output_name, "%s", audio_device_name(spk->output_device));
+	log_event("output: %s", spk->output_name);
+	return 0;
+}
+
+/* The volume set on this speaker's screen last time, 0 dB if none. */
+static int speaker_setup_volume(struct speaker *spk)
+{
+	volume_state_path(spk->state_path, sizeof spk->state_path, spk->opts.name);
+	int db = 0;
+	if (volume_state_load(spk->state_path, &db) == 0 && db != 0) {
+		speaker_set_volume(spk, db);
+		spk->volume_changed_ms = 0;
+		speaker_state_volume_settled(&spk->st);
+		log_event("(the volume set last time, kept in %s)", spk->state_path);
+	}
+	return 0;
+}
+
+/* The link: to a console, or (--legacy) to an old server; it connects from the first pass. */
+static int speaker_setup_link(struct speaker *spk)
+{
+	struct link_config cfg = {
+		.host = spk->opts.host,
+		.port = spk->opts.port,
+		.name = spk->opts.name,
+		.zone = spk->opts.zone,
+		.key = spk->keyed ? &spk->key : NULL,
+		.welcome_deadline_ms = spk->welcome_deadline_ms,
+		.st = &spk->st,
+		.owner = &speaker_link_owner,
+		.ctx = spk,
+	};
+	spk->link = link_new(spk->opts.legacy ? &link_legacy_ops : &link_framed_ops, &cfg);
+	if (!spk->link) {
+		speaker_screen_done(spk);
+		app_error(&spk->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	return 0;
+}
+
+/* Signals as a pipe, then the terminal (last: a failure before it leaves it untouched). */
+static int speaker_setup_terminal(struct speaker *spk)
+{
+	char err[256];
+	spk->signal_fd = signals_install();
+	meter_ballistics_init(&spk->meter);
+	if (spk->screen && term_init(err, sizeof err) < 0) {
+		speaker_screen_done(spk);
+		app_error(&spk->app, "%s", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The first lines of the log: who, where, and what the options did not do. */
+static void speaker_announce(const struct speaker *spk)
+{
+	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk->opts.name,
+	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->link->ops->peer,
+	          spk->console_addr);
+	if (spk->opts.no_effect[0])
+		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "
+		          "recorded it in, and records nothing", spk->opts.no_effect,
+		          strchr(spk->opts.no_effect, ',') ? "do" : "does");
+	if (spk->screen)
+		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
+}
+
+/* Set-up, step by step in the order the teardown undoes. 0, or the exit code. */
+static int speaker_setup(struct speaker *spk)
+{
+	int rc = speaker_setup_identity(spk);
+	if (rc == 0)
+		rc = speaker_setup_screen(spk);
+	if (rc == 0)
+		rc = speaker_setup_output(spk);
+	if (rc == 0)
+		rc = speaker_setup_volume(spk);
+	if (rc == 0)
+		rc = speaker_setup_link(spk);
+	if (rc == 0)
+		rc = speaker_setup_terminal(spk);
+	if (rc == 0)
+		speaker_announce(spk);
+	return rc;
+}
+
 /* ---- the loop ---- */
 
 /* Fixed slots of the poll set. */
@@ -640,67 +820,91 @@ enum {
 	SLOTS = SLOT_TERM + TERM_POLLFDS,
 };
 
+/* The sooner of a timeout and a timer's ms (-1: no timer). */
+static int sooner(int timeout, int ms)
+{
+	return ms >= 0 && ms < timeout ? ms : timeout;
+}
+
+/* Runs the timers (link, playback, volume, screen); returns how long poll() may sleep. */
+static int speaker_tick(struct speaker *spk, uint64_t now)
+{
+	int timeout = link_tick(spk->link, now);
+	timeout = sooner(timeout, playback_tick(spk, now));
+	timeout = sooner(timeout, volume_tick(spk, now));
+	if (spk->screen) {
+		/* Wake for the next frame while something moves, and when the countdown ticks. */
+		if (spk->frame.pending || speaker_animating(spk, now))
+			timeout = frame_timeout(&spk->frame, now, timeout);
+		timeout = sooner(timeout, speaker_state_next_change_ms(&spk->st, now));
+	}
+	return timeout;
+}
+
+/* Fills the poll set's slots; returns how many are in use. */
+static nfds_t speaker_poll_prepare(struct speaker *spk, struct pollfd *fds)
+{
+	fds[SLOT_SIGNAL] = (struct pollfd){ .fd = spk->signal_fd, .events = POLLIN };
+	link_poll_prepare(spk->link, fds + SLOT_LINK);
+	for (size_t i = 0; i < SAVE_JOBS; i++)
+		fds[SLOT_SAVE + i] = (struct pollfd){
+			.fd = spk->saves[i].job ? job_fd(spk->saves[i].job) : -1, .events = POLLIN };
+	if (!spk->screen)
+		return SLOT_TERM;
+	term_poll_prepare(fds + SLOT_TERM);
+	return SLOTS;
+}
+
+/* Handles what poll() reported: the link, the saves, the keys. False when the loop must end. */
+static bool speaker_poll_handle(struct speaker *spk, const struct pollfd *fds)
+{
+	if (fds[SLOT_SIGNAL].revents) {
+		log_event("caught signal %d, shutting down", signals_take());
+		return false;
+	}
+	link_poll_handle(spk->link, fds + SLOT_LINK, clock_mono_ms());
+	page_saves_poll(spk);
+	if (!spk->screen)
+		return true;
+	bool keys = term_poll_handle(fds + SLOT_TERM) &&
+	            frame_read_keys(speaker_key_cb, spk, &spk->app.quit);
+	if (term_lost()) {
+		log_event("the terminal went away, shutting down");
+		return false;
+	}
+	if (!spk->app.quit)
+		speaker_frame(spk, keys);
+	return true;
+}
+
+/* The loop: until q, a signal, --once's page, a lost terminal or a failed poll(). */
 static int speaker_run(struct speaker *spk)
 {
 	if (spk->screen)
 		speaker_frame(spk, true);
 	while (!spk->app.quit) {
-		uint64_t now = clock_mono_ms();
-		int timeout = link_tick(spk->link, now);
-		int play = playback_tick(spk, now);
-		if (play >= 0 && play < timeout)
-			timeout = play;
-		int vol = volume_tick(spk, now);
-		if (vol >= 0 && vol < timeout)
-			timeout = vol;
+		int timeout = speaker_tick(spk, clock_mono_ms());
 		if (spk->app.quit)
 			break;
-		if (spk->screen) {
-			/* Wake for the next frame while something moves, and when the countdown ticks. */
-			if (spk->frame.pending || speaker_animating(spk, now))
-				timeout = frame_timeout(&spk->frame, now, timeout);
-			int change = speaker_state_next_change_ms(&spk->st, now);
-			if (change >= 0 && change < timeout)
-				timeout = change;
-		}
-		struct pollfd fds[SLOTS] = {
-			[SLOT_SIGNAL] = { .fd = spk->signal_fd, .events = POLLIN },
-		};
-		link_poll_prepare(spk->link, fds + SLOT_LINK);
-		for (size_t i = 0; i < SAVE_JOBS; i++)
-			fds[SLOT_SAVE + i] = (struct pollfd){
-				.fd = spk->saves[i].job ? job_fd(spk->saves[i].job) : -1, .events = POLLIN };
-		nfds_t nfds = SLOT_TERM;
-		if (spk->screen) {
-			term_poll_prepare(fds + SLOT_TERM);
-			nfds = SLOTS;
-		}
+		struct pollfd fds[SLOTS];
+		nfds_t nfds = speaker_poll_prepare(spk, fds);
 		if (pollset_wait(&spk->pollset, fds, nfds, timeout) < 0 && errno != EINTR) {
 			app_fail(&spk->app, "poll failed: %s", strerror(errno));
 			break;
 		}
-		if (fds[SLOT_SIGNAL].revents) {
-			log_event("caught signal %d, shutting down", signals_take());
+		if (!speaker_poll_handle(spk, fds))
 			break;
-		}
-		link_poll_handle(spk->link, fds + SLOT_LINK, clock_mono_ms());
-		page_saves_poll(spk);
-		if (!spk->screen)
-			continue;
-		bool keys = term_poll_handle(fds + SLOT_TERM) &&
-		            frame_read_keys(speaker_key_cb, spk, &spk->app.quit);
-		if (term_lost()) {
-			log_event("the terminal went away, shutting down");
-			break;
-		}
-		if (!spk->app.quit)
-			speaker_frame(spk, keys);
 	}
 	return spk->app.exit_code;
 }
 
+/* ---- teardown ---- */
+
+/* Teardown, in reverse: the terminal first (whatever follows is readable), then the rest. */
 static void speaker_shutdown(struct speaker *spk)
 {
+	speaker_screen_done(spk);
+	app_report_fatal(&spk->app);
 	/* A volume key pressed just before quitting is still kept. */
 	if (spk->volume_changed_ms)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
@@ -710,143 +914,30 @@ static void speaker_shutdown(struct speaker *spk)
 	link_free(spk->link, "speaker shutting down");
 	spk->link = NULL;
 	playback_free(spk->playback);
+	spk->playback = NULL;
 	free(spk->samples);
 	sodium_memzero(&spk->key, sizeof spk->key);
 	pollset_free(&spk->pollset);
+	if (spk->audio_up)
+		audio_terminate();
 }
 
 int main(int argc, char **argv)
 {
 	static struct speaker spk = { .app.name = "intercom-speaker", .output_device = -1,
 	                              .welcome_deadline_ms = WELCOME_DEADLINE_MS };
-	char err[512];
-	int start = app_start(&spk.app, &spk.opts, PROGRAM_SPEAKER, argc, argv);
-	if (start != APP_RUN)
-		return start;
-	spk.screen = !spk.opts.headless && !spk.opts.list_devices;
-	if (spk.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		app_error(&spk.app, "the screen needs a terminal on standard input and "
-		                "output (run with --headless under systemd or with a pipe)");
-		return EXIT_USAGE;
+	int rc = app_start(&spk.app, &spk.opts, PROGRAM_SPEAKER, argc, argv);
+	if (rc != APP_RUN)
+		return rc;
+	if (spk.opts.list_devices)
+		return speaker_list_devices(&spk);
+	rc = speaker_setup(&spk);
+	if (rc != 0) {
+		speaker_shutdown(&spk);
+		return rc;
 	}
-	bool audio_up = audio_init(err, sizeof err) == 0;
-	if (spk.opts.list_devices) {
-		if (!audio_up) {
-			app_error(&spk.app, "%s", err);
-			return EXIT_AUDIO;
-		}
-		audio_list_devices(stdout);
-		audio_terminate();
-		return EXIT_OK;
-	}
-	if (!spk.opts.name[0])
-		app_host_name(spk.opts.name, sizeof spk.opts.name, "speaker");
-	if (auth_init() < 0) {
-		app_error(&spk.app, "cannot initialise libsodium");
-		return EXIT_FAILURE_RUNTIME;
-	}
-	if (spk.opts.key_file[0]) {
-		if (auth_key_load(spk.opts.key_file, &spk.key, err, sizeof err) < 0) {
-			app_error(&spk.app, "%s", err);
-			return EXIT_FILES;
-		}
-		spk.keyed = true;
-	}
-	if (spk.opts.save_dir[0] && archive_prepare_dir(spk.opts.save_dir, err, sizeof err) < 0) {
-		app_error(&spk.app, "--save: %s", err);
-		return EXIT_FILES;
-	}
-	if (strchr(spk.opts.host, ':'))
-		snprintf(spk.console_addr, sizeof spk.console_addr, "[%s]:%d", spk.opts.host, spk.opts.port);
-	else
-		snprintf(spk.console_addr, sizeof spk.console_addr, "%s:%d", spk.opts.host, spk.opts.port);
-	speaker_state_init(&spk.st, spk.console_addr, spk.opts.legacy, say_cb, NULL);
-	struct link_config link = {
-		.host = spk.opts.host,
-		.port = spk.opts.port,
-		.name = spk.opts.name,
-		.zone = spk.opts.zone,
-		.key = spk.keyed ? &spk.key : NULL,
-		.welcome_deadline_ms = spk.welcome_deadline_ms,
-		.st = &spk.st,
-		.owner = &speaker_link_owner,
-		.ctx = &spk,
-	};
-	spk.link = link_new(spk.opts.legacy ? &link_legacy_ops : &link_framed_ops, &link);
-	if (!spk.link) {
-		app_error(&spk.app, "out of memory");
-		return EXIT_FAILURE_RUNTIME;
-	}
-	if (spk.screen) {
-		spk.ui = speaker_ui_new();
-		spk.view = calloc(1, sizeof *spk.view);
-		if (!spk.ui || !spk.view) {
-			app_error(&spk.app, "out of memory");
-			return EXIT_FAILURE_RUNTIME;
-		}
-		/* From here on the screen's log pane collects the events, even before it shows. */
-		log_set_sink(speaker_ui_log_cb, spk.ui);
-	}
-	if (audio_up)
-		spk.output_device = audio_find_device(spk.opts.output_device, false, err, sizeof err);
-	if (spk.output_device < 0) {
-		if (!spk.opts.save_dir[0] || spk.opts.output_device[0]) {
-			speaker_screen_done(&spk);
-			app_error(&spk.app, "%s%s", err,
-			        spk.opts.output_device[0] ? "" : " (or only keep pages with --save DIR)");
-			if (audio_up)
-				audio_terminate();
-			return EXIT_AUDIO;
-		}
-		snprintf(spk.output_name, sizeof spk.output_name, "none: pages are saved, not played");
-		log_event("no output device (%s): pages will be saved to %s, not played", err,
-		          spk.opts.save_dir);
-	} else {
-		spk.playback = playback_new(spk.output_device, spk.opts.chunk);
-		if (!spk.playback) {
-			speaker_screen_done(&spk);
-			app_error(&spk.app, "out of memory");
-			audio_terminate();
-			return EXIT_FAILURE_RUNTIME;
-		}
-		snprintf(spk.output_name, sizeof spk.output_name, "%s", audio_device_name(spk.output_device));
-		log_event("output: %s", spk.output_name);
-	}
-	/* The volume set on this speaker's screen last time, 0 dB if none. */
-	volume_state_path(spk.state_path, sizeof spk.state_path, spk.opts.name);
-	int db = 0;
-	if (volume_state_load(spk.state_path, &db) == 0 && db != 0) {
-		speaker_set_volume(&spk, db);
-		spk.volume_changed_ms = 0;
-		speaker_state_volume_settled(&spk.st);
-		log_event("(the volume set last time, kept in %s)", spk.state_path);
-	}
-	spk.signal_fd = signals_install();
-	meter_ballistics_init(&spk.meter);
-	if (spk.screen && term_init(err, sizeof err) < 0) {
-		speaker_screen_done(&spk);
-		app_error(&spk.app, "%s", err);
-		playback_free(spk.playback);
-		if (audio_up)
-			audio_terminate();
-		return EXIT_USAGE;
-	}
-	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk.opts.name,
-	          spk.opts.zone[0] ? " zone " : "", spk.opts.zone,
-	          spk.link->ops->peer, spk.console_addr);
-	if (spk.opts.no_effect[0])
-		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "
-		          "recorded it in, and records nothing", spk.opts.no_effect,
-		          strchr(spk.opts.no_effect, ',') ? "do" : "does");
-	if (spk.screen)
-		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
-	int rc = speaker_run(&spk);
-	/* The terminal first: whatever happens next is readable. */
-	speaker_screen_done(&spk);
-	app_report_fatal(&spk.app);
+	rc = speaker_run(&spk);
 	speaker_shutdown(&spk);
-	if (audio_up)
-		audio_terminate();
 	if (spk.opts.once && rc == EXIT_OK)
 		rc = spk.once_played ? EXIT_OK : EXIT_FAILURE_RUNTIME;
 	log_event("speaker stopped");
