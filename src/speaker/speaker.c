@@ -57,7 +57,7 @@
 #define SAVE_EXIT_WAIT_MS 3000
 /* A run of volume keys is said and saved once, this long after the last press. */
 #define VOLUME_SETTLE_MS 1000
-/* Keys handled per loop pass at most: a huge paste cannot starve the network. */
+/* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
 struct speaker {
