@@ -630,25 +630,21 @@ static void speaker_screen_done(struct speaker *spk)
 	spk->screen = false;
 }
 
-/* ---- set-up: each step returns 0, or the exit code after saying why ---- */
+/* ---- set-up, each step returning APP_RUN or the exit code ---- */
 
-/* --list-devices: the audio devices, and nothing else. */
-static int speaker_list_devices(struct speaker *spk)
+/* --list-devices is all the program does; else the screen needs a terminal. */
+static int setup_front_end(struct speaker *spk)
 {
 	char err[256];
-	if (audio_init(err, sizeof err) < 0) {
-		app_error(&spk->app, "%s", err);
-		return EXIT_AUDIO;
+	if (spk->opts.list_devices) {
+		if (audio_init(err, sizeof err) < 0) {
+			app_error(&spk->app, "%s", err);
+			return EXIT_AUDIO;
+		}
+		audio_list_devices(stdout);
+		audio_terminate();
+		return EXIT_OK;
 	}
-	audio_list_devices(stdout);
-	audio_terminate();
-	return EXIT_OK;
-}
-
-/* Who the speaker is and where it connects: name, key, --save directory, address, state. */
-static int speaker_setup_identity(struct speaker *spk)
-{
-	char err[512];
 	spk->screen = !spk->opts.headless;
 	if (spk->screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		app_error(&spk->app, "the screen needs a terminal on standard input and "
@@ -656,19 +652,33 @@ static int speaker_setup_identity(struct speaker *spk)
 		spk->screen = false;
 		return EXIT_USAGE;
 	}
-	if (!spk->opts.name[0])
-		app_host_name(spk->opts.name, sizeof spk->opts.name, "speaker");
+	return APP_RUN;
+}
+
+/* libsodium, and the key a console must prove (--key-file). */
+static int setup_key(struct speaker *spk)
+{
+	char err[512];
 	if (auth_init() < 0) {
 		app_error(&spk->app, "cannot initialise libsodium");
 		return EXIT_FAILURE_RUNTIME;
 	}
-	if (spk->opts.key_file[0]) {
-		if (auth_key_load(spk->opts.key_file, &spk->key, err, sizeof err) < 0) {
-			app_error(&spk->app, "%s", err);
-			return EXIT_FILES;
-		}
-		spk->keyed = true;
+	if (!spk->opts.key_file[0])
+		return APP_RUN;
+	if (auth_key_load(spk->opts.key_file, &spk->key, err, sizeof err) < 0) {
+		app_error(&spk->app, "%s", err);
+		return EXIT_FILES;
 	}
+	spk->keyed = true;
+	return APP_RUN;
+}
+
+/* Who the speaker is, where it saves pages (--save), where it connects: its state starts there. */
+static int setup_state(struct speaker *spk)
+{
+	char err[512];
+	if (!spk->opts.name[0])
+		app_host_name(spk->opts.name, sizeof spk->opts.name, "speaker");
 	if (spk->opts.save_dir[0] && archive_prepare_dir(spk->opts.save_dir, err, sizeof err) < 0) {
 		app_error(&spk->app, "--save: %s", err);
 		return EXIT_FILES;
@@ -677,14 +687,14 @@ static int speaker_setup_identity(struct speaker *spk)
 	snprintf(spk->console_addr, sizeof spk->console_addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
 	         host, spk->opts.port);
 	speaker_state_init(&spk->st, spk->console_addr, spk->opts.legacy, say_cb, NULL);
-	return 0;
+	return APP_RUN;
 }
 
-/* The screen's parts; from here on its log pane collects the events, even before it shows. */
-static int speaker_setup_screen(struct speaker *spk)
+/* The screen's objects; from here on its log pane collects the events, even before it shows. */
+static int setup_screen(struct speaker *spk)
 {
 	if (!spk->screen)
-		return 0;
+		return APP_RUN;
 	spk->ui = speaker_ui_new();
 	spk->view = calloc(1, sizeof *spk->view);
 	if (!spk->ui || !spk->view) {
@@ -692,11 +702,11 @@ static int speaker_setup_screen(struct speaker *spk)
 		return EXIT_FAILURE_RUNTIME;
 	}
 	log_set_sink(speaker_ui_log_cb, spk->ui);
-	return 0;
+	return APP_RUN;
 }
 
 /* The output device, or with --save and none to be had, pages saved and not played. */
-static int speaker_setup_output(struct speaker *spk)
+static int setup_output(struct speaker *spk)
 {
 	char err[512] = "";
 	spk->audio_up = audio_init(err, sizeof err) == 0;
@@ -712,21 +722,20 @@ static int speaker_setup_output(struct speaker *spk)
 		snprintf(spk->output_name, sizeof spk->output_name, "none: pages are saved, not played");
 		log_event("no output device (%s): pages will be saved to %s, not played", err,
 		          spk->opts.save_dir);
-		return 0;
+		return APP_RUN;
 	}
 	spk->playback = playback_new(spk->output_device, spk->opts.chunk);
 	if (!spk->playback) {
-		speaker_screen_done(spk);
 		app_error(&spk->app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
 	snprintf(spk->output_name, sizeof spk->output_name, "%s", audio_device_name(spk->output_device));
 	log_event("output: %s", spk->output_name);
-	return 0;
+	return APP_RUN;
 }
 
 /* The volume set on this speaker's screen last time, 0 dB if none. */
-static int speaker_setup_volume(struct speaker *spk)
+static int setup_volume(struct speaker *spk)
 {
 	volume_state_path(spk->state_path, sizeof spk->state_path, spk->opts.name);
 	int db = 0;
@@ -736,12 +745,13 @@ static int speaker_setup_volume(struct speaker *spk)
 		speaker_state_volume_settled(&spk->st);
 		log_event("(the volume set last time, kept in %s)", spk->state_path);
 	}
-	return 0;
+	return APP_RUN;
 }
 
-/* The link: to a console, or (--legacy) to an old server; it connects from the first pass. */
-static int speaker_setup_link(struct speaker *spk)
+/* Signals as a pipe, and the link: to a console, or (--legacy) to an old server. */
+static int setup_link(struct speaker *spk)
 {
+	spk->signal_fd = signals_install();
 	struct link_config cfg = {
 		.host = spk->opts.host,
 		.port = spk->opts.port,
@@ -755,29 +765,49 @@ static int speaker_setup_link(struct speaker *spk)
 	};
 	spk->link = link_new(spk->opts.legacy ? &link_legacy_ops : &link_framed_ops, &cfg);
 	if (!spk->link) {
-		speaker_screen_done(spk);
 		app_error(&spk->app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
-	return 0;
+	return APP_RUN;
 }
 
-/* Signals as a pipe, then the terminal (last: a failure before it leaves it untouched). */
-static int speaker_setup_terminal(struct speaker *spk)
+/* The terminal, last: an error before this point is printed on a terminal left as it was. */
+static int setup_terminal(struct speaker *spk)
 {
-	char err[256];
-	spk->signal_fd = signals_install();
+	char err[512];
 	meter_ballistics_init(&spk->meter);
 	if (spk->screen && term_init(err, sizeof err) < 0) {
 		speaker_screen_done(spk);
 		app_error(&spk->app, "%s", err);
 		return EXIT_USAGE;
 	}
-	return 0;
+	return APP_RUN;
 }
 
-/* The first lines of the log: who, where, and what the options did not do. */
-static void speaker_announce(const struct speaker *spk)
+static void speaker_shutdown(struct speaker *spk);
+
+/*
+ * Everything before the loop, in order: APP_RUN, or the exit code of the step
+ * that ended it, with what the steps before it set up undone.
+ */
+static int speaker_setup(struct speaker *spk)
+{
+	static int (*const steps[])(struct speaker *) = {
+		setup_front_end, setup_key, setup_state, setup_screen, setup_output, setup_volume,
+		setup_link, setup_terminal,
+	};
+	int rc = APP_RUN;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
+		rc = steps[i](spk);
+	if (rc != APP_RUN) {
+		speaker_screen_done(spk);
+		speaker_shutdown(spk);
+	}
+	return rc;
+}
+
+/* The first lines of the log: who, where, and what the options do not do here. */
+static void speaker_greet(const struct speaker *spk)
 {
 	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk->opts.name,
 	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->link->ops->peer,
@@ -788,25 +818,6 @@ static void speaker_announce(const struct speaker *spk)
 		          strchr(spk->opts.no_effect, ',') ? "do" : "does");
 	if (spk->screen)
 		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
-}
-
-/* Set-up, step by step in the order the teardown undoes. 0, or the exit code. */
-static int speaker_setup(struct speaker *spk)
-{
-	int rc = speaker_setup_identity(spk);
-	if (rc == 0)
-		rc = speaker_setup_screen(spk);
-	if (rc == 0)
-		rc = speaker_setup_output(spk);
-	if (rc == 0)
-		rc = speaker_setup_volume(spk);
-	if (rc == 0)
-		rc = speaker_setup_link(spk);
-	if (rc == 0)
-		rc = speaker_setup_terminal(spk);
-	if (rc == 0)
-		speaker_announce(spk);
-	return rc;
 }
 
 /* ---- the loop ---- */
@@ -900,11 +911,9 @@ static int speaker_run(struct speaker *spk)
 
 /* ---- teardown ---- */
 
-/* Teardown, in reverse: the terminal first (whatever follows is readable), then the rest. */
+/* In reverse order of set-up; a page playing is cut off, saves under way are waited for. */
 static void speaker_shutdown(struct speaker *spk)
 {
-	speaker_screen_done(spk);
-	app_report_fatal(&spk->app);
 	/* A volume key pressed just before quitting is still kept. */
 	if (spk->volume_changed_ms)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
@@ -927,16 +936,15 @@ int main(int argc, char **argv)
 	static struct speaker spk = { .app.name = "intercom-speaker", .output_device = -1,
 	                              .welcome_deadline_ms = WELCOME_DEADLINE_MS };
 	int rc = app_start(&spk.app, &spk.opts, PROGRAM_SPEAKER, argc, argv);
+	if (rc == APP_RUN)
+		rc = speaker_setup(&spk);
 	if (rc != APP_RUN)
 		return rc;
-	if (spk.opts.list_devices)
-		return speaker_list_devices(&spk);
-	rc = speaker_setup(&spk);
-	if (rc != 0) {
-		speaker_shutdown(&spk);
-		return rc;
-	}
+	speaker_greet(&spk);
 	rc = speaker_run(&spk);
+	/* The terminal first: whatever happens next is readable. */
+	speaker_screen_done(&spk);
+	app_report_fatal(&spk.app);
 	speaker_shutdown(&spk);
 	if (spk.opts.once && rc == EXIT_OK)
 		rc = spk.once_played ? EXIT_OK : EXIT_FAILURE_RUNTIME;
