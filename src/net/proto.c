@@ -419,6 +419,16 @@ int proto_page_decode(const uint8_t *payload, size_t len, struct proto_page *msg
 	return PROTO_OK;
 }
 
+int proto_page_peek_id(const uint8_t *payload, size_t have, uint32_t *page_id)
+{
+	struct reader r = reader_of(payload, have);
+	uint32_t id = get_u32(&r);
+	if (r.bad)
+		return PROTO_ERR_MALFORMED;
+	*page_id = id;
+	return PROTO_OK;
+}
+
 size_t proto_status_encode(const struct proto_status *msg, uint8_t *out, size_t cap)
 {
 	char reason[sizeof msg->reason];

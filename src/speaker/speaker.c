@@ -3,7 +3,8 @@
  * itself, and plays each page it receives whole, reporting progress back;
  * reconnects with capped exponential backoff whenever the console is away.
  * With --legacy it is a client of an old Python-intercom server instead: each
- * connection brings one bare WAV file, ended by the server closing it.
+ * connection brings one bare WAV file, ended by the server closing it. Either
+ * is a kind of link (link.h); this file only sees pages come in.
  *
  * This file is the event loop and its two faces: the curses screen (keys here,
  * drawn by speaker_ui.c on the terminal term.c owns) and --headless (log lines
@@ -11,7 +12,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <netdb.h>
 #include <poll.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -29,16 +29,15 @@
 #include "intercom/common/archive.h"
 #include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
+#include "intercom/common/job.h"
 #include "intercom/common/log.h"
 #include "intercom/common/options.h"
 #include "intercom/common/pollset.h"
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/net/auth.h"
-#include "intercom/net/conn.h"
-#include "intercom/net/net.h"
 #include "intercom/net/proto.h"
-#include "intercom/net/resolver.h"
+#include "intercom/speaker/link.h"
 #include "intercom/speaker/speaker_state.h"
 #include "intercom/speaker/speaker_ui.h"
 #include "intercom/speaker/speaker_view.h"
@@ -46,18 +45,19 @@
 #include "intercom/tui/meter_scale.h"
 #include "intercom/tui/term.h"
 
-/* How often progress goes back to the console while receiving or playing. */
-#define STATUS_INTERVAL_MS 250
 /* How often the loop looks at the playback position while a page plays. */
 #define PLAYBACK_POLL_MS 50
-/* On exit, how long queued frames (the last STATUS, BYE) may take to leave. */
-#define EXIT_FLUSH_MS 1000
-/* A link dropped for a bad page waits this long at most for its last report to go. */
-#define DROP_FLUSH_MS 1000
-/* The screen redraws at most 25 times a second while something moves (as the console's). */
+/* Pages written to --save's directory at once; past them a page is not saved (said). */
+#define SAVE_JOBS 4
+/*
+ * At exit, how long the speaker waits for pages still being saved: less than
+ * the console's heartbeat timeout, so the console still hears their outcomes
+ * and the speaker's bye rather than giving it up as silent.
+ */
+#define SAVE_EXIT_WAIT_MS 3000
 /* A run of volume keys is said and saved once, this long after the last press. */
 #define VOLUME_SETTLE_MS 1000
-/* Keys handled per loop pass at most: a huge paste cannot starve the network. */
+/* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
 struct speaker {
@@ -66,20 +66,12 @@ struct speaker {
 	struct pollset pollset;
 	struct speaker_state st;       /* what the log, the screen and the STATUS reports say */
 
-	struct conn conn;
-	bool conn_open;
-	struct resolver *resolver;     /* a lookup of the console's name in flight */
-	struct addrinfo *addrs;        /* resolved console addresses, tried in order */
-	struct addrinfo *addr_next;
+	struct link *link;             /* to the console, or (--legacy) an old server */
 	char console_addr[300];
-	uint64_t last_rx_ms, last_ping_ms;
-	uint64_t link_opened_ms;       /* the TCP connection is up since (0: not up) */
-	char drop_reason[224];         /* close the link once what is queued has gone (empty: no) */
-	uint64_t drop_due_ms;          /* or at this time, whatever is still queued */
+	unsigned welcome_deadline_ms;  /* the console's WELCOME is due this long after connecting */
 
 	bool keyed;                    /* --key-file given: only a console that proves it is served */
 	struct auth_key key;
-	struct auth_session auth;      /* the handshake under way (SPEAKER_LINK_AUTH) */
 
 	int output_device;             /* -1: none, save only */
 	char output_name[192];         /* the device, or why there is none */
@@ -87,16 +79,6 @@ struct speaker {
 	char state_path[PATH_MAX];     /* where the volume is kept; "" if nowhere */
 	bool state_save_failed;        /* said once */
 	uint64_t volume_changed_ms;    /* a volume key was pressed then; 0: settled */
-
-	/* The page being received. */
-	uint64_t recv_status_ms;
-	bool recv_reported;
-
-	/* --legacy: the file an old server is sending, as it arrives (no framing, EOF ends it). */
-	uint8_t *legacy_buf;
-	size_t legacy_len, legacy_cap;
-	uint64_t legacy_rx_ms;         /* when its last bytes came */
-	uint32_t legacy_pages;         /* old pages have no id: they are numbered here */
 
 	/* The last page that decoded: what plays now, and what r plays again. */
 	uint32_t page_id;
@@ -116,8 +98,16 @@ struct speaker {
 	struct frame_clock frame;
 	bool help;
 
+	struct {
+		struct job *job;           /* a page being written to --save's directory */
+		uint32_t page_id;          /* copies of what the job's page_save says, */
+		size_t frames;             /* for when it is abandoned */
+		bool outcome;
+	} saves[SAVE_JOBS];
+
 	bool once_done;
 	bool once_played;
+	bool audio_up;                 /* PortAudio is initialised: audio_terminate at the end */
 	struct app app;                /* quit, exit code, the fatal message */
 };
 
@@ -128,22 +118,14 @@ static void say_cb(const char *line, void *ctx)
 	log_event("%s", line);
 }
 
-static void send_frame(struct speaker *spk, const uint8_t *frame, size_t len)
-{
-	if (spk->opts.legacy)
-		return; /* an old server takes nothing back: no status, no heartbeat */
-	if (spk->conn_open && len > 0 && conn_send_copy(&spk->conn, frame, len) < 0)
-		log_event("cannot queue a frame to the console: %s", spk->conn.error);
-}
-
+/* A page's progress or outcome, for whatever is at the other end of the link. */
 static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_state state,
                         uint64_t done, uint64_t total, const char *reason)
 {
 	struct proto_status st = { .page_id = page_id, .state = (uint8_t)state, .done = done,
 	                           .total = total };
 	snprintf(st.reason, sizeof st.reason, "%s", reason ? reason : "");
-	uint8_t frame[256];
-	send_frame(spk, frame, proto_status_encode(&st, frame, sizeof frame));
+	link_report(spk->link, &st);
 }
 
 /* INTERCOM_TRACE (bench): reports once when the page's first frames reached the device. */
@@ -159,6 +141,19 @@ static void trace_first_sample(struct speaker *spk)
 }
 
 /* ---- pages ---- */
+
+/* A page's outcome: the state says it, the console hears it, and --once is over. */
+static void page_report(struct speaker *spk, uint32_t page_id, enum proto_page_state state,
+                        size_t played, size_t frames, const char *reason)
+{
+	speaker_state_finished(&spk->st, page_id, state, reason);
+	send_status(spk, page_id, state, played, frames, reason);
+	if (spk->opts.once && !spk->once_done) {
+		spk->once_done = true;
+		spk->once_played = state == PAGE_PLAYED;
+		spk->app.quit = true;
+	}
+}
 
 /*
  * The page in hand reached an outcome: the stream (if any) stops, the console
@@ -179,32 +174,19 @@ static void page_outcome(struct speaker *spk, enum proto_page_state state, const
 	bool replay = spk->playing && spk->replay;
 	spk->playing = spk->replay = false;
 	speaker_state_progress(&spk->st, played);
-	speaker_state_finished(&spk->st, spk->page_id, state, reason);
 	if (replay)
-		return;
-	send_status(spk, spk->page_id, state, played, spk->frames, reason);
-	if (spk->opts.once && !spk->once_done) {
-		spk->once_done = true;
-		spk->once_played = state == PAGE_PLAYED;
-		spk->app.quit = true;
-	}
+		speaker_state_finished(&spk->st, spk->page_id, state, reason);
+	else
+		page_report(spk, spk->page_id, state, played, spk->frames, reason);
 }
 
 /* A page that arrived but cannot be played: report "rejected: reason", play nothing. */
 static void page_reject(struct speaker *spk, uint32_t page_id, size_t bytes, const char *reason)
 {
-	char why[192];
+	char why[sizeof ((struct proto_status *)0)->reason];
 	snprintf(why, sizeof why, "rejected: %s", reason);
 	send_status(spk, page_id, PAGE_FAILED, 0, bytes, why);
 	speaker_state_rejected(&spk->st, page_id, clock_wall_ms(), reason);
-	/*
-	 * A console that sends a page no speaker could play is broken or not ours:
-	 * once it has the reason, the link is dropped and made afresh (backoff).
-	 */
-	if (!spk->opts.legacy && spk->conn_open) {
-		snprintf(spk->drop_reason, sizeof spk->drop_reason, "console sent a bad page (%s)", reason);
-		spk->drop_due_ms = clock_mono_ms() + DROP_FLUSH_MS;
-	}
 	if (spk->opts.once && !spk->once_done) {
 		spk->once_done = true;
 		spk->app.quit = true;
@@ -252,19 +234,168 @@ static int page_play(struct speaker *spk, bool replay, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * A page's WAV is in, from a console (len is the PAGE payload's size) or an old
- * server: check it, save it, play it (unless muted). 0 if it was taken (played,
- * muted, or saved with no output device), -1 if rejected.
- */
-static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_ms,
-                       const uint8_t *wav, size_t wav_len, size_t len)
+/* ---- --save: pages written off the loop ---- */
+
+/* One page to write, owned by its job: the thread touches this and nothing else. */
+struct page_save {
+	uint32_t page_id;
+	size_t frames;            /* the page's, for an outcome said once it is saved */
+	bool outcome;             /* no output device: the page's outcome waits for the save */
+	char dir[PATH_MAX];
+	char name[64];
+	uint8_t *wav;             /* a copy: the link's bytes are gone once the page is handed over */
+	size_t len;
+	int rc;                   /* archive_write's */
+	char path[PATH_MAX];
+	char err[PATH_MAX + 128];
+};
+
+static void page_save_run(void *arg)
 {
+	struct page_save *s = arg;
+	s->rc = archive_write(s->dir, s->name, s->wav, s->len, s->path, sizeof s->path, s->err,
+	                      sizeof s->err);
+}
+
+static void page_save_free(void *arg)
+{
+	struct page_save *s = arg;
+	free(s->wav);
+	free(s);
+}
+
+/* A save is over: said, and for a page that could not play, its outcome. */
+static void page_save_done(struct speaker *spk, struct page_save *s)
+{
+	if (s->rc == 0)
+		log_event("page %u saved as %s", s->page_id, s->path);
+	else
+		log_event("page %u not saved: %s", s->page_id, s->err);
+	if (s->outcome)
+		page_report(spk, s->page_id, PAGE_FAILED, 0, s->frames,
+		            s->rc == 0 ? "saved, not played: no output device"
+		                       : "not saved, not played: no output device");
+	page_save_free(s);
+}
+
+/*
+ * Writes a page into the --save directory in a job (job.h), so the write and
+ * its fsync never hold up playback, heartbeats or keys. outcome: the page's
+ * outcome is said once the file is written (it is not played).
+ */
+static void page_save(struct speaker *spk, const struct link_page *page, size_t frames, bool outcome)
+{
+	size_t slot = 0;
+	while (slot < SAVE_JOBS && spk->saves[slot].job)
+		slot++;
+	struct page_save *s = calloc(1, sizeof *s);
+	if (!s) {
+		log_event("page %u not saved: out of memory", page->id);
+		if (outcome)
+			page_report(spk, page->id, PAGE_FAILED, 0, frames, "not saved, not played: no output device");
+		return;
+	}
+	*s = (struct page_save){ .page_id = page->id, .frames = frames, .outcome = outcome, .rc = -1 };
+	snprintf(s->dir, sizeof s->dir, "%s", spk->opts.save_dir);
+	archive_page_name(page->created_ms, page->id, s->name, sizeof s->name);
+	if (slot == SAVE_JOBS) {
+		snprintf(s->err, sizeof s->err, "%d saves still under way: the disk is too slow", SAVE_JOBS);
+	} else if (!(s->wav = malloc(page->wav_len ? page->wav_len : 1))) {
+		snprintf(s->err, sizeof s->err, "out of memory");
+	} else {
+		memcpy(s->wav, page->wav, page->wav_len);
+		s->len = page->wav_len;
+		char err[256];
+		struct job *job = job_start(page_save_run, s, page_save_free, err, sizeof err);
+		if (job) {
+			spk->saves[slot].job = job;
+			spk->saves[slot].page_id = page->id;
+			spk->saves[slot].frames = frames;
+			spk->saves[slot].outcome = outcome;
+			return;
+		}
+		page_save_run(s); /* no thread for it: written here, holding the loop this once */
+	}
+	page_save_done(spk, s);
+}
+
+/* The saves that are over, said. */
+static void page_saves_poll(struct speaker *spk)
+{
+	for (size_t i = 0; i < SAVE_JOBS; i++) {
+		struct job *job = spk->saves[i].job;
+		if (job && job_done(job)) {
+			spk->saves[i].job = NULL;
+			page_save_done(spk, job_finish(job));
+		}
+	}
+}
+
+/*
+ * At exit: saves under way get SAVE_EXIT_WAIT_MS to end. A page still being
+ * written after that is said to be perhaps not saved: its job is let go, and
+ * the process ends before the file is in place, or just after.
+ */
+static void page_saves_wait(struct speaker *spk)
+{
+	uint64_t until = clock_mono_ms() + SAVE_EXIT_WAIT_MS;
+	for (;;) {
+		page_saves_poll(spk);
+		struct pollfd fds[SAVE_JOBS];
+		nfds_t n = 0;
+		for (size_t i = 0; i < SAVE_JOBS; i++)
+			if (spk->saves[i].job)
+				fds[n++] = (struct pollfd){ .fd = job_fd(spk->saves[i].job), .events = POLLIN };
+		uint64_t now = clock_mono_ms();
+		if (n == 0 || now >= until)
+			break;
+		if (poll(fds, n, (int)(until - now)) < 0 && errno != EINTR)
+			break;
+	}
+	for (size_t i = 0; i < SAVE_JOBS; i++) {
+		if (!spk->saves[i].job)
+			continue;
+		log_event("page %u may not be saved: its file was still being written %d s after the "
+		          "speaker was asked to stop", spk->saves[i].page_id, SAVE_EXIT_WAIT_MS / 1000);
+		if (spk->saves[i].outcome)
+			page_report(spk, spk->saves[i].page_id, PAGE_FAILED, 0, spk->saves[i].frames,
+			            "not played: no output device; the speaker stopped while saving it");
+		job_abandon(spk->saves[i].job);
+		spk->saves[i].job = NULL;
+	}
+}
+
+/* The page just received starts playing, unless muted; its outcome if it cannot. */
+static void page_start(struct speaker *spk)
+{
+	if (spk->st.muted) {
+		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
+		return;
+	}
+	char err[256];
+	if (page_play(spk, false, err, sizeof err) < 0) {
+		page_outcome(spk, PAGE_FAILED, err);
+		return;
+	}
+	trace_event("stream_started", spk->page_id); /* INTERCOM_TRACE (bench) */
+	trace_first_sample(spk);
+	send_status(spk, spk->page_id, PAGE_PLAYING, 0, spk->frames, NULL);
+}
+
+/*
+ * A page's WAV is in, from a console or an old server (link.h): check it, play
+ * it (unless muted), save it. 0 if it was taken (played, muted, or saved with
+ * no output device), -1 if rejected (why says why).
+ */
+static int page_accept(struct speaker *spk, const struct link_page *page, char *why, size_t whylen)
+{
+	uint32_t page_id = page->id;
+	const uint8_t *wav = page->wav;
+	size_t wav_len = page->wav_len;
 	struct wav_info info;
 	int16_t *samples;
-	char reason[128];
-	if (wav_decode_s16(wav, wav_len, &samples, &info, reason, sizeof reason) < 0) {
-		page_reject(spk, page_id, len, reason);
+	if (wav_decode_s16(wav, wav_len, &samples, &info, why, whylen) < 0) {
+		page_reject(spk, page_id, page->bytes, why);
 		return -1;
 	}
 	trace_event("decoded", page_id); /* INTERCOM_TRACE (bench) */
@@ -278,14 +409,6 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
 	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };
 	speaker_state_received(&spk->st, page_id, clock_wall_ms(), &fmt, info.frames, wav_len);
-	if (spk->opts.save_dir[0]) {
-		char name[64], path[PATH_MAX], err[PATH_MAX + 128];
-		archive_page_name(created_ms, page_id, name, sizeof name);
-		if (archive_write(spk->opts.save_dir, name, wav, wav_len, path, sizeof path, err, sizeof err) == 0)
-			log_event("page %u saved as %s", page_id, path);
-		else
-			log_event("page %u not saved: %s", page_id, err);
-	}
 	free(spk->samples);
 	spk->page_id = page_id;
 	spk->first_sample_traced = false;
@@ -293,348 +416,33 @@ static int page_accept(struct speaker *spk, uint32_t page_id, uint64_t created_m
 	spk->frames = info.frames;
 	spk->fmt = fmt;
 	if (spk->output_device < 0) {
-		page_outcome(spk, PAGE_FAILED, "saved, not played: no output device");
+		/* Saving is all it does: its outcome is said once the file is written. */
+		page_save(spk, page, info.frames, true);
 		return 0;
 	}
-	if (spk->st.muted) {
-		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
-		return 0;
-	}
-	char err[256];
-	if (page_play(spk, false, err, sizeof err) < 0) {
-		page_outcome(spk, PAGE_FAILED, err);
-		return 0;
-	}
-	trace_event("stream_started", page_id); /* INTERCOM_TRACE (bench) */
-	trace_first_sample(spk);
-	send_status(spk, page_id, PAGE_PLAYING, 0, info.frames, NULL);
+	page_start(spk);
+	/* Playback first; the file is written alongside. */
+	if (spk->opts.save_dir[0])
+		page_save(spk, page, info.frames, false);
 	return 0;
 }
 
-static void on_page(struct speaker *spk, const uint8_t *payload, size_t len)
+/* link.h: a page arrived. */
+static int speaker_page_cb(void *ctx, const struct link_page *page, char *why, size_t whylen)
 {
-	struct proto_page meta;
-	const uint8_t *wav;
-	size_t wav_len;
-	if (proto_page_decode(payload, len, &meta, &wav, &wav_len) != PROTO_OK) {
-		page_reject(spk, 0, len, "malformed PAGE");
-		return;
-	}
-	trace_event("page_whole", meta.page_id); /* INTERCOM_TRACE (bench) */
-	send_status(spk, meta.page_id, PAGE_RECEIVED, len, len, NULL);
-	page_accept(spk, meta.page_id, meta.created_ms, wav, wav_len, len);
+	return page_accept(ctx, page, why, whylen);
 }
 
-/* ---- the console's frames ---- */
-
-static void send_hello(struct speaker *spk)
+/* link.h: bytes arrived that are no page at all. */
+static void speaker_rejected_cb(void *ctx, uint32_t page_id, size_t bytes, const char *reason)
 {
-	struct proto_hello hello = { .version = PROTO_VERSION, .caps = 0 };
-	snprintf(hello.name, sizeof hello.name, "%s", spk->opts.name);
-	snprintf(hello.zone, sizeof hello.zone, "%s", spk->opts.zone);
-	uint8_t frame[256];
-	speaker_state_hello_sent(&spk->st, clock_mono_ms());
-	send_frame(spk, frame, proto_hello_encode(&hello, frame, sizeof frame));
+	page_reject(ctx, page_id, bytes, reason);
 }
 
-/* The console's answer to AUTH_HELLO: it must prove the key before anything is believed. */
-static int on_auth_proof(struct speaker *spk, const uint8_t *payload, size_t len)
-{
-	uint8_t frame[AUTH_FRAME_MAX];
-	size_t n = auth_speaker_done(&spk->auth, payload, len, frame, sizeof frame);
-	if (n == 0) {
-		auth_session_wipe(&spk->auth);
-		snprintf(spk->conn.error, sizeof spk->conn.error,
-		         "the console did not prove the key: wrong key, or not our console");
-		return -1;
-	}
-	send_frame(spk, frame, n);
-	int rc = conn_enable_seal(&spk->conn, spk->auth.tx_key, spk->auth.rx_key);
-	auth_session_wipe(&spk->auth);
-	if (rc < 0)
-		return -1;
-	send_hello(spk);
-	return 0;
-}
-
-/* Handles one whole frame from the console. */
-static int console_frame_cb(struct conn *conn, const struct proto_header *header,
-                            const uint8_t *payload, void *ctx)
-{
-	struct speaker *spk = ctx;
-	enum speaker_link link = spk->st.link;
-	if (link == SPEAKER_LINK_AUTH && header->type == PROTO_AUTH_PROOF)
-		return on_auth_proof(spk, payload, header->length);
-	if (link == SPEAKER_LINK_AUTH && header->type != PROTO_BYE) {
-		snprintf(conn->error, sizeof conn->error, "console sent %s before proving the key",
-		         proto_type_name(header->type));
-		return -1;
-	}
-	if (link != SPEAKER_LINK_READY && header->type != PROTO_WELCOME && header->type != PROTO_BYE) {
-		snprintf(conn->error, sizeof conn->error, "console sent %s before WELCOME",
-		         proto_type_name(header->type));
-		return -1;
-	}
-	uint32_t rtt_ms;
-	/* Before its proof a keyed speaker's peer is anyone: its words are shown as such. */
-	switch (conn_common_frame(conn, header, payload,
-	                          link == SPEAKER_LINK_AUTH ? "a peer that has not proven the key" : "console",
-	                          &rtt_ms)) {
-	case CONN_DROP:
-		return -1;
-	case CONN_ROUND_TRIP:
-		speaker_state_rtt(&spk->st, rtt_ms);
-		return 0;
-	case CONN_HANDLED:
-		return 0;
-	case CONN_NOT_COMMON:
-		break;
-	}
-	switch (header->type) {
-	case PROTO_WELCOME: {
-		struct proto_welcome welcome;
-		if (link == SPEAKER_LINK_READY ||
-		    proto_welcome_decode(payload, header->length, &welcome) != PROTO_OK) {
-			snprintf(conn->error, sizeof conn->error, "malformed or repeated WELCOME");
-			return -1;
-		}
-		speaker_state_ready(&spk->st, clock_mono_ms(), clock_wall_ms(), spk->opts.name,
-		                    welcome.console_name, welcome.speaker_id, conn_sealed(conn));
-		conn_limit_frames(conn, PROTO_MAX_PAYLOAD);
-		return 0;
-	}
-	case PROTO_PAGE:
-		spk->recv_reported = false;
-		on_page(spk, payload, header->length);
-		return 0;
-	case PROTO_HELLO:
-	case PROTO_STATUS:
-		snprintf(conn->error, sizeof conn->error, "peer sent %s, which only a speaker sends",
-		         proto_type_name(header->type));
-		return -1;
-	default:
-		return 0; /* a later version's message: skip it */
-	}
-}
-
-/* ---- the link to the console ---- */
-
-static void link_close(struct speaker *spk, const char *why)
-{
-	spk->drop_reason[0] = '\0';
-	resolver_abandon(spk->resolver);
-	spk->resolver = NULL;
-	/* A handshake cut short keeps no subkeys until the next try. */
-	auth_session_wipe(&spk->auth);
-	if (spk->conn_open) {
-		conn_close(&spk->conn);
-		spk->conn_open = false;
-	}
-	speaker_state_receive_lost(&spk->st);
-	speaker_state_link_down(&spk->st, clock_mono_ms(), why);
-}
-
-/*
- * Tries the next resolved address. When the list is used up it looks the name
- * up afresh, off the loop (resolver): link_resolved carries on from there.
- */
-static void link_connect(struct speaker *spk)
-{
-	char err[400];
-	if (!spk->addr_next) {
-		if (spk->addrs)
-			freeaddrinfo(spk->addrs);
-		spk->addrs = NULL;
-		if (spk->resolver)
-			return;
-		spk->resolver = resolver_start(spk->opts.host, spk->opts.port, err, sizeof err);
-		if (!spk->resolver) {
-			link_close(spk, err);
-			return;
-		}
-		speaker_state_connecting(&spk->st, clock_mono_ms());
-		return;
-	}
-	const struct addrinfo *ai = spk->addr_next;
-	spk->addr_next = ai->ai_next;
-	int fd = net_connect_start(ai);
-	if (fd < 0) {
-		snprintf(err, sizeof err, "%s", strerror(errno));
-		link_close(spk, err);
-		return;
-	}
-	/*
-	 * A page of PROTO_MAX_PAYLOAD is the only large thing a console sends, and
-	 * only once it is known: until its WELCOME (after the key's proof, with a
-	 * key) frames are capped at control size, so a peer that is not our
-	 * console cannot make the speaker allocate for, or show, a page.
-	 */
-	conn_init(&spk->conn, fd, PROTO_MAX_CONTROL_PAYLOAD, SPEAKER_QUEUE_PAGES);
-	spk->link_opened_ms = 0;
-	spk->conn_open = true;
-	speaker_state_connecting(&spk->st, clock_mono_ms());
-	spk->last_rx_ms = clock_mono_ms();
-	spk->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
-}
-
-static void link_resolved(struct speaker *spk)
-{
-	char err[400];
-	struct resolver *r = spk->resolver;
-	spk->resolver = NULL;
-	if (resolver_finish(r, &spk->addrs, err, sizeof err) < 0) {
-		link_close(spk, err);
-		return;
-	}
-	spk->addr_next = spk->addrs;
-	link_connect(spk);
-}
-
-static void link_connected(struct speaker *spk)
-{
-	int e = net_connect_result(spk->conn.fd);
-	if (e != 0) {
-		link_close(spk, strerror(e));
-		/* Another address of the same name may work (localhost: ::1, then 127.0.0.1). */
-		if (spk->addr_next)
-			speaker_state_retry_now(&spk->st, clock_mono_ms());
-		return;
-	}
-	spk->addr_next = NULL;
-	spk->link_opened_ms = clock_mono_ms();
-	if (spk->opts.legacy) {
-		/* No hello in the old format: connected means waiting for the next page. */
-		speaker_state_legacy_connected(&spk->st, clock_mono_ms(), clock_wall_ms());
-		spk->legacy_rx_ms = clock_mono_ms();
-		net_keepalive(spk->conn.fd, LEGACY_KEEPALIVE_IDLE_S, LEGACY_KEEPALIVE_INTERVAL_S,
-		              LEGACY_KEEPALIVE_COUNT);
-		return;
-	}
-	if (!spk->keyed) {
-		send_hello(spk);
-		return;
-	}
-	uint8_t frame[AUTH_FRAME_MAX];
-	auth_session_init(&spk->auth, AUTH_SPEAKER, &spk->key);
-	speaker_state_authenticating(&spk->st, clock_mono_ms());
-	send_frame(spk, frame, auth_speaker_hello(&spk->auth, frame, sizeof frame));
-}
-
-/* ---- --legacy: pages from an old Python-intercom server ---- */
-
-/*
- * The old server closed the connection (or it broke, or over-ran): whatever
- * came is the page, checked like any other, so a file cut short is rejected
- * ("truncated: ..."), never played. Then the next connection waits for the next page.
- */
-static void legacy_page_end(struct speaker *spk, const char *broken)
-{
-	uint8_t *wav = spk->legacy_buf;
-	size_t len = spk->legacy_len;
-	spk->legacy_buf = NULL;
-	spk->legacy_len = spk->legacy_cap = 0;
-	if (len == 0) {
-		free(wav);
-		link_close(spk, broken ? broken : "closed the connection without sending a page");
-		return;
-	}
-	conn_close(&spk->conn);
-	spk->conn_open = false;
-	uint32_t page_id = ++spk->legacy_pages;
-	if (broken)
-		log_event("page %u: %s after %zu bytes", page_id, broken, len);
-	int rc;
-	if (len > PROTO_MAX_PAYLOAD) {
-		char why[96];
-		snprintf(why, sizeof why, "too large: over %u MiB", PROTO_MAX_PAYLOAD >> 20);
-		page_reject(spk, page_id, len, why);
-		rc = -1;
-	} else {
-		rc = page_accept(spk, page_id, clock_wall_ms(), wav, len, len);
-	}
-	free(wav);
-	/* A good page: straight back for the next. A bad one: back off, the server may be broken. */
-	speaker_state_legacy_page_end(&spk->st, clock_mono_ms(), rc == 0);
-}
-
-/* Reads what the old server sent so far, up to EOF; bounded by the largest page plus one byte. */
-static void legacy_read(struct speaker *spk, uint64_t now)
-{
-	size_t budget = CONN_READ_BUDGET;
-	const size_t limit = (size_t)PROTO_MAX_PAYLOAD + 1;
-	while (budget > 0) {
-		if (spk->legacy_len == spk->legacy_cap) {
-			if (spk->legacy_cap == limit) {
-				legacy_page_end(spk, "still sending at the page size limit");
-				return;
-			}
-			size_t cap = spk->legacy_cap ? spk->legacy_cap * 2 : 64 * 1024;
-			if (cap > limit)
-				cap = limit;
-			uint8_t *grown = realloc(spk->legacy_buf, cap);
-			if (!grown) {
-				legacy_page_end(spk, "out of memory");
-				return;
-			}
-			spk->legacy_buf = grown;
-			spk->legacy_cap = cap;
-		}
-		size_t room = spk->legacy_cap - spk->legacy_len;
-		ssize_t got = recv(spk->conn.fd, spk->legacy_buf + spk->legacy_len,
-		                   room < budget ? room : budget, MSG_DONTWAIT);
-		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-			return;
-		if (got < 0) {
-			char why[128];
-			snprintf(why, sizeof why, "receive failed: %s", strerror(errno));
-			legacy_page_end(spk, why);
-			return;
-		}
-		if (got == 0) {
-			legacy_page_end(spk, NULL);
-			return;
-		}
-		spk->legacy_len += (size_t)got;
-		spk->legacy_rx_ms = now;
-		budget -= (size_t)got; /* got <= room and room <= budget */
-	}
-}
-
-/* An old server is silent until it sends; once a file has started, LEGACY_STALL_MS without a byte ends it. */
-static int legacy_tick(struct speaker *spk, uint64_t now)
-{
-	if (spk->legacy_len == 0)
-		return HEARTBEAT_INTERVAL_MS;
-	if (now - spk->legacy_rx_ms >= LEGACY_STALL_MS) {
-		char why[64];
-		snprintf(why, sizeof why, "no data for %d s", LEGACY_STALL_MS / 1000);
-		legacy_page_end(spk, why);
-		return 0;
-	}
-	return (int)(spk->legacy_rx_ms + LEGACY_STALL_MS - now);
-}
-
-/* Follows the page being received: the state at once, the console at most every STATUS_INTERVAL_MS. */
-static void report_receiving(struct speaker *spk, uint64_t now)
-{
-	uint8_t type;
-	size_t have, total;
-	if (spk->st.link != SPEAKER_LINK_READY ||
-	    !proto_decoder_progress(&spk->conn.decoder, &type, &have, &total) || type != PROTO_PAGE)
-		return;
-	/* The page id sits in the first payload bytes; until they are in, it is unknown (0). */
-	uint32_t page_id = 0;
-	if (have >= 4) {
-		const uint8_t *p = spk->conn.decoder.payload;
-		page_id = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	}
-	speaker_state_receiving(&spk->st, page_id, have, total);
-	if (spk->recv_reported && now - spk->recv_status_ms < STATUS_INTERVAL_MS)
-		return;
-	spk->recv_reported = true;
-	spk->recv_status_ms = now;
-	send_status(spk, page_id, PAGE_RECEIVING, have, total, NULL);
-}
+static const struct link_owner speaker_link_owner = {
+	.page = speaker_page_cb,
+	.rejected = speaker_rejected_cb,
+};
 
 /* Follows playback; returns the ms until it wants to look again (-1: nothing playing). */
 static int playback_tick(struct speaker *spk, uint64_t now)
@@ -657,66 +465,11 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 	/* What the device has played, not what was handed to it: screen and console agree. */
 	size_t played = playback_frames_played_by_device(spk->playback);
 	speaker_state_progress(&spk->st, played);
-	if (!spk->replay && now - spk->play_status_ms >= STATUS_INTERVAL_MS) {
+	if (!spk->replay && now - spk->play_status_ms >= LINK_STATUS_INTERVAL_MS) {
 		spk->play_status_ms = now;
 		send_status(spk, spk->page_id, PAGE_PLAYING, played, spk->frames, NULL);
 	}
 	return PLAYBACK_POLL_MS;
-}
-
-/* Heartbeat: ping every interval; a console silent for the timeout is gone. */
-static int link_tick(struct speaker *spk, uint64_t now)
-{
-	enum speaker_link link = spk->st.link;
-	if (link == SPEAKER_LINK_WAITING) {
-		if (now >= spk->st.retry_at_ms) {
-			link_connect(spk);
-			return 0;
-		}
-		return (int)(spk->st.retry_at_ms - now);
-	}
-	if (spk->resolver)
-		return INT32_MAX; /* the lookup's own timeouts bound it; its fd wakes the loop */
-	if (spk->opts.legacy && link == SPEAKER_LINK_READY)
-		return legacy_tick(spk, now);
-	if (link != SPEAKER_LINK_READY && spk->link_opened_ms != 0 && !spk->opts.legacy) {
-		uint64_t due = spk->link_opened_ms + WELCOME_DEADLINE_MS;
-		if (now >= due) {
-			char why[96];
-			snprintf(why, sizeof why, "no WELCOME within %d s of connecting%s", WELCOME_DEADLINE_MS / 1000,
-			         link == SPEAKER_LINK_AUTH ? " (the key not proven)" : "");
-			link_close(spk, why);
-			return 0;
-		}
-		/* On time, not at the next heartbeat tick. */
-		if (due - now < HEARTBEAT_INTERVAL_MS)
-			return (int)(due - now);
-	}
-	if (now - spk->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
-		char why[64];
-		snprintf(why, sizeof why, "%s for %d s", link == SPEAKER_LINK_READY ? "no sign of life" : "no answer",
-		         HEARTBEAT_TIMEOUT_MS / 1000);
-		link_close(spk, why);
-		return 0;
-	}
-	if (link == SPEAKER_LINK_READY && now - spk->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
-		struct proto_ping ping = { .sent_ms = now };
-		uint8_t frame[64];
-		spk->last_ping_ms = now;
-		send_frame(spk, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
-	}
-	return HEARTBEAT_INTERVAL_MS;
-}
-
-/* Sends what is queued before exit, for at most EXIT_FLUSH_MS. */
-static void link_drain(struct speaker *spk)
-{
-	uint64_t until = clock_mono_ms() + EXIT_FLUSH_MS;
-	while (spk->conn_open && conn_wants_write(&spk->conn) && clock_mono_ms() < until) {
-		struct pollfd pfd = { .fd = spk->conn.fd, .events = POLLOUT };
-		if (poll(&pfd, 1, 100) < 0 || conn_flush(&spk->conn) < 0)
-			break;
-	}
 }
 
 /* ---- settings: volume and mute ---- */
@@ -877,99 +630,288 @@ static void speaker_screen_done(struct speaker *spk)
 	spk->screen = false;
 }
 
+/* ---- set-up, each step returning APP_RUN or the exit code ---- */
+
+/* --list-devices is all the program does; else the screen needs a terminal. */
+static int setup_front_end(struct speaker *spk)
+{
+	char err[256];
+	if (spk->opts.list_devices) {
+		if (audio_init(err, sizeof err) < 0) {
+			app_error(&spk->app, "%s", err);
+			return EXIT_AUDIO;
+		}
+		audio_list_devices(stdout);
+		audio_terminate();
+		return EXIT_OK;
+	}
+	spk->screen = !spk->opts.headless;
+	if (spk->screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		app_error(&spk->app, "the screen needs a terminal on standard input and "
+		                     "output (run with --headless under systemd or with a pipe)");
+		spk->screen = false;
+		return EXIT_USAGE;
+	}
+	return APP_RUN;
+}
+
+/* libsodium, and the key a console must prove (--key-file). */
+static int setup_key(struct speaker *spk)
+{
+	char err[512];
+	if (auth_init() < 0) {
+		app_error(&spk->app, "cannot initialise libsodium");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	if (!spk->opts.key_file[0])
+		return APP_RUN;
+	if (auth_key_load(spk->opts.key_file, &spk->key, err, sizeof err) < 0) {
+		app_error(&spk->app, "%s", err);
+		return EXIT_FILES;
+	}
+	spk->keyed = true;
+	return APP_RUN;
+}
+
+/* Who the speaker is, where it saves pages (--save), where it connects: its state starts there. */
+static int setup_state(struct speaker *spk)
+{
+	char err[512];
+	if (!spk->opts.name[0])
+		app_host_name(spk->opts.name, sizeof spk->opts.name, "speaker");
+	if (spk->opts.save_dir[0] && archive_prepare_dir(spk->opts.save_dir, err, sizeof err) < 0) {
+		app_error(&spk->app, "--save: %s", err);
+		return EXIT_FILES;
+	}
+	const char *host = spk->opts.host;
+	snprintf(spk->console_addr, sizeof spk->console_addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+	         host, spk->opts.port);
+	speaker_state_init(&spk->st, spk->console_addr, spk->opts.legacy, say_cb, NULL);
+	return APP_RUN;
+}
+
+/* The screen's objects; from here on its log pane collects the events, even before it shows. */
+static int setup_screen(struct speaker *spk)
+{
+	if (!spk->screen)
+		return APP_RUN;
+	spk->ui = speaker_ui_new();
+	spk->view = calloc(1, sizeof *spk->view);
+	if (!spk->ui || !spk->view) {
+		app_error(&spk->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	log_set_sink(speaker_ui_log_cb, spk->ui);
+	return APP_RUN;
+}
+
+/* The output device, or with --save and none to be had, pages saved and not played. */
+static int setup_output(struct speaker *spk)
+{
+	char err[512] = "";
+	spk->audio_up = audio_init(err, sizeof err) == 0;
+	if (spk->audio_up)
+		spk->output_device = audio_find_device(spk->opts.output_device, false, err, sizeof err);
+	if (spk->output_device < 0) {
+		if (!spk->opts.save_dir[0] || spk->opts.output_device[0]) {
+			speaker_screen_done(spk);
+			app_error(&spk->app, "%s%s", err,
+			          spk->opts.output_device[0] ? "" : " (or only keep pages with --save DIR)");
+			return EXIT_AUDIO;
+		}
+		snprintf(spk->output_name, sizeof spk->output_name, "none: pages are saved, not played");
+		log_event("no output device (%s): pages will be saved to %s, not played", err,
+		          spk->opts.save_dir);
+		return APP_RUN;
+	}
+	spk->playback = playback_new(spk->output_device, spk->opts.chunk);
+	if (!spk->playback) {
+		app_error(&spk->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	snprintf(spk->output_name, sizeof spk->output_name, "%s", audio_device_name(spk->output_device));
+	log_event("output: %s", spk->output_name);
+	return APP_RUN;
+}
+
+/* The volume set on this speaker's screen last time, 0 dB if none. */
+static int setup_volume(struct speaker *spk)
+{
+	volume_state_path(spk->state_path, sizeof spk->state_path, spk->opts.name);
+	int db = 0;
+	if (volume_state_load(spk->state_path, &db) == 0 && db != 0) {
+		speaker_set_volume(spk, db);
+		spk->volume_changed_ms = 0;
+		speaker_state_volume_settled(&spk->st);
+		log_event("(the volume set last time, kept in %s)", spk->state_path);
+	}
+	return APP_RUN;
+}
+
+/* Signals as a pipe, and the link: to a console, or (--legacy) to an old server. */
+static int setup_link(struct speaker *spk)
+{
+	spk->signal_fd = signals_install();
+	struct link_config cfg = {
+		.host = spk->opts.host,
+		.port = spk->opts.port,
+		.name = spk->opts.name,
+		.zone = spk->opts.zone,
+		.key = spk->keyed ? &spk->key : NULL,
+		.welcome_deadline_ms = spk->welcome_deadline_ms,
+		.st = &spk->st,
+		.owner = &speaker_link_owner,
+		.ctx = spk,
+	};
+	spk->link = link_new(spk->opts.legacy ? &link_legacy_ops : &link_framed_ops, &cfg);
+	if (!spk->link) {
+		app_error(&spk->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	return APP_RUN;
+}
+
+/* The terminal, last: an error before this point is printed on a terminal left as it was. */
+static int setup_terminal(struct speaker *spk)
+{
+	char err[512];
+	meter_ballistics_init(&spk->meter);
+	if (spk->screen && term_init(err, sizeof err) < 0) {
+		speaker_screen_done(spk);
+		app_error(&spk->app, "%s", err);
+		return EXIT_USAGE;
+	}
+	return APP_RUN;
+}
+
+static void speaker_shutdown(struct speaker *spk);
+
+/*
+ * Everything before the loop, in order: APP_RUN, or the exit code of the step
+ * that ended it, with what the steps before it set up undone.
+ */
+static int speaker_setup(struct speaker *spk)
+{
+	static int (*const steps[])(struct speaker *) = {
+		setup_front_end, setup_key, setup_state, setup_screen, setup_output, setup_volume,
+		setup_link, setup_terminal,
+	};
+	int rc = APP_RUN;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
+		rc = steps[i](spk);
+	if (rc != APP_RUN) {
+		speaker_screen_done(spk);
+		speaker_shutdown(spk);
+	}
+	return rc;
+}
+
+/* The first lines of the log: who, where, and what the options do not do here. */
+static void speaker_greet(const struct speaker *spk)
+{
+	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk->opts.name,
+	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->link->ops->peer,
+	          spk->console_addr);
+	if (spk->opts.no_effect[0])
+		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "
+		          "recorded it in, and records nothing", spk->opts.no_effect,
+		          strchr(spk->opts.no_effect, ',') ? "do" : "does");
+	if (spk->screen)
+		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
+}
+
 /* ---- the loop ---- */
 
 /* Fixed slots of the poll set. */
-enum { SLOT_SIGNAL, SLOT_CONN, SLOT_RESOLVER, SLOT_TERM, SLOTS = SLOT_TERM + TERM_POLLFDS };
+enum {
+	SLOT_SIGNAL,
+	SLOT_LINK,
+	SLOT_SAVE = SLOT_LINK + LINK_POLLFDS,
+	SLOT_TERM = SLOT_SAVE + SAVE_JOBS,
+	SLOTS = SLOT_TERM + TERM_POLLFDS,
+};
 
+/* The sooner of a timeout and a timer's ms (-1: no timer). */
+static int sooner(int timeout, int ms)
+{
+	return ms >= 0 && ms < timeout ? ms : timeout;
+}
+
+/* Runs the timers (link, playback, volume, screen); returns how long poll() may sleep. */
+static int speaker_tick(struct speaker *spk, uint64_t now)
+{
+	int timeout = link_tick(spk->link, now);
+	timeout = sooner(timeout, playback_tick(spk, now));
+	timeout = sooner(timeout, volume_tick(spk, now));
+	if (spk->screen) {
+		/* Wake for the next frame while something moves, and when the countdown ticks. */
+		if (spk->frame.pending || speaker_animating(spk, now))
+			timeout = frame_timeout(&spk->frame, now, timeout);
+		timeout = sooner(timeout, speaker_state_next_change_ms(&spk->st, now));
+	}
+	return timeout;
+}
+
+/* Fills the poll set's slots; returns how many are in use. */
+static nfds_t speaker_poll_prepare(struct speaker *spk, struct pollfd *fds)
+{
+	fds[SLOT_SIGNAL] = (struct pollfd){ .fd = spk->signal_fd, .events = POLLIN };
+	link_poll_prepare(spk->link, fds + SLOT_LINK);
+	for (size_t i = 0; i < SAVE_JOBS; i++)
+		fds[SLOT_SAVE + i] = (struct pollfd){
+			.fd = spk->saves[i].job ? job_fd(spk->saves[i].job) : -1, .events = POLLIN };
+	if (!spk->screen)
+		return SLOT_TERM;
+	term_poll_prepare(fds + SLOT_TERM);
+	return SLOTS;
+}
+
+/* Handles what poll() reported: the link, the saves, the keys. False when the loop must end. */
+static bool speaker_poll_handle(struct speaker *spk, const struct pollfd *fds)
+{
+	if (fds[SLOT_SIGNAL].revents) {
+		log_event("caught signal %d, shutting down", signals_take());
+		return false;
+	}
+	link_poll_handle(spk->link, fds + SLOT_LINK, clock_mono_ms());
+	page_saves_poll(spk);
+	if (!spk->screen)
+		return true;
+	bool keys = term_poll_handle(fds + SLOT_TERM) &&
+	            frame_read_keys(speaker_key_cb, spk, &spk->app.quit);
+	if (term_lost()) {
+		log_event("the terminal went away, shutting down");
+		return false;
+	}
+	if (!spk->app.quit)
+		speaker_frame(spk, keys);
+	return true;
+}
+
+/* The loop: until q, a signal, --once's page, a lost terminal or a failed poll(). */
 static int speaker_run(struct speaker *spk)
 {
 	if (spk->screen)
 		speaker_frame(spk, true);
 	while (!spk->app.quit) {
-		uint64_t now = clock_mono_ms();
-		int timeout = link_tick(spk, now);
-		int play = playback_tick(spk, now);
-		if (play >= 0 && play < timeout)
-			timeout = play;
-		int vol = volume_tick(spk, now);
-		if (vol >= 0 && vol < timeout)
-			timeout = vol;
+		int timeout = speaker_tick(spk, clock_mono_ms());
 		if (spk->app.quit)
 			break;
-		if (spk->screen) {
-			/* Wake for the next frame while something moves, and when the countdown ticks. */
-			if (spk->frame.pending || speaker_animating(spk, now))
-				timeout = frame_timeout(&spk->frame, now, timeout);
-			int change = speaker_state_next_change_ms(&spk->st, now);
-			if (change >= 0 && change < timeout)
-				timeout = change;
-		}
-		struct pollfd fds[SLOTS] = {
-			[SLOT_SIGNAL] = { .fd = spk->signal_fd, .events = POLLIN },
-			[SLOT_CONN] = { .fd = spk->conn_open ? spk->conn.fd : -1, .events = POLLIN },
-			[SLOT_RESOLVER] = { .fd = spk->resolver ? resolver_fd(spk->resolver) : -1, .events = POLLIN },
-		};
-		if (spk->st.link == SPEAKER_LINK_CONNECTING ||
-		    (spk->conn_open && conn_wants_write(&spk->conn)))
-			fds[SLOT_CONN].events |= POLLOUT;
-		if (spk->st.link == SPEAKER_LINK_CONNECTING)
-			fds[SLOT_CONN].events = POLLOUT;
-		nfds_t nfds = SLOT_TERM;
-		if (spk->screen) {
-			term_poll_prepare(fds + SLOT_TERM);
-			nfds = SLOTS;
-		}
+		struct pollfd fds[SLOTS];
+		nfds_t nfds = speaker_poll_prepare(spk, fds);
 		if (pollset_wait(&spk->pollset, fds, nfds, timeout) < 0 && errno != EINTR) {
 			app_fail(&spk->app, "poll failed: %s", strerror(errno));
 			break;
 		}
-		if (fds[SLOT_SIGNAL].revents) {
-			log_event("caught signal %d, shutting down", signals_take());
+		if (!speaker_poll_handle(spk, fds))
 			break;
-		}
-		now = clock_mono_ms();
-		if (spk->resolver && resolver_done(spk->resolver))
-			link_resolved(spk);
-		short rev = spk->conn_open ? fds[SLOT_CONN].revents : 0;
-		if (spk->st.link == SPEAKER_LINK_CONNECTING) {
-			if (rev)
-				link_connected(spk);
-		} else if (spk->opts.legacy && (rev & (POLLIN | POLLHUP | POLLERR))) {
-			legacy_read(spk, now);
-		} else if (rev & (POLLIN | POLLHUP | POLLERR)) {
-			long got = conn_read(&spk->conn, console_frame_cb, spk);
-			if (got < 0) {
-				link_close(spk, spk->conn.error);
-			} else {
-				if (got > 0)
-					spk->last_rx_ms = now;
-				report_receiving(spk, now);
-			}
-		}
-		if (spk->conn_open && conn_wants_write(&spk->conn) &&
-		    spk->st.link != SPEAKER_LINK_CONNECTING && conn_flush(&spk->conn) < 0)
-			link_close(spk, spk->conn.error);
-		if (spk->conn_open && spk->drop_reason[0] &&
-		    (!conn_wants_write(&spk->conn) || now >= spk->drop_due_ms)) {
-			char why[sizeof spk->drop_reason];
-			snprintf(why, sizeof why, "%s", spk->drop_reason);
-			link_close(spk, why);
-		}
-		if (!spk->screen)
-			continue;
-		bool keys = term_poll_handle(fds + SLOT_TERM) &&
-		            frame_read_keys(speaker_key_cb, spk, &spk->app.quit);
-		if (term_lost()) {
-			log_event("the terminal went away, shutting down");
-			break;
-		}
-		if (!spk->app.quit)
-			speaker_frame(spk, keys);
 	}
 	return spk->app.exit_code;
 }
 
+/* ---- teardown ---- */
+
+/* In reverse order of set-up; a page playing is cut off, saves under way are waited for. */
 static void speaker_shutdown(struct speaker *spk)
 {
 	/* A volume key pressed just before quitting is still kept. */
@@ -977,141 +919,33 @@ static void speaker_shutdown(struct speaker *spk)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
 	if (spk->playing)
 		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
-	if (spk->conn_open && spk->st.link == SPEAKER_LINK_READY) {
-		struct proto_bye bye;
-		uint8_t frame[256];
-		snprintf(bye.reason, sizeof bye.reason, "speaker shutting down");
-		send_frame(spk, frame, proto_bye_encode(&bye, frame, sizeof frame));
-	}
-	link_drain(spk);
-	if (spk->conn_open)
-		conn_close(&spk->conn);
-	resolver_abandon(spk->resolver);
-	if (spk->addrs)
-		freeaddrinfo(spk->addrs);
+	page_saves_wait(spk);
+	link_free(spk->link, "speaker shutting down");
+	spk->link = NULL;
 	playback_free(spk->playback);
+	spk->playback = NULL;
 	free(spk->samples);
-	auth_session_wipe(&spk->auth);
 	sodium_memzero(&spk->key, sizeof spk->key);
-	free(spk->legacy_buf);
 	pollset_free(&spk->pollset);
+	if (spk->audio_up)
+		audio_terminate();
 }
 
 int main(int argc, char **argv)
 {
-	static struct speaker spk = { .app.name = "intercom-speaker", .output_device = -1 };
-	char err[512];
-	int start = app_start(&spk.app, &spk.opts, PROGRAM_SPEAKER, argc, argv);
-	if (start != APP_RUN)
-		return start;
-	spk.screen = !spk.opts.headless && !spk.opts.list_devices;
-	if (spk.screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		app_error(&spk.app, "the screen needs a terminal on standard input and "
-		                "output (run with --headless under systemd or with a pipe)");
-		return EXIT_USAGE;
-	}
-	bool audio_up = audio_init(err, sizeof err) == 0;
-	if (spk.opts.list_devices) {
-		if (!audio_up) {
-			app_error(&spk.app, "%s", err);
-			return EXIT_AUDIO;
-		}
-		audio_list_devices(stdout);
-		audio_terminate();
-		return EXIT_OK;
-	}
-	if (!spk.opts.name[0])
-		app_host_name(spk.opts.name, sizeof spk.opts.name, "speaker");
-	if (auth_init() < 0) {
-		app_error(&spk.app, "cannot initialise libsodium");
-		return EXIT_FAILURE_RUNTIME;
-	}
-	if (spk.opts.key_file[0]) {
-		if (auth_key_load(spk.opts.key_file, &spk.key, err, sizeof err) < 0) {
-			app_error(&spk.app, "%s", err);
-			return EXIT_FILES;
-		}
-		spk.keyed = true;
-	}
-	if (spk.opts.save_dir[0] && archive_prepare_dir(spk.opts.save_dir, err, sizeof err) < 0) {
-		app_error(&spk.app, "--save: %s", err);
-		return EXIT_FILES;
-	}
-	if (strchr(spk.opts.host, ':'))
-		snprintf(spk.console_addr, sizeof spk.console_addr, "[%s]:%d", spk.opts.host, spk.opts.port);
-	else
-		snprintf(spk.console_addr, sizeof spk.console_addr, "%s:%d", spk.opts.host, spk.opts.port);
-	speaker_state_init(&spk.st, spk.console_addr, spk.opts.legacy, say_cb, NULL);
-	if (spk.screen) {
-		spk.ui = speaker_ui_new();
-		spk.view = calloc(1, sizeof *spk.view);
-		if (!spk.ui || !spk.view) {
-			app_error(&spk.app, "out of memory");
-			return EXIT_FAILURE_RUNTIME;
-		}
-		/* From here on the screen's log pane collects the events, even before it shows. */
-		log_set_sink(speaker_ui_log_cb, spk.ui);
-	}
-	if (audio_up)
-		spk.output_device = audio_find_device(spk.opts.output_device, false, err, sizeof err);
-	if (spk.output_device < 0) {
-		if (!spk.opts.save_dir[0] || spk.opts.output_device[0]) {
-			speaker_screen_done(&spk);
-			app_error(&spk.app, "%s%s", err,
-			        spk.opts.output_device[0] ? "" : " (or only keep pages with --save DIR)");
-			if (audio_up)
-				audio_terminate();
-			return EXIT_AUDIO;
-		}
-		snprintf(spk.output_name, sizeof spk.output_name, "none: pages are saved, not played");
-		log_event("no output device (%s): pages will be saved to %s, not played", err,
-		          spk.opts.save_dir);
-	} else {
-		spk.playback = playback_new(spk.output_device, spk.opts.chunk);
-		if (!spk.playback) {
-			speaker_screen_done(&spk);
-			app_error(&spk.app, "out of memory");
-			audio_terminate();
-			return EXIT_FAILURE_RUNTIME;
-		}
-		snprintf(spk.output_name, sizeof spk.output_name, "%s", audio_device_name(spk.output_device));
-		log_event("output: %s", spk.output_name);
-	}
-	/* The volume set on this speaker's screen last time, 0 dB if none. */
-	volume_state_path(spk.state_path, sizeof spk.state_path, spk.opts.name);
-	int db = 0;
-	if (volume_state_load(spk.state_path, &db) == 0 && db != 0) {
-		speaker_set_volume(&spk, db);
-		spk.volume_changed_ms = 0;
-		speaker_state_volume_settled(&spk.st);
-		log_event("(the volume set last time, kept in %s)", spk.state_path);
-	}
-	spk.signal_fd = signals_install();
-	meter_ballistics_init(&spk.meter);
-	if (spk.screen && term_init(err, sizeof err) < 0) {
-		speaker_screen_done(&spk);
-		app_error(&spk.app, "%s", err);
-		playback_free(spk.playback);
-		if (audio_up)
-			audio_terminate();
-		return EXIT_USAGE;
-	}
-	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk.opts.name,
-	          spk.opts.zone[0] ? " zone " : "", spk.opts.zone,
-	          spk.opts.legacy ? "old Python-intercom server" : "console", spk.console_addr);
-	if (spk.opts.no_effect[0])
-		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "
-		          "recorded it in, and records nothing", spk.opts.no_effect,
-		          strchr(spk.opts.no_effect, ',') ? "do" : "does");
-	if (spk.screen)
-		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
-	int rc = speaker_run(&spk);
+	static struct speaker spk = { .app.name = "intercom-speaker", .output_device = -1,
+	                              .welcome_deadline_ms = WELCOME_DEADLINE_MS };
+	int rc = app_start(&spk.app, &spk.opts, PROGRAM_SPEAKER, argc, argv);
+	if (rc == APP_RUN)
+		rc = speaker_setup(&spk);
+	if (rc != APP_RUN)
+		return rc;
+	speaker_greet(&spk);
+	rc = speaker_run(&spk);
 	/* The terminal first: whatever happens next is readable. */
 	speaker_screen_done(&spk);
 	app_report_fatal(&spk.app);
 	speaker_shutdown(&spk);
-	if (audio_up)
-		audio_terminate();
 	if (spk.opts.once && rc == EXIT_OK)
 		rc = spk.once_played ? EXIT_OK : EXIT_FAILURE_RUNTIME;
 	log_event("speaker stopped");

@@ -881,6 +881,41 @@ static void test_decoder_progress(void **state)
 	free(frame);
 }
 
+/* The id of a page still arriving: known once its first 4 payload bytes are in, not before. */
+static void test_page_peek_id(void **state)
+{
+	(void)state;
+	uint8_t head[PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE];
+	struct proto_page page = { .page_id = 0x01020304u, .created_ms = 5 };
+	assert_int_equal(proto_page_encode_head(&page, 100, head, sizeof head), sizeof head);
+	const uint8_t *payload = head + PROTO_HEADER_SIZE;
+	for (size_t have = 0; have < 4; have++) {
+		uint32_t id = 77;
+		assert_int_equal(proto_page_peek_id(payload, have, &id), PROTO_ERR_MALFORMED);
+		assert_int_equal(id, 77);
+	}
+	for (size_t have = 4; have <= PROTO_PAGE_FIELDS_SIZE; have++) {
+		uint32_t id = 0;
+		assert_int_equal(proto_page_peek_id(payload, have, &id), PROTO_OK);
+		assert_int_equal(id, 0x01020304u);
+	}
+
+	/* As the speaker uses it: on a decoder part-way through a PAGE. */
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
+	uint8_t type;
+	size_t have, total;
+	uint32_t id = 0;
+	assert_int_equal(proto_decoder_feed(&dec, head, PROTO_HEADER_SIZE + 3), PROTO_HEADER_SIZE + 3);
+	assert_true(proto_decoder_progress(&dec, &type, &have, &total));
+	assert_int_equal(proto_page_peek_id(dec.payload, have, &id), PROTO_ERR_MALFORMED);
+	assert_int_equal(proto_decoder_feed(&dec, head + PROTO_HEADER_SIZE + 3, 1), 1);
+	assert_true(proto_decoder_progress(&dec, &type, &have, &total));
+	assert_int_equal(proto_page_peek_id(dec.payload, have, &id), PROTO_OK);
+	assert_int_equal(id, 0x01020304u);
+	proto_decoder_free(&dec);
+}
+
 /* The decoder stops at the end of a frame and hands back the rest. */
 static void test_decoder_stops_at_frame_end(void **state)
 {
@@ -1451,6 +1486,7 @@ int main(void)
 		cmocka_unit_test(test_decoder_page_too_large),
 		cmocka_unit_test(test_decoder_error_sticky),
 		cmocka_unit_test(test_decoder_progress),
+		cmocka_unit_test(test_page_peek_id),
 		cmocka_unit_test(test_decoder_stops_at_frame_end),
 		cmocka_unit_test(test_decode_truncated_and_trailing),
 		cmocka_unit_test(test_decode_text_length_overrun),

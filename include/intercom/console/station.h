@@ -10,6 +10,9 @@
  * plain WAV file, and the connection closes. They report nothing back, so the
  * tally counts them as delivered once every byte was written, and leaves them
  * out of "played" (docs/PROTOCOL.md, "The Python intercom's format").
+ *
+ * Each kind of peer is a table of operations (peer.h); the station's loop,
+ * accepting, timers and fan-out are the same for all of them.
  */
 #ifndef INTERCOM_STATION_H
 #define INTERCOM_STATION_H
@@ -46,14 +49,20 @@ struct station_page {
 	uint32_t id;
 	size_t targets, delivered, played, failed;
 	bool summarised;          /* every target reached a final state (or gave up) */
-	size_t legacy;            /* targets that are legacy speakers (included in targets): they
-	                             can be delivered to or fail, never report "played" */
+	size_t legacy;            /* targets that cannot report playing (included in targets;
+	                             today the legacy speakers): they can be delivered to or
+	                             fail, never report "played" */
 };
 
 /* Takes over listen_fd (closed by station_free). */
 struct station *station_new(int listen_fd);
 /* Speakers served at once (default DEFAULT_MAX_SPEAKERS); the one over it is told why and closed. */
 void station_set_max_speakers(struct station *st, size_t max_speakers);
+/*
+ * How long a new connection has to say HELLO (the key handshake included)
+ * before it is closed; default HELLO_DEADLINE_MS.
+ */
+void station_set_hello_deadline(struct station *st, unsigned ms);
 /*
  * With a key, only speakers that prove it in the handshake (auth.h) are served,
  * and their links are sealed; the key is copied. NULL: no key, links are plain.

@@ -163,6 +163,12 @@ size_t proto_page_encode_head(const struct proto_page *msg, size_t wav_len, uint
                               size_t cap);
 int proto_page_decode(const uint8_t *payload, size_t len, struct proto_page *msg,
                       const uint8_t **wav, size_t *wav_len);
+/*
+ * The page id of a PAGE still arriving, from the first `have` bytes of its
+ * payload (proto_decoder_progress says how many): PROTO_OK once its 4 bytes
+ * are in, else PROTO_ERR_MALFORMED and *page_id untouched.
+ */
+int proto_page_peek_id(const uint8_t *payload, size_t have, uint32_t *page_id);
 size_t proto_status_encode(const struct proto_status *msg, uint8_t *out, size_t cap);
 int proto_status_decode(const uint8_t *payload, size_t len, struct proto_status *msg);
 size_t proto_ping_encode(enum proto_type type, const struct proto_ping *msg, uint8_t *out,

@@ -1,0 +1,145 @@
+/*
+ * The speaker's link to what sends it pages, as a table of operations (the
+ * console's counterpart is console/peer.h). link.c holds what every kind
+ * shares: looking the name up off the loop (resolver.h), connecting to each
+ * address in turn with the state's backoff, the socket and its queue (a
+ * conn), the connect timeout, writing what is queued, closing once a last
+ * report has left, draining at exit. A kind says what happens on the
+ * connection once it is up:
+ *
+ *   link_framed_ops  link_framed.c  a console of our protocol (docs/PROTOCOL.md):
+ *                                   key handshake, HELLO and WELCOME, heartbeat,
+ *                                   PAGE frames in, STATUS reports out
+ *   link_legacy_ops  link_legacy.c  an old Python-intercom server (--legacy): one
+ *                                   bare WAV per connection, ended by the server
+ *                                   closing it; nothing goes back
+ *
+ * speaker.c picks the kind at set-up and from then on uses the functions
+ * below; it never asks which kind it has. Every change of the link goes
+ * through speaker_state (which words the log); pages go to the owner's
+ * callbacks. A new kind (an RTP multicast group to join, a live stream) is a
+ * link_NAME.c with a struct starting with struct link and one exported table,
+ * declared at the end of this file.
+ */
+#ifndef INTERCOM_LINK_H
+#define INTERCOM_LINK_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intercom/net/conn.h"
+#include "intercom/net/proto.h"
+
+struct addrinfo;
+struct auth_key;
+struct resolver;
+struct speaker_state;
+
+/* How often a page's progress goes back to the other end while it arrives or plays. */
+#define LINK_STATUS_INTERVAL_MS 250
+
+/* A page that arrived whole. */
+struct link_page {
+	uint32_t id;
+	uint64_t created_ms;       /* wall clock, ms since the epoch */
+	const uint8_t *wav;        /* the WAV file's bytes, valid during the call only */
+	size_t wav_len;
+	size_t bytes;              /* what the page took on the wire (a PAGE's payload) */
+};
+
+/* What the link hands to its owner (speaker.c). */
+struct link_owner {
+	/*
+	 * A page arrived: check it, play it. 0 if it was taken (played, muted,
+	 * saved), -1 if rejected: it has been reported, and why says why.
+	 */
+	int (*page)(void *ctx, const struct link_page *page, char *why, size_t whylen);
+	/* Bytes arrived that are no page at all (malformed, too large): report it failed. */
+	void (*rejected)(void *ctx, uint32_t page_id, size_t bytes, const char *reason);
+};
+
+/* Everything a link needs to know, from the speaker's options. Strings are not copied. */
+struct link_config {
+	const char *host;
+	int port;
+	const char *name, *zone;         /* how the speaker introduces itself */
+	const struct auth_key *key;      /* the key to prove (not copied), or NULL */
+	unsigned welcome_deadline_ms;    /* from connecting to WELCOME (WELCOME_DEADLINE_MS) */
+	struct speaker_state *st;        /* the link's changes go through it */
+	const struct link_owner *owner;
+	void *ctx;                       /* the owner's, for its callbacks */
+};
+
+/* The part of a link every kind shares. A kind's own struct starts with it. */
+struct link {
+	const struct link_ops *ops;
+	struct link_config cfg;
+	struct conn conn;
+	bool open;                       /* conn holds a socket */
+	struct resolver *resolver;       /* a lookup of cfg.host in flight */
+	struct addrinfo *addrs;          /* the resolved addresses, tried in order */
+	struct addrinfo *addr_next;
+	uint64_t opened_ms;              /* the TCP connection is up since (0: not up) */
+	uint64_t last_rx_ms;             /* bytes came then (or the attempt started) */
+	char drop_reason[224];           /* close once what is queued has gone (empty: no) */
+	uint64_t drop_due_ms;            /* or at this time, whatever is still queued */
+};
+
+/*
+ * A kind of link. The operations are called only while l->open, except
+ * reset; those marked "optional" may be NULL.
+ */
+struct link_ops {
+	const char *peer;          /* what is at the other end, for the log: "console" */
+	size_t size;               /* of the kind's struct, which starts with struct link */
+	/* The TCP connection is up: introduce the speaker, or just wait for a page. */
+	void (*connected)(struct link *l, uint64_t now);
+	/* The socket is readable, hung up or in error: read it. link_close if the link is over. */
+	void (*read)(struct link *l, uint64_t now);
+	/*
+	 * The kind's timers once connected (deadlines, heartbeat, a stalled
+	 * page): link_close if the link is over. Returns ms until the next.
+	 */
+	int (*tick)(struct link *l, uint64_t now);
+	/* optional: a page's progress for the other end (an old server takes nothing back). */
+	void (*report)(struct link *l, const struct proto_status *status);
+	/* optional: the speaker shuts down while connected: its last words, sent before link_free returns. */
+	void (*bye)(struct link *l, const char *reason);
+	/* optional: the connection ended or the link is freed: forget (and wipe) what was under way. */
+	void (*reset)(struct link *l);
+};
+
+/* Slots a link takes in the speaker's poll set: its connection, its name lookup. */
+#define LINK_POLLFDS 2
+
+/* A link of this kind, waiting to connect at once. NULL if out of memory. */
+struct link *link_new(const struct link_ops *ops, const struct link_config *cfg);
+/* Says bye_reason (if connected and the kind says anything), lets the queue go for a while, closes. */
+void link_free(struct link *l, const char *bye_reason);
+
+/* Connects when the backoff is over, and runs the timers. Returns ms until it wants to look again. */
+int link_tick(struct link *l, uint64_t now);
+/* Fills fds[0..LINK_POLLFDS) with what the link waits on. */
+void link_poll_prepare(const struct link *l, struct pollfd *fds);
+/* Handles what poll() reported in those slots: lookups, the connect, reading, writing. */
+void link_poll_handle(struct link *l, const struct pollfd *fds, uint64_t now);
+/* Tells the other end a page's progress or outcome (if the kind reports, and it is connected). */
+void link_report(struct link *l, const struct proto_status *status);
+
+/* ---- for the kinds ---- */
+
+/* The link is over (why says why): the socket closes and the state waits out its backoff. */
+void link_close(struct link *l, const char *why);
+/* Closes the socket and nothing else: the kind tells the state what comes next. */
+void link_hang_up(struct link *l);
+/* Closes with why once what is queued has left (a last report), or after a second at most. */
+void link_close_when_sent(struct link *l, const char *why);
+
+/* ---- the kinds ---- */
+
+extern const struct link_ops link_framed_ops;
+extern const struct link_ops link_legacy_ops;
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * Speakers of our protocol (docs/PROTOCOL.md): the key handshake when the
+ * console has a key, HELLO answered with WELCOME, the heartbeat, and STATUS
+ * reports that carry a page from delivered to its outcome.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intercom/common/defaults.h"
+#include "intercom/common/log.h"
+#include "intercom/console/peer.h"
+#include "intercom/net/auth.h"
+#include "intercom/net/proto.h"
+
+struct framed_peer {
+	struct peer peer;
+	uint64_t last_rx_ms;       /* any byte from it counts as a sign of life */
+	uint64_t last_ping_ms;
+	struct auth_session *auth; /* the key handshake under way; NULL before or after it */
+};
+
+static struct framed_peer *framed_of(struct peer *p)
+{
+	return (struct framed_peer *)(void *)p;
+}
+
+static void framed_send_frame(struct peer *p, const uint8_t *frame, size_t len)
+{
+	if (len == 0 || conn_send_copy(&p->conn, frame, len) < 0)
+		peer_drop(p, p->conn.error[0] ? p->conn.error : "cannot queue a frame");
+}
+
+/* Queues a BYE and gives it one chance to leave before the connection closes. */
+static void framed_bye(struct peer *p, const char *reason)
+{
+	struct proto_bye bye;
+	uint8_t frame[256];
+	snprintf(bye.reason, sizeof bye.reason, "%s", reason);
+	size_t len = proto_bye_encode(&bye, frame, sizeof frame);
+	if (len > 0 && conn_send_copy(&p->conn, frame, len) == 0)
+		conn_flush(&p->conn);
+}
+
+/* ---- frames from a speaker ---- */
+
+static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
+{
+	struct proto_hello hello;
+	if (p->joined) {
+		snprintf(p->conn.error, sizeof p->conn.error, "second HELLO");
+		return -1;
+	}
+	if (proto_hello_decode(payload, len, &hello) != PROTO_OK) {
+		snprintf(p->conn.error, sizeof p->conn.error, "malformed HELLO (bad name or zone)");
+		framed_bye(p, "malformed HELLO: name must be 1-64 bytes of printable UTF-8");
+		return -1;
+	}
+	if (hello.version != PROTO_VERSION) {
+		snprintf(p->conn.error, sizeof p->conn.error, "speaks protocol %u, we speak %u",
+		         hello.version, PROTO_VERSION);
+		framed_bye(p, "protocol version not supported by this console");
+		return -1;
+	}
+	if (station_room(p->st) == 0) {
+		size_t count = station_speaker_count(p->st);
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: %zu speakers connected, the limit",
+		         count);
+		char why[128];
+		snprintf(why, sizeof why, "console full: %zu speakers connected (its --max-speakers)", count);
+		framed_bye(p, why);
+		return -1;
+	}
+	memcpy(p->info.name, hello.name, sizeof p->info.name);
+	memcpy(p->info.zone, hello.zone, sizeof p->info.zone);
+	station_join(p);
+	struct proto_welcome welcome = {
+		.version = PROTO_VERSION,
+		.speaker_id = p->info.id,
+		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
+	};
+	snprintf(welcome.console_name, sizeof welcome.console_name, "%s",
+	         station_console_name(p->st));
+	uint8_t frame[256];
+	framed_send_frame(p, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
+	log_event("speaker %s%s%s joined from %s (%zu connected%s)", p->info.name,
+	          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr,
+	          station_speaker_count(p->st), p->info.sealed ? ", authenticated" : "");
+	return 0;
+}
+
+static int on_status(struct peer *p, const uint8_t *payload, size_t len)
+{
+	struct proto_status s;
+	if (proto_status_decode(payload, len, &s) != PROTO_OK) {
+		snprintf(p->conn.error, sizeof p->conn.error, "malformed STATUS");
+		return -1;
+	}
+	if (s.page_id != p->info.page_id || p->page_final)
+		return 0; /* about an older page, or after the outcome was counted */
+	p->info.page_state = s.state;
+	p->info.page_done = s.done;
+	p->info.page_total = s.total;
+	if (s.state >= PAGE_RECEIVED && s.state != PAGE_FAILED && station_page_delivered(p))
+		log_event("page %u delivered to %s", s.page_id, p->info.name);
+	if (s.state == PAGE_PLAYED || s.state == PAGE_FAILED || s.state == PAGE_MUTED ||
+	    s.state == PAGE_INTERRUPTED)
+		station_page_outcome(p, s.state, s.reason);
+	return 0;
+}
+
+/* AUTH_HELLO: the session starts and our proof goes back. 0, or -1 to drop the peer. */
+static int on_auth_hello(struct peer *p, const struct auth_key *key, const uint8_t *payload,
+                         size_t len)
+{
+	struct framed_peer *fp = framed_of(p);
+	uint8_t frame[AUTH_FRAME_MAX];
+	fp->auth = malloc(sizeof *fp->auth);
+	if (!fp->auth) {
+		snprintf(p->conn.error, sizeof p->conn.error, "out of memory");
+		return -1;
+	}
+	auth_session_init(fp->auth, AUTH_CONSOLE, key);
+	size_t n = auth_console_proof(fp->auth, payload, len, frame, sizeof frame);
+	if (n == 0) {
+		snprintf(p->conn.error, sizeof p->conn.error, "malformed AUTH_HELLO");
+		return -1;
+	}
+	framed_send_frame(p, frame, n);
+	return 0;
+}
+
+/* AUTH_DONE: the speaker's proof checked, and the link sealed. 0, or -1 to drop the peer. */
+static int on_auth_done(struct peer *p, const uint8_t *payload, size_t len)
+{
+	struct framed_peer *fp = framed_of(p);
+	if (auth_console_finish(fp->auth, payload, len) < 0) {
+		snprintf(p->conn.error, sizeof p->conn.error,
+		         "authentication failed: wrong key, or a replayed session");
+		return -1;
+	}
+	int rc = conn_enable_seal(&p->conn, fp->auth->tx_key, fp->auth->rx_key);
+	auth_session_wipe(fp->auth);
+	free(fp->auth);
+	fp->auth = NULL;
+	p->info.sealed = rc == 0;
+	return rc;
+}
+
+/*
+ * The key handshake, before anything else: AUTH_HELLO is answered with our
+ * proof, AUTH_DONE checked, and the link sealed. Returns 1 if the frame was
+ * part of it, 0 if the handshake is done, -1 to drop the peer.
+ */
+static int framed_authenticate(struct peer *p, const struct proto_header *header,
+                               const uint8_t *payload)
+{
+	const struct auth_key *key = station_key(p->st);
+	bool auth_frame = header->type >= PROTO_AUTH_HELLO && header->type <= PROTO_AUTH_DONE;
+	bool started = framed_of(p)->auth != NULL;
+	if (!key) {
+		if (!auth_frame)
+			return 0;
+		snprintf(p->conn.error, sizeof p->conn.error, "speaker has a key, this console has none");
+		framed_bye(p, "this console has no key: start it with --key-file, or drop the speaker's");
+		return -1;
+	}
+	if (p->conn.seal)
+		return 0;
+	if (header->type == PROTO_AUTH_HELLO && !started)
+		return on_auth_hello(p, key, payload, header->length) < 0 ? -1 : 1;
+	if (header->type == PROTO_AUTH_DONE && started)
+		return on_auth_done(p, payload, header->length) < 0 ? -1 : 1;
+	if (header->type == PROTO_HELLO && !started) {
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: no key (this console requires one)");
+		framed_bye(p, "this console requires a key: start the speaker with --key-file");
+		return -1;
+	}
+	snprintf(p->conn.error, sizeof p->conn.error, "sent %s during the key handshake",
+	         proto_type_name(header->type));
+	return -1;
+}
+
+/* Handles one whole frame from a speaker. */
+static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
+                           const uint8_t *payload, void *ctx)
+{
+	(void)ctx;
+	struct peer *p = (struct peer *)(void *)conn;
+	int auth = framed_authenticate(p, header, payload);
+	if (auth != 0)
+		return auth < 0 ? -1 : 0;
+	if (!p->joined && header->type != PROTO_HELLO) {
+		snprintf(conn->error, sizeof conn->error, "sent %s before HELLO",
+		         proto_type_name(header->type));
+		return -1;
+	}
+	switch (conn_common_frame(conn, header, payload, "", &p->info.rtt_ms)) {
+	case CONN_DROP:
+		return -1;
+	case CONN_HANDLED:
+	case CONN_ROUND_TRIP:
+		return 0;
+	case CONN_NOT_COMMON:
+		break;
+	}
+	switch (header->type) {
+	case PROTO_HELLO:
+		return on_hello(p, payload, header->length);
+	case PROTO_STATUS:
+		return on_status(p, payload, header->length);
+	case PROTO_WELCOME:
+	case PROTO_PAGE:
+		snprintf(conn->error, sizeof conn->error, "sent %s, which only a console sends",
+		         proto_type_name(header->type));
+		return -1;
+	default:
+		return 0; /* a later version's message: skip it */
+	}
+}
+
+/* ---- the operations ---- */
+
+/* Reads what a speaker sent, and drops it if the link broke or a frame was wrong. */
+static void framed_read(struct peer *p, uint64_t now)
+{
+	long got = conn_read(&p->conn, framed_frame_cb, NULL);
+	if (got < 0)
+		peer_drop(p, p->conn.error);
+	else if (got > 0)
+		framed_of(p)->last_rx_ms = now;
+}
+
+/* A speaker sends HELLO as it connects: often it is here already, and its waiting place freed. */
+static void framed_start(struct peer *p, uint64_t now)
+{
+	struct framed_peer *fp = framed_of(p);
+	fp->last_rx_ms = fp->last_ping_ms = now;
+	framed_read(p, now);
+}
+
+/* Heartbeat: a ping every interval, and a speaker silent for the timeout is gone. */
+static int framed_tick(struct peer *p, uint64_t now)
+{
+	struct framed_peer *fp = framed_of(p);
+	if (now - fp->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
+		snprintf(p->conn.error, sizeof p->conn.error, "no sign of life for %d s",
+		         HEARTBEAT_TIMEOUT_MS / 1000);
+		peer_drop(p, p->conn.error);
+		return -1;
+	}
+	if (now - fp->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
+		struct proto_ping ping = { .sent_ms = now };
+		uint8_t frame[64];
+		fp->last_ping_ms = now;
+		framed_send_frame(p, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
+	}
+	uint64_t due = fp->last_ping_ms + HEARTBEAT_INTERVAL_MS;
+	return due > now ? (int)(due - now) : 0;
+}
+
+/* The whole PAGE frame goes into its bounded queue: a reference, not a copy. */
+static void framed_send_page(struct peer *p, const struct peer_page *page, uint64_t now)
+{
+	(void)now;
+	if (conn_send(&p->conn, page->frame, true) < 0 || conn_flush(&p->conn) < 0)
+		peer_drop(p, p->conn.error);
+}
+
+static void framed_left(const struct peer *p, const char *why)
+{
+	if (p->joined)
+		log_event("speaker %s (%s) left: %s", p->info.name, p->info.addr, why);
+	else
+		log_event("connection from %s closed before hello: %s", p->info.addr, why);
+}
+
+/* A handshake cut short keeps no subkeys. */
+static void framed_close(struct peer *p)
+{
+	struct framed_peer *fp = framed_of(p);
+	if (fp->auth)
+		auth_session_wipe(fp->auth);
+	free(fp->auth);
+	fp->auth = NULL;
+}
+
+const struct peer_ops peer_framed_ops = {
+	.noun = "speakers",
+	.size = sizeof(struct framed_peer),
+	.queue_pages = SPEAKER_QUEUE_PAGES,
+	.max_peers = 0, /* station_set_max_speakers bounds them at HELLO, with a reason */
+	.hello_first = true,
+	.reports_playing = true,
+	.start = framed_start,
+	.read = framed_read,
+	.tick = framed_tick,
+	.busy = NULL,
+	.send_page = framed_send_page,
+	.wrote = NULL,
+	.left = framed_left,
+	.bye = framed_bye,
+	.close = framed_close,
+};

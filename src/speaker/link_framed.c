@@ -1,0 +1,277 @@
+/*
+ * The link to a console of our protocol (docs/PROTOCOL.md): the key
+ * handshake when the speaker has a key, HELLO until WELCOME (within the
+ * welcome deadline, however the bytes trickle), the heartbeat, PAGE frames
+ * in with "receiving" reports while they arrive, STATUS reports out.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "intercom/common/clock.h"
+#include "intercom/common/defaults.h"
+#include "intercom/common/log.h"
+#include "intercom/common/trace.h"
+#include "intercom/net/auth.h"
+#include "intercom/speaker/link.h"
+#include "intercom/speaker/speaker_state.h"
+
+struct link_framed {
+	struct link link;
+	struct auth_session auth;      /* the handshake under way (SPEAKER_LINK_AUTH) */
+	uint64_t last_ping_ms;
+	uint64_t recv_status_ms;       /* the page being received was last reported then */
+	bool recv_reported;            /* ... at all */
+};
+
+static struct link_framed *framed_of(struct link *l)
+{
+	return (struct link_framed *)(void *)l;
+}
+
+static void framed_send(struct link *l, const uint8_t *frame, size_t len)
+{
+	if (l->open && len > 0 && conn_send_copy(&l->conn, frame, len) < 0)
+		log_event("cannot queue a frame to the console: %s", l->conn.error);
+}
+
+static void framed_report(struct link *l, const struct proto_status *status)
+{
+	uint8_t frame[256];
+	framed_send(l, frame, proto_status_encode(status, frame, sizeof frame));
+}
+
+static void send_hello(struct link *l)
+{
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = 0 };
+	snprintf(hello.name, sizeof hello.name, "%s", l->cfg.name);
+	snprintf(hello.zone, sizeof hello.zone, "%s", l->cfg.zone);
+	uint8_t frame[256];
+	speaker_state_hello_sent(l->cfg.st, clock_mono_ms());
+	framed_send(l, frame, proto_hello_encode(&hello, frame, sizeof frame));
+}
+
+/* Without a key the speaker introduces itself at once; with one it starts the handshake. */
+static void framed_connected(struct link *l, uint64_t now)
+{
+	struct link_framed *fl = framed_of(l);
+	fl->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
+	if (!l->cfg.key) {
+		send_hello(l);
+		return;
+	}
+	uint8_t frame[AUTH_FRAME_MAX];
+	auth_session_init(&fl->auth, AUTH_SPEAKER, l->cfg.key);
+	speaker_state_authenticating(l->cfg.st, now);
+	framed_send(l, frame, auth_speaker_hello(&fl->auth, frame, sizeof frame));
+}
+
+/* The console's answer to AUTH_HELLO: it must prove the key before anything is believed. */
+static int on_auth_proof(struct link *l, const uint8_t *payload, size_t len)
+{
+	struct link_framed *fl = framed_of(l);
+	uint8_t frame[AUTH_FRAME_MAX];
+	size_t n = auth_speaker_done(&fl->auth, payload, len, frame, sizeof frame);
+	if (n == 0) {
+		auth_session_wipe(&fl->auth);
+		snprintf(l->conn.error, sizeof l->conn.error,
+		         "the console did not prove the key: wrong key, or not our console");
+		return -1;
+	}
+	framed_send(l, frame, n);
+	int rc = conn_enable_seal(&l->conn, fl->auth.tx_key, fl->auth.rx_key);
+	auth_session_wipe(&fl->auth);
+	if (rc < 0)
+		return -1;
+	send_hello(l);
+	return 0;
+}
+
+static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
+{
+	struct proto_welcome welcome;
+	if (l->cfg.st->link == SPEAKER_LINK_READY ||
+	    proto_welcome_decode(payload, len, &welcome) != PROTO_OK) {
+		snprintf(l->conn.error, sizeof l->conn.error, "malformed or repeated WELCOME");
+		return -1;
+	}
+	speaker_state_ready(l->cfg.st, clock_mono_ms(), clock_wall_ms(), l->cfg.name,
+	                    welcome.console_name, welcome.speaker_id, conn_sealed(&l->conn));
+	conn_limit_frames(&l->conn, PROTO_MAX_PAYLOAD);
+	return 0;
+}
+
+/*
+ * A whole PAGE: "received" goes back at once, then the owner checks and plays
+ * it. A console that sends a page no speaker could play is broken or not
+ * ours: once it has the reason, the link is dropped and made afresh (backoff).
+ */
+static void on_page(struct link *l, const uint8_t *payload, size_t len)
+{
+	struct proto_page meta;
+	struct link_page page = { .bytes = len };
+	char why[160];
+	framed_of(l)->recv_reported = false;
+	if (proto_page_decode(payload, len, &meta, &page.wav, &page.wav_len) != PROTO_OK) {
+		snprintf(why, sizeof why, "malformed PAGE");
+		l->cfg.owner->rejected(l->cfg.ctx, 0, len, why);
+	} else {
+		trace_event("page_whole", meta.page_id); /* INTERCOM_TRACE (bench) */
+		struct proto_status received = { .page_id = meta.page_id, .state = PAGE_RECEIVED,
+		                                 .done = len, .total = len };
+		framed_report(l, &received);
+		page.id = meta.page_id;
+		page.created_ms = meta.created_ms;
+		if (l->cfg.owner->page(l->cfg.ctx, &page, why, sizeof why) == 0)
+			return;
+	}
+	char drop[sizeof l->drop_reason];
+	snprintf(drop, sizeof drop, "console sent a bad page (%s)", why);
+	link_close_when_sent(l, drop);
+}
+
+/* Handles one whole frame from the console. */
+static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
+                           const uint8_t *payload, void *ctx)
+{
+	struct link *l = ctx;
+	enum speaker_link link = l->cfg.st->link;
+	if (link == SPEAKER_LINK_AUTH && header->type == PROTO_AUTH_PROOF)
+		return on_auth_proof(l, payload, header->length);
+	if (link == SPEAKER_LINK_AUTH && header->type != PROTO_BYE) {
+		snprintf(conn->error, sizeof conn->error, "console sent %s before proving the key",
+		         proto_type_name(header->type));
+		return -1;
+	}
+	if (link != SPEAKER_LINK_READY && header->type != PROTO_WELCOME && header->type != PROTO_BYE) {
+		snprintf(conn->error, sizeof conn->error, "console sent %s before WELCOME",
+		         proto_type_name(header->type));
+		return -1;
+	}
+	uint32_t rtt_ms;
+	/* Before its proof a keyed speaker's peer is anyone: its words are shown as such. */
+	switch (conn_common_frame(conn, header, payload,
+	                          link == SPEAKER_LINK_AUTH ? "a peer that has not proven the key" : "console",
+	                          &rtt_ms)) {
+	case CONN_DROP:
+		return -1;
+	case CONN_ROUND_TRIP:
+		speaker_state_rtt(l->cfg.st, rtt_ms);
+		return 0;
+	case CONN_HANDLED:
+		return 0;
+	case CONN_NOT_COMMON:
+		break;
+	}
+	switch (header->type) {
+	case PROTO_WELCOME:
+		return on_welcome(l, payload, header->length);
+	case PROTO_PAGE:
+		on_page(l, payload, header->length);
+		return 0;
+	case PROTO_HELLO:
+	case PROTO_STATUS:
+		snprintf(conn->error, sizeof conn->error, "peer sent %s, which only a speaker sends",
+		         proto_type_name(header->type));
+		return -1;
+	default:
+		return 0; /* a later version's message: skip it */
+	}
+}
+
+/* Follows the page being received: the state at once, the console at most every LINK_STATUS_INTERVAL_MS. */
+static void report_receiving(struct link *l, uint64_t now)
+{
+	struct link_framed *fl = framed_of(l);
+	uint8_t type;
+	size_t have, total;
+	if (l->cfg.st->link != SPEAKER_LINK_READY ||
+	    !proto_decoder_progress(&l->conn.decoder, &type, &have, &total) || type != PROTO_PAGE)
+		return;
+	/* Until the page id is in, it is unknown (0). */
+	uint32_t page_id = 0;
+	proto_page_peek_id(l->conn.decoder.payload, have, &page_id);
+	speaker_state_receiving(l->cfg.st, page_id, have, total);
+	if (fl->recv_reported && now - fl->recv_status_ms < LINK_STATUS_INTERVAL_MS)
+		return;
+	fl->recv_reported = true;
+	fl->recv_status_ms = now;
+	struct proto_status receiving = { .page_id = page_id, .state = PAGE_RECEIVING, .done = have,
+	                                  .total = total };
+	framed_report(l, &receiving);
+}
+
+static void framed_read(struct link *l, uint64_t now)
+{
+	long got = conn_read(&l->conn, framed_frame_cb, l);
+	if (got < 0) {
+		link_close(l, l->conn.error);
+		return;
+	}
+	if (got > 0)
+		l->last_rx_ms = now;
+	report_receiving(l, now);
+}
+
+/* Until WELCOME the welcome deadline; then the heartbeat: a ping every interval, silence is the end. */
+static int framed_tick(struct link *l, uint64_t now)
+{
+	struct link_framed *fl = framed_of(l);
+	enum speaker_link link = l->cfg.st->link;
+	if (link != SPEAKER_LINK_READY && l->opened_ms != 0) {
+		uint64_t due = l->opened_ms + l->cfg.welcome_deadline_ms;
+		if (now >= due) {
+			char why[96];
+			snprintf(why, sizeof why, "no WELCOME within %g s of connecting%s",
+			         l->cfg.welcome_deadline_ms / 1000.0,
+			         link == SPEAKER_LINK_AUTH ? " (the key not proven)" : "");
+			link_close(l, why);
+			return 0;
+		}
+		/* On time, not at the next heartbeat tick. */
+		if (due - now < HEARTBEAT_INTERVAL_MS)
+			return (int)(due - now);
+	}
+	if (now - l->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
+		char why[64];
+		snprintf(why, sizeof why, "%s for %d s",
+		         link == SPEAKER_LINK_READY ? "no sign of life" : "no answer",
+		         HEARTBEAT_TIMEOUT_MS / 1000);
+		link_close(l, why);
+		return 0;
+	}
+	if (link == SPEAKER_LINK_READY && now - fl->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
+		struct proto_ping ping = { .sent_ms = now };
+		uint8_t frame[64];
+		fl->last_ping_ms = now;
+		framed_send(l, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
+	}
+	return HEARTBEAT_INTERVAL_MS;
+}
+
+/* An orderly end, said only to a console that welcomed the speaker. */
+static void framed_bye(struct link *l, const char *reason)
+{
+	if (l->cfg.st->link != SPEAKER_LINK_READY)
+		return;
+	struct proto_bye bye;
+	uint8_t frame[256];
+	snprintf(bye.reason, sizeof bye.reason, "%s", reason);
+	framed_send(l, frame, proto_bye_encode(&bye, frame, sizeof frame));
+}
+
+/* A handshake cut short keeps no subkeys until the next try. */
+static void framed_reset(struct link *l)
+{
+	auth_session_wipe(&framed_of(l)->auth);
+}
+
+const struct link_ops link_framed_ops = {
+	.peer = "console",
+	.size = sizeof(struct link_framed),
+	.connected = framed_connected,
+	.read = framed_read,
+	.tick = framed_tick,
+	.report = framed_report,
+	.bye = framed_bye,
+	.reset = framed_reset,
+};

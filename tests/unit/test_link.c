@@ -1,0 +1,264 @@
+/*
+ * Unit tests of the speaker's link (link.h) against a server played here on
+ * loopback: the shared part (lookup, connect, write, close after a last
+ * report) under both kinds, an old server's file handed over whole, and a
+ * console's bad page or missing WELCOME ending the link with its reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "intercom/common/clock.h"
+#include "intercom/net/net.h"
+#include "intercom/net/proto.h"
+#include "intercom/speaker/link.h"
+#include "intercom/speaker/speaker_state.h"
+
+/* ---- the owner: what the link handed over ---- */
+
+static struct {
+	size_t pages, rejected;
+	uint32_t page_id;
+	uint8_t wav[256];
+	size_t wav_len;
+	int answer;               /* what the page callback returns */
+	struct link *link;        /* to report through, as speaker.c does */
+} owner;
+
+static int page_cb(void *ctx, const struct link_page *page, char *why, size_t whylen)
+{
+	(void)ctx;
+	owner.pages++;
+	owner.page_id = page->id;
+	owner.wav_len = page->wav_len < sizeof owner.wav ? page->wav_len : sizeof owner.wav;
+	memcpy(owner.wav, page->wav, owner.wav_len);
+	if (owner.answer < 0) {
+		snprintf(why, whylen, "not a WAV");
+		struct proto_status failed = { .page_id = page->id, .state = PAGE_FAILED,
+		                               .reason = "rejected: not a WAV" };
+		link_report(owner.link, &failed);
+	}
+	return owner.answer;
+}
+
+static void rejected_cb(void *ctx, uint32_t page_id, size_t bytes, const char *reason)
+{
+	(void)ctx;
+	(void)page_id;
+	(void)bytes;
+	(void)reason;
+	owner.rejected++;
+}
+
+static const struct link_owner test_owner = { .page = page_cb, .rejected = rejected_cb };
+
+/* ---- helpers ---- */
+
+static int listen_fd;
+static int port;
+static struct speaker_state st;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&owner, 0, sizeof owner);
+	char err[256], addr[80];
+	listen_fd = net_listen("127.0.0.1", 0, err, sizeof err);
+	assert_true(listen_fd >= 0);
+	net_local_addr(listen_fd, addr, sizeof addr);
+	port = atoi(strrchr(addr, ':') + 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	close(listen_fd);
+	return 0;
+}
+
+static struct link *make_link(const struct link_ops *ops, unsigned welcome_ms)
+{
+	speaker_state_init(&st, "127.0.0.1", ops == &link_legacy_ops, NULL, NULL);
+	struct link_config cfg = {
+		.host = "127.0.0.1",
+		.port = port,
+		.name = "kitchen",
+		.zone = "",
+		.welcome_deadline_ms = welcome_ms,
+		.st = &st,
+		.owner = &test_owner,
+	};
+	struct link *l = link_new(ops, &cfg);
+	assert_non_null(l);
+	owner.link = l;
+	return l;
+}
+
+/* One pass of the speaker's loop around the link. */
+static void pass(struct link *l, int wait_ms)
+{
+	int timeout = link_tick(l, clock_mono_ms());
+	struct pollfd fds[LINK_POLLFDS];
+	link_poll_prepare(l, fds);
+	assert_true(poll(fds, LINK_POLLFDS, timeout < wait_ms ? timeout : wait_ms) >= 0);
+	link_poll_handle(l, fds, clock_mono_ms());
+}
+
+/* Runs the link until the server side has a connection to accept. */
+static int accept_one(struct link *l)
+{
+	for (int i = 0; i < 500; i++) {
+		pass(l, 10);
+		char addr[80];
+		int fd = net_accept(listen_fd, addr, sizeof addr);
+		if (fd >= 0)
+			return fd;
+	}
+	fail_msg("the link never connected");
+	return -1;
+}
+
+/* Runs the link until the link state is `link` (or gives up). */
+static bool run_until(struct link *l, enum speaker_link link)
+{
+	for (int i = 0; i < 500 && st.link != link; i++)
+		pass(l, 10);
+	return st.link == link;
+}
+
+/* Reads frames from the speaker until one of this type is whole in dec. */
+static bool read_frame(struct link *l, int fd, struct proto_decoder *dec, uint8_t type)
+{
+	for (int rounds = 0; rounds < 5000; rounds++) {
+		uint8_t byte;
+		ssize_t got = recv(fd, &byte, 1, MSG_DONTWAIT);
+		if (got == 0)
+			return false;
+		if (got < 0) {
+			pass(l, 1);
+			continue;
+		}
+		assert_int_equal(proto_decoder_feed(dec, &byte, 1), 1);
+		if (dec->frame_ready && dec->header.type == type)
+			return true;
+	}
+	return false;
+}
+
+static void send_all(int fd, const void *data, size_t len)
+{
+	assert_int_equal(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static const uint8_t wav[] = "RIFF-bytes-as-an-old-server-sends-them";
+
+/* ---- tests ---- */
+
+/* An old server's file, ended by its close, is handed over whole and numbered; then the next. */
+static void test_legacy_file_handed_over(void **state)
+{
+	(void)state;
+	struct link *l = make_link(&link_legacy_ops, 0);
+	int fd = accept_one(l);
+	assert_true(run_until(l, SPEAKER_LINK_READY));
+	send_all(fd, wav, sizeof wav);
+	close(fd);
+	for (int i = 0; i < 500 && owner.pages == 0; i++)
+		pass(l, 10);
+	assert_int_equal(owner.pages, 1);
+	assert_int_equal(owner.page_id, 1);
+	assert_int_equal(owner.wav_len, sizeof wav);
+	assert_memory_equal(owner.wav, wav, sizeof wav);
+	/* A good page: straight back for the next, with no backoff. */
+	assert_int_equal(st.link, SPEAKER_LINK_WAITING);
+	assert_int_equal(st.backoff_ms, 0);
+
+	/* A server that closes without a byte sent no page: that is a failure, with backoff. */
+	fd = accept_one(l);
+	assert_true(run_until(l, SPEAKER_LINK_READY));
+	close(fd);
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_int_equal(owner.pages, 1);
+	assert_string_equal(st.reason, "closed the connection without sending a page");
+	assert_true(st.backoff_ms > 0);
+	link_free(l, "done");
+}
+
+/* A console: HELLO, WELCOME, a PAGE the owner rejects: its report leaves, then the link closes. */
+static void test_framed_bad_page_closes_after_the_report(void **state)
+{
+	(void)state;
+	owner.answer = -1;
+	struct link *l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
+	int fd = accept_one(l);
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
+	assert_true(read_frame(l, fd, &dec, PROTO_HELLO));
+	struct proto_hello hello;
+	assert_int_equal(proto_hello_decode(dec.payload, dec.header.length, &hello), PROTO_OK);
+	assert_string_equal(hello.name, "kitchen");
+
+	uint8_t frame[256];
+	struct proto_welcome welcome = { .version = PROTO_VERSION, .speaker_id = 9, .heartbeat_ms = 1000,
+	                                 .console_name = "studio" };
+	size_t len = proto_welcome_encode(&welcome, frame, sizeof frame);
+	send_all(fd, frame, len);
+	assert_true(run_until(l, SPEAKER_LINK_READY));
+	assert_int_equal(st.speaker_id, 9);
+
+	struct proto_page meta = { .page_id = 4, .created_ms = 1 };
+	len = proto_page_encode_head(&meta, sizeof wav, frame, sizeof frame);
+	memcpy(frame + len, wav, sizeof wav);
+	send_all(fd, frame, len + sizeof wav);
+	/* "received" at once, then the owner's "failed", then the end of the link. */
+	struct proto_status s;
+	assert_true(read_frame(l, fd, &dec, PROTO_STATUS));
+	assert_int_equal(proto_status_decode(dec.payload, dec.header.length, &s), PROTO_OK);
+	assert_int_equal(s.state, PAGE_RECEIVED);
+	assert_true(read_frame(l, fd, &dec, PROTO_STATUS));
+	assert_int_equal(proto_status_decode(dec.payload, dec.header.length, &s), PROTO_OK);
+	assert_int_equal(s.state, PAGE_FAILED);
+	assert_int_equal(owner.pages, 1);
+	assert_int_equal(owner.page_id, 4);
+	assert_memory_equal(owner.wav, wav, sizeof wav);
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_string_equal(st.reason, "console sent a bad page (not a WAV)");
+	proto_decoder_free(&dec);
+	close(fd);
+	link_free(l, "done");
+}
+
+/* The welcome deadline is the link's setting, not a constant. */
+static void test_framed_welcome_deadline(void **state)
+{
+	(void)state;
+	struct link *l = make_link(&link_framed_ops, 150);
+	int fd = accept_one(l);
+	uint64_t start = clock_mono_ms();
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_true(clock_mono_ms() - start < 2000);
+	assert_string_equal(st.reason, "no WELCOME within 0.15 s of connecting");
+	close(fd);
+	link_free(l, "done");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_legacy_file_handed_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_bad_page_closes_after_the_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_welcome_deadline, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,381 @@
+/*
+ * Unit tests of the station's contract with a kind of peer (peer.h), over
+ * socketpairs: a kind written here plugs in without station.c knowing it,
+ * the hello deadline and the tally work for any kind, and the two real
+ * kinds (our speakers, old clients) carry a page to its outcome.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "intercom/common/clock.h"
+#include "intercom/common/log.h"
+#include "intercom/console/peer.h"
+#include "intercom/console/station.h"
+#include "intercom/net/proto.h"
+
+/* ---- helpers ---- */
+
+/* The log lines of a test, so it can check what was said. */
+static char said[64][LOG_LINE_MAX];
+static size_t said_count;
+
+static void capture_cb(const char *line, void *ctx)
+{
+	(void)ctx;
+	if (said_count < 64)
+		snprintf(said[said_count++], LOG_LINE_MAX, "%s", line);
+}
+
+static bool was_said(const char *part)
+{
+	for (size_t i = 0; i < said_count; i++)
+		if (strstr(said[i], part))
+			return true;
+	return false;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	said_count = 0;
+	log_set_sink(capture_cb, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	log_set_sink(NULL, NULL);
+	return 0;
+}
+
+static void make_pair(int fds[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK), 0);
+}
+
+/* One pass of a console's loop around the station, waiting at most wait_ms. */
+static void pass(struct station *st, int wait_ms)
+{
+	size_t cap = station_pollfd_count(st);
+	struct pollfd *fds = calloc(cap, sizeof *fds);
+	assert_non_null(fds);
+	int timeout = wait_ms;
+	size_t n = station_poll_prepare(st, fds, cap, &timeout);
+	assert_true(poll(fds, n, wait_ms < timeout ? wait_ms : timeout) >= 0);
+	station_poll_handle(st, fds, n);
+	free(fds);
+}
+
+/* Reads what the station writes to the other end until it closes the connection (or cap bytes). */
+static size_t read_to_eof(struct station *st, int fd, uint8_t *buf, size_t cap)
+{
+	size_t have = 0;
+	for (int rounds = 0; rounds < 2000 && have < cap; rounds++) {
+		pass(st, 1);
+		ssize_t got = recv(fd, buf + have, cap - have, MSG_DONTWAIT);
+		if (got == 0)
+			break;
+		if (got > 0)
+			have += (size_t)got;
+	}
+	return have;
+}
+
+/* Reads the station's frames, a byte at a time, until one of this type is whole in dec. */
+static bool read_frame(struct station *st, int fd, struct proto_decoder *dec, uint8_t type)
+{
+	for (int rounds = 0; rounds < 20000; rounds++) {
+		uint8_t byte;
+		if (recv(fd, &byte, 1, MSG_DONTWAIT) != 1) {
+			pass(st, 1);
+			continue;
+		}
+		assert_int_equal(proto_decoder_feed(dec, &byte, 1), 1);
+		if (dec->frame_ready && dec->header.type == type)
+			return true;
+	}
+	return false;
+}
+
+static const uint8_t wav[] = "RIFF-not-really-a-wav";
+
+/* ---- a kind of peer written here: what the station asks of it, and when ---- */
+
+static struct {
+	size_t start, read, tick, busy, send_page, wrote, left, bye, close;
+	bool busy_answer;
+	char left_why[192];
+	struct peer_page page;
+	bool delivered;
+} probe;
+
+static void probe_start(struct peer *p, uint64_t now)
+{
+	(void)p;
+	(void)now;
+	probe.start++;
+}
+
+static void probe_read(struct peer *p, uint64_t now)
+{
+	(void)p;
+	(void)now;
+	probe.read++;
+}
+
+static int probe_tick(struct peer *p, uint64_t now)
+{
+	(void)p;
+	(void)now;
+	probe.tick++;
+	return -1;
+}
+
+static bool probe_busy(struct peer *p, uint32_t page_id)
+{
+	(void)p;
+	(void)page_id;
+	probe.busy++;
+	return probe.busy_answer;
+}
+
+/* A kind that reports nothing: delivered as soon as it is handed the page. */
+static void probe_send_page(struct peer *p, const struct peer_page *page, uint64_t now)
+{
+	(void)now;
+	probe.send_page++;
+	probe.page = *page;
+	probe.delivered = station_page_delivered(p);
+}
+
+static void probe_wrote(struct peer *p, uint64_t now)
+{
+	(void)p;
+	(void)now;
+	probe.wrote++;
+}
+
+static void probe_left(const struct peer *p, const char *why)
+{
+	(void)p;
+	probe.left++;
+	snprintf(probe.left_why, sizeof probe.left_why, "%s", why);
+}
+
+static void probe_bye(struct peer *p, const char *reason)
+{
+	(void)p;
+	(void)reason;
+	probe.bye++;
+}
+
+static void probe_close(struct peer *p)
+{
+	(void)p;
+	probe.close++;
+}
+
+static const struct peer_ops probe_ops = {
+	.noun = "probes",
+	.size = sizeof(struct peer),
+	.max_peers = 0,
+	.hello_first = false,
+	.reports_playing = false,
+	.start = probe_start,
+	.read = probe_read,
+	.tick = probe_tick,
+	.busy = probe_busy,
+	.send_page = probe_send_page,
+	.wrote = probe_wrote,
+	.left = probe_left,
+	.bye = probe_bye,
+	.close = probe_close,
+};
+
+/* ---- tests ---- */
+
+/* A kind the station has never heard of joins, gets a page, is counted, leaves. */
+static void test_a_new_kind_plugs_in(void **state)
+{
+	(void)state;
+	memset(&probe, 0, sizeof probe);
+	struct station *st = station_new(-1);
+	assert_non_null(st);
+	int fds[2];
+	make_pair(fds);
+	struct peer *p = station_add_peer(st, &probe_ops, fds[0], "probe:1", clock_mono_ms());
+	assert_non_null(p);
+	assert_int_equal(probe.start, 1);
+	assert_int_equal(station_speaker_count(st), 1); /* not hello_first: a speaker at once */
+	const struct station_speaker *sp = station_speaker_at(st, 0);
+	assert_string_equal(sp->addr, "probe:1");
+
+	assert_int_equal(station_send_page(st, 7, 1, wav, sizeof wav, 0), 1);
+	assert_int_equal(probe.busy, 1);
+	assert_int_equal(probe.send_page, 1);
+	assert_int_equal(probe.page.id, 7);
+	assert_int_equal(probe.page.wav_len, sizeof wav);
+	assert_memory_equal(probe.page.frame->data + probe.page.wav_at, wav, sizeof wav);
+	assert_int_equal(probe.page.wav_at, PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE);
+	assert_true(probe.delivered);
+	assert_true(probe.wrote >= 1);
+	const struct station_page *pg = station_last_page(st);
+	assert_int_equal(pg->targets, 1);
+	assert_int_equal(pg->delivered, 1);
+	assert_int_equal(pg->legacy, 1); /* it cannot report playing */
+	assert_true(pg->summarised);
+	assert_true(was_said("page 7: delivered to 1/1, played by 0/0 (1 legacy: delivered only)"));
+
+	/* Busy: no target of the next page. */
+	probe.busy_answer = true;
+	assert_int_equal(station_send_page(st, 8, 1, wav, sizeof wav, 0), 0);
+	assert_int_equal(probe.send_page, 1);
+	assert_true(was_said("page 8: delivered to 0/0, played by 0/0 (no speakers connected)"));
+
+	/* Time passes: its own timer runs, since it is joined. */
+	pass(st, 0);
+	assert_true(probe.tick >= 1);
+	/* Readable: the station reads it through the table. */
+	assert_int_equal(send(fds[1], "x", 1, 0), 1);
+	pass(st, 100);
+	assert_true(probe.read >= 1);
+
+	peer_drop(p, "unplugged");
+	peer_drop(p, "twice");
+	assert_int_equal(probe.left, 1);
+	assert_string_equal(probe.left_why, "unplugged");
+	pass(st, 0);
+	assert_int_equal(probe.close, 1);
+	assert_int_equal(station_speaker_count(st), 0);
+	station_free(st, "done");
+	assert_int_equal(probe.bye, 0); /* it had left */
+	close(fds[1]);
+}
+
+/* A kind that introduces itself has the hello deadline; once joined, its own timers. */
+static void test_hello_deadline_for_any_kind(void **state)
+{
+	(void)state;
+	memset(&probe, 0, sizeof probe);
+	struct peer_ops ops = probe_ops;
+	ops.hello_first = true;
+	struct station *st = station_new(-1);
+	station_set_hello_deadline(st, 0);
+	int a[2], b[2];
+	make_pair(a);
+	make_pair(b);
+	uint64_t now = clock_mono_ms();
+	struct peer *late = station_add_peer(st, &ops, a[0], "late:1", now);
+	struct peer *prompt = station_add_peer(st, &ops, b[0], "prompt:1", now);
+	assert_non_null(late);
+	assert_non_null(prompt);
+	assert_int_equal(station_speaker_count(st), 0);
+	assert_int_equal(station_room(st), DEFAULT_MAX_SPEAKERS);
+	station_join(prompt);
+	assert_int_equal(station_speaker_count(st), 1);
+	assert_int_equal(station_room(st), DEFAULT_MAX_SPEAKERS - 1);
+	pass(st, 0);
+	assert_int_equal(probe.left, 1);
+	assert_string_equal(probe.left_why, "no HELLO within 0 s");
+	assert_int_equal(probe.close, 1);
+	assert_int_equal(probe.tick, 1); /* the joined one's */
+	station_set_max_speakers(st, 1);
+	assert_int_equal(station_room(st), 0);
+	station_free(st, "done");
+	assert_int_equal(probe.bye, 1);
+	assert_int_equal(probe.close, 2);
+	close(a[1]);
+	close(b[1]);
+}
+
+/* An old client gets the WAV alone, then the end of the connection; it is delivered, not played. */
+static void test_legacy_kind_gets_the_wav_alone(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int fds[2];
+	make_pair(fds);
+	assert_non_null(station_add_peer(st, &peer_legacy_ops, fds[0], "old:1", clock_mono_ms()));
+	assert_true(was_said("legacy speaker old:1 waiting for a page (1 connected)"));
+	assert_true(station_speaker_at(st, 0)->legacy);
+	assert_int_equal(station_send_page(st, 3, 1, wav, sizeof wav, 0), 1);
+	uint8_t buf[256];
+	size_t got = read_to_eof(st, fds[1], buf, sizeof buf);
+	assert_int_equal(got, sizeof wav);
+	assert_memory_equal(buf, wav, sizeof wav);
+	assert_true(was_said("page 3 delivered to old:1 (legacy)"));
+	assert_true(was_said("page 3: delivered to 1/1, played by 0/0 (1 legacy: delivered only)"));
+	pass(st, 0);
+	assert_int_equal(station_speaker_count(st), 0); /* one file per connection */
+	station_free(st, "done");
+	close(fds[1]);
+}
+
+/* Our speaker: HELLO, WELCOME, a PAGE frame, STATUS played: counted as played. */
+static void test_framed_kind_to_played(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int fds[2];
+	make_pair(fds);
+	uint8_t frame[256];
+	struct proto_hello hello = { .version = PROTO_VERSION, .name = "kitchen" };
+	size_t len = proto_hello_encode(&hello, frame, sizeof frame);
+	assert_int_equal(send(fds[1], frame, len, 0), (ssize_t)len);
+	/* It reads its HELLO as it starts: joined at once. */
+	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], "test:1", clock_mono_ms()));
+	assert_true(was_said("speaker kitchen joined from test:1 (1 connected)"));
+	assert_int_equal(station_speaker_count(st), 1);
+
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
+	assert_true(read_frame(st, fds[1], &dec, PROTO_WELCOME));
+	assert_int_equal(station_send_page(st, 5, 1, wav, sizeof wav, 0), 1);
+	assert_true(read_frame(st, fds[1], &dec, PROTO_PAGE));
+	struct proto_page meta;
+	const uint8_t *w;
+	size_t wlen;
+	assert_int_equal(proto_page_decode(dec.payload, dec.header.length, &meta, &w, &wlen), PROTO_OK);
+	assert_int_equal(meta.page_id, 5);
+	assert_int_equal(wlen, sizeof wav);
+	assert_memory_equal(w, wav, sizeof wav);
+	proto_decoder_free(&dec);
+
+	struct proto_status played = { .page_id = 5, .state = PAGE_PLAYED, .done = 10, .total = 10 };
+	len = proto_status_encode(&played, frame, sizeof frame);
+	assert_int_equal(send(fds[1], frame, len, 0), (ssize_t)len);
+	for (int i = 0; i < 100 && !station_last_page(st)->summarised; i++)
+		pass(st, 10);
+	const struct station_page *pg = station_last_page(st);
+	assert_int_equal(pg->played, 1);
+	assert_int_equal(pg->legacy, 0);
+	assert_true(was_said("page 5 delivered to kitchen"));
+	assert_true(was_said("page 5: delivered to 1/1, played by 1/1"));
+	station_free(st, "done");
+	close(fds[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_a_new_kind_plugs_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hello_deadline_for_any_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_kind_gets_the_wav_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_kind_to_played, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
