@@ -80,15 +80,6 @@ int signals_open(char *err, size_t errlen)
 	return signal_pipe[0];
 }
 
-int signals_install(void)
-{
-	char err[160];
-	int fd = signals_open(err, sizeof err);
-	if (fd < 0)
-		fprintf(stderr, "intercom: %s\n", err);
-	return fd;
-}
-
 int signals_take(void)
 {
 	char buf[64];

@@ -709,6 +709,7 @@ static int setup_station(struct console *con)
 		return EXIT_FAILURE_RUNTIME;
 	}
 	station_set_max_speakers(con->station, (size_t)con->opts.max_speakers);
+	station_set_hello_deadline(con->station, (unsigned)con->opts.hello_timeout_ms);
 	if (con->opts.key_file[0])
 		station_set_key(con->station, &con->key);
 	if (legacy_fd >= 0)

@@ -68,7 +68,6 @@ struct speaker {
 
 	struct link *link;             /* to the console, or (--legacy) an old server */
 	char console_addr[300];
-	unsigned welcome_deadline_ms;  /* the console's WELCOME is due this long after connecting */
 
 	bool keyed;                    /* --key-file given: only a console that proves it is served */
 	struct auth_key key;
@@ -751,14 +750,19 @@ static int setup_volume(struct speaker *spk)
 /* Signals as a pipe, and the link: to a console, or (--legacy) to an old server. */
 static int setup_link(struct speaker *spk)
 {
-	spk->signal_fd = signals_install();
+	char err[512];
+	spk->signal_fd = signals_open(err, sizeof err);
+	if (spk->signal_fd < 0) {
+		app_error(&spk->app, "%s", err);
+		return EXIT_FAILURE_RUNTIME;
+	}
 	struct link_config cfg = {
 		.host = spk->opts.host,
 		.port = spk->opts.port,
 		.name = spk->opts.name,
 		.zone = spk->opts.zone,
 		.key = spk->keyed ? &spk->key : NULL,
-		.welcome_deadline_ms = spk->welcome_deadline_ms,
+		.welcome_deadline_ms = (unsigned)spk->opts.welcome_timeout_ms,
 		.st = &spk->st,
 		.owner = &speaker_link_owner,
 		.ctx = spk,
@@ -933,8 +937,7 @@ static void speaker_shutdown(struct speaker *spk)
 
 int main(int argc, char **argv)
 {
-	static struct speaker spk = { .app.name = "intercom-speaker", .output_device = -1,
-	                              .welcome_deadline_ms = WELCOME_DEADLINE_MS };
+	static struct speaker spk = { .app.name = "intercom-speaker", .output_device = -1 };
 	int rc = app_start(&spk.app, &spk.opts, PROGRAM_SPEAKER, argc, argv);
 	if (rc == APP_RUN)
 		rc = speaker_setup(&spk);

@@ -16,13 +16,6 @@
  */
 int signals_open(char *err, size_t errlen);
 
-/*
- * signals_open for callers without an error buffer: the fd, or -1 after
- * printing the reason on stderr ("intercom: cannot create the signal pipe:
- * ..."). For start-up, before any screen; a caller must treat -1 as fatal.
- */
-int signals_install(void);
-
 /* The last signal caught (0 if none); drains the pipe. */
 int signals_take(void);
 
