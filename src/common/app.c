@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "intercom/audio/audio.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/common/trace.h"
@@ -28,6 +29,31 @@ int app_start(struct app *app, struct options *opts, enum program program, int a
 	case OPTIONS_RUN:
 		break;
 	}
+	return APP_RUN;
+}
+
+int app_front_end(struct app *app, const struct options *opts, bool *screen,
+                  const char *headless_hint)
+{
+	char err[512];
+	*screen = false;
+	if (opts->list_devices) {
+		if (audio_init(err, sizeof err) < 0) {
+			app_error(app, "%s", err);
+			return EXIT_AUDIO;
+		}
+		audio_list_devices(stdout);
+		audio_terminate();
+		return EXIT_OK;
+	}
+	if (opts->headless)
+		return APP_RUN;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		app_error(app, "the screen needs a terminal on standard input and output (%s)",
+		          headless_hint);
+		return EXIT_USAGE;
+	}
+	*screen = true;
 	return APP_RUN;
 }
 

@@ -643,23 +643,8 @@ static int setup_key(struct console *con)
 /* --list-devices is all the program does; else the screen needs a terminal. */
 static int setup_front_end(struct console *con)
 {
-	char err[512];
-	if (con->opts.list_devices) {
-		if (audio_init(err, sizeof err) < 0) {
-			app_error(&con->app, "%s", err);
-			return EXIT_AUDIO;
-		}
-		audio_list_devices(stdout);
-		audio_terminate();
-		return EXIT_OK;
-	}
-	con->screen = !con->opts.headless;
-	if (con->screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		app_error(&con->app, "the screen needs a terminal on standard input and "
-		                     "output (run with --headless to read commands from a pipe)");
-		return EXIT_USAGE;
-	}
-	return APP_RUN;
+	return app_front_end(&con->app, &con->opts, &con->screen,
+	                     "run with --headless to read commands from a pipe");
 }
 
 /* The archive directory: --archive, else the XDG default, created and checked writable. */

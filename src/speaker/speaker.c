@@ -634,24 +634,8 @@ static void speaker_screen_done(struct speaker *spk)
 /* --list-devices is all the program does; else the screen needs a terminal. */
 static int setup_front_end(struct speaker *spk)
 {
-	char err[256];
-	if (spk->opts.list_devices) {
-		if (audio_init(err, sizeof err) < 0) {
-			app_error(&spk->app, "%s", err);
-			return EXIT_AUDIO;
-		}
-		audio_list_devices(stdout);
-		audio_terminate();
-		return EXIT_OK;
-	}
-	spk->screen = !spk->opts.headless;
-	if (spk->screen && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		app_error(&spk->app, "the screen needs a terminal on standard input and "
-		                     "output (run with --headless under systemd or with a pipe)");
-		spk->screen = false;
-		return EXIT_USAGE;
-	}
-	return APP_RUN;
+	return app_front_end(&spk->app, &spk->opts, &spk->screen,
+	                     "run with --headless under systemd or with a pipe");
 }
 
 /* libsodium, and the key a console must prove (--key-file). */

@@ -27,6 +27,15 @@ struct app {
  */
 int app_start(struct app *app, struct options *opts, enum program program, int argc, char **argv);
 
+/*
+ * --list-devices is all the program does (lists them and returns EXIT_OK, or
+ * EXIT_AUDIO); else *screen says whether the screen is wanted, which needs a
+ * terminal on stdin and stdout (else EXIT_USAGE, with headless_hint saying how
+ * to run without one). APP_RUN to go on.
+ */
+int app_front_end(struct app *app, const struct options *opts, bool *screen,
+                  const char *headless_hint);
+
 /* Something the loop cannot go on without: logged, kept for after the screen, and the loop ends. */
 void app_fail(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
