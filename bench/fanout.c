@@ -49,7 +49,7 @@ struct page_spec {
 	double seconds;
 };
 
-/* The two pages of the issue: 10 s 48 kHz mono, and the original tool's 5 s 44.1 kHz stereo. */
+/* Two pages: 10 s 48 kHz mono (a typical announcement), and the original tool's 5 s 44.1 kHz stereo. */
 static const struct page_spec page_specs[] = {
 	{ "mono10", 48000, 1, 10.0 },
 	{ "stereo5", 44100, 2, 5.0 },
