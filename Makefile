@@ -109,10 +109,13 @@ NPROC           := $(shell nproc 2>/dev/null || echo 2)
 CHECK_TEST_JOBS ?= $(shell echo $$(( $(NPROC) * 2 )))
 SAN_PRELOAD      = $(shell $(CC) -print-file-name=libasan.so) $(abspath build/san/tests/keep_dlopen.so)
 
+# phase NAME COMMAND — runs COMMAND and says how long it took (its status is the recipe's).
+phase = s=$$(date +%s); $(2) && echo "check: $(1) took $$(( $$(date +%s) - s )) s"
+
 check: test-deps
-	@$(MAKE) --no-print-directory -j$(NPROC) check-build
-	@$(MAKE) --no-print-directory -j4 --output-sync=recurse check-quick
-	@$(MAKE) --no-print-directory check-programs
+	@$(call phase,build,$(MAKE) --no-print-directory -j$(NPROC) check-build)
+	@$(call phase,units + fuzz-smoke + bench-smoke,$(MAKE) --no-print-directory -j4 --output-sync=recurse check-quick)
+	@$(call phase,program tests,$(MAKE) --no-print-directory check-programs)
 
 check-build: check-build-normal check-build-san fuzz-build
 check-build-normal:
