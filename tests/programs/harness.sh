@@ -70,9 +70,6 @@ listening() {
 		/proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
-# exited PID — PID is gone (or a zombie: it exited, nobody waited for it yet).
-exited() { ! _rig_alive "$1"; }
-
 # wait_log FILE PATTERN [SECONDS] — wait until FILE has a line matching PATTERN (grep -E).
 wait_log() {
 	local file=$1 pattern=$2 secs=${3:-20} i
