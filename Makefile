@@ -50,7 +50,9 @@ BINS     := $(BUILD)/bin/intercom-console $(BUILD)/bin/intercom-speaker
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 PROGRAM_TESTS := $(sort $(wildcard tests/programs/test_*.sh))
 
-.PHONY: all run check demo test units programs deps test-deps install clean
+.PHONY: all run check demo test units unit-bins programs deps test-deps install clean \
+        check-build check-build-normal check-build-san check-quick check-units-normal check-units-san \
+        check-programs
 
 all: $(BINS)
 
@@ -92,14 +94,50 @@ demo: test-deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
-# The sanitizer build lives in its own directory so it never mixes with the normal one.
+# make check: everything, on both builds, in three phases, each in parallel:
+#   1. build: the normal and the sanitizer trees (programs, unit tests, the
+#      preload shim), the fuzzers and the benchmark program, side by side;
+#   2. the quick runs side by side, each one's output printed whole when it
+#      ends: units (normal and ASan+UBSan), fuzz-smoke, bench-smoke;
+#   3. the program tests of both builds in one pool (scripts/run-programs.sh),
+#      longest first, CHECK_TEST_JOBS at once.
+# A phase that fails stops make check. The sanitizer build lives in its own
+# directory (build/san) so it never mixes with the normal one.
+NPROC           := $(shell nproc 2>/dev/null || echo 2)
+# The program tests mostly wait (real-time audio, protocol deadlines): each
+# build's suite gets as many places as there are cores, both run at once.
+CHECK_TEST_JOBS ?= $(shell echo $$(( $(NPROC) * 2 )))
+SAN_PRELOAD      = $(shell $(CC) -print-file-name=libasan.so) $(abspath build/san/tests/keep_dlopen.so)
+
+# phase NAME COMMAND — runs COMMAND and says how long it took (its status is the recipe's).
+phase = s=$$(date +%s); $(2) && echo "check: $(1) took $$(( $$(date +%s) - s )) s"
+
 check: test-deps
-	@$(MAKE) --no-print-directory test
-	@$(MAKE) --no-print-directory SAN=1 test
-	@$(MAKE) --no-print-directory fuzz-smoke
-	@$(MAKE) --no-print-directory bench-smoke
+	@$(call phase,build,$(MAKE) --no-print-directory -j$(NPROC) check-build)
+	@$(call phase,units + fuzz-smoke + bench-smoke,$(MAKE) --no-print-directory -j4 --output-sync=recurse check-quick)
+	@$(call phase,program tests,$(MAKE) --no-print-directory check-programs)
+
+check-build: check-build-normal check-build-san fuzz-build
+check-build-normal:
+	@$(MAKE) --no-print-directory SAN=0 BUILD=build all unit-bins bench-build
+check-build-san:
+	@$(MAKE) --no-print-directory SAN=1 all unit-bins build/san/tests/keep_dlopen.so
+
+# Longest first: make starts them in this order.
+check-quick: fuzz-smoke bench-smoke check-units-san check-units-normal
+check-units-normal:
+	@$(MAKE) --no-print-directory SAN=0 BUILD=build units
+check-units-san:
+	@$(MAKE) --no-print-directory SAN=1 units
+
+check-programs:
+	@INTERCOM_TEST_JOBS=$(CHECK_TEST_JOBS) scripts/run-programs.sh \
+		build/bin $(PROGRAM_TESTS) \
+		--and --label san --preload "$(SAN_PRELOAD)" build/san/bin $(PROGRAM_TESTS)
 
 test: units programs
+
+unit-bins: $(UNITS)
 
 units: $(UNITS)
 	@scripts/run-units.sh $(UNITS)

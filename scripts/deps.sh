@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages intercom needs to build, run and test, if any are
 # missing. Uses sudo when not root. Quiet when everything is there already.
+#
+# When everything is there it runs no package tool at all (make check calls it
+# every time): each package is looked for by what it provides (a command, a
+# pkg-config module, a file). Only if one is not found does it ask dpkg which
+# packages really are missing, and apt-get installs those.
+#   scripts/deps.sh          build packages
+#   scripts/deps.sh --test   also the test tools
 set -eu
 
 build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev"
@@ -12,11 +19,60 @@ case "${1:-}" in
 	--test) want="$build_pkgs $test_pkgs" ;;
 esac
 
-missing=""
+have_cmds() {
+	local c
+	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || return 1; done
+}
+have_pc() { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$@" 2>/dev/null; }
+have_glob() {
+	local f
+	for f in $1; do [ -e "$f" ] && return 0; done
+	return 1
+}
+
+# present PACKAGE — what PACKAGE provides is here (no package tool asked).
+present() {
+	case "$1" in
+		build-essential) have_cmds cc gcc make && [ -e /usr/include/stdio.h ] ;;
+		pkg-config) have_cmds pkg-config ;;
+		portaudio19-dev) have_pc portaudio-2.0 ;;
+		libsndfile1-dev) have_pc sndfile ;;
+		libsamplerate0-dev) have_pc samplerate ;;
+		libsodium-dev) have_pc libsodium ;;
+		libncurses-dev) have_pc ncursesw ;;
+		libcmocka-dev) have_pc cmocka ;;
+		alsa-utils) have_cmds aplay ;;
+		libasound2-plugins) have_glob '/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so' ;;
+		pulseaudio) have_cmds pulseaudio ;;
+		pulseaudio-utils) have_cmds pactl paplay parec parecord ;;
+		espeak-ng) have_cmds espeak-ng ;;
+		sox) have_cmds sox soxi ;;
+		tmux) have_cmds tmux ;;
+		python3) have_cmds python3 ;;
+		clang) have_cmds clang ;;
+		# libFuzzer's runtime, beside the compiler-rt builtins clang names.
+		libclang-rt-dev)
+			have_cmds clang || return 1
+			local rt
+			rt=$(clang -print-libgcc-file-name --rtlib=compiler-rt 2>/dev/null) || return 1
+			[ -e "${rt/builtins/fuzzer}" ]
+			;;
+		*) return 1 ;;
+	esac
+}
+
+unseen=""
 for p in $want; do
+	present "$p" || unseen="$unseen $p"
+done
+[ -z "$unseen" ] && exit 0
+
+# Something was not found: dpkg says which of those are really not installed.
+missing=""
+for p in $unseen; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
-		*"install ok installed"*) ;;
+		*"install ok installed"*) echo "intercom: $p is installed but what it provides was not found; not reinstalling" >&2 ;;
 		*) missing="$missing $p" ;;
 	esac
 done

@@ -16,7 +16,7 @@
 #   rig_alsa_file_collect OUTFILE DEST
 #   rig_pulse_start DIR            rig_pulse_stop DIR            (rig 2)
 #   rig_pulse_client_home DIR HOMEDIR SOURCE SINK
-#   rig_pulse_play DIR WAVFILE SINK
+#   rig_pulse_play DIR WAVFILE SINK    rig_pulse_wait_playing DIR SINK [SECONDS]
 #   rig_pulse_record_start DIR SOURCE OUTWAV    rig_pulse_record_stop DIR OUTWAV
 #   rig_speech OUTWAV TEXT [RATE [CHANNELS]]   (defaults 48000 1; 16-bit)
 #   rig_free_port
@@ -517,6 +517,28 @@ rig_pulse_play() {
 	fi
 }
 
+# rig_pulse_wait_playing DIR SINK [SECONDS] — return once something plays into
+# SINK (a sink input on it, e.g. a rig_pulse_play started with &); default 5 s.
+rig_pulse_wait_playing() {
+	if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+		_rig_err "usage: rig_pulse_wait_playing DIR SINK [SECONDS]"
+		return 2
+	fi
+	local dir=$1 sink=$2 secs=${3:-5} i idx
+	idx=$(_rig_pa "$dir" pactl list short sinks 2>/dev/null | awk -v s="$sink" '$2 == s { print $1 }')
+	if [ -z "$idx" ]; then
+		_rig_err "rig_pulse_wait_playing: no sink $sink on the daemon in $dir"
+		return 1
+	fi
+	for ((i = 0; i < secs * 20; i++)); do
+		_rig_pa "$dir" pactl list short sink-inputs 2>/dev/null | awk -v k="$idx" '$2 == k { f = 1 } END { exit !f }' &&
+			return 0
+		sleep 0.05
+	done
+	_rig_err "rig_pulse_wait_playing: nothing plays into $sink after ${secs}s"
+	return 1
+}
+
 _rig_rec_pidfile() { printf '%s/rec.%s.pid' "$1" "$(printf '%s' "$2" | cksum | cut -d' ' -f1)"; }
 
 # rig_pulse_record_start DIR SOURCE OUTWAV — record SOURCE (s16le 48 kHz mono
@@ -600,17 +622,29 @@ rig_speech() {
 	rm -f "$tmp"
 }
 
-# rig_free_port — print a TCP port free on 127.0.0.1 right now.
+# rig_free_port — print a TCP port free on 127.0.0.1 right now. The kernel
+# picks it (bind to port 0), so concurrent runs on one machine rarely meet; with
+# RIG_PORT_DIR set (scripts/run-programs.sh sets one per run), each port is also
+# claimed there (mkdir is atomic), so no two tests of a run ever get the same one.
 rig_free_port() {
-	python3 -c '
+	local port i
+	for ((i = 0; i < 100; i++)); do
+		port=$(python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
-s.close()' || {
-		_rig_err "rig_free_port: python3 failed"
-		return 1
-	}
+s.close()') || {
+			_rig_err "rig_free_port: python3 failed"
+			return 1
+		}
+		if [ -z "${RIG_PORT_DIR:-}" ] || mkdir "$RIG_PORT_DIR/$port" 2>/dev/null; then
+			printf '%s\n' "$port"
+			return 0
+		fi
+	done
+	_rig_err "rig_free_port: no unclaimed port in 100 tries (RIG_PORT_DIR=$RIG_PORT_DIR)"
+	return 1
 }
 
 # rig_wav_to_raw WAV RAW — the 16-bit samples of WAV, little-endian, as is.

@@ -1,7 +1,12 @@
 # shellcheck shell=bash
 # Shared harness of the whole-program tests (sourced): a private temp dir
 # cleaned on exit, programs started in the background with their own HOME
-# (hence their own virtual audio rig), and waiting for log lines.
+# (hence their own virtual audio rig), and waiting for log lines or other
+# conditions. Tests run in parallel (scripts/run-programs.sh): everything a
+# test makes lives in its $T, its ports come from rig_free_port.
+#
+# Exit status: 0 passed, 77 skipped (`skip REASON`: the machine lacks what the
+# test needs), anything else failed.
 set -euo pipefail
 
 : "${INTERCOM_BIN:?run through scripts/run-programs.sh or set INTERCOM_BIN}"
@@ -12,6 +17,10 @@ source "$INTERCOM_TOP/tests/lib/rig.sh"
 T=$(mktemp -d /tmp/ict.XXXXXX)
 PIDS=()
 PULSE_DIR=""
+# Nothing of the session's runtime directory: libpulse, tmux or JACK would share it between tests.
+export XDG_RUNTIME_DIR="$T/xdg-run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+SKIP_STATUS=77
 
 cleanup() {
 	local rc=$?
@@ -22,7 +31,7 @@ cleanup() {
 	done
 	for m in "$T"/*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
 	[ -n "$PULSE_DIR" ] && rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
-	if [ "$rc" -ne 0 ] || [ -n "${KEEP_LOGS:-}" ]; then
+	if { [ "$rc" -ne 0 ] && [ "$rc" -ne "$SKIP_STATUS" ]; } || [ -n "${KEEP_LOGS:-}" ]; then
 		for f in "$T"/*.log "$T"/*.err; do [ -s "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
 	fi
 	if [ -n "${KEEP_TMP:-}" ]; then
@@ -36,6 +45,30 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "# $*"; }
+# skip REASON — this machine cannot run the test: "# SKIP: REASON", exit 77 (run-programs.sh says SKIP).
+skip() { echo "# SKIP: $*"; exit "$SKIP_STATUS"; }
+
+# wait_for SECONDS CMD... — run CMD every 50 ms until it succeeds, else fail naming it.
+# For a condition a test would otherwise give a fixed sleep to come true.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@" && return 0
+	fail "still not true after ${secs}s: $*"
+}
+
+# listening PORT — something listens on TCP PORT (any address). Reads /proc, so it
+# does not take the one connection a single-shot peer (peer.py) accepts.
+listening() {
+	local hex
+	hex=$(printf ':%04X ' "$1")
+	awk -v p="$hex" 'FNR > 1 && $4 == "0A" && index($2 " ", p) { f = 1 } END { exit !f }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
 
 # wait_log FILE PATTERN [SECONDS] — wait until FILE has a line matching PATTERN (grep -E).
 wait_log() {

@@ -25,13 +25,28 @@ wait_screen() {
 	fail "the screen shows no line matching '$pattern' after ${secs}s"
 }
 
-# coherent WIDTH HEIGHT — the pane is one screen of that size: SCREEN_TITLE starts
-# the first line, SCREEN_KEYS the last, each of SCREEN_PARTS (separated by |) shows
-# exactly once, and no line is wider than the terminal (no leftovers of a larger layout).
+# coherent WIDTH HEIGHT [SECONDS] — within SECONDS (default 3) the pane becomes one
+# screen of that size: SCREEN_TITLE starts the first line, SCREEN_KEYS the last, each
+# of SCREEN_PARTS (separated by |) shows exactly once, and no line is wider than the
+# terminal (no leftovers of a larger layout). Polled: a resize or a key takes the
+# program a moment to redraw; what counts is that it settles there.
 coherent() {
+	local w=$1 h=$2 secs=${3:-3} i
+	for ((i = 0; i < secs * 20; i++)); do
+		_coherent_now "$w" "$h" >"$T/coherent.txt" && return 0
+		sleep 0.05
+	done
+	_coherent_now "$w" "$h" >"$T/coherent.txt" && return 0
+	cat "$T/coherent.txt"
+	echo "--- screen:"; cat "$T/screen.txt"
+	fail "screen not coherent at ${w}x${h} after ${secs}s"
+}
+
+# _coherent_now WIDTH HEIGHT — the check itself, once; prints what is wrong.
+_coherent_now() {
 	local w=$1 h=$2
 	screen >"$T/screen.txt"
-	python3 - "$T/screen.txt" "$w" "$h" "$SCREEN_TITLE" "$SCREEN_KEYS" "$SCREEN_PARTS" <<'PY' ||
+	python3 - "$T/screen.txt" "$w" "$h" "$SCREEN_TITLE" "$SCREEN_KEYS" "$SCREEN_PARTS" <<'PY'
 import sys, unicodedata
 lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
 if lines and lines[-1] == "":
@@ -58,7 +73,14 @@ for e in errors:
     print("coherent: " + e)
 sys.exit(1 if errors else 0)
 PY
-		{ echo "--- screen:"; cat "$T/screen.txt"; fail "screen not coherent at ${w}x${h}"; }
+}
+
+# screen_lacks PATTERN — the pane shows no line matching PATTERN (for wait_for:
+# an overlay closed, a notice gone).
+screen_lacks() {
+	local now
+	now=$(screen) || return 1
+	! grep -Eq -- "$1" <<<"$now"
 }
 
 # tty_sane — the terminal is back in its usual modes (the shell runs stty in it).

@@ -30,7 +30,7 @@ expect_exit 0 "intercom-speaker [0-9]" "$S" --version
 port=$(rig_free_port)
 python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$port" &
 PIDS+=($!)
-sleep 0.3
+wait_for 5 listening "$port"
 expect_exit 3 "port $port on 127.0.0.1 is in use.*-p" "$C" --headless -H 127.0.0.1 -p "$port" --archive "$T/a0"
 expect_exit 3 "not on this machine" "$C" --headless -H 192.0.2.1 -p "$(rig_free_port)" --archive "$T/a0"
 expect_exit 4 "no input device matches 'nosuchmic'" "$C" --headless -i nosuchmic -p "$(rig_free_port)" --archive "$T/a0"
@@ -89,7 +89,7 @@ for kind in truncated aiff adpcm; do
 	rport=$(rig_free_port)
 	$PEER rogue-console "$rport" "$kind" >"$T/rogue.out" 2>&1 &
 	rogue=$!
-	sleep 0.3
+	wait_for 5 listening "$rport"
 	rm -rf "$T/victim"
 	alsa_speaker victim "$rport" --once
 	victim=$LAST_PID
@@ -106,7 +106,7 @@ note "after a bad page the speaker drops the link, once the console has the reas
 rport=$(rig_free_port)
 $PEER rogue-console "$rport" truncated,wait-close >"$T/rogue.out" 2>&1 &
 rogue=$!
-sleep 0.3
+wait_for 5 listening "$rport"
 rm -rf "$T/victim2"
 alsa_speaker victim2 "$rport"
 wait "$rogue" || fail "rogue console failed: $(cat "$T/rogue.out")"

@@ -63,21 +63,18 @@ wait_screen 'duration 4\.0 s' 2
 note "Space records; resizing mid-recording keeps the screen whole"
 rig_pulse_play "$PULSE_DIR" "$T/speech.wav" mic &
 player=$!
-sleep 0.2
+rig_pulse_wait_playing "$PULSE_DIR" mic
 tm send-keys -t con Space
 wait_screen 'RECORDING +00:0[0-3]\.[0-9] / 00:04\.0' 2
 tm resize-window -t con -x 80 -y 24
-sleep 0.3
 coherent 80 24
 # The format stays whole at 80 columns beside the link (the device's name gives way first).
 wait_screen "^ (listening )?on 127\.0\.0\.1:$port +input: (.* · )?48000 Hz mono 16-bit +NO KEY: unauthenticated" 1
 tm resize-window -t con -x 60 -y 15
-sleep 0.3
 coherent 60 15
 tm resize-window -t con -x 30 -y 6
 wait_screen 'terminal too small' 2
 tm resize-window -t con -x 100 -y 30
-sleep 0.3
 coherent 100 30
 wait "$player" || true
 
@@ -97,7 +94,9 @@ cp "$T/screen.txt" "$T/screen-after-page.txt"
 
 note "Down selects the second row; T plays the test tone there only; t and r page it alone"
 tm send-keys -t con Down
-sleep 0.3
+# The first row is selected until Down moves the marker to the second.
+second_row_selected() { screen | awk '/^(▸ |  )hall-[12] / { n++; if (/^▸/) s = n } END { exit !(s == 2) }'; }
+wait_for 2 second_row_selected
 sel=$(screen | sed -n 's/^▸ \(hall-[12]\) .*/\1/p')
 [ -n "$sel" ] || fail "no speaker is selected after Down"
 other=hall-1
@@ -132,25 +131,25 @@ note "Ctrl-S stops nothing: for 8 s the speakers stay and a page typed meanwhile
 played=$(count_log "$T/hall-1.log" 'page [0-9]+ played')
 started=$SECONDS
 tm send-keys -t con C-s
-sleep 1
+sleep 1   # the test: the page is typed a while into the 8 s
 tm send-keys -t con ":send $T/speech.wav" Enter
 wait_count "$T/hall-1.log" 'page [0-9]+ played' $((played + 1)) 15
 n=$(sed -En 's/.* page ([0-9]+) played.*/\1/p' "$T/hall-1.log" | tail -1)
 wait_screen "page $n: delivered to 2/2, played by 2/2" 5
+# The test: the whole 8 s pass with Ctrl-S pressed.
 sleep $((8 - (SECONDS - started) > 0 ? 8 - (SECONDS - started) : 0))
 for s in hall-1 hall-2; do
 	grep -q 'disconnected' "$T/$s.log" && fail "$s lost the console after Ctrl-S: $(grep disconnected "$T/$s.log")"
 done
 screen | grep -q ' left: ' && fail "a speaker left after Ctrl-S"
 tm send-keys -t con C-q
-sleep 0.3
 SCREEN_PARTS="intercom console|  NAME | events " coherent 100 30
 
 note "output stopped outside the program (a stalled link): the loop still serves and the screen catches up"
 pane_tty=$(tm display-message -p -t con '#{pane_tty}')
 python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOOFF)' "$pane_tty"
 tm send-keys -t con + Space
-sleep 6
+sleep 6   # the test: output stays stopped this long while the loop serves
 for s in hall-1 hall-2; do
 	grep -q 'disconnected' "$T/$s.log" && fail "$s lost the console while output was stopped"
 done
@@ -189,8 +188,7 @@ note "? shows the help, which says Space is a toggle; any key closes it"
 tm send-keys -t con '?'
 wait_screen 'Space is a toggle, not a hold' 2
 tm send-keys -t con x
-sleep 0.3
-screen | grep -q 'Space is a toggle' && fail "the help did not close"
+wait_for 2 screen_lacks 'Space is a toggle'   # the help closes
 
 note "q restores the terminal"
 tm send-keys -t con q

@@ -18,7 +18,7 @@ pport=$(rig_free_port)
 # 64 KiB/s: a 5 s page of 48 kHz mono (469 KiB) takes about 7 s to arrive.
 $PEER slow-proxy "$pport" "$port" 65536 &
 PIDS+=($!)
-sleep 0.3
+wait_for 5 listening "$pport"
 
 mkdir -p "$T/spk"
 rig_alsa_file "$T/spk" /dev/zero "$T/spk/out.raw"

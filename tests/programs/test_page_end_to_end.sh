@@ -26,7 +26,7 @@ wait_log "$T/s1.log" "connected to 127.0.0.1:$port" 5
 note "talk while speech plays into the console's microphone"
 rig_pulse_play "$PULSE_DIR" "$T/speech.wav" mic &
 player=$!
-sleep 0.2
+rig_pulse_wait_playing "$PULSE_DIR" mic
 console_cmd talk
 wait_log "$T/console.log" "page 1 captured" 30
 wait "$player" || true

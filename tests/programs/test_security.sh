@@ -48,7 +48,7 @@ note "a captured session replayed to a speaker is refused"
 pport=$(rig_free_port)
 $PEER record-proxy "$pport" "$port" "$T/session.bin" &
 proxy=$!
-sleep 0.3
+wait_for 5 listening "$pport"
 alsa_speaker tapped "$pport" --key-file "$T/key" --once
 tapped=$LAST_PID
 wait_log "$T/console.log" "speaker tapped joined" 10
@@ -60,7 +60,7 @@ grep -q "RIFF" "$T/session.bin" && fail "the page went over the wire in the clea
 rport=$(rig_free_port)
 $PEER replay "$rport" "$T/session.bin" >"$T/replay.out" &
 replayer=$!
-sleep 0.3
+wait_for 5 listening "$rport"
 alsa_speaker victim "$rport" --key-file "$T/key"
 wait "$replayer"
 [ "$(cat "$T/replay.out")" = closed ] || fail "the speaker kept a replayed session open"
@@ -77,7 +77,8 @@ alsa_speaker keyed2 "$rport" --key-file "$T/key"
 wait_log "$T/keyed2.log" "a peer that has not proven the key said bye: this console has no key" 10
 rport=$(rig_free_port)
 $PEER rogue-console "$rport" truncated >"$T/rogue2.out" 2>&1 &
-sleep 0.3
+PIDS+=($!)
+wait_for 5 listening "$rport"
 alsa_speaker keyed3 "$rport" --key-file "$T/key"
 wait_log "$T/keyed3.log" "console sent WELCOME before proving the key" 10
 for s in keyed2 keyed3; do [ -e "$T/$s/out.raw" ] && fail "$s played for a console without the key"; done
@@ -86,7 +87,7 @@ note "a peer without the key cannot make a keyed speaker take in a page, nor hol
 rport=$(rig_free_port)
 $PEER stall-console "$rport" big-page >"$T/stall1.out" 2>&1 &
 stall=$!
-sleep 0.3
+wait_for 5 listening "$rport"
 alsa_speaker keyed4 "$rport" --key-file "$T/key"
 wait "$stall"
 grep -q "^closed" "$T/stall1.out" || fail "the keyed speaker kept reading a 60 MiB frame from a peer without the key"
@@ -97,7 +98,7 @@ kill -TERM "$LAST_PID"
 rport=$(rig_free_port)
 $PEER stall-console "$rport" trickle >"$T/stall2.out" 2>&1 &
 stall=$!
-sleep 0.3
+wait_for 5 listening "$rport"
 alsa_speaker keyed5 "$rport" --key-file "$T/key"
 wait "$stall"
 took=$(sed -n 's/^closed //p' "$T/stall2.out")
@@ -112,7 +113,7 @@ wait "$CONSOLE_PID" || fail "console exited with $?"
 note "the console's screen says the link is keyed"
 sock="$T/tmux.sock"
 sport=$(rig_free_port)
-tmux -S "$sock" new-session -d -s keyed -x 100 -y 24 \
+tmux -S "$sock" -f /dev/null new-session -d -s keyed -x 100 -y 24 \
 	"env HOME=$T/console LANG=C.UTF-8 $C -H 127.0.0.1 -p $sport --archive $T/archive2 --key-file $T/key"
 shown=""
 for _ in $(seq 50); do
@@ -121,7 +122,9 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 tmux -S "$sock" send-keys -t keyed q
-sleep 0.5
+# The session is the console: it ends when the console has quit.
+session_gone() { ! tmux -S "$sock" has-session -t keyed 2>/dev/null; }
+wait_for 5 session_gone
 tmux -S "$sock" kill-server 2>/dev/null || true
 grep -q "key: authenticated, encrypted" <<<"$shown" || fail "screen does not show the key: $shown"
 note "ok"

@@ -7,25 +7,37 @@ source "$(dirname "$0")/harness.sh"
 source "$(dirname "$0")/screen.sh"
 
 # The lookup goes to a private resolv.conf, bind-mounted in a mount namespace
-# of the speaker's own, naming a server on 127.0.0.2 that swallows queries.
+# of the speaker's own, naming a server on 127.0.0.N that swallows queries (the
+# first N whose port 53 is free: tests run side by side).
 if ! unshare -m true 2>/dev/null; then
-	note "SKIP: this machine gives no mount namespace (unshare -m), which the test needs"
-	exit 0
+	skip "this machine gives no mount namespace (unshare -m), which the test needs"
 fi
-printf 'nameserver 127.0.0.2\noptions timeout:30 attempts:1\n' >"$T/resolv.conf"
 python3 - "$T/queries" >"$T/dns.log" 2>&1 <<'PY' &
-import socket, sys
+import os, random, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.2", 53))
-print("listening", flush=True)
+hosts = list(range(2, 255))
+random.shuffle(hosts)
+for n in hosts:
+    try:
+        s.bind(("127.0.0.%d" % n, 53))
+        break
+    except OSError:
+        continue
+else:
+    sys.exit("no free 127.0.0.N:53")
+print("listening on", s.getsockname()[0], flush=True)
 n = 0
 while True:
     s.recvfrom(512)
     n += 1
-    open(sys.argv[1], "w").write("%d\n" % n)
+    with open(sys.argv[1] + ".new", "w") as f:
+        f.write("%d\n" % n)
+    os.rename(sys.argv[1] + ".new", sys.argv[1])
 PY
 PIDS+=($!)
-wait_log "$T/dns.log" "listening" 5
+wait_log "$T/dns.log" "listening on" 5
+dns=$(sed -n 's/^listening on //p' "$T/dns.log")
+printf 'nameserver %s\noptions timeout:30 attempts:1\n' "$dns" >"$T/resolv.conf"
 in_slow_dns() { exec unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$T/resolv.conf" "$@"; }
 name=console.intercom-test.example
 
@@ -50,12 +62,15 @@ took=$((($(date +%s%N) - start) / 1000000))
 note "q during the lookup: the speaker was gone after $took ms"
 
 note "headless: SIGTERM during the lookup stops it at once"
+queries=$(cat "$T/queries")
+query_came() { [ "$(cat "$T/queries")" -gt "$queries" ]; }
 (in_slow_dns env HOME="$T/spk" "$INTERCOM_BIN/intercom-speaker" --headless --name lobby-2 "$name:2348") \
 	>"$T/headless.log" 2>&1 &
 pid=$!
 PIDS+=("$pid")
 wait_log "$T/headless.log" "connecting to $name:2348" 10
-sleep 1
+# In its lookup: the name server has its query (the count moved past the screen part's).
+wait_for 5 query_came
 kill -TERM "$pid"
 start=$(date +%s%N)
 for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -26,7 +26,7 @@ kill -STOP "$stuck"
 console_cmd "send $T/long.wav"
 wait_log "$T/victim.log" "page 1 received" 10
 note "kill the paced speaker while it plays"
-sleep 0.5
+wait_log "$T/victim.log" "page 1 playing" 10
 kill -KILL "$victim"
 wait_log "$T/console.log" "page 1 played by good1" 10
 wait_log "$T/console.log" "page 1 played by good2" 10

@@ -162,24 +162,24 @@ wait_screen 'page 3 replayed \(3\.00 s\)' 6
 note "Ctrl-S stops nothing: for 8 s the link stays and a page sent meanwhile plays and shows; Ctrl-Q changes nothing"
 started=$SECONDS
 tm send-keys -t spk C-s
-sleep 2
+sleep 2   # the test: the page is sent a while into the 8 s
 console_cmd "send $T/tone.wav"
 wait_log "$T/console.log" "page 4 played by lobby-1" 10
 wait_screen '#4 .* played' 2
+# The test: the whole 8 s pass with Ctrl-S pressed.
 sleep $((8 - (SECONDS - started) > 0 ? 8 - (SECONDS - started) : 0))
 grep -q 'lobby-1 .*left' "$T/console.log" && fail "the speaker left after Ctrl-S: $(grep left "$T/console.log")"
 wait_screen 'link +connected to' 1
 tm send-keys -t spk C-q
-sleep 0.3
 coherent 100 30
 
 note "output stopped outside the program (a stalled link): the link stays, a page plays, the screen catches up"
 pane_tty=$(tm display-message -p -t spk '#{pane_tty}')
 python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOOFF)' "$pane_tty"
-sleep 2
+sleep 2   # the test: output stopped a while before the page...
 console_cmd "send $T/tone.wav"
 wait_log "$T/console.log" "page 5 played by lobby-1" 10
-sleep 2
+sleep 2   # ...and a while after it
 grep -q 'lobby-1 .*left' "$T/console.log" && fail "the speaker left while its output was stopped"
 python3 -c 'import sys, termios; fd = open(sys.argv[1], "wb"); termios.tcflow(fd, termios.TCOON)' "$pane_tty"
 wait_screen '#5 .* played' 2
@@ -193,10 +193,8 @@ wait_screen 'link +disconnected, (retrying in [0-9] s|retrying now): ' 3
 
 note "resizes keep the screen whole; too small says so"
 tm resize-window -t spk -x 80 -y 24
-sleep 0.4
 coherent 80 24
 tm resize-window -t spk -x 50 -y 12
-sleep 0.4
 coherent 50 12
 tm resize-window -t spk -x 20 -y 4
 wait_screen 'terminal too small' 2
@@ -206,15 +204,13 @@ tm send-keys -t spk x
 wait_screen '^needs 30x5; q quits' 2
 grep -q 'help is open' "$T/screen.txt" && fail "the help stayed open after a key"
 tm resize-window -t spk -x 100 -y 30
-sleep 0.4
 coherent 100 30
 
 note "? shows the keys; any key closes the help"
 tm send-keys -t spk '?'
 wait_screen 'keys \(any key closes this\)' 2
 tm send-keys -t spk x
-sleep 0.3
-screen | grep -q 'any key closes this' && fail "the help did not close"
+wait_for 2 screen_lacks 'any key closes this'   # the help closes
 
 note "q restores the terminal; the volume is kept"
 tm send-keys -t spk q

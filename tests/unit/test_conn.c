@@ -311,17 +311,86 @@ static void feed_raw(int fd, const uint8_t *data, size_t len, struct conn *rx, s
 	assert_int_equal(off, len);
 }
 
-/* ---- plain frames ---- */
+/* ---- the same tests over a plain and a sealed link ---- */
 
-static void test_plain_frames(void **state)
+/*
+ * Tests that hold for a plain link and a sealed one alike run once for each
+ * (the test's state says which): one body, the differences in one place.
+ */
+enum link_mode { LINK_PLAIN, LINK_SEALED };
+static const enum link_mode link_plain = LINK_PLAIN, link_sealed = LINK_SEALED;
+#define BOTH_MODES(f)                                                 \
+	{ #f " (plain)", f, NULL, NULL, (void *)&link_plain },        \
+	{ #f " (sealed)", f, NULL, NULL, (void *)&link_sealed }
+
+static enum link_mode mode_of(void **state)
 {
-	(void)state;
-	int fds[2];
+	return *(const enum link_mode *)*state;
+}
+
+/* A link over a socketpair, sealed with the keys of one real handshake (seed key_seed) if the mode says so. */
+static void open_link(enum link_mode mode, struct conn *con, size_t con_max, struct conn *spk,
+                      size_t spk_max, int fds[2], uint8_t key_seed)
+{
 	make_pair(fds);
+	conn_init(con, fds[0], con_max, 2);
+	conn_init(spk, fds[1], spk_max, 2);
+	if (mode == LINK_SEALED) {
+		struct link_keys k;
+		handshake_keys(&k, key_seed);
+		assert_int_equal(conn_enable_seal(con, k.con_tx, k.con_rx), 0);
+		assert_int_equal(conn_enable_seal(spk, k.spk_tx, k.spk_rx), 0);
+	}
+	assert_int_equal(conn_sealed(con), mode == LINK_SEALED);
+	assert_int_equal(conn_sealed(spk), mode == LINK_SEALED);
+}
+
+/*
+ * The bytes a speaker's end (sealed with k's keys if the mode says so) puts on
+ * the wire for frames f[0..n-1]; ends[i] is where frame i's bytes end.
+ */
+static void wire_of(enum link_mode mode, const struct link_keys *k, const struct frame *f, size_t n,
+                    struct bytes *wire, size_t *ends)
+{
+	int a[2];
+	make_pair(a);
+	struct conn tx;
+	conn_init(&tx, a[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
+	if (mode == LINK_SEALED)
+		assert_int_equal(conn_enable_seal(&tx, k->spk_tx, k->spk_rx), 0);
+	for (size_t i = 0; i < n; i++) {
+		send_frame(&tx, &f[i]);
+		drain_raw(&tx, a[1], wire);
+		ends[i] = wire->len;
+	}
+	conn_close(&tx);
+	close(a[1]);
+}
+
+/* The console's end of a fresh socketpair, reading what the test writes into fds[0]. */
+static void open_receiver(enum link_mode mode, const struct link_keys *k, struct conn *rx, size_t max,
+                          int fds[2])
+{
+	make_pair(fds);
+	conn_init(rx, fds[1], max, 2);
+	if (mode == LINK_SEALED)
+		assert_int_equal(conn_enable_seal(rx, k->con_tx, k->con_rx), 0);
+}
+
+/* How a link names bytes that are not frames: the frame layer's words, or the record layer's. */
+static const char *garbage_error(enum link_mode mode)
+{
+	return mode == LINK_SEALED ? "sealed link" : "protocol error";
+}
+
+/* ---- frames ---- */
+
+static void test_frames(void **state)
+{
+	enum link_mode mode = mode_of(state);
+	int fds[2];
 	struct conn tx, rx;
-	conn_init(&tx, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	conn_init(&rx, fds[1], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	assert_false(conn_sealed(&tx));
+	open_link(mode, &tx, PROTO_MAX_CONTROL_PAYLOAD, &rx, PROTO_MAX_CONTROL_PAYLOAD, fds, 11);
 	assert_false(conn_wants_write(&tx));
 
 	struct frame f[5] = { hello_frame("hall"), ping_frame(PROTO_PING, 42), status_frame(9, "all good"),
@@ -342,8 +411,11 @@ static void test_plain_frames(void **state)
 	assert_int_equal(sink.n, 5);
 	for (size_t i = 0; i < 5; i++)
 		expect_frame(&sink, i, orig[i].bytes, orig[i].len);
-	assert_int_equal(tx.bytes_out, total);
-	assert_int_equal(rx.bytes_in, total);
+	if (mode == LINK_PLAIN)
+		assert_int_equal(tx.bytes_out, total);
+	else /* every record adds a header and a tag */
+		assert_true(tx.bytes_out > total);
+	assert_int_equal(rx.bytes_in, tx.bytes_out);
 	assert_false(conn_wants_write(&tx));
 	/* Nothing more to read: 0, not an error. */
 	assert_int_equal(conn_read(&rx, collect, &sink), 0);
@@ -353,24 +425,32 @@ static void test_plain_frames(void **state)
 	assert_int_equal(tx.fd, -1);
 }
 
-static void test_plain_frames_byte_by_byte(void **state)
+static void test_frames_byte_by_byte(void **state)
 {
-	(void)state;
 	/* The decoder copes with any split of the stream: feed one byte at a time. */
-	int fds[2];
-	make_pair(fds);
-	struct conn rx;
-	conn_init(&rx, fds[1], PROTO_MAX_CONTROL_PAYLOAD, 2);
+	enum link_mode mode = mode_of(state);
+	struct link_keys k;
+	handshake_keys(&k, 12);
 	struct frame f[3] = { ping_frame(PROTO_PING, 1), status_frame(2, "x"), bye_frame("bye") };
+	struct bytes wire = { 0 };
+	size_t ends[3];
+	wire_of(mode, &k, f, 3, &wire, ends);
+	if (mode == LINK_PLAIN)
+		assert_int_equal(wire.len, f[0].len + f[1].len + f[2].len);
+	int fds[2];
+	struct conn rx;
+	open_receiver(mode, &k, &rx, PROTO_MAX_CONTROL_PAYLOAD, fds);
 	struct sink sink = { 0 };
+	size_t b = 0;
 	for (size_t i = 0; i < 3; i++) {
-		for (size_t b = 0; b < f[i].len; b++) {
-			assert_int_equal(send(fds[0], f[i].bytes + b, 1, 0), 1);
+		for (; b < ends[i]; b++) {
+			assert_int_equal(send(fds[0], wire.p + b, 1, 0), 1);
 			assert_int_equal(conn_read(&rx, collect, &sink), 1);
 		}
 		assert_int_equal(sink.n, i + 1);
 		expect_frame(&sink, i, f[i].bytes, f[i].len);
 	}
+	free(wire.p);
 	sink_free(&sink);
 	close(fds[0]);
 	conn_close(&rx);
@@ -578,25 +658,12 @@ static void test_queue_frame_bound(void **state)
 
 /* ---- sealed links ---- */
 
-static void open_sealed_link(struct conn *con, struct conn *spk, const struct link_keys *k, int fds[2])
+static void test_exchange(void **state)
 {
-	make_pair(fds);
-	conn_init(con, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	conn_init(spk, fds[1], PROTO_MAX_PAYLOAD, 2);
-	assert_int_equal(conn_enable_seal(con, k->con_tx, k->con_rx), 0);
-	assert_int_equal(conn_enable_seal(spk, k->spk_tx, k->spk_rx), 0);
-	assert_true(conn_sealed(con));
-	assert_true(conn_sealed(spk));
-}
-
-static void test_sealed_exchange(void **state)
-{
-	(void)state;
-	struct link_keys k;
-	handshake_keys(&k, 1);
+	enum link_mode mode = mode_of(state);
 	int fds[2];
 	struct conn con, spk;
-	open_sealed_link(&con, &spk, &k, fds);
+	open_link(mode, &con, PROTO_MAX_CONTROL_PAYLOAD, &spk, PROTO_MAX_PAYLOAD, fds, 1);
 
 	struct frame welcome_like = ping_frame(PROTO_PING, 100);
 	struct sbuf *page = make_page(11, 1u << 20, true);
@@ -624,8 +691,12 @@ static void test_sealed_exchange(void **state)
 
 	/* Sealing costs a little: every record adds a header and a tag. */
 	size_t plain = welcome_like.len + page->len + after.len;
-	assert_true(con.bytes_out > plain);
-	assert_true(con.bytes_out < plain + plain / 100);
+	if (mode == LINK_PLAIN) {
+		assert_int_equal(con.bytes_out, plain);
+	} else {
+		assert_true(con.bytes_out > plain);
+		assert_true(con.bytes_out < plain + plain / 100);
+	}
 	assert_int_equal(con.bytes_out, spk.bytes_in);
 	assert_int_equal(page->refs, 1);
 	sbuf_unref(page);
@@ -982,29 +1053,41 @@ static void test_sealed_tampered_on_the_wire(void **state)
 
 /* ---- peers that close or talk nonsense ---- */
 
+/*
+ * A peer that closes inside a frame (for a sealed link: inside a record) is
+ * reported as such (docs/ROBUSTNESS.md: "truncated frame, then close"); one
+ * that closes between frames is an ordinary close.
+ */
 static void test_closed_mid_frame(void **state)
 {
-	(void)state;
+	enum link_mode mode = mode_of(state);
+	/* The frame a half record leaves unfinished is the record itself. */
+	const char *cut_frame = mode == LINK_SEALED ? "SEALED" : "STATUS";
+	struct link_keys k;
+	handshake_keys(&k, 9);
+	struct frame f[2] = { ping_frame(PROTO_PING, 1), status_frame(1, "half of me") };
+	struct bytes wire = { 0 };
+	size_t ends[2];
+	wire_of(mode, &k, f, 2, &wire, ends);
 	int fds[2];
-	make_pair(fds);
 	struct conn rx;
-	conn_init(&rx, fds[1], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	struct frame p = ping_frame(PROTO_PING, 1), st = status_frame(1, "half of me");
-	assert_int_equal(send(fds[0], p.bytes, p.len, 0), (ssize_t)p.len);
-	assert_int_equal(send(fds[0], st.bytes, st.len / 2, 0), (ssize_t)(st.len / 2));
-	close(fds[0]);
 	struct sink sink = { 0 };
+
+	/* A whole frame, then half of the next. */
+	open_receiver(mode, &k, &rx, PROTO_MAX_CONTROL_PAYLOAD, fds);
+	size_t half = ends[0] + (ends[1] - ends[0]) / 2;
+	assert_int_equal(send(fds[0], wire.p, half, 0), (ssize_t)half);
+	close(fds[0]);
 	const char *err = read_until_error(&rx, &sink);
 	assert_non_null(strstr(err, "closed in the middle"));
-	assert_non_null(strstr(err, "STATUS"));
+	assert_non_null(strstr(err, cut_frame));
 	assert_int_equal(sink.n, 1);
 	sink_free(&sink);
 	conn_close(&rx);
 
 	/* Closed between frames: an ordinary close. */
-	make_pair(fds);
-	conn_init(&rx, fds[1], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	assert_int_equal(send(fds[0], p.bytes, p.len, 0), (ssize_t)p.len);
+	open_receiver(mode, &k, &rx, PROTO_MAX_CONTROL_PAYLOAD, fds);
+	assert_int_equal(send(fds[0], wire.p, ends[0], 0), (ssize_t)ends[0]);
 	close(fds[0]);
 	err = read_until_error(&rx, &sink);
 	assert_null(strstr(err, "in the middle"));
@@ -1014,24 +1097,40 @@ static void test_closed_mid_frame(void **state)
 	conn_close(&rx);
 
 	/* Closed inside a header. */
-	make_pair(fds);
-	conn_init(&rx, fds[1], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	assert_int_equal(send(fds[0], p.bytes, 5, 0), 5);
+	open_receiver(mode, &k, &rx, PROTO_MAX_CONTROL_PAYLOAD, fds);
+	assert_int_equal(send(fds[0], wire.p, 5, 0), 5);
 	close(fds[0]);
 	err = read_until_error(&rx, &sink);
 	assert_non_null(strstr(err, "closed in the middle"));
 	conn_close(&rx);
+	free(wire.p);
+
+	/* Half of the very first frame (a sealed link's first record also carries the stream header). */
+	struct frame h = hello_frame("truncated speaker");
+	struct bytes first = { 0 };
+	size_t first_end;
+	wire_of(mode, &k, &h, 1, &first, &first_end);
+	open_receiver(mode, &k, &rx, PROTO_MAX_CONTROL_PAYLOAD, fds);
+	assert_int_equal(send(fds[0], first.p, first.len / 2, 0), (ssize_t)(first.len / 2));
+	close(fds[0]);
+	char why[sizeof rx.error];
+	snprintf(why, sizeof why, "%s", read_until_error(&rx, &sink));
+	size_t frames = sink.n;
+	sink_free(&sink);
+	free(first.p);
+	conn_close(&rx);
+	assert_int_equal(frames, 0);
+	if (!strstr(why, "closed in the middle"))
+		fail_msg("link closed inside its first frame (a HELLO) reads as \"%s\"", why);
 }
 
 static void test_closed_mid_page(void **state)
 {
-	(void)state;
+	enum link_mode mode = mode_of(state);
 	int fds[2];
-	make_pair(fds);
 	struct conn tx, rx;
-	conn_init(&tx, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	conn_init(&rx, fds[1], PROTO_MAX_PAYLOAD, 2);
-	struct sbuf *page = make_page(51, 3u << 20, false);
+	open_link(mode, &tx, PROTO_MAX_CONTROL_PAYLOAD, &rx, PROTO_MAX_PAYLOAD, fds, 8);
+	struct sbuf *page = make_page(51 + (uint32_t)mode, 3u << 20, false);
 	assert_int_equal(conn_send(&tx, page, true), 0);
 	struct sink sink = { 0 };
 	for (int i = 0; i < 3; i++) {
@@ -1047,71 +1146,11 @@ static void test_closed_mid_page(void **state)
 	conn_close(&rx);
 }
 
-static void test_sealed_closed_mid_page(void **state)
-{
-	(void)state;
-	struct link_keys k;
-	handshake_keys(&k, 8);
-	int fds[2];
-	struct conn con, spk;
-	open_sealed_link(&con, &spk, &k, fds);
-	struct sbuf *page = make_page(52, 3u << 20, false);
-	assert_int_equal(conn_send(&con, page, true), 0);
-	struct sink sink = { 0 };
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(conn_flush(&con), 0);
-		assert_true(conn_read(&spk, collect, &sink) >= 0);
-	}
-	assert_true(conn_wants_write(&con));
-	conn_close(&con);
-	const char *err = read_until_error(&spk, &sink);
-	assert_non_null(strstr(err, "closed in the middle of a PAGE frame"));
-	assert_int_equal(sink.n, 0);
-	sbuf_unref(page);
-	conn_close(&spk);
-}
-
-/*
- * A sealed peer that closes inside a record, in the middle of a small frame
- * (docs/ROBUSTNESS.md: "truncated frame, then close" is reported as such).
- */
-static void test_sealed_closed_mid_record(void **state)
-{
-	(void)state;
-	struct link_keys k;
-	handshake_keys(&k, 9);
-	int a[2], b[2];
-	make_pair(a);
-	make_pair(b);
-	struct conn spk_tx, con_rx;
-	conn_init(&spk_tx, a[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	conn_init(&con_rx, b[1], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	assert_int_equal(conn_enable_seal(&spk_tx, k.spk_tx, k.spk_rx), 0);
-	assert_int_equal(conn_enable_seal(&con_rx, k.con_tx, k.con_rx), 0);
-	struct frame h = hello_frame("truncated speaker");
-	send_frame(&spk_tx, &h);
-	struct bytes wire = { 0 };
-	drain_raw(&spk_tx, a[1], &wire);
-	/* Half the record reaches the console, then the connection closes. */
-	assert_int_equal(send(b[0], wire.p, wire.len / 2, 0), (ssize_t)(wire.len / 2));
-	close(b[0]);
-	struct sink sink = { 0 };
-	char err[sizeof con_rx.error];
-	snprintf(err, sizeof err, "%s", read_until_error(&con_rx, &sink));
-	size_t frames = sink.n;
-	sink_free(&sink);
-	free(wire.p);
-	conn_close(&spk_tx);
-	conn_close(&con_rx);
-	close(a[1]);
-	assert_int_equal(frames, 0);
-	if (!strstr(err, "closed in the middle"))
-		fail_msg("sealed link closed inside a record (and a HELLO frame) reads as \"%s\"", err);
-}
-
 static void test_garbage_stream(void **state)
 {
-	(void)state;
+	enum link_mode mode = mode_of(state);
+	struct link_keys k;
+	handshake_keys(&k, 10);
 	static const char *const garbage[] = {
 		"GET / HTTP/1.1\r\nHost: intercom\r\n\r\n",
 		"ICOX",
@@ -1120,14 +1159,13 @@ static void test_garbage_stream(void **state)
 	static const size_t lens[] = { 0, 4, 14 };
 	for (size_t i = 0; i < 3; i++) {
 		int fds[2];
-		make_pair(fds);
 		struct conn rx;
-		conn_init(&rx, fds[1], PROTO_MAX_CONTROL_PAYLOAD, 2);
+		open_receiver(mode, &k, &rx, PROTO_MAX_CONTROL_PAYLOAD, fds);
 		size_t len = lens[i] ? lens[i] : strlen(garbage[i]);
 		assert_int_equal(send(fds[0], garbage[i], len, 0), (ssize_t)len);
 		struct sink sink = { 0 };
 		const char *err = read_until_error(&rx, &sink);
-		assert_non_null(strstr(err, "protocol error"));
+		assert_non_null(strstr(err, garbage_error(mode)));
 		assert_int_equal(sink.n, 0);
 		/* The connection stays failed even if good frames follow. */
 		struct frame p = ping_frame(PROTO_PING, 1);
@@ -1138,7 +1176,7 @@ static void test_garbage_stream(void **state)
 		conn_close(&rx);
 	}
 
-	/* A good header of another version, and an oversized control frame. */
+	/* A good header of another version, an oversized control frame, a flag set. */
 	uint8_t hdr[PROTO_HEADER_SIZE];
 	proto_header_encode(hdr, PROTO_PING, 8);
 	hdr[4] = PROTO_VERSION + 1;
@@ -1150,66 +1188,44 @@ static void test_garbage_stream(void **state)
 	const uint8_t *bad[] = { hdr, big, flags };
 	for (size_t i = 0; i < 3; i++) {
 		int fds[2];
-		make_pair(fds);
 		struct conn rx;
-		conn_init(&rx, fds[1], PROTO_MAX_PAYLOAD, 2);
+		open_receiver(mode, &k, &rx, PROTO_MAX_PAYLOAD, fds);
 		assert_int_equal(send(fds[0], bad[i], PROTO_HEADER_SIZE, 0), PROTO_HEADER_SIZE);
 		struct sink sink = { 0 };
 		const char *err = read_until_error(&rx, &sink);
-		assert_non_null(strstr(err, "protocol error"));
+		assert_non_null(strstr(err, garbage_error(mode)));
 		close(fds[0]);
 		conn_close(&rx);
 	}
 
-	/* A page larger than this end accepts. */
+	/* A frame larger than this end accepts is refused at its header, before it is buffered. */
 	int fds[2];
-	make_pair(fds);
-	struct conn tx, rx;
-	conn_init(&tx, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
-	conn_init(&rx, fds[1], 4096, 2);
-	struct sbuf *page = make_page(1, 8192, false);
-	assert_int_equal(conn_send(&tx, page, true), 0);
-	assert_int_equal(conn_flush(&tx), 0);
+	struct conn rx;
 	struct sink sink = { 0 };
+	if (mode == LINK_PLAIN) {
+		/* A page over the end's limit. */
+		make_pair(fds);
+		struct conn tx;
+		conn_init(&tx, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
+		conn_init(&rx, fds[1], 4096, 2);
+		struct sbuf *page = make_page(1, 8192, false);
+		assert_int_equal(conn_send(&tx, page, true), 0);
+		assert_int_equal(conn_flush(&tx), 0);
+		sbuf_unref(page);
+		conn_close(&tx);
+	} else {
+		/* A SEALED frame larger than any record. */
+		open_receiver(mode, &k, &rx, PROTO_MAX_PAYLOAD, fds);
+		uint8_t sealed_hdr[PROTO_HEADER_SIZE];
+		proto_header_encode(sealed_hdr, PROTO_SEALED, SEAL_FRAME_MAX);
+		assert_int_equal(send(fds[0], sealed_hdr, sizeof sealed_hdr, 0), (ssize_t)sizeof sealed_hdr);
+	}
 	const char *err = read_until_error(&rx, &sink);
-	assert_non_null(strstr(err, "protocol error"));
+	assert_non_null(strstr(err, garbage_error(mode)));
 	assert_non_null(strstr(err, "larger than the limit"));
-	sbuf_unref(page);
-	conn_close(&tx);
+	if (mode == LINK_SEALED)
+		close(fds[0]);
 	conn_close(&rx);
-}
-
-static void test_sealed_garbage_stream(void **state)
-{
-	(void)state;
-	struct link_keys k;
-	handshake_keys(&k, 10);
-	int fds[2];
-	make_pair(fds);
-	struct conn spk;
-	conn_init(&spk, fds[1], PROTO_MAX_PAYLOAD, 2);
-	assert_int_equal(conn_enable_seal(&spk, k.spk_tx, k.spk_rx), 0);
-	const char *g = "GET / HTTP/1.1\r\n\r\n";
-	assert_int_equal(send(fds[0], g, strlen(g), 0), (ssize_t)strlen(g));
-	struct sink sink = { 0 };
-	const char *err = read_until_error(&spk, &sink);
-	assert_non_null(strstr(err, "sealed link"));
-	assert_int_equal(sink.n, 0);
-
-	/* A SEALED frame larger than any record is refused before it is buffered. */
-	conn_close(&spk);
-	close(fds[0]);
-	make_pair(fds);
-	conn_init(&spk, fds[1], PROTO_MAX_PAYLOAD, 2);
-	assert_int_equal(conn_enable_seal(&spk, k.spk_tx, k.spk_rx), 0);
-	uint8_t hdr[PROTO_HEADER_SIZE];
-	proto_header_encode(hdr, PROTO_SEALED, SEAL_FRAME_MAX);
-	assert_int_equal(send(fds[0], hdr, sizeof hdr, 0), (ssize_t)sizeof hdr);
-	err = read_until_error(&spk, &sink);
-	assert_non_null(strstr(err, "sealed link"));
-	assert_non_null(strstr(err, "larger than the limit"));
-	conn_close(&spk);
-	close(fds[0]);
 }
 
 static int setup(void **state)
@@ -1221,15 +1237,15 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_frames),
-		cmocka_unit_test(test_plain_frames_byte_by_byte),
+		BOTH_MODES(test_frames),
+		BOTH_MODES(test_frames_byte_by_byte),
 		cmocka_unit_test(test_callback_can_drop),
 		cmocka_unit_test(test_shared_page_two_conns),
 		cmocka_unit_test(test_close_drops_references),
 		cmocka_unit_test(test_queue_page_bound),
 		cmocka_unit_test(test_queue_bound_peer_not_reading),
 		cmocka_unit_test(test_queue_frame_bound),
-		cmocka_unit_test(test_sealed_exchange),
+		BOTH_MODES(test_exchange),
 		cmocka_unit_test(test_sealed_never_sends_plaintext),
 		cmocka_unit_test(test_seal_enabled_with_data_queued),
 		cmocka_unit_test(test_seal_switch_inside_one_read),
@@ -1237,12 +1253,9 @@ int main(void)
 		cmocka_unit_test(test_sealed_mismatched_keys),
 		cmocka_unit_test(test_sealed_rejects_plain_frame),
 		cmocka_unit_test(test_sealed_tampered_on_the_wire),
-		cmocka_unit_test(test_closed_mid_frame),
-		cmocka_unit_test(test_closed_mid_page),
-		cmocka_unit_test(test_sealed_closed_mid_page),
-		cmocka_unit_test(test_sealed_closed_mid_record),
-		cmocka_unit_test(test_garbage_stream),
-		cmocka_unit_test(test_sealed_garbage_stream),
+		BOTH_MODES(test_closed_mid_frame),
+		BOTH_MODES(test_closed_mid_page),
+		BOTH_MODES(test_garbage_stream),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <dirent.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,26 @@ static void test_too_long_a_name_is_refused_up_front(void **state)
 	assert_non_null(strstr(err, "the name is too long"));
 }
 
+/*
+ * Threads of this process now (/proc/self/task). A lookup's thread frees what
+ * is left of an abandoned lookup and then ends, so once the count is back where
+ * it was, every abandoned lookup has been freed. (job.h offers no count of live
+ * jobs; the kernel's count of threads is the test's own way to see them end.)
+ */
+static int live_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	assert_non_null(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Threads before any lookup ran (main sets it): what is left once every lookup's thread has ended. */
+static int threads_at_start;
+
 /* The owner may let go at any point; the thread frees what is left (LSan checks). */
 static void test_abandoned_lookups_free_themselves(void **state)
 {
@@ -85,13 +106,20 @@ static void test_abandoned_lookups_free_themselves(void **state)
 		resolver_abandon(r);
 	}
 	resolver_abandon(NULL);
-	/* Let the last threads finish before the leak check at exit. */
-	struct timespec pause = { .tv_sec = 0, .tv_nsec = 300 * 1000000L };
-	nanosleep(&pause, NULL);
+	/*
+	 * The last threads finish (10 s at most) before the leak check at exit: every
+	 * lookup's, this test's and the earlier tests' (a finished lookup's thread may
+	 * still be on its way out).
+	 */
+	struct timespec tick = { .tv_sec = 0, .tv_nsec = 1000000L };
+	for (int ms = 0; live_threads() > threads_at_start && ms < 10000; ms++)
+		nanosleep(&tick, NULL);
+	assert_int_equal(live_threads(), threads_at_start);
 }
 
 int main(void)
 {
+	threads_at_start = live_threads();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numeric_address),
 		cmocka_unit_test(test_name_from_hosts_file),
