@@ -26,6 +26,10 @@
 #   INTERCOM_TEST_TIMES    where each test's last time is kept, to start the
 #                          longest first next time (build/program-times)
 set -u
+if [ "${BASH_VERSINFO[0]}" -lt 5 ] || { [ "${BASH_VERSINFO[0]}" -eq 5 ] && [ "${BASH_VERSINFO[1]}" -lt 1 ]; }; then
+	echo "run-programs: needs bash 5.1 or later (wait -n -p), this is $BASH_VERSION" >&2
+	exit 2
+fi
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${INTERCOM_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 limit=${INTERCOM_TEST_TIMEOUT:-300}
@@ -36,10 +40,10 @@ case "$limit" in '' | *[!0-9]* | 0) echo "run-programs: INTERCOM_TEST_TIMEOUT mu
 # Seconds each test took on a 2-core machine, for the order when this tree has no
 # time of its own yet (a fresh clone, CI). Stale or missing values only cost order.
 declare -A hint=(
-	[test_faults]=44 [test_speaker_screen]=37 [test_console_screen]=23 [test_security]=15
-	[test_demo]=9 [test_legacy]=9 [test_page_arriving]=9 [test_input_later]=8
-	[test_bad_input]=7 [test_long_file]=7 [test_speaker_faults]=6 [test_emfile]=5
-	[test_slowloris]=5 [test_page_end_to_end]=5 [test_archive_full]=4 [test_slow_dns]=2
+	[test_faults]=40 [test_speaker_screen]=35 [test_console_screen]=22 [test_security]=14
+	[test_demo]=9 [test_legacy]=9 [test_page_arriving]=8 [test_input_later]=8
+	[test_bad_input]=7 [test_long_file]=7 [test_speaker_faults]=6 [test_page_end_to_end]=6
+	[test_slowloris]=5 [test_emfile]=4 [test_archive_full]=2 [test_slow_dns]=1
 )
 
 run=$(mktemp -d /tmp/icrun.XXXXXX)
@@ -56,9 +60,10 @@ trap 'rm -rf "$run"' EXIT
 
 # ---- the jobs: one per group and test
 job_name=() job_key=() job_bin=() job_test=()
-group=0 label="" preload=${INTERCOM_PRELOAD:-} bindir=""
+group=0 label="" preload=${INTERCOM_PRELOAD:-} bindir="" bindir_arg=""
 add_group_bin() {
 	local dir prog
+	bindir_arg=$1
 	dir=$(cd "$1" 2>/dev/null && pwd) || { echo "run-programs: no directory $1" >&2; exit 2; }
 	if [ -n "$preload" ]; then
 		mkdir -p "$run/wrap.$group"
@@ -74,14 +79,14 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 		--label) label=$2; shift 2 ;;
 		--preload) preload=$2; shift 2 ;;
-		--and) group=$((group + 1)) label="" preload="" bindir=""; shift ;;
+		--and) group=$((group + 1)) label="" preload="" bindir="" bindir_arg=""; shift ;;
 		*)
 			if [ -z "$bindir" ]; then
 				add_group_bin "$1"
 			else
 				name=$(basename "$1" .sh)
 				job_name+=("$name${label:+ [$label]}")
-				job_key+=("${label:-normal}/$name")
+				job_key+=("${bindir_arg%/}/$name")
 				job_bin+=("$bindir")
 				job_test+=("$1")
 			fi

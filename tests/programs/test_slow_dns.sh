@@ -7,8 +7,8 @@ source "$(dirname "$0")/harness.sh"
 source "$(dirname "$0")/screen.sh"
 
 # The lookup goes to a private resolv.conf, bind-mounted in a mount namespace
-# of the speaker's own, naming a server on 127.0.0.N that swallows queries (the
-# first N whose port 53 is free: tests run side by side).
+# of the speaker's own, naming a server on 127.0.0.N that swallows queries (an
+# N whose port 53 is free, at random: tests run side by side).
 if ! unshare -m true 2>/dev/null; then
 	skip "this machine gives no mount namespace (unshare -m), which the test needs"
 fi
