@@ -51,7 +51,7 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 PROGRAM_TESTS := $(sort $(wildcard tests/programs/test_*.sh))
 
 .PHONY: all run check demo test units unit-bins programs deps test-deps install clean \
-        check-build check-build-normal check-build-san check-quick check-units-normal check-units-san \
+        check-build check-build-normal check-build-san check-quick check-units-normal check-units-san check-docs \
         check-programs
 
 all: $(BINS)
@@ -124,7 +124,11 @@ check-build-san:
 	@$(MAKE) --no-print-directory SAN=1 all unit-bins build/san/tests/keep_dlopen.so
 
 # Longest first: make starts them in this order.
-check-quick: fuzz-smoke bench-smoke check-units-san check-units-normal
+check-quick: fuzz-smoke bench-smoke check-units-san check-units-normal check-docs
+# The README's options table lists exactly what --help prints from the option table.
+check-docs:
+	@scripts/check-options-doc.sh build/bin README.md
+
 check-units-normal:
 	@$(MAKE) --no-print-directory SAN=0 BUILD=build units
 check-units-san:
