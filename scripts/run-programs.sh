@@ -18,7 +18,8 @@
 # groups share one pool, longest test first. --label names the group in the
 # output ("san"); --preload LIBS (for the first group also INTERCOM_PRELOAD)
 # gives the tests wrappers that preload LIBS into our two programs only, not into
-# python, sox, tmux or pulseaudio (sanitizer runs: DEVELOPERS.md).
+# python, sox, tmux or pulseaudio (sanitizer runs: DEVELOPERS.md); each test sees its
+# group's LIBS as INTERCOM_PRELOAD, empty for a group without them.
 #
 # Environment:
 #   INTERCOM_TEST_JOBS     tests at once (default: the number of cores)
@@ -59,7 +60,7 @@ trap stop INT TERM
 trap 'rm -rf "$run"' EXIT
 
 # ---- the jobs: one per group and test
-job_name=() job_key=() job_bin=() job_test=()
+job_name=() job_key=() job_bin=() job_preload=() job_test=()
 group=0 label="" preload=${INTERCOM_PRELOAD:-} bindir="" bindir_arg=""
 add_group_bin() {
 	local dir prog
@@ -88,6 +89,7 @@ while [ $# -gt 0 ]; do
 				job_name+=("$name${label:+ [$label]}")
 				job_key+=("${bindir_arg%/}/$name")
 				job_bin+=("$bindir")
+				job_preload+=("$preload")
 				job_test+=("$1")
 			fi
 			shift
@@ -159,7 +161,7 @@ for i in $order; do
 		unset "running[$done_pid]"
 	done
 	began[$i]=$EPOCHREALTIME
-	INTERCOM_BIN="${job_bin[i]}" timeout -k 10 "$limit" bash "${job_test[i]}" </dev/null >"$run/$i.log" 2>&1 &
+	INTERCOM_BIN="${job_bin[i]}" INTERCOM_PRELOAD="${job_preload[i]}" timeout -k 10 "$limit" bash "${job_test[i]}" </dev/null >"$run/$i.log" 2>&1 &
 	running[$!]=$i
 done
 while [ ${#running[@]} -gt 0 ]; do
