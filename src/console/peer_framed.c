@@ -243,9 +243,10 @@ static void framed_start(struct peer *p, uint64_t now)
 static int framed_tick(struct peer *p, uint64_t now)
 {
 	struct framed_peer *fp = framed_of(p);
-	if (now - fp->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
-		snprintf(p->conn.error, sizeof p->conn.error, "no sign of life for %d s",
-		         HEARTBEAT_TIMEOUT_MS / 1000);
+	unsigned timeout_ms = station_heartbeat_timeout(p->st);
+	if (now - fp->last_rx_ms >= timeout_ms) {
+		snprintf(p->conn.error, sizeof p->conn.error, "no sign of life for %g s",
+		         timeout_ms / 1000.0);
 		peer_drop(p, p->conn.error);
 		return -1;
 	}

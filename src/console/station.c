@@ -54,6 +54,7 @@ struct station {
 	uint32_t next_speaker_id;
 	size_t max_speakers;
 	unsigned hello_deadline_ms;
+	unsigned heartbeat_timeout_ms;
 	struct peer *waiting[MAX_PENDING_HELLO]; /* have not said HELLO yet, oldest first */
 	size_t waiting_count;
 	uint64_t flood_logged_ms; /* closing for room is logged at most once a second */
@@ -75,6 +76,7 @@ struct station *station_new(int listen_fd)
 		return NULL;
 	st->max_speakers = DEFAULT_MAX_SPEAKERS;
 	st->hello_deadline_ms = HELLO_DEADLINE_MS;
+	st->heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS;
 	app_host_name(st->console_name, sizeof st->console_name, "console");
 	station_listen(st, listen_fd, &peer_framed_ops);
 	return st;
@@ -97,6 +99,11 @@ void station_set_max_speakers(struct station *st, size_t max_speakers)
 void station_set_hello_deadline(struct station *st, unsigned ms)
 {
 	st->hello_deadline_ms = ms;
+}
+
+void station_set_heartbeat_timeout(struct station *st, unsigned ms)
+{
+	st->heartbeat_timeout_ms = ms;
 }
 
 void station_listen(struct station *st, int listen_fd, const struct peer_ops *ops)
@@ -141,6 +148,11 @@ const char *station_console_name(const struct station *st)
 const struct auth_key *station_key(const struct station *st)
 {
 	return st->keyed ? &st->key : NULL;
+}
+
+unsigned station_heartbeat_timeout(const struct station *st)
+{
+	return st->heartbeat_timeout_ms;
 }
 
 /* ---- connections that have not said HELLO yet ---- */
