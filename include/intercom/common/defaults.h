@@ -38,6 +38,14 @@
  * packets.
  */
 #define SPEAKER_PING_INTERVAL_MS 10000
+/*
+ * A console's loop wakes at least every HEARTBEAT_INTERVAL_MS. A pass later
+ * than this after the one before means it did not run (stopped with Ctrl-Z,
+ * suspended, starved of CPU): that time is no speaker's silence, since nobody
+ * was pinged and what they sent waits unread, so it is not counted against
+ * them. Twice the interval: a busy pass is no stop.
+ */
+#define LOOP_STALL_MS (2 * HEARTBEAT_INTERVAL_MS)
 /* A connection must introduce itself within this time or it is closed. */
 #define HELLO_DEADLINE_MS 10000
 /*
