@@ -101,9 +101,10 @@ static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 }
 
 /*
- * A whole PAGE: "received" goes back at once, then the owner checks and plays
- * it. A console that sends a page no speaker could play is broken or not
- * ours: once it has the reason, the link is dropped and made afresh (backoff).
+ * A whole PAGE goes to the owner, which checks it, reports "received" (the
+ * console's "delivered") only if the check passed, and plays it. A console
+ * that sends a page no speaker could play is broken or not ours: once it has
+ * the reason, the link is dropped and made afresh (backoff).
  */
 static void on_page(struct link *l, const uint8_t *payload, size_t len)
 {
@@ -116,9 +117,6 @@ static void on_page(struct link *l, const uint8_t *payload, size_t len)
 		l->cfg.owner->rejected(l->cfg.ctx, 0, len, why);
 	} else {
 		trace_event("page_whole", meta.page_id); /* INTERCOM_TRACE (bench) */
-		struct proto_status received = { .page_id = meta.page_id, .state = PAGE_RECEIVED,
-		                                 .done = len, .total = len };
-		framed_report(l, &received);
 		page.id = meta.page_id;
 		page.created_ms = meta.created_ms;
 		if (l->cfg.owner->page(l->cfg.ctx, &page, why, sizeof why) == 0)

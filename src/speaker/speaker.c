@@ -398,6 +398,8 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 		return -1;
 	}
 	trace_event("decoded", page_id); /* INTERCOM_TRACE (bench) */
+	/* Checked and taken: now, and only now, "received" (the console's "delivered"). */
+	send_status(spk, page_id, PAGE_RECEIVED, page->bytes, page->bytes, NULL);
 	/*
 	 * The newer page wins: the one playing is cut off and reported as
 	 * interrupted, unless it has just ended (the loop looks every 50 ms).

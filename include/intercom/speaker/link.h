@@ -52,8 +52,11 @@ struct link_page {
 /* What the link hands to its owner (speaker.c). */
 struct link_owner {
 	/*
-	 * A page arrived: check it, play it. 0 if it was taken (played, muted,
-	 * saved), -1 if rejected: it has been reported, and why says why.
+	 * A page arrived: check it, play it. Once the check passed, the owner
+	 * reports PAGE_RECEIVED (link_report) before anything else about it: the
+	 * console counts "delivered" on it, so a page the speaker rejects is never
+	 * delivered. 0 if it was taken (played, muted, saved), -1 if rejected: it
+	 * has been reported (PAGE_FAILED), and why says why.
 	 */
 	int (*page)(void *ctx, const struct link_page *page, char *why, size_t whylen);
 	/* Bytes arrived that are no page at all (malformed, too large): report it failed. */
