@@ -229,11 +229,11 @@ static int framed_tick(struct link *l, uint64_t now)
 		if (due - now < HEARTBEAT_INTERVAL_MS)
 			return (int)(due - now);
 	}
-	if (now - l->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
+	if (now - l->last_rx_ms >= l->cfg.heartbeat_timeout_ms) {
 		char why[64];
-		snprintf(why, sizeof why, "%s for %d s",
+		snprintf(why, sizeof why, "%s for %g s",
 		         link == SPEAKER_LINK_READY ? "no sign of life" : "no answer",
-		         HEARTBEAT_TIMEOUT_MS / 1000);
+		         l->cfg.heartbeat_timeout_ms / 1000.0);
 		link_close(l, why);
 		return 0;
 	}

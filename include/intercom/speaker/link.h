@@ -70,6 +70,7 @@ struct link_config {
 	const char *name, *zone;         /* how the speaker introduces itself */
 	const struct auth_key *key;      /* the key to prove (not copied), or NULL */
 	unsigned welcome_deadline_ms;    /* from connecting to WELCOME (WELCOME_DEADLINE_MS) */
+	unsigned heartbeat_timeout_ms;   /* silence that ends a link (0: HEARTBEAT_TIMEOUT_MS) */
 	struct speaker_state *st;        /* the link's changes go through it */
 	const struct link_owner *owner;
 	void *ctx;                       /* the owner's, for its callbacks */
