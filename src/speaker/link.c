@@ -31,6 +31,8 @@ struct link *link_new(const struct link_ops *ops, const struct link_config *cfg)
 	l->cfg = *cfg;
 	if (!l->cfg.heartbeat_timeout_ms)
 		l->cfg.heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS;
+	if (!l->cfg.page_stall_ms)
+		l->cfg.page_stall_ms = PAGE_STALL_MS;
 	l->conn.fd = -1;
 	return l;
 }

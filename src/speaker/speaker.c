@@ -750,6 +750,7 @@ static int setup_link(struct speaker *spk)
 		.key = spk->keyed ? &spk->key : NULL,
 		.welcome_deadline_ms = (unsigned)spk->opts.welcome_timeout_ms,
 		.heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS,
+		.page_stall_ms = PAGE_STALL_MS,
 		.st = &spk->st,
 		.owner = &speaker_link_owner,
 		.ctx = spk,
