@@ -2,6 +2,8 @@
 """A misbehaving peer for the whole-program tests, written from docs/PROTOCOL.md.
 
   peer.py probe HOST PORT KIND      connect to a console and misbehave; print what happened
+                                    ("trickle": HELLO, then a byte every 3 s and never a
+                                    whole frame; prints "closed" and the seconds it lasted)
   peer.py rogue-console PORT KIND   accept one speaker, welcome it, send it a bad PAGE,
                                     print every STATUS it sends back
   peer.py record-proxy PORT TARGET_PORT FILE
@@ -13,6 +15,11 @@
                                     bytes of it) or "trickle" (a byte every 2 s); print
                                     each frame type the speaker sends, then "closed" and
                                     the seconds the speaker took to close
+  peer.py trickle-console PORT      accept one speaker, welcome it, then send the header
+                                    of a 64 MiB PAGE (id 4242) and a byte of it every 3 s,
+                                    answering PINGs; print "page header sent", each STATUS,
+                                    then "closed" and the seconds since the header (or
+                                    "still open" after 40 s)
   peer.py slow-proxy PORT TARGET_PORT BYTES_PER_S
                                     relay one connection, the console's side at most
                                     BYTES_PER_S (a slow link, to watch a page arrive)
@@ -105,6 +112,33 @@ def probe(host, port, kind):
                 print("dropped", flush=True)
                 return
         print("still open", flush=True)
+        return
+    elif kind == "trickle":
+        # Introduces itself, then keeps bytes coming, a byte every 3 s, without
+        # ever finishing a frame: no sign of life for the console. Reads what the
+        # console sends, to see it close.
+        s.sendall(hello("trickler"))
+        start = time.time()
+        ping = frame(PING, struct.pack(">Q", 1))
+        sent = 0
+        next_byte = start + 1
+        closed = False
+        while not closed and time.time() - start < 40:
+            if time.time() >= next_byte:
+                try:
+                    s.sendall(ping[sent % len(ping):sent % len(ping) + 1])
+                except OSError:
+                    closed = True
+                    break
+                sent += 1
+                next_byte += 3
+            r, _, _ = select.select([s], [], [], max(0.0, next_byte - time.time()))
+            if r:
+                try:
+                    closed = not s.recv(65536)
+                except OSError:
+                    closed = True
+        print("closed %.1f" % (time.time() - start) if closed else "still open", flush=True)
         return
     elif kind == "unknown-type":
         # A later version's message is skipped; the connection stays up and answers PING.
@@ -282,6 +316,59 @@ def stall_console(port, kind):
     print("closed %.1f" % (time.time() - start), flush=True)
 
 
+def trickle_console(port):
+    """A console that welcomes a speaker, then trickles a page claimed to be 64 MiB."""
+    s = accept_one(port)
+    buf = b""
+    while HELLO not in [buf[i + 5] for i in range(0, len(buf) - 11) if buf[i:i + 4] == MAGIC]:
+        chunk = s.recv(65536)
+        if not chunk:
+            print("closed before HELLO", flush=True)
+            return
+        buf += chunk
+    s.sendall(frame(WELCOME, struct.pack(">BIII", VERSION, 0, 1, 1000) + text("trickler")))
+    time.sleep(0.5)
+    body = struct.pack(">IQQ", 4242, int(time.time() * 1000), 0) + b"RIFF"
+    s.sendall(frame(PAGE, body, length=64 << 20))
+    start = time.time()
+    print("page header sent", flush=True)
+    buf = b""
+    next_byte = start + 3
+    s.setblocking(False)
+    while time.time() - start < 40:
+        if time.time() >= next_byte:
+            try:
+                s.send(b"\0")
+            except OSError:
+                break
+            next_byte += 3
+        r, _, _ = select.select([s], [], [], max(0.0, min(next_byte - time.time(), 1.0)))
+        if not r:
+            continue
+        try:
+            chunk = s.recv(65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        buf += chunk
+        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
+            n = struct.unpack(">I", buf[8:12])[0]
+            ftype, payload = buf[5], buf[12:12 + n]
+            buf = buf[12 + n:]
+            if ftype == PING:
+                s.sendall(frame(PONG, payload))
+            elif ftype == STATUS:
+                page_id, state = struct.unpack(">IB", payload[:5])
+                (rlen,) = struct.unpack(">H", payload[21:23])
+                print("status page %d %s %s" % (page_id, STATES.get(state, state),
+                                                payload[23:23 + rlen].decode()), flush=True)
+    else:
+        print("still open", flush=True)
+        return
+    print("closed %.1f" % (time.time() - start), flush=True)
+
+
 def slowloris(port, count, seconds):
     # Opened and renewed staggered, one at a time: a steady stream, never one burst.
     lifetime = 9.0
@@ -335,6 +422,8 @@ if __name__ == "__main__":
         slow_proxy(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "stall-console":
         stall_console(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "trickle-console":
+        trickle_console(int(sys.argv[2]))
     elif sys.argv[1] == "replay":
         replay(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "slowloris":
