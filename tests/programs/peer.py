@@ -119,25 +119,7 @@ def probe(host, port, kind):
         # console sends, to see it close.
         s.sendall(hello("trickler"))
         start = time.time()
-        ping = frame(PING, struct.pack(">Q", 1))
-        sent = 0
-        next_byte = start + 1
-        closed = False
-        while not closed and time.time() - start < 40:
-            if time.time() >= next_byte:
-                try:
-                    s.sendall(ping[sent % len(ping):sent % len(ping) + 1])
-                except OSError:
-                    closed = True
-                    break
-                sent += 1
-                next_byte += 3
-            r, _, _ = select.select([s], [], [], max(0.0, next_byte - time.time()))
-            if r:
-                try:
-                    closed = not s.recv(65536)
-                except OSError:
-                    closed = True
+        closed = trickle(s, frame(PING, struct.pack(">Q", 1)), 1, 3.0, 40, lambda ftype, payload: None)
         print("closed %.1f" % (time.time() - start) if closed else "still open", flush=True)
         return
     elif kind == "unknown-type":
@@ -272,6 +254,42 @@ def replay(port, path):
     print("closed" if closed else "still open")
 
 
+def trickle(s, data, step, gap, seconds, on_frame):
+    """Sends data, step bytes every gap seconds (gap 0: as fast as it goes), and reads
+    the peer's frames meanwhile, each handed to on_frame(type, payload), until the peer
+    closes or `seconds` pass. Returns whether it closed."""
+    start = time.time()
+    sent = 0
+    next_send = start
+    buf = b""
+    s.setblocking(False)
+    while time.time() - start < seconds:
+        if sent < len(data) and time.time() >= next_send:
+            try:
+                sent += s.send(data[sent:sent + step])
+                next_send = time.time() + gap
+            except BlockingIOError:
+                pass
+            except OSError:
+                return True
+        wait = max(0.0, next_send - time.time()) if sent < len(data) else 1.0
+        r, _, _ = select.select([s], [], [], min(wait, 1.0) if gap else 0.2)
+        if not r:
+            continue
+        try:
+            chunk = s.recv(65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return True
+        buf += chunk
+        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
+            n = struct.unpack(">I", buf[8:12])[0]
+            on_frame(buf[5], buf[12:12 + n])
+            buf = buf[12 + n:]
+    return False
+
+
 def stall_console(port, kind):
     s = accept_one(port)
     start = time.time()
@@ -285,34 +303,7 @@ def stall_console(port, kind):
     # trickle: a byte every 2 s, so the 12-byte header alone would take 24 s.
     step = len(data) if kind == "big-page" else 1
     gap = 2.0 if kind == "trickle" else 0.0
-    sent = 0
-    next_send = start
-    buf = b""
-    s.setblocking(False)
-    while time.time() - start < 30:
-        if sent < len(data) and time.time() >= next_send:
-            try:
-                sent += s.send(data[sent:sent + step])
-                next_send = time.time() + gap
-            except BlockingIOError:
-                pass
-            except OSError:
-                break
-        wait = max(0.0, next_send - time.time()) if sent < len(data) else 1.0
-        r, _, _ = select.select([s], [], [], min(wait, 1.0) if gap else 0.2)
-        if not r:
-            continue
-        try:
-            chunk = s.recv(65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        buf += chunk
-        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
-            n = struct.unpack(">I", buf[8:12])[0]
-            print("frame %d" % buf[5], flush=True)
-            buf = buf[12 + n:]
+    trickle(s, data, step, gap, 30, lambda ftype, payload: print("frame %d" % ftype, flush=True))
     print("closed %.1f" % (time.time() - start), flush=True)
 
 
@@ -332,41 +323,18 @@ def trickle_console(port):
     s.sendall(frame(PAGE, body, length=64 << 20))
     start = time.time()
     print("page header sent", flush=True)
-    buf = b""
-    next_byte = start + 3
-    s.setblocking(False)
-    while time.time() - start < 40:
-        if time.time() >= next_byte:
-            try:
-                s.send(b"\0")
-            except OSError:
-                break
-            next_byte += 3
-        r, _, _ = select.select([s], [], [], max(0.0, min(next_byte - time.time(), 1.0)))
-        if not r:
-            continue
-        try:
-            chunk = s.recv(65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        buf += chunk
-        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
-            n = struct.unpack(">I", buf[8:12])[0]
-            ftype, payload = buf[5], buf[12:12 + n]
-            buf = buf[12 + n:]
-            if ftype == PING:
-                s.sendall(frame(PONG, payload))
-            elif ftype == STATUS:
-                page_id, state = struct.unpack(">IB", payload[:5])
-                (rlen,) = struct.unpack(">H", payload[21:23])
-                print("status page %d %s %s" % (page_id, STATES.get(state, state),
-                                                payload[23:23 + rlen].decode()), flush=True)
-    else:
-        print("still open", flush=True)
-        return
-    print("closed %.1f" % (time.time() - start), flush=True)
+
+    def on_frame(ftype, payload):
+        if ftype == PING:
+            s.sendall(frame(PONG, payload))
+        elif ftype == STATUS:
+            page_id, state = struct.unpack(">IB", payload[:5])
+            (rlen,) = struct.unpack(">H", payload[21:23])
+            print("status page %d %s %s" % (page_id, STATES.get(state, state),
+                                            payload[23:23 + rlen].decode()), flush=True)
+
+    closed = trickle(s, b"\0" * 20, 1, 3.0, 40, on_frame)
+    print("closed %.1f" % (time.time() - start) if closed else "still open", flush=True)
 
 
 def slowloris(port, count, seconds):

@@ -10,6 +10,16 @@ source "$(dirname "$0")/harness.sh"
 PEER="python3 $INTERCOM_TOP/tests/programs/peer.py"
 # vm_kib PID FIELD — a field of /proc/PID/status in KiB (VmSize, VmRSS).
 vm_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+# closed_at_5s PID OUT WHO — the peer.py PID, printing into OUT, saw the other end close
+# at the 5 s timeout (between 4.5 and 9 s); WHO says what gave it up, for the messages.
+closed_at_5s() {
+	local took
+	wait "$1" || fail "peer.py failed: $(cat "$2")"
+	took=$(sed -n 's/^closed //p' "$2")
+	[ -n "$took" ] || fail "$3 never gave it up: $(cat "$2")"
+	note "$3 gave it up after $took s"
+	awk -v t="$took" 'BEGIN { exit !(t >= 4.5 && t < 9) }' || fail "$3 gave it up after $took s, not at 5 s"
+}
 
 port=$(rig_free_port)
 start_console "$T/console" "$port" --archive "$T/archive"
@@ -39,23 +49,13 @@ note "speaker while a 64 MiB page trickles: VmSize +$((size1 - size0)) KiB, VmRS
 [ $((size1 - size0)) -lt $((16 * 1024)) ] ||
 	fail "the speaker took $(((size1 - size0) / 1024)) MiB for a page of which a few bytes arrived"
 
-wait "$tcon" || fail "trickle-console failed: $(cat "$T/tcon.out")"
-took=$(sed -n 's/^closed //p' "$T/tcon.out")
-[ -n "$took" ] || fail "the speaker kept a console trickling a page: $(cat "$T/tcon.out")"
-note "the trickled page was given up after $took s"
-awk -v t="$took" 'BEGIN { exit !(t >= 4.5 && t < 9) }' ||
-	fail "the trickled page was given up after $took s, not at the 5 s stall"
+closed_at_5s "$tcon" "$T/tcon.out" "the speaker receiving a trickled page"
 grep -q "status page 4242 failed stopped arriving: " "$T/tcon.out" ||
 	fail "the speaker did not report the page failed: $(cat "$T/tcon.out")"
 wait_log "$T/pinned.log" "disconnected from 127.0.0.1:$tport: page 4242 stopped arriving: [0-9]+ of 67108864 bytes, fewer than 32 KiB in 5 s" 5
 kill -TERM "$pinned"
 
-wait "$trickler" || fail "trickling probe failed: $(cat "$T/trickle.out")"
-took=$(sed -n 's/^closed //p' "$T/trickle.out")
-[ -n "$took" ] || fail "the console kept a speaker that only trickles bytes: $(cat "$T/trickle.out")"
-note "the trickling speaker was dropped after $took s"
-awk -v t="$took" 'BEGIN { exit !(t >= 4.5 && t < 9) }' ||
-	fail "the trickling speaker was dropped after $took s, not at the 5 s heartbeat timeout"
+closed_at_5s "$trickler" "$T/trickle.out" "the console with a speaker trickling bytes"
 wait_log "$T/console.log" "speaker trickler \(.*\) left: no sign of life for 5 s: [0-9]+ bytes but no whole frame" 5
 
 note "a page the speaker rejects is reported failed, never received (delivered)"

@@ -177,12 +177,16 @@ static int welcome_link(struct link *l, struct proto_decoder *dec)
 {
 	int fd = accept_one(l);
 	assert_true(read_frame(l, fd, dec, PROTO_HELLO));
+	struct proto_hello hello;
+	assert_int_equal(proto_hello_decode(dec->payload, dec->header.length, &hello), PROTO_OK);
+	assert_string_equal(hello.name, "kitchen");
 	uint8_t frame[256];
 	struct proto_welcome welcome = { .version = PROTO_VERSION, .speaker_id = 9, .heartbeat_ms = 1000,
 	                                 .console_name = "studio" };
 	size_t len = proto_welcome_encode(&welcome, frame, sizeof frame);
 	send_all(fd, frame, len);
 	assert_true(run_until(l, SPEAKER_LINK_READY));
+	assert_int_equal(st.speaker_id, 9);
 	return fd;
 }
 
@@ -192,6 +196,39 @@ static void run_for(struct link *l, int ms)
 	uint64_t until = clock_mono_ms() + (uint64_t)ms;
 	while (clock_mono_ms() < until && st.link == SPEAKER_LINK_READY)
 		pass(l, 10);
+}
+
+/* A framed link READY with a console played here, with these timeouts. */
+struct console_end {
+	struct link *l;
+	struct proto_decoder dec;   /* what the speaker sends */
+	int fd;                     /* the console's end */
+};
+
+static void console_open(struct console_end *c, unsigned heartbeat_ms, unsigned stall_ms)
+{
+	c->l = make_link_timed(&link_framed_ops, WELCOME_DEADLINE_MS, heartbeat_ms, stall_ms);
+	proto_decoder_init(&c->dec, PROTO_MAX_CONTROL_PAYLOAD);
+	c->fd = welcome_link(c->l, &c->dec);
+}
+
+static void console_close(struct console_end *c)
+{
+	proto_decoder_free(&c->dec);
+	close(c->fd);
+	link_free(c->l, "done");
+}
+
+/* Sends bytes one at a time, gap_ms apart, while the link is up; returns ms until it went down. */
+static uint64_t trickle(struct console_end *c, const uint8_t *bytes, size_t len, int gap_ms)
+{
+	uint64_t start = clock_mono_ms();
+	for (size_t i = 0; i < len && st.link == SPEAKER_LINK_READY; i++) {
+		send_all(c->fd, bytes + i, 1);
+		run_for(c->l, gap_ms);
+	}
+	assert_int_equal(st.link, SPEAKER_LINK_WAITING);
+	return clock_mono_ms() - start;
 }
 
 /* ---- tests ---- */
@@ -231,43 +268,27 @@ static void test_framed_bad_page_closes_after_the_report(void **state)
 {
 	(void)state;
 	owner.answer = -1;
-	struct link *l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
-	int fd = accept_one(l);
-	struct proto_decoder dec;
-	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
-	assert_true(read_frame(l, fd, &dec, PROTO_HELLO));
-	struct proto_hello hello;
-	assert_int_equal(proto_hello_decode(dec.payload, dec.header.length, &hello), PROTO_OK);
-	assert_string_equal(hello.name, "kitchen");
-
+	struct console_end c;
+	console_open(&c, 0, 0);
 	uint8_t frame[256];
-	struct proto_welcome welcome = { .version = PROTO_VERSION, .speaker_id = 9, .heartbeat_ms = 1000,
-	                                 .console_name = "studio" };
-	size_t len = proto_welcome_encode(&welcome, frame, sizeof frame);
-	send_all(fd, frame, len);
-	assert_true(run_until(l, SPEAKER_LINK_READY));
-	assert_int_equal(st.speaker_id, 9);
-
 	struct proto_page meta = { .page_id = 4, .created_ms = 1 };
-	len = proto_page_encode_head(&meta, sizeof wav, frame, sizeof frame);
+	size_t len = proto_page_encode_head(&meta, sizeof wav, frame, sizeof frame);
 	memcpy(frame + len, wav, sizeof wav);
-	send_all(fd, frame, len + sizeof wav);
+	send_all(c.fd, frame, len + sizeof wav);
 	/*
 	 * The owner's "failed", then the end of the link; never "received", which
 	 * means "delivered" to the console: only the owner says it, once its check passed.
 	 */
 	struct proto_status s;
-	assert_true(read_frame(l, fd, &dec, PROTO_STATUS));
-	assert_int_equal(proto_status_decode(dec.payload, dec.header.length, &s), PROTO_OK);
+	assert_true(read_frame(c.l, c.fd, &c.dec, PROTO_STATUS));
+	assert_int_equal(proto_status_decode(c.dec.payload, c.dec.header.length, &s), PROTO_OK);
 	assert_int_equal(s.state, PAGE_FAILED);
 	assert_int_equal(owner.pages, 1);
 	assert_int_equal(owner.page_id, 4);
 	assert_memory_equal(owner.wav, wav, sizeof wav);
-	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_true(run_until(c.l, SPEAKER_LINK_WAITING));
 	assert_string_equal(st.reason, "console sent a bad page (not a WAV)");
-	proto_decoder_free(&dec);
-	close(fd);
-	link_free(l, "done");
+	console_close(&c);
 }
 
 /* The welcome deadline is the link's setting, not a constant. */
@@ -292,26 +313,16 @@ static void test_framed_welcome_deadline(void **state)
 static void test_framed_trickle_is_no_sign_of_life(void **state)
 {
 	(void)state;
-	struct link *l = make_link_timed(&link_framed_ops, WELCOME_DEADLINE_MS, 300, 300);
-	struct proto_decoder dec;
-	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
-	int fd = welcome_link(l, &dec);
+	struct console_end c;
+	console_open(&c, 300, 300);
 	uint8_t ping[64];
 	struct proto_ping pp = { .sent_ms = 1 };
 	size_t len = proto_ping_encode(PROTO_PING, &pp, ping, sizeof ping);
-	uint64_t start = clock_mono_ms();
-	/* A PING a byte every 50 ms (20 bytes: 1 s), twice over. */
-	for (size_t i = 0; i < 2 * len && st.link == SPEAKER_LINK_READY; i++) {
-		send_all(fd, ping + i % len, 1);
-		run_for(l, 50);
-	}
-	assert_int_equal(st.link, SPEAKER_LINK_WAITING);
-	uint64_t took = clock_mono_ms() - start;
+	/* A PING a byte every 50 ms: 20 bytes take 1 s. */
+	uint64_t took = trickle(&c, ping, len, 50);
 	assert_true(took >= 280 && took < 1000);
 	assert_string_equal(st.reason, "no sign of life for 0.3 s");
-	proto_decoder_free(&dec);
-	close(fd);
-	link_free(l, "done");
+	console_close(&c);
 }
 
 /*
@@ -322,10 +333,8 @@ static void test_framed_trickle_is_no_sign_of_life(void **state)
 static void test_framed_slow_page_is_alive(void **state)
 {
 	(void)state;
-	struct link *l = make_link_timed(&link_framed_ops, WELCOME_DEADLINE_MS, 300, 300);
-	struct proto_decoder dec;
-	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
-	int fd = welcome_link(l, &dec);
+	struct console_end c;
+	console_open(&c, 300, 300);
 	size_t wav_len = 8 * PAGE_STALL_BYTES;
 	uint8_t *frame = calloc(1, PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE + wav_len);
 	assert_non_null(frame);
@@ -335,18 +344,16 @@ static void test_framed_slow_page_is_alive(void **state)
 	/* A stall window's worth a tenth of a second: 0.8 s for the page, the timeout 0.3 s. */
 	for (size_t at = 0; at < total; at += PAGE_STALL_BYTES) {
 		size_t n = total - at < PAGE_STALL_BYTES ? total - at : PAGE_STALL_BYTES;
-		send_all(fd, frame + at, n);
-		run_for(l, 100);
+		send_all(c.fd, frame + at, n);
+		run_for(c.l, 100);
 	}
 	for (int i = 0; i < 100 && owner.pages == 0 && st.link == SPEAKER_LINK_READY; i++)
-		pass(l, 10);
+		pass(c.l, 10);
 	assert_int_equal(st.link, SPEAKER_LINK_READY);
 	assert_int_equal(owner.pages, 1);
 	assert_int_equal(owner.page_id, 5);
 	free(frame);
-	proto_decoder_free(&dec);
-	close(fd);
-	link_free(l, "done");
+	console_close(&c);
 }
 
 /*
@@ -358,28 +365,21 @@ static void test_framed_slow_page_is_alive(void **state)
 static void test_framed_trickled_page_is_given_up(void **state)
 {
 	(void)state;
-	struct link *l = make_link_timed(&link_framed_ops, WELCOME_DEADLINE_MS, 300, 300);
-	struct proto_decoder dec;
-	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
-	int fd = welcome_link(l, &dec);
+	struct console_end c;
+	console_open(&c, 300, 300);
 	uint8_t frame[PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE + 16] = { 0 };
 	struct proto_page meta = { .page_id = 7, .created_ms = 1 };
 	size_t head = proto_page_encode_head(&meta, PROTO_MAX_PAYLOAD - PROTO_PAGE_FIELDS_SIZE, frame,
 	                                     sizeof frame);
 	assert_int_equal(head, PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE);
 	memcpy(frame + head, "RIFF", 4);
-	send_all(fd, frame, head + 4);
-	run_for(l, 20);
+	send_all(c.fd, frame, head + 4);
+	run_for(c.l, 20);
 	assert_int_equal(st.link, SPEAKER_LINK_READY);
 	assert_true(st.receiving);
-	assert_true(l->conn.decoder.payload_cap <= PROTO_DECODER_FIRST_ALLOC);
-	uint64_t start = clock_mono_ms();
-	for (size_t i = head + 4; i < sizeof frame && st.link == SPEAKER_LINK_READY; i++) {
-		send_all(fd, frame + i, 1);
-		run_for(l, 50);
-	}
-	assert_int_equal(st.link, SPEAKER_LINK_WAITING);
-	uint64_t took = clock_mono_ms() - start;
+	assert_true(c.l->conn.decoder.payload_cap <= PROTO_DECODER_FIRST_ALLOC);
+	/* Then a byte every 50 ms. */
+	uint64_t took = trickle(&c, frame + head + 4, sizeof frame - head - 4, 50);
 	assert_true(took >= 250 && took < 1000);
 	assert_false(st.receiving);
 	assert_non_null(strstr(st.reason, "page 7 stopped arriving: "));
@@ -387,16 +387,14 @@ static void test_framed_trickled_page_is_given_up(void **state)
 	/* The console heard why: "receiving" reports, then "failed". */
 	struct proto_status s = { 0 };
 	while (s.state != PAGE_FAILED) {
-		assert_true(read_frame(l, fd, &dec, PROTO_STATUS));
-		assert_int_equal(proto_status_decode(dec.payload, dec.header.length, &s), PROTO_OK);
+		assert_true(read_frame(c.l, c.fd, &c.dec, PROTO_STATUS));
+		assert_int_equal(proto_status_decode(c.dec.payload, c.dec.header.length, &s), PROTO_OK);
 		assert_int_equal(s.page_id, 7);
 	}
 	assert_non_null(strstr(s.reason, "stopped arriving: "));
 	assert_true(s.total == PROTO_MAX_PAYLOAD);
 	assert_int_equal(owner.pages, 0);
-	proto_decoder_free(&dec);
-	close(fd);
-	link_free(l, "done");
+	console_close(&c);
 }
 
 /*
