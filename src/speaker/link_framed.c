@@ -21,6 +21,7 @@ struct link_framed {
 	uint64_t last_ping_ms;
 	uint64_t recv_status_ms;       /* the page being received was last reported then */
 	bool recv_reported;            /* ... at all */
+	uint64_t bytes_at_frame;       /* conn.bytes_in at the last whole frame: more is a trickle */
 	/* The frame arriving, watched for a stall (READY only): */
 	uint64_t move_ms;              /* its current span started then (0: none arriving) */
 	uint64_t move_frame;           /* conn.frames_in then: which frame it is */
@@ -59,6 +60,7 @@ static void framed_connected(struct link *l, uint64_t now)
 {
 	struct link_framed *fl = framed_of(l);
 	fl->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
+	fl->bytes_at_frame = 0;
 	if (!l->cfg.key) {
 		send_hello(l);
 		return;
@@ -267,8 +269,10 @@ static void framed_read(struct link *l, uint64_t now)
 		return;
 	}
 	/* A sign of life is a whole frame: bytes alone may be a peer trickling them. */
-	if (l->conn.frames_in != frames)
+	if (l->conn.frames_in != frames) {
 		l->last_rx_ms = now;
+		framed_of(l)->bytes_at_frame = l->conn.bytes_in;
+	}
 	report_receiving(l, now);
 	watch_arrival(l, now);
 }
@@ -301,9 +305,13 @@ static int framed_tick(struct link *l, uint64_t now)
 	if (next < 0) {
 		uint64_t due = l->last_rx_ms + l->cfg.heartbeat_timeout_ms;
 		if (now >= due) {
-			char why[64];
-			snprintf(why, sizeof why, "no sign of life for %g s",
-			         l->cfg.heartbeat_timeout_ms / 1000.0);
+			uint64_t trickled = l->conn.bytes_in - fl->bytes_at_frame;
+			char why[96], bytes[64] = "";
+			if (trickled > 0)
+				snprintf(bytes, sizeof bytes, ": %llu bytes but no whole frame",
+				         (unsigned long long)trickled);
+			snprintf(why, sizeof why, "no sign of life for %g s%s",
+			         l->cfg.heartbeat_timeout_ms / 1000.0, bytes);
 			link_close(l, why);
 			return 0;
 		}
