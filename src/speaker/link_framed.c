@@ -306,7 +306,7 @@ static int framed_tick(struct link *l, uint64_t now)
 		uint64_t due = l->last_rx_ms + l->cfg.heartbeat_timeout_ms;
 		if (now >= due) {
 			uint64_t trickled = l->conn.bytes_in - fl->bytes_at_frame;
-			char why[96], bytes[64] = "";
+			char why[128], bytes[64] = "";
 			if (trickled > 0)
 				snprintf(bytes, sizeof bytes, ": %llu bytes but no whole frame",
 				         (unsigned long long)trickled);
