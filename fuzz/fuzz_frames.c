@@ -8,6 +8,9 @@
  *  - each complete frame is exactly the next 12 + length bytes of the stream,
  *    with magic, version 1, no flags, and a length within the limit for its type;
  *  - proto_decoder_progress agrees with the decoder's state;
+ *  - memory follows the bytes that arrived: the payload buffer is at most
+ *    twice what came (or PROTO_DECODER_FIRST_ALLOC), never over the frame's
+ *    length, and exactly that length once the frame is whole;
  *  - every *_decode returns PROTO_OK or PROTO_ERR_MALFORMED; when it succeeds,
  *    the matching encoder writes back the same header and payload, and returns
  *    0 given one byte less room;
@@ -169,6 +172,7 @@ static void check_complete(const struct proto_decoder *dec, size_t end, size_t *
 	FUZZ_CHECK(dec->header_have == PROTO_HEADER_SIZE);
 	FUZZ_CHECK(dec->payload_have == h->length);
 	FUZZ_CHECK(h->length == 0 || dec->payload != NULL);
+	FUZZ_CHECK(dec->payload_cap == h->length);
 	FUZZ_CHECK(h->version == PROTO_VERSION && h->flags == 0);
 	size_t limit = max_payload;
 	if (is_control(h->type) && limit > PROTO_MAX_CONTROL_PAYLOAD)
@@ -196,6 +200,12 @@ static void check_progress(const struct proto_decoder *dec)
 		FUZZ_CHECK(type == dec->header.type);
 		FUZZ_CHECK(have < total && total == dec->header.length);
 	}
+	/* What a peer claims costs nothing: the buffer follows what it sent. */
+	size_t grown_to = 2 * dec->payload_have > PROTO_DECODER_FIRST_ALLOC ? 2 * dec->payload_have
+	                                                                   : PROTO_DECODER_FIRST_ALLOC;
+	FUZZ_CHECK(dec->payload_cap >= dec->payload_have && dec->payload_cap <= grown_to);
+	FUZZ_CHECK(!in_payload || dec->payload_cap <= dec->header.length);
+	FUZZ_CHECK((dec->payload_cap == 0) == (dec->payload == NULL));
 }
 
 static void finish_trace(struct trace *t, const struct proto_decoder *dec)

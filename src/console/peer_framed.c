@@ -15,7 +15,8 @@
 
 struct framed_peer {
 	struct peer peer;
-	uint64_t last_rx_ms;       /* any byte from it counts as a sign of life */
+	uint64_t last_frame_ms;    /* its last whole frame, the sign of life (station_awake_ms) */
+	uint64_t bytes_at_frame;   /* conn.bytes_in then: more since is a trickle, not a frame */
 	uint64_t last_ping_ms;
 	struct auth_session *auth; /* the key handshake under way; NULL before or after it */
 };
@@ -221,31 +222,52 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 
 /* ---- the operations ---- */
 
+/* A whole frame came: the speaker is alive. Bytes alone are not (a peer may trickle them). */
+static void framed_alive(struct peer *p, uint64_t now)
+{
+	struct framed_peer *fp = framed_of(p);
+	fp->last_frame_ms = station_awake_ms(p->st, now);
+	fp->bytes_at_frame = p->conn.bytes_in;
+}
+
 /* Reads what a speaker sent, and drops it if the link broke or a frame was wrong. */
 static void framed_read(struct peer *p, uint64_t now)
 {
+	uint64_t frames = p->conn.frames_in;
 	long got = conn_read(&p->conn, framed_frame_cb, NULL);
 	if (got < 0)
 		peer_drop(p, p->conn.error);
-	else if (got > 0)
-		framed_of(p)->last_rx_ms = now;
+	else if (p->conn.frames_in != frames)
+		framed_alive(p, now);
 }
 
 /* A speaker sends HELLO as it connects: often it is here already, and its waiting place freed. */
 static void framed_start(struct peer *p, uint64_t now)
 {
 	struct framed_peer *fp = framed_of(p);
-	fp->last_rx_ms = fp->last_ping_ms = now;
+	fp->last_ping_ms = now;
+	framed_alive(p, now);
 	framed_read(p, now);
 }
 
-/* Heartbeat: a ping every interval, and a speaker silent for the timeout is gone. */
+/*
+ * Heartbeat: a ping every interval, and a speaker that sent no whole frame for
+ * the timeout (on the station's loop clock: time the console did not run does
+ * not count) is gone.
+ */
 static int framed_tick(struct peer *p, uint64_t now)
 {
 	struct framed_peer *fp = framed_of(p);
-	if (now - fp->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
-		snprintf(p->conn.error, sizeof p->conn.error, "no sign of life for %d s",
-		         HEARTBEAT_TIMEOUT_MS / 1000);
+	unsigned timeout_ms = station_heartbeat_timeout(p->st);
+	uint64_t awake = station_awake_ms(p->st, now);
+	if (awake > fp->last_frame_ms && awake - fp->last_frame_ms >= timeout_ms) {
+		uint64_t trickled = p->conn.bytes_in - fp->bytes_at_frame;
+		char bytes[64] = "";
+		if (trickled > 0)
+			snprintf(bytes, sizeof bytes, ": %llu bytes but no whole frame",
+			         (unsigned long long)trickled);
+		snprintf(p->conn.error, sizeof p->conn.error, "no sign of life for %g s%s",
+		         timeout_ms / 1000.0, bytes);
 		peer_drop(p, p->conn.error);
 		return -1;
 	}

@@ -54,6 +54,9 @@ struct station {
 	uint32_t next_speaker_id;
 	size_t max_speakers;
 	unsigned hello_deadline_ms;
+	unsigned heartbeat_timeout_ms;
+	uint64_t last_pass_ms;    /* the loop last came into the station then */
+	uint64_t stalled_ms;      /* the loop's stalls so far: time in which it did not run */
 	struct peer *waiting[MAX_PENDING_HELLO]; /* have not said HELLO yet, oldest first */
 	size_t waiting_count;
 	uint64_t flood_logged_ms; /* closing for room is logged at most once a second */
@@ -75,6 +78,7 @@ struct station *station_new(int listen_fd)
 		return NULL;
 	st->max_speakers = DEFAULT_MAX_SPEAKERS;
 	st->hello_deadline_ms = HELLO_DEADLINE_MS;
+	st->heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS;
 	app_host_name(st->console_name, sizeof st->console_name, "console");
 	station_listen(st, listen_fd, &peer_framed_ops);
 	return st;
@@ -97,6 +101,11 @@ void station_set_max_speakers(struct station *st, size_t max_speakers)
 void station_set_hello_deadline(struct station *st, unsigned ms)
 {
 	st->hello_deadline_ms = ms;
+}
+
+void station_set_heartbeat_timeout(struct station *st, unsigned ms)
+{
+	st->heartbeat_timeout_ms = ms;
 }
 
 void station_listen(struct station *st, int listen_fd, const struct peer_ops *ops)
@@ -141,6 +150,34 @@ const char *station_console_name(const struct station *st)
 const struct auth_key *station_key(const struct station *st)
 {
 	return st->keyed ? &st->key : NULL;
+}
+
+unsigned station_heartbeat_timeout(const struct station *st)
+{
+	return st->heartbeat_timeout_ms;
+}
+
+uint64_t station_awake_ms(const struct station *st, uint64_t now)
+{
+	return now - st->stalled_ms;
+}
+
+/*
+ * The time, at each entry of the loop into the station. A gap over
+ * LOOP_STALL_MS since the last one is a stretch in which the console did not
+ * run: it goes into stalled_ms, off every peer's silence (station_awake_ms).
+ */
+static uint64_t station_clock(struct station *st)
+{
+	uint64_t now = clock_mono_ms();
+	if (st->last_pass_ms && now - st->last_pass_ms > LOOP_STALL_MS) {
+		uint64_t gap = now - st->last_pass_ms;
+		st->stalled_ms += gap;
+		log_event("the console did not run for %.1f s (stopped or starved): its speakers' "
+		          "silence meanwhile is not held against them", gap / 1000.0);
+	}
+	st->last_pass_ms = now;
+	return now;
 }
 
 /* ---- connections that have not said HELLO yet ---- */
@@ -417,7 +454,7 @@ size_t station_pollfd_count(const struct station *st)
 /* The listeners' slots come first, then one per peer. */
 size_t station_poll_prepare(struct station *st, struct pollfd *fds, size_t cap, int *timeout_ms)
 {
-	uint64_t now = clock_mono_ms();
+	uint64_t now = station_clock(st);
 	int next = station_tick(st, now);
 	station_remove_dead(st);
 	if (next < *timeout_ms)
@@ -445,7 +482,7 @@ size_t station_poll_prepare(struct station *st, struct pollfd *fds, size_t cap, 
 
 void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
 {
-	uint64_t now = clock_mono_ms();
+	uint64_t now = station_clock(st);
 	size_t first_peer = st->listener_count;
 	for (size_t i = 0; i < st->polled && i + first_peer < n; i++) {
 		struct peer *p = st->peers[i];

@@ -262,6 +262,8 @@ static int feed_frames(struct conn *conn, const uint8_t *data, size_t len, size_
 			return -1;
 		}
 		used += (size_t)n;
+		if (conn->decoder.frame_ready)
+			conn->frames_in++;
 		if (conn->decoder.frame_ready &&
 		    on_frame(conn, &conn->decoder.header, conn->decoder.payload, ctx) < 0)
 			return -1;

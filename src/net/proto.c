@@ -239,6 +239,28 @@ void proto_decoder_free(struct proto_decoder *dec)
 {
 	free(dec->payload);
 	dec->payload = NULL;
+	dec->payload_cap = 0;
+}
+
+/*
+ * Room for `need` payload bytes: the buffer doubles from PROTO_DECODER_FIRST_ALLOC
+ * (at least to need), never past the frame's length. 0, or -1 out of memory.
+ */
+static int decoder_reserve(struct proto_decoder *dec, size_t need)
+{
+	if (need <= dec->payload_cap)
+		return 0;
+	size_t cap = dec->payload_cap ? dec->payload_cap : PROTO_DECODER_FIRST_ALLOC;
+	while (cap < need)
+		cap *= 2;
+	if (cap > dec->header.length)
+		cap = dec->header.length;
+	uint8_t *grown = realloc(dec->payload, cap);
+	if (!grown)
+		return -1;
+	dec->payload = grown;
+	dec->payload_cap = cap;
+	return 0;
 }
 
 long proto_decoder_feed(struct proto_decoder *dec, const uint8_t *data, size_t len)
@@ -247,8 +269,7 @@ long proto_decoder_feed(struct proto_decoder *dec, const uint8_t *data, size_t l
 		return dec->error;
 	if (dec->frame_ready) {
 		/* The previous frame has been consumed by the caller: start anew. */
-		free(dec->payload);
-		dec->payload = NULL;
+		proto_decoder_free(dec);
 		dec->payload_have = 0;
 		dec->header_have = 0;
 		dec->frame_ready = false;
@@ -273,15 +294,13 @@ long proto_decoder_feed(struct proto_decoder *dec, const uint8_t *data, size_t l
 			return dec->error = rc;
 		if (dec->header.length > max_payload_for(dec->header.type, dec->max_payload))
 			return dec->error = PROTO_ERR_TOO_LARGE;
-		if (dec->header.length > 0) {
-			dec->payload = malloc(dec->header.length);
-			if (!dec->payload)
-				return dec->error = PROTO_ERR_TOO_LARGE;
-		}
+		/* Nothing is allocated for the length claimed: the payload's bytes pay for their room. */
 	}
 	size_t want = dec->header.length - dec->payload_have;
 	size_t n = len - used < want ? len - used : want;
 	if (n > 0) {
+		if (decoder_reserve(dec, dec->payload_have + n) < 0)
+			return dec->error = PROTO_ERR_TOO_LARGE;
 		memcpy(dec->payload + dec->payload_have, data + used, n);
 		dec->payload_have += n;
 		used += n;

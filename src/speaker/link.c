@@ -29,6 +29,10 @@ struct link *link_new(const struct link_ops *ops, const struct link_config *cfg)
 		return NULL;
 	l->ops = ops;
 	l->cfg = *cfg;
+	if (!l->cfg.heartbeat_timeout_ms)
+		l->cfg.heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS;
+	if (!l->cfg.page_stall_ms)
+		l->cfg.page_stall_ms = PAGE_STALL_MS;
 	l->conn.fd = -1;
 	return l;
 }
@@ -151,9 +155,9 @@ int link_tick(struct link *l, uint64_t now)
 		return INT32_MAX; /* the lookup's own timeouts bound it; its fd wakes the loop */
 	if (st->link != SPEAKER_LINK_CONNECTING)
 		return l->ops->tick(l, now);
-	if (now - l->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
+	if (now - l->last_rx_ms >= l->cfg.heartbeat_timeout_ms) {
 		char why[64];
-		snprintf(why, sizeof why, "no answer for %d s", HEARTBEAT_TIMEOUT_MS / 1000);
+		snprintf(why, sizeof why, "no answer for %g s", l->cfg.heartbeat_timeout_ms / 1000.0);
 		link_close(l, why);
 		return 0;
 	}

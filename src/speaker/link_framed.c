@@ -21,6 +21,11 @@ struct link_framed {
 	uint64_t last_ping_ms;
 	uint64_t recv_status_ms;       /* the page being received was last reported then */
 	bool recv_reported;            /* ... at all */
+	uint64_t bytes_at_frame;       /* conn.bytes_in at the last whole frame: more is a trickle */
+	/* The frame arriving, watched for a stall (READY only): */
+	uint64_t move_ms;              /* its current span started then (0: none arriving) */
+	uint64_t move_frame;           /* conn.frames_in then: which frame it is */
+	size_t move_have;              /* its payload bytes then */
 };
 
 static struct link_framed *framed_of(struct link *l)
@@ -55,6 +60,7 @@ static void framed_connected(struct link *l, uint64_t now)
 {
 	struct link_framed *fl = framed_of(l);
 	fl->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
+	fl->bytes_at_frame = 0;
 	if (!l->cfg.key) {
 		send_hello(l);
 		return;
@@ -101,9 +107,10 @@ static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 }
 
 /*
- * A whole PAGE: "received" goes back at once, then the owner checks and plays
- * it. A console that sends a page no speaker could play is broken or not
- * ours: once it has the reason, the link is dropped and made afresh (backoff).
+ * A whole PAGE goes to the owner, which checks it, reports "received" (the
+ * console's "delivered") only if the check passed, and plays it. A console
+ * that sends a page no speaker could play is broken or not ours: once it has
+ * the reason, the link is dropped and made afresh (backoff).
  */
 static void on_page(struct link *l, const uint8_t *payload, size_t len)
 {
@@ -116,9 +123,6 @@ static void on_page(struct link *l, const uint8_t *payload, size_t len)
 		l->cfg.owner->rejected(l->cfg.ctx, 0, len, why);
 	} else {
 		trace_event("page_whole", meta.page_id); /* INTERCOM_TRACE (bench) */
-		struct proto_status received = { .page_id = meta.page_id, .state = PAGE_RECEIVED,
-		                                 .done = len, .total = len };
-		framed_report(l, &received);
 		page.id = meta.page_id;
 		page.created_ms = meta.created_ms;
 		if (l->cfg.owner->page(l->cfg.ctx, &page, why, sizeof why) == 0)
@@ -200,24 +204,90 @@ static void report_receiving(struct link *l, uint64_t now)
 	framed_report(l, &receiving);
 }
 
+/*
+ * A frame that stopped arriving: a page is reported failed (once its id is
+ * in), and the link is dropped with the reason. The report gets one try to
+ * leave: a console that stopped sending may not read either.
+ */
+static void arrival_stalled(struct link *l, uint8_t type, size_t have, size_t total)
+{
+	char detail[100], why[192];
+	snprintf(detail, sizeof detail, "%zu of %zu bytes, fewer than %d KiB in %g s", have, total,
+	         PAGE_STALL_BYTES / 1024, l->cfg.page_stall_ms / 1000.0);
+	uint32_t page_id = 0;
+	if (type == PROTO_PAGE && proto_page_peek_id(l->conn.decoder.payload, have, &page_id) == PROTO_OK) {
+		struct proto_status failed = { .page_id = page_id, .state = PAGE_FAILED, .done = have,
+		                               .total = total };
+		snprintf(failed.reason, sizeof failed.reason, "stopped arriving: %s", detail);
+		framed_report(l, &failed);
+		conn_flush(&l->conn);
+		snprintf(why, sizeof why, "page %u stopped arriving: %s", page_id, detail);
+	} else {
+		snprintf(why, sizeof why, "%s frame stopped arriving: %s",
+		         type == PROTO_PAGE ? "a PAGE" : "a", detail);
+	}
+	link_close(l, why);
+}
+
+/*
+ * Watches the frame arriving, if any (the console's PINGs wait behind a
+ * page, so its bytes stand in for them): in every page_stall_ms it must
+ * bring PAGE_STALL_BYTES, or the rest of it. Returns ms until its span ends,
+ * -1 if no frame is arriving (whole frames are the heartbeat then), or 0 if
+ * it stalled and the link is closed.
+ */
+static int watch_arrival(struct link *l, uint64_t now)
+{
+	struct link_framed *fl = framed_of(l);
+	uint8_t type;
+	size_t have, total;
+	if (l->cfg.st->link != SPEAKER_LINK_READY ||
+	    !proto_decoder_progress(&l->conn.decoder, &type, &have, &total)) {
+		fl->move_ms = 0;
+		return -1;
+	}
+	if (fl->move_ms == 0 || fl->move_frame != l->conn.frames_in ||
+	    have - fl->move_have >= PAGE_STALL_BYTES) {
+		/* A new frame, or this one moved enough: a new span starts. */
+		fl->move_ms = now;
+		fl->move_frame = l->conn.frames_in;
+		fl->move_have = have;
+	}
+	uint64_t due = fl->move_ms + l->cfg.page_stall_ms;
+	if (now < due)
+		return (int)(due - now);
+	arrival_stalled(l, type, have, total);
+	return 0;
+}
+
 static void framed_read(struct link *l, uint64_t now)
 {
+	uint64_t frames = l->conn.frames_in;
 	long got = conn_read(&l->conn, framed_frame_cb, l);
 	if (got < 0) {
 		link_close(l, l->conn.error);
 		return;
 	}
-	if (got > 0)
+	/* A sign of life is a whole frame: bytes alone may be a peer trickling them. */
+	if (l->conn.frames_in != frames) {
 		l->last_rx_ms = now;
+		framed_of(l)->bytes_at_frame = l->conn.bytes_in;
+	}
 	report_receiving(l, now);
+	watch_arrival(l, now);
 }
 
-/* Until WELCOME the welcome deadline; then the heartbeat: a ping every interval, silence is the end. */
+/*
+ * Until WELCOME the welcome deadline alone (a console stopped with Ctrl-Z
+ * answers the connection waiting in its backlog when it resumes). Then the
+ * heartbeat: a ping every SPEAKER_PING_INTERVAL_MS; no whole frame for the
+ * timeout is the end, unless a frame is arriving and moving (watch_arrival).
+ */
 static int framed_tick(struct link *l, uint64_t now)
 {
 	struct link_framed *fl = framed_of(l);
 	enum speaker_link link = l->cfg.st->link;
-	if (link != SPEAKER_LINK_READY && l->opened_ms != 0) {
+	if (link != SPEAKER_LINK_READY) {
 		uint64_t due = l->opened_ms + l->cfg.welcome_deadline_ms;
 		if (now >= due) {
 			char why[96];
@@ -227,25 +297,33 @@ static int framed_tick(struct link *l, uint64_t now)
 			link_close(l, why);
 			return 0;
 		}
-		/* On time, not at the next heartbeat tick. */
-		if (due - now < HEARTBEAT_INTERVAL_MS)
-			return (int)(due - now);
+		return due - now < HEARTBEAT_INTERVAL_MS ? (int)(due - now) : HEARTBEAT_INTERVAL_MS;
 	}
-	if (now - l->last_rx_ms >= HEARTBEAT_TIMEOUT_MS) {
-		char why[64];
-		snprintf(why, sizeof why, "%s for %d s",
-		         link == SPEAKER_LINK_READY ? "no sign of life" : "no answer",
-		         HEARTBEAT_TIMEOUT_MS / 1000);
-		link_close(l, why);
+	int next = watch_arrival(l, now);
+	if (!l->open)
 		return 0;
+	if (next < 0) {
+		uint64_t due = l->last_rx_ms + l->cfg.heartbeat_timeout_ms;
+		if (now >= due) {
+			uint64_t trickled = l->conn.bytes_in - fl->bytes_at_frame;
+			char why[128], bytes[64] = "";
+			if (trickled > 0)
+				snprintf(bytes, sizeof bytes, ": %llu bytes but no whole frame",
+				         (unsigned long long)trickled);
+			snprintf(why, sizeof why, "no sign of life for %g s%s",
+			         l->cfg.heartbeat_timeout_ms / 1000.0, bytes);
+			link_close(l, why);
+			return 0;
+		}
+		next = (int)(due - now);
 	}
-	if (link == SPEAKER_LINK_READY && now - fl->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
+	if (now - fl->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
 		struct proto_ping ping = { .sent_ms = now };
 		uint8_t frame[64];
 		fl->last_ping_ms = now;
 		framed_send(l, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
 	}
-	return HEARTBEAT_INTERVAL_MS;
+	return next < HEARTBEAT_INTERVAL_MS ? next : HEARTBEAT_INTERVAL_MS;
 }
 
 /* An orderly end, said only to a console that welcomed the speaker. */

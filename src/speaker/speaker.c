@@ -398,6 +398,8 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 		return -1;
 	}
 	trace_event("decoded", page_id); /* INTERCOM_TRACE (bench) */
+	/* Checked and taken: now, and only now, "received" (the console's "delivered"). */
+	send_status(spk, page_id, PAGE_RECEIVED, page->bytes, page->bytes, NULL);
 	/*
 	 * The newer page wins: the one playing is cut off and reported as
 	 * interrupted, unless it has just ended (the loop looks every 50 ms).
@@ -747,6 +749,8 @@ static int setup_link(struct speaker *spk)
 		.zone = spk->opts.zone,
 		.key = spk->keyed ? &spk->key : NULL,
 		.welcome_deadline_ms = (unsigned)spk->opts.welcome_timeout_ms,
+		.heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS,
+		.page_stall_ms = PAGE_STALL_MS,
 		.st = &spk->st,
 		.owner = &speaker_link_owner,
 		.ctx = spk,

@@ -2,6 +2,8 @@
 """A misbehaving peer for the whole-program tests, written from docs/PROTOCOL.md.
 
   peer.py probe HOST PORT KIND      connect to a console and misbehave; print what happened
+                                    ("trickle": HELLO, then a byte every 3 s and never a
+                                    whole frame; prints "closed" and the seconds it lasted)
   peer.py rogue-console PORT KIND   accept one speaker, welcome it, send it a bad PAGE,
                                     print every STATUS it sends back
   peer.py record-proxy PORT TARGET_PORT FILE
@@ -13,6 +15,11 @@
                                     bytes of it) or "trickle" (a byte every 2 s); print
                                     each frame type the speaker sends, then "closed" and
                                     the seconds the speaker took to close
+  peer.py trickle-console PORT      accept one speaker, welcome it, then send the header
+                                    of a 64 MiB PAGE (id 4242) and a byte of it every 3 s,
+                                    answering PINGs; print "page header sent", each STATUS,
+                                    then "closed" and the seconds since the header (or
+                                    "still open" after 40 s)
   peer.py slow-proxy PORT TARGET_PORT BYTES_PER_S
                                     relay one connection, the console's side at most
                                     BYTES_PER_S (a slow link, to watch a page arrive)
@@ -105,6 +112,15 @@ def probe(host, port, kind):
                 print("dropped", flush=True)
                 return
         print("still open", flush=True)
+        return
+    elif kind == "trickle":
+        # Introduces itself, then keeps bytes coming, a byte every 3 s, without
+        # ever finishing a frame: no sign of life for the console. Reads what the
+        # console sends, to see it close.
+        s.sendall(hello("trickler"))
+        start = time.time()
+        closed = trickle(s, frame(PING, struct.pack(">Q", 1)), 1, 3.0, 40, lambda ftype, payload: None)
+        print("closed %.1f" % (time.time() - start) if closed else "still open", flush=True)
         return
     elif kind == "unknown-type":
         # A later version's message is skipped; the connection stays up and answers PING.
@@ -238,6 +254,42 @@ def replay(port, path):
     print("closed" if closed else "still open")
 
 
+def trickle(s, data, step, gap, seconds, on_frame):
+    """Sends data, step bytes every gap seconds (gap 0: as fast as it goes), and reads
+    the peer's frames meanwhile, each handed to on_frame(type, payload), until the peer
+    closes or `seconds` pass. Returns whether it closed."""
+    start = time.time()
+    sent = 0
+    next_send = start
+    buf = b""
+    s.setblocking(False)
+    while time.time() - start < seconds:
+        if sent < len(data) and time.time() >= next_send:
+            try:
+                sent += s.send(data[sent:sent + step])
+                next_send = time.time() + gap
+            except BlockingIOError:
+                pass
+            except OSError:
+                return True
+        wait = max(0.0, next_send - time.time()) if sent < len(data) else 1.0
+        r, _, _ = select.select([s], [], [], min(wait, 1.0) if gap else 0.2)
+        if not r:
+            continue
+        try:
+            chunk = s.recv(65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return True
+        buf += chunk
+        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
+            n = struct.unpack(">I", buf[8:12])[0]
+            on_frame(buf[5], buf[12:12 + n])
+            buf = buf[12 + n:]
+    return False
+
+
 def stall_console(port, kind):
     s = accept_one(port)
     start = time.time()
@@ -251,35 +303,38 @@ def stall_console(port, kind):
     # trickle: a byte every 2 s, so the 12-byte header alone would take 24 s.
     step = len(data) if kind == "big-page" else 1
     gap = 2.0 if kind == "trickle" else 0.0
-    sent = 0
-    next_send = start
-    buf = b""
-    s.setblocking(False)
-    while time.time() - start < 30:
-        if sent < len(data) and time.time() >= next_send:
-            try:
-                sent += s.send(data[sent:sent + step])
-                next_send = time.time() + gap
-            except BlockingIOError:
-                pass
-            except OSError:
-                break
-        wait = max(0.0, next_send - time.time()) if sent < len(data) else 1.0
-        r, _, _ = select.select([s], [], [], min(wait, 1.0) if gap else 0.2)
-        if not r:
-            continue
-        try:
-            chunk = s.recv(65536)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            break
-        buf += chunk
-        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
-            n = struct.unpack(">I", buf[8:12])[0]
-            print("frame %d" % buf[5], flush=True)
-            buf = buf[12 + n:]
+    trickle(s, data, step, gap, 30, lambda ftype, payload: print("frame %d" % ftype, flush=True))
     print("closed %.1f" % (time.time() - start), flush=True)
+
+
+def trickle_console(port):
+    """A console that welcomes a speaker, then trickles a page claimed to be 64 MiB."""
+    s = accept_one(port)
+    buf = b""
+    while HELLO not in [buf[i + 5] for i in range(0, len(buf) - 11) if buf[i:i + 4] == MAGIC]:
+        chunk = s.recv(65536)
+        if not chunk:
+            print("closed before HELLO", flush=True)
+            return
+        buf += chunk
+    s.sendall(frame(WELCOME, struct.pack(">BIII", VERSION, 0, 1, 1000) + text("trickler")))
+    time.sleep(0.5)
+    body = struct.pack(">IQQ", 4242, int(time.time() * 1000), 0) + b"RIFF"
+    s.sendall(frame(PAGE, body, length=64 << 20))
+    start = time.time()
+    print("page header sent", flush=True)
+
+    def on_frame(ftype, payload):
+        if ftype == PING:
+            s.sendall(frame(PONG, payload))
+        elif ftype == STATUS:
+            page_id, state = struct.unpack(">IB", payload[:5])
+            (rlen,) = struct.unpack(">H", payload[21:23])
+            print("status page %d %s %s" % (page_id, STATES.get(state, state),
+                                            payload[23:23 + rlen].decode()), flush=True)
+
+    closed = trickle(s, b"\0" * 20, 1, 3.0, 40, on_frame)
+    print("closed %.1f" % (time.time() - start) if closed else "still open", flush=True)
 
 
 def slowloris(port, count, seconds):
@@ -335,6 +390,8 @@ if __name__ == "__main__":
         slow_proxy(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "stall-console":
         stall_console(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "trickle-console":
+        trickle_console(int(sys.argv[2]))
     elif sys.argv[1] == "replay":
         replay(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "slowloris":

@@ -87,7 +87,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct link *make_link(const struct link_ops *ops, unsigned welcome_ms)
+/* A link with these deadlines (0: the default heartbeat timeout and stall span). */
+static struct link *make_link_timed(const struct link_ops *ops, unsigned welcome_ms,
+                                    unsigned heartbeat_ms, unsigned stall_ms)
 {
 	speaker_state_init(&st, "127.0.0.1", ops == &link_legacy_ops, NULL, NULL);
 	struct link_config cfg = {
@@ -96,6 +98,8 @@ static struct link *make_link(const struct link_ops *ops, unsigned welcome_ms)
 		.name = "kitchen",
 		.zone = "",
 		.welcome_deadline_ms = welcome_ms,
+		.heartbeat_timeout_ms = heartbeat_ms,
+		.page_stall_ms = stall_ms,
 		.st = &st,
 		.owner = &test_owner,
 	};
@@ -103,6 +107,11 @@ static struct link *make_link(const struct link_ops *ops, unsigned welcome_ms)
 	assert_non_null(l);
 	owner.link = l;
 	return l;
+}
+
+static struct link *make_link(const struct link_ops *ops, unsigned welcome_ms)
+{
+	return make_link_timed(ops, welcome_ms, 0, 0);
 }
 
 /* One pass of the speaker's loop around the link. */
@@ -163,6 +172,65 @@ static void send_all(int fd, const void *data, size_t len)
 
 static const uint8_t wav[] = "RIFF-bytes-as-an-old-server-sends-them";
 
+/* Plays a console up to WELCOME: returns the console's end, the link READY. */
+static int welcome_link(struct link *l, struct proto_decoder *dec)
+{
+	int fd = accept_one(l);
+	assert_true(read_frame(l, fd, dec, PROTO_HELLO));
+	struct proto_hello hello;
+	assert_int_equal(proto_hello_decode(dec->payload, dec->header.length, &hello), PROTO_OK);
+	assert_string_equal(hello.name, "kitchen");
+	uint8_t frame[256];
+	struct proto_welcome welcome = { .version = PROTO_VERSION, .speaker_id = 9, .heartbeat_ms = 1000,
+	                                 .console_name = "studio" };
+	size_t len = proto_welcome_encode(&welcome, frame, sizeof frame);
+	send_all(fd, frame, len);
+	assert_true(run_until(l, SPEAKER_LINK_READY));
+	assert_int_equal(st.speaker_id, 9);
+	return fd;
+}
+
+/* Runs the link for ms, or until it is down. */
+static void run_for(struct link *l, int ms)
+{
+	uint64_t until = clock_mono_ms() + (uint64_t)ms;
+	while (clock_mono_ms() < until && st.link == SPEAKER_LINK_READY)
+		pass(l, 10);
+}
+
+/* A framed link READY with a console played here, with these timeouts. */
+struct console_end {
+	struct link *l;
+	struct proto_decoder dec;   /* what the speaker sends */
+	int fd;                     /* the console's end */
+};
+
+static void console_open(struct console_end *c, unsigned heartbeat_ms, unsigned stall_ms)
+{
+	c->l = make_link_timed(&link_framed_ops, WELCOME_DEADLINE_MS, heartbeat_ms, stall_ms);
+	proto_decoder_init(&c->dec, PROTO_MAX_CONTROL_PAYLOAD);
+	c->fd = welcome_link(c->l, &c->dec);
+}
+
+static void console_close(struct console_end *c)
+{
+	proto_decoder_free(&c->dec);
+	close(c->fd);
+	link_free(c->l, "done");
+}
+
+/* Sends bytes one at a time, gap_ms apart, while the link is up; returns ms until it went down. */
+static uint64_t trickle(struct console_end *c, const uint8_t *bytes, size_t len, int gap_ms)
+{
+	uint64_t start = clock_mono_ms();
+	for (size_t i = 0; i < len && st.link == SPEAKER_LINK_READY; i++) {
+		send_all(c->fd, bytes + i, 1);
+		run_for(c->l, gap_ms);
+	}
+	assert_int_equal(st.link, SPEAKER_LINK_WAITING);
+	return clock_mono_ms() - start;
+}
+
 /* ---- tests ---- */
 
 /* An old server's file, ended by its close, is handed over whole and numbered; then the next. */
@@ -200,43 +268,27 @@ static void test_framed_bad_page_closes_after_the_report(void **state)
 {
 	(void)state;
 	owner.answer = -1;
-	struct link *l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
-	int fd = accept_one(l);
-	struct proto_decoder dec;
-	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
-	assert_true(read_frame(l, fd, &dec, PROTO_HELLO));
-	struct proto_hello hello;
-	assert_int_equal(proto_hello_decode(dec.payload, dec.header.length, &hello), PROTO_OK);
-	assert_string_equal(hello.name, "kitchen");
-
+	struct console_end c;
+	console_open(&c, 0, 0);
 	uint8_t frame[256];
-	struct proto_welcome welcome = { .version = PROTO_VERSION, .speaker_id = 9, .heartbeat_ms = 1000,
-	                                 .console_name = "studio" };
-	size_t len = proto_welcome_encode(&welcome, frame, sizeof frame);
-	send_all(fd, frame, len);
-	assert_true(run_until(l, SPEAKER_LINK_READY));
-	assert_int_equal(st.speaker_id, 9);
-
 	struct proto_page meta = { .page_id = 4, .created_ms = 1 };
-	len = proto_page_encode_head(&meta, sizeof wav, frame, sizeof frame);
+	size_t len = proto_page_encode_head(&meta, sizeof wav, frame, sizeof frame);
 	memcpy(frame + len, wav, sizeof wav);
-	send_all(fd, frame, len + sizeof wav);
-	/* "received" at once, then the owner's "failed", then the end of the link. */
+	send_all(c.fd, frame, len + sizeof wav);
+	/*
+	 * The owner's "failed", then the end of the link; never "received", which
+	 * means "delivered" to the console: only the owner says it, once its check passed.
+	 */
 	struct proto_status s;
-	assert_true(read_frame(l, fd, &dec, PROTO_STATUS));
-	assert_int_equal(proto_status_decode(dec.payload, dec.header.length, &s), PROTO_OK);
-	assert_int_equal(s.state, PAGE_RECEIVED);
-	assert_true(read_frame(l, fd, &dec, PROTO_STATUS));
-	assert_int_equal(proto_status_decode(dec.payload, dec.header.length, &s), PROTO_OK);
+	assert_true(read_frame(c.l, c.fd, &c.dec, PROTO_STATUS));
+	assert_int_equal(proto_status_decode(c.dec.payload, c.dec.header.length, &s), PROTO_OK);
 	assert_int_equal(s.state, PAGE_FAILED);
 	assert_int_equal(owner.pages, 1);
 	assert_int_equal(owner.page_id, 4);
 	assert_memory_equal(owner.wav, wav, sizeof wav);
-	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_true(run_until(c.l, SPEAKER_LINK_WAITING));
 	assert_string_equal(st.reason, "console sent a bad page (not a WAV)");
-	proto_decoder_free(&dec);
-	close(fd);
-	link_free(l, "done");
+	console_close(&c);
 }
 
 /* The welcome deadline is the link's setting, not a constant. */
@@ -253,12 +305,128 @@ static void test_framed_welcome_deadline(void **state)
 	link_free(l, "done");
 }
 
+/*
+ * A sign of life from a console is a whole frame, not a byte: one that
+ * trickles bytes and never finishes a frame is given up at the heartbeat
+ * timeout, with the reason.
+ */
+static void test_framed_trickle_is_no_sign_of_life(void **state)
+{
+	(void)state;
+	struct console_end c;
+	console_open(&c, 300, 300);
+	uint8_t ping[64];
+	struct proto_ping pp = { .sent_ms = 1 };
+	size_t len = proto_ping_encode(PROTO_PING, &pp, ping, sizeof ping);
+	/* A PING a byte every 50 ms: 20 bytes take 1 s. */
+	uint64_t took = trickle(&c, ping, len, 50);
+	assert_true(took >= 280 && took < 1000);
+	assert_non_null(strstr(st.reason, "no sign of life for 0.3 s: "));
+	assert_non_null(strstr(st.reason, " bytes but no whole frame"));
+	console_close(&c);
+}
+
+/*
+ * While a page arrives the console's PINGs wait behind it: its bytes are the
+ * sign of life while they move, so a page arriving for longer than the
+ * heartbeat timeout at a fair pace is taken whole.
+ */
+static void test_framed_slow_page_is_alive(void **state)
+{
+	(void)state;
+	struct console_end c;
+	console_open(&c, 300, 300);
+	size_t wav_len = 8 * PAGE_STALL_BYTES;
+	uint8_t *frame = calloc(1, PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE + wav_len);
+	assert_non_null(frame);
+	struct proto_page meta = { .page_id = 5, .created_ms = 1 };
+	size_t head = proto_page_encode_head(&meta, wav_len, frame, PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE);
+	size_t total = head + wav_len;
+	/* A stall window's worth a tenth of a second: 0.8 s for the page, the timeout 0.3 s. */
+	for (size_t at = 0; at < total; at += PAGE_STALL_BYTES) {
+		size_t n = total - at < PAGE_STALL_BYTES ? total - at : PAGE_STALL_BYTES;
+		send_all(c.fd, frame + at, n);
+		run_for(c.l, 100);
+	}
+	for (int i = 0; i < 100 && owner.pages == 0 && st.link == SPEAKER_LINK_READY; i++)
+		pass(c.l, 10);
+	assert_int_equal(st.link, SPEAKER_LINK_READY);
+	assert_int_equal(owner.pages, 1);
+	assert_int_equal(owner.page_id, 5);
+	free(frame);
+	console_close(&c);
+}
+
+/*
+ * A console that trickles a page to hold the speaker in "receiving": a PAGE
+ * claiming 64 MiB costs the memory of what arrived, and once it stops moving
+ * (fewer than PAGE_STALL_BYTES in a span) the page is reported failed and the
+ * link dropped, with the reason.
+ */
+static void test_framed_trickled_page_is_given_up(void **state)
+{
+	(void)state;
+	struct console_end c;
+	console_open(&c, 300, 300);
+	uint8_t frame[PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE + 16] = { 0 };
+	struct proto_page meta = { .page_id = 7, .created_ms = 1 };
+	size_t head = proto_page_encode_head(&meta, PROTO_MAX_PAYLOAD - PROTO_PAGE_FIELDS_SIZE, frame,
+	                                     sizeof frame);
+	assert_int_equal(head, PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE);
+	memcpy(frame + head, "RIFF", 4);
+	send_all(c.fd, frame, head + 4);
+	run_for(c.l, 20);
+	assert_int_equal(st.link, SPEAKER_LINK_READY);
+	assert_true(st.receiving);
+	assert_true(c.l->conn.decoder.payload_cap <= PROTO_DECODER_FIRST_ALLOC);
+	/* Then a byte every 50 ms. */
+	uint64_t took = trickle(&c, frame + head + 4, sizeof frame - head - 4, 50);
+	assert_true(took >= 250 && took < 1000);
+	assert_false(st.receiving);
+	assert_non_null(strstr(st.reason, "page 7 stopped arriving: "));
+	assert_non_null(strstr(st.reason, "of 67108864 bytes, fewer than 32 KiB in 0.3 s"));
+	/* The console heard why: "receiving" reports, then "failed". */
+	struct proto_status s = { 0 };
+	while (s.state != PAGE_FAILED) {
+		assert_true(read_frame(c.l, c.fd, &c.dec, PROTO_STATUS));
+		assert_int_equal(proto_status_decode(c.dec.payload, c.dec.header.length, &s), PROTO_OK);
+		assert_int_equal(s.page_id, 7);
+	}
+	assert_non_null(strstr(s.reason, "stopped arriving: "));
+	assert_true(s.total == PROTO_MAX_PAYLOAD);
+	assert_int_equal(owner.pages, 0);
+	console_close(&c);
+}
+
+/*
+ * Before its WELCOME a console gets the welcome deadline, however silent: a
+ * console stopped with Ctrl-Z holds a connection in its backlog that it
+ * answers when it resumes, and giving up on it at the heartbeat timeout would
+ * only leave a dead connection there and add a backoff.
+ */
+static void test_framed_silent_console_gets_the_welcome_deadline(void **state)
+{
+	(void)state;
+	struct link *l = make_link_timed(&link_framed_ops, 1500, 200, 0);
+	int fd = accept_one(l);
+	uint64_t start = clock_mono_ms();
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_true(clock_mono_ms() - start >= 1400);
+	assert_string_equal(st.reason, "no WELCOME within 1.5 s of connecting");
+	close(fd);
+	link_free(l, "done");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_legacy_file_handed_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_bad_page_closes_after_the_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_welcome_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_trickle_is_no_sign_of_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_slow_page_is_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_trickled_page_is_given_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_silent_console_gets_the_welcome_deadline, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -882,6 +883,67 @@ static void test_decoder_progress(void **state)
 }
 
 /* The id of a page still arriving: known once its first 4 payload bytes are in, not before. */
+/*
+ * Memory follows the bytes that arrived, not the length a peer claims: a PAGE
+ * header saying 64 MiB and 10 bytes of it allocate little, and the buffer grows
+ * geometrically as the payload comes, so a trickle costs what it sent.
+ */
+static void test_decoder_grows_with_the_bytes(void **state)
+{
+	(void)state;
+	uint8_t header[PROTO_HEADER_SIZE];
+	proto_header_encode(header, PROTO_PAGE, PROTO_MAX_PAYLOAD);
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
+	assert_int_equal(proto_decoder_feed(&dec, header, sizeof header), PROTO_HEADER_SIZE);
+	assert_null(dec.payload); /* a header alone: nothing allocated */
+	uint8_t *chunk = malloc(64 * 1024);
+	assert_non_null(chunk);
+	for (size_t i = 0; i < 64 * 1024; i++)
+		chunk[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(proto_decoder_feed(&dec, chunk, 10), 10);
+	assert_non_null(dec.payload);
+	assert_int_equal(dec.payload_cap, PROTO_DECODER_FIRST_ALLOC);
+	assert_true(malloc_usable_size(dec.payload) <= 2 * PROTO_DECODER_FIRST_ALLOC);
+	/* 1 MiB more, in uneven pieces: at most twice what arrived is held. */
+	size_t have = 10;
+	for (size_t piece = 1; have < (1u << 20); piece = piece * 3 % 65521 + 1) {
+		size_t n = piece < (1u << 20) - have ? piece : (1u << 20) - have;
+		assert_int_equal(proto_decoder_feed(&dec, chunk, n), (long)n);
+		have += n;
+		size_t held = malloc_usable_size(dec.payload);
+		assert_true(held >= have);
+		assert_true(held <= 2 * (have > PROTO_DECODER_FIRST_ALLOC ? have : PROTO_DECODER_FIRST_ALLOC) + 4096);
+	}
+	assert_int_equal(dec.payload_have, have);
+	assert_false(dec.frame_ready);
+	proto_decoder_free(&dec);
+
+	/* A frame fed whole in small pieces arrives intact, in a buffer no larger than it. */
+	size_t len = 300000;
+	uint8_t *frame = malloc(PROTO_HEADER_SIZE + len);
+	assert_non_null(frame);
+	proto_header_encode(frame, PROTO_PAGE, (uint32_t)len);
+	for (size_t i = 0; i < len; i++)
+		frame[PROTO_HEADER_SIZE + i] = (uint8_t)(i ^ (i >> 9));
+	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
+	for (size_t at = 0; at < PROTO_HEADER_SIZE + len;) {
+		size_t n = PROTO_HEADER_SIZE + len - at < 1000 ? PROTO_HEADER_SIZE + len - at : 1000;
+		assert_int_equal(proto_decoder_feed(&dec, frame + at, n), (long)n);
+		at += n;
+	}
+	assert_true(dec.frame_ready);
+	assert_memory_equal(dec.payload, frame + PROTO_HEADER_SIZE, len);
+	assert_int_equal(dec.payload_cap, len);
+	assert_true(malloc_usable_size(dec.payload) < len + 4096);
+	/* The next frame starts from nothing again. */
+	assert_int_equal(proto_decoder_feed(&dec, header, sizeof header), PROTO_HEADER_SIZE);
+	assert_null(dec.payload);
+	proto_decoder_free(&dec);
+	free(frame);
+	free(chunk);
+}
+
 static void test_page_peek_id(void **state)
 {
 	(void)state;
@@ -1486,6 +1548,7 @@ int main(void)
 		cmocka_unit_test(test_decoder_page_too_large),
 		cmocka_unit_test(test_decoder_error_sticky),
 		cmocka_unit_test(test_decoder_progress),
+		cmocka_unit_test(test_decoder_grows_with_the_bytes),
 		cmocka_unit_test(test_page_peek_id),
 		cmocka_unit_test(test_decoder_stops_at_frame_end),
 		cmocka_unit_test(test_decode_truncated_and_trailing),

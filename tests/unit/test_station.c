@@ -369,6 +369,101 @@ static void test_framed_kind_to_played(void **state)
 	close(fds[1]);
 }
 
+/* A speaker that says HELLO and joins: the station and the speaker's end of the socket. */
+static struct station *joined_speaker(int fds[2], const char *name)
+{
+	struct station *st = station_new(-1);
+	assert_non_null(st);
+	make_pair(fds);
+	uint8_t frame[256];
+	struct proto_hello hello = { .version = PROTO_VERSION };
+	snprintf(hello.name, sizeof hello.name, "%s", name);
+	size_t len = proto_hello_encode(&hello, frame, sizeof frame);
+	assert_int_equal(send(fds[1], frame, len, 0), (ssize_t)len);
+	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], "test:1", clock_mono_ms()));
+	assert_int_equal(station_speaker_count(st), 1);
+	return st;
+}
+
+/* Passes of the loop for ms; stops early once no speaker is left. */
+static void run_for(struct station *st, int ms)
+{
+	uint64_t until = clock_mono_ms() + (uint64_t)ms;
+	while (clock_mono_ms() < until && station_speaker_count(st) > 0)
+		pass(st, 10);
+}
+
+/*
+ * A sign of life is a whole frame, not a byte: a speaker that keeps bytes
+ * coming but never finishes a frame is dropped at the heartbeat timeout, with
+ * the reason; one that sends whole frames stays.
+ */
+static void test_framed_trickle_is_no_sign_of_life(void **state)
+{
+	(void)state;
+	int fds[2];
+	struct station *st = joined_speaker(fds, "trickler");
+	station_set_heartbeat_timeout(st, 300);
+	/* The header of a 1000-byte frame of a later version's type, a byte every 20 ms. */
+	uint8_t frame[PROTO_HEADER_SIZE + 1000] = { 0 };
+	proto_header_encode(frame, (enum proto_type)99, 1000);
+	uint64_t start = clock_mono_ms();
+	for (size_t i = 0; i < sizeof frame && station_speaker_count(st) > 0; i++) {
+		assert_int_equal(send(fds[1], frame + i, 1, 0), 1);
+		run_for(st, 20);
+		if (clock_mono_ms() - start > 2000)
+			break;
+	}
+	uint64_t took = clock_mono_ms() - start;
+	assert_int_equal(station_speaker_count(st), 0);
+	assert_true(took >= 280 && took < 1500);
+	assert_true(was_said("speaker trickler (test:1) left: no sign of life for 0.3 s: "));
+	assert_true(was_said("bytes but no whole frame"));
+	station_free(st, "done");
+	close(fds[1]);
+
+	/* Whole frames, a PING every 100 ms: alive. */
+	st = joined_speaker(fds, "talker");
+	station_set_heartbeat_timeout(st, 300);
+	uint8_t ping[64];
+	struct proto_ping pp = { .sent_ms = 1 };
+	size_t len = proto_ping_encode(PROTO_PING, &pp, ping, sizeof ping);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(send(fds[1], ping, len, 0), (ssize_t)len);
+		run_for(st, 100);
+	}
+	assert_int_equal(station_speaker_count(st), 1);
+	station_free(st, "done");
+	close(fds[1]);
+}
+
+/*
+ * The console's loop did not run (Ctrl-Z, a starved machine) for longer than
+ * the heartbeat timeout: the speakers it did not ping meanwhile are not
+ * dropped for the silence that caused, and silence after it counts again.
+ */
+static void test_framed_console_stall_is_not_silence(void **state)
+{
+	(void)state;
+	int fds[2];
+	struct station *st = joined_speaker(fds, "patient");
+	station_set_heartbeat_timeout(st, 300);
+	run_for(st, 50);
+	/* the test: the loop does not run for longer than LOOP_STALL_MS */
+	usleep((LOOP_STALL_MS + 500) * 1000);
+	pass(st, 0);
+	assert_int_equal(station_speaker_count(st), 1);
+	assert_true(was_said("did not run for"));
+	/* It never answers: silent from here, it is gone at the timeout. */
+	uint64_t start = clock_mono_ms();
+	run_for(st, 2000);
+	assert_int_equal(station_speaker_count(st), 0);
+	assert_true(clock_mono_ms() - start >= 250);
+	assert_true(was_said("speaker patient (test:1) left: no sign of life for 0.3 s"));
+	station_free(st, "done");
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +471,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hello_deadline_for_any_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_legacy_kind_gets_the_wav_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_kind_to_played, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_trickle_is_no_sign_of_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_console_stall_is_not_silence, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,26 @@
  * packets.
  */
 #define SPEAKER_PING_INTERVAL_MS 10000
+/*
+ * A console's loop wakes at least every HEARTBEAT_INTERVAL_MS. A pass later
+ * than this after the one before means it did not run (stopped with Ctrl-Z,
+ * suspended, starved of CPU): that time is no speaker's silence, since nobody
+ * was pinged and what they sent waits unread, so it is not counted against
+ * them. Twice the interval: a busy pass is no stop.
+ */
+#define LOOP_STALL_MS (2 * HEARTBEAT_INTERVAL_MS)
+/*
+ * While a frame arrives (a page: the console's PINGs wait behind it), its
+ * bytes are a speaker's sign of life as long as they move: at least
+ * PAGE_STALL_BYTES, or the rest of the frame, in every PAGE_STALL_MS. The time
+ * is the heartbeat timeout's, since the page stands in for the heartbeat.
+ * 32 KiB in 5 s is 52 kbit/s, slower than any link a page is of use over (a
+ * 5 s page would take 75 s), while a peer trickling bytes to hold a speaker in
+ * "receiving" is given up within 5 s, like a silent one: the speaker reports
+ * the page failed and drops the link.
+ */
+#define PAGE_STALL_MS 5000
+#define PAGE_STALL_BYTES (32 * 1024)
 /* A connection must introduce itself within this time or it is closed. */
 #define HELLO_DEADLINE_MS 10000
 /*

@@ -124,6 +124,14 @@ size_t station_room(const struct station *st);
 const char *station_console_name(const struct station *st);
 /* The pre-shared key speakers must prove, or NULL (station_set_key). */
 const struct auth_key *station_key(const struct station *st);
+/* How long a peer may be silent before it is gone (station_set_heartbeat_timeout). */
+unsigned station_heartbeat_timeout(const struct station *st);
+/*
+ * The station's loop clock: now (monotonic ms) less every stretch in which
+ * the loop did not run (LOOP_STALL_MS). Measure a peer's silence on it, so a
+ * console that was stopped does not blame its peers for what it did not read.
+ */
+uint64_t station_awake_ms(const struct station *st, uint64_t now);
 
 /*
  * p has the whole of its page. Counted once, and only for the latest page;

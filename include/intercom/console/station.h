@@ -64,6 +64,11 @@ void station_set_max_speakers(struct station *st, size_t max_speakers);
  */
 void station_set_hello_deadline(struct station *st, unsigned ms);
 /*
+ * How long a speaker may send no whole frame before it is dropped as gone
+ * (the heartbeat timeout); default HEARTBEAT_TIMEOUT_MS.
+ */
+void station_set_heartbeat_timeout(struct station *st, unsigned ms);
+/*
  * With a key, only speakers that prove it in the handshake (auth.h) are served,
  * and their links are sealed; the key is copied. NULL: no key, links are plain.
  */

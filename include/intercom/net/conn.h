@@ -32,6 +32,8 @@ struct conn {
 	size_t pages_queued;        /* PAGE frames in queue, including a partly written one */
 	size_t max_pages;           /* more than this queued: the peer is not keeping up */
 	uint64_t bytes_in, bytes_out;
+	uint64_t frames_in;         /* whole frames read (inside the seal, if sealed): a peer's
+	                               sign of life is a frame, not a byte */
 	char error[192];            /* why the connection failed, for the log */
 	struct conn_seal *seal;     /* NULL: plain link; else the sealed record layer */
 };

@@ -62,16 +62,27 @@ struct proto_header {
 };
 
 /*
- * Incremental decoder: feed it any split of the byte stream. Allocates the
- * payload only after the header passed its checks, so a hostile length costs
- * nothing. A decoder in error stays in error.
+ * The payload buffer's first size; it doubles as bytes arrive, up to the
+ * frame's length. Big enough for any control frame and any sealed record in
+ * one allocation; a peer that claims 64 MiB and sends 10 bytes costs this.
+ */
+#define PROTO_DECODER_FIRST_ALLOC (64u * 1024)
+
+/*
+ * Incremental decoder: feed it any split of the byte stream. Checks the header
+ * before anything is allocated, then holds the payload in a buffer that grows
+ * with the bytes that actually arrived (geometrically, never past the length
+ * in the header), so a hostile length costs nothing and a trickle costs what it
+ * sent. A decoder in error stays in error.
  */
 struct proto_decoder {
 	uint8_t header_bytes[PROTO_HEADER_SIZE];
 	size_t header_have;
 	struct proto_header header;
-	uint8_t *payload;     /* owned; valid from a complete frame until the next feed */
+	uint8_t *payload;     /* owned; NULL until payload bytes arrive; valid from a
+	                         complete frame until the next feed */
 	size_t payload_have;
+	size_t payload_cap;   /* bytes allocated for payload (<= header.length) */
 	size_t max_payload;
 	int error;            /* enum proto_error, sticky */
 	bool frame_ready;

@@ -52,8 +52,11 @@ struct link_page {
 /* What the link hands to its owner (speaker.c). */
 struct link_owner {
 	/*
-	 * A page arrived: check it, play it. 0 if it was taken (played, muted,
-	 * saved), -1 if rejected: it has been reported, and why says why.
+	 * A page arrived: check it, play it. Once the check passed, the owner
+	 * reports PAGE_RECEIVED (link_report) before anything else about it: the
+	 * console counts "delivered" on it, so a page the speaker rejects is never
+	 * delivered. 0 if it was taken (played, muted, saved), -1 if rejected: it
+	 * has been reported (PAGE_FAILED), and why says why.
 	 */
 	int (*page)(void *ctx, const struct link_page *page, char *why, size_t whylen);
 	/* Bytes arrived that are no page at all (malformed, too large): report it failed. */
@@ -67,6 +70,9 @@ struct link_config {
 	const char *name, *zone;         /* how the speaker introduces itself */
 	const struct auth_key *key;      /* the key to prove (not copied), or NULL */
 	unsigned welcome_deadline_ms;    /* from connecting to WELCOME (WELCOME_DEADLINE_MS) */
+	unsigned heartbeat_timeout_ms;   /* no whole frame for this long ends a link (0: HEARTBEAT_TIMEOUT_MS) */
+	unsigned page_stall_ms;          /* a frame arriving must bring PAGE_STALL_BYTES (or its
+	                                    rest) in every such span (0: PAGE_STALL_MS) */
 	struct speaker_state *st;        /* the link's changes go through it */
 	const struct link_owner *owner;
 	void *ctx;                       /* the owner's, for its callbacks */
@@ -82,7 +88,8 @@ struct link {
 	struct addrinfo *addrs;          /* the resolved addresses, tried in order */
 	struct addrinfo *addr_next;
 	uint64_t opened_ms;              /* the TCP connection is up since (0: not up) */
-	uint64_t last_rx_ms;             /* bytes came then (or the attempt started) */
+	uint64_t last_rx_ms;             /* a whole frame came then (or bytes, on a link that has no
+	                                    frames; or the attempt started) */
 	char drop_reason[224];           /* close once what is queued has gone (empty: no) */
 	uint64_t drop_due_ms;            /* or at this time, whatever is still queued */
 };
