@@ -141,6 +141,8 @@ int bench_relist_main(int argc, char **argv)
 	read_now(&now);
 	fprintf(stderr, "relist %s 0 rss=%ld anon=%ld heap=%.0f cpu=%.3f\n", label, now.rss_kib,
 	        now.anon_kib, now.heap_b, now.cpu_s);
+	if (warmup == 0)
+		at_warmup = now;
 	for (long i = 1; i <= n; i++) {
 		stop(plain);
 		if (start(plain) < 0) {
