@@ -15,7 +15,7 @@
  * Each checkpoint (PortAudio running, as the console sits between listings)
  * goes to stderr: "relist L I rss=KiB anon=KiB heap=B cpu=S". Samples on
  * stdout, growth measured from re-listing W (the warm-up: one-time
- * allocations, pinned modules) to N:
+ * allocations, kept modules; 0: from the first start) to N:
  *   relist.L.rss_per    VmRSS growth per re-listing, KiB
  *   relist.L.anon_per   RssAnon growth per re-listing, KiB
  *   relist.L.heap_per   heap in use (mallinfo2: arena + mmap'ed chunks) per re-listing, KiB
