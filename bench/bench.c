@@ -14,6 +14,7 @@ static const struct {
 	{ "idle", bench_idle_main, "CPU and wake-ups of processes over a window" },
 	{ "floor", bench_floor_main, "durable write and copy of a file's bytes (baselines)" },
 	{ "wav", bench_wav_main, "write a test page WAV" },
+	{ "relist", bench_relist_main, "memory and CPU of N re-listings of the audio devices" },
 };
 
 int main(int argc, char **argv)

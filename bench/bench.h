@@ -26,6 +26,8 @@ int bench_idle_main(int argc, char **argv);
 int bench_floor_main(int argc, char **argv);
 /* Writes a test page WAV (a tone with noise) of a given length and format. */
 int bench_wav_main(int argc, char **argv);
+/* N re-listings of the audio devices (PortAudio restarted), ours or plain PortAudio: memory, CPU. */
+int bench_relist_main(int argc, char **argv);
 
 /* ---- shared helpers (util.c) ---- */
 

@@ -6,7 +6,7 @@
 #
 # --smoke: every step once at a tiny size (make check); never judges time.
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
-# BENCH_IDLE_SLICES, BENCH_K2L_REPS. Results and logs: BUILD_DIR/bench/results/.
+# BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N. Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
 smoke=0
@@ -30,12 +30,14 @@ done
 if [ "$smoke" = 1 ]; then
 	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SEALED_N=3 SEALED_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5 K2L_TALK_REPS=1
+	RELIST_N=2 RELIST_EVERY=1
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
 	SCALE=1 IDLE_S=${BENCH_IDLE_S:-30}
 	IDLE_SLICES=${BENCH_IDLE_SLICES:-6} MEM_N1=100 MEM_N2=500
 	K2L_REPS=${BENCH_K2L_REPS:-7} K2L_SECONDS=10 K2L_TALK_REPS=${BENCH_K2L_TALK_REPS:-3}
+	RELIST_N=${BENCH_RELIST_N:-600} RELIST_EVERY=100
 fi
 
 # Scratch (rigs, logs, the speakers' output files) on a tmpfs when there is one: on a
@@ -263,6 +265,28 @@ grep -h '^trace ' "$T/k2l.err" "$T/spk-k2l.err" | awk '
 grep -q '^sample k2l.total' "$S" || fail "no key-to-loudspeaker trace (INTERCOM_TRACE lines missing)"
 grep -q '^sample k2l_talk.total' "$S" || fail "no key-to-loudspeaker trace of a recording"
 
+# ---------------------------------------------------------------- 7
+# What a console without an input device does every 6-60 s: PortAudio terminated and
+# started again, the input looked for. Ours (audio_terminate, audio_init,
+# audio_find_device) against plain PortAudio in the same configuration: no audio
+# device at all (the issue's case), the ALSA file rig, the pulse rig (still running).
+say "re-listing the audio devices: $RELIST_N times each, ours and plain PortAudio, on 3 configurations"
+mkdir -p "$T/relist-none" "$T/relist-file"
+rig_alsa_file "$T/relist-file" /dev/zero "$T/relist-file/out.raw"
+for cfg in none file pulse; do
+	home="$T/relist-$cfg"
+	[ "$cfg" = pulse ] && home="$T/console-home"
+	for mode in ours plain; do
+		label=$cfg mode_args=()
+		if [ "$mode" = plain ]; then
+			label=$cfg.plain mode_args=(--plain)
+		fi
+		env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" "$B" relist "${mode_args[@]}" \
+			--label "$label" --every "$RELIST_EVERY" "$RELIST_N" >>"$S" 2>>"$T/relist.log" ||
+			fail "relist $label failed"
+	done
+done
+
 # ---------------------------------------------------------------- the table
 spec="$T/spec"
 {
@@ -311,12 +335,17 @@ spec="$T/spec"
 	echo "console peak RSS, page to $MEM_N2|mem.page_hwm|mem.rss500|KiB|-"
 	echo "  page memory (copies of the page)|mem.page_copies|-|x|-"
 	echo "  per speaker beyond the page|mem.page_per_speaker|-|KiB|<=64"
+	echo "re-listing the devices, no device: RSS growth each|relist.none.rss_per|relist.none.plain.rss_per|KiB|<=1"
+	echo "  heap growth each|relist.none.heap_per|relist.none.plain.heap_per|KiB|-"
+	echo "  CPU each|relist.none.cpu_ms|relist.none.plain.cpu_ms|ms|-"
+	echo "re-listing, ALSA file rig: RSS growth each|relist.file.rss_per|relist.file.plain.rss_per|KiB|<=1"
+	echo "re-listing, pulse rig: RSS growth each|relist.pulse.rss_per|relist.pulse.plain.rss_per|KiB|<=1"
 } >"$spec"
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
 	echo "intercom benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x ${cpu:-unknown CPU}, Linux $(uname -r)$([ "$smoke" = 1 ] && echo ', SMOKE (tiny sizes, times mean nothing)')"
-	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices; median (min-max)"
+	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices, re-listing $RELIST_N; median (min-max)"
 	awk -v smoke="$smoke" '
 	function fmt(v) {
 		if (v == "") return "-"

@@ -1,7 +1,10 @@
 /* PortAudio start-up, devices. */
+#define _GNU_SOURCE /* dl_iterate_phdr, RTLD_NOLOAD, RTLD_NODELETE: glibc (musl never unloads anyway) */
 #include "intercom/audio/audio.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <portaudio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +57,60 @@ int audio_init(char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * alsa-lib loads its plugin modules (libasound_module_*.so) with dlopen while
+ * PortAudio probes the devices, and unloads them all when Pa_Terminate frees
+ * its configuration (snd_config_update_free_global). Every load runs the
+ * constructors of a module's libraries afresh, and some never free what they
+ * allocate: Debian's a52 plugin (libasound2-plugins, conf.d/60-a52-encoder.conf)
+ * links FFmpeg's libavcodec and, through it, ~90 libraries, among them
+ * libpixman-1 (12,384 bytes per load: its implementation chain) and libgomp (8).
+ * So each re-listing of the devices (audio_terminate, audio_init) lost 12.1 KiB
+ * for good, whoever called PortAudio: 0.7 MiB an hour at the console's 60 s gap.
+ *
+ * Before terminating we mark every module that is loaded RTLD_NODELETE (a
+ * dlopen with RTLD_NOLOAD only changes that flag): alsa-lib's dlclose then
+ * leaves it, and what it links, in place; the next start finds it loaded and no
+ * constructor runs again. The modules stay mapped between two starts, as they
+ * were anyway for as long as PortAudio ran; a re-listing also costs a fifth of
+ * the CPU (no ~90 libraries to map and relocate). docs/ROBUSTNESS.md has the
+ * figures, bench/relist.c and scripts/relist-leak.sh measure it.
+ */
+#define AUDIO_MODULES_MAX 64
+
+struct audio_modules {
+	int count;
+	char path[AUDIO_MODULES_MAX][256];
+};
+
+static int audio_module_seen(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct audio_modules *m = data;
+	const char *base = strrchr(info->dlpi_name, '/');
+	base = base ? base + 1 : info->dlpi_name;
+	size_t len = strlen(info->dlpi_name);
+	if (strncmp(base, "libasound_module_", 17) == 0 && len < sizeof m->path[0] &&
+	    m->count < AUDIO_MODULES_MAX)
+		memcpy(m->path[m->count++], info->dlpi_name, len + 1);
+	return 0;
+}
+
+static void audio_keep_modules(void)
+{
+	struct audio_modules m = { 0 };
+	/* Collected first: no dlopen while dl_iterate_phdr holds the loader's list. */
+	dl_iterate_phdr(audio_module_seen, &m);
+	for (int i = 0; i < m.count; i++) {
+		void *h = dlopen(m.path[i], RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+		if (h)
+			dlclose(h); /* the flag stays: dlclose never unloads it now */
+	}
+}
+
 void audio_terminate(void)
 {
+	audio_keep_modules();
 	Pa_Terminate();
 }
 
