@@ -91,8 +91,18 @@ static void append(char *out, size_t outlen, size_t *len, const char *text)
 	out[*len] = '\0';
 }
 
-enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *pg,
-                                       const struct station_speaker *const *speakers, size_t n)
+/* Appends "NAME" or "NAME and N others" for count speakers, the first of them NAME. */
+static void append_who(char *out, size_t outlen, size_t *len, const char *name, size_t count)
+{
+	append(out, outlen, len, name);
+	if (count > 1) {
+		char more[48];
+		snprintf(more, sizeof more, " and %zu other%s", count - 1, count == 2 ? "" : "s");
+		append(out, outlen, len, more);
+	}
+}
+
+enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *pg)
 {
 	if (outlen == 0)
 		return CONSOLE_TONE_NORMAL;
@@ -109,35 +119,36 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 	if (pg->legacy)
 		snprintf(legacy, sizeof legacy, " (%zu legacy: delivered only)", pg->legacy);
 	if (!pg->summarised) {
-		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s",
+		char muted[32] = "";
+		if (pg->muted)
+			snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
+		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s%s",
 		         pg->id, pg->targets, pg->targets == 1 ? "" : "s", pg->delivered, pg->targets,
-		         pg->played, players, legacy, pg->failed ? ", some failed" : "");
+		         pg->played, players, muted, legacy, pg->failed ? ", some failed" : "");
 		return pg->failed ? CONSOLE_TONE_WARN : CONSOLE_TONE_ACCENT;
 	}
 	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu%s",
 	                              pg->id, pg->delivered, pg->targets, pg->played, players, legacy);
 	if (len >= outlen)
 		len = outlen - 1;
+	/* The reasons as the speakers gave them, kept by the tally: who left since changes nothing. */
 	size_t named = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = speakers[i];
-		if (sp->page_id != pg->id || !console_state_page_final(sp->page_state) ||
-		    sp->page_state == PAGE_PLAYED)
-			continue;
-		const char *what = sp->page_state != PAGE_FAILED ? proto_page_state_name(sp->page_state)
-		                   : *sp->page_reason ? sp->page_reason : "no reason given";
-		append(out, outlen, &len, named ? "; " : ", failed on ");
-		append(out, outlen, &len, sp->name);
+	for (size_t i = 0; i < pg->reason_count && i < STATION_PAGE_REASONS; i++) {
+		const struct station_page_reason *r = &pg->reasons[i];
+		append(out, outlen, &len, i ? "; on " : ", failed on ");
+		append_who(out, outlen, &len, r->name, r->count);
 		append(out, outlen, &len, ": ");
-		append(out, outlen, &len, what);
-		named++;
+		append(out, outlen, &len, r->reason);
+		named += r->count;
 	}
 	if (pg->failed > named) {
-		char count[32];
-		snprintf(count, sizeof count, "%zu", pg->failed - named);
-		append(out, outlen, &len, named ? "; " : ", failed on ");
+		char count[48];
+		snprintf(count, sizeof count, "%s%zu more", named ? "; and " : ", failed on ", pg->failed - named);
 		append(out, outlen, &len, count);
-		append(out, outlen, &len, " that left");
+	}
+	if (pg->muted) {
+		append(out, outlen, &len, ", muted on ");
+		append_who(out, outlen, &len, pg->muted_name, pg->muted);
 	}
 	if (pg->failed > 0)
 		return CONSOLE_TONE_BAD;
@@ -192,8 +203,7 @@ static void fill_status(struct console_view_status *s, const struct console_stat
 		return;
 	}
 	if (in->page && in->page->id) {
-		s->tone = console_view_summary(s->text, sizeof s->text, in->page, cs->speakers,
-		                               cs->speaker_count);
+		s->tone = console_view_summary(s->text, sizeof s->text, in->page);
 		return;
 	}
 	char secs[16];

@@ -129,11 +129,12 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 
 /*
  * The status line for the latest page: in flight ("page 3 to 2 speakers:
- * delivered 1/2, played 0/2"), or its summary ("page 3: delivered to 2/2,
- * played by 1/2, failed on lobby-2: output device unavailable"). Names the
- * failed speakers still connected; counts those that left. Returns its tone.
+ * delivered 1/2, played 0/2"), or its summary ("page 3: delivered to 3/3,
+ * played by 1/3, failed on lobby-2: output device unavailable, muted on
+ * hall"). The reasons are those the tally kept when each speaker reported
+ * (grouped: "failed on room-01 and 24 others: ..."), so speakers leaving
+ * afterwards do not change them. Returns its tone.
  */
-enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *page,
-                                       const struct station_speaker *const *speakers, size_t n);
+enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *page);
 
 #endif
