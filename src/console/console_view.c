@@ -186,12 +186,19 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 static void fill_status(struct console_view_status *s, const struct console_state *cs,
                         const struct console_view_input *in)
 {
+	if (cs->notice[0]) {
+		snprintf(s->notice, sizeof s->notice, "%s", cs->notice);
+		s->notice_tone = cs->notice_error ? CONSOLE_TONE_BAD : CONSOLE_TONE_ACCENT;
+	}
 	if (in->recording) {
 		uint64_t rate = cs->fmt.rate > 0 ? (uint64_t)cs->fmt.rate : 1;
 		uint64_t elapsed = (uint64_t)in->rec_have * 1000u / rate;
 		uint64_t total = (uint64_t)in->rec_want * 1000u / rate;
 		uint64_t left = total > elapsed ? total - elapsed : 0;
 		s->recording = true;
+		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s",
+		         cs->target_id ? cs->target_name : "all speakers",
+		         console_state_target_missing(cs) ? " (not connected)" : "");
 		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
 		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
 		/* Rounded up: "0.0 s left" only when nothing is left. */
@@ -252,4 +259,7 @@ void console_view_build(struct console_view *v, const struct console_state *cs,
 	v->footer.recording = in->recording;
 	v->footer.can_test = console_state_selected(cs) != NULL;
 	v->help = cs->help;
+	v->help_top = cs->help_top;
+	v->log_view = cs->log_view;
+	v->log_back = cs->log_back;
 }

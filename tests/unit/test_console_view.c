@@ -1,7 +1,9 @@
 /*
  * Unit tests of the console screen's snapshot: speaker rows, the page
- * summary, and the whole view built from a console_state (header, status
- * line, the table's visible rows and selection, LAST PAGE, footer).
+ * summary (from the tally's own record of reasons, muted apart), and the
+ * whole view built from a console_state (header, status line with the
+ * recording's target and the answer to the operator, the table's visible
+ * rows and selection, PREV PAGE, footer).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -320,6 +322,7 @@ static void test_build_recording_and_summary(void **state)
 	                                 .rec_have = 112800, .rec_want = 240000, .page = &pg };
 	console_view_build(v, &cs, &in, 1000);
 	assert_true(v->status.recording);
+	assert_string_equal(v->status.rec_target, "to all speakers");
 	assert_string_equal(v->status.rec_elapsed, "00:02.3");
 	assert_string_equal(v->status.rec_total, "00:05.0");
 	assert_string_equal(v->status.rec_left, "2.7 s left");
@@ -331,12 +334,32 @@ static void test_build_recording_and_summary(void **state)
 	assert_string_equal(v->status.rec_left, "0.0 s left");
 	assert_int_equal(v->status.rec_left_permille, 0);
 
+	/* The recording says where it goes: the one speaker, as the header does. */
+	console_state_select_move(&cs, 0);
+	console_state_target_toggle(&cs);
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.rec_target, "to s1");
+
 	/* Not recording: the latest page's summary. */
 	in.recording = false;
 	console_view_build(v, &cs, &in, 1000);
 	assert_false(v->status.recording);
+	assert_string_equal(v->status.rec_target, "");
 	assert_string_equal(v->status.text, "page 4: delivered to 1/1, played by 1/1");
 	assert_int_equal(v->status.tone, CONSOLE_TONE_OK);
+	assert_string_equal(v->status.notice, "");
+
+	/* An answer to the operator goes along, with its tone, until the next key. */
+	console_state_answer(&cs, true, "cannot send %s: it holds no audio", "rel/dir/empty.wav");
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.notice, "cannot send rel/dir/empty.wav: it holds no audio");
+	assert_int_equal(v->status.notice_tone, CONSOLE_TONE_BAD);
+	console_state_answer(&cs, false, "duration is 5.00 s");
+	console_view_build(v, &cs, &in, 1000);
+	assert_int_equal(v->status.notice_tone, CONSOLE_TONE_ACCENT);
+	console_state_key(&cs, 'x', &(struct console_key_input){ 0 });
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.notice, "");
 	free(v);
 	console_state_free(&cs);
 }

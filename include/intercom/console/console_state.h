@@ -26,6 +26,8 @@
 
 /* What may be typed at the footer's prompt, in bytes with the terminating NUL. */
 #define CONSOLE_PROMPT_MAX 256
+/* The status line's answer to the operator, in bytes with the NUL: a log line's worth. */
+#define CONSOLE_NOTICE_MAX 512
 
 /* The final outcome of a page on a speaker, remembered by the console for the table. */
 struct console_result {
@@ -84,6 +86,11 @@ struct console_key_input {
 	bool recording;               /* Space stops a recording, else starts one */
 	bool in_flight;               /* a page is under way: q asks first */
 	int page_rows;                /* PgUp/PgDn move the selection this many rows */
+	bool too_small;               /* the screen only says it is too small: keys that would
+	                                 change or send the next page are refused, not done unseen */
+	size_t scroll_max;            /* how far the open help or log view scrolls (help: its first
+	                                 line shown; log: events back from the newest) */
+	int scroll_page;              /* the lines it shows: PgUp/PgDn scroll by about this much */
 };
 
 typedef void (*console_say_fn)(const char *line, void *ctx);
@@ -126,6 +133,13 @@ struct console_state {
 	char prompt_text[CONSOLE_PROMPT_MAX];
 	size_t prompt_len;
 	bool help;
+	size_t help_top;              /* the first help line shown: it scrolls on a small terminal */
+	bool log_view;                /* the events, full screen */
+	size_t log_back;              /* events below the log view's last line: 0 follows the newest */
+	/* The status line's answer to what the operator just did (a refusal, an error, a value
+	   asked for), until the next key; "" when there is none. It is in the log too. */
+	char notice[CONSOLE_NOTICE_MAX];
+	bool notice_error;
 	struct console_result_slot *results;      /* one per speaker, in table order */
 	struct console_result_slot *results_next; /* the next update builds here, then they swap */
 	size_t result_count;
@@ -168,6 +182,20 @@ bool console_state_target_missing(const struct console_state *cs);
 void console_state_set_duration(struct console_state *cs, double seconds, bool say);
 /* One 0.5 s step up (direction > 0) or down, landing on the step grid from a typed 2.25. */
 void console_state_step_duration(struct console_state *cs, int direction);
+
+/* ---- answers ---- */
+
+/*
+ * Says a line (the log) and shows it on the status line until the next key:
+ * the answer to a key or a command the operator is waiting on, where the
+ * operator is looking, whether or not the screen has room for the log.
+ */
+void console_state_answer(struct console_state *cs, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Shows text on the status line until the next key, as console_state_answer, without saying it (it was). */
+void console_state_note(struct console_state *cs, bool error, const char *text);
+/* A line joined the log: a log view scrolled back keeps showing the same events. */
+void console_state_log_added(struct console_state *cs);
 
 /* ---- the screen ---- */
 

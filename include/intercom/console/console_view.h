@@ -65,12 +65,16 @@ struct console_view_header {
 
 struct console_view_status {
 	bool recording;
+	char rec_target[NAME_MAX_BYTES + 32]; /* where the recording goes: "to hall-1", "to all speakers" */
 	char rec_elapsed[16];     /* "00:02.3" */
 	char rec_total[16];       /* "00:05.0" */
 	char rec_left[32];        /* "2.7 s left" */
 	int rec_left_permille;    /* countdown bar: 1000 at the start, 0 at the end */
-	char text[256];           /* page summary or a hint, when not recording */
+	char text[512];           /* page summary or a hint, when not recording */
 	enum console_tone tone;
+	char notice[CONSOLE_NOTICE_MAX]; /* the answer to the operator (console_state's notice),
+	                                    shown in full instead of the summary; "" none */
+	enum console_tone notice_tone;
 };
 
 /* The rows that fit on the screen: only those are formatted, however many speakers there are. */
@@ -98,6 +102,9 @@ struct console_view {
 	struct console_view_table table;
 	struct console_view_footer footer;
 	bool help;
+	size_t help_top;          /* the help's first line shown */
+	bool log_view;            /* the events, full screen */
+	size_t log_back;          /* events hidden below its last line */
 };
 
 /* What the snapshot needs beside the console_state: the program's facts and its devices' now. */
