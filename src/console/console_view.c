@@ -182,10 +182,14 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	}
 }
 
-/* The recording's countdown, else the latest page's summary, else what Space would do. */
-static void fill_status(struct console_view_status *s, const struct console_state *cs,
-                        const struct console_view_input *in)
+/*
+ * The recording's countdown, the answer to the operator, and the latest
+ * page's summary (or what Space would do).
+ */
+void console_view_status(struct console_view_status *s, const struct console_state *cs,
+                         const struct console_view_input *in)
 {
+	memset(s, 0, sizeof *s);
 	if (cs->notice[0]) {
 		snprintf(s->notice, sizeof s->notice, "%s", cs->notice);
 		s->notice_tone = cs->notice_error ? CONSOLE_TONE_BAD : CONSOLE_TONE_ACCENT;
@@ -207,7 +211,7 @@ static void fill_status(struct console_view_status *s, const struct console_stat
 		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
 		s->rec_left_permille = in->rec_want > in->rec_have
 		                       ? (int)((uint64_t)(in->rec_want - in->rec_have) * 1000u / in->rec_want) : 0;
-		return;
+		return; /* the banner stands for the summary */
 	}
 	if (in->page && in->page->id) {
 		s->tone = console_view_summary(s->text, sizeof s->text, in->page);
@@ -247,7 +251,7 @@ void console_view_build(struct console_view *v, const struct console_state *cs,
 	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
 	memset(&v->footer, 0, sizeof v->footer);
 	fill_header(&v->header, cs, in);
-	fill_status(&v->status, cs, in);
+	console_view_status(&v->status, cs, in);
 	v->meter_on = in->meter != NULL;
 	if (in->meter)
 		v->meter = *in->meter;

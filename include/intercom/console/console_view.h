@@ -70,7 +70,7 @@ struct console_view_status {
 	char rec_total[16];       /* "00:05.0" */
 	char rec_left[32];        /* "2.7 s left" */
 	int rec_left_permille;    /* countdown bar: 1000 at the start, 0 at the end */
-	char text[512];           /* page summary or a hint, when not recording */
+	char text[512];           /* page summary or a hint, when not recording (wrapped, never cut) */
 	enum console_tone tone;
 	char notice[CONSOLE_NOTICE_MAX]; /* the answer to the operator (console_state's notice),
 	                                    shown in full instead of the summary; "" none */
@@ -129,6 +129,14 @@ struct console_view_input {
  */
 void console_view_build(struct console_view *view, const struct console_state *cs,
                         const struct console_view_input *in, uint64_t now_ms);
+
+/*
+ * Fills the status part alone (console_view_build does it too): the loop
+ * needs it first, to know how many lines it takes and so how many table
+ * rows fit.
+ */
+void console_view_status(struct console_view_status *status, const struct console_state *cs,
+                         const struct console_view_input *in);
 
 /* Fills a table row from a speaker, its remembered last result, at monotonic time now_ms. */
 void console_view_row(struct console_row *row, const struct station_speaker *sp,
