@@ -651,7 +651,7 @@ static void test_results_remembered(void **state)
 	report(&sp[1], 1, PAGE_FAILED, "output device unavailable");
 	report(&sp[2], 1, PAGE_RECEIVED, "");
 	console_state_table_update(&cs, 10);
-	/* Rows: 10.0.0.3:5000, lobby-1, lobby-2. STATE shows page 1; LAST PAGE the one before: none. */
+	/* Rows: 10.0.0.3:5000, lobby-1, lobby-2. STATE shows page 1; PREV PAGE the one before: none. */
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(console_state_last_result(&cs, i)->page_id, 0);
 	assert_int_equal(cs.results[2].latest.page_id, 1);
@@ -659,7 +659,7 @@ static void test_results_remembered(void **state)
 	assert_string_equal(cs.results[2].latest.reason, "output device unavailable");
 	assert_int_equal(cs.results[0].latest.state, PAGE_RECEIVED);
 
-	/* Page 2 under way: LAST PAGE shows page 1's outcome, its reason as it was recorded. */
+	/* Page 2 under way: PREV PAGE shows page 1's outcome, its reason as it was recorded. */
 	report(&sp[0], 2, PAGE_PLAYING, "");
 	report(&sp[1], 2, PAGE_RECEIVING, "");
 	report(&sp[2], 2, PAGE_RECEIVING, "");
@@ -671,7 +671,7 @@ static void test_results_remembered(void **state)
 	assert_int_equal(console_state_last_result(&cs, 1)->state, PAGE_PLAYED);
 	assert_int_equal(console_state_last_result(&cs, 0)->state, PAGE_RECEIVED);
 
-	/* Page 2 ends: LAST PAGE still shows page 1 (STATE shows page 2's outcome). */
+	/* Page 2 ends: PREV PAGE still shows page 1 (STATE shows page 2's outcome). */
 	report(&sp[0], 2, PAGE_INTERRUPTED, "");
 	report(&sp[1], 2, PAGE_PLAYED, "");
 	report(&sp[2], 2, PAGE_FAILED, "connection reset");

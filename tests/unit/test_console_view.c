@@ -374,7 +374,7 @@ static void test_build_table_rows(void **state)
 	assert_non_null(b);
 	struct station_page none = { 0 };
 	struct console_view_input in = { .listen = "x", .no_input = "", .page = &none };
-	/* Page 6 played on s5 and is final: LAST PAGE shows the one before, page 5 failed. */
+	/* Page 6 played on s5 and is final: PREV PAGE shows the one before, page 5 failed. */
 	many[4].page_id = 5;
 	many[4].page_state = PAGE_FAILED;
 	snprintf(many[4].page_reason, sizeof many[4].page_reason, "rejected: truncated");

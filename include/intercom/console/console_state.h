@@ -3,11 +3,14 @@
  * faces read: where the next page goes (every speaker, or one that the target
  * follows when it reconnects under a new id), the page duration, the speakers
  * in the table's order, the selection and the table's scroll, the prompt in
- * the footer (a duration or a command being typed, "quit anyway?"), the help,
- * and the outcomes each speaker reported, remembered for the table's LAST
- * PAGE column. Keys map to changes here, or to an action the loop performs
- * (talk, send, quit...). Every change worth a log line says it once through
- * the `say` callback (headless: stdout; the screen: its log pane).
+ * the footer (a duration or a command being typed, "quit anyway?"), the help
+ * and the log view and how far each is scrolled, the answer the status line
+ * gives the operator until the next key, and the outcomes each speaker
+ * reported, remembered for the table's PREV PAGE column. Keys map to changes
+ * here, or to an action the loop performs (talk, send, quit...); on a screen
+ * too small to show them, those that would start or change a page are
+ * refused. Every change worth a log line says it once through the `say`
+ * callback (headless: stdout; the screen: its log pane).
  *
  * Pure: no curses, sockets, audio, clocks or globals. The station's speakers
  * are read through the pointers console_state_set_speakers is given, never
@@ -101,7 +104,7 @@ struct console_state_order {
 	size_t index;
 };
 
-/* One speaker's remembered outcomes: LAST PAGE shows the one before the latest. */
+/* One speaker's remembered outcomes: PREV PAGE shows the one before the latest. */
 struct console_result_slot {
 	uint32_t speaker_id;
 	struct console_result latest, before;
@@ -221,7 +224,7 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
  * (those of speakers that left are forgotten).
  */
 void console_state_table_update(struct console_state *cs, size_t rows);
-/* What LAST PAGE shows for table row i (after console_state_table_update): NULL if nothing yet. */
+/* What PREV PAGE shows for table row i (after console_state_table_update): NULL if nothing yet. */
 const struct console_result *console_state_last_result(const struct console_state *cs, size_t i);
 
 /* True once state is an outcome (played, failed, muted, interrupted). */
