@@ -40,6 +40,12 @@ wait_says() {
 	fail "the screen does not say '$text' after ${secs}s"
 }
 
+# wait_exit — the console ended; prints its exit status line.
+wait_exit() {
+	for _ in $(seq 100); do [ -s "$T/exit" ] && { cat "$T/exit"; return 0; }; sleep 0.1; done
+	fail "the console did not exit"
+}
+
 # pages — how many pages the archive holds.
 pages() { find "$T/archive" -name '*-page*.wav' 2>/dev/null | wc -l; }
 
@@ -160,8 +166,7 @@ tm send-keys -t con x
 
 note "quitting mid-recording asks, then says what was dropped (a second run, never resized)"
 tm send-keys -t con q
-for _ in $(seq 100); do [ -s "$T/exit" ] && break; sleep 0.1; done
-[ "$(cat "$T/exit")" = "exit=0" ] || fail "console exited with $(cat "$T/exit")"
+[ "$(wait_exit)" = "exit=0" ] || fail "console exited with $(cat "$T/exit")"
 rm -f "$T/exit"
 tm send-keys -t con "clear; '$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port -d 30 --archive '$T/archive' 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen 'NAME' 10
@@ -170,8 +175,7 @@ wait_screen 'RECORDING to all speakers' 2
 tm send-keys -t con q
 wait_screen 'Quitting drops the recording, unsent\. Quit anyway\? \(y/n\)' 2
 tm send-keys -t con y
-for _ in $(seq 100); do [ -s "$T/exit" ] && break; sleep 0.1; done
-[ "$(cat "$T/exit")" = "exit=0" ] || fail "console exited with $(cat "$T/exit")"
+[ "$(wait_exit)" = "exit=0" ] || fail "console exited with $(cat "$T/exit")"
 wait_says 'not sent, the console is stopping: the recording under way \([0-9.]+ s of 30\.00 s\)' 5 -E
 tty_sane
 [ ! -s "$T/console.err" ] || fail "the console wrote to stderr: $(head -5 "$T/console.err")"
