@@ -1084,6 +1084,6 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	ui->prev->log_view = v->log_view;
 	ui->prev->log_back = v->log_back;
 	ui->prev_valid = true;
-	ui->force = ui->force && v->log_view; /* a log view drawn over a forced redraw leaves it owed */
+	ui->force = false; /* the parts under a log view are drawn again when it closes */
 	return drew;
 }
