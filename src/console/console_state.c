@@ -292,7 +292,7 @@ static bool prompt_duration_left(struct console_state *cs, int key, const struct
 	cs->prompt = CONSOLE_PROMPT_NONE;
 	if (key == ' ')
 		return prompt_duration_done(cs, in->recording ? "" : "; nothing recorded") || in->recording;
-	console_state_answer(cs, false, "duration '%s' not set: Enter sets a duration typed", cs->prompt_text);
+	console_state_answer(cs, false, "duration '%s' not set: Enter sets a typed duration", cs->prompt_text);
 	return true;
 }
 

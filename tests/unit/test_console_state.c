@@ -277,8 +277,8 @@ static void test_duration_keys_and_prompt(void **state)
 	type(&cs, ".5x"); /* x is not a digit: it closes the prompt, saying the duration was not set */
 	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
 	assert_true(cs.duration_s == 1.0);
-	assert_string_equal(last(&said), "duration '7.5' not set: Enter sets a duration typed");
-	assert_string_equal(cs.notice, "duration '7.5' not set: Enter sets a duration typed");
+	assert_string_equal(last(&said), "duration '7.5' not set: Enter sets a typed duration");
+	assert_string_equal(cs.notice, "duration '7.5' not set: Enter sets a typed duration");
 	key(&cs, '7');
 	type(&cs, ".5");
 	assert_string_equal(cs.prompt_text, "7.5");
