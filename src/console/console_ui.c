@@ -737,7 +737,8 @@ struct log_row {
 	const char *line;         /* the whole log line it is part of */
 	const char *text;
 	int len;
-	int stamp;                /* bytes of the stamp at the start of text (first row only) */
+	int stamp;                /* bytes of the stamp at the start of text (a narrow first row) */
+	bool stamp_aside;         /* a first row with the text indented: the stamp goes before it */
 	int x;
 };
 
@@ -764,7 +765,8 @@ static int log_rows(const char *line, int w, struct log_row *rows, int cap)
 		size_t len = textfmt_wrap(text, w - x, utf8);
 		if (rows && n < cap)
 			rows[n] = (struct log_row){ .line = line, .text = text, .len = (int)len, .x = x,
-			                            .stamp = n == 0 && !indent ? (int)stamp : 0 };
+			                            .stamp = n == 0 && !indent ? (int)stamp : 0,
+			                            .stamp_aside = n == 0 && indent };
 		n++;
 		text += len;
 		while (*text == ' ')
@@ -828,6 +830,10 @@ static void draw_log_view(const struct console_ui *ui, WINDOW *win, size_t back)
 	for (int i = y; row && i < rows; i++) {
 		const struct log_row *r = &row[i];
 		int rx = 1 + r->x;
+		if (r->stamp_aside) {
+			snprintf(text, sizeof text, "%.*s", LOG_STAMP_W, r->line);
+			widget_text(win, 1 + i, 1, LOG_STAMP_W, dim, text);
+		}
 		if (r->stamp) {
 			snprintf(text, sizeof text, "%.*s", r->stamp, r->text);
 			rx += widget_text(win, 1 + i, rx, cw - r->x, dim, text);

@@ -154,7 +154,7 @@ wait_screen '^── events [0-9]+-[0-9]+ of [0-9]+ ' 2
 wait_says "cannot send nothere/x.wav: cannot open x.wav: System error : No such file or directory."
 tm send-keys -t con Home
 wait_screen '^── events 1-' 2
-wait_screen 'intercom-console .* listening on 127\.0\.0\.1:' 2
+wait_screen '^ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} intercom-console .* listening on 127\.0\.0\.1:' 2
 tm send-keys -t con End q
 coherent 80 24
 
