@@ -34,6 +34,7 @@
 #include "intercom/common/pollset.h"
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
+#include "intercom/console/console_layout.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
 #include "intercom/console/console_view.h"
@@ -86,6 +87,7 @@ struct console {
 	bool screen;
 	struct console_ui *ui;
 	struct console_view *view;
+	bool answering;           /* what is logged now answers the operator (screen_log_cb) */
 	struct meter_ballistics meter;
 	struct frame_clock frame;
 };
@@ -98,6 +100,26 @@ static void say_cb(const char *line, void *ctx)
 	(void)ctx;
 	log_event("%s", line);
 }
+
+/*
+ * The screen's log sink: the log pane (and a log view scrolled back keeps
+ * its place). While the console waits on a module that says its own
+ * failures (answering set), what it says also answers on the status line.
+ */
+static void screen_log_cb(const char *line, void *ctx)
+{
+	struct console *con = ctx;
+	console_ui_log_cb(line, con->ui);
+	console_state_log_added(&con->cs);
+	if (con->answering) {
+		/* "HH:MM:SS.mmm " is the log's; the status line says the event. */
+		size_t stamp = strlen(line) > 13 && line[2] == ':' && line[12] == ' ' ? 13 : 0;
+		console_state_note(&con->cs, true, line + stamp);
+	}
+}
+
+/* An operator's request refused or failed: said in the log, and on the status line until the next key. */
+#define refuse(con, ...) console_state_answer(&(con)->cs, true, __VA_ARGS__)
 
 /*
  * Hands the station's list of speakers to the console_state (once per key,
@@ -145,7 +167,7 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	trace_event("samples_ready", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench): capture ended */
 	struct level level = meter_measure_s16(samples, frames * (size_t)con->fmt.channels);
 	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
-		log_event("page not sent: cannot encode %zu frames as WAV", frames);
+		refuse(con, "page not sent: cannot encode %zu frames as WAV", frames);
 		free(samples);
 		return;
 	}
@@ -180,11 +202,11 @@ static bool page_in_flight(const struct console *con)
 static void console_talk(struct console *con)
 {
 	if (!capture(con)) {
-		log_event("cannot talk: %s (send PATH still works)", input_watch_missing(con->input));
+		refuse(con, "cannot talk: %s (send PATH still works)", input_watch_missing(con->input));
 		return;
 	}
 	if (capture_active(capture(con))) {
-		log_event("already recording");
+		refuse(con, "already recording");
 		return;
 	}
 	if (!console_state_target_ready(&con->cs))
@@ -193,11 +215,11 @@ static void console_talk(struct console *con)
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
 	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
-		log_event("cannot talk: archive: %s", err);
+		refuse(con, "cannot talk: archive: %s", err);
 		return;
 	}
 	if (capture_start(capture(con), frames) < 0) {
-		log_event("cannot record: out of memory for %zu frames", frames);
+		refuse(con, "cannot record: out of memory for %zu frames", frames);
 		return;
 	}
 	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
@@ -213,7 +235,7 @@ static void console_stop(struct console *con)
 	if (samples)
 		page_from_samples(con, samples, frames, "captured (stopped early)", con->cs.target_id, true);
 	else
-		log_event("recording stopped before any sound arrived: nothing sent");
+		refuse(con, "recording stopped before any sound arrived: nothing sent");
 }
 
 static void console_cancel(struct console *con)
@@ -250,11 +272,11 @@ static void console_load_done(struct console *con)
 	uint32_t target = load->target_id;
 	speakers_refresh(con);
 	if (load->rc < 0) {
-		log_event("cannot send %s: %s", load->path, load->err);
+		refuse(con, "cannot send %s: %s", load->path, load->err);
 	} else if (load->frames == 0) {
-		log_event("cannot send %s: it holds no audio", load->path);
+		refuse(con, "cannot send %s: it holds no audio", load->path);
 	} else if (target && !console_state_find(&con->cs, target, NULL)) {
-		log_event("%s not sent: that speaker left while the file loaded", load->what);
+		refuse(con, "%s not sent: that speaker left while the file loaded", load->what);
 	} else if (target || console_state_target_ready(&con->cs)) {
 		page_from_samples(con, load->samples, load->frames, load->what,
 		                  target ? target : con->cs.target_id, load->remember);
@@ -269,14 +291,16 @@ static void console_send_file(struct console *con, const char *path)
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
+	con->answering = true; /* it says why it cannot take the file */
 	file_loads_add(con->loads, path, what, 0, true);
+	con->answering = false;
 }
 
 /* Sends the last recorded or loaded page again to the current target. */
 static void console_resend(struct console *con)
 {
 	if (!outbox_can_resend(con->outbox)) {
-		log_event("nothing to resend: no page yet");
+		refuse(con, "nothing to resend: no page yet");
 		return;
 	}
 	if (console_state_target_ready(&con->cs))
@@ -288,22 +312,24 @@ static void console_test_tone(struct console *con)
 {
 	const struct station_speaker *sp = console_state_selected(&con->cs);
 	if (!sp) {
-		log_event("test tone: select a speaker first (Up/Down)");
+		refuse(con, "test tone: select a speaker first (Up/Down)");
 		return;
 	}
 	if (page_in_flight(con)) {
-		log_event("test tone not sent: a page is in flight and the tone would cut it off");
+		refuse(con, "test tone not sent: a page is in flight and the tone would cut it off");
 		return;
 	}
 	char path[PATH_MAX];
 	if (assets_find(TEST_TONE_ASSET, path, sizeof path) < 0) {
-		log_event("test tone not found: looked in <bindir>/../share/intercom/ (make install) "
-		          "and the source tree's assets/");
+		refuse(con, "test tone not found: looked in <bindir>/../share/intercom/ (make install) "
+		       "and the source tree's assets/");
 		return;
 	}
 	char what[NAME_MAX_BYTES + 32];
 	snprintf(what, sizeof what, "test tone for %s", sp->name);
+	con->answering = true;
 	file_loads_add(con->loads, path, what, sp->id, false);
+	con->answering = false;
 }
 
 static void console_list(struct console *con)
@@ -327,9 +353,22 @@ static void console_list(struct console *con)
 
 static void console_command(struct console *con, char *line);
 
+/* True if action would send a page. */
+static bool action_sends(enum console_action action)
+{
+	return action == CONSOLE_ACTION_TALK || action == CONSOLE_ACTION_TEST_TONE ||
+	       action == CONSOLE_ACTION_RESEND || action == CONSOLE_ACTION_SEND;
+}
+
 /* What a key or a command asks for, beyond console_state's own changes (arg: send's file). */
 static void console_act(struct console *con, enum console_action action, const char *arg)
 {
+	/* A command typed on a screen too small to show a page: refused, as the keys are. */
+	if (con->screen && action_sends(action) && console_ui_too_small(con->ui)) {
+		refuse(con, "not sent: the terminal is too small to show a page (it needs %dx%d)",
+		       CONSOLE_MIN_W, CONSOLE_MIN_H);
+		return;
+	}
 	switch (action) {
 	case CONSOLE_ACTION_NONE: break;
 	case CONSOLE_ACTION_REPAINT: term_repaint(); /* fall through */
@@ -416,19 +455,23 @@ static void console_key_cb(void *ctx, int key)
 	struct console_key_input in = {
 		.recording = capture_active(capture(con)),
 		.in_flight = page_in_flight(con),
-		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count),
+		/* As the screen is now: the status's lines are the last frame's. */
+		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count, &con->view->status),
+		.too_small = console_ui_too_small(con->ui),
 	};
+	if (con->cs.help || con->cs.log_view)
+		console_ui_scroll_range(con->ui, con->cs.help, &in.scroll_max, &in.scroll_page);
 	console_act(con, console_state_key(&con->cs, key_from_curses(key), &in), NULL);
 }
 
-/* The snapshot of this pass: the table's state brought up to date, then the view built from it. */
+/*
+ * The snapshot of this pass: the status first (its lines decide how many
+ * table rows fit), the table's state brought up to date, then the view.
+ */
 static void console_snapshot(struct console *con, struct console_view *v, uint64_t now)
 {
 	speakers_refresh(con);
 	console_state_target_follow(&con->cs);
-	/* Only the rows on screen are formatted; outcomes are remembered for all. */
-	int rows = console_ui_table_rows(con->ui, con->cs.speaker_count);
-	console_state_table_update(&con->cs, rows > CONSOLE_VIEW_ROWS ? CONSOLE_VIEW_ROWS : (size_t)rows);
 	if (capture(con))
 		meter_ballistics_update(&con->meter, capture_levels(capture(con)), now);
 	struct console_view_input in = {
@@ -446,6 +489,10 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		in.rec_have = capture_frames_have(capture(con));
 		in.rec_want = capture_frames_want(capture(con));
 	}
+	console_view_status(&v->status, &con->cs, &in);
+	/* Only the rows on screen are formatted; outcomes are remembered for all. */
+	int rows = console_ui_table_rows(con->ui, con->cs.speaker_count, &v->status);
+	console_state_table_update(&con->cs, rows > CONSOLE_VIEW_ROWS ? CONSOLE_VIEW_ROWS : (size_t)rows);
 	console_view_build(v, &con->cs, &in, now);
 }
 
@@ -598,6 +645,13 @@ static void console_screen_done(struct console *con)
 /* In reverse order of set-up; what was not sent is said first. */
 static void console_shutdown(struct console *con)
 {
+	struct capture *cap = con->input ? capture(con) : NULL;
+	if (capture_active(cap)) {
+		/* Quitting mid-recording drops it: say what, as the other pages not sent are. */
+		double rate = con->fmt.rate > 0 ? con->fmt.rate : 1;
+		log_event("not sent, the console is stopping: the recording under way (%.2f s of %.2f s)",
+		          (double)capture_frames_have(cap) / rate, (double)capture_frames_want(cap) / rate);
+	}
 	outbox_free(con->outbox);
 	con->outbox = NULL;
 	file_loads_free(con->loads);
@@ -720,7 +774,7 @@ static int setup_parts(struct console *con)
 	}
 	/* From here on the screen's log pane collects the events, even before it shows. */
 	if (con->screen)
-		log_set_sink(console_ui_log_cb, con->ui);
+		log_set_sink(screen_log_cb, con);
 	return APP_RUN;
 }
 

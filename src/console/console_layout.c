@@ -1,9 +1,12 @@
 /* The console screen's layout: which part gets which lines and columns. */
 #include "intercom/console/console_layout.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "intercom/common/utf8.h"
 #include "intercom/tui/layout.h"
+#include "intercom/tui/textfmt.h"
 
 /*
  * Column sizes. Minimums are what keeps a column legible (an address cut
@@ -25,7 +28,8 @@ static struct console_rect rect(int y, int h, int w)
 	return (struct console_rect){ .y = y, .x = 0, .h = h, .w = w };
 }
 
-void console_layout_compute(struct console_layout *l, int width, int height, size_t speakers)
+void console_layout_compute(struct console_layout *l, int width, int height, size_t speakers,
+                            int status_lines)
 {
 	memset(l, 0, sizeof *l);
 	l->width = width;
@@ -37,8 +41,12 @@ void console_layout_compute(struct console_layout *l, int width, int height, siz
 	/* Every part at its least: header, status, meter bar, table heading + 1 row, footer. */
 	int header = 1, status = 1, meter = 1, table = 2, log = 0;
 	int rest = height - (header + status + meter + table + 1);
+	/* An answer to the operator is read now: it comes before everything that can wait. */
+	int more_status = status_lines - status < rest ? status_lines - status : rest;
+	if (more_status > 0)
+		status += more_status, rest -= more_status;
 	if (rest > 0)
-		header++, rest--;           /* the second header line: input and target */
+		header++, rest--;           /* the second header line: where we listen, the input, the key */
 	if (rest > 0)
 		meter++, rest--;            /* the scale under the bar */
 	if (rest >= 3)
@@ -91,4 +99,90 @@ int console_layout_scroll(int top, int selected, int rows, int visible)
 	if (top > rows - visible)
 		top = rows - visible;
 	return top < 0 ? 0 : top;
+}
+
+int console_layout_status_lines(int width, const char *text, bool recording, bool utf8)
+{
+	int lines = recording ? 1 : 0;
+	int cols = width - 2; /* the status is drawn from column 1, its last column left free */
+	if (text && *text && cols > 0) {
+		while (*text) {
+			size_t n = textfmt_wrap(text, cols, utf8);
+			lines++;
+			text += n;
+			while (*text == ' ')
+				text++;
+		}
+	}
+	return lines > 0 ? lines : 1;
+}
+
+/* How the title bar says where the next page goes. */
+enum title_target {
+	TITLE_TARGET_LONG,        /* "next page to hall-1" (the duration on its own) */
+	TITLE_TARGET_WITH_DURATION, /* "next page: 5.0 s to hall-1" */
+	TITLE_TARGET_SHORT,       /* "page to hall-1" (no duration) */
+};
+
+/* One way of writing the title bar, from the fullest to the barest. */
+struct title_form {
+	int name;                 /* 0: "intercom console", 1: "intercom", 2: none */
+	enum title_target target;
+	bool speakers;
+	int gap;
+};
+
+static const struct title_form title_forms[] = {
+	{ 0, TITLE_TARGET_LONG, true, 3 },
+	{ 0, TITLE_TARGET_LONG, false, 3 },
+	{ 0, TITLE_TARGET_WITH_DURATION, false, 3 },
+	{ 1, TITLE_TARGET_WITH_DURATION, false, 3 },
+	{ 2, TITLE_TARGET_WITH_DURATION, false, 3 },
+	{ 2, TITLE_TARGET_SHORT, false, 3 },
+};
+
+void console_layout_title(struct console_title *t, int width, const char *duration,
+                          const char *target, bool missing, size_t speakers, bool utf8)
+{
+	static const char *const names[] = { "intercom console", "intercom", "" };
+	const char *gone = missing ? " (not connected)" : "";
+	const size_t n_forms = sizeof title_forms / sizeof title_forms[0];
+	for (size_t i = 0; i < n_forms; i++) {
+		const struct title_form *f = &title_forms[i];
+		memset(t, 0, sizeof *t);
+		snprintf(t->name, sizeof t->name, "%s", names[f->name]);
+		if (f->target == TITLE_TARGET_LONG) {
+			snprintf(t->duration, sizeof t->duration, "duration %s", duration);
+			snprintf(t->target, sizeof t->target, "next page to %s%s", target, gone);
+		} else if (f->target == TITLE_TARGET_WITH_DURATION) {
+			snprintf(t->target, sizeof t->target, "next page: %s to %s%s", duration, target, gone);
+		} else {
+			snprintf(t->target, sizeof t->target, "page to %s%s", target, gone);
+		}
+		if (f->speakers)
+			snprintf(t->speakers, sizeof t->speakers, "%zu speaker%s", speakers, speakers == 1 ? "" : "s");
+		t->gap = f->gap;
+		const char *pieces[] = { t->name, t->duration, t->target, t->speakers };
+		int used = 0, shown = 0;
+		for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+			if (!*pieces[p])
+				continue;
+			used += textfmt_width(pieces[p], utf8) + (shown ? t->gap : 0);
+			shown++;
+		}
+		if (used <= width - 1) /* the bar's first column is its margin */
+			return;
+	}
+}
+
+size_t console_layout_tail(const char *text, int cols, bool utf8)
+{
+	size_t pos = strlen(text);
+	while (pos > 0) {
+		size_t prev = utf8_prev(text, pos);
+		if (textfmt_width(text + prev, utf8) > cols)
+			break;
+		pos = prev;
+	}
+	return pos;
 }

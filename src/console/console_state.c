@@ -1,6 +1,7 @@
 /* The console's state: target, duration, speakers in table order, selection, prompt, remembered outcomes. */
 #include "intercom/console/console_state.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +46,31 @@ void console_state_free(struct console_state *cs)
 	cs->order = NULL;
 	cs->results = cs->results_next = NULL;
 	cs->speaker_count = cs->result_count = cs->cap = 0;
+}
+
+/* ---- answers ---- */
+
+void console_state_note(struct console_state *cs, bool error, const char *text)
+{
+	snprintf(cs->notice, sizeof cs->notice, "%s", text);
+	cs->notice_error = error;
+}
+
+void console_state_answer(struct console_state *cs, bool error, const char *fmt, ...)
+{
+	char text[CONSOLE_NOTICE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	console_state_note(cs, error, text);
+	say(cs, "%s", text);
+}
+
+void console_state_log_added(struct console_state *cs)
+{
+	if (cs->log_view && cs->log_back > 0)
+		cs->log_back++;
 }
 
 /* ---- the speakers ---- */
@@ -154,8 +180,8 @@ bool console_state_target_ready(struct console_state *cs)
 	console_state_target_follow(cs);
 	if (!console_state_target_missing(cs))
 		return true;
-	say(cs, "not sent: the next page is for %s, which is not connected "
-	        "(t or Enter sends to all speakers)", cs->target_name);
+	console_state_answer(cs, true, "not sent: the next page is for %s, which is not connected "
+	                     "(t or Enter sends to all speakers)", cs->target_name);
 	return false;
 }
 
@@ -167,7 +193,7 @@ void console_state_target_toggle(struct console_state *cs)
 		snprintf(cs->target_name, sizeof cs->target_name, "%s", sp->name);
 		say(cs, "next page goes to %s only", sp->name);
 	} else if (cs->target_id == 0) {
-		say(cs, "select a speaker first (Up/Down) to page it alone");
+		console_state_answer(cs, true, "select a speaker first (Up/Down) to page it alone");
 	} else {
 		cs->target_id = 0;
 		say(cs, "next page goes to all speakers");
@@ -190,8 +216,8 @@ void console_state_set_duration(struct console_state *cs, double seconds, bool s
 	if (seconds > max_s) {
 		seconds = floor(max_s * 100.0) / 100.0;
 		if (say_it)
-			say(cs, "a page at %d Hz x %d channels holds at most %.2f s", cs->fmt.rate,
-			    cs->fmt.channels, seconds);
+			console_state_answer(cs, true, "a page at %d Hz x %d channels holds at most %.2f s",
+			                     cs->fmt.rate, cs->fmt.channels, seconds);
 	}
 	cs->duration_s = seconds;
 	if (say_it)
@@ -238,15 +264,36 @@ static bool key_is_backspace(int key)
 	return key == CONSOLE_KEY_BACKSPACE || key == KEY_DEL || key == 8;
 }
 
-/* Enter on a duration being typed: set it, or say why not. */
-static void prompt_duration_done(struct console_state *cs)
+/*
+ * Enter (or Space) on a duration being typed: set it, or say why not, with
+ * `then` after the reason. False if it was not set.
+ */
+static bool prompt_duration_done(struct console_state *cs, const char *then)
 {
 	double seconds;
-	if (options_parse_duration(cs->prompt_text, &seconds) < 0)
-		say(cs, "bad duration '%s': give seconds between %g and %g, e.g. 2.5", cs->prompt_text,
-		    DURATION_MIN_S, DURATION_MAX_S);
-	else
-		console_state_set_duration(cs, seconds, true);
+	if (options_parse_duration(cs->prompt_text, &seconds) < 0) {
+		console_state_answer(cs, true, "bad duration '%s': give seconds between %g and %g, e.g. 2.5%s",
+		                     cs->prompt_text, DURATION_MIN_S, DURATION_MAX_S, then);
+		return false;
+	}
+	console_state_set_duration(cs, seconds, true);
+	return true;
+}
+
+/*
+ * A key that ends a duration being typed without Enter. Space sets it first
+ * ("5 Space" records 5 s) and then does what Space does; if it is not a
+ * duration, nothing is recorded (a recording running is still sent). Any
+ * other key drops it, saying so, then does what it does. False if the key
+ * is to do nothing more.
+ */
+static bool prompt_duration_left(struct console_state *cs, int key, const struct console_key_input *in)
+{
+	cs->prompt = CONSOLE_PROMPT_NONE;
+	if (key == ' ')
+		return prompt_duration_done(cs, in->recording ? "" : "; nothing recorded") || in->recording;
+	console_state_answer(cs, false, "duration '%s' not set: Enter sets a typed duration", cs->prompt_text);
+	return true;
 }
 
 /*
@@ -254,7 +301,8 @@ static void prompt_duration_done(struct console_state *cs)
  * the prompt's: a duration being typed gives way to any other key (Space
  * while recording must still send), which is then handled as usual.
  */
-static bool prompt_key(struct console_state *cs, int key, enum console_action *action)
+static bool prompt_key(struct console_state *cs, int key, const struct console_key_input *in,
+                       enum console_action *action)
 {
 	*action = CONSOLE_ACTION_NONE;
 	if (cs->prompt == CONSOLE_PROMPT_QUIT) {
@@ -273,7 +321,7 @@ static bool prompt_key(struct console_state *cs, int key, enum console_action *a
 		if (prompt == CONSOLE_PROMPT_COMMAND)
 			*action = CONSOLE_ACTION_COMMAND;
 		else
-			prompt_duration_done(cs);
+			prompt_duration_done(cs, "");
 		return true;
 	}
 	if (key_is_backspace(key)) {
@@ -285,10 +333,8 @@ static bool prompt_key(struct console_state *cs, int key, enum console_action *a
 	}
 	bool ok = cs->prompt == CONSOLE_PROMPT_DURATION ? (key >= '0' && key <= '9') || key == '.'
 	                                                : key >= ' ' && key <= 0xff && key != KEY_DEL;
-	if (!ok && cs->prompt == CONSOLE_PROMPT_DURATION) {
-		cs->prompt = CONSOLE_PROMPT_NONE;
-		return false;
-	}
+	if (!ok && cs->prompt == CONSOLE_PROMPT_DURATION)
+		return !prompt_duration_left(cs, key, in);
 	if (ok && cs->prompt_len + 1 < sizeof cs->prompt_text) {
 		cs->prompt_text[cs->prompt_len++] = (char)key;
 		cs->prompt_text[cs->prompt_len] = '\0';
@@ -351,6 +397,11 @@ static enum console_action plain_key(struct console_state *cs, int key,
 		break;
 	case '?': case 'h': case CONSOLE_KEY_HELP:
 		cs->help = true;
+		cs->help_top = 0;
+		break;
+	case 'l':
+		cs->log_view = true;
+		cs->log_back = 0;
 		break;
 	case 'q': case 'Q':
 		if (!in->in_flight)
@@ -363,6 +414,63 @@ static enum console_action plain_key(struct console_state *cs, int key,
 	return CONSOLE_ACTION_NONE;
 }
 
+/* Moves *pos by delta within 0..max. */
+static void scroll_by(size_t *pos, long delta, size_t max)
+{
+	if (delta < 0)
+		*pos = (size_t)-delta > *pos ? 0 : *pos - (size_t)-delta;
+	else
+		*pos = *pos + (size_t)delta > max ? max : *pos + (size_t)delta;
+	if (*pos > max)
+		*pos = max;
+}
+
+/*
+ * A key while the help or the log view is open: the arrows, PgUp/PgDn,
+ * Home/End scroll it; any other key closes it and does nothing else.
+ */
+static void overlay_key(struct console_state *cs, int key, const struct console_key_input *in)
+{
+	/* Up goes towards the top: the help's first line, the log's oldest event. */
+	long page = in->scroll_page > 2 ? in->scroll_page - 1 : 1, up;
+	switch (key) {
+	case CONSOLE_KEY_UP: case 'k': up = 1; break;
+	case CONSOLE_KEY_DOWN: case 'j': up = -1; break;
+	case CONSOLE_KEY_PAGE_UP: up = page; break;
+	case CONSOLE_KEY_PAGE_DOWN: up = -page; break;
+	case CONSOLE_KEY_HOME: up = LONG_MAX / 2; break;
+	case CONSOLE_KEY_END: up = -(LONG_MAX / 2); break;
+	default:
+		cs->help = cs->log_view = false;
+		return;
+	}
+	if (cs->help)
+		scroll_by(&cs->help_top, -up, in->scroll_max);
+	else
+		scroll_by(&cs->log_back, up, in->scroll_max);
+}
+
+/*
+ * On a screen too small to show anything but the notice, only keys whose
+ * effect it shows go through: Space and Esc on a recording (it is shown),
+ * q (and its question), the help, the log view, a command typed (what it
+ * would send is refused where it runs), the selection. Anything that would
+ * start a page or change where or how long the next one goes is refused,
+ * and the notice says why.
+ */
+static bool small_screen_allows(int key, const struct console_key_input *in)
+{
+	switch (key) {
+	case ' ': return in->recording;
+	case KEY_ESC: case 'q': case 'Q': case '?': case 'h': case CONSOLE_KEY_HELP: case 'l': case ':': case 's':
+	case CONSOLE_KEY_UP: case CONSOLE_KEY_DOWN: case 'k': case 'j': case CONSOLE_KEY_PAGE_UP:
+	case CONSOLE_KEY_PAGE_DOWN: case CONSOLE_KEY_HOME: case CONSOLE_KEY_END: case CONSOLE_KEY_OTHER:
+		return true;
+	default:
+		return false;
+	}
+}
+
 enum console_action console_state_key(struct console_state *cs, int key,
                                       const struct console_key_input *in)
 {
@@ -370,13 +478,23 @@ enum console_action console_state_key(struct console_state *cs, int key,
 		return CONSOLE_ACTION_RELAYOUT;
 	if (key == KEY_CTRL_L)
 		return CONSOLE_ACTION_REPAINT;
-	if (cs->help) {
-		cs->help = false; /* any key closes the help; it does nothing else */
+	cs->notice[0] = '\0'; /* the operator moved on: the status line's answer has been seen */
+	if (cs->help || cs->log_view) {
+		overlay_key(cs, key, in);
 		return CONSOLE_ACTION_NONE;
 	}
 	enum console_action action;
-	if (cs->prompt != CONSOLE_PROMPT_NONE && prompt_key(cs, key, &action))
+	if (cs->prompt != CONSOLE_PROMPT_NONE && prompt_key(cs, key, in, &action))
 		return action;
+	if (in->too_small && !small_screen_allows(key, in)) {
+		if (key == ' ')
+			console_state_answer(cs, true, "not recording: the terminal is too small to show a "
+			                     "recording (it needs %dx%d)", CONSOLE_MIN_W, CONSOLE_MIN_H);
+		else
+			console_state_answer(cs, true, "key ignored: the terminal is too small to show what it "
+			                     "would do (it needs %dx%d)", CONSOLE_MIN_W, CONSOLE_MIN_H);
+		return CONSOLE_ACTION_NONE;
+	}
 	return plain_key(cs, key, in);
 }
 
@@ -399,8 +517,8 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 	if (strncmp(line, "duration ", 9) == 0) {
 		double seconds;
 		if (options_parse_duration(line + 9, &seconds) < 0)
-			say(cs, "bad duration '%s': give seconds between %g and %g, e.g. duration 2.5", line + 9,
-			    DURATION_MIN_S, DURATION_MAX_S);
+			console_state_answer(cs, true, "bad duration '%s': give seconds between %g and %g, "
+			                     "e.g. duration 2.5", line + 9, DURATION_MIN_S, DURATION_MAX_S);
 		else
 			console_state_set_duration(cs, seconds, true);
 		return CONSOLE_ACTION_NONE;
@@ -417,12 +535,14 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		if (strcmp(line, words[i].word) == 0)
 			return words[i].action;
 	if (strcmp(line, "send") == 0)
-		say(cs, "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+		console_state_answer(cs, true, "send needs a file: send PATH, e.g. send "
+		                     "/srv/announcements/closing.flac");
 	else if (strcmp(line, "duration") == 0)
-		say(cs, "duration is %.2f s; change it with duration SECONDS, e.g. duration 7.5", cs->duration_s);
+		console_state_answer(cs, false, "duration is %.2f s; change it with duration SECONDS, "
+		                     "e.g. duration 7.5", cs->duration_s);
 	else
-		say(cs, "unknown command '%s': use talk (or an empty line), stop, cancel, send PATH, "
-		        "resend, duration SECONDS, list, quit", line);
+		console_state_answer(cs, true, "unknown command '%s': use talk (or an empty line), stop, "
+		                     "cancel, send PATH, resend, duration SECONDS, list, quit", line);
 	return CONSOLE_ACTION_NONE;
 }
 

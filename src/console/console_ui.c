@@ -23,10 +23,20 @@
 /* The RECORDING banner's countdown bar: wide enough to read at a glance, no wider. */
 #define BANNER_BAR_MIN 6
 #define BANNER_BAR_MAX 40
+/* The banner repeats the footer's keys only where its bar still gets this many cells. */
+#define BANNER_BAR_BEFORE_HINTS 24
 /* A device's name cut shorter than this says nothing next to the format: it is left out. */
 #define INPUT_DEVICE_MIN_W 6
 /* Bytes a glyph of a bar takes at most (UTF-8 blocks are 3). */
 #define GLYPH_BYTES 4
+/* The help's key column: "0-9 . Enter" and two spaces. */
+#define HELP_KEY_W 13
+/* Rows of the help wrapped at its narrowest: more than it ever needs. */
+#define HELP_ROWS_MAX 160
+/* A log line's "HH:MM:SS.mmm " stamp: the log view indents what wraps under it. */
+#define LOG_STAMP_W 13
+/* Narrower than this, the log view's wrapped lines are not indented under the stamp. */
+#define LOG_INDENT_MIN_W 40
 
 enum region { R_HEADER, R_STATUS, R_METER, R_TABLE, R_LOG, R_FOOTER, REGIONS };
 
@@ -35,7 +45,9 @@ struct console_ui {
 	bool laid_out;
 	WINDOW *win[REGIONS];
 	WINDOW *help;             /* the ? overlay, on top of everything while shown */
+	size_t help_drawn_top;    /* the help's first line as drawn */
 	WINDOW *small;            /* the whole screen when it is too small for the layout */
+	WINDOW *logview;          /* the events, full screen, while shown */
 	bool force;               /* redraw every part: new windows, a resize, ^L */
 
 	struct console_view *prev; /* what is on the screen now */
@@ -73,7 +85,9 @@ static void windows_free(struct console_ui *ui)
 		delwin(ui->help);
 	if (ui->small)
 		delwin(ui->small);
-	ui->help = ui->small = NULL;
+	if (ui->logview)
+		delwin(ui->logview);
+	ui->help = ui->small = ui->logview = NULL;
 }
 
 void console_ui_free(struct console_ui *ui)
@@ -99,14 +113,34 @@ void console_ui_invalidate(struct console_ui *ui)
 	ui->force = true;
 }
 
-int console_ui_table_rows(const struct console_ui *ui, size_t speakers)
+/* What the status wraps after the banner: the answer to the operator, else the summary. */
+static const char *status_text(const struct console_view_status *s)
+{
+	return s->notice[0] ? s->notice : s->recording ? "" : s->text;
+}
+
+/* The layout at the terminal's size for that many speakers and that status. */
+static void layout_now(struct console_layout *l, size_t speakers, const struct console_view_status *s)
+{
+	console_layout_compute(l, COLS, LINES, speakers,
+	                       console_layout_status_lines(COLS, status_text(s), s->recording, term_utf8()));
+}
+
+int console_ui_table_rows(const struct console_ui *ui, size_t speakers,
+                          const struct console_view_status *status)
 {
 	(void)ui;
 	if (!term_active())
 		return 0;
 	struct console_layout l;
-	console_layout_compute(&l, COLS, LINES, speakers);
+	layout_now(&l, speakers, status);
 	return l.too_small ? 0 : l.table_rows;
+}
+
+bool console_ui_too_small(const struct console_ui *ui)
+{
+	(void)ui;
+	return term_active() && (COLS < CONSOLE_MIN_W || LINES < CONSOLE_MIN_H);
 }
 
 /* ---- drawing helpers: a place and a text, nothing else ---- */
@@ -187,26 +221,30 @@ static void draw_listen_input(WINDOW *win, int y, int x, int w, const struct con
 	}
 }
 
-/* Title bar: what the next page will be; second line: where we listen and what we hear. */
+/*
+ * Title bar: what the next page will be, where it goes before anything else
+ * (console_layout_title); second line: where we listen and what we hear.
+ */
 static void draw_header(WINDOW *win, int h, int w, const struct console_view_header *v)
 {
 	werase(win);
 	attr_t bar = term_attr(TERM_TITLE);
 	fill_line(win, 0, w, bar);
-	char text[512];
+	struct console_title t;
+	console_layout_title(&t, w, v->duration, v->target, v->target_missing, v->speakers, term_utf8());
+	const char *pieces[] = { t.name, t.duration, t.target, t.speakers };
 	int x = 1;
-	x += widget_text(win, 0, x, w - x, bar | A_BOLD, "intercom console");
-	const char *sep = "   ";
-	snprintf(text, sizeof text, "%sduration %s", sep, v->duration);
-	x += widget_text_whole(win, 0, x, w - x, bar, text);
-	snprintf(text, sizeof text, "%snext page to %s%s", sep, v->target,
-	         v->target_missing ? " (not connected)" : "");
-	int used = widget_text_whole(win, 0, x, w - x, v->target_missing ? term_attr(TERM_ALERT) : bar, text);
-	if (!used) /* the target matters more than its decoration */
-		used = widget_text(win, 0, x, w - x, v->target_missing ? term_attr(TERM_ALERT) : bar, text);
-	x += used;
-	snprintf(text, sizeof text, "%s%zu speaker%s", sep, v->speakers, v->speakers == 1 ? "" : "s");
-	x += widget_text_whole(win, 0, x, w - x, bar, text);
+	bool first = true;
+	for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+		if (!*pieces[i])
+			continue;
+		if (!first)
+			x += t.gap;
+		first = false;
+		attr_t attr = pieces[i] == t.name ? bar | A_BOLD
+		              : pieces[i] == t.target && v->target_missing ? term_attr(TERM_ALERT) : bar;
+		x += widget_text(win, 0, x, w - x, attr, pieces[i]);
+	}
 	if (h < 2)
 		return;
 	/* The link's security sits at the right of the second line and is never cut. */
@@ -218,37 +256,71 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 		    v->link_secure ? term_attr(TERM_OK) : term_attr(TERM_WARN) | A_BOLD, v->link);
 }
 
-/* RECORDING banner with elapsed / total and a countdown bar; else the page summary. */
-static void draw_status(WINDOW *win, int w, const struct console_view_status *v)
+/* The parts of the RECORDING banner, in the order shown. */
+enum banner_part { BANNER_WHAT, BANNER_CLOCK, BANNER_BAR, BANNER_LEFT, BANNER_HINTS, BANNER_PARTS };
+
+/*
+ * The RECORDING banner on line y: where the page goes is never dropped (cut
+ * last of all); the time left, the clock, the countdown bar and the keys
+ * (the footer has them too) give way in the reverse of that order.
+ */
+static void draw_banner(WINDOW *win, int y, int w, const struct console_view_status *v)
+{
+	attr_t alert = term_attr(TERM_ALERT);
+	fill_line(win, y, w, alert);
+	char what[sizeof v->rec_target + 32], clock[48], bar[BANNER_BAR_MAX * GLYPH_BYTES + 1];
+	snprintf(what, sizeof what, "%s RECORDING %s", term_glyph(TERM_GLYPH_REC), v->rec_target);
+	snprintf(clock, sizeof clock, "%s / %s", v->rec_elapsed, v->rec_total);
+	const char *hints = " Space: send now  Esc: cancel";
+	const char *texts[BANNER_PARTS] = {
+		[BANNER_WHAT] = what, [BANNER_CLOCK] = clock, [BANNER_BAR] = "",
+		[BANNER_LEFT] = v->rec_left, [BANNER_HINTS] = hints,
+	};
+	static const int drop[BANNER_PARTS] = {
+		[BANNER_WHAT] = 0, [BANNER_CLOCK] = 3, [BANNER_BAR] = 4, [BANNER_LEFT] = 2, [BANNER_HINTS] = 5,
+	};
+	struct layout_col cols[BANNER_PARTS];
+	int widths[BANNER_PARTS];
+	for (int i = 0; i < BANNER_PARTS; i++) {
+		int tw = textfmt_width(texts[i], term_utf8());
+		cols[i] = (struct layout_col){ .min = tw, .want = tw, .drop = drop[i] };
+	}
+	cols[BANNER_BAR] = (struct layout_col){ .min = BANNER_BAR_MIN, .want = BANNER_BAR_MAX,
+	                                        .drop = drop[BANNER_BAR] };
+	layout_columns(cols, BANNER_PARTS, w - 2, 2, widths);
+	if (widths[BANNER_HINTS] && widths[BANNER_BAR] < BANNER_BAR_BEFORE_HINTS) {
+		/* The keys are in the footer too: a bar that can be read comes first. */
+		cols[BANNER_HINTS].min = cols[BANNER_HINTS].want = w;
+		layout_columns(cols, BANNER_PARTS, w - 2, 2, widths);
+	}
+	int x = 1;
+	for (int i = 0; i < BANNER_PARTS; i++) {
+		if (widths[i] <= 0)
+			continue;
+		if (i == BANNER_BAR) {
+			textfmt_bar(bar, sizeof bar, widths[i], v->rec_left_permille / 1000.0, term_utf8());
+			widget_text(win, y, x, widths[i], alert, bar);
+		} else {
+			widget_text(win, y, x, widths[i], alert, texts[i]);
+		}
+		x += widths[i] + 2;
+	}
+}
+
+/*
+ * The status lines: the RECORDING banner, then the answer to what the
+ * operator just did, else (not recording) the latest page's summary, wrapped
+ * in full as far as the lines go.
+ */
+static void draw_status(WINDOW *win, int h, int w, const struct console_view_status *v)
 {
 	werase(win);
-	if (!v->recording) {
-		widget_text(win, 0, 1, w - 2, tone_attr(v->tone), v->text);
-		return;
-	}
-	attr_t alert = term_attr(TERM_ALERT);
-	fill_line(win, 0, w, alert);
-	char text[128], bar[BANNER_BAR_MAX * GLYPH_BYTES + 1];
-	int x = 1;
-	snprintf(text, sizeof text, "%s RECORDING", term_glyph(TERM_GLYPH_REC));
-	x += widget_text(win, 0, x, w - x, alert, text);
-	snprintf(text, sizeof text, "  %s / %s", v->rec_elapsed, v->rec_total);
-	x += widget_text_whole(win, 0, x, w - x, alert, text);
-	const char *hints = "   Space: send now  Esc: cancel";
-	int tail = (int)strlen(v->rec_left) + 2;
-	/* What the bar may take: all but the text around it (and the last column). */
-	int room = w - x - tail - 3 - textfmt_width(hints, false);
-	if (room < 8)
-		room = w - x - tail - 3;
-	int cells = room > BANNER_BAR_MAX ? BANNER_BAR_MAX : room;
-	if (cells >= BANNER_BAR_MIN) {
-		textfmt_bar(bar, sizeof bar, cells, v->rec_left_permille / 1000.0, term_utf8());
-		x += 2;
-		x += widget_text(win, 0, x, w - x, alert, bar);
-	}
-	snprintf(text, sizeof text, "  %s", v->rec_left);
-	x += widget_text_whole(win, 0, x, w - x, alert, text);
-	widget_text_whole(win, 0, x, w - x - 1, alert, hints);
+	int y = 0;
+	if (v->recording)
+		draw_banner(win, y++, w, v);
+	if (*status_text(v) && y < h)
+		widget_wrap(win, y, 1, w - 2, h - y, tone_attr(v->notice[0] ? v->notice_tone : v->tone),
+		    status_text(v));
 }
 
 /* The meter line (label, bar, clip light, held peak in dB) and, on a second line, its scale. */
@@ -283,7 +355,7 @@ static void draw_meter(WINDOW *win, int h, int w, const struct console_layout *l
 static const char *const col_titles[CONSOLE_COLS] = {
 	[CONSOLE_COL_NAME] = "NAME", [CONSOLE_COL_ZONE] = "ZONE", [CONSOLE_COL_ADDR] = "ADDRESS",
 	[CONSOLE_COL_UP] = "UP",     [CONSOLE_COL_RTT] = "RTT",   [CONSOLE_COL_STATE] = "STATE",
-	[CONSOLE_COL_LAST] = "LAST PAGE",
+	[CONSOLE_COL_LAST] = "PREV PAGE",
 };
 
 /* The state cell: "playing 45%" and, where there is room, a small progress bar. */
@@ -373,7 +445,16 @@ static void draw_log(const struct console_ui *ui, WINDOW *win, int h, int w)
 	const char *hline = term_glyph(TERM_GLYPH_HLINE);
 	repeat(win, 0, 0, 2, dim, hline);
 	int x = 2 + widget_text(win, 0, 2, w - 2, term_attr(TERM_HEADING), " events ");
-	repeat(win, 0, x, w - x, dim, hline);
+	/* Lines are cut here: the log view (l) shows every one whole, and older ones. */
+	const char *more = " l: all of them ";
+	int more_w = (int)strlen(more);
+	if (w - x - more_w - 2 >= 4) {
+		repeat(win, 0, x, w - x - more_w - 2, dim, hline);
+		widget_text(win, 0, w - more_w - 2, more_w, dim, more);
+		repeat(win, 0, w - 2, 2, dim, hline);
+	} else {
+		repeat(win, 0, x, w - x, dim, hline);
+	}
 	int lines = h - 1;
 	size_t shown = ui->log.count < (size_t)lines ? ui->log.count : (size_t)lines;
 	for (size_t i = 0; i < shown; i++) {
@@ -418,31 +499,76 @@ static void draw_hints(WINDOW *win, int w, const struct hint *hints, size_t n)
 	}
 }
 
-/*
- * What an open prompt shows (the quit question, or what is being typed with a
- * cursor) and the hint after it. False when no prompt is open.
- */
-static bool prompt_text(char *text, size_t textlen, const char **hint, const struct console_view_footer *v)
+/* Room for a prompt's label. */
+#define PROMPT_LABEL_MAX 96
+
+/* An open prompt's parts: a label, what was typed, the hint after it. False when none is open. */
+static bool prompt_parts(const struct console_view_footer *v, char *label, const char **typed,
+                         const char **hint)
 {
-	const char *cursor = term_utf8() ? "█" : "_";
+	*typed = v->text;
 	*hint = "";
+	label[0] = '\0';
 	switch (v->prompt) {
 	case CONSOLE_PROMPT_DURATION:
-		snprintf(text, textlen, "duration in seconds (%g to %g): %s%s", DURATION_MIN_S, DURATION_MAX_S,
-		         v->text, cursor);
+		snprintf(label, PROMPT_LABEL_MAX, "duration in seconds (%g to %g): ", DURATION_MIN_S,
+		         DURATION_MAX_S);
 		*hint = "Enter sets, Esc cancels";
 		return true;
 	case CONSOLE_PROMPT_COMMAND:
-		snprintf(text, textlen, ":%s%s", v->text, cursor);
+		snprintf(label, PROMPT_LABEL_MAX, ":");
 		*hint = "send PATH, duration S, list ... Enter runs, Esc cancels";
 		return true;
 	case CONSOLE_PROMPT_QUIT:
-		snprintf(text, textlen, "A page is in flight. Quit anyway? (y/n)");
+		/* What quitting would drop, where it can be said. */
+		snprintf(label, PROMPT_LABEL_MAX, "%s", v->recording
+		         ? "Quitting drops the recording, unsent. Quit anyway? (y/n)"
+		         : "A page is in flight. Quit anyway? (y/n)");
+		*typed = "";
 		return true;
 	case CONSOLE_PROMPT_NONE:
 		break;
 	}
 	return false;
+}
+
+/*
+ * What an open prompt shows whole (the quit question, or what is being typed
+ * with a cursor) and the hint after it. False when no prompt is open.
+ */
+static bool prompt_text(char *text, size_t textlen, const char **hint, const struct console_view_footer *v)
+{
+	char label[PROMPT_LABEL_MAX];
+	const char *typed;
+	if (!prompt_parts(v, label, &typed, hint))
+		return false;
+	snprintf(text, textlen, "%s%s%s", label, typed,
+	         v->prompt == CONSOLE_PROMPT_QUIT ? "" : term_utf8() ? "█" : "_");
+	return true;
+}
+
+/*
+ * A prompt being typed in w columns: when it is wider, its end (where the
+ * cursor is) stays in view after an ellipsis, and a duration's label shortens.
+ */
+static void prompt_fit(char *text, size_t textlen, const struct console_view_footer *v, int w)
+{
+	bool utf8 = term_utf8();
+	char label[PROMPT_LABEL_MAX];
+	const char *typed, *hint;
+	prompt_parts(v, label, &typed, &hint);
+	const char *cursor = utf8 ? "█" : "_", *dots = utf8 ? "…" : "~";
+	snprintf(text, textlen, "%s%s%s", label, typed, cursor);
+	if (textfmt_width(text, utf8) <= w)
+		return;
+	if (v->prompt == CONSOLE_PROMPT_DURATION)
+		snprintf(label, sizeof label, "seconds: ");
+	int room = w - textfmt_width(label, utf8) - textfmt_width(cursor, utf8);
+	if (textfmt_width(typed, utf8) > room)
+		snprintf(text, textlen, "%s%s%s%s", label, dots,
+		         typed + console_layout_tail(typed, room - textfmt_width(dots, utf8), utf8), cursor);
+	else
+		snprintf(text, textlen, "%s%s%s", label, typed, cursor);
 }
 
 /* The keys that matter now, or the prompt being typed, or the quit question. */
@@ -456,6 +582,8 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 		attr_t attr = question ? term_attr(TERM_ALERT) : term_attr(TERM_ACCENT);
 		if (question)
 			fill_line(win, 0, w - 1, attr);
+		else
+			prompt_fit(text, sizeof text, v, w - 2);
 		int used = widget_text(win, 0, 1, question ? w - 3 : w - 2, attr, text);
 		if (*hint) {
 			char tail[128];
@@ -473,7 +601,7 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 		draw_hints(win, w, hints, sizeof hints / sizeof hints[0]);
 		return;
 	}
-	struct hint hints[9];
+	struct hint hints[10];
 	size_t n = 0;
 	hints[n++] = (struct hint){ "Space", "talk", 0 };
 	hints[n++] = (struct hint){ "+/-", "duration", 2 };
@@ -484,71 +612,278 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 	}
 	hints[n++] = (struct hint){ "r", "resend", 7 };
 	hints[n++] = (struct hint){ ":", "command", 8 };
+	hints[n++] = (struct hint){ "l", "log", 9 };
 	hints[n++] = (struct hint){ "?", "help", 1 };
 	hints[n++] = (struct hint){ "q", "quit", 0 };
 	draw_hints(win, w, hints, n);
 }
 
-static const char *const help_lines[] = {
-	"Space is a toggle, not a hold: terminals cannot report a key",
-	"being released. Press it once to talk, once more to send early.",
-	"",
-	"Space        talk: record for the set duration, then send",
-	"             (while recording: stop now and send what you said)",
-	"Esc          cancel the recording and discard it",
-	"+ - Left Rt  duration 0.5 s shorter or longer (0.5 to 300 s)",
-	"0-9 . Enter  type a duration in seconds",
-	"Up Down      select a speaker",
-	"Enter  t     next page to: all speakers / the selected one",
-	"T            play the test tone on the selected speaker only",
-	"r            send the last page again",
-	":            a command: send PATH, duration S, list, talk, ...",
-	"Ctrl-L       redraw the screen",
-	"q            quit (asks first while a page is in flight)",
+/* The help: a key and what it does, or (no key) a line of prose. */
+static const struct {
+	const char *key, *text;
+} help_lines[] = {
+	{ NULL, "Space is a toggle, not a hold: terminals cannot report a key" },
+	{ NULL, "being released. Press it once to talk, once more to send early." },
+	{ NULL, "" },
+	{ "Space", "talk: record for the set duration, then send" },
+	{ "", "(while recording: stop now and send what you said)" },
+	{ "Esc", "cancel the recording and discard it" },
+	{ "+ Right", "duration 0.5 s longer (up to 300 s)" },
+	{ "- Left", "duration 0.5 s shorter (down to 0.5 s)" },
+	{ "0-9 . Enter", "type a duration in seconds (Space sets it and talks)" },
+	{ "Up Down", "select a speaker (PgUp PgDn Home End)" },
+	{ "Enter  t", "next page to: all speakers / the selected one" },
+	{ "T", "play the test tone on the selected speaker only" },
+	{ "r", "send the last page again" },
+	{ ":", "a command: send PATH, duration S, list, talk, ..." },
+	{ "l", "the events, full screen, whole lines (PgUp PgDn scroll)" },
+	{ "Ctrl-L", "redraw the screen" },
+	{ "q", "quit (asks first while a page is in flight)" },
 };
-#define HELP_LINES (int)(sizeof help_lines / sizeof help_lines[0])
+#define HELP_LINES (sizeof help_lines / sizeof help_lines[0])
 
-/* The ? overlay, centred; its last line says how to close it. */
-static void draw_help(WINDOW *win)
+/* One row of the help as laid out at a width: a key (on an entry's first row) and a piece of text. */
+struct help_row {
+	size_t entry;             /* which of help_lines */
+	const char *key;
+	const char *text;
+	int len;
+	int x;                    /* where the text starts */
+	bool prose;
+};
+
+/* Stores a help row at rows[n] if there is room (rows NULL: counting only). */
+static void help_row_put(struct help_row *rows, int n, int cap, struct help_row row)
 {
+	if (rows && n < cap)
+		rows[n] = row;
+}
+
+/* The help wrapped at w columns into rows (at most cap; NULL counts only); returns how many. */
+static int help_rows(int w, struct help_row *rows, int cap)
+{
+	int n = 0;
+	bool utf8 = term_utf8();
+	/* Too narrow for a key column beside the text: the text goes under its key. */
+	bool beside = w - HELP_KEY_W >= 16;
+	for (size_t i = 0; i < HELP_LINES; i++) {
+		bool prose = help_lines[i].key == NULL;
+		int x = prose ? 0 : beside ? HELP_KEY_W : 2;
+		const char *text = help_lines[i].text;
+		if (!prose && !beside && *help_lines[i].key)
+			help_row_put(rows, n++, cap, (struct help_row){ .entry = i, .key = help_lines[i].key,
+			                                               .text = "", .x = x });
+		bool first = true;
+		do {
+			size_t len = *text ? textfmt_wrap(text, w - x, utf8) : 0;
+			help_row_put(rows, n++, cap, (struct help_row){
+				.entry = i, .key = first && beside ? help_lines[i].key : NULL, .text = text,
+				.len = (int)len, .x = x, .prose = prose });
+			first = false;
+			text += len;
+			while (*text == ' ')
+				text++;
+		} while (*text);
+	}
+	return n;
+}
+
+/* The help window's size at this terminal's: *content_w columns of text inside its box. */
+static void help_size(int *h, int *w, int *content_w, int rows)
+{
+	*w = COLS - 4 < 70 ? COLS - 4 : 70;
+	*content_w = *w - 4;
+	*h = LINES - 2 < rows + 2 ? LINES - 2 : rows + 2;
+}
+
+/* The ? overlay, centred, from its line top; the box says how to scroll it and close it. */
+static void draw_help(WINDOW *win, size_t top)
+{
+	static struct help_row rows[HELP_ROWS_MAX];
 	int h, w;
 	getmaxyx(win, h, w);
+	int n = help_rows(w - 4, rows, HELP_ROWS_MAX), shown = h - 2;
+	if (n > HELP_ROWS_MAX)
+		n = HELP_ROWS_MAX;
+	if (top + (size_t)shown > (size_t)n)
+		top = n > shown ? (size_t)(n - shown) : 0;
 	werase(win);
 	wattrset(win, term_attr(TERM_NORMAL));
 	box(win, 0, 0);
-	widget_text(win, 0, 2, w - 4, term_attr(TERM_HEADING), " keys ");
-	for (int i = 0; i < HELP_LINES && i < h - 2; i++)
-		widget_text(win, 1 + i, 2, w - 4, i < 2 ? term_attr(TERM_ACCENT) : term_attr(TERM_NORMAL),
-		    help_lines[i]);
-	widget_text(win, h - 1, w - 26 > 2 ? w - 26 : 2, w - 4, term_attr(TERM_DIM), " any key closes this ");
+	char title[48];
+	if (n > shown)
+		snprintf(title, sizeof title, " keys %zu-%zu/%d ", top + 1, top + (size_t)shown, n);
+	else
+		snprintf(title, sizeof title, " keys ");
+	widget_text(win, 0, 2, w - 4, term_attr(TERM_HEADING), title);
+	char line[TEXT_MAX];
+	for (int i = 0; i < shown && top + (size_t)i < (size_t)n; i++) {
+		const struct help_row *r = &rows[top + (size_t)i];
+		bool lead = r->entry < 2; /* the toggle warning stands out */
+		if (r->key)
+			widget_text(win, 1 + i, 2, HELP_KEY_W - 1, term_attr(TERM_HEADING), r->key);
+		snprintf(line, sizeof line, "%.*s", r->len, r->text);
+		widget_text(win, 1 + i, 2 + r->x, w - 4 - r->x,
+		    lead ? term_attr(TERM_ACCENT) : term_attr(TERM_NORMAL), line);
+	}
+	const char *close = n <= shown ? " any key closes this "
+	                    : term_utf8() ? " ↑↓ scroll, other keys close " : " Up/Dn scroll, other keys close ";
+	int cw = textfmt_width(close, term_utf8());
+	widget_text(win, h - 1, w - cw - 2 > 2 ? w - cw - 2 : 2, w - 4, term_attr(TERM_DIM), close);
+}
+
+/* One row of a log line wrapped for the log view. */
+struct log_row {
+	const char *line;         /* the whole log line it is part of */
+	const char *text;
+	int len;
+	int stamp;                /* bytes of the stamp at the start of text (a narrow first row) */
+	bool stamp_aside;         /* a first row with the text indented: the stamp goes before it */
+	int x;
+};
+
+/* Bytes of "HH:MM:SS.mmm " at the start of a log line, or 0. */
+static size_t log_stamp(const char *line)
+{
+	return strlen(line) > LOG_STAMP_W && line[2] == ':' && line[12] == ' ' ? LOG_STAMP_W : 0;
+}
+
+/*
+ * A log line wrapped at w columns into rows (at most cap; NULL counts only):
+ * the stamp first, what wraps indented under the text. Returns the rows.
+ */
+static int log_rows(const char *line, int w, struct log_row *rows, int cap)
+{
+	bool utf8 = term_utf8();
+	size_t stamp = log_stamp(line);
+	/* Narrow, the stamp starts the first row and what wraps is indented a little. */
+	int indent = stamp && w >= LOG_INDENT_MIN_W ? LOG_STAMP_W : 0;
+	const char *text = line + (indent ? stamp : 0);
+	int n = 0;
+	do {
+		int x = indent ? indent : n > 0 ? 2 : 0;
+		size_t len = textfmt_wrap(text, w - x, utf8);
+		if (rows && n < cap)
+			rows[n] = (struct log_row){ .line = line, .text = text, .len = (int)len, .x = x,
+			                            .stamp = n == 0 && !indent ? (int)stamp : 0,
+			                            .stamp_aside = n == 0 && indent };
+		n++;
+		text += len;
+		while (*text == ' ')
+			text++;
+	} while (*text);
+	return n;
+}
+
+/*
+ * How far back the log view goes at this size: the number of newest events
+ * that may be hidden below its last line while the oldest still fill it.
+ */
+static size_t log_back_max(const struct console_ui *ui, int rows, int w)
+{
+	size_t count = ui->log.count;
+	int filled = 0;
+	for (size_t i = 0; i < count; i++) {
+		filled += log_rows(log_history_recent(&ui->log, count, i), w, NULL, 0);
+		if (filled >= rows)
+			return count - 1 - i;
+	}
+	return 0;
+}
+
+/*
+ * The events, full screen: a title with which of them show, every line whole
+ * (wrapped), the newest at the bottom unless scrolled back; the keys last.
+ */
+static void draw_log_view(const struct console_ui *ui, WINDOW *win, size_t back)
+{
+	int h, w;
+	getmaxyx(win, h, w);
+	int rows = h - 2, cw = w - 2;
+	werase(win);
+	if (rows < 1 || cw < 1)
+		return;
+	size_t count = ui->log.count, max = log_back_max(ui, rows, cw);
+	if (back > max)
+		back = max;
+	/* From the last event shown upwards, until the screen is full. */
+	struct log_row *row = calloc((size_t)rows, sizeof *row), one[64];
+	int y = rows;
+	size_t first = count - back;
+	while (row && first > 0 && y > 0) {
+		const char *line = log_history_recent(&ui->log, count, first - 1);
+		int n = log_rows(line, cw, one, 64);
+		if (n > 64)
+			n = 64;
+		for (int i = n - 1; i >= 0 && y > 0; i--)
+			row[--y] = one[i];
+		first--;
+	}
+	attr_t dim = term_attr(TERM_DIM);
+	const char *hline = term_glyph(TERM_GLYPH_HLINE);
+	char title[96];
+	snprintf(title, sizeof title, " events %zu-%zu of %zu ", count ? first + 1 : 0, count - back, count);
+	repeat(win, 0, 0, 2, dim, hline);
+	int x = 2 + widget_text(win, 0, 2, w - 2, term_attr(TERM_HEADING), title);
+	repeat(win, 0, x, w - x, dim, hline);
+	char text[TEXT_MAX];
+	for (int i = y; row && i < rows; i++) {
+		const struct log_row *r = &row[i];
+		int rx = 1 + r->x;
+		if (r->stamp_aside) {
+			snprintf(text, sizeof text, "%.*s", LOG_STAMP_W, r->line);
+			widget_text(win, 1 + i, 1, LOG_STAMP_W, dim, text);
+		}
+		if (r->stamp) {
+			snprintf(text, sizeof text, "%.*s", r->stamp, r->text);
+			rx += widget_text(win, 1 + i, rx, cw - r->x, dim, text);
+		}
+		snprintf(text, sizeof text, "%.*s", r->len - r->stamp, r->text + r->stamp);
+		widget_text(win, 1 + i, rx, 1 + cw - rx, log_attr(r->line), text);
+	}
+	free(row);
+	const char *keys = term_utf8() ? "↑↓ PgUp PgDn Home End scroll · any other key closes"
+	                               : "Up/Dn PgUp PgDn Home End scroll, any other key closes";
+	widget_text(win, h - 1, 1, w - 2, term_attr(TERM_DIM), keys);
 }
 
 /*
  * The whole screen when the terminal is too small for the layout. Keys still
  * work, so whatever waits for one (the quit question, a prompt being typed,
- * the help) is shown above the notice: a y/n nobody can see is a trap.
+ * the help) is shown above the notice: a y/n nobody can see is a trap. So
+ * are a recording under way (it is sent when it ends, and Space or Esc end
+ * it) and the answer to the latest key: nothing happens unseen.
  */
 static void draw_too_small(WINDOW *win, const struct console_view *v)
 {
 	char text[TEXT_MAX], waiting[TEXT_MAX + 64]; /* the hint after the text */
 	const char *hint;
+	const struct console_view_status *s = &v->status;
 	werase(win);
-	if (prompt_text(text, sizeof text, &hint, &v->footer))
+	if (prompt_text(text, sizeof text, &hint, &v->footer)) {
 		snprintf(waiting, sizeof waiting, "%s%s%s", text, *hint ? "  " : "", hint);
-	else if (v->help)
+	} else if (v->help) {
 		snprintf(waiting, sizeof waiting, "help is open: any key closes it");
-	else
+	} else {
+		size_t len = 0;
 		waiting[0] = '\0';
+		if (s->recording)
+			len = (size_t)snprintf(waiting, sizeof waiting, "%s RECORDING %s %s / %s: Space sends it, "
+			                       "Esc cancels, q quits.%s", term_glyph(TERM_GLYPH_REC), s->rec_target,
+			                       s->rec_elapsed, s->rec_total, s->notice[0] ? " " : "");
+		if (len < sizeof waiting)
+			snprintf(waiting + len, sizeof waiting - len, "%s", s->notice);
+	}
 	widget_too_small(win, LINES, COLS, CONSOLE_MIN_W, CONSOLE_MIN_H, waiting);
 }
 
 /* ---- what to redraw ---- */
 
-/* Lays the screen out for the terminal's size and the number of speakers; new windows if it moved. */
-static void relayout(struct console_ui *ui, size_t speakers)
+/* Lays the screen out for the terminal's size, the speakers and the status; new windows if it moved. */
+static void relayout(struct console_ui *ui, const struct console_view *v)
 {
 	struct console_layout l;
-	console_layout_compute(&l, COLS, LINES, speakers);
+	layout_now(&l, v->table.total, &v->status);
 	if (ui->laid_out && memcmp(&l, &ui->layout, sizeof l) == 0)
 		return;
 	windows_free(ui);
@@ -575,96 +910,173 @@ static void relayout(struct console_ui *ui, size_t speakers)
 	}
 }
 
-/* Brings the ? overlay up or down; returns true if it was just taken down. */
-static bool help_window(struct console_ui *ui, bool want)
+/* What help_window did. */
+enum help_change { HELP_SAME, HELP_DRAWN, HELP_CLOSED };
+
+/* Brings the ? overlay up, scrolled to line top, or takes it down. */
+static enum help_change help_window(struct console_ui *ui, bool want, size_t top)
 {
 	if (!want) {
 		if (!ui->help)
-			return false;
+			return HELP_SAME;
 		delwin(ui->help);
 		ui->help = NULL;
-		return true;
+		return HELP_CLOSED;
 	}
-	if (ui->help || ui->layout.too_small)
+	if (ui->layout.too_small || (ui->help && ui->help_drawn_top == top))
+		return HELP_SAME;
+	if (!ui->help) {
+		int h, w, cw;
+		help_size(&h, &w, &cw, 0);
+		help_size(&h, &w, &cw, help_rows(cw, NULL, 0));
+		if (w > 10 && h > 3)
+			ui->help = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+		if (ui->help)
+			leaveok(ui->help, TRUE);
+	}
+	if (!ui->help)
+		return HELP_SAME;
+	draw_help(ui->help, top);
+	ui->help_drawn_top = top;
+	touchwin(ui->help);
+	wnoutrefresh(ui->help);
+	return HELP_DRAWN;
+}
+
+void console_ui_scroll_range(const struct console_ui *ui, bool help, size_t *max, int *page)
+{
+	*max = 0;
+	*page = 1;
+	if (!term_active())
+		return;
+	if (help) {
+		int h, w, cw;
+		help_size(&h, &w, &cw, 0);
+		int n = help_rows(cw, NULL, 0);
+		help_size(&h, &w, &cw, n);
+		*page = h - 2 > 1 ? h - 2 : 1;
+		*max = n > *page ? (size_t)(n - *page) : 0;
+	} else {
+		*page = LINES - 2 > 1 ? LINES - 2 : 1;
+		*max = log_back_max(ui, *page, COLS - 2);
+	}
+}
+
+/* The log view over the whole screen while it is open; true if it drew. */
+static bool draw_log_window(struct console_ui *ui, const struct console_view *v)
+{
+	const struct console_view *p = ui->prev;
+	bool fresh = false;
+	if (!ui->logview) {
+		if (LINES > 0 && COLS > 0)
+			ui->logview = newwin(LINES, COLS, 0, 0);
+		if (!ui->logview)
+			return false;
+		leaveok(ui->logview, TRUE);
+		fresh = true;
+	}
+	if (!fresh && !ui->force && ui->prev_valid && p->log_view && p->log_back == v->log_back &&
+	    ui->drawn_log_gen == ui->log.gen)
 		return false;
-	int w = COLS - 4 < 70 ? COLS - 4 : 70;
-	int h = LINES - 2 < HELP_LINES + 2 ? LINES - 2 : HELP_LINES + 2;
-	if (w > 10 && h > 3)
-		ui->help = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
-	if (ui->help) {
-		leaveok(ui->help, TRUE);
-		draw_help(ui->help);
+	draw_log_view(ui, ui->logview, v->log_back);
+	ui->drawn_log_gen = ui->log.gen;
+	touchwin(ui->logview);
+	wnoutrefresh(ui->logview);
+	return true;
+}
+
+/* Draws each part of the layout whose snapshot changed; true if any was. */
+static bool draw_parts(struct console_ui *ui, const struct console_view *v, bool force)
+{
+	const struct console_layout *l = &ui->layout;
+	const struct console_view *p = ui->prev;
+	WINDOW **win = ui->win;
+	bool drew = false;
+	if (win[R_HEADER] && (force || memcmp(&p->header, &v->header, sizeof v->header))) {
+		draw_header(win[R_HEADER], l->header.h, l->header.w, &v->header);
+		wnoutrefresh(win[R_HEADER]);
+		drew = true;
 	}
-	return false;
+	if (win[R_STATUS] && (force || memcmp(&p->status, &v->status, sizeof v->status))) {
+		draw_status(win[R_STATUS], l->status.h, l->status.w, &v->status);
+		wnoutrefresh(win[R_STATUS]);
+		drew = true;
+	}
+	struct meter_view mv = meter_ballistics_view(&v->meter, l->meter_cells, v->now_ms);
+	if (win[R_METER] && (force || p->meter_on != v->meter_on ||
+	                     memcmp(&ui->prev_meter, &mv, sizeof mv))) {
+		draw_meter(win[R_METER], l->meter.h, l->meter.w, l, v->meter_on, &mv);
+		wnoutrefresh(win[R_METER]);
+		drew = true;
+	}
+	ui->prev_meter = mv;
+	if (win[R_TABLE] &&
+	    (force || p->table.total != v->table.total || p->table.first != v->table.first ||
+	     p->table.row_count != v->table.row_count || p->table.selected != v->table.selected ||
+	     memcmp(p->table.rows, v->table.rows, v->table.row_count * sizeof v->table.rows[0]))) {
+		draw_table(win[R_TABLE], l->table.w, l, &v->table);
+		wnoutrefresh(win[R_TABLE]);
+		drew = true;
+	}
+	if (win[R_LOG] && (force || ui->drawn_log_gen != ui->log.gen)) {
+		draw_log(ui, win[R_LOG], l->log.h, l->log.w);
+		wnoutrefresh(win[R_LOG]);
+		drew = true;
+	}
+	ui->drawn_log_gen = ui->log.gen;
+	if (win[R_FOOTER] && (force || memcmp(&p->footer, &v->footer, sizeof v->footer))) {
+		draw_footer(win[R_FOOTER], l->footer.w, &v->footer);
+		wnoutrefresh(win[R_FOOTER]);
+		drew = true;
+	}
+	enum help_change help = help_window(ui, v->help, v->help_top);
+	if (help == HELP_CLOSED) {
+		/* What the overlay covered is still in each window: show it again. */
+		for (int r = 0; r < REGIONS; r++) {
+			if (!ui->win[r])
+				continue;
+			touchwin(ui->win[r]);
+			wnoutrefresh(ui->win[r]);
+		}
+		drew = true;
+	} else if (help == HELP_DRAWN) {
+		drew = true;
+	} else if (ui->help && drew) {
+		/* Parts drawn under the overlay: it goes back on top. */
+		touchwin(ui->help);
+		wnoutrefresh(ui->help);
+	}
+	return drew;
 }
 
 bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 {
 	if (!term_active())
 		return false;
-	relayout(ui, v->table.total);
+	relayout(ui, v);
 	const struct console_layout *l = &ui->layout;
 	const struct console_view *p = ui->prev;
-	bool force = ui->force || !ui->prev_valid;
 	bool drew = false;
-	if (l->too_small) {
-		if (ui->small && (force || p->help != v->help || memcmp(&p->footer, &v->footer, sizeof v->footer))) {
-			draw_too_small(ui->small, v);
-			wnoutrefresh(ui->small);
-			drew = true;
-		}
+	if (v->log_view) {
+		drew = draw_log_window(ui, v);
 	} else {
-		WINDOW **win = ui->win;
-		if (win[R_HEADER] && (force || memcmp(&p->header, &v->header, sizeof v->header))) {
-			draw_header(win[R_HEADER], l->header.h, l->header.w, &v->header);
-			wnoutrefresh(win[R_HEADER]);
-			drew = true;
+		if (ui->logview) {
+			/* It covered everything: every part is drawn again. */
+			delwin(ui->logview);
+			ui->logview = NULL;
+			ui->force = true;
 		}
-		if (win[R_STATUS] && (force || memcmp(&p->status, &v->status, sizeof v->status))) {
-			draw_status(win[R_STATUS], l->status.w, &v->status);
-			wnoutrefresh(win[R_STATUS]);
-			drew = true;
-		}
-		struct meter_view mv = meter_ballistics_view(&v->meter, l->meter_cells, v->now_ms);
-		if (win[R_METER] && (force || p->meter_on != v->meter_on ||
-		                     memcmp(&ui->prev_meter, &mv, sizeof mv))) {
-			draw_meter(win[R_METER], l->meter.h, l->meter.w, l, v->meter_on, &mv);
-			wnoutrefresh(win[R_METER]);
-			drew = true;
-		}
-		ui->prev_meter = mv;
-		if (win[R_TABLE] &&
-		    (force || p->table.total != v->table.total || p->table.first != v->table.first ||
-		     p->table.row_count != v->table.row_count || p->table.selected != v->table.selected ||
-		     memcmp(p->table.rows, v->table.rows, v->table.row_count * sizeof v->table.rows[0]))) {
-			draw_table(win[R_TABLE], l->table.w, l, &v->table);
-			wnoutrefresh(win[R_TABLE]);
-			drew = true;
-		}
-		if (win[R_LOG] && (force || ui->drawn_log_gen != ui->log.gen)) {
-			draw_log(ui, win[R_LOG], l->log.h, l->log.w);
-			wnoutrefresh(win[R_LOG]);
-			drew = true;
-		}
-		ui->drawn_log_gen = ui->log.gen;
-		if (win[R_FOOTER] && (force || memcmp(&p->footer, &v->footer, sizeof v->footer))) {
-			draw_footer(win[R_FOOTER], l->footer.w, &v->footer);
-			wnoutrefresh(win[R_FOOTER]);
-			drew = true;
-		}
-		if (help_window(ui, v->help)) {
-			/* What the overlay covered is still in each window: show it again. */
-			for (int r = 0; r < REGIONS; r++) {
-				if (!ui->win[r])
-					continue;
-				touchwin(ui->win[r]);
-				wnoutrefresh(ui->win[r]);
+		bool force = ui->force || !ui->prev_valid;
+		if (l->too_small) {
+			if (ui->small && (force || p->help != v->help ||
+			                  memcmp(&p->footer, &v->footer, sizeof v->footer) ||
+			                  memcmp(&p->status, &v->status, sizeof v->status))) {
+				draw_too_small(ui->small, v);
+				wnoutrefresh(ui->small);
+				drew = true;
 			}
-			drew = true;
-		} else if (ui->help && (drew || p->help != v->help)) {
-			touchwin(ui->help);
-			wnoutrefresh(ui->help);
-			drew = true;
+		} else {
+			drew = draw_parts(ui, v, force);
 		}
 	}
 	if (drew)
@@ -674,7 +1086,10 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	memcpy(ui->prev->table.rows, v->table.rows, v->table.row_count * sizeof v->table.rows[0]);
 	memcpy(&ui->prev->footer, &v->footer, sizeof v->footer);
 	ui->prev->help = v->help;
+	ui->prev->help_top = v->help_top;
+	ui->prev->log_view = v->log_view;
+	ui->prev->log_back = v->log_back;
 	ui->prev_valid = true;
-	ui->force = false;
+	ui->force = false; /* the parts under a log view are drawn again when it closes */
 	return drew;
 }

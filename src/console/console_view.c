@@ -91,8 +91,18 @@ static void append(char *out, size_t outlen, size_t *len, const char *text)
 	out[*len] = '\0';
 }
 
-enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *pg,
-                                       const struct station_speaker *const *speakers, size_t n)
+/* Appends "NAME" or "NAME and N others" for count speakers, the first of them NAME. */
+static void append_who(char *out, size_t outlen, size_t *len, const char *name, size_t count)
+{
+	append(out, outlen, len, name);
+	if (count > 1) {
+		char more[48];
+		snprintf(more, sizeof more, " and %zu other%s", count - 1, count == 2 ? "" : "s");
+		append(out, outlen, len, more);
+	}
+}
+
+enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *pg)
 {
 	if (outlen == 0)
 		return CONSOLE_TONE_NORMAL;
@@ -109,35 +119,36 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 	if (pg->legacy)
 		snprintf(legacy, sizeof legacy, " (%zu legacy: delivered only)", pg->legacy);
 	if (!pg->summarised) {
-		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s",
+		char muted[32] = "";
+		if (pg->muted)
+			snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
+		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s%s",
 		         pg->id, pg->targets, pg->targets == 1 ? "" : "s", pg->delivered, pg->targets,
-		         pg->played, players, legacy, pg->failed ? ", some failed" : "");
+		         pg->played, players, muted, legacy, pg->failed ? ", some failed" : "");
 		return pg->failed ? CONSOLE_TONE_WARN : CONSOLE_TONE_ACCENT;
 	}
 	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu%s",
 	                              pg->id, pg->delivered, pg->targets, pg->played, players, legacy);
 	if (len >= outlen)
 		len = outlen - 1;
+	/* The reasons as the speakers gave them, kept by the tally: who left since changes nothing. */
 	size_t named = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct station_speaker *sp = speakers[i];
-		if (sp->page_id != pg->id || !console_state_page_final(sp->page_state) ||
-		    sp->page_state == PAGE_PLAYED)
-			continue;
-		const char *what = sp->page_state != PAGE_FAILED ? proto_page_state_name(sp->page_state)
-		                   : *sp->page_reason ? sp->page_reason : "no reason given";
-		append(out, outlen, &len, named ? "; " : ", failed on ");
-		append(out, outlen, &len, sp->name);
+	for (size_t i = 0; i < pg->reason_count && i < STATION_PAGE_REASONS; i++) {
+		const struct station_page_reason *r = &pg->reasons[i];
+		append(out, outlen, &len, i ? "; on " : ", failed on ");
+		append_who(out, outlen, &len, r->name, r->count);
 		append(out, outlen, &len, ": ");
-		append(out, outlen, &len, what);
-		named++;
+		append(out, outlen, &len, r->reason);
+		named += r->count;
 	}
 	if (pg->failed > named) {
-		char count[32];
-		snprintf(count, sizeof count, "%zu", pg->failed - named);
-		append(out, outlen, &len, named ? "; " : ", failed on ");
+		char count[48];
+		snprintf(count, sizeof count, "%s%zu more", named ? "; and " : ", failed on ", pg->failed - named);
 		append(out, outlen, &len, count);
-		append(out, outlen, &len, " that left");
+	}
+	if (pg->muted) {
+		append(out, outlen, &len, ", muted on ");
+		append_who(out, outlen, &len, pg->muted_name, pg->muted);
 	}
 	if (pg->failed > 0)
 		return CONSOLE_TONE_BAD;
@@ -171,16 +182,27 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	}
 }
 
-/* The recording's countdown, else the latest page's summary, else what Space would do. */
-static void fill_status(struct console_view_status *s, const struct console_state *cs,
-                        const struct console_view_input *in)
+/*
+ * The recording's countdown, the answer to the operator, and the latest
+ * page's summary (or what Space would do).
+ */
+void console_view_status(struct console_view_status *s, const struct console_state *cs,
+                         const struct console_view_input *in)
 {
+	memset(s, 0, sizeof *s);
+	if (cs->notice[0]) {
+		snprintf(s->notice, sizeof s->notice, "%s", cs->notice);
+		s->notice_tone = cs->notice_error ? CONSOLE_TONE_BAD : CONSOLE_TONE_ACCENT;
+	}
 	if (in->recording) {
 		uint64_t rate = cs->fmt.rate > 0 ? (uint64_t)cs->fmt.rate : 1;
 		uint64_t elapsed = (uint64_t)in->rec_have * 1000u / rate;
 		uint64_t total = (uint64_t)in->rec_want * 1000u / rate;
 		uint64_t left = total > elapsed ? total - elapsed : 0;
 		s->recording = true;
+		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s",
+		         cs->target_id ? cs->target_name : "all speakers",
+		         console_state_target_missing(cs) ? " (not connected)" : "");
 		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
 		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
 		/* Rounded up: "0.0 s left" only when nothing is left. */
@@ -189,11 +211,10 @@ static void fill_status(struct console_view_status *s, const struct console_stat
 		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
 		s->rec_left_permille = in->rec_want > in->rec_have
 		                       ? (int)((uint64_t)(in->rec_want - in->rec_have) * 1000u / in->rec_want) : 0;
-		return;
+		return; /* the banner stands for the summary */
 	}
 	if (in->page && in->page->id) {
-		s->tone = console_view_summary(s->text, sizeof s->text, in->page, cs->speakers,
-		                               cs->speaker_count);
+		s->tone = console_view_summary(s->text, sizeof s->text, in->page);
 		return;
 	}
 	char secs[16];
@@ -230,7 +251,7 @@ void console_view_build(struct console_view *v, const struct console_state *cs,
 	memset(v, 0, offsetof(struct console_view, table.rows)); /* rows are zeroed as they are filled */
 	memset(&v->footer, 0, sizeof v->footer);
 	fill_header(&v->header, cs, in);
-	fill_status(&v->status, cs, in);
+	console_view_status(&v->status, cs, in);
 	v->meter_on = in->meter != NULL;
 	if (in->meter)
 		v->meter = *in->meter;
@@ -242,4 +263,7 @@ void console_view_build(struct console_view *v, const struct console_state *cs,
 	v->footer.recording = in->recording;
 	v->footer.can_test = console_state_selected(cs) != NULL;
 	v->help = cs->help;
+	v->help_top = cs->help_top;
+	v->log_view = cs->log_view;
+	v->log_back = cs->log_back;
 }

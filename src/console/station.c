@@ -240,6 +240,23 @@ void station_join(struct peer *p)
 
 /* ---- the page tally ---- */
 
+/* Keeps why the page failed on a speaker, with its name, grouped by reason (the first few reasons). */
+static void page_keep_reason(struct station_page *pg, const char *name, const char *why)
+{
+	for (size_t i = 0; i < pg->reason_count; i++) {
+		if (strcmp(pg->reasons[i].reason, why) == 0) {
+			pg->reasons[i].count++;
+			return;
+		}
+	}
+	if (pg->reason_count == STATION_PAGE_REASONS)
+		return;
+	struct station_page_reason *r = &pg->reasons[pg->reason_count++];
+	snprintf(r->name, sizeof r->name, "%s", name);
+	snprintf(r->reason, sizeof r->reason, "%s", why);
+	r->count = 1;
+}
+
 /* Counts a speaker's final outcome for the latest page exactly once. */
 static void page_settle(struct station *st, struct peer *p, uint8_t state, const char *reason)
 {
@@ -251,10 +268,16 @@ static void page_settle(struct station *st, struct peer *p, uint8_t state, const
 	if (state == PAGE_PLAYED) {
 		st->page.played++;
 		log_event("page %u played by %s", st->page.id, p->info.name);
+	} else if (state == PAGE_MUTED) {
+		/* The speaker's operator chose silence: an outcome of its own, not a failure. */
+		if (st->page.muted++ == 0)
+			snprintf(st->page.muted_name, sizeof st->page.muted_name, "%s", p->info.name);
+		log_event("page %u muted on %s", st->page.id, p->info.name);
 	} else {
+		const char *why = *reason ? reason : proto_page_state_name(state);
 		st->page.failed++;
-		log_event("page %u failed on %s: %s", st->page.id, p->info.name,
-		          *reason ? reason : proto_page_state_name(state));
+		page_keep_reason(&st->page, p->info.name, why);
+		log_event("page %u failed on %s: %s", st->page.id, p->info.name, why);
 	}
 }
 
@@ -271,15 +294,22 @@ static void page_summarise(struct station *st, const char *note)
 	char silent[64] = "";
 	if (pg->legacy)
 		snprintf(silent, sizeof silent, " (%zu legacy: delivered only)", pg->legacy);
-	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s%s", pg->id, pg->delivered,
-	          pg->targets, pg->played, pg->targets - pg->legacy, silent, note ? " " : "",
+	char muted[48] = "";
+	if (pg->muted)
+		snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
+	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s%s%s", pg->id, pg->delivered,
+	          pg->targets, pg->played, pg->targets - pg->legacy, muted, silent, note ? " " : "",
 	          note ? note : "");
 }
 
-/* Summarises once every target is final: played or failed, or delivered if that is all it reports. */
+/*
+ * Summarises once every target is final: played, muted or failed, or
+ * delivered if that is all it reports.
+ */
 static void page_check_done(struct station *st)
 {
-	if (st->page.played + st->page.failed + st->page_final_delivered >= st->page.targets)
+	const struct station_page *pg = &st->page;
+	if (pg->played + pg->muted + pg->failed + st->page_final_delivered >= pg->targets)
 		page_summarise(st, NULL);
 }
 

@@ -5,10 +5,11 @@
 # 80x24 and below its minimum), shows both speakers reach "played", changes
 # the duration with + - and typed digits, pages one speaker alone (T, t, r),
 # cancels with Esc, asks before quitting with a page in flight (also on a
-# terminal too small for the screen, which then shows the question), keeps serving
-# (speakers, pages, keys) while Ctrl-S is pressed or its output is stopped, and
-# gives the terminal back as it found it (flow control included) on q, on
-# SIGTERM and on a crash, writing nothing to stderr.
+# terminal too small for the screen, which then shows the question, and the
+# recording under way), keeps serving (speakers, pages, keys) while Ctrl-S is
+# pressed or its output is stopped, and gives the terminal back as it found it
+# (flow control included) on q, on SIGTERM and on a crash, writing nothing to
+# stderr.
 # A second run in the C locale with NO_COLOR shows ASCII glyphs and no colour.
 source "$(dirname "$0")/harness.sh"
 
@@ -65,7 +66,7 @@ rig_pulse_play "$PULSE_DIR" "$T/speech.wav" mic &
 player=$!
 rig_pulse_wait_playing "$PULSE_DIR" mic
 tm send-keys -t con Space
-wait_screen 'RECORDING +00:0[0-3]\.[0-9] / 00:04\.0' 2
+wait_screen 'RECORDING to all speakers +00:0[0-3]\.[0-9] / 00:04\.0' 2
 tm resize-window -t con -x 80 -y 24
 coherent 80 24
 # The format stays whole at 80 columns beside the link (the device's name gives way first).
@@ -165,19 +166,21 @@ tm send-keys -t con Space
 wait_screen 'RECORDING' 2
 tm resize-window -t con -x 30 -y 6
 wait_screen '^terminal too small: 30x6' 2
-wait_screen '^needs 40x7; q quits' 1
+wait_screen '^needs 40x7' 1
+wait_screen '^● RECORDING to all speakers' 1   # it is sent when it ends: it shows
+wait_screen 'Esc cancels, q quits' 1
 tm send-keys -t con q
-wait_screen '^A page is in flight\. Quit' 2
-wait_screen '^anyway\? \(y/n\)' 1
+wait_screen '^Quitting drops the recording,' 2
+wait_screen '^unsent\. Quit anyway\? \(y/n\)' 1
 wait_screen '^terminal too small: 30x6' 1
 grep -q 'q quits' "$T/screen.txt" && fail "the notice says q quits while q answers a question"
 tm send-keys -t con n
-wait_screen '^needs 40x7; q quits' 2
+wait_screen 'Esc cancels, q quits' 2
 grep -q 'Quit anyway' "$T/screen.txt" && fail "the question stayed after n"
 tm send-keys -t con '?'
 wait_screen '^help is open: any key closes' 2
 tm send-keys -t con x
-wait_screen '^needs 40x7; q quits' 2
+wait_screen 'Esc cancels, q quits' 2
 grep -q 'help is open' "$T/screen.txt" && fail "the help stayed open after a key"
 tm resize-window -t con -x 100 -y 30
 wait_screen 'RECORDING' 2

@@ -3,7 +3,10 @@
  * a speaker that reconnects, the selection at the edges and when speakers
  * join or leave, the prompt's editing (UTF-8 input, backspace over a
  * multibyte character, its limit), keys and commands and the actions they
- * ask for, the duration, and the outcomes remembered per speaker for LAST PAGE.
+ * ask for, the duration ("5 Space" sets it and talks), the answers kept for
+ * the status line until the next key, what a screen too small to show it
+ * refuses, the help and the log view scrolling, and the outcomes remembered
+ * per speaker for PREV PAGE.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -271,9 +274,11 @@ static void test_duration_keys_and_prompt(void **state)
 	/* Digits open the duration prompt; Enter sets it and says so. */
 	key(&cs, '7');
 	assert_int_equal(cs.prompt, CONSOLE_PROMPT_DURATION);
-	type(&cs, ".5x"); /* x is not a digit: it closes the prompt, which keeps what was typed */
+	type(&cs, ".5x"); /* x is not a digit: it closes the prompt, saying the duration was not set */
 	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
 	assert_true(cs.duration_s == 1.0);
+	assert_string_equal(last(&said), "duration '7.5' not set: Enter sets a typed duration");
+	assert_string_equal(cs.notice, "duration '7.5' not set: Enter sets a typed duration");
 	key(&cs, '7');
 	type(&cs, ".5");
 	assert_string_equal(cs.prompt_text, "7.5");
@@ -290,13 +295,26 @@ static void test_duration_keys_and_prompt(void **state)
 	key(&cs, '4');
 	key(&cs, CONSOLE_KEY_BACKSPACE);
 	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
-	/* Space while typing a duration still talks (or stops a recording): the prompt gives way. */
-	key(&cs, '4');
+	/* "5 Space": the duration typed is set (said), then Space talks with it. */
+	key(&cs, '5');
 	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_TALK);
 	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	assert_true(cs.duration_s == 5.0);
+	assert_string_equal(last(&said), "duration set to 5.00 s");
+	/* Not a duration: nothing is recorded, and the status line says why. */
+	type(&cs, "999");
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_NONE);
+	assert_true(cs.duration_s == 5.0);
+	assert_string_equal(cs.notice, "bad duration '999': give seconds between 0.5 and 300, e.g. 2.5; "
+	                               "nothing recorded");
+	/* While recording Space still sends what was said: the prompt gives way either way. */
 	key(&cs, '4');
 	struct console_key_input rec = { .recording = true };
 	assert_int_equal(console_state_key(&cs, ' ', &rec), CONSOLE_ACTION_STOP);
+	assert_true(cs.duration_s == 4.0);
+	type(&cs, "999");
+	assert_int_equal(console_state_key(&cs, ' ', &rec), CONSOLE_ACTION_STOP);
+	assert_true(cs.duration_s == 4.0);
 
 	/* Longer than a page holds at the format: clamped, and said. */
 	struct audio_format big = { .rate = 192000, .channels = 8 };
@@ -461,6 +479,159 @@ static void report(struct station_speaker *sp, uint32_t page_id, uint8_t state, 
 	snprintf(sp->page_reason, sizeof sp->page_reason, "%s", reason);
 }
 
+static void test_answers_on_the_status_line(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
+	assert_string_equal(cs.notice, "");
+	/* A duration typed wrong: said, and kept for the status line, as an error. */
+	type(&cs, "999");
+	key(&cs, '\r');
+	assert_string_equal(last(&said), "bad duration '999': give seconds between 0.5 and 300, e.g. 2.5");
+	assert_string_equal(cs.notice, last(&said));
+	assert_true(cs.notice_error);
+	/* A resize or a repaint is not the operator moving on; any other key is (and still acts). */
+	key(&cs, CONSOLE_KEY_RESIZE);
+	key(&cs, 12);
+	assert_string_equal(cs.notice, last(&said));
+	assert_int_equal(key(&cs, '+'), CONSOLE_ACTION_NONE);
+	assert_true(cs.duration_s == 5.5);
+	assert_string_equal(cs.notice, "");
+	/* Commands: a mistake is an error, a value asked for is an answer too. */
+	char arg[256];
+	command(&cs, "play it again", arg);
+	assert_true(cs.notice_error);
+	assert_non_null(strstr(cs.notice, "unknown command 'play it again'"));
+	command(&cs, "send", arg);
+	assert_string_equal(cs.notice, "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	command(&cs, "duration", arg);
+	assert_false(cs.notice_error);
+	assert_string_equal(cs.notice, "duration is 5.50 s; change it with duration SECONDS, e.g. duration 7.5");
+	/* Pages for a speaker that left: refused, on the status line. */
+	struct station_speaker sp[1] = { speaker(1, "hall", "") };
+	list(&cs, sp, 1);
+	key(&cs, CONSOLE_KEY_DOWN);
+	key(&cs, 't');
+	list(&cs, sp, 0);
+	assert_false(console_state_target_ready(&cs));
+	assert_string_equal(cs.notice, "not sent: the next page is for hall, which is not connected "
+	                               "(t or Enter sends to all speakers)");
+	key(&cs, 't');
+	key(&cs, 't');
+	assert_string_equal(cs.notice, "select a speaker first (Up/Down) to page it alone");
+	/* What others say (the loop notes it) shows the same way, not said twice. */
+	int n = said.n;
+	console_state_note(&cs, true, "cannot send x.wav: 8 files are already waiting to be loaded");
+	assert_int_equal(said.n, n);
+	assert_string_equal(cs.notice, "cannot send x.wav: 8 files are already waiting to be loaded");
+	console_state_free(&cs);
+}
+
+static void test_small_screen_acts_on_nothing_unseen(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
+	struct station_speaker sp[2] = { speaker(1, "hall-1", ""), speaker(2, "hall-2", "") };
+	list(&cs, sp, 2);
+	key(&cs, CONSOLE_KEY_DOWN);
+	struct console_key_input small = { .too_small = true, .page_rows = 1 };
+	/* Space would record and send a page nobody sees: refused, and the notice says why. */
+	assert_int_equal(console_state_key(&cs, ' ', &small), CONSOLE_ACTION_NONE);
+	assert_string_equal(cs.notice, "not recording: the terminal is too small to show a recording "
+	                               "(it needs 40x7)");
+	assert_string_equal(last(&said), cs.notice);
+	/* So is anything that changes where the next page goes, or how long it is, or sends one. */
+	const int refused[] = { 't', '\r', CONSOLE_KEY_ENTER, '+', '-', CONSOLE_KEY_LEFT, CONSOLE_KEY_RIGHT,
+	                        '5', '.', 'T', 'r' };
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		assert_int_equal(console_state_key(&cs, refused[i], &small), CONSOLE_ACTION_NONE);
+		assert_string_equal(cs.notice, "key ignored: the terminal is too small to show what it would "
+		                               "do (it needs 40x7)");
+	}
+	assert_int_equal(cs.target_id, 0);
+	assert_true(cs.duration_s == 5.0);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
+	/* What it does show goes through: a recording (shown) is sent or cancelled, q, help, a command. */
+	struct console_key_input small_rec = { .too_small = true, .recording = true };
+	assert_int_equal(console_state_key(&cs, ' ', &small_rec), CONSOLE_ACTION_STOP);
+	assert_int_equal(console_state_key(&cs, 27, &small_rec), CONSOLE_ACTION_CANCEL);
+	assert_int_equal(console_state_key(&cs, 'q', &small), CONSOLE_ACTION_QUIT);
+	console_state_key(&cs, ':', &small);
+	assert_int_equal(cs.prompt, CONSOLE_PROMPT_COMMAND);
+	console_state_key(&cs, 27, &small);
+	console_state_key(&cs, '?', &small);
+	assert_true(cs.help);
+	console_state_key(&cs, 'x', &small);
+	console_state_key(&cs, CONSOLE_KEY_UP, &small);
+	assert_int_equal(cs.selected_id, 1);
+	console_state_free(&cs);
+}
+
+static void test_help_and_log_scroll(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, NULL, NULL);
+	/* The help scrolls within what the screen says it can, by lines and pages. */
+	struct console_key_input in = { .scroll_max = 10, .scroll_page = 6 };
+	console_state_key(&cs, '?', &in);
+	assert_true(cs.help);
+	assert_int_equal(cs.help_top, 0);
+	console_state_key(&cs, CONSOLE_KEY_UP, &in);
+	assert_int_equal(cs.help_top, 0);
+	console_state_key(&cs, CONSOLE_KEY_DOWN, &in);
+	console_state_key(&cs, 'j', &in);
+	assert_int_equal(cs.help_top, 2);
+	console_state_key(&cs, CONSOLE_KEY_PAGE_DOWN, &in);
+	assert_int_equal(cs.help_top, 7);
+	console_state_key(&cs, CONSOLE_KEY_PAGE_DOWN, &in);
+	assert_int_equal(cs.help_top, 10);
+	console_state_key(&cs, CONSOLE_KEY_HOME, &in);
+	assert_int_equal(cs.help_top, 0);
+	console_state_key(&cs, CONSOLE_KEY_END, &in);
+	assert_int_equal(cs.help_top, 10);
+	assert_int_equal(console_state_key(&cs, CONSOLE_KEY_RESIZE, &in), CONSOLE_ACTION_RELAYOUT);
+	assert_true(cs.help);
+	/* Any other key closes it and does nothing else. */
+	assert_int_equal(console_state_key(&cs, ' ', &in), CONSOLE_ACTION_NONE);
+	assert_false(cs.help);
+	console_state_key(&cs, 'h', &in);
+	assert_int_equal(cs.help_top, 0); /* opened again at the top */
+	console_state_key(&cs, 'q', &in);
+	assert_false(cs.help);
+
+	/* l: the events full screen, newest at the bottom; Up goes back in time. */
+	in = (struct console_key_input){ .scroll_max = 30, .scroll_page = 8 };
+	assert_int_equal(console_state_key(&cs, 'l', &in), CONSOLE_ACTION_NONE);
+	assert_true(cs.log_view);
+	assert_int_equal(cs.log_back, 0);
+	console_state_key(&cs, CONSOLE_KEY_UP, &in);
+	assert_int_equal(cs.log_back, 1);
+	console_state_key(&cs, CONSOLE_KEY_PAGE_UP, &in);
+	assert_int_equal(cs.log_back, 8);
+	/* A new event while scrolled back: the view keeps showing the same ones. */
+	console_state_log_added(&cs);
+	assert_int_equal(cs.log_back, 9);
+	console_state_key(&cs, CONSOLE_KEY_HOME, &in);
+	assert_int_equal(cs.log_back, 30);
+	console_state_key(&cs, CONSOLE_KEY_PAGE_DOWN, &in);
+	assert_int_equal(cs.log_back, 23);
+	console_state_key(&cs, CONSOLE_KEY_END, &in);
+	assert_int_equal(cs.log_back, 0);
+	/* Following the newest, it goes on following. */
+	console_state_log_added(&cs);
+	assert_int_equal(cs.log_back, 0);
+	assert_int_equal(console_state_key(&cs, 'l', &in), CONSOLE_ACTION_NONE);
+	assert_false(cs.log_view);
+	console_state_log_added(&cs);
+	assert_int_equal(cs.log_back, 0);
+	console_state_free(&cs);
+}
+
 static void test_results_remembered(void **state)
 {
 	(void)state;
@@ -480,7 +651,7 @@ static void test_results_remembered(void **state)
 	report(&sp[1], 1, PAGE_FAILED, "output device unavailable");
 	report(&sp[2], 1, PAGE_RECEIVED, "");
 	console_state_table_update(&cs, 10);
-	/* Rows: 10.0.0.3:5000, lobby-1, lobby-2. STATE shows page 1; LAST PAGE the one before: none. */
+	/* Rows: 10.0.0.3:5000, lobby-1, lobby-2. STATE shows page 1; PREV PAGE the one before: none. */
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(console_state_last_result(&cs, i)->page_id, 0);
 	assert_int_equal(cs.results[2].latest.page_id, 1);
@@ -488,7 +659,7 @@ static void test_results_remembered(void **state)
 	assert_string_equal(cs.results[2].latest.reason, "output device unavailable");
 	assert_int_equal(cs.results[0].latest.state, PAGE_RECEIVED);
 
-	/* Page 2 under way: LAST PAGE shows page 1's outcome, its reason as it was recorded. */
+	/* Page 2 under way: PREV PAGE shows page 1's outcome, its reason as it was recorded. */
 	report(&sp[0], 2, PAGE_PLAYING, "");
 	report(&sp[1], 2, PAGE_RECEIVING, "");
 	report(&sp[2], 2, PAGE_RECEIVING, "");
@@ -500,7 +671,7 @@ static void test_results_remembered(void **state)
 	assert_int_equal(console_state_last_result(&cs, 1)->state, PAGE_PLAYED);
 	assert_int_equal(console_state_last_result(&cs, 0)->state, PAGE_RECEIVED);
 
-	/* Page 2 ends: LAST PAGE still shows page 1 (STATE shows page 2's outcome). */
+	/* Page 2 ends: PREV PAGE still shows page 1 (STATE shows page 2's outcome). */
 	report(&sp[0], 2, PAGE_INTERRUPTED, "");
 	report(&sp[1], 2, PAGE_PLAYED, "");
 	report(&sp[2], 2, PAGE_FAILED, "connection reset");
@@ -547,6 +718,9 @@ int main(void)
 		cmocka_unit_test(test_command_prompt_utf8),
 		cmocka_unit_test(test_keys_and_actions),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_answers_on_the_status_line),
+		cmocka_unit_test(test_small_screen_acts_on_nothing_unseen),
+		cmocka_unit_test(test_help_and_log_scroll),
 		cmocka_unit_test(test_results_remembered),
 		cmocka_unit_test(test_final_states),
 	};

@@ -1,7 +1,9 @@
 /*
  * Unit tests of the console screen's snapshot: speaker rows, the page
- * summary, and the whole view built from a console_state (header, status
- * line, the table's visible rows and selection, LAST PAGE, footer).
+ * summary (from the tally's own record of reasons, muted apart), and the
+ * whole view built from a console_state (header, status line with the
+ * recording's target and the answer to the operator, the table's visible
+ * rows and selection, PREV PAGE, footer).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,49 +127,75 @@ static void test_row_last_and_memcmp(void **state)
 	assert_memory_equal(&a, &b, sizeof a);
 }
 
+/* A failure the tally kept: the first speaker that gave reason, and how many did. */
+static void keep(struct station_page *pg, const char *name, const char *reason, size_t count)
+{
+	struct station_page_reason *r = &pg->reasons[pg->reason_count++];
+	snprintf(r->name, sizeof r->name, "%s", name);
+	snprintf(r->reason, sizeof r->reason, "%s", reason);
+	r->count = count;
+}
+
 static void test_summary(void **state)
 {
 	(void)state;
-	char buf[256];
+	char buf[512];
 	struct station_page pg = { 0 };
-	assert_int_equal(console_view_summary(buf, sizeof buf, &pg, NULL, 0), CONSOLE_TONE_DIM);
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg), CONSOLE_TONE_DIM);
 	assert_string_equal(buf, "");
 
 	pg = (struct station_page){ .id = 3, .targets = 0, .summarised = true };
-	assert_int_equal(console_view_summary(buf, sizeof buf, &pg, NULL, 0), CONSOLE_TONE_WARN);
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg), CONSOLE_TONE_WARN);
 	assert_string_equal(buf, "page 3 reached no speaker (none connected)");
 
 	pg = (struct station_page){ .id = 3, .targets = 2, .delivered = 1 };
-	console_view_summary(buf, sizeof buf, &pg, NULL, 0);
+	console_view_summary(buf, sizeof buf, &pg);
 	assert_string_equal(buf, "page 3 to 2 speakers: delivered 1/2, played 0/2");
 
-	struct station_speaker s1 = speaker(1, "lobby-1", PAGE_PLAYED, 0, 0, "");
-	struct station_speaker s2 = speaker(2, "lobby-2", PAGE_FAILED, 0, 0, "output device unavailable");
-	struct station_speaker s3 = speaker(3, "old", PAGE_FAILED, 0, 0, "x");
-	s1.page_id = s2.page_id = 3;
-	s3.page_id = 2; /* failed an earlier page: not part of this summary */
-	const struct station_speaker *list[] = { &s1, &s2, &s3 };
 	pg = (struct station_page){ .id = 3, .targets = 2, .delivered = 2, .played = 2, .summarised = true };
-	s2.page_state = PAGE_PLAYED;
-	assert_int_equal(console_view_summary(buf, sizeof buf, &pg, list, 3), CONSOLE_TONE_OK);
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg), CONSOLE_TONE_OK);
 	assert_string_equal(buf, "page 3: delivered to 2/2, played by 2/2");
 
-	s2.page_state = PAGE_FAILED;
 	pg = (struct station_page){ .id = 3, .targets = 2, .delivered = 2, .played = 1, .failed = 1, .summarised = true };
-	assert_int_equal(console_view_summary(buf, sizeof buf, &pg, list, 3), CONSOLE_TONE_BAD);
+	keep(&pg, "lobby-2", "output device unavailable", 1);
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg), CONSOLE_TONE_BAD);
 	assert_string_equal(buf, "page 3: delivered to 2/2, played by 1/2, failed on lobby-2: output device unavailable");
 
-	/* Two more failed on speakers that left: counted, not named. */
-	pg = (struct station_page){ .id = 3, .targets = 4, .delivered = 2, .played = 1, .failed = 3, .summarised = true };
-	console_view_summary(buf, sizeof buf, &pg, list, 3);
-	assert_string_equal(buf, "page 3: delivered to 2/4, played by 1/4, failed on lobby-2: output device unavailable; 2 that left");
-	const struct station_speaker *only1[] = { &s1 };
-	console_view_summary(buf, sizeof buf, &pg, only1, 1);
-	assert_string_equal(buf, "page 3: delivered to 2/4, played by 1/4, failed on 3 that left");
+	/* The reasons are the tally's, kept as the speakers gave them: nobody has to be connected. */
+	pg = (struct station_page){ .id = 3, .targets = 25, .delivered = 25, .failed = 25, .summarised = true };
+	keep(&pg, "room-01", "saved, not played: no output device", 25);
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 3: delivered to 25/25, played by 0/25, failed on room-01 and 24 others: "
+	                         "saved, not played: no output device");
+	/* Several reasons, and failures beyond the reasons kept: counted. */
+	pg = (struct station_page){ .id = 4, .targets = 9, .delivered = 5, .played = 1, .failed = 8, .summarised = true };
+	keep(&pg, "lobby-2", "output device unavailable", 1);
+	keep(&pg, "stage", "disconnected", 2);
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 4: delivered to 5/9, played by 1/9, failed on lobby-2: output device "
+	                         "unavailable; on stage and 1 other: disconnected; and 5 more");
+	pg = (struct station_page){ .id = 4, .targets = 2, .delivered = 2, .played = 1, .failed = 1, .summarised = true };
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 4: delivered to 2/2, played by 1/2, failed on 1 more");
+
+	/* Muted is an outcome of its own, not a failure. */
+	pg = (struct station_page){ .id = 5, .targets = 2, .delivered = 2, .played = 1, .muted = 1, .summarised = true };
+	snprintf(pg.muted_name, sizeof pg.muted_name, "hall");
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg), CONSOLE_TONE_WARN);
+	assert_string_equal(buf, "page 5: delivered to 2/2, played by 1/2, muted on hall");
+	pg.muted = 3;
+	pg.targets = pg.delivered = 4;
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 5: delivered to 4/4, played by 1/4, muted on hall and 2 others");
+	pg.summarised = false;
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg), CONSOLE_TONE_ACCENT);
+	assert_string_equal(buf, "page 5 to 4 speakers: delivered 4/4, played 1/4, 3 muted");
 
 	/* Cut to the buffer, terminated. */
+	pg = (struct station_page){ .id = 3, .targets = 4, .delivered = 2, .played = 1, .failed = 3, .summarised = true };
+	keep(&pg, "lobby-2", "output device unavailable", 3);
 	char small[20];
-	console_view_summary(small, sizeof small, &pg, list, 3);
+	console_view_summary(small, sizeof small, &pg);
 	assert_int_equal(strlen(small), sizeof small - 1);
 	assert_memory_equal(small, "page 3: delivered t", 19);
 }
@@ -201,11 +229,11 @@ static void test_legacy(void **state)
 	char buf[256];
 	struct station_page pg = { .id = 3, .targets = 3, .delivered = 3, .played = 2, .legacy = 1,
 	                           .summarised = true };
-	assert_int_equal(console_view_summary(buf, sizeof buf, &pg, NULL, 0), CONSOLE_TONE_OK);
+	assert_int_equal(console_view_summary(buf, sizeof buf, &pg), CONSOLE_TONE_OK);
 	assert_string_equal(buf, "page 3: delivered to 3/3, played by 2/2 (1 legacy: delivered only)");
 	pg.summarised = false;
 	pg.played = 1;
-	console_view_summary(buf, sizeof buf, &pg, NULL, 0);
+	console_view_summary(buf, sizeof buf, &pg);
 	assert_string_equal(buf, "page 3 to 3 speakers: delivered 3/3, played 1/2 (1 legacy: delivered only)");
 }
 
@@ -294,6 +322,7 @@ static void test_build_recording_and_summary(void **state)
 	                                 .rec_have = 112800, .rec_want = 240000, .page = &pg };
 	console_view_build(v, &cs, &in, 1000);
 	assert_true(v->status.recording);
+	assert_string_equal(v->status.rec_target, "to all speakers");
 	assert_string_equal(v->status.rec_elapsed, "00:02.3");
 	assert_string_equal(v->status.rec_total, "00:05.0");
 	assert_string_equal(v->status.rec_left, "2.7 s left");
@@ -305,12 +334,32 @@ static void test_build_recording_and_summary(void **state)
 	assert_string_equal(v->status.rec_left, "0.0 s left");
 	assert_int_equal(v->status.rec_left_permille, 0);
 
+	/* The recording says where it goes: the one speaker, as the header does. */
+	console_state_select_move(&cs, 0);
+	console_state_target_toggle(&cs);
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.rec_target, "to s1");
+
 	/* Not recording: the latest page's summary. */
 	in.recording = false;
 	console_view_build(v, &cs, &in, 1000);
 	assert_false(v->status.recording);
+	assert_string_equal(v->status.rec_target, "");
 	assert_string_equal(v->status.text, "page 4: delivered to 1/1, played by 1/1");
 	assert_int_equal(v->status.tone, CONSOLE_TONE_OK);
+	assert_string_equal(v->status.notice, "");
+
+	/* An answer to the operator goes along, with its tone, until the next key. */
+	console_state_answer(&cs, true, "cannot send %s: it holds no audio", "rel/dir/empty.wav");
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.notice, "cannot send rel/dir/empty.wav: it holds no audio");
+	assert_int_equal(v->status.notice_tone, CONSOLE_TONE_BAD);
+	console_state_answer(&cs, false, "duration is 5.00 s");
+	console_view_build(v, &cs, &in, 1000);
+	assert_int_equal(v->status.notice_tone, CONSOLE_TONE_ACCENT);
+	console_state_key(&cs, 'x', &(struct console_key_input){ 0 });
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.notice, "");
 	free(v);
 	console_state_free(&cs);
 }
@@ -325,7 +374,7 @@ static void test_build_table_rows(void **state)
 	assert_non_null(b);
 	struct station_page none = { 0 };
 	struct console_view_input in = { .listen = "x", .no_input = "", .page = &none };
-	/* Page 6 played on s5 and is final: LAST PAGE shows the one before, page 5 failed. */
+	/* Page 6 played on s5 and is final: PREV PAGE shows the one before, page 5 failed. */
 	many[4].page_id = 5;
 	many[4].page_state = PAGE_FAILED;
 	snprintf(many[4].page_reason, sizeof many[4].page_reason, "rejected: truncated");

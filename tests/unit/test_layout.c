@@ -1,4 +1,8 @@
-/* Unit tests of layout arithmetic: fitting columns, and the console screen at every size. */
+/*
+ * Unit tests of layout arithmetic: fitting columns, the console screen at
+ * every size (with a status of several lines), the title bar's pieces at a
+ * width (the target first), and the end of a prompt that fits.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +14,7 @@
 
 #include "intercom/console/console_layout.h"
 #include "intercom/tui/layout.h"
+#include "intercom/tui/textfmt.h"
 
 static void test_columns_roomy(void **state)
 {
@@ -116,7 +121,7 @@ static void test_console_80x24(void **state)
 {
 	(void)state;
 	struct console_layout l;
-	console_layout_compute(&l, 80, 24, 2);
+	console_layout_compute(&l, 80, 24, 2, 1);
 	assert_false(l.too_small);
 	check_tiles(&l);
 	assert_int_equal(l.header.h, 2);
@@ -144,7 +149,7 @@ static void test_console_wide_and_tall(void **state)
 {
 	(void)state;
 	struct console_layout l;
-	console_layout_compute(&l, 160, 50, 5);
+	console_layout_compute(&l, 160, 50, 5, 1);
 	check_tiles(&l);
 	for (int c = 0; c < CONSOLE_COLS; c++)
 		assert_true(l.col_w[c] > 0);
@@ -158,12 +163,12 @@ static void test_console_wide_and_tall(void **state)
 	}
 	assert_int_equal(end, 160);
 	/* Many speakers: the table grows, the log keeps a title and two lines. */
-	console_layout_compute(&l, 100, 30, 200);
+	console_layout_compute(&l, 100, 30, 200, 1);
 	check_tiles(&l);
 	assert_int_equal(l.log.h, 3);
 	assert_int_equal(l.table_rows, 30 - 2 - 1 - 2 - 3 - 1 - 1);
 	/* No speakers yet: room for two rows' worth of table anyway. */
-	console_layout_compute(&l, 100, 30, 0);
+	console_layout_compute(&l, 100, 30, 0, 1);
 	assert_int_equal(l.table_rows, 2);
 }
 
@@ -172,7 +177,7 @@ static void test_console_degrades(void **state)
 	(void)state;
 	struct console_layout l;
 	/* Short: the log goes before the table shrinks below its speakers. */
-	console_layout_compute(&l, 80, 10, 2);
+	console_layout_compute(&l, 80, 10, 2, 1);
 	check_tiles(&l);
 	assert_false(l.too_small);
 	assert_int_equal(l.header.h, 2);
@@ -180,17 +185,17 @@ static void test_console_degrades(void **state)
 	assert_int_equal(l.log.h, 0);
 	assert_int_equal(l.table_rows, 3);
 	/* Shorter still: the meter's scale, then the header's second line. */
-	console_layout_compute(&l, 80, 8, 2);
+	console_layout_compute(&l, 80, 8, 2, 1);
 	check_tiles(&l);
 	assert_int_equal(l.meter.h, 2);
 	assert_int_equal(l.table_rows, 1);
-	console_layout_compute(&l, 80, 7, 2);
+	console_layout_compute(&l, 80, 7, 2, 1);
 	check_tiles(&l);
 	assert_int_equal(l.header.h, 2);
 	assert_int_equal(l.meter.h, 1);
 	assert_int_equal(l.table_rows, 1);
 	/* Narrow: columns drop in order, name and state stay. */
-	console_layout_compute(&l, 40, 24, 2);
+	console_layout_compute(&l, 40, 24, 2, 1);
 	check_tiles(&l);
 	assert_true(l.col_w[CONSOLE_COL_NAME] >= 10);
 	assert_true(l.col_w[CONSOLE_COL_STATE] >= 14);
@@ -199,13 +204,13 @@ static void test_console_degrades(void **state)
 	assert_int_equal(l.col_w[CONSOLE_COL_ZONE], 0);
 	assert_true(l.meter_cells >= 10);
 	/* Too small: nothing but the notice. */
-	console_layout_compute(&l, 39, 24, 2);
+	console_layout_compute(&l, 39, 24, 2, 1);
 	assert_true(l.too_small);
-	console_layout_compute(&l, 80, 6, 2);
+	console_layout_compute(&l, 80, 6, 2, 1);
 	assert_true(l.too_small);
-	console_layout_compute(&l, 0, 0, 0);
+	console_layout_compute(&l, 0, 0, 0, 1);
 	assert_true(l.too_small);
-	console_layout_compute(&l, -1, -1, 0);
+	console_layout_compute(&l, -1, -1, 0, 1);
 	assert_true(l.too_small);
 }
 
@@ -216,7 +221,7 @@ static void test_console_every_size(void **state)
 		for (int h = CONSOLE_MIN_H; h <= 70; h++) {
 			for (size_t n = 0; n <= 40; n += 13) {
 				struct console_layout l;
-				console_layout_compute(&l, w, h, n);
+				console_layout_compute(&l, w, h, n, 1);
 				assert_false(l.too_small);
 				check_tiles(&l);
 				assert_true(l.table_rows >= 1);
@@ -234,6 +239,100 @@ static void test_console_every_size(void **state)
 			}
 		}
 	}
+}
+
+static void test_console_status_lines(void **state)
+{
+	(void)state;
+	const char *bad = "bad duration '999': give seconds between 0.5 and 300, e.g. 2.5";
+	/* Nothing to answer: the summary's one line; a recording's banner is one. */
+	assert_int_equal(console_layout_status_lines(40, "", false, true), 1);
+	assert_int_equal(console_layout_status_lines(40, NULL, true, true), 1);
+	/* The answer wraps in full at the status's width (all but two columns). */
+	assert_int_equal(console_layout_status_lines(80, bad, false, true), 1);
+	assert_int_equal(console_layout_status_lines(40, bad, false, true), 2);
+	assert_int_equal(console_layout_status_lines(40, bad, true, true), 3);
+	assert_int_equal(console_layout_status_lines(20, bad, false, true), 5);
+
+	/* The status gets its lines first: at 40x10 three lines, the rest as before, less the table. */
+	struct console_layout l;
+	console_layout_compute(&l, 40, 10, 2, 3);
+	check_tiles(&l);
+	assert_int_equal(l.status.h, 3);
+	assert_int_equal(l.header.h, 2);
+	assert_int_equal(l.table_rows, 1);
+	/* 40x7: room for one more line only, taken from the header's second. */
+	console_layout_compute(&l, 40, 7, 2, 3);
+	check_tiles(&l);
+	assert_int_equal(l.status.h, 2);
+	assert_int_equal(l.header.h, 1);
+	assert_int_equal(l.table_rows, 1);
+	/* 80x24: everything else keeps its place, the log gives the lines. */
+	console_layout_compute(&l, 80, 24, 2, 2);
+	check_tiles(&l);
+	assert_int_equal(l.status.h, 2);
+	assert_int_equal(l.table_rows, 2);
+	assert_int_equal(l.log.h, 24 - 2 - 2 - 2 - 3 - 1);
+	/* Any size, any status: the parts tile the screen, the table keeps a row. */
+	for (int w = CONSOLE_MIN_W; w <= 120; w += 7)
+		for (int h = CONSOLE_MIN_H; h <= 40; h++)
+			for (int lines = 1; lines <= 12; lines += 3) {
+				console_layout_compute(&l, w, h, 5, lines);
+				check_tiles(&l);
+				assert_true(l.status.h >= 1 && l.status.h <= lines);
+				assert_true(l.table_rows >= 1);
+			}
+}
+
+static void test_console_title(void **state)
+{
+	(void)state;
+	struct console_title t;
+	/* Room for all of it. */
+	console_layout_title(&t, 100, "5.0 s", "all speakers", false, 3, true);
+	assert_string_equal(t.name, "intercom console");
+	assert_string_equal(t.duration, "duration 5.0 s");
+	assert_string_equal(t.target, "next page to all speakers");
+	assert_string_equal(t.speakers, "3 speakers");
+	assert_int_equal(t.gap, 3);
+	/* 60 columns: the count goes, the duration joins the target, whole. */
+	console_layout_title(&t, 60, "4.0 s", "all speakers", false, 1, true);
+	assert_string_equal(t.name, "intercom console");
+	assert_string_equal(t.duration, "");
+	assert_string_equal(t.target, "next page: 4.0 s to all speakers");
+	assert_string_equal(t.speakers, "");
+	/* 40 columns: where the page goes, whole, before the name. */
+	console_layout_title(&t, 40, "5.0 s", "hall-1", false, 2, true);
+	assert_string_equal(t.name, "intercom");
+	assert_string_equal(t.target, "next page: 5.0 s to hall-1");
+	assert_true(1 + textfmt_width(t.name, true) + t.gap + textfmt_width(t.target, true) <= 40);
+	console_layout_title(&t, 40, "5.0 s", "all speakers", false, 2, true);
+	assert_string_equal(t.name, "");
+	assert_string_equal(t.target, "next page: 5.0 s to all speakers");
+	/* Not connected: said, even if the duration must go for it. */
+	console_layout_title(&t, 40, "5.0 s", "hall-1", true, 2, true);
+	assert_string_equal(t.target, "page to hall-1 (not connected)");
+	assert_string_equal(t.duration, "");
+	/* A name too long for anything: the target alone, for the drawer to cut. */
+	console_layout_title(&t, 40, "5.0 s", "a-speaker-with-a-very-long-name-indeed-0123456789", false, 2, true);
+	assert_string_equal(t.target, "page to a-speaker-with-a-very-long-name-indeed-0123456789");
+	assert_string_equal(t.name, "");
+	assert_string_equal(t.duration, "");
+}
+
+static void test_console_tail(void **state)
+{
+	(void)state;
+	/* It all fits: from the start. */
+	assert_int_equal(console_layout_tail("send /a.wav", 20, true), 0);
+	assert_int_equal(console_layout_tail("", 5, true), 0);
+	/* The end that fits, whole characters. */
+	assert_int_equal(console_layout_tail("send /srv/x.wav", 5, true), strlen("send /srv/"));
+	assert_int_equal(console_layout_tail("fermé-€", 3, true), strlen("ferm"));
+	assert_int_equal(console_layout_tail("fermé-€", 2, true), strlen("fermé"));
+	/* Without UTF-8, é prints as one '?'. */
+	assert_int_equal(console_layout_tail("xyé", 2, false), 1);
+	assert_int_equal(console_layout_tail("abc", 0, true), 3);
 }
 
 static void test_scroll(void **state)
@@ -260,7 +359,9 @@ int main(void)
 		cmocka_unit_test(test_columns_roomy),        cmocka_unit_test(test_columns_drop),
 		cmocka_unit_test(test_columns_never_overflow), cmocka_unit_test(test_console_80x24),
 		cmocka_unit_test(test_console_wide_and_tall), cmocka_unit_test(test_console_degrades),
-		cmocka_unit_test(test_console_every_size),   cmocka_unit_test(test_scroll),
+		cmocka_unit_test(test_console_every_size),   cmocka_unit_test(test_console_status_lines),
+		cmocka_unit_test(test_console_title),        cmocka_unit_test(test_console_tail),
+		cmocka_unit_test(test_scroll),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,11 +3,14 @@
  * faces read: where the next page goes (every speaker, or one that the target
  * follows when it reconnects under a new id), the page duration, the speakers
  * in the table's order, the selection and the table's scroll, the prompt in
- * the footer (a duration or a command being typed, "quit anyway?"), the help,
- * and the outcomes each speaker reported, remembered for the table's LAST
- * PAGE column. Keys map to changes here, or to an action the loop performs
- * (talk, send, quit...). Every change worth a log line says it once through
- * the `say` callback (headless: stdout; the screen: its log pane).
+ * the footer (a duration or a command being typed, "quit anyway?"), the help
+ * and the log view and how far each is scrolled, the answer the status line
+ * gives the operator until the next key, and the outcomes each speaker
+ * reported, remembered for the table's PREV PAGE column. Keys map to changes
+ * here, or to an action the loop performs (talk, send, quit...); on a screen
+ * too small to show them, those that would start or change a page are
+ * refused. Every change worth a log line says it once through the `say`
+ * callback (headless: stdout; the screen: its log pane).
  *
  * Pure: no curses, sockets, audio, clocks or globals. The station's speakers
  * are read through the pointers console_state_set_speakers is given, never
@@ -26,6 +29,8 @@
 
 /* What may be typed at the footer's prompt, in bytes with the terminating NUL. */
 #define CONSOLE_PROMPT_MAX 256
+/* The status line's answer to the operator, in bytes with the NUL: a log line's worth. */
+#define CONSOLE_NOTICE_MAX 512
 
 /* The final outcome of a page on a speaker, remembered by the console for the table. */
 struct console_result {
@@ -84,6 +89,11 @@ struct console_key_input {
 	bool recording;               /* Space stops a recording, else starts one */
 	bool in_flight;               /* a page is under way: q asks first */
 	int page_rows;                /* PgUp/PgDn move the selection this many rows */
+	bool too_small;               /* the screen only says it is too small: keys that would
+	                                 change or send the next page are refused, not done unseen */
+	size_t scroll_max;            /* how far the open help or log view scrolls (help: its first
+	                                 line shown; log: events back from the newest) */
+	int scroll_page;              /* the lines it shows: PgUp/PgDn scroll by about this much */
 };
 
 typedef void (*console_say_fn)(const char *line, void *ctx);
@@ -94,7 +104,7 @@ struct console_state_order {
 	size_t index;
 };
 
-/* One speaker's remembered outcomes: LAST PAGE shows the one before the latest. */
+/* One speaker's remembered outcomes: PREV PAGE shows the one before the latest. */
 struct console_result_slot {
 	uint32_t speaker_id;
 	struct console_result latest, before;
@@ -126,6 +136,13 @@ struct console_state {
 	char prompt_text[CONSOLE_PROMPT_MAX];
 	size_t prompt_len;
 	bool help;
+	size_t help_top;              /* the first help line shown: it scrolls on a small terminal */
+	bool log_view;                /* the events, full screen */
+	size_t log_back;              /* events below the log view's last line: 0 follows the newest */
+	/* The status line's answer to what the operator just did (a refusal, an error, a value
+	   asked for), until the next key; "" when there is none. It is in the log too. */
+	char notice[CONSOLE_NOTICE_MAX];
+	bool notice_error;
 	struct console_result_slot *results;      /* one per speaker, in table order */
 	struct console_result_slot *results_next; /* the next update builds here, then they swap */
 	size_t result_count;
@@ -169,6 +186,20 @@ void console_state_set_duration(struct console_state *cs, double seconds, bool s
 /* One 0.5 s step up (direction > 0) or down, landing on the step grid from a typed 2.25. */
 void console_state_step_duration(struct console_state *cs, int direction);
 
+/* ---- answers ---- */
+
+/*
+ * Says a line (the log) and shows it on the status line until the next key:
+ * the answer to a key or a command the operator is waiting on, where the
+ * operator is looking, whether or not the screen has room for the log.
+ */
+void console_state_answer(struct console_state *cs, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Shows text on the status line until the next key, as console_state_answer, without saying it (it was). */
+void console_state_note(struct console_state *cs, bool error, const char *text);
+/* A line joined the log: a log view scrolled back keeps showing the same events. */
+void console_state_log_added(struct console_state *cs);
+
 /* ---- the screen ---- */
 
 /* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
@@ -193,7 +224,7 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
  * (those of speakers that left are forgotten).
  */
 void console_state_table_update(struct console_state *cs, size_t rows);
-/* What LAST PAGE shows for table row i (after console_state_table_update): NULL if nothing yet. */
+/* What PREV PAGE shows for table row i (after console_state_table_update): NULL if nothing yet. */
 const struct console_result *console_state_last_result(const struct console_state *cs, size_t i);
 
 /* True once state is an outcome (played, failed, muted, interrupted). */

@@ -28,7 +28,20 @@ void console_ui_invalidate(struct console_ui *ui);
 /* Draws what differs from the previous snapshot. Returns true if anything was sent. */
 bool console_ui_draw(struct console_ui *ui, const struct console_view *view);
 
-/* Speaker rows the table shows at the terminal's size with that many speakers (0: none). */
-int console_ui_table_rows(const struct console_ui *ui, size_t speakers);
+/*
+ * Speaker rows the table shows at the terminal's size with that many
+ * speakers and that status (its lines wrapped in full) (0: none).
+ */
+int console_ui_table_rows(const struct console_ui *ui, size_t speakers,
+                          const struct console_view_status *status);
+
+/* True while the terminal is too small for the screen: it shows only a notice (and what waits). */
+bool console_ui_too_small(const struct console_ui *ui);
+
+/*
+ * How far the help (help) or the log view scrolls at the terminal's size:
+ * *max for console_key_input.scroll_max, *page the lines it shows.
+ */
+void console_ui_scroll_range(const struct console_ui *ui, bool help, size_t *max, int *page);
 
 #endif

@@ -65,12 +65,16 @@ struct console_view_header {
 
 struct console_view_status {
 	bool recording;
+	char rec_target[NAME_MAX_BYTES + 32]; /* where the recording goes: "to hall-1", "to all speakers" */
 	char rec_elapsed[16];     /* "00:02.3" */
 	char rec_total[16];       /* "00:05.0" */
 	char rec_left[32];        /* "2.7 s left" */
 	int rec_left_permille;    /* countdown bar: 1000 at the start, 0 at the end */
-	char text[256];           /* page summary or a hint, when not recording */
+	char text[512];           /* page summary or a hint, when not recording (wrapped, never cut) */
 	enum console_tone tone;
+	char notice[CONSOLE_NOTICE_MAX]; /* the answer to the operator (console_state's notice),
+	                                    shown in full instead of the summary; "" none */
+	enum console_tone notice_tone;
 };
 
 /* The rows that fit on the screen: only those are formatted, however many speakers there are. */
@@ -98,6 +102,9 @@ struct console_view {
 	struct console_view_table table;
 	struct console_view_footer footer;
 	bool help;
+	size_t help_top;          /* the help's first line shown */
+	bool log_view;            /* the events, full screen */
+	size_t log_back;          /* events hidden below its last line */
 };
 
 /* What the snapshot needs beside the console_state: the program's facts and its devices' now. */
@@ -123,17 +130,26 @@ struct console_view_input {
 void console_view_build(struct console_view *view, const struct console_state *cs,
                         const struct console_view_input *in, uint64_t now_ms);
 
+/*
+ * Fills the status part alone (console_view_build does it too): the loop
+ * needs it first, to know how many lines it takes and so how many table
+ * rows fit.
+ */
+void console_view_status(struct console_view_status *status, const struct console_state *cs,
+                         const struct console_view_input *in);
+
 /* Fills a table row from a speaker, its remembered last result, at monotonic time now_ms. */
 void console_view_row(struct console_row *row, const struct station_speaker *sp,
                       const struct console_result *last, uint64_t now_ms);
 
 /*
  * The status line for the latest page: in flight ("page 3 to 2 speakers:
- * delivered 1/2, played 0/2"), or its summary ("page 3: delivered to 2/2,
- * played by 1/2, failed on lobby-2: output device unavailable"). Names the
- * failed speakers still connected; counts those that left. Returns its tone.
+ * delivered 1/2, played 0/2"), or its summary ("page 3: delivered to 3/3,
+ * played by 1/3, failed on lobby-2: output device unavailable, muted on
+ * hall"). The reasons are those the tally kept when each speaker reported
+ * (grouped: "failed on room-01 and 24 others: ..."), so speakers leaving
+ * afterwards do not change them. Returns its tone.
  */
-enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *page,
-                                       const struct station_speaker *const *speakers, size_t n);
+enum console_tone console_view_summary(char *out, size_t outlen, const struct station_page *page);
 
 #endif

@@ -44,10 +44,29 @@ struct station_speaker {
 	                             then received ("delivered") or failed, never further */
 };
 
+/* Distinct reasons a page's tally keeps with their speakers; further ones are only counted. */
+#define STATION_PAGE_REASONS 4
+
+/*
+ * Why a page did not play on some speakers, as they said it when it happened:
+ * the first speaker that gave the reason, and how many gave it. A speaker that
+ * leaves afterwards changes nothing here.
+ */
+struct station_page_reason {
+	char name[NAME_MAX_BYTES + 1];
+	char reason[128];
+	size_t count;
+};
+
 /* The tally of the latest page. */
 struct station_page {
 	uint32_t id;
 	size_t targets, delivered, played, failed;
+	size_t muted;             /* muted on the speaker: received, deliberately not played
+	                             (an outcome of its own, not a failure) */
+	char muted_name[NAME_MAX_BYTES + 1]; /* the first speaker that reported muted */
+	struct station_page_reason reasons[STATION_PAGE_REASONS]; /* the failures, by reason */
+	size_t reason_count;      /* reasons kept; failures beyond them are in `failed` only */
 	bool summarised;          /* every target reached a final state (or gave up) */
 	size_t legacy;            /* targets that cannot report playing (included in targets;
 	                             today the legacy speakers): they can be delivered to or
