@@ -11,6 +11,8 @@
 #include "intercom/common/defaults.h"
 #include "intercom/net/proto.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WAVE_FORMAT_PCM 0x0001
 #define WAVE_FORMAT_EXTENSIBLE 0xFFFE
@@ -140,6 +143,13 @@ static pthread_mutex_t sf_open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static SNDFILE *open_path(const char *path, SF_INFO *si, char *err, size_t errlen)
 {
+	/* Tried first so a missing or unreadable file is named by errno, not libsndfile's "System error". */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	close(fd);
 	pthread_mutex_lock(&sf_open_lock);
 	SNDFILE *sf = sf_open(path, SFM_READ, si);
 	if (!sf)

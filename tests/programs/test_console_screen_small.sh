@@ -89,7 +89,7 @@ note "40x10 has no log pane: errors answer on the status line, in full, with the
 tm send-keys -t con 9 9 9 Enter
 wait_says "bad duration '999': give seconds between 0.5 and 300, e.g. 2.5"
 tm send-keys -t con ":send nothere/x.wav" Enter
-wait_says "cannot send nothere/x.wav: cannot open x.wav: System error : No such file or directory."
+wait_says "cannot send nothere/x.wav: cannot open x.wav: No such file or directory"
 coherent 40 10
 tm send-keys -t con Down
 wait_for 2 screen_lacks 'cannot send'   # the next key: the answer was seen
@@ -145,13 +145,13 @@ coherent 80 24
 note "80x24: an error is not cut; PREV PAGE says which page it shows"
 wait_screen '  NAME .* PREV PAGE' 2
 tm send-keys -t con ":send nothere/x.wav" Enter
-wait_says "cannot send nothere/x.wav: cannot open x.wav: System error : No such file or directory."
+wait_says "cannot send nothere/x.wav: cannot open x.wav: No such file or directory"
 coherent 80 24
 
 note "l: every event whole, full screen, back to the first one"
 tm send-keys -t con l
 wait_screen '^── events [0-9]+-[0-9]+ of [0-9]+ ' 2
-wait_says "cannot send nothere/x.wav: cannot open x.wav: System error : No such file or directory."
+wait_says "cannot send nothere/x.wav: cannot open x.wav: No such file or directory"
 tm send-keys -t con Home
 wait_screen '^── events 1-' 2
 wait_screen '^ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} intercom-console .* listening on 127\.0\.0\.1:' 2
