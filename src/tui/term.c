@@ -50,6 +50,8 @@ static struct {
 	volatile sig_atomic_t resized;
 	struct sigaction old_winch;
 
+	bool alt_screen;              /* the terminal has an alternate screen (smcup/rmcup) */
+
 	int err_pipe;                 /* read end: what was written to fd 2 */
 	int saved_stderr;             /* the real stderr, back on restore */
 	char err_line[512];
@@ -163,17 +165,63 @@ static void atexit_cb(void)
 	term_done();
 }
 
-/* Appends a terminfo string capability to the crash-path reset sequence. */
-static void reset_add(const char *cap)
+/* A terminfo string capability, or NULL if the terminal has none. */
+static const char *cap_str(const char *cap)
 {
 	char *s = tigetstr(cap);
-	if (!s || s == (char *)-1)
+	return s && s != (char *)-1 && *s ? s : NULL;
+}
+
+/* Appends s to the crash-path reset sequence being built in buf (len: its length so far). */
+static void reset_add(char *buf, size_t *len, const char *s)
+{
+	if (!s)
 		return;
 	size_t n = strlen(s);
-	if (term.reset_len + n > sizeof term.reset)
+	if (*len + n > sizeof term.reset)
 		return;
-	memcpy(term.reset + term.reset_len, s, n);
-	term.reset_len += n;
+	memcpy(buf + *len, s, n);
+	*len += n;
+}
+
+/*
+ * The crash path's way out of curses mode, precomputed: attributes, cursor,
+ * keypad, alternate screen; without one, the cursor to the last line and a
+ * new line below it (see leave_screen). Again after a resize: the last line moved.
+ */
+static void reset_build(void)
+{
+	char buf[sizeof term.reset];
+	size_t len = 0;
+	reset_add(buf, &len, cap_str("sgr0"));
+	reset_add(buf, &len, cap_str("cnorm"));
+	reset_add(buf, &len, cap_str("rmkx"));
+	if (term.alt_screen) {
+		reset_add(buf, &len, cap_str("rmcup"));
+	} else {
+		const char *cup = cap_str("cup");
+		if (cup)
+			reset_add(buf, &len, tiparm(cup, LINES - 1, 0));
+		reset_add(buf, &len, "\r\n");
+	}
+	/* A crash in between writes a shorter sequence, never a torn one. */
+	term.reset_len = 0;
+	memcpy(term.reset, buf, len);
+	term.reset_len = len;
+}
+
+/*
+ * Out of curses mode (endwin: the tty's own modes, keypad off, cursor shown,
+ * at the start of the last line). Without an alternate screen the last
+ * screen stays where it is, so a new line below it: what comes next (the
+ * exit's log lines, the shell's prompt) starts on a line of its own
+ * instead of over the keys.
+ */
+static void leave_screen(void)
+{
+	endwin();
+	if (!term.alt_screen)
+		write_all(TERM_TTY_FD, "\r\n", 2);
 }
 
 /*
@@ -316,11 +364,8 @@ int term_init(char *err, size_t errlen)
 	nodelay(term.keys, TRUE);
 	setup_colors();
 
-	term.reset_len = 0;
-	reset_add("sgr0");
-	reset_add("cnorm");
-	reset_add("rmkx");
-	reset_add("rmcup");
+	term.alt_screen = cap_str("smcup") && cap_str("rmcup");
+	reset_build();
 	capture_stderr();
 	term.lost = false;
 	term.resized = 0;
@@ -350,7 +395,7 @@ void term_done(void)
 #ifdef TERM_SANITIZER
 	__sanitizer_set_death_callback(NULL);
 #endif
-	endwin();
+	leave_screen();
 	delwin(term.keys);
 	term.keys = NULL;
 	delscreen(term.screen);
@@ -479,6 +524,8 @@ int term_key(void)
 		struct winsize ws;
 		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 			resizeterm(ws.ws_row, ws.ws_col);
+		if (!term.alt_screen)
+			reset_build();
 		term.just_resized = true;
 		return KEY_RESIZE;
 	}

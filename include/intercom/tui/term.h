@@ -1,7 +1,9 @@
 /*
  * The terminal, owned by this module alone (after htop's CRT.c): curses
- * set-up and its undoing on every way out (normal end, SIGINT/SIGTERM through
- * the main loop, exit(), a crash, a sanitizer report), semantic colours with
+ * set-up and its undoing on every way out (normal end, SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT through the main loop, exit(), a crash, a sanitizer
+ * report; without an alternate screen the last screen stays and what follows
+ * starts on a new line below it), semantic colours with
  * a monochrome fallback, block glyphs or ASCII, keys and resizes as a
  * non-blocking source for a poll() loop, and whatever libraries print on
  * stderr kept off the screen (it goes to the log instead). Generic: it knows
