@@ -13,11 +13,18 @@
 static int signal_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t last_signal;
 
-/* Signals that end the loop cleanly. SIGHUP: a dropped SSH session tells speakers BYE, not mid-write. */
+/*
+ * Signals that end the loop cleanly. SIGHUP: a dropped SSH session tells
+ * speakers BYE, not mid-write. SIGQUIT (Ctrl-\) too, without its core dump:
+ * an operator who presses it wants the program gone with the speakers told
+ * and the terminal given back; a core is still one SIGABRT away.
+ */
 static const struct {
 	int sig;
 	const char *name;
-} stop_signals[] = { { SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" }, { SIGHUP, "SIGHUP" } };
+} stop_signals[] = {
+	{ SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" }, { SIGHUP, "SIGHUP" }, { SIGQUIT, "SIGQUIT" },
+};
 #define STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
 
 static void on_signal(int sig)

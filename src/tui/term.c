@@ -46,9 +46,20 @@ static struct {
 	bool utf8, color, lost, just_resized;
 	attr_t attrs[TERM_COLORS];
 
-	int wake[2];                  /* SIGWINCH writes here */
+	int wake[2];                  /* SIGWINCH, SIGTSTP and SIGCONT write here */
 	volatile sig_atomic_t resized;
 	struct sigaction old_winch;
+
+	/*
+	 * Ctrl-Z: the handlers only note it; the loop leaves curses mode, stops,
+	 * and once the terminal is its own again puts every mode back and repaints.
+	 */
+	volatile sig_atomic_t stop_asked;  /* SIGTSTP came: leave the screen and stop */
+	volatile sig_atomic_t continued;   /* SIGCONT came: the terminal may be ours again */
+	volatile sig_atomic_t stopped;     /* off the terminal (stopped, or running in the background) */
+	bool take_tstp;                    /* SIGTSTP was at its default: ours while the screen is up */
+	struct sigaction old_tstp, old_cont;
+	bool alt_screen;              /* the terminal has an alternate screen (smcup/rmcup) */
 
 	int err_pipe;                 /* read end: what was written to fd 2 */
 	int saved_stderr;             /* the real stderr, back on restore */
@@ -117,9 +128,12 @@ static void term_emergency_restore(void)
 	if (!term.active)
 		return;
 	term.active = 0;
-	write_all(STDOUT_FILENO, term.reset, term.reset_len);
-	if (term.have_tios)
-		tcsetattr(TERM_TTY_FD, TCSANOW, &term.saved_tios);
+	/* Stopped or in the background, the terminal is the shell's already: leave it be. */
+	if (!term.stopped) {
+		write_all(STDOUT_FILENO, term.reset, term.reset_len);
+		if (term.have_tios)
+			tcsetattr(TERM_TTY_FD, TCSANOW, &term.saved_tios);
+	}
 	stderr_restore();
 }
 
@@ -147,11 +161,16 @@ static void sanitizer_death_cb(void)
 }
 #endif
 
-static void winch_cb(int sig)
+/* SIGWINCH, SIGTSTP, SIGCONT: note which, wake the loop; async-signal-safe. */
+static void wake_cb(int sig)
 {
-	(void)sig;
 	int saved = errno;
-	term.resized = 1;
+	if (sig == SIGWINCH)
+		term.resized = 1;
+	else if (sig == SIGTSTP)
+		term.stop_asked = 1;
+	else if (sig == SIGCONT)
+		term.continued = 1;
 	if (write(term.wake[1], "", 1) < 0) {
 		/* Full: a wake-up is pending already. */
 	}
@@ -163,17 +182,63 @@ static void atexit_cb(void)
 	term_done();
 }
 
-/* Appends a terminfo string capability to the crash-path reset sequence. */
-static void reset_add(const char *cap)
+/* A terminfo string capability, or NULL if the terminal has none. */
+static const char *cap_str(const char *cap)
 {
 	char *s = tigetstr(cap);
-	if (!s || s == (char *)-1)
+	return s && s != (char *)-1 && *s ? s : NULL;
+}
+
+/* Appends s to the crash-path reset sequence being built in buf (len: its length so far). */
+static void reset_add(char *buf, size_t *len, const char *s)
+{
+	if (!s)
 		return;
 	size_t n = strlen(s);
-	if (term.reset_len + n > sizeof term.reset)
+	if (*len + n > sizeof term.reset)
 		return;
-	memcpy(term.reset + term.reset_len, s, n);
-	term.reset_len += n;
+	memcpy(buf + *len, s, n);
+	*len += n;
+}
+
+/*
+ * The crash path's way out of curses mode, precomputed: attributes, cursor,
+ * keypad, alternate screen; without one, the cursor to the last line and a
+ * new line below it (see leave_screen). Again after a resize: the last line moved.
+ */
+static void reset_build(void)
+{
+	char buf[sizeof term.reset];
+	size_t len = 0;
+	reset_add(buf, &len, cap_str("sgr0"));
+	reset_add(buf, &len, cap_str("cnorm"));
+	reset_add(buf, &len, cap_str("rmkx"));
+	if (term.alt_screen) {
+		reset_add(buf, &len, cap_str("rmcup"));
+	} else {
+		const char *cup = cap_str("cup");
+		if (cup)
+			reset_add(buf, &len, tiparm(cup, LINES - 1, 0));
+		reset_add(buf, &len, "\r\n");
+	}
+	/* A crash in between writes a shorter sequence, never a torn one. */
+	term.reset_len = 0;
+	memcpy(term.reset, buf, len);
+	term.reset_len = len;
+}
+
+/*
+ * Out of curses mode (endwin: the tty's own modes, keypad off, cursor shown,
+ * at the start of the last line). Without an alternate screen the last
+ * screen stays where it is, so a new line below it: what comes next (the
+ * exit's log lines, the shell's prompt, "Stopped") starts on a line of its
+ * own instead of over the keys.
+ */
+static void leave_screen(void)
+{
+	endwin();
+	if (!term.alt_screen)
+		write_all(TERM_TTY_FD, "\r\n", 2);
 }
 
 /*
@@ -232,6 +297,15 @@ static void setup_colors(void)
 	term.attrs[TERM_SELECTED] = A_REVERSE;
 }
 
+/* Puts back the SIGWINCH, SIGTSTP and SIGCONT dispositions found at term_init. */
+static void handlers_give_back(void)
+{
+	sigaction(SIGWINCH, &term.old_winch, NULL);
+	if (term.take_tstp)
+		sigaction(SIGTSTP, &term.old_tstp, NULL);
+	sigaction(SIGCONT, &term.old_cont, NULL);
+}
+
 /* Sends fd 2 into a pipe the loop reads: a library's message must not land on the screen. */
 static int capture_stderr(void)
 {
@@ -279,10 +353,21 @@ int term_init(char *err, size_t errlen)
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = winch_cb;
+	sa.sa_handler = wake_cb;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGWINCH, &sa, &term.old_winch);
+	/*
+	 * Ctrl-Z too, unless it is ignored (then it stays so): curses's own
+	 * handler redraws from inside the signal and leaves keypad mode off
+	 * until a key is read, so the first arrow after fg arrived as Esc [ B.
+	 */
+	sigaction(SIGTSTP, NULL, &term.old_tstp);
+	term.take_tstp = term.old_tstp.sa_handler == SIG_DFL;
+	if (term.take_tstp)
+		sigaction(SIGTSTP, &sa, NULL);
+	sigaction(SIGCONT, &sa, &term.old_cont);
+	term.stop_asked = term.continued = term.stopped = 0;
 
 	const char *name = getenv("TERM");
 	term.screen = newterm(NULL, stdout, stdin);
@@ -299,7 +384,7 @@ int term_init(char *err, size_t errlen)
 	if (!term.screen) {
 		snprintf(err, errlen, "cannot drive terminal type '%s' (set TERM, e.g. TERM=xterm, "
 		                      "or run with --headless)", name && *name ? name : "(unset)");
-		sigaction(SIGWINCH, &term.old_winch, NULL);
+		handlers_give_back();
 		close(term.wake[0]);
 		close(term.wake[1]);
 		term.wake[0] = term.wake[1] = -1;
@@ -316,11 +401,8 @@ int term_init(char *err, size_t errlen)
 	nodelay(term.keys, TRUE);
 	setup_colors();
 
-	term.reset_len = 0;
-	reset_add("sgr0");
-	reset_add("cnorm");
-	reset_add("rmkx");
-	reset_add("rmcup");
+	term.alt_screen = cap_str("smcup") && cap_str("rmcup");
+	reset_build();
 	capture_stderr();
 	term.lost = false;
 	term.resized = 0;
@@ -350,13 +432,16 @@ void term_done(void)
 #ifdef TERM_SANITIZER
 	__sanitizer_set_death_callback(NULL);
 #endif
-	endwin();
+	/* Stopped or in the background, curses mode was left already. */
+	if (!term.stopped)
+		leave_screen();
+	term.stopped = 0;
 	delwin(term.keys);
 	term.keys = NULL;
 	delscreen(term.screen);
 	term.screen = NULL;
 	stderr_restore();
-	sigaction(SIGWINCH, &term.old_winch, NULL);
+	handlers_give_back();
 	close(term.wake[0]);
 	close(term.wake[1]);
 	term.wake[0] = term.wake[1] = -1;
@@ -403,7 +488,8 @@ const char *term_glyph(enum term_glyph glyph)
 void term_poll_prepare(struct pollfd fds[TERM_POLLFDS])
 {
 	bool on = term.active && !term.lost;
-	fds[0] = (struct pollfd){ .fd = on ? STDIN_FILENO : -1, .events = POLLIN };
+	/* Stopped or in the background, reading the terminal would stop the process (SIGTTIN). */
+	fds[0] = (struct pollfd){ .fd = on && !term.stopped ? STDIN_FILENO : -1, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = on ? term.wake[0] : -1, .events = POLLIN };
 	fds[2] = (struct pollfd){ .fd = on ? term.err_pipe : -1, .events = POLLIN };
 }
@@ -431,6 +517,58 @@ static void stderr_drain(void)
 	}
 }
 
+/*
+ * Ctrl-Z: out of curses mode as on exit (unless in the background already),
+ * then stopped as SIGTSTP's default would, until fg or bg (SIGCONT). Curses
+ * calls stay in the loop, never in a handler.
+ */
+static void term_stop(void)
+{
+	if (!term.stopped)
+		leave_screen();
+	term.stopped = 1;
+	struct sigaction dfl, ours;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &ours);
+	/* To this thread: it stops (the whole process with it) before raise returns. */
+	raise(SIGTSTP);
+	sigaction(SIGTSTP, &ours, NULL);
+	/* Continued (or never stopped: an orphaned process group discards SIGTSTP). */
+	term.continued = 1;
+}
+
+/*
+ * After SIGCONT, or while off the terminal: if it is ours again (fg, not
+ * bg), every mode back before the next key is read: the tty's (cbreak,
+ * noecho, flow control off: curses's program mode), keypad mode (arrows send
+ * what curses decodes), the alternate screen and cursor with the whole last
+ * picture (doupdate after endwin). The size may have changed meanwhile
+ * (SIGWINCH went to the shell): the program gets KEY_RESIZE. False while in
+ * the background.
+ */
+static bool term_come_back(void)
+{
+	if (tcgetpgrp(TERM_TTY_FD) != getpgrp()) {
+		/* bg, or kill -CONT after a SIGSTOP: hands off the terminal until fg. */
+		term.stopped = 1;
+		return false;
+	}
+	/* A SIGSTOP, which no handler sees, left curses mode on: leave, so the way back is one. */
+	if (!isendwin())
+		endwin();
+	term.stopped = 0;
+	reset_prog_mode();
+	/* Before the screen shows: whoever sees it may press an arrow at once. */
+	keypad(term.keys, TRUE);
+	clearok(curscr, TRUE);
+	if (term_can_draw())
+		doupdate();
+	term.resized = 1;
+	return true;
+}
+
 bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS])
 {
 	if (!term.active)
@@ -444,6 +582,20 @@ bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS])
 			;
 		keys = keys || term.resized;
 	}
+	if (term.stop_asked) {
+		term.stop_asked = 0;
+		term_stop();
+	}
+	/*
+	 * fg after bg sends no SIGCONT (the job runs already): while off the
+	 * terminal, every pass looks (the pending frame's retry wakes the loop).
+	 */
+	if (term.continued || term.stopped) {
+		term.continued = 0;
+		keys = term_come_back() || keys;
+	}
+	if (term.stopped)
+		return false;
 	if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 		term.lost = true;
 	} else if (fds[0].revents & POLLIN) {
@@ -459,7 +611,7 @@ bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS])
 
 bool term_can_draw(void)
 {
-	if (!term.active || term.lost)
+	if (!term.active || term.lost || term.stopped)
 		return false;
 	struct pollfd out = { .fd = TERM_TTY_FD, .events = POLLOUT };
 	return poll(&out, 1, 0) == 1 && (out.revents & POLLOUT);
@@ -472,13 +624,15 @@ bool term_lost(void)
 
 int term_key(void)
 {
-	if (!term.active || term.lost)
+	if (!term.active || term.lost || term.stopped)
 		return ERR;
 	if (term.resized) {
 		term.resized = 0;
 		struct winsize ws;
 		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 			resizeterm(ws.ws_row, ws.ws_col);
+		if (!term.alt_screen)
+			reset_build();
 		term.just_resized = true;
 		return KEY_RESIZE;
 	}

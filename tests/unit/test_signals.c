@@ -1,6 +1,7 @@
 /*
  * Unit tests for src/common/signals.c: a failed start-up says why and changes
- * nothing; a working one turns SIGTERM into a readable pipe and ignores SIGPIPE.
+ * nothing; a working one turns SIGTERM into a readable pipe and ignores SIGPIPE;
+ * SIGINT, SIGHUP and SIGQUIT (Ctrl-\, which must not dump core) end the loop alike.
  * The tests run in order: the failure first, while every disposition is the default.
  */
 #include "intercom/common/signals.h"
@@ -44,6 +45,7 @@ static void test_open_fails_without_descriptors(void **state)
 	assert_int_equal(fd, -1);
 	assert_string_equal(err, "cannot create the signal pipe: Too many open files");
 	assert_true(disposition(SIGTERM) == SIG_DFL);
+	assert_true(disposition(SIGQUIT) == SIG_DFL);
 	assert_true(disposition(SIGPIPE) == SIG_DFL);
 }
 
@@ -68,11 +70,31 @@ static void test_open_and_catch(void **state)
 	assert_int_equal(poll(&p, 1, 0), 0);
 }
 
+/* Every way an operator stops a program is caught the same way, none by its default action. */
+static void test_every_stop_signal(void **state)
+{
+	(void)state;
+	char err[128] = "";
+	int fd = signals_open(err, sizeof err);
+	assert_true(fd >= 0);
+	const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		/* Checked before raising: the default action would end this test, not fail it. */
+		assert_true(disposition(sigs[i]) != SIG_DFL);
+		assert_true(disposition(sigs[i]) != SIG_IGN);
+		assert_int_equal(raise(sigs[i]), 0);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		assert_int_equal(poll(&p, 1, 1000), 1);
+		assert_int_equal(signals_take(), sigs[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_fails_without_descriptors),
 		cmocka_unit_test(test_open_and_catch),
+		cmocka_unit_test(test_every_stop_signal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

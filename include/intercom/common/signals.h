@@ -1,7 +1,7 @@
 /*
- * Signals turned into events: SIGINT, SIGTERM and SIGHUP make a pipe readable so the
- * poll() loop shuts down cleanly; SIGPIPE is ignored so a vanished peer is an
- * error return, never a dead process.
+ * Signals turned into events: SIGINT, SIGTERM, SIGHUP and SIGQUIT (no core
+ * dump) make a pipe readable so the poll() loop shuts down cleanly; SIGPIPE is
+ * ignored so a vanished peer is an error return, never a dead process.
  */
 #ifndef INTERCOM_SIGNALS_H
 #define INTERCOM_SIGNALS_H

@@ -1,7 +1,10 @@
 /*
  * The terminal, owned by this module alone (after htop's CRT.c): curses
- * set-up and its undoing on every way out (normal end, SIGINT/SIGTERM through
- * the main loop, exit(), a crash, a sanitizer report), semantic colours with
+ * set-up and its undoing on every way out (normal end, SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT through the main loop, exit(), a crash, a sanitizer
+ * report; without an alternate screen the last screen stays and what follows
+ * starts on a new line below it), Ctrl-Z and fg (every mode back before the
+ * next key), semantic colours with
  * a monochrome fallback, block glyphs or ASCII, keys and resizes as a
  * non-blocking source for a poll() loop, and whatever libraries print on
  * stderr kept off the screen (it goes to the log instead). Generic: it knows
@@ -51,9 +54,12 @@ enum term_glyph {
  * noecho, keypad and non-blocking mode, software flow control off (Ctrl-S
  * must not stop the screen, and the loop with it), a short ESCDELAY so Esc is
  * responsive, colours if the terminal has them and NO_COLOR is unset or
- * empty, UTF-8 glyphs if the locale's charset is UTF-8. Call it after the
- * program's own signal handlers are installed. 0, or -1 with a message naming
- * the cause and the fix (no terminal, unknown TERM).
+ * empty, UTF-8 glyphs if the locale's charset is UTF-8. Takes SIGWINCH,
+ * SIGCONT and (unless ignored) SIGTSTP until term_done: Ctrl-Z leaves the
+ * screen and stops, fg brings the modes and the screen back (see
+ * term_poll_handle). Call it after the program's own signal handlers are
+ * installed. 0, or -1 with a message naming the cause and the fix (no
+ * terminal, unknown TERM).
  */
 int term_init(char *err, size_t errlen);
 /* Gives the terminal back as it was. Safe to call at any time, any number of times. */
@@ -72,13 +78,20 @@ const char *term_glyph(enum term_glyph glyph);
 void term_poll_prepare(struct pollfd fds[TERM_POLLFDS]);
 /*
  * Handles what poll() reported: notes a resize, moves captured stderr lines
- * to the log. Returns true if keys (or a resize) wait for term_key.
+ * to the log, and does Ctrl-Z's work: leaves the screen and stops; once
+ * continued in the foreground, restores every mode and the picture and
+ * hands the program a KEY_RESIZE (the size may have changed meanwhile).
+ * Continued in the background (bg), the program runs on without the
+ * terminal (no keys, no frames) and a later pass, woken by the pending
+ * frame's retry (TERM_DRAW_RETRY_MS), sees fg. Returns true if keys (or a
+ * resize) wait for term_key.
  */
 bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS]);
 /*
  * True if the terminal takes output now. Stopped (a stalled SSH link, output
  * held by tcflow) a redraw would block the loop until it drains: skip the
- * frame, keep it pending and try again after TERM_DRAW_RETRY_MS.
+ * frame, keep it pending and try again after TERM_DRAW_RETRY_MS. False too
+ * while the program is off the terminal (Ctrl-Z, then bg).
  */
 bool term_can_draw(void);
 /* Soon enough for a screen that was stopped to catch up as it comes back, rare enough to cost nothing. */
