@@ -133,7 +133,9 @@ static int peer_frame(struct peers *ps, struct bench_peer *p, const struct proto
 			snprintf(p->conn.error, sizeof p->conn.error, "bad PING");
 			return -1;
 		}
-		peer_send(p, frame, proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame));
+		uint64_t at = clock_mono_us();
+		struct proto_pong pong = { .ping_sent_us = ping.sent_us, .received_us = at, .sent_us = at };
+		peer_send(p, frame, proto_pong_encode(&pong, frame, sizeof frame));
 		return 0;
 	}
 	case PROTO_PAGE: {
@@ -301,10 +303,10 @@ static int peers_tick(struct peers *ps, uint64_t now)
 		if (p->state != PEER_READY || p->slow)
 			continue;
 		if (now - p->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
-			struct proto_ping ping = { .sent_ms = now };
+			struct proto_ping ping = { .sent_us = clock_mono_us() };
 			uint8_t frame[64];
 			p->last_ping_ms = now;
-			peer_send(p, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
+			peer_send(p, frame, proto_ping_encode(&ping, frame, sizeof frame));
 		}
 		int until = (int)(p->last_ping_ms + SPEAKER_PING_INTERVAL_MS - now);
 		if (until < next)

@@ -139,10 +139,29 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
 	FUZZ_CHECK((rc == PROTO_OK) == (len == 8));
 	if (rc == PROTO_OK) {
-		enum proto_type pt = type == PROTO_PONG ? PROTO_PONG : PROTO_PING;
-		size_t n = proto_ping_encode(pt, &ping, out, sizeof out);
-		check_frame(out, n, (uint8_t)pt, payload, len);
-		FUZZ_CHECK(proto_ping_encode(pt, &ping, out, n - 1) == 0);
+		size_t n = proto_ping_encode(&ping, out, sizeof out);
+		check_frame(out, n, PROTO_PING, payload, len);
+		FUZZ_CHECK(proto_ping_encode(&ping, out, n - 1) == 0);
+	}
+
+	struct proto_pong pong;
+	rc = proto_pong_decode(payload, len, &pong);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(len == 24 && pong.sent_us >= pong.received_us);
+		size_t n = proto_pong_encode(&pong, out, sizeof out);
+		check_frame(out, n, PROTO_PONG, payload, len);
+		FUZZ_CHECK(proto_pong_encode(&pong, out, n - 1) == 0);
+	}
+
+	struct proto_sync sync;
+	rc = proto_sync_decode(payload, len, &sync);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(len == 17 && sync.state <= SYNC_LOCKED);
+		size_t n = proto_sync_encode(&sync, out, sizeof out);
+		check_frame(out, n, PROTO_SYNC, payload, len);
+		FUZZ_CHECK(proto_sync_encode(&sync, out, n - 1) == 0);
 	}
 
 	struct proto_bye bye;

@@ -266,9 +266,13 @@ static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
 	                                 .heartbeat_ms = HEARTBEAT_INTERVAL_MS };
 	snprintf(welcome.console_name, sizeof welcome.console_name, "front desk");
 	put_frame(&session, proto_welcome_encode(&welcome, f, sizeof f), f);
-	struct proto_ping ping = { .sent_ms = 123456789012u };
-	put_frame(&session, proto_ping_encode(PROTO_PING, &ping, f, sizeof f), f);
-	put_frame(&session, proto_ping_encode(PROTO_PONG, &ping, f, sizeof f), f);
+	struct proto_ping ping = { .sent_us = 123456789012u };
+	put_frame(&session, proto_ping_encode(&ping, f, sizeof f), f);
+	struct proto_pong pong = { .ping_sent_us = ping.sent_us, .received_us = 5000, .sent_us = 5010 };
+	put_frame(&session, proto_pong_encode(&pong, f, sizeof f), f);
+	struct proto_sync sync = { .state = SYNC_LOCKED, .uncertainty_us = 300, .drift_ppb = -12000,
+	                           .offset_us = -123456789 };
+	put_frame(&session, proto_sync_encode(&sync, f, sizeof f), f);
 	struct proto_status st = { .page_id = 1, .state = PAGE_RECEIVING, .done = 100, .total = 4000 };
 	put_frame(&session, proto_status_encode(&st, f, sizeof f), f);
 	st.state = PAGE_FAILED;
@@ -280,7 +284,7 @@ static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
 	put_frame(&session, proto_bye_encode(&bye, f, sizeof f), f);
 
 	/* A PAGE carrying one of our WAVs, then its STATUS. */
-	struct proto_page pg = { .page_id = 42, .created_ms = 1700000000000u, .play_at_ms = 0 };
+	struct proto_page pg = { .page_id = 42, .created_ms = 1700000000000u, .play_at_us = 0 };
 	put_frame(&page, proto_page_encode_head(&pg, page_wav_len, f, sizeof f), f);
 	put(&page, page_wav, page_wav_len);
 	st = (struct proto_status){ .page_id = 42, .state = PAGE_PLAYED, .done = 16, .total = 16 };
@@ -309,7 +313,7 @@ static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
 	put(&odd, f, PROTO_HEADER_SIZE);
 	proto_header_encode(f, PROTO_BYE, 0);
 	put(&odd, f, PROTO_HEADER_SIZE);
-	put_frame(&odd, proto_ping_encode(PROTO_PING, &ping, f, sizeof f), f);
+	put_frame(&odd, proto_ping_encode(&ping, f, sizeof f), f);
 
 	/* A stream that ends inside a frame. */
 	put(&cut, session.b, session.n);

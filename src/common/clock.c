@@ -19,3 +19,10 @@ uint64_t clock_wall_ms(void)
 {
 	return read_ms(CLOCK_REALTIME);
 }
+
+uint64_t clock_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/console/peer.h"
@@ -196,11 +197,14 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 		         proto_type_name(header->type));
 		return -1;
 	}
-	switch (conn_common_frame(conn, header, payload, "", &p->info.rtt_ms)) {
+	struct conn_round_trip rt;
+	switch (conn_common_frame(conn, header, payload, "", &rt)) {
 	case CONN_DROP:
 		return -1;
-	case CONN_HANDLED:
 	case CONN_ROUND_TRIP:
+		p->info.rtt_ms = conn_round_trip_ms(&rt);
+		return 0;
+	case CONN_HANDLED:
 		return 0;
 	case CONN_NOT_COMMON:
 		break;
@@ -272,10 +276,10 @@ static int framed_tick(struct peer *p, uint64_t now)
 		return -1;
 	}
 	if (now - fp->last_ping_ms >= HEARTBEAT_INTERVAL_MS) {
-		struct proto_ping ping = { .sent_ms = now };
+		struct proto_ping ping = { .sent_us = clock_mono_us() };
 		uint8_t frame[64];
 		fp->last_ping_ms = now;
-		framed_send_frame(p, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
+		framed_send_frame(p, frame, proto_ping_encode(&ping, frame, sizeof frame));
 	}
 	uint64_t due = fp->last_ping_ms + HEARTBEAT_INTERVAL_MS;
 	return due > now ? (int)(due - now) : 0;

@@ -118,29 +118,43 @@ bool conn_wants_write(const struct conn *conn)
 	return conn->queue_len > 0 || (conn->seal && conn->seal->record_sent < conn->seal->record_len);
 }
 
-enum conn_common conn_common_frame(struct conn *conn, const struct proto_header *header,
-                                   const uint8_t *payload, const char *peer, uint32_t *rtt_ms)
+uint32_t conn_round_trip_ms(const struct conn_round_trip *rt)
 {
-	struct proto_ping ping;
+	uint64_t total = rt->t4 - rt->t1, away = rt->t3 - rt->t2;
+	return total > away ? (uint32_t)((total - away) / 1000u) : 0;
+}
+
+enum conn_common conn_common_frame(struct conn *conn, const struct proto_header *header,
+                                   const uint8_t *payload, const char *peer,
+                                   struct conn_round_trip *rt)
+{
 	uint8_t frame[64];
 	switch (header->type) {
-	case PROTO_PING:
-	case PROTO_PONG:
+	case PROTO_PING: {
+		uint64_t received = clock_mono_us();
+		struct proto_ping ping;
 		if (proto_ping_decode(payload, header->length, &ping) != PROTO_OK) {
-			snprintf(conn->error, sizeof conn->error, "malformed %s", proto_type_name(header->type));
+			snprintf(conn->error, sizeof conn->error, "malformed PING");
 			return CONN_DROP;
 		}
-		if (header->type == PROTO_PING) {
-			size_t len = proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame);
-			return conn_send_copy(conn, frame, len) < 0 ? CONN_DROP : CONN_HANDLED;
-		} else {
-			uint64_t now = clock_mono_ms();
-			/* A PONG from the future is a confused peer, not a round trip. */
-			if (ping.sent_ms > now)
-				return CONN_HANDLED;
-			*rtt_ms = (uint32_t)(now - ping.sent_ms);
-			return CONN_ROUND_TRIP;
+		struct proto_pong pong = { .ping_sent_us = ping.sent_us, .received_us = received,
+		                           .sent_us = clock_mono_us() };
+		size_t len = proto_pong_encode(&pong, frame, sizeof frame);
+		return conn_send_copy(conn, frame, len) < 0 ? CONN_DROP : CONN_HANDLED;
+	}
+	case PROTO_PONG: {
+		uint64_t now = clock_mono_us();
+		struct proto_pong pong;
+		if (proto_pong_decode(payload, header->length, &pong) != PROTO_OK) {
+			snprintf(conn->error, sizeof conn->error, "malformed PONG");
+			return CONN_DROP;
 		}
+		/* A PONG from the future is a confused peer, not a round trip. */
+		if (pong.ping_sent_us > now)
+			return CONN_HANDLED;
+		*rt = (struct conn_round_trip){ pong.ping_sent_us, pong.received_us, pong.sent_us, now };
+		return CONN_ROUND_TRIP;
+	}
 	case PROTO_BYE: {
 		struct proto_bye bye;
 		if (proto_bye_decode(payload, header->length, &bye) != PROTO_OK)

@@ -212,6 +212,7 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 	case PROTO_STATUS:
 	case PROTO_PING:
 	case PROTO_PONG:
+	case PROTO_SYNC:
 	case PROTO_BYE:
 	case PROTO_AUTH_HELLO:
 	case PROTO_AUTH_PROOF:
@@ -326,7 +327,7 @@ const char *proto_error_str(int error)
 	switch (error) {
 	case PROTO_OK: return "ok";
 	case PROTO_ERR_MAGIC: return "not an intercom peer (bad magic)";
-	case PROTO_ERR_VERSION: return "unsupported protocol version";
+	case PROTO_ERR_VERSION: return "another protocol version (run the same intercom release on the console and every speaker)";
 	case PROTO_ERR_TOO_LARGE: return "frame larger than the limit";
 	case PROTO_ERR_MALFORMED: return "malformed message";
 	default: return "unknown error";
@@ -343,6 +344,7 @@ const char *proto_type_name(int type)
 	case PROTO_PING: return "PING";
 	case PROTO_PONG: return "PONG";
 	case PROTO_BYE: return "BYE";
+	case PROTO_SYNC: return "SYNC";
 	case PROTO_AUTH_HELLO: return "AUTH_HELLO";
 	case PROTO_AUTH_PROOF: return "AUTH_PROOF";
 	case PROTO_AUTH_DONE: return "AUTH_DONE";
@@ -361,6 +363,7 @@ const char *proto_page_state_name(int state)
 	case PAGE_FAILED: return "failed";
 	case PAGE_MUTED: return "muted";
 	case PAGE_INTERRUPTED: return "interrupted";
+	case PAGE_EXPIRED: return "expired";
 	default: return "unknown";
 	}
 }
@@ -419,7 +422,7 @@ size_t proto_page_encode_head(const struct proto_page *msg, size_t wav_len, uint
 	struct writer w = start_frame(out, cap, PROTO_PAGE);
 	put_u32(&w, msg->page_id);
 	put_u64(&w, msg->created_ms);
-	put_u64(&w, msg->play_at_ms);
+	put_u64(&w, msg->play_at_us);
 	proto_header_encode(out, PROTO_PAGE, (uint32_t)(PROTO_PAGE_FIELDS_SIZE + wav_len));
 	return w.overflow ? 0 : w.len;
 }
@@ -430,7 +433,7 @@ int proto_page_decode(const uint8_t *payload, size_t len, struct proto_page *msg
 	struct reader r = reader_of(payload, len);
 	msg->page_id = get_u32(&r);
 	msg->created_ms = get_u64(&r);
-	msg->play_at_ms = get_u64(&r);
+	msg->play_at_us = get_u64(&r);
 	if (r.bad)
 		return PROTO_ERR_MALFORMED;
 	*wav = payload + r.pos;
@@ -459,6 +462,7 @@ size_t proto_status_encode(const struct proto_status *msg, uint8_t *out, size_t 
 	put_u64(&w, msg->done);
 	put_u64(&w, msg->total);
 	put_text(&w, reason);
+	put_u32(&w, msg->late_ms);
 	return finish_frame(&w);
 }
 
@@ -470,23 +474,66 @@ int proto_status_decode(const uint8_t *payload, size_t len, struct proto_status 
 	msg->done = get_u64(&r);
 	msg->total = get_u64(&r);
 	get_text(&r, msg->reason, sizeof msg->reason, sizeof msg->reason - 1, true);
-	if (msg->state < PAGE_RECEIVING || msg->state > PAGE_INTERRUPTED || msg->done > msg->total)
+	msg->late_ms = get_u32(&r);
+	if (msg->state < PAGE_RECEIVING || msg->state > PAGE_EXPIRED || msg->done > msg->total)
 		r.bad = true;
 	return reader_finish(&r);
 }
 
-size_t proto_ping_encode(enum proto_type type, const struct proto_ping *msg, uint8_t *out,
-                         size_t cap)
+size_t proto_ping_encode(const struct proto_ping *msg, uint8_t *out, size_t cap)
 {
-	struct writer w = start_frame(out, cap, type);
-	put_u64(&w, msg->sent_ms);
+	struct writer w = start_frame(out, cap, PROTO_PING);
+	put_u64(&w, msg->sent_us);
 	return finish_frame(&w);
 }
 
 int proto_ping_decode(const uint8_t *payload, size_t len, struct proto_ping *msg)
 {
 	struct reader r = reader_of(payload, len);
-	msg->sent_ms = get_u64(&r);
+	msg->sent_us = get_u64(&r);
+	return reader_finish(&r);
+}
+
+size_t proto_pong_encode(const struct proto_pong *msg, uint8_t *out, size_t cap)
+{
+	struct writer w = start_frame(out, cap, PROTO_PONG);
+	put_u64(&w, msg->ping_sent_us);
+	put_u64(&w, msg->received_us);
+	put_u64(&w, msg->sent_us);
+	return finish_frame(&w);
+}
+
+int proto_pong_decode(const uint8_t *payload, size_t len, struct proto_pong *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->ping_sent_us = get_u64(&r);
+	msg->received_us = get_u64(&r);
+	msg->sent_us = get_u64(&r);
+	/* The answerer cannot have sent before it received. */
+	if (msg->sent_us < msg->received_us)
+		r.bad = true;
+	return reader_finish(&r);
+}
+
+size_t proto_sync_encode(const struct proto_sync *msg, uint8_t *out, size_t cap)
+{
+	struct writer w = start_frame(out, cap, PROTO_SYNC);
+	put_u8(&w, msg->state);
+	put_u32(&w, msg->uncertainty_us);
+	put_u32(&w, (uint32_t)msg->drift_ppb);
+	put_u64(&w, (uint64_t)msg->offset_us);
+	return finish_frame(&w);
+}
+
+int proto_sync_decode(const uint8_t *payload, size_t len, struct proto_sync *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->state = get_u8(&r);
+	msg->uncertainty_us = get_u32(&r);
+	msg->drift_ppb = (int32_t)get_u32(&r);
+	msg->offset_us = (int64_t)get_u64(&r);
+	if (msg->state > SYNC_LOCKED)
+		r.bad = true;
 	return reader_finish(&r);
 }
 

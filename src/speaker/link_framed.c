@@ -151,15 +151,15 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 		         proto_type_name(header->type));
 		return -1;
 	}
-	uint32_t rtt_ms;
+	struct conn_round_trip rt;
 	/* Before its proof a keyed speaker's peer is anyone: its words are shown as such. */
 	switch (conn_common_frame(conn, header, payload,
 	                          link == SPEAKER_LINK_AUTH ? "a peer that has not proven the key" : "console",
-	                          &rtt_ms)) {
+	                          &rt)) {
 	case CONN_DROP:
 		return -1;
 	case CONN_ROUND_TRIP:
-		speaker_state_rtt(l->cfg.st, rtt_ms);
+		speaker_state_rtt(l->cfg.st, conn_round_trip_ms(&rt));
 		return 0;
 	case CONN_HANDLED:
 		return 0;
@@ -318,10 +318,10 @@ static int framed_tick(struct link *l, uint64_t now)
 		next = (int)(due - now);
 	}
 	if (now - fl->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
-		struct proto_ping ping = { .sent_ms = now };
+		struct proto_ping ping = { .sent_us = clock_mono_us() };
 		uint8_t frame[64];
 		fl->last_ping_ms = now;
-		framed_send(l, frame, proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame));
+		framed_send(l, frame, proto_ping_encode(&ping, frame, sizeof frame));
 	}
 	return next < HEARTBEAT_INTERVAL_MS ? next : HEARTBEAT_INTERVAL_MS;
 }

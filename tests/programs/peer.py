@@ -37,7 +37,7 @@ import sys
 import time
 
 MAGIC = b"ICOM"
-VERSION = 1
+VERSION = 2
 HELLO, WELCOME, PAGE, STATUS, PING, PONG, BYE = range(1, 8)
 STATES = {1: "receiving", 2: "received", 3: "playing", 4: "played", 5: "failed", 6: "muted", 7: "interrupted"}
 
@@ -50,6 +50,12 @@ def frame(ftype, payload, version=VERSION, length=None):
 def text(s):
     b = s.encode()
     return struct.pack(">H", len(b)) + b
+
+
+def pong(ping_payload):
+    """The answer to a PING: its timestamp, then when it came and when the answer left (µs)."""
+    now = int(time.monotonic() * 1e6)
+    return frame(PONG, ping_payload[:8] + struct.pack(">QQ", now, now))
 
 
 def hello(name="probe", zone=""):
@@ -193,7 +199,7 @@ def rogue_console(port, kind):
             print("closed")
             return
         if ftype == PING:
-            s.sendall(frame(PONG, payload))
+            s.sendall(pong(payload))
         if ftype == STATUS:
             page_id, state, done, total = struct.unpack(">IBQQ", payload[:21])
             (rlen,) = struct.unpack(">H", payload[21:23])
@@ -326,7 +332,7 @@ def trickle_console(port):
 
     def on_frame(ftype, payload):
         if ftype == PING:
-            s.sendall(frame(PONG, payload))
+            s.sendall(pong(payload))
         elif ftype == STATUS:
             page_id, state = struct.unpack(">IB", payload[:5])
             (rlen,) = struct.unpack(">H", payload[21:23])

@@ -176,8 +176,13 @@ struct frame {
 static struct frame ping_frame(enum proto_type type, uint64_t ms)
 {
 	struct frame f;
-	struct proto_ping p = { .sent_ms = ms };
-	f.len = proto_ping_encode(type, &p, f.bytes, sizeof f.bytes);
+	if (type == PROTO_PONG) {
+		struct proto_pong p = { .ping_sent_us = ms * 1000, .received_us = 1, .sent_us = 2 };
+		f.len = proto_pong_encode(&p, f.bytes, sizeof f.bytes);
+	} else {
+		struct proto_ping p = { .sent_us = ms * 1000 };
+		f.len = proto_ping_encode(&p, f.bytes, sizeof f.bytes);
+	}
 	assert_true(f.len > 0);
 	return f;
 }

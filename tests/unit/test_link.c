@@ -316,8 +316,8 @@ static void test_framed_trickle_is_no_sign_of_life(void **state)
 	struct console_end c;
 	console_open(&c, 300, 300);
 	uint8_t ping[64];
-	struct proto_ping pp = { .sent_ms = 1 };
-	size_t len = proto_ping_encode(PROTO_PING, &pp, ping, sizeof ping);
+	struct proto_ping pp = { .sent_us = 1 };
+	size_t len = proto_ping_encode(&pp, ping, sizeof ping);
 	/* A PING a byte every 50 ms: 20 bytes take 1 s. */
 	uint64_t took = trickle(&c, ping, len, 50);
 	assert_true(took >= 280 && took < 1000);

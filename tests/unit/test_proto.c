@@ -117,6 +117,7 @@ static struct bytes status_payload(uint8_t state, uint64_t done, uint64_t total,
 	bytes_u64(&b, done);
 	bytes_u64(&b, total);
 	bytes_text(&b, reason, reason_len);
+	bytes_u32(&b, 0); /* late_ms */
 	return b;
 }
 
@@ -258,7 +259,7 @@ static void test_page_round_trip(void **state)
 		size_t wav_len = wav_lens[k];
 		struct proto_page in = { .page_id = 0xfedcba98u,
 			                 .created_ms = 1700000000123ull,
-			                 .play_at_ms = 0x0102030405060708ull };
+			                 .play_at_us = 0x0102030405060708ull };
 		size_t total = PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE + wav_len;
 		uint8_t *frame = malloc(total);
 		assert_non_null(frame);
@@ -277,7 +278,7 @@ static void test_page_round_trip(void **state)
 		assert_int_equal(proto_page_decode(payload, plen, &out, &wav, &got_len), PROTO_OK);
 		assert_int_equal(out.page_id, in.page_id);
 		assert_true(out.created_ms == in.created_ms);
-		assert_true(out.play_at_ms == in.play_at_ms);
+		assert_true(out.play_at_us == in.play_at_us);
 		/* The WAV is not copied: it points at the same bytes, right after the fields. */
 		assert_ptr_equal(wav, payload + PROTO_PAGE_FIELDS_SIZE);
 		assert_ptr_equal(wav, frame + head);
@@ -307,7 +308,7 @@ static void test_status_round_trip(void **state)
 	memset(longest, 'L', 127);
 	longest[127] = '\0';
 	const char *reasons[] = { "", "no audio device", "Périphérique occupé", longest };
-	for (int s = PAGE_RECEIVING; s <= PAGE_INTERRUPTED; s++) {
+	for (int s = PAGE_RECEIVING; s <= PAGE_EXPIRED; s++) {
 		for (size_t r = 0; r < sizeof reasons / sizeof reasons[0]; r++) {
 			struct proto_status in = { .page_id = 77,
 				                   .state = (uint8_t)s,
@@ -316,7 +317,7 @@ static void test_status_round_trip(void **state)
 			snprintf(in.reason, sizeof in.reason, "%s", reasons[r]);
 			uint8_t frame[512];
 			size_t len = proto_status_encode(&in, frame, sizeof frame);
-			assert_int_equal(len, PROTO_HEADER_SIZE + 4 + 1 + 8 + 8 + 2 + strlen(in.reason));
+			assert_int_equal(len, PROTO_HEADER_SIZE + 4 + 1 + 8 + 8 + 2 + strlen(in.reason) + 4);
 			size_t plen = check_frame_header(frame, len, PROTO_STATUS);
 			uint8_t *p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
 			struct proto_status out;
@@ -347,21 +348,61 @@ static void test_ping_pong_round_trip(void **state)
 {
 	(void)state;
 	static const uint64_t values[] = { 0, 1, 0x0123456789abcdefull, 0xffffffffffffffffull };
-	static const enum proto_type types[] = { PROTO_PING, PROTO_PONG };
-	for (size_t t = 0; t < 2; t++) {
-		for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
-			struct proto_ping in = { .sent_ms = values[v] };
-			uint8_t frame[64];
-			size_t len = proto_ping_encode(types[t], &in, frame, sizeof frame);
-			assert_int_equal(len, PROTO_HEADER_SIZE + 8);
-			size_t plen = check_frame_header(frame, len, (uint8_t)types[t]);
-			uint8_t *p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
-			struct proto_ping out = { 0x5555 };
-			assert_int_equal(proto_ping_decode(p, plen, &out), PROTO_OK);
-			assert_true(out.sent_ms == in.sent_ms);
-			free(p);
-		}
+	for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+		struct proto_ping in = { .sent_us = values[v] };
+		uint8_t frame[64];
+		size_t len = proto_ping_encode(&in, frame, sizeof frame);
+		assert_int_equal(len, PROTO_HEADER_SIZE + 8);
+		size_t plen = check_frame_header(frame, len, PROTO_PING);
+		uint8_t *p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
+		struct proto_ping out = { 0x5555 };
+		assert_int_equal(proto_ping_decode(p, plen, &out), PROTO_OK);
+		assert_true(out.sent_us == in.sent_us);
+		free(p);
+
+		struct proto_pong pin = { .ping_sent_us = values[v], .received_us = values[v] / 2,
+		                          .sent_us = values[v] / 2 + 1 };
+		len = proto_pong_encode(&pin, frame, sizeof frame);
+		assert_int_equal(len, PROTO_HEADER_SIZE + 24);
+		plen = check_frame_header(frame, len, PROTO_PONG);
+		p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
+		struct proto_pong pout = { 0 };
+		assert_int_equal(proto_pong_decode(p, plen, &pout), PROTO_OK);
+		assert_true(pout.ping_sent_us == pin.ping_sent_us && pout.received_us == pin.received_us &&
+		            pout.sent_us == pin.sent_us);
+		/* An answer that left before its question came is refused. */
+		assert_int_equal(proto_pong_decode(p, plen - 1, &pout), PROTO_ERR_MALFORMED);
+		free(p);
 	}
+	struct proto_pong backwards = { .ping_sent_us = 1, .received_us = 10, .sent_us = 9 };
+	uint8_t frame[64];
+	size_t len = proto_pong_encode(&backwards, frame, sizeof frame);
+	struct proto_pong out;
+	assert_int_equal(proto_pong_decode(frame + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE, &out),
+	                 PROTO_ERR_MALFORMED);
+}
+
+static void test_sync_round_trip(void **state)
+{
+	(void)state;
+	struct proto_sync in = { .state = SYNC_LOCKED, .uncertainty_us = 300, .drift_ppb = -50000,
+	                         .offset_us = -1234567890123ll };
+	uint8_t frame[64];
+	size_t len = proto_sync_encode(&in, frame, sizeof frame);
+	assert_int_equal(len, PROTO_HEADER_SIZE + 17);
+	size_t plen = check_frame_header(frame, len, PROTO_SYNC);
+	uint8_t *p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
+	struct proto_sync out = { 0 };
+	assert_int_equal(proto_sync_decode(p, plen, &out), PROTO_OK);
+	assert_int_equal(out.state, in.state);
+	assert_int_equal(out.uncertainty_us, in.uncertainty_us);
+	assert_int_equal(out.drift_ppb, in.drift_ppb);
+	assert_true(out.offset_us == in.offset_us);
+	free(p);
+	in.state = SYNC_LOCKED + 1;
+	len = proto_sync_encode(&in, frame, sizeof frame);
+	assert_int_equal(proto_sync_decode(frame + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE, &out),
+	                 PROTO_ERR_MALFORMED);
 }
 
 static void test_bye_round_trip(void **state)
@@ -462,7 +503,7 @@ static void build_stream(struct bytes *stream, struct frame_list *want, size_t w
 	assert_true(n > 0);
 	stream_add(stream, want, frame, n);
 
-	struct proto_page page = { .page_id = 9, .created_ms = 1700000000000ull, .play_at_ms = 0 };
+	struct proto_page page = { .page_id = 9, .created_ms = 1700000000000ull, .play_at_us = 0 };
 	uint8_t *pf = malloc(PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE + wav_len);
 	assert_non_null(pf);
 	n = proto_page_encode_head(&page, wav_len, pf, PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE);
@@ -495,10 +536,11 @@ static void build_stream(struct bytes *stream, struct frame_list *want, size_t w
 	stream_add(stream, want, frame, n);
 
 	struct proto_ping ping = { 123456789 };
-	n = proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame);
+	n = proto_ping_encode(&ping, frame, sizeof frame);
 	assert_true(n > 0);
 	stream_add(stream, want, frame, n);
-	n = proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame);
+	struct proto_pong pong = { 123456789, 5, 6 };
+	n = proto_pong_encode(&pong, frame, sizeof frame);
 	assert_true(n > 0);
 	stream_add(stream, want, frame, n);
 
@@ -692,7 +734,7 @@ static void test_decoder_bad_magic(void **state)
 	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
 	uint8_t frame[64];
 	struct proto_ping ping = { 1 };
-	size_t n = proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame);
+	size_t n = proto_ping_encode(&ping, frame, sizeof frame);
 	assert_int_equal(proto_decoder_feed(&dec, frame, n), (long)n);
 	assert_true(dec.frame_ready);
 	const uint8_t junk[] = { 0x00 };
@@ -707,7 +749,7 @@ static void test_decoder_bad_version(void **state)
 	for (size_t v = 0; v < sizeof versions; v++) {
 		uint8_t frame[PROTO_HEADER_SIZE + 8];
 		struct proto_ping ping = { 1 };
-		assert_int_equal(proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame), sizeof frame);
+		assert_int_equal(proto_ping_encode(&ping, frame, sizeof frame), sizeof frame);
 		frame[4] = versions[v];
 		/* Whole frame at once. */
 		struct proto_decoder dec;
@@ -809,7 +851,7 @@ static void test_decoder_error_sticky(void **state)
 	(void)state;
 	uint8_t good[64];
 	struct proto_ping ping = { 5 };
-	size_t n = proto_ping_encode(PROTO_PING, &ping, good, sizeof good);
+	size_t n = proto_ping_encode(&ping, good, sizeof good);
 	uint8_t bad[PROTO_HEADER_SIZE];
 
 	/* One decoder per kind of error; afterwards even a valid frame is refused. */
@@ -984,8 +1026,8 @@ static void test_decoder_stops_at_frame_end(void **state)
 	(void)state;
 	uint8_t two[2 * (PROTO_HEADER_SIZE + 8)];
 	struct proto_ping a = { 111 }, b = { 222 };
-	size_t n = proto_ping_encode(PROTO_PING, &a, two, sizeof two);
-	size_t m = proto_ping_encode(PROTO_PONG, &b, two + n, sizeof two - n);
+	size_t n = proto_ping_encode(&a, two, sizeof two);
+	size_t m = proto_ping_encode(&b, two + n, sizeof two - n);
 	assert_int_equal(n + m, sizeof two);
 	struct proto_decoder dec;
 	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
@@ -994,12 +1036,12 @@ static void test_decoder_stops_at_frame_end(void **state)
 	assert_int_equal(dec.header.type, PROTO_PING);
 	struct proto_ping out;
 	assert_int_equal(proto_ping_decode(dec.payload, dec.header.length, &out), PROTO_OK);
-	assert_true(out.sent_ms == 111);
+	assert_true(out.sent_us == 111);
 	assert_int_equal(proto_decoder_feed(&dec, two + n, m), (long)m);
 	assert_true(dec.frame_ready);
-	assert_int_equal(dec.header.type, PROTO_PONG);
+	assert_int_equal(dec.header.type, PROTO_PING);
 	assert_int_equal(proto_ping_decode(dec.payload, dec.header.length, &out), PROTO_OK);
-	assert_true(out.sent_ms == 222);
+	assert_true(out.sent_us == 222);
 	proto_decoder_free(&dec);
 	proto_decoder_free(&dec); /* twice is harmless */
 }
@@ -1031,6 +1073,18 @@ static int dec_ping(const uint8_t *p, size_t n)
 {
 	struct proto_ping m;
 	return proto_ping_decode(p, n, &m);
+}
+
+static int dec_pong(const uint8_t *p, size_t n)
+{
+	struct proto_pong m;
+	return proto_pong_decode(p, n, &m);
+}
+
+static int dec_sync(const uint8_t *p, size_t n)
+{
+	struct proto_sync m;
+	return proto_sync_decode(p, n, &m);
 }
 
 static int dec_bye(const uint8_t *p, size_t n)
@@ -1106,10 +1160,14 @@ static void test_decode_truncated_and_trailing(void **state)
 	check_truncations("STATUS (no reason)", dec_status, frame, n, true);
 
 	struct proto_ping ping = { 77 };
-	n = proto_ping_encode(PROTO_PING, &ping, frame, sizeof frame);
+	n = proto_ping_encode(&ping, frame, sizeof frame);
 	check_truncations("PING", dec_ping, frame, n, true);
-	n = proto_ping_encode(PROTO_PONG, &ping, frame, sizeof frame);
-	check_truncations("PONG", dec_ping, frame, n, true);
+	struct proto_pong pong2 = { 1, 2, 3 };
+	n = proto_pong_encode(&pong2, frame, sizeof frame);
+	check_truncations("PONG", dec_pong, frame, n, true);
+	struct proto_sync sync = { SYNC_SETTLING, 1500, 20000, -5 };
+	n = proto_sync_encode(&sync, frame, sizeof frame);
+	check_truncations("SYNC", dec_sync, frame, n, true);
 
 	struct proto_bye bye = { "bye now" };
 	n = proto_bye_encode(&bye, frame, sizeof frame);
@@ -1251,7 +1309,7 @@ static void test_status_rules(void **state)
 	struct bytes b;
 	for (int s = 0; s < 256; s++) {
 		b = status_payload((uint8_t)s, 1, 2, "", 0);
-		int want = s >= PAGE_RECEIVING && s <= PAGE_INTERRUPTED ? PROTO_OK : PROTO_ERR_MALFORMED;
+		int want = s >= PAGE_RECEIVING && s <= PAGE_EXPIRED ? PROTO_OK : PROTO_ERR_MALFORMED;
 		if (decode_status(&b, &st) != want)
 			fail_msg("STATUS state %d: want %d", s, want);
 		bytes_free(&b);
@@ -1259,7 +1317,7 @@ static void test_status_rules(void **state)
 	b = status_payload(0, 0, 0, "", 0);
 	assert_int_equal(decode_status(&b, &st), PROTO_ERR_MALFORMED);
 	bytes_free(&b);
-	b = status_payload(8, 0, 0, "", 0);
+	b = status_payload(PAGE_EXPIRED + 1, 0, 0, "", 0);
 	assert_int_equal(decode_status(&b, &st), PROTO_ERR_MALFORMED);
 	bytes_free(&b);
 	/* done > total. */
@@ -1334,7 +1392,7 @@ static size_t enc_welcome(uint8_t *out, size_t cap)
 
 static size_t enc_page(uint8_t *out, size_t cap)
 {
-	struct proto_page m = { .page_id = 1, .created_ms = 2, .play_at_ms = 3 };
+	struct proto_page m = { .page_id = 1, .created_ms = 2, .play_at_us = 3 };
 	return proto_page_encode_head(&m, 1000, out, cap);
 }
 
@@ -1348,13 +1406,13 @@ static size_t enc_status(uint8_t *out, size_t cap)
 static size_t enc_ping(uint8_t *out, size_t cap)
 {
 	struct proto_ping m = { 42 };
-	return proto_ping_encode(PROTO_PING, &m, out, cap);
+	return proto_ping_encode(&m, out, cap);
 }
 
 static size_t enc_pong(uint8_t *out, size_t cap)
 {
-	struct proto_ping m = { 42 };
-	return proto_ping_encode(PROTO_PONG, &m, out, cap);
+	struct proto_pong m = { 42, 43, 44 };
+	return proto_pong_encode(&m, out, cap);
 }
 
 static size_t enc_bye(uint8_t *out, size_t cap)
@@ -1516,7 +1574,8 @@ static void test_names(void **state)
 	assert_string_equal(proto_page_state_name(PAGE_PLAYED), "played");
 	assert_string_equal(proto_page_state_name(PAGE_INTERRUPTED), "interrupted");
 	assert_string_equal(proto_page_state_name(0), "unknown");
-	assert_string_equal(proto_page_state_name(8), "unknown");
+	assert_string_equal(proto_page_state_name(PAGE_EXPIRED), "expired");
+	assert_string_equal(proto_page_state_name(9), "unknown");
 	static const int errors[] = { PROTO_OK, PROTO_ERR_MAGIC, PROTO_ERR_VERSION,
 		                      PROTO_ERR_TOO_LARGE, PROTO_ERR_MALFORMED };
 	for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
@@ -1537,6 +1596,7 @@ int main(void)
 		cmocka_unit_test(test_page_round_trip),
 		cmocka_unit_test(test_status_round_trip),
 		cmocka_unit_test(test_ping_pong_round_trip),
+		cmocka_unit_test(test_sync_round_trip),
 		cmocka_unit_test(test_bye_round_trip),
 		cmocka_unit_test(test_decoder_whole_stream),
 		cmocka_unit_test(test_decoder_every_split),

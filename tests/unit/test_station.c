@@ -426,8 +426,8 @@ static void test_framed_trickle_is_no_sign_of_life(void **state)
 	st = joined_speaker(fds, "talker");
 	station_set_heartbeat_timeout(st, 300);
 	uint8_t ping[64];
-	struct proto_ping pp = { .sent_ms = 1 };
-	size_t len = proto_ping_encode(PROTO_PING, &pp, ping, sizeof ping);
+	struct proto_ping pp = { .sent_us = 1 };
+	size_t len = proto_ping_encode(&pp, ping, sizeof ping);
 	for (int i = 0; i < 8; i++) {
 		assert_int_equal(send(fds[1], ping, len, 0), (ssize_t)len);
 		run_for(st, 100);

@@ -69,17 +69,32 @@ bool conn_sealed(const struct conn *conn);
 enum conn_common {
 	CONN_NOT_COMMON,   /* not PING, PONG or BYE: the caller's to handle */
 	CONN_HANDLED,      /* a PING, answered */
-	CONN_ROUND_TRIP,   /* a PONG: *rtt_ms holds the round trip */
+	CONN_ROUND_TRIP,   /* a PONG: *rt holds its four timestamps */
 	CONN_DROP,         /* a BYE, or a malformed heartbeat: conn->error says why */
 };
 
 /*
- * The frames both sides treat alike: answers PING with PONG, measures a PONG's
- * round trip (against clock_mono_ms), and turns BYE into conn->error as
+ * One PING/PONG exchange, NTP-style, in microseconds: t1 and t4 on this side's
+ * monotonic clock (PING sent, PONG arrived), t2 and t3 on the peer's (PING
+ * arrived, PONG left). The round trip is (t4 - t1) - (t3 - t2); the peer's
+ * clock minus ours is ((t2 - t1) + (t3 - t4)) / 2 if the two ways take as long.
+ */
+struct conn_round_trip {
+	uint64_t t1, t2, t3, t4;
+};
+
+/* The round trip of an exchange in ms, the peer's time excluded (at least 0). */
+uint32_t conn_round_trip_ms(const struct conn_round_trip *rt);
+
+/*
+ * The frames both sides treat alike: answers PING with PONG (stamped with when
+ * the PING came and the PONG left), hands a PONG's timestamps to the caller
+ * (*rt, against clock_mono_us), and turns BYE into conn->error as
  * "<peer> said bye: <reason>" (peer may be "" for just "said bye: ...").
  */
 enum conn_common conn_common_frame(struct conn *conn, const struct proto_header *header,
-                                   const uint8_t *payload, const char *peer, uint32_t *rtt_ms);
+                                   const uint8_t *payload, const char *peer,
+                                   struct conn_round_trip *rt);
 
 /* Writes as much of the queue as the socket takes. 0, or -1 with conn->error. */
 int conn_flush(struct conn *conn);

@@ -15,7 +15,12 @@
 
 #include "intercom/common/defaults.h"
 
-#define PROTO_VERSION 1
+/*
+ * 2: PING/PONG carry microsecond timestamps for the shared clock, PAGE's
+ * play-at is in the console's clock, SYNC, STATUS's late_ms and EXPIRED.
+ * A peer of another version is refused at its first frame (docs/PROTOCOL.md).
+ */
+#define PROTO_VERSION 2
 #define PROTO_MAGIC "ICOM"
 /* magic(4) version(1) type(1) flags(2) payload length(4), all big-endian. */
 #define PROTO_HEADER_SIZE 12
@@ -30,8 +35,9 @@ enum proto_type {
 	PROTO_PAGE = 3,    /* console -> speaker: one WAV */
 	PROTO_STATUS = 4,  /* speaker -> console: progress of a page */
 	PROTO_PING = 5,    /* either way: heartbeat */
-	PROTO_PONG = 6,    /* answer to PING, echoes its timestamp */
+	PROTO_PONG = 6,    /* answer to PING: its timestamp echoed, when it came, when the answer left */
 	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
+	PROTO_SYNC = 8,    /* speaker -> console: how well its clock follows the console's */
 	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
 	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
 	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
@@ -41,7 +47,7 @@ enum proto_type {
 
 /* Capability bits in HELLO and WELCOME; a side uses a feature only if both set it. */
 enum proto_caps {
-	PROTO_CAP_PLAY_AT = 1u << 0, /* honours PAGE.play_at_ms */
+	PROTO_CAP_PLAY_AT = 1u << 0, /* honours PAGE.play_at_us */
 };
 
 /* Header flags: none in version 1; a frame with any flag set is refused. */
@@ -135,7 +141,7 @@ struct proto_welcome {
 struct proto_page {
 	uint32_t page_id;
 	uint64_t created_ms;      /* wall clock, ms since the epoch */
-	uint64_t play_at_ms;      /* 0 = play on arrival; else wall clock (PROTO_CAP_PLAY_AT) */
+	uint64_t play_at_us;      /* 0 = play on arrival; else the console's monotonic clock, µs */
 };
 #define PROTO_PAGE_FIELDS_SIZE 20
 
@@ -147,6 +153,7 @@ enum proto_page_state {
 	PAGE_FAILED = 5,
 	PAGE_MUTED = 6,       /* received whole, not played on purpose */
 	PAGE_INTERRUPTED = 7, /* a newer page took over */
+	PAGE_EXPIRED = 8,     /* its play-at time passed before it could play: never played */
 };
 
 struct proto_status {
@@ -155,10 +162,31 @@ struct proto_status {
 	uint64_t done;            /* bytes received or frames played */
 	uint64_t total;
 	char reason[128];         /* why it failed; empty otherwise */
+	uint32_t late_ms;         /* playing/played: how late it joined its play-at time (0: on time) */
 };
 
 struct proto_ping {
-	uint64_t sent_ms;         /* sender's monotonic clock, echoed in PONG */
+	uint64_t sent_us;         /* sender's monotonic clock, µs, echoed in PONG */
+};
+
+/* The four timestamps of an NTP-style exchange are t1 (ping_sent_us), t2, t3 and the PONG's arrival. */
+struct proto_pong {
+	uint64_t ping_sent_us;    /* the PING's sent_us, echoed (the pinger's clock) */
+	uint64_t received_us;     /* when the PING arrived (the answerer's clock) */
+	uint64_t sent_us;         /* when the PONG was queued (the answerer's clock) */
+};
+
+enum proto_sync_state {
+	SYNC_NONE = 0,     /* no estimate yet */
+	SYNC_SETTLING = 1, /* an estimate, not yet good enough to start pages together */
+	SYNC_LOCKED = 2,   /* offset known within uncertainty_us */
+};
+
+struct proto_sync {
+	uint8_t state;            /* enum proto_sync_state */
+	uint32_t uncertainty_us;  /* the offset is known to within ± this */
+	int32_t drift_ppb;        /* the speaker's clock against the console's, parts per billion */
+	int64_t offset_us;        /* console clock − speaker clock, now (for display and logs) */
 };
 
 struct proto_bye {
@@ -182,9 +210,12 @@ int proto_page_decode(const uint8_t *payload, size_t len, struct proto_page *msg
 int proto_page_peek_id(const uint8_t *payload, size_t have, uint32_t *page_id);
 size_t proto_status_encode(const struct proto_status *msg, uint8_t *out, size_t cap);
 int proto_status_decode(const uint8_t *payload, size_t len, struct proto_status *msg);
-size_t proto_ping_encode(enum proto_type type, const struct proto_ping *msg, uint8_t *out,
-                         size_t cap);
+size_t proto_ping_encode(const struct proto_ping *msg, uint8_t *out, size_t cap);
 int proto_ping_decode(const uint8_t *payload, size_t len, struct proto_ping *msg);
+size_t proto_pong_encode(const struct proto_pong *msg, uint8_t *out, size_t cap);
+int proto_pong_decode(const uint8_t *payload, size_t len, struct proto_pong *msg);
+size_t proto_sync_encode(const struct proto_sync *msg, uint8_t *out, size_t cap);
+int proto_sync_decode(const uint8_t *payload, size_t len, struct proto_sync *msg);
 size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
 
