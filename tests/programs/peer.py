@@ -21,7 +21,19 @@
                                     closes is re-opened at once, each of ours replaced
                                     after 9 s (before the hello deadline); print how many
                                     were opened and closed
+  peer.py reset-flood PORT SECONDS MODE [SOURCE]
+                                    connect to a console on 127.0.0.1 from SOURCE
+                                    (127.0.0.1 unless given) and reset each connection
+                                    at once (SO_LINGER 0), as fast as it can, for
+                                    SECONDS: MODE "bare" sends nothing, "hello" a HELLO
+                                    first, "mixed" alternates them, "keyed" alternates
+                                    nothing, a HELLO and an AUTH_HELLO of random bytes
+                                    (a peer without the key); print how many
+  peer.py hello PORT NAME [ZONE]    say HELLO as NAME (ZONE: "" unless given) and print
+                                    "welcome", "bye REASON" or "closed"; keep a welcomed
+                                    connection open (answering PING) until SIGTERM
 """
+import os
 import select
 import signal
 import socket
@@ -32,6 +44,7 @@ import time
 MAGIC = b"ICOM"
 VERSION = 1
 HELLO, WELCOME, PAGE, STATUS, PING, PONG, BYE = range(1, 8)
+AUTH_HELLO = 16
 STATES = {1: "receiving", 2: "received", 3: "playing", 4: "played", 5: "failed", 6: "muted", 7: "interrupted"}
 
 
@@ -324,6 +337,69 @@ def slowloris(port, count, seconds):
           % (opened, closed_by_console, renewed, failed, most_open), flush=True)
 
 
+def reset_flood(port, seconds, mode, source):
+    kinds = {"bare": ["bare"], "hello": ["hello"], "mixed": ["bare", "hello"],
+             "keyed": ["bare", "hello", "auth"]}[mode]
+    linger = struct.pack("ii", 1, 0)  # close() then sends RST: no TIME_WAIT, no FIN
+    counts = {k: 0 for k in kinds}
+    failed = 0
+    start = time.time()
+    i = 0
+    while time.time() - start < seconds:
+        kind = kinds[i % len(kinds)]
+        i += 1
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            if kind == "hello":
+                s.sendall(hello("flood"))
+            elif kind == "auth":
+                s.sendall(frame(AUTH_HELLO, os.urandom(64)))
+            counts[kind] += 1
+        except OSError:
+            failed += 1
+            time.sleep(0.01)  # the backlog is full: let the console catch up
+        finally:
+            s.close()
+    print(" ".join("%s %d" % kv for kv in counts.items()) + " failed %d" % failed, flush=True)
+
+
+def hello_as(port, name, zone):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(hello(name, zone))
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
+    s.settimeout(0.2)
+    buf = b""
+    welcomed = False
+    while not stopped:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            chunk = b""
+        if not chunk:
+            print("closed", flush=True)
+            return
+        buf += chunk
+        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
+            n = struct.unpack(">I", buf[8:12])[0]
+            ftype, payload = buf[5], buf[12:12 + n]
+            buf = buf[12 + n:]
+            if ftype == WELCOME and not welcomed:
+                welcomed = True
+                print("welcome", flush=True)
+            elif ftype == PING:
+                s.sendall(frame(PONG, payload))
+            elif ftype == BYE:
+                (rlen,) = struct.unpack(">H", payload[:2])
+                print("bye " + payload[2:2 + rlen].decode(errors="replace"), flush=True)
+                return
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "probe":
         probe(sys.argv[2], int(sys.argv[3]), sys.argv[4])
@@ -339,5 +415,10 @@ if __name__ == "__main__":
         replay(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "slowloris":
         slowloris(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    elif sys.argv[1] == "reset-flood":
+        reset_flood(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4],
+                    sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1")
+    elif sys.argv[1] == "hello":
+        hello_as(int(sys.argv[2]), sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
     else:
         sys.exit(__doc__)
