@@ -83,9 +83,10 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	         station_console_name(p->st));
 	uint8_t frame[256];
 	framed_send_frame(p, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
-	log_event("speaker %s%s%s joined from %s (%zu connected%s)", p->info.name,
-	          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr,
-	          station_speaker_count(p->st), p->info.sealed ? ", authenticated" : "");
+	if (station_say_join(p))
+		log_event("speaker %s%s%s joined from %s (%zu connected%s)", p->info.name,
+		          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr,
+		          station_speaker_count(p->st), p->info.sealed ? ", authenticated" : "");
 	return 0;
 }
 
