@@ -18,6 +18,7 @@ struct framed_peer {
 	uint64_t last_rx_ms;       /* any byte from it counts as a sign of life */
 	uint64_t last_ping_ms;
 	struct auth_session *auth; /* the key handshake under way; NULL before or after it */
+	bool refused_frame;        /* a frame of its made us drop it: not a link that just ended */
 };
 
 static struct framed_peer *framed_of(struct peer *p)
@@ -182,11 +183,10 @@ static int framed_authenticate(struct peer *p, const struct proto_header *header
 	return -1;
 }
 
-/* Handles one whole frame from a speaker. */
-static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
-                           const uint8_t *payload, void *ctx)
+/* Handles one whole frame from a speaker: 0, or -1 to drop it (conn->error says why). */
+static int framed_frame(struct conn *conn, const struct proto_header *header,
+                        const uint8_t *payload)
 {
-	(void)ctx;
 	struct peer *p = (struct peer *)(void *)conn;
 	int auth = framed_authenticate(p, header, payload);
 	if (auth != 0)
@@ -220,16 +220,44 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 	}
 }
 
+static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
+                           const uint8_t *payload, void *ctx)
+{
+	(void)ctx;
+	int rc = framed_frame(conn, header, payload);
+	if (rc < 0)
+		framed_of((struct peer *)(void *)conn)->refused_frame = true;
+	return rc;
+}
+
 /* ---- the operations ---- */
+
+/*
+ * A speaker that finds our key proof wrong hangs up without a word (it owes
+ * a peer that has not proven the key nothing): say so, since its end of the
+ * link is all the console sees of a wrong key.
+ */
+static void framed_say_key_mismatch(struct peer *p)
+{
+	struct framed_peer *fp = framed_of(p);
+	if (!fp->auth || p->conn.seal || fp->refused_frame)
+		return;
+	char ended[sizeof p->conn.error];
+	snprintf(ended, sizeof ended, "%s", p->conn.error);
+	snprintf(p->conn.error, sizeof p->conn.error,
+	         "hung up on our key proof: a wrong key, most likely (%.120s)", ended);
+}
 
 /* Reads what a speaker sent, and drops it if the link broke or a frame was wrong. */
 static void framed_read(struct peer *p, uint64_t now)
 {
 	long got = conn_read(&p->conn, framed_frame_cb, NULL);
-	if (got < 0)
+	if (got < 0) {
+		framed_say_key_mismatch(p);
 		peer_drop(p, p->conn.error);
-	else if (got > 0)
+	} else if (got > 0) {
 		framed_of(p)->last_rx_ms = now;
+	}
 }
 
 /* A speaker sends HELLO as it connects: often it is here already, and its waiting place freed. */
