@@ -54,13 +54,25 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	}
 	if (proto_hello_decode(payload, len, &hello) != PROTO_OK) {
 		snprintf(p->conn.error, sizeof p->conn.error, "malformed HELLO (bad name or zone)");
-		framed_bye(p, "malformed HELLO: name must be 1-64 bytes of printable UTF-8");
+		framed_bye(p, "malformed HELLO: the name (1-64 bytes) and zone (0-64) must be printable "
+		              "UTF-8, without control, bidi or invisible characters");
 		return -1;
 	}
 	if (hello.version != PROTO_VERSION) {
 		snprintf(p->conn.error, sizeof p->conn.error, "speaks protocol %u, we speak %u",
 		         hello.version, PROTO_VERSION);
 		framed_bye(p, "protocol version not supported by this console");
+		return -1;
+	}
+	const struct station_speaker *holder = station_speaker_named(p->st, hello.name);
+	if (holder) {
+		/* Two "honest1" would make "played by honest1" say nothing: the first keeps the name. */
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: the name %s is taken (by %s)",
+		         hello.name, holder->addr);
+		char why[192];
+		snprintf(why, sizeof why, "the name %s is taken by another speaker: give this one "
+		         "another --name", hello.name);
+		framed_bye(p, why);
 		return -1;
 	}
 	if (station_room(p->st) == 0) {

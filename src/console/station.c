@@ -611,6 +611,16 @@ const struct station_speaker *station_speaker_at(const struct station *st, size_
 	return NULL;
 }
 
+const struct station_speaker *station_speaker_named(const struct station *st, const char *name)
+{
+	for (size_t i = 0; i < st->peer_count; i++) {
+		const struct peer *p = st->peers[i];
+		if (p->joined && !p->dead && strcmp(p->info.name, name) == 0)
+			return &p->info;
+	}
+	return NULL;
+}
+
 size_t station_speakers(const struct station *st, const struct station_speaker **out, size_t cap)
 {
 	size_t n = 0;

@@ -130,6 +130,8 @@ void station_join(struct peer *p);
 bool station_say_join(struct peer *p);
 /* How many more speakers may join now (station_set_max_speakers); 0: the console is full. */
 size_t station_room(const struct station *st);
+/* The speaker listed under this name (names are unique: peer_framed refuses a second), or NULL. */
+const struct station_speaker *station_speaker_named(const struct station *st, const char *name);
 /* The name the console gives itself to its speakers. */
 const char *station_console_name(const struct station *st);
 /* The pre-shared key speakers must prove, or NULL (station_set_key). */
