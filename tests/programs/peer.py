@@ -29,9 +29,10 @@
                                     first, "mixed" alternates them, "keyed" alternates
                                     nothing, a HELLO and an AUTH_HELLO of random bytes
                                     (a peer without the key); print how many
-  peer.py hello PORT NAME [ZONE]    say HELLO as NAME (ZONE: "" unless given) and print
-                                    "welcome", "bye REASON" or "closed"; keep a welcomed
-                                    connection open (answering PING) until SIGTERM
+  peer.py hello PORT NAME [ZONE [SOURCE]]
+                                    say HELLO as NAME (ZONE: "" unless given) from SOURCE
+                                    (127.0.0.1 unless given) and print "welcome",
+                                    "bye REASON" or "closed" (10 s at most: "silent")
 """
 import os
 import select
@@ -367,19 +368,17 @@ def reset_flood(port, seconds, mode, source):
     print(" ".join("%s %d" % kv for kv in counts.items()) + " failed %d" % failed, flush=True)
 
 
-def hello_as(port, name, zone):
-    s = socket.create_connection(("127.0.0.1", port))
+def hello_as(port, name, zone, source):
+    s = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
     s.sendall(hello(name, zone))
-    stopped = []
-    signal.signal(signal.SIGTERM, lambda *_: stopped.append(True))
-    s.settimeout(0.2)
+    s.settimeout(10)
     buf = b""
-    welcomed = False
-    while not stopped:
+    while True:
         try:
             chunk = s.recv(65536)
         except socket.timeout:
-            continue
+            print("silent", flush=True)
+            return
         except OSError:
             chunk = b""
         if not chunk:
@@ -390,12 +389,10 @@ def hello_as(port, name, zone):
             n = struct.unpack(">I", buf[8:12])[0]
             ftype, payload = buf[5], buf[12:12 + n]
             buf = buf[12 + n:]
-            if ftype == WELCOME and not welcomed:
-                welcomed = True
+            if ftype == WELCOME:
                 print("welcome", flush=True)
-            elif ftype == PING:
-                s.sendall(frame(PONG, payload))
-            elif ftype == BYE:
+                return
+            if ftype == BYE:
                 (rlen,) = struct.unpack(">H", payload[:2])
                 print("bye " + payload[2:2 + rlen].decode(errors="replace"), flush=True)
                 return
@@ -420,6 +417,7 @@ if __name__ == "__main__":
         reset_flood(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4],
                     sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1")
     elif sys.argv[1] == "hello":
-        hello_as(int(sys.argv[2]), sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
+        hello_as(int(sys.argv[2]), sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "",
+                 sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1")
     else:
         sys.exit(__doc__)
