@@ -6,6 +6,7 @@
 # it reaches the console's log. A second speaker with the name of one
 # connected is refused with a reason it shows, the first keeping the name (so
 # "played by honest1" names one speaker), and gets in once the name is free.
+# And a speaker without an output device says so once, not nested.
 source "$(dirname "$0")/harness.sh"
 PEER="python3 $INTERCOM_TOP/tests/programs/peer.py"
 S="$INTERCOM_BIN/intercom-speaker"
@@ -32,6 +33,15 @@ for cp in "${!LIARS[@]}"; do
 	done
 done
 "$S" --headless --name "honest${LIARS[U+202E]}1" 127.0.0.1:1 2>&1 | sed 's/^/#   /' || true
+
+note "no output device, pages saved: the speaker says so in so many words, once"
+mkdir -p "$T/deaf"
+run_bg "$T/deaf" "$T/deaf.log" "$S" --headless --name deaf --save "$T/deaf/saved" 127.0.0.1:1
+wait_log "$T/deaf.log" "pages will be saved to" 10
+kill -TERM "$LAST_PID"
+line=$(grep "pages will be saved to" "$T/deaf.log")
+note "${line#* }"
+[ "$(grep -o "output device" <<<"$line" | wc -l)" -eq 1 ] || fail "said more than once: $line"
 
 note "a HELLO naming such a character is refused, and nothing of it is logged"
 port=$(rig_free_port)
