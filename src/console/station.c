@@ -98,7 +98,10 @@ static void log_summary_cb(const struct ratelimit_summary *sum, void *ctx)
 	(void)ctx;
 	char held[40];
 	const char *from = sum->key ? sum->key : "other addresses";
-	double secs = (double)((sum->window_ms + 50) / 100) / 10.0;
+	/* Tenths, rounded up: a window cut short at shutdown ran "0.1 s", never "0 s". */
+	double secs = (double)((sum->window_ms + 99) / 100) / 10.0;
+	if (secs < 0.1)
+		secs = 0.1;
 	digits_grouped(sum->held, held, sizeof held);
 	switch ((enum log_cause)sum->cause) {
 	case LOG_JOINED:
