@@ -103,16 +103,19 @@ static void log_summary_cb(const struct ratelimit_summary *sum, void *ctx)
 	if (secs < 0.1)
 		secs = 0.1;
 	digits_grouped(sum->held, held, sizeof held);
+	const char *plural = sum->held == 1 ? "" : "s";
 	switch ((enum log_cause)sum->cause) {
 	case LOG_JOINED:
-		log_event("... and %s more speakers joined from %s in the last %g s", held, from, secs);
+		log_event("... and %s more speaker%s joined from %s in the last %g s", held, plural, from,
+		          secs);
 		break;
 	case LOG_LEFT:
-		log_event("... and %s more speakers from %s left in the last %g s", held, from, secs);
+		log_event("... and %s more speaker%s from %s left in the last %g s", held, plural, from,
+		          secs);
 		break;
 	case LOG_CLOSED:
-		log_event("... and %s more connections from %s closed before hello in the last %g s",
-		          held, from, secs);
+		log_event("... and %s more connection%s from %s closed before hello in the last %g s",
+		          held, plural, from, secs);
 		break;
 	}
 }
