@@ -11,6 +11,10 @@
  * total budget per window over every key bounds the lines said when a flood
  * comes from many addresses: at most total + RATELIMIT_SLOTS + RATELIMIT_CAUSES
  * lines a window (the said ones and the summaries), however many peers.
+ *
+ * The console's station uses it. The speaker has no need: it accepts no
+ * connection, makes one at a time with a backoff, and speaker_state says a
+ * failure repeated over and over once.
  */
 #ifndef INTERCOM_RATELIMIT_H
 #define INTERCOM_RATELIMIT_H
