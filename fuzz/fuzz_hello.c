@@ -8,8 +8,10 @@
  *    name is 1..64 bytes and the zone 0..64 bytes of valid text, and
  *    proto_hello_encode gives back exactly the input as payload;
  *  - proto_text_valid agrees with an independent validator written from the
- *    Unicode well-formed byte-sequence table (RFC 3629) minus C0, DEL and C1, for
- *    any max, and so never reads past len;
+ *    Unicode well-formed byte-sequence table (RFC 3629) minus C0, DEL and C1,
+ *    the format characters (DerivedGeneralCategory.txt's Cf lines, Unicode
+ *    15.1, and Zl, Zp) and the noncharacters, for any max, and so never reads
+ *    past len;
  *  - proto_text_sanitize: the result keeps the length, changes bytes only to
  *    '?', always passes proto_text_valid with max = its length, and is a fixed
  *    point (sanitizing again changes nothing); valid text is left unchanged.
@@ -24,6 +26,30 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Code points of category Cf, Zl or Zp, as the Unicode Character Database lists them. */
+static const uint32_t ref_format[][2] = {
+	{ 0x00AD, 0x00AD }, { 0x0600, 0x0605 }, { 0x061C, 0x061C }, { 0x06DD, 0x06DD },
+	{ 0x070F, 0x070F }, { 0x0890, 0x0891 }, { 0x08E2, 0x08E2 }, { 0x180E, 0x180E },
+	{ 0x200B, 0x200F }, { 0x2028, 0x2028 }, { 0x2029, 0x2029 }, { 0x202A, 0x202E },
+	{ 0x2060, 0x2064 }, { 0x2066, 0x206F }, { 0xFEFF, 0xFEFF }, { 0xFFF9, 0xFFFB },
+	{ 0x110BD, 0x110BD }, { 0x110CD, 0x110CD }, { 0x13430, 0x1343F }, { 0x1BCA0, 0x1BCA3 },
+	{ 0x1D173, 0x1D17A }, { 0xE0001, 0xE0001 }, { 0xE0020, 0xE007F },
+};
+
+/* Whether the code point of a well-formed sequence of len bytes is shown as text. */
+static bool ref_shown(const uint8_t *s, size_t len)
+{
+	static const uint8_t lead_bits[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	uint32_t cp = s[0] & lead_bits[len];
+	for (size_t k = 1; k < len; k++)
+		cp = cp << 6 | (s[k] & 0x3f);
+	for (size_t i = 0; i < sizeof ref_format / sizeof ref_format[0]; i++)
+		if (cp >= ref_format[i][0] && cp <= ref_format[i][1])
+			return false;
+	/* Noncharacters: U+FDD0..U+FDEF and the last two of each plane. */
+	return !(cp >= 0xFDD0 && cp <= 0xFDEF) && (cp & 0xFFFF) < 0xFFFE;
+}
 
 /* Length of the well-formed, allowed character at s (n bytes left), or 0. */
 static size_t ref_char(const uint8_t *s, size_t n)
@@ -58,7 +84,7 @@ static size_t ref_char(const uint8_t *s, size_t n)
 	for (size_t k = 2; k < len; k++)
 		if (s[k] < 0x80 || s[k] > 0xbf)
 			return 0;
-	return len;
+	return ref_shown(s, len) ? len : 0;
 }
 
 static bool ref_valid(const uint8_t *s, size_t len, size_t max)

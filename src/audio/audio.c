@@ -126,7 +126,7 @@ int audio_find_device(const char *spec, bool input, char *err, size_t errlen)
 	if (!spec || !*spec) {
 		PaDeviceIndex d = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
 		if (d == paNoDevice) {
-			snprintf(err, errlen, "no %s device found (check the sound card, or list devices with --list-devices)", kind);
+			snprintf(err, errlen, "no %s device found: check the sound card, or list devices with --list-devices", kind);
 			return -1;
 		}
 		return d;

@@ -217,8 +217,9 @@ static const char *program_name(enum program program)
 
 /*
  * Copies at most SHOWN_MAX bytes of text for an error message: control bytes
- * would break the one-line message (or drive the terminal), and so would the
- * high bytes of text that is not UTF-8, so they all become '?'.
+ * would break the one-line message (or drive the terminal), bidi and
+ * invisible characters would garble or hide part of it, and so would the
+ * high bytes of text that is not UTF-8, so each of them becomes '?'.
  */
 static struct shown show_n(const char *text, size_t len)
 {
@@ -226,12 +227,20 @@ static struct shown show_n(const char *text, size_t len)
 	bool utf8 = utf8_valid(text, len);
 	/* Valid UTF-8 is cut on a character boundary, so it stays valid; other bytes become '?'. */
 	size_t n = utf8 ? utf8_cut(text, len, SHOWN_MAX) : len < SHOWN_MAX ? len : SHOWN_MAX;
+	size_t o = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-		out.text[i] = (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) ? '?' : (char)c;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = utf8 ? utf8_decode(text + i, n - i, &cp) : 1;
+		if (utf8 ? utf8_is_printable(cp) : (unsigned char)text[i] >= 0x20 && (unsigned char)text[i] < 0x7f) {
+			memcpy(out.text + o, text + i, k);
+			o += k;
+		} else {
+			out.text[o++] = '?';
+		}
+		i += k;
 	}
-	strcpy(out.text + n, n < len ? "..." : "");
+	strcpy(out.text + o, n < len ? "..." : "");
 	return out;
 }
 
@@ -441,24 +450,50 @@ static enum options_result set_device(struct parser *p, const struct option_spec
 	return OPTIONS_RUN;
 }
 
+/* Why a name or zone is not printable text, naming the character. */
+static const char *label_why(enum utf8_text found, uint32_t cp, char *out, size_t outlen)
+{
+	switch (found) {
+	case UTF8_TEXT_CONTROL:
+		snprintf(out, outlen, "it has a control character (U+%04X)", (unsigned)cp);
+		break;
+	case UTF8_TEXT_FORMAT:
+		snprintf(out, outlen, "it has U+%04X, an invisible or direction-changing character "
+		         "(a bidi control, zero-width or other format character)", (unsigned)cp);
+		break;
+	case UTF8_TEXT_NONCHARACTER:
+		snprintf(out, outlen, "it has U+%04X, a noncharacter", (unsigned)cp);
+		break;
+	case UTF8_TEXT_MALFORMED:
+	case UTF8_TEXT_OK:
+		snprintf(out, outlen, "it is not valid UTF-8");
+		break;
+	}
+	return out;
+}
+
 /*
  * --name, --zone: shown in the console's table and sent in HELLO, so the
  * table's min..max bytes of UTF-8 without control characters (C1 controls
- * U+0080..U+009F included: some terminals act on them as on ESC).
+ * U+0080..U+009F included: some terminals act on them as on ESC), bidi or
+ * invisible format characters (a name that reads backwards or hides a
+ * character), nor noncharacters: utf8_check_text.
  */
 static enum options_result set_label(struct parser *p, const struct option_spec *spec,
                                      const char *value, char *dst, size_t dstlen)
 {
 	size_t len = strlen(value);
 	const char *why = NULL;
+	char found_why[128];
+	uint32_t cp = 0;
 	enum utf8_text found;
 
 	if (len == 0)
 		why = "it is empty";
 	else if (len > spec->max || len >= dstlen)
 		why = "it is too long";
-	else if ((found = utf8_check_text(value, len)) != UTF8_TEXT_OK)
-		why = found == UTF8_TEXT_CONTROL ? "it has a control character" : "it is not valid UTF-8";
+	else if ((found = utf8_check_text_cp(value, len, &cp)) != UTF8_TEXT_OK)
+		why = label_why(found, cp, found_why, sizeof found_why);
 	if (why != NULL)
 		return fail(p, "bad %s '%s': %s; give %g..%g bytes of printable UTF-8, e.g. --%s %s",
 		            spec->name, show(value).text, why, spec->min, spec->max, spec->name,

@@ -44,16 +44,82 @@ bool utf8_is_control(uint32_t cp)
 	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0);
 }
 
-/* The first problem in s[0..len): a malformed character, or (if printable) a control one. */
-static enum utf8_text check(const char *s, size_t len, bool printable)
+/*
+ * Unicode 15.1's format characters (Cf) and separators Zl, Zp, in order: the
+ * characters a name could hide behind or turn the line around with.
+ */
+static const struct {
+	uint32_t first, last;
+} format_ranges[] = {
+	{ 0x00ad, 0x00ad },   /* soft hyphen */
+	{ 0x0600, 0x0605 },   /* Arabic number signs */
+	{ 0x061c, 0x061c },   /* Arabic letter mark (bidi) */
+	{ 0x06dd, 0x06dd },
+	{ 0x070f, 0x070f },
+	{ 0x0890, 0x0891 },
+	{ 0x08e2, 0x08e2 },
+	{ 0x180e, 0x180e },   /* Mongolian vowel separator */
+	{ 0x200b, 0x200f },   /* zero-width space, non-joiner, joiner; LRM, RLM */
+	{ 0x2028, 0x202e },   /* line, paragraph separators; LRE, RLE, PDF, LRO, RLO */
+	{ 0x2060, 0x2064 },   /* word joiner, invisible operators */
+	{ 0x2066, 0x206f },   /* LRI, RLI, FSI, PDI; deprecated format characters */
+	{ 0xfeff, 0xfeff },   /* zero-width no-break space (BOM) */
+	{ 0xfff9, 0xfffb },   /* interlinear annotation */
+	{ 0x110bd, 0x110bd },
+	{ 0x110cd, 0x110cd },
+	{ 0x13430, 0x1343f }, /* Egyptian hieroglyph format controls */
+	{ 0x1bca0, 0x1bca3 }, /* shorthand format controls */
+	{ 0x1d173, 0x1d17a }, /* musical symbol format controls */
+	{ 0xe0001, 0xe0001 }, /* language tag */
+	{ 0xe0020, 0xe007f }, /* tags */
+};
+
+bool utf8_is_format(uint32_t cp)
+{
+	for (size_t i = 0; i < sizeof format_ranges / sizeof format_ranges[0]; i++) {
+		if (cp < format_ranges[i].first)
+			return false;
+		if (cp <= format_ranges[i].last)
+			return true;
+	}
+	return false;
+}
+
+bool utf8_is_noncharacter(uint32_t cp)
+{
+	return (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe;
+}
+
+bool utf8_is_printable(uint32_t cp)
+{
+	return !utf8_is_control(cp) && !utf8_is_format(cp) && !utf8_is_noncharacter(cp);
+}
+
+/* What kind of character cp is, for check: OK if printable. */
+static enum utf8_text classify(uint32_t cp)
+{
+	if (utf8_is_control(cp))
+		return UTF8_TEXT_CONTROL;
+	if (utf8_is_format(cp))
+		return UTF8_TEXT_FORMAT;
+	if (utf8_is_noncharacter(cp))
+		return UTF8_TEXT_NONCHARACTER;
+	return UTF8_TEXT_OK;
+}
+
+/* The first problem in s[0..len): a malformed character, or (if printable) one not printable. */
+static enum utf8_text check(const char *s, size_t len, bool printable, uint32_t *bad)
 {
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = utf8_decode(s + i, len - i, &cp);
 		if (n == 0)
 			return UTF8_TEXT_MALFORMED;
-		if (printable && utf8_is_control(cp))
-			return UTF8_TEXT_CONTROL;
+		enum utf8_text kind = printable ? classify(cp) : UTF8_TEXT_OK;
+		if (kind != UTF8_TEXT_OK) {
+			*bad = cp;
+			return kind;
+		}
 		i += n;
 	}
 	return UTF8_TEXT_OK;
@@ -61,12 +127,19 @@ static enum utf8_text check(const char *s, size_t len, bool printable)
 
 bool utf8_valid(const char *s, size_t len)
 {
-	return check(s, len, false) == UTF8_TEXT_OK;
+	uint32_t bad;
+	return check(s, len, false, &bad) == UTF8_TEXT_OK;
 }
 
 enum utf8_text utf8_check_text(const char *s, size_t len)
 {
-	return check(s, len, true);
+	uint32_t bad;
+	return check(s, len, true, &bad);
+}
+
+enum utf8_text utf8_check_text_cp(const char *s, size_t len, uint32_t *cp)
+{
+	return check(s, len, true, cp);
 }
 
 size_t utf8_cut(const char *s, size_t len, size_t max)

@@ -20,6 +20,7 @@ struct framed_peer {
 	uint64_t bytes_at_frame;   /* conn.bytes_in then: more since is a trickle, not a frame */
 	uint64_t last_ping_ms;
 	struct auth_session *auth; /* the key handshake under way; NULL before or after it */
+	bool refused_frame;        /* a frame of its made us drop it: not a link that just ended */
 };
 
 static struct framed_peer *framed_of(struct peer *p)
@@ -55,13 +56,25 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	}
 	if (proto_hello_decode(payload, len, &hello) != PROTO_OK) {
 		snprintf(p->conn.error, sizeof p->conn.error, "malformed HELLO (bad name or zone)");
-		framed_bye(p, "malformed HELLO: name must be 1-64 bytes of printable UTF-8");
+		framed_bye(p, "malformed HELLO: the name (1-64 bytes) and zone (0-64) must be printable "
+		              "UTF-8, without control, bidi or invisible characters");
 		return -1;
 	}
 	if (hello.version != PROTO_VERSION) {
 		snprintf(p->conn.error, sizeof p->conn.error, "speaks protocol %u, we speak %u",
 		         hello.version, PROTO_VERSION);
 		framed_bye(p, "protocol version not supported by this console");
+		return -1;
+	}
+	const struct station_speaker *holder = station_speaker_named(p->st, hello.name);
+	if (holder) {
+		/* Two "honest1" would make "played by honest1" say nothing: the first keeps the name. */
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: the name %s is taken (by %s)",
+		         hello.name, holder->addr);
+		char why[192];
+		snprintf(why, sizeof why, "the name %s is taken by another speaker: give this one "
+		         "another --name", hello.name);
+		framed_bye(p, why);
 		return -1;
 	}
 	if (station_room(p->st) == 0) {
@@ -85,9 +98,10 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	         station_console_name(p->st));
 	uint8_t frame[256];
 	framed_send_frame(p, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
-	log_event("speaker %s%s%s joined from %s (%zu connected%s)", p->info.name,
-	          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr,
-	          station_speaker_count(p->st), p->info.sealed ? ", authenticated" : "");
+	if (station_say_join(p))
+		log_event("speaker %s%s%s joined from %s (%zu connected%s)", p->info.name,
+		          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr,
+		          station_speaker_count(p->st), p->info.sealed ? ", authenticated" : "");
 	return 0;
 }
 
@@ -183,11 +197,10 @@ static int framed_authenticate(struct peer *p, const struct proto_header *header
 	return -1;
 }
 
-/* Handles one whole frame from a speaker. */
-static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
-                           const uint8_t *payload, void *ctx)
+/* Handles one whole frame from a speaker: 0, or -1 to drop it (conn->error says why). */
+static int framed_frame(struct conn *conn, const struct proto_header *header,
+                        const uint8_t *payload)
 {
-	(void)ctx;
 	struct peer *p = (struct peer *)(void *)conn;
 	int auth = framed_authenticate(p, header, payload);
 	if (auth != 0)
@@ -224,6 +237,16 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 	}
 }
 
+static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
+                           const uint8_t *payload, void *ctx)
+{
+	(void)ctx;
+	int rc = framed_frame(conn, header, payload);
+	if (rc < 0)
+		framed_of((struct peer *)(void *)conn)->refused_frame = true;
+	return rc;
+}
+
 /* ---- the operations ---- */
 
 /* A whole frame came: the speaker is alive. Bytes alone are not (a peer may trickle them). */
@@ -234,15 +257,33 @@ static void framed_alive(struct peer *p, uint64_t now)
 	fp->bytes_at_frame = p->conn.bytes_in;
 }
 
+/*
+ * A speaker that finds our key proof wrong hangs up without a word (it owes
+ * a peer that has not proven the key nothing): say so, since its end of the
+ * link is all the console sees of a wrong key.
+ */
+static void framed_say_key_mismatch(struct peer *p)
+{
+	struct framed_peer *fp = framed_of(p);
+	if (!fp->auth || p->conn.seal || fp->refused_frame)
+		return;
+	char ended[sizeof p->conn.error];
+	snprintf(ended, sizeof ended, "%s", p->conn.error);
+	snprintf(p->conn.error, sizeof p->conn.error,
+	         "hung up on our key proof: a wrong key, most likely (%.120s)", ended);
+}
+
 /* Reads what a speaker sent, and drops it if the link broke or a frame was wrong. */
 static void framed_read(struct peer *p, uint64_t now)
 {
 	uint64_t frames = p->conn.frames_in;
 	long got = conn_read(&p->conn, framed_frame_cb, NULL);
-	if (got < 0)
+	if (got < 0) {
+		framed_say_key_mismatch(p);
 		peer_drop(p, p->conn.error);
-	else if (p->conn.frames_in != frames)
+	} else if (p->conn.frames_in != frames) {
 		framed_alive(p, now);
+	}
 }
 
 /* A speaker sends HELLO as it connects: often it is here already, and its waiting place freed. */

@@ -35,8 +35,9 @@ static void legacy_start(struct peer *p, uint64_t now)
 	p->info.legacy = true;
 	net_keepalive(p->conn.fd, LEGACY_KEEPALIVE_IDLE_S, LEGACY_KEEPALIVE_INTERVAL_S,
 	              LEGACY_KEEPALIVE_COUNT);
-	log_event("legacy speaker %s waiting for a page (%zu connected)", p->info.addr,
-	          station_speaker_count(p->st));
+	if (station_say_join(p))
+		log_event("legacy speaker %s waiting for a page (%zu connected)", p->info.addr,
+		          station_speaker_count(p->st));
 }
 
 /* An old client never sends: EOF means it left, and bytes mean it is no old client. */

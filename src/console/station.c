@@ -18,6 +18,7 @@
 #include "intercom/common/app.h"
 #include "intercom/common/clock.h"
 #include "intercom/common/log.h"
+#include "intercom/common/ratelimit.h"
 #include "intercom/common/sbuf.h"
 #include "intercom/console/peer.h"
 #include "intercom/net/admission.h"
@@ -36,6 +37,13 @@
 #define ACCEPT_BURST_WHEN_FULL (MAX_PENDING_HELLO / 2)
 /* Listening sockets: our speakers', old clients', and room for the next kinds. */
 #define STATION_LISTENERS 4
+
+/* Lines a peer can make us write as fast as it connects, rationed per address (log_limit). */
+enum log_cause {
+	LOG_JOINED, /* held only while the address's leaves are over budget */
+	LOG_LEFT,
+	LOG_CLOSED, /* before hello */
+};
 
 /* A listening socket whose connections are peers of one kind. */
 struct listener {
@@ -62,6 +70,7 @@ struct station {
 	uint64_t flood_logged_ms; /* closing for room is logged at most once a second */
 	size_t flood_closed;      /* connections closed for room since the last line about it */
 	char flood_latest[160];   /* the latest of them, and for whom */
+	struct ratelimit log_limit; /* joined, left, closed before hello: per address and cause */
 	char console_name[NAME_MAX_BYTES + 1];
 	bool keyed;
 	struct auth_key key;
@@ -71,11 +80,56 @@ struct station {
 	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
 };
 
+/* "4012" as "4,012": a summary's count is read at a glance. */
+static const char *digits_grouped(unsigned long n, char *out, size_t outlen)
+{
+	char plain[32];
+	int len = snprintf(plain, sizeof plain, "%lu", n);
+	size_t o = 0;
+	for (int i = 0; i < len && o + 2 < outlen; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = plain[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The line for what log_limit held from one address (or from the others) in a window. */
+static void log_summary_cb(const struct ratelimit_summary *sum, void *ctx)
+{
+	(void)ctx;
+	char held[40];
+	const char *from = sum->key ? sum->key : "other addresses";
+	/* Tenths, rounded up: a window cut short at shutdown ran "0.1 s", never "0 s". */
+	double secs = (double)((sum->window_ms + 99) / 100) / 10.0;
+	if (secs < 0.1)
+		secs = 0.1;
+	digits_grouped(sum->held, held, sizeof held);
+	const char *plural = sum->held == 1 ? "" : "s";
+	switch ((enum log_cause)sum->cause) {
+	case LOG_JOINED:
+		log_event("... and %s more speaker%s joined from %s in the last %g s", held, plural, from,
+		          secs);
+		break;
+	case LOG_LEFT:
+		log_event("... and %s more speaker%s from %s left in the last %g s", held, plural, from,
+		          secs);
+		break;
+	case LOG_CLOSED:
+		log_event("... and %s more connection%s from %s closed before hello in the last %g s",
+		          held, plural, from, secs);
+		break;
+	}
+}
+
 struct station *station_new(int listen_fd)
 {
 	struct station *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
+	ratelimit_init(&st->log_limit, LOG_FLOOD_BUDGET, LOG_FLOOD_TOTAL, LOG_FLOOD_WINDOW_MS,
+	               log_summary_cb, NULL);
 	st->max_speakers = DEFAULT_MAX_SPEAKERS;
 	st->hello_deadline_ms = HELLO_DEADLINE_MS;
 	st->heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS;
@@ -128,12 +182,32 @@ void station_listen_legacy(struct station *st, int listen_fd)
 
 /* ---- what the station does for a kind (peer.h) ---- */
 
+/* Whether the line about p leaving (or closing before hello) is said: per address, a budget. */
+static bool log_leave_allowed(struct station *st, const struct peer *p)
+{
+	char host[RATELIMIT_KEY_MAX];
+	admission_host(p->info.addr, host, sizeof host);
+	return ratelimit_allow(&st->log_limit, p->joined ? LOG_LEFT : LOG_CLOSED, host, clock_mono_ms());
+}
+
 void peer_drop(struct peer *p, const char *why)
 {
 	if (p->dead)
 		return;
 	p->dead = true;
-	p->ops->left(p, why);
+	if (log_leave_allowed(p->st, p))
+		p->ops->left(p, why);
+}
+
+bool station_say_join(struct peer *p)
+{
+	char host[RATELIMIT_KEY_MAX];
+	uint64_t now = clock_mono_ms();
+	admission_host(p->info.addr, host, sizeof host);
+	if (!ratelimit_spent(&p->st->log_limit, LOG_LEFT, host, now))
+		return true;
+	ratelimit_hold(&p->st->log_limit, LOG_JOINED, host, now);
+	return false;
 }
 
 size_t station_room(const struct station *st)
@@ -455,6 +529,9 @@ static int station_tick(struct station *st, uint64_t now)
 {
 	int next = HEARTBEAT_INTERVAL_MS;
 	flood_report(st, now);
+	int summary_due = ratelimit_tick(&st->log_limit, now);
+	if (summary_due >= 0 && summary_due < next)
+		next = summary_due;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
 		if (p->dead)
@@ -607,6 +684,16 @@ const struct station_speaker *station_speaker_at(const struct station *st, size_
 	return NULL;
 }
 
+const struct station_speaker *station_speaker_named(const struct station *st, const char *name)
+{
+	for (size_t i = 0; i < st->peer_count; i++) {
+		const struct peer *p = st->peers[i];
+		if (p->joined && !p->dead && strcmp(p->info.name, name) == 0)
+			return &p->info;
+	}
+	return NULL;
+}
+
 size_t station_speakers(const struct station *st, const struct station_speaker **out, size_t cap)
 {
 	size_t n = 0;
@@ -631,6 +718,7 @@ void station_free(struct station *st, const char *bye_reason)
 	if (!st)
 		return;
 	page_summarise(st, "(console shutting down)");
+	ratelimit_flush(&st->log_limit, clock_mono_ms());
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
 		if (p->joined && !p->dead && p->ops->bye)

@@ -1,6 +1,7 @@
 /* Which connection waiting for HELLO is closed to make room for a newer one. */
 #include "intercom/net/admission.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The host part of "host:port" or "[v6]:port": everything before the last colon. */
@@ -8,6 +9,11 @@ static size_t host_length(const char *addr)
 {
 	const char *colon = strrchr(addr, ':');
 	return colon ? (size_t)(colon - addr) : strlen(addr);
+}
+
+void admission_host(const char *addr, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%.*s", (int)host_length(addr), addr);
 }
 
 bool admission_same_host(const char *a, const char *b)

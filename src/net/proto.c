@@ -151,7 +151,10 @@ static size_t finish_frame(struct writer *w)
 
 bool proto_text_valid(const char *text, size_t len, size_t max)
 {
-	/* Controls (C1 included) and malformed UTF-8 would confuse the terminal showing it. */
+	/*
+	 * Controls (C1 included) and malformed UTF-8 would confuse the terminal
+	 * showing it; bidi and invisible characters would make a name lie.
+	 */
 	return len <= max && utf8_check_text(text, len) == UTF8_TEXT_OK;
 }
 
@@ -162,7 +165,7 @@ void proto_text_sanitize(char *text)
 		/* A whole printable character is kept; else this one byte becomes '?'. */
 		uint32_t cp;
 		size_t n = utf8_decode(text + i, len - i, &cp);
-		if (n == 0 || utf8_is_control(cp)) {
+		if (n == 0 || !utf8_is_printable(cp)) {
 			text[i] = '?';
 			n = 1;
 		}

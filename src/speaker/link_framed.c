@@ -80,7 +80,7 @@ static int on_auth_proof(struct link *l, const uint8_t *payload, size_t len)
 	if (n == 0) {
 		auth_session_wipe(&fl->auth);
 		snprintf(l->conn.error, sizeof l->conn.error,
-		         "the console did not prove the key: wrong key, or not our console");
+		         "wrong key? the console did not prove the key");
 		return -1;
 	}
 	framed_send(l, frame, n);

@@ -705,8 +705,8 @@ static int setup_output(struct speaker *spk)
 			return EXIT_AUDIO;
 		}
 		snprintf(spk->output_name, sizeof spk->output_name, "none: pages are saved, not played");
-		log_event("no output device (%s): pages will be saved to %s, not played", err,
-		          spk->opts.save_dir);
+		/* What it means first (a screen's log pane cuts the rest), then err, which says why. */
+		log_event("pages will be saved to %s, not played: %s", spk->opts.save_dir, err);
 		return APP_RUN;
 	}
 	spk->playback = playback_new(spk->output_device, spk->opts.chunk);

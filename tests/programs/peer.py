@@ -28,7 +28,20 @@
                                     closes is re-opened at once, each of ours replaced
                                     after 9 s (before the hello deadline); print how many
                                     were opened and closed
+  peer.py reset-flood PORT SECONDS MODE [SOURCE]
+                                    connect to a console on 127.0.0.1 from SOURCE
+                                    (127.0.0.1 unless given) and reset each connection
+                                    at once (SO_LINGER 0), as fast as it can, for
+                                    SECONDS: MODE "bare" sends nothing, "hello" a HELLO
+                                    first, "mixed" alternates them, "keyed" alternates
+                                    nothing, a HELLO and an AUTH_HELLO of random bytes
+                                    (a peer without the key); print how many
+  peer.py hello PORT NAME [ZONE [SOURCE]]
+                                    say HELLO as NAME (ZONE: "" unless given) from SOURCE
+                                    (127.0.0.1 unless given) and print "welcome",
+                                    "bye REASON" or "closed" (10 s at most: "silent")
 """
+import os
 import select
 import signal
 import socket
@@ -39,6 +52,7 @@ import time
 MAGIC = b"ICOM"
 VERSION = 2
 HELLO, WELCOME, PAGE, STATUS, PING, PONG, BYE = range(1, 8)
+AUTH_HELLO = 16
 STATES = {1: "receiving", 2: "received", 3: "playing", 4: "played", 5: "failed", 6: "muted", 7: "interrupted"}
 
 
@@ -385,6 +399,66 @@ def slowloris(port, count, seconds):
           % (opened, closed_by_console, renewed, failed, most_open), flush=True)
 
 
+def reset_flood(port, seconds, mode, source):
+    kinds = {"bare": ["bare"], "hello": ["hello"], "mixed": ["bare", "hello"],
+             "keyed": ["bare", "hello", "auth"]}[mode]
+    linger = struct.pack("ii", 1, 0)  # close() then sends RST: no TIME_WAIT, no FIN
+    counts = {k: 0 for k in kinds}
+    failed = 0
+    start = time.time()
+    i = 0
+    while time.time() - start < seconds:
+        kind = kinds[i % len(kinds)]
+        i += 1
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            # A SYN the full backlog dropped is sent again only after 1 s: move on instead.
+            s.settimeout(0.1)
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            if kind == "hello":
+                s.sendall(hello("flood"))
+            elif kind == "auth":
+                s.sendall(frame(AUTH_HELLO, os.urandom(64)))
+            counts[kind] += 1
+        except OSError:
+            failed += 1  # the backlog is full, or the console closed it first
+        finally:
+            s.close()
+    print(" ".join("%s %d" % kv for kv in counts.items()) + " failed %d" % failed, flush=True)
+
+
+def hello_as(port, name, zone, source):
+    s = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+    s.sendall(hello(name, zone))
+    s.settimeout(10)
+    buf = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            print("silent", flush=True)
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            print("closed", flush=True)
+            return
+        buf += chunk
+        while len(buf) >= 12 and len(buf) >= 12 + struct.unpack(">I", buf[8:12])[0]:
+            n = struct.unpack(">I", buf[8:12])[0]
+            ftype, payload = buf[5], buf[12:12 + n]
+            buf = buf[12 + n:]
+            if ftype == WELCOME:
+                print("welcome", flush=True)
+                return
+            if ftype == BYE:
+                (rlen,) = struct.unpack(">H", payload[:2])
+                print("bye " + payload[2:2 + rlen].decode(errors="replace"), flush=True)
+                return
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "probe":
         probe(sys.argv[2], int(sys.argv[3]), sys.argv[4])
@@ -402,5 +476,11 @@ if __name__ == "__main__":
         replay(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "slowloris":
         slowloris(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    elif sys.argv[1] == "reset-flood":
+        reset_flood(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4],
+                    sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1")
+    elif sys.argv[1] == "hello":
+        hello_as(int(sys.argv[2]), sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "",
+                 sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1")
     else:
         sys.exit(__doc__)

@@ -18,6 +18,21 @@ static void test_same_host(void **state)
 	assert_true(admission_same_host("?", "?"));
 }
 
+/* What a flood is counted against: the host without the port, cut to fit. */
+static void test_host(void **state)
+{
+	(void)state;
+	char host[16];
+	admission_host("10.0.0.9:4000", host, sizeof host);
+	assert_string_equal(host, "10.0.0.9");
+	admission_host("[fe80::1]:4000", host, sizeof host);
+	assert_string_equal(host, "[fe80::1]");
+	admission_host("?", host, sizeof host);
+	assert_string_equal(host, "?");
+	admission_host("[2001:db8:1:2:3:4:5:6]:4000", host, sizeof host);
+	assert_string_equal(host, "[2001:db8:1:2:3");
+}
+
 /* One address, as on loopback or behind one NAT: the oldest goes. */
 static void test_one_host_loses_its_oldest(void **state)
 {
@@ -57,6 +72,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_host),
+		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_one_host_loses_its_oldest),
 		cmocka_unit_test(test_the_busiest_host_pays),
 		cmocka_unit_test(test_ties_close_the_oldest),

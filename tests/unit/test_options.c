@@ -665,7 +665,17 @@ static void test_name_validation(void **state)
 	refused(SPEAKER("--name", "a\x01z", "h"), "bad name 'a?z': it has a control character");
 	refused(SPEAKER("--name", "a\x7f", "h"), "it has a control character");
 	refused(SPEAKER("--zone", "line\nbreak", "h"), "bad zone 'line?break'");
-	refused(SPEAKER("--name", "\xC2\x9B" "31m", "h"), "it has a control character"); /* C1 CSI */
+	/* C1 CSI: shown as '?' in the message too, where a terminal would act on it. */
+	refused(SPEAKER("--name", "\xC2\x9B" "31m", "h"),
+	        "bad name '?31m': it has a control character (U+009B)");
+	/* Names that lie: the character named, and not printed. */
+	refused(SPEAKER("--name", "honest\xE2\x80\xAE" "1", "h"),
+	        "bad name 'honest?1': it has U+202E, an invisible or direction-changing character");
+	refused(SPEAKER("--zone", "ha\xE2\x80\x8B" "ll", "h"), "bad zone 'ha?ll': it has U+200B");
+	refused(SPEAKER("--name", "\xE2\x81\xA6" "x", "h"), "it has U+2066"); /* LRI */
+	refused(SPEAKER("--name", "\xEF\xBB\xBF" "x", "h"), "it has U+FEFF");
+	refused(SPEAKER("--name", "x\xC2\xAD", "h"), "bad name 'x?': it has U+00AD");
+	refused(SPEAKER("--name", "x\xEF\xBF\xBE", "h"), "bad name 'x?': it has U+FFFE, a noncharacter");
 	refused(SPEAKER("--name", "\xC3\x28", "h"), "bad name '?(': it is not valid UTF-8");
 	refused(SPEAKER("--name", "\xC0\xAF", "h"), "not valid UTF-8");     /* overlong '/' */
 	refused(SPEAKER("--name", "\xED\xA0\x80", "h"), "not valid UTF-8"); /* surrogate */

@@ -1241,7 +1241,8 @@ static void test_hello_name_rules(void **state)
 
 	/* Valid UTF-8 is welcome. */
 	static const char *good[] = { "Réception", "東京", "🔔", "Hall 🔔 2", "Ünïcødé ✓", "~",
-		                      "\xc2\xa0nbsp", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf" /* U+10FFFF */ };
+		                      "\xc2\xa0nbsp", "\xef\xbf\xbd",
+		                      "\xf4\x8f\xbf\xbd" /* U+10FFFD, the last character */ };
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		if (decode_hello_name(good[i], strlen(good[i])) != PROTO_OK)
 			fail_msg("valid name %zu (\"%s\") rejected", i, good[i]);
@@ -1276,6 +1277,17 @@ static void test_hello_name_rules(void **state)
 		{ "\xed\xbf\xbf", 3 },      /* surrogate U+DFFF */
 		{ "\xf4\x90\x80\x80", 4 },  /* U+110000 */
 		{ "\xf8\x88\x80\x80\x80", 5 },
+		/* Names that lie: bidi overrides and isolates, invisible characters, noncharacters. */
+		{ "honest\xe2\x80\xae" "1", 10 }, /* U+202E right-to-left override */
+		{ "\xe2\x80\x8f" "x", 4 },        /* U+200F right-to-left mark */
+		{ "\xe2\x81\xa7" "x", 4 },        /* U+2067 right-to-left isolate */
+		{ "\xd8\x9c" "x", 3 },             /* U+061C Arabic letter mark */
+		{ "hon\xe2\x80\x8b" "est", 9 },   /* U+200B zero-width space */
+		{ "\xe2\x81\xa0" "x", 4 },        /* U+2060 word joiner */
+		{ "\xef\xbb\xbf" "x", 4 },        /* U+FEFF */
+		{ "x\xc2\xad", 3 },                /* U+00AD soft hyphen */
+		{ "x\xef\xbf\xbe", 4 },            /* U+FFFE, a noncharacter */
+		{ "\xf4\x8f\xbf\xbf", 4 },         /* U+10FFFF, one too */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (decode_hello_name(bad[i].s, bad[i].len) != PROTO_ERR_MALFORMED)
@@ -1498,6 +1510,10 @@ static void test_sanitize(void **state)
 	check_sanitized("\xed\xa0\x80", "???");
 	check_sanitized("\xc2\x85", "??");
 	check_sanitized("\xc3" "a\xc3\xa9", "?aé");
+	/* Bidi and invisible characters and noncharacters: each byte. */
+	check_sanitized("ok\xe2\x80\xae" "evil", "ok???evil");
+	check_sanitized("\xef\xbb\xbf" "x\xc2\xad", "???x??");
+	check_sanitized("\xef\xbf\xbf", "???");
 	/* A valid character followed by a stray continuation byte keeps the character. */
 	check_sanitized("é\x80", "é?");
 

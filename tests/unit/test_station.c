@@ -464,6 +464,73 @@ static void test_framed_console_stall_is_not_silence(void **state)
 	close(fds[1]);
 }
 
+/* Leaving lines are rationed per address: a flood from one does not silence another. */
+static void test_leave_lines_rationed_per_address(void **state)
+{
+	(void)state;
+	memset(&probe, 0, sizeof probe);
+	struct station *st = station_new(-1);
+	enum { FLOOD = LOG_FLOOD_BUDGET + 15 };
+	int fds[FLOOD + 2][2];
+	struct peer *peers[FLOOD + 2];
+	char addr[32];
+	for (int i = 0; i < FLOOD + 2; i++) {
+		make_pair(fds[i]);
+		snprintf(addr, sizeof addr, i < FLOOD + 1 ? "10.0.0.9:%d" : "10.0.0.5:%d", 1000 + i);
+		peers[i] = station_add_peer(st, &probe_ops, fds[i][0], addr, clock_mono_ms());
+		assert_non_null(peers[i]);
+	}
+	for (int i = 0; i < FLOOD; i++)
+		peer_drop(peers[i], "reset");
+	assert_int_equal(probe.left, LOG_FLOOD_BUDGET);
+	/* Joins from the address that keeps leaving are held; from another, said. */
+	assert_false(station_say_join(peers[FLOOD]));
+	assert_true(station_say_join(peers[FLOOD + 1]));
+	peer_drop(peers[FLOOD + 1], "unplugged");
+	assert_int_equal(probe.left, LOG_FLOOD_BUDGET + 1);
+	assert_string_equal(probe.left_why, "unplugged");
+	pass(st, 0);
+	assert_int_equal(probe.close, FLOOD + 1); /* held or said, every one is closed */
+	station_free(st, "done");
+	assert_true(was_said("... and 15 more speakers from 10.0.0.9 left in the last "));
+	assert_true(was_said("... and 1 more speaker joined from 10.0.0.9 in the last "));
+	for (int i = 0; i < FLOOD + 2; i++)
+		close(fds[i][1]);
+}
+
+/* A second HELLO with a connected speaker's name is refused with the reason; the first keeps it. */
+static void test_framed_names_are_unique(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int a[2], b[2];
+	make_pair(a);
+	make_pair(b);
+	uint8_t frame[256];
+	struct proto_hello hello = { .version = PROTO_VERSION, .name = "kitchen" };
+	size_t len = proto_hello_encode(&hello, frame, sizeof frame);
+	assert_int_equal(send(a[1], frame, len, 0), (ssize_t)len);
+	assert_int_equal(send(b[1], frame, len, 0), (ssize_t)len);
+	assert_non_null(station_add_peer(st, &peer_framed_ops, a[0], "test:1", clock_mono_ms()));
+	assert_non_null(station_add_peer(st, &peer_framed_ops, b[0], "test:2", clock_mono_ms()));
+	assert_int_equal(station_speaker_count(st), 1);
+	assert_string_equal(station_speaker_named(st, "kitchen")->addr, "test:1");
+	assert_null(station_speaker_named(st, "Kitchen"));
+	assert_true(was_said("connection from test:2 closed before hello: refused: the name kitchen "
+	                     "is taken (by test:1)"));
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
+	assert_true(read_frame(st, b[1], &dec, PROTO_BYE));
+	struct proto_bye bye;
+	assert_int_equal(proto_bye_decode(dec.payload, dec.header.length, &bye), PROTO_OK);
+	assert_string_equal(bye.reason,
+	                    "the name kitchen is taken by another speaker: give this one another --name");
+	proto_decoder_free(&dec);
+	station_free(st, "done");
+	close(a[1]);
+	close(b[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +540,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_kind_to_played, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_trickle_is_no_sign_of_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_console_stall_is_not_silence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_lines_rationed_per_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_names_are_unique, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

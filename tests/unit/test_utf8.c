@@ -2,6 +2,7 @@
  * Unit tests of src/common/utf8.c: every boundary of every length, every
  * class of malformed input (against a reference built from the Unicode
  * standard's table of well-formed byte sequences), whole strings, controls,
+ * format characters and noncharacters (what a name must not hide behind),
  * and cuts at a byte budget, forwards and backwards.
  */
 #include <setjmp.h>
@@ -282,6 +283,60 @@ static void test_is_control(void **state)
 		assert_false(utf8_is_control(printable[i]));
 }
 
+/* Bidi controls, zero-width and other invisible characters: a name must not hide behind them. */
+static void test_is_format(void **state)
+{
+	(void)state;
+	static const uint32_t format[] = {
+		0x00ad,                                   /* soft hyphen */
+		0x061c, 0x200e, 0x200f,                   /* ALM, LRM, RLM */
+		0x202a, 0x202b, 0x202c, 0x202d, 0x202e,   /* LRE, RLE, PDF, LRO, RLO */
+		0x2066, 0x2067, 0x2068, 0x2069,           /* LRI, RLI, FSI, PDI */
+		0x200b, 0x200c, 0x200d, 0x2060, 0x2064,   /* zero-width, word joiner, invisible plus */
+		0xfeff, 0x2028, 0x2029, 0x180e, 0x0600, 0x06dd, 0xfffb,
+		0x1343f, 0x1bca3, 0x1d173, 0xe0001, 0xe0020, 0xe007f,
+	};
+	static const uint32_t shown[] = {
+		0x20, 0x41, 0xa0, 0xac, 0xae, 0x05ff, 0x0606, 0x061b, 0x061d, 0x200a, 0x2010,
+		0x2027, 0x202f, 0x205f, 0x2065, 0x2070, 0xfefe, 0xff00, 0xfff8, 0xfffc, 0xfffd,
+		0x13440, 0x1bc9f, 0x1d17b, 0xe0000, 0xe0002, 0xe001f, 0xe0080, 0xe0100,
+		0x1f50a, 0x6771, 0x10ffff,
+	};
+	for (size_t i = 0; i < sizeof format / sizeof format[0]; i++)
+		if (!utf8_is_format(format[i]) || utf8_is_printable(format[i]))
+			fail_msg("U+%04X is a format character", (unsigned)format[i]);
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		if (utf8_is_format(shown[i]))
+			fail_msg("U+%04X is not a format character", (unsigned)shown[i]);
+	/* Unicode 15.1: 170 in category Cf, plus U+2028 (Zl) and U+2029 (Zp). */
+	unsigned count = 0;
+	for (uint32_t cp = 0; cp <= 0x10ffff; cp++)
+		count += utf8_is_format(cp);
+	assert_int_equal(count, 172);
+	/* No character is two kinds at once. */
+	for (uint32_t cp = 0; cp <= 0x10ffff; cp++)
+		if (utf8_is_format(cp) + utf8_is_control(cp) + utf8_is_noncharacter(cp) > 1)
+			fail_msg("U+%04X is of two kinds", (unsigned)cp);
+}
+
+static void test_is_noncharacter(void **state)
+{
+	(void)state;
+	static const uint32_t non[] = { 0xfdd0, 0xfdef, 0xfffe, 0xffff, 0x1fffe, 0x1ffff,
+		                        0x10fffe, 0x10ffff };
+	static const uint32_t chars[] = { 0xfdcf, 0xfdf0, 0xfffd, 0x1fffd, 0x20000, 0x10fffd };
+	for (size_t i = 0; i < sizeof non / sizeof non[0]; i++)
+		if (!utf8_is_noncharacter(non[i]) || utf8_is_printable(non[i]))
+			fail_msg("U+%04X is a noncharacter", (unsigned)non[i]);
+	for (size_t i = 0; i < sizeof chars / sizeof chars[0]; i++)
+		if (utf8_is_noncharacter(chars[i]) || !utf8_is_printable(chars[i]))
+			fail_msg("U+%04X is a character", (unsigned)chars[i]);
+	unsigned count = 0;
+	for (uint32_t cp = 0; cp <= 0x10ffff; cp++)
+		count += utf8_is_noncharacter(cp);
+	assert_int_equal(count, 66);
+}
+
 #define CHECK(lit) utf8_check_text(lit, sizeof(lit) - 1)
 
 static void test_check_text(void **state)
@@ -300,9 +355,40 @@ static void test_check_text(void **state)
 	assert_int_equal(CHECK("\xc3\x28"), UTF8_TEXT_MALFORMED);
 	assert_int_equal(CHECK("ab\xe2\x82"), UTF8_TEXT_MALFORMED);
 	assert_int_equal(CHECK("\xc0\xaf"), UTF8_TEXT_MALFORMED);
+	/* Names that lie: reversed, invisible, or hiding in plain sight. */
+	assert_int_equal(CHECK("honest\xe2\x80\xae" "1gnp.exe"), UTF8_TEXT_FORMAT); /* U+202E */
+	assert_int_equal(CHECK("\xe2\x81\xa6" "lobby" "\xe2\x81\xa9"), UTF8_TEXT_FORMAT); /* LRI, PDI */
+	assert_int_equal(CHECK("hon\xe2\x80\x8b" "est1"), UTF8_TEXT_FORMAT); /* zero-width space */
+	assert_int_equal(CHECK("\xef\xbb\xbf" "lobby"), UTF8_TEXT_FORMAT);        /* BOM */
+	assert_int_equal(CHECK("lob\xc2\xad" "by"), UTF8_TEXT_FORMAT);             /* soft hyphen */
+	assert_int_equal(CHECK("a\xe2\x80\xa8" "b"), UTF8_TEXT_FORMAT);           /* line separator */
+	assert_int_equal(CHECK("\xd8\x9c" "x"), UTF8_TEXT_FORMAT);                 /* U+061C */
+	assert_int_equal(CHECK("flag \xf3\xa0\x80\x81"), UTF8_TEXT_FORMAT);       /* U+E0001 */
+	assert_int_equal(CHECK("x\xef\xbf\xbe"), UTF8_TEXT_NONCHARACTER);          /* U+FFFE */
+	assert_int_equal(CHECK("x\xef\xb7\x90"), UTF8_TEXT_NONCHARACTER);          /* U+FDD0 */
+	assert_int_equal(CHECK("x\xf4\x8f\xbf\xbf"), UTF8_TEXT_NONCHARACTER);      /* U+10FFFF */
+	assert_int_equal(CHECK("\xef\xbf\xbd"), UTF8_TEXT_OK);                     /* U+FFFD is shown */
 	/* The first problem wins. */
 	assert_int_equal(CHECK("\x01\xff"), UTF8_TEXT_CONTROL);
 	assert_int_equal(CHECK("\xff\x01"), UTF8_TEXT_MALFORMED);
+	assert_int_equal(CHECK("\xe2\x80\xae\x01"), UTF8_TEXT_FORMAT);
+}
+
+/* The character refused is named, so a message can say which. */
+static void test_check_text_cp(void **state)
+{
+	(void)state;
+	uint32_t cp = 0;
+	assert_int_equal(utf8_check_text_cp("ab\xe2\x80\xae" "c", 6, &cp), UTF8_TEXT_FORMAT);
+	assert_int_equal(cp, 0x202e);
+	assert_int_equal(utf8_check_text_cp("a\x1b", 2, &cp), UTF8_TEXT_CONTROL);
+	assert_int_equal(cp, 0x1b);
+	assert_int_equal(utf8_check_text_cp("\xef\xbf\xbf", 3, &cp), UTF8_TEXT_NONCHARACTER);
+	assert_int_equal(cp, 0xffff);
+	cp = 7;
+	assert_int_equal(utf8_check_text_cp("ok", 2, &cp), UTF8_TEXT_OK);
+	assert_int_equal(utf8_check_text_cp("\xff", 1, &cp), UTF8_TEXT_MALFORMED);
+	assert_int_equal(cp, 7);
 }
 
 static void test_cut(void **state)
@@ -416,7 +502,10 @@ int main(void)
 		cmocka_unit_test(test_decode_every_scalar),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_is_control),
+		cmocka_unit_test(test_is_format),
+		cmocka_unit_test(test_is_noncharacter),
 		cmocka_unit_test(test_check_text),
+		cmocka_unit_test(test_check_text_cp),
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_prev),
 		cmocka_unit_test(test_copy),

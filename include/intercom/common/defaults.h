@@ -76,6 +76,20 @@
  * nothing and a peer holding them all cannot lock speakers out.
  */
 #define MAX_PENDING_HELLO 64
+/*
+ * Lines a peer can make the console write as fast as it connects (joined,
+ * left, closed before hello) are rationed per address and cause (ratelimit.h):
+ * 10 in 10 s, then one summary line as the window closes. Before, a
+ * connect-and-reset flood wrote 11 MB in 15 s. 10 is more than a person
+ * testing from one host makes (test_bad_input.sh: 7 in a row); a join is held
+ * only while its address's leaves are over budget, so a building of speakers
+ * behind one NAT still shows every join. At most 100 lines in 10 s over every
+ * address, plus a summary for each (32 addresses followed one by one, the
+ * rest together): a flood from many addresses is bounded too.
+ */
+#define LOG_FLOOD_WINDOW_MS 10000
+#define LOG_FLOOD_BUDGET 10
+#define LOG_FLOOD_TOTAL 100
 
 /* Pages queued for one speaker beyond the one being written; more means it stopped reading. */
 #define SPEAKER_QUEUE_PAGES 2

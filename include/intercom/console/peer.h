@@ -98,7 +98,11 @@ struct peer_ops {
 	void (*send_page)(struct peer *p, const struct peer_page *page, uint64_t now);
 	/* optional: the station wrote what it could of its queue (every pass, and after a page). */
 	void (*wrote)(struct peer *p, uint64_t now);
-	/* Says in the log that it left and why (peer_drop calls it once). */
+	/*
+	 * Says in the log that it left and why (peer_drop calls it once, or not at
+	 * all while its address is over its budget of such lines: a flood, which
+	 * a summary line counts instead).
+	 */
 	void (*left)(const struct peer *p, const char *why);
 	/* optional: the console shuts down while it is joined: its last words, flushed once. */
 	void (*bye)(struct peer *p, const char *reason);
@@ -118,8 +122,16 @@ struct peer *station_add_peer(struct station *st, const struct peer_ops *ops, in
 void peer_drop(struct peer *p, const char *why);
 /* p said who it is (a hello_first kind): it becomes a speaker and gives up its waiting place. */
 void station_join(struct peer *p);
+/*
+ * Whether to say in the log that p joined: false while speakers from its
+ * address keep leaving faster than their lines are said (a flood of joins
+ * and resets), the join then counted in a summary line instead.
+ */
+bool station_say_join(struct peer *p);
 /* How many more speakers may join now (station_set_max_speakers); 0: the console is full. */
 size_t station_room(const struct station *st);
+/* The speaker listed under this name (names are unique: peer_framed refuses a second), or NULL. */
+const struct station_speaker *station_speaker_named(const struct station *st, const char *name);
 /* The name the console gives itself to its speakers. */
 const char *station_console_name(const struct station *st);
 /* The pre-shared key speakers must prove, or NULL (station_set_key). */

@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The host part of "host:port" or "[v6]:port" into out, cut to fit: whom a flood is counted against. */
+void admission_host(const char *addr, char *out, size_t outlen);
+
 /* Whether two "host:port" (or "[v6]:port") addresses are from the same host. */
 bool admission_same_host(const char *a, const char *b);
 

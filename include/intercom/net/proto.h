@@ -219,10 +219,14 @@ int proto_sync_decode(const uint8_t *payload, size_t len, struct proto_sync *msg
 size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
 
-/* A peer-supplied name or zone: valid UTF-8, no control characters, fits. */
+/*
+ * A peer-supplied name or zone: valid UTF-8, fits, and printable
+ * (utf8_check_text: no control characters, no invisible or bidi format
+ * characters such as U+202E, no noncharacters).
+ */
 bool proto_text_valid(const char *text, size_t len, size_t max);
 
-/* Our own text (reasons) made valid for the wire: bad bytes become '?'. */
+/* Text (reasons) made valid for the wire: each byte of a bad or unprintable character becomes '?'. */
 void proto_text_sanitize(char *text);
 
 const char *proto_page_state_name(int state);
