@@ -127,7 +127,7 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
 	if (rc == PROTO_OK) {
 		FUZZ_CHECK(len <= PROTO_MAX_CONTROL_PAYLOAD);
-		FUZZ_CHECK(status.state >= PAGE_RECEIVING && status.state <= PAGE_INTERRUPTED);
+		FUZZ_CHECK(status.state >= PAGE_RECEIVING && status.state <= PAGE_EXPIRED);
 		FUZZ_CHECK(status.done <= status.total);
 		size_t n = proto_status_encode(&status, out, sizeof out);
 		check_frame(out, n, PROTO_STATUS, payload, len);
