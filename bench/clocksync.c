@@ -204,8 +204,8 @@ static int session_run(struct conn *conn, const char *phase, double seconds)
 	snprintf(key, sizeof key, "clock.%s.over", phase);
 	bench_sample(key, s.over);
 	fprintf(stderr, "clocksync %s: %u exchanges measured once locked, %u over the claimed uncertainty, "
-	        "final offset %lld us +- %u us, drift %d ppb\n", phase, s.measured, s.over,
-	        (long long)s.cs.offset_us, s.cs.uncertainty_us, s.cs.drift_ppb);
+	        "final offset %lld us +- %u us, drift %d ppb, best round trip %u us\n", phase, s.measured,
+	        s.over, (long long)s.cs.offset_us, s.cs.uncertainty_us, s.cs.drift_ppb, s.cs.min_rtt_us);
 	if (!s.locked_once)
 		bench_warn("clocksync %s: never locked in %.1f s", phase, seconds);
 	return 0;
