@@ -1,0 +1,62 @@
+/* When a page plays: its play-at from each targeted link's measured throughput and clock. */
+#include "intercom/console/playout.h"
+
+#include "intercom/common/defaults.h"
+#include "intercom/net/proto.h"
+
+bool playout_link_timed(const struct playout_link *link)
+{
+	return link->play_at && link->sync_state == SYNC_LOCKED &&
+	       link->uncertainty_us <= PLAYOUT_MAX_UNCERTAINTY_US;
+}
+
+uint64_t playout_link_us(const struct playout_link *link, uint64_t page_bytes)
+{
+	uint64_t rate = link->rate_bps ? link->rate_bps : PLAYOUT_DEFAULT_LINK_BPS;
+	uint64_t bits = (link->queued_bytes + page_bytes) * 8u;
+	/* Rounded up: bits * 1e6 stays in 64 bits up to 2.3 TB. */
+	uint64_t move_us = (bits * 1000000u + rate - 1) / rate;
+	return move_us + link->rtt_us + link->uncertainty_us;
+}
+
+void playout_plan(struct playout_plan *plan, const struct playout_link *links, size_t n,
+                  uint64_t page_bytes)
+{
+	*plan = (struct playout_plan){ .why = PLAYOUT_NO_CLOCK };
+	uint64_t slowest = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!playout_link_timed(&links[i])) {
+			plan->on_arrival++;
+			continue;
+		}
+		plan->timed++;
+		uint64_t us = playout_link_us(&links[i], page_bytes);
+		if (us > slowest)
+			slowest = us;
+	}
+	if (plan->timed == 0)
+		return;
+	plan->lead_us = slowest + PLAYOUT_MARGIN_MS * 1000u;
+	plan->why = plan->lead_us > PLAYOUT_MAX_LEAD_MS * 1000u ? PLAYOUT_TOO_LONG : PLAYOUT_TIMED;
+}
+
+uint64_t playout_rate_sample(uint64_t bytes, uint64_t elapsed_us, uint32_t rtt_us)
+{
+	if (bytes < PLAYOUT_MEASURE_MIN_BYTES)
+		return 0;
+	uint64_t moving = elapsed_us > rtt_us ? elapsed_us - rtt_us : 0;
+	if (moving < 1000)
+		moving = 1000; /* faster than a millisecond (loopback): as if it took one */
+	return bytes * 8u * 1000000u / moving;
+}
+
+uint64_t playout_rate_smooth(uint64_t rate_bps, uint64_t sample_bps)
+{
+	if (sample_bps == 0)
+		return rate_bps;
+	if (rate_bps == 0)
+		return sample_bps;
+	if (sample_bps >= rate_bps)
+		return rate_bps + (sample_bps - rate_bps) / 4;
+	return rate_bps - (rate_bps - sample_bps) / 4;
+}
