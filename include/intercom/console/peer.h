@@ -133,6 +133,9 @@ unsigned station_heartbeat_timeout(const struct station *st);
  */
 uint64_t station_awake_ms(const struct station *st, uint64_t now);
 
+/* Bytes waiting in p's queue, not yet written to its socket (a page's frame counts whole). */
+uint64_t peer_queued_bytes(const struct peer *p);
+
 /*
  * p has the whole of its page. Counted once, and only for the latest page;
  * a kind that does not report playing is then final. True if it counted.
