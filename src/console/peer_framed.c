@@ -109,6 +109,7 @@ static void framed_measured(struct peer *p, uint32_t page_id)
 	if (fp->measure_page == 0 || fp->measure_page != page_id)
 		return;
 	fp->measure_page = 0;
+	station_page_moved(p, page_id, fp->measure_bytes);
 	uint64_t sample = playout_rate_sample(fp->measure_bytes, clock_mono_us() - fp->measure_from_us,
 	                                      p->info.rtt_us);
 	p->info.link_bps = playout_rate_smooth(p->info.link_bps, sample);

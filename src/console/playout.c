@@ -10,21 +10,25 @@ bool playout_link_timed(const struct playout_link *link)
 	       link->uncertainty_us <= PLAYOUT_MAX_UNCERTAINTY_US;
 }
 
+/* µs to move bytes at rate_bps, rounded up (bytes * 8e6 stays in 64 bits up to 2.3 TB). */
+static uint64_t move_us(uint64_t bytes, uint64_t rate_bps)
+{
+	return (bytes * 8u * 1000000u + rate_bps - 1) / rate_bps;
+}
+
 uint64_t playout_link_us(const struct playout_link *link, uint64_t page_bytes)
 {
 	uint64_t rate = link->rate_bps ? link->rate_bps : PLAYOUT_DEFAULT_LINK_BPS;
-	uint64_t bits = (link->queued_bytes + page_bytes) * 8u;
-	/* Rounded up: bits * 1e6 stays in 64 bits up to 2.3 TB. */
-	uint64_t move_us = (bits * 1000000u + rate - 1) / rate;
-	return move_us + link->rtt_us + link->uncertainty_us;
+	return move_us(link->queued_bytes + page_bytes, rate) + link->rtt_us + link->uncertainty_us;
 }
 
 void playout_plan(struct playout_plan *plan, const struct playout_link *links, size_t n,
-                  uint64_t page_bytes)
+                  uint64_t page_bytes, uint64_t uplink_bps)
 {
 	*plan = (struct playout_plan){ .why = PLAYOUT_NO_CLOCK };
-	uint64_t slowest = 0;
+	uint64_t slowest = 0, all_bytes = 0;
 	for (size_t i = 0; i < n; i++) {
+		all_bytes += links[i].queued_bytes + page_bytes; /* every copy crosses the console's link */
 		if (!playout_link_timed(&links[i])) {
 			plan->on_arrival++;
 			continue;
@@ -36,6 +40,9 @@ void playout_plan(struct playout_plan *plan, const struct playout_link *links, s
 	}
 	if (plan->timed == 0)
 		return;
+	plan->uplink_us = move_us(all_bytes, uplink_bps ? uplink_bps : PLAYOUT_DEFAULT_UPLINK_BPS);
+	if (plan->uplink_us > slowest)
+		slowest = plan->uplink_us;
 	plan->lead_us = slowest + PLAYOUT_MARGIN_MS * 1000u;
 	plan->why = plan->lead_us > PLAYOUT_MAX_LEAD_MS * 1000u ? PLAYOUT_TOO_LONG : PLAYOUT_TIMED;
 }

@@ -70,6 +70,12 @@ struct station {
 	size_t page_final_delivered; /* targets of the latest page final once delivered (the
 	                                kinds that do not report playing) that got every byte */
 	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
+	uint64_t uplink_bps;      /* the console's own link, measured from fan-outs (0: not yet) */
+	uint64_t fan_from_us;     /* the latest page's fan-out: when it was handed to the queues, */
+	size_t fan_waiting;       /* the targets yet to say they hold it (0: not timing), */
+	size_t fan_targets;       /* of how many, */
+	uint64_t fan_done_bytes;  /* the bytes of those that did, */
+	uint64_t fan_best_bps;    /* and the best rate so far (bytes in over the time) */
 };
 
 struct station *station_new(int listen_fd)
@@ -345,6 +351,27 @@ uint64_t peer_queued_bytes(const struct peer *p)
 	return bytes;
 }
 
+/*
+ * The console's own link, timed by a fan-out: at each copy that is in, the
+ * bytes of all copies in so far over the time since the send; the best of
+ * these (a straggler on a slow link of its own does not make the console's
+ * link look slow), once all are in. A fan-out to one speaker times its link,
+ * not the console's, and is not counted.
+ */
+void station_page_moved(struct peer *p, uint32_t page_id, uint64_t bytes)
+{
+	struct station *st = p->st;
+	if (page_id != st->page.id || st->fan_waiting == 0)
+		return;
+	st->fan_done_bytes += bytes;
+	uint64_t rate = playout_rate_sample(st->fan_done_bytes, clock_mono_us() - st->fan_from_us,
+	                                    p->info.rtt_us);
+	if (rate > st->fan_best_bps)
+		st->fan_best_bps = rate;
+	if (--st->fan_waiting == 0 && st->fan_targets >= 2)
+		st->uplink_bps = playout_rate_smooth(st->uplink_bps, st->fan_best_bps);
+}
+
 bool station_page_delivered(struct peer *p)
 {
 	struct station *st = p->st;
@@ -607,7 +634,7 @@ static uint64_t page_play_at(struct station *st, struct peer *const *targets, si
 	if (links) {
 		for (size_t i = 0; i < n; i++)
 			links[i] = page_link(targets[i]);
-		playout_plan(&plan, links, n, page_bytes);
+		playout_plan(&plan, links, n, page_bytes, st->uplink_bps);
 		free(links);
 	}
 	if (plan.why == PLAYOUT_NO_CLOCK)
@@ -665,8 +692,13 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	proto_page_encode_head(&meta, wav_len, frame->data, head_len);
 	struct peer_page page = { .id = page_id, .frame = frame, .wav_at = head_len, .wav_len = wav_len };
 	uint64_t now = clock_mono_ms();
-	for (size_t i = 0; i < n; i++)
+	st->fan_from_us = clock_mono_us();
+	st->fan_waiting = st->fan_done_bytes = st->fan_best_bps = 0;
+	for (size_t i = 0; i < n; i++) {
+		st->fan_waiting += targets[i]->ops->reports_playing;
 		targets[i]->ops->send_page(targets[i], &page, now);
+	}
+	st->fan_targets = st->fan_waiting;
 	free(targets);
 	/* Only now that every target is counted may a delivery end the tally. */
 	for (size_t i = 0; i < st->peer_count; i++) {

@@ -68,7 +68,7 @@ static void test_plan_slowest(void **state)
 	struct playout_link links[4] = { locked(100000000), locked(50000000), locked(100000000) };
 	links[3] = (struct playout_link){ .rate_bps = 1000 }; /* legacy: slow, but not waited for */
 	struct playout_plan plan;
-	playout_plan(&plan, links, 4, 480044);
+	playout_plan(&plan, links, 4, 480044, 0);
 	assert_int_equal(plan.why, PLAYOUT_TIMED);
 	assert_int_equal(plan.timed, 3);
 	assert_int_equal(plan.on_arrival, 1);
@@ -77,8 +77,33 @@ static void test_plan_slowest(void **state)
 	struct playout_link lan[10];
 	for (int i = 0; i < 10; i++)
 		lan[i] = locked(100000000);
-	playout_plan(&plan, lan, 10, 480044);
+	playout_plan(&plan, lan, 10, 480044, 0);
 	assert_int_equal(plan.lead_us, 38404 + 700 + 120000);
+}
+
+/*
+ * Every copy crosses the console's own link: 100 speakers whose links were
+ * measured at 100 Mbit/s (a fan-out to 10) still wait for 48 MB through 1 Gbit/s.
+ */
+static void test_plan_shared_uplink(void **state)
+{
+	(void)state;
+	static struct playout_link hall[100];
+	for (int i = 0; i < 100; i++)
+		hall[i] = locked(100000000);
+	struct playout_plan plan;
+	playout_plan(&plan, hall, 100, 480044, 0);
+	assert_int_equal(plan.why, PLAYOUT_TIMED);
+	assert_int_equal(plan.uplink_us, 384036); /* 48004400 bytes at 1 Gbit/s, rounded up */
+	assert_int_equal(plan.lead_us, 384036 + PLAYOUT_MARGIN_MS * 1000u);
+	/* Measured at 100 Mbit/s, the console's link makes it 3.8 s: past the bound, on arrival. */
+	playout_plan(&plan, hall, 100, 480044, 100000000);
+	assert_int_equal(plan.why, PLAYOUT_TOO_LONG);
+	assert_int_equal(plan.uplink_us, 3840352);
+	/* Legacy speakers' copies cross it too, though nobody waits for them. */
+	hall[0] = (struct playout_link){ .queued_bytes = 1000000 };
+	playout_plan(&plan, hall, 2, 0, 8000000);
+	assert_int_equal(plan.uplink_us, 1000000);
 }
 
 /* No clock anywhere: on arrival, with a zero lead. */
@@ -88,12 +113,12 @@ static void test_plan_no_clock(void **state)
 	struct playout_link links[2] = { locked(0), { .rate_bps = 0 } };
 	links[0].sync_state = SYNC_SETTLING;
 	struct playout_plan plan;
-	playout_plan(&plan, links, 2, 480044);
+	playout_plan(&plan, links, 2, 480044, 0);
 	assert_int_equal(plan.why, PLAYOUT_NO_CLOCK);
 	assert_int_equal(plan.lead_us, 0);
 	assert_int_equal(plan.timed, 0);
 	assert_int_equal(plan.on_arrival, 2);
-	playout_plan(&plan, NULL, 0, 480044);
+	playout_plan(&plan, NULL, 0, 480044, 0);
 	assert_int_equal(plan.why, PLAYOUT_NO_CLOCK);
 }
 
@@ -104,16 +129,16 @@ static void test_plan_too_long(void **state)
 	/* 60 s of 48 kHz mono (5.76 MB) over a link measured at 1 Mbit/s: 46 s. */
 	struct playout_link l = locked(1000000);
 	struct playout_plan plan;
-	playout_plan(&plan, &l, 1, 5760044);
+	playout_plan(&plan, &l, 1, 5760044, 0);
 	assert_int_equal(plan.why, PLAYOUT_TOO_LONG);
 	assert_true(plan.lead_us > 46000000);
 	/* Just under the bound is still timed. */
 	l = locked(8000000); /* 1 byte/µs */
 	l.rtt_us = l.uncertainty_us = 0;
-	playout_plan(&plan, &l, 1, (PLAYOUT_MAX_LEAD_MS - PLAYOUT_MARGIN_MS) * 1000u);
+	playout_plan(&plan, &l, 1, (PLAYOUT_MAX_LEAD_MS - PLAYOUT_MARGIN_MS) * 1000u, 0);
 	assert_int_equal(plan.why, PLAYOUT_TIMED);
 	assert_int_equal(plan.lead_us, PLAYOUT_MAX_LEAD_MS * 1000u);
-	playout_plan(&plan, &l, 1, (PLAYOUT_MAX_LEAD_MS - PLAYOUT_MARGIN_MS) * 1000u + 1);
+	playout_plan(&plan, &l, 1, (PLAYOUT_MAX_LEAD_MS - PLAYOUT_MARGIN_MS) * 1000u + 1, 0);
 	assert_int_equal(plan.why, PLAYOUT_TOO_LONG);
 }
 
@@ -150,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_timed_links),
 		cmocka_unit_test(test_link_time),
 		cmocka_unit_test(test_plan_slowest),
+		cmocka_unit_test(test_plan_shared_uplink),
 		cmocka_unit_test(test_plan_no_clock),
 		cmocka_unit_test(test_plan_too_long),
 		cmocka_unit_test(test_rate_sample),

@@ -631,6 +631,46 @@ static void test_framed_expired_and_late(void **state)
 	close(c[1]);
 }
 
+/* A speaker's link is timed by a large page, from the send to its word that it holds it all. */
+static void test_framed_link_measured(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int fds[2];
+	join_timed(st, fds, "kitchen", "test:1");
+	const struct station_speaker *sp = station_speaker_at(st, 0);
+	static uint8_t big[PLAYOUT_MEASURE_MIN_BYTES * 2];
+	memset(big, 0x55, sizeof big);
+	assert_int_equal(station_send_page(st, 9, 1, big, sizeof big, 0), 1);
+	/* Every byte of WELCOME and the PAGE frame, as fast as the station writes them. */
+	size_t want = sizeof big + PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE, have = 0;
+	static uint8_t buf[sizeof big + 1024];
+	for (int rounds = 0; rounds < 5000 && have < want + 20; rounds++) {
+		pass(st, 1);
+		ssize_t got = recv(fds[1], buf, sizeof buf, MSG_DONTWAIT);
+		if (got > 0)
+			have += (size_t)got;
+	}
+	assert_true(have >= want);
+	assert_int_equal(sp->link_bps, 0);
+	uint8_t frame[256];
+	struct proto_status received = { .page_id = 9, .state = PAGE_RECEIVED, .done = 1, .total = 1 };
+	speaker_says(fds[1], frame, proto_status_encode(&received, frame, sizeof frame));
+	for (int i = 0; i < 100 && sp->link_bps == 0; i++)
+		pass(st, 1);
+	assert_true(sp->link_bps > 0);
+	/* A small page says nothing of the link: the measure stays as it was. */
+	uint64_t measured = sp->link_bps;
+	assert_int_equal(station_send_page(st, 10, 1, wav, sizeof wav, 0), 1);
+	received.page_id = 10;
+	speaker_says(fds[1], frame, proto_status_encode(&received, frame, sizeof frame));
+	for (int i = 0; i < 20; i++)
+		pass(st, 1);
+	assert_int_equal(sp->link_bps, measured);
+	station_free(st, "done");
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +682,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_console_stall_is_not_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_sync_and_play_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_expired_and_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_link_measured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,14 @@
  */
 #define PLAYOUT_DEFAULT_LINK_BPS 20000000ull
 /*
+ * The console's own link, shared by every copy of a page, until measured
+ * (the time from a page's send to the last speaker holding it): 1 Gbit/s, a
+ * wired LAN. It matters once a page goes to many speakers: 100 copies of a
+ * 5 s page are 48 MB, 384 ms at 1 Gbit/s, however fast each speaker's own
+ * link. A slower console link is measured on the first page to all.
+ */
+#define PLAYOUT_DEFAULT_UPLINK_BPS 1000000000ull
+/*
  * A page smaller than this says little about a link's throughput (its time is
  * the round trip, not the bytes): it is not measured.
  */

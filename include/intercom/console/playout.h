@@ -5,7 +5,8 @@
  * the console's must hold the whole page by then: for each, the time to move
  * the bytes already queued on its link and the page's at the link's measured
  * throughput, plus its round trip and the uncertainty of its clock; the
- * slowest of them, plus PLAYOUT_MARGIN_MS. One play-at for the whole page.
+ * slowest of them, and no less than every target's bytes take through the
+ * console's own link (shared by all copies), plus PLAYOUT_MARGIN_MS. One play-at for the whole page.
  * Speakers without a clock (legacy, protocol peers without the capability,
  * not locked) play on arrival, as before; if none has a clock, or the lead
  * would exceed PLAYOUT_MAX_LEAD_MS, the page plays on arrival everywhere.
@@ -38,6 +39,7 @@ enum playout_why {
 struct playout_plan {
 	enum playout_why why;
 	uint64_t lead_us;         /* PLAYOUT_TIMED: play-at is now + lead_us; else what it would have been */
+	uint64_t uplink_us;       /* the time every copy takes through the console's link */
 	size_t timed;             /* targets that play at the time (PLAYOUT_TIMED), or could have */
 	size_t on_arrival;        /* targets without a clock: they play on arrival */
 };
@@ -52,9 +54,12 @@ bool playout_link_timed(const struct playout_link *link);
  */
 uint64_t playout_link_us(const struct playout_link *link, uint64_t page_bytes);
 
-/* The plan for a page of page_bytes to n targets. */
+/*
+ * The plan for a page of page_bytes to n targets, through a console link of
+ * uplink_bps (0: PLAYOUT_DEFAULT_UPLINK_BPS) that every copy shares.
+ */
 void playout_plan(struct playout_plan *plan, const struct playout_link *links, size_t n,
-                  uint64_t page_bytes);
+                  uint64_t page_bytes, uint64_t uplink_bps);
 
 /*
  * A link's throughput in bits/s from one transfer of bytes that took
