@@ -623,7 +623,7 @@ static struct playout_link page_link(const struct peer *p)
 
 /*
  * The page's play-at from its targets' links (targets[0..n)), written into
- * its frame's fields, and said once: "page 3 plays at +180 ms on 4 speakers
+ * its frame's fields, and said once: "page 3 plays at +290 ms on 4 speakers
  * (2 without a clock play on arrival)". 0 when it plays on arrival.
  */
 static uint64_t page_play_at(struct station *st, struct peer *const *targets, size_t n,
