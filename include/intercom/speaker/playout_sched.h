@@ -30,6 +30,9 @@
 #define PLAYOUT_DRIFT_DEADBAND_US 200
 #define PLAYOUT_CORRECT_EVERY_MS 10
 
+/* --delay-ms and the screen's trim: 0..5 s (a loudspeaker 1.7 km away is 5 s late). */
+#define PLAYOUT_DELAY_MAX_MS 5000
+
 /* What to do with a page whose target is known. */
 enum playout_decision {
 	PLAYOUT_ON_TIME,   /* the target lies ahead: start there */
