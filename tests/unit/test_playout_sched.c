@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "intercom/speaker/playout_sched.h"
+#include "intercom/audio/playout_sched.h"
 
 /* Silence before the first sample: (target - DAC time) x rate, rounded; negative when late. */
 static void test_lead_frames(void **state)
@@ -74,18 +74,28 @@ static void test_expired(void **state)
 static void test_clock_judge(void **state)
 {
 	(void)state;
-	/* A paced device: 0.1 s of frames in 0.1 s, DAC 20 ms ahead all along. */
-	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.1, 5.12, 4800, 48000, 0.1), PLAYOUT_CLOCK_OK);
+	/* A paced device: 0.2 s of frames in 0.2 s, DAC 20 ms ahead all along. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.2, 5.22, 9600, 48000, 0.2), PLAYOUT_CLOCK_OK);
+	/* The pulse plugin as measured: priming (3 buffers at once, DAC = now first), then 45 ms ahead. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.0, 5.042, 3072, 48000, 0.0), PLAYOUT_CLOCK_UNKNOWN);
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.1, 5.15, 8192, 48000, 0.1), PLAYOUT_CLOCK_OK);
 	/* Too early to tell. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.02, 5.04, 960, 48000, 0.02), PLAYOUT_CLOCK_UNKNOWN);
 	/* DAC time zero (hosts that give no timing). */
 	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.1, 0.0, 4800, 48000, 0.1), PLAYOUT_CLOCK_UNTRUSTED);
-	/* Unpaced: 10 s of frames in 10 ms of stream time. */
-	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.01, 15.02, 480000, 48000, 0.01), PLAYOUT_CLOCK_UNTRUSTED);
+	/* The unpaced ALSA file rig as measured: 85 s of frames in 23 ms, DAC = now. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.023, 5.023, 4096000, 48000, 0.023),
+	                 PLAYOUT_CLOCK_UNPACED);
+	/* ... found within a few buffers: 0.5 s of frames in 1 ms. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.001, 5.001, 24000, 48000, -1), PLAYOUT_CLOCK_UNPACED);
 	/* Unpaced by the main thread's clock even if the stream's own time keeps up. */
-	assert_int_equal(playout_clock_judge(5.0, 5.02, 15.0, 15.02, 480000, 48000, 0.02), PLAYOUT_CLOCK_UNTRUSTED);
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 15.0, 15.02, 480000, 48000, 0.02), PLAYOUT_CLOCK_UNPACED);
+	/* Unpaced with no timing at all: unpaced first (it needs no waiting). */
+	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.0, 0.0, 480000, 48000, -1), PLAYOUT_CLOCK_UNPACED);
 	/* DAC time standing still while frames go. */
-	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.1, 5.02, 4800, 48000, 0.1), PLAYOUT_CLOCK_UNTRUSTED);
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.5, 5.02, 24000, 48000, 0.5), PLAYOUT_CLOCK_UNTRUSTED);
+	/* DAC time running away. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.5, 6.5, 24000, 48000, 0.5), PLAYOUT_CLOCK_UNTRUSTED);
 	/* DAC time wandering 15 ms (a sound server's latency moving): still trusted. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.1, 5.135, 4800, 48000, -1), PLAYOUT_CLOCK_OK);
 }

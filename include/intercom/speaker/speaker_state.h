@@ -21,7 +21,7 @@
 
 #include "intercom/audio/format.h"
 #include "intercom/common/defaults.h"
-#include "intercom/speaker/playout_sched.h"
+#include "intercom/audio/playout_sched.h"
 
 /* Pages remembered in the history (the screen shows as many as fit). */
 #define SPEAKER_HISTORY 16

@@ -4,6 +4,7 @@
  * expires, whether a device's stream clock can be trusted, and the drift
  * correction's schedule (single frames dropped or repeated, spread out).
  * playback.c (the callback) and speaker.c call it; units test every rule.
+ * In audio/ because the callback needs it; the speaker decides with it too.
  */
 #ifndef INTERCOM_PLAYOUT_SCHED_H
 #define INTERCOM_PLAYOUT_SCHED_H
@@ -62,18 +63,19 @@ int64_t playout_lead_frames(double dac_s, double target_s, int rate);
 enum playout_clock {
 	PLAYOUT_CLOCK_UNKNOWN,    /* not enough seen yet */
 	PLAYOUT_CLOCK_OK,
-	PLAYOUT_CLOCK_UNTRUSTED,  /* DAC time zero, not advancing, or running faster than real time */
+	PLAYOUT_CLOCK_UNTRUSTED,  /* DAC time zero, or not advancing with the frames */
+	PLAYOUT_CLOCK_UNPACED,    /* frames go far faster than real time (the unpaced ALSA file rig) */
 };
 
-/* How much stream has to pass before a clock is judged good: a few buffers at least. */
-#define PLAYOUT_CLOCK_JUDGE_S 0.06
+/* How much stream has to pass before a clock is judged good: the priming and a few buffers. */
+#define PLAYOUT_CLOCK_JUDGE_S 0.1
 
 /*
  * Judges a stream clock from its first callback and the latest one: their
  * stream times now (currentTime) and DAC times, and the frames handed over
  * between them. Untrusted if a DAC time is 0, if the DAC time does not
- * advance with the frames (more than 20 ms apart), or if frames go faster
- * than real time (the stream's own clock, or the main thread's: wall_s is
+ * advance with the frames (less than half as fast or more than half again,
+ * beyond 100 ms of priming latency), or if frames go faster than real time (the stream's own clock, or the main thread's: wall_s is
  * the main thread's monotonic seconds between the two, < 0 if unknown).
  */
 enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, double now_s,
