@@ -421,10 +421,8 @@ enum speaker_tone speaker_state_link_text(const struct speaker_state *st, uint64
 			snprintf(rtt, sizeof rtt, "%ums", st->rtt_ms);
 		else
 			snprintf(rtt, sizeof rtt, "-");
-		char clock[96];
-		speaker_state_clock_text(st, utf8, clock, sizeof clock);
-		snprintf(out, outlen, "connected to %s (console %s) since %s, rtt %s, %s", st->console_addr,
-		         st->console_name, since, rtt, clock);
+		snprintf(out, outlen, "connected to %s (console %s) since %s, rtt %s", st->console_addr,
+		         st->console_name, since, rtt);
 		return SPEAKER_TONE_OK;
 	}
 	case SPEAKER_LINK_WAITING:

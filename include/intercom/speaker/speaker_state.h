@@ -218,7 +218,7 @@ enum speaker_tone {
  * The link in one line, as the screen's status shows it:
  *   "connecting to host:port…" (or "..." without utf8)
  *   "authenticating with host:port…", "introducing to host:port…"
- *   "connected to host:port (console studio) since 12:03:04, rtt 2ms, clock ±0.3 ms"
+ *   "connected to host:port (console studio) since 12:03:04, rtt 2ms"
  *   "disconnected: connection refused; retrying in 3 s"
  *   "waiting for a page from the old server host:port" (--legacy)
  * Returns its tone.
