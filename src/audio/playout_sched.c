@@ -2,6 +2,7 @@
 #include "intercom/audio/playout_sched.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 enum playout_decision playout_decide(uint64_t now_us, uint64_t target_us, size_t frames, int rate,
                                      size_t *join_frame, uint64_t *late_us)
@@ -63,6 +64,18 @@ int32_t playout_drift_command(double error_frames, int rate)
 	if (fabs(error_frames) < deadband)
 		return 0;
 	return (int32_t)lround(error_frames);
+}
+
+int32_t playout_drift_window(double mean_frames, int rate, int max_ms, int32_t *last)
+{
+	int32_t cmd = fabs(mean_frames) > (double)max_ms * rate / 1000.0
+	                  ? 0 : playout_drift_command(mean_frames, rate);
+	int32_t prev = *last;
+	*last = cmd;
+	if (!cmd || !prev || (cmd > 0) != (prev > 0))
+		return 0;
+	*last = 0; /* this pair is spent: the next command needs two fresh windows */
+	return abs(cmd) < abs(prev) ? cmd : prev;
 }
 
 uint32_t playout_correct_spacing(int rate)

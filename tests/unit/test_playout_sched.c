@@ -118,6 +118,39 @@ static void test_drift_command(void **state)
 	assert_int_equal(playout_correct_spacing(50), 1);
 }
 
+/* Corrections need two windows out of the deadband on one side; stalls are left alone. */
+static void test_drift_window(void **state)
+{
+	(void)state;
+	int32_t last = 0;
+	/* A blip: one window out, then back in. */
+	assert_int_equal(playout_drift_window(30.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(2.0, 48000, 10, &last), 0);
+	/* Drift: two windows on the same side, the smaller of them. */
+	assert_int_equal(playout_drift_window(-12.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(-15.0, 48000, 10, &last), -12);
+	/* Spent: the next needs two fresh windows. */
+	assert_int_equal(playout_drift_window(-14.0, 48000, 10, &last), 0);
+	/* Sides that change are noise. */
+	assert_int_equal(playout_drift_window(20.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(25.0, 48000, 10, &last), 20);
+	/* A jump beyond 10 ms (480 frames) is a stall: never corrected. */
+	assert_int_equal(playout_drift_window(-700.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(-700.0, 48000, 10, &last), 0);
+	/* 100 ppm at 48 kHz: 4.8 frames a second, corrected every few seconds by about 10 frames. */
+	last = 0;
+	double err = 0;
+	int32_t total = 0;
+	for (int s = 0; s < 300; s++) {
+		err += 4.8;
+		int32_t c = playout_drift_window(err, 48000, 10, &last);
+		err -= c; /* repeating frames brings a device that runs ahead back */
+		total += c;
+		assert_true(err < 20.0); /* never more than ~0.4 ms off */
+	}
+	assert_true(total >= 1400 && total <= 1440); /* 5 minutes at 100 ppm: 1440 frames */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_clock_judge),
 		cmocka_unit_test(test_drift_command),
+		cmocka_unit_test(test_drift_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
