@@ -88,6 +88,8 @@ static void test_clock_judge(void **state)
 	                 PLAYOUT_CLOCK_UNPACED);
 	/* ... found within a few buffers: 0.5 s of frames in 1 ms. */
 	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.001, 5.001, 24000, 48000, -1), PLAYOUT_CLOCK_UNPACED);
+	/* Unpaced, 0.1 s of frames in no time: not judged good on its frozen times, unknown until found out. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.00002, 5.00002, 4800, 48000, -1), PLAYOUT_CLOCK_UNKNOWN);
 	/* Unpaced by the main thread's clock even if the stream's own time keeps up. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 15.0, 15.02, 480000, 48000, 0.02), PLAYOUT_CLOCK_UNPACED);
 	/* Unpaced with no timing at all: unpaced first (it needs no waiting). */
