@@ -60,6 +60,16 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
 	return PLAYOUT_CLOCK_OK;
 }
 
+int32_t playout_drift_command(double error_frames, int rate)
+{
+	double deadband = (double)rate * PLAYOUT_DRIFT_DEADBAND_US / 1e6;
+	if (deadband < 2)
+		deadband = 2;
+	if (fabs(error_frames) < deadband)
+		return 0;
+	return (int32_t)lround(error_frames);
+}
+
 int32_t playout_drift_window(double mean_frames, int rate, int max_ms, int32_t *last)
 {
 	int32_t cmd = fabs(mean_frames) > (double)max_ms * rate / 1000.0
