@@ -78,11 +78,11 @@ static void test_clock_judge(void **state)
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.2, 5.22, 9600, 48000, 0.2), PLAYOUT_CLOCK_OK);
 	/* The pulse plugin as measured: priming (3 buffers at once, DAC = now first), then 45 ms ahead. */
 	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.0, 5.042, 3072, 48000, 0.0), PLAYOUT_CLOCK_UNKNOWN);
-	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.1, 5.15, 8192, 48000, 0.1), PLAYOUT_CLOCK_OK);
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.11, 5.16, 8192, 48000, 0.11), PLAYOUT_CLOCK_OK);
 	/* Too early to tell. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.02, 5.04, 960, 48000, 0.02), PLAYOUT_CLOCK_UNKNOWN);
 	/* DAC time zero (hosts that give no timing). */
-	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.1, 0.0, 4800, 48000, 0.1), PLAYOUT_CLOCK_UNTRUSTED);
+	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.11, 0.0, 4800, 48000, 0.11), PLAYOUT_CLOCK_UNTRUSTED);
 	/* The unpaced ALSA file rig as measured: 85 s of frames in 23 ms, DAC = now. */
 	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.023, 5.023, 4096000, 48000, 0.023),
 	                 PLAYOUT_CLOCK_UNPACED);
@@ -99,7 +99,7 @@ static void test_clock_judge(void **state)
 	/* DAC time running away. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.5, 6.5, 24000, 48000, 0.5), PLAYOUT_CLOCK_UNTRUSTED);
 	/* DAC time wandering 15 ms (a sound server's latency moving): still trusted. */
-	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.1, 5.135, 4800, 48000, -1), PLAYOUT_CLOCK_OK);
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.11, 5.145, 4800, 48000, -1), PLAYOUT_CLOCK_OK);
 }
 
 static void test_drift_command(void **state)
