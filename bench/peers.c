@@ -14,6 +14,7 @@
 #include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/clock_sync.h"
 #include "intercom/net/conn.h"
 #include "intercom/net/net.h"
 #include "intercom/net/proto.h"
@@ -292,7 +293,7 @@ static int peers_connected(struct peers *ps, struct bench_peer *p)
 	return 0;
 }
 
-/* Heartbeat like a speaker's: a PING every SPEAKER_PING_INTERVAL_MS. Returns ms until the next one. */
+/* Heartbeat like a locked speaker's: a PING every CLOCK_SYNC_STEADY_MS (its shared clock). Returns ms until the next one. */
 static int peers_tick(struct peers *ps, uint64_t now)
 {
 	int next = HEARTBEAT_INTERVAL_MS;
@@ -302,13 +303,13 @@ static int peers_tick(struct peers *ps, uint64_t now)
 		struct bench_peer *p = &ps->peer[i];
 		if (p->state != PEER_READY || p->slow)
 			continue;
-		if (now - p->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
+		if (now - p->last_ping_ms >= CLOCK_SYNC_STEADY_MS) {
 			struct proto_ping ping = { .sent_us = clock_mono_us() };
 			uint8_t frame[64];
 			p->last_ping_ms = now;
 			peer_send(p, frame, proto_ping_encode(&ping, frame, sizeof frame));
 		}
-		int until = (int)(p->last_ping_ms + SPEAKER_PING_INTERVAL_MS - now);
+		int until = (int)(p->last_ping_ms + CLOCK_SYNC_STEADY_MS - now);
 		if (until < next)
 			next = until;
 	}

@@ -32,7 +32,6 @@
 #define CLOCK_SYNC_BURST 12
 #define CLOCK_SYNC_BURST_MS 30
 #define CLOCK_SYNC_SETTLING_MS 250
-#define CLOCK_SYNC_STEADY_MS 1000
 
 /*
  * LOCKED needs CLOCK_SYNC_BURST exchanges: three windows of four, so the

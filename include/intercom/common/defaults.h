@@ -33,12 +33,6 @@
 #define HEARTBEAT_INTERVAL_MS 1000
 #define HEARTBEAT_TIMEOUT_MS 5000
 /*
- * The console's pings keep both sides' liveness checks fed; a speaker pings only
- * to measure its own round trip, so 100 idle speakers cost the console half the
- * packets.
- */
-#define SPEAKER_PING_INTERVAL_MS 10000
-/*
  * A console's loop wakes at least every HEARTBEAT_INTERVAL_MS. A pass later
  * than this after the one before means it did not run (stopped with Ctrl-Z,
  * suspended, starved of CPU): that time is no speaker's silence, since nobody

@@ -34,6 +34,8 @@
 
 /* Exchanges kept: at one a second, about a minute of history for the drift. */
 #define CLOCK_SYNC_SAMPLES 64
+/* A locked speaker pings this often: 64 s of history for the drift, and 100 unknown ppm move at most 100 µs between pings. */
+#define CLOCK_SYNC_STEADY_MS 1000
 /* Exchanges per window, of which the lowest round trip is kept (see clock_sync.c). */
 #define CLOCK_SYNC_WINDOW 4
 /* Exchanges in a row that disagree with the estimate before it is a step of the peer's clock. */
