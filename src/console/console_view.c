@@ -146,28 +146,17 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 	}
 	/* Legacy speakers can be delivered to, never report "played": as the station's log says. */
 	size_t players = pg->targets > pg->legacy ? pg->targets - pg->legacy : 0;
-	char legacy[48] = "";
-	if (pg->legacy)
-		snprintf(legacy, sizeof legacy, " (%zu legacy: delivered only)", pg->legacy);
-	char late[64] = "";
-	if (pg->late)
-		snprintf(late, sizeof late, ", %zu joined late by %s%u ms", pg->late,
-		         pg->late > 1 ? "up to " : "", pg->late_ms);
+	/* Still under way: the counts so far; once summarised, who and why come after. */
+	char notes[192];
+	station_page_notes(pg, !pg->summarised, notes, sizeof notes);
 	if (!pg->summarised) {
-		char muted[32] = "";
-		if (pg->muted)
-			snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
-		char expired[32] = "";
-		if (pg->expired)
-			snprintf(expired, sizeof expired, ", %zu expired", pg->expired);
-		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s%s%s%s",
+		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s",
 		         pg->id, pg->targets, pg->targets == 1 ? "" : "s", pg->delivered, pg->targets,
-		         pg->played, players, late, expired, muted, legacy, pg->failed ? ", some failed" : "");
+		         pg->played, players, notes, pg->failed ? ", some failed" : "");
 		return pg->failed || pg->expired ? CONSOLE_TONE_WARN : CONSOLE_TONE_ACCENT;
 	}
-	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu%s%s",
-	                              pg->id, pg->delivered, pg->targets, pg->played, players, late,
-	                              legacy);
+	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu%s",
+	                              pg->id, pg->delivered, pg->targets, pg->played, players, notes);
 	if (len >= outlen)
 		len = outlen - 1;
 	/* The reasons as the speakers gave them, kept by the tally: who left since changes nothing. */

@@ -386,22 +386,26 @@ static void page_summarise(struct station *st, const char *note)
 	if (pg->id == 0 || pg->summarised)
 		return;
 	pg->summarised = true;
-	char silent[64] = "";
-	if (pg->legacy)
-		snprintf(silent, sizeof silent, " (%zu legacy: delivered only)", pg->legacy);
-	char muted[48] = "";
-	if (pg->muted)
-		snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
-	char late[64] = "";
+	char notes[192];
+	station_page_notes(pg, true, notes, sizeof notes);
+	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s%s", pg->id, pg->delivered,
+	          pg->targets, pg->played, pg->targets - pg->legacy, notes, note ? " " : "",
+	          note ? note : "");
+}
+
+void station_page_notes(const struct station_page *pg, bool outcomes, char *out, size_t outlen)
+{
+	char late[64] = "", expired[48] = "", muted[48] = "", legacy[48] = "";
 	if (pg->late)
 		snprintf(late, sizeof late, ", %zu joined late by %s%u ms", pg->late,
 		         pg->late > 1 ? "up to " : "", pg->late_ms);
-	char expired[48] = "";
-	if (pg->expired)
+	if (outcomes && pg->expired)
 		snprintf(expired, sizeof expired, ", %zu expired", pg->expired);
-	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s%s%s%s%s", pg->id, pg->delivered,
-	          pg->targets, pg->played, pg->targets - pg->legacy, late, expired, muted, silent,
-	          note ? " " : "", note ? note : "");
+	if (outcomes && pg->muted)
+		snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
+	if (pg->legacy)
+		snprintf(legacy, sizeof legacy, " (%zu legacy: delivered only)", pg->legacy);
+	snprintf(out, outlen, "%s%s%s%s", late, expired, muted, legacy);
 }
 
 /*

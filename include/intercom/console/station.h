@@ -147,4 +147,11 @@ const struct station_speaker *station_speaker_at(const struct station *st, size_
 size_t station_speakers(const struct station *st, const struct station_speaker **out, size_t cap);
 const struct station_page *station_last_page(const struct station *st);
 
+/*
+ * The tally's counts after "played by m/N", alike in the log and on the screen:
+ * ", 1 joined late by 120 ms", with outcomes also ", 2 expired, 1 muted", then
+ * " (1 legacy: delivered only)". Pure.
+ */
+void station_page_notes(const struct station_page *pg, bool outcomes, char *out, size_t outlen);
+
 #endif
