@@ -87,3 +87,11 @@ uint32_t playout_correct_spacing(int rate)
 	uint32_t n = (uint32_t)((uint64_t)rate * PLAYOUT_CORRECT_EVERY_MS / 1000u);
 	return n ? n : 1;
 }
+
+uint32_t playout_late_ms(uint64_t late_us)
+{
+	uint64_t ms = late_us / 1000u;
+	if (ms < PLAYOUT_LATE_NOTICE_MS)
+		return 0;
+	return ms < UINT32_MAX ? (uint32_t)ms : UINT32_MAX;
+}

@@ -112,7 +112,8 @@ struct speaker {
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
 	bool announced;                /* "playing" said and reported (a timed page: once it is heard) */
-	uint32_t late_ms;              /* how late it joined (STATUS late_ms) */
+	uint32_t late_ms;              /* how late it joined, as reported (STATUS late_ms; 0: in time) */
+	uint64_t late_us;              /* how late its start was decided to be */
 	double drift_sum;              /* the device's error in frames, summed over drift_n looks */
 	int drift_n;
 	int32_t drift_last;            /* the previous window's command (0: inside the deadband) */
@@ -455,7 +456,8 @@ static void timed_start(struct speaker *spk, uint64_t now_us)
 		/* The moment the join frame is due: the callback places it there. */
 		when.target_us = spk->target_us + (uint64_t)join * 1000000u / (uint64_t)spk->fmt.rate;
 	}
-	spk->late_ms = d == PLAYOUT_LATE_JOIN ? (uint32_t)(late_us / 1000) : 0;
+	spk->late_us = d == PLAYOUT_LATE_JOIN ? late_us : 0;
+	spk->late_ms = playout_late_ms(spk->late_us);
 	page_begin(spk, &when);
 }
 
@@ -481,6 +483,7 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 {
 	spk->timed = spk->waiting = spk->begun_seen = false;
 	spk->late_ms = 0;
+	spk->late_us = 0;
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
 	spk->drift_last = 0;
@@ -593,8 +596,7 @@ static bool timed_begun(struct speaker *spk, uint64_t now_us)
 		if (!playback_begun(spk->playback, &skipped))
 			return true;
 		spk->begun_seen = true;
-		uint64_t late_us = (uint64_t)spk->late_ms * 1000u +
-		                   (uint64_t)skipped * 1000000u / (uint64_t)spk->fmt.rate;
+		uint64_t late_us = spk->late_us + (uint64_t)skipped * 1000000u / (uint64_t)spk->fmt.rate;
 		size_t frame;
 		uint64_t late;
 		if (late_us && playout_decide(spk->target_us + late_us, spk->target_us, spk->frames,
@@ -604,7 +606,7 @@ static bool timed_begun(struct speaker *spk, uint64_t now_us)
 			page_outcome(spk, PAGE_EXPIRED, why);
 			return false;
 		}
-		spk->late_ms = (uint32_t)(late_us / 1000);
+		spk->late_ms = playout_late_ms(late_us);
 	}
 	/* An unpaced device has no time to wait for: it plays as it starts. */
 	if (now_us >= spk->target_us || playback_clock(spk->playback) == PLAYOUT_CLOCK_UNPACED)

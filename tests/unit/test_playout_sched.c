@@ -153,10 +153,23 @@ static void test_drift_window(void **state)
 	assert_true(total >= 1400 && total <= 1440); /* 5 minutes at 100 ppm: 1440 frames */
 }
 
+/* A start a few ms late is in step and not said; from the threshold on it is a late join. */
+static void test_late_notice(void **state)
+{
+	(void)state;
+	assert_int_equal(playout_late_ms(0), 0);
+	assert_int_equal(playout_late_ms(1000), 0);
+	assert_int_equal(playout_late_ms(PLAYOUT_LATE_NOTICE_MS * 1000u - 1), 0);
+	assert_int_equal(playout_late_ms(PLAYOUT_LATE_NOTICE_MS * 1000u), PLAYOUT_LATE_NOTICE_MS);
+	assert_int_equal(playout_late_ms(1476000), 1476);
+	assert_int_equal(playout_late_ms(UINT64_MAX), UINT32_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lead_frames),
+		cmocka_unit_test(test_late_notice),
 		cmocka_unit_test(test_on_time),
 		cmocka_unit_test(test_late_join_frame),
 		cmocka_unit_test(test_expired),

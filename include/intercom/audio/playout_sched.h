@@ -47,6 +47,16 @@ enum playout_decision {
  * *join_frame is the frame its timeline has reached: elapsed x rate, and
  * *late_us how late), or expired (*late_us how long ago its time passed).
  */
+/*
+ * A start later than this is said and reported as a late join; below it, the
+ * page still starts at the frame its time has reached (in step), but a few ms
+ * is what a loaded machine's scheduling gives anyway, not news for the operator.
+ */
+#define PLAYOUT_LATE_NOTICE_MS 10
+
+/* How late to report a start that came late_us after its time: 0 below the notice threshold. */
+uint32_t playout_late_ms(uint64_t late_us);
+
 enum playout_decision playout_decide(uint64_t now_us, uint64_t target_us, size_t frames, int rate,
                                      size_t *join_frame, uint64_t *late_us);
 
