@@ -6,7 +6,8 @@
 #
 # --smoke: every step once at a tiny size (make check); never judges time.
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
-# BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N. Results and logs: BUILD_DIR/bench/results/.
+# BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_SKEW_PAGES, BENCH_DRIFT_S,
+# BENCH_CAP_REPS, BENCH_ARRIVAL_REF. Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
 smoke=0
@@ -31,6 +32,7 @@ if [ "$smoke" = 1 ]; then
 	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SEALED_N=3 SEALED_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5 K2L_TALK_REPS=1
 	RELIST_N=2 RELIST_EVERY=1
+	SKEW_PAGES=1 DRIFT_S=10 CAP_REPS=1 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
@@ -38,6 +40,8 @@ else
 	IDLE_SLICES=${BENCH_IDLE_SLICES:-6} MEM_N1=100 MEM_N2=500
 	K2L_REPS=${BENCH_K2L_REPS:-7} K2L_SECONDS=10 K2L_TALK_REPS=${BENCH_K2L_TALK_REPS:-3}
 	RELIST_N=${BENCH_RELIST_N:-600} RELIST_EVERY=100
+	SKEW_PAGES=${BENCH_SKEW_PAGES:-20} DRIFT_S=${BENCH_DRIFT_S:-300} CAP_REPS=${BENCH_CAP_REPS:-5}
+	SKEW_NS="2 10" CAP_BIG=100 ARRIVAL=1
 fi
 
 # Scratch (rigs, logs, the speakers' output files) on a tmpfs when there is one: on a
@@ -287,6 +291,32 @@ for cfg in none file pulse; do
 	done
 done
 
+# ---------------------------------------------------------------- 8 (skew rig)
+# shellcheck source=skew.sh
+source "$top/bench/skew.sh"
+skew_prove
+arrival_bin=
+if [ "$ARRIVAL" = 1 ]; then
+	arrival_bin=$(skew_arrival_bin) || fail "cannot build the play-on-arrival speaker (see $T/arrival-build.log)"
+fi
+for n in $SKEW_NS; do
+	say "start skew: $n speakers, $SKEW_PAGES pages, timed$([ -n "$arrival_bin" ] && echo ', then on arrival')"
+	skew_pages timed "$BIN" "$n" "$SKEW_PAGES"
+	[ -n "$arrival_bin" ] && skew_pages arrival "$arrival_bin" "$n" "$SKEW_PAGES"
+done
+for n in 10 "$CAP_BIG"; do
+	[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
+	nreal=$n npeers=0
+	[ "$n" -gt 10 ] && nreal=2 npeers=$((n - 2))
+	say "end of capture -> all playing: $nreal speakers on the rig + $npeers bench peers, $CAP_REPS recordings of 1 s"
+	skew_capture timed "$BIN" "$nreal" "$npeers" "$CAP_REPS"
+	[ -n "$arrival_bin" ] && skew_capture arrival "$arrival_bin" "$nreal" "$npeers" "$CAP_REPS"
+done
+say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
+skew_drift "$DRIFT_S"
+rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
+PULSE_DIR=
+
 # ---------------------------------------------------------------- the table
 spec="$T/spec"
 {
@@ -340,6 +370,16 @@ spec="$T/spec"
 	echo "  CPU each|relist.none.cpu_ms|relist.none.plain.cpu_ms|ms|-"
 	echo "re-listing, ALSA file rig: RSS growth each|relist.file.rss_per|relist.file.plain.rss_per|KiB|<=1"
 	echo "re-listing, pulse rig: RSS growth each|relist.pulse.rss_per|relist.pulse.plain.rss_per|KiB|<=1"
+	echo "skew rig proof, one stream: |error| at 0/5/20/50 ms|rig.proof.one_err|-|ms|<=0.05"
+	echo "  two paplay started together: |error||rig.proof.two_err|-|ms|<=10"
+	for n in $SKEW_NS; do
+		echo "start skew, $n speakers (latest - earliest)|skew.n$n.timed|skew.n$n.arrival|ms|<=1"
+	done
+	echo "skew after a ${DRIFT_S} s page, one clock +100 ppm|drift.end|drift.start|ms|<=1"
+	for n in 10 "$CAP_BIG"; do
+		[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
+		echo "end of capture -> all $n playing|cap.n$n.timed|cap.n$n.arrival|ms|-"
+	done
 } >"$spec"
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

@@ -19,8 +19,9 @@ sink's. This script only reads that recording (raw s16le, interleaved).
         Where the samples of PAGE_RAW (mono s16le: what the console captured)
         sit on channel MARKCH (the console's microphone, recorded beside the
         speakers), and when each speaker channel started playing them:
-            captured_end S               (the capture's last sample on MARKCH)
-            playing CH MS                (CH's first page sample after that)
+            captured_end S               (just after the capture's last sample)
+            latency CH MS                (from there to CH's first page sample,
+                                          or "none")
     skew.py stats [--abs]               (numbers on stdin, one a line)
             n N median M worst W         (worst = largest |x| with --abs)
 
@@ -109,45 +110,39 @@ def cmd_events(a):
             print("skew %d %d %.4f" % (i, c, lag * 1000 / rate))
 
 
+def find(hay, needle):
+    """(position, match 0..1) of needle's best normalised match in hay."""
+    n = len(hay)
+    size = 1
+    while size < n + len(needle):
+        size *= 2
+    cc = np.fft.irfft(np.fft.rfft(hay, size) * np.conj(np.fft.rfft(needle, size)), size)
+    cc = cc[: n - len(needle) + 1]
+    where = int(np.argmax(cc))
+    seg = hay[where: where + len(needle)]
+    norm = np.sqrt(np.dot(seg, seg) * np.dot(needle, needle)) or 1.0
+    return where, cc[where] / norm
+
+
 def cmd_mark(a):
     x = load(a.raw, a.nch)
     page = np.fromfile(a.page_raw, dtype="<i2").astype(np.float64)
     rate = a.rate
     chans = [int(c) for c in a.chans.split(",")]
-    # The capture's last second (or all of it) found on the microphone channel.
-    tail = page[-min(len(page), rate):]
-    mic = x[:, a.markch]
-    n = len(mic)
-    size = 1
-    while size < n + len(tail):
-        size *= 2
-    cc = np.fft.irfft(np.fft.rfft(mic, size) * np.conj(np.fft.rfft(tail, size)), size)[: n - len(tail) + 1]
-    where = int(np.argmax(cc))
-    peak = cc[where] / (np.dot(tail, tail) or 1)
-    if peak < 0.5:
-        sys.exit("skew.py mark: the page's end is not on channel %d (match %.2f)" % (a.markch, peak))
-    end = where + len(tail)  # the sample after the capture's last one
+    # Where the capture's last 0.5 s sits on the microphone's channel.
+    tail = page[-min(len(page), rate // 2):]
+    where, match = find(x[:, a.markch], tail)
+    if match < 0.5:
+        sys.exit("skew.py mark: the page's end is not on channel %d (match %.2f)" % (a.markch, match))
+    end = where + len(tail)  # just after the capture's last sample
     print("captured_end %.6f" % (end / rate))
     head = page[: min(len(page), rate // 10)]
     for c in chans:
-        y = x[end:, c]
-        above = np.flatnonzero(np.abs(y) > a.threshold)
-        if len(above) == 0:
-            print("playing %d none" % c)
-            continue
-        # Refine the threshold onset by the page's first 100 ms, which the
-        # speaker plays as they were captured.
-        lo = int(above[0])
-        m = min(len(y) - lo, len(head) + 2 * rate // 10)
-        seg = y[max(lo - rate // 10, 0): max(lo - rate // 10, 0) + m + rate // 10]
-        k = len(seg) - len(head) + 1
-        if k > 0:
-            c2 = np.correlate(seg, head, mode="valid")
-            start = max(lo - rate // 10, 0) + int(np.argmax(c2))
-            first = start + int(np.flatnonzero(np.abs(head) > 0)[0]) if np.any(head) else start
+        pos, m = find(x[end: end + 10 * rate, c], head)
+        if m < 0.5:
+            print("latency %d none" % c)
         else:
-            first = lo
-        print("playing %d %.3f" % (c, first * 1000 / rate))
+            print("latency %d %.3f" % (c, pos * 1000 / rate))
 
 
 def cmd_stats(a):
