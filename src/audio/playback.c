@@ -3,6 +3,7 @@
 
 #include "intercom/audio/audio.h"
 
+#include <math.h>
 #include <portaudio.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,7 +11,17 @@
 #include <string.h>
 
 #include "intercom/audio/volume.h"
+#include "intercom/common/clock.h"
 #include "intercom/common/trace.h"
+
+/* Reads of Pa_GetStreamTime beside clock_mono_us for the mapping: the tightest pair wins. */
+#define MAPPING_READS 5
+
+/* How a stream starts its page (the callback reads it; set before the stream starts). */
+enum start_mode {
+	START_NOW,    /* the first buffer: play on arrival, or the timer fallback's start */
+	START_TIMED,  /* the buffer the DAC reaches the target in, placed to the frame */
+};
 
 struct playback {
 	int device;
@@ -35,8 +46,32 @@ struct playback {
 	 */
 	_Atomic uint32_t timing_seq;
 	_Atomic uint64_t timing_dac_bits;  /* double bits, stream time in seconds */
-	_Atomic size_t timing_frame;
+	_Atomic int64_t timing_frame;      /* the page's frame at the buffer's start (< 0: silence first) */
 	_Atomic bool timing_valid;
+
+	/*
+	 * Timed start. Written by the main thread before the stream starts,
+	 * except where said: */
+	enum start_mode mode;
+	size_t start_frame;               /* the frame the page starts from (a late join's) */
+	_Atomic uint64_t target_bits;      /* main, after the start: the target in stream time (double) */
+	_Atomic bool target_known;         /* ... once set */
+	_Atomic bool go;                   /* main: the timer says start now (untrusted clock) */
+	_Atomic bool begun;                /* callback: the first sample is placed */
+	_Atomic size_t skipped;            /* callback: frames joined past start_frame, the target passed */
+	_Atomic int clock_verdict;         /* callback: enum playout_clock */
+	_Atomic int32_t correction;        /* main adds, callback does: > 0 repeat, < 0 drop */
+	_Atomic uint64_t corrected;        /* callback: frames corrected in this page */
+	/* Callback-only bookkeeping. */
+	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
+	uint64_t cb_frames;                 /* frames handed over since it, silence too */
+	double cb_lat_sum;                  /* DAC - now of the buffers after the priming, summed */
+	unsigned cb_lat_n;
+	uint32_t cb_since_correction;       /* frames since the last correction */
+	uint32_t spacing;                   /* frames between two corrections (set per page) */
+	/* Main thread only: the mapping stream time - clock_mono, and what starting cost. */
+	double stream_minus_mono_s;
+	double start_cost_ms;
 
 	/* INTERCOM_TRACE (bench): when the first frames of the page went to the device. */
 	bool trace;                /* set once in playback_new */
@@ -48,7 +83,7 @@ struct playback {
 };
 
 /* Callback side of the timing seqlock. */
-static void timing_publish(struct playback *pb, double dac_time, size_t frame)
+static void timing_publish(struct playback *pb, double dac_time, int64_t frame)
 {
 	uint64_t bits;
 	memcpy(&bits, &dac_time, sizeof bits);
@@ -62,7 +97,7 @@ static void timing_publish(struct playback *pb, double dac_time, size_t frame)
 }
 
 /* Main side: a consistent (dac time, frame) pair; false if none yet or the callback kept writing. */
-static bool timing_read(struct playback *pb, double *dac_time, size_t *frame)
+static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
 {
 	if (!atomic_load_explicit(&pb->timing_valid, memory_order_acquire))
 		return false;
@@ -71,7 +106,7 @@ static bool timing_read(struct playback *pb, double *dac_time, size_t *frame)
 		if (s1 & 1)
 			continue;
 		uint64_t bits = atomic_load_explicit(&pb->timing_dac_bits, memory_order_relaxed);
-		size_t f = atomic_load_explicit(&pb->timing_frame, memory_order_relaxed);
+		int64_t f = atomic_load_explicit(&pb->timing_frame, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&pb->timing_seq, memory_order_relaxed) != s1)
 			continue;
@@ -83,7 +118,108 @@ static bool timing_read(struct playback *pb, double *dac_time, size_t *frame)
 }
 
 /*
- * Runs on PortAudio's thread: copies through the gain, pads the last buffer
+ * Callback: judges the stream's clock from its callbacks until it is known;
+ * the DAC time of this buffer smoothed by the latency seen since the priming
+ * (the pulse plugin's DAC times wander ±5 ms around it).
+ */
+static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *time,
+                           unsigned long frames)
+{
+	double now = time ? time->currentTime : 0, dac = time ? time->outputBufferDacTime : 0;
+	if (pb->cb_frames == 0) {
+		pb->cb_first_now = now;
+		pb->cb_first_dac = dac;
+	} else if (now > pb->cb_first_now + 0.002 && dac > 0) {
+		/* Past the priming (all of it handed over at once, at the first "now"). */
+		pb->cb_lat_sum += dac - now;
+		pb->cb_lat_n++;
+	}
+	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
+	if (verdict == PLAYOUT_CLOCK_UNKNOWN && pb->cb_frames > 0) {
+		verdict = playout_clock_judge(pb->cb_first_now, pb->cb_first_dac, now, dac, pb->cb_frames,
+		                              pb->rate, -1);
+		atomic_store_explicit(&pb->clock_verdict, verdict, memory_order_relaxed);
+	}
+	pb->cb_frames += frames;
+	return pb->cb_lat_n ? now + pb->cb_lat_sum / pb->cb_lat_n : dac;
+}
+
+/*
+ * Callback: frames of silence before the page in this buffer (frames: all
+ * of it, still waiting), placing the first sample when its time comes.
+ */
+static size_t place_first(struct playback *pb, double dac, unsigned long frames, size_t *pos)
+{
+	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
+	int64_t lead = 0;
+	if (pb->mode == START_TIMED && verdict != PLAYOUT_CLOCK_UNPACED) {
+		if (verdict == PLAYOUT_CLOCK_UNTRUSTED) {
+			/* The main thread's timer says when. */
+			if (!atomic_load_explicit(&pb->go, memory_order_acquire))
+				return frames;
+		} else if (!atomic_load_explicit(&pb->target_known, memory_order_acquire)) {
+			return frames;
+		} else {
+			uint64_t bits = atomic_load_explicit(&pb->target_bits, memory_order_relaxed);
+			double target;
+			memcpy(&target, &bits, sizeof target);
+			lead = playout_lead_frames(dac, target, pb->rate);
+			if (lead >= (int64_t)frames)
+				return frames;
+		}
+	}
+	size_t skip = lead < 0 ? (size_t)-lead : 0;
+	*pos = pb->start_frame + skip < pb->frames ? pb->start_frame + skip : pb->frames;
+	atomic_store_explicit(&pb->skipped, skip, memory_order_relaxed);
+	atomic_store_explicit(&pb->begun, true, memory_order_release);
+	return lead > 0 ? (size_t)lead : 0;
+}
+
+/*
+ * Callback: copies the page from *pos into out[0..n) through the gain,
+ * repeating or dropping single frames as commanded, at most one per
+ * spacing frames. Returns the frames written (fewer at the page's end).
+ */
+static size_t copy_corrected(struct playback *pb, int16_t *out, size_t n, size_t *pos, int32_t gain)
+{
+	size_t width = (size_t)pb->channels, o = 0;
+	int32_t pending = atomic_load_explicit(&pb->correction, memory_order_relaxed);
+	int32_t done = 0;
+	uint64_t corrected = 0;
+	while (o < n && *pos < pb->frames) {
+		if (pending != done && pb->cb_since_correction >= pb->spacing) {
+			pb->cb_since_correction = 0;
+			corrected++;
+			if (pending > done) {
+				/* Repeat the frame before (or the first): the device falls back one. */
+				size_t from = *pos > 0 ? *pos - 1 : 0;
+				volume_apply_s16(out + o * width, pb->samples + from * width, width, gain);
+				o++;
+				done++;
+			} else {
+				(*pos)++; /* drop one: the device catches up one */
+				done--;
+			}
+			continue;
+		}
+		size_t seg = n - o < pb->frames - *pos ? n - o : pb->frames - *pos;
+		if (pending != done && pb->spacing - pb->cb_since_correction < seg)
+			seg = pb->spacing - pb->cb_since_correction;
+		volume_apply_s16(out + o * width, pb->samples + *pos * width, seg * width, gain);
+		o += seg;
+		*pos += seg;
+		pb->cb_since_correction += (uint32_t)(seg > UINT32_MAX ? UINT32_MAX : seg);
+	}
+	if (done)
+		atomic_fetch_sub_explicit(&pb->correction, done, memory_order_relaxed);
+	if (corrected)
+		atomic_fetch_add_explicit(&pb->corrected, corrected, memory_order_relaxed);
+	return o;
+}
+
+/*
+ * Runs on PortAudio's thread: silence until the page's place (timed), then
+ * copies through the gain with any drift correction, pads the last buffer
  * with silence, measures what it hands over, notes when it will be heard,
  * and stops. No allocation, locks or system calls.
  */
@@ -93,20 +229,31 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 {
 	(void)input, (void)flags;
 	struct playback *pb = user;
-	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
-	size_t n = pb->frames - pos < frames ? pb->frames - pos : frames;
 	size_t width = (size_t)pb->channels;
+	int16_t *out = output;
+	double dac = clock_follow(pb, time, frames);
+	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
+	size_t lead = 0;
+	bool first = false;
+	if (!atomic_load_explicit(&pb->begun, memory_order_relaxed)) {
+		lead = place_first(pb, dac, frames, &pos);
+		first = lead < frames;
+	}
+	memset(out, 0, lead * width * sizeof(int16_t));
 	int32_t gain = atomic_load_explicit(&pb->gain_q24, memory_order_relaxed);
-	volume_apply_s16(output, pb->samples + pos * width, n * width, gain);
-	memset((int16_t *)output + n * width, 0, (frames - n) * width * sizeof(int16_t));
-	struct level level = meter_measure_s16(output, n * width);
+	size_t n = lead < frames ? copy_corrected(pb, out + lead * width, frames - lead, &pos, gain) : 0;
+	memset(out + (lead + n) * width, 0, (frames - lead - n) * width * sizeof(int16_t));
+	struct level level = meter_measure_s16(out + lead * width, n * width);
 	level_slot_add(&pb->levels, level);
-	if (time)
-		timing_publish(pb, time->outputBufferDacTime, pos);
-	if (pb->trace && pos == 0 && n > 0)
+	if (time && lead < frames) {
+		/* The page's frame at the buffer's first sample: before it, the silence placed. */
+		int64_t at = (int64_t)(pos - n) - (int64_t)lead;
+		timing_publish(pb, dac, at);
+	}
+	if (pb->trace && first && n > 0)
 		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);
-	atomic_store_explicit(&pb->position, pos + n, memory_order_release);
-	return pos + n >= pb->frames ? paComplete : paContinue;
+	atomic_store_explicit(&pb->position, pos, memory_order_release);
+	return pos >= pb->frames ? paComplete : paContinue;
 }
 
 static void playback_finished_cb(void *user)
@@ -138,16 +285,54 @@ void playback_free(struct playback *pb)
 int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
                    const struct audio_format *fmt, char *err, size_t errlen)
 {
+	return playback_start_at(pb, samples, frames, fmt, NULL, err, errlen);
+}
+
+/* Stream time - clock_mono, from the tightest of a few reads side by side. */
+static double stream_minus_mono(PaStream *stream)
+{
+	double best_gap = INFINITY, offset = 0;
+	for (int i = 0; i < MAPPING_READS; i++) {
+		uint64_t a = clock_mono_us();
+		double t = Pa_GetStreamTime(stream);
+		uint64_t b = clock_mono_us();
+		double gap = (double)(b - a);
+		if (gap < best_gap) {
+			best_gap = gap;
+			offset = t - (double)(a + b) / 2e6;
+		}
+	}
+	return offset;
+}
+
+int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames,
+                      const struct audio_format *fmt, const struct playback_when *when,
+                      char *err, size_t errlen)
+{
 	playback_stop(pb);
 	pb->samples = samples;
 	pb->frames = frames;
 	pb->channels = fmt->channels;
 	pb->rate = fmt->rate;
 	pb->heard = 0;
-	atomic_store(&pb->position, 0);
+	pb->mode = when && when->target_us ? START_TIMED : START_NOW;
+	pb->start_frame = when && when->start_frame < frames ? when->start_frame : 0;
+	pb->cb_first_now = pb->cb_first_dac = pb->cb_lat_sum = 0;
+	pb->cb_frames = 0;
+	pb->cb_lat_n = 0;
+	pb->cb_since_correction = 0;
+	pb->spacing = playout_correct_spacing(fmt->rate);
+	atomic_store(&pb->position, pb->start_frame);
 	atomic_store(&pb->finished, false);
 	atomic_store(&pb->timing_valid, false);
 	atomic_store(&pb->first_us, 0);
+	atomic_store(&pb->target_known, false);
+	atomic_store(&pb->go, false);
+	atomic_store(&pb->begun, false);
+	atomic_store(&pb->skipped, 0);
+	atomic_store(&pb->clock_verdict, PLAYOUT_CLOCK_UNKNOWN);
+	atomic_store(&pb->correction, 0);
+	atomic_store(&pb->corrected, 0);
 	const PaDeviceInfo *info = Pa_GetDeviceInfo(pb->device);
 	if (!info) {
 		snprintf(err, errlen, "output device unavailable");
@@ -159,6 +344,7 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 		.sampleFormat = paInt16,
 		.suggestedLatency = info->defaultLowOutputLatency,
 	};
+	uint64_t t0 = clock_mono_us();
 	PaError rc = audio_stream_start(&pb->stream, NULL, &params, fmt->rate, (unsigned long)pb->chunk,
 	                                paClipOff | paPrimeOutputBuffersUsingStreamCallback, playback_cb,
 	                                playback_finished_cb, pb);
@@ -167,7 +353,68 @@ int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
 		         info->name, fmt->rate, fmt->channels, Pa_GetErrorText(rc));
 		return -1;
 	}
+	const PaStreamInfo *si = Pa_GetStreamInfo(pb->stream);
+	pb->start_cost_ms = (double)(clock_mono_us() - t0) / 1000.0 + (si ? si->outputLatency * 1000.0 : 0);
+	pb->stream_minus_mono_s = stream_minus_mono(pb->stream);
+	if (pb->mode == START_TIMED) {
+		double target = (double)when->target_us / 1e6 + pb->stream_minus_mono_s;
+		uint64_t bits;
+		memcpy(&bits, &target, sizeof bits);
+		atomic_store_explicit(&pb->target_bits, bits, memory_order_relaxed);
+		atomic_store_explicit(&pb->target_known, true, memory_order_release);
+	}
 	return 0;
+}
+
+enum playout_clock playback_clock(struct playback *pb)
+{
+	return (enum playout_clock)atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
+}
+
+void playback_go(struct playback *pb)
+{
+	atomic_store_explicit(&pb->go, true, memory_order_release);
+}
+
+bool playback_begun(struct playback *pb, size_t *skipped)
+{
+	if (!atomic_load_explicit(&pb->begun, memory_order_acquire))
+		return false;
+	if (skipped)
+		*skipped = atomic_load_explicit(&pb->skipped, memory_order_relaxed);
+	return true;
+}
+
+bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame)
+{
+	double dac;
+	int64_t f;
+	if (!pb->stream || !timing_read(pb, &dac, &f))
+		return false;
+	double mono_s = dac - pb->stream_minus_mono_s;
+	*mono_us = mono_s <= 0 ? 0 : (uint64_t)llround(mono_s * 1e6);
+	*frame = (double)f;
+	return true;
+}
+
+void playback_correct(struct playback *pb, int32_t frames)
+{
+	atomic_fetch_add_explicit(&pb->correction, frames, memory_order_relaxed);
+}
+
+int32_t playback_correction_pending(struct playback *pb)
+{
+	return atomic_load_explicit(&pb->correction, memory_order_relaxed);
+}
+
+uint64_t playback_corrected(struct playback *pb)
+{
+	return atomic_load_explicit(&pb->corrected, memory_order_relaxed);
+}
+
+double playback_start_cost_ms(struct playback *pb)
+{
+	return pb->start_cost_ms;
 }
 
 enum playback_state playback_poll(struct playback *pb, size_t *frames_written)
@@ -207,7 +454,7 @@ size_t playback_frames_played_by_device(struct playback *pb)
 	if (state != PLAYBACK_PLAYING)
 		return pb->heard;
 	double dac;
-	size_t frame;
+	int64_t frame;
 	if (timing_read(pb, &dac, &frame)) {
 		/*
 		 * The buffer that starts at `frame` reaches the DAC at stream time

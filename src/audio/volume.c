@@ -1,6 +1,8 @@
 /* Volume: the gain arithmetic the playback callback uses, and its state file. */
 #include "intercom/audio/volume.h"
 
+#include "intercom/audio/playout_sched.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -74,14 +76,14 @@ void volume_state_path(char *out, size_t outlen, const char *name)
 	snprintf(out, outlen, "%s/speaker-%s.state", dir, safe);
 }
 
-int volume_state_parse(const char *text, int *db)
+/* The integer after "key " or "key=" on a line of text: 0, or -1 if absent or not a number. */
+static int state_key_int(const char *text, const char *key, long *out)
 {
 	/* Line by line: comments (#) and blank lines are skipped, unknown keys too. */
+	size_t klen = strlen(key);
 	for (const char *line = text; *line;) {
 		const char *eol = strchr(line, '\n');
 		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		const char *key = "volume_db";
-		size_t klen = strlen(key);
 		if (len > klen && strncmp(line, key, klen) == 0 && (line[klen] == ' ' || line[klen] == '=')) {
 			char num[32];
 			size_t n = len - klen - 1;
@@ -94,7 +96,7 @@ int volume_state_parse(const char *text, int *db)
 			long v = strtol(num, &end, 10);
 			if (errno || end == num || *end)
 				return -1;
-			*db = volume_clamp_db(v < -1000 ? -1000 : v > 1000 ? 1000 : (int)v);
+			*out = v;
 			return 0;
 		}
 		line += len + (eol ? 1 : 0);
@@ -102,18 +104,48 @@ int volume_state_parse(const char *text, int *db)
 	return -1;
 }
 
-int volume_state_load(const char *path, int *db)
+int volume_state_parse(const char *text, int *db)
+{
+	long v;
+	if (state_key_int(text, "volume_db", &v) < 0)
+		return -1;
+	*db = volume_clamp_db(v < -1000 ? -1000 : v > 1000 ? 1000 : (int)v);
+	return 0;
+}
+
+int volume_state_parse_delay(const char *text, int *ms)
+{
+	long v;
+	if (state_key_int(text, "delay_ms", &v) < 0)
+		return -1;
+	*ms = v < 0 ? 0 : v > PLAYOUT_DELAY_MAX_MS ? PLAYOUT_DELAY_MAX_MS : (int)v;
+	return 0;
+}
+
+/* The state file's text (at most a few hundred bytes), or -1. */
+static int state_read(const char *path, char *text, size_t cap)
 {
 	if (!path[0])
 		return -1;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
-	char text[256];
-	size_t n = fread(text, 1, sizeof text - 1, f);
+	size_t n = fread(text, 1, cap - 1, f);
 	fclose(f);
 	text[n] = '\0';
-	return volume_state_parse(text, db);
+	return 0;
+}
+
+int volume_state_load(const char *path, int *db)
+{
+	char text[256];
+	return state_read(path, text, sizeof text) < 0 ? -1 : volume_state_parse(text, db);
+}
+
+int volume_state_load_delay(const char *path, int *ms)
+{
+	char text[256];
+	return state_read(path, text, sizeof text) < 0 ? -1 : volume_state_parse_delay(text, ms);
 }
 
 /* mkdir -p of path's directory. */
@@ -133,6 +165,11 @@ static int make_parents(char *path)
 
 int volume_state_save(const char *path, int db, char *err, size_t errlen)
 {
+	return volume_state_save_all(path, db, 0, err, errlen);
+}
+
+int volume_state_save_all(const char *path, int db, int delay_ms, char *err, size_t errlen)
+{
 	if (!path[0]) {
 		snprintf(err, errlen, "no state directory: set XDG_STATE_HOME or HOME");
 		return -1;
@@ -151,6 +188,8 @@ int volume_state_save(const char *path, int db, char *err, size_t errlen)
 	}
 	fprintf(f, "# intercom-speaker: volume kept across restarts (+/- on its screen)\nvolume_db %d\n",
 	        volume_clamp_db(db));
+	if (delay_ms > 0)
+		fprintf(f, "# the delay trim ([ ] and { } on its screen, --delay-ms)\ndelay_ms %d\n", delay_ms);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);

@@ -13,6 +13,7 @@
  */
 #include "intercom/common/options.h"
 
+#include "intercom/audio/playout_sched.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/utf8.h"
 
@@ -122,6 +123,13 @@ static const struct option_spec specs[] = {
 	                                "{min}..{max} (default {default})" },
 	  .min = TIMEOUT_MIN_MS / 1000.0, .max = TIMEOUT_MAX_MS / 1000.0,
 	  .def = WELCOME_DEADLINE_MS / 1000.0 },
+	{ OPT_DELAY_MS, "delay-ms", 0, "N", "12",
+	  .help = { [PROGRAM_SPEAKER] = "play each page N ms after its play-at time, for a\n"
+	                                "loudspeaker farther away or behind an amplifier\n"
+	                                "with known latency, {min}..{max} (default {default});\n"
+	                                "[ and ] trim it on the screen by 1 ms (with Shift by\n"
+	                                "10 ms), kept like the volume" },
+	  .min = 0, .max = PLAYOUT_DELAY_MAX_MS, .def = 0 },
 	{ OPT_KEY_FILE, "key-file", 0, "FILE", "/etc/intercom/key",
 	  .help = { [PROGRAM_CONSOLE] = "pre-shared key: only speakers with it may join,\n"
 	                                "and pages are encrypted (default: no key, the\n"
@@ -589,6 +597,12 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		return set_timeout(p, spec, value, &o->hello_timeout_ms);
 	case OPT_WELCOME_TIMEOUT:
 		return set_timeout(p, spec, value, &o->welcome_timeout_ms);
+	case OPT_DELAY_MS:
+		if (spec_int(spec, value, &o->delay_ms) != 0)
+			return fail(p, "bad delay '%s': give %g..%g ms, e.g. --delay-ms %s", show(value).text,
+			            spec->min, spec->max, spec->example);
+		o->delay_given = true;
+		return OPTIONS_RUN;
 	case OPT_KEY_FILE:
 		return set_path(p, spec, value, o->key_file, sizeof o->key_file);
 	case OPT_GEN_KEY:

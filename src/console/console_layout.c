@@ -11,14 +11,17 @@
 /*
  * Column sizes. Minimums are what keeps a column legible (an address cut
  * short is useless, so it goes whole or not at all); drop order says what an
- * operator misses least: the address first, the result of the last page last.
+ * operator misses least: the address first, then the clock's sync (a detail
+ * of how pages start together, still shown at 80 columns), the result of the
+ * last page last. SYNC is 8 wide for "+-0.3 ms" on an ASCII terminal.
  */
 static const struct layout_col table_cols[CONSOLE_COLS] = {
 	[CONSOLE_COL_NAME] = { .min = 10, .want = 16, .drop = 0 },
 	[CONSOLE_COL_ZONE] = { .min = 6, .want = 10, .drop = 3 },
-	[CONSOLE_COL_ADDR] = { .min = 21, .want = 21, .drop = 5 },
+	[CONSOLE_COL_ADDR] = { .min = 21, .want = 21, .drop = 6 },
 	[CONSOLE_COL_UP] = { .min = 5, .want = 6, .drop = 4 },
 	[CONSOLE_COL_RTT] = { .min = 4, .want = 5, .drop = 2 },
+	[CONSOLE_COL_SYNC] = { .min = 8, .want = 8, .drop = 5 },
 	[CONSOLE_COL_STATE] = { .min = 14, .want = 22, .drop = 0, .grow = true },
 	[CONSOLE_COL_LAST] = { .min = 10, .want = 12, .drop = 1, .grow = true },
 };

@@ -354,7 +354,8 @@ static void draw_meter(WINDOW *win, int h, int w, const struct console_layout *l
 
 static const char *const col_titles[CONSOLE_COLS] = {
 	[CONSOLE_COL_NAME] = "NAME", [CONSOLE_COL_ZONE] = "ZONE", [CONSOLE_COL_ADDR] = "ADDRESS",
-	[CONSOLE_COL_UP] = "UP",     [CONSOLE_COL_RTT] = "RTT",   [CONSOLE_COL_STATE] = "STATE",
+	[CONSOLE_COL_UP] = "UP",     [CONSOLE_COL_RTT] = "RTT",   [CONSOLE_COL_SYNC] = "SYNC",
+	[CONSOLE_COL_STATE] = "STATE",
 	[CONSOLE_COL_LAST] = "PREV PAGE",
 };
 
@@ -387,6 +388,13 @@ static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
 		[CONSOLE_COL_ADDR] = row->addr, [CONSOLE_COL_UP] = row->up,
 		[CONSOLE_COL_RTT] = row->rtt,   [CONSOLE_COL_LAST] = row->last,
 	};
+	/* "±0.3 ms" as "+-0.3 ms" where the terminal has no "±". */
+	char sync[sizeof row->sync + 1];
+	if (!term_utf8() && strncmp(row->sync, "±", strlen("±")) == 0)
+		snprintf(sync, sizeof sync, "+-%s", row->sync + strlen("±"));
+	else
+		snprintf(sync, sizeof sync, "%s", row->sync);
+	cells[CONSOLE_COL_SYNC] = sync;
 	for (int c = 0; c < CONSOLE_COLS; c++) {
 		int cw = l->col_w[c];
 		if (cw <= 0)
@@ -395,6 +403,8 @@ static void draw_row(WINDOW *win, int y, int w, const struct console_layout *l,
 			draw_state_cell(win, y, l->col_x[c], cw, extra, row);
 		else if (c == CONSOLE_COL_LAST)
 			widget_text(win, y, l->col_x[c], cw, tone_attr(row->last_tone) | extra, cells[c]);
+		else if (c == CONSOLE_COL_SYNC)
+			widget_text(win, y, l->col_x[c], cw, tone_attr(row->sync_tone) | extra, cells[c]);
 		else
 			widget_text(win, y, l->col_x[c], cw, (c == CONSOLE_COL_NAME ? A_BOLD : A_NORMAL) | extra, cells[c]);
 	}

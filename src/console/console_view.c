@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "intercom/common/defaults.h"
 #include "intercom/net/proto.h"
 #include "intercom/tui/textfmt.h"
 
@@ -33,6 +34,27 @@ static int permille(uint64_t done, uint64_t total)
 	return (int)((double)done * 1000.0 / (double)total);
 }
 
+enum console_tone console_view_sync(char *out, size_t outlen, const struct station_speaker *sp)
+{
+	if (sp->legacy || sp->sync_state == SYNC_NONE) {
+		snprintf(out, outlen, "-");
+		return CONSOLE_TONE_DIM;
+	}
+	if (sp->sync_state == SYNC_SETTLING) {
+		snprintf(out, outlen, "syncing");
+		return CONSOLE_TONE_ACCENT;
+	}
+	uint32_t us = sp->sync_uncertainty_us;
+	if (us < 9950) /* "±0.3 ms" .. "±9.9 ms" */
+		snprintf(out, outlen, "±%u.%u ms", (us + 50) / 1000, (us + 50) % 1000 / 100);
+	else if (us < 999500)
+		snprintf(out, outlen, "±%u ms", (us + 500) / 1000);
+	else
+		snprintf(out, outlen, "±%u s", us / 1000000 >= 99 ? 99u : (us + 500000) / 1000000);
+	/* Beyond the bound a speaker plays on arrival (playout.h): locked, yet not in step. */
+	return us <= PLAYOUT_MAX_UNCERTAINTY_US ? CONSOLE_TONE_OK : CONSOLE_TONE_WARN;
+}
+
 void console_view_row(struct console_row *row, const struct station_speaker *sp,
                       const struct console_result *last, uint64_t now_ms)
 {
@@ -46,6 +68,7 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 		snprintf(row->rtt, sizeof row->rtt, "-"); /* the old protocol has no heartbeat */
 	else
 		textfmt_rtt(row->rtt, sizeof row->rtt, sp->rtt_ms);
+	row->sync_tone = console_view_sync(row->sync, sizeof row->sync, sp);
 	row->progress = -1;
 	row->state_tone = CONSOLE_TONE_NORMAL;
 	if (sp->page_id == 0) {
@@ -118,17 +141,25 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 	char legacy[48] = "";
 	if (pg->legacy)
 		snprintf(legacy, sizeof legacy, " (%zu legacy: delivered only)", pg->legacy);
+	char late[64] = "";
+	if (pg->late)
+		snprintf(late, sizeof late, ", %zu joined late by %s%u ms", pg->late,
+		         pg->late > 1 ? "up to " : "", pg->late_ms);
 	if (!pg->summarised) {
 		char muted[32] = "";
 		if (pg->muted)
 			snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
-		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s%s",
+		char expired[32] = "";
+		if (pg->expired)
+			snprintf(expired, sizeof expired, ", %zu expired", pg->expired);
+		snprintf(out, outlen, "page %u to %zu speaker%s: delivered %zu/%zu, played %zu/%zu%s%s%s%s%s",
 		         pg->id, pg->targets, pg->targets == 1 ? "" : "s", pg->delivered, pg->targets,
-		         pg->played, players, muted, legacy, pg->failed ? ", some failed" : "");
-		return pg->failed ? CONSOLE_TONE_WARN : CONSOLE_TONE_ACCENT;
+		         pg->played, players, late, expired, muted, legacy, pg->failed ? ", some failed" : "");
+		return pg->failed || pg->expired ? CONSOLE_TONE_WARN : CONSOLE_TONE_ACCENT;
 	}
-	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu%s",
-	                              pg->id, pg->delivered, pg->targets, pg->played, players, legacy);
+	size_t len = (size_t)snprintf(out, outlen, "page %u: delivered to %zu/%zu, played by %zu/%zu%s%s",
+	                              pg->id, pg->delivered, pg->targets, pg->played, players, late,
+	                              legacy);
 	if (len >= outlen)
 		len = outlen - 1;
 	/* The reasons as the speakers gave them, kept by the tally: who left since changes nothing. */
@@ -146,14 +177,19 @@ enum console_tone console_view_summary(char *out, size_t outlen, const struct st
 		snprintf(count, sizeof count, "%s%zu more", named ? "; and " : ", failed on ", pg->failed - named);
 		append(out, outlen, &len, count);
 	}
+	if (pg->expired) {
+		/* Never played there, its time having passed: not a failure of the link. */
+		append(out, outlen, &len, ", expired on ");
+		append_who(out, outlen, &len, pg->expired_name, pg->expired);
+	}
 	if (pg->muted) {
 		append(out, outlen, &len, ", muted on ");
 		append_who(out, outlen, &len, pg->muted_name, pg->muted);
 	}
 	if (pg->failed > 0)
 		return CONSOLE_TONE_BAD;
-	return pg->played == players && pg->delivered == pg->targets ? CONSOLE_TONE_OK
-	                                                              : CONSOLE_TONE_WARN;
+	return pg->played == players && pg->delivered == pg->targets && pg->late == 0
+	       ? CONSOLE_TONE_OK : CONSOLE_TONE_WARN;
 }
 
 /* ---- the snapshot ---- */

@@ -1,7 +1,8 @@
 /*
  * Speakers of our protocol (docs/PROTOCOL.md): the key handshake when the
  * console has a key, HELLO answered with WELCOME, the heartbeat, and STATUS
- * reports that carry a page from delivered to its outcome.
+ * reports that carry a page from delivered to its outcome, SYNC reports of
+ * its clock, and the throughput of its link measured from each large page.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/console/peer.h"
+#include "intercom/console/playout.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/proto.h"
 
@@ -20,6 +22,10 @@ struct framed_peer {
 	uint64_t bytes_at_frame;   /* conn.bytes_in then: more since is a trickle, not a frame */
 	uint64_t last_ping_ms;
 	struct auth_session *auth; /* the key handshake under way; NULL before or after it */
+	bool was_locked;           /* its clock has been locked to ours (the log says it once) */
+	uint32_t measure_page;     /* the page whose transfer is being timed (0: none) */
+	uint64_t measure_bytes;    /* its frame and what was queued before it */
+	uint64_t measure_from_us;  /* when they were handed to the connection */
 };
 
 static struct framed_peer *framed_of(struct peer *p)
@@ -75,9 +81,11 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	}
 	memcpy(p->info.name, hello.name, sizeof p->info.name);
 	memcpy(p->info.zone, hello.zone, sizeof p->info.zone);
+	p->info.play_at = (hello.caps & PROTO_CAP_PLAY_AT) != 0;
 	station_join(p);
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
+		.caps = PROTO_CAP_PLAY_AT,
 		.speaker_id = p->info.id,
 		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
 	};
@@ -91,6 +99,22 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	return 0;
 }
 
+/*
+ * The speaker holds the whole page being timed: its link's throughput is the
+ * bytes handed to the connection over the time until this word came back.
+ */
+static void framed_measured(struct peer *p, uint32_t page_id)
+{
+	struct framed_peer *fp = framed_of(p);
+	if (fp->measure_page == 0 || fp->measure_page != page_id)
+		return;
+	fp->measure_page = 0;
+	station_page_moved(p, page_id, fp->measure_bytes);
+	uint64_t sample = playout_rate_sample(fp->measure_bytes, clock_mono_us() - fp->measure_from_us,
+	                                      p->info.rtt_us);
+	p->info.link_bps = playout_rate_smooth(p->info.link_bps, sample);
+}
+
 static int on_status(struct peer *p, const uint8_t *payload, size_t len)
 {
 	struct proto_status s;
@@ -98,16 +122,57 @@ static int on_status(struct peer *p, const uint8_t *payload, size_t len)
 		snprintf(p->conn.error, sizeof p->conn.error, "malformed STATUS");
 		return -1;
 	}
+	if (s.state >= PAGE_RECEIVED && s.state != PAGE_FAILED)
+		framed_measured(p, s.page_id);
 	if (s.page_id != p->info.page_id || p->page_final)
 		return 0; /* about an older page, or after the outcome was counted */
 	p->info.page_state = s.state;
 	p->info.page_done = s.done;
 	p->info.page_total = s.total;
+	if (s.state == PAGE_PLAYING || s.state == PAGE_PLAYED)
+		p->info.page_late_ms = s.late_ms;
 	if (s.state >= PAGE_RECEIVED && s.state != PAGE_FAILED && station_page_delivered(p))
 		log_event("page %u delivered to %s", s.page_id, p->info.name);
 	if (s.state == PAGE_PLAYED || s.state == PAGE_FAILED || s.state == PAGE_MUTED ||
-	    s.state == PAGE_INTERRUPTED)
+	    s.state == PAGE_INTERRUPTED || s.state == PAGE_EXPIRED)
 		station_page_outcome(p, s.state, s.reason);
+	return 0;
+}
+
+/* "±0.3 ms" for the log. */
+static void sync_words(char *out, size_t outlen, const struct proto_sync *s)
+{
+	snprintf(out, outlen, "±%.1f ms, drift %+.1f ppm", s->uncertainty_us / 1000.0,
+	         s->drift_ppb / 1000.0);
+}
+
+/*
+ * SYNC: how well the speaker's clock follows ours, kept for the table and the
+ * play-at. The log says when it locks the first time, and each time it loses
+ * or regains the lock: transitions, never each report.
+ */
+static int on_sync(struct peer *p, const uint8_t *payload, size_t len)
+{
+	struct framed_peer *fp = framed_of(p);
+	struct proto_sync s;
+	if (proto_sync_decode(payload, len, &s) != PROTO_OK) {
+		snprintf(p->conn.error, sizeof p->conn.error, "malformed SYNC");
+		return -1;
+	}
+	bool was = p->info.sync_state == SYNC_LOCKED, now = s.state == SYNC_LOCKED;
+	p->info.sync_state = s.state;
+	p->info.sync_uncertainty_us = s.uncertainty_us;
+	p->info.sync_drift_ppb = s.drift_ppb;
+	p->info.sync_offset_us = s.offset_us;
+	char words[64];
+	sync_words(words, sizeof words, &s);
+	if (now && !was)
+		log_event("speaker %s clock %s: %s", p->info.name,
+		          fp->was_locked ? "locked again" : "locked to the console's", words);
+	else if (was && !now)
+		log_event("speaker %s lost its clock lock (%s): its pages play on arrival until it "
+		          "locks again", p->info.name, s.state == SYNC_SETTLING ? "settling" : "no estimate");
+	fp->was_locked |= now;
 	return 0;
 }
 
@@ -201,9 +266,13 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 	switch (conn_common_frame(conn, header, payload, "", &rt)) {
 	case CONN_DROP:
 		return -1;
-	case CONN_ROUND_TRIP:
+	case CONN_ROUND_TRIP: {
+		uint64_t total = rt.t4 - rt.t1, away = rt.t3 - rt.t2;
+		uint64_t us = total > away ? total - away : 0;
+		p->info.rtt_us = us < UINT32_MAX ? (uint32_t)us : UINT32_MAX;
 		p->info.rtt_ms = conn_round_trip_ms(&rt);
 		return 0;
+	}
 	case CONN_HANDLED:
 		return 0;
 	case CONN_NOT_COMMON:
@@ -214,6 +283,8 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 		return on_hello(p, payload, header->length);
 	case PROTO_STATUS:
 		return on_status(p, payload, header->length);
+	case PROTO_SYNC:
+		return on_sync(p, payload, header->length);
 	case PROTO_WELCOME:
 	case PROTO_PAGE:
 		snprintf(conn->error, sizeof conn->error, "sent %s, which only a console sends",
@@ -289,6 +360,11 @@ static int framed_tick(struct peer *p, uint64_t now)
 static void framed_send_page(struct peer *p, const struct peer_page *page, uint64_t now)
 {
 	(void)now;
+	struct framed_peer *fp = framed_of(p);
+	/* Timed from here until the speaker says it holds it all (framed_measured). */
+	fp->measure_page = page->id;
+	fp->measure_bytes = peer_queued_bytes(p) + page->frame->len;
+	fp->measure_from_us = clock_mono_us();
 	if (conn_send(&p->conn, page->frame, true) < 0 || conn_flush(&p->conn) < 0)
 		peer_drop(p, p->conn.error);
 }

@@ -20,6 +20,7 @@
 #include "intercom/common/log.h"
 #include "intercom/common/sbuf.h"
 #include "intercom/console/peer.h"
+#include "intercom/console/playout.h"
 #include "intercom/net/admission.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/conn.h"
@@ -69,6 +70,12 @@ struct station {
 	size_t page_final_delivered; /* targets of the latest page final once delivered (the
 	                                kinds that do not report playing) that got every byte */
 	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
+	uint64_t uplink_bps;      /* the console's own link, measured from fan-outs (0: not yet) */
+	uint64_t fan_from_us;     /* the latest page's fan-out: when it was handed to the queues, */
+	size_t fan_waiting;       /* the targets yet to say they hold it (0: not timing), */
+	size_t fan_targets;       /* of how many, */
+	uint64_t fan_done_bytes;  /* the bytes of those that did, */
+	uint64_t fan_best_bps;    /* and the best rate so far (bytes in over the time) */
 };
 
 struct station *station_new(int listen_fd)
@@ -267,7 +274,21 @@ static void page_settle(struct station *st, struct peer *p, uint8_t state, const
 	snprintf(p->info.page_reason, sizeof p->info.page_reason, "%s", reason);
 	if (state == PAGE_PLAYED) {
 		st->page.played++;
+		if (p->info.page_late_ms > 0) {
+			/* Its copy came after the play-at: it joined in step, the start unheard. */
+			if (st->page.late++ == 0 || p->info.page_late_ms > st->page.late_ms) {
+				st->page.late_ms = p->info.page_late_ms;
+				snprintf(st->page.late_name, sizeof st->page.late_name, "%s", p->info.name);
+			}
+			log_event("page %u joined late on %s by %u ms", st->page.id, p->info.name,
+			          p->info.page_late_ms);
+		}
 		log_event("page %u played by %s", st->page.id, p->info.name);
+	} else if (state == PAGE_EXPIRED) {
+		/* Its time had passed before it could play: never played, and not the link's fault. */
+		if (st->page.expired++ == 0)
+			snprintf(st->page.expired_name, sizeof st->page.expired_name, "%s", p->info.name);
+		log_event("page %u expired on %s (its time had passed)", st->page.id, p->info.name);
 	} else if (state == PAGE_MUTED) {
 		/* The speaker's operator chose silence: an outcome of its own, not a failure. */
 		if (st->page.muted++ == 0)
@@ -297,20 +318,58 @@ static void page_summarise(struct station *st, const char *note)
 	char muted[48] = "";
 	if (pg->muted)
 		snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
-	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s%s%s", pg->id, pg->delivered,
-	          pg->targets, pg->played, pg->targets - pg->legacy, muted, silent, note ? " " : "",
-	          note ? note : "");
+	char late[64] = "";
+	if (pg->late)
+		snprintf(late, sizeof late, ", %zu joined late by %s%u ms", pg->late,
+		         pg->late > 1 ? "up to " : "", pg->late_ms);
+	char expired[48] = "";
+	if (pg->expired)
+		snprintf(expired, sizeof expired, ", %zu expired", pg->expired);
+	log_event("page %u: delivered to %zu/%zu, played by %zu/%zu%s%s%s%s%s%s", pg->id, pg->delivered,
+	          pg->targets, pg->played, pg->targets - pg->legacy, late, expired, muted, silent,
+	          note ? " " : "", note ? note : "");
 }
 
 /*
- * Summarises once every target is final: played, muted or failed, or
+ * Summarises once every target is final: played, muted, expired or failed, or
  * delivered if that is all it reports.
  */
 static void page_check_done(struct station *st)
 {
 	const struct station_page *pg = &st->page;
-	if (pg->played + pg->muted + pg->failed + st->page_final_delivered >= pg->targets)
+	if (pg->played + pg->muted + pg->expired + pg->failed + st->page_final_delivered >= pg->targets)
 		page_summarise(st, NULL);
+}
+
+uint64_t peer_queued_bytes(const struct peer *p)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < p->conn.queue_len; i++) {
+		const struct conn_item *item = &p->conn.queue[(p->conn.queue_head + i) % CONN_QUEUE_MAX];
+		bytes += item->buf->len - item->offset;
+	}
+	return bytes;
+}
+
+/*
+ * The console's own link, timed by a fan-out: at each copy that is in, the
+ * bytes of all copies in so far over the time since the send; the best of
+ * these (a straggler on a slow link of its own does not make the console's
+ * link look slow), once all are in. A fan-out to one speaker times its link,
+ * not the console's, and is not counted.
+ */
+void station_page_moved(struct peer *p, uint32_t page_id, uint64_t bytes)
+{
+	struct station *st = p->st;
+	if (page_id != st->page.id || st->fan_waiting == 0)
+		return;
+	st->fan_done_bytes += bytes;
+	uint64_t rate = playout_rate_sample(st->fan_done_bytes, clock_mono_us() - st->fan_from_us,
+	                                    p->info.rtt_us);
+	if (rate > st->fan_best_bps)
+		st->fan_best_bps = rate;
+	if (--st->fan_waiting == 0 && st->fan_targets >= 2)
+		st->uplink_bps = playout_rate_smooth(st->uplink_bps, st->fan_best_bps);
 }
 
 bool station_page_delivered(struct peer *p)
@@ -542,10 +601,60 @@ static void page_target(struct station *st, struct peer *p)
 	p->info.page_state = 0;
 	p->info.page_done = p->info.page_total = 0;
 	p->info.page_reason[0] = '\0';
+	p->info.page_late_ms = 0;
 	p->page_delivered = p->page_final = false;
 	st->page.targets++;
 	if (!p->ops->reports_playing)
 		st->page.legacy++;
+}
+
+/* What the station knows of p's link, for the play-at (playout.h). */
+static struct playout_link page_link(const struct peer *p)
+{
+	return (struct playout_link){
+		.play_at = p->info.play_at,
+		.sync_state = p->info.sync_state,
+		.uncertainty_us = p->info.sync_uncertainty_us,
+		.rtt_us = p->info.rtt_us,
+		.rate_bps = p->info.link_bps,
+		.queued_bytes = peer_queued_bytes(p),
+	};
+}
+
+/*
+ * The page's play-at from its targets' links (targets[0..n)), written into
+ * its frame's fields, and said once: "page 3 plays at +180 ms on 4 speakers
+ * (2 without a clock play on arrival)". 0 when it plays on arrival.
+ */
+static uint64_t page_play_at(struct station *st, struct peer *const *targets, size_t n,
+                             size_t page_bytes)
+{
+	struct playout_link *links = n ? malloc(n * sizeof *links) : NULL;
+	struct playout_plan plan = { .why = PLAYOUT_NO_CLOCK, .on_arrival = n };
+	if (links) {
+		for (size_t i = 0; i < n; i++)
+			links[i] = page_link(targets[i]);
+		playout_plan(&plan, links, n, page_bytes, st->uplink_bps);
+		free(links);
+	}
+	if (plan.why == PLAYOUT_NO_CLOCK)
+		return 0;
+	uint64_t lead_ms = (plan.lead_us + 999) / 1000;
+	if (plan.why == PLAYOUT_TOO_LONG) {
+		log_event("page %u plays on arrival: its copies would take %.1f s to reach every speaker "
+		          "(a page waits %g s at most)", st->page.id, lead_ms / 1000.0,
+		          PLAYOUT_MAX_LEAD_MS / 1000.0);
+		return 0;
+	}
+	char others[80] = "";
+	if (plan.on_arrival)
+		snprintf(others, sizeof others, " (%zu without a clock play%s on arrival)", plan.on_arrival,
+		         plan.on_arrival == 1 ? "s" : "");
+	log_event("page %u plays at +%llu ms on %zu speaker%s%s", st->page.id,
+	          (unsigned long long)lead_ms, plan.timed, plan.timed == 1 ? "" : "s", others);
+	st->page.lead_ms = lead_ms;
+	st->page.timed = plan.timed;
+	return clock_mono_us() + plan.lead_us;
 }
 
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
@@ -555,11 +664,12 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	uint8_t head[PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE];
 	size_t head_len = proto_page_encode_head(&meta, wav_len, head, sizeof head);
 	struct sbuf *frame = head_len ? sbuf_new(head_len + wav_len) : NULL;
-	if (!frame) {
+	struct peer **targets = frame ? malloc((st->peer_count + 1) * sizeof *targets) : NULL;
+	if (!targets) {
 		log_event("page %u not sent: %s", page_id, head_len ? "out of memory" : "too large");
+		sbuf_unref(frame);
 		return 0;
 	}
-	memcpy(frame->data, head, head_len);
 	memcpy(frame->data + head_len, wav, wav_len);
 
 	page_summarise(st, "(superseded by the next page)");
@@ -567,8 +677,7 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	st->page_frame = frame;
 	st->page = (struct station_page){ .id = page_id };
 	st->page_final_delivered = 0;
-	struct peer_page page = { .id = page_id, .frame = frame, .wav_at = head_len, .wav_len = wav_len };
-	uint64_t now = clock_mono_ms();
+	size_t n = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
 		if (!p->joined || p->dead || (target_id && p->info.id != target_id))
@@ -576,8 +685,21 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 		if (p->ops->busy && p->ops->busy(p, page_id))
 			continue;
 		page_target(st, p);
-		p->ops->send_page(p, &page, now);
+		targets[n++] = p;
 	}
+	/* One play-at for every target, in the one frame they share: set before any byte leaves. */
+	meta.play_at_us = page_play_at(st, targets, n, head_len + wav_len);
+	proto_page_encode_head(&meta, wav_len, frame->data, head_len);
+	struct peer_page page = { .id = page_id, .frame = frame, .wav_at = head_len, .wav_len = wav_len };
+	uint64_t now = clock_mono_ms();
+	st->fan_from_us = clock_mono_us();
+	st->fan_waiting = st->fan_done_bytes = st->fan_best_bps = 0;
+	for (size_t i = 0; i < n; i++) {
+		st->fan_waiting += targets[i]->ops->reports_playing;
+		targets[i]->ops->send_page(targets[i], &page, now);
+	}
+	st->fan_targets = st->fan_waiting;
+	free(targets);
 	/* Only now that every target is counted may a delivery end the tally. */
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];

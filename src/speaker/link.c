@@ -34,12 +34,14 @@ struct link *link_new(const struct link_ops *ops, const struct link_config *cfg)
 	if (!l->cfg.page_stall_ms)
 		l->cfg.page_stall_ms = PAGE_STALL_MS;
 	l->conn.fd = -1;
+	clock_sync_init(&l->clock);
 	return l;
 }
 
 void link_hang_up(struct link *l)
 {
 	l->drop_reason[0] = '\0';
+	clock_sync_init(&l->clock); /* the next connection may be another console */
 	if (l->open) {
 		conn_close(&l->conn);
 		l->open = false;
@@ -63,6 +65,11 @@ void link_close_when_sent(struct link *l, const char *why)
 		return;
 	snprintf(l->drop_reason, sizeof l->drop_reason, "%s", why);
 	l->drop_due_ms = clock_mono_ms() + DROP_FLUSH_MS;
+}
+
+const struct clock_sync *link_clock(const struct link *l)
+{
+	return l->open && l->clock.state != SYNC_NONE ? &l->clock : NULL;
 }
 
 void link_report(struct link *l, const struct proto_status *status)

@@ -1,7 +1,9 @@
 /*
  * The link to a console of our protocol (docs/PROTOCOL.md): the key
  * handshake when the speaker has a key, HELLO until WELCOME (within the
- * welcome deadline, however the bytes trickle), the heartbeat, PAGE frames
+ * welcome deadline, however the bytes trickle), the heartbeat and the shared
+ * clock (PINGs on clock_sync's schedule, each PONG an exchange, SYNC reports
+ * to the console), PAGE frames
  * in with "receiving" reports while they arrive, STATUS reports out.
  */
 #include <stdio.h>
@@ -15,10 +17,23 @@
 #include "intercom/speaker/link.h"
 #include "intercom/speaker/speaker_state.h"
 
+/*
+ * SYNC to the console: at once on each change of state, and otherwise at
+ * most every SYNC_REPORT_MS while the uncertainty moves by more than a
+ * tenth (and 20 µs) from what was last sent: the console's table shows it,
+ * and its play-at margin follows it, neither needs every exchange.
+ */
+#define SYNC_REPORT_MS 3000
+
 struct link_framed {
 	struct link link;
 	struct auth_session auth;      /* the handshake under way (SPEAKER_LINK_AUTH) */
 	uint64_t last_ping_ms;
+	/* The last SYNC sent (SYNC_REPORT_MS): its state and uncertainty, and when (0: none yet). */
+	bool play_at;                  /* the console's WELCOME set PROTO_CAP_PLAY_AT: it takes SYNC */
+	uint64_t sync_sent_ms;
+	uint8_t sync_sent_state;
+	uint32_t sync_sent_uncertainty_us;
 	uint64_t recv_status_ms;       /* the page being received was last reported then */
 	bool recv_reported;            /* ... at all */
 	uint64_t bytes_at_frame;       /* conn.bytes_in at the last whole frame: more is a trickle */
@@ -47,7 +62,8 @@ static void framed_report(struct link *l, const struct proto_status *status)
 
 static void send_hello(struct link *l)
 {
-	struct proto_hello hello = { .version = PROTO_VERSION, .caps = 0 };
+	/* This speaker starts pages at their play-at time (when its clock allows). */
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT };
 	snprintf(hello.name, sizeof hello.name, "%s", l->cfg.name);
 	snprintf(hello.zone, sizeof hello.zone, "%s", l->cfg.zone);
 	uint8_t frame[256];
@@ -61,6 +77,11 @@ static void framed_connected(struct link *l, uint64_t now)
 	struct link_framed *fl = framed_of(l);
 	fl->last_ping_ms = 0; /* the first ping goes right after WELCOME: a round trip to show */
 	fl->bytes_at_frame = 0;
+	fl->sync_sent_ms = 0;
+	fl->sync_sent_state = SYNC_NONE;
+	fl->play_at = false;
+	clock_sync_init(&l->clock);
+	speaker_state_clock(l->cfg.st, SYNC_NONE, 0);
 	if (!l->cfg.key) {
 		send_hello(l);
 		return;
@@ -103,6 +124,7 @@ static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 	speaker_state_ready(l->cfg.st, clock_mono_ms(), clock_wall_ms(), l->cfg.name,
 	                    welcome.console_name, welcome.speaker_id, conn_sealed(&l->conn));
 	conn_limit_frames(&l->conn, PROTO_MAX_PAYLOAD);
+	framed_of(l)->play_at = (welcome.caps & PROTO_CAP_PLAY_AT) != 0;
 	return 0;
 }
 
@@ -125,12 +147,47 @@ static void on_page(struct link *l, const uint8_t *payload, size_t len)
 		trace_event("page_whole", meta.page_id); /* INTERCOM_TRACE (bench) */
 		page.id = meta.page_id;
 		page.created_ms = meta.created_ms;
+		page.play_at_us = meta.play_at_us;
 		if (l->cfg.owner->page(l->cfg.ctx, &page, why, sizeof why) == 0)
 			return;
 	}
 	char drop[sizeof l->drop_reason];
 	snprintf(drop, sizeof drop, "console sent a bad page (%s)", why);
 	link_close_when_sent(l, drop);
+}
+
+/* Tells the console the clock's state by the rule of SYNC_REPORT_MS; forced: now, whatever changed. */
+static void report_sync(struct link *l, uint64_t now, bool forced)
+{
+	struct link_framed *fl = framed_of(l);
+	const struct clock_sync *cs = &l->clock;
+	if (!fl->play_at)
+		return;
+	if (!forced && fl->sync_sent_ms) {
+		if (cs->state == fl->sync_sent_state) {
+			uint32_t was = fl->sync_sent_uncertainty_us, is = cs->uncertainty_us;
+			uint32_t moved = was > is ? was - is : is - was;
+			if (now - fl->sync_sent_ms < SYNC_REPORT_MS || moved <= was / 10 || moved <= 20)
+				return;
+		}
+	}
+	struct proto_sync sync;
+	clock_sync_report(cs, clock_mono_us(), &sync);
+	uint8_t frame[64];
+	fl->sync_sent_ms = now;
+	fl->sync_sent_state = sync.state;
+	fl->sync_sent_uncertainty_us = sync.uncertainty_us;
+	framed_send(l, frame, proto_sync_encode(&sync, frame, sizeof frame));
+}
+
+/* A PONG: one more exchange for the clock, its state on the screen and, by the rule, to the console. */
+static void on_round_trip(struct link *l, const struct conn_round_trip *rt)
+{
+	struct clock_sync_sample sample = { .t1 = rt->t1, .t2 = rt->t2, .t3 = rt->t3, .t4 = rt->t4 };
+	if (!clock_sync_add(&l->clock, &sample))
+		return;
+	speaker_state_clock(l->cfg.st, l->clock.state, l->clock.uncertainty_us);
+	report_sync(l, clock_mono_ms(), l->clock.state != framed_of(l)->sync_sent_state);
 }
 
 /* Handles one whole frame from the console. */
@@ -160,6 +217,7 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 		return -1;
 	case CONN_ROUND_TRIP:
 		speaker_state_rtt(l->cfg.st, conn_round_trip_ms(&rt));
+		on_round_trip(l, &rt);
 		return 0;
 	case CONN_HANDLED:
 		return 0;
@@ -280,7 +338,7 @@ static void framed_read(struct link *l, uint64_t now)
 /*
  * Until WELCOME the welcome deadline alone (a console stopped with Ctrl-Z
  * answers the connection waiting in its backlog when it resumes). Then the
- * heartbeat: a ping every SPEAKER_PING_INTERVAL_MS; no whole frame for the
+ * heartbeat: the clock's pings (a burst, then steady); no whole frame for the
  * timeout is the end, unless a frame is arriving and moving (watch_arrival).
  */
 static int framed_tick(struct link *l, uint64_t now)
@@ -317,12 +375,17 @@ static int framed_tick(struct link *l, uint64_t now)
 		}
 		next = (int)(due - now);
 	}
-	if (now - fl->last_ping_ms >= SPEAKER_PING_INTERVAL_MS) {
+	/* The pings are the clock's exchanges: a burst until it locks, then steady (clock_sync.h). */
+	uint64_t interval = clock_sync_ping_interval_ms(&l->clock);
+	if (fl->last_ping_ms == 0 || now - fl->last_ping_ms >= interval) {
 		struct proto_ping ping = { .sent_us = clock_mono_us() };
 		uint8_t frame[64];
 		fl->last_ping_ms = now;
 		framed_send(l, frame, proto_ping_encode(&ping, frame, sizeof frame));
 	}
+	uint64_t ping_due = fl->last_ping_ms + interval;
+	if (ping_due > now && ping_due - now < (uint64_t)next)
+		next = (int)(ping_due - now);
 	return next < HEARTBEAT_INTERVAL_MS ? next : HEARTBEAT_INTERVAL_MS;
 }
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "intercom/audio/audio.h"
 #include "intercom/audio/format.h"
 #include "intercom/audio/playback.h"
+#include "intercom/audio/playout_sched.h"
 #include "intercom/audio/volume.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/app.h"
@@ -36,6 +38,7 @@
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/clock_sync.h"
 #include "intercom/net/proto.h"
 #include "intercom/speaker/link.h"
 #include "intercom/speaker/speaker_state.h"
@@ -57,6 +60,20 @@
 #define SAVE_EXIT_WAIT_MS 3000
 /* A run of volume keys is said and saved once, this long after the last press. */
 #define VOLUME_SETTLE_MS 1000
+/*
+ * A timed page's stream starts this long before its target: opening it
+ * (5 ms through the pulse plugin), its priming (64 ms) and a few buffers to
+ * judge its clock by (PLAYOUT_CLOCK_JUDGE_S) fit, with room for a busy loop.
+ */
+#define TIMED_LEAD_MS 250
+/* Drift: the device's error is averaged over this many looks (PLAYBACK_POLL_MS apart) before a correction. */
+#define DRIFT_WINDOW 20
+/*
+ * An error this large is no drift but a stall (the process stopped, the
+ * device underran): single frames would take seconds to mend it, so it is
+ * left alone.
+ */
+#define DRIFT_MAX_MS 50
 /* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
@@ -77,7 +94,7 @@ struct speaker {
 	struct playback *playback;
 	char state_path[PATH_MAX];     /* where the volume is kept; "" if nowhere */
 	bool state_save_failed;        /* said once */
-	uint64_t volume_changed_ms;    /* a volume key was pressed then; 0: settled */
+	uint64_t volume_changed_ms;    /* a volume or delay key was pressed then; 0: settled */
 
 	/* The last page that decoded: what plays now, and what r plays again. */
 	uint32_t page_id;
@@ -86,6 +103,18 @@ struct speaker {
 	struct audio_format fmt;
 	bool playing;                  /* the samples are on the output stream */
 	bool replay;                   /* ... played again here, not reported */
+	/* Timed playout (the page's play-at, mapped through the link's clock). */
+	bool timed;                    /* the page in hand has a local target */
+	uint64_t play_at_us;           /* its play-at, the console's clock */
+	uint64_t target_us;            /* ... here: clock_sync_to_local + the delay trim */
+	bool waiting;                  /* received, its stream not started yet (start_due_us) */
+	uint64_t start_due_us;         /* the stream starts then */
+	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
+	uint32_t late_ms;              /* how late it joined (STATUS late_ms) */
+	double drift_sum;              /* the device's error in frames, summed over drift_n looks */
+	int drift_n;
+	/* The output's stream clock: judged on a timed page, then kept for the device. */
+	enum playout_clock device_clock;
 	uint64_t play_status_ms;
 	bool first_sample_traced;      /* INTERCOM_TRACE (bench) */
 
@@ -123,6 +152,8 @@ static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_s
 {
 	struct proto_status st = { .page_id = page_id, .state = (uint8_t)state, .done = done,
 	                           .total = total };
+	if ((state == PAGE_PLAYING || state == PAGE_PLAYED) && page_id == spk->page_id)
+		st.late_ms = spk->late_ms;
 	snprintf(st.reason, sizeof st.reason, "%s", reason ? reason : "");
 	link_report(spk->link, &st);
 }
@@ -162,10 +193,13 @@ static void page_report(struct speaker *spk, uint32_t page_id, enum proto_page_s
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	size_t played = 0;
+	spk->waiting = false;
 	if (spk->playing)
 		trace_first_sample(spk);
-	if (spk->playing && spk->playback)
+	if (spk->playing && spk->playback) {
 		played = playback_frames_played_by_device(spk->playback);
+		speaker_state_corrected(&spk->st, spk->replay ? 0 : playback_corrected(spk->playback));
+	}
 	if (state == PAGE_PLAYED)
 		played = spk->frames;
 	if (spk->playing && spk->playback)
@@ -215,13 +249,19 @@ static int output_rescan(struct speaker *spk)
 	return spk->playback ? 0 : -1;
 }
 
-/* Starts the last page on the output device; replay: asked for here, not reported. 0 or -1. */
-static int page_play(struct speaker *spk, bool replay, char *err, size_t errlen)
+/*
+ * Starts the last page on the output device; replay: asked for here, not
+ * reported; when: where its first sample goes (NULL: at once, from the
+ * start). 0 or -1.
+ */
+static int page_play(struct speaker *spk, bool replay, const struct playback_when *when, char *err,
+                     size_t errlen)
 {
-	if (!spk->playback || playback_start(spk->playback, spk->samples, spk->frames, &spk->fmt, err,
-	                                     errlen) < 0) {
+	if (!spk->playback || playback_start_at(spk->playback, spk->samples, spk->frames, &spk->fmt,
+	                                        when, err, errlen) < 0) {
 		if (output_rescan(spk) < 0 ||
-		    playback_start(spk->playback, spk->samples, spk->frames, &spk->fmt, err, errlen) < 0)
+		    playback_start_at(spk->playback, spk->samples, spk->frames, &spk->fmt, when, err,
+		                      errlen) < 0)
 			return -1;
 		log_event("output device %s opened after listing the audio devices afresh",
 		          audio_device_name(spk->output_device));
@@ -364,21 +404,94 @@ static void page_saves_wait(struct speaker *spk)
 	}
 }
 
-/* The page just received starts playing, unless muted; its outcome if it cannot. */
-static void page_start(struct speaker *spk)
+/* The page in hand starts on the device (when: placed, or NULL at once); its outcome if it cannot. */
+static void page_begin(struct speaker *spk, const struct playback_when *when)
 {
-	if (spk->st.muted) {
-		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
-		return;
-	}
 	char err[256];
-	if (page_play(spk, false, err, sizeof err) < 0) {
+	if (page_play(spk, false, when, err, sizeof err) < 0) {
 		page_outcome(spk, PAGE_FAILED, err);
 		return;
 	}
 	trace_event("stream_started", spk->page_id); /* INTERCOM_TRACE (bench) */
 	trace_first_sample(spk);
 	send_status(spk, spk->page_id, PAGE_PLAYING, 0, spk->frames, NULL);
+}
+
+/* True if the device's stream clock failed its check: pages start by the loop's timer. */
+static bool device_clock_untrusted(const struct speaker *spk)
+{
+	return spk->device_clock == PLAYOUT_CLOCK_UNTRUSTED || spk->device_clock == PLAYOUT_CLOCK_UNPACED;
+}
+
+/*
+ * A timed page whose stream is due: on time, it starts placed (or, on a
+ * device whose clock is not trusted, at once: this is its target); late, it
+ * joins at the frame its timeline has reached while enough is left; else it
+ * expired and never plays. A speaker stopped (SIGSTOP) past its page's time
+ * comes here late and finds it expired.
+ */
+static void timed_start(struct speaker *spk, uint64_t now_us)
+{
+	spk->waiting = false;
+	size_t join;
+	uint64_t late_us;
+	enum playout_decision d = playout_decide(now_us, spk->target_us, spk->frames, spk->fmt.rate,
+	                                         &join, &late_us);
+	if (d == PLAYOUT_EXPIRED) {
+		char why[96];
+		snprintf(why, sizeof why, "its time passed %.1f s ago", late_us / 1e6);
+		page_outcome(spk, PAGE_EXPIRED, why);
+		return;
+	}
+	struct playback_when when = { .start_frame = join };
+	if (!device_clock_untrusted(spk)) {
+		/* The moment the join frame is due: the callback places it there. */
+		when.target_us = spk->target_us + (uint64_t)join * 1000000u / (uint64_t)spk->fmt.rate;
+	}
+	spk->late_ms = d == PLAYOUT_LATE_JOIN ? (uint32_t)(late_us / 1000) : 0;
+	page_begin(spk, &when);
+}
+
+/* A page waiting for its time: starts it when due. Returns ms until then (-1: none waiting). */
+static int timed_tick(struct speaker *spk, uint64_t now_us)
+{
+	if (!spk->waiting)
+		return -1;
+	if (now_us >= spk->start_due_us) {
+		timed_start(spk, now_us);
+		return -1;
+	}
+	return (int)((spk->start_due_us - now_us + 999) / 1000);
+}
+
+/*
+ * The page just received: muted, it is reported so; with a play-at and a
+ * clock, it waits for its time (its stream starts TIMED_LEAD_MS ahead, or at
+ * the time itself on a device whose clock is not trusted); else it plays at
+ * once.
+ */
+static void page_start(struct speaker *spk, uint64_t play_at_us)
+{
+	spk->timed = spk->waiting = spk->begun_seen = false;
+	spk->late_ms = 0;
+	spk->drift_sum = 0;
+	spk->drift_n = 0;
+	if (spk->st.muted) {
+		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
+		return;
+	}
+	const struct clock_sync *cs = link_clock(spk->link);
+	if (!play_at_us || !cs) {
+		page_begin(spk, NULL);
+		return;
+	}
+	spk->timed = true;
+	spk->play_at_us = play_at_us;
+	spk->target_us = clock_sync_to_local(cs, play_at_us) + (uint64_t)spk->st.delay_ms * 1000u;
+	uint64_t lead = device_clock_untrusted(spk) ? 0 : TIMED_LEAD_MS * 1000u;
+	spk->start_due_us = spk->target_us > lead ? spk->target_us - lead : 0;
+	spk->waiting = true;
+	timed_tick(spk, clock_mono_us());
 }
 
 /*
@@ -406,7 +519,7 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 	 */
 	if (spk->playing)
 		playback_tick(spk, clock_mono_ms());
-	if (spk->playing)
+	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
 	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };
 	speaker_state_received(&spk->st, page_id, clock_wall_ms(), &fmt, info.frames, wav_len);
@@ -421,7 +534,7 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 		page_save(spk, page, info.frames, true);
 		return 0;
 	}
-	page_start(spk);
+	page_start(spk, page->play_at_us);
 	/* Playback first; the file is written alongside. */
 	if (spk->opts.save_dir[0])
 		page_save(spk, page, info.frames, false);
@@ -445,11 +558,104 @@ static const struct link_owner speaker_link_owner = {
 	.rejected = speaker_rejected_cb,
 };
 
+/*
+ * A timed page's stream, once the callback placed its first sample: how late
+ * it joined (said, and in STATUS), or expired after all when the stream
+ * found its time long past (a speaker stopped in the last TIMED_LEAD_MS).
+ * Returns false if the page ended here.
+ */
+static bool timed_begun(struct speaker *spk)
+{
+	size_t skipped;
+	if (spk->begun_seen || !playback_begun(spk->playback, &skipped))
+		return true;
+	spk->begun_seen = true;
+	if (skipped == 0 && spk->late_ms == 0)
+		return true;
+	uint64_t late_us = (uint64_t)spk->late_ms * 1000u +
+	                   (uint64_t)skipped * 1000000u / (uint64_t)spk->fmt.rate;
+	size_t frame;
+	uint64_t late;
+	if (playout_decide(spk->target_us + late_us, spk->target_us, spk->frames, spk->fmt.rate, &frame,
+	                   &late) == PLAYOUT_EXPIRED) {
+		char why[96];
+		snprintf(why, sizeof why, "its time passed %.1f s ago", late_us / 1e6);
+		page_outcome(spk, PAGE_EXPIRED, why);
+		return false;
+	}
+	spk->late_ms = (uint32_t)(late_us / 1000);
+	if (spk->late_ms > 0)
+		speaker_state_joined_late(&spk->st, spk->page_id, spk->late_ms);
+	return true;
+}
+
+/*
+ * The output's stream clock, as the callback judged it: kept for the device
+ * (said once when it cannot be trusted, with what the timer's starts cost).
+ * A stream waiting on an untrusted clock is started by this timer at the
+ * target. Returns ms until the target while it waits that way, else -1.
+ */
+static int timed_clock(struct speaker *spk, uint64_t now_us)
+{
+	enum playout_clock v = playback_clock(spk->playback);
+	if (v != PLAYOUT_CLOCK_UNKNOWN && v != spk->device_clock) {
+		spk->device_clock = v;
+		if (device_clock_untrusted(spk))
+			speaker_state_device_clock_unreliable(
+			    &spk->st, (unsigned)(playback_start_cost_ms(spk->playback) + 1.0));
+	}
+	if (v != PLAYOUT_CLOCK_UNTRUSTED || playback_begun(spk->playback, NULL))
+		return -1;
+	if (now_us >= spk->target_us) {
+		playback_go(spk->playback);
+		return -1;
+	}
+	return (int)((spk->target_us - now_us + 999) / 1000);
+}
+
+/*
+ * Drift: where the console's timeline says the device should be against
+ * the frame its DAC reaches now. The error (positive: ahead) is averaged
+ * over DRIFT_WINDOW looks, then single frames are repeated or dropped, one
+ * per PLAYOUT_CORRECT_EVERY_MS, by the callback.
+ */
+static void timed_drift(struct speaker *spk)
+{
+	const struct clock_sync *cs = link_clock(spk->link);
+	uint64_t mono_us;
+	double frame;
+	if (!cs || spk->device_clock != PLAYOUT_CLOCK_OK ||
+	    !playback_dac_position(spk->playback, &mono_us, &frame) || frame < 0)
+		return;
+	int rate = spk->fmt.rate;
+	uint64_t remote = spk->play_at_us + (uint64_t)(frame * 1e6 / rate);
+	uint64_t expected = clock_sync_to_local(cs, remote) + (uint64_t)spk->st.delay_ms * 1000u;
+	spk->drift_sum += ((double)expected - (double)mono_us) * rate / 1e6;
+	if (++spk->drift_n < DRIFT_WINDOW)
+		return;
+	double mean = spk->drift_sum / spk->drift_n;
+	spk->drift_sum = 0;
+	spk->drift_n = 0;
+	if (playback_correction_pending(spk->playback) != 0 || fabs(mean) > DRIFT_MAX_MS * rate / 1000.0)
+		return;
+	int32_t cmd = playout_drift_command(mean, rate);
+	if (cmd)
+		playback_correct(spk->playback, cmd);
+}
+
 /* Follows playback; returns the ms until it wants to look again (-1: nothing playing). */
 static int playback_tick(struct speaker *spk, uint64_t now)
 {
 	if (!spk->playing || !spk->playback)
 		return -1;
+	int timeout = PLAYBACK_POLL_MS;
+	if (spk->timed && !spk->replay) {
+		int until = timed_clock(spk, clock_mono_us());
+		if (until >= 0 && until < timeout)
+			timeout = until;
+		if (!timed_begun(spk))
+			return -1;
+	}
 	switch (playback_poll(spk->playback, NULL)) {
 	case PLAYBACK_DONE:
 		page_outcome(spk, PAGE_PLAYED, NULL);
@@ -463,6 +669,8 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 		break;
 	}
 	trace_first_sample(spk);
+	if (spk->timed && !spk->replay)
+		timed_drift(spk);
 	/* What the device has played, not what was handed to it: screen and console agree. */
 	size_t played = playback_frames_played_by_device(spk->playback);
 	speaker_state_progress(&spk->st, played);
@@ -470,7 +678,7 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 		spk->play_status_ms = now;
 		send_status(spk, spk->page_id, PAGE_PLAYING, played, spk->frames, NULL);
 	}
-	return PLAYBACK_POLL_MS;
+	return timeout;
 }
 
 /* ---- settings: volume and mute ---- */
@@ -484,7 +692,17 @@ static void speaker_set_volume(struct speaker *spk, int db)
 	spk->volume_changed_ms = clock_mono_ms();
 }
 
-/* Says and saves the volume once the keys have rested; returns ms until it wants to look again. */
+/*
+ * [ ] and { }: the delay trim by 1 or 10 ms. It applies to pages that start
+ * from now on; said and kept with the volume once the keys rest.
+ */
+static void speaker_set_delay(struct speaker *spk, int ms)
+{
+	speaker_state_set_delay(&spk->st, ms);
+	spk->volume_changed_ms = clock_mono_ms();
+}
+
+/* Says and saves the volume and the delay once the keys have rested; returns ms until it wants to look again. */
 static int volume_tick(struct speaker *spk, uint64_t now)
 {
 	if (!spk->volume_changed_ms)
@@ -492,14 +710,16 @@ static int volume_tick(struct speaker *spk, uint64_t now)
 	if (now - spk->volume_changed_ms < VOLUME_SETTLE_MS)
 		return (int)(spk->volume_changed_ms + VOLUME_SETTLE_MS - now);
 	spk->volume_changed_ms = 0;
-	if (spk->st.volume_db == spk->st.volume_said_db)
+	if (spk->st.volume_db == spk->st.volume_said_db && spk->st.delay_ms == spk->st.delay_said_ms)
 		return -1;
 	speaker_state_volume_settled(&spk->st);
+	speaker_state_delay_settled(&spk->st);
 	char err[PATH_MAX + 128];
-	if (volume_state_save(spk->state_path, spk->st.volume_db, err, sizeof err) < 0 &&
+	if (volume_state_save_all(spk->state_path, spk->st.volume_db, spk->st.delay_ms, err,
+	                          sizeof err) < 0 &&
 	    !spk->state_save_failed) {
 		spk->state_save_failed = true;
-		log_event("volume not kept for the next start: %s", err);
+		log_event("volume and delay not kept for the next start: %s", err);
 	}
 	return -1;
 }
@@ -509,7 +729,7 @@ static void speaker_toggle_mute(struct speaker *spk)
 {
 	bool muted = !spk->st.muted;
 	speaker_state_set_muted(&spk->st, muted);
-	if (muted && spk->playing)
+	if (muted && (spk->playing || spk->waiting))
 		page_outcome(spk, spk->replay ? PAGE_INTERRUPTED : PAGE_MUTED, "muted on the speaker");
 }
 
@@ -528,14 +748,15 @@ static void speaker_replay(struct speaker *spk)
 		log_event("cannot replay while muted: m unmutes");
 		return;
 	}
-	if (spk->playing && !spk->replay) {
-		log_event("page %u is playing: replay it once it ends", spk->page_id);
+	if ((spk->playing && !spk->replay) || spk->waiting) {
+		log_event("page %u is %s: replay it once it ends", spk->page_id,
+		          spk->waiting ? "waiting for its time" : "playing");
 		return;
 	}
 	if (spk->playing)
 		page_outcome(spk, PAGE_INTERRUPTED, "replayed from the start");
 	char err[256];
-	if (page_play(spk, true, err, sizeof err) < 0)
+	if (page_play(spk, true, NULL, err, sizeof err) < 0)
 		log_event("cannot replay page %u: %s", spk->page_id, err);
 }
 
@@ -564,6 +785,18 @@ static void speaker_key_cb(void *ctx, int key)
 		break;
 	case '0':
 		speaker_set_volume(spk, 0);
+		break;
+	case '[':
+		speaker_set_delay(spk, spk->st.delay_ms - 1);
+		break;
+	case ']':
+		speaker_set_delay(spk, spk->st.delay_ms + 1);
+		break;
+	case '{':
+		speaker_set_delay(spk, spk->st.delay_ms - 10);
+		break;
+	case '}':
+		speaker_set_delay(spk, spk->st.delay_ms + 10);
 		break;
 	case 'm': case 'M':
 		speaker_toggle_mute(spk);
@@ -719,16 +952,28 @@ static int setup_output(struct speaker *spk)
 	return APP_RUN;
 }
 
-/* The volume set on this speaker's screen last time, 0 dB if none. */
+/*
+ * The volume set on this speaker's screen last time, 0 dB if none; the
+ * delay trim from --delay-ms, else the one kept last time, else 0.
+ */
 static int setup_volume(struct speaker *spk)
 {
 	volume_state_path(spk->state_path, sizeof spk->state_path, spk->opts.name);
-	int db = 0;
+	int db = 0, ms = 0;
 	if (volume_state_load(spk->state_path, &db) == 0 && db != 0) {
 		speaker_set_volume(spk, db);
 		spk->volume_changed_ms = 0;
 		speaker_state_volume_settled(&spk->st);
 		log_event("(the volume set last time, kept in %s)", spk->state_path);
+	}
+	bool kept = !spk->opts.delay_given && volume_state_load_delay(spk->state_path, &ms) == 0 && ms;
+	if (spk->opts.delay_given)
+		ms = spk->opts.delay_ms;
+	if (ms) {
+		speaker_state_set_delay(&spk->st, ms);
+		speaker_state_delay_settled(&spk->st);
+		if (kept)
+			log_event("(the delay set last time, kept in %s)", spk->state_path);
 	}
 	return APP_RUN;
 }
@@ -809,7 +1054,7 @@ static void speaker_greet(const struct speaker *spk)
 		          "recorded it in, and records nothing", spk->opts.no_effect,
 		          strchr(spk->opts.no_effect, ',') ? "do" : "does");
 	if (spk->screen)
-		log_event("+/- volume, m mutes, r replays the last page, ? lists the keys, q quits");
+		log_event("+/- volume, [ ] delay, m mutes, r replays the last page, ? lists the keys, q quits");
 }
 
 /* ---- the loop ---- */
@@ -833,6 +1078,7 @@ static int sooner(int timeout, int ms)
 static int speaker_tick(struct speaker *spk, uint64_t now)
 {
 	int timeout = link_tick(spk->link, now);
+	timeout = sooner(timeout, timed_tick(spk, clock_mono_us()));
 	timeout = sooner(timeout, playback_tick(spk, now));
 	timeout = sooner(timeout, volume_tick(spk, now));
 	if (spk->screen) {
@@ -909,7 +1155,7 @@ static void speaker_shutdown(struct speaker *spk)
 	/* A volume key pressed just before quitting is still kept. */
 	if (spk->volume_changed_ms)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
-	if (spk->playing)
+	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
 	page_saves_wait(spk);
 	link_free(spk->link, "speaker shutting down");

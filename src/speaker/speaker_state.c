@@ -67,6 +67,9 @@ void speaker_state_ready(struct speaker_state *st, uint64_t now_ms, uint64_t wal
 	st->reason[0] = '\0';
 	st->rtt_known = false;
 	st->rtt_ms = 0;
+	st->clock_state = SYNC_NONE;
+	st->clock_uncertainty_us = 0;
+	st->clock_was_locked = false;
 	st->sealed = sealed;
 	st->speaker_id = speaker_id;
 	snprintf(st->console_name, sizeof st->console_name, "%s", console_name);
@@ -97,6 +100,9 @@ unsigned speaker_state_link_down(struct speaker_state *st, uint64_t now_ms, cons
 	st->rtt_known = false;
 	st->connected_wall_ms = 0;
 	st->legacy_announced = false;
+	st->clock_state = SYNC_NONE;
+	st->clock_uncertainty_us = 0;
+	st->clock_was_locked = false;
 	if (was_ready || strcmp(why, st->reason) != 0)
 		say(st, "%s %s: %s; retrying in %.1f s",
 		    was_ready ? "disconnected from" : st->legacy ? "old server" : "cannot reach",
@@ -127,6 +133,40 @@ void speaker_state_rtt(struct speaker_state *st, uint32_t rtt_ms)
 {
 	st->rtt_ms = rtt_ms;
 	st->rtt_known = true;
+}
+
+/* "0.3 ms" below 10 ms, "12 ms" above. */
+static void uncertainty_text(char *out, size_t outlen, uint32_t us)
+{
+	if (us < 10000)
+		snprintf(out, outlen, "%.1f ms", us / 1000.0);
+	else
+		snprintf(out, outlen, "%u ms", (us + 500) / 1000);
+}
+
+void speaker_state_clock(struct speaker_state *st, int sync_state, uint32_t uncertainty_us)
+{
+	int was = st->clock_state;
+	st->clock_state = (uint8_t)sync_state;
+	st->clock_uncertainty_us = uncertainty_us;
+	char u[24];
+	uncertainty_text(u, sizeof u, uncertainty_us);
+	if (sync_state == SYNC_LOCKED && was != SYNC_LOCKED && !st->clock_was_locked) {
+		st->clock_was_locked = true;
+		say(st, "clock locked to the console's (±%s): pages start at their play-at time", u);
+	} else if (sync_state != SYNC_LOCKED && was == SYNC_LOCKED) {
+		say(st, "clock lost its lock on the console's (±%s)%s", u,
+		    sync_state == SYNC_NONE ? ": pages play on arrival" : ": settling again");
+	}
+}
+
+void speaker_state_device_clock_unreliable(struct speaker_state *st, unsigned within_ms)
+{
+	if (st->device_clock_unreliable && st->device_clock_within_ms >= within_ms)
+		return;
+	st->device_clock_unreliable = true;
+	st->device_clock_within_ms = within_ms;
+	say(st, "device clock unreliable: pages start within ±%u ms", within_ms);
 }
 
 unsigned speaker_state_retry_in_s(const struct speaker_state *st, uint64_t now_ms)
@@ -227,6 +267,8 @@ void speaker_state_playing(struct speaker_state *st, uint32_t page_id, size_t fr
 	activity_update(st);
 	st->frames_total = frames;
 	st->frames_played = 0;
+	st->late_ms = 0;
+	st->corrected = 0;
 	if (replay)
 		say(st, "page %u replaying here (%.2f s), not reported to the console", page_id,
 		    format_seconds(frames, st->fmt.rate));
@@ -262,11 +304,28 @@ void speaker_state_finished(struct speaker_state *st, uint32_t page_id, int resu
 		e->result = (uint8_t)result;
 		snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
 	}
+	char extra[64] = "";
+	if (st->late_ms)
+		snprintf(extra, sizeof extra, ", joined %u ms late", st->late_ms);
+	if (st->corrected)
+		snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", %llu frame%s corrected",
+		         (unsigned long long)st->corrected, st->corrected == 1 ? "" : "s");
 	if (result == PAGE_PLAYED)
-		say(st, "page %u played (%.2f s)", page_id, secs);
+		say(st, "page %u played (%.2f s%s)", page_id, secs, extra);
 	else
 		say(st, "page %u %s%s%s", page_id, proto_page_state_name(result), reason ? ": " : "",
 		    reason ? reason : "");
+}
+
+void speaker_state_joined_late(struct speaker_state *st, uint32_t page_id, uint32_t late_ms)
+{
+	st->late_ms = late_ms;
+	say(st, "page %u joined late by %u ms", page_id, late_ms);
+}
+
+void speaker_state_corrected(struct speaker_state *st, uint64_t frames)
+{
+	st->corrected = frames;
 }
 
 void speaker_state_receive_lost(struct speaker_state *st)
@@ -276,6 +335,19 @@ void speaker_state_receive_lost(struct speaker_state *st)
 }
 
 /* ---- settings ---- */
+
+void speaker_state_set_delay(struct speaker_state *st, int ms)
+{
+	st->delay_ms = ms < 0 ? 0 : ms > PLAYOUT_DELAY_MAX_MS ? PLAYOUT_DELAY_MAX_MS : ms;
+}
+
+void speaker_state_delay_settled(struct speaker_state *st)
+{
+	if (st->delay_ms == st->delay_said_ms)
+		return;
+	st->delay_said_ms = st->delay_ms;
+	say(st, "delay %d ms: pages play that much after their play-at time", st->delay_ms);
+}
 
 void speaker_state_set_volume(struct speaker_state *st, int db)
 {
@@ -369,6 +441,31 @@ enum speaker_tone speaker_state_link_text(const struct speaker_state *st, uint64
 	return st->reason[0] ? SPEAKER_TONE_BAD : SPEAKER_TONE_ACCENT;
 }
 
+enum speaker_tone speaker_state_clock_text(const struct speaker_state *st, bool utf8, char *out,
+                                           size_t outlen)
+{
+	const char *pm = utf8 ? "±" : "+/-";
+	char u[24];
+	enum speaker_tone tone = SPEAKER_TONE_OK;
+	if (st->clock_state == SYNC_LOCKED) {
+		uncertainty_text(u, sizeof u, st->clock_uncertainty_us);
+		snprintf(out, outlen, "clock %s%s", pm, u);
+	} else if (st->clock_state == SYNC_SETTLING) {
+		snprintf(out, outlen, "clock settling");
+		tone = SPEAKER_TONE_ACCENT;
+	} else {
+		snprintf(out, outlen, "no clock (plays on arrival)");
+		tone = SPEAKER_TONE_WARN;
+	}
+	if (st->device_clock_unreliable && st->clock_state != SYNC_NONE) {
+		size_t n = strlen(out);
+		snprintf(out + n, outlen - n, "; device clock unreliable (%s%u ms)", pm,
+		         st->device_clock_within_ms);
+		tone = SPEAKER_TONE_WARN;
+	}
+	return tone;
+}
+
 enum speaker_tone speaker_state_security_text(const struct speaker_state *st, bool keyed,
                                               char *out, size_t outlen)
 {
@@ -449,6 +546,9 @@ enum speaker_tone speaker_state_result_text(const struct speaker_page_entry *e, 
 		return SPEAKER_TONE_WARN;
 	case PAGE_INTERRUPTED:
 		snprintf(out, outlen, "interrupted%s%s", why ? ": " : "", why ? why : "");
+		return SPEAKER_TONE_WARN;
+	case PAGE_EXPIRED:
+		snprintf(out, outlen, "expired%s%s", why ? ": " : "", why ? why : "");
 		return SPEAKER_TONE_WARN;
 	default:
 		snprintf(out, outlen, "failed%s%s", why ? ": " : "", why ? why : "");

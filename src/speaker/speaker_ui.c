@@ -201,6 +201,11 @@ static void draw_settings(WINDOW *win, int y, int w, const struct speaker_view *
 	x += 4;
 	if (x + 8 >= w)
 		return;
+	x += widget_text(win, y, x, w - x, term_attr(TERM_HEADING), "delay ");
+	x += widget_text(win, y, x, w - x, term_attr(TERM_NORMAL), v->delay);
+	x += 4;
+	if (x + 8 >= w)
+		return;
 	x += widget_text(win, y, x, w - x, term_attr(TERM_HEADING), "output ");
 	widget_text(win, y, x, w - x - 1, term_attr(TERM_NORMAL), v->output);
 }
@@ -247,12 +252,14 @@ static const char *const help_lines[] = {
 	"+  =  Up Right   volume 1 dB louder (up to +12 dB)",
 	"-  _  Down Left  volume 1 dB softer (down to -40 dB)",
 	"0                volume back to 0 dB",
+	"[  ]             delay 1 ms less / more (0..5000 ms)",
+	"{  }             delay 10 ms less / more",
 	"m                mute: pages are still received and reported",
 	"                 to the console as muted, not played",
 	"r                replay the last page here (not reported)",
 	"Ctrl-L           redraw the screen",
 	"q                quit",
-	"The volume is kept across pages and restarts; mute is not.",
+	"The volume and delay are kept across pages and restarts; mute is not.",
 	"A page that arrives while one plays cuts it off (interrupted).",
 };
 #define HELP_LINES (int)(sizeof help_lines / sizeof help_lines[0])
@@ -268,7 +275,8 @@ static void draw_help(WINDOW *win, int y, int rows, int w)
 static void draw_footer(WINDOW *win, int y, int w, const struct speaker_view *v)
 {
 	struct { const char *key, *what; } hints[] = {
-		{ "+/-", "volume" }, { "m", v->muted ? "unmute" : "mute" }, { "r", "replay" },
+		{ "+/-", "volume" }, { "[ ]", "delay" }, { "m", v->muted ? "unmute" : "mute" },
+		{ "r", "replay" },
 		{ "?", "help" },     { "q", "quit" },
 	};
 	int x = 1;
@@ -303,6 +311,11 @@ bool speaker_ui_draw(struct speaker_ui *ui, const struct speaker_view *v)
 		draw_title(win, l->title, w, v);
 		label(win, l->link, "link");
 		widget_text(win, l->link, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1, tone_attr(v->link_tone), v->link);
+		if (l->clock >= 0) {
+			label(win, l->clock, "sync");
+			widget_text(win, l->clock, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1,
+			            tone_attr(v->clock_tone), v->clock);
+		}
 		if (l->security >= 0) {
 			label(win, l->security, "security");
 			widget_text(win, l->security, SPEAKER_LABEL_W, w - SPEAKER_LABEL_W - 1,

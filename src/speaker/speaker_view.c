@@ -38,6 +38,7 @@ void speaker_view_build(struct speaker_view *view, const struct speaker_state *s
 	view->link_tone = speaker_state_link_text(st, now_ms, in->utf8, view->link, sizeof view->link);
 	view->security_tone = speaker_state_security_text(st, in->keyed, view->security,
 	                                                  sizeof view->security);
+	view->clock_tone = speaker_state_clock_text(st, in->utf8, view->clock, sizeof view->clock);
 	view->activity_tone = speaker_state_activity_text(st, view->activity, sizeof view->activity);
 	view->active = st->activity != SPEAKER_IDLE;
 
@@ -59,6 +60,7 @@ void speaker_view_build(struct speaker_view *view, const struct speaker_state *s
 	}
 
 	volume_describe(view->volume, sizeof view->volume, st->volume_db);
+	snprintf(view->delay, sizeof view->delay, "%d ms", st->delay_ms);
 	view->muted = st->muted;
 	const char *dot = in->utf8 ? " · " : " | ";
 	if (st->have_format) {
@@ -93,7 +95,7 @@ void speaker_layout_compute(struct speaker_layout *l, int width, int height)
 	memset(l, 0, sizeof *l);
 	l->width = width;
 	l->height = height;
-	l->title = l->link = l->security = l->activity = l->progress = l->meter = l->scale =
+	l->title = l->link = l->security = l->clock = l->activity = l->progress = l->meter = l->scale =
 		l->settings = l->history = l->log = l->footer = -1;
 	if (width < SPEAKER_MIN_W || height < SPEAKER_MIN_H) {
 		l->too_small = true;
@@ -102,8 +104,8 @@ void speaker_layout_compute(struct speaker_layout *l, int width, int height)
 	/* Title, link, what it does and the keys always show; the rest by priority. */
 	int spare = height - 4;
 	bool progress = false, meter = false, security = false, settings = false, history = false,
-	     log = false, gap1 = false, gap2 = false, scale = false;
-	bool *order[] = { &progress, &meter, &security, &settings };
+	     log = false, gap1 = false, gap2 = false, scale = false, clock = false;
+	bool *order[] = { &progress, &meter, &security, &settings, &clock };
 	for (size_t i = 0; i < sizeof order / sizeof order[0] && spare > 0; i++) {
 		*order[i] = true;
 		spare--;
@@ -142,6 +144,8 @@ void speaker_layout_compute(struct speaker_layout *l, int width, int height)
 	l->link = y++;
 	if (security)
 		l->security = y++;
+	if (clock)
+		l->clock = y++;
 	l->activity = y++;
 	if (progress)
 		l->progress = y++;

@@ -417,10 +417,83 @@ static void test_build_table_rows(void **state)
 	console_state_free(&cs);
 }
 
+/* The SYNC column: locked with its uncertainty, settling, none, and legacy without a clock. */
+static void test_row_sync(void **state)
+{
+	(void)state;
+	struct console_row row;
+	struct station_speaker sp = speaker(1, "lobby-1", 0, 0, 0, "");
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.sync, "-");
+	assert_int_equal(row.sync_tone, CONSOLE_TONE_DIM);
+	sp.sync_state = SYNC_SETTLING;
+	sp.sync_uncertainty_us = 40000;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.sync, "syncing");
+	sp.sync_state = SYNC_LOCKED;
+	sp.sync_uncertainty_us = 300;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.sync, "±0.3 ms");
+	assert_int_equal(row.sync_tone, CONSOLE_TONE_OK);
+	char out[16];
+	const struct { uint32_t us; const char *text; enum console_tone tone; } cases[] = {
+		{ 0, "±0.0 ms", CONSOLE_TONE_OK },       { 49, "±0.0 ms", CONSOLE_TONE_OK },
+		{ 50, "±0.1 ms", CONSOLE_TONE_OK },      { 1250, "±1.3 ms", CONSOLE_TONE_OK },
+		{ 9949, "±9.9 ms", CONSOLE_TONE_WARN },  { 9950, "±10 ms", CONSOLE_TONE_WARN },
+		{ 999499, "±999 ms", CONSOLE_TONE_WARN }, { 999500, "±1 s", CONSOLE_TONE_WARN },
+		{ UINT32_MAX, "±99 s", CONSOLE_TONE_WARN },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sp.sync_uncertainty_us = cases[i].us;
+		assert_int_equal(console_view_sync(out, sizeof out, &sp), cases[i].tone);
+		assert_string_equal(out, cases[i].text);
+	}
+	/* Whatever a legacy speaker's info holds, it has no clock. */
+	sp.legacy = true;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.sync, "-");
+}
+
+/* Expired is an outcome of its own, late joins are counted among the played. */
+static void test_summary_expired_and_late(void **state)
+{
+	(void)state;
+	char out[512];
+	struct station_page pg = { .id = 3, .targets = 3, .delivered = 3, .played = 3, .late = 1,
+	                           .late_ms = 120, .summarised = true };
+	snprintf(pg.late_name, sizeof pg.late_name, "stage");
+	assert_int_equal(console_view_summary(out, sizeof out, &pg), CONSOLE_TONE_WARN);
+	assert_string_equal(out, "page 3: delivered to 3/3, played by 3/3, 1 joined late by 120 ms");
+	pg.late = 2;
+	pg.played = 2;
+	pg.expired = 1;
+	snprintf(pg.expired_name, sizeof pg.expired_name, "lobby");
+	assert_int_equal(console_view_summary(out, sizeof out, &pg), CONSOLE_TONE_WARN);
+	assert_string_equal(out, "page 3: delivered to 3/3, played by 2/3, 2 joined late by up to "
+	                         "120 ms, expired on lobby");
+	pg.expired = 3;
+	pg.played = pg.late = 0;
+	console_view_summary(out, sizeof out, &pg);
+	assert_string_equal(out, "page 3: delivered to 3/3, played by 0/3, expired on lobby and 2 others");
+	pg.summarised = false;
+	pg.expired = 1;
+	assert_int_equal(console_view_summary(out, sizeof out, &pg), CONSOLE_TONE_WARN);
+	assert_string_equal(out, "page 3 to 3 speakers: delivered 3/3, played 0/3, 1 expired");
+	/* An expired page is a final state of the row, said as such. */
+	struct console_row row;
+	struct station_speaker sp = speaker(1, "lobby", PAGE_EXPIRED, 10, 10, "");
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.state, "expired");
+	assert_int_equal(row.state_tone, CONSOLE_TONE_WARN);
+	assert_true(console_state_page_final(PAGE_EXPIRED));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row_states),
+		cmocka_unit_test(test_row_sync),
+		cmocka_unit_test(test_summary_expired_and_late),
 		cmocka_unit_test(test_row_last_and_memcmp),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_legacy),

@@ -132,8 +132,9 @@ static void test_console_80x24(void **state)
 	assert_int_equal(l.table.h, 3);
 	assert_int_equal(l.table_rows, 2);
 	assert_int_equal(l.log.h, 24 - 2 - 1 - 2 - 3 - 1);
-	/* 80 columns: the address goes, name, zone, state and the last page stay. */
+	/* 80 columns: the address goes, name, zone, sync, state and the last page stay. */
 	assert_int_equal(l.col_w[CONSOLE_COL_ADDR], 0);
+	assert_int_equal(l.col_w[CONSOLE_COL_SYNC], 8);
 	assert_true(l.col_w[CONSOLE_COL_NAME] >= 10);
 	assert_true(l.col_w[CONSOLE_COL_ZONE] >= 6);
 	assert_true(l.col_w[CONSOLE_COL_STATE] >= 14);
@@ -194,6 +195,21 @@ static void test_console_degrades(void **state)
 	assert_int_equal(l.header.h, 2);
 	assert_int_equal(l.meter.h, 1);
 	assert_int_equal(l.table_rows, 1);
+	/* The sync column is the next to go after the address: all but it fit in 70 columns. */
+	console_layout_compute(&l, 70, 24, 2, 1);
+	assert_int_equal(l.col_w[CONSOLE_COL_ADDR], 0);
+	assert_int_equal(l.col_w[CONSOLE_COL_SYNC], 0);
+	assert_true(l.col_w[CONSOLE_COL_UP] > 0);
+	assert_true(l.col_w[CONSOLE_COL_ZONE] > 0);
+	assert_true(l.col_w[CONSOLE_COL_RTT] > 0);
+	console_layout_compute(&l, 71, 24, 2, 1);
+	assert_int_equal(l.col_w[CONSOLE_COL_SYNC], 8);
+	/* Wide enough, the address too (94 columns: every column at its least). */
+	console_layout_compute(&l, 94, 24, 2, 1);
+	assert_true(l.col_w[CONSOLE_COL_ADDR] > 0);
+	assert_int_equal(l.col_w[CONSOLE_COL_SYNC], 8);
+	console_layout_compute(&l, 93, 24, 2, 1);
+	assert_int_equal(l.col_w[CONSOLE_COL_ADDR], 0);
 	/* Narrow: columns drop in order, name and state stay. */
 	console_layout_compute(&l, 40, 24, 2, 1);
 	check_tiles(&l);
@@ -202,6 +218,7 @@ static void test_console_degrades(void **state)
 	assert_int_equal(l.col_w[CONSOLE_COL_ADDR], 0);
 	assert_int_equal(l.col_w[CONSOLE_COL_UP], 0);
 	assert_int_equal(l.col_w[CONSOLE_COL_ZONE], 0);
+	assert_int_equal(l.col_w[CONSOLE_COL_SYNC], 0);
 	assert_true(l.meter_cells >= 10);
 	/* Too small: nothing but the notice. */
 	console_layout_compute(&l, 39, 24, 2, 1);

@@ -160,6 +160,104 @@ static void test_ready_then_lost(void **state)
 	assert_string_equal(text, "disconnected, retrying in 1 s: Connection refused");
 }
 
+/* The shared clock: its words, the lock and its loss said once each, reset with the link. */
+static void test_clock(void **state)
+{
+	(void)state;
+	struct said said = { .n = 0 };
+	struct speaker_state st;
+	speaker_state_init(&st, "10.0.0.5:2348", false, say_cb, &said);
+	speaker_state_ready(&st, 1, 43384000, "lobby-1", "studio", 7, false);
+	char text[256];
+	assert_int_equal(speaker_state_clock_text(&st, true, text, sizeof text), SPEAKER_TONE_WARN);
+	assert_string_equal(text, "no clock (plays on arrival)");
+	int n = said.n;
+	speaker_state_clock(&st, SYNC_SETTLING, 4000);
+	assert_int_equal(said.n, n);
+	assert_int_equal(speaker_state_clock_text(&st, true, text, sizeof text), SPEAKER_TONE_ACCENT);
+	assert_string_equal(text, "clock settling");
+	speaker_state_clock(&st, SYNC_LOCKED, 300);
+	assert_string_equal(last(&said), "clock locked to the console's (±0.3 ms): pages start at their play-at time");
+	assert_int_equal(said.n, n + 1);
+	speaker_state_clock(&st, SYNC_LOCKED, 250);
+	assert_int_equal(said.n, n + 1);
+	assert_int_equal(speaker_state_clock_text(&st, true, text, sizeof text), SPEAKER_TONE_OK);
+	assert_string_equal(text, "clock ±0.2 ms");
+	speaker_state_clock_text(&st, false, text, sizeof text);
+	assert_string_equal(text, "clock +/-0.2 ms");
+	speaker_state_clock(&st, SYNC_LOCKED, 12400);
+	speaker_state_clock_text(&st, true, text, sizeof text);
+	assert_string_equal(text, "clock ±12 ms");
+	speaker_state_clock(&st, SYNC_SETTLING, 30000);
+	assert_string_equal(last(&said), "clock lost its lock on the console's (±30 ms): settling again");
+	speaker_state_clock(&st, SYNC_SETTLING, 20000);
+	assert_int_equal(said.n, n + 2);
+	/* Locked again on the same link: not said a second time. */
+	speaker_state_clock(&st, SYNC_LOCKED, 300);
+	assert_int_equal(said.n, n + 2);
+	/* A device whose stream clock is not trusted: said once, shown beside the clock. */
+	speaker_state_device_clock_unreliable(&st, 12);
+	assert_string_equal(last(&said), "device clock unreliable: pages start within ±12 ms");
+	speaker_state_device_clock_unreliable(&st, 12);
+	assert_int_equal(said.n, n + 3);
+	assert_int_equal(speaker_state_clock_text(&st, true, text, sizeof text), SPEAKER_TONE_WARN);
+	assert_string_equal(text, "clock ±0.3 ms; device clock unreliable (±12 ms)");
+	/* The link goes down: no clock, unsaid beyond the link's own line. */
+	speaker_state_link_down(&st, 10, "Connection reset by peer");
+	assert_int_equal(st.clock_state, SYNC_NONE);
+	assert_int_equal(said.n, n + 4);
+	speaker_state_ready(&st, 20, 43384000, "lobby-1", "studio", 7, false);
+	speaker_state_clock(&st, SYNC_LOCKED, 300);
+	assert_string_equal(last(&said), "clock locked to the console's (±0.3 ms): pages start at their play-at time");
+}
+
+/* Late joins, corrections and expiry: their log lines and history words. */
+static void test_timed_outcomes(void **state)
+{
+	(void)state;
+	struct said said = { .n = 0 };
+	struct speaker_state st;
+	speaker_state_init(&st, "10.0.0.5:2348", false, say_cb, &said);
+	speaker_state_received(&st, 4, 0, &mono48, 480000, 960044);
+	speaker_state_playing(&st, 4, 480000, false);
+	speaker_state_joined_late(&st, 4, 120);
+	assert_string_equal(last(&said), "page 4 joined late by 120 ms");
+	speaker_state_corrected(&st, 27);
+	speaker_state_finished(&st, 4, PAGE_PLAYED, NULL);
+	assert_string_equal(last(&said), "page 4 played (10.00 s, joined 120 ms late, 27 frames corrected)");
+	speaker_state_received(&st, 5, 0, &mono48, 48000, 96044);
+	speaker_state_playing(&st, 5, 48000, false);
+	speaker_state_corrected(&st, 1);
+	speaker_state_finished(&st, 5, PAGE_PLAYED, NULL);
+	assert_string_equal(last(&said), "page 5 played (1.00 s, 1 frame corrected)");
+	speaker_state_received(&st, 6, 0, &mono48, 48000, 96044);
+	speaker_state_finished(&st, 6, PAGE_EXPIRED, "its time passed 60.0 s ago");
+	assert_string_equal(last(&said), "page 6 expired: its time passed 60.0 s ago");
+	char text[160];
+	assert_int_equal(speaker_state_result_text(&st.history[0], text, sizeof text), SPEAKER_TONE_WARN);
+	assert_string_equal(text, "expired: its time passed 60.0 s ago");
+}
+
+/* The delay trim: clamped, said once it settles. */
+static void test_delay_trim(void **state)
+{
+	(void)state;
+	struct said said = { .n = 0 };
+	struct speaker_state st;
+	speaker_state_init(&st, "10.0.0.5:2348", false, say_cb, &said);
+	speaker_state_set_delay(&st, -5);
+	assert_int_equal(st.delay_ms, 0);
+	speaker_state_delay_settled(&st);
+	assert_int_equal(said.n, 0);
+	speaker_state_set_delay(&st, 9000);
+	assert_int_equal(st.delay_ms, PLAYOUT_DELAY_MAX_MS);
+	speaker_state_set_delay(&st, 12);
+	speaker_state_delay_settled(&st);
+	assert_string_equal(last(&said), "delay 12 ms: pages play that much after their play-at time");
+	speaker_state_delay_settled(&st);
+	assert_int_equal(said.n, 1);
+}
+
 static void test_security_words(void **state)
 {
 	(void)state;
@@ -431,6 +529,9 @@ int main(void)
 		cmocka_unit_test(test_history_keeps_the_newest),
 		cmocka_unit_test(test_receive_lost_with_link),
 		cmocka_unit_test(test_volume_said_when_settled),
+		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_timed_outcomes),
+		cmocka_unit_test(test_delay_trim),
 		cmocka_unit_test(test_legacy_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,7 +161,8 @@ static void check_layout(int w, int h)
 		return;
 	}
 	assert_false(l.too_small);
-	int rows[] = { l.title, l.link, l.security, l.activity, l.progress, l.meter, l.scale, l.settings };
+	int rows[] = { l.title, l.link, l.security, l.clock, l.activity, l.progress, l.meter, l.scale,
+	               l.settings };
 	int prev = -1;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		if (rows[i] < 0)
@@ -197,7 +198,8 @@ static void test_layout_every_size(void **state)
 	struct speaker_layout l;
 	/* 80x24 shows everything: five history rows and a log. */
 	speaker_layout_compute(&l, 80, 24);
-	assert_true(l.progress >= 0 && l.meter >= 0 && l.scale >= 0 && l.security >= 0 && l.settings >= 0);
+	assert_true(l.progress >= 0 && l.meter >= 0 && l.scale >= 0 && l.security >= 0 && l.settings >= 0 &&
+	            l.clock >= 0);
 	assert_int_equal(l.history_rows, 5);
 	assert_true(l.log_rows >= 3);
 	assert_int_equal(l.bar_cells, 80 - SPEAKER_LABEL_W - SPEAKER_PROGRESS_TAIL_W);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "intercom/common/clock.h"
+#include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/console/peer.h"
 #include "intercom/console/station.h"
@@ -464,6 +465,212 @@ static void test_framed_console_stall_is_not_silence(void **state)
 	close(fds[1]);
 }
 
+/* Sends a whole frame from the speaker's end. */
+static void speaker_says(int fd, const uint8_t *frame, size_t len)
+{
+	assert_true(len > 0);
+	assert_int_equal(send(fd, frame, len, 0), (ssize_t)len);
+}
+
+/* How many log lines hold part. */
+static size_t said_times(const char *part)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < said_count; i++)
+		n += strstr(said[i], part) != NULL;
+	return n;
+}
+
+/* A speaker of ours that plays at a time joins on fd (its HELLO sent first). */
+static void join_timed(struct station *st, int fds[2], const char *name, const char *addr)
+{
+	make_pair(fds);
+	uint8_t frame[256];
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT };
+	snprintf(hello.name, sizeof hello.name, "%s", name);
+	speaker_says(fds[1], frame, proto_hello_encode(&hello, frame, sizeof frame));
+	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], addr, clock_mono_ms()));
+}
+
+/* Sends a page and reads its fields back from the speaker's end. */
+static struct proto_page page_to(struct station *st, int fd, struct proto_decoder *dec, uint32_t id)
+{
+	assert_int_equal(station_send_page(st, id, 1, wav, sizeof wav, 0), 1);
+	assert_true(read_frame(st, fd, dec, PROTO_PAGE));
+	struct proto_page meta;
+	const uint8_t *w;
+	size_t wlen;
+	assert_int_equal(proto_page_decode(dec->payload, dec->header.length, &meta, &w, &wlen), PROTO_OK);
+	assert_int_equal(meta.page_id, id);
+	return meta;
+}
+
+/*
+ * SYNC: kept in the speaker's info, the lock said once (not per report) and
+ * its loss once; a page plays on arrival until the speaker is locked, then at
+ * a play-at in the console's clock; a malformed SYNC drops the speaker.
+ */
+static void test_framed_sync_and_play_at(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int fds[2];
+	join_timed(st, fds, "kitchen", "test:1");
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
+	assert_true(read_frame(st, fds[1], &dec, PROTO_WELCOME));
+	struct proto_welcome welcome;
+	assert_int_equal(proto_welcome_decode(dec.payload, dec.header.length, &welcome), PROTO_OK);
+	assert_true(welcome.caps & PROTO_CAP_PLAY_AT);
+	const struct station_speaker *sp = station_speaker_at(st, 0);
+	assert_true(sp->play_at);
+	assert_int_equal(sp->sync_state, SYNC_NONE);
+
+	/* No clock yet: on arrival, and nothing said about it. */
+	assert_int_equal(page_to(st, fds[1], &dec, 5).play_at_us, 0);
+	assert_false(was_said("plays at"));
+
+	uint8_t frame[64];
+	struct proto_sync sync = { .state = SYNC_SETTLING, .uncertainty_us = 4000, .drift_ppb = 1500 };
+	speaker_says(fds[1], frame, proto_sync_encode(&sync, frame, sizeof frame));
+	for (int i = 0; i < 50 && sp->sync_state != SYNC_SETTLING; i++)
+		pass(st, 1);
+	assert_int_equal(sp->sync_state, SYNC_SETTLING);
+	assert_int_equal(page_to(st, fds[1], &dec, 6).play_at_us, 0);
+
+	sync = (struct proto_sync){ .state = SYNC_LOCKED, .uncertainty_us = 300, .drift_ppb = -12300,
+	                            .offset_us = 42 };
+	for (int n = 0; n < 3; n++) {
+		speaker_says(fds[1], frame, proto_sync_encode(&sync, frame, sizeof frame));
+		pass(st, 1);
+	}
+	for (int i = 0; i < 50 && sp->sync_offset_us != 42; i++)
+		pass(st, 1);
+	assert_int_equal(sp->sync_state, SYNC_LOCKED);
+	assert_int_equal(sp->sync_uncertainty_us, 300);
+	assert_int_equal(sp->sync_drift_ppb, -12300);
+	assert_int_equal(said_times("speaker kitchen clock locked to the console's: ±0.3 ms, drift -12.3 ppm"), 1);
+
+	/* Locked: the page plays after its bytes' time at 20 Mbit/s (not measured), its round trip and ±, and the margin. */
+	uint64_t before = clock_mono_us();
+	struct proto_page meta = page_to(st, fds[1], &dec, 7);
+	uint64_t lead_min = PLAYOUT_MARGIN_MS * 1000u + 300;
+	assert_true(meta.play_at_us >= before + lead_min);
+	assert_true(meta.play_at_us <= clock_mono_us() + lead_min + 1000000u);
+	assert_true(was_said("page 7 plays at +"));
+	assert_true(was_said(" ms on 1 speaker"));
+	assert_int_equal(station_last_page(st)->timed, 1);
+
+	/* Losing the lock is said once, however many reports say so; then on arrival again. */
+	sync.state = SYNC_SETTLING;
+	for (int n = 0; n < 3; n++) {
+		speaker_says(fds[1], frame, proto_sync_encode(&sync, frame, sizeof frame));
+		pass(st, 1);
+	}
+	for (int i = 0; i < 50 && sp->sync_state != SYNC_SETTLING; i++)
+		pass(st, 1);
+	assert_int_equal(said_times("speaker kitchen lost its clock lock (settling)"), 1);
+	assert_int_equal(page_to(st, fds[1], &dec, 8).play_at_us, 0);
+	sync.state = SYNC_LOCKED;
+	speaker_says(fds[1], frame, proto_sync_encode(&sync, frame, sizeof frame));
+	for (int i = 0; i < 50 && sp->sync_state != SYNC_LOCKED; i++)
+		pass(st, 1);
+	assert_int_equal(said_times("speaker kitchen clock locked again"), 1);
+
+	/* A SYNC whose state is no state is malformed: the speaker is dropped. */
+	size_t len = proto_sync_encode(&sync, frame, sizeof frame);
+	frame[PROTO_HEADER_SIZE] = 9;
+	speaker_says(fds[1], frame, len);
+	run_for(st, 500);
+	assert_int_equal(station_speaker_count(st), 0);
+	assert_true(was_said("speaker kitchen (test:1) left: malformed SYNC"));
+	proto_decoder_free(&dec);
+	station_free(st, "done");
+	close(fds[1]);
+}
+
+/*
+ * A page whose time had passed on one speaker is its own outcome, "expired",
+ * not a failure; one that joined late is played, and said to be late.
+ */
+static void test_framed_expired_and_late(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int a[2], b[2], c[2];
+	join_timed(st, a, "hall", "test:1");
+	join_timed(st, b, "lobby", "test:2");
+	join_timed(st, c, "stage", "test:3");
+	assert_int_equal(station_send_page(st, 5, 1, wav, sizeof wav, 0), 3);
+	uint8_t frame[256];
+	struct proto_status st_played = { .page_id = 5, .state = PAGE_PLAYED, .done = 10, .total = 10 };
+	speaker_says(a[1], frame, proto_status_encode(&st_played, frame, sizeof frame));
+	struct proto_status st_late = st_played;
+	st_late.late_ms = 120;
+	speaker_says(c[1], frame, proto_status_encode(&st_late, frame, sizeof frame));
+	struct proto_status st_expired = { .page_id = 5, .state = PAGE_EXPIRED, .done = 10, .total = 10 };
+	speaker_says(b[1], frame, proto_status_encode(&st_expired, frame, sizeof frame));
+	for (int i = 0; i < 200 && !station_last_page(st)->summarised; i++)
+		pass(st, 5);
+	const struct station_page *pg = station_last_page(st);
+	assert_true(pg->summarised);
+	assert_int_equal(pg->played, 2);
+	assert_int_equal(pg->expired, 1);
+	assert_int_equal(pg->failed, 0);
+	assert_int_equal(pg->late, 1);
+	assert_int_equal(pg->late_ms, 120);
+	assert_string_equal(pg->late_name, "stage");
+	assert_string_equal(pg->expired_name, "lobby");
+	assert_true(was_said("page 5 expired on lobby (its time had passed)"));
+	assert_true(was_said("page 5 joined late on stage by 120 ms"));
+	assert_true(was_said("page 5: delivered to 3/3, played by 2/3, 1 joined late by 120 ms, 1 expired"));
+	assert_false(was_said("failed"));
+	station_free(st, "done");
+	close(a[1]);
+	close(b[1]);
+	close(c[1]);
+}
+
+/* A speaker's link is timed by a large page, from the send to its word that it holds it all. */
+static void test_framed_link_measured(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int fds[2];
+	join_timed(st, fds, "kitchen", "test:1");
+	const struct station_speaker *sp = station_speaker_at(st, 0);
+	static uint8_t big[PLAYOUT_MEASURE_MIN_BYTES * 2];
+	memset(big, 0x55, sizeof big);
+	assert_int_equal(station_send_page(st, 9, 1, big, sizeof big, 0), 1);
+	/* Every byte of WELCOME and the PAGE frame, as fast as the station writes them. */
+	size_t want = sizeof big + PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE, have = 0;
+	static uint8_t buf[sizeof big + 1024];
+	for (int rounds = 0; rounds < 5000 && have < want + 20; rounds++) {
+		pass(st, 1);
+		ssize_t got = recv(fds[1], buf, sizeof buf, MSG_DONTWAIT);
+		if (got > 0)
+			have += (size_t)got;
+	}
+	assert_true(have >= want);
+	assert_int_equal(sp->link_bps, 0);
+	uint8_t frame[256];
+	struct proto_status received = { .page_id = 9, .state = PAGE_RECEIVED, .done = 1, .total = 1 };
+	speaker_says(fds[1], frame, proto_status_encode(&received, frame, sizeof frame));
+	for (int i = 0; i < 100 && sp->link_bps == 0; i++)
+		pass(st, 1);
+	assert_true(sp->link_bps > 0);
+	/* A small page says nothing of the link: the measure stays as it was. */
+	uint64_t measured = sp->link_bps;
+	assert_int_equal(station_send_page(st, 10, 1, wav, sizeof wav, 0), 1);
+	received.page_id = 10;
+	speaker_says(fds[1], frame, proto_status_encode(&received, frame, sizeof frame));
+	for (int i = 0; i < 20; i++)
+		pass(st, 1);
+	assert_int_equal(sp->link_bps, measured);
+	station_free(st, "done");
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +680,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_kind_to_played, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_trickle_is_no_sign_of_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_console_stall_is_not_silence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_sync_and_play_at, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_expired_and_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_link_measured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

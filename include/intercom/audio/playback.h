@@ -14,6 +14,7 @@
 
 #include "intercom/audio/format.h"
 #include "intercom/audio/meter.h"
+#include "intercom/audio/playout_sched.h"
 
 enum playback_state {
 	PLAYBACK_IDLE,
@@ -33,6 +34,52 @@ void playback_free(struct playback *pb);
  */
 int playback_start(struct playback *pb, const int16_t *samples, size_t frames,
                    const struct audio_format *fmt, char *err, size_t errlen);
+
+/* Where a timed page's first sample goes. */
+struct playback_when {
+	uint64_t target_us;   /* clock_mono_us() at which frame start_frame reaches the DAC; 0: at once */
+	size_t start_frame;   /* the frame to start from: 0, or a late join's elapsed x rate */
+};
+
+/*
+ * As playback_start, placed: the stream starts now (ahead of the target) and
+ * plays silence until the buffer in which the DAC reaches target_us; the
+ * first sample goes at its place in that buffer. The mapping from
+ * clock_mono_us() to the stream's time is read here, next to
+ * Pa_GetStreamTime (the tightest of a few reads), and handed to the callback
+ * through atomics. A target already passed when the first buffer is placed
+ * joins at the frame it has reached. On a device whose clock turns out
+ * unpaced the page starts at once; one whose DAC time cannot be trusted
+ * plays silence until playback_go (the caller's timer).
+ */
+int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames,
+                      const struct audio_format *fmt, const struct playback_when *when,
+                      char *err, size_t errlen);
+/* The stream's clock as the callback judged it (UNKNOWN until enough has played). */
+enum playout_clock playback_clock(struct playback *pb);
+/* Timer fallback: the page starts in the next buffer (a stream waiting on an untrusted clock). */
+void playback_go(struct playback *pb);
+/*
+ * The first sample has been placed: true, with *skipped the frames it
+ * joined past start_frame because its target had already passed.
+ */
+bool playback_begun(struct playback *pb, size_t *skipped);
+/*
+ * For drift: the page's frame (negative in the silence before it) that
+ * reaches the DAC at *mono_us (clock_mono_us()), from the latest buffer.
+ * False until a buffer with the page in it was timed.
+ */
+bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame);
+/*
+ * Frames to repeat (> 0) or drop (< 0), one every PLAYOUT_CORRECT_EVERY_MS,
+ * added to what is still pending. The callback does them.
+ */
+void playback_correct(struct playback *pb, int32_t frames);
+/* Corrections not yet done; frames corrected so far in this page. */
+int32_t playback_correction_pending(struct playback *pb);
+uint64_t playback_corrected(struct playback *pb);
+/* What opening and starting the latest stream took, plus its output latency, in ms. */
+double playback_start_cost_ms(struct playback *pb);
 /* Where playback is; *frames_written is how many frames were handed to the device. */
 enum playback_state playback_poll(struct playback *pb, size_t *frames_written);
 /*

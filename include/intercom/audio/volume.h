@@ -51,5 +51,13 @@ int volume_state_parse(const char *text, int *db);
 int volume_state_load(const char *path, int *db);
 /* Writes path (directories created, temp file renamed into place). 0, or -1 with err. */
 int volume_state_save(const char *path, int db, char *err, size_t errlen);
+/*
+ * The speaker's delay trim lives in the same file ("delay_ms 12\n", written
+ * only when not 0): parsed (clamped to 0..PLAYOUT_DELAY_MAX_MS), loaded, and
+ * saved together with the volume.
+ */
+int volume_state_parse_delay(const char *text, int *ms);
+int volume_state_load_delay(const char *path, int *ms);
+int volume_state_save_all(const char *path, int db, int delay_ms, char *err, size_t errlen);
 
 #endif

@@ -96,6 +96,50 @@
 #define LEGACY_KEEPALIVE_INTERVAL_S 10
 #define LEGACY_KEEPALIVE_COUNT 3
 
+/*
+ * Timed playout (docs/PROTOCOL.md, "When a page plays"). A page's play-at is
+ * the time its bytes take to reach the slowest targeted speaker that plays at
+ * a time, plus this margin: the speaker checks the WAV (a few ms for 5 s of
+ * audio), opens its output stream (20-60 ms on ALSA, up to 100 ms through
+ * PulseAudio) and has its first buffer ready before the instant. 120 ms covers
+ * that with room for a loaded machine, and stays under the ~200 ms at which a
+ * start begins to feel delayed.
+ */
+#define PLAYOUT_MARGIN_MS 120
+/*
+ * The throughput assumed for a link not measured yet (its first large page):
+ * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired
+ * LAN is faster, so a first page waits a little longer than it needs to.
+ */
+#define PLAYOUT_DEFAULT_LINK_BPS 20000000ull
+/*
+ * The console's own link, shared by every copy of a page, until measured
+ * (the time from a page's send to the last speaker holding it): 1 Gbit/s, a
+ * wired LAN. It matters once a page goes to many speakers: 100 copies of a
+ * 5 s page are 48 MB, 384 ms at 1 Gbit/s, however fast each speaker's own
+ * link. A slower console link is measured on the first page to all.
+ */
+#define PLAYOUT_DEFAULT_UPLINK_BPS 1000000000ull
+/*
+ * A page smaller than this says little about a link's throughput (its time is
+ * the round trip, not the bytes): it is not measured.
+ */
+#define PLAYOUT_MEASURE_MIN_BYTES (64u * 1024)
+/*
+ * The latest a page may start after it is sent. Past it (a 60 s page, 5.8 MB,
+ * to 100 speakers behind a 100 Mbit link: 46 s of transfer) a common start
+ * would keep everyone waiting longer than a page is worth: the page plays on
+ * arrival, as with protocol 1, and the log says why.
+ */
+#define PLAYOUT_MAX_LEAD_MS 3000
+/*
+ * A speaker that reports SYNC_SETTLING has an estimate, not yet one it would
+ * start pages by: only SYNC_LOCKED speakers play at a time (the others play
+ * on arrival). One whose uncertainty is still above this is treated as
+ * settling, whatever it says: beyond 5 ms two speakers are an audible echo.
+ */
+#define PLAYOUT_MAX_UNCERTAINTY_US 5000u
+
 /* Exit codes, documented in README.md. */
 enum exit_code {
 	EXIT_OK = 0,

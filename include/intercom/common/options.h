@@ -36,6 +36,8 @@ struct options {
 	int legacy_port;         /* console: port for old Python-intercom clients; 0 = off */
 	int hello_timeout_ms;    /* console: a new connection must say HELLO within this */
 	int welcome_timeout_ms;  /* speaker: the console must send WELCOME within this */
+	int delay_ms;            /* speaker: pages play this much after their play-at time */
+	bool delay_given;        /* ... --delay-ms was given (else the screen's trim, kept, applies) */
 	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	bool headless;
 	bool once;               /* speaker: exit after one page */
@@ -66,6 +68,7 @@ enum option_id {
 	OPT_MAX_SPEAKERS,
 	OPT_HELLO_TIMEOUT,
 	OPT_WELCOME_TIMEOUT,
+	OPT_DELAY_MS,
 	OPT_KEY_FILE,
 	OPT_GEN_KEY,
 	OPT_LEGACY_PORT,

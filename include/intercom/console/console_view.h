@@ -39,6 +39,8 @@ struct console_row {
 	char addr[64];
 	char up[12];              /* connection age */
 	char rtt[12];
+	char sync[12];            /* "±0.3 ms" locked, "syncing" settling, "-" no clock (legacy, none yet) */
+	enum console_tone sync_tone;
 	char state[160];          /* "idle", "receiving 40%", "playing 45%", "failed: ..." */
 	int progress;             /* 0..1000 for a bar after the state text; -1: no bar */
 	enum console_tone state_tone;
@@ -138,6 +140,13 @@ void console_view_build(struct console_view *view, const struct console_state *c
 void console_view_status(struct console_view_status *status, const struct console_state *cs,
                          const struct console_view_input *in);
 
+/*
+ * A speaker's clock as the SYNC column shows it: "±0.3 ms" when locked (to
+ * the console's clock within that), "syncing" while it settles, "-" with no
+ * estimate or no clock at all (legacy speakers). Returns its tone.
+ */
+enum console_tone console_view_sync(char *out, size_t outlen, const struct station_speaker *sp);
+
 /* Fills a table row from a speaker, its remembered last result, at monotonic time now_ms. */
 void console_view_row(struct console_row *row, const struct station_speaker *sp,
                       const struct console_result *last, uint64_t now_ms);
@@ -145,8 +154,9 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 /*
  * The status line for the latest page: in flight ("page 3 to 2 speakers:
  * delivered 1/2, played 0/2"), or its summary ("page 3: delivered to 3/3,
- * played by 1/3, failed on lobby-2: output device unavailable, muted on
- * hall"). The reasons are those the tally kept when each speaker reported
+ * played by 1/3, 1 joined late by 120 ms, failed on lobby-2: output device
+ * unavailable, expired on stage, muted on hall"). A page whose time had
+ * passed on a speaker is "expired" there, an outcome of its own. The reasons are those the tally kept when each speaker reported
  * (grouped: "failed on room-01 and 24 others: ..."), so speakers leaving
  * afterwards do not change them. Returns its tone.
  */

@@ -134,6 +134,16 @@ unsigned station_heartbeat_timeout(const struct station *st);
 uint64_t station_awake_ms(const struct station *st, uint64_t now);
 
 /*
+ * p holds the whole of page page_id, which was `bytes` on its link (the
+ * frame and what was queued before it): once every target of the latest
+ * page does, the station has timed its own link by them.
+ */
+void station_page_moved(struct peer *p, uint32_t page_id, uint64_t bytes);
+
+/* Bytes waiting in p's queue, not yet written to its socket (a page's frame counts whole). */
+uint64_t peer_queued_bytes(const struct peer *p);
+
+/*
  * p has the whole of its page. Counted once, and only for the latest page;
  * a kind that does not report playing is then final. True if it counted.
  */

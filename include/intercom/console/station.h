@@ -38,7 +38,16 @@ struct station_speaker {
 	uint8_t page_state;       /* enum proto_page_state, 0 until it reports */
 	uint64_t page_done, page_total; /* progress of that state */
 	char page_reason[128];    /* why it failed */
+	uint32_t page_late_ms;    /* playing/played: how late it joined the page's play-at (0: on time) */
 	bool sealed;              /* proved the pre-shared key; its link is encrypted */
+	bool play_at;             /* plays a page at its play-at (PROTO_CAP_PLAY_AT both ways) */
+	uint8_t sync_state;       /* enum proto_sync_state, from its latest SYNC (SYNC_NONE until one) */
+	uint32_t sync_uncertainty_us; /* its clock follows the console's within ± this */
+	int32_t sync_drift_ppb;   /* its clock against the console's */
+	int64_t sync_offset_us;   /* the console's clock minus its own, as it last said */
+	uint32_t rtt_us;          /* last heartbeat round trip, µs (rtt_ms for display) */
+	uint64_t link_bps;        /* its link's throughput, measured from pages (playout.h),
+	                             smoothed; 0 until a page of PLAYOUT_MEASURE_MIN_BYTES */
 	bool legacy;              /* an old Python-intercom client: name is its address, no zone
 	                             or rtt; page_state goes receiving (done/total = bytes written),
 	                             then received ("delivered") or failed, never further */
@@ -65,6 +74,14 @@ struct station_page {
 	size_t muted;             /* muted on the speaker: received, deliberately not played
 	                             (an outcome of its own, not a failure) */
 	char muted_name[NAME_MAX_BYTES + 1]; /* the first speaker that reported muted */
+	size_t expired;           /* its play-at had passed on the speaker: never played (not a
+	                             failure of the link; a stalled speaker, a long outage) */
+	char expired_name[NAME_MAX_BYTES + 1]; /* the first speaker that reported expired */
+	size_t late;              /* played, but joined after its play-at (counted in played) */
+	uint32_t late_ms;         /* the latest of those joins, ms after the play-at */
+	char late_name[NAME_MAX_BYTES + 1]; /* the speaker that joined latest */
+	uint64_t lead_ms;         /* play-at after the send, ms; 0: on arrival everywhere */
+	size_t timed;             /* targets that play at the play-at; the others on arrival */
 	struct station_page_reason reasons[STATION_PAGE_REASONS]; /* the failures, by reason */
 	size_t reason_count;      /* reasons kept; failures beyond them are in `failed` only */
 	bool summarised;          /* every target reached a final state (or gave up) */
@@ -109,7 +126,9 @@ void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
 
 /*
  * Sends a WAV as page page_id to every introduced speaker (target_id 0) or to one.
- * One copy of the bytes is shared by all queues. Legacy speakers get the WAV
+ * One copy of the bytes is shared by all queues, with one play-at for all
+ * (playout.h): late enough for every targeted speaker with a locked clock to
+ * hold the whole page, or 0 (on arrival) if none has one; said in the log. Legacy speakers get the WAV
  * bytes alone, from the same copy; one still receiving an earlier page misses
  * this one (logged). Returns how many it went to.
  */

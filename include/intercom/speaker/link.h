@@ -9,7 +9,8 @@
  *
  *   link_framed_ops  link_framed.c  a console of our protocol (docs/PROTOCOL.md):
  *                                   key handshake, HELLO and WELCOME, heartbeat,
- *                                   PAGE frames in, STATUS reports out
+ *                                   the shared clock (PINGs on clock_sync's schedule,
+ *                                   SYNC reports), PAGE frames in, STATUS reports out
  *   link_legacy_ops  link_legacy.c  an old Python-intercom server (--legacy): one
  *                                   bare WAV per connection, ended by the server
  *                                   closing it; nothing goes back
@@ -29,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "intercom/net/clock_sync.h"
 #include "intercom/net/conn.h"
 #include "intercom/net/proto.h"
 
@@ -44,6 +46,7 @@ struct speaker_state;
 struct link_page {
 	uint32_t id;
 	uint64_t created_ms;       /* wall clock, ms since the epoch */
+	uint64_t play_at_us;       /* the console's monotonic µs to start at (link_clock); 0: on arrival */
 	const uint8_t *wav;        /* the WAV file's bytes, valid during the call only */
 	size_t wav_len;
 	size_t bytes;              /* what the page took on the wire (a PAGE's payload) */
@@ -92,6 +95,13 @@ struct link {
 	                                    frames; or the attempt started) */
 	char drop_reason[224];           /* close once what is queued has gone (empty: no) */
 	uint64_t drop_due_ms;            /* or at this time, whatever is still queued */
+	/*
+	 * The console's clock as estimated from this connection's PING/PONG
+	 * exchanges (a kind that has none stays SYNC_NONE: pages play on
+	 * arrival). Afresh on every connection: another connection may be
+	 * another console, or the same one restarted.
+	 */
+	struct clock_sync clock;
 };
 
 /*
@@ -132,6 +142,8 @@ int link_tick(struct link *l, uint64_t now);
 void link_poll_prepare(const struct link *l, struct pollfd *fds);
 /* Handles what poll() reported in those slots: lookups, the connect, reading, writing. */
 void link_poll_handle(struct link *l, const struct pollfd *fds, uint64_t now);
+/* The console's clock, or NULL while there is no estimate (SYNC_NONE): play on arrival. */
+const struct clock_sync *link_clock(const struct link *l);
 /* Tells the other end a page's progress or outcome (if the kind reports, and it is connected). */
 void link_report(struct link *l, const struct proto_status *status);
 

@@ -21,6 +21,7 @@
 
 #include "intercom/audio/format.h"
 #include "intercom/common/defaults.h"
+#include "intercom/audio/playout_sched.h"
 
 /* Pages remembered in the history (the screen shows as many as fit). */
 #define SPEAKER_HISTORY 16
@@ -72,6 +73,11 @@ struct speaker_state {
 	uint32_t rtt_ms;
 	bool rtt_known;
 	bool legacy_announced;          /* "connected to old server" said since the last failure */
+	uint8_t clock_state;            /* enum proto_sync_state of the shared clock (clock_sync.h) */
+	uint32_t clock_uncertainty_us;
+	bool clock_was_locked;          /* locked since the link came up: its loss is said once */
+	bool device_clock_unreliable;   /* the output's stream clock failed its check: timer starts */
+	unsigned device_clock_within_ms; /* ... which start pages within ± this */
 
 	/* the pages in hand: one may arrive while another plays */
 	enum speaker_activity activity; /* what shows: receiving, else playing/replaying, else idle */
@@ -81,6 +87,8 @@ struct speaker_state {
 	bool playing, replaying;
 	uint32_t play_page_id;
 	size_t frames_total, frames_played;
+	uint32_t late_ms;               /* the page playing joined its play-at this late (0: on time) */
+	uint64_t corrected;             /* frames dropped or repeated to keep it on the console's timeline */
 	struct audio_format fmt;        /* of the last page that decoded */
 	bool have_format;
 
@@ -88,6 +96,8 @@ struct speaker_state {
 	int volume_db;
 	int volume_said_db;             /* the volume the log last said */
 	bool muted;
+	int delay_ms;                   /* --delay-ms and the screen's trim: pages play this much later */
+	int delay_said_ms;              /* the trim the log last said */
 
 	/* history, newest first */
 	struct speaker_page_entry history[SPEAKER_HISTORY];
@@ -128,6 +138,18 @@ void speaker_state_retry_now(struct speaker_state *st, uint64_t now_ms);
  */
 void speaker_state_legacy_page_end(struct speaker_state *st, uint64_t now_ms, bool ok);
 void speaker_state_rtt(struct speaker_state *st, uint32_t rtt_ms);
+/*
+ * The shared clock's state (enum proto_sync_state) and uncertainty. Says
+ * "clock locked to the console's (±0.3 ms)" when it locks and "clock lost
+ * its lock ..." when a locked clock stops being locked while the link is up,
+ * once each per link. The link going down resets it to none, unsaid.
+ */
+void speaker_state_clock(struct speaker_state *st, int sync_state, uint32_t uncertainty_us);
+/*
+ * The output's stream clock cannot be trusted (playback.h): pages start by
+ * the main thread's timer, within ±within_ms. Said once.
+ */
+void speaker_state_device_clock_unreliable(struct speaker_state *st, unsigned within_ms);
 /* Whole seconds until the next attempt, rounded up (the countdown); 0 if not waiting. */
 unsigned speaker_state_retry_in_s(const struct speaker_state *st, uint64_t now_ms);
 
@@ -147,12 +169,18 @@ void speaker_state_rejected(struct speaker_state *st, uint32_t page_id, uint64_t
                             const char *reason);
 /* The page (the latest received) starts playing; replay: played again, asked for here. */
 void speaker_state_playing(struct speaker_state *st, uint32_t page_id, size_t frames, bool replay);
+/* The page playing joined its play-at time late_ms late: "page 4 joined late by 120 ms". */
+void speaker_state_joined_late(struct speaker_state *st, uint32_t page_id, uint32_t late_ms);
+/* Frames dropped or repeated so far in the page playing (its played line says them). */
+void speaker_state_corrected(struct speaker_state *st, uint64_t frames);
 /* How many frames the output device has played so far. */
 void speaker_state_progress(struct speaker_state *st, size_t frames_played);
 /*
  * The page reached an outcome (PAGE_PLAYED, PAGE_FAILED, PAGE_MUTED,
  * PAGE_INTERRUPTED; reason may be NULL): history updated, said
- * ("page 3 played (5.00 s)", "page 3 interrupted: a newer page arrived"),
+ * ("page 3 played (5.00 s)", "page 3 played (5:00.0, 27 frames corrected)",
+ * "page 3 interrupted: a newer page arrived", "page 4 expired: its time
+ * passed 60.0 s ago"),
  * back to idle. A replay's end changes no history and is said as a replay.
  */
 void speaker_state_finished(struct speaker_state *st, uint32_t page_id, int result,
@@ -170,6 +198,10 @@ void speaker_state_set_volume(struct speaker_state *st, int db);
 /* Says the volume ("volume -6 dB") if it changed since it was last said. */
 void speaker_state_volume_settled(struct speaker_state *st);
 void speaker_state_set_muted(struct speaker_state *st, bool muted);
+/* The delay trim in ms (clamped to 0..PLAYOUT_DELAY_MAX_MS); like the volume, said when it settles. */
+void speaker_state_set_delay(struct speaker_state *st, int ms);
+/* Says the trim ("delay 12 ms") if it changed since it was last said. */
+void speaker_state_delay_settled(struct speaker_state *st);
 
 /* ---- what the screen shows ---- */
 
@@ -193,6 +225,13 @@ enum speaker_tone {
  */
 enum speaker_tone speaker_state_link_text(const struct speaker_state *st, uint64_t now_ms,
                                           bool utf8, char *out, size_t outlen);
+/*
+ * The shared clock as the screen shows it: "clock ±0.3 ms" ("+/-" without
+ * utf8), "clock settling", "no clock (plays on arrival)"; with an output
+ * whose stream clock is not trusted, "; device clock unreliable (±N ms)".
+ */
+enum speaker_tone speaker_state_clock_text(const struct speaker_state *st, bool utf8, char *out,
+                                           size_t outlen);
 /* The link's security: "authenticated and encrypted" / "NOT authenticated (no --key-file)". */
 enum speaker_tone speaker_state_security_text(const struct speaker_state *st, bool keyed,
                                               char *out, size_t outlen);

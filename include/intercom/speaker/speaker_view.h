@@ -54,6 +54,8 @@ struct speaker_view {
 	enum speaker_tone link_tone;
 	char security[96];
 	enum speaker_tone security_tone;
+	char clock[160];              /* "clock ±0.3 ms", "clock settling", "no clock (plays on arrival)" */
+	enum speaker_tone clock_tone;
 	char activity[192];
 	enum speaker_tone activity_tone;
 	bool active;                  /* receiving, playing or replaying: the state word is lit */
@@ -66,6 +68,7 @@ struct speaker_view {
 	struct meter_view meter;
 
 	char volume[32];              /* "-6 dB" */
+	char delay[24];               /* "0 ms", "12 ms": the delay trim */
 	bool muted;
 	char output[256];             /* "default · 48000 Hz mono 16-bit" */
 
@@ -82,7 +85,7 @@ void speaker_view_build(struct speaker_view *view, const struct speaker_state *s
 struct speaker_layout {
 	int width, height;
 	bool too_small;
-	int title, link, security, activity, progress, meter, scale, settings;
+	int title, link, security, clock, activity, progress, meter, scale, settings;
 	int history;                  /* its heading row; the entries follow */
 	int history_rows;             /* entries that fit */
 	int log;                      /* its heading row; the lines follow */

@@ -1,0 +1,95 @@
+/*
+ * Timed playout's arithmetic, pure: where a page's first sample goes in the
+ * device's buffer, whether a page whose time has passed joins late or
+ * expires, whether a device's stream clock can be trusted, and the drift
+ * correction's schedule (single frames dropped or repeated, spread out).
+ * playback.c (the callback) and speaker.c call it; units test every rule.
+ * In audio/ because the callback needs it; the speaker decides with it too.
+ */
+#ifndef INTERCOM_PLAYOUT_SCHED_H
+#define INTERCOM_PLAYOUT_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A page whose time has passed joins late only while at least this much of
+ * it is left, and at least a quarter of it: a second is enough to carry a
+ * word and a quarter keeps what is heard more than a tail; less than that
+ * would sound like a cut-off page, which helps no listener.
+ */
+#define PLAYOUT_JOIN_MIN_MS 1000
+#define PLAYOUT_JOIN_MIN_DIVISOR 4
+
+/*
+ * Drift: the error the device may build up before frames are dropped or
+ * repeated (below it, the DAC-time noise dominates), and the least spacing
+ * between two corrections: one frame per 10 ms is inaudible (Snapcast's
+ * method) and still corrects 100 frames a second, ~2000 ppm at 48 kHz.
+ */
+#define PLAYOUT_DRIFT_DEADBAND_US 200
+#define PLAYOUT_CORRECT_EVERY_MS 10
+
+/* --delay-ms and the screen's trim: 0..5 s (a loudspeaker 1.7 km away is 5 s late). */
+#define PLAYOUT_DELAY_MAX_MS 5000
+
+/* What to do with a page whose target is known. */
+enum playout_decision {
+	PLAYOUT_ON_TIME,   /* the target lies ahead: start there */
+	PLAYOUT_LATE_JOIN, /* passed, but enough is left: join at the frame it has reached */
+	PLAYOUT_EXPIRED,   /* passed and too little left: never played */
+};
+
+/*
+ * A page of frames at rate whose first sample is due at target_us (this
+ * machine's monotonic µs), looked at at now_us: on time, late join (then
+ * *join_frame is the frame its timeline has reached: elapsed x rate, and
+ * *late_us how late), or expired (*late_us how long ago its time passed).
+ */
+enum playout_decision playout_decide(uint64_t now_us, uint64_t target_us, size_t frames, int rate,
+                                     size_t *join_frame, uint64_t *late_us);
+
+/*
+ * Placement in one callback buffer whose first frame reaches the DAC at
+ * stream time dac_s, for a first sample due at stream time target_s:
+ * frames of silence before the first sample (>= 0; may exceed the buffer:
+ * the whole buffer is silence), or if the target passed, the negative
+ * count of frames already due (skip them: the page joins at that frame).
+ */
+int64_t playout_lead_frames(double dac_s, double target_s, int rate);
+
+/* A stream clock, judged from its callbacks. */
+enum playout_clock {
+	PLAYOUT_CLOCK_UNKNOWN,    /* not enough seen yet */
+	PLAYOUT_CLOCK_OK,
+	PLAYOUT_CLOCK_UNTRUSTED,  /* DAC time zero, or not advancing with the frames */
+	PLAYOUT_CLOCK_UNPACED,    /* frames go far faster than real time (the unpaced ALSA file rig) */
+};
+
+/* How much stream has to pass before a clock is judged good: the priming and a few buffers. */
+#define PLAYOUT_CLOCK_JUDGE_S 0.1
+
+/*
+ * Judges a stream clock from its first callback and the latest one: their
+ * stream times now (currentTime) and DAC times, and the frames handed over
+ * between them. Untrusted if a DAC time is 0, if the DAC time does not
+ * advance with the frames (less than half as fast or more than half again,
+ * beyond 100 ms of priming latency), or if frames go faster than real time (the stream's own clock, or the main thread's: wall_s is
+ * the main thread's monotonic seconds between the two, < 0 if unknown).
+ */
+enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, double now_s,
+                                       double dac_s, uint64_t frames, int rate, double wall_s);
+
+/*
+ * Drift: the device's error in frames (positive: ahead of the console's
+ * timeline, negative: behind) to what the callback should be told: frames
+ * to repeat (> 0) or drop (< 0), 0 inside the deadband. Corrects fully
+ * once outside it, so the next command comes only after it drifts again.
+ */
+int32_t playout_drift_command(double error_frames, int rate);
+
+/* Frames between two corrections at rate (at least 1). */
+uint32_t playout_correct_spacing(int rate);
+
+#endif

@@ -1,0 +1,72 @@
+/* Timed playout's arithmetic: placement, late join or expiry, clock trust, drift. */
+#include "intercom/audio/playout_sched.h"
+
+#include <math.h>
+
+enum playout_decision playout_decide(uint64_t now_us, uint64_t target_us, size_t frames, int rate,
+                                     size_t *join_frame, uint64_t *late_us)
+{
+	*join_frame = 0;
+	*late_us = 0;
+	if (now_us <= target_us)
+		return PLAYOUT_ON_TIME;
+	uint64_t late = now_us - target_us;
+	*late_us = late;
+	/* The frame the page's timeline has reached, rounded down; past the end, all of it. */
+	uint64_t reached = late / 1000000u * (uint64_t)rate + late % 1000000u * (uint64_t)rate / 1000000u;
+	if (reached >= frames)
+		return PLAYOUT_EXPIRED;
+	size_t left = frames - (size_t)reached;
+	size_t min_left = (size_t)((uint64_t)rate * PLAYOUT_JOIN_MIN_MS / 1000u);
+	if (left < min_left || left < frames / PLAYOUT_JOIN_MIN_DIVISOR)
+		return PLAYOUT_EXPIRED;
+	*join_frame = (size_t)reached;
+	return PLAYOUT_LATE_JOIN;
+}
+
+int64_t playout_lead_frames(double dac_s, double target_s, int rate)
+{
+	return (int64_t)llround((target_s - dac_s) * rate);
+}
+
+enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, double now_s,
+                                       double dac_s, uint64_t frames, int rate, double wall_s)
+{
+	double played_s = (double)frames / rate;
+	/*
+	 * Faster than real time, by the stream's clock or the main thread's: a
+	 * device that does not pace. The slack covers the priming (a whole device
+	 * buffer handed over at once: 64 ms through the pulse plugin).
+	 */
+	double slack = 0.25 + played_s * 0.25;
+	if (played_s > (now_s - first_now_s) + slack)
+		return PLAYOUT_CLOCK_UNPACED;
+	if (wall_s >= 0 && played_s > wall_s + slack)
+		return PLAYOUT_CLOCK_UNPACED;
+	if (first_dac_s == 0.0 || dac_s == 0.0)
+		return PLAYOUT_CLOCK_UNTRUSTED;
+	/* The DAC time must advance with the frames, give or take the priming's latency. */
+	double advance = dac_s - first_dac_s;
+	if (played_s >= PLAYOUT_CLOCK_JUDGE_S &&
+	    (advance < played_s * 0.5 - 0.1 || advance > played_s * 1.5 + 0.1))
+		return PLAYOUT_CLOCK_UNTRUSTED;
+	if (played_s < PLAYOUT_CLOCK_JUDGE_S)
+		return PLAYOUT_CLOCK_UNKNOWN;
+	return PLAYOUT_CLOCK_OK;
+}
+
+int32_t playout_drift_command(double error_frames, int rate)
+{
+	double deadband = (double)rate * PLAYOUT_DRIFT_DEADBAND_US / 1e6;
+	if (deadband < 2)
+		deadband = 2;
+	if (fabs(error_frames) < deadband)
+		return 0;
+	return (int32_t)lround(error_frames);
+}
+
+uint32_t playout_correct_spacing(int rate)
+{
+	uint32_t n = (uint32_t)((uint64_t)rate * PLAYOUT_CORRECT_EVERY_MS / 1000u);
+	return n ? n : 1;
+}

@@ -1,0 +1,132 @@
+/* Unit tests of timed playout's arithmetic: placement, late join and expiry, clock trust, drift. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "intercom/audio/playout_sched.h"
+
+/* Silence before the first sample: (target - DAC time) x rate, rounded; negative when late. */
+static void test_lead_frames(void **state)
+{
+	(void)state;
+	assert_int_equal(playout_lead_frames(10.0, 10.0, 48000), 0);
+	assert_int_equal(playout_lead_frames(10.0, 10.01, 48000), 480);
+	assert_int_equal(playout_lead_frames(10.0, 10.0000104, 48000), 0);   /* 0.5 frame: rounds to 0 */
+	assert_int_equal(playout_lead_frames(10.0, 10.0000105, 48000), 1);
+	assert_int_equal(playout_lead_frames(10.0, 9.99, 48000), -480);
+	assert_int_equal(playout_lead_frames(1000.5, 1001.5, 44100), 44100);
+}
+
+static void test_on_time(void **state)
+{
+	(void)state;
+	size_t join;
+	uint64_t late;
+	assert_int_equal(playout_decide(1000, 5000, 48000, 48000, &join, &late), PLAYOUT_ON_TIME);
+	assert_int_equal(join, 0);
+	assert_int_equal(late, 0);
+	assert_int_equal(playout_decide(5000, 5000, 48000, 48000, &join, &late), PLAYOUT_ON_TIME);
+}
+
+/* The frame a late page joins at is elapsed x rate. */
+static void test_late_join_frame(void **state)
+{
+	(void)state;
+	size_t join;
+	uint64_t late;
+	/* 10 s page, 120 ms late: frame 5760. */
+	assert_int_equal(playout_decide(1120000, 1000000, 480000, 48000, &join, &late), PLAYOUT_LATE_JOIN);
+	assert_int_equal(join, 5760);
+	assert_int_equal(late, 120000);
+	/* 44.1 kHz, 2.5 s late: 110250, rounded down for a fraction. */
+	assert_int_equal(playout_decide(2500000 + 10, 10, 441000, 44100, &join, &late), PLAYOUT_LATE_JOIN);
+	assert_int_equal(join, 110250);
+	assert_int_equal(playout_decide(11, 0, 441000, 44100, &join, &late), PLAYOUT_LATE_JOIN);
+	assert_int_equal(join, 0); /* 11 µs: not a whole frame yet */
+}
+
+/* Expired: less than a second left, or less than a quarter of the page, or past its end. */
+static void test_expired(void **state)
+{
+	(void)state;
+	size_t join;
+	uint64_t late;
+	/* 60 s late for a 5 s page (the stalled speaker). */
+	assert_int_equal(playout_decide(61000000, 1000000, 240000, 48000, &join, &late), PLAYOUT_EXPIRED);
+	assert_int_equal(late, 60000000);
+	assert_int_equal(join, 0);
+	/* 5 s page, 3.9 s late: 1.1 s left but less than a quarter (1.25 s). */
+	assert_int_equal(playout_decide(3900000, 0, 240000, 48000, &join, &late), PLAYOUT_EXPIRED);
+	/* 5 s page, 3.7 s late: 1.3 s left, more than a quarter: joins. */
+	assert_int_equal(playout_decide(3700000, 0, 240000, 48000, &join, &late), PLAYOUT_LATE_JOIN);
+	assert_int_equal(join, 177600);
+	/* 60 s page, 58.5 s late: a quarter is 15 s, 1.5 s left: expired. */
+	assert_int_equal(playout_decide(58500000, 0, 2880000, 48000, &join, &late), PLAYOUT_EXPIRED);
+	/* 1.5 s page, 0.4 s late: 1.1 s left, more than a second and a quarter: joins. */
+	assert_int_equal(playout_decide(400000, 0, 72000, 48000, &join, &late), PLAYOUT_LATE_JOIN);
+	/* 0.8 s page, 1 ms late: less than a second is left. */
+	assert_int_equal(playout_decide(1000, 0, 38400, 48000, &join, &late), PLAYOUT_EXPIRED);
+	assert_int_equal(late, 1000);
+}
+
+static void test_clock_judge(void **state)
+{
+	(void)state;
+	/* A paced device: 0.2 s of frames in 0.2 s, DAC 20 ms ahead all along. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.2, 5.22, 9600, 48000, 0.2), PLAYOUT_CLOCK_OK);
+	/* The pulse plugin as measured: priming (3 buffers at once, DAC = now first), then 45 ms ahead. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.0, 5.042, 3072, 48000, 0.0), PLAYOUT_CLOCK_UNKNOWN);
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.1, 5.15, 8192, 48000, 0.1), PLAYOUT_CLOCK_OK);
+	/* Too early to tell. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.02, 5.04, 960, 48000, 0.02), PLAYOUT_CLOCK_UNKNOWN);
+	/* DAC time zero (hosts that give no timing). */
+	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.1, 0.0, 4800, 48000, 0.1), PLAYOUT_CLOCK_UNTRUSTED);
+	/* The unpaced ALSA file rig as measured: 85 s of frames in 23 ms, DAC = now. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.023, 5.023, 4096000, 48000, 0.023),
+	                 PLAYOUT_CLOCK_UNPACED);
+	/* ... found within a few buffers: 0.5 s of frames in 1 ms. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.001, 5.001, 24000, 48000, -1), PLAYOUT_CLOCK_UNPACED);
+	/* Unpaced by the main thread's clock even if the stream's own time keeps up. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 15.0, 15.02, 480000, 48000, 0.02), PLAYOUT_CLOCK_UNPACED);
+	/* Unpaced with no timing at all: unpaced first (it needs no waiting). */
+	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.0, 0.0, 480000, 48000, -1), PLAYOUT_CLOCK_UNPACED);
+	/* DAC time standing still while frames go. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.5, 5.02, 24000, 48000, 0.5), PLAYOUT_CLOCK_UNTRUSTED);
+	/* DAC time running away. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.5, 6.5, 24000, 48000, 0.5), PLAYOUT_CLOCK_UNTRUSTED);
+	/* DAC time wandering 15 ms (a sound server's latency moving): still trusted. */
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.1, 5.135, 4800, 48000, -1), PLAYOUT_CLOCK_OK);
+}
+
+static void test_drift_command(void **state)
+{
+	(void)state;
+	/* Deadband 200 µs = 9.6 frames at 48 kHz. */
+	assert_int_equal(playout_drift_command(0.0, 48000), 0);
+	assert_int_equal(playout_drift_command(9.0, 48000), 0);
+	assert_int_equal(playout_drift_command(-9.0, 48000), 0);
+	assert_int_equal(playout_drift_command(12.4, 48000), 12);
+	assert_int_equal(playout_drift_command(-30.6, 48000), -31);
+	/* At 8 kHz the deadband is 2 frames, not 1.6. */
+	assert_int_equal(playout_drift_command(1.9, 8000), 0);
+	assert_int_equal(playout_drift_command(2.0, 8000), 2);
+	/* One correction every 10 ms. */
+	assert_int_equal(playout_correct_spacing(48000), 480);
+	assert_int_equal(playout_correct_spacing(44100), 441);
+	assert_int_equal(playout_correct_spacing(50), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lead_frames),
+		cmocka_unit_test(test_on_time),
+		cmocka_unit_test(test_late_join_frame),
+		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_clock_judge),
+		cmocka_unit_test(test_drift_command),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
