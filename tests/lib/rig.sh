@@ -598,8 +598,9 @@ rig_skew_record_stop() {
 # independent paplay into the remap sinks s1 and s2, started together, the
 # later one's file beginning with OFFSET ms of silence (how two speakers
 # play). Prints "rig: proof OFFSET ms: one stream X ms, two streams Y ms" per
-# offset; fails if (a) is off by more than 0.05 ms or (b) by more than
-# TOLERANCE_MS.
+# offset; fails if (a) is off by more than 0.05 ms, or if (b)'s median error
+# passes TOLERANCE_MS (the players' own start-up: one slow start on a loaded
+# machine is not the rig's fault).
 rig_skew_prove() {
 	if [ $# -lt 3 ]; then
 		_rig_err "usage: rig_skew_prove DIR TOLERANCE_MS OFFSET_MS..."
@@ -649,9 +650,14 @@ rig_skew_prove() {
 			for (i = 1; i <= n; i++) {
 				a = m[2 * i - 1] - o[i]; b = m[2 * i] - o[i]
 				printf "rig: proof %s ms: one stream %.4f ms, two streams %.4f ms\n", o[i], m[2 * i - 1], m[2 * i]
-				if (a < -0.05 || a > 0.05 || b < -tol || b > tol) bad = 1
+				if (a < -0.05 || a > 0.05) bad = 1
+				e[i] = b < 0 ? -b : b
 			}
-			if (bad) printf "rig: rig_skew_prove: a reading is off by more than 0.05 ms (one stream) or %s ms (two)\n", tol > "/dev/stderr"
+			# Two players: the median error (a loaded machine delays one start now and then).
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (e[j] < e[i]) { t = e[i]; e[i] = e[j]; e[j] = t }
+			med = n % 2 ? e[(n + 1) / 2] : (e[n / 2] + e[n / 2 + 1]) / 2
+			if (med > tol) bad = 1
+			if (bad) printf "rig: rig_skew_prove: one stream off by more than 0.05 ms, or two streams by more than %s ms (median %.3f)\n", tol, med > "/dev/stderr"
 			exit bad
 		}' "$w/events.txt"
 }
