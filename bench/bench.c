@@ -15,6 +15,7 @@ static const struct {
 	{ "floor", bench_floor_main, "durable write and copy of a file's bytes (baselines)" },
 	{ "wav", bench_wav_main, "write a test page WAV" },
 	{ "relist", bench_relist_main, "memory and CPU of N re-listings of the audio devices" },
+	{ "clocksync", bench_clocksync_main, "the shared clock's error on one machine, idle and under CPU load" },
 };
 
 int main(int argc, char **argv)
@@ -24,6 +25,6 @@ int main(int argc, char **argv)
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "usage: intercom-bench COMMAND ARGS (bench/run.sh runs them all)\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(stderr, "  %-7s %s\n", commands[i].name, commands[i].what);
+		fprintf(stderr, "  %-9s %s\n", commands[i].name, commands[i].what);
 	return 2;
 }

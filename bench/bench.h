@@ -28,6 +28,8 @@ int bench_floor_main(int argc, char **argv);
 int bench_wav_main(int argc, char **argv);
 /* N re-listings of the audio devices (PortAudio restarted), ours or plain PortAudio: memory, CPU. */
 int bench_relist_main(int argc, char **argv);
+/* The shared clock's offset error against the truth (0) on loopback, idle and under CPU load. */
+int bench_clocksync_main(int argc, char **argv);
 
 /* ---- shared helpers (util.c) ---- */
 

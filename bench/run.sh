@@ -6,8 +6,9 @@
 #
 # --smoke: every step once at a tiny size (make check); never judges time.
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
-# BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_SKEW_PAGES, BENCH_DRIFT_S,
-# BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN, BENCH_ONLY=skew. Results and logs: BUILD_DIR/bench/results/.
+# BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
+# BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN,
+# BENCH_ONLY=skew. Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
 smoke=0
@@ -31,7 +32,7 @@ done
 if [ "$smoke" = 1 ]; then
 	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SEALED_N=3 SEALED_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5 K2L_TALK_REPS=1
-	RELIST_N=2 RELIST_EVERY=1
+	RELIST_N=2 RELIST_EVERY=1 CLOCK_S=1.5 CLOCK_SESSIONS=1
 	SKEW_PAGES=1 DRIFT_S=5 CAP_REPS=1 PROOF_OFFS=0,20 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
@@ -42,6 +43,7 @@ else
 	RELIST_N=${BENCH_RELIST_N:-600} RELIST_EVERY=100
 	SKEW_PAGES=${BENCH_SKEW_PAGES:-20} DRIFT_S=${BENCH_DRIFT_S:-300} CAP_REPS=${BENCH_CAP_REPS:-5}
 	SKEW_NS="2 10" CAP_BIG=100 ARRIVAL=1 PROOF_OFFS=0,5,20,50
+	CLOCK_S=${BENCH_CLOCK_S:-20} CLOCK_SESSIONS=${BENCH_CLOCK_SESSIONS:-2}
 fi
 
 # Scratch (rigs, logs, the speakers' output files) on a tmpfs when there is one: on a
@@ -293,9 +295,17 @@ for cfg in none file pulse; do
 	done
 done
 
+# ---------------------------------------------------------------- 8
+# The shared clock on one machine: both ends read one CLOCK_MONOTONIC, so the
+# true offset is 0. A pinger feeding clock_sync and a console-like answerer over
+# loopback TCP (conn_common_frame), idle, then with two spinning processes per core.
+say "shared clock: $CLOCK_SESSIONS sessions of ${CLOCK_S} s idle, then as many under CPU load"
+"$B" clocksync --seconds "$CLOCK_S" --sessions "$CLOCK_SESSIONS" >>"$S" 2>>"$T/clocksync.log" ||
+	fail "clocksync failed"
+
 fi # BENCH_ONLY
 
-# ---------------------------------------------------------------- 8 (skew rig)
+# ---------------------------------------------------------------- 9 (skew rig)
 # shellcheck source=skew.sh
 source "$top/bench/skew.sh"
 skew_prove "${PROOF_OFFS//,/ }"
@@ -374,6 +384,14 @@ spec="$T/spec"
 	echo "  CPU each|relist.none.cpu_ms|relist.none.plain.cpu_ms|ms|-"
 	echo "re-listing, ALSA file rig: RSS growth each|relist.file.rss_per|relist.file.plain.rss_per|KiB|<=1"
 	echo "re-listing, pulse rig: RSS growth each|relist.pulse.rss_per|relist.pulse.plain.rss_per|KiB|<=1"
+	echo "clock offset error, idle (truth 0)|clock.idle.err_us|clock.idle.raw_us|us|<=100"
+	echo "  uncertainty claimed|clock.idle.unc_us|-|us|-"
+	echo "  exchanges over it, per session|clock.idle.over|-|n|<=0"
+	echo "  connect to locked|clock.idle.lock_ms|-|ms|-"
+	echo "clock offset error, CPU load (truth 0)|clock.load.err_us|clock.load.raw_us|us|<=100"
+	echo "  uncertainty claimed|clock.load.unc_us|-|us|-"
+	echo "  exchanges over it, per session|clock.load.over|-|n|<=0"
+	echo "  connect to locked|clock.load.lock_ms|clock.idle.lock_ms|ms|-"
 	echo "skew rig proof, one stream: error at $PROOF_OFFS ms|rig.proof.one_err|-|ms|<=0.05"
 	echo "  two paplay started together: error|rig.proof.two_err|-|ms|<=10"
 	for n in $SKEW_NS; do
@@ -390,7 +408,7 @@ spec="$T/spec"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
 	echo "intercom benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x ${cpu:-unknown CPU}, Linux $(uname -r)$([ "$smoke" = 1 ] && echo ', SMOKE (tiny sizes, times mean nothing)')"
-	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices, re-listing $RELIST_N; median (min-max)"
+	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices, re-listing $RELIST_N, clock sync $CLOCK_SESSIONS x ${CLOCK_S} s per phase; median (min-max)"
 	awk -v smoke="$smoke" '
 	function fmt(v) {
 		if (v == "") return "-"

@@ -131,9 +131,10 @@ static uint64_t sample_mid(const struct clock_sync_sample *s)
 	return s->t1 + (s->t4 - s->t1) / 2;
 }
 
+/* The round trip, the peer's time excluded (at least 0: see sample_possible). */
 static double sample_rtt(const struct clock_sync_sample *s)
 {
-	return (double)(s->t4 - s->t1) - (double)(s->t3 - s->t2);
+	return fmax(0.0, (double)(s->t4 - s->t1) - (double)(s->t3 - s->t2));
 }
 
 /* Twice the offset, exact: (t2 - t1) + (t3 - t4), each under 2^61 (sample_possible). */
@@ -154,8 +155,10 @@ static bool sample_possible(const struct clock_sync_sample *s)
 		return false;
 	if (s->t4 - s->t1 > CLOCK_SYNC_MAX_RTT_US || s->t3 - s->t2 > CLOCK_SYNC_MAX_RTT_US)
 		return false;
-	if (s->t3 - s->t2 > s->t4 - s->t1)
-		return false; /* the peer held the PING longer than the whole exchange: rtt < 0 */
+	/* The peer held the PING longer than the whole exchange (rtt < 0), beyond the 2 µs
+	   that rounding four timestamps to µs may cost on a very fast link. */
+	if (s->t3 - s->t2 > s->t4 - s->t1 + 2)
+		return false;
 	uint64_t a = s->t2 > s->t1 ? s->t2 - s->t1 : s->t1 - s->t2;
 	uint64_t b = s->t3 > s->t4 ? s->t3 - s->t4 : s->t4 - s->t3;
 	return a < CLOCK_SYNC_MAX_DIFF_US && b < CLOCK_SYNC_MAX_DIFF_US;
