@@ -76,6 +76,14 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 		row->state_tone = CONSOLE_TONE_DIM;
 	} else if (console_state_page_final(sp->page_state)) {
 		row->state_tone = outcome(row->state, sizeof row->state, sp->page_state, sp->page_reason);
+	} else if (!sp->legacy && sp->page_play_at_ms > now_ms &&
+	           (sp->page_state == PAGE_RECEIVED ||
+	            (sp->page_state == PAGE_PLAYING && sp->page_done == 0))) {
+		/* Held whole, waiting for the page's common start. */
+		uint64_t tenths = (sp->page_play_at_ms - now_ms + 99) / 100;
+		snprintf(row->state, sizeof row->state, "starts in %llu.%llu s",
+		         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+		row->state_tone = CONSOLE_TONE_ACCENT;
 	} else if (sp->page_state == PAGE_RECEIVING || sp->page_state == PAGE_PLAYING) {
 		snprintf(row->state, sizeof row->state, "%s %d%%", proto_page_state_name(sp->page_state),
 		         textfmt_percent(sp->page_done, sp->page_total));

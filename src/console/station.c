@@ -602,6 +602,7 @@ static void page_target(struct station *st, struct peer *p)
 	p->info.page_done = p->info.page_total = 0;
 	p->info.page_reason[0] = '\0';
 	p->info.page_late_ms = 0;
+	p->info.page_play_at_ms = 0;
 	p->page_delivered = p->page_final = false;
 	st->page.targets++;
 	if (!p->ops->reports_playing)
@@ -623,7 +624,7 @@ static struct playout_link page_link(const struct peer *p)
 
 /*
  * The page's play-at from its targets' links (targets[0..n)), written into
- * its frame's fields, and said once: "page 3 plays at +180 ms on 4 speakers
+ * its frame's fields, and said once: "page 3 plays at +290 ms on 4 speakers
  * (2 without a clock play on arrival)". 0 when it plays on arrival.
  */
 static uint64_t page_play_at(struct station *st, struct peer *const *targets, size_t n,
@@ -654,7 +655,13 @@ static uint64_t page_play_at(struct station *st, struct peer *const *targets, si
 	          (unsigned long long)lead_ms, plan.timed, plan.timed == 1 ? "" : "s", others);
 	st->page.lead_ms = lead_ms;
 	st->page.timed = plan.timed;
-	return clock_mono_us() + plan.lead_us;
+	uint64_t play_at_us = clock_mono_us() + plan.lead_us;
+	for (size_t i = 0; i < n; i++) {
+		struct playout_link link = page_link(targets[i]);
+		if (playout_link_timed(&link))
+			targets[i]->info.page_play_at_ms = play_at_us / 1000u;
+	}
+	return play_at_us;
 }
 
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,

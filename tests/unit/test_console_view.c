@@ -448,6 +448,22 @@ static void test_row_sync(void **state)
 		assert_int_equal(console_view_sync(out, sizeof out, &sp), cases[i].tone);
 		assert_string_equal(out, cases[i].text);
 	}
+	/* Held whole before the page's common start: when it starts; from its first frame, playing. */
+	sp = speaker(1, "lobby-1", PAGE_RECEIVED, 100, 100, "");
+	sp.page_play_at_ms = 2000 + 210;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.state, "starts in 0.3 s");
+	sp.page_state = PAGE_PLAYING;
+	sp.page_done = 0;
+	sp.page_total = 240000;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.state, "starts in 0.3 s");
+	sp.page_done = 480;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.state, "playing 0%");
+	sp.page_done = 0;
+	console_view_row(&row, &sp, NULL, 2210);
+	assert_string_equal(row.state, "playing 0%");
 	/* Whatever a legacy speaker's info holds, it has no clock. */
 	sp.legacy = true;
 	console_view_row(&row, &sp, NULL, 2000);

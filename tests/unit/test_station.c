@@ -560,6 +560,7 @@ static void test_framed_sync_and_play_at(void **state)
 	assert_true(was_said("page 7 plays at +"));
 	assert_true(was_said(" ms on 1 speaker"));
 	assert_int_equal(station_last_page(st)->timed, 1);
+	assert_int_equal(sp->page_play_at_ms, meta.play_at_us / 1000);
 
 	/* Losing the lock is said once, however many reports say so; then on arrival again. */
 	sync.state = SYNC_SETTLING;
@@ -571,6 +572,7 @@ static void test_framed_sync_and_play_at(void **state)
 		pass(st, 1);
 	assert_int_equal(said_times("speaker kitchen lost its clock lock (settling)"), 1);
 	assert_int_equal(page_to(st, fds[1], &dec, 8).play_at_us, 0);
+	assert_int_equal(sp->page_play_at_ms, 0);
 	sync.state = SYNC_LOCKED;
 	speaker_says(fds[1], frame, proto_sync_encode(&sync, frame, sizeof frame));
 	for (int i = 0; i < 50 && sp->sync_state != SYNC_LOCKED; i++)

@@ -100,12 +100,14 @@
  * Timed playout (docs/PROTOCOL.md, "When a page plays"). A page's play-at is
  * the time its bytes take to reach the slowest targeted speaker that plays at
  * a time, plus this margin: the speaker checks the WAV (a few ms for 5 s of
- * audio), opens its output stream (20-60 ms on ALSA, up to 100 ms through
- * PulseAudio) and has its first buffer ready before the instant. 120 ms covers
- * that with room for a loaded machine, and stays under the ~200 ms at which a
- * start begins to feel delayed.
+ * audio), then starts its output stream 250 ms before the instant
+ * (TIMED_LEAD_MS in speaker.c: opening it, its priming, and a few buffers to
+ * judge the device's clock by) and places the first sample. With less, a page
+ * arriving at once (loopback, a fast LAN) joins late by the difference: 120 ms
+ * gave "joined late by 7 ms" through PulseAudio. A quarter of a second after
+ * the copies are in still feels immediate for a page that was recorded first.
  */
-#define PLAYOUT_MARGIN_MS 120
+#define PLAYOUT_MARGIN_MS 250
 /*
  * The throughput assumed for a link not measured yet (its first large page):
  * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired

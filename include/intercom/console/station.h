@@ -39,6 +39,7 @@ struct station_speaker {
 	uint64_t page_done, page_total; /* progress of that state */
 	char page_reason[128];    /* why it failed */
 	uint32_t page_late_ms;    /* playing/played: how late it joined the page's play-at (0: on time) */
+	uint64_t page_play_at_ms; /* monotonic: when its latest page starts (0: on arrival) */
 	bool sealed;              /* proved the pre-shared key; its link is encrypted */
 	bool play_at;             /* plays a page at its play-at (PROTO_CAP_PLAY_AT both ways) */
 	uint8_t sync_state;       /* enum proto_sync_state, from its latest SYNC (SYNC_NONE until one) */
