@@ -65,8 +65,6 @@ struct playback {
 	/* Callback-only bookkeeping. */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
-	double cb_lat_sum;                  /* DAC - now of the buffers after the priming, summed */
-	unsigned cb_lat_n;
 	uint32_t cb_since_correction;       /* frames since the last correction */
 	uint32_t spacing;                   /* frames between two corrections (set per page) */
 	/* Main thread only: the mapping stream time - clock_mono, and what starting cost. */
@@ -118,9 +116,11 @@ static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
 }
 
 /*
- * Callback: judges the stream's clock from its callbacks until it is known;
- * the DAC time of this buffer smoothed by the latency seen since the priming
- * (the pulse plugin's DAC times wander ±5 ms around it).
+ * Callback: judges the stream's clock from its callbacks until it is known.
+ * Returns this buffer's DAC time as reported: through the pulse plugin it
+ * moves in a sawtooth against "now" (42..53 ms), but that is the real fill
+ * of the buffer: placed by it, a page's frames land within ±2 frames of the
+ * timeline (measured), where a smoothed latency was off by milliseconds.
  */
 static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *time,
                            unsigned long frames)
@@ -129,10 +129,6 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 	if (pb->cb_frames == 0) {
 		pb->cb_first_now = now;
 		pb->cb_first_dac = dac;
-	} else if (now > pb->cb_first_now + 0.002 && dac > 0) {
-		/* Past the priming (all of it handed over at once, at the first "now"). */
-		pb->cb_lat_sum += dac - now;
-		pb->cb_lat_n++;
 	}
 	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
 	if (verdict == PLAYOUT_CLOCK_UNKNOWN && pb->cb_frames > 0) {
@@ -141,7 +137,7 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 		atomic_store_explicit(&pb->clock_verdict, verdict, memory_order_relaxed);
 	}
 	pb->cb_frames += frames;
-	return pb->cb_lat_n ? now + pb->cb_lat_sum / pb->cb_lat_n : dac;
+	return dac;
 }
 
 /*
@@ -317,9 +313,8 @@ int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames
 	pb->heard = 0;
 	pb->mode = when && when->target_us ? START_TIMED : START_NOW;
 	pb->start_frame = when && when->start_frame < frames ? when->start_frame : 0;
-	pb->cb_first_now = pb->cb_first_dac = pb->cb_lat_sum = 0;
+	pb->cb_first_now = pb->cb_first_dac = 0;
 	pb->cb_frames = 0;
-	pb->cb_lat_n = 0;
 	pb->cb_since_correction = 0;
 	pb->spacing = playout_correct_spacing(fmt->rate);
 	atomic_store(&pb->position, pb->start_frame);

@@ -2,6 +2,7 @@
 #include "intercom/audio/playout_sched.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 enum playout_decision playout_decide(uint64_t now_us, uint64_t target_us, size_t frames, int rate,
                                      size_t *join_frame, uint64_t *late_us)
@@ -43,15 +44,19 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
 		return PLAYOUT_CLOCK_UNPACED;
 	if (wall_s >= 0 && played_s > wall_s + slack)
 		return PLAYOUT_CLOCK_UNPACED;
+	/*
+	 * Judged only once the stream's own clock has moved on: an unpaced
+	 * device hands over seconds of frames before it does, and must be found
+	 * unpaced above rather than judged here on its frozen times.
+	 */
+	if (now_s - first_now_s < PLAYOUT_CLOCK_JUDGE_S || played_s < PLAYOUT_CLOCK_JUDGE_S)
+		return PLAYOUT_CLOCK_UNKNOWN;
 	if (first_dac_s == 0.0 || dac_s == 0.0)
 		return PLAYOUT_CLOCK_UNTRUSTED;
 	/* The DAC time must advance with the frames, give or take the priming's latency. */
 	double advance = dac_s - first_dac_s;
-	if (played_s >= PLAYOUT_CLOCK_JUDGE_S &&
-	    (advance < played_s * 0.5 - 0.1 || advance > played_s * 1.5 + 0.1))
+	if (advance < played_s * 0.5 - 0.1 || advance > played_s * 1.5 + 0.1)
 		return PLAYOUT_CLOCK_UNTRUSTED;
-	if (played_s < PLAYOUT_CLOCK_JUDGE_S)
-		return PLAYOUT_CLOCK_UNKNOWN;
 	return PLAYOUT_CLOCK_OK;
 }
 
@@ -63,6 +68,18 @@ int32_t playout_drift_command(double error_frames, int rate)
 	if (fabs(error_frames) < deadband)
 		return 0;
 	return (int32_t)lround(error_frames);
+}
+
+int32_t playout_drift_window(double mean_frames, int rate, int max_ms, int32_t *last)
+{
+	int32_t cmd = fabs(mean_frames) > (double)max_ms * rate / 1000.0
+	                  ? 0 : playout_drift_command(mean_frames, rate);
+	int32_t prev = *last;
+	*last = cmd;
+	if (!cmd || !prev || (cmd > 0) != (prev > 0))
+		return 0;
+	*last = 0; /* this pair is spent: the next command needs two fresh windows */
+	return abs(cmd) < abs(prev) ? cmd : prev;
 }
 
 uint32_t playout_correct_spacing(int rate)

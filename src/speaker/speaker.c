@@ -70,10 +70,11 @@
 #define DRIFT_WINDOW 20
 /*
  * An error this large is no drift but a stall (the process stopped, the
- * device underran): single frames would take seconds to mend it, so it is
- * left alone.
+ * device underran): drift at 100 ppm takes 100 s to build it and is mended
+ * long before; single frames would take seconds to mend a jump, and on the
+ * test rigs would spoil pages compared sample for sample. Left alone.
  */
-#define DRIFT_MAX_MS 50
+#define DRIFT_MAX_MS 10
 /* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
@@ -113,6 +114,7 @@ struct speaker {
 	uint32_t late_ms;              /* how late it joined (STATUS late_ms) */
 	double drift_sum;              /* the device's error in frames, summed over drift_n looks */
 	int drift_n;
+	int32_t drift_last;            /* the previous window's command (0: inside the deadband) */
 	/* The output's stream clock: judged on a timed page, then kept for the device. */
 	enum playout_clock device_clock;
 	uint64_t play_status_ms;
@@ -476,6 +478,7 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 	spk->late_ms = 0;
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
+	spk->drift_last = 0;
 	if (spk->st.muted) {
 		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
 		return;
@@ -616,8 +619,9 @@ static int timed_clock(struct speaker *spk, uint64_t now_us)
 /*
  * Drift: where the console's timeline says the device should be against
  * the frame its DAC reaches now. The error (positive: ahead) is averaged
- * over DRIFT_WINDOW looks, then single frames are repeated or dropped, one
- * per PLAYOUT_CORRECT_EVERY_MS, by the callback.
+ * over DRIFT_WINDOW looks (a second); when two windows in a row are out of
+ * the deadband on the same side, single frames are repeated or dropped, one
+ * per PLAYOUT_CORRECT_EVERY_MS, by the callback, for the smaller of the two.
  */
 static void timed_drift(struct speaker *spk)
 {
@@ -636,10 +640,8 @@ static void timed_drift(struct speaker *spk)
 	double mean = spk->drift_sum / spk->drift_n;
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
-	if (playback_correction_pending(spk->playback) != 0 || fabs(mean) > DRIFT_MAX_MS * rate / 1000.0)
-		return;
-	int32_t cmd = playout_drift_command(mean, rate);
-	if (cmd)
+	int32_t cmd = playout_drift_window(mean, rate, DRIFT_MAX_MS, &spk->drift_last);
+	if (cmd && playback_correction_pending(spk->playback) == 0)
 		playback_correct(spk->playback, cmd);
 }
 

@@ -78,16 +78,18 @@ static void test_clock_judge(void **state)
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.2, 5.22, 9600, 48000, 0.2), PLAYOUT_CLOCK_OK);
 	/* The pulse plugin as measured: priming (3 buffers at once, DAC = now first), then 45 ms ahead. */
 	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.0, 5.042, 3072, 48000, 0.0), PLAYOUT_CLOCK_UNKNOWN);
-	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.1, 5.15, 8192, 48000, 0.1), PLAYOUT_CLOCK_OK);
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.11, 5.16, 8192, 48000, 0.11), PLAYOUT_CLOCK_OK);
 	/* Too early to tell. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.02, 5.04, 960, 48000, 0.02), PLAYOUT_CLOCK_UNKNOWN);
 	/* DAC time zero (hosts that give no timing). */
-	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.1, 0.0, 4800, 48000, 0.1), PLAYOUT_CLOCK_UNTRUSTED);
+	assert_int_equal(playout_clock_judge(5.0, 0.0, 5.11, 0.0, 4800, 48000, 0.11), PLAYOUT_CLOCK_UNTRUSTED);
 	/* The unpaced ALSA file rig as measured: 85 s of frames in 23 ms, DAC = now. */
 	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.023, 5.023, 4096000, 48000, 0.023),
 	                 PLAYOUT_CLOCK_UNPACED);
 	/* ... found within a few buffers: 0.5 s of frames in 1 ms. */
 	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.001, 5.001, 24000, 48000, -1), PLAYOUT_CLOCK_UNPACED);
+	/* Unpaced, 0.1 s of frames in no time: not judged good on its frozen times, unknown until found out. */
+	assert_int_equal(playout_clock_judge(5.0, 5.0, 5.00002, 5.00002, 4800, 48000, -1), PLAYOUT_CLOCK_UNKNOWN);
 	/* Unpaced by the main thread's clock even if the stream's own time keeps up. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 15.0, 15.02, 480000, 48000, 0.02), PLAYOUT_CLOCK_UNPACED);
 	/* Unpaced with no timing at all: unpaced first (it needs no waiting). */
@@ -97,7 +99,7 @@ static void test_clock_judge(void **state)
 	/* DAC time running away. */
 	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.5, 6.5, 24000, 48000, 0.5), PLAYOUT_CLOCK_UNTRUSTED);
 	/* DAC time wandering 15 ms (a sound server's latency moving): still trusted. */
-	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.1, 5.135, 4800, 48000, -1), PLAYOUT_CLOCK_OK);
+	assert_int_equal(playout_clock_judge(5.0, 5.02, 5.11, 5.145, 4800, 48000, -1), PLAYOUT_CLOCK_OK);
 }
 
 static void test_drift_command(void **state)
@@ -118,6 +120,39 @@ static void test_drift_command(void **state)
 	assert_int_equal(playout_correct_spacing(50), 1);
 }
 
+/* Corrections need two windows out of the deadband on one side; stalls are left alone. */
+static void test_drift_window(void **state)
+{
+	(void)state;
+	int32_t last = 0;
+	/* A blip: one window out, then back in. */
+	assert_int_equal(playout_drift_window(30.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(2.0, 48000, 10, &last), 0);
+	/* Drift: two windows on the same side, the smaller of them. */
+	assert_int_equal(playout_drift_window(-12.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(-15.0, 48000, 10, &last), -12);
+	/* Spent: the next needs two fresh windows. */
+	assert_int_equal(playout_drift_window(-14.0, 48000, 10, &last), 0);
+	/* Sides that change are noise. */
+	assert_int_equal(playout_drift_window(20.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(25.0, 48000, 10, &last), 20);
+	/* A jump beyond 10 ms (480 frames) is a stall: never corrected. */
+	assert_int_equal(playout_drift_window(-700.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(-700.0, 48000, 10, &last), 0);
+	/* 100 ppm at 48 kHz: 4.8 frames a second, corrected every few seconds by about 10 frames. */
+	last = 0;
+	double err = 0;
+	int32_t total = 0;
+	for (int s = 0; s < 300; s++) {
+		err += 4.8;
+		int32_t c = playout_drift_window(err, 48000, 10, &last);
+		err -= c; /* repeating frames brings a device that runs ahead back */
+		total += c;
+		assert_true(err < 20.0); /* never more than ~0.4 ms off */
+	}
+	assert_true(total >= 1400 && total <= 1440); /* 5 minutes at 100 ppm: 1440 frames */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_clock_judge),
 		cmocka_unit_test(test_drift_command),
+		cmocka_unit_test(test_drift_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

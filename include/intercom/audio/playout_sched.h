@@ -89,6 +89,15 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
  */
 int32_t playout_drift_command(double error_frames, int rate);
 
+/*
+ * One window's mean error (frames) to a correction, with the previous
+ * window's command in *last: frames are corrected only when two windows in
+ * a row are out of the deadband on the same side (drift, not a blip), by the
+ * smaller of the two; an error beyond max_ms is a stall (an underrun, a
+ * stopped process), not drift, and is left alone. Returns the command.
+ */
+int32_t playout_drift_window(double mean_frames, int rate, int max_ms, int32_t *last);
+
 /* Frames between two corrections at rate (at least 1). */
 uint32_t playout_correct_spacing(int rate);
 
