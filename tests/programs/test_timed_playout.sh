@@ -80,7 +80,7 @@ awk -v b="$BOUND_MS" '{ a = $1 < 0 ? -$1 : $1; if (a > b) bad = 1 } END { exit b
 # For comparison, a note only: two speakers that play on arrival (built from the
 # last commit before timed playout: they do not offer play-at, so the console
 # sends them none). bench/run.sh builds one; INTERCOM_ARRIVAL_BIN names another.
-arrival=${INTERCOM_ARRIVAL_BIN:-$(ls -d "$INTERCOM_TOP"/build/bench/arrival-*/build/bin 2>/dev/null | head -1)}
+arrival=${INTERCOM_ARRIVAL_BIN:-$(ls -d "$INTERCOM_TOP"/build/bench/arrival-*/build/bin 2>/dev/null | head -1 || true)}
 if [ -n "$arrival" ] && [ -x "$arrival/intercom-speaker" ]; then
 	kill -TERM "$A_PID" "$B_PID"
 	wait_log "$T/console.log" "speaker A .* left" 10
