@@ -542,7 +542,7 @@ rig_skew_record_start() {
 		_rig_err "usage: rig_skew_record_start DIR RAW"
 		return 2
 	fi
-	local dir=$1 raw=$2 n pidf pid i k map=aux0
+	local dir=$1 raw=$2 n pidf k map=aux0
 	n=$(cat "$dir/skew.n" 2>/dev/null) || {
 		_rig_err "rig_skew_record_start: no skew rig in $dir (rig_skew_start first)"
 		return 1
@@ -557,20 +557,7 @@ rig_skew_record_start() {
 			--client-name=rig-skew-recorder </dev/null >"$raw" 2>"$pidf.log" &
 		echo $! >"$pidf"
 	)
-	pid=$(cat "$pidf" 2>/dev/null)
-	for ((i = 0; i < 100; i++)); do
-		[ "$(stat -c %s "$raw" 2>/dev/null || echo 0)" -gt 4800 ] && return 0
-		if ! _rig_alive "$pid"; then
-			_rig_err "rig_skew_record_start: parec exited: $(cat "$pidf.log")"
-			rm -f "$pidf" "$pidf.log"
-			return 1
-		fi
-		sleep 0.05
-	done
-	_rig_err "rig_skew_record_start: the recording did not start within 5 s"
-	_rig_kill "$pid" TERM parec
-	rm -f "$pidf" "$pidf.log"
-	return 1
+	_rig_rec_wait rig_skew_record_start "$pidf" "$raw" 4800 TERM parec
 }
 
 # rig_skew_record_stop DIR RAW — stop that recording (RAW keeps what it got).
@@ -579,16 +566,7 @@ rig_skew_record_stop() {
 		_rig_err "usage: rig_skew_record_stop DIR RAW"
 		return 2
 	fi
-	local pidf
-	pidf=$(_rig_rec_pidfile "$1" "$2" skewrec)
-	if [ ! -s "$pidf" ]; then
-		_rig_err "rig_skew_record_stop: no recording of $2 is running"
-		return 1
-	fi
-	_rig_kill "$(cat "$pidf")" TERM parec
-	local rc=$?
-	rm -f "$pidf" "$pidf.log"
-	return $rc
+	_rig_rec_stop rig_skew_record_stop "$(_rig_rec_pidfile "$1" "$2" skewrec)" TERM parec
 }
 
 # rig_skew_prove DIR TOLERANCE_MS OFFSET_MS... — the rig's own check: for each
@@ -762,7 +740,7 @@ rig_pulse_record_start() {
 		_rig_err "usage: rig_pulse_record_start DIR SOURCE OUTWAV"
 		return 2
 	fi
-	local dir=$1 src=$2 wav=$3 pidf pid i size
+	local dir=$1 src=$2 wav=$3 pidf
 	pidf=$(_rig_rec_pidfile "$dir" "$wav")
 	rm -f "$wav"
 	(
@@ -772,21 +750,40 @@ rig_pulse_record_start() {
 			</dev/null >"$pidf.log" 2>&1 &
 		echo $! >"$pidf"
 	)
+	_rig_rec_wait rig_pulse_record_start "$pidf" "$wav" 1000 INT parecord
+}
+
+# _rig_rec_wait FN PIDFILE OUT MINBYTES SIGNAL COMM — wait until the recorder
+# (COMM, pid in PIDFILE, its stderr in PIDFILE.log) has written MINBYTES to OUT;
+# if it exits or takes 5 s, stop it with SIGNAL and fail.
+_rig_rec_wait() {
+	local fn=$1 pidf=$2 out=$3 min=$4 sig=$5 comm=$6 pid i
 	pid=$(cat "$pidf" 2>/dev/null)
 	for ((i = 0; i < 100; i++)); do
-		size=$(stat -c %s "$wav" 2>/dev/null || echo 0)
-		[ "$size" -gt 1000 ] && return 0
+		[ "$(stat -c %s "$out" 2>/dev/null || echo 0)" -gt "$min" ] && return 0
 		if ! _rig_alive "$pid"; then
-			_rig_err "rig_pulse_record_start: parecord of $src exited: $(cat "$pidf.log")"
+			_rig_err "$fn: $comm exited: $(cat "$pidf.log")"
 			rm -f "$pidf" "$pidf.log"
 			return 1
 		fi
 		sleep 0.05
 	done
-	_rig_err "rig_pulse_record_start: recording of $src did not start within 5 s"
-	_rig_kill "$pid" INT parecord
+	_rig_err "$fn: the recording did not start within 5 s"
+	_rig_kill "$pid" "$sig" "$comm"
 	rm -f "$pidf" "$pidf.log"
 	return 1
+}
+
+# _rig_rec_stop FN PIDFILE SIGNAL COMM — stop that recorder.
+_rig_rec_stop() {
+	local fn=$1 pidf=$2 sig=$3 comm=$4 rc=0
+	if [ ! -s "$pidf" ]; then
+		_rig_err "$fn: no such recording is running"
+		return 1
+	fi
+	_rig_kill "$(cat "$pidf")" "$sig" "$comm" || rc=1
+	rm -f "$pidf" "$pidf.log"
+	return $rc
 }
 
 # rig_pulse_record_stop DIR OUTWAV — stop it; OUTWAV is then a complete WAV.
@@ -795,17 +792,7 @@ rig_pulse_record_stop() {
 		_rig_err "usage: rig_pulse_record_stop DIR OUTWAV"
 		return 2
 	fi
-	local dir=$1 wav=$2 pidf
-	pidf=$(_rig_rec_pidfile "$dir" "$wav")
-	if [ ! -s "$pidf" ]; then
-		_rig_err "rig_pulse_record_stop: no recording of $wav is running"
-		return 1
-	fi
-	_rig_kill "$(cat "$pidf")" INT parecord || {
-		rm -f "$pidf" "$pidf.log"
-		return 1
-	}
-	rm -f "$pidf" "$pidf.log"
+	_rig_rec_stop rig_pulse_record_stop "$(_rig_rec_pidfile "$1" "$2")" INT parecord
 }
 
 # ---------------------------------------------------------------- helpers
