@@ -3,12 +3,12 @@
 # (tests/lib/rig.sh rig_skew_*): every speaker plays into its own channel of one
 # PulseAudio null sink, one parec records them all on that sink's clock, and
 # tests/lib/skew.py reads the recording. Sourced by bench/run.sh, which provides
-# T, BIN, B (intercom-bench), build, top, PIDS, sample, say, fail, wait_for,
-# has_line, count_is. docs/BENCHMARKS.md says what each figure means.
+# T, BIN, B (intercom-bench), build, top, ARCH, PIDS, sample, say, fail, wait_for,
+# has_line, start_console, start_peers, stop_pid. docs/BENCHMARKS.md says what each figure means.
 #
 # skew_prove "OFFSET_MS..."         the rig's own proof (known offsets)
 # skew_pages LABEL BINDIR N PAGES   start skew of N speakers over PAGES pages
-# skew_drift SECONDS                one speaker 100 ppm fast (libfaketime), a long page
+# skew_drift SECONDS EVERY          one speaker 100 ppm fast (libfaketime), a long page
 # skew_capture LABEL BINDIR NREAL NPEERS REPS   end of capture -> all speakers playing
 # skew_arrival_bin                  speakers without play-at (built from a ref)
 
@@ -46,17 +46,10 @@ skew_rig() {
 	rig_pulse_client_home "$PULSE_DIR" "$T/sk-console" mic.monitor mic
 }
 
-# skew_console NAME PORT — a headless console on the rig's mic; sets SK_CON_PID, SK_CON_FD.
+# skew_console NAME PORT — run.sh's headless console, on the skew rig's mic; sets SK_CON_PID, SK_CON_FD.
 skew_console() {
-	local name=$1 port=$2
-	mkfifo "$T/$name.cmd"
-	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/sk-console" XDG_DATA_HOME="$T/sk-data" \
-		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$T/$name-archive" \
-		<"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err" &
-	SK_CON_PID=$!
-	PIDS+=("$SK_CON_PID")
-	exec {SK_CON_FD}>"$T/$name.cmd"
-	wait_for 20 has_line "$T/$name.log" "listening on" || fail "console $name did not start"
+	start_console "$1" "$2" HOME="$T/sk-console" XDG_DATA_HOME="$T/sk-data"
+	SK_CON_PID=$CON_PID SK_CON_FD=$CON_FD
 }
 
 # skew_speaker BINDIR NAME SINK PORT [ENV...] — a headless speaker playing into SINK.
@@ -93,18 +86,15 @@ skew_locked() {
 # skew_prove "OFFSET_MS..." — the rig reads known offsets as such (figures:
 # rig.proof.*, the absolute error of each reading).
 skew_prove() {
-	local line
 	skew_rig 2
 	say "skew rig proof: a chirp $1 ms apart, one stream and two paplay"
 	# shellcheck disable=SC2086 # the offsets, one word each
 	rig_skew_prove "$PULSE_DIR" 10 $1 >"$T/proof.txt" ||
 		fail "the skew rig did not read known offsets right: $(cat "$T/proof.txt")"
-	while read -r line; do
-		# rig: proof OFF ms: one stream X ms, two streams Y ms
-		set -- $line
-		sample "rig.proof.one_err" "$(awk -v a="$6" -v o="$3" 'BEGIN { d = a - o; print d < 0 ? -d : d }')"
-		sample "rig.proof.two_err" "$(awk -v a="$9" -v o="$3" 'BEGIN { d = a - o; print d < 0 ? -d : d }')"
-	done <"$T/proof.txt"
+	# rig: proof OFF ms: one stream X ms, two streams Y ms
+	awk '{ a = $7 - $3; b = $11 - $3
+		print "sample rig.proof.one_err", a < 0 ? -a : a
+		print "sample rig.proof.two_err", b < 0 ? -b : b }' "$T/proof.txt" >>"$S"
 	sed 's/^/# /' "$T/proof.txt" >&2
 }
 
@@ -150,17 +140,18 @@ skew_pages() {
 		fail "skew of $n speakers ($label): no page started on all of them (see $T/sk-$label-$n.events)"
 }
 
-# skew_drift SECONDS — a page of SECONDS (a chirp every 5 s) on two timed
-# speakers, B's clock 100 ppm fast (libfaketime speeds CLOCK_MONOTONIC, its
+# skew_drift SECONDS EVERY — a page of SECONDS (a chirp every EVERY s) on two
+# timed speakers, B's clock 100 ppm fast (libfaketime speeds CLOCK_MONOTONIC, its
 # sleeps and timeouts in B's process): drift.end = |skew| of the last chirp,
 # drift.start = of the first (the baseline, same page).
 skew_drift() {
-	local secs=$1 port ft
+	local secs=$1 every=$2 port ft
 	ft=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
 	[ -n "$ft" ] || fail "no libfaketimeMT.so.1 (apt-get install faketime; make test-deps)"
 	skew_rig 2
-	sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/unit.wav" synth 0.05 sine 300-6000 vol 0.5 pad 0 4.95
-	sox -D -V1 "$T/unit.wav" "$T/long.wav" repeat $((secs / 5 - 1))
+	sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/unit.wav" synth 0.05 sine 300-6000 vol 0.5 \
+		pad 0 "$(awk -v e="$every" 'BEGIN { print e - 0.05 }')"
+	sox -D -V1 "$T/unit.wav" "$T/long.wav" repeat $((secs / every - 1))
 	port=$(rig_free_port)
 	skew_console sk-drift "$port"
 	SK_SPK_PIDS=()
@@ -168,19 +159,30 @@ skew_drift() {
 	skew_speaker "$BIN" dr2 s2 "$port" LD_PRELOAD="$ft" FAKETIME="+0 x1.0001" FAKETIME_DONT_FAKE_MONOTONIC=0
 	wait_for 30 has_line "$T/sk-drift.log" "\\(2 connected\\)" || fail "the drift speakers did not connect"
 	skew_locked 1 2 dr
+	# A first page of 1 s (96 kB) lets the console measure the links: the long
+	# page is 29 MB, which at the 20 Mbit/s assumed for a link never measured
+	# would wait longer than PLAYOUT_MAX_LEAD_MS and play on arrival.
+	sox -D -V1 "$T/unit.wav" "$T/warm.wav" pad 0 1
+	printf 'send %s\n' "$T/warm.wav" >&"$SK_CON_FD"
+	wait_for 30 has_line "$T/sk-drift.log" "page 1: delivered to 2/2, played by" ||
+		fail "the first page was not played"
 	rig_skew_record_start "$PULSE_DIR" "$T/sk.raw" || fail "cannot record the skew rig"
 	printf 'send %s\n' "$T/long.wav" >&"$SK_CON_FD"
-	wait_for $((secs + 60)) has_line "$T/sk-drift.log" "page 1: delivered to 2/2, played by 2/2" ||
+	wait_for 30 has_line "$T/sk-drift.log" "page 2 plays (at|on arrival)" || fail "the long page was not sent"
+	has_line "$T/sk-drift.log" "page 2 plays at" ||
+		fail "the long page would play on arrival, not at a time: $(grep 'page 2 plays' "$T/sk-drift.log")"
+	wait_for $((secs + 60)) has_line "$T/sk-drift.log" "page 2: delivered to 2/2, played by 2/2" ||
 		fail "the long page was not played by both speakers"
 	sleep 0.3
 	rig_skew_record_stop "$PULSE_DIR" "$T/sk.raw"
 	skew_quit sk-drift
-	"$SKEW_PY" "$SKEW_LIB" events "$T/sk.raw" 3 --chans 0,1 --gap-ms 1000 >"$T/sk-drift.events" ||
+	"$SKEW_PY" "$SKEW_LIB" events "$T/sk.raw" 3 --chans 0,1 --gap-ms 400 >"$T/sk-drift.events" ||
 		fail "skew.py failed"
 	rm -f "$T/sk.raw"
 	awk '$1 == "skew" { v[++n] = $4 < 0 ? -$4 : $4 }
 		END { if (n < 2) exit 1; print "sample drift.start", v[1]; print "sample drift.end", v[n] }' \
 		"$T/sk-drift.events" >>"$S" || fail "the drift page's chirps were not measured"
+	cp "$T/sk-drift.events" "$RES/" 2>/dev/null || true
 	grep -h "corrected\|clock locked\|unreliable" "$T/dr1.log" "$T/dr2.log" | sed 's/^/# /' >&2 || true
 }
 
@@ -195,6 +197,7 @@ skew_capture() {
 	total=$((nreal + npeers))
 	skew_rig "$nreal"
 	port=$(rig_free_port)
+	rm -f "$ARCH"/*.wav # the pages are read back from the archive by number
 	skew_console "sk-cap-$label-$total" "$port"
 	SK_SPK_PIDS=()
 	for ((k = 1; k <= nreal; k++)); do skew_speaker "$bin" "cp$k" "s$k" "$port"; done
@@ -223,7 +226,7 @@ skew_capture() {
 	rig_skew_record_stop "$PULSE_DIR" "$T/sk.raw"
 	skew_quit "sk-cap-$label-$total"
 	for ((i = 1; i <= reps; i++)); do
-		page=$(ls "$T/sk-cap-$label-$total-archive"/*-page"$(printf %04d "$i")".wav 2>/dev/null | head -1)
+		page=$(ls "$ARCH"/*-page"$(printf %04d "$i")".wav 2>/dev/null | head -1 || true)
 		[ -n "$page" ] || fail "page $i is not in the archive"
 		rig_wav_to_raw "$page" "$T/page.raw"
 		"$SKEW_PY" "$SKEW_LIB" mark "$T/sk.raw" $((nreal + 1)) "$nreal" "$T/page.raw" \
