@@ -159,7 +159,7 @@ skew_drift() {
 	skew_speaker "$BIN" dr2 s2 "$port" LD_PRELOAD="$ft" FAKETIME="+0 x1.0001" FAKETIME_DONT_FAKE_MONOTONIC=0
 	wait_for 30 has_line "$T/sk-drift.log" "\\(2 connected\\)" || fail "the drift speakers did not connect"
 	skew_locked 1 2 dr
-	# A first page of 1 s (96 kB) lets the console measure the links: the long
+	# A first page (EVERY + 1 s; 576 kB at 5) lets the console measure the links: the long
 	# page is 29 MB, which at the 20 Mbit/s assumed for a link never measured
 	# would wait longer than PLAYOUT_MAX_LEAD_MS and play on arrival.
 	sox -D -V1 "$T/unit.wav" "$T/warm.wav" pad 0 1
