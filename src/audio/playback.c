@@ -236,16 +236,15 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 		first = lead < frames;
 	}
 	memset(out, 0, lead * width * sizeof(int16_t));
+	/* The page's frame at the buffer's first sample: before it, the silence placed. */
+	int64_t at = (int64_t)pos - (int64_t)lead;
 	int32_t gain = atomic_load_explicit(&pb->gain_q24, memory_order_relaxed);
 	size_t n = lead < frames ? copy_corrected(pb, out + lead * width, frames - lead, &pos, gain) : 0;
 	memset(out + (lead + n) * width, 0, (frames - lead - n) * width * sizeof(int16_t));
 	struct level level = meter_measure_s16(out + lead * width, n * width);
 	level_slot_add(&pb->levels, level);
-	if (time && lead < frames) {
-		/* The page's frame at the buffer's first sample: before it, the silence placed. */
-		int64_t at = (int64_t)(pos - n) - (int64_t)lead;
+	if (time && lead < frames)
 		timing_publish(pb, dac, at);
-	}
 	if (pb->trace && first && n > 0)
 		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);
 	atomic_store_explicit(&pb->position, pos, memory_order_release);

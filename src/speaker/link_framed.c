@@ -156,28 +156,23 @@ static void on_page(struct link *l, const uint8_t *payload, size_t len)
 	link_close_when_sent(l, drop);
 }
 
-/* Tells the console the clock's state by the rule of SYNC_REPORT_MS; forced: now, whatever changed. */
-static void report_sync(struct link *l, uint64_t now, bool forced)
+/* Tells the console the clock's state (sync, as of now) by the rule of SYNC_REPORT_MS; forced: whatever changed. */
+static void report_sync(struct link *l, const struct proto_sync *sync, uint64_t now, bool forced)
 {
 	struct link_framed *fl = framed_of(l);
-	const struct clock_sync *cs = &l->clock;
 	if (!fl->play_at)
 		return;
-	if (!forced && fl->sync_sent_ms) {
-		if (cs->state == fl->sync_sent_state) {
-			uint32_t was = fl->sync_sent_uncertainty_us, is = cs->uncertainty_us;
-			uint32_t moved = was > is ? was - is : is - was;
-			if (now - fl->sync_sent_ms < SYNC_REPORT_MS || moved <= was / 10 || moved <= 20)
-				return;
-		}
+	if (!forced && fl->sync_sent_ms && sync->state == fl->sync_sent_state) {
+		uint32_t was = fl->sync_sent_uncertainty_us, is = sync->uncertainty_us;
+		uint32_t moved = was > is ? was - is : is - was;
+		if (now - fl->sync_sent_ms < SYNC_REPORT_MS || moved <= was / 10 || moved <= 20)
+			return;
 	}
-	struct proto_sync sync;
-	clock_sync_report(cs, clock_mono_us(), &sync);
 	uint8_t frame[64];
 	fl->sync_sent_ms = now;
-	fl->sync_sent_state = sync.state;
-	fl->sync_sent_uncertainty_us = sync.uncertainty_us;
-	framed_send(l, frame, proto_sync_encode(&sync, frame, sizeof frame));
+	fl->sync_sent_state = sync->state;
+	fl->sync_sent_uncertainty_us = sync->uncertainty_us;
+	framed_send(l, frame, proto_sync_encode(sync, frame, sizeof frame));
 }
 
 /* A PONG: one more exchange for the clock, its state on the screen and, by the rule, to the console. */
@@ -186,8 +181,10 @@ static void on_round_trip(struct link *l, const struct conn_round_trip *rt)
 	struct clock_sync_sample sample = { .t1 = rt->t1, .t2 = rt->t2, .t3 = rt->t3, .t4 = rt->t4 };
 	if (!clock_sync_add(&l->clock, &sample))
 		return;
-	speaker_state_clock(l->cfg.st, l->clock.state, l->clock.uncertainty_us);
-	report_sync(l, clock_mono_ms(), l->clock.state != framed_of(l)->sync_sent_state);
+	struct proto_sync sync;
+	clock_sync_report(&l->clock, clock_mono_us(), &sync);
+	speaker_state_clock(l->cfg.st, sync.state, sync.uncertainty_us);
+	report_sync(l, &sync, clock_mono_ms(), sync.state != framed_of(l)->sync_sent_state);
 }
 
 /* Handles one whole frame from the console. */

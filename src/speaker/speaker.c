@@ -111,6 +111,7 @@ struct speaker {
 	bool waiting;                  /* received, its stream not started yet (start_due_us) */
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
+	bool announced;                /* "playing" said and reported (a timed page: once it is heard) */
 	uint32_t late_ms;              /* how late it joined (STATUS late_ms) */
 	double drift_sum;              /* the device's error in frames, summed over drift_n looks */
 	int drift_n;
@@ -271,7 +272,10 @@ static int page_play(struct speaker *spk, bool replay, const struct playback_whe
 	spk->playing = true;
 	spk->replay = replay;
 	spk->play_status_ms = clock_mono_ms();
-	speaker_state_playing(&spk->st, spk->page_id, spk->frames, replay);
+	/* A timed page is said to play when it is heard (timed_begun); until then it waits. */
+	spk->announced = replay || !spk->timed;
+	if (spk->announced)
+		speaker_state_playing(&spk->st, spk->page_id, spk->frames, replay);
 	return 0;
 }
 
@@ -416,7 +420,8 @@ static void page_begin(struct speaker *spk, const struct playback_when *when)
 	}
 	trace_event("stream_started", spk->page_id); /* INTERCOM_TRACE (bench) */
 	trace_first_sample(spk);
-	send_status(spk, spk->page_id, PAGE_PLAYING, 0, spk->frames, NULL);
+	if (spk->announced)
+		send_status(spk, spk->page_id, PAGE_PLAYING, 0, spk->frames, NULL);
 }
 
 /* True if the device's stream clock failed its check: pages start by the loop's timer. */
@@ -561,34 +566,49 @@ static const struct link_owner speaker_link_owner = {
 	.rejected = speaker_rejected_cb,
 };
 
-/*
- * A timed page's stream, once the callback placed its first sample: how late
- * it joined (said, and in STATUS), or expired after all when the stream
- * found its time long past (a speaker stopped in the last TIMED_LEAD_MS).
- * Returns false if the page ended here.
- */
-static bool timed_begun(struct speaker *spk)
+/* A timed page is heard: "playing" said and reported, with how late it joined. Once. */
+static void timed_announce(struct speaker *spk)
 {
-	size_t skipped;
-	if (spk->begun_seen || !playback_begun(spk->playback, &skipped))
-		return true;
-	spk->begun_seen = true;
-	if (skipped == 0 && spk->late_ms == 0)
-		return true;
-	uint64_t late_us = (uint64_t)spk->late_ms * 1000u +
-	                   (uint64_t)skipped * 1000000u / (uint64_t)spk->fmt.rate;
-	size_t frame;
-	uint64_t late;
-	if (playout_decide(spk->target_us + late_us, spk->target_us, spk->frames, spk->fmt.rate, &frame,
-	                   &late) == PLAYOUT_EXPIRED) {
-		char why[96];
-		snprintf(why, sizeof why, "its time passed %.1f s ago", late_us / 1e6);
-		page_outcome(spk, PAGE_EXPIRED, why);
-		return false;
-	}
-	spk->late_ms = (uint32_t)(late_us / 1000);
+	if (spk->announced)
+		return;
+	spk->announced = true;
+	speaker_state_playing(&spk->st, spk->page_id, spk->frames, false);
 	if (spk->late_ms > 0)
 		speaker_state_joined_late(&spk->st, spk->page_id, spk->late_ms);
+	spk->play_status_ms = clock_mono_ms();
+	send_status(spk, spk->page_id, PAGE_PLAYING, 0, spk->frames, NULL);
+}
+
+/*
+ * A timed page's stream, once the callback placed its first sample: how late
+ * it joined, or expired after all when the stream found its time long past
+ * (a speaker stopped in the last TIMED_LEAD_MS). Once its first sample is
+ * heard (the target reached) it is said and reported playing, with how late
+ * it joined (STATUS late_ms). Returns false if the page ended here.
+ */
+static bool timed_begun(struct speaker *spk, uint64_t now_us)
+{
+	size_t skipped;
+	if (!spk->begun_seen) {
+		if (!playback_begun(spk->playback, &skipped))
+			return true;
+		spk->begun_seen = true;
+		uint64_t late_us = (uint64_t)spk->late_ms * 1000u +
+		                   (uint64_t)skipped * 1000000u / (uint64_t)spk->fmt.rate;
+		size_t frame;
+		uint64_t late;
+		if (late_us && playout_decide(spk->target_us + late_us, spk->target_us, spk->frames,
+		                              spk->fmt.rate, &frame, &late) == PLAYOUT_EXPIRED) {
+			char why[96];
+			snprintf(why, sizeof why, "its time passed %.1f s ago", late_us / 1e6);
+			page_outcome(spk, PAGE_EXPIRED, why);
+			return false;
+		}
+		spk->late_ms = (uint32_t)(late_us / 1000);
+	}
+	/* An unpaced device has no time to wait for: it plays as it starts. */
+	if (now_us >= spk->target_us || playback_clock(spk->playback) == PLAYOUT_CLOCK_UNPACED)
+		timed_announce(spk);
 	return true;
 }
 
@@ -652,14 +672,22 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 		return -1;
 	int timeout = PLAYBACK_POLL_MS;
 	if (spk->timed && !spk->replay) {
-		int until = timed_clock(spk, clock_mono_us());
+		uint64_t now_us = clock_mono_us();
+		int until = timed_clock(spk, now_us);
 		if (until >= 0 && until < timeout)
 			timeout = until;
-		if (!timed_begun(spk))
+		if (!timed_begun(spk, now_us))
 			return -1;
+		if (!spk->announced && spk->target_us > now_us) {
+			/* Wake when it is heard, to say so then. */
+			int to_start = (int)((spk->target_us - now_us + 999) / 1000);
+			if (to_start < timeout)
+				timeout = to_start;
+		}
 	}
 	switch (playback_poll(spk->playback, NULL)) {
 	case PLAYBACK_DONE:
+		timed_announce(spk); /* a page is never played without having been playing */
 		page_outcome(spk, PAGE_PLAYED, NULL);
 		return -1;
 	case PLAYBACK_FAILED:
@@ -673,6 +701,8 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 	trace_first_sample(spk);
 	if (spk->timed && !spk->replay)
 		timed_drift(spk);
+	if (!spk->announced)
+		return timeout;
 	/* What the device has played, not what was handed to it: screen and console agree. */
 	size_t played = playback_frames_played_by_device(spk->playback);
 	speaker_state_progress(&spk->st, played);
@@ -1056,7 +1086,7 @@ static void speaker_greet(const struct speaker *spk)
 		          "recorded it in, and records nothing", spk->opts.no_effect,
 		          strchr(spk->opts.no_effect, ',') ? "do" : "does");
 	if (spk->screen)
-		log_event("+/- volume, [ ] delay, m mutes, r replays the last page, ? lists the keys, q quits");
+		log_event("+/- volume, m mutes, [ ] delay, r replays the last page, ? lists the keys, q quits");
 }
 
 /* ---- the loop ---- */

@@ -275,7 +275,7 @@ static void draw_help(WINDOW *win, int y, int rows, int w)
 static void draw_footer(WINDOW *win, int y, int w, const struct speaker_view *v)
 {
 	struct { const char *key, *what; } hints[] = {
-		{ "+/-", "volume" }, { "[ ]", "delay" }, { "m", v->muted ? "unmute" : "mute" },
+		{ "+/-", "volume" }, { "m", v->muted ? "unmute" : "mute" }, { "[ ]", "delay" },
 		{ "r", "replay" },
 		{ "?", "help" },     { "q", "quit" },
 	};

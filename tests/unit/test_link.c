@@ -146,10 +146,11 @@ static bool run_until(struct link *l, enum speaker_link link)
 	return st.link == link;
 }
 
-/* Reads frames from the speaker until one of this type is whole in dec. */
-static bool read_frame(struct link *l, int fd, struct proto_decoder *dec, uint8_t type)
+/* Reads frames from the speaker until any one is whole in dec (false: none within ms, or closed). */
+static bool read_any(struct link *l, int fd, struct proto_decoder *dec, int ms)
 {
-	for (int rounds = 0; rounds < 5000; rounds++) {
+	uint64_t until = clock_mono_ms() + (uint64_t)ms;
+	while (clock_mono_ms() < until) {
 		uint8_t byte;
 		ssize_t got = recv(fd, &byte, 1, MSG_DONTWAIT);
 		if (got == 0)
@@ -159,9 +160,18 @@ static bool read_frame(struct link *l, int fd, struct proto_decoder *dec, uint8_
 			continue;
 		}
 		assert_int_equal(proto_decoder_feed(dec, &byte, 1), 1);
-		if (dec->frame_ready && dec->header.type == type)
+		if (dec->frame_ready)
 			return true;
 	}
+	return false;
+}
+
+/* Reads frames from the speaker until one of this type is whole in dec. */
+static bool read_frame(struct link *l, int fd, struct proto_decoder *dec, uint8_t type)
+{
+	while (read_any(l, fd, dec, 5000))
+		if (dec->header.type == type)
+			return true;
 	return false;
 }
 
@@ -180,9 +190,10 @@ static int welcome_link(struct link *l, struct proto_decoder *dec)
 	struct proto_hello hello;
 	assert_int_equal(proto_hello_decode(dec->payload, dec->header.length, &hello), PROTO_OK);
 	assert_string_equal(hello.name, "kitchen");
+	assert_true(hello.caps & PROTO_CAP_PLAY_AT); /* this speaker starts pages at their time */
 	uint8_t frame[256];
-	struct proto_welcome welcome = { .version = PROTO_VERSION, .speaker_id = 9, .heartbeat_ms = 1000,
-	                                 .console_name = "studio" };
+	struct proto_welcome welcome = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT,
+	                                 .speaker_id = 9, .heartbeat_ms = 1000, .console_name = "studio" };
 	size_t len = proto_welcome_encode(&welcome, frame, sizeof frame);
 	send_all(fd, frame, len);
 	assert_true(run_until(l, SPEAKER_LINK_READY));
@@ -289,6 +300,64 @@ static void test_framed_bad_page_closes_after_the_report(void **state)
 	assert_true(run_until(c.l, SPEAKER_LINK_WAITING));
 	assert_string_equal(st.reason, "console sent a bad page (not a WAV)");
 	console_close(&c);
+}
+
+/*
+ * The clock: the speaker pings in a burst after WELCOME; a console whose
+ * clock is 5000 s ahead answers; the link's estimate finds the offset, the
+ * state shows it, and SYNC goes to the console on each change of state.
+ * A new connection starts the clock afresh.
+ */
+static void test_framed_clock_from_pings(void **state)
+{
+	(void)state;
+	const uint64_t ahead_us = 5000000000ull;
+	struct console_end c;
+	console_open(&c, 0, 0);
+	assert_null(link_clock(c.l));
+	int pings = 0, syncs = 0;
+	uint8_t last_state = SYNC_NONE;
+	uint64_t start = clock_mono_ms(), first_ping = 0, tenth_ping = 0;
+	while (clock_mono_ms() - start < 4000 && last_state != SYNC_LOCKED) {
+		if (!read_any(c.l, c.fd, &c.dec, 100))
+			continue;
+		if (c.dec.header.type == PROTO_PING) {
+			struct proto_ping ping;
+			assert_int_equal(proto_ping_decode(c.dec.payload, c.dec.header.length, &ping), PROTO_OK);
+			if (pings == 0)
+				first_ping = clock_mono_ms();
+			if (++pings == 10)
+				tenth_ping = clock_mono_ms();
+			uint64_t now = clock_mono_us() + ahead_us;
+			struct proto_pong pong = { .ping_sent_us = ping.sent_us, .received_us = now, .sent_us = now };
+			uint8_t frame[64];
+			send_all(c.fd, frame, proto_pong_encode(&pong, frame, sizeof frame));
+		} else if (c.dec.header.type == PROTO_SYNC) {
+			struct proto_sync sync;
+			assert_int_equal(proto_sync_decode(c.dec.payload, c.dec.header.length, &sync), PROTO_OK);
+			assert_int_not_equal(sync.state, last_state); /* a change of state is said at once */
+			last_state = sync.state;
+			syncs++;
+			assert_true(sync.offset_us > (int64_t)ahead_us - 5000 && sync.offset_us < (int64_t)ahead_us + 5000);
+		}
+	}
+	assert_int_equal(last_state, SYNC_LOCKED);
+	assert_true(syncs >= 2); /* settling, then locked */
+	/* A burst: ten pings well within a second, not the steady one a second. */
+	assert_true(tenth_ping > 0 && tenth_ping - first_ping < 1000);
+	const struct clock_sync *cs = link_clock(c.l);
+	assert_non_null(cs);
+	uint64_t local = clock_mono_us();
+	int64_t off = (int64_t)(clock_sync_to_remote(cs, local) - local);
+	assert_true(off > (int64_t)ahead_us - 5000 && off < (int64_t)ahead_us + 5000);
+	assert_int_equal(st.clock_state, SYNC_LOCKED);
+	/* The connection ends: no clock until the next one has its own. */
+	close(c.fd);
+	assert_true(run_until(c.l, SPEAKER_LINK_WAITING));
+	assert_null(link_clock(c.l));
+	assert_int_equal(st.clock_state, SYNC_NONE);
+	proto_decoder_free(&c.dec);
+	link_free(c.l, "done");
 }
 
 /* The welcome deadline is the link's setting, not a constant. */
@@ -423,6 +492,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_legacy_file_handed_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_bad_page_closes_after_the_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_welcome_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_clock_from_pings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_trickle_is_no_sign_of_life, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_slow_page_is_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_trickled_page_is_given_up, setup, teardown),

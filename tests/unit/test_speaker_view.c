@@ -64,6 +64,32 @@ static void test_progress_times(void **state)
 	assert_int_equal(v.progress_permille, 1000);
 }
 
+/* The sync row and the delay trim, as the screen shows them. */
+static void test_clock_and_delay(void **state)
+{
+	(void)state;
+	struct speaker_state st;
+	struct speaker_view v;
+	struct speaker_view_input in = input(true);
+	speaker_state_init(&st, "h:2348", false, NULL, NULL);
+	speaker_view_build(&v, &st, &in, 0);
+	assert_string_equal(v.clock, "no clock (plays on arrival)");
+	assert_int_equal(v.clock_tone, SPEAKER_TONE_WARN);
+	assert_string_equal(v.delay, "0 ms");
+	speaker_state_ready(&st, 1, 0, "lobby-1", "studio", 1, false);
+	speaker_state_clock(&st, SYNC_LOCKED, 300);
+	speaker_state_set_delay(&st, 12);
+	speaker_view_build(&v, &st, &in, 0);
+	assert_string_equal(v.clock, "clock ±0.3 ms");
+	assert_int_equal(v.clock_tone, SPEAKER_TONE_OK);
+	assert_string_equal(v.delay, "12 ms");
+	in = input(false);
+	speaker_state_device_clock_unreliable(&st, 23);
+	speaker_view_build(&v, &st, &in, 0);
+	assert_string_equal(v.clock, "clock +/-0.3 ms; device clock unreliable (+/-23 ms)");
+	assert_int_equal(v.clock_tone, SPEAKER_TONE_WARN);
+}
+
 static void test_odd_lengths(void **state)
 {
 	(void)state;
@@ -203,6 +229,10 @@ static void test_layout_every_size(void **state)
 	assert_int_equal(l.history_rows, 5);
 	assert_true(l.log_rows >= 3);
 	assert_int_equal(l.bar_cells, 80 - SPEAKER_LABEL_W - SPEAKER_PROGRESS_TAIL_W);
+	/* The sync row only where there is room, after the settings. */
+	speaker_layout_compute(&l, 80, 8);
+	assert_true(l.settings >= 0);
+	assert_int_equal(l.clock, -1);
 	/* A tiny terminal keeps the state and the progress first. */
 	speaker_layout_compute(&l, 40, 6);
 	assert_true(l.progress >= 0);
@@ -217,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_progress_times),
 		cmocka_unit_test(test_odd_lengths),
+		cmocka_unit_test(test_clock_and_delay),
 		cmocka_unit_test(test_history_rows),
 		cmocka_unit_test(test_equal_states_equal_views),
 		cmocka_unit_test(test_meter_in_view),
