@@ -6,7 +6,9 @@
 #
 # --smoke: every step once at a tiny size (make check); never judges time.
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
-# BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS. Results and logs: BUILD_DIR/bench/results/.
+# BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
+# BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN,
+# BENCH_ONLY=skew. Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
 smoke=0
@@ -31,6 +33,7 @@ if [ "$smoke" = 1 ]; then
 	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SEALED_N=3 SEALED_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5 K2L_TALK_REPS=1
 	RELIST_N=2 RELIST_EVERY=1 CLOCK_S=1.5 CLOCK_SESSIONS=1
+	SKEW_PAGES=1 DRIFT_S=3 DRIFT_EVERY=1 CAP_REPS=1 PROOF_OFFS=0,20 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
@@ -38,6 +41,8 @@ else
 	IDLE_SLICES=${BENCH_IDLE_SLICES:-6} MEM_N1=100 MEM_N2=500
 	K2L_REPS=${BENCH_K2L_REPS:-7} K2L_SECONDS=10 K2L_TALK_REPS=${BENCH_K2L_TALK_REPS:-3}
 	RELIST_N=${BENCH_RELIST_N:-600} RELIST_EVERY=100
+	SKEW_PAGES=${BENCH_SKEW_PAGES:-20} DRIFT_S=${BENCH_DRIFT_S:-300} DRIFT_EVERY=5 CAP_REPS=${BENCH_CAP_REPS:-5}
+	SKEW_NS="2 10" CAP_BIG=100 ARRIVAL=1 PROOF_OFFS=0,5,20,50
 	CLOCK_S=${BENCH_CLOCK_S:-20} CLOCK_SESSIONS=${BENCH_CLOCK_SESSIONS:-2}
 fi
 
@@ -136,6 +141,8 @@ stop_pid() {
 status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 sample() { echo "sample $1 $2" >>"$S"; }
 
+# BENCH_ONLY=skew: only the skew rig's figures (section 8); the others read "not measured".
+if [ "${BENCH_ONLY:-}" != skew ]; then
 # ---------------------------------------------------------------- 1, 4, 5
 say "fan-out: N = $SIZES, $REPS runs each, station and raw alternating; slow speaker N = $SLOW_N"
 "$B" fanout --sizes "$SIZES" --reps "$REPS" --slow-n "$SLOW_N" --slow-reps "$SLOW_REPS" \
@@ -296,6 +303,34 @@ say "shared clock: $CLOCK_SESSIONS sessions of ${CLOCK_S} s idle, then as many u
 "$B" clocksync --seconds "$CLOCK_S" --sessions "$CLOCK_SESSIONS" >>"$S" 2>>"$T/clocksync.log" ||
 	fail "clocksync failed"
 
+fi # BENCH_ONLY
+
+# ---------------------------------------------------------------- 9 (skew rig)
+# shellcheck source=skew.sh
+source "$top/bench/skew.sh"
+skew_prove "${PROOF_OFFS//,/ }"
+arrival_bin=
+if [ "$ARRIVAL" = 1 ]; then
+	arrival_bin=$(skew_arrival_bin) || fail "cannot build the play-on-arrival speaker (see $T/arrival-build.log)"
+fi
+for n in $SKEW_NS; do
+	say "start skew: $n speakers, $SKEW_PAGES pages, timed$([ -n "$arrival_bin" ] && echo ', then on arrival')"
+	skew_pages timed "$BIN" "$n" "$SKEW_PAGES"
+	[ -n "$arrival_bin" ] && skew_pages arrival "$arrival_bin" "$n" "$SKEW_PAGES"
+done
+for n in 10 "$CAP_BIG"; do
+	[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
+	nreal=$n npeers=0
+	[ "$n" -gt 10 ] && nreal=2 npeers=$((n - 2))
+	say "end of capture -> all playing: $nreal speakers on the rig + $npeers bench peers, $CAP_REPS recordings of 1 s"
+	skew_capture timed "$BIN" "$nreal" "$npeers" "$CAP_REPS"
+	[ -n "$arrival_bin" ] && skew_capture arrival "$arrival_bin" "$nreal" "$npeers" "$CAP_REPS"
+done
+say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
+skew_drift "$DRIFT_S" "$DRIFT_EVERY"
+rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
+PULSE_DIR=
+
 # ---------------------------------------------------------------- the table
 spec="$T/spec"
 {
@@ -357,6 +392,17 @@ spec="$T/spec"
 	echo "  uncertainty claimed|clock.load.unc_us|-|us|-"
 	echo "  exchanges over it, per session|clock.load.over|-|n|<=0"
 	echo "  connect to locked|clock.load.lock_ms|clock.idle.lock_ms|ms|-"
+	echo "skew rig proof, one stream: error at $PROOF_OFFS ms|rig.proof.one_err|-|ms|<=0.05"
+	echo "  two paplay started together: error|rig.proof.two_err|-|ms|<=10"
+	for n in $SKEW_NS; do
+		echo "start skew, $n speakers (latest - earliest)|skew.n$n.timed|skew.n$n.arrival|ms|<=1"
+		echo "  pages not started by all $n (expired, late)|skew.n$n.timed.incomplete|skew.n$n.arrival.incomplete|pages|-"
+	done
+	echo "skew after a ${DRIFT_S} s page, one clock +100 ppm|drift.end|drift.start|ms|<=1"
+	for n in 10 "$CAP_BIG"; do
+		[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
+		echo "end of capture -> all $n playing|cap.n$n.timed|cap.n$n.arrival|ms|-"
+	done
 } >"$spec"
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

@@ -11,8 +11,9 @@
 set -eu
 
 build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev"
-# Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux.
-test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 clang libclang-rt-dev"
+# Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux;
+# the skew rig's analysis (numpy) and the bench's fast clock (faketime).
+test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev"
 
 want="$build_pkgs"
 case "${1:-}" in
@@ -49,6 +50,9 @@ present() {
 		sox) have_cmds sox soxi ;;
 		tmux) have_cmds tmux ;;
 		python3) have_cmds python3 ;;
+		# Debian's python3 (a pyenv or venv python3 on PATH may lack it: tests/lib/rig.sh rig_skew_python).
+		python3-numpy) have_glob '/usr/lib/python3/dist-packages/numpy/__init__.py' ;;
+		faketime) have_cmds faketime && have_glob '/usr/lib/*/faketime/libfaketime.so.1' ;;
 		clang) have_cmds clang ;;
 		# libFuzzer's runtime, beside the compiler-rt builtins clang names.
 		libclang-rt-dev)

@@ -18,6 +18,8 @@
 #   rig_pulse_client_home DIR HOMEDIR SOURCE SINK
 #   rig_pulse_play DIR WAVFILE SINK    rig_pulse_wait_playing DIR SINK [SECONDS]
 #   rig_pulse_record_start DIR SOURCE OUTWAV    rig_pulse_record_stop DIR OUTWAV
+#   rig_skew_start DIR N    rig_skew_record_start DIR RAW    rig_skew_record_stop DIR RAW
+#   rig_skew_prove DIR TOLERANCE_MS OFFSET_MS...    rig_skew_python    (rig 3)
 #   rig_speech OUTWAV TEXT [RATE [CHANNELS]]   (defaults 48000 1; 16-bit)
 #   rig_free_port
 #   rig_wav_to_raw WAV RAW
@@ -134,6 +136,30 @@
 #    short sleep (0.2 s) before rig_pulse_record_stop costs little.
 #    The file rigs write a client.conf whose default server does not exist,
 #    so that hook can never replace them.
+#
+# 3. Skew rig (rig_skew_*): rig 2's daemon, but every sink plays into ONE null
+#    sink `rec` of N+1 channels (aux0..auxN): mono module-remap-sink sinks
+#    s1..sN onto channels 0..N-1, `mic` onto channel N. One parec of
+#    rec.monitor (N+1 channels) therefore records every speaker, and the
+#    console's microphone, on the one clock of that sink; tests/lib/skew.py
+#    finds each burst (an "event") and the lag of every channel behind the
+#    first by cross-correlation (parabolic peak: sub-sample). Findings:
+#    - Blocks: a null sink renders in blocks of its smallest requested
+#      latency; a stream that starts lands on the next block boundary. With a
+#      5 ms recorder, two paplay started 0-4 ms apart read 0.000 ms, 5-7 ms
+#      read 5.000: starts are quantised. The recorder therefore asks for 1 ms
+#      (RIG_SKEW_LATENCY_MS): starts then read to the millisecond, and what a
+#      running stream places (silence, then the first sample) reads exactly.
+#    - Proof (rig_skew_prove, run by test_timed_playout.sh and the bench): a
+#      chirp on channels 0 and 1 of ONE stream into rec, OFFSET apart in its
+#      samples, read 0/5/20/50 ms as 0.0000/5.0000/20.0000/50.0000 in every
+#      run: the recording and the analysis add nothing. Two independent
+#      paplay into s1 and s2, started together, B's file beginning with
+#      OFFSET of silence, read OFFSET within -8..+3 ms (three runs): that
+#      spread is paplay's own start-up (process start, connection,
+#      prebuffer), not the rig, so it is the proof's tolerance for them.
+#    - The analysis needs python3-numpy; on a machine where pyenv or a venv
+#      shadows Debian's python3, rig_skew_python finds /usr/bin/python3.
 #
 # Pa_Initialize prints ~80 lines of junk on stderr on every rig (81 with
 # rig 2, 85 with rig 1): PortAudio probes every PCM alsa-lib defines and the
@@ -331,21 +357,34 @@ rig_pulse_start() {
 		_rig_err "usage: rig_pulse_start DIR"
 		return 2
 	fi
-	local dir=$1 i n pid sink
+	local dir=$1 sink
+	local -a loads=()
+	for sink in mic spk1 spk2 spk3; do
+		loads+=("module-null-sink sink_name=$sink format=s16le rate=48000 channels=1 norewinds=1 sink_properties=device.description=$sink")
+	done
+	_rig_pulse_daemon rig_pulse_start "$dir" "mic spk1 spk2 spk3" "${loads[@]}"
+}
+
+# _rig_pulse_daemon FN DIR "SINK..." MODULE... — start the private daemon in DIR
+# with the native socket and MODULEs (each "name args"), keep a 20 ms recorder
+# on the monitor of each SINK and restart those sinks with small blocks.
+_rig_pulse_daemon() {
+	local fn=$1 dir=$2 holders=$3 i n pid sink m
+	shift 3
 	if [[ $dir != /* ]]; then
-		_rig_err "rig_pulse_start: DIR must be an absolute path"
+		_rig_err "$fn: DIR must be an absolute path"
 		return 2
 	fi
 	if [ ${#dir} -gt 90 ]; then
-		_rig_err "rig_pulse_start: DIR '$dir' is too long for a unix socket path"
+		_rig_err "$fn: DIR '$dir' is too long for a unix socket path"
 		return 2
 	fi
 	if [ -s "$dir/pulse.pid" ] && _rig_alive "$(cat "$dir/pulse.pid")"; then
-		_rig_err "rig_pulse_start: a daemon already runs for $dir (pid $(cat "$dir/pulse.pid"))"
+		_rig_err "$fn: a daemon already runs for $dir (pid $(cat "$dir/pulse.pid"))"
 		return 1
 	fi
 	mkdir -p "$dir/run" "$dir/home/.config/pulse" || {
-		_rig_err "rig_pulse_start: cannot create directories under $dir"
+		_rig_err "$fn: cannot create directories under $dir"
 		return 1
 	}
 	chmod 700 "$dir/run" "$dir/home"
@@ -353,8 +392,8 @@ rig_pulse_start() {
 	printf 'autospawn = no\ndefault-server = unix:%s/native\n' "$dir" \
 		>"$dir/home/.config/pulse/client.conf"
 	local -a loads=(--load="module-native-protocol-unix socket=$dir/native auth-anonymous=1")
-	for sink in mic spk1 spk2 spk3; do
-		loads+=(--load="module-null-sink sink_name=$sink format=s16le rate=48000 channels=1 norewinds=1 sink_properties=device.description=$sink")
+	for m in "$@"; do
+		loads+=(--load="$m")
 	done
 	# Double fork: the daemon is not a child of the test script, so a bare
 	# `wait` in the test does not hang on it.
@@ -369,7 +408,7 @@ rig_pulse_start() {
 	)
 	pid=$(cat "$dir/pulse.pid" 2>/dev/null)
 	if [ -z "$pid" ]; then
-		_rig_err "rig_pulse_start: could not start pulseaudio"
+		_rig_err "$fn: could not start pulseaudio"
 		return 1
 	fi
 	for ((i = 0; ; i++)); do
@@ -377,12 +416,12 @@ rig_pulse_start() {
 			break
 		fi
 		if ! _rig_alive "$pid"; then
-			_rig_err "rig_pulse_start: pulseaudio exited; $dir/pulse.log says:"
+			_rig_err "$fn: pulseaudio exited; $dir/pulse.log says:"
 			tail -n 20 "$dir/pulse.log" >&2
 			return 1
 		fi
 		if [ "$i" -ge 100 ]; then
-			_rig_err "rig_pulse_start: pulseaudio (pid $pid) did not answer pactl info within 10 s; $dir/pulse.log says:"
+			_rig_err "$fn: pulseaudio (pid $pid) did not answer pactl info within 10 s; $dir/pulse.log says:"
 			tail -n 20 "$dir/pulse.log" >&2
 			rig_pulse_stop "$dir" 2>/dev/null
 			return 1
@@ -394,7 +433,7 @@ rig_pulse_start() {
 	# waits up to 2 s for its first data, and PortAudio busy-polls meanwhile
 	# (50-97% CPU, capture stalls). Keep a 20 ms recorder on every monitor,
 	# then suspend and resume the sinks so they restart with 20 ms blocks.
-	for sink in mic spk1 spk2 spk3; do
+	for sink in $holders; do
 		(
 			env -u PULSE_SERVER -u XDG_CONFIG_HOME HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run" \
 				parec --server="unix:$dir/native" --device="$sink.monitor" --raw \
@@ -405,18 +444,18 @@ rig_pulse_start() {
 	done
 	for ((i = 0; ; i++)); do
 		n=$(_rig_pa "$dir" pactl list short source-outputs 2>/dev/null | wc -l)
-		[ "$n" -ge 4 ] && break
+		[ "$n" -ge "$(wc -w <<<"$holders")" ] && break
 		if [ "$i" -ge 100 ]; then
-			_rig_err "rig_pulse_start: the monitor holders did not connect within 5 s: $(cat "$dir/holder.log")"
+			_rig_err "$fn: the monitor holders did not connect within 5 s: $(cat "$dir/holder.log")"
 			rig_pulse_stop "$dir" 2>/dev/null
 			return 1
 		fi
 		sleep 0.05
 	done
-	for sink in mic spk1 spk2 spk3; do
+	for sink in $holders; do
 		if ! _rig_pa "$dir" pactl suspend-sink "$sink" 1 ||
 			! _rig_pa "$dir" pactl suspend-sink "$sink" 0; then
-			_rig_err "rig_pulse_start: could not suspend/resume sink $sink"
+			_rig_err "$fn: could not suspend/resume sink $sink"
 			rig_pulse_stop "$dir" 2>/dev/null
 			return 1
 		fi
@@ -435,6 +474,11 @@ rig_pulse_stop() {
 		_rig_kill "$(cat "$f")" INT parecord || rc=1
 		rm -f "$f" "$f.log"
 	done
+	for f in "$dir"/skewrec.*.pid; do
+		[ -e "$f" ] || continue
+		_rig_kill "$(cat "$f")" TERM parec || rc=1
+		rm -f "$f" "$f.log"
+	done
 	for f in "$dir"/holder.*.pid; do
 		[ -e "$f" ] || continue
 		_rig_kill "$(cat "$f")" TERM parec || rc=1
@@ -447,6 +491,153 @@ rig_pulse_stop() {
 	_rig_kill "$(cat "$dir/pulse.pid")" TERM pulseaudio || rc=1
 	rm -f "$dir/pulse.pid"
 	return $rc
+}
+
+# ---------------------------------------------------------------- skew rig
+
+# rig_skew_start DIR N — a private daemon (as rig_pulse_start) whose sinks all
+# feed ONE null sink `rec` of N+1 channels (aux0..auxN, s16le 48 kHz): mono
+# remap sinks s1..sN play into channels 0..N-1 and `mic` into channel N, so a
+# recording of rec.monitor (rig_skew_record_start) holds every speaker and the
+# console's microphone on one clock. Route a program with
+# rig_pulse_client_home DIR HOMEDIR mic.monitor sK.
+rig_skew_start() {
+	if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]] || [ "$2" -lt 1 ] || [ "$2" -gt 31 ]; then
+		_rig_err "usage: rig_skew_start DIR N (1 <= N <= 31)"
+		return 2
+	fi
+	local dir=$1 n=$2 k map=aux0
+	for ((k = 1; k <= n; k++)); do map="$map,aux$k"; done
+	local -a loads=("module-null-sink sink_name=rec format=s16le rate=48000 channels=$((n + 1)) channel_map=$map norewinds=1 sink_properties=device.description=rec")
+	for ((k = 1; k <= n; k++)); do
+		loads+=("module-remap-sink sink_name=s$k master=rec channels=1 channel_map=mono master_channel_map=aux$((k - 1)) remix=no sink_properties=device.description=s$k")
+	done
+	loads+=("module-remap-sink sink_name=mic master=rec channels=1 channel_map=mono master_channel_map=aux$n remix=no sink_properties=device.description=mic")
+	mkdir -p "$dir" && echo "$n" >"$dir/skew.n" || {
+		_rig_err "rig_skew_start: cannot write $dir/skew.n"
+		return 1
+	}
+	_rig_pulse_daemon rig_skew_start "$dir" rec "${loads[@]}"
+}
+
+# rig_skew_python — a python3 that has numpy (Debian's, when pyenv or a venv
+# shadows it on PATH).
+rig_skew_python() {
+	local py
+	for py in python3 /usr/bin/python3; do
+		if "$py" -c 'import numpy' 2>/dev/null; then
+			printf '%s\n' "$py"
+			return 0
+		fi
+	done
+	_rig_err "rig_skew_python: no python3 with numpy (apt-get install python3-numpy)"
+	return 1
+}
+
+# rig_skew_record_start DIR RAW — record rec.monitor (N+1 channels, raw s16le
+# interleaved, 48 kHz, 1 ms blocks) into RAW until rig_skew_record_stop DIR RAW;
+# returns once samples flow.
+rig_skew_record_start() {
+	if [ $# -ne 2 ]; then
+		_rig_err "usage: rig_skew_record_start DIR RAW"
+		return 2
+	fi
+	local dir=$1 raw=$2 n pidf k map=aux0
+	n=$(cat "$dir/skew.n" 2>/dev/null) || {
+		_rig_err "rig_skew_record_start: no skew rig in $dir (rig_skew_start first)"
+		return 1
+	}
+	for ((k = 1; k <= n; k++)); do map="$map,aux$k"; done
+	pidf=$(_rig_rec_pidfile "$dir" "$raw" skewrec)
+	rm -f "$raw"
+	(
+		env -u PULSE_SERVER -u XDG_CONFIG_HOME HOME="$dir/home" XDG_RUNTIME_DIR="$dir/run" \
+			parec --server="unix:$dir/native" --device=rec.monitor --raw --format=s16le \
+			--rate=48000 --channels=$((n + 1)) --channel-map="$map" --latency-msec=${RIG_SKEW_LATENCY_MS:-1} \
+			--client-name=rig-skew-recorder </dev/null >"$raw" 2>"$pidf.log" &
+		echo $! >"$pidf"
+	)
+	_rig_rec_wait rig_skew_record_start "$pidf" "$raw" 4800 TERM parec
+}
+
+# rig_skew_record_stop DIR RAW — stop that recording (RAW keeps what it got).
+rig_skew_record_stop() {
+	if [ $# -ne 2 ]; then
+		_rig_err "usage: rig_skew_record_stop DIR RAW"
+		return 2
+	fi
+	_rig_rec_stop rig_skew_record_stop "$(_rig_rec_pidfile "$1" "$2" skewrec)" TERM parec
+}
+
+# rig_skew_prove DIR TOLERANCE_MS OFFSET_MS... — the rig's own check: for each
+# OFFSET, a 0.2 s chirp played into s1 and the same chirp OFFSET ms later into
+# s2, twice: (a) one stream (a 2-channel file into rec's channels 0 and 1: the
+# offset is in the samples, so it proves recording and analysis), then (b) two
+# independent paplay into the remap sinks s1 and s2, started together, the
+# later one's file beginning with OFFSET ms of silence (how two speakers
+# play). Prints "rig: proof OFFSET ms: one stream X ms, two streams Y ms" per
+# offset; fails if (a) is off by more than 0.05 ms, or if (b)'s median error
+# passes TOLERANCE_MS (the players' own start-up: one slow start on a loaded
+# machine is not the rig's fault).
+rig_skew_prove() {
+	if [ $# -lt 3 ]; then
+		_rig_err "usage: rig_skew_prove DIR TOLERANCE_MS OFFSET_MS..."
+		return 2
+	fi
+	local dir=$1 tol=$2 py off w="$1/proof" pa pb rc=0
+	shift 2
+	py=$(rig_skew_python) || return 1
+	mkdir -p "$w" || return 1
+	sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$w/chirp.wav" synth 0.2 sine 300-6000 vol 0.5 || {
+		_rig_err "rig_skew_prove: sox failed"
+		return 1
+	}
+	rig_skew_record_start "$dir" "$w/rec.raw" || return 1
+	for off in "$@"; do
+		# OFFSET ms of silence before b, after a: both files are as long.
+		sox -D -V1 "$w/chirp.wav" "$w/a.wav" pad 0 "$((off * 48))s" &&
+			sox -D -V1 "$w/chirp.wav" "$w/b.wav" pad "$((off * 48))s" 0 &&
+			sox -D -V1 -M "$w/a.wav" "$w/b.wav" "$w/ab.wav" || {
+			_rig_err "rig_skew_prove: sox failed"
+			rc=1
+			break
+		}
+		_rig_pa "$dir" paplay --device=rec --channel-map=aux0,aux1 "$w/ab.wav" || rc=1
+		sleep 0.4 # the test: silence between events in the recording
+		_rig_pa "$dir" paplay --device=s1 "$w/a.wav" &
+		pa=$!
+		_rig_pa "$dir" paplay --device=s2 "$w/b.wav" &
+		pb=$!
+		wait "$pa" || rc=1
+		wait "$pb" || rc=1
+		sleep 0.4 # the test: silence between events in the recording
+	done
+	rig_skew_record_stop "$dir" "$w/rec.raw" || rc=1
+	[ "$rc" = 0 ] || {
+		_rig_err "rig_skew_prove: playing the proof failed"
+		return 1
+	}
+	"$py" "$(dirname "${BASH_SOURCE[0]}")/skew.py" events "$w/rec.raw" "$(($(cat "$dir/skew.n") + 1))" \
+		--chans 0,1 >"$w/events.txt" || return 1
+	awk -v tol="$tol" -v offs="$*" '
+		BEGIN { n = split(offs, o, " ") }
+		$1 == "skew" { m[++k] = $4 }
+		END {
+			if (k != 2 * n) { printf "rig: rig_skew_prove: %d events measured, %d expected\n", k, 2 * n > "/dev/stderr"; exit 1 }
+			bad = 0
+			for (i = 1; i <= n; i++) {
+				a = m[2 * i - 1] - o[i]; b = m[2 * i] - o[i]
+				printf "rig: proof %s ms: one stream %.4f ms, two streams %.4f ms\n", o[i], m[2 * i - 1], m[2 * i]
+				if (a < -0.05 || a > 0.05) bad = 1
+				e[i] = b < 0 ? -b : b
+			}
+			# Two players: the median error (a loaded machine delays one start now and then).
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (e[j] < e[i]) { t = e[i]; e[i] = e[j]; e[j] = t }
+			med = n % 2 ? e[(n + 1) / 2] : (e[n / 2] + e[n / 2 + 1]) / 2
+			if (med > tol) bad = 1
+			if (bad) printf "rig: rig_skew_prove: one stream off by more than 0.05 ms, or two streams by more than %s ms (median %.3f)\n", tol, med > "/dev/stderr"
+			exit bad
+		}' "$w/events.txt"
 }
 
 # rig_pulse_client_home DIR HOMEDIR SOURCE SINK — a HOME whose ALSA default
@@ -539,7 +730,7 @@ rig_pulse_wait_playing() {
 	return 1
 }
 
-_rig_rec_pidfile() { printf '%s/rec.%s.pid' "$1" "$(printf '%s' "$2" | cksum | cut -d' ' -f1)"; }
+_rig_rec_pidfile() { printf '%s/%s.%s.pid' "$1" "${3:-rec}" "$(printf '%s' "$2" | cksum | cut -d' ' -f1)"; }
 
 # rig_pulse_record_start DIR SOURCE OUTWAV — record SOURCE (s16le 48 kHz mono
 # WAV) in the background until rig_pulse_record_stop; returns once the
@@ -549,7 +740,7 @@ rig_pulse_record_start() {
 		_rig_err "usage: rig_pulse_record_start DIR SOURCE OUTWAV"
 		return 2
 	fi
-	local dir=$1 src=$2 wav=$3 pidf pid i size
+	local dir=$1 src=$2 wav=$3 pidf
 	pidf=$(_rig_rec_pidfile "$dir" "$wav")
 	rm -f "$wav"
 	(
@@ -559,21 +750,40 @@ rig_pulse_record_start() {
 			</dev/null >"$pidf.log" 2>&1 &
 		echo $! >"$pidf"
 	)
+	_rig_rec_wait rig_pulse_record_start "$pidf" "$wav" 1000 INT parecord
+}
+
+# _rig_rec_wait FN PIDFILE OUT MINBYTES SIGNAL COMM — wait until the recorder
+# (COMM, pid in PIDFILE, its stderr in PIDFILE.log) has written MINBYTES to OUT;
+# if it exits or takes 5 s, stop it with SIGNAL and fail.
+_rig_rec_wait() {
+	local fn=$1 pidf=$2 out=$3 min=$4 sig=$5 comm=$6 pid i
 	pid=$(cat "$pidf" 2>/dev/null)
 	for ((i = 0; i < 100; i++)); do
-		size=$(stat -c %s "$wav" 2>/dev/null || echo 0)
-		[ "$size" -gt 1000 ] && return 0
+		[ "$(stat -c %s "$out" 2>/dev/null || echo 0)" -gt "$min" ] && return 0
 		if ! _rig_alive "$pid"; then
-			_rig_err "rig_pulse_record_start: parecord of $src exited: $(cat "$pidf.log")"
+			_rig_err "$fn: $comm exited: $(cat "$pidf.log")"
 			rm -f "$pidf" "$pidf.log"
 			return 1
 		fi
 		sleep 0.05
 	done
-	_rig_err "rig_pulse_record_start: recording of $src did not start within 5 s"
-	_rig_kill "$pid" INT parecord
+	_rig_err "$fn: the recording did not start within 5 s"
+	_rig_kill "$pid" "$sig" "$comm"
 	rm -f "$pidf" "$pidf.log"
 	return 1
+}
+
+# _rig_rec_stop FN PIDFILE SIGNAL COMM — stop that recorder.
+_rig_rec_stop() {
+	local fn=$1 pidf=$2 sig=$3 comm=$4 rc=0
+	if [ ! -s "$pidf" ]; then
+		_rig_err "$fn: no such recording is running"
+		return 1
+	fi
+	_rig_kill "$(cat "$pidf")" "$sig" "$comm" || rc=1
+	rm -f "$pidf" "$pidf.log"
+	return $rc
 }
 
 # rig_pulse_record_stop DIR OUTWAV — stop it; OUTWAV is then a complete WAV.
@@ -582,17 +792,7 @@ rig_pulse_record_stop() {
 		_rig_err "usage: rig_pulse_record_stop DIR OUTWAV"
 		return 2
 	fi
-	local dir=$1 wav=$2 pidf
-	pidf=$(_rig_rec_pidfile "$dir" "$wav")
-	if [ ! -s "$pidf" ]; then
-		_rig_err "rig_pulse_record_stop: no recording of $wav is running"
-		return 1
-	fi
-	_rig_kill "$(cat "$pidf")" INT parecord || {
-		rm -f "$pidf" "$pidf.log"
-		return 1
-	}
-	rm -f "$pidf" "$pidf.log"
+	_rig_rec_stop rig_pulse_record_stop "$(_rig_rec_pidfile "$1" "$2")" INT parecord
 }
 
 # ---------------------------------------------------------------- helpers

@@ -1,0 +1,243 @@
+# shellcheck shell=bash
+# bench/skew.sh — the timed-playout figures, measured on the skew rig
+# (tests/lib/rig.sh rig_skew_*): every speaker plays into its own channel of one
+# PulseAudio null sink, one parec records them all on that sink's clock, and
+# tests/lib/skew.py reads the recording. Sourced by bench/run.sh, which provides
+# T, BIN, B (intercom-bench), build, top, ARCH, PIDS, sample, say, fail, wait_for,
+# has_line, start_console, start_peers, stop_pid. docs/BENCHMARKS.md says what each figure means.
+#
+# skew_prove "OFFSET_MS..."         the rig's own proof (known offsets)
+# skew_pages LABEL BINDIR N PAGES   start skew of N speakers over PAGES pages
+# skew_drift SECONDS EVERY          one speaker 100 ppm fast (libfaketime), a long page
+# skew_capture LABEL BINDIR NREAL NPEERS REPS   end of capture -> all speakers playing
+# skew_arrival_bin                  speakers without play-at (built from a ref)
+
+SKEW_PY=$(rig_skew_python) || fail "the skew rig needs python3-numpy (make test-deps)"
+SKEW_LIB="$top/tests/lib/skew.py"
+# The last commit before timed playout (protocol 2, PAGE.play_at 0 = on arrival;
+# its speakers do not offer PROTO_CAP_PLAY_AT, so a timed console sends them
+# play-at 0): the play-on-arrival baseline.
+SKEW_ARRIVAL_REF=${BENCH_ARRIVAL_REF:-6e817fc67f820a72f77265e0229b27891e5bf85a}
+
+# skew_arrival_bin — print the bin directory of speakers built from
+# SKEW_ARRIVAL_REF (built once, kept in BUILD/bench/arrival-REF), or
+# BENCH_ARRIVAL_BIN when set (a directory holding such an intercom-speaker).
+skew_arrival_bin() {
+	if [ -n "${BENCH_ARRIVAL_BIN:-}" ]; then
+		printf '%s\n' "$BENCH_ARRIVAL_BIN"
+		return 0
+	fi
+	local dir="$build/bench/arrival-${SKEW_ARRIVAL_REF:0:12}"
+	if [ ! -x "$dir/build/bin/intercom-speaker" ]; then
+		say "building the play-on-arrival speaker from ${SKEW_ARRIVAL_REF:0:12} in $dir"
+		rm -rf "$dir" && mkdir -p "$dir" || return 1
+		git -C "$top" archive "$SKEW_ARRIVAL_REF" | tar -x -C "$dir" || return 1
+		make -C "$dir" -j2 build/bin/intercom-speaker >"$T/arrival-build.log" 2>&1 || return 1
+	fi
+	printf '%s\n' "$dir/build/bin"
+}
+
+# skew_rig N — a fresh skew rig with N speaker sinks in $T/sk (the last one stopped).
+skew_rig() {
+	[ -n "$PULSE_DIR" ] && { rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true; }
+	PULSE_DIR="$T/sk"
+	rm -rf "$PULSE_DIR"
+	rig_skew_start "$PULSE_DIR" "$1" || fail "cannot start the skew rig"
+	rig_pulse_client_home "$PULSE_DIR" "$T/sk-console" mic.monitor mic
+}
+
+# skew_console NAME PORT — run.sh's headless console, on the skew rig's mic; sets SK_CON_PID, SK_CON_FD.
+skew_console() {
+	start_console "$1" "$2" HOME="$T/sk-console" XDG_DATA_HOME="$T/sk-data"
+	SK_CON_PID=$CON_PID SK_CON_FD=$CON_FD
+}
+
+# skew_speaker BINDIR NAME SINK PORT [ENV...] — a headless speaker playing into SINK.
+skew_speaker() {
+	local bin=$1 name=$2 sink=$3 port=$4
+	shift 4
+	rig_pulse_client_home "$PULSE_DIR" "$T/$name" mic.monitor "$sink"
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/$name" "$@" \
+		"$bin/intercom-speaker" --headless --name "$name" "127.0.0.1:$port" \
+		>"$T/$name.log" 2>"$T/$name.err" &
+	PIDS+=($!)
+	SK_SPK_PIDS+=($!)
+}
+
+# skew_quit NAME — quit the console NAME and stop the speakers.
+skew_quit() {
+	local pid
+	printf 'quit\n' >&"$SK_CON_FD"
+	wait "$SK_CON_PID" || fail "console $1 exited with $?"
+	exec {SK_CON_FD}>&-
+	for pid in "${SK_SPK_PIDS[@]}"; do stop_pid "$pid"; done
+	SK_SPK_PIDS=()
+}
+
+# skew_locked TIMED N PREFIX — the N speakers PREFIX1.. have locked their clocks (when TIMED).
+skew_locked() {
+	local timed=$1 n=$2 prefix=$3 k
+	[ "$timed" = 1 ] || return 0
+	for ((k = 1; k <= n; k++)); do
+		wait_for 20 has_line "$T/$prefix$k.log" "clock locked" || fail "speaker $prefix$k did not lock its clock"
+	done
+}
+
+# skew_prove "OFFSET_MS..." — the rig reads known offsets as such (figures:
+# rig.proof.*, the absolute error of each reading).
+skew_prove() {
+	skew_rig 2
+	say "skew rig proof: a chirp $1 ms apart, one stream and two paplay"
+	# shellcheck disable=SC2086 # the offsets, one word each
+	rig_skew_prove "$PULSE_DIR" 10 $1 >"$T/proof.txt" ||
+		fail "the skew rig did not read known offsets right: $(cat "$T/proof.txt")"
+	# rig: proof OFF ms: one stream X ms, two streams Y ms
+	awk '{ a = $7 - $3; b = $11 - $3
+		print "sample rig.proof.one_err", a < 0 ? -a : a
+		print "sample rig.proof.two_err", b < 0 ? -b : b }' "$T/proof.txt" >>"$S"
+	sed 's/^/# /' "$T/proof.txt" >&2
+}
+
+# skew_pages LABEL BINDIR N PAGES — N speakers from BINDIR (timed unless LABEL
+# is arrival), PAGES pages of a 0.3 s chirp: sample skew.nN.LABEL = the spread
+# of the N starts (latest - earliest) per page.
+skew_pages() {
+	local label=$1 bin=$2 n=$3 pages=$4 port i k timed=1 chans
+	[ "$label" = arrival ] && timed=0
+	skew_rig "$n"
+	port=$(rig_free_port)
+	skew_console "sk-$label-$n" "$port"
+	SK_SPK_PIDS=()
+	for ((k = 1; k <= n; k++)); do skew_speaker "$bin" "sk$k" "s$k" "$port"; done
+	wait_for 30 has_line "$T/sk-$label-$n.log" "\\($n connected\\)" || fail "$n speakers did not connect"
+	skew_locked "$timed" "$n" sk
+	[ -e "$T/chirp.wav" ] ||
+		sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/chirp.wav" synth 0.3 sine 300-6000 vol 0.5
+	rig_skew_record_start "$PULSE_DIR" "$T/sk.raw" || fail "cannot record the skew rig"
+	for ((i = 1; i <= pages; i++)); do
+		printf 'send %s\n' "$T/chirp.wav" >&"$SK_CON_FD"
+		# The tally (a speaker that expired or joined late makes a page
+		# without all N starts: counted below, not fatal).
+		wait_for 30 has_line "$T/sk-$label-$n.log" "page $i: delivered to $n/$n, played by" ||
+			fail "page $i was not delivered to all $n speakers ($label)"
+		sleep 0.5 # silence between two pages' bursts in the recording
+	done
+	rig_skew_record_stop "$PULSE_DIR" "$T/sk.raw"
+	skew_quit "sk-$label-$n"
+	chans=$(seq -s, 0 $((n - 1)))
+	"$SKEW_PY" "$SKEW_LIB" events "$T/sk.raw" $((n + 1)) --chans "$chans" >"$T/sk-$label-$n.events" ||
+		fail "skew.py failed"
+	rm -f "$T/sk.raw"
+	# Per event: the spread of the starts (channel 0's lag is 0).
+	awk -v n="$n" -v key="skew.n$n.$label" '
+		$1 == "event" { if (e) done(); e = $2; lo = 0; hi = 0; got = 1 }
+		$1 == "skew" { if ($4 < lo) lo = $4; if ($4 > hi) hi = $4; got++ }
+		function done() { if (got == n) print "sample " key, hi - lo; else bad++ }
+		END { if (e) done(); print "sample " key ".incomplete", bad + 0 }
+	' "$T/sk-$label-$n.events" >>"$S"
+	cp "$T/sk-$label-$n.events" "$RES/" 2>/dev/null || true
+	grep -q "^sample skew.n$n.$label " "$S" ||
+		fail "skew of $n speakers ($label): no page started on all of them (see $T/sk-$label-$n.events)"
+}
+
+# skew_drift SECONDS EVERY — a page of SECONDS (a chirp every EVERY s) on two
+# timed speakers, B's clock 100 ppm fast (libfaketime speeds CLOCK_MONOTONIC, its
+# sleeps and timeouts in B's process): drift.end = |skew| of the last chirp,
+# drift.start = of the first (the baseline, same page).
+skew_drift() {
+	local secs=$1 every=$2 port ft
+	ft=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
+	[ -n "$ft" ] || fail "no libfaketimeMT.so.1 (apt-get install faketime; make test-deps)"
+	skew_rig 2
+	sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/unit.wav" synth 0.05 sine 300-6000 vol 0.5 \
+		pad 0 "$(awk -v e="$every" 'BEGIN { print e - 0.05 }')"
+	sox -D -V1 "$T/unit.wav" "$T/long.wav" repeat $((secs / every - 1))
+	port=$(rig_free_port)
+	skew_console sk-drift "$port"
+	SK_SPK_PIDS=()
+	skew_speaker "$BIN" dr1 s1 "$port"
+	skew_speaker "$BIN" dr2 s2 "$port" LD_PRELOAD="$ft" FAKETIME="+0 x1.0001" FAKETIME_DONT_FAKE_MONOTONIC=0
+	wait_for 30 has_line "$T/sk-drift.log" "\\(2 connected\\)" || fail "the drift speakers did not connect"
+	skew_locked 1 2 dr
+	# A first page (EVERY + 1 s; 576 kB at 5) lets the console measure the links: the long
+	# page is 29 MB, which at the 20 Mbit/s assumed for a link never measured
+	# would wait longer than PLAYOUT_MAX_LEAD_MS and play on arrival.
+	sox -D -V1 "$T/unit.wav" "$T/warm.wav" pad 0 1
+	printf 'send %s\n' "$T/warm.wav" >&"$SK_CON_FD"
+	wait_for 30 has_line "$T/sk-drift.log" "page 1: delivered to 2/2, played by" ||
+		fail "the first page was not played"
+	rig_skew_record_start "$PULSE_DIR" "$T/sk.raw" || fail "cannot record the skew rig"
+	printf 'send %s\n' "$T/long.wav" >&"$SK_CON_FD"
+	wait_for 30 has_line "$T/sk-drift.log" "page 2 plays (at|on arrival)" || fail "the long page was not sent"
+	has_line "$T/sk-drift.log" "page 2 plays at" ||
+		fail "the long page would play on arrival, not at a time: $(grep 'page 2 plays' "$T/sk-drift.log")"
+	wait_for $((secs + 60)) has_line "$T/sk-drift.log" "page 2: delivered to 2/2, played by 2/2" ||
+		fail "the long page was not played by both speakers"
+	sleep 0.3
+	rig_skew_record_stop "$PULSE_DIR" "$T/sk.raw"
+	skew_quit sk-drift
+	"$SKEW_PY" "$SKEW_LIB" events "$T/sk.raw" 3 --chans 0,1 --gap-ms 400 >"$T/sk-drift.events" ||
+		fail "skew.py failed"
+	rm -f "$T/sk.raw"
+	awk '$1 == "skew" { v[++n] = $4 < 0 ? -$4 : $4 }
+		END { if (n < 2) exit 1; print "sample drift.start", v[1]; print "sample drift.end", v[n] }' \
+		"$T/sk-drift.events" >>"$S" || fail "the drift page's chirps were not measured"
+	cp "$T/sk-drift.events" "$RES/" 2>/dev/null || true
+	grep -h "corrected\|clock locked\|unreliable" "$T/dr1.log" "$T/dr2.log" | sed 's/^/# /' >&2 || true
+}
+
+# skew_capture LABEL BINDIR NREAL NPEERS REPS — the console records 1 s of noise
+# played into its microphone (talk) to NREAL speakers on the rig plus NPEERS
+# bench peers; from the recording: the capture's last sample (on the mic's
+# channel) to each real speaker's first sample. sample cap.nTOTAL.LABEL = the
+# latest of them (all playing).
+skew_capture() {
+	local label=$1 bin=$2 nreal=$3 npeers=$4 reps=$5 port i k timed=1 total player page
+	[ "$label" = arrival ] && timed=0
+	total=$((nreal + npeers))
+	skew_rig "$nreal"
+	port=$(rig_free_port)
+	rm -f "$ARCH"/*.wav # the pages are read back from the archive by number
+	skew_console "sk-cap-$label-$total" "$port"
+	SK_SPK_PIDS=()
+	for ((k = 1; k <= nreal; k++)); do skew_speaker "$bin" "cp$k" "s$k" "$port"; done
+	if [ "$npeers" -gt 0 ]; then
+		start_peers "$port" "$npeers" "cap-$label"
+		SK_SPK_PIDS+=("$PEERS_PID")
+	fi
+	wait_for 60 has_line "$T/sk-cap-$label-$total.log" "\\($total connected\\)" ||
+		fail "$total speakers did not connect"
+	skew_locked "$timed" "$nreal" cp
+	printf 'duration 1\n' >&"$SK_CON_FD"
+	rig_skew_record_start "$PULSE_DIR" "$T/sk.raw" || fail "cannot record the skew rig"
+	for ((i = 1; i <= reps; i++)); do
+		# A new noise each time: its end must be found in one place only.
+		sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/noise$i.wav" synth 2.5 whitenoise vol 0.5
+		rig_pulse_play "$PULSE_DIR" "$T/noise$i.wav" mic &
+		player=$!
+		rig_pulse_wait_playing "$PULSE_DIR" mic || fail "the noise does not play"
+		printf 'talk\n' >&"$SK_CON_FD"
+		for ((k = 1; k <= nreal; k++)); do
+			wait_for 30 has_line "$T/cp$k.log" "page $i (played|expired)" || fail "cp$k did not play page $i ($label)"
+		done
+		wait "$player" || true
+		sleep 0.3
+	done
+	rig_skew_record_stop "$PULSE_DIR" "$T/sk.raw"
+	skew_quit "sk-cap-$label-$total"
+	for ((i = 1; i <= reps; i++)); do
+		page=$(ls "$ARCH"/*-page"$(printf %04d "$i")".wav 2>/dev/null | head -1 || true)
+		[ -n "$page" ] || fail "page $i is not in the archive"
+		rig_wav_to_raw "$page" "$T/page.raw"
+		"$SKEW_PY" "$SKEW_LIB" mark "$T/sk.raw" $((nreal + 1)) "$nreal" "$T/page.raw" \
+			--chans "$(seq -s, 0 $((nreal - 1)))" >"$T/sk-cap-$label-$total.$i.mark" || fail "skew.py mark failed"
+		# All playing: the latest start; a page a speaker did not play is counted apart.
+		awk -v key="cap.n$total.$label" '
+			$1 == "latency" { if ($3 == "none") bad = 1; else if (n++ == 0 || $3 > m) m = $3 }
+			END { if (bad || !n) print "sample " key ".incomplete 1"; else print "sample " key, m }' \
+			"$T/sk-cap-$label-$total.$i.mark" >>"$S"
+	done
+	grep -q "^sample cap.n$total.$label " "$S" ||
+		fail "end of capture ($label, $total speakers): no page started on all the real speakers"
+	rm -f "$T/sk.raw"
+}
