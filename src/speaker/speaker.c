@@ -75,6 +75,13 @@
  * test rigs would spoil pages compared sample for sample. Left alone.
  */
 #define DRIFT_MAX_MS 10
+/*
+ * Drift builds slowly (100 ppm: 0.5 ms in 5 s) while the DAC times it is
+ * judged by jitter from the first buffer: in a page's first seconds a
+ * correction would follow the noise, not the drift, and spoil a short page's
+ * samples for nothing. Looks begin this far into a page.
+ */
+#define DRIFT_GRACE_MS 5000
 /* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
@@ -650,10 +657,11 @@ static void timed_drift(struct speaker *spk)
 	const struct clock_sync *cs = link_clock(spk->link);
 	uint64_t mono_us;
 	double frame;
-	if (!cs || spk->device_clock != PLAYOUT_CLOCK_OK ||
-	    !playback_dac_position(spk->playback, &mono_us, &frame) || frame < 0)
-		return;
 	int rate = spk->fmt.rate;
+	if (!cs || spk->device_clock != PLAYOUT_CLOCK_OK ||
+	    !playback_dac_position(spk->playback, &mono_us, &frame) ||
+	    frame < (double)rate * DRIFT_GRACE_MS / 1000.0)
+		return;
 	uint64_t remote = spk->play_at_us + (uint64_t)(frame * 1e6 / rate);
 	uint64_t expected = clock_sync_to_local(cs, remote) + (uint64_t)spk->st.delay_ms * 1000u;
 	spk->drift_sum += ((double)expected - (double)mono_us) * rate / 1e6;
