@@ -161,7 +161,7 @@ skew_drift() {
 	skew_locked 1 2 dr
 	# A first page (EVERY + 1 s; 576 kB at 5) lets the console measure the links: the long
 	# page is 29 MB, which at the 20 Mbit/s assumed for a link never measured
-	# would wait longer than PLAYOUT_MAX_LEAD_MS and play on arrival.
+	# would wait longer than PLAYAT_MAX_LEAD_MS and play on arrival.
 	sox -D -V1 "$T/unit.wav" "$T/warm.wav" pad 0 1
 	printf 'send %s\n' "$T/warm.wav" >&"$SK_CON_FD"
 	wait_for 30 has_line "$T/sk-drift.log" "page 1: delivered to 2/2, played by" ||

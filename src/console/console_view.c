@@ -51,8 +51,8 @@ enum console_tone console_view_sync(char *out, size_t outlen, const struct stati
 		snprintf(out, outlen, "±%u ms", (us + 500) / 1000);
 	else
 		snprintf(out, outlen, "±%u s", us / 1000000 >= 99 ? 99u : (us + 500000) / 1000000);
-	/* Beyond the bound a speaker plays on arrival (playout.h): locked, yet not in step. */
-	return us <= PLAYOUT_MAX_UNCERTAINTY_US ? CONSOLE_TONE_OK : CONSOLE_TONE_WARN;
+	/* Beyond the bound a speaker plays on arrival (playat.h): locked, yet not in step. */
+	return us <= PLAYAT_MAX_UNCERTAINTY_US ? CONSOLE_TONE_OK : CONSOLE_TONE_WARN;
 }
 
 void console_view_row(struct console_row *row, const struct station_speaker *sp,

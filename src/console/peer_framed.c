@@ -12,7 +12,7 @@
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/console/peer.h"
-#include "intercom/console/playout.h"
+#include "intercom/console/playat.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/proto.h"
 
@@ -124,9 +124,9 @@ static void framed_measured(struct peer *p, uint32_t page_id)
 		return;
 	fp->measure_page = 0;
 	station_page_moved(p, page_id, fp->measure_bytes);
-	uint64_t sample = playout_rate_sample(fp->measure_bytes, clock_mono_us() - fp->measure_from_us,
+	uint64_t sample = playat_rate_sample(fp->measure_bytes, clock_mono_us() - fp->measure_from_us,
 	                                      p->info.rtt_us);
-	p->info.link_bps = playout_rate_smooth(p->info.link_bps, sample);
+	p->info.link_bps = playat_rate_smooth(p->info.link_bps, sample);
 }
 
 static int on_status(struct peer *p, const uint8_t *payload, size_t len)

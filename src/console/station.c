@@ -21,7 +21,7 @@
 #include "intercom/common/ratelimit.h"
 #include "intercom/common/sbuf.h"
 #include "intercom/console/peer.h"
-#include "intercom/console/playout.h"
+#include "intercom/console/playat.h"
 #include "intercom/net/admission.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/conn.h"
@@ -442,12 +442,12 @@ void station_page_moved(struct peer *p, uint32_t page_id, uint64_t bytes)
 	if (page_id != st->page.id || st->fan_waiting == 0)
 		return;
 	st->fan_done_bytes += bytes;
-	uint64_t rate = playout_rate_sample(st->fan_done_bytes, clock_mono_us() - st->fan_from_us,
+	uint64_t rate = playat_rate_sample(st->fan_done_bytes, clock_mono_us() - st->fan_from_us,
 	                                    p->info.rtt_us);
 	if (rate > st->fan_best_bps)
 		st->fan_best_bps = rate;
 	if (--st->fan_waiting == 0 && st->fan_targets >= 2)
-		st->uplink_bps = playout_rate_smooth(st->uplink_bps, st->fan_best_bps);
+		st->uplink_bps = playat_rate_smooth(st->uplink_bps, st->fan_best_bps);
 }
 
 bool station_page_delivered(struct peer *p)
@@ -690,10 +690,10 @@ static void page_target(struct station *st, struct peer *p)
 		st->page.legacy++;
 }
 
-/* What the station knows of p's link, for the play-at (playout.h). */
-static struct playout_link page_link(const struct peer *p)
+/* What the station knows of p's link, for the play-at (playat.h). */
+static struct playat_link page_link(const struct peer *p)
 {
-	return (struct playout_link){
+	return (struct playat_link){
 		.play_at = p->info.play_at,
 		.sync_state = p->info.sync_state,
 		.uncertainty_us = p->info.sync_uncertainty_us,
@@ -711,21 +711,21 @@ static struct playout_link page_link(const struct peer *p)
 static uint64_t page_play_at(struct station *st, struct peer *const *targets, size_t n,
                              size_t page_bytes)
 {
-	struct playout_link *links = n ? malloc(n * sizeof *links) : NULL;
-	struct playout_plan plan = { .why = PLAYOUT_NO_CLOCK, .on_arrival = n };
+	struct playat_link *links = n ? malloc(n * sizeof *links) : NULL;
+	struct playat_plan plan = { .why = PLAYAT_NO_CLOCK, .on_arrival = n };
 	if (links) {
 		for (size_t i = 0; i < n; i++)
 			links[i] = page_link(targets[i]);
-		playout_plan(&plan, links, n, page_bytes, st->uplink_bps);
+		playat_plan(&plan, links, n, page_bytes, st->uplink_bps);
 		free(links);
 	}
-	if (plan.why == PLAYOUT_NO_CLOCK)
+	if (plan.why == PLAYAT_NO_CLOCK)
 		return 0;
 	uint64_t lead_ms = (plan.lead_us + 999) / 1000;
-	if (plan.why == PLAYOUT_TOO_LONG) {
+	if (plan.why == PLAYAT_TOO_LONG) {
 		log_event("page %u plays on arrival: its copies would take %.1f s to reach every speaker "
 		          "(a page waits %g s at most)", st->page.id, lead_ms / 1000.0,
-		          PLAYOUT_MAX_LEAD_MS / 1000.0);
+		          PLAYAT_MAX_LEAD_MS / 1000.0);
 		return 0;
 	}
 	char others[80] = "";
@@ -738,8 +738,8 @@ static uint64_t page_play_at(struct station *st, struct peer *const *targets, si
 	st->page.timed = plan.timed;
 	uint64_t play_at_us = clock_mono_us() + plan.lead_us;
 	for (size_t i = 0; i < n; i++) {
-		struct playout_link link = page_link(targets[i]);
-		if (playout_link_timed(&link))
+		struct playat_link link = page_link(targets[i]);
+		if (playat_link_timed(&link))
 			targets[i]->info.page_play_at_ms = play_at_us / 1000u;
 	}
 	return play_at_us;

@@ -621,7 +621,7 @@ static void test_framed_sync_and_play_at(void **state)
 	/* Locked: the page plays after its bytes' time at 20 Mbit/s (not measured), its round trip and ±, and the margin. */
 	uint64_t before = clock_mono_us();
 	struct proto_page meta = page_to(st, fds[1], &dec, 7);
-	uint64_t lead_min = PLAYOUT_MARGIN_MS * 1000u + 300;
+	uint64_t lead_min = PLAYAT_MARGIN_MS * 1000u + 300;
 	assert_true(meta.play_at_us >= before + lead_min);
 	assert_true(meta.play_at_us <= clock_mono_us() + lead_min + 1000000u);
 	assert_true(was_said("page 7 plays at +"));
@@ -708,7 +708,7 @@ static void test_framed_link_measured(void **state)
 	int fds[2];
 	join_timed(st, fds, "kitchen", "test:1");
 	const struct station_speaker *sp = station_speaker_at(st, 0);
-	static uint8_t big[PLAYOUT_MEASURE_MIN_BYTES * 2];
+	static uint8_t big[PLAYAT_MEASURE_MIN_BYTES * 2];
 	memset(big, 0x55, sizeof big);
 	assert_int_equal(station_send_page(st, 9, 1, big, sizeof big, 0), 1);
 	/* Every byte of WELCOME and the PAGE frame, as fast as the station writes them. */

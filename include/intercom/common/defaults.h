@@ -115,13 +115,13 @@
  * gave "joined late by 7 ms" through PulseAudio. A quarter of a second after
  * the copies are in still feels immediate for a page that was recorded first.
  */
-#define PLAYOUT_MARGIN_MS 250
+#define PLAYAT_MARGIN_MS 250
 /*
  * The throughput assumed for a link not measured yet (its first large page):
  * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired
  * LAN is faster, so a first page waits a little longer than it needs to.
  */
-#define PLAYOUT_DEFAULT_LINK_BPS 20000000ull
+#define PLAYAT_DEFAULT_LINK_BPS 20000000ull
 /*
  * The console's own link, shared by every copy of a page, until measured
  * (the time from a page's send to the last speaker holding it): 1 Gbit/s, a
@@ -129,26 +129,26 @@
  * 5 s page are 48 MB, 384 ms at 1 Gbit/s, however fast each speaker's own
  * link. A slower console link is measured on the first page to all.
  */
-#define PLAYOUT_DEFAULT_UPLINK_BPS 1000000000ull
+#define PLAYAT_DEFAULT_UPLINK_BPS 1000000000ull
 /*
  * A page smaller than this says little about a link's throughput (its time is
  * the round trip, not the bytes): it is not measured.
  */
-#define PLAYOUT_MEASURE_MIN_BYTES (64u * 1024)
+#define PLAYAT_MEASURE_MIN_BYTES (64u * 1024)
 /*
  * The latest a page may start after it is sent. Past it (a 60 s page, 5.8 MB,
  * to 100 speakers behind a 100 Mbit link: 46 s of transfer) a common start
  * would keep everyone waiting longer than a page is worth: the page plays on
  * arrival, as with protocol 1, and the log says why.
  */
-#define PLAYOUT_MAX_LEAD_MS 3000
+#define PLAYAT_MAX_LEAD_MS 3000
 /*
  * A speaker that reports SYNC_SETTLING has an estimate, not yet one it would
  * start pages by: only SYNC_LOCKED speakers play at a time (the others play
  * on arrival). One whose uncertainty is still above this is treated as
  * settling, whatever it says: beyond 5 ms two speakers are an audible echo.
  */
-#define PLAYOUT_MAX_UNCERTAINTY_US 5000u
+#define PLAYAT_MAX_UNCERTAINTY_US 5000u
 
 /* Exit codes, documented in README.md. */
 enum exit_code {

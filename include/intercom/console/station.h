@@ -47,8 +47,8 @@ struct station_speaker {
 	int32_t sync_drift_ppb;   /* its clock against the console's */
 	int64_t sync_offset_us;   /* the console's clock minus its own, as it last said */
 	uint32_t rtt_us;          /* last heartbeat round trip, µs (rtt_ms for display) */
-	uint64_t link_bps;        /* its link's throughput, measured from pages (playout.h),
-	                             smoothed; 0 until a page of PLAYOUT_MEASURE_MIN_BYTES */
+	uint64_t link_bps;        /* its link's throughput, measured from pages (playat.h),
+	                             smoothed; 0 until a page of PLAYAT_MEASURE_MIN_BYTES */
 	bool legacy;              /* an old Python-intercom client: name is its address, no zone
 	                             or rtt; page_state goes receiving (done/total = bytes written),
 	                             then received ("delivered") or failed, never further */
@@ -128,7 +128,7 @@ void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
 /*
  * Sends a WAV as page page_id to every introduced speaker (target_id 0) or to one.
  * One copy of the bytes is shared by all queues, with one play-at for all
- * (playout.h): late enough for every targeted speaker with a locked clock to
+ * (playat.h): late enough for every targeted speaker with a locked clock to
  * hold the whole page, or 0 (on arrival) if none has one; said in the log. Legacy speakers get the WAV
  * bytes alone, from the same copy; one still receiving an earlier page misses
  * this one (logged). Returns how many it went to.

@@ -20,8 +20,8 @@
 #include <stdint.h>
 
 #include "intercom/audio/format.h"
-#include "intercom/common/defaults.h"
 #include "intercom/audio/playout_sched.h"
+#include "intercom/common/defaults.h"
 
 /* Pages remembered in the history (the screen shows as many as fit). */
 #define SPEAKER_HISTORY 16

@@ -1,13 +1,13 @@
 /* When a page plays: its play-at from each targeted link's measured throughput and clock. */
-#include "intercom/console/playout.h"
+#include "intercom/console/playat.h"
 
 #include "intercom/common/defaults.h"
 #include "intercom/net/proto.h"
 
-bool playout_link_timed(const struct playout_link *link)
+bool playat_link_timed(const struct playat_link *link)
 {
 	return link->play_at && link->sync_state == SYNC_LOCKED &&
-	       link->uncertainty_us <= PLAYOUT_MAX_UNCERTAINTY_US;
+	       link->uncertainty_us <= PLAYAT_MAX_UNCERTAINTY_US;
 }
 
 /* µs to move bytes at rate_bps, rounded up (bytes * 8e6 stays in 64 bits up to 2.3 TB). */
@@ -16,40 +16,40 @@ static uint64_t move_us(uint64_t bytes, uint64_t rate_bps)
 	return (bytes * 8u * 1000000u + rate_bps - 1) / rate_bps;
 }
 
-uint64_t playout_link_us(const struct playout_link *link, uint64_t page_bytes)
+uint64_t playat_link_us(const struct playat_link *link, uint64_t page_bytes)
 {
-	uint64_t rate = link->rate_bps ? link->rate_bps : PLAYOUT_DEFAULT_LINK_BPS;
+	uint64_t rate = link->rate_bps ? link->rate_bps : PLAYAT_DEFAULT_LINK_BPS;
 	return move_us(link->queued_bytes + page_bytes, rate) + link->rtt_us + link->uncertainty_us;
 }
 
-void playout_plan(struct playout_plan *plan, const struct playout_link *links, size_t n,
+void playat_plan(struct playat_plan *plan, const struct playat_link *links, size_t n,
                   uint64_t page_bytes, uint64_t uplink_bps)
 {
-	*plan = (struct playout_plan){ .why = PLAYOUT_NO_CLOCK };
+	*plan = (struct playat_plan){ .why = PLAYAT_NO_CLOCK };
 	uint64_t slowest = 0, all_bytes = 0;
 	for (size_t i = 0; i < n; i++) {
 		all_bytes += links[i].queued_bytes + page_bytes; /* every copy crosses the console's link */
-		if (!playout_link_timed(&links[i])) {
+		if (!playat_link_timed(&links[i])) {
 			plan->on_arrival++;
 			continue;
 		}
 		plan->timed++;
-		uint64_t us = playout_link_us(&links[i], page_bytes);
+		uint64_t us = playat_link_us(&links[i], page_bytes);
 		if (us > slowest)
 			slowest = us;
 	}
 	if (plan->timed == 0)
 		return;
-	plan->uplink_us = move_us(all_bytes, uplink_bps ? uplink_bps : PLAYOUT_DEFAULT_UPLINK_BPS);
+	plan->uplink_us = move_us(all_bytes, uplink_bps ? uplink_bps : PLAYAT_DEFAULT_UPLINK_BPS);
 	if (plan->uplink_us > slowest)
 		slowest = plan->uplink_us;
-	plan->lead_us = slowest + PLAYOUT_MARGIN_MS * 1000u;
-	plan->why = plan->lead_us > PLAYOUT_MAX_LEAD_MS * 1000u ? PLAYOUT_TOO_LONG : PLAYOUT_TIMED;
+	plan->lead_us = slowest + PLAYAT_MARGIN_MS * 1000u;
+	plan->why = plan->lead_us > PLAYAT_MAX_LEAD_MS * 1000u ? PLAYAT_TOO_LONG : PLAYAT_TIMED;
 }
 
-uint64_t playout_rate_sample(uint64_t bytes, uint64_t elapsed_us, uint32_t rtt_us)
+uint64_t playat_rate_sample(uint64_t bytes, uint64_t elapsed_us, uint32_t rtt_us)
 {
-	if (bytes < PLAYOUT_MEASURE_MIN_BYTES)
+	if (bytes < PLAYAT_MEASURE_MIN_BYTES)
 		return 0;
 	uint64_t moving = elapsed_us > rtt_us ? elapsed_us - rtt_us : 0;
 	if (moving < 1000)
@@ -57,7 +57,7 @@ uint64_t playout_rate_sample(uint64_t bytes, uint64_t elapsed_us, uint32_t rtt_u
 	return bytes * 8u * 1000000u / moving;
 }
 
-uint64_t playout_rate_smooth(uint64_t rate_bps, uint64_t sample_bps)
+uint64_t playat_rate_smooth(uint64_t rate_bps, uint64_t sample_bps)
 {
 	if (sample_bps == 0)
 		return rate_bps;

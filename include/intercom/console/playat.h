@@ -6,22 +6,22 @@
  * the bytes already queued on its link and the page's at the link's measured
  * throughput, plus its round trip and the uncertainty of its clock; the
  * slowest of them, and no less than every target's bytes take through the
- * console's own link (shared by all copies), plus PLAYOUT_MARGIN_MS. One play-at for the whole page.
+ * console's own link (shared by all copies), plus PLAYAT_MARGIN_MS. One play-at for the whole page.
  * Speakers without a clock (legacy, protocol peers without the capability,
  * not locked) play on arrival, as before; if none has a clock, or the lead
- * would exceed PLAYOUT_MAX_LEAD_MS, the page plays on arrival everywhere.
+ * would exceed PLAYAT_MAX_LEAD_MS, the page plays on arrival everywhere.
  * Also the link's throughput from one transfer, smoothed. Pure arithmetic:
- * units test it (tests/unit/test_playout.c).
+ * units test it (tests/unit/test_playat.c).
  */
-#ifndef INTERCOM_PLAYOUT_H
-#define INTERCOM_PLAYOUT_H
+#ifndef INTERCOM_PLAYAT_H
+#define INTERCOM_PLAYAT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* What the console knows of one targeted link when a page leaves. */
-struct playout_link {
+struct playat_link {
 	bool play_at;             /* both sides set PROTO_CAP_PLAY_AT */
 	uint8_t sync_state;       /* enum proto_sync_state, its latest SYNC */
 	uint32_t uncertainty_us;  /* from that SYNC */
@@ -30,35 +30,35 @@ struct playout_link {
 	uint64_t queued_bytes;    /* bytes still waiting in its queue before this page */
 };
 
-enum playout_why {
-	PLAYOUT_TIMED,            /* lead_us after now, on every speaker with a clock */
-	PLAYOUT_NO_CLOCK,         /* no target has a clock: on arrival */
-	PLAYOUT_TOO_LONG,         /* the lead would pass PLAYOUT_MAX_LEAD_MS: on arrival */
+enum playat_why {
+	PLAYAT_TIMED,            /* lead_us after now, on every speaker with a clock */
+	PLAYAT_NO_CLOCK,         /* no target has a clock: on arrival */
+	PLAYAT_TOO_LONG,         /* the lead would pass PLAYAT_MAX_LEAD_MS: on arrival */
 };
 
-struct playout_plan {
-	enum playout_why why;
-	uint64_t lead_us;         /* PLAYOUT_TIMED: play-at is now + lead_us; else what it would have been */
+struct playat_plan {
+	enum playat_why why;
+	uint64_t lead_us;         /* PLAYAT_TIMED: play-at is now + lead_us; else what it would have been */
 	uint64_t uplink_us;       /* the time every copy takes through the console's link */
-	size_t timed;             /* targets that play at the time (PLAYOUT_TIMED), or could have */
+	size_t timed;             /* targets that play at the time (PLAYAT_TIMED), or could have */
 	size_t on_arrival;        /* targets without a clock: they play on arrival */
 };
 
 /* True if the link plays a page at a time: the capability, locked, and a bounded uncertainty. */
-bool playout_link_timed(const struct playout_link *link);
+bool playat_link_timed(const struct playat_link *link);
 
 /*
  * The time, in µs, for the link to hold a page of page_bytes and be ready:
- * queued and page bytes at its throughput (PLAYOUT_DEFAULT_LINK_BPS until
+ * queued and page bytes at its throughput (PLAYAT_DEFAULT_LINK_BPS until
  * measured), its round trip and its uncertainty. The margin is not included.
  */
-uint64_t playout_link_us(const struct playout_link *link, uint64_t page_bytes);
+uint64_t playat_link_us(const struct playat_link *link, uint64_t page_bytes);
 
 /*
  * The plan for a page of page_bytes to n targets, through a console link of
- * uplink_bps (0: PLAYOUT_DEFAULT_UPLINK_BPS) that every copy shares.
+ * uplink_bps (0: PLAYAT_DEFAULT_UPLINK_BPS) that every copy shares.
  */
-void playout_plan(struct playout_plan *plan, const struct playout_link *links, size_t n,
+void playat_plan(struct playat_plan *plan, const struct playat_link *links, size_t n,
                   uint64_t page_bytes, uint64_t uplink_bps);
 
 /*
@@ -66,15 +66,15 @@ void playout_plan(struct playout_plan *plan, const struct playout_link *links, s
  * elapsed_us from handing them to the connection to the peer's word that it
  * holds them all, less one round trip (the word's way back and the first
  * byte's way there); 0 if the transfer is too small to tell
- * (PLAYOUT_MEASURE_MIN_BYTES).
+ * (PLAYAT_MEASURE_MIN_BYTES).
  */
-uint64_t playout_rate_sample(uint64_t bytes, uint64_t elapsed_us, uint32_t rtt_us);
+uint64_t playat_rate_sample(uint64_t bytes, uint64_t elapsed_us, uint32_t rtt_us);
 
 /*
  * The smoothed throughput after a new sample (0 samples are ignored): the
  * first is taken as it is, then each moves the estimate a quarter of the way,
  * so one transfer slowed by something else does not halve the next lead.
  */
-uint64_t playout_rate_smooth(uint64_t rate_bps, uint64_t sample_bps);
+uint64_t playat_rate_smooth(uint64_t rate_bps, uint64_t sample_bps);
 
 #endif

@@ -12,13 +12,13 @@
 #include <cmocka.h>
 
 #include "intercom/common/defaults.h"
-#include "intercom/console/playout.h"
+#include "intercom/console/playat.h"
 #include "intercom/net/proto.h"
 
 /* A locked link of a speaker that plays at a time, at rate_bps (0: not measured). */
-static struct playout_link locked(uint64_t rate_bps)
+static struct playat_link locked(uint64_t rate_bps)
 {
-	return (struct playout_link){ .play_at = true, .sync_state = SYNC_LOCKED,
+	return (struct playat_link){ .play_at = true, .sync_state = SYNC_LOCKED,
 	                              .uncertainty_us = 300, .rtt_us = 400, .rate_bps = rate_bps };
 }
 
@@ -26,20 +26,20 @@ static struct playout_link locked(uint64_t rate_bps)
 static void test_timed_links(void **state)
 {
 	(void)state;
-	struct playout_link l = locked(0);
-	assert_true(playout_link_timed(&l));
+	struct playat_link l = locked(0);
+	assert_true(playat_link_timed(&l));
 	l.play_at = false;
-	assert_false(playout_link_timed(&l));
+	assert_false(playat_link_timed(&l));
 	l = locked(0);
 	l.sync_state = SYNC_SETTLING;
-	assert_false(playout_link_timed(&l));
+	assert_false(playat_link_timed(&l));
 	l.sync_state = SYNC_NONE;
-	assert_false(playout_link_timed(&l));
+	assert_false(playat_link_timed(&l));
 	l = locked(0);
-	l.uncertainty_us = PLAYOUT_MAX_UNCERTAINTY_US;
-	assert_true(playout_link_timed(&l));
-	l.uncertainty_us = PLAYOUT_MAX_UNCERTAINTY_US + 1;
-	assert_false(playout_link_timed(&l));
+	l.uncertainty_us = PLAYAT_MAX_UNCERTAINTY_US;
+	assert_true(playat_link_timed(&l));
+	l.uncertainty_us = PLAYAT_MAX_UNCERTAINTY_US + 1;
+	assert_false(playat_link_timed(&l));
 }
 
 /* Bytes at the throughput, the queue before the page, the round trip and the uncertainty. */
@@ -47,38 +47,38 @@ static void test_link_time(void **state)
 {
 	(void)state;
 	/* 480044 bytes (5 s, 48 kHz mono) at 100 Mbit/s: 38404 µs (rounded up), + 400 + 300. */
-	struct playout_link l = locked(100000000);
-	assert_int_equal(playout_link_us(&l, 480044), 38404 + 400 + 300);
+	struct playat_link l = locked(100000000);
+	assert_int_equal(playat_link_us(&l, 480044), 38404 + 400 + 300);
 	/* Not measured: 20 Mbit/s, five times as long. */
 	l.rate_bps = 0;
-	assert_int_equal(playout_link_us(&l, 480044), 192018 + 700);
+	assert_int_equal(playat_link_us(&l, 480044), 192018 + 700);
 	/* A page already waiting on the link goes first. */
 	l.rate_bps = 8000000; /* 1 byte/µs */
 	l.queued_bytes = 100000;
-	assert_int_equal(playout_link_us(&l, 50000), 150000 + 700);
+	assert_int_equal(playat_link_us(&l, 50000), 150000 + 700);
 	/* A 57.6 MB page over a slow link does not overflow. */
 	l = locked(1000);
-	assert_int_equal(playout_link_us(&l, 57600000), 460800000000ull + 700);
+	assert_int_equal(playat_link_us(&l, 57600000), 460800000000ull + 700);
 }
 
 /* The slowest timed link plus the margin; the others play on arrival and do not count. */
 static void test_plan_slowest(void **state)
 {
 	(void)state;
-	struct playout_link links[4] = { locked(100000000), locked(50000000), locked(100000000) };
-	links[3] = (struct playout_link){ .rate_bps = 1000 }; /* legacy: slow, but not waited for */
-	struct playout_plan plan;
-	playout_plan(&plan, links, 4, 480044, 0);
-	assert_int_equal(plan.why, PLAYOUT_TIMED);
+	struct playat_link links[4] = { locked(100000000), locked(50000000), locked(100000000) };
+	links[3] = (struct playat_link){ .rate_bps = 1000 }; /* legacy: slow, but not waited for */
+	struct playat_plan plan;
+	playat_plan(&plan, links, 4, 480044, 0);
+	assert_int_equal(plan.why, PLAYAT_TIMED);
 	assert_int_equal(plan.timed, 3);
 	assert_int_equal(plan.on_arrival, 1);
-	assert_int_equal(plan.lead_us, 76808 + 700 + PLAYOUT_MARGIN_MS * 1000u);
+	assert_int_equal(plan.lead_us, 76808 + 700 + PLAYAT_MARGIN_MS * 1000u);
 	/* 10 speakers on a 1 Gbit LAN, each link measured at its tenth: ~289 ms (docs/PROTOCOL.md). */
-	struct playout_link lan[10];
+	struct playat_link lan[10];
 	for (int i = 0; i < 10; i++)
 		lan[i] = locked(100000000);
-	playout_plan(&plan, lan, 10, 480044, 0);
-	assert_int_equal(plan.lead_us, 38404 + 700 + PLAYOUT_MARGIN_MS * 1000u);
+	playat_plan(&plan, lan, 10, 480044, 0);
+	assert_int_equal(plan.lead_us, 38404 + 700 + PLAYAT_MARGIN_MS * 1000u);
 }
 
 /*
@@ -88,21 +88,21 @@ static void test_plan_slowest(void **state)
 static void test_plan_shared_uplink(void **state)
 {
 	(void)state;
-	static struct playout_link hall[100];
+	static struct playat_link hall[100];
 	for (int i = 0; i < 100; i++)
 		hall[i] = locked(100000000);
-	struct playout_plan plan;
-	playout_plan(&plan, hall, 100, 480044, 0);
-	assert_int_equal(plan.why, PLAYOUT_TIMED);
+	struct playat_plan plan;
+	playat_plan(&plan, hall, 100, 480044, 0);
+	assert_int_equal(plan.why, PLAYAT_TIMED);
 	assert_int_equal(plan.uplink_us, 384036); /* 48004400 bytes at 1 Gbit/s, rounded up */
-	assert_int_equal(plan.lead_us, 384036 + PLAYOUT_MARGIN_MS * 1000u);
+	assert_int_equal(plan.lead_us, 384036 + PLAYAT_MARGIN_MS * 1000u);
 	/* Measured at 100 Mbit/s, the console's link makes it 3.8 s: past the bound, on arrival. */
-	playout_plan(&plan, hall, 100, 480044, 100000000);
-	assert_int_equal(plan.why, PLAYOUT_TOO_LONG);
+	playat_plan(&plan, hall, 100, 480044, 100000000);
+	assert_int_equal(plan.why, PLAYAT_TOO_LONG);
 	assert_int_equal(plan.uplink_us, 3840352);
 	/* Legacy speakers' copies cross it too, though nobody waits for them. */
-	hall[0] = (struct playout_link){ .queued_bytes = 1000000 };
-	playout_plan(&plan, hall, 2, 0, 8000000);
+	hall[0] = (struct playat_link){ .queued_bytes = 1000000 };
+	playat_plan(&plan, hall, 2, 0, 8000000);
 	assert_int_equal(plan.uplink_us, 1000000);
 }
 
@@ -110,16 +110,16 @@ static void test_plan_shared_uplink(void **state)
 static void test_plan_no_clock(void **state)
 {
 	(void)state;
-	struct playout_link links[2] = { locked(0), { .rate_bps = 0 } };
+	struct playat_link links[2] = { locked(0), { .rate_bps = 0 } };
 	links[0].sync_state = SYNC_SETTLING;
-	struct playout_plan plan;
-	playout_plan(&plan, links, 2, 480044, 0);
-	assert_int_equal(plan.why, PLAYOUT_NO_CLOCK);
+	struct playat_plan plan;
+	playat_plan(&plan, links, 2, 480044, 0);
+	assert_int_equal(plan.why, PLAYAT_NO_CLOCK);
 	assert_int_equal(plan.lead_us, 0);
 	assert_int_equal(plan.timed, 0);
 	assert_int_equal(plan.on_arrival, 2);
-	playout_plan(&plan, NULL, 0, 480044, 0);
-	assert_int_equal(plan.why, PLAYOUT_NO_CLOCK);
+	playat_plan(&plan, NULL, 0, 480044, 0);
+	assert_int_equal(plan.why, PLAYAT_NO_CLOCK);
 }
 
 /* Past the bound the page plays on arrival; the lead it would have had is kept for the log. */
@@ -127,19 +127,19 @@ static void test_plan_too_long(void **state)
 {
 	(void)state;
 	/* 60 s of 48 kHz mono (5.76 MB) over a link measured at 1 Mbit/s: 46 s. */
-	struct playout_link l = locked(1000000);
-	struct playout_plan plan;
-	playout_plan(&plan, &l, 1, 5760044, 0);
-	assert_int_equal(plan.why, PLAYOUT_TOO_LONG);
+	struct playat_link l = locked(1000000);
+	struct playat_plan plan;
+	playat_plan(&plan, &l, 1, 5760044, 0);
+	assert_int_equal(plan.why, PLAYAT_TOO_LONG);
 	assert_true(plan.lead_us > 46000000);
 	/* Just under the bound is still timed. */
 	l = locked(8000000); /* 1 byte/µs */
 	l.rtt_us = l.uncertainty_us = 0;
-	playout_plan(&plan, &l, 1, (PLAYOUT_MAX_LEAD_MS - PLAYOUT_MARGIN_MS) * 1000u, 0);
-	assert_int_equal(plan.why, PLAYOUT_TIMED);
-	assert_int_equal(plan.lead_us, PLAYOUT_MAX_LEAD_MS * 1000u);
-	playout_plan(&plan, &l, 1, (PLAYOUT_MAX_LEAD_MS - PLAYOUT_MARGIN_MS) * 1000u + 1, 0);
-	assert_int_equal(plan.why, PLAYOUT_TOO_LONG);
+	playat_plan(&plan, &l, 1, (PLAYAT_MAX_LEAD_MS - PLAYAT_MARGIN_MS) * 1000u, 0);
+	assert_int_equal(plan.why, PLAYAT_TIMED);
+	assert_int_equal(plan.lead_us, PLAYAT_MAX_LEAD_MS * 1000u);
+	playat_plan(&plan, &l, 1, (PLAYAT_MAX_LEAD_MS - PLAYAT_MARGIN_MS) * 1000u + 1, 0);
+	assert_int_equal(plan.why, PLAYAT_TOO_LONG);
 }
 
 /* One transfer: bytes over the time less a round trip; small ones say nothing. */
@@ -147,25 +147,25 @@ static void test_rate_sample(void **state)
 {
 	(void)state;
 	/* 480044 bytes in 39.4 ms with a 1 ms round trip: 38.4 ms of moving, 100 Mbit/s. */
-	assert_int_equal(playout_rate_sample(480044, 39404, 1000), 480044ull * 8 * 1000000 / 38404);
-	assert_int_equal(playout_rate_sample(PLAYOUT_MEASURE_MIN_BYTES - 1, 1000000, 0), 0);
+	assert_int_equal(playat_rate_sample(480044, 39404, 1000), 480044ull * 8 * 1000000 / 38404);
+	assert_int_equal(playat_rate_sample(PLAYAT_MEASURE_MIN_BYTES - 1, 1000000, 0), 0);
 	/* Faster than a millisecond, or a round trip longer than the whole: as if it took 1 ms. */
-	assert_int_equal(playout_rate_sample(1000000, 200, 100), 8000000000ull);
-	assert_int_equal(playout_rate_sample(1000000, 5000, 9000), 8000000000ull);
+	assert_int_equal(playat_rate_sample(1000000, 200, 100), 8000000000ull);
+	assert_int_equal(playat_rate_sample(1000000, 5000, 9000), 8000000000ull);
 }
 
 /* The first sample is taken whole, the next move it a quarter of the way; 0 changes nothing. */
 static void test_rate_smooth(void **state)
 {
 	(void)state;
-	assert_int_equal(playout_rate_smooth(0, 0), 0);
-	assert_int_equal(playout_rate_smooth(0, 100000000), 100000000);
-	assert_int_equal(playout_rate_smooth(100000000, 0), 100000000);
-	assert_int_equal(playout_rate_smooth(100000000, 20000000), 80000000);
-	assert_int_equal(playout_rate_smooth(80000000, 160000000), 100000000);
+	assert_int_equal(playat_rate_smooth(0, 0), 0);
+	assert_int_equal(playat_rate_smooth(0, 100000000), 100000000);
+	assert_int_equal(playat_rate_smooth(100000000, 0), 100000000);
+	assert_int_equal(playat_rate_smooth(100000000, 20000000), 80000000);
+	assert_int_equal(playat_rate_smooth(80000000, 160000000), 100000000);
 	uint64_t r = 100000000;
 	for (int i = 0; i < 40; i++)
-		r = playout_rate_smooth(r, 10000000);
+		r = playat_rate_smooth(r, 10000000);
 	assert_true(r >= 10000000 && r < 10001000);
 }
 
