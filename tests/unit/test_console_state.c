@@ -20,24 +20,7 @@
 #include "intercom/console/console_state.h"
 #include "intercom/net/proto.h"
 
-/* What the state said, one line after another. */
-struct said {
-	char lines[32][512];
-	int n;
-};
-
-static void say_cb(const char *line, void *ctx)
-{
-	struct said *s = ctx;
-	if (s->n < 32)
-		snprintf(s->lines[s->n++], sizeof s->lines[0], "%s", line);
-}
-
-/* The last line said, or "" if none. */
-static const char *last(const struct said *s)
-{
-	return s->n ? s->lines[s->n - 1] : "";
-}
+#include "said.h"
 
 static const struct audio_format mono48 = { .rate = 48000, .channels = 1 };
 static const struct console_key_input idle = { .page_rows = 10 };
