@@ -60,12 +60,6 @@
 #define SAVE_EXIT_WAIT_MS 3000
 /* A run of volume keys is said and saved once, this long after the last press. */
 #define VOLUME_SETTLE_MS 1000
-/*
- * A timed page's stream starts this long before its target: opening it
- * (5 ms through the pulse plugin), its priming (64 ms) and a few buffers to
- * judge its clock by (PLAYOUT_CLOCK_JUDGE_S) fit, with room for a busy loop.
- */
-#define TIMED_LEAD_MS 250
 /* Drift: the device's error is averaged over this many looks (PLAYBACK_POLL_MS apart) before a correction. */
 #define DRIFT_WINDOW 20
 /*
@@ -119,8 +113,7 @@ struct speaker {
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
 	bool announced;                /* "playing" said and reported (a timed page: once it is heard) */
-	uint32_t late_ms;              /* how late it joined, as reported (STATUS late_ms; 0: in time) */
-	uint64_t late_us;              /* how late its start was decided to be */
+	uint64_t late_us;              /* how late it joined (reported through playout_late_ms) */
 	double drift_sum;              /* the device's error in frames, summed over drift_n looks */
 	int drift_n;
 	int32_t drift_last;            /* the previous window's command (0: inside the deadband) */
@@ -164,7 +157,7 @@ static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_s
 	struct proto_status st = { .page_id = page_id, .state = (uint8_t)state, .done = done,
 	                           .total = total };
 	if ((state == PAGE_PLAYING || state == PAGE_PLAYED) && page_id == spk->page_id)
-		st.late_ms = spk->late_ms;
+		st.late_ms = playout_late_ms(spk->late_us);
 	snprintf(st.reason, sizeof st.reason, "%s", reason ? reason : "");
 	link_report(spk->link, &st);
 }
@@ -464,7 +457,6 @@ static void timed_start(struct speaker *spk, uint64_t now_us)
 		when.target_us = spk->target_us + (uint64_t)join * 1000000u / (uint64_t)spk->fmt.rate;
 	}
 	spk->late_us = d == PLAYOUT_LATE_JOIN ? late_us : 0;
-	spk->late_ms = playout_late_ms(spk->late_us);
 	page_begin(spk, &when);
 }
 
@@ -482,14 +474,13 @@ static int timed_tick(struct speaker *spk, uint64_t now_us)
 
 /*
  * The page just received: muted, it is reported so; with a play-at and a
- * clock, it waits for its time (its stream starts TIMED_LEAD_MS ahead, or at
+ * clock, it waits for its time (its stream starts PLAYOUT_LEAD_MS ahead, or at
  * the time itself on a device whose clock is not trusted); else it plays at
  * once.
  */
 static void page_start(struct speaker *spk, uint64_t play_at_us)
 {
 	spk->timed = spk->waiting = spk->begun_seen = false;
-	spk->late_ms = 0;
 	spk->late_us = 0;
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
@@ -506,7 +497,7 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 	spk->timed = true;
 	spk->play_at_us = play_at_us;
 	spk->target_us = clock_sync_to_local(cs, play_at_us) + (uint64_t)spk->st.delay_ms * 1000u;
-	uint64_t lead = device_clock_untrusted(spk) ? 0 : TIMED_LEAD_MS * 1000u;
+	uint64_t lead = device_clock_untrusted(spk) ? 0 : PLAYOUT_LEAD_MS * 1000u;
 	spk->start_due_us = spk->target_us > lead ? spk->target_us - lead : 0;
 	spk->waiting = true;
 	timed_tick(spk, clock_mono_us());
@@ -583,8 +574,9 @@ static void timed_announce(struct speaker *spk)
 		return;
 	spk->announced = true;
 	speaker_state_playing(&spk->st, spk->page_id, spk->frames, false);
-	if (spk->late_ms > 0)
-		speaker_state_joined_late(&spk->st, spk->page_id, spk->late_ms);
+	uint32_t late_ms = playout_late_ms(spk->late_us);
+	if (late_ms > 0)
+		speaker_state_joined_late(&spk->st, spk->page_id, late_ms);
 	spk->play_status_ms = clock_mono_ms();
 	send_status(spk, spk->page_id, PAGE_PLAYING, 0, spk->frames, NULL);
 }
@@ -592,7 +584,7 @@ static void timed_announce(struct speaker *spk)
 /*
  * A timed page's stream, once the callback placed its first sample: how late
  * it joined, or expired after all when the stream found its time long past
- * (a speaker stopped in the last TIMED_LEAD_MS). Once its first sample is
+ * (a speaker stopped in the last PLAYOUT_LEAD_MS). Once its first sample is
  * heard (the target reached) it is said and reported playing, with how late
  * it joined (STATUS late_ms). Returns false if the page ended here.
  */
@@ -613,7 +605,7 @@ static bool timed_begun(struct speaker *spk, uint64_t now_us)
 			page_outcome(spk, PAGE_EXPIRED, why);
 			return false;
 		}
-		spk->late_ms = playout_late_ms(late_us);
+		spk->late_us = late_us;
 	}
 	/* An unpaced device has no time to wait for: it plays as it starts. */
 	if (now_us >= spk->target_us || playback_clock(spk->playback) == PLAYOUT_CLOCK_UNPACED)

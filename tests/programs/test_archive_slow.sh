@@ -64,7 +64,6 @@ note "quitting while the disk holds a page says it was not sent"
 touch "$T/hold"
 console_cmd "send $T/tone3.wav"
 wait_log "$T/console.log" "page 4 loaded from" 10
-sleep 0.3
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 grep -q "not sent, the console is stopping: page 4 (still being archived)" "$T/console.log" ||

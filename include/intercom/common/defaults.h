@@ -105,17 +105,23 @@
 #define LEGACY_KEEPALIVE_COUNT 3
 
 /*
+ * A timed page's stream starts this long before its target: opening it
+ * (5 ms through the pulse plugin), its priming (64 ms) and a few buffers to
+ * judge its clock by (PLAYOUT_CLOCK_JUDGE_S) fit, with room for a busy loop.
+ * The console's margin is the same time (a shorter one makes pages join late).
+ */
+#define PLAYOUT_LEAD_MS 250
+/*
  * Timed playout (docs/PROTOCOL.md, "When a page plays"). A page's play-at is
  * the time its bytes take to reach the slowest targeted speaker that plays at
  * a time, plus this margin: the speaker checks the WAV (a few ms for 5 s of
- * audio), then starts its output stream 250 ms before the instant
- * (TIMED_LEAD_MS in speaker.c: opening it, its priming, and a few buffers to
- * judge the device's clock by) and places the first sample. With less, a page
- * arriving at once (loopback, a fast LAN) joins late by the difference: 120 ms
- * gave "joined late by 7 ms" through PulseAudio. A quarter of a second after
+ * audio), then starts its output stream PLAYOUT_LEAD_MS before the instant
+ * and places the first sample. With less, a page arriving at once (loopback,
+ * a fast LAN) joins late by the difference: 120 ms gave "joined late by 7 ms"
+ * through PulseAudio. A quarter of a second after
  * the copies are in still feels immediate for a page that was recorded first.
  */
-#define PLAYAT_MARGIN_MS 250
+#define PLAYAT_MARGIN_MS PLAYOUT_LEAD_MS
 /*
  * The throughput assumed for a link not measured yet (its first large page):
  * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired
