@@ -144,14 +144,22 @@ static void speakers_refresh(struct console *con)
 
 /* ---- pages ---- */
 
-/* The outbox's send: an archived page goes to every speaker's queue (or to one). */
+/* The outbox's send: a page (on its way to the archive) goes to every speaker's queue (or to one). */
 static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
-                         size_t wav_len, uint32_t target_id)
+                         size_t wav_len, uint32_t target_id, uint64_t archive_us)
 {
 	struct console *con = ctx;
 	trace_event("archived", page_id); /* INTERCOM_TRACE (bench): page ready to send */
-	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id);
+	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id, archive_us);
 	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
+}
+
+/* The outbox's commit: the page is on disk and may play, or never will. */
+static void page_commit_cb(void *ctx, uint32_t page_id, bool archived, const char *why)
+{
+	struct console *con = ctx;
+	trace_event("committed", page_id); /* INTERCOM_TRACE (bench) */
+	station_commit_page(con->station, page_id, archived, why);
 }
 
 /*
@@ -766,7 +774,7 @@ static int setup_parts(struct console *con)
 	console_state_init(&con->cs, &con->fmt, con->opts.duration, say_cb, NULL);
 	con->loads = file_loads_new(con->fmt.rate, con->fmt.channels, format_frames_for_seconds(
 		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels)));
-	con->outbox = outbox_new(con->archive_dir, page_send_cb, con);
+	con->outbox = outbox_new(con->archive_dir, page_send_cb, page_commit_cb, con);
 	if (con->screen) {
 		con->ui = console_ui_new();
 		con->view = calloc(1, sizeof *con->view);

@@ -550,8 +550,7 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 
 bool console_state_page_final(uint8_t state)
 {
-	return state == PAGE_PLAYED || state == PAGE_FAILED || state == PAGE_MUTED ||
-	       state == PAGE_INTERRUPTED || state == PAGE_EXPIRED;
+	return proto_page_state_final(state);
 }
 
 bool console_state_speaker_final(const struct station_speaker *sp)

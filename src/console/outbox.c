@@ -1,4 +1,4 @@
-/* Pages archived off the loop, then sent, in the order they were made. */
+/* Pages sent while they are archived off the loop, committed once on disk, in the order they were made. */
 #include "intercom/console/outbox.h"
 
 #include <limits.h>
@@ -8,8 +8,11 @@
 #include <string.h>
 
 #include "intercom/common/archive.h"
+#include "intercom/common/clock.h"
+#include "intercom/common/defaults.h"
 #include "intercom/common/job.h"
 #include "intercom/common/log.h"
+#include "intercom/console/playat.h"
 
 /*
  * A page's bytes, shared by the remembered page, the queue's entries and an
@@ -49,7 +52,10 @@ struct archive_task {
 struct outbox {
 	char dir[PATH_MAX];
 	outbox_send_fn send;
+	outbox_commit_fn commit;
 	void *ctx;
+	uint64_t archive_us;      /* what an archive is expected to take (playat_archive_smooth) */
+	uint64_t archive_from_us; /* the running job started then */
 	uint32_t last_id;         /* the latest page id given */
 	struct page *last;        /* the page to resend (NULL: none yet) */
 	struct entry *head, *tail; /* in order; the head's page is the one archiving */
@@ -85,14 +91,16 @@ static void archive_task_free(void *arg)
 	free(task);
 }
 
-struct outbox *outbox_new(const char *dir, outbox_send_fn send, void *ctx)
+struct outbox *outbox_new(const char *dir, outbox_send_fn send, outbox_commit_fn commit, void *ctx)
 {
 	struct outbox *ob = calloc(1, sizeof *ob);
 	if (!ob)
 		return NULL;
 	snprintf(ob->dir, sizeof ob->dir, "%s", dir);
 	ob->send = send;
+	ob->commit = commit;
 	ob->ctx = ctx;
+	ob->archive_us = PLAYAT_ARCHIVE_FIRST_MS * 1000u;
 	return ob;
 }
 
@@ -113,8 +121,10 @@ void outbox_free(struct outbox *ob)
 	if (!ob)
 		return;
 	for (struct entry *e = ob->head; e; e = e->next)
-		log_event("not sent, the console is stopping: page %u (%s)", e->id,
-		          e == ob->head && ob->job ? "still being archived" : "waiting its turn");
+		log_event("not %s, the console is stopping: page %u (%s)", e == ob->head && ob->job ? "played" : "sent",
+		          e->id, e == ob->head && ob->job ? "still being archived" : "waiting its turn");
+	if (ob->job)
+		ob->commit(ob->ctx, ob->head->id, false, "the console is stopping");
 	job_abandon(ob->job);
 	while (ob->head)
 		entry_pop(ob);
@@ -146,32 +156,42 @@ static bool entry_add(struct outbox *ob, struct page *pg, uint32_t id, uint32_t 
 	return true;
 }
 
-/* The head's page is on disk: it goes. */
-static void entry_send(struct outbox *ob, const struct entry *e)
+/* The head's page goes out; archive_us: the time its archive is expected to take (0: on disk). */
+static void entry_send(struct outbox *ob, const struct entry *e, uint64_t archive_us)
 {
 	if (e->resend_of)
-		log_event("page %u is page %u sent again (archived as %s)", e->id, e->resend_of, e->page->path);
-	ob->send(ob->ctx, e->id, e->page->created_ms, e->page->wav, e->page->wav_len, e->target_id);
+		log_event("page %u is page %u sent again%s%s%s", e->id, e->resend_of,
+		          e->page->archived ? " (archived as " : "", e->page->archived ? e->page->path : "",
+		          e->page->archived ? ")" : "");
+	ob->send(ob->ctx, e->id, e->page->created_ms, e->page->wav, e->page->wav_len, e->target_id,
+	         archive_us);
 }
 
-/* The head's archive ended (task->rc): sent, or said not to be; the queue moves on. */
+/* The head's archive ended (task->rc): the page plays, or is cancelled; the queue moves on. */
 static void archive_done(struct outbox *ob, struct archive_task *task)
 {
 	struct entry *e = ob->head;
+	ob->archive_us = playat_archive_smooth(ob->archive_us, clock_mono_us() - ob->archive_from_us);
 	if (task->rc == 0) {
 		e->page->archived = true;
 		snprintf(e->page->path, sizeof e->page->path, "%s", task->path);
 		log_event("page %u archived as %s", e->id, e->page->path);
-		entry_send(ob, e);
+		ob->commit(ob->ctx, e->id, true, NULL);
 	} else {
-		log_event("page %u NOT sent: cannot archive it: %s (fix the archive, then type resend)", e->id,
+		log_event("page %u NOT played: cannot archive it: %s (fix the archive, then type resend)", e->id,
 		          task->err);
+		char why[160];
+		snprintf(why, sizeof why, "the console cannot archive it: %.120s", task->err);
+		ob->commit(ob->ctx, e->id, false, why);
 	}
 	entry_pop(ob);
 	archive_task_free(task);
 }
 
-/* Archives the head's page, in a job (or, with no thread to be had, here and now). */
+/*
+ * Archives the head's page, in a job (or, with no thread to be had, here and
+ * now), and sends it meanwhile: it plays once committed (archive_done).
+ */
 static void archive_start(struct outbox *ob)
 {
 	struct entry *e = ob->head;
@@ -184,6 +204,8 @@ static void archive_start(struct outbox *ob)
 	task->page = page_ref(e->page);
 	snprintf(task->dir, sizeof task->dir, "%s", ob->dir);
 	archive_page_name(e->page->created_ms, e->id, task->name, sizeof task->name);
+	entry_send(ob, e, ob->archive_us);
+	ob->archive_from_us = clock_mono_us();
 	char err[160];
 	ob->job = job_start(archive_run, task, archive_task_free, err, sizeof err);
 	if (ob->job)
@@ -200,7 +222,8 @@ static void outbox_pump(struct outbox *ob)
 			archive_start(ob);
 			continue;
 		}
-		entry_send(ob, ob->head);
+		entry_send(ob, ob->head, 0);
+		ob->commit(ob->ctx, ob->head->id, true, NULL);
 		entry_pop(ob);
 	}
 }

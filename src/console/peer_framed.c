@@ -95,10 +95,11 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	memcpy(p->info.name, hello.name, sizeof p->info.name);
 	memcpy(p->info.zone, hello.zone, sizeof p->info.zone);
 	p->info.play_at = (hello.caps & PROTO_CAP_PLAY_AT) != 0;
+	p->info.commit = (hello.caps & PROTO_CAP_COMMIT) != 0;
 	station_join(p);
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
-		.caps = PROTO_CAP_PLAY_AT,
+		.caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT,
 		.speaker_id = p->info.id,
 		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
 	};
@@ -147,8 +148,7 @@ static int on_status(struct peer *p, const uint8_t *payload, size_t len)
 		p->info.page_late_ms = s.late_ms;
 	if (s.state >= PAGE_RECEIVED && s.state != PAGE_FAILED && station_page_delivered(p))
 		log_event("page %u delivered to %s", s.page_id, p->info.name);
-	if (s.state == PAGE_PLAYED || s.state == PAGE_FAILED || s.state == PAGE_MUTED ||
-	    s.state == PAGE_INTERRUPTED || s.state == PAGE_EXPIRED)
+	if (proto_page_state_final(s.state))
 		station_page_outcome(p, s.state, s.reason);
 	return 0;
 }
@@ -410,6 +410,19 @@ static void framed_send_page(struct peer *p, const struct peer_page *page, uint6
 		peer_drop(p, p->conn.error);
 }
 
+/* COMMIT: the page it holds is archived (play) or cancelled; it leaves right behind the page. */
+static void framed_commit(struct peer *p, uint32_t page_id, bool play, uint64_t play_at_us,
+                          const char *why)
+{
+	struct proto_commit commit = { .page_id = page_id, .verdict = play ? COMMIT_PLAY : COMMIT_CANCEL,
+	                               .play_at_us = play_at_us };
+	snprintf(commit.reason, sizeof commit.reason, "%s", why);
+	uint8_t frame[256];
+	framed_send_frame(p, frame, proto_commit_encode(&commit, frame, sizeof frame));
+	if (!p->dead && conn_flush(&p->conn) < 0)
+		peer_drop(p, p->conn.error);
+}
+
 static void framed_left(const struct peer *p, const char *why)
 {
 	if (p->joined)
@@ -440,6 +453,7 @@ const struct peer_ops peer_framed_ops = {
 	.tick = framed_tick,
 	.busy = NULL,
 	.send_page = framed_send_page,
+	.commit = framed_commit,
 	.wrote = NULL,
 	.left = framed_left,
 	.bye = framed_bye,

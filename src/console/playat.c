@@ -23,7 +23,7 @@ uint64_t playat_link_us(const struct playat_link *link, uint64_t page_bytes)
 }
 
 void playat_plan(struct playat_plan *plan, const struct playat_link *links, size_t n,
-                  uint64_t page_bytes, uint64_t uplink_bps)
+                  uint64_t page_bytes, uint64_t uplink_bps, uint64_t archive_us)
 {
 	*plan = (struct playat_plan){ .why = PLAYAT_NO_CLOCK };
 	uint64_t slowest = 0, all_bytes = 0;
@@ -35,6 +35,9 @@ void playat_plan(struct playat_plan *plan, const struct playat_link *links, size
 		}
 		plan->timed++;
 		uint64_t us = playat_link_us(&links[i], page_bytes);
+		uint64_t committed = archive_us ? archive_us + links[i].rtt_us + links[i].uncertainty_us : 0;
+		if (committed > us)
+			us = committed;
 		if (us > slowest)
 			slowest = us;
 	}
@@ -55,6 +58,13 @@ uint64_t playat_rate_sample(uint64_t bytes, uint64_t elapsed_us, uint32_t rtt_us
 	if (moving < 1000)
 		moving = 1000; /* faster than a millisecond (loopback): as if it took one */
 	return bytes * 8u * 1000000u / moving;
+}
+
+uint64_t playat_archive_smooth(uint64_t estimate_us, uint64_t sample_us)
+{
+	if (estimate_us == 0 || sample_us >= estimate_us)
+		return sample_us;
+	return estimate_us - (estimate_us - sample_us) / 4;
 }
 
 uint64_t playat_rate_smooth(uint64_t rate_bps, uint64_t sample_bps)

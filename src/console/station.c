@@ -79,6 +79,9 @@ struct station {
 	size_t page_final_delivered; /* targets of the latest page final once delivered (the
 	                                kinds that do not report playing) that got every byte */
 	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
+	size_t page_wav_at, page_wav_len; /* where its WAV is in it */
+	bool page_committed;      /* station_commit_page has been said for it */
+	uint64_t page_play_at_us; /* its play-at (0: on arrival) */
 	uint64_t uplink_bps;      /* the console's own link, measured from fan-outs (0: not yet) */
 	uint64_t fan_from_us;     /* the latest page's fan-out: when it was handed to the queues, */
 	size_t fan_waiting;       /* the targets yet to say they hold it (0: not timing), */
@@ -709,14 +712,14 @@ static struct playat_link page_link(const struct peer *p)
  * (2 without a clock play on arrival)". 0 when it plays on arrival.
  */
 static uint64_t page_play_at(struct station *st, struct peer *const *targets, size_t n,
-                             size_t page_bytes)
+                             size_t page_bytes, uint64_t archive_us)
 {
 	struct playat_link *links = n ? malloc(n * sizeof *links) : NULL;
 	struct playat_plan plan = { .why = PLAYAT_NO_CLOCK, .on_arrival = n };
 	if (links) {
 		for (size_t i = 0; i < n; i++)
 			links[i] = page_link(targets[i]);
-		playat_plan(&plan, links, n, page_bytes, st->uplink_bps);
+		playat_plan(&plan, links, n, page_bytes, st->uplink_bps, archive_us);
 		free(links);
 	}
 	if (plan.why == PLAYAT_NO_CLOCK)
@@ -745,8 +748,15 @@ static uint64_t page_play_at(struct station *st, struct peer *const *targets, si
 	return play_at_us;
 }
 
+/* p holds pages until their COMMIT, so it may have one before it is archived. */
+static bool peer_holds(const struct peer *p)
+{
+	return p->info.commit && p->ops->commit;
+}
+
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
-                         const uint8_t *wav, size_t wav_len, uint32_t target_id)
+                         const uint8_t *wav, size_t wav_len, uint32_t target_id,
+                         uint64_t archive_us)
 {
 	struct proto_page meta = { .page_id = page_id, .created_ms = created_ms };
 	uint8_t head[PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE];
@@ -776,15 +786,20 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 		targets[n++] = p;
 	}
 	/* One play-at for every target, in the one frame they share: set before any byte leaves. */
-	meta.play_at_us = page_play_at(st, targets, n, head_len + wav_len);
+	meta.play_at_us = page_play_at(st, targets, n, head_len + wav_len, archive_us);
 	proto_page_encode_head(&meta, wav_len, frame->data, head_len);
+	st->page_wav_at = head_len;
+	st->page_wav_len = wav_len;
+	st->page_committed = false;
+	st->page_play_at_us = meta.play_at_us;
 	struct peer_page page = { .id = page_id, .frame = frame, .wav_at = head_len, .wav_len = wav_len };
 	uint64_t now = clock_mono_ms();
 	st->fan_from_us = clock_mono_us();
 	st->fan_waiting = st->fan_done_bytes = st->fan_best_bps = 0;
 	for (size_t i = 0; i < n; i++) {
 		st->fan_waiting += targets[i]->ops->reports_playing;
-		targets[i]->ops->send_page(targets[i], &page, now);
+		if (peer_holds(targets[i]))
+			targets[i]->ops->send_page(targets[i], &page, now);
 	}
 	st->fan_targets = st->fan_waiting;
 	free(targets);
@@ -797,6 +812,70 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	if (st->page.targets == 0)
 		page_summarise(st, "(no speakers connected)");
 	return st->page.targets;
+}
+
+/*
+ * A commit too late for the page's play-at (a slow archive) moves it, for
+ * every speaker holding it, to when the commit and the rest of each copy can
+ * be there (playat.h, the page's bytes already queued): they still start
+ * together, later. Returns the new play-at, or 0 to keep the PAGE's.
+ */
+static uint64_t page_retime(struct station *st, uint32_t page_id)
+{
+	if (st->page_play_at_us == 0)
+		return 0;
+	struct playat_link *links = malloc((st->peer_count + 1) * sizeof *links);
+	if (!links)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (!p->dead && p->joined && p->info.page_id == page_id && peer_holds(p))
+			links[n++] = page_link(p);
+	}
+	struct playat_plan plan;
+	playat_plan(&plan, links, n, 0, st->uplink_bps, 0);
+	free(links);
+	uint64_t now_us = clock_mono_us();
+	if (plan.why != PLAYAT_TIMED || now_us + plan.lead_us <= st->page_play_at_us)
+		return 0;
+	log_event("page %u archived %.0f ms later than its play-at allowed for: it plays at +%llu ms",
+	          page_id, (now_us + plan.lead_us - st->page_play_at_us) / 1000.0,
+	          (unsigned long long)(plan.lead_us / 1000u));
+	st->page_play_at_us = now_us + plan.lead_us;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->info.page_id == page_id && p->info.page_play_at_ms)
+			p->info.page_play_at_ms = st->page_play_at_us / 1000u;
+	}
+	return st->page_play_at_us;
+}
+
+void station_commit_page(struct station *st, uint32_t page_id, bool archived, const char *why)
+{
+	if (page_id != st->page.id || st->page_committed || !st->page_frame)
+		return;
+	st->page_committed = true;
+	struct peer_page page = { .id = page_id, .frame = st->page_frame, .wav_at = st->page_wav_at,
+	                          .wav_len = st->page_wav_len };
+	char reason[160];
+	snprintf(reason, sizeof reason, "not archived, so not played: %s", why ? why : "");
+	uint64_t play_at_us = archived ? page_retime(st, page_id) : 0;
+	uint64_t now = clock_mono_ms();
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->dead || !p->joined || p->info.page_id != page_id)
+			continue;
+		if (peer_holds(p))
+			p->ops->commit(p, page_id, archived, play_at_us, why ? why : "");
+		else if (archived)
+			p->ops->send_page(p, &page, now);
+		if (!archived)
+			page_settle(st, p, PAGE_CANCELLED, reason);
+		if (!p->dead && p->ops->wrote)
+			p->ops->wrote(p, now);
+	}
+	page_check_done(st);
 }
 
 size_t station_speaker_count(const struct station *st)

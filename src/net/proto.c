@@ -217,6 +217,7 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 	case PROTO_PONG:
 	case PROTO_SYNC:
 	case PROTO_BYE:
+	case PROTO_COMMIT:
 	case PROTO_AUTH_HELLO:
 	case PROTO_AUTH_PROOF:
 	case PROTO_AUTH_DONE:
@@ -348,12 +349,19 @@ const char *proto_type_name(int type)
 	case PROTO_PONG: return "PONG";
 	case PROTO_BYE: return "BYE";
 	case PROTO_SYNC: return "SYNC";
+	case PROTO_COMMIT: return "COMMIT";
 	case PROTO_AUTH_HELLO: return "AUTH_HELLO";
 	case PROTO_AUTH_PROOF: return "AUTH_PROOF";
 	case PROTO_AUTH_DONE: return "AUTH_DONE";
 	case PROTO_SEALED: return "SEALED";
 	default: return "unknown";
 	}
+}
+
+bool proto_page_state_final(int state)
+{
+	return state == PAGE_PLAYED || state == PAGE_FAILED || state == PAGE_MUTED ||
+	       state == PAGE_INTERRUPTED || state == PAGE_EXPIRED || state == PAGE_CANCELLED;
 }
 
 const char *proto_page_state_name(int state)
@@ -367,6 +375,7 @@ const char *proto_page_state_name(int state)
 	case PAGE_MUTED: return "muted";
 	case PAGE_INTERRUPTED: return "interrupted";
 	case PAGE_EXPIRED: return "expired";
+	case PAGE_CANCELLED: return "cancelled";
 	default: return "unknown";
 	}
 }
@@ -478,7 +487,7 @@ int proto_status_decode(const uint8_t *payload, size_t len, struct proto_status 
 	msg->total = get_u64(&r);
 	get_text(&r, msg->reason, sizeof msg->reason, sizeof msg->reason - 1, true);
 	msg->late_ms = get_u32(&r);
-	if (msg->state < PAGE_RECEIVING || msg->state > PAGE_EXPIRED || msg->done > msg->total)
+	if (msg->state < PAGE_RECEIVING || msg->state > PAGE_CANCELLED || msg->done > msg->total)
 		r.bad = true;
 	return reader_finish(&r);
 }
@@ -554,5 +563,30 @@ int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg)
 {
 	struct reader r = reader_of(payload, len);
 	get_text(&r, msg->reason, sizeof msg->reason, sizeof msg->reason - 1, true);
+	return reader_finish(&r);
+}
+
+size_t proto_commit_encode(const struct proto_commit *msg, uint8_t *out, size_t cap)
+{
+	char reason[sizeof msg->reason];
+	snprintf(reason, sizeof reason, "%s", msg->reason);
+	proto_text_sanitize(reason);
+	struct writer w = start_frame(out, cap, PROTO_COMMIT);
+	put_u32(&w, msg->page_id);
+	put_u8(&w, msg->verdict);
+	put_u64(&w, msg->play_at_us);
+	put_text(&w, reason);
+	return finish_frame(&w);
+}
+
+int proto_commit_decode(const uint8_t *payload, size_t len, struct proto_commit *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->page_id = get_u32(&r);
+	msg->verdict = get_u8(&r);
+	msg->play_at_us = get_u64(&r);
+	get_text(&r, msg->reason, sizeof msg->reason, sizeof msg->reason - 1, true);
+	if (msg->verdict != COMMIT_PLAY && msg->verdict != COMMIT_CANCEL)
+		r.bad = true;
 	return reader_finish(&r);
 }

@@ -31,6 +31,7 @@ struct link_framed {
 	uint64_t last_ping_ms;
 	/* The last SYNC sent (SYNC_REPORT_MS): its state and uncertainty, and when (0: none yet). */
 	bool play_at;                  /* the console's WELCOME set PROTO_CAP_PLAY_AT: it takes SYNC */
+	bool commit;                   /* ... and PROTO_CAP_COMMIT: its pages wait for COMMIT */
 	uint64_t sync_sent_ms;
 	uint8_t sync_sent_state;
 	uint32_t sync_sent_uncertainty_us;
@@ -63,7 +64,7 @@ static void framed_report(struct link *l, const struct proto_status *status)
 static void send_hello(struct link *l)
 {
 	/* This speaker starts pages at their play-at time (when its clock allows). */
-	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT };
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT };
 	snprintf(hello.name, sizeof hello.name, "%s", l->cfg.name);
 	snprintf(hello.zone, sizeof hello.zone, "%s", l->cfg.zone);
 	uint8_t frame[256];
@@ -79,7 +80,7 @@ static void framed_connected(struct link *l, uint64_t now)
 	fl->bytes_at_frame = 0;
 	fl->sync_sent_ms = 0;
 	fl->sync_sent_state = SYNC_NONE;
-	fl->play_at = false;
+	fl->play_at = fl->commit = false;
 	clock_sync_init(&l->clock);
 	speaker_state_clock(l->cfg.st, SYNC_NONE, 0);
 	if (!l->cfg.key) {
@@ -125,6 +126,7 @@ static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 	                    welcome.console_name, welcome.speaker_id, conn_sealed(&l->conn));
 	conn_limit_frames(&l->conn, PROTO_MAX_PAYLOAD);
 	framed_of(l)->play_at = (welcome.caps & PROTO_CAP_PLAY_AT) != 0;
+	framed_of(l)->commit = (welcome.caps & PROTO_CAP_COMMIT) != 0;
 	return 0;
 }
 
@@ -148,12 +150,26 @@ static void on_page(struct link *l, const uint8_t *payload, size_t len)
 		page.id = meta.page_id;
 		page.created_ms = meta.created_ms;
 		page.play_at_us = meta.play_at_us;
+		page.held = framed_of(l)->commit;
 		if (l->cfg.owner->page(l->cfg.ctx, &page, why, sizeof why) == 0)
 			return;
 	}
 	char drop[sizeof l->drop_reason];
 	snprintf(drop, sizeof drop, "console sent a bad page (%s)", why);
 	link_close_when_sent(l, drop);
+}
+
+/* COMMIT: the console's word on the page it sent while archiving it. */
+static int on_commit(struct link *l, const uint8_t *payload, size_t len)
+{
+	struct proto_commit commit;
+	if (!framed_of(l)->commit || proto_commit_decode(payload, len, &commit) != PROTO_OK) {
+		snprintf(l->conn.error, sizeof l->conn.error, "malformed or unasked-for COMMIT");
+		return -1;
+	}
+	l->cfg.owner->commit(l->cfg.ctx, commit.page_id, commit.verdict == COMMIT_PLAY, commit.play_at_us,
+	                     commit.reason);
+	return 0;
 }
 
 /* Tells the console the clock's state (sync, as of now) by the rule of SYNC_REPORT_MS; forced: whatever changed. */
@@ -227,6 +243,8 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 	case PROTO_PAGE:
 		on_page(l, payload, header->length);
 		return 0;
+	case PROTO_COMMIT:
+		return on_commit(l, payload, header->length);
 	case PROTO_HELLO:
 	case PROTO_STATUS:
 		snprintf(conn->error, sizeof conn->error, "peer sent %s, which only a speaker sends",

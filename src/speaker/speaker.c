@@ -110,6 +110,8 @@ struct speaker {
 	uint64_t play_at_us;           /* its play-at, the console's clock */
 	uint64_t target_us;            /* ... here: clock_sync_to_local + the delay trim */
 	bool waiting;                  /* received, its stream not started yet (start_due_us) */
+	bool held;                     /* ... nor may it start: the console has not committed it */
+	uint64_t held_play_at_us;      /* its play-at, for when it is committed */
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
 	bool announced;                /* "playing" said and reported (a timed page: once it is heard) */
@@ -197,7 +199,7 @@ static void page_report(struct speaker *spk, uint32_t page_id, enum proto_page_s
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	size_t played = 0;
-	spk->waiting = false;
+	spk->waiting = spk->held = false;
 	if (spk->playing)
 		trace_first_sample(spk);
 	if (spk->playing && spk->playback) {
@@ -463,7 +465,7 @@ static void timed_start(struct speaker *spk, uint64_t now_us)
 /* A page waiting for its time: starts it when due. Returns ms until then (-1: none waiting). */
 static int timed_tick(struct speaker *spk, uint64_t now_us)
 {
-	if (!spk->waiting)
+	if (!spk->waiting || spk->held)
 		return -1;
 	if (now_us >= spk->start_due_us) {
 		timed_start(spk, now_us);
@@ -543,11 +545,42 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 		page_save(spk, page, info.frames, true);
 		return 0;
 	}
-	page_start(spk, page->play_at_us);
+	if (page->held) {
+		/* Whole and checked; it waits for the console's word that it is archived. */
+		spk->waiting = spk->held = true;
+		spk->held_play_at_us = page->play_at_us;
+	} else {
+		page_start(spk, page->play_at_us);
+	}
 	/* Playback first; the file is written alongside. */
 	if (spk->opts.save_dir[0])
 		page_save(spk, page, info.frames, false);
 	return 0;
+}
+
+/* link.h: the console's word on the page held: it starts at its time, or never. */
+static void speaker_commit_cb(void *ctx, uint32_t page_id, bool play, uint64_t play_at_us,
+                              const char *why)
+{
+	struct speaker *spk = ctx;
+	if (!spk->held || page_id != spk->page_id)
+		return; /* an older page's, cut off by a newer one */
+	if (!play) {
+		page_outcome(spk, PAGE_CANCELLED, *why ? why : "by the console, which gave no reason");
+		return;
+	}
+	spk->held = spk->waiting = false;
+	page_start(spk, play_at_us && spk->held_play_at_us ? play_at_us : spk->held_play_at_us);
+}
+
+/*
+ * A held page whose link dropped: its word will never come (the console
+ * forgets a page's link when it goes), so it is dropped, never played.
+ */
+static void held_check(struct speaker *spk)
+{
+	if (spk->held && spk->st.link != SPEAKER_LINK_READY)
+		page_outcome(spk, PAGE_FAILED, "the link dropped before the console confirmed the page");
 }
 
 /* link.h: a page arrived. */
@@ -565,6 +598,7 @@ static void speaker_rejected_cb(void *ctx, uint32_t page_id, size_t bytes, const
 static const struct link_owner speaker_link_owner = {
 	.page = speaker_page_cb,
 	.rejected = speaker_rejected_cb,
+	.commit = speaker_commit_cb,
 };
 
 /* A timed page is heard: "playing" said and reported, with how late it joined. Once. */
@@ -1112,6 +1146,7 @@ static int sooner(int timeout, int ms)
 static int speaker_tick(struct speaker *spk, uint64_t now)
 {
 	int timeout = link_tick(spk->link, now);
+	held_check(spk);
 	timeout = sooner(timeout, timed_tick(spk, clock_mono_us()));
 	timeout = sooner(timeout, playback_tick(spk, now));
 	timeout = sooner(timeout, volume_tick(spk, now));

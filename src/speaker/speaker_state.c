@@ -550,6 +550,9 @@ enum speaker_tone speaker_state_result_text(const struct speaker_page_entry *e, 
 	case PAGE_EXPIRED:
 		snprintf(out, outlen, "expired%s%s", why ? ": " : "", why ? why : "");
 		return SPEAKER_TONE_WARN;
+	case PAGE_CANCELLED:
+		snprintf(out, outlen, "cancelled%s%s", why ? ": " : "", why ? why : "");
+		return SPEAKER_TONE_WARN;
 	default:
 		snprintf(out, outlen, "failed%s%s", why ? ": " : "", why ? why : "");
 		return SPEAKER_TONE_BAD;

@@ -68,7 +68,7 @@ static void test_plan_slowest(void **state)
 	struct playat_link links[4] = { locked(100000000), locked(50000000), locked(100000000) };
 	links[3] = (struct playat_link){ .rate_bps = 1000 }; /* legacy: slow, but not waited for */
 	struct playat_plan plan;
-	playat_plan(&plan, links, 4, 480044, 0);
+	playat_plan(&plan, links, 4, 480044, 0, 0);
 	assert_int_equal(plan.why, PLAYAT_TIMED);
 	assert_int_equal(plan.timed, 3);
 	assert_int_equal(plan.on_arrival, 1);
@@ -77,7 +77,7 @@ static void test_plan_slowest(void **state)
 	struct playat_link lan[10];
 	for (int i = 0; i < 10; i++)
 		lan[i] = locked(100000000);
-	playat_plan(&plan, lan, 10, 480044, 0);
+	playat_plan(&plan, lan, 10, 480044, 0, 0);
 	assert_int_equal(plan.lead_us, 38404 + 700 + PLAYAT_MARGIN_MS * 1000u);
 }
 
@@ -92,17 +92,17 @@ static void test_plan_shared_uplink(void **state)
 	for (int i = 0; i < 100; i++)
 		hall[i] = locked(100000000);
 	struct playat_plan plan;
-	playat_plan(&plan, hall, 100, 480044, 0);
+	playat_plan(&plan, hall, 100, 480044, 0, 0);
 	assert_int_equal(plan.why, PLAYAT_TIMED);
 	assert_int_equal(plan.uplink_us, 384036); /* 48004400 bytes at 1 Gbit/s, rounded up */
 	assert_int_equal(plan.lead_us, 384036 + PLAYAT_MARGIN_MS * 1000u);
 	/* Measured at 100 Mbit/s, the console's link makes it 3.8 s: past the bound, on arrival. */
-	playat_plan(&plan, hall, 100, 480044, 100000000);
+	playat_plan(&plan, hall, 100, 480044, 100000000, 0);
 	assert_int_equal(plan.why, PLAYAT_TOO_LONG);
 	assert_int_equal(plan.uplink_us, 3840352);
 	/* Legacy speakers' copies cross it too, though nobody waits for them. */
 	hall[0] = (struct playat_link){ .queued_bytes = 1000000 };
-	playat_plan(&plan, hall, 2, 0, 8000000);
+	playat_plan(&plan, hall, 2, 0, 8000000, 0);
 	assert_int_equal(plan.uplink_us, 1000000);
 }
 
@@ -113,12 +113,12 @@ static void test_plan_no_clock(void **state)
 	struct playat_link links[2] = { locked(0), { .rate_bps = 0 } };
 	links[0].sync_state = SYNC_SETTLING;
 	struct playat_plan plan;
-	playat_plan(&plan, links, 2, 480044, 0);
+	playat_plan(&plan, links, 2, 480044, 0, 0);
 	assert_int_equal(plan.why, PLAYAT_NO_CLOCK);
 	assert_int_equal(plan.lead_us, 0);
 	assert_int_equal(plan.timed, 0);
 	assert_int_equal(plan.on_arrival, 2);
-	playat_plan(&plan, NULL, 0, 480044, 0);
+	playat_plan(&plan, NULL, 0, 480044, 0, 0);
 	assert_int_equal(plan.why, PLAYAT_NO_CLOCK);
 }
 
@@ -129,17 +129,51 @@ static void test_plan_too_long(void **state)
 	/* 60 s of 48 kHz mono (5.76 MB) over a link measured at 1 Mbit/s: 46 s. */
 	struct playat_link l = locked(1000000);
 	struct playat_plan plan;
-	playat_plan(&plan, &l, 1, 5760044, 0);
+	playat_plan(&plan, &l, 1, 5760044, 0, 0);
 	assert_int_equal(plan.why, PLAYAT_TOO_LONG);
 	assert_true(plan.lead_us > 46000000);
 	/* Just under the bound is still timed. */
 	l = locked(8000000); /* 1 byte/µs */
 	l.rtt_us = l.uncertainty_us = 0;
-	playat_plan(&plan, &l, 1, (PLAYAT_MAX_LEAD_MS - PLAYAT_MARGIN_MS) * 1000u, 0);
+	playat_plan(&plan, &l, 1, (PLAYAT_MAX_LEAD_MS - PLAYAT_MARGIN_MS) * 1000u, 0, 0);
 	assert_int_equal(plan.why, PLAYAT_TIMED);
 	assert_int_equal(plan.lead_us, PLAYAT_MAX_LEAD_MS * 1000u);
-	playat_plan(&plan, &l, 1, (PLAYAT_MAX_LEAD_MS - PLAYAT_MARGIN_MS) * 1000u + 1, 0);
+	playat_plan(&plan, &l, 1, (PLAYAT_MAX_LEAD_MS - PLAYAT_MARGIN_MS) * 1000u + 1, 0, 0);
 	assert_int_equal(plan.why, PLAYAT_TOO_LONG);
+}
+
+/*
+ * A page sent while it is archived plays no sooner than its COMMIT reaches
+ * each link (archive, round trip, uncertainty); a fast link's bytes are in
+ * long before that, a slow link's transfer still rules.
+ */
+static void test_plan_archive(void **state)
+{
+	(void)state;
+	struct playat_link fast = locked(1000000000), slow = locked(8000000); /* 1 Gbit/s, 1 byte/µs */
+	struct playat_plan plan;
+	playat_plan(&plan, &fast, 1, 480044, 0, 0);
+	uint64_t transfer = plan.lead_us;
+	playat_plan(&plan, &fast, 1, 480044, 0, 30000);
+	assert_int_equal(plan.lead_us, 30000 + 400 + 300 + PLAYAT_MARGIN_MS * 1000u);
+	assert_true(plan.lead_us > transfer);
+	playat_plan(&plan, &slow, 1, 480044, 0, 30000);
+	assert_int_equal(plan.lead_us, 480044 + 400 + 300 + PLAYAT_MARGIN_MS * 1000u);
+	/* The slowest link's commit sets it for all. */
+	struct playat_link two[2] = { fast, fast };
+	two[1].rtt_us = 9000;
+	playat_plan(&plan, two, 2, 480044, 0, 30000);
+	assert_int_equal(plan.lead_us, 30000 + 9000 + 300 + PLAYAT_MARGIN_MS * 1000u);
+}
+
+/* A slower archive is believed at once, a faster one a quarter of the way. */
+static void test_archive_smooth(void **state)
+{
+	(void)state;
+	assert_int_equal(playat_archive_smooth(0, 8000), 8000);
+	assert_int_equal(playat_archive_smooth(8000, 40000), 40000);
+	assert_int_equal(playat_archive_smooth(40000, 8000), 32000);
+	assert_int_equal(playat_archive_smooth(32000, 32000), 32000);
 }
 
 /* One transfer: bytes over the time less a round trip; small ones say nothing. */
@@ -178,6 +212,8 @@ int main(void)
 		cmocka_unit_test(test_plan_shared_uplink),
 		cmocka_unit_test(test_plan_no_clock),
 		cmocka_unit_test(test_plan_too_long),
+		cmocka_unit_test(test_plan_archive),
+		cmocka_unit_test(test_archive_smooth),
 		cmocka_unit_test(test_rate_sample),
 		cmocka_unit_test(test_rate_smooth),
 	};

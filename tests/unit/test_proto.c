@@ -431,6 +431,36 @@ static void test_bye_round_trip(void **state)
 	assert_int_equal(frame[13], 0);
 }
 
+/* COMMIT: both verdicts and a later play-at round-trip; no other verdict, nothing cut short. */
+static void test_commit_round_trip(void **state)
+{
+	(void)state;
+	struct proto_commit in[] = {
+		{ .page_id = 3, .verdict = COMMIT_PLAY },
+		{ .page_id = 4, .verdict = COMMIT_PLAY, .play_at_us = 0x0123456789abcdefull },
+		{ .page_id = 0xffffffffu, .verdict = COMMIT_CANCEL, .reason = "the console cannot archive it: disk full" },
+	};
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		uint8_t frame[256];
+		size_t len = proto_commit_encode(&in[i], frame, sizeof frame);
+		assert_int_equal(len, PROTO_HEADER_SIZE + 4 + 1 + 8 + 2 + strlen(in[i].reason));
+		size_t plen = check_frame_header(frame, len, PROTO_COMMIT);
+		uint8_t *p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
+		struct proto_commit out;
+		memset(&out, 0x55, sizeof out);
+		assert_int_equal(proto_commit_decode(p, plen, &out), PROTO_OK);
+		assert_int_equal(out.page_id, in[i].page_id);
+		assert_int_equal(out.verdict, in[i].verdict);
+		assert_int_equal(out.play_at_us, in[i].play_at_us);
+		assert_string_equal(out.reason, in[i].reason);
+		for (size_t cut = 0; cut < plen; cut++)
+			assert_int_equal(proto_commit_decode(p, cut, &out), PROTO_ERR_MALFORMED);
+		p[4] = 3; /* neither verdict */
+		assert_int_equal(proto_commit_decode(p, plen, &out), PROTO_ERR_MALFORMED);
+		free(p);
+	}
+}
+
 /* ---- the incremental decoder over a stream of frames ---- */
 
 struct frame_rec {
@@ -1321,7 +1351,7 @@ static void test_status_rules(void **state)
 	struct bytes b;
 	for (int s = 0; s < 256; s++) {
 		b = status_payload((uint8_t)s, 1, 2, "", 0);
-		int want = s >= PAGE_RECEIVING && s <= PAGE_EXPIRED ? PROTO_OK : PROTO_ERR_MALFORMED;
+		int want = s >= PAGE_RECEIVING && s <= PAGE_CANCELLED ? PROTO_OK : PROTO_ERR_MALFORMED;
 		if (decode_status(&b, &st) != want)
 			fail_msg("STATUS state %d: want %d", s, want);
 		bytes_free(&b);
@@ -1329,7 +1359,7 @@ static void test_status_rules(void **state)
 	b = status_payload(0, 0, 0, "", 0);
 	assert_int_equal(decode_status(&b, &st), PROTO_ERR_MALFORMED);
 	bytes_free(&b);
-	b = status_payload(PAGE_EXPIRED + 1, 0, 0, "", 0);
+	b = status_payload(PAGE_CANCELLED + 1, 0, 0, "", 0);
 	assert_int_equal(decode_status(&b, &st), PROTO_ERR_MALFORMED);
 	bytes_free(&b);
 	/* done > total. */
@@ -1591,7 +1621,12 @@ static void test_names(void **state)
 	assert_string_equal(proto_page_state_name(PAGE_INTERRUPTED), "interrupted");
 	assert_string_equal(proto_page_state_name(0), "unknown");
 	assert_string_equal(proto_page_state_name(PAGE_EXPIRED), "expired");
-	assert_string_equal(proto_page_state_name(9), "unknown");
+	assert_string_equal(proto_page_state_name(PAGE_CANCELLED), "cancelled");
+	assert_string_equal(proto_page_state_name(10), "unknown");
+	assert_string_equal(proto_type_name(PROTO_COMMIT), "COMMIT");
+	/* Final: nothing more happens to the page on that speaker. */
+	for (int s = 0; s < 12; s++)
+		assert_int_equal(proto_page_state_final(s), s >= PAGE_PLAYED && s <= PAGE_CANCELLED);
 	static const int errors[] = { PROTO_OK, PROTO_ERR_MAGIC, PROTO_ERR_VERSION,
 		                      PROTO_ERR_TOO_LARGE, PROTO_ERR_MALFORMED };
 	for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
@@ -1614,6 +1649,7 @@ int main(void)
 		cmocka_unit_test(test_ping_pong_round_trip),
 		cmocka_unit_test(test_sync_round_trip),
 		cmocka_unit_test(test_bye_round_trip),
+		cmocka_unit_test(test_commit_round_trip),
 		cmocka_unit_test(test_decoder_whole_stream),
 		cmocka_unit_test(test_decoder_every_split),
 		cmocka_unit_test(test_decoder_every_two_splits),

@@ -209,6 +209,14 @@ static const struct peer_ops probe_ops = {
 
 /* ---- tests ---- */
 
+/* Sends a page that is on disk already: sent, then committed at once (every page is committed). */
+static size_t send_committed(struct station *st, uint32_t id, const uint8_t *bytes, size_t len)
+{
+	size_t n = station_send_page(st, id, 1, bytes, len, 0, 0);
+	station_commit_page(st, id, true, NULL);
+	return n;
+}
+
 /* A kind the station has never heard of joins, gets a page, is counted, leaves. */
 static void test_a_new_kind_plugs_in(void **state)
 {
@@ -225,7 +233,7 @@ static void test_a_new_kind_plugs_in(void **state)
 	const struct station_speaker *sp = station_speaker_at(st, 0);
 	assert_string_equal(sp->addr, "probe:1");
 
-	assert_int_equal(station_send_page(st, 7, 1, wav, sizeof wav, 0), 1);
+	assert_int_equal(send_committed(st, 7, wav, sizeof wav), 1);
 	assert_int_equal(probe.busy, 1);
 	assert_int_equal(probe.send_page, 1);
 	assert_int_equal(probe.page.id, 7);
@@ -243,7 +251,7 @@ static void test_a_new_kind_plugs_in(void **state)
 
 	/* Busy: no target of the next page. */
 	probe.busy_answer = true;
-	assert_int_equal(station_send_page(st, 8, 1, wav, sizeof wav, 0), 0);
+	assert_int_equal(send_committed(st, 8, wav, sizeof wav), 0);
 	assert_int_equal(probe.send_page, 1);
 	assert_true(was_said("page 8: delivered to 0/0, played by 0/0 (no speakers connected)"));
 
@@ -313,7 +321,7 @@ static void test_legacy_kind_gets_the_wav_alone(void **state)
 	assert_non_null(station_add_peer(st, &peer_legacy_ops, fds[0], "old:1", clock_mono_ms()));
 	assert_true(was_said("legacy speaker old:1 waiting for a page (1 connected)"));
 	assert_true(station_speaker_at(st, 0)->legacy);
-	assert_int_equal(station_send_page(st, 3, 1, wav, sizeof wav, 0), 1);
+	assert_int_equal(send_committed(st, 3, wav, sizeof wav), 1);
 	uint8_t buf[256];
 	size_t got = read_to_eof(st, fds[1], buf, sizeof buf);
 	assert_int_equal(got, sizeof wav);
@@ -345,7 +353,7 @@ static void test_framed_kind_to_played(void **state)
 	struct proto_decoder dec;
 	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
 	assert_true(read_frame(st, fds[1], &dec, PROTO_WELCOME));
-	assert_int_equal(station_send_page(st, 5, 1, wav, sizeof wav, 0), 1);
+	assert_int_equal(send_committed(st, 5, wav, sizeof wav), 1);
 	assert_true(read_frame(st, fds[1], &dec, PROTO_PAGE));
 	struct proto_page meta;
 	const uint8_t *w;
@@ -562,7 +570,7 @@ static void join_timed(struct station *st, int fds[2], const char *name, const c
 /* Sends a page and reads its fields back from the speaker's end. */
 static struct proto_page page_to(struct station *st, int fd, struct proto_decoder *dec, uint32_t id)
 {
-	assert_int_equal(station_send_page(st, id, 1, wav, sizeof wav, 0), 1);
+	assert_int_equal(send_committed(st, id, wav, sizeof wav), 1);
 	assert_true(read_frame(st, fd, dec, PROTO_PAGE));
 	struct proto_page meta;
 	const uint8_t *w;
@@ -658,6 +666,124 @@ static void test_framed_sync_and_play_at(void **state)
 	close(fds[1]);
 }
 
+/* Whether a frame of type came on fd after a few passes (nothing waits for it). */
+static bool frame_came(struct station *st, int fd, struct proto_decoder *dec, uint8_t type)
+{
+	for (int i = 0; i < 5; i++)
+		pass(st, 1);
+	uint8_t byte;
+	while (recv(fd, &byte, 1, MSG_DONTWAIT) == 1) {
+		assert_int_equal(proto_decoder_feed(dec, &byte, 1), 1);
+		if (dec->frame_ready && dec->header.type == type)
+			return true;
+	}
+	return false;
+}
+
+/* A speaker of ours that holds pages until their COMMIT joins on fd; its WELCOME is read. */
+static void join_holding(struct station *st, int fds[2], struct proto_decoder *dec, const char *name,
+                         const char *addr)
+{
+	make_pair(fds);
+	uint8_t frame[256];
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT };
+	snprintf(hello.name, sizeof hello.name, "%s", name);
+	speaker_says(fds[1], frame, proto_hello_encode(&hello, frame, sizeof frame));
+	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], addr, clock_mono_ms()));
+	assert_true(read_frame(st, fds[1], dec, PROTO_WELCOME));
+	struct proto_welcome welcome;
+	assert_int_equal(proto_welcome_decode(dec->payload, dec->header.length, &welcome), PROTO_OK);
+	assert_true(welcome.caps & PROTO_CAP_COMMIT);
+}
+
+/*
+ * A page on its way to the archive goes at once to a speaker that holds
+ * pages until their COMMIT, and to one that does not (an older build) only
+ * once committed; a page that could not be archived is cancelled where it is
+ * held, sent nowhere else, and counted on every target.
+ */
+static void test_framed_held_until_commit(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int a[2], b[2];
+	struct proto_decoder da, db;
+	proto_decoder_init(&da, PROTO_MAX_PAYLOAD);
+	proto_decoder_init(&db, PROTO_MAX_PAYLOAD);
+	join_holding(st, a, &da, "hall", "test:1");
+	join_timed(st, b, "lobby", "test:2");
+	assert_true(read_frame(st, b[1], &db, PROTO_WELCOME));
+	assert_true(station_speaker_at(st, 0)->commit);
+	assert_false(station_speaker_at(st, 1)->commit);
+
+	assert_int_equal(station_send_page(st, 5, 1, wav, sizeof wav, 0, 30000), 2);
+	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
+	assert_false(frame_came(st, b[1], &db, PROTO_PAGE));
+	station_commit_page(st, 5, true, NULL);
+	assert_true(read_frame(st, a[1], &da, PROTO_COMMIT));
+	struct proto_commit c;
+	assert_int_equal(proto_commit_decode(da.payload, da.header.length, &c), PROTO_OK);
+	assert_int_equal(c.page_id, 5);
+	assert_int_equal(c.verdict, COMMIT_PLAY);
+	assert_int_equal(c.play_at_us, 0); /* on arrival: no clock locked, nothing to move */
+	assert_true(read_frame(st, b[1], &db, PROTO_PAGE));
+	/* Said once: a second word on the same page changes nothing. */
+	station_commit_page(st, 5, false, "late");
+	assert_false(frame_came(st, a[1], &da, PROTO_COMMIT));
+
+	assert_int_equal(station_send_page(st, 6, 1, wav, sizeof wav, 0, 30000), 2);
+	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
+	station_commit_page(st, 6, false, "the console cannot archive it: disk full");
+	assert_true(read_frame(st, a[1], &da, PROTO_COMMIT));
+	assert_int_equal(proto_commit_decode(da.payload, da.header.length, &c), PROTO_OK);
+	assert_int_equal(c.page_id, 6);
+	assert_int_equal(c.verdict, COMMIT_CANCEL);
+	assert_string_equal(c.reason, "the console cannot archive it: disk full");
+	assert_false(frame_came(st, b[1], &db, PROTO_PAGE));
+	const struct station_page *pg = station_last_page(st);
+	assert_true(pg->summarised);
+	assert_int_equal(pg->failed, 2);
+	assert_int_equal(pg->played, 0);
+	assert_true(was_said("page 6: delivered to 0/2, played by 0/2"));
+	assert_true(was_said("page 6 failed on hall: not archived, so not played: the console cannot archive it: disk full"));
+
+	/*
+	 * Locked, the page has a play-at; an archive slower than it allowed for
+	 * moves it later, for every speaker holding it, in the COMMIT.
+	 */
+	uint8_t frame[64];
+	struct proto_sync sync = { .state = SYNC_LOCKED, .uncertainty_us = 300 };
+	const struct station_speaker *hall = station_speaker_at(st, 0);
+	for (int i = 0; i < 200 && hall->sync_state != SYNC_LOCKED; i++) {
+		if (i % 50 == 0)
+			speaker_says(a[1], frame, proto_sync_encode(&sync, frame, sizeof frame));
+		pass(st, 1);
+	}
+	assert_int_equal(hall->sync_state, SYNC_LOCKED);
+	assert_int_equal(station_send_page(st, 7, 1, wav, sizeof wav, 0, 1000), 2);
+	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
+	struct proto_page meta;
+	const uint8_t *w;
+	size_t wlen;
+	assert_int_equal(proto_page_decode(da.payload, da.header.length, &meta, &w, &wlen), PROTO_OK);
+	assert_true(meta.play_at_us > clock_mono_us());
+	while (clock_mono_us() < meta.play_at_us)
+		usleep(10000);
+	station_commit_page(st, 7, true, NULL);
+	assert_true(read_frame(st, a[1], &da, PROTO_COMMIT));
+	assert_int_equal(proto_commit_decode(da.payload, da.header.length, &c), PROTO_OK);
+	assert_int_equal(c.verdict, COMMIT_PLAY);
+	assert_true(c.play_at_us >= clock_mono_us() + PLAYAT_MARGIN_MS * 1000u - 100000u);
+	assert_int_equal(hall->page_play_at_ms, c.play_at_us / 1000u);
+	assert_true(was_said("page 7 archived "));
+	assert_true(was_said("later than its play-at allowed for: it plays at +"));
+	proto_decoder_free(&da);
+	proto_decoder_free(&db);
+	station_free(st, "done");
+	close(a[1]);
+	close(b[1]);
+}
+
 /*
  * A page whose time had passed on one speaker is its own outcome, "expired",
  * not a failure; one that joined late is played, and said to be late.
@@ -670,7 +796,7 @@ static void test_framed_expired_and_late(void **state)
 	join_timed(st, a, "hall", "test:1");
 	join_timed(st, b, "lobby", "test:2");
 	join_timed(st, c, "stage", "test:3");
-	assert_int_equal(station_send_page(st, 5, 1, wav, sizeof wav, 0), 3);
+	assert_int_equal(send_committed(st, 5, wav, sizeof wav), 3);
 	uint8_t frame[256];
 	struct proto_status st_played = { .page_id = 5, .state = PAGE_PLAYED, .done = 10, .total = 10 };
 	speaker_says(a[1], frame, proto_status_encode(&st_played, frame, sizeof frame));
@@ -710,7 +836,7 @@ static void test_framed_link_measured(void **state)
 	const struct station_speaker *sp = station_speaker_at(st, 0);
 	static uint8_t big[PLAYAT_MEASURE_MIN_BYTES * 2];
 	memset(big, 0x55, sizeof big);
-	assert_int_equal(station_send_page(st, 9, 1, big, sizeof big, 0), 1);
+	assert_int_equal(send_committed(st, 9, big, sizeof big), 1);
 	/* Every byte of WELCOME and the PAGE frame, as fast as the station writes them. */
 	size_t want = sizeof big + PROTO_HEADER_SIZE + PROTO_PAGE_FIELDS_SIZE, have = 0;
 	static uint8_t buf[sizeof big + 1024];
@@ -730,7 +856,7 @@ static void test_framed_link_measured(void **state)
 	assert_true(sp->link_bps > 0);
 	/* A small page says nothing of the link: the measure stays as it was. */
 	uint64_t measured = sp->link_bps;
-	assert_int_equal(station_send_page(st, 10, 1, wav, sizeof wav, 0), 1);
+	assert_int_equal(send_committed(st, 10, wav, sizeof wav), 1);
 	received.page_id = 10;
 	speaker_says(fds[1], frame, proto_status_encode(&received, frame, sizeof frame));
 	for (int i = 0; i < 20; i++)
@@ -753,6 +879,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_names_are_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_sync_and_play_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_expired_and_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_held_until_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_link_measured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

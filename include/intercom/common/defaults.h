@@ -123,6 +123,13 @@
  */
 #define PLAYAT_MARGIN_MS PLAYOUT_LEAD_MS
 /*
+ * A page goes out while it is archived, and plays once its COMMIT says it
+ * is on disk (PROTO_CAP_COMMIT). Until an archive has been timed, one is
+ * expected to take 50 ms: a write and fsync of a 5 s page on an SSD take a
+ * few ms, on a spinning disk tens. A slower one only holds the page's start.
+ */
+#define PLAYAT_ARCHIVE_FIRST_MS 50
+/*
  * The throughput assumed for a link not measured yet (its first large page):
  * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired
  * LAN is faster, so a first page waits a little longer than it needs to.

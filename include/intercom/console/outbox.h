@@ -1,12 +1,14 @@
 /*
  * Pages on their way out of the console, in the order they were made. Each
- * is archived first (archive.h: written, fsync'ed, renamed: on a slow or busy
- * disk that takes a while), in a job off the loop (job.h), and handed to the
- * send callback only once it is on disk: a page that cannot be archived is
- * never sent. While one page is being archived the pages after it (new
- * ones, resends) wait their turn, so none overtakes another, and the loop
- * goes on serving heartbeats, keys and the screen. The latest page (not the
- * test tone) is kept to be sent again. Says each step in the log.
+ * is archived (archive.h: written, fsync'ed, renamed: on a slow or busy disk
+ * that takes a while) in a job off the loop (job.h), and handed to the send
+ * callback as the job starts, so the transfer and the archive overlap; the
+ * commit callback then says whether it is on disk. Speakers hold a page
+ * until it is committed (PROTO_CAP_COMMIT): a page that cannot be archived
+ * is cancelled and never plays. While one page is being archived the pages
+ * after it (new ones, resends) wait their turn, so none overtakes another,
+ * and the loop goes on serving heartbeats, keys and the screen. The latest
+ * page (not the test tone) is kept to be sent again. Says each step in the log.
  */
 #ifndef INTERCOM_OUTBOX_H
 #define INTERCOM_OUTBOX_H
@@ -15,18 +17,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Sends an archived page (the loop's station_send_page). */
+/*
+ * Sends a page (the loop's station_send_page) whose archive is expected to
+ * take archive_us more (0: it is on disk); a commit for it always follows.
+ */
 typedef void (*outbox_send_fn)(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
-                               size_t wav_len, uint32_t target_id);
+                               size_t wav_len, uint32_t target_id, uint64_t archive_us);
+/* The page sent last is on disk (archived), or will never be (why): station_commit_page. */
+typedef void (*outbox_commit_fn)(void *ctx, uint32_t page_id, bool archived, const char *why);
 
 struct outbox;
 
-/* Pages archived in dir (copied), then sent through send. NULL if out of memory. */
-struct outbox *outbox_new(const char *dir, outbox_send_fn send, void *ctx);
+/* Pages archived in dir (copied), sent through send and committed through commit. NULL if out of memory. */
+struct outbox *outbox_new(const char *dir, outbox_send_fn send, outbox_commit_fn commit, void *ctx);
 /*
- * Says which pages are not sent ("not sent, the console is stopping: page 3
- * (still being archived)"), then lets go of everything; an archive job still
- * running finishes on its own (its file is whole or absent, never half).
+ * Says which pages are not sent or played ("not played, the console is
+ * stopping: page 3 (still being archived)"; that one is cancelled), then lets
+ * go of everything; an archive job still running finishes on its own (its
+ * file is whole or absent, never half).
  */
 void outbox_free(struct outbox *ob);
 

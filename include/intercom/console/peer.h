@@ -96,6 +96,11 @@ struct peer_ops {
 	 * progress cleared). If it cannot be queued, peer_drop: the tally counts it failed.
 	 */
 	void (*send_page)(struct peer *p, const struct peer_page *page, uint64_t now);
+	/*
+	 * optional: the word on a page it holds (info.commit): play it (at
+	 * play_at_us, if not 0, instead of the PAGE's), or drop it for why. A kind without it gets each page only once it is committed.
+	 */
+	void (*commit)(struct peer *p, uint32_t page_id, bool play, uint64_t play_at_us, const char *why);
 	/* optional: the station wrote what it could of its queue (every pass, and after a page). */
 	void (*wrote)(struct peer *p, uint64_t now);
 	/*

@@ -56,10 +56,21 @@ uint64_t playat_link_us(const struct playat_link *link, uint64_t page_bytes);
 
 /*
  * The plan for a page of page_bytes to n targets, through a console link of
- * uplink_bps (0: PLAYAT_DEFAULT_UPLINK_BPS) that every copy shares.
+ * uplink_bps (0: PLAYAT_DEFAULT_UPLINK_BPS) that every copy shares. A page
+ * sent while it is archived (archive_us: the time the archive is expected to
+ * take; 0 if it is on disk) plays no sooner than its COMMIT can reach each
+ * timed link: the archive, the link's round trip and its uncertainty.
  */
 void playat_plan(struct playat_plan *plan, const struct playat_link *links, size_t n,
-                  uint64_t page_bytes, uint64_t uplink_bps);
+                  uint64_t page_bytes, uint64_t uplink_bps, uint64_t archive_us);
+
+/*
+ * The archive time to expect from the last one measured: a slower archive
+ * is believed at once (a page held by its commit joins late), a faster one
+ * lowers the estimate a quarter of the way (one fast write is no promise).
+ * The first estimate is PLAYAT_ARCHIVE_FIRST_MS.
+ */
+uint64_t playat_archive_smooth(uint64_t estimate_us, uint64_t sample_us);
 
 /*
  * A link's throughput in bits/s from one transfer of bytes that took

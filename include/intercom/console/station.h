@@ -42,6 +42,7 @@ struct station_speaker {
 	uint64_t page_play_at_ms; /* monotonic: when its latest page starts (0: on arrival) */
 	bool sealed;              /* proved the pre-shared key; its link is encrypted */
 	bool play_at;             /* plays a page at its play-at (PROTO_CAP_PLAY_AT both ways) */
+	bool commit;              /* holds a page until its COMMIT (PROTO_CAP_COMMIT both ways) */
 	uint8_t sync_state;       /* enum proto_sync_state, from its latest SYNC (SYNC_NONE until one) */
 	uint32_t sync_uncertainty_us; /* its clock follows the console's within ± this */
 	int32_t sync_drift_ppb;   /* its clock against the console's */
@@ -132,9 +133,23 @@ void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
  * hold the whole page, or 0 (on arrival) if none has one; said in the log. Legacy speakers get the WAV
  * bytes alone, from the same copy; one still receiving an earlier page misses
  * this one (logged). Returns how many it went to.
+ *
+ * The page may still be on its way to the archive (archive_us: how long that
+ * is expected to take): it goes at once to the speakers that hold a page
+ * until its COMMIT, and the play-at leaves time for the commit. The others
+ * (legacy speakers, older builds) get it from station_commit_page, once it
+ * is on disk: every page is committed, archived or not.
  */
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
-                         const uint8_t *wav, size_t wav_len, uint32_t target_id);
+                         const uint8_t *wav, size_t wav_len, uint32_t target_id,
+                         uint64_t archive_us);
+/*
+ * The page just sent is on disk (archived) and may play: COMMIT to the
+ * speakers holding it, the page itself to the targets that waited for this.
+ * Or it could not be archived (why): it is cancelled where it is held, sent
+ * nowhere else, and counted cancelled on every target.
+ */
+void station_commit_page(struct station *st, uint32_t page_id, bool archived, const char *why);
 
 /* Speakers that completed their HELLO, and legacy speakers, in joining order. */
 size_t station_speaker_count(const struct station *st);

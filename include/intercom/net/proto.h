@@ -17,7 +17,8 @@
 
 /*
  * 2: PING/PONG carry microsecond timestamps for the shared clock, PAGE's
- * play-at is in the console's clock, SYNC, STATUS's late_ms and EXPIRED.
+ * play-at is in the console's clock, SYNC, STATUS's late_ms and EXPIRED,
+ * COMMIT (with PROTO_CAP_COMMIT) and CANCELLED.
  * A peer of another version is refused at its first frame (docs/PROTOCOL.md).
  */
 #define PROTO_VERSION 2
@@ -38,6 +39,7 @@ enum proto_type {
 	PROTO_PONG = 6,    /* answer to PING: its timestamp echoed, when it came, when the answer left */
 	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
 	PROTO_SYNC = 8,    /* speaker -> console: how well its clock follows the console's */
+	PROTO_COMMIT = 9,  /* console -> speaker: the page held may play (archived), or is cancelled */
 	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
 	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
 	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
@@ -48,6 +50,12 @@ enum proto_type {
 /* Capability bits in HELLO and WELCOME; a side uses a feature only if both set it. */
 enum proto_caps {
 	PROTO_CAP_PLAY_AT = 1u << 0, /* honours PAGE.play_at_us */
+	/*
+	 * Every PAGE is held, whole and checked, until a COMMIT for it: the
+	 * console sends a page while it archives it and commits it once it is
+	 * on disk, so no page plays unarchived and the archive costs no time.
+	 */
+	PROTO_CAP_COMMIT = 1u << 1,
 };
 
 /* Header flags: none in version 1; a frame with any flag set is refused. */
@@ -154,6 +162,7 @@ enum proto_page_state {
 	PAGE_MUTED = 6,       /* received whole, not played on purpose */
 	PAGE_INTERRUPTED = 7, /* a newer page took over */
 	PAGE_EXPIRED = 8,     /* its play-at time passed before it could play: never played */
+	PAGE_CANCELLED = 9,   /* the console cancelled it before it played (COMMIT_CANCEL) */
 };
 
 struct proto_status {
@@ -193,6 +202,19 @@ struct proto_bye {
 	char reason[128];
 };
 
+enum proto_commit_verdict {
+	COMMIT_PLAY = 1,          /* the page is archived: play it at its time */
+	COMMIT_CANCEL = 2,        /* it could not be archived: drop it, never play it */
+};
+
+struct proto_commit {
+	uint32_t page_id;
+	uint8_t verdict;          /* enum proto_commit_verdict */
+	uint64_t play_at_us;      /* COMMIT_PLAY: 0, the PAGE's own; else a later one for every
+	                             speaker (the archive took longer than the PAGE allowed for) */
+	char reason[128];         /* COMMIT_CANCEL: why; empty otherwise */
+};
+
 size_t proto_hello_encode(const struct proto_hello *msg, uint8_t *out, size_t cap);
 int proto_hello_decode(const uint8_t *payload, size_t len, struct proto_hello *msg);
 size_t proto_welcome_encode(const struct proto_welcome *msg, uint8_t *out, size_t cap);
@@ -218,6 +240,8 @@ size_t proto_sync_encode(const struct proto_sync *msg, uint8_t *out, size_t cap)
 int proto_sync_decode(const uint8_t *payload, size_t len, struct proto_sync *msg);
 size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
+size_t proto_commit_encode(const struct proto_commit *msg, uint8_t *out, size_t cap);
+int proto_commit_decode(const uint8_t *payload, size_t len, struct proto_commit *msg);
 
 /*
  * A peer-supplied name or zone: valid UTF-8, fits, and printable
@@ -230,5 +254,7 @@ bool proto_text_valid(const char *text, size_t len, size_t max);
 void proto_text_sanitize(char *text);
 
 const char *proto_page_state_name(int state);
+/* A state after which nothing more happens to the page on that speaker (played, failed, ...). */
+bool proto_page_state_final(int state);
 
 #endif

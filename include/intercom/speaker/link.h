@@ -50,6 +50,7 @@ struct link_page {
 	const uint8_t *wav;        /* the WAV file's bytes, valid during the call only */
 	size_t wav_len;
 	size_t bytes;              /* what the page took on the wire (a PAGE's payload) */
+	bool held;                 /* plays only once committed (PROTO_CAP_COMMIT): owner->commit */
 };
 
 /* What the link hands to its owner (speaker.c). */
@@ -64,6 +65,11 @@ struct link_owner {
 	int (*page)(void *ctx, const struct link_page *page, char *why, size_t whylen);
 	/* Bytes arrived that are no page at all (malformed, too large): report it failed. */
 	void (*rejected)(void *ctx, uint32_t page_id, size_t bytes, const char *reason);
+	/*
+	 * The console's word on a held page: play it (archived; at play_at_us if
+	 * not 0, instead of the PAGE's) or drop it (why says why).
+	 */
+	void (*commit)(void *ctx, uint32_t page_id, bool play, uint64_t play_at_us, const char *why);
 };
 
 /* Everything a link needs to know, from the speaker's options. Strings are not copied. */
