@@ -127,7 +127,7 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
 	if (rc == PROTO_OK) {
 		FUZZ_CHECK(len <= PROTO_MAX_CONTROL_PAYLOAD);
-		FUZZ_CHECK(status.state >= PAGE_RECEIVING && status.state <= PAGE_EXPIRED);
+		FUZZ_CHECK(status.state >= PAGE_RECEIVING && status.state <= PAGE_CANCELLED);
 		FUZZ_CHECK(status.done <= status.total);
 		size_t n = proto_status_encode(&status, out, sizeof out);
 		check_frame(out, n, PROTO_STATUS, payload, len);
@@ -162,6 +162,16 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 		size_t n = proto_sync_encode(&sync, out, sizeof out);
 		check_frame(out, n, PROTO_SYNC, payload, len);
 		FUZZ_CHECK(proto_sync_encode(&sync, out, n - 1) == 0);
+	}
+
+	struct proto_commit commit;
+	rc = proto_commit_decode(payload, len, &commit);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(commit.verdict == COMMIT_PLAY || commit.verdict == COMMIT_CANCEL);
+		size_t n = proto_commit_encode(&commit, out, sizeof out);
+		check_frame(out, n, PROTO_COMMIT, payload, len);
+		FUZZ_CHECK(proto_commit_encode(&commit, out, n - 1) == 0);
 	}
 
 	struct proto_bye bye;
