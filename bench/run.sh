@@ -262,10 +262,10 @@ grep -h '^trace ' "$T/k2l.err" "$T/spk-k2l.err" | awk '
 				continue
 			}
 			print "sample k2l.total", ms("samples_ready", "first_sample", p)
-			print "sample k2l.encode_archive", ms("samples_ready", "archived", p)
+			print "sample k2l.encode_send", ms("samples_ready", "sending", p)
 			print "sample k2l.encode", ms("samples_ready", "encoded", p)
-			print "sample k2l.archive", ms("encoded", "archived", p)
-			print "sample k2l.transfer", ms("archived", "page_whole", p)
+			print "sample k2l.archive", ms("sending", "committed", p)
+			print "sample k2l.transfer", ms("sending", "page_whole", p)
 			print "sample k2l.decode", ms("page_whole", "decoded", p)
 			print "sample k2l.device", ms("decoded", "first_sample", p)
 		}
@@ -348,9 +348,9 @@ spec="$T/spec"
 	echo "slow speaker: N=$SLOW_N, one never reads|slow.with|slow.without|ms|ratio<=1.5"
 	echo "fan-out with a key (sealed), N=$SEALED_N|sealed.key|sealed.plain|ms|-"
 	echo "key to loudspeaker, ${K2L_SECONDS} s page|k2l.total|floor.archive+fanout.mono10.n1.raw+floor.copy|ms|<=20"
-	echo "  encode + archive|k2l.encode_archive|floor.archive|ms|-"
+	echo "  encode, then sent|k2l.encode_send|-|ms|-"
 	echo "    encode|k2l.encode|-|ms|-"
-	echo "    archive (fsync)|k2l.archive|floor.archive|ms|-"
+	echo "  archive (fsync), alongside the transfer|k2l.archive|floor.archive|ms|-"
 	echo "  transfer|k2l.transfer|fanout.mono10.n1.raw|ms|-"
 	echo "  decode|k2l.decode|floor.copy|ms|-"
 	echo "  device start|k2l.device|-|ms|-"

@@ -149,7 +149,7 @@ static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const
                          size_t wav_len, uint32_t target_id, uint64_t archive_us)
 {
 	struct console *con = ctx;
-	trace_event("archived", page_id); /* INTERCOM_TRACE (bench): page ready to send */
+	trace_event("sending", page_id); /* INTERCOM_TRACE (bench): page ready to send */
 	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id, archive_us);
 	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 }
