@@ -70,6 +70,9 @@ struct playback {
 	/* Main thread only: the mapping stream time - clock_mono, and what starting cost. */
 	double stream_minus_mono_s;
 	double start_cost_ms;
+	double output_latency_s;   /* the open stream's, as PortAudio reports it */
+	bool armed;                /* the stream runs silence, no page attached yet (playback_arm) */
+	struct audio_format armed_fmt;
 
 	/* INTERCOM_TRACE (bench): when the first frames of the page went to the device. */
 	bool trace;                /* set once in playback_new */
@@ -248,7 +251,9 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	if (pb->trace && first && n > 0)
 		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);
 	atomic_store_explicit(&pb->position, pos, memory_order_release);
-	return pos >= pb->frames ? paComplete : paContinue;
+	/* An armed stream with no page yet plays silence until one is attached. */
+	bool begun = atomic_load_explicit(&pb->begun, memory_order_relaxed);
+	return begun && pos >= pb->frames ? paComplete : paContinue;
 }
 
 static void playback_finished_cb(void *user)
@@ -300,33 +305,44 @@ static double stream_minus_mono(PaStream *stream)
 	return offset;
 }
 
-int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames,
-                      const struct audio_format *fmt, const struct playback_when *when,
-                      char *err, size_t errlen)
+/* A page's place in the stream: what the callback starts from (the stream is not running, or not begun). */
+static void page_reset(struct playback *pb, const int16_t *samples, size_t frames,
+                       const struct playback_when *when)
 {
-	playback_stop(pb);
 	pb->samples = samples;
 	pb->frames = frames;
-	pb->channels = fmt->channels;
-	pb->rate = fmt->rate;
 	pb->heard = 0;
-	pb->mode = when && when->target_us ? START_TIMED : START_NOW;
 	pb->start_frame = when && when->start_frame < frames ? when->start_frame : 0;
+	pb->spacing = playout_correct_spacing(pb->rate);
+	atomic_store(&pb->position, pb->start_frame);
+	atomic_store(&pb->first_us, 0);
+	atomic_store(&pb->skipped, 0);
+	atomic_store(&pb->correction, 0);
+	atomic_store(&pb->corrected, 0);
+}
+
+/* The target in stream time, for the callback: from here on it places the first sample. */
+static void target_publish(struct playback *pb, uint64_t target_us)
+{
+	double target = (double)target_us / 1e6 + pb->stream_minus_mono_s;
+	uint64_t bits;
+	memcpy(&bits, &target, sizeof bits);
+	atomic_store_explicit(&pb->target_bits, bits, memory_order_relaxed);
+	atomic_store_explicit(&pb->target_known, true, memory_order_release);
+}
+
+/* Opens and starts a stream of fmt for what pb holds (a page, or none: armed). */
+static int stream_open(struct playback *pb, const struct audio_format *fmt, char *err, size_t errlen)
+{
 	pb->cb_first_now = pb->cb_first_dac = 0;
 	pb->cb_frames = 0;
 	pb->cb_since_correction = 0;
-	pb->spacing = playout_correct_spacing(fmt->rate);
-	atomic_store(&pb->position, pb->start_frame);
 	atomic_store(&pb->finished, false);
 	atomic_store(&pb->timing_valid, false);
-	atomic_store(&pb->first_us, 0);
 	atomic_store(&pb->target_known, false);
 	atomic_store(&pb->go, false);
 	atomic_store(&pb->begun, false);
-	atomic_store(&pb->skipped, 0);
 	atomic_store(&pb->clock_verdict, PLAYOUT_CLOCK_UNKNOWN);
-	atomic_store(&pb->correction, 0);
-	atomic_store(&pb->corrected, 0);
 	const PaDeviceInfo *info = Pa_GetDeviceInfo(pb->device);
 	if (!info) {
 		snprintf(err, errlen, "output device unavailable");
@@ -348,16 +364,74 @@ int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames
 		return -1;
 	}
 	const PaStreamInfo *si = Pa_GetStreamInfo(pb->stream);
-	pb->start_cost_ms = (double)(clock_mono_us() - t0) / 1000.0 + (si ? si->outputLatency * 1000.0 : 0);
+	pb->output_latency_s = si ? si->outputLatency : 0;
+	pb->start_cost_ms = (double)(clock_mono_us() - t0) / 1000.0 + pb->output_latency_s * 1000.0;
 	pb->stream_minus_mono_s = stream_minus_mono(pb->stream);
-	if (pb->mode == START_TIMED) {
-		double target = (double)when->target_us / 1e6 + pb->stream_minus_mono_s;
-		uint64_t bits;
-		memcpy(&bits, &target, sizeof bits);
-		atomic_store_explicit(&pb->target_bits, bits, memory_order_relaxed);
-		atomic_store_explicit(&pb->target_known, true, memory_order_release);
-	}
 	return 0;
+}
+
+/*
+ * An armed stream takes the page as it runs: the callback sees the target
+ * (release/acquire on target_known) only after everything it reads of the
+ * page is in place, and has touched none of it before.
+ */
+static bool attach_armed(struct playback *pb, const int16_t *samples, size_t frames,
+                         const struct audio_format *fmt, const struct playback_when *when)
+{
+	if (!playback_armed(pb) || !when || !when->target_us || fmt->rate != pb->armed_fmt.rate ||
+	    fmt->channels != pb->armed_fmt.channels)
+		return false;
+	pb->armed = false;
+	page_reset(pb, samples, frames, when);
+	pb->stream_minus_mono_s = stream_minus_mono(pb->stream);
+	target_publish(pb, when->target_us);
+	return true;
+}
+
+int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames,
+                      const struct audio_format *fmt, const struct playback_when *when,
+                      char *err, size_t errlen)
+{
+	if (attach_armed(pb, samples, frames, fmt, when))
+		return 0;
+	playback_stop(pb);
+	pb->channels = fmt->channels;
+	pb->rate = fmt->rate;
+	pb->mode = when && when->target_us ? START_TIMED : START_NOW;
+	page_reset(pb, samples, frames, when);
+	if (stream_open(pb, fmt, err, errlen) < 0)
+		return -1;
+	if (pb->mode == START_TIMED)
+		target_publish(pb, when->target_us);
+	return 0;
+}
+
+int playback_arm(struct playback *pb, const struct audio_format *fmt, char *err, size_t errlen)
+{
+	if (playback_armed(pb) && fmt->rate == pb->armed_fmt.rate && fmt->channels == pb->armed_fmt.channels)
+		return 0;
+	playback_stop(pb);
+	pb->channels = fmt->channels;
+	pb->rate = fmt->rate;
+	pb->mode = START_TIMED;
+	page_reset(pb, NULL, 0, NULL);
+	if (stream_open(pb, fmt, err, errlen) < 0)
+		return -1;
+	pb->armed = true;
+	pb->armed_fmt = *fmt;
+	return 0;
+}
+
+bool playback_armed(struct playback *pb)
+{
+	return pb->stream && pb->armed && !atomic_load_explicit(&pb->finished, memory_order_acquire);
+}
+
+uint32_t playback_armed_lead_us(struct playback *pb)
+{
+	/* The buffer the callback may be filling, and the device's latency behind it. */
+	double s = pb->output_latency_s + (double)pb->chunk / pb->rate;
+	return (uint32_t)(s * 1e6);
 }
 
 enum playout_clock playback_clock(struct playback *pb)
@@ -425,6 +499,7 @@ enum playback_state playback_poll(struct playback *pb, size_t *frames_written)
 
 void playback_stop(struct playback *pb)
 {
+	pb->armed = false;
 	if (!pb->stream)
 		return;
 	Pa_AbortStream(pb->stream);

@@ -19,7 +19,9 @@ enum playout_decision playout_decide(uint64_t now_us, uint64_t target_us, size_t
 		return PLAYOUT_EXPIRED;
 	size_t left = frames - (size_t)reached;
 	size_t min_left = (size_t)((uint64_t)rate * PLAYOUT_JOIN_MIN_MS / 1000u);
-	if (left < min_left || left < frames / PLAYOUT_JOIN_MIN_DIVISOR)
+	bool mostly_left = (uint64_t)left * PLAYOUT_JOIN_MOST_DIVISOR >=
+	                   (uint64_t)frames * (PLAYOUT_JOIN_MOST_DIVISOR - 1);
+	if (!mostly_left && (left < min_left || left < frames / PLAYOUT_JOIN_MIN_DIVISOR))
 		return PLAYOUT_EXPIRED;
 	*join_frame = (size_t)reached;
 	return PLAYOUT_LATE_JOIN;

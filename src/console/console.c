@@ -231,6 +231,9 @@ static void console_talk(struct console *con)
 		return;
 	}
 	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
+	/* The speakers open their outputs meanwhile: the page then starts soon after the capture. */
+	station_prepare(con->station, con->cs.target_id, con->fmt.rate, con->fmt.channels,
+	                clock_mono_us() + (uint64_t)(con->cs.duration_s * 1e6) + PREPARE_SEND_BY_MS * 1000u);
 }
 
 /* Ends a recording now and sends what was captured. */

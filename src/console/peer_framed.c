@@ -96,10 +96,11 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	memcpy(p->info.zone, hello.zone, sizeof p->info.zone);
 	p->info.play_at = (hello.caps & PROTO_CAP_PLAY_AT) != 0;
 	p->info.commit = (hello.caps & PROTO_CAP_COMMIT) != 0;
+	p->info.prepare = (hello.caps & PROTO_CAP_PREPARE) != 0;
 	station_join(p);
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
-		.caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT,
+		.caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE,
 		.speaker_id = p->info.id,
 		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
 	};
@@ -187,6 +188,20 @@ static int on_sync(struct peer *p, const uint8_t *payload, size_t len)
 		log_event("speaker %s lost its clock lock (%s): its pages play on arrival until it "
 		          "locks again", p->info.name, s.state == SYNC_SETTLING ? "settling" : "no estimate");
 	fp->was_locked |= now;
+	return 0;
+}
+
+/* READY: the speaker's output is open for the page being recorded; its lead counts until until_us. */
+static int on_ready(struct peer *p, const uint8_t *payload, size_t len)
+{
+	struct proto_ready r;
+	if (!p->info.prepare || proto_ready_decode(payload, len, &r) != PROTO_OK) {
+		snprintf(p->conn.error, sizeof p->conn.error, "malformed or unasked-for READY");
+		return -1;
+	}
+	/* A lead beyond the cold margin says nothing the margin does not. */
+	p->info.ready_lead_us = r.lead_us < PLAYAT_MARGIN_MS * 1000u ? r.lead_us : PLAYAT_MARGIN_MS * 1000u;
+	p->info.ready_until_us = r.until_us;
 	return 0;
 }
 
@@ -298,6 +313,8 @@ static int framed_frame(struct conn *conn, const struct proto_header *header,
 		return on_status(p, payload, header->length);
 	case PROTO_SYNC:
 		return on_sync(p, payload, header->length);
+	case PROTO_READY:
+		return on_ready(p, payload, header->length);
 	case PROTO_WELCOME:
 	case PROTO_PAGE:
 		snprintf(conn->error, sizeof conn->error, "sent %s, which only a console sends",
@@ -423,6 +440,17 @@ static void framed_commit(struct peer *p, uint32_t page_id, bool play, uint64_t 
 		peer_drop(p, p->conn.error);
 }
 
+/* PREPARE: a page of this format is being recorded for it. */
+static void framed_prepare(struct peer *p, int rate, int channels, uint64_t until_us)
+{
+	struct proto_prepare prepare = { .rate = (uint32_t)rate, .channels = (uint8_t)channels,
+	                                 .until_us = until_us };
+	uint8_t frame[64];
+	framed_send_frame(p, frame, proto_prepare_encode(&prepare, frame, sizeof frame));
+	if (!p->dead && conn_flush(&p->conn) < 0)
+		peer_drop(p, p->conn.error);
+}
+
 static void framed_left(const struct peer *p, const char *why)
 {
 	if (p->joined)
@@ -454,6 +482,7 @@ const struct peer_ops peer_framed_ops = {
 	.busy = NULL,
 	.send_page = framed_send_page,
 	.commit = framed_commit,
+	.prepare = framed_prepare,
 	.wrote = NULL,
 	.left = framed_left,
 	.bye = framed_bye,

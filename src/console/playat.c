@@ -26,9 +26,11 @@ void playat_plan(struct playat_plan *plan, const struct playat_link *links, size
                   uint64_t page_bytes, uint64_t uplink_bps, uint64_t archive_us)
 {
 	*plan = (struct playat_plan){ .why = PLAYAT_NO_CLOCK };
-	uint64_t slowest = 0, all_bytes = 0;
-	for (size_t i = 0; i < n; i++) {
+	uint64_t all_bytes = 0;
+	for (size_t i = 0; i < n; i++)
 		all_bytes += links[i].queued_bytes + page_bytes; /* every copy crosses the console's link */
+	plan->uplink_us = move_us(all_bytes, uplink_bps ? uplink_bps : PLAYAT_DEFAULT_UPLINK_BPS);
+	for (size_t i = 0; i < n; i++) {
 		if (!playat_link_timed(&links[i])) {
 			plan->on_arrival++;
 			continue;
@@ -38,15 +40,16 @@ void playat_plan(struct playat_plan *plan, const struct playat_link *links, size
 		uint64_t committed = archive_us ? archive_us + links[i].rtt_us + links[i].uncertainty_us : 0;
 		if (committed > us)
 			us = committed;
-		if (us > slowest)
-			slowest = us;
+		if (plan->uplink_us > us)
+			us = plan->uplink_us;
+		us += links[i].start_lead_us ? links[i].start_lead_us : PLAYAT_MARGIN_MS * 1000u;
+		if (us > plan->lead_us)
+			plan->lead_us = us;
 	}
-	if (plan->timed == 0)
+	if (plan->timed == 0) {
+		plan->uplink_us = 0;
 		return;
-	plan->uplink_us = move_us(all_bytes, uplink_bps ? uplink_bps : PLAYAT_DEFAULT_UPLINK_BPS);
-	if (plan->uplink_us > slowest)
-		slowest = plan->uplink_us;
-	plan->lead_us = slowest + PLAYAT_MARGIN_MS * 1000u;
+	}
 	plan->why = plan->lead_us > PLAYAT_MAX_LEAD_MS * 1000u ? PLAYAT_TOO_LONG : PLAYAT_TIMED;
 }
 

@@ -696,7 +696,9 @@ static void page_target(struct station *st, struct peer *p)
 /* What the station knows of p's link, for the play-at (playat.h). */
 static struct playat_link page_link(const struct peer *p)
 {
+	bool ready = p->info.ready_until_us > clock_mono_us();
 	return (struct playat_link){
+		.start_lead_us = ready ? p->info.ready_lead_us : 0,
 		.play_at = p->info.play_at,
 		.sync_state = p->info.sync_state,
 		.uncertainty_us = p->info.sync_uncertainty_us,
@@ -849,6 +851,19 @@ static uint64_t page_retime(struct station *st, uint32_t page_id)
 			p->info.page_play_at_ms = st->page_play_at_us / 1000u;
 	}
 	return st->page_play_at_us;
+}
+
+void station_prepare(struct station *st, uint32_t target_id, int rate, int channels, uint64_t until_us)
+{
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->dead || !p->joined || (target_id && p->info.id != target_id) || !p->info.prepare ||
+		    !p->ops->prepare)
+			continue;
+		struct playat_link link = page_link(p);
+		if (playat_link_timed(&link))
+			p->ops->prepare(p, rate, channels, until_us);
+	}
 }
 
 void station_commit_page(struct station *st, uint32_t page_id, bool archived, const char *why)

@@ -218,6 +218,8 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 	case PROTO_SYNC:
 	case PROTO_BYE:
 	case PROTO_COMMIT:
+	case PROTO_PREPARE:
+	case PROTO_READY:
 	case PROTO_AUTH_HELLO:
 	case PROTO_AUTH_PROOF:
 	case PROTO_AUTH_DONE:
@@ -350,6 +352,8 @@ const char *proto_type_name(int type)
 	case PROTO_BYE: return "BYE";
 	case PROTO_SYNC: return "SYNC";
 	case PROTO_COMMIT: return "COMMIT";
+	case PROTO_PREPARE: return "PREPARE";
+	case PROTO_READY: return "READY";
 	case PROTO_AUTH_HELLO: return "AUTH_HELLO";
 	case PROTO_AUTH_PROOF: return "AUTH_PROOF";
 	case PROTO_AUTH_DONE: return "AUTH_DONE";
@@ -588,5 +592,41 @@ int proto_commit_decode(const uint8_t *payload, size_t len, struct proto_commit 
 	get_text(&r, msg->reason, sizeof msg->reason, sizeof msg->reason - 1, true);
 	if (msg->verdict != COMMIT_PLAY && msg->verdict != COMMIT_CANCEL)
 		r.bad = true;
+	return reader_finish(&r);
+}
+
+size_t proto_prepare_encode(const struct proto_prepare *msg, uint8_t *out, size_t cap)
+{
+	struct writer w = start_frame(out, cap, PROTO_PREPARE);
+	put_u32(&w, msg->rate);
+	put_u8(&w, msg->channels);
+	put_u64(&w, msg->until_us);
+	return finish_frame(&w);
+}
+
+int proto_prepare_decode(const uint8_t *payload, size_t len, struct proto_prepare *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->rate = get_u32(&r);
+	msg->channels = get_u8(&r);
+	msg->until_us = get_u64(&r);
+	if (msg->rate < RATE_MIN || msg->rate > RATE_MAX || msg->channels < 1 || msg->channels > CHANNELS_MAX)
+		r.bad = true;
+	return reader_finish(&r);
+}
+
+size_t proto_ready_encode(const struct proto_ready *msg, uint8_t *out, size_t cap)
+{
+	struct writer w = start_frame(out, cap, PROTO_READY);
+	put_u32(&w, msg->lead_us);
+	put_u64(&w, msg->until_us);
+	return finish_frame(&w);
+}
+
+int proto_ready_decode(const uint8_t *payload, size_t len, struct proto_ready *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->lead_us = get_u32(&r);
+	msg->until_us = get_u64(&r);
 	return reader_finish(&r);
 }

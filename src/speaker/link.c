@@ -78,6 +78,12 @@ void link_report(struct link *l, const struct proto_status *status)
 		l->ops->report(l, status);
 }
 
+void link_say_ready(struct link *l, uint32_t lead_us, uint64_t until_us)
+{
+	if (l->open && l->ops->ready)
+		l->ops->ready(l, lead_us, until_us);
+}
+
 /*
  * Tries the next resolved address. When the list is used up it looks the name
  * up afresh, off the loop (resolver): link_resolved carries on from there.

@@ -32,6 +32,7 @@ struct link_framed {
 	/* The last SYNC sent (SYNC_REPORT_MS): its state and uncertainty, and when (0: none yet). */
 	bool play_at;                  /* the console's WELCOME set PROTO_CAP_PLAY_AT: it takes SYNC */
 	bool commit;                   /* ... and PROTO_CAP_COMMIT: its pages wait for COMMIT */
+	bool prepare;                  /* ... and PROTO_CAP_PREPARE: it says PREPARE, takes READY */
 	uint64_t sync_sent_ms;
 	uint8_t sync_sent_state;
 	uint32_t sync_sent_uncertainty_us;
@@ -64,7 +65,8 @@ static void framed_report(struct link *l, const struct proto_status *status)
 static void send_hello(struct link *l)
 {
 	/* This speaker starts pages at their play-at time (when its clock allows). */
-	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT };
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT |
+	                                                               PROTO_CAP_PREPARE };
 	snprintf(hello.name, sizeof hello.name, "%s", l->cfg.name);
 	snprintf(hello.zone, sizeof hello.zone, "%s", l->cfg.zone);
 	uint8_t frame[256];
@@ -80,7 +82,7 @@ static void framed_connected(struct link *l, uint64_t now)
 	fl->bytes_at_frame = 0;
 	fl->sync_sent_ms = 0;
 	fl->sync_sent_state = SYNC_NONE;
-	fl->play_at = fl->commit = false;
+	fl->play_at = fl->commit = fl->prepare = false;
 	clock_sync_init(&l->clock);
 	speaker_state_clock(l->cfg.st, SYNC_NONE, 0);
 	if (!l->cfg.key) {
@@ -127,6 +129,7 @@ static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 	conn_limit_frames(&l->conn, PROTO_MAX_PAYLOAD);
 	framed_of(l)->play_at = (welcome.caps & PROTO_CAP_PLAY_AT) != 0;
 	framed_of(l)->commit = (welcome.caps & PROTO_CAP_COMMIT) != 0;
+	framed_of(l)->prepare = (welcome.caps & PROTO_CAP_PREPARE) != 0;
 	return 0;
 }
 
@@ -170,6 +173,27 @@ static int on_commit(struct link *l, const uint8_t *payload, size_t len)
 	l->cfg.owner->commit(l->cfg.ctx, commit.page_id, commit.verdict == COMMIT_PLAY, commit.play_at_us,
 	                     commit.reason);
 	return 0;
+}
+
+/* PREPARE: a page is being recorded; the owner readies its output (and says so: framed_ready). */
+static int on_prepare(struct link *l, const uint8_t *payload, size_t len)
+{
+	struct proto_prepare prepare;
+	if (!framed_of(l)->prepare || proto_prepare_decode(payload, len, &prepare) != PROTO_OK) {
+		snprintf(l->conn.error, sizeof l->conn.error, "malformed or unasked-for PREPARE");
+		return -1;
+	}
+	l->cfg.owner->prepare(l->cfg.ctx, (int)prepare.rate, prepare.channels, prepare.until_us);
+	return 0;
+}
+
+static void framed_ready(struct link *l, uint32_t lead_us, uint64_t until_us)
+{
+	if (!framed_of(l)->prepare)
+		return;
+	struct proto_ready ready = { .lead_us = lead_us, .until_us = until_us };
+	uint8_t frame[64];
+	framed_send(l, frame, proto_ready_encode(&ready, frame, sizeof frame));
 }
 
 /* Tells the console the clock's state (sync, as of now) by the rule of SYNC_REPORT_MS; forced: whatever changed. */
@@ -245,6 +269,8 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 		return 0;
 	case PROTO_COMMIT:
 		return on_commit(l, payload, header->length);
+	case PROTO_PREPARE:
+		return on_prepare(l, payload, header->length);
 	case PROTO_HELLO:
 	case PROTO_STATUS:
 		snprintf(conn->error, sizeof conn->error, "peer sent %s, which only a speaker sends",
@@ -428,6 +454,7 @@ const struct link_ops link_framed_ops = {
 	.read = framed_read,
 	.tick = framed_tick,
 	.report = framed_report,
+	.ready = framed_ready,
 	.bye = framed_bye,
 	.reset = framed_reset,
 };

@@ -76,6 +76,17 @@
  * samples for nothing. Looks begin this far into a page.
  */
 #define DRIFT_GRACE_MS 5000
+/*
+ * An armed output (PREPARE) stays open this long past the time the console
+ * said the page would come by, then closes: the recording was cancelled.
+ */
+#define PREPARE_GRACE_MS 1000
+/*
+ * What READY adds to the device's latency and one buffer: the page's check
+ * (a few ms for 5 s of audio), the loop's pass, and a late callback on a
+ * busy machine.
+ */
+#define READY_SLACK_MS 30
 /* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
@@ -111,6 +122,7 @@ struct speaker {
 	uint64_t target_us;            /* ... here: clock_sync_to_local + the delay trim */
 	bool waiting;                  /* received, its stream not started yet (start_due_us) */
 	bool held;                     /* ... nor may it start: the console has not committed it */
+	uint64_t armed_until_us;       /* an armed output (PREPARE) closes then if no page came */
 	uint64_t held_play_at_us;      /* its play-at, for when it is committed */
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
@@ -501,6 +513,9 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 	spk->target_us = clock_sync_to_local(cs, play_at_us) + (uint64_t)spk->st.delay_ms * 1000u;
 	uint64_t lead = device_clock_untrusted(spk) ? 0 : PLAYOUT_LEAD_MS * 1000u;
 	spk->start_due_us = spk->target_us > lead ? spk->target_us - lead : 0;
+	/* An armed stream takes the page as it runs: attached at once, placed by the callback. */
+	if (spk->playback && playback_armed(spk->playback) && !device_clock_untrusted(spk))
+		spk->start_due_us = 0;
 	spk->waiting = true;
 	timed_tick(spk, clock_mono_us());
 }
@@ -574,6 +589,39 @@ static void speaker_commit_cb(void *ctx, uint32_t page_id, bool play, uint64_t p
 }
 
 /*
+ * link.h: a page is being recorded. The output opens now and plays silence,
+ * so the page's first sample only waits for the device's latency once it is
+ * here, not for a cold start; the console is told how soon that is (READY).
+ * Only on a device whose clock has been judged good on a page before (an
+ * unpaced or untrusted one gains nothing from running early), and not while
+ * a page plays or waits (the new one cuts it off when it comes).
+ */
+static void speaker_prepare_cb(void *ctx, int rate, int channels, uint64_t until_us)
+{
+	struct speaker *spk = ctx;
+	const struct clock_sync *cs = link_clock(spk->link);
+	if (!cs || !spk->playback || spk->st.muted || spk->playing || spk->waiting ||
+	    spk->device_clock != PLAYOUT_CLOCK_OK)
+		return;
+	struct audio_format fmt = { .rate = rate, .channels = channels };
+	char err[256];
+	if (playback_arm(spk->playback, &fmt, err, sizeof err) < 0) {
+		log_event("cannot ready the output for the page being recorded: %s", err);
+		return;
+	}
+	spk->armed_until_us = clock_sync_to_local(cs, until_us) + PREPARE_GRACE_MS * 1000u;
+	link_say_ready(spk->link, playback_armed_lead_us(spk->playback) + READY_SLACK_MS * 1000u, until_us);
+}
+
+/* An armed output no page came for (the recording was cancelled, or went elsewhere) closes. */
+static void armed_check(struct speaker *spk, uint64_t now_us)
+{
+	if (spk->playback && !spk->playing && !spk->waiting && playback_armed(spk->playback) &&
+	    now_us > spk->armed_until_us)
+		playback_stop(spk->playback);
+}
+
+/*
  * A held page whose link dropped: its word will never come (the console
  * forgets a page's link when it goes), so it is dropped, never played.
  */
@@ -599,6 +647,7 @@ static const struct link_owner speaker_link_owner = {
 	.page = speaker_page_cb,
 	.rejected = speaker_rejected_cb,
 	.commit = speaker_commit_cb,
+	.prepare = speaker_prepare_cb,
 };
 
 /* A timed page is heard: "playing" said and reported, with how late it joined. Once. */
@@ -1147,6 +1196,7 @@ static int speaker_tick(struct speaker *spk, uint64_t now)
 {
 	int timeout = link_tick(spk->link, now);
 	held_check(spk);
+	armed_check(spk, clock_mono_us());
 	timeout = sooner(timeout, timed_tick(spk, clock_mono_us()));
 	timeout = sooner(timeout, playback_tick(spk, now));
 	timeout = sooner(timeout, volume_tick(spk, now));

@@ -5,8 +5,10 @@
 # recording by cross-correlation (tests/lib/skew.py). First the rig proves
 # itself (known offsets read as such), then: pages on two speakers start
 # within a generous bound of each other (the bench reports the real figure),
-# and a speaker stopped (SIGSTOP) past a page's play-at never plays it late:
-# it reports `expired`, and so does the console's tally.
+# recorded pages start sooner (the speakers open their outputs while the
+# operator talks, PREPARE/READY) and as much together, and a speaker stopped
+# (SIGSTOP) past a page's play-at never plays it late: it reports `expired`,
+# and so does the console's tally.
 source "$(dirname "$0")/harness.sh"
 
 command -v pulseaudio >/dev/null || skip "no pulseaudio (scripts/deps.sh --test installs it)"
@@ -15,6 +17,7 @@ PY=$(rig_skew_python 2>/dev/null) || skip "no python3 with numpy (python3-numpy)
 SKEW="$INTERCOM_TOP/tests/lib/skew.py"
 BOUND_MS=5 # generous: the goal is 1 ms; bench/run.sh reports the real figure
 PAGES=3
+TALK_PAGES=2
 
 PULSE_DIR="$T/pa"
 rig_skew_start "$PULSE_DIR" 2
@@ -48,9 +51,24 @@ for ((i = 1; i <= PAGES; i++)); do
 	sleep 0.5 # the test: silence between two pages' bursts in the recording
 done
 
+note "$TALK_PAGES recorded pages: the outputs open while the operator talks, the page starts sooner"
+console_cmd "duration 1"
+for ((i = PAGES + 1; i <= PAGES + TALK_PAGES; i++)); do
+	console_cmd talk
+	wait_log "$T/console.log" "recording 1.00 s" 5
+	rig_pulse_play "$PULSE_DIR" "$T/chirp.wav" mic || fail "cannot play into the microphone"
+	wait_log "$T/console.log" "page $i: delivered to 2/2, played by 2/2" 20
+	lead=$(sed -En "s/.* page $i plays at \+([0-9]+) ms on 2 speakers.*/\1/p" "$T/console.log")
+	note "page $i (recorded) plays ${lead:-?} ms after it is sent"
+	# Cold, a page waits PLAYAT_MARGIN_MS (250 ms) for the speakers to open their outputs.
+	[ -n "$lead" ] && [ "$lead" -lt 250 ] || fail "recorded page $i did not start sooner than a cold start"
+	sleep 0.5 # the test: silence between two pages' bursts in the recording
+done
+grep -E "joined late" "$T/A.log" "$T/B.log" && fail "a speaker joined a page late"
+
 note "a speaker stopped past a page's play-at never plays it: expired on both sides"
 kill -STOP "$B_PID"
-page=$((PAGES + 1))
+page=$((PAGES + TALK_PAGES + 1))
 console_cmd "send $T/chirp.wav"
 wait_log "$T/A.log" "page $page played" 20
 # the test: B stays stopped well past the page's play-at (a second or less ahead)
@@ -67,12 +85,13 @@ grep -E "page $page (played|joined late)" "$T/B.log" && fail "B played page $pag
 "$PY" "$SKEW" events "$T/rec.raw" 3 --chans 0,1 >"$T/events.txt"
 sed 's/^/#   /' "$T/events.txt"
 events=$(grep -c '^event ' "$T/events.txt")
-[ "$events" = $((PAGES + 1)) ] || fail "$events bursts of sound in the recording, $((PAGES + 1)) expected"
-[ "$(grep -c '^onset [0-9]* 0 ' "$T/events.txt")" = $((PAGES + 1)) ] || fail "A did not play every page"
-[ "$(grep -c '^onset [0-9]* 1 ' "$T/events.txt")" = "$PAGES" ] || fail "B played something of the page it was stopped for"
-grep -q "^silent $((PAGES + 1)) 1$" "$T/events.txt" || fail "B's channel has sound in the expired page's burst"
+played=$((PAGES + TALK_PAGES))
+[ "$events" = $((played + 1)) ] || fail "$events bursts of sound in the recording, $((played + 1)) expected"
+[ "$(grep -c '^onset [0-9]* 0 ' "$T/events.txt")" = $((played + 1)) ] || fail "A did not play every page"
+[ "$(grep -c '^onset [0-9]* 1 ' "$T/events.txt")" = "$played" ] || fail "B played something of the page it was stopped for"
+grep -q "^silent $((played + 1)) 1$" "$T/events.txt" || fail "B's channel has sound in the expired page's burst"
 awk '$1 == "skew" { print $4 }' "$T/events.txt" >"$T/skews.txt"
-[ "$(wc -l <"$T/skews.txt")" = "$PAGES" ] || fail "no skew measured for every page"
+[ "$(wc -l <"$T/skews.txt")" = "$played" ] || fail "no skew measured for every page"
 note "skew B - A per page (ms): $(tr '\n' ' ' <"$T/skews.txt")"
 awk -v b="$BOUND_MS" '{ a = $1 < 0 ? -$1 : $1; if (a > b) bad = 1 } END { exit bad }' "$T/skews.txt" ||
 	fail "a page's start skew passed $BOUND_MS ms"

@@ -166,6 +166,32 @@ static void test_plan_archive(void **state)
 	assert_int_equal(plan.lead_us, 30000 + 9000 + 300 + PLAYAT_MARGIN_MS * 1000u);
 }
 
+/*
+ * A speaker whose output is open (READY) needs only the lead it said once it
+ * holds the page; a cold one the whole margin. The slowest of them rules.
+ */
+static void test_plan_start_lead(void **state)
+{
+	(void)state;
+	struct playat_link two[2] = { locked(1000000000), locked(1000000000) };
+	two[0].start_lead_us = two[1].start_lead_us = 95000;
+	struct playat_plan plan;
+	playat_plan(&plan, two, 2, 480044, 0, 0);
+	uint64_t bytes = playat_link_us(&two[0], 480044);
+	uint64_t uplink = (2 * 480044ull * 8 * 1000000 + PLAYAT_DEFAULT_UPLINK_BPS - 1) / PLAYAT_DEFAULT_UPLINK_BPS;
+	assert_int_equal(plan.lead_us, (bytes > uplink ? bytes : uplink) + 95000);
+	assert_int_equal(plan.why, PLAYAT_TIMED);
+	/* One cold speaker: it sets the lead for both. */
+	two[1].start_lead_us = 0;
+	playat_plan(&plan, two, 2, 480044, 0, 0);
+	assert_int_equal(plan.lead_us, (bytes > uplink ? bytes : uplink) + PLAYAT_MARGIN_MS * 1000u);
+	/* A warm speaker on a slow link can still be the last. */
+	two[0] = locked(8000000);
+	two[0].start_lead_us = 95000;
+	playat_plan(&plan, two, 2, 480044, 0, 0);
+	assert_int_equal(plan.lead_us, playat_link_us(&two[0], 480044) + 95000);
+}
+
 /* A slower archive is believed at once, a faster one a quarter of the way. */
 static void test_archive_smooth(void **state)
 {
@@ -214,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_plan_too_long),
 		cmocka_unit_test(test_plan_archive),
 		cmocka_unit_test(test_archive_smooth),
+		cmocka_unit_test(test_plan_start_lead),
 		cmocka_unit_test(test_rate_sample),
 		cmocka_unit_test(test_rate_smooth),
 	};

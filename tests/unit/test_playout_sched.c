@@ -66,9 +66,13 @@ static void test_expired(void **state)
 	assert_int_equal(playout_decide(58500000, 0, 2880000, 48000, &join, &late), PLAYOUT_EXPIRED);
 	/* 1.5 s page, 0.4 s late: 1.1 s left, more than a second and a quarter: joins. */
 	assert_int_equal(playout_decide(400000, 0, 72000, 48000, &join, &late), PLAYOUT_LATE_JOIN);
-	/* 0.8 s page, 1 ms late: less than a second is left. */
-	assert_int_equal(playout_decide(1000, 0, 38400, 48000, &join, &late), PLAYOUT_EXPIRED);
+	/* 0.8 s page, 1 ms late: less than a second is left, but nearly all of it: joins. */
+	assert_int_equal(playout_decide(1000, 0, 38400, 48000, &join, &late), PLAYOUT_LATE_JOIN);
 	assert_int_equal(late, 1000);
+	assert_int_equal(join, 48);
+	/* ... 0.2 s late: a quarter gone, three quarters left: still joins; 0.21 s: expired. */
+	assert_int_equal(playout_decide(200000, 0, 38400, 48000, &join, &late), PLAYOUT_LATE_JOIN);
+	assert_int_equal(playout_decide(210000, 0, 38400, 48000, &join, &late), PLAYOUT_EXPIRED);
 }
 
 static void test_clock_judge(void **state)

@@ -1,6 +1,7 @@
 /*
  * The output side: plays one decoded page on an output device. The stream
- * is opened per page (pages may differ in rate and channels) and its callback
+ * is opened per page (pages may differ in rate and channels), or ahead of a
+ * timed page while it is being recorded (armed), and its callback
  * only copies from the page buffer (which stays untouched until the stream is
  * closed) through the volume gain, measures the levels it hands over, and
  * notes in atomics how far it is and when its buffers reach the speaker.
@@ -55,6 +56,18 @@ struct playback_when {
 int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames,
                       const struct audio_format *fmt, const struct playback_when *when,
                       char *err, size_t errlen);
+/*
+ * Opens and starts a stream of fmt that plays silence, ready for a timed
+ * page (a page is being recorded): playback_start_at with a target and the
+ * same format then attaches the page to the running stream, whose clock is
+ * judged already, instead of opening one. Armed already in fmt: nothing to
+ * do. 0, or -1 with err. playback_stop disarms it.
+ */
+int playback_arm(struct playback *pb, const struct audio_format *fmt, char *err, size_t errlen);
+/* A stream is armed and running, no page attached. */
+bool playback_armed(struct playback *pb);
+/* µs from attaching a page to the earliest its first sample can reach the DAC (armed). */
+uint32_t playback_armed_lead_us(struct playback *pb);
 /* The stream's clock as the callback judged it (UNKNOWN until enough has played). */
 enum playout_clock playback_clock(struct playback *pb);
 /* Timer fallback: the page starts in the next buffer (a stream waiting on an untrusted clock). */

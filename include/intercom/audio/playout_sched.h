@@ -21,6 +21,12 @@
  */
 #define PLAYOUT_JOIN_MIN_MS 1000
 #define PLAYOUT_JOIN_MIN_DIVISOR 4
+/*
+ * Whatever its length, a page still joins while no more than a quarter of
+ * it is gone: a 0.3 s chime started a few ms late on a loaded machine still
+ * sounds whole, and expiring it would lose it for nothing.
+ */
+#define PLAYOUT_JOIN_MOST_DIVISOR 4
 
 /*
  * Drift: the error the device may build up before frames are dropped or

@@ -130,6 +130,11 @@
  */
 #define PLAYAT_ARCHIVE_FIRST_MS 50
 /*
+ * PREPARE tells speakers a recording's page will be sent by its end plus
+ * this: the capture's end is noticed within a few ms, encoding takes ~1 ms.
+ */
+#define PREPARE_SEND_BY_MS 500
+/*
  * The throughput assumed for a link not measured yet (its first large page):
  * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired
  * LAN is faster, so a first page waits a little longer than it needs to.

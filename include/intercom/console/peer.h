@@ -101,6 +101,8 @@ struct peer_ops {
 	 * play_at_us, if not 0, instead of the PAGE's), or drop it for why. A kind without it gets each page only once it is committed.
 	 */
 	void (*commit)(struct peer *p, uint32_t page_id, bool play, uint64_t play_at_us, const char *why);
+	/* optional: a page of rate and channels is being recorded for it, sent by until_us (info.prepare). */
+	void (*prepare)(struct peer *p, int rate, int channels, uint64_t until_us);
 	/* optional: the station wrote what it could of its queue (every pass, and after a page). */
 	void (*wrote)(struct peer *p, uint64_t now);
 	/*

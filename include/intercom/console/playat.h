@@ -6,7 +6,9 @@
  * the bytes already queued on its link and the page's at the link's measured
  * throughput, plus its round trip and the uncertainty of its clock; the
  * slowest of them, and no less than every target's bytes take through the
- * console's own link (shared by all copies), plus PLAYAT_MARGIN_MS. One play-at for the whole page.
+ * console's own link (shared by all copies), plus the time the speaker needs
+ * to start once it holds the page: PLAYAT_MARGIN_MS from cold, or what it said
+ * with its output open (READY). One play-at for the whole page.
  * Speakers without a clock (legacy, protocol peers without the capability,
  * not locked) play on arrival, as before; if none has a clock, or the lead
  * would exceed PLAYAT_MAX_LEAD_MS, the page plays on arrival everywhere.
@@ -28,6 +30,8 @@ struct playat_link {
 	uint32_t rtt_us;          /* its latest round trip */
 	uint64_t rate_bps;        /* measured throughput, bits/s; 0: not measured yet */
 	uint64_t queued_bytes;    /* bytes still waiting in its queue before this page */
+	uint32_t start_lead_us;   /* from holding the page to its first sample, as the speaker said
+	                             (READY: its output is open); 0: a cold start, PLAYAT_MARGIN_MS */
 };
 
 enum playat_why {

@@ -43,6 +43,9 @@ struct station_speaker {
 	bool sealed;              /* proved the pre-shared key; its link is encrypted */
 	bool play_at;             /* plays a page at its play-at (PROTO_CAP_PLAY_AT both ways) */
 	bool commit;              /* holds a page until its COMMIT (PROTO_CAP_COMMIT both ways) */
+	bool prepare;             /* takes PREPARE, says READY (PROTO_CAP_PREPARE both ways) */
+	uint32_t ready_lead_us;   /* READY: its output is open, a page starts this soon once held, */
+	uint64_t ready_until_us;  /* until then (the console's clock; 0: cold) */
 	uint8_t sync_state;       /* enum proto_sync_state, from its latest SYNC (SYNC_NONE until one) */
 	uint32_t sync_uncertainty_us; /* its clock follows the console's within ± this */
 	int32_t sync_drift_ppb;   /* its clock against the console's */
@@ -143,6 +146,14 @@ void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
                          const uint8_t *wav, size_t wav_len, uint32_t target_id,
                          uint64_t archive_us);
+/*
+ * A page of rate and channels is being recorded for every speaker
+ * (target_id 0) or one, and will be sent by until_us (clock_mono_us): each
+ * that plays at a time and takes PREPARE opens its output now, and says how
+ * soon it can then start a page (READY), which the page's play-at uses.
+ */
+void station_prepare(struct station *st, uint32_t target_id, int rate, int channels, uint64_t until_us);
+
 /*
  * The page just sent is on disk (archived) and may play: COMMIT to the
  * speakers holding it, the page itself to the targets that waited for this.

@@ -18,7 +18,8 @@
 /*
  * 2: PING/PONG carry microsecond timestamps for the shared clock, PAGE's
  * play-at is in the console's clock, SYNC, STATUS's late_ms and EXPIRED,
- * COMMIT (with PROTO_CAP_COMMIT) and CANCELLED.
+ * COMMIT (with PROTO_CAP_COMMIT) and CANCELLED, PREPARE and READY (with
+ * PROTO_CAP_PREPARE).
  * A peer of another version is refused at its first frame (docs/PROTOCOL.md).
  */
 #define PROTO_VERSION 2
@@ -40,6 +41,8 @@ enum proto_type {
 	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
 	PROTO_SYNC = 8,    /* speaker -> console: how well its clock follows the console's */
 	PROTO_COMMIT = 9,  /* console -> speaker: the page held may play (archived), or is cancelled */
+	PROTO_PREPARE = 10, /* console -> speaker: a page is being recorded: have the output ready */
+	PROTO_READY = 11,  /* speaker -> console: how soon after it holds a page it can start it */
 	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
 	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
 	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
@@ -56,6 +59,12 @@ enum proto_caps {
 	 * on disk, so no page plays unarchived and the archive costs no time.
 	 */
 	PROTO_CAP_COMMIT = 1u << 1,
+	/*
+	 * PREPARE and READY: while the operator talks, a speaker opens its
+	 * output and says how little lead it then needs, so the page starts
+	 * soon after the capture ends instead of after a cold start.
+	 */
+	PROTO_CAP_PREPARE = 1u << 2,
 };
 
 /* Header flags: none in version 1; a frame with any flag set is refused. */
@@ -202,6 +211,17 @@ struct proto_bye {
 	char reason[128];
 };
 
+struct proto_prepare {
+	uint32_t rate;            /* the page's format, as recorded */
+	uint8_t channels;
+	uint64_t until_us;        /* the console's clock: the page will be sent by then, or not at all */
+};
+
+struct proto_ready {
+	uint32_t lead_us;         /* from holding a page to its first sample at the DAC, now */
+	uint64_t until_us;        /* the console's clock: ready until then (the PREPARE's) */
+};
+
 enum proto_commit_verdict {
 	COMMIT_PLAY = 1,          /* the page is archived: play it at its time */
 	COMMIT_CANCEL = 2,        /* it could not be archived: drop it, never play it */
@@ -240,6 +260,10 @@ size_t proto_sync_encode(const struct proto_sync *msg, uint8_t *out, size_t cap)
 int proto_sync_decode(const uint8_t *payload, size_t len, struct proto_sync *msg);
 size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
+size_t proto_prepare_encode(const struct proto_prepare *msg, uint8_t *out, size_t cap);
+int proto_prepare_decode(const uint8_t *payload, size_t len, struct proto_prepare *msg);
+size_t proto_ready_encode(const struct proto_ready *msg, uint8_t *out, size_t cap);
+int proto_ready_decode(const uint8_t *payload, size_t len, struct proto_ready *msg);
 size_t proto_commit_encode(const struct proto_commit *msg, uint8_t *out, size_t cap);
 int proto_commit_decode(const uint8_t *payload, size_t len, struct proto_commit *msg);
 

@@ -70,6 +70,12 @@ struct link_owner {
 	 * not 0, instead of the PAGE's) or drop it (why says why).
 	 */
 	void (*commit)(void *ctx, uint32_t page_id, bool play, uint64_t play_at_us, const char *why);
+	/*
+	 * A page of rate and channels is being recorded and will be sent by
+	 * until_us (the console's clock): have the output ready for it, and say
+	 * how soon a page can then start (link_say_ready).
+	 */
+	void (*prepare)(void *ctx, int rate, int channels, uint64_t until_us);
 };
 
 /* Everything a link needs to know, from the speaker's options. Strings are not copied. */
@@ -128,6 +134,8 @@ struct link_ops {
 	int (*tick)(struct link *l, uint64_t now);
 	/* optional: a page's progress for the other end (an old server takes nothing back). */
 	void (*report)(struct link *l, const struct proto_status *status);
+	/* optional: how soon after holding a page the speaker can start it, until until_us (READY). */
+	void (*ready)(struct link *l, uint32_t lead_us, uint64_t until_us);
 	/* optional: the speaker shuts down while connected: its last words, sent before link_free returns. */
 	void (*bye)(struct link *l, const char *reason);
 	/* optional: the connection ended or the link is freed: forget (and wipe) what was under way. */
@@ -152,6 +160,8 @@ void link_poll_handle(struct link *l, const struct pollfd *fds, uint64_t now);
 const struct clock_sync *link_clock(const struct link *l);
 /* Tells the other end a page's progress or outcome (if the kind reports, and it is connected). */
 void link_report(struct link *l, const struct proto_status *status);
+/* Tells the other end how soon a page can start, until until_us (if the kind takes it). */
+void link_say_ready(struct link *l, uint32_t lead_us, uint64_t until_us);
 
 /* ---- for the kinds ---- */
 
