@@ -461,6 +461,14 @@ static int key_from_curses(int key)
 	}
 }
 
+/* A key from term (with its release or repeat, where the terminal reports them) as console_state takes it. */
+static int key_from_term(int key)
+{
+	int events = (key & TERM_KEY_RELEASE ? CONSOLE_KEY_RELEASE : 0) |
+	             (key & TERM_KEY_REPEAT ? CONSOLE_KEY_REPEAT : 0);
+	return key_from_curses(TERM_KEY_CODE(key)) | events;
+}
+
 /* One key on the screen: console_state changes, and says what else to do. */
 static void console_key_cb(void *ctx, int key)
 {
@@ -475,7 +483,7 @@ static void console_key_cb(void *ctx, int key)
 	};
 	if (con->cs.help || con->cs.log_view)
 		console_ui_scroll_range(con->ui, con->cs.help, &in.scroll_max, &in.scroll_page);
-	console_act(con, console_state_key(&con->cs, key_from_curses(key), &in), NULL);
+	console_act(con, console_state_key(&con->cs, key_from_term(key), &in), NULL);
 }
 
 /*
@@ -558,6 +566,8 @@ static int console_tick(struct console *con)
 	/* The meter is always on: wake for the next frame. */
 	if (con->screen && (cap || con->frame.pending))
 		timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
+	if (con->screen)
+		timeout = term_timeout(timeout); /* the key protocol's probe running out */
 	return timeout;
 }
 
@@ -606,6 +616,11 @@ static bool console_poll_handle(struct console *con, size_t nst)
 		console_read_stdin(con);
 	bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
 	            frame_read_keys(console_key_cb, con, &con->app.quit);
+	/* The terminal's answer to the probe: Space held or Space a toggle (said once). */
+	if (con->screen && term_key_releases() != con->cs.hold_to_talk) {
+		console_state_set_hold(&con->cs, term_key_releases());
+		keys = true; /* the footer and the help say which: show it now */
+	}
 	if (con->screen && term_lost()) {
 		log_event("the terminal went away, shutting down");
 		return false;
@@ -821,6 +836,9 @@ static int setup_terminal(struct console *con)
 		console_shutdown(con);
 		return EXIT_USAGE;
 	}
+	/* Hold-to-talk where the terminal reports releases; nothing waits for the answer. */
+	if (con->screen)
+		term_keys_probe();
 	return APP_RUN;
 }
 

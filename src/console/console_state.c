@@ -471,8 +471,9 @@ static bool small_screen_allows(int key, const struct console_key_input *in)
 	}
 }
 
-enum console_action console_state_key(struct console_state *cs, int key,
-                                      const struct console_key_input *in)
+/* A key pressed (or repeating, as legacy terminals repeat): everything but releases. */
+static enum console_action key_pressed(struct console_state *cs, int key,
+                                       const struct console_key_input *in)
 {
 	if (key == CONSOLE_KEY_RESIZE)
 		return CONSOLE_ACTION_RELAYOUT;
@@ -496,6 +497,40 @@ enum console_action console_state_key(struct console_state *cs, int key,
 		return CONSOLE_ACTION_NONE;
 	}
 	return plain_key(cs, key, in);
+}
+
+void console_state_set_hold(struct console_state *cs, bool hold)
+{
+	if (cs->hold_to_talk == hold)
+		return;
+	cs->hold_to_talk = hold;
+	cs->space_held = false;
+	if (hold)
+		say(cs, "hold Space to talk: the terminal reports key releases (kitty keyboard protocol); "
+		        "letting go of Space sends the page");
+	else
+		say(cs, "Space starts and stops a page: the terminal does not report key releases");
+}
+
+enum console_action console_state_key(struct console_state *cs, int key,
+                                      const struct console_key_input *in)
+{
+	if (key & CONSOLE_KEY_RELEASE) {
+		/* Only the release of a Space whose press started the recording ends it. */
+		if ((key & ~CONSOLE_KEY_RELEASE) != ' ' || !cs->space_held)
+			return CONSOLE_ACTION_NONE;
+		cs->space_held = false;
+		return in->recording ? CONSOLE_ACTION_STOP : CONSOLE_ACTION_NONE;
+	}
+	if (key & CONSOLE_KEY_REPEAT) {
+		key &= ~CONSOLE_KEY_REPEAT;
+		if (key == ' ')
+			return CONSOLE_ACTION_NONE;
+	}
+	enum console_action action = key_pressed(cs, key, in);
+	if (key == ' ')
+		cs->space_held = cs->hold_to_talk && action == CONSOLE_ACTION_TALK;
+	return action;
 }
 
 /* ---- commands ---- */

@@ -49,6 +49,7 @@ struct console_ui {
 	WINDOW *small;            /* the whole screen when it is too small for the layout */
 	WINDOW *logview;          /* the events, full screen, while shown */
 	bool force;               /* redraw every part: new windows, a resize, ^L */
+	bool hold;                /* the help says Space is held (the terminal reports releases) */
 
 	struct console_view *prev; /* what is on the screen now */
 	bool prev_valid;
@@ -271,7 +272,7 @@ static void draw_banner(WINDOW *win, int y, int w, const struct console_view_sta
 	char what[sizeof v->rec_target + 32], clock[48], bar[BANNER_BAR_MAX * GLYPH_BYTES + 1];
 	snprintf(what, sizeof what, "%s RECORDING %s", term_glyph(TERM_GLYPH_REC), v->rec_target);
 	snprintf(clock, sizeof clock, "%s / %s", v->rec_elapsed, v->rec_total);
-	const char *hints = " Space: send now  Esc: cancel";
+	const char *hints = v->held ? " let go of Space: send now  Esc: cancel" : " Space: send now  Esc: cancel";
 	const char *texts[BANNER_PARTS] = {
 		[BANNER_WHAT] = what, [BANNER_CLOCK] = clock, [BANNER_BAR] = "",
 		[BANNER_LEFT] = v->rec_left, [BANNER_HINTS] = hints,
@@ -605,7 +606,8 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 	const char *updown = term_utf8() ? "↑↓" : "Up/Dn";
 	if (v->recording) {
 		const struct hint hints[] = {
-			{ "Space", "send now", 0 }, { "Esc", "cancel", 0 }, { "+/-", "duration", 2 },
+			{ "Space", v->held ? "let go: send now" : "send now", 0 }, { "Esc", "cancel", 0 },
+			{ "+/-", "duration", 2 },
 			{ "?", "help", 1 },         { "q", "quit", 3 },
 		};
 		draw_hints(win, w, hints, sizeof hints / sizeof hints[0]);
@@ -613,7 +615,7 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 	}
 	struct hint hints[10];
 	size_t n = 0;
-	hints[n++] = (struct hint){ "Space", "talk", 0 };
+	hints[n++] = (struct hint){ "Space", v->hold ? "hold to talk" : "talk", 0 };
 	hints[n++] = (struct hint){ "+/-", "duration", 2 };
 	if (v->can_test) { /* with no speaker selected these keys do nothing */
 		hints[n++] = (struct hint){ updown, "select", 5 };
@@ -632,8 +634,9 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 static const struct {
 	const char *key, *text;
 } help_lines[] = {
-	{ NULL, "Space is a toggle, not a hold: terminals cannot report a key" },
-	{ NULL, "being released. Press it once to talk, once more to send early." },
+	/* The first two lines and the Space entry are help_hold's where Space is held. */
+	{ NULL, "Space is a toggle, not a hold: this terminal does not report a" },
+	{ NULL, "key being released. Press it once to talk, once more to send early." },
 	{ NULL, "" },
 	{ "Space", "talk: record for the set duration, then send" },
 	{ "", "(while recording: stop now and send what you said)" },
@@ -651,6 +654,25 @@ static const struct {
 	{ "q", "quit (asks first while a page is in flight)" },
 };
 #define HELP_LINES (sizeof help_lines / sizeof help_lines[0])
+
+/* Where the terminal reports releases (the kitty keyboard protocol): lines 0, 1, 3, 4 read so. */
+static const struct {
+	const char *key, *text;
+} help_hold[] = {
+	{ NULL, "Hold Space to talk: this terminal reports a key being released" },
+	{ NULL, "(kitty keyboard protocol). Let go to send what you said." },
+	{ NULL, "" },
+	{ "Space", "hold to talk: record until you let go (at most the duration)" },
+	{ "", "(a recording started otherwise: Space stops it and sends it)" },
+};
+
+/* Help line i in the mode in force. */
+static void help_line(size_t i, bool hold, const char **key, const char **text)
+{
+	bool swap = hold && i < sizeof help_hold / sizeof help_hold[0];
+	*key = swap ? help_hold[i].key : help_lines[i].key;
+	*text = swap ? help_hold[i].text : help_lines[i].text;
+}
 
 /* One row of the help as laid out at a width: a key (on an entry's first row) and a piece of text. */
 struct help_row {
@@ -670,24 +692,25 @@ static void help_row_put(struct help_row *rows, int n, int cap, struct help_row 
 }
 
 /* The help wrapped at w columns into rows (at most cap; NULL counts only); returns how many. */
-static int help_rows(int w, struct help_row *rows, int cap)
+static int help_rows(int w, struct help_row *rows, int cap, bool hold)
 {
 	int n = 0;
 	bool utf8 = term_utf8();
 	/* Too narrow for a key column beside the text: the text goes under its key. */
 	bool beside = w - HELP_KEY_W >= 16;
 	for (size_t i = 0; i < HELP_LINES; i++) {
-		bool prose = help_lines[i].key == NULL;
+		const char *key, *text;
+		help_line(i, hold, &key, &text);
+		bool prose = key == NULL;
 		int x = prose ? 0 : beside ? HELP_KEY_W : 2;
-		const char *text = help_lines[i].text;
-		if (!prose && !beside && *help_lines[i].key)
-			help_row_put(rows, n++, cap, (struct help_row){ .entry = i, .key = help_lines[i].key,
+		if (!prose && !beside && *key)
+			help_row_put(rows, n++, cap, (struct help_row){ .entry = i, .key = key,
 			                                               .text = "", .x = x });
 		bool first = true;
 		do {
 			size_t len = *text ? textfmt_wrap(text, w - x, utf8) : 0;
 			help_row_put(rows, n++, cap, (struct help_row){
-				.entry = i, .key = first && beside ? help_lines[i].key : NULL, .text = text,
+				.entry = i, .key = first && beside ? key : NULL, .text = text,
 				.len = (int)len, .x = x, .prose = prose });
 			first = false;
 			text += len;
@@ -707,12 +730,12 @@ static void help_size(int *h, int *w, int *content_w, int rows)
 }
 
 /* The ? overlay, centred, from its line top; the box says how to scroll it and close it. */
-static void draw_help(WINDOW *win, size_t top)
+static void draw_help(WINDOW *win, size_t top, bool hold)
 {
 	static struct help_row rows[HELP_ROWS_MAX];
 	int h, w;
 	getmaxyx(win, h, w);
-	int n = help_rows(w - 4, rows, HELP_ROWS_MAX), shown = h - 2;
+	int n = help_rows(w - 4, rows, HELP_ROWS_MAX, hold), shown = h - 2;
 	if (n > HELP_ROWS_MAX)
 		n = HELP_ROWS_MAX;
 	if (top + (size_t)shown > (size_t)n)
@@ -938,7 +961,7 @@ static enum help_change help_window(struct console_ui *ui, bool want, size_t top
 	if (!ui->help) {
 		int h, w, cw;
 		help_size(&h, &w, &cw, 0);
-		help_size(&h, &w, &cw, help_rows(cw, NULL, 0));
+		help_size(&h, &w, &cw, help_rows(cw, NULL, 0, ui->hold));
 		if (w > 10 && h > 3)
 			ui->help = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
 		if (ui->help)
@@ -946,7 +969,7 @@ static enum help_change help_window(struct console_ui *ui, bool want, size_t top
 	}
 	if (!ui->help)
 		return HELP_SAME;
-	draw_help(ui->help, top);
+	draw_help(ui->help, top, ui->hold);
 	ui->help_drawn_top = top;
 	touchwin(ui->help);
 	wnoutrefresh(ui->help);
@@ -962,7 +985,7 @@ void console_ui_scroll_range(const struct console_ui *ui, bool help, size_t *max
 	if (help) {
 		int h, w, cw;
 		help_size(&h, &w, &cw, 0);
-		int n = help_rows(cw, NULL, 0);
+		int n = help_rows(cw, NULL, 0, ui->hold);
 		help_size(&h, &w, &cw, n);
 		*page = h - 2 > 1 ? h - 2 : 1;
 		*max = n > *page ? (size_t)(n - *page) : 0;
@@ -1064,6 +1087,15 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	if (!term_active())
 		return false;
 	relayout(ui, v);
+	if (ui->hold != v->footer.hold) {
+		/* The help says which Space is in force: an open one is drawn again, at its size. */
+		ui->hold = v->footer.hold;
+		if (ui->help) {
+			delwin(ui->help);
+			ui->help = NULL;
+			ui->force = true;
+		}
+	}
 	const struct console_layout *l = &ui->layout;
 	const struct console_view *p = ui->prev;
 	bool drew = false;

@@ -233,6 +233,7 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 		uint64_t total = (uint64_t)in->rec_want * 1000u / rate;
 		uint64_t left = total > elapsed ? total - elapsed : 0;
 		s->recording = true;
+		s->held = cs->space_held;
 		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s",
 		         cs->target_id ? cs->target_name : "all speakers",
 		         console_state_target_missing(cs) ? " (not connected)" : "");
@@ -252,7 +253,10 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 	}
 	char secs[16];
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
-	if (in->input_ok)
+	if (in->input_ok && cs->hold_to_talk)
+		snprintf(s->text, sizeof s->text, "ready: hold Space to talk to %s (up to %s)",
+		         cs->target_id ? cs->target_name : "all speakers", secs);
+	else if (in->input_ok)
 		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
 		         cs->target_id ? cs->target_name : "all speakers");
 	else
@@ -295,6 +299,8 @@ void console_view_build(struct console_view *v, const struct console_state *cs,
 		snprintf(v->footer.text, sizeof v->footer.text, "%s", cs->prompt_text);
 	v->footer.recording = in->recording;
 	v->footer.can_test = console_state_selected(cs) != NULL;
+	v->footer.hold = cs->hold_to_talk;
+	v->footer.held = cs->space_held && in->recording;
 	v->help = cs->help;
 	v->help_top = cs->help_top;
 	v->log_view = cs->log_view;

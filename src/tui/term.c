@@ -14,8 +14,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "intercom/common/clock.h"
 #include "intercom/common/fdutil.h"
 #include "intercom/common/log.h"
+#include "intercom/tui/keyproto.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TERM_SANITIZER 1
@@ -33,6 +35,27 @@
 
 /* Esc alone must feel instant; 25 ms still tells it from an arrow key's sequence over SSH. */
 #define TERM_ESCDELAY_MS 25
+
+/*
+ * How long the kitty keyboard protocol's probe is waited for. A terminal
+ * answers a local query within microseconds and one over SSH within a
+ * round trip; nothing waits on it (the screen starts in toggle mode), this
+ * only bounds how long the keys are read here rather than by curses, so a
+ * reply that comes late is still swallowed, not typed.
+ */
+#define TERM_PROBE_MS 500
+/* At the end, a reply still owed is waited for this long, so it does not land in the shell. */
+#define TERM_PROBE_DRAIN_MS 100
+/*
+ * The flags pushed: disambiguate (1), event types (2), all keys as escape
+ * codes (8: Space has a release), and the text a key makes (16), since
+ * without alternate keys Shift+/ would arrive as "/ with Shift" on any layout.
+ */
+#define TERM_KITTY_FLAGS 27
+#define TERM_KITTY_PUSH "\033[>27u"
+#define TERM_KITTY_POP "\033[<u"
+/* Keys decoded here and not yet handed out: one event's worth (Esc and its text) and more. */
+#define TERM_KEYQ 64
 
 /* Signals that end the process abnormally: the terminal is restored before they do. */
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
@@ -72,6 +95,23 @@ static struct {
 	size_t reset_len;
 	struct sigaction old_crash[CRASH_SIGNALS];
 	bool atexit_done;
+
+	/*
+	 * The kitty keyboard protocol (keyproto.h). While its probe is out or it
+	 * is in force, the keys are read and decoded here (own_keys); otherwise
+	 * curses reads them as before.
+	 */
+	bool own_keys;
+	bool probe_out;               /* the probe was sent and DA1's reply is not in yet */
+	bool flags_seen;              /* the flags reply came first: the terminal speaks it */
+	uint64_t probe_deadline_ms;
+	bool kitty_on;                /* in force: pushed whenever the screen is up */
+	volatile sig_atomic_t kitty_pushed; /* pushed on the terminal now: pop on every way out */
+	struct keyproto kp;
+	uint8_t in[256];              /* bytes read, not yet parsed */
+	size_t in_pos, in_len;
+	int keyq[TERM_KEYQ];          /* keys decoded, not yet handed out */
+	size_t keyq_head, keyq_len;
 } term = { .wake = { -1, -1 }, .err_pipe = -1, .saved_stderr = -1 };
 
 static const char *const glyphs_utf8[TERM_GLYPHS] = {
@@ -210,6 +250,9 @@ static void reset_build(void)
 {
 	char buf[sizeof term.reset];
 	size_t len = 0;
+	/* Before leaving the alternate screen: each screen has its own stack of flags. */
+	if (term.kitty_pushed)
+		reset_add(buf, &len, TERM_KITTY_POP);
 	reset_add(buf, &len, cap_str("sgr0"));
 	reset_add(buf, &len, cap_str("cnorm"));
 	reset_add(buf, &len, cap_str("rmkx"));
@@ -225,6 +268,30 @@ static void reset_build(void)
 	term.reset_len = 0;
 	memcpy(term.reset, buf, len);
 	term.reset_len = len;
+}
+
+/*
+ * The protocol's flags pushed on the screen curses is on (the alternate one
+ * if it has it: each screen keeps its own stack), and the crash path's
+ * sequence rebuilt to pop them.
+ */
+static void kitty_push(void)
+{
+	if (!term.kitty_on || term.kitty_pushed)
+		return;
+	write_all(TERM_TTY_FD, TERM_KITTY_PUSH, sizeof TERM_KITTY_PUSH - 1);
+	term.kitty_pushed = 1;
+	reset_build();
+}
+
+/* The flags popped, before the screen is left (Ctrl-Z, the end). */
+static void kitty_pop(void)
+{
+	if (!term.kitty_pushed)
+		return;
+	write_all(TERM_TTY_FD, TERM_KITTY_POP, sizeof TERM_KITTY_POP - 1);
+	term.kitty_pushed = 0;
+	reset_build();
 }
 
 /*
@@ -328,6 +395,226 @@ static int capture_stderr(void)
 	return 0;
 }
 
+/* ---- keys read here, with the kitty keyboard protocol ---- */
+
+static void keyq_put(int key)
+{
+	/* Input is parsed only into an empty queue, and one byte makes fewer keys than this. */
+	if (term.keyq_len < TERM_KEYQ)
+		term.keyq[(term.keyq_head + term.keyq_len++) % TERM_KEYQ] = key;
+}
+
+static int keyq_take(void)
+{
+	int key = term.keyq[term.keyq_head];
+	term.keyq_head = (term.keyq_head + 1) % TERM_KEYQ;
+	term.keyq_len--;
+	return key;
+}
+
+/* A keyproto key as curses names it (bytes stay bytes); ERR for none. */
+static int curses_key(uint32_t key)
+{
+	switch (key) {
+	case KEYPROTO_KEY_UP: return KEY_UP;
+	case KEYPROTO_KEY_DOWN: return KEY_DOWN;
+	case KEYPROTO_KEY_LEFT: return KEY_LEFT;
+	case KEYPROTO_KEY_RIGHT: return KEY_RIGHT;
+	case KEYPROTO_KEY_HOME: return KEY_HOME;
+	case KEYPROTO_KEY_END: return KEY_END;
+	case KEYPROTO_KEY_PAGE_UP: return KEY_PPAGE;
+	case KEYPROTO_KEY_PAGE_DOWN: return KEY_NPAGE;
+	case KEYPROTO_KEY_INSERT: return KEY_IC;
+	case KEYPROTO_KEY_DELETE: return KEY_DC;
+	case KEYPROTO_KEY_BEGIN: return KEY_B2;
+	case KEYPROTO_KEY_BACK_TAB: return KEY_BTAB;
+	default:
+		if (key >= KEYPROTO_KEY_F1 && key <= KEYPROTO_KEY_F12)
+			return KEY_F((int)(key - KEYPROTO_KEY_F1) + 1);
+		return key <= 0xff ? (int)key : ERR;
+	}
+}
+
+/*
+ * With the protocol on, Ctrl-C, Ctrl-\ and Ctrl-Z arrive as keys and the tty
+ * sends no signal: the signal it would have sent (by the tty's own
+ * settings), or 0.
+ */
+static int tty_signal(uint32_t byte)
+{
+	if (!term.have_tios || !(term.saved_tios.c_lflag & ISIG) || byte == _POSIX_VDISABLE)
+		return 0;
+	if (byte == term.saved_tios.c_cc[VINTR])
+		return SIGINT;
+	if (byte == term.saved_tios.c_cc[VQUIT])
+		return SIGQUIT;
+	if (byte == term.saved_tios.c_cc[VSUSP])
+		return SIGTSTP;
+	return 0;
+}
+
+/* The probe's answer is in (or its time is up): the protocol is pushed if the terminal has it. */
+static void probe_end(bool supported)
+{
+	term.probe_out = false;
+	/* Not once the screen is being given back (term_done drains a late reply). */
+	if (supported && term.active) {
+		term.kitty_on = true;
+		kitty_push();
+	}
+	term.own_keys = term.kitty_on;
+}
+
+/* One event of the parser: keys into the queue, the probe's replies noted, the rest dropped. */
+static void key_event(const struct keyproto_event *ev)
+{
+	switch (ev->kind) {
+	case KEYPROTO_BYTES:
+		for (size_t i = 0; i < ev->raw_len; i++)
+			keyq_put(ev->raw[i]);
+		break;
+	case KEYPROTO_FLAGS:
+		if (term.probe_out)
+			term.flags_seen = true;
+		break;
+	case KEYPROTO_DA1:
+		/* DA1's reply comes after the flags' (if any): the answer is complete. */
+		if (term.probe_out)
+			probe_end(term.flags_seen);
+		break;
+	case KEYPROTO_OTHER:
+		/* A report nobody asked for must not arrive as Esc (which cancels a recording) and letters. */
+		break;
+	case KEYPROTO_KEY: {
+		uint32_t out[KEYPROTO_LEGACY_MAX];
+		size_t n = keyproto_legacy(ev, out);
+		int flag = ev->type == KEYPROTO_RELEASE ? TERM_KEY_RELEASE
+		           : ev->type == KEYPROTO_REPEAT ? TERM_KEY_REPEAT : 0;
+		int sig = n == 1 && (ev->mods & KEYPROTO_MOD_CTRL) ? tty_signal(out[0]) : 0;
+		if (sig) {
+			if (ev->type == KEYPROTO_PRESS)
+				raise(sig);
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int key = curses_key(out[i]);
+			if (key != ERR)
+				keyq_put(key | flag);
+		}
+		break;
+	}
+	}
+}
+
+/* Reads what the terminal sent, waiting up to wait_ms for it; false if nothing came. */
+static bool input_read(int wait_ms)
+{
+	struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&in, 1, wait_ms) != 1)
+		return false;
+	ssize_t n = (in.revents & POLLIN) ? read(STDIN_FILENO, term.in, sizeof term.in) : 0;
+	if (n <= 0) {
+		/* End of file, or hung up: nobody can type any more. */
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			term.lost = true;
+		return false;
+	}
+	term.in_pos = 0;
+	term.in_len = (size_t)n;
+	return true;
+}
+
+/* Feeds what was read to the parser until a key is decoded or nothing is left. */
+static void input_parse(void)
+{
+	while (term.keyq_len == 0 && term.in_pos < term.in_len) {
+		struct keyproto_event ev[KEYPROTO_EVENTS_MAX];
+		int n = keyproto_push(&term.kp, term.in[term.in_pos++], ev);
+		for (int i = 0; i < n; i++)
+			key_event(&ev[i]);
+	}
+}
+
+/* Reads the terminal this many times at most per key asked for: a flood of replies cannot hold the loop. */
+#define TERM_READS_PER_KEY 16
+
+/*
+ * The next key read and decoded here, or ERR. Waits ESCDELAY at most, for
+ * the rest of a sequence that has begun (a lone Esc is then the Esc key).
+ */
+static int own_key(void)
+{
+	for (int reads = 0; reads < TERM_READS_PER_KEY;) {
+		if (term.keyq_len)
+			return keyq_take();
+		if (term.in_pos < term.in_len) {
+			input_parse();
+			continue;
+		}
+		if (term.lost)
+			return ERR;
+		reads++;
+		if (input_read(0))
+			continue;
+		if (!keyproto_pending(&term.kp))
+			return ERR;
+		if (input_read(TERM_ESCDELAY_MS))
+			continue;
+		struct keyproto_event ev;
+		if (keyproto_flush(&term.kp, &ev) == 1)
+			key_event(&ev);
+	}
+	return term.keyq_len ? keyq_take() : ERR;
+}
+
+/* True while keys come from here rather than from curses. */
+static bool own_keys_now(void)
+{
+	return term.own_keys || term.keyq_len || term.in_pos < term.in_len || keyproto_pending(&term.kp);
+}
+
+/* At the end, a reply the probe still waits for is read and dropped, so the shell never shows it. */
+static void probe_drain(void)
+{
+	uint64_t end = clock_mono_ms() + TERM_PROBE_DRAIN_MS;
+	while (term.probe_out && !term.lost) {
+		if (term.in_pos >= term.in_len) {
+			uint64_t now = clock_mono_ms();
+			if (now >= end || !input_read((int)(end - now)))
+				break;
+		}
+		struct keyproto_event ev[KEYPROTO_EVENTS_MAX];
+		int n = keyproto_push(&term.kp, term.in[term.in_pos++], ev);
+		for (int i = 0; i < n; i++)
+			key_event(&ev[i]);
+	}
+	term.probe_out = false;
+}
+
+void term_keys_probe(void)
+{
+	if (!term.active || term.probe_out || term.kitty_on)
+		return;
+	write_all(TERM_TTY_FD, KEYPROTO_PROBE, sizeof KEYPROTO_PROBE - 1);
+	term.probe_out = term.own_keys = true;
+	term.flags_seen = false;
+	term.probe_deadline_ms = clock_mono_ms() + TERM_PROBE_MS;
+}
+
+bool term_key_releases(void)
+{
+	return term.active && term.kitty_on;
+}
+
+int term_timeout(int timeout_ms)
+{
+	if (!term.active || !term.probe_out)
+		return timeout_ms;
+	uint64_t now = clock_mono_ms();
+	int until = term.probe_deadline_ms > now ? (int)(term.probe_deadline_ms - now) : 0;
+	return timeout_ms < 0 || until < timeout_ms ? until : timeout_ms;
+}
+
 int term_init(char *err, size_t errlen)
 {
 	if (term.active)
@@ -406,6 +693,10 @@ int term_init(char *err, size_t errlen)
 	capture_stderr();
 	term.lost = false;
 	term.resized = 0;
+	term.own_keys = term.probe_out = term.flags_seen = term.kitty_on = false;
+	term.kitty_pushed = 0;
+	keyproto_init(&term.kp);
+	term.in_pos = term.in_len = term.keyq_head = term.keyq_len = 0;
 	term.active = 1;
 
 	memset(&sa, 0, sizeof sa);
@@ -433,9 +724,13 @@ void term_done(void)
 	__sanitizer_set_death_callback(NULL);
 #endif
 	/* Stopped or in the background, curses mode was left already. */
-	if (!term.stopped)
+	if (!term.stopped) {
+		probe_drain();
+		kitty_pop();
 		leave_screen();
+	}
 	term.stopped = 0;
+	term.own_keys = term.probe_out = term.kitty_on = false;
 	delwin(term.keys);
 	term.keys = NULL;
 	delscreen(term.screen);
@@ -492,6 +787,11 @@ void term_poll_prepare(struct pollfd fds[TERM_POLLFDS])
 	fds[0] = (struct pollfd){ .fd = on && !term.stopped ? STDIN_FILENO : -1, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = on ? term.wake[0] : -1, .events = POLLIN };
 	fds[2] = (struct pollfd){ .fd = on ? term.err_pipe : -1, .events = POLLIN };
+	/* Keys decoded or read here and not handed out yet: poll must not sleep on them. */
+	if (on && !term.stopped && (term.keyq_len || term.in_pos < term.in_len) &&
+	    write(term.wake[1], "", 1) < 0) {
+		/* Full: a wake-up is pending already. */
+	}
 }
 
 /* Hands each whole line that arrived on the stderr pipe to the log. */
@@ -524,8 +824,10 @@ static void stderr_drain(void)
  */
 static void term_stop(void)
 {
-	if (!term.stopped)
+	if (!term.stopped) {
+		kitty_pop();
 		leave_screen();
+	}
 	term.stopped = 1;
 	struct sigaction dfl, ours;
 	memset(&dfl, 0, sizeof dfl);
@@ -565,6 +867,8 @@ static bool term_come_back(void)
 	clearok(curscr, TRUE);
 	if (term_can_draw())
 		doupdate();
+	/* After doupdate: back on the alternate screen, whose stack the flags go on. */
+	kitty_push();
 	term.resized = 1;
 	return true;
 }
@@ -574,6 +878,8 @@ bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS])
 	if (!term.active)
 		return false;
 	bool keys = false;
+	if (term.probe_out && clock_mono_ms() >= term.probe_deadline_ms)
+		probe_end(false); /* no answer: the keys go back to curses once what was read is handed out */
 	if (fds[2].revents)
 		stderr_drain();
 	if (fds[1].revents) {
@@ -596,6 +902,8 @@ bool term_poll_handle(const struct pollfd fds[TERM_POLLFDS])
 	}
 	if (term.stopped)
 		return false;
+	if (term.keyq_len || term.in_pos < term.in_len)
+		keys = true;
 	if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 		term.lost = true;
 	} else if (fds[0].revents & POLLIN) {
@@ -636,6 +944,8 @@ int term_key(void)
 		term.just_resized = true;
 		return KEY_RESIZE;
 	}
+	if (own_keys_now())
+		return own_key();
 	/* wgetch refreshes a touched window first; this one must never be painted over the screen. */
 	if (is_wintouched(term.keys))
 		untouchwin(term.keys);

@@ -187,9 +187,10 @@ wait_screen 'RECORDING' 2
 tm send-keys -t con Escape
 wait_screen 'recording cancelled' 2
 
-note "? shows the help, which says Space is a toggle; any key closes it"
+note "? shows the help, which says Space is a toggle (tmux passes no key releases); any key closes it"
 tm send-keys -t con '?'
 wait_screen 'Space is a toggle, not a hold' 2
+screen_lacks 'hold to talk' || fail "tmux has no key releases, yet the console offers hold-to-talk"
 tm send-keys -t con x
 wait_for 2 screen_lacks 'Space is a toggle'   # the help closes
 

@@ -418,6 +418,45 @@ static enum console_action command(struct console_state *cs, const char *text, c
 	return action;
 }
 
+/* Hold-to-talk: Space's press talks, its release sends; repeats and other releases do nothing. */
+static void test_hold_to_talk(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
+	const struct console_key_input rec = { .page_rows = 10, .recording = true };
+	/* toggle: a release (none come from such a terminal) does nothing */
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_TALK);
+	assert_int_equal(console_state_key(&cs, ' ' | CONSOLE_KEY_RELEASE, &rec), CONSOLE_ACTION_NONE);
+	assert_int_equal(console_state_key(&cs, ' ', &rec), CONSOLE_ACTION_STOP);
+
+	console_state_set_hold(&cs, true);
+	assert_non_null(strstr(last(&said), "hold Space to talk"));
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_TALK);
+	/* a held Space repeats: ignored, the recording goes on */
+	assert_int_equal(console_state_key(&cs, ' ' | CONSOLE_KEY_REPEAT, &rec), CONSOLE_ACTION_NONE);
+	/* another key's release does nothing; a repeat of another key is a press */
+	assert_int_equal(console_state_key(&cs, 'T' | CONSOLE_KEY_RELEASE, &rec), CONSOLE_ACTION_NONE);
+	assert_int_equal(console_state_key(&cs, 'T' | CONSOLE_KEY_REPEAT, &idle), CONSOLE_ACTION_TEST_TONE);
+	assert_int_equal(console_state_key(&cs, ' ' | CONSOLE_KEY_RELEASE, &rec), CONSOLE_ACTION_STOP);
+	/* released once: a second release (or one after the duration ended it) does nothing */
+	assert_int_equal(console_state_key(&cs, ' ' | CONSOLE_KEY_RELEASE, &rec), CONSOLE_ACTION_NONE);
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_TALK);
+	assert_int_equal(console_state_key(&cs, ' ' | CONSOLE_KEY_RELEASE, &idle), CONSOLE_ACTION_NONE);
+	/* a recording started otherwise (":talk"): a Space press stops it, its release does nothing */
+	assert_int_equal(console_state_key(&cs, ' ', &rec), CONSOLE_ACTION_STOP);
+	assert_int_equal(console_state_key(&cs, ' ' | CONSOLE_KEY_RELEASE, &rec), CONSOLE_ACTION_NONE);
+	/* "3 Space" held: the duration is set, then Space talks while held */
+	key(&cs, '3');
+	assert_int_equal(key(&cs, ' '), CONSOLE_ACTION_TALK);
+	assert_true(cs.duration_s == 3.0);
+	assert_int_equal(console_state_key(&cs, ' ' | CONSOLE_KEY_RELEASE, &rec), CONSOLE_ACTION_STOP);
+	console_state_set_hold(&cs, false);
+	assert_non_null(strstr(last(&said), "Space starts and stops"));
+	console_state_free(&cs);
+}
+
 static void test_commands(void **state)
 {
 	(void)state;
@@ -700,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_duration_keys_and_prompt),
 		cmocka_unit_test(test_command_prompt_utf8),
 		cmocka_unit_test(test_keys_and_actions),
+		cmocka_unit_test(test_hold_to_talk),
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_answers_on_the_status_line),
 		cmocka_unit_test(test_small_screen_acts_on_nothing_unseen),

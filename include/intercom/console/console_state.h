@@ -9,7 +9,11 @@
  * reported, remembered for the table's PREV PAGE column. Keys map to changes
  * here, or to an action the loop performs (talk, send, quit...); on a screen
  * too small to show them, those that would start or change a page are
- * refused. Every change worth a log line says it once through the `say`
+ * refused. Where the terminal reports key releases (the kitty keyboard
+ * protocol), Space talks while held: its press starts the page and its
+ * release ends it; elsewhere Space starts and stops it (a toggle), and a
+ * held Space's repeats are ignored either way they come. Every change worth
+ * a log line says it once through the `say`
  * callback (headless: stdout; the screen: its log pane).
  *
  * Pure: no curses, sockets, audio, clocks or globals. The station's speakers
@@ -67,6 +71,13 @@ enum console_key {
 	CONSOLE_KEY_HELP,             /* F1 */
 	CONSOLE_KEY_OTHER,            /* any other key that is not a byte */
 };
+
+/*
+ * OR'd onto a key where the terminal reports more than presses (the kitty
+ * keyboard protocol): the key was released, or repeats while held.
+ */
+#define CONSOLE_KEY_REPEAT 0x10000000
+#define CONSOLE_KEY_RELEASE 0x20000000
 
 /* What a key asks the loop to do, beyond the changes made here. */
 enum console_action {
@@ -126,6 +137,9 @@ struct console_state {
 	uint32_t target_id;           /* where pages go: 0 = every speaker */
 	char target_name[NAME_MAX_BYTES + 1];
 	double duration_s;
+	/* Space talks while held: the terminal reports key releases. Else it is a toggle. */
+	bool hold_to_talk;
+	bool space_held;              /* the recording under way began with a Space press being held */
 
 	/* the screen */
 	uint32_t selected_id;         /* 0: none */
@@ -186,6 +200,12 @@ void console_state_set_duration(struct console_state *cs, double seconds, bool s
 /* One 0.5 s step up (direction > 0) or down, landing on the step grid from a typed 2.25. */
 void console_state_step_duration(struct console_state *cs, int direction);
 
+/*
+ * The terminal reports key releases (hold) or not (Space is a toggle):
+ * said once when it changes.
+ */
+void console_state_set_hold(struct console_state *cs, bool hold);
+
 /* ---- answers ---- */
 
 /*
@@ -204,7 +224,12 @@ void console_state_log_added(struct console_state *cs);
 
 /* Moves the selection by delta rows (clamped); selects the first speaker if none was. */
 void console_state_select_move(struct console_state *cs, long delta);
-/* Handles one key (enum console_key or a byte); returns what else the loop must do. */
+/*
+ * Handles one key (enum console_key or a byte, with CONSOLE_KEY_RELEASE or
+ * CONSOLE_KEY_REPEAT where the terminal says so); returns what else the loop
+ * must do. Releases matter only for Space in hold mode; a repeat is a press,
+ * but for Space (a held Space must not stop what it started).
+ */
 enum console_action console_state_key(struct console_state *cs, int key,
                                       const struct console_key_input *in);
 

@@ -72,6 +72,7 @@ struct console_view_status {
 	char rec_total[16];       /* "00:05.0" */
 	char rec_left[32];        /* "2.7 s left" */
 	int rec_left_permille;    /* countdown bar: 1000 at the start, 0 at the end */
+	bool held;                /* Space is held for it: letting go sends it */
 	char text[512];           /* page summary or a hint, when not recording (wrapped, never cut) */
 	enum console_tone tone;
 	char notice[CONSOLE_NOTICE_MAX]; /* the answer to the operator (console_state's notice),
@@ -93,6 +94,8 @@ struct console_view_footer {
 	char text[512];           /* what the operator typed so far */
 	bool recording;           /* the keys that matter change while recording */
 	bool can_test;            /* a speaker is selected: T and t make sense */
+	bool hold;                /* Space talks while held (the terminal reports releases), else a toggle */
+	bool held;                /* ... and is held now, for the recording under way */
 };
 
 struct console_view {

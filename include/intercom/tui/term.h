@@ -4,7 +4,9 @@
  * SIGHUP and SIGQUIT through the main loop, exit(), a crash, a sanitizer
  * report; without an alternate screen the last screen stays and what follows
  * starts on a new line below it), Ctrl-Z and fg (every mode back before the
- * next key), semantic colours with
+ * next key), key releases where the terminal reports them (the kitty
+ * keyboard protocol, probed for, pushed and popped on those same paths; keys
+ * decoded by keyproto and handed out as curses would), semantic colours with
  * a monochrome fallback, block glyphs or ASCII, keys and resizes as a
  * non-blocking source for a poll() loop, and whatever libraries print on
  * stderr kept off the screen (it goes to the log instead). Generic: it knows
@@ -104,6 +106,32 @@ bool term_lost(void);
  * longer than ESCDELAY (an Esc waiting to see if a sequence follows).
  */
 int term_key(void);
+/*
+ * Key events beyond a press, with the kitty keyboard protocol in force: OR'd
+ * onto the key term_key returns (a byte or a KEY_* code, TERM_KEY_CODE).
+ * A legacy terminal sends neither: a key held down repeats as presses.
+ */
+#define TERM_KEY_REPEAT 0x10000000
+#define TERM_KEY_RELEASE 0x20000000
+#define TERM_KEY_CODE(key) ((key) & ~(TERM_KEY_REPEAT | TERM_KEY_RELEASE))
+
+/*
+ * Asks the terminal whether it speaks the kitty keyboard protocol (CSI ? u,
+ * then DA1, which every terminal answers). Nothing waits for the answer:
+ * until it comes, keys are what they always were (no releases). If the
+ * flags' reply comes before DA1's, the protocol's flags are pushed (event
+ * types, all keys as escape codes, their text) and popped on every way out
+ * and around Ctrl-Z; keys then arrive with TERM_KEY_RELEASE and
+ * TERM_KEY_REPEAT events, every other key as curses would give it (Ctrl-C,
+ * Ctrl-\ and Ctrl-Z raise their signals as the tty would). A terminal that
+ * does not answer within TERM_PROBE_MS (500 ms) has no releases.
+ */
+void term_keys_probe(void);
+/* True while the terminal reports key releases (the protocol is in force). */
+bool term_key_releases(void);
+/* timeout_ms (-1: none) shortened to when term next needs a look (the probe's deadline). */
+int term_timeout(int timeout_ms);
+
 /* Forgets what is on the terminal, so the next doupdate repaints it all (^L). */
 void term_repaint(void);
 
