@@ -174,6 +174,27 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 		FUZZ_CHECK(proto_commit_encode(&commit, out, n - 1) == 0);
 	}
 
+	struct proto_prepare prepare;
+	rc = proto_prepare_decode(payload, len, &prepare);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(len == 13 && prepare.rate >= RATE_MIN && prepare.rate <= RATE_MAX);
+		FUZZ_CHECK(prepare.channels >= 1 && prepare.channels <= CHANNELS_MAX);
+		size_t n = proto_prepare_encode(&prepare, out, sizeof out);
+		check_frame(out, n, PROTO_PREPARE, payload, len);
+		FUZZ_CHECK(proto_prepare_encode(&prepare, out, n - 1) == 0);
+	}
+
+	struct proto_ready ready;
+	rc = proto_ready_decode(payload, len, &ready);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(len == 12);
+		size_t n = proto_ready_encode(&ready, out, sizeof out);
+		check_frame(out, n, PROTO_READY, payload, len);
+		FUZZ_CHECK(proto_ready_encode(&ready, out, n - 1) == 0);
+	}
+
 	struct proto_bye bye;
 	rc = proto_bye_decode(payload, len, &bye);
 	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);

@@ -461,6 +461,41 @@ static void test_commit_round_trip(void **state)
 	}
 }
 
+/* PREPARE and READY round-trip; a PREPARE of a format no page can have is malformed. */
+static void test_prepare_ready_round_trip(void **state)
+{
+	(void)state;
+	uint8_t frame[64];
+	struct proto_prepare in = { .rate = 48000, .channels = 2, .until_us = 0x0102030405060708ull }, out;
+	size_t len = proto_prepare_encode(&in, frame, sizeof frame);
+	assert_int_equal(len, PROTO_HEADER_SIZE + 13);
+	size_t plen = check_frame_header(frame, len, PROTO_PREPARE);
+	uint8_t *p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
+	assert_int_equal(proto_prepare_decode(p, plen, &out), PROTO_OK);
+	assert_int_equal(out.rate, 48000);
+	assert_int_equal(out.channels, 2);
+	assert_int_equal(out.until_us, in.until_us);
+	assert_int_equal(proto_prepare_decode(p, plen - 1, &out), PROTO_ERR_MALFORMED);
+	free(p);
+	struct proto_prepare bad[] = { { .rate = RATE_MIN - 1, .channels = 1 }, { .rate = RATE_MAX + 1, .channels = 1 },
+	                               { .rate = 48000, .channels = 0 }, { .rate = 48000, .channels = CHANNELS_MAX + 1 } };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		len = proto_prepare_encode(&bad[i], frame, sizeof frame);
+		assert_int_equal(proto_prepare_decode(frame + PROTO_HEADER_SIZE, len - PROTO_HEADER_SIZE, &out),
+		                 PROTO_ERR_MALFORMED);
+	}
+	struct proto_ready rin = { .lead_us = 95000, .until_us = 77 }, rout;
+	len = proto_ready_encode(&rin, frame, sizeof frame);
+	assert_int_equal(len, PROTO_HEADER_SIZE + 12);
+	plen = check_frame_header(frame, len, PROTO_READY);
+	p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
+	assert_int_equal(proto_ready_decode(p, plen, &rout), PROTO_OK);
+	assert_int_equal(rout.lead_us, 95000);
+	assert_int_equal(rout.until_us, 77);
+	assert_int_equal(proto_ready_decode(p, plen - 1, &rout), PROTO_ERR_MALFORMED);
+	free(p);
+}
+
 /* ---- the incremental decoder over a stream of frames ---- */
 
 struct frame_rec {
@@ -1650,6 +1685,7 @@ int main(void)
 		cmocka_unit_test(test_sync_round_trip),
 		cmocka_unit_test(test_bye_round_trip),
 		cmocka_unit_test(test_commit_round_trip),
+		cmocka_unit_test(test_prepare_ready_round_trip),
 		cmocka_unit_test(test_decoder_whole_stream),
 		cmocka_unit_test(test_decoder_every_split),
 		cmocka_unit_test(test_decoder_every_two_splits),

@@ -686,7 +686,8 @@ static void join_holding(struct station *st, int fds[2], struct proto_decoder *d
 {
 	make_pair(fds);
 	uint8_t frame[256];
-	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT };
+	struct proto_hello hello = { .version = PROTO_VERSION,
+	                             .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE };
 	snprintf(hello.name, sizeof hello.name, "%s", name);
 	speaker_says(fds[1], frame, proto_hello_encode(&hello, frame, sizeof frame));
 	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], addr, clock_mono_ms()));
@@ -694,6 +695,19 @@ static void join_holding(struct station *st, int fds[2], struct proto_decoder *d
 	struct proto_welcome welcome;
 	assert_int_equal(proto_welcome_decode(dec->payload, dec->header.length, &welcome), PROTO_OK);
 	assert_true(welcome.caps & PROTO_CAP_COMMIT);
+}
+
+/* Locks a joined speaker's clock (SYNC locked) as the station sees it. */
+static void lock_clock(struct station *st, int fd, const struct station_speaker *sp)
+{
+	uint8_t frame[64];
+	struct proto_sync sync = { .state = SYNC_LOCKED, .uncertainty_us = 300 };
+	for (int i = 0; i < 200 && sp->sync_state != SYNC_LOCKED; i++) {
+		if (i % 50 == 0)
+			speaker_says(fd, frame, proto_sync_encode(&sync, frame, sizeof frame));
+		pass(st, 1);
+	}
+	assert_int_equal(sp->sync_state, SYNC_LOCKED);
 }
 
 /*
@@ -751,15 +765,8 @@ static void test_framed_held_until_commit(void **state)
 	 * Locked, the page has a play-at; an archive slower than it allowed for
 	 * moves it later, for every speaker holding it, in the COMMIT.
 	 */
-	uint8_t frame[64];
-	struct proto_sync sync = { .state = SYNC_LOCKED, .uncertainty_us = 300 };
 	const struct station_speaker *hall = station_speaker_at(st, 0);
-	for (int i = 0; i < 200 && hall->sync_state != SYNC_LOCKED; i++) {
-		if (i % 50 == 0)
-			speaker_says(a[1], frame, proto_sync_encode(&sync, frame, sizeof frame));
-		pass(st, 1);
-	}
-	assert_int_equal(hall->sync_state, SYNC_LOCKED);
+	lock_clock(st, a[1], hall);
 	assert_int_equal(station_send_page(st, 7, 1, wav, sizeof wav, 0, 1000), 2);
 	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
 	struct proto_page meta;
@@ -777,6 +784,73 @@ static void test_framed_held_until_commit(void **state)
 	assert_int_equal(hall->page_play_at_ms, c.play_at_us / 1000u);
 	assert_true(was_said("page 7 archived "));
 	assert_true(was_said("later than its play-at allowed for: it plays at +"));
+	proto_decoder_free(&da);
+	proto_decoder_free(&db);
+	station_free(st, "done");
+	close(a[1]);
+	close(b[1]);
+}
+
+/*
+ * PREPARE goes to the speakers that play at a time while a page is being
+ * recorded; the lead a speaker then says (READY) replaces the cold margin in
+ * the page's play-at, until the time it said; after it, cold again.
+ */
+static void test_framed_prepare_ready(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int a[2], b[2];
+	struct proto_decoder da, db;
+	proto_decoder_init(&da, PROTO_MAX_PAYLOAD);
+	proto_decoder_init(&db, PROTO_MAX_PAYLOAD);
+	join_holding(st, a, &da, "hall", "test:1");
+	join_holding(st, b, &db, "lobby", "test:2");
+	const struct station_speaker *hall = station_speaker_at(st, 0);
+	assert_true(hall->prepare);
+	lock_clock(st, a[1], hall);
+
+	/* Only the speaker that plays at a time is prepared: lobby's clock is not locked. */
+	uint64_t until = clock_mono_us() + 2000000;
+	station_prepare(st, 0, 48000, 1, until);
+	assert_true(read_frame(st, a[1], &da, PROTO_PREPARE));
+	struct proto_prepare prep;
+	assert_int_equal(proto_prepare_decode(da.payload, da.header.length, &prep), PROTO_OK);
+	assert_int_equal(prep.rate, 48000);
+	assert_int_equal(prep.channels, 1);
+	assert_int_equal(prep.until_us, until);
+	assert_false(frame_came(st, b[1], &db, PROTO_PREPARE));
+
+	uint8_t frame[64];
+	struct proto_ready ready = { .lead_us = 90000, .until_us = until };
+	speaker_says(a[1], frame, proto_ready_encode(&ready, frame, sizeof frame));
+	for (int i = 0; i < 200 && hall->ready_until_us != until; i++)
+		pass(st, 1);
+	assert_int_equal(hall->ready_lead_us, 90000);
+	/* Warm: the page waits its lead, not the cold margin. */
+	uint64_t before = clock_mono_us();
+	assert_int_equal(station_send_page(st, 3, 1, wav, sizeof wav, 1, 0), 1);
+	station_commit_page(st, 3, true, NULL);
+	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
+	struct proto_page meta;
+	const uint8_t *w;
+	size_t wlen;
+	assert_int_equal(proto_page_decode(da.payload, da.header.length, &meta, &w, &wlen), PROTO_OK);
+	assert_true(meta.play_at_us >= before + 90000);
+	assert_true(meta.play_at_us < before + PLAYAT_MARGIN_MS * 1000u);
+
+	/* Past the time it said: cold again. */
+	ready.until_us = clock_mono_us();
+	speaker_says(a[1], frame, proto_ready_encode(&ready, frame, sizeof frame));
+	for (int i = 0; i < 200 && hall->ready_until_us != ready.until_us; i++)
+		pass(st, 1);
+	before = clock_mono_us();
+	assert_int_equal(station_send_page(st, 4, 1, wav, sizeof wav, 1, 0), 1);
+	station_commit_page(st, 4, true, NULL);
+	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
+	assert_int_equal(proto_page_decode(da.payload, da.header.length, &meta, &w, &wlen), PROTO_OK);
+	assert_true(meta.play_at_us >= before + PLAYAT_MARGIN_MS * 1000u);
+
 	proto_decoder_free(&da);
 	proto_decoder_free(&db);
 	station_free(st, "done");
@@ -880,6 +954,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_sync_and_play_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_expired_and_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_held_until_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_prepare_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_link_measured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
