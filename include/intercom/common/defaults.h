@@ -179,12 +179,16 @@
 #define STREAM_OPUS_BITRATE_MAX 510000
 /*
  * Opus encoder complexity 0..10 (libopus's default is 10). Measured by
- * `intercom-bench codec` on this project's 2-vCPU machine (docs/BENCHMARKS.md,
- * section 10): 10 costs ~2x what 5 costs per frame but still well under 1 %
- * of a core for one 48 kHz mono stream, and the console encodes a stream
- * once for every speaker: the best quality is affordable.
+ * `intercom-bench codec` on 13 s of espeak-ng speech at 48 kHz mono, 32 kbit/s
+ * (docs/BENCHMARKS.md, section 10): encoding a 20 ms frame costs ~200 µs at
+ * 10 (1 % of a core), ~105 µs at 5, ~50 µs at 0; decoding ~23 µs whatever
+ * the complexity. 5 halves the console's cost of talking live (the issue
+ * holds recording to 1.5x parec's CPU, which is of the same order), while
+ * the decoded waveform is as close to the input at 5 as at 10 (SNR and
+ * correlation equal to 0.01 dB / 0.001) and sizes differ by 1 %. The
+ * console encodes a stream once, whatever the number of speakers.
  */
-#define STREAM_OPUS_COMPLEXITY 10
+#define STREAM_OPUS_COMPLEXITY 5
 /*
  * PCM concealment: the last sample before a gap is ramped to silence over
  * this long instead of stepping to 0, which would click. 5 ms is below what
