@@ -168,7 +168,8 @@
  * Opus bitrate (--bitrate, bits per second of the encoded stream). 32 kbit/s:
  * RFC 7587 3.1.1 and Xiph's recommended settings give 28-40 kbit/s for
  * fullband speech (16-20 for wideband), Mumble's default is 40 kbit/s, and
- * libopus 1.3 codes mono voice fullband from ~14 kbit/s up, so 32 k sits
+ * libopus 1.3.1 codes mono voice fullband (hybrid) from 16 kbit/s up
+ * (measured with OPUS_GET_BANDWIDTH), so 32 k sits
  * past the knee of speech quality with headroom for a noisy hall's
  * microphone, at 4 kB/s: 1/24 of 48 kHz PCM, 3.2 Mbit/s to 100 speakers.
  * Below 24 k speech starts to sound processed; above 40 k nothing a
@@ -182,11 +183,13 @@
  * `intercom-bench codec` on 13 s of espeak-ng speech at 48 kHz mono, 32 kbit/s
  * (docs/BENCHMARKS.md, section 10): encoding a 20 ms frame costs ~200 µs at
  * 10 (1 % of a core), ~105 µs at 5, ~50 µs at 0; decoding ~23 µs whatever
- * the complexity. 5 halves the console's cost of talking live (the issue
- * holds recording to 1.5x parec's CPU, which is of the same order), while
- * the decoded waveform is as close to the input at 5 as at 10 (SNR and
- * correlation equal to 0.01 dB / 0.001) and sizes differ by 1 %. The
- * console encodes a stream once, whatever the number of speakers.
+ * the complexity. 5 halves the console's cost of talking live against 10,
+ * while the decoded waveform is as close to the input at 5 as at 10 (SNR and
+ * correlation equal to 0.1 dB / 0.001) and sizes differ by 1-2 %. The
+ * console encodes a stream once, whatever the number of speakers. Against
+ * the issue's CPU goal for recording (1.5x parec, which costs 0.39 % of a
+ * core here) the encoder at 5 is 1.3x parec on its own: 0 (0.6x) is the
+ * setting to try if that figure binds.
  */
 #define STREAM_OPUS_COMPLEXITY 5
 /*
