@@ -16,6 +16,7 @@ static const struct {
 	{ "wav", bench_wav_main, "write a test page WAV" },
 	{ "relist", bench_relist_main, "memory and CPU of N re-listings of the audio devices" },
 	{ "clocksync", bench_clocksync_main, "the shared clock's error on one machine, idle and under CPU load" },
+	{ "codec", bench_codec_main, "stream codec CPU per frame and bytes per second, pcm and opus" },
 };
 
 int main(int argc, char **argv)

@@ -30,6 +30,8 @@ int bench_wav_main(int argc, char **argv);
 int bench_relist_main(int argc, char **argv);
 /* The shared clock's offset error against the truth (0) on loopback, idle and under CPU load. */
 int bench_clocksync_main(int argc, char **argv);
+/* The stream codec: CPU per frame and bytes per second of audio, pcm and opus (section 10). */
+int bench_codec_main(int argc, char **argv);
 
 /* ---- shared helpers (util.c) ---- */
 

@@ -8,7 +8,7 @@
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
 # BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
 # BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN,
-# BENCH_ONLY=skew. Results and logs: BUILD_DIR/bench/results/.
+# BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_ONLY=skew. Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
 smoke=0
@@ -34,6 +34,7 @@ if [ "$smoke" = 1 ]; then
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5 K2L_TALK_REPS=1
 	RELIST_N=2 RELIST_EVERY=1 CLOCK_S=1.5 CLOCK_SESSIONS=1
 	SKEW_PAGES=1 DRIFT_S=3 DRIFT_EVERY=1 CAP_REPS=1 PROOF_OFFS=0,20 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
+	CODEC_REPS=1 CODEC_S=1
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
@@ -44,6 +45,7 @@ else
 	SKEW_PAGES=${BENCH_SKEW_PAGES:-20} DRIFT_S=${BENCH_DRIFT_S:-300} DRIFT_EVERY=5 CAP_REPS=${BENCH_CAP_REPS:-5}
 	SKEW_NS="2 10" CAP_BIG=100 ARRIVAL=1 PROOF_OFFS=0,5,20,50
 	CLOCK_S=${BENCH_CLOCK_S:-20} CLOCK_SESSIONS=${BENCH_CLOCK_SESSIONS:-2}
+	CODEC_REPS=${BENCH_CODEC_REPS:-7} CODEC_S=${BENCH_CODEC_S:-30}
 fi
 
 # Scratch (rigs, logs, the speakers' output files) on a tmpfs when there is one: on a
@@ -141,8 +143,9 @@ stop_pid() {
 status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 sample() { echo "sample $1 $2" >>"$S"; }
 
-# BENCH_ONLY=skew: only the skew rig's figures (section 8); the others read "not measured".
-if [ "${BENCH_ONLY:-}" != skew ]; then
+# BENCH_ONLY=skew: only the skew rig's figures (section 9); BENCH_ONLY=codec: only the
+# stream codec's (section 10); the others read "not measured".
+if [ -z "${BENCH_ONLY:-}" ]; then
 # ---------------------------------------------------------------- 1, 4, 5
 say "fan-out: N = $SIZES, $REPS runs each, station and raw alternating; slow speaker N = $SLOW_N"
 "$B" fanout --sizes "$SIZES" --reps "$REPS" --slow-n "$SLOW_N" --slow-reps "$SLOW_REPS" \
@@ -305,6 +308,19 @@ say "shared clock: $CLOCK_SESSIONS sessions of ${CLOCK_S} s idle, then as many u
 
 fi # BENCH_ONLY
 
+# ---------------------------------------------------------------- 10
+if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = codec ]; then
+# The stream codec on speech: espeak-ng's voice reading an announcement (13 s,
+# repeated to CODEC_S), coded as 20 ms frames at 48 kHz mono; pcm is the baseline.
+say "stream codec: $CODEC_REPS runs of ${CODEC_S} s of speech, pcm and opus (24/32/64 kbit/s, complexity 0/5/10)"
+espeak-ng -w "$T/speech.wav" -s 160 "Attention please. The nine fifteen service to the north platform \
+is delayed by ten minutes. Passengers for the airport should change at the central station. \
+We apologise for any inconvenience this may cause. Thank you." || fail "espeak-ng could not speak"
+"$B" codec --reps "$CODEC_REPS" --seconds "$CODEC_S" "$T/speech.wav" >>"$S" || fail "codec failed"
+fi
+
+if [ "${BENCH_ONLY:-}" != codec ]; then
+
 # ---------------------------------------------------------------- 9 (skew rig)
 # shellcheck source=skew.sh
 source "$top/bench/skew.sh"
@@ -330,6 +346,7 @@ say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
 skew_drift "$DRIFT_S" "$DRIFT_EVERY"
 rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 PULSE_DIR=
+fi # BENCH_ONLY != codec
 
 # ---------------------------------------------------------------- the table
 spec="$T/spec"
@@ -403,12 +420,23 @@ spec="$T/spec"
 		[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
 		echo "end of capture -> all $n playing|cap.n$n.timed|cap.n$n.arrival|ms|-"
 	done
+	echo "stream codec, opus 32k: encode + decode a 20 ms frame|codec.opus32.us|codec.pcm.us|us|-"
+	echo "  encode (the console, once per stream)|codec.opus32.enc_us|codec.pcm.enc_us|us|-"
+	echo "  decode (each speaker)|codec.opus32.dec_us|codec.pcm.dec_us|us|-"
+	echo "  conceal a lost frame|codec.opus32.plc_us|codec.pcm.plc_us|us|-"
+	echo "  % of a core per live stream|codec.opus32.core|codec.pcm.core|%|-"
+	echo "  encode at complexity 0|codec.opus32.c0.enc_us|-|us|-"
+	echo "  encode at complexity 10|codec.opus32.c10.enc_us|codec.opus32.enc_us|us|-"
+	echo "stream bytes per second of audio, opus 24k|codec.opus24.Bps|codec.pcm.Bps|B/s|-"
+	echo "  opus 32k (default)|codec.opus32.Bps|codec.pcm.Bps|B/s|-"
+	echo "  opus 64k|codec.opus64.Bps|codec.pcm.Bps|B/s|-"
+	echo "  pcm 48 kHz mono|codec.pcm.Bps|-|B/s|-"
 } >"$spec"
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
 	echo "intercom benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x ${cpu:-unknown CPU}, Linux $(uname -r)$([ "$smoke" = 1 ] && echo ', SMOKE (tiny sizes, times mean nothing)')"
-	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices, re-listing $RELIST_N, clock sync $CLOCK_SESSIONS x ${CLOCK_S} s per phase; median (min-max)"
+	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices, re-listing $RELIST_N, clock sync $CLOCK_SESSIONS x ${CLOCK_S} s per phase, stream codec $CODEC_REPS x ${CODEC_S} s; median (min-max)"
 	awk -v smoke="$smoke" '
 	function fmt(v) {
 		if (v == "") return "-"

@@ -1,11 +1,14 @@
 /*
  * Writes seed inputs for the fuzz targets, made by the project's own encoders
- * (proto_*_encode, wav_encode_s16), into DIR/frames, DIR/wav and DIR/hello.
+ * (proto_*_encode, wav_encode_s16, stream_codec_encode), into DIR/frames,
+ * DIR/wav, DIR/hello, DIR/codec and DIR/jitter.
  * Names are fixed, so running it again refreshes the seeds and leaves what the
  * fuzzer added alone. Also checks that each encoded WAV decodes to its samples.
  *
  *   make_seeds DIR
  */
+#include "intercom/audio/jitter.h"
+#include "intercom/audio/stream_codec.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/defaults.h"
 #include "intercom/net/proto.h"
@@ -340,6 +343,140 @@ static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
 	frames_seed("session-limit64", 3, (const uint8_t[]){ 7 }, 1, &session);
 }
 
+/* ---- codec: a stream byte (fuzz_codec's layout), then frames with 2-byte lengths ---- */
+
+/* Ten frames of a tone with noise from our own encoder, in fuzz_codec's input layout. */
+static void codec_stream_seed(const char *name, uint8_t config)
+{
+	static const int opus_rates[8] = { 8000, 12000, 16000, 24000, 48000, 48000, 16000, 8000 };
+	static const int pcm_rates[8] = { 8000, 11025, 16000, 22050, 44100, 48000, 96000, 192000 };
+	struct stream_codec_params p = { STREAM_CODEC_PCM, 0, 1, 0, -1 };
+	int r = (config >> 1) & 7, c = (config >> 4) & 7;
+	p.codec = config & 1 ? STREAM_CODEC_OPUS : STREAM_CODEC_PCM;
+	p.rate = p.codec == STREAM_CODEC_OPUS ? opus_rates[r] : pcm_rates[r];
+	p.channels = p.codec == STREAM_CODEC_OPUS ? 1 + c % 2 : 1 + c;
+	char why[200];
+	struct stream_encoder *enc = stream_codec_encoder_new(&p, why, sizeof why);
+	struct stream_decoder *dec = stream_codec_decoder_new(&p, why, sizeof why);
+	if (!enc || !dec)
+		die(why);
+	size_t count = stream_codec_frame_samples(p.rate) * (size_t)p.channels;
+	size_t max = stream_codec_max_frame_bytes(&p);
+	int16_t *in = malloc(count * sizeof *in), *out = malloc(count * sizeof *out);
+	uint8_t *frame = malloc(max);
+	static struct buf b;
+	if (!in || !out || !frame)
+		die("out of memory");
+	b.n = 0;
+	put(&b, &config, 1);
+	uint32_t x = 2463534242u;
+	for (int k = 0; k < 10; k++) {
+		for (size_t i = 0; i < count; i++) {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			in[i] = (int16_t)(8000.0 * ((double)((i + (size_t)k * count) % 40) / 20.0 - 1.0) +
+			                  (double)(x % 512) - 256);
+		}
+		int n = stream_codec_encode(enc, in, frame, max);
+		if (n < 1 || stream_codec_decode(dec, frame, (size_t)n, out, why, sizeof why) != 0)
+			die("own stream frame does not decode");
+		/* Keep seeds small: a pcm stream at a high rate gets its first frames only. */
+		if (b.n + 2 + (size_t)n > sizeof b.b)
+			break;
+		put_le16(&b, (uint16_t)n);
+		put(&b, frame, (size_t)n);
+	}
+	write_seed("codec", name, b.b, b.n);
+	free(in);
+	free(out);
+	free(frame);
+	stream_codec_encoder_free(enc);
+	stream_codec_decoder_free(dec);
+}
+
+static void codec_seeds(void)
+{
+	codec_stream_seed("opus-48k-mono", 1 | 4 << 1);
+	codec_stream_seed("opus-48k-stereo", 1 | 4 << 1 | 1 << 4);
+	codec_stream_seed("opus-8k-mono-complexity0", 1 | 0 << 1);
+	codec_stream_seed("opus-16k-stereo-complexity10", 1 | 2 << 1 | 1 << 4 | 0x80);
+	codec_stream_seed("opus-24k-mono", 1 | 3 << 1);
+	codec_stream_seed("pcm-8k-mono", 0);
+	codec_stream_seed("pcm-48k-mono", 5 << 1);
+	codec_stream_seed("pcm-11025-3ch", 1 << 1 | 2 << 4);
+}
+
+/* ---- jitter: fuzz_jitter's operations ---- */
+
+static void put_op_put(struct buf *b, int8_t step, int16_t eighths, uint8_t len)
+{
+	uint8_t op[5] = { 0, (uint8_t)step, (uint8_t)eighths, (uint8_t)((uint16_t)eighths >> 8), len };
+	put(b, op, sizeof op);
+}
+
+static void put_op(struct buf *b, uint8_t op)
+{
+	put(b, &op, 1);
+}
+
+static void put_op_advance(struct buf *b, uint8_t eighths_minus_1)
+{
+	uint8_t op[2] = { 2, eighths_minus_1 };
+	put(b, op, sizeof op);
+}
+
+static void jitter_seeds(void)
+{
+	static struct buf b;
+	/* In order, 40 ms ahead: put, advance a frame, pop, for 20 frames. */
+	b.n = 0;
+	put(&b, (uint8_t[3]){ 7, 4, 16 }, 3);
+	for (int k = 0; k < 20; k++) {
+		put_op_put(&b, k ? 1 : 0, 16, 10);
+		put_op_advance(&b, 7);
+		put_op(&b, 1);
+	}
+	write_seed("jitter", "in-order", b.b, b.n);
+
+	/* Reordered pairs, a duplicate, a loss burst, then the stream stops and ends. */
+	b.n = 0;
+	put(&b, (uint8_t[3]){ 15, 3, 31 }, 3);
+	for (int k = 0; k < 10; k++) {
+		put_op_put(&b, 2, 24, 8);  /* seq + 2 first */
+		put_op_put(&b, -1, 16, 8); /* then the one before */
+		put_op_put(&b, 0, 16, 8);  /* a duplicate */
+		put_op_put(&b, 1, 24, 8);  /* back to the highest */
+		put_op_advance(&b, 15);
+		put_op(&b, 1);
+		put_op(&b, 1);
+	}
+	for (int k = 0; k < 12; k++) {
+		put_op_advance(&b, 7);
+		put_op(&b, 1);
+	}
+	put_op_put(&b, 1, 0, 4);
+	put_op(&b, 4);
+	put_op_put(&b, 1, 8, 4);
+	put_op(&b, 1);
+	write_seed("jitter", "reorder-duplicate-end-reset", b.b, b.n);
+
+	/* Late frames, a stalled caller, a huge jump in sequence and time, wrap-around. */
+	b.n = 0;
+	put(&b, (uint8_t[3]){ 3, 7, 20 }, 3);
+	put_op_put(&b, 0, 4, 20);
+	put_op_advance(&b, 30);
+	put_op(&b, 1);
+	put_op(&b, 1);
+	put_op_put(&b, -2, -8, 20);
+	put_op_put(&b, 100, 800, 20);
+	put_op_put(&b, 1, 32767, 20);
+	put_op_put(&b, 1, 0, 33);
+	uint8_t wrap[14] = { 3, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0x40, 0, 0, 0, 0, 5 };
+	put(&b, wrap, sizeof wrap);
+	put_op_advance(&b, 245);
+	put_op(&b, 1);
+	write_seed("jitter", "late-stall-jumps", b.b, b.n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -349,8 +486,8 @@ int main(int argc, char **argv)
 	g_root = argv[1];
 	char path[4096];
 	make_dir(g_root);
-	static const char *targets[] = { "frames", "wav", "hello" };
-	for (size_t i = 0; i < 3; i++) {
+	static const char *targets[] = { "frames", "wav", "hello", "codec", "jitter" };
+	for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", g_root, targets[i]);
 		make_dir(path);
 	}
@@ -360,6 +497,8 @@ int main(int argc, char **argv)
 	hello_seeds();
 	frames_seeds(page_wav, page_wav_len);
 	free(page_wav);
+	codec_seeds();
+	jitter_seeds();
 	printf("make_seeds: %d seeds in %s\n", g_count, g_root);
 	return 0;
 }

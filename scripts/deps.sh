@@ -10,7 +10,7 @@
 #   scripts/deps.sh --test   also the test tools
 set -eu
 
-build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev"
+build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev libopus-dev"
 # Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux;
 # the skew rig's analysis (numpy) and the bench's fast clock (faketime).
 test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev"
@@ -41,6 +41,7 @@ present() {
 		libsamplerate0-dev) have_pc samplerate ;;
 		libsodium-dev) have_pc libsodium ;;
 		libncurses-dev) have_pc ncursesw ;;
+		libopus-dev) have_pc opus ;;
 		libcmocka-dev) have_pc cmocka ;;
 		alsa-utils) have_cmds aplay ;;
 		libasound2-plugins) have_glob '/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so' ;;

@@ -168,6 +168,74 @@
  */
 #define PLAYAT_MAX_UNCERTAINTY_US 5000u
 
+/*
+ * Streams (live talk, streamed pages) travel in frames of 20 ms: Opus's
+ * default and what Mumble and WebRTC send. Shorter frames cost more header
+ * and CPU per second (10 ms doubles the frames and Opus loses ~10 % of its
+ * efficiency); longer ones add their length to mouth-to-ear latency (a frame
+ * is only sent once it is whole) and make a lost frame a longer gap.
+ */
+#define STREAM_FRAME_MS 20
+/*
+ * Opus bitrate (--bitrate, bits per second of the encoded stream). 32 kbit/s:
+ * RFC 7587 3.1.1 and Xiph's recommended settings give 28-40 kbit/s for
+ * fullband speech (16-20 for wideband), Mumble's default is 40 kbit/s, and
+ * libopus 1.3.1 codes mono voice fullband (hybrid) from 16 kbit/s up
+ * (measured with OPUS_GET_BANDWIDTH), so 32 k sits
+ * past the knee of speech quality with headroom for a noisy hall's
+ * microphone, at 4 kB/s: 1/24 of 48 kHz PCM, 3.2 Mbit/s to 100 speakers.
+ * Below 24 k speech starts to sound processed; above 40 k nothing a
+ * loudspeaker in a hall reproduces gets better. The range is Opus's own.
+ */
+#define STREAM_OPUS_BITRATE_DEFAULT 32000
+#define STREAM_OPUS_BITRATE_MIN 6000
+#define STREAM_OPUS_BITRATE_MAX 510000
+/*
+ * Opus encoder complexity 0..10 (libopus's default is 10). Measured by
+ * `intercom-bench codec` on 13 s of espeak-ng speech at 48 kHz mono, 32 kbit/s
+ * (docs/BENCHMARKS.md, section 10): encoding a 20 ms frame costs ~200 µs at
+ * 10 (1 % of a core), ~105 µs at 5, ~50 µs at 0; decoding ~23 µs whatever
+ * the complexity. 5 halves the console's cost of talking live against 10,
+ * while the decoded waveform is as close to the input at 5 as at 10 (SNR and
+ * correlation equal to 0.1 dB / 0.001) and sizes differ by 1-2 %. The
+ * console encodes a stream once, whatever the number of speakers. Against
+ * the issue's CPU goal for recording (1.5x parec, which costs 0.39 % of a
+ * core here) the encoder at 5 is 1.3x parec on its own: 0 (0.6x) is the
+ * setting to try if that figure binds.
+ */
+#define STREAM_OPUS_COMPLEXITY 5
+/*
+ * PCM concealment: the last sample before a gap is ramped to silence over
+ * this long instead of stepping to 0, which would click. 5 ms is below what
+ * an ear hears as a fade and long enough to remove the step's high frequencies.
+ */
+#define STREAM_PCM_FADE_MS 5
+
+/*
+ * Jitter buffer of a live stream (jitter.h). A frame may arrive at most
+ * this far ahead of the one being played; further ones are dropped (the
+ * buffer's memory is fixed: capacity = this / STREAM_FRAME_MS slots). Two
+ * seconds hold any live latency a person can talk through (beyond ~500 ms
+ * conversation breaks down) with room for a burst after a stall.
+ */
+#define JITTER_AHEAD_MS 2000
+/*
+ * A live stream from which no frame came for this long (counted in slots
+ * handed out missing, so at the speaker's own pace) is over: the speaker
+ * ends it, its last frame's play time + this at the latest. 1 s outlasts
+ * TCP's first retransmission (200 ms minimum RTO) and a second one on a LAN,
+ * yet a cut console is noticed well before the heartbeat's 5 s.
+ */
+#define JITTER_END_AFTER_MS 1000
+/*
+ * How far a frame's capture time may lie from where its sequence number
+ * puts it (the previous slot's time + a frame per sequence step) and still
+ * be taken: half a frame. A console stamps frames from its capture clock,
+ * which drifts ~100 ppm from ours (0.2 ms over the 2 s window); a frame off
+ * by more is not the frame its number says and would play at the wrong time.
+ */
+#define JITTER_TIME_TOLERANCE_US (STREAM_FRAME_MS * 1000 / 2)
+
 /* Exit codes, documented in README.md. */
 enum exit_code {
 	EXIT_OK = 0,
