@@ -66,8 +66,9 @@
 /*
  * An error this large is no drift but a stall (the process stopped, the
  * device underran): drift at 100 ppm takes 100 s to build it and is mended
- * long before; single frames would take seconds to mend a jump, and on the
- * test rigs would spoil pages compared sample for sample. Left alone.
+ * long before, and single frames would take seconds to mend it. Two windows
+ * in a row agreeing on it (two seconds: not a blip of the DAC times) put the
+ * page back in step at once, by silence or a skip (playout_drift_window).
  */
 #define DRIFT_MAX_MS 10
 /*
@@ -913,8 +914,13 @@ static void timed_drift(struct speaker *spk)
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
 	int32_t cmd = playout_drift_window(mean, rate, DRIFT_MAX_MS, &spk->drift_last);
-	if (cmd && playback_correction_pending(spk->playback) == 0)
+	if (cmd && playout_drift_is_jump(cmd, rate, DRIFT_MAX_MS)) {
+		log_event("page %u was %.1f ms %s its time (the output stalled): back in step", spk->page_id,
+		          fabs(cmd * 1000.0 / rate), cmd < 0 ? "behind" : "ahead of");
+		playback_jump(spk->playback, cmd);
+	} else if (cmd && playback_correction_pending(spk->playback) == 0) {
 		playback_correct(spk->playback, cmd);
+	}
 }
 
 /* Follows playback; returns the ms until it wants to look again (-1: nothing playing). */
