@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/audio/jitter.h"
 #include "intercom/net/proto.h"
 
 /* Frames one DATA carries at most: a second's worth, so a file's page goes in few frames. */
@@ -283,4 +284,127 @@ int16_t *stream_page_finish(struct stream_page *sp, uint32_t count, uint32_t fra
 	if (frames)
 		memcpy(page, sp->buf + sp->delay * ch, (size_t)frames * ch * sizeof *page);
 	return page;
+}
+
+/* ---- a live stream on a speaker ---- */
+
+struct stream_live {
+	struct stream_codec_params params;
+	struct stream_decoder *dec;
+	struct jitter *jb;
+	size_t frame_samples;
+	uint32_t frame_us;
+	size_t delay;
+	size_t capacity;           /* frames per channel of the timeline */
+	size_t decided;            /* frames of timeline decided */
+	int16_t *buf;
+	struct stream_live_stats stats;
+};
+
+struct stream_live *stream_live_new(const struct stream_codec_params *params, uint32_t max_frames,
+                                    char *reason, size_t reasonlen)
+{
+	int delay = stream_codec_delay_samples(params);
+	if (delay < 0) {
+		stream_codec_check(params, reason, reasonlen);
+		return NULL;
+	}
+	if ((uint64_t)max_frames * (uint64_t)params->channels * 2u > PROTO_MAX_PAYLOAD) {
+		snprintf(reason, reasonlen, "a page of %u frames x %d channels is larger than any page may be",
+		         max_frames, params->channels);
+		return NULL;
+	}
+	struct stream_live *sl = calloc(1, sizeof *sl);
+	if (!sl) {
+		snprintf(reason, reasonlen, "out of memory");
+		return NULL;
+	}
+	sl->params = *params;
+	sl->frame_samples = stream_codec_frame_samples(params->rate);
+	sl->frame_us = stream_codec_frame_us(params->rate);
+	sl->delay = (size_t)delay;
+	size_t fs = sl->frame_samples;
+	sl->capacity = ((size_t)max_frames + sl->delay + fs - 1) / fs * fs;
+	struct jitter_config jc = jitter_default_config(sl->frame_us, stream_codec_max_frame_bytes(params));
+	sl->dec = stream_codec_decoder_new(params, reason, reasonlen);
+	sl->jb = sl->dec ? jitter_new(&jc) : NULL;
+	sl->buf = sl->jb ? calloc(sl->capacity * (size_t)params->channels, sizeof *sl->buf) : NULL;
+	if (sl->buf)
+		return sl;
+	if (sl->dec)
+		snprintf(reason, reasonlen, "out of memory");
+	stream_live_free(sl);
+	return NULL;
+}
+
+void stream_live_free(struct stream_live *sl)
+{
+	if (!sl)
+		return;
+	stream_codec_decoder_free(sl->dec);
+	jitter_free(sl->jb);
+	free(sl->buf);
+	free(sl);
+}
+
+const int16_t *stream_live_samples(const struct stream_live *sl)
+{
+	return sl->buf;
+}
+
+size_t stream_live_capacity(const struct stream_live *sl)
+{
+	return sl->capacity;
+}
+
+size_t stream_live_delay(const struct stream_live *sl)
+{
+	return sl->delay;
+}
+
+void stream_live_put(struct stream_live *sl, uint64_t due_us, uint32_t seq, const uint8_t *bytes,
+                     size_t len)
+{
+	enum jitter_put_result r = jitter_put(sl->jb, due_us, seq, (uint64_t)seq * sl->frame_us, bytes, len);
+	if (r == JITTER_LATE)
+		sl->stats.late++;
+	else if (r != JITTER_ACCEPTED)
+		sl->stats.refused++;
+}
+
+size_t stream_live_fill(struct stream_live *sl, uint64_t due_us, size_t played)
+{
+	size_t ch = (size_t)sl->params.channels, fs = sl->frame_samples;
+	struct jitter_slot slot;
+	uint64_t next_us;
+	/* Slot by slot, each asked for at its own time: a frame held for it is played, not passed over. */
+	while (jitter_next_due(sl->jb, &next_us) && next_us <= due_us) {
+		enum jitter_pop_result r = jitter_pop(sl->jb, next_us, &slot);
+		if (r != JITTER_FRAME && r != JITTER_MISSING && r != JITTER_PASSED)
+			break;
+		size_t at = (size_t)slot.seq * fs;
+		if (at + fs > sl->capacity)
+			break;
+		sl->decided = at + fs;
+		if (at < played) {
+			/* Its time at the output is gone: a frame for it can only be dropped. */
+			if (r == JITTER_FRAME)
+				sl->stats.late++;
+			continue;
+		}
+		int16_t *out = sl->buf + at * ch;
+		char why[96];
+		if (r == JITTER_FRAME && stream_codec_decode(sl->dec, slot.bytes, slot.len, out, why, sizeof why) == 0) {
+			sl->stats.played++;
+		} else {
+			stream_codec_conceal(sl->dec, out);
+			sl->stats.concealed++;
+		}
+	}
+	return sl->decided;
+}
+
+struct stream_live_stats stream_live_stats(const struct stream_live *sl)
+{
+	return sl->stats;
 }

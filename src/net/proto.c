@@ -647,6 +647,9 @@ size_t proto_stream_begin_encode(const struct proto_stream_begin *msg, uint8_t *
 	put_u32(&w, msg->rate);
 	put_u8(&w, msg->channels);
 	put_u32(&w, msg->max_frames);
+	put_u8(&w, msg->live);
+	put_u64(&w, msg->capture_us);
+	put_u32(&w, msg->latency_us);
 	return finish_frame(&w);
 }
 
@@ -659,8 +662,12 @@ int proto_stream_begin_decode(const uint8_t *payload, size_t len, struct proto_s
 	msg->rate = get_u32(&r);
 	msg->channels = get_u8(&r);
 	msg->max_frames = get_u32(&r);
+	msg->live = get_u8(&r);
+	msg->capture_us = get_u64(&r);
+	msg->latency_us = get_u32(&r);
 	if (msg->page_id == 0 || msg->rate < RATE_MIN || msg->rate > RATE_MAX || msg->channels < 1 ||
-	    msg->channels > CHANNELS_MAX || msg->max_frames == 0)
+	    msg->channels > CHANNELS_MAX || msg->max_frames == 0 || msg->live > 1 ||
+	    (msg->live && (msg->latency_us < LIVE_LATENCY_MIN_MS * 1000u || msg->latency_us > LIVE_LATENCY_MAX_MS * 1000u)))
 		r.bad = true;
 	return reader_finish(&r);
 }

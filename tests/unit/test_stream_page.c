@@ -220,6 +220,57 @@ static void test_refusals(void **state)
 	stream_page_free(sp);
 }
 
+/*
+ * A live stream: frames in time land at their place in the timeline, a
+ * frame that comes after its slot was decided is concealed there and
+ * counted late (never played late), and slots the output has taken are left
+ * alone.
+ */
+static void test_live_timeline(void **state)
+{
+	(void)state;
+	char why[160];
+	struct stream_codec_params p = { .codec = STREAM_CODEC_PCM, .rate = 48000, .channels = 1 };
+	struct stream_live *sl = stream_live_new(&p, 48000, why, sizeof why);
+	assert_non_null(sl);
+	assert_int_equal(stream_live_capacity(sl), 48000);
+	assert_int_equal(stream_live_delay(sl), 0);
+	int16_t frame[960];
+	uint8_t bytes[1920];
+	for (uint32_t seq = 0; seq < 10; seq++) {
+		if (seq == 5)
+			continue; /* late: comes after its slot is decided */
+		for (int i = 0; i < 960; i++)
+			frame[i] = (int16_t)(seq * 1000 + i);
+		memcpy(bytes, frame, sizeof bytes); /* pcm is little-endian on the wire, as here */
+		stream_live_put(sl, 0, seq, bytes, sizeof bytes);
+	}
+	/* Decide slots 0..6 (due at 6 x 20 ms + a bit): 5 is missing, so concealed. */
+	assert_int_equal(stream_live_fill(sl, 6 * 20000 + 1000, 0), 7 * 960);
+	const int16_t *tl = stream_live_samples(sl);
+	assert_int_equal(tl[0], 0);
+	assert_int_equal(tl[4 * 960 + 17], 4017);
+	assert_int_equal(tl[6 * 960 + 959], 6959);
+	/* pcm conceals by fading the last sample out: nothing of slot 5's own. */
+	assert_true(tl[5 * 960 + 500] == 0);
+	for (int i = 0; i < 960; i++)
+		frame[i] = 5000;
+	memcpy(bytes, frame, sizeof bytes);
+	stream_live_put(sl, 6 * 20000 + 1000, 5, bytes, sizeof bytes);
+	struct stream_live_stats st = stream_live_stats(sl);
+	assert_int_equal(st.late, 1);
+	assert_int_equal(st.concealed, 1);
+	assert_int_equal(st.played, 6);
+	assert_int_equal(tl[5 * 960 + 10] == 5000, 0);
+	/* The output has taken the timeline up to slot 9: slots 7-8 are left alone, 9 is filled. */
+	assert_int_equal(stream_live_fill(sl, 9 * 20000 + 1000, 9 * 960), 10 * 960);
+	assert_int_equal(tl[7 * 960 + 3], 0);
+	assert_int_equal(tl[9 * 960 + 3], 9003);
+	st = stream_live_stats(sl);
+	assert_int_equal(st.late, 3); /* 5, then 7 and 8: theirs passed at the output */
+	stream_live_free(sl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_batching),
 		cmocka_unit_test(test_opus_in_step),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_live_timeline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

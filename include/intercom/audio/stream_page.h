@@ -80,4 +80,44 @@ size_t stream_page_max(const struct stream_page *sp);
 int16_t *stream_page_finish(struct stream_page *sp, uint32_t count, uint32_t frames, char *reason,
                             size_t reasonlen);
 
+/* ---- a live stream on a speaker ---- */
+
+/*
+ * A live talk's timeline on a speaker: a buffer the output plays from as it
+ * is filled (stream sample j at its own place, zero until filled: silence
+ * where nothing came in time), the frames waiting for their slot (jitter.h,
+ * in stream-relative µs: frame seq was captured at seq x frame duration),
+ * each decoded into its slot when the slot falls due, a missing one
+ * concealed, one whose slot has been played dropped and counted: nothing is
+ * ever played late.
+ */
+struct stream_live;
+
+struct stream_live_stats {
+	uint64_t played;          /* slots filled with their frame */
+	uint64_t concealed;       /* slots filled by concealment (the frame was late or lost) */
+	uint64_t late;            /* frames that came after their slot was decided */
+	uint64_t refused;         /* frames refused otherwise (bad bytes, too far ahead, ...) */
+};
+
+/* A live stream of at most max_frames frames per channel in params. NULL with a reason. */
+struct stream_live *stream_live_new(const struct stream_codec_params *params, uint32_t max_frames,
+                                    char *reason, size_t reasonlen);
+void stream_live_free(struct stream_live *sl);
+/* The timeline (stream_live_capacity frames x channels); stays put for the stream's life. */
+const int16_t *stream_live_samples(const struct stream_live *sl);
+size_t stream_live_capacity(const struct stream_live *sl);
+/* The codec delay in frames: stream sample j was captured at (j - delay) / rate. */
+size_t stream_live_delay(const struct stream_live *sl);
+/* Frame seq came; due_us: the stream time (µs) whose slot is being decided now. */
+void stream_live_put(struct stream_live *sl, uint64_t due_us, uint32_t seq, const uint8_t *bytes,
+                     size_t len);
+/*
+ * Decides every slot due by due_us (stream µs): decoded, or concealed; a
+ * slot before played (frames the output has taken) is left alone. Returns
+ * the frames of timeline decided so far.
+ */
+size_t stream_live_fill(struct stream_live *sl, uint64_t due_us, size_t played);
+struct stream_live_stats stream_live_stats(const struct stream_live *sl);
+
 #endif

@@ -240,6 +240,9 @@ struct proto_stream_begin {
 	uint32_t rate;
 	uint8_t channels;
 	uint32_t max_frames;      /* the most frames (per channel) the page can have: its set duration */
+	uint8_t live;             /* 1: play each sample at its capture time + latency_us, as it comes */
+	uint64_t capture_us;      /* live: the console's clock when the first sample was captured */
+	uint32_t latency_us;      /* live: the fixed latency every speaker plays at */
 };
 
 /* DATA: frames first_seq, first_seq + 1, ... of the stream, each a u16 length and its bytes. */
