@@ -87,7 +87,9 @@ static void peer_close(struct peers *ps, struct bench_peer *p, const char *why)
 
 static void peer_hello(struct peers *ps, struct bench_peer *p)
 {
-	struct proto_hello hello = { .version = PROTO_VERSION };
+	/* Like a speaker of this build: pages as streams, held for their COMMIT (ignored: nothing plays). */
+	struct proto_hello hello = { .version = PROTO_VERSION,
+	                             .caps = PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM };
 	snprintf(hello.name, sizeof hello.name, "%s-%zu", ps->cfg->name, p->index + 1);
 	uint8_t frame[256];
 	p->state = PEER_HELLO_SENT;
@@ -152,6 +154,19 @@ static int peer_frame(struct peers *ps, struct bench_peer *p, const struct proto
 		peer_send(p, frame, proto_status_encode(&st, frame, sizeof frame));
 		return 0;
 	}
+	case PROTO_STREAM_END: {
+		/* A streamed page is whole: taken, as a speaker takes it (its frames were counted and dropped). */
+		struct proto_stream_end end;
+		if (proto_stream_end_decode(payload, kept, &end) != PROTO_OK) {
+			snprintf(p->conn.error, sizeof p->conn.error, "bad STREAM_END");
+			return -1;
+		}
+		if (end.outcome == STREAM_COMPLETE) {
+			struct proto_status st = { .page_id = end.page_id, .state = PAGE_RECEIVED };
+			peer_send(p, frame, proto_status_encode(&st, frame, sizeof frame));
+		}
+		return 0;
+	}
 	case PROTO_BYE:
 		snprintf(p->conn.error, sizeof p->conn.error, "console said bye");
 		return -1;
@@ -183,8 +198,9 @@ static int peer_feed(struct peers *ps, struct bench_peer *p, const uint8_t *data
 			if (p->head_have < PROTO_HEADER_SIZE)
 				return 0;
 			int rc = proto_header_decode(p->head, &p->header);
-			bool page = p->header.type == PROTO_PAGE;
-			if (rc == PROTO_OK && (p->header.length > (page ? PROTO_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD) ||
+			bool page = p->header.type == PROTO_PAGE, frames = p->header.type == PROTO_STREAM_DATA;
+			size_t max = page ? PROTO_MAX_PAYLOAD : frames ? PROTO_STREAM_DATA_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD;
+			if (rc == PROTO_OK && (p->header.length > max ||
 			                       (page && p->header.length < PROTO_PAGE_FIELDS_SIZE)))
 				rc = PROTO_ERR_TOO_LARGE;
 			if (rc != PROTO_OK) {
@@ -193,7 +209,8 @@ static int peer_feed(struct peers *ps, struct bench_peer *p, const uint8_t *data
 			}
 			p->payload_have = 0;
 		}
-		size_t keep_cap = p->header.type == PROTO_PAGE ? PROTO_PAGE_FIELDS_SIZE : sizeof p->keep;
+		size_t keep_cap = p->header.type == PROTO_PAGE ? PROTO_PAGE_FIELDS_SIZE
+		                  : p->header.type == PROTO_STREAM_DATA ? 0 : sizeof p->keep;
 		size_t n = p->header.length - p->payload_have < len ? p->header.length - p->payload_have : len;
 		if (p->payload_have < keep_cap) {
 			size_t k = keep_cap - p->payload_have < n ? keep_cap - p->payload_have : n;

@@ -95,12 +95,14 @@ count_is() { [ "$(grep -Ec -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ]; }
 
 # start_console NAME PORT [ENV...] — a headless console on the pulse rig's mic,
 # reading commands from $T/NAME.cmd (fd in CON_FD); sets CON_PID.
+# CONSOLE_ARGS: more options for the console (an array; empty unless a section sets it).
+CONSOLE_ARGS=()
 start_console() {
 	local name=$1 port=$2
 	shift 2
 	mkfifo "$T/$name.cmd"
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/console-home" XDG_DATA_HOME="$T/data" "$@" \
-		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" \
+		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" "${CONSOLE_ARGS[@]}" \
 		<"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err" &
 	CON_PID=$!
 	PIDS+=("$CON_PID")

@@ -295,7 +295,7 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 {
 	uint8_t *wav;
 	size_t wav_len;
-	trace_event("samples_ready", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench): capture ended */
+	trace_event("samples_ready", page_id ? page_id : outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench): capture ended */
 	struct level level = meter_measure_s16(samples, frames * (size_t)con->fmt.channels);
 	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
 		refuse(con, "page not sent: cannot encode %zu frames as WAV", frames);
@@ -304,7 +304,7 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 			outbox_release(con->outbox, page_id);
 		return;
 	}
-	trace_event("encoded", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench) */
+	trace_event("encoded", page_id ? page_id : outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench) */
 	free(samples);
 	char desc[PATH_MAX + 192], fmtname[64];
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
@@ -420,7 +420,7 @@ static void console_capture_pump(struct console *con)
 	uint64_t dropped = capture_frames_dropped(capture(con));
 	size_t frames;
 	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
-	trace_event_at("captured", capture_completed_us(capture(con)), outbox_next_id(con->outbox));
+	trace_event_at("captured", capture_completed_us(capture(con)), con->rec_page);
 	int16_t *samples = capture_take(capture(con), &frames);
 	if (dropped > 0)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
