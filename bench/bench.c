@@ -17,6 +17,7 @@ static const struct {
 	{ "relist", bench_relist_main, "memory and CPU of N re-listings of the audio devices" },
 	{ "clocksync", bench_clocksync_main, "the shared clock's error on one machine, idle and under CPU load" },
 	{ "codec", bench_codec_main, "stream codec CPU per frame and bytes per second, pcm and opus" },
+	{ "stream", bench_stream_main, "one PortAudio stream with given buffer and latency, to measure from outside" },
 };
 
 int main(int argc, char **argv)

@@ -32,6 +32,8 @@ int bench_relist_main(int argc, char **argv);
 int bench_clocksync_main(int argc, char **argv);
 /* The stream codec: CPU per frame and bytes per second of audio, pcm and opus (section 10). */
 int bench_codec_main(int argc, char **argv);
+/* One PortAudio stream on the default device with given frames and latency (section 11). */
+int bench_stream_main(int argc, char **argv);
 
 /* ---- shared helpers (util.c) ---- */
 

@@ -7,7 +7,10 @@
  *
  * Samples per slice: idle.NAME.cpu (% of one core), idle.NAME.wakeups (per s),
  * and the same for the main thread alone (idle.NAME.main_cpu, .main_wakeups):
- * the poll() loop, apart from audio and library threads.
+ * the poll() loop, apart from audio and library threads. Also
+ * idle.NAME.pulse_cpu, libpulse's own thread ("threaded-ml": the pulse ALSA
+ * plugin's connection to the server), and idle.NAME.other_cpu, every other
+ * thread (in our programs, PortAudio's callback thread): section 11.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +28,7 @@ struct proc_use {
 	unsigned long long voluntary;
 	unsigned long long main_cpu_ns;  /* the thread whose id is the process id */
 	unsigned long long main_voluntary;
+	unsigned long long pulse_cpu_ns;  /* threads named "threaded-ml" (libpulse) */
 };
 
 /* Adds one thread's run time and voluntary switches to use. */
@@ -53,6 +57,13 @@ static int read_task(int pid, const char *tid, struct proc_use *use)
 	if (atoi(tid) == pid) {
 		use->main_cpu_ns = ns;
 		use->main_voluntary = vol;
+		return 0;
+	}
+	snprintf(path, sizeof path, "/proc/%d/task/%s/comm", pid, tid);
+	if ((f = fopen(path, "r"))) {
+		if (fgets(line, sizeof line, f) && strcmp(line, "threaded-ml\n") == 0)
+			use->pulse_cpu_ns += ns;
+		fclose(f);
 	}
 	return 0;
 }
@@ -129,6 +140,13 @@ int bench_idle_main(int argc, char **argv)
 			bench_sample(key, (double)(long long)(a->main_cpu_ns - b->main_cpu_ns) / 1e9 / secs * 100.0);
 			snprintf(key, sizeof key, "idle.%s.main_wakeups", names[i]);
 			bench_sample(key, (double)(long long)(a->main_voluntary - b->main_voluntary) / secs);
+			double pulse_ns = (double)(long long)(a->pulse_cpu_ns - b->pulse_cpu_ns);
+			snprintf(key, sizeof key, "idle.%s.pulse_cpu", names[i]);
+			bench_sample(key, pulse_ns / 1e9 / secs * 100.0);
+			double other_ns = (double)(long long)(a->cpu_ns - b->cpu_ns) -
+			                  (double)(long long)(a->main_cpu_ns - b->main_cpu_ns) - pulse_ns;
+			snprintf(key, sizeof key, "idle.%s.other_cpu", names[i]);
+			bench_sample(key, other_ns / 1e9 / secs * 100.0);
 		}
 	}
 	return 0;

@@ -8,7 +8,8 @@
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
 # BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
 # BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN,
-# BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_ONLY=skew. Results and logs: BUILD_DIR/bench/results/.
+# BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_CPU_S, BENCH_CPU_SLICES, BENCH_ONLY=skew|codec|cpu.
+# Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
 smoke=0
@@ -34,7 +35,7 @@ if [ "$smoke" = 1 ]; then
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5 K2L_TALK_REPS=1
 	RELIST_N=2 RELIST_EVERY=1 CLOCK_S=1.5 CLOCK_SESSIONS=1
 	SKEW_PAGES=1 DRIFT_S=3 DRIFT_EVERY=1 CAP_REPS=1 PROOF_OFFS=0,20 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
-	CODEC_REPS=1 CODEC_S=1
+	CODEC_REPS=1 CODEC_S=1 CPU_S=1 CPU_SLICES=1
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
@@ -46,6 +47,7 @@ else
 	SKEW_NS="2 10" CAP_BIG=100 ARRIVAL=1 PROOF_OFFS=0,5,20,50
 	CLOCK_S=${BENCH_CLOCK_S:-20} CLOCK_SESSIONS=${BENCH_CLOCK_SESSIONS:-2}
 	CODEC_REPS=${BENCH_CODEC_REPS:-7} CODEC_S=${BENCH_CODEC_S:-30}
+	CPU_S=${BENCH_CPU_S:-30} CPU_SLICES=${BENCH_CPU_SLICES:-6}
 fi
 
 # Scratch (rigs, logs, the speakers' output files) on a tmpfs when there is one: on a
@@ -146,7 +148,8 @@ status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 sample() { echo "sample $1 $2" >>"$S"; }
 
 # BENCH_ONLY=skew: only the skew rig's figures (section 9); BENCH_ONLY=codec: only the
-# stream codec's (section 10); the others read "not measured".
+# stream codec's (section 10); BENCH_ONLY=cpu: only CPU while recording and playing
+# (section 11); the others read "not measured".
 if [ -z "${BENCH_ONLY:-}" ]; then
 # ---------------------------------------------------------------- 1, 4, 5
 say "fan-out: N = $SIZES, $REPS runs each, station and raw alternating; slow speaker N = $SLOW_N"
@@ -321,7 +324,7 @@ We apologise for any inconvenience this may cause. Thank you." || fail "espeak-n
 "$B" codec --reps "$CODEC_REPS" --seconds "$CODEC_S" "$T/speech.wav" >>"$S" || fail "codec failed"
 fi
 
-if [ "${BENCH_ONLY:-}" != codec ]; then
+if [ "${BENCH_ONLY:-}" != codec ] && [ "${BENCH_ONLY:-}" != cpu ]; then
 
 # ---------------------------------------------------------------- 9 (skew rig)
 # shellcheck source=skew.sh
@@ -348,7 +351,16 @@ say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
 skew_drift "$DRIFT_S" "$DRIFT_EVERY"
 rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 PULSE_DIR=
-fi # BENCH_ONLY != codec
+fi # BENCH_ONLY != codec, cpu
+
+# ---------------------------------------------------------------- 11
+# CPU and system calls while recording and while playing, beside parec/paplay on the
+# same pulse rig in the same window (its own rig: nothing else plays there).
+if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = cpu ]; then
+# shellcheck source=cpu.sh
+source "$top/bench/cpu.sh"
+cpu_figures "$CPU_S" "$CPU_SLICES"
+fi
 
 # ---------------------------------------------------------------- the table
 spec="$T/spec"
@@ -433,12 +445,26 @@ spec="$T/spec"
 	echo "  opus 32k (default)|codec.opus32.Bps|codec.pcm.Bps|B/s|-"
 	echo "  opus 64k|codec.opus64.Bps|codec.pcm.Bps|B/s|-"
 	echo "  pcm 48 kHz mono|codec.pcm.Bps|-|B/s|-"
+	echo "CPU while recording (console)|idle.rec.cpu|idle.parec.cpu|%|ratio<=1.5"
+	echo "  main thread (poll loop, drains the capture)|idle.rec.main_cpu|-|%|-"
+	echo "  libpulse's thread (threaded-ml)|idle.rec.pulse_cpu|idle.parec.cpu|%|-"
+	echo "  PortAudio's callback thread|idle.rec.other_cpu|-|%|-"
+	echo "  wake-ups|idle.rec.wakeups|idle.parec.wakeups|/s|-"
+	echo "  system calls|sys.rec.total|sys.parec.total|/s|-"
+	echo "    of them getpid|sys.rec.getpid|sys.parec.getpid|/s|-"
+	echo "CPU while playing (speaker)|idle.play.cpu|idle.paplay.cpu|%|ratio<=1.5"
+	echo "  main thread (poll loop, progress, drift)|idle.play.main_cpu|-|%|-"
+	echo "  libpulse's thread (threaded-ml)|idle.play.pulse_cpu|idle.paplay.cpu|%|-"
+	echo "  PortAudio's callback thread|idle.play.other_cpu|-|%|-"
+	echo "  wake-ups|idle.play.wakeups|idle.paplay.wakeups|/s|-"
+	echo "  system calls|sys.play.total|sys.paplay.total|/s|-"
+	echo "    of them getpid|sys.play.getpid|sys.paplay.getpid|/s|-"
 } >"$spec"
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
 	echo "intercom benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) x ${cpu:-unknown CPU}, Linux $(uname -r)$([ "$smoke" = 1 ] && echo ', SMOKE (tiny sizes, times mean nothing)')"
-	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices, re-listing $RELIST_N, clock sync $CLOCK_SESSIONS x ${CLOCK_S} s per phase, stream codec $CODEC_REPS x ${CODEC_S} s; median (min-max)"
+	echo "fan-out $((3 * REPS)) runs ($REPS at N = 500), slow speaker $SLOW_REPS, key to loudspeaker $K2L_REPS, idle ${IDLE_S} s in $IDLE_SLICES slices, re-listing $RELIST_N, clock sync $CLOCK_SESSIONS x ${CLOCK_S} s per phase, stream codec $CODEC_REPS x ${CODEC_S} s, CPU while recording/playing ${CPU_S} s in $CPU_SLICES slices; median (min-max)"
 	awk -v smoke="$smoke" '
 	function fmt(v) {
 		if (v == "") return "-"

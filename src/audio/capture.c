@@ -12,13 +12,24 @@
 #include "intercom/audio/ring.h"
 #include "intercom/common/trace.h"
 
-/* Two seconds of slack: the main thread drains every 20 ms while recording. */
+/* Two seconds of slack between two drains by the main thread. */
 #define CAPTURE_RING_SECONDS 2
+/*
+ * The longest the main thread may leave the ring undrained while a capture
+ * runs (capture_pump_due_ms): a quarter of the ring, so a late pass never
+ * loses a sample. Each wake-up of a loop costs ~20-30 us on the test machine
+ * (docs/BENCHMARKS.md, section 11): draining every 20 ms was a quarter of the
+ * console's CPU while recording.
+ */
+#define CAPTURE_PUMP_MAX_MS 500
+/* How often over the capture's last buffers: its end is noticed within this. */
+#define CAPTURE_PUMP_END_MS 2
 
 struct capture {
 	PaStream *stream;
 	struct audio_format fmt;
 	size_t frame_bytes;
+	size_t chunk;                    /* frames per callback asked of PortAudio */
 
 	/* Shared with the callback thread: only atomics and the ring. */
 	struct ring ring;
@@ -95,6 +106,7 @@ struct capture *capture_open(int device, const struct audio_format *fmt, int chu
 		return NULL;
 	}
 	cap->fmt = *fmt;
+	cap->chunk = (size_t)chunk;
 	cap->frame_bytes = (size_t)fmt->channels * sizeof(int16_t);
 	if (ring_init(&cap->ring, (size_t)fmt->rate * CAPTURE_RING_SECONDS * cap->frame_bytes) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -173,6 +185,20 @@ bool capture_pump(struct capture *cap)
 	/* The last buffer ran past the page's end: exactly want frames are kept. */
 	atomic_store_explicit(&cap->armed, false, memory_order_release);
 	return true;
+}
+
+int capture_pump_due_ms(const struct capture *cap)
+{
+	if (!cap || !cap->page)
+		return -1;
+	/* Two buffers: the callback may hand over two at once (the pulse plugin does). */
+	size_t left = cap->want - cap->have, end = 2 * cap->chunk;
+	if (left <= end)
+		return CAPTURE_PUMP_END_MS;
+	uint64_t ms = (uint64_t)(left - end) * 1000 / (uint64_t)cap->fmt.rate;
+	if (ms < CAPTURE_PUMP_END_MS)
+		return CAPTURE_PUMP_END_MS;
+	return ms > CAPTURE_PUMP_MAX_MS ? CAPTURE_PUMP_MAX_MS : (int)ms;
 }
 
 uint64_t capture_completed_us(const struct capture *cap)

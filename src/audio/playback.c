@@ -12,7 +12,20 @@
 
 #include "intercom/audio/volume.h"
 #include "intercom/common/clock.h"
+#include "intercom/common/defaults.h"
 #include "intercom/common/trace.h"
+
+/*
+ * A page's output buffer at least: through the pulse plugin a 3-period
+ * buffer (the default low latency, 43 ms) makes the server ask for data
+ * twice as often as a 5-period one, and the speaker then costs 2.5x what
+ * paplay does, against 1.55x (BENCHMARKS, CPU while playing). Timed playout
+ * places the first sample by DAC time, so pages start on time all the same;
+ * READY's lead grows by the difference. A stream of small buffers (a live
+ * talk's, or --chunk below the default) keeps the low latency: there each
+ * millisecond of buffer is a millisecond behind the voice.
+ */
+#define PLAYBACK_PAGE_LATENCY_S 0.08
 
 /* Reads of Pa_GetStreamTime beside clock_mono_us for the mapping: the tightest pair wins. */
 #define MAPPING_READS 5
@@ -370,7 +383,8 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 		.device = pb->device,
 		.channelCount = fmt->channels,
 		.sampleFormat = paInt16,
-		.suggestedLatency = info->defaultLowOutputLatency,
+		.suggestedLatency = pb->chunk >= DEFAULT_CHUNK && PLAYBACK_PAGE_LATENCY_S > info->defaultLowOutputLatency
+		                    ? PLAYBACK_PAGE_LATENCY_S : info->defaultLowOutputLatency,
 	};
 	uint64_t t0 = clock_mono_us();
 	PaError rc = audio_stream_start(&pb->stream, NULL, &params, fmt->rate, (unsigned long)pb->chunk,

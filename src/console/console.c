@@ -50,11 +50,9 @@
 #include "intercom/tui/meter_scale.h"
 #include "intercom/tui/term.h"
 
-/* While recording, the ring is drained this often (it holds 2 s, so there is slack). */
-#define CAPTURE_PUMP_MS 20
-/* And this often over its last two buffers. */
-#define CAPTURE_PUMP_END_MS 2
-/* And this often during a live talk: a frame leaves as soon as it is whole, not up to 20 ms later. */
+/* A streamed page's ring is drained this often: its frames leave 100 ms at a time. */
+#define CAPTURE_PUMP_STREAM_MS 100
+/* And a live talk's this often: a frame leaves as soon as it is whole, not up to 20 ms later. */
 #define CAPTURE_PUMP_LIVE_MS 5
 /* The shipped file the T key plays on the selected speaker. */
 #define TEST_TONE_ASSET "test-tone.wav"
@@ -722,12 +720,19 @@ static int console_tick(struct console *con)
 	if (timeout > HEARTBEAT_INTERVAL_MS)
 		timeout = HEARTBEAT_INTERVAL_MS;
 	struct capture *cap = capture(con);
-	if (capture_active(cap)) {
-		/* Near the end, look often: the page leaves as soon as its last buffer is in. */
-		size_t left = capture_frames_want(cap) - capture_frames_have(cap);
-		timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS
-		          : con->stream && con->cs.live ? CAPTURE_PUMP_LIVE_MS : CAPTURE_PUMP_MS;
-	}
+	/*
+	 * The ring is drained when the end nears (2 ms apart over the last two
+	 * buffers: the page leaves as soon as its last buffer is in), and
+	 * meanwhile at the pace its audio travels: a live talk's frames as they
+	 * come, a streamed page's every 100 ms (its speakers need them by the
+	 * end), a whole page's only to keep the ring from filling.
+	 */
+	int pump = capture_pump_due_ms(cap);
+	int pace = !con->stream ? pump : con->cs.live ? CAPTURE_PUMP_LIVE_MS : CAPTURE_PUMP_STREAM_MS;
+	if (pump >= 0 && pace < pump)
+		pump = pace;
+	if (pump >= 0 && pump < timeout)
+		timeout = pump;
 	/* The meter is always on: wake for the next frame. */
 	if (con->screen && (cap || con->frame.pending))
 		timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);

@@ -31,6 +31,14 @@ bool capture_active(const struct capture *cap);
 /* Main thread: moves what the callback handed over into the page. True when complete. */
 bool capture_pump(struct capture *cap);
 /*
+ * Main thread: ms until capture_pump is next needed, -1 when no capture runs.
+ * Far from the end: when the end is two buffers away, at most 500 ms (the
+ * ring holds 2 s); over the last two buffers: 2 ms, so the end is noticed
+ * within 2 ms of the callback handing it over. A loop that sends the audio
+ * as it comes (live, streamed pages) pumps at its frame's pace instead.
+ */
+int capture_pump_due_ms(const struct capture *cap);
+/*
  * When the buffer holding the capture's last frame reached the callback
  * (trace_now_us clock), 0 until then: where a capture really ends, a little
  * before the main thread's pump notices.
