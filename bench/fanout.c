@@ -232,6 +232,19 @@ static void console_close(struct console_side *cs)
 	*cs = (struct console_side){ 0 };
 }
 
+/*
+ * A page to every speaker, committed at once: the bench has no archive, so the
+ * page is "on disk" as it goes (speakers that hold a page until its COMMIT get
+ * it now, the others get it from the commit). Returns how many it went to.
+ */
+static size_t station_send_fresh_page(struct console_side *cs, const uint8_t *wav, size_t len)
+{
+	uint32_t id = cs->next_page++;
+	size_t n = station_send_page(cs->st, id, clock_wall_ms(), wav, len, 0, 0);
+	station_commit_page(cs->st, id, true, NULL);
+	return n;
+}
+
 /* One page to every speaker: ms until `want` of them reported it received. */
 static double station_round(struct console_side *cs, const uint8_t *wav, size_t len, size_t want)
 {
@@ -239,7 +252,7 @@ static double station_round(struct console_side *cs, const uint8_t *wav, size_t 
 	if (station_pass(cs, 0) < 0)
 		return -1;
 	uint64_t t0 = bench_now_ns();
-	if (station_send_page(cs->st, cs->next_page++, clock_wall_ms(), wav, len, 0) == 0)
+	if (station_send_fresh_page(cs, wav, len) == 0)
 		return -1;
 	if (station_wait(cs, 0, want) < 0)
 		return -1;
@@ -267,7 +280,7 @@ static int station_memory_round(struct console_side *cs, const char *key, size_t
 	long rss = bench_status_kib(0, "VmRSS");
 	bool hwm = bench_reset_hwm(0) == 0;
 	size_t before = heap_in_use();
-	if (station_send_page(cs->st, cs->next_page++, clock_wall_ms(), wav, len, 0) == 0)
+	if (station_send_fresh_page(cs, wav, len) == 0)
 		return -1;
 	size_t after = heap_in_use();
 	if (station_wait(cs, 0, n) < 0)
