@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # tests/lib/netns.sh — a two-host network rig: the console's side and the
-# speakers' side in two network namespaces joined by one veth pair, the
-# console's egress shaped by `tc tbf` to a LAN's rate (source it).
+# speakers' side in two network namespaces joined through a third one, a
+# switch (a bridge), whose port towards the speakers is shaped by `tc tbf` to
+# a LAN's rate (source it).
 #
 # Why: on loopback a page crosses in microseconds, so what the network costs
 # (a 10 s page is 960 kB of PCM; 100 copies over 100 Mbit take ~8 s) never
@@ -14,47 +15,61 @@
 #
 # Functions
 #   rig_netns_usable                  0 if this machine can make the rig; else prints why not (stdout)
-#   rig_netns_start DIR               make it: namespaces, veth, addresses, links up, no shaping
-#   rig_netns_shape DIR RATE          tbf at RATE (e.g. 100mbit) on the console side's egress; "none" removes it
+#   rig_netns_start DIR               make it: namespaces, veths, bridge, addresses, links up, no shaping
+#   rig_netns_shape DIR RATE          tbf at RATE (e.g. 100mbit) on the switch's port to the speakers;
+#                                     "none" removes it
 #   rig_netns_addr DIR c|s            print the console (c) or speakers (s) side's address
 #   rig_netns_exec DIR c|s CMD...     exec CMD on that side: `(rig_netns_exec DIR s CMD) &`, $! is CMD's pid
 #   rig_netns_xfer DIR FLOWS BYTES    raw TCP, console side -> speakers side, FLOWS connections of
 #                                     BYTES each at once; prints "xfer BYTES SECONDS MBITPS" (stdout)
-#   rig_netns_stop DIR                delete both namespaces (the veth goes with them)
+#   rig_netns_stop DIR                delete the namespaces (the veths and the bridge go with them)
 #
-# Layout. Namespaces icb<PID>c (console) and icb<PID>s (speakers), PID the
-# caller's shell ($$), so runs side by side never meet; a start removes any
-# icb<PID>[cs] left by a shell that no longer exists (a run killed with
-# SIGKILL cannot clean up). One veth pair created straight into them (the
-# root namespace never holds an end, so the names icbc0/icbs0 never clash),
-# 10.213.0.1/30 (console) and 10.213.0.2/30 (speakers): a private range,
-# reachable only inside the two namespaces, never routed anywhere else. `lo`
-# is up on both sides. PulseAudio's unix socket is a file, so programs on
-# either side still reach a rig-2/rig-3 daemon running in the root namespace.
+# Layout. Namespaces icb<PID>c (console), icb<PID>n (the switch) and
+# icb<PID>s (speakers), PID the caller's shell ($$), so runs side by side never
+# meet; a start removes any icb<PID>[cns] left by a shell that no longer exists
+# (a run killed with SIGKILL cannot clean up). Two veth pairs created straight
+# into them (the root namespace never holds an end, so the names never clash):
+# icbc0 (c) - icbn0 (n) and icbn1 (n) - icbs0 (s); in n, bridge icbbr joins
+# icbn0 and icbn1. Addresses 10.213.0.1/24 (console) and 10.213.0.2/24
+# (speakers): a private range, reachable only inside these namespaces, never
+# routed anywhere else. `lo` is up on both sides. PulseAudio's unix socket is
+# a file, so programs on either side still reach a rig-2/rig-3 daemon running
+# in the root namespace.
 #
-# Shaping (rig_netns_shape): `tc qdisc replace dev icbc0 root tbf rate RATE
-# burst B latency 20ms`, console side only (pages and the console's frames
-# go that way; the speakers' replies are small).
+# Shaping (rig_netns_shape): `tc qdisc replace dev icbn1 root tbf rate RATE
+# burst B latency Q` in the switch, on its port towards the speakers (pages
+# and the console's frames go that way; the speakers' replies are small and
+# cross unshaped).
+#   - Why in a switch, not on the console's own veth: a tbf queue on the
+#     sending host pushes a full queue back into the sender's TCP as a local
+#     drop, which TCP does not treat as loss: a socket with nothing in flight
+#     waits on its probe timer, backing off. With 100 flows some lost that
+#     race again and again: 20 of 100 transfers of 960 kB had not finished
+#     after 60 s. Dropped in the switch, a packet is lost as on a wire, and TCP
+#     recovers as on a LAN (SACK, fast retransmit).
 #   - burst = 1 ms at RATE (12,500 bytes at 100 Mbit; never under 3,028
 #     bytes, two full frames): the link may run ahead of its rate by 1 ms
 #     and no more, so what a fan-out takes is set by the rate on any scale
-#     the bench reads (tens of ms and up). tbf splits the veth's 64 kB GSO
+#     the bench reads (tens of ms and up). tbf splits the veths' 64 kB GSO
 #     packets into frames itself when they are larger than the burst.
-#   - latency 20ms = the queue: RATE x 20 ms (250 kB at 100 Mbit), about a
-#     small switch port's buffer. A sender on the same machine whose packet
-#     does not fit is pushed back locally (no loss on the wire, no
-#     retransmission timeout), so the rate holds with 1 or 100 flows.
-#   Checked on this machine (Linux 6.18): one TCP flow of 50 MB at 100mbit
-#   read 95.7 Mbit/s, i.e. the line rate less Ethernet+IP+TCP headers
-#   (1448/1514 = 95.6 %); 100 flows of 960 kB at once took 8.55 s (89.8
-#   Mbit/s of payload); unshaped, the veth moves several Gbit/s.
+#   - latency Q = the queue: RATE x Q; Q is RIG_NETNS_QUEUE_MS, 100 ms by
+#     default (1.25 MB at 100 Mbit, a port's share of a small switch's few
+#     MB of buffer); what does not fit is dropped. 100 TCP flows starting at
+#     once put ~1.4 MB of initial windows on the wire: with 20 ms (250 kB)
+#     the switch dropped 10 % of the packets and 100 x 960 kB took 8.7-16.5 s
+#     (flows waiting out retransmission timeouts); with 100 ms, 8.4-9.5 s;
+#     with 200 ms no better (9.2-9.4 s).
+#   Checked on this machine (Linux 6.18, 2 shared cores): one TCP flow of
+#   50 MB at 100mbit read 95.7 Mbit/s, the line rate less Ethernet+IP+TCP
+#   headers (1448/1514 = 95.6 %); 100 x 960 kB would take 8.03 s at that
+#   rate; unshaped, the veths move 3-14 Gbit/s.
 #
 # Needs: root (or CAP_NET_ADMIN and CAP_SYS_ADMIN), iproute2 (`ip`, `tc`),
 # the sch_tbf and veth modules, python3 (the transfer, tests/lib/netxfer.py).
 
-RIG_NETNS_NET=10.213.0 # the /30's first three octets: .1 console, .2 speakers
+RIG_NETNS_NET=10.213.0 # the /24 of the rig: .1 console, .2 speakers
 
-# _rig_netns_names DIR — sets nothing; prints "CONSOLE_NS SPEAKERS_NS" of the rig in DIR.
+# _rig_netns_names DIR — sets nothing; prints "CONSOLE_NS SWITCH_NS SPEAKERS_NS" of the rig in DIR.
 _rig_netns_names() {
 	cat "$1/netns.names" 2>/dev/null || {
 		_rig_netns_err "no network rig in $1 (rig_netns_start first)"
@@ -64,7 +79,7 @@ _rig_netns_names() {
 
 _rig_netns_err() { printf 'rig: %s\n' "$*" >&2; }
 
-# rig_netns_usable — 0 if namespaces, veth and tbf can be made here; else
+# rig_netns_usable — 0 if namespaces, veth, a bridge and tbf can be made here; else
 # prints one line saying why not (stdout) and returns 1. Makes and deletes a
 # throw-away namespace pair to find out.
 rig_netns_usable() {
@@ -85,6 +100,8 @@ rig_netns_usable() {
 		why="cannot make a second network namespace"
 	elif ! ip link add icbc0 netns "${ns}c" type veth peer name icbs0 netns "${ns}s" 2>/dev/null; then
 		why="cannot make a veth pair between two namespaces"
+	elif ! ip -n "${ns}c" link add icbbr type bridge 2>/dev/null; then
+		why="cannot make a bridge in a namespace"
 	elif ! tc -n "${ns}c" qdisc add dev icbc0 root tbf rate 100mbit burst 12500 latency 20ms 2>/dev/null; then
 		why="cannot add a tbf qdisc (sch_tbf missing?)"
 	fi
@@ -95,51 +112,55 @@ rig_netns_usable() {
 	return 1
 }
 
-# rig_netns_start DIR — the two namespaces, joined, addressed, up, unshaped.
+# rig_netns_start DIR — the three namespaces, joined, addressed, up, unshaped.
 rig_netns_start() {
 	if [ $# -ne 1 ]; then
 		_rig_netns_err "usage: rig_netns_start DIR"
 		return 2
 	fi
-	local dir=$1 c="icb$$c" s="icb$$s" old pid
+	local dir=$1 c="icb$$c" n="icb$$n" s="icb$$s" old pid
 	mkdir -p "$dir" || return 1
 	# Left by a run that could not clean up (its shell is gone).
-	for old in /run/netns/icb*[cs]; do
+	for old in /run/netns/icb*[cns]; do
 		[ -e "$old" ] || continue
 		old=${old##*/}
 		pid=${old#icb}
-		pid=${pid%[cs]}
+		pid=${pid%[cns]}
 		[[ $pid =~ ^[0-9]+$ ]] || continue
 		[ "$pid" = $$ ] || kill -0 "$pid" 2>/dev/null || ip netns del "$old" 2>/dev/null || true
 	done
-	ip netns del "$c" 2>/dev/null || true
-	ip netns del "$s" 2>/dev/null || true
-	printf '%s %s\n' "$c" "$s" >"$dir/netns.names" || return 1
-	if ! ip netns add "$c" || ! ip netns add "$s" ||
-		! ip link add icbc0 netns "$c" type veth peer name icbs0 netns "$s" ||
-		! ip -n "$c" addr add "$RIG_NETNS_NET.1/30" dev icbc0 ||
-		! ip -n "$s" addr add "$RIG_NETNS_NET.2/30" dev icbs0 ||
+	for old in "$c" "$n" "$s"; do ip netns del "$old" 2>/dev/null || true; done
+	printf '%s %s %s\n' "$c" "$n" "$s" >"$dir/netns.names" || return 1
+	if ! ip netns add "$c" || ! ip netns add "$n" || ! ip netns add "$s" ||
+		! ip link add icbc0 netns "$c" type veth peer name icbn0 netns "$n" ||
+		! ip link add icbn1 netns "$n" type veth peer name icbs0 netns "$s" ||
+		! ip -n "$n" link add icbbr type bridge ||
+		! ip -n "$n" link set icbn0 master icbbr || ! ip -n "$n" link set icbn1 master icbbr ||
+		! ip -n "$c" addr add "$RIG_NETNS_NET.1/24" dev icbc0 ||
+		! ip -n "$s" addr add "$RIG_NETNS_NET.2/24" dev icbs0 ||
 		! ip -n "$c" link set lo up || ! ip -n "$s" link set lo up ||
+		! ip -n "$n" link set icbbr up || ! ip -n "$n" link set icbn0 up || ! ip -n "$n" link set icbn1 up ||
 		! ip -n "$c" link set icbc0 up || ! ip -n "$s" link set icbs0 up; then
-		_rig_netns_err "rig_netns_start: cannot build the namespaces $c and $s"
+		_rig_netns_err "rig_netns_start: cannot build the namespaces $c, $n and $s"
 		rig_netns_stop "$dir"
 		return 1
 	fi
 }
 
 # rig_netns_shape DIR RATE — tbf at RATE (tc's units: 100mbit, 1gbit) on the
-# console side's egress, burst 1 ms of RATE, queue 20 ms (see the header);
+# switch's port to the speakers, burst 1 ms of RATE, queue RIG_NETNS_QUEUE_MS
+# (100; see the header);
 # RATE "none" removes the shaping.
 rig_netns_shape() {
 	if [ $# -ne 2 ]; then
 		_rig_netns_err "usage: rig_netns_shape DIR RATE|none"
 		return 2
 	fi
-	local dir=$1 rate=$2 names c bps burst
+	local dir=$1 rate=$2 names n bps burst
 	names=$(_rig_netns_names "$dir") || return 1
-	c=${names% *}
+	read -r _ n _ <<<"$names"
 	if [ "$rate" = none ]; then
-		tc -n "$c" qdisc del dev icbc0 root 2>/dev/null || true
+		tc -n "$n" qdisc del dev icbn1 root 2>/dev/null || true
 		return 0
 	fi
 	case $rate in
@@ -153,7 +174,7 @@ rig_netns_shape() {
 	esac
 	burst=$((bps / 8 / 1000))
 	[ "$burst" -ge 3028 ] || burst=3028
-	tc -n "$c" qdisc replace dev icbc0 root tbf rate "$rate" burst "$burst" latency 20ms || {
+	tc -n "$n" qdisc replace dev icbn1 root tbf rate "$rate" burst "$burst" latency "${RIG_NETNS_QUEUE_MS:-100}ms" || {
 		_rig_netns_err "rig_netns_shape: tc tbf failed"
 		return 1
 	}
@@ -184,8 +205,8 @@ rig_netns_exec() {
 	shift 2
 	names=$(_rig_netns_names "$dir") || return 1
 	case $side in
-	c) ns=${names% *} ;;
-	s) ns=${names#* } ;;
+	c) ns=${names%% *} ;;
+	s) ns=${names##* } ;;
 	*)
 		_rig_netns_err "rig_netns_exec: side c or s, not '$side'"
 		return 2
