@@ -6,7 +6,7 @@
 # egress); the audio rig and the reading are skew_capture's (bench/skew.sh:
 # noise into the console's mic, `talk`, one parec of every speaker and the
 # mic, tests/lib/skew.py mark). Sourced by bench/run.sh after bench/skew.sh;
-# uses T, BIN, B, ARCH, RES, S, PIDS, PULSE_DIR, say, fail, wait_for, has_line,
+# uses T, BIN, B, ARCH, RES, S, PIDS, PULSE_DIR, say, fail, wait_for, has_line, count_is,
 # stop_pid, sample, skew_rig, skew_locked, SKEW_PY, SKEW_LIB.
 #
 # netns_prove REPS BYTES FLOWS FLOW_BYTES    the rig's proof (raw TCP, shaped and not)
@@ -103,10 +103,12 @@ netns_speaker() {
 }
 
 # netns_peers N NAME — N bench peers in the speakers' namespace (bench/peers.c:
-# each takes the whole page like a speaker, plays nothing).
+# each takes the whole page like a speaker, plays nothing; --hold: they offer
+# COMMIT as intercom-speaker does, so the console sends them the page as soon
+# as to the real ones, not after its archive).
 netns_peers() {
 	(rig_netns_exec "$NETNS_DIR" s "$B" peers "$(rig_netns_addr "$NETNS_DIR" c):$NETNS_PORT" "$1" \
-		--name "$2" >"$T/peers-$2.out" 2>"$T/peers-$2.log") &
+		--hold --name "$2" >"$T/peers-$2.out" 2>"$T/peers-$2.log") &
 	PIDS+=($!)
 	NS_SPK_PIDS+=($!)
 	wait_for 60 has_line "$T/peers-$2.out" "^ready" || fail "bench peers $2 did not all connect"
@@ -117,8 +119,11 @@ netns_peers() {
 # into its mic, REPS times, to 2 real speakers on the skew rig plus NPEERS
 # bench peers, all across the shaped link. From one recording, per page:
 # the capture's last sample (mic channel) to each real speaker's first
-# sample; sample cap.net.LABEL = the later of the two (all playing). ARGS "-":
-# not measured (the console has no such mode yet).
+# sample; sample cap.net.LABEL = the later of the two (all playing), and
+# cap.net.LABEL.last_ms = the capture's end to the last of all the copies
+# received, from the console's log. A first 1 s page (sent, not measured)
+# lets the console measure the link. ARGS "-": not measured (the console has
+# no such mode yet).
 netns_capture() {
 	local label=$1 npeers=$2 reps=$3 secs=$4 args=$5 cmds=$6 nreal=2 total i k c player page cmd name
 	if [ "$args" = - ]; then
@@ -133,8 +138,10 @@ netns_capture() {
 	rm -f "$ARCH"/*.wav # the pages are read back from the archive by number
 	netns_console "$name" "$args"
 	NS_SPK_PIDS=()
-	for ((k = 1; k <= nreal; k++)); do netns_speaker "nt$k" "s$k"; done
+	# The peers first: the console serves its speakers in joining order, so
+	# the two measured ones are the last in line, as the 100th speaker is.
 	[ "$npeers" -gt 0 ] && netns_peers "$npeers" "net-$label"
+	for ((k = 1; k <= nreal; k++)); do netns_speaker "nt$k" "s$k"; done
 	wait_for 60 has_line "$T/$name.log" "\\($total connected\\)" ||
 		fail "$total speakers did not connect across the rig ($label)"
 	skew_locked 1 "$nreal" nt
@@ -142,9 +149,16 @@ netns_capture() {
 	for c in "${cmd[@]}"; do
 		[ -n "$c" ] && printf '%s\n' "$c" >&"$NS_CON_FD"
 	done
+	# A first page of 1 s (sent, not measured): the console measures the link
+	# on it, so every measured page is one of a running system's (the first
+	# page of a console assumes 20 Mbit/s for the link).
+	sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/nwarm.wav" synth 1 sine 440 vol 0.3
+	printf 'send %s\n' "$T/nwarm.wav" >&"$NS_CON_FD"
+	wait_for 60 count_is "$T/$name.log" "page 1 delivered to" "$total" ||
+		fail "the first page did not reach all $total speakers ($label)"
 	printf 'duration %s\n' "$secs" >&"$NS_CON_FD"
 	rig_skew_record_start "$PULSE_DIR" "$T/net.raw" || fail "cannot record the skew rig"
-	for ((i = 1; i <= reps; i++)); do
+	for ((i = 2; i <= reps + 1; i++)); do
 		# A new noise each time, 2.5 s longer than the capture: its end must
 		# be found in one place only.
 		sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/nnoise.wav" synth \
@@ -169,7 +183,7 @@ netns_capture() {
 	for k in "${NS_SPK_PIDS[@]}"; do stop_pid "$k"; done
 	NS_SPK_PIDS=()
 	netns_done
-	for ((i = 1; i <= reps; i++)); do
+	for ((i = 2; i <= reps + 1; i++)); do
 		page=$(ls "$ARCH"/*-page"$(printf %04d "$i")".wav 2>/dev/null | head -1 || true)
 		[ -n "$page" ] || fail "page $i is not in the archive ($label)"
 		rig_wav_to_raw "$page" "$T/page.raw"
@@ -180,7 +194,15 @@ netns_capture() {
 			END { if (bad || !n) print "sample " key ".incomplete 1"; else print "sample " key, m }' \
 			"$T/$name.$i.mark" >>"$S"
 		cp "$T/$name.$i.mark" "$RES/" 2>/dev/null || true
+		# From the console's own log (its wall clock, ms): the capture's end to
+		# the last speaker's "received" (STATUS back over the unshaped way).
+		awk -v p="$i" -v key="cap.net.$label.last_ms" '
+			function ms(t,   h) { split(t, h, ":"); return ((h[1] * 60 + h[2]) * 60 + h[3]) * 1000 }
+			$2 == "page" && $3 == p && $4 == "captured:" { c = ms($1) }
+			$2 == "page" && $3 == p && $4 == "delivered" && $5 == "to" { d = ms($1); if (d > last) last = d }
+			END { if (c && last) printf "sample %s %.0f\n", key, last - c }' "$T/$name.log" >>"$S"
 	done
+	cp "$T/$name.log" "$RES/" 2>/dev/null || true
 	grep -q "^sample cap.net.$label " "$S" ||
 		fail "end of capture over $NETNS_RATE ($label): no page started on both real speakers"
 	rm -f "$T/net.raw"

@@ -87,7 +87,8 @@ static void peer_close(struct peers *ps, struct bench_peer *p, const char *why)
 
 static void peer_hello(struct peers *ps, struct bench_peer *p)
 {
-	struct proto_hello hello = { .version = PROTO_VERSION };
+	/* hold: offer COMMIT, so the console sends the page at once, as to a speaker of today. */
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = ps->cfg->hold ? PROTO_CAP_COMMIT : 0 };
 	snprintf(hello.name, sizeof hello.name, "%s-%zu", ps->cfg->name, p->index + 1);
 	uint8_t frame[256];
 	p->state = PEER_HELLO_SENT;
@@ -411,6 +412,8 @@ int bench_peers_main(int argc, char **argv)
 			cfg.slow = strtoul(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--decode") == 0) {
 			cfg.decode = true;
+		} else if (strcmp(argv[i], "--hold") == 0) {
+			cfg.hold = true;
 		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
 			cfg.name = argv[++i];
 		} else if (positional == 0 && bench_parse_hostport(argv[i], host, sizeof host, &cfg.port) == 0) {
@@ -425,7 +428,7 @@ int bench_peers_main(int argc, char **argv)
 		}
 	}
 	if (positional != 2 || cfg.count == 0) {
-		fprintf(stderr, "usage: intercom-bench peers HOST:PORT N [--slow K] [--decode] [--name NAME]\n");
+		fprintf(stderr, "usage: intercom-bench peers HOST:PORT N [--slow K] [--decode] [--hold] [--name NAME]\n");
 		return 2;
 	}
 	return peers_run(&cfg);

@@ -23,6 +23,9 @@ struct peers_config {
 	bool raw;             /* baseline receivers: no protocol at all */
 	size_t raw_len;       /* bytes of one raw "page" */
 	bool decode;          /* receive pages whole through conn_read, as intercom-speaker does */
+	bool hold;            /* offer PROTO_CAP_COMMIT (a COMMIT is read and ignored): the console
+	                         sends them a page as it starts its archive, as to intercom-speaker,
+	                         not once it is on disk, as to an older build */
 	const char *name;     /* peers are NAME-1, NAME-2, ... */
 	const struct auth_key *key; /* prove it and seal the link, as intercom-speaker does (decode mode) */
 	int ready_fd;         /* "ready\n" is written here once all are introduced (-1: nowhere) */
