@@ -136,6 +136,7 @@ netns_capture() {
 	netns_rig
 	rig_netns_shape "$NETNS_DIR" "$NETNS_RATE" || fail "cannot shape the rig"
 	rm -f "$ARCH"/*.wav # the pages are read back from the archive by number
+	rm -f "$RES/$name".*.mark
 	netns_console "$name" "$args"
 	NS_SPK_PIDS=()
 	# The peers first: the console serves its speakers in joining order, so
@@ -188,7 +189,10 @@ netns_capture() {
 		[ -n "$page" ] || fail "page $i is not in the archive ($label)"
 		rig_wav_to_raw "$page" "$T/page.raw"
 		"$SKEW_PY" "$SKEW_LIB" mark "$T/net.raw" $((nreal + 1)) "$nreal" "$T/page.raw" \
-			--chans "$(seq -s, 0 $((nreal - 1)))" >"$T/$name.$i.mark" || fail "skew.py mark failed"
+			--chans "$(seq -s, 0 $((nreal - 1)))" --within 60 >"$T/$name.$i.mark" || fail "skew.py mark failed"
+		# All playing: the later start. "none": a speaker did not start this page
+		# within 60 s of the capture's end, or joined it late and so missed its
+		# first 100 ms: such a page is counted apart (cap.net.LABEL.incomplete).
 		awk -v key="cap.net.$label" '
 			$1 == "latency" { if ($3 == "none") bad = 1; else if (n++ == 0 || $3 > m) m = $3 }
 			END { if (bad || !n) print "sample " key ".incomplete 1"; else print "sample " key, m }' \
@@ -202,6 +206,8 @@ netns_capture() {
 			$2 == "page" && $3 == p && $4 == "delivered" && $5 == "to" { d = ms($1); if (d > last) last = d }
 			END { if (c && last) printf "sample %s %.0f\n", key, last - c }' "$T/$name.log" >>"$S"
 	done
+	k=$(grep -c "^sample cap.net.$label.incomplete " "$S" || true)
+	[ "$k" = 0 ] || say "  $label: $k of $reps pages not started by both measured speakers (see $RES/$name.*.mark)"
 	cp "$T/$name.log" "$RES/" 2>/dev/null || true
 	grep -q "^sample cap.net.$label " "$S" ||
 		fail "end of capture over $NETNS_RATE ($label): no page started on both real speakers"

@@ -52,13 +52,15 @@
 #     and no more, so what a fan-out takes is set by the rate on any scale
 #     the bench reads (tens of ms and up). tbf splits the veths' 64 kB GSO
 #     packets into frames itself when they are larger than the burst.
-#   - latency Q = the queue: RATE x Q; Q is RIG_NETNS_QUEUE_MS, 100 ms by
-#     default (1.25 MB at 100 Mbit, a port's share of a small switch's few
-#     MB of buffer); what does not fit is dropped. 100 TCP flows starting at
-#     once put ~1.4 MB of initial windows on the wire: with 20 ms (250 kB)
-#     the switch dropped 10 % of the packets and 100 x 960 kB took 8.7-16.5 s
-#     (flows waiting out retransmission timeouts); with 100 ms, 8.4-9.5 s;
-#     with 200 ms no better (9.2-9.4 s).
+#   - latency Q = the queue: RATE x Q; Q is RIG_NETNS_QUEUE_MS, 200 ms by
+#     default (2.5 MB at 100 Mbit); what does not fit is dropped. 100 TCP
+#     flows starting at once put ~1.4 MB of initial windows on the wire, and
+#     a shallower queue turns that into drops whose recovery, not the link,
+#     sets the time: 100 flows of 960 kB took 8.7-16.5 s with 20 ms (250 kB;
+#     10 % of the packets dropped), 8.4-16.1 s with 100 ms (9 runs, 4 over
+#     9.5 s), 9.1-9.2 s in all 7 runs with 200 ms. So 200 ms: the figure
+#     says what the rate costs, the best case for whole pages (a switch with
+#     less buffer per port only adds retransmission waits to them).
 #   Checked on this machine (Linux 6.18, 2 shared cores): one TCP flow of
 #   50 MB at 100mbit read 95.7 Mbit/s, the line rate less Ethernet+IP+TCP
 #   headers (1448/1514 = 95.6 %); 100 x 960 kB would take 8.03 s at that
@@ -149,7 +151,7 @@ rig_netns_start() {
 
 # rig_netns_shape DIR RATE — tbf at RATE (tc's units: 100mbit, 1gbit) on the
 # switch's port to the speakers, burst 1 ms of RATE, queue RIG_NETNS_QUEUE_MS
-# (100; see the header);
+# (200; see the header);
 # RATE "none" removes the shaping.
 rig_netns_shape() {
 	if [ $# -ne 2 ]; then
@@ -174,7 +176,7 @@ rig_netns_shape() {
 	esac
 	burst=$((bps / 8 / 1000))
 	[ "$burst" -ge 3028 ] || burst=3028
-	tc -n "$n" qdisc replace dev icbn1 root tbf rate "$rate" burst "$burst" latency "${RIG_NETNS_QUEUE_MS:-100}ms" || {
+	tc -n "$n" qdisc replace dev icbn1 root tbf rate "$rate" burst "$burst" latency "${RIG_NETNS_QUEUE_MS:-200}ms" || {
 		_rig_netns_err "rig_netns_shape: tc tbf failed"
 		return 1
 	}
