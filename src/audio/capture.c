@@ -175,6 +175,11 @@ size_t capture_frames_have(const struct capture *cap)
 	return cap->have;
 }
 
+const int16_t *capture_samples(const struct capture *cap)
+{
+	return cap->page;
+}
+
 size_t capture_frames_want(const struct capture *cap)
 {
 	return cap->want;

@@ -61,6 +61,7 @@ struct playback {
 	_Atomic size_t skipped;            /* callback: frames joined past start_frame, the target passed */
 	_Atomic int clock_verdict;         /* callback: enum playout_clock */
 	_Atomic int32_t correction;        /* main adds, callback does: > 0 repeat, < 0 drop */
+	_Atomic int32_t jump;              /* main adds, callback does at once: > 0 silence, < 0 skip */
 	_Atomic uint64_t corrected;        /* callback: frames corrected in this page */
 	/* Callback-only bookkeeping. */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
@@ -182,6 +183,16 @@ static size_t place_first(struct playback *pb, double dac, unsigned long frames,
 static size_t copy_corrected(struct playback *pb, int16_t *out, size_t n, size_t *pos, int32_t gain)
 {
 	size_t width = (size_t)pb->channels, o = 0;
+	int32_t jump = atomic_exchange_explicit(&pb->jump, 0, memory_order_relaxed);
+	if (jump < 0) {
+		size_t skip = (size_t)-(int64_t)jump;
+		*pos += skip < pb->frames - *pos ? skip : pb->frames - *pos;
+	} else if (jump > 0) {
+		o = (size_t)jump < n ? (size_t)jump : n;
+		memset(out, 0, o * width * sizeof *out);
+		if ((size_t)jump > o)
+			atomic_fetch_add_explicit(&pb->jump, (int32_t)((size_t)jump - o), memory_order_relaxed);
+	}
 	int32_t pending = atomic_load_explicit(&pb->correction, memory_order_relaxed);
 	int32_t done = 0;
 	uint64_t corrected = 0;
@@ -318,6 +329,7 @@ static void page_reset(struct playback *pb, const int16_t *samples, size_t frame
 	atomic_store(&pb->first_us, 0);
 	atomic_store(&pb->skipped, 0);
 	atomic_store(&pb->correction, 0);
+	atomic_store(&pb->jump, 0);
 	atomic_store(&pb->corrected, 0);
 }
 
@@ -463,6 +475,11 @@ bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame
 	*mono_us = mono_s <= 0 ? 0 : (uint64_t)llround(mono_s * 1e6);
 	*frame = (double)f;
 	return true;
+}
+
+void playback_jump(struct playback *pb, int32_t frames)
+{
+	atomic_fetch_add_explicit(&pb->jump, frames, memory_order_relaxed);
 }
 
 void playback_correct(struct playback *pb, int32_t frames)

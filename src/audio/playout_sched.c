@@ -72,13 +72,19 @@ int32_t playout_drift_command(double error_frames, int rate)
 	return (int32_t)lround(error_frames);
 }
 
+bool playout_drift_is_jump(int32_t command, int rate, int max_ms)
+{
+	return fabs((double)command) > (double)max_ms * rate / 1000.0;
+}
+
 int32_t playout_drift_window(double mean_frames, int rate, int max_ms, int32_t *last)
 {
 	int32_t cmd = fabs(mean_frames) > (double)max_ms * rate / 1000.0
-	                  ? 0 : playout_drift_command(mean_frames, rate);
+	                  ? (int32_t)lround(mean_frames) : playout_drift_command(mean_frames, rate);
 	int32_t prev = *last;
 	*last = cmd;
-	if (!cmd || !prev || (cmd > 0) != (prev > 0))
+	if (!cmd || !prev || (cmd > 0) != (prev > 0) ||
+	    playout_drift_is_jump(cmd, rate, max_ms) != playout_drift_is_jump(prev, rate, max_ms))
 		return 0;
 	*last = 0; /* this pair is spent: the next command needs two fresh windows */
 	return abs(cmd) < abs(prev) ? cmd : prev;

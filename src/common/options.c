@@ -14,6 +14,7 @@
 #include "intercom/common/options.h"
 
 #include "intercom/audio/playout_sched.h"
+#include "intercom/audio/stream_codec.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/utf8.h"
 
@@ -130,6 +131,18 @@ static const struct option_spec specs[] = {
 	                                "[ and ] trim it on the screen by 1 ms (with Shift by\n"
 	                                "10 ms), kept like the volume" },
 	  .min = 0, .max = PLAYOUT_DELAY_MAX_MS, .def = 0 },
+	{ OPT_CODEC, "codec", 0, "NAME", "pcm",
+	  .help = { [PROGRAM_CONSOLE] = "how pages travel: opus (speech, small; streamed as\n"
+	                                "you talk), pcm (the exact samples, streamed) or\n"
+	                                "wav (the whole page once recorded) (default opus,\n"
+	                                "or pcm at a rate opus cannot take)",
+	            [PROGRAM_SPEAKER] = "the console's: a speaker plays what comes" },
+	  .no_effect = FOR_SPEAKER },
+	{ OPT_BITRATE, "bitrate", 0, "BPS", "24000",
+	  .help = { [PROGRAM_CONSOLE] = "opus bits per second, {min}..{max} (default {default})",
+	            [PROGRAM_SPEAKER] = "the console's opus bitrate" },
+	  .no_effect = FOR_SPEAKER, .min = STREAM_OPUS_BITRATE_MIN, .max = STREAM_OPUS_BITRATE_MAX,
+	  .def = STREAM_OPUS_BITRATE_DEFAULT },
 	{ OPT_KEY_FILE, "key-file", 0, "FILE", "/etc/intercom/key",
 	  .help = { [PROGRAM_CONSOLE] = "pre-shared key: only speakers with it may join,\n"
 	                                "and pages are encrypted (default: no key, the\n"
@@ -632,6 +645,20 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		return set_timeout(p, spec, value, &o->hello_timeout_ms);
 	case OPT_WELCOME_TIMEOUT:
 		return set_timeout(p, spec, value, &o->welcome_timeout_ms);
+	case OPT_CODEC:
+		for (int c = OPTIONS_CODEC_PCM; c <= OPTIONS_CODEC_WAV; c++)
+			if (strcmp(value, options_codec_name(c)) == 0) {
+				o->codec = c;
+				o->codec_given = true;
+				return OPTIONS_RUN;
+			}
+		return fail(p, "unknown codec '%s': give opus, pcm or wav, e.g. --codec %s", show(value).text,
+		            spec->example);
+	case OPT_BITRATE:
+		if (spec_int(spec, value, &o->bitrate) != 0)
+			return fail(p, "bad bitrate '%s': give %g..%g bits per second, e.g. --bitrate %s",
+			            show(value).text, spec->min, spec->max, spec->example);
+		return OPTIONS_RUN;
 	case OPT_DELAY_MS:
 		if (spec_int(spec, value, &o->delay_ms) != 0)
 			return fail(p, "bad delay '%s': give %g..%g ms, e.g. --delay-ms %s", show(value).text,
@@ -767,6 +794,17 @@ static enum options_result finish(struct parser *p)
 		               "e.g. -p 2349 --legacy-port 2348",
 		            o->legacy_port);
 
+	if (o->program == PROGRAM_CONSOLE && o->codec == OPTIONS_CODEC_OPUS) {
+		struct stream_codec_params params = { .codec = STREAM_CODEC_OPUS, .rate = o->rate,
+		                                      .channels = o->channels, .bitrate = o->bitrate,
+		                                      .complexity = -1 };
+		char why[160];
+		/* Not asked for: the default gives way to the exact samples at a rate opus cannot take. */
+		if (stream_codec_check(&params, why, sizeof why) < 0 && !o->codec_given)
+			o->codec = OPTIONS_CODEC_PCM;
+		else if (stream_codec_check(&params, why, sizeof why) < 0)
+			return fail(p, "--codec opus: %s", why);
+	}
 	double max_s = options_max_duration(o->rate, o->channels);
 	if (o->program == PROGRAM_CONSOLE && o->duration > max_s) {
 		return fail(p, "a %g s page at %d Hz x %d channels, with its headers, is over the %u MiB "
@@ -791,6 +829,18 @@ static void set_defaults(struct options *o, enum program program)
 	o->max_speakers = DEFAULT_MAX_SPEAKERS;
 	o->hello_timeout_ms = HELLO_DEADLINE_MS;
 	o->welcome_timeout_ms = WELCOME_DEADLINE_MS;
+	o->codec = OPTIONS_CODEC_OPUS;
+	o->bitrate = STREAM_OPUS_BITRATE_DEFAULT;
+}
+
+const char *options_codec_name(int codec)
+{
+	switch (codec) {
+	case OPTIONS_CODEC_PCM: return "pcm";
+	case OPTIONS_CODEC_OPUS: return "opus";
+	case OPTIONS_CODEC_WAV: return "wav";
+	default: return "unknown";
+	}
 }
 
 /*

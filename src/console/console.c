@@ -23,6 +23,7 @@
 #include "intercom/audio/capture.h"
 #include "intercom/audio/format.h"
 #include "intercom/audio/meter.h"
+#include "intercom/audio/stream_page.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/app.h"
 #include "intercom/common/archive.h"
@@ -81,6 +82,12 @@ struct console {
 
 	char archive_dir[PATH_MAX];
 	struct outbox *outbox;    /* pages being archived, then sent, in order; the one to resend */
+	/* The recording under way: its page's id (reserved) and when it began, and its stream. */
+	uint32_t rec_page;
+	uint64_t rec_created_ms;
+	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
+	uint32_t stream_page;
+	uint32_t streamed_page;    /* the latest page streamed whole: the outbox sends it END only */
 	struct app app;          /* quit, exit code, the fatal message */
 
 	/* The screen (not --headless). */
@@ -144,12 +151,91 @@ static void speakers_refresh(struct console *con)
 
 /* ---- pages ---- */
 
+/* ---- streamed pages (docs/PROTOCOL.md) ---- */
+
+static void stream_emit_cb(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct console *con = ctx;
+	station_stream_data(con->station, con->stream_page, frame, len);
+}
+
+/*
+ * Page page_id (of at most max_frames) starts as a stream to the speakers
+ * that take one (--codec opus or pcm); the others get it whole once it is.
+ */
+static void stream_begin(struct console *con, uint32_t page_id, uint64_t created_ms, uint32_t target_id,
+                         size_t max_frames)
+{
+	if (con->opts.codec == OPTIONS_CODEC_WAV)
+		return;
+	struct stream_codec_params params = { .codec = (enum stream_codec_id)con->opts.codec,
+	                                      .rate = con->fmt.rate, .channels = con->fmt.channels,
+	                                      .bitrate = con->opts.bitrate, .complexity = -1 };
+	char why[160];
+	struct stream_out *so = stream_out_new(&params, page_id, why, sizeof why);
+	if (!so) {
+		log_event("page %u goes whole, not streamed: %s", page_id, why);
+		return;
+	}
+	struct proto_stream_begin begin = { .page_id = page_id, .created_ms = created_ms,
+	                                    .codec = (uint8_t)params.codec, .rate = (uint32_t)params.rate,
+	                                    .channels = (uint8_t)params.channels,
+	                                    .max_frames = (uint32_t)max_frames };
+	if (station_stream_begin(con->station, &begin, target_id) == 0) {
+		stream_out_free(so);
+		return;
+	}
+	con->stream = so;
+	con->stream_page = page_id;
+}
+
+/* The stream's samples so far; final: the page ends at frames (END follows with station_send_page). */
+static void stream_feed(struct console *con, const int16_t *samples, size_t frames, bool final)
+{
+	if (!con->stream)
+		return;
+	if (stream_out_feed(con->stream, samples, frames, final, stream_emit_cb, con) < 0) {
+		station_stream_abort(con->station, con->stream_page, "the console could not encode it");
+		final = true;
+	} else if (final) {
+		station_stream_complete(con->station, con->stream_page, (uint32_t)frames,
+		                        stream_out_count(con->stream));
+		con->streamed_page = con->stream_page;
+		log_event("page %u streamed as %s: %u frames, %llu bytes", con->stream_page,
+		          options_codec_name(con->opts.codec), stream_out_count(con->stream),
+		          (unsigned long long)stream_out_bytes(con->stream));
+	}
+	if (final) {
+		stream_out_free(con->stream);
+		con->stream = NULL;
+	}
+}
+
+/* The recording's stream ends without a page (why): the speakers drop it. */
+static void stream_abort(struct console *con, const char *why)
+{
+	if (!con->stream)
+		return;
+	station_stream_abort(con->station, con->stream_page, why);
+	stream_out_free(con->stream);
+	con->stream = NULL;
+}
+
 /* The outbox's send: a page (on its way to the archive) goes to every speaker's queue (or to one). */
 static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
                          size_t wav_len, uint32_t target_id, uint64_t archive_us)
 {
 	struct console *con = ctx;
 	trace_event("sending", page_id); /* INTERCOM_TRACE (bench): page ready to send */
+	/* A file's page (or a resend) streams here, in the outbox's order; a recording's already has. */
+	struct wav_info info;
+	char why[128];
+	if (page_id != con->streamed_page && con->opts.codec != OPTIONS_CODEC_WAV &&
+	    wav_check(wav, wav_len, &info, why, sizeof why) == 0 && info.rate == con->fmt.rate &&
+	    info.channels == con->fmt.channels) {
+		stream_begin(con, page_id, created_ms, target_id, info.frames);
+		stream_feed(con, (const int16_t *)(const void *)(wav + info.data_offset), info.frames, true);
+	}
 	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id, archive_us);
 	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 }
@@ -164,11 +250,12 @@ static void page_commit_cb(void *ctx, uint32_t page_id, bool archived, const cha
 
 /*
  * Encodes samples and hands them to the outbox as a page for target_id (it
- * is archived, then sent); remember keeps it for resending (the test tone is
+ * is sent as it is archived), under page_id (reserved; 0: the next) made at
+ * created_ms (0: now); remember keeps it for resending (the test tone is
  * not a page anybody wants again). Frees samples.
  */
 static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what,
-                              uint32_t target_id, bool remember)
+                              uint32_t target_id, bool remember, uint32_t page_id, uint64_t created_ms)
 {
 	uint8_t *wav;
 	size_t wav_len;
@@ -177,6 +264,8 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	if (wav_encode_s16(samples, frames, con->fmt.rate, con->fmt.channels, &wav, &wav_len) < 0) {
 		refuse(con, "page not sent: cannot encode %zu frames as WAV", frames);
 		free(samples);
+		if (page_id)
+			outbox_release(con->outbox, page_id);
 		return;
 	}
 	trace_event("encoded", outbox_next_id(con->outbox)); /* INTERCOM_TRACE (bench) */
@@ -185,7 +274,8 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
-	outbox_add(con->outbox, wav, wav_len, clock_wall_ms(), desc, target_id, remember);
+	outbox_add(con->outbox, page_id, wav, wav_len, created_ms ? created_ms : clock_wall_ms(), desc, target_id,
+	           remember);
 }
 
 /* The input's stream, NULL if there is no input device. */
@@ -217,6 +307,11 @@ static void console_talk(struct console *con)
 		refuse(con, "already recording");
 		return;
 	}
+	/* The recording's page streams at once, and must not overtake one still on its way. */
+	if (outbox_busy(con->outbox) || file_loads_busy(con->loads)) {
+		refuse(con, "cannot talk yet: the page before is still on its way (a slow disk?); try again");
+		return;
+	}
 	if (!console_state_target_ready(&con->cs))
 		return;
 	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
@@ -231,9 +326,29 @@ static void console_talk(struct console *con)
 		return;
 	}
 	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
+	con->rec_page = outbox_reserve(con->outbox);
+	con->rec_created_ms = clock_wall_ms();
+	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames);
 	/* The speakers open their outputs meanwhile: the page then starts soon after the capture. */
 	station_prepare(con->station, con->cs.target_id, con->fmt.rate, con->fmt.channels,
 	                clock_mono_us() + (uint64_t)(con->cs.duration_s * 1e6) + PREPARE_SEND_BY_MS * 1000u);
+}
+
+/*
+ * A recording's samples (NULL: none came): its stream ends, and the page
+ * goes to the outbox under the id reserved for it; or the id is given back.
+ */
+static void recording_done(struct console *con, int16_t *samples, size_t frames, const char *what)
+{
+	uint32_t page_id = con->rec_page;
+	con->rec_page = 0;
+	if (!samples) {
+		stream_abort(con, "nothing was recorded");
+		outbox_release(con->outbox, page_id);
+		return;
+	}
+	stream_feed(con, samples, frames, true);
+	page_from_samples(con, samples, frames, what, con->cs.target_id, true, page_id, con->rec_created_ms);
 }
 
 /* Ends a recording now and sends what was captured. */
@@ -243,9 +358,8 @@ static void console_stop(struct console *con)
 		return;
 	size_t frames;
 	int16_t *samples = capture_take(capture(con), &frames);
-	if (samples)
-		page_from_samples(con, samples, frames, "captured (stopped early)", con->cs.target_id, true);
-	else
+	recording_done(con, samples, frames, "captured (stopped early)");
+	if (!samples)
 		refuse(con, "recording stopped before any sound arrived: nothing sent");
 }
 
@@ -254,13 +368,21 @@ static void console_cancel(struct console *con)
 	if (!capture_active(capture(con)))
 		return;
 	capture_cancel(capture(con));
+	stream_abort(con, "the operator cancelled the recording");
+	outbox_release(con->outbox, con->rec_page);
+	con->rec_page = 0;
 	log_event("recording cancelled");
 }
 
 static void console_capture_pump(struct console *con)
 {
-	if (!capture_active(capture(con)) || !capture_pump(capture(con)))
+	if (!capture_active(capture(con)))
 		return;
+	if (!capture_pump(capture(con))) {
+		/* What the pump moved goes out as it comes: the speakers hold all but the last frames. */
+		stream_feed(con, capture_samples(capture(con)), capture_frames_have(capture(con)), false);
+		return;
+	}
 	uint64_t dropped = capture_frames_dropped(capture(con));
 	size_t frames;
 	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
@@ -269,8 +391,7 @@ static void console_capture_pump(struct console *con)
 	if (dropped > 0)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
 		          (unsigned long long)dropped);
-	if (samples)
-		page_from_samples(con, samples, frames, "captured", con->cs.target_id, true);
+	recording_done(con, samples, frames, "captured");
 }
 
 /* The load is over: the file becomes a page, or the reason it cannot is logged. */
@@ -290,15 +411,24 @@ static void console_load_done(struct console *con)
 		refuse(con, "%s not sent: that speaker left while the file loaded", load->what);
 	} else if (target || console_state_target_ready(&con->cs)) {
 		page_from_samples(con, load->samples, load->frames, load->what,
-		                  target ? target : con->cs.target_id, load->remember);
+		                  target ? target : con->cs.target_id, load->remember, 0, 0);
 		load->samples = NULL;
 	}
 	file_load_free(load);
 }
 
+/* While a recording streams, no other page may start: it would take over its speakers' tally. */
+static bool refuse_while_recording(struct console *con, const char *what)
+{
+	if (!capture_active(capture(con)))
+		return false;
+	refuse(con, "%s not sent: a recording is under way (stop or cancel it first)", what);
+	return true;
+}
+
 static void console_send_file(struct console *con, const char *path)
 {
-	if (!console_state_target_ready(&con->cs))
+	if (refuse_while_recording(con, path) || !console_state_target_ready(&con->cs))
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
@@ -314,6 +444,8 @@ static void console_resend(struct console *con)
 		refuse(con, "nothing to resend: no page yet");
 		return;
 	}
+	if (refuse_while_recording(con, "the page again"))
+		return;
 	if (console_state_target_ready(&con->cs))
 		outbox_resend(con->outbox, con->cs.target_id);
 }
@@ -544,9 +676,7 @@ static int console_watch_input(struct console *con, uint64_t now)
 	if (cap && capture_stream_failed(cap) && capture_active(cap)) {
 		size_t frames;
 		int16_t *samples = capture_take(cap, &frames);
-		if (samples)
-			page_from_samples(con, samples, frames, "captured (cut short: input device failed)",
-			                  con->cs.target_id, true);
+		recording_done(con, samples, frames, "captured (cut short: input device failed)");
 	}
 	return input_watch_tick(con->input, now);
 }
@@ -681,6 +811,7 @@ static void console_shutdown(struct console *con)
 		log_event("not sent, the console is stopping: the recording under way (%.2f s of %.2f s)",
 		          (double)capture_frames_have(cap) / rate, (double)capture_frames_want(cap) / rate);
 	}
+	stream_abort(con, "the console is stopping");
 	outbox_free(con->outbox);
 	con->outbox = NULL;
 	file_loads_free(con->loads);

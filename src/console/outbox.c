@@ -228,10 +228,22 @@ static void outbox_pump(struct outbox *ob)
 	}
 }
 
-void outbox_add(struct outbox *ob, uint8_t *wav, size_t wav_len, uint64_t created_ms,
+uint32_t outbox_reserve(struct outbox *ob)
+{
+	return ++ob->last_id;
+}
+
+void outbox_release(struct outbox *ob, uint32_t id)
+{
+	if (id == ob->last_id)
+		ob->last_id--;
+}
+
+void outbox_add(struct outbox *ob, uint32_t id, uint8_t *wav, size_t wav_len, uint64_t created_ms,
                 const char *what, uint32_t target_id, bool remember)
 {
-	uint32_t id = ++ob->last_id;
+	if (id == 0)
+		id = ++ob->last_id;
 	struct page *pg = calloc(1, sizeof *pg);
 	if (!pg) {
 		log_event("page %u not sent: out of memory", id);

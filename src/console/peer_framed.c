@@ -97,10 +97,12 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	p->info.play_at = (hello.caps & PROTO_CAP_PLAY_AT) != 0;
 	p->info.commit = (hello.caps & PROTO_CAP_COMMIT) != 0;
 	p->info.prepare = (hello.caps & PROTO_CAP_PREPARE) != 0;
+	/* A stream's page is held until its COMMIT like any other: the one needs the other. */
+	p->info.stream = (hello.caps & PROTO_CAP_STREAM) && p->info.commit;
 	station_join(p);
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
-		.caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE,
+		.caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM,
 		.speaker_id = p->info.id,
 		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
 	};
@@ -440,6 +442,13 @@ static void framed_commit(struct peer *p, uint32_t page_id, bool play, uint64_t 
 		peer_drop(p, p->conn.error);
 }
 
+/* A streamed page's frame: a reference into its bounded queue, like a PAGE's. */
+static void framed_send_stream(struct peer *p, struct sbuf *frame)
+{
+	if (conn_send(&p->conn, frame, false) < 0 || conn_flush(&p->conn) < 0)
+		peer_drop(p, p->conn.error);
+}
+
 /* PREPARE: a page of this format is being recorded for it. */
 static void framed_prepare(struct peer *p, int rate, int channels, uint64_t until_us)
 {
@@ -482,6 +491,7 @@ const struct peer_ops peer_framed_ops = {
 	.busy = NULL,
 	.send_page = framed_send_page,
 	.commit = framed_commit,
+	.send_stream = framed_send_stream,
 	.prepare = framed_prepare,
 	.wrote = NULL,
 	.left = framed_left,

@@ -19,6 +19,8 @@ static uint64_t move_us(uint64_t bytes, uint64_t rate_bps)
 uint64_t playat_link_us(const struct playat_link *link, uint64_t page_bytes)
 {
 	uint64_t rate = link->rate_bps ? link->rate_bps : PLAYAT_DEFAULT_LINK_BPS;
+	if (link->streamed)
+		page_bytes = 0;
 	return move_us(link->queued_bytes + page_bytes, rate) + link->rtt_us + link->uncertainty_us;
 }
 
@@ -27,8 +29,8 @@ void playat_plan(struct playat_plan *plan, const struct playat_link *links, size
 {
 	*plan = (struct playat_plan){ .why = PLAYAT_NO_CLOCK };
 	uint64_t all_bytes = 0;
-	for (size_t i = 0; i < n; i++)
-		all_bytes += links[i].queued_bytes + page_bytes; /* every copy crosses the console's link */
+	for (size_t i = 0; i < n; i++) /* every copy crosses the console's link */
+		all_bytes += links[i].queued_bytes + (links[i].streamed ? 0 : page_bytes);
 	plan->uplink_us = move_us(all_bytes, uplink_bps ? uplink_bps : PLAYAT_DEFAULT_UPLINK_BPS);
 	for (size_t i = 0; i < n; i++) {
 		if (!playat_link_timed(&links[i])) {

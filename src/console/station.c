@@ -82,6 +82,10 @@ struct station {
 	size_t page_wav_at, page_wav_len; /* where its WAV is in it */
 	bool page_committed;      /* station_commit_page has been said for it */
 	uint64_t page_play_at_us; /* its play-at (0: on arrival) */
+	/* The page being streamed (station_stream_begin), 0 if none; once complete, its length. */
+	uint32_t stream_page_id;
+	bool stream_complete;
+	uint32_t stream_frames, stream_count;
 	uint64_t uplink_bps;      /* the console's own link, measured from fan-outs (0: not yet) */
 	uint64_t fan_from_us;     /* the latest page's fan-out: when it was handed to the queues, */
 	size_t fan_waiting;       /* the targets yet to say they hold it (0: not timing), */
@@ -687,7 +691,7 @@ static void page_target(struct station *st, struct peer *p)
 	p->info.page_reason[0] = '\0';
 	p->info.page_late_ms = 0;
 	p->info.page_play_at_ms = 0;
-	p->page_delivered = p->page_final = false;
+	p->page_delivered = p->page_final = p->streamed = false;
 	st->page.targets++;
 	if (!p->ops->reports_playing)
 		st->page.legacy++;
@@ -704,6 +708,7 @@ static struct playat_link page_link(const struct peer *p)
 		.uncertainty_us = p->info.sync_uncertainty_us,
 		.rtt_us = p->info.rtt_us,
 		.rate_bps = p->info.link_bps,
+		.streamed = p->streamed,
 		.queued_bytes = peer_queued_bytes(p),
 	};
 }
@@ -750,6 +755,21 @@ static uint64_t page_play_at(struct station *st, struct peer *const *targets, si
 	return play_at_us;
 }
 
+/* The END of the page being streamed, shared by its targets; NULL if out of memory. */
+static struct sbuf *stream_end_frame(struct station *st, uint32_t page_id, uint8_t outcome,
+                                     uint64_t play_at_us, const char *why)
+{
+	struct proto_stream_end end = { .page_id = page_id, .outcome = outcome, .frames = st->stream_frames,
+	                                .count = st->stream_count, .play_at_us = play_at_us };
+	snprintf(end.reason, sizeof end.reason, "%s", why);
+	uint8_t frame[256];
+	size_t len = proto_stream_end_encode(&end, frame, sizeof frame);
+	struct sbuf *buf = len ? sbuf_new(len) : NULL;
+	if (buf)
+		memcpy(buf->data, frame, len);
+	return buf;
+}
+
 /* p holds pages until their COMMIT, so it may have one before it is archived. */
 static bool peer_holds(const struct peer *p)
 {
@@ -772,14 +792,24 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	}
 	memcpy(frame->data + head_len, wav, wav_len);
 
-	page_summarise(st, "(superseded by the next page)");
+	/* A page streamed as it was recorded goes on: its stream targets have it but for the END. */
+	bool streamed = st->stream_page_id == page_id && st->stream_complete;
+	st->stream_page_id = 0;
+	if (!streamed) {
+		page_summarise(st, "(superseded by the next page)");
+		st->page = (struct station_page){ .id = page_id };
+		st->page_final_delivered = 0;
+	}
 	sbuf_unref(st->page_frame);
 	st->page_frame = frame;
-	st->page = (struct station_page){ .id = page_id };
-	st->page_final_delivered = 0;
 	size_t n = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
+		if (streamed && p->streamed && p->info.page_id == page_id) {
+			if (!p->dead)
+				targets[n++] = p;
+			continue;
+		}
 		if (!p->joined || p->dead || (target_id && p->info.id != target_id))
 			continue;
 		if (p->ops->busy && p->ops->busy(p, page_id))
@@ -798,11 +828,18 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	uint64_t now = clock_mono_ms();
 	st->fan_from_us = clock_mono_us();
 	st->fan_waiting = st->fan_done_bytes = st->fan_best_bps = 0;
+	struct sbuf *end = streamed ? stream_end_frame(st, page_id, STREAM_COMPLETE, meta.play_at_us, "") : NULL;
 	for (size_t i = 0; i < n; i++) {
+		if (targets[i]->streamed) {
+			if (end)
+				targets[i]->ops->send_stream(targets[i], end);
+			continue;
+		}
 		st->fan_waiting += targets[i]->ops->reports_playing;
 		if (peer_holds(targets[i]))
 			targets[i]->ops->send_page(targets[i], &page, now);
 	}
+	sbuf_unref(end);
 	st->fan_targets = st->fan_waiting;
 	free(targets);
 	/* Only now that every target is counted may a delivery end the tally. */
@@ -853,12 +890,97 @@ static uint64_t page_retime(struct station *st, uint32_t page_id)
 	return st->page_play_at_us;
 }
 
+/* ---- streamed pages ---- */
+
+/* frame to every target the page being streamed goes to as a stream. */
+static void stream_fan(struct station *st, uint32_t page_id, struct sbuf *frame)
+{
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (!p->dead && p->streamed && p->info.page_id == page_id)
+			p->ops->send_stream(p, frame);
+	}
+}
+
+size_t station_stream_begin(struct station *st, const struct proto_stream_begin *begin,
+                            uint32_t target_id)
+{
+	uint8_t bytes[128];
+	size_t len = proto_stream_begin_encode(begin, bytes, sizeof bytes);
+	struct sbuf *frame = len ? sbuf_new(len) : NULL;
+	if (!frame) {
+		log_event("page %u cannot be streamed: out of memory; it goes whole once recorded", begin->page_id);
+		return 0;
+	}
+	memcpy(frame->data, bytes, len);
+	page_summarise(st, "(superseded by the next page)");
+	st->page = (struct station_page){ .id = begin->page_id };
+	st->page_final_delivered = 0;
+	st->stream_page_id = begin->page_id;
+	st->stream_complete = false;
+	st->stream_frames = st->stream_count = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (!p->joined || p->dead || (target_id && p->info.id != target_id) || !p->info.stream ||
+		    !p->ops->send_stream)
+			continue;
+		page_target(st, p);
+		p->streamed = true;
+		p->ops->send_stream(p, frame);
+		n++;
+	}
+	sbuf_unref(frame);
+	return n;
+}
+
+void station_stream_data(struct station *st, uint32_t page_id, const uint8_t *frame, size_t len)
+{
+	if (page_id != st->stream_page_id || st->stream_complete)
+		return;
+	struct sbuf *buf = sbuf_new(len);
+	if (!buf) {
+		station_stream_abort(st, page_id, "the console ran out of memory");
+		return;
+	}
+	memcpy(buf->data, frame, len);
+	stream_fan(st, page_id, buf);
+	sbuf_unref(buf);
+}
+
+void station_stream_complete(struct station *st, uint32_t page_id, uint32_t frames, uint32_t count)
+{
+	if (page_id != st->stream_page_id)
+		return;
+	st->stream_complete = true;
+	st->stream_frames = frames;
+	st->stream_count = count;
+}
+
+void station_stream_abort(struct station *st, uint32_t page_id, const char *why)
+{
+	if (page_id != st->stream_page_id)
+		return;
+	st->stream_page_id = 0;
+	struct sbuf *end = stream_end_frame(st, page_id, STREAM_ABORTED, 0, why);
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->dead || !p->streamed || p->info.page_id != page_id)
+			continue;
+		if (end)
+			p->ops->send_stream(p, end);
+		page_settle(st, p, PAGE_CANCELLED, why);
+	}
+	sbuf_unref(end);
+	page_check_done(st);
+}
+
 void station_prepare(struct station *st, uint32_t target_id, int rate, int channels, uint64_t until_us)
 {
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
 		if (p->dead || !p->joined || (target_id && p->info.id != target_id) || !p->info.prepare ||
-		    !p->ops->prepare)
+		    !p->ops->prepare || (p->streamed && p->info.page_id == st->stream_page_id))
 			continue;
 		struct playat_link link = page_link(p);
 		if (playat_link_timed(&link))

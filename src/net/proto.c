@@ -220,10 +220,14 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 	case PROTO_COMMIT:
 	case PROTO_PREPARE:
 	case PROTO_READY:
+	case PROTO_STREAM_BEGIN:
+	case PROTO_STREAM_END:
 	case PROTO_AUTH_HELLO:
 	case PROTO_AUTH_PROOF:
 	case PROTO_AUTH_DONE:
 		return PROTO_MAX_CONTROL_PAYLOAD < max_payload ? PROTO_MAX_CONTROL_PAYLOAD : max_payload;
+	case PROTO_STREAM_DATA:
+		return PROTO_STREAM_DATA_MAX_PAYLOAD < max_payload ? PROTO_STREAM_DATA_MAX_PAYLOAD : max_payload;
 	default:
 		return max_payload;
 	}
@@ -354,6 +358,9 @@ const char *proto_type_name(int type)
 	case PROTO_COMMIT: return "COMMIT";
 	case PROTO_PREPARE: return "PREPARE";
 	case PROTO_READY: return "READY";
+	case PROTO_STREAM_BEGIN: return "STREAM_BEGIN";
+	case PROTO_STREAM_DATA: return "STREAM_DATA";
+	case PROTO_STREAM_END: return "STREAM_END";
 	case PROTO_AUTH_HELLO: return "AUTH_HELLO";
 	case PROTO_AUTH_PROOF: return "AUTH_PROOF";
 	case PROTO_AUTH_DONE: return "AUTH_DONE";
@@ -628,5 +635,114 @@ int proto_ready_decode(const uint8_t *payload, size_t len, struct proto_ready *m
 	struct reader r = reader_of(payload, len);
 	msg->lead_us = get_u32(&r);
 	msg->until_us = get_u64(&r);
+	return reader_finish(&r);
+}
+
+size_t proto_stream_begin_encode(const struct proto_stream_begin *msg, uint8_t *out, size_t cap)
+{
+	struct writer w = start_frame(out, cap, PROTO_STREAM_BEGIN);
+	put_u32(&w, msg->page_id);
+	put_u64(&w, msg->created_ms);
+	put_u8(&w, msg->codec);
+	put_u32(&w, msg->rate);
+	put_u8(&w, msg->channels);
+	put_u32(&w, msg->max_frames);
+	put_u8(&w, msg->live);
+	put_u64(&w, msg->capture_us);
+	put_u32(&w, msg->latency_us);
+	return finish_frame(&w);
+}
+
+int proto_stream_begin_decode(const uint8_t *payload, size_t len, struct proto_stream_begin *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->page_id = get_u32(&r);
+	msg->created_ms = get_u64(&r);
+	msg->codec = get_u8(&r);
+	msg->rate = get_u32(&r);
+	msg->channels = get_u8(&r);
+	msg->max_frames = get_u32(&r);
+	msg->live = get_u8(&r);
+	msg->capture_us = get_u64(&r);
+	msg->latency_us = get_u32(&r);
+	if (msg->page_id == 0 || msg->rate < RATE_MIN || msg->rate > RATE_MAX || msg->channels < 1 ||
+	    msg->channels > CHANNELS_MAX || msg->max_frames == 0 || msg->live > 1 ||
+	    (msg->live && (msg->latency_us < LIVE_LATENCY_MIN_MS * 1000u || msg->latency_us > LIVE_LATENCY_MAX_MS * 1000u)))
+		r.bad = true;
+	return reader_finish(&r);
+}
+
+size_t proto_stream_data_encode(uint32_t page_id, uint32_t first_seq, const uint8_t *const *frames,
+                                const size_t *lens, uint16_t count, uint8_t *out, size_t cap)
+{
+	struct writer w = start_frame(out, cap, PROTO_STREAM_DATA);
+	put_u32(&w, page_id);
+	put_u32(&w, first_seq);
+	put_u16(&w, count);
+	for (uint16_t i = 0; i < count; i++) {
+		if (lens[i] > UINT16_MAX)
+			return 0;
+		put_u16(&w, (uint16_t)lens[i]);
+		put_bytes(&w, frames[i], lens[i]);
+	}
+	size_t n = finish_frame(&w);
+	return n > PROTO_HEADER_SIZE + PROTO_STREAM_DATA_MAX_PAYLOAD ? 0 : n;
+}
+
+int proto_stream_data_decode(const uint8_t *payload, size_t len, struct proto_stream_data *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->page_id = get_u32(&r);
+	msg->first_seq = get_u32(&r);
+	msg->count = get_u16(&r);
+	msg->frames = payload + (r.pos < len ? r.pos : len);
+	msg->frames_len = r.pos < len ? len - r.pos : 0;
+	for (uint16_t i = 0; i < msg->count && !r.bad; i++)
+		get_bytes(&r, get_u16(&r));
+	if (msg->count == 0 || (uint64_t)msg->first_seq + msg->count > UINT32_MAX)
+		r.bad = true;
+	return reader_finish(&r);
+}
+
+bool proto_stream_data_next(const struct proto_stream_data *msg, size_t *at, const uint8_t **frame,
+                            size_t *frame_len)
+{
+	if (*at + 2 > msg->frames_len)
+		return false;
+	size_t n = (size_t)msg->frames[*at] << 8 | msg->frames[*at + 1];
+	if (*at + 2 + n > msg->frames_len)
+		return false;
+	*frame = msg->frames + *at + 2;
+	*frame_len = n;
+	*at += 2 + n;
+	return true;
+}
+
+size_t proto_stream_end_encode(const struct proto_stream_end *msg, uint8_t *out, size_t cap)
+{
+	char reason[sizeof msg->reason];
+	snprintf(reason, sizeof reason, "%s", msg->reason);
+	proto_text_sanitize(reason);
+	struct writer w = start_frame(out, cap, PROTO_STREAM_END);
+	put_u32(&w, msg->page_id);
+	put_u8(&w, msg->outcome);
+	put_u32(&w, msg->frames);
+	put_u32(&w, msg->count);
+	put_u64(&w, msg->play_at_us);
+	put_text(&w, reason);
+	return finish_frame(&w);
+}
+
+int proto_stream_end_decode(const uint8_t *payload, size_t len, struct proto_stream_end *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->page_id = get_u32(&r);
+	msg->outcome = get_u8(&r);
+	msg->frames = get_u32(&r);
+	msg->count = get_u32(&r);
+	msg->play_at_us = get_u64(&r);
+	get_text(&r, msg->reason, sizeof msg->reason, sizeof msg->reason - 1, true);
+	if (msg->outcome != STREAM_COMPLETE && msg->outcome != STREAM_ABORTED)
+		r.bad = true;
 	return reader_finish(&r);
 }

@@ -33,6 +33,7 @@ struct link_framed {
 	bool play_at;                  /* the console's WELCOME set PROTO_CAP_PLAY_AT: it takes SYNC */
 	bool commit;                   /* ... and PROTO_CAP_COMMIT: its pages wait for COMMIT */
 	bool prepare;                  /* ... and PROTO_CAP_PREPARE: it says PREPARE, takes READY */
+	bool stream;                   /* ... and PROTO_CAP_STREAM: pages may come as streams */
 	uint64_t sync_sent_ms;
 	uint8_t sync_sent_state;
 	uint32_t sync_sent_uncertainty_us;
@@ -66,7 +67,7 @@ static void send_hello(struct link *l)
 {
 	/* This speaker starts pages at their play-at time (when its clock allows). */
 	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT |
-	                                                               PROTO_CAP_PREPARE };
+	                                                               PROTO_CAP_PREPARE | PROTO_CAP_STREAM };
 	snprintf(hello.name, sizeof hello.name, "%s", l->cfg.name);
 	snprintf(hello.zone, sizeof hello.zone, "%s", l->cfg.zone);
 	uint8_t frame[256];
@@ -82,7 +83,7 @@ static void framed_connected(struct link *l, uint64_t now)
 	fl->bytes_at_frame = 0;
 	fl->sync_sent_ms = 0;
 	fl->sync_sent_state = SYNC_NONE;
-	fl->play_at = fl->commit = fl->prepare = false;
+	fl->play_at = fl->commit = fl->prepare = fl->stream = false;
 	clock_sync_init(&l->clock);
 	speaker_state_clock(l->cfg.st, SYNC_NONE, 0);
 	if (!l->cfg.key) {
@@ -130,6 +131,7 @@ static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 	framed_of(l)->play_at = (welcome.caps & PROTO_CAP_PLAY_AT) != 0;
 	framed_of(l)->commit = (welcome.caps & PROTO_CAP_COMMIT) != 0;
 	framed_of(l)->prepare = (welcome.caps & PROTO_CAP_PREPARE) != 0;
+	framed_of(l)->stream = (welcome.caps & PROTO_CAP_STREAM) != 0;
 	return 0;
 }
 
@@ -185,6 +187,27 @@ static int on_prepare(struct link *l, const uint8_t *payload, size_t len)
 	}
 	l->cfg.owner->prepare(l->cfg.ctx, (int)prepare.rate, prepare.channels, prepare.until_us);
 	return 0;
+}
+
+/* A streamed page's frame: malformed, or from a console that never offered streams, ends the link. */
+static int on_stream(struct link *l, uint8_t type, const uint8_t *payload, size_t len)
+{
+	struct proto_stream_begin begin;
+	struct proto_stream_data data;
+	struct proto_stream_end end;
+	int rc = PROTO_ERR_MALFORMED;
+	if (framed_of(l)->stream) {
+		if (type == PROTO_STREAM_BEGIN && (rc = proto_stream_begin_decode(payload, len, &begin)) == PROTO_OK)
+			l->cfg.owner->stream_begin(l->cfg.ctx, &begin);
+		else if (type == PROTO_STREAM_DATA && (rc = proto_stream_data_decode(payload, len, &data)) == PROTO_OK)
+			l->cfg.owner->stream_data(l->cfg.ctx, &data);
+		else if (type == PROTO_STREAM_END && (rc = proto_stream_end_decode(payload, len, &end)) == PROTO_OK)
+			l->cfg.owner->stream_end(l->cfg.ctx, &end);
+	}
+	if (rc == PROTO_OK)
+		return 0;
+	snprintf(l->conn.error, sizeof l->conn.error, "malformed or unasked-for %s", proto_type_name(type));
+	return -1;
 }
 
 static void framed_ready(struct link *l, uint32_t lead_us, uint64_t until_us)
@@ -271,6 +294,10 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 		return on_commit(l, payload, header->length);
 	case PROTO_PREPARE:
 		return on_prepare(l, payload, header->length);
+	case PROTO_STREAM_BEGIN:
+	case PROTO_STREAM_DATA:
+	case PROTO_STREAM_END:
+		return on_stream(l, header->type, payload, header->length);
 	case PROTO_HELLO:
 	case PROTO_STATUS:
 		snprintf(conn->error, sizeof conn->error, "peer sent %s, which only a speaker sends",

@@ -25,6 +25,7 @@
 #include "intercom/audio/format.h"
 #include "intercom/audio/playback.h"
 #include "intercom/audio/playout_sched.h"
+#include "intercom/audio/stream_page.h"
 #include "intercom/audio/volume.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/app.h"
@@ -65,8 +66,9 @@
 /*
  * An error this large is no drift but a stall (the process stopped, the
  * device underran): drift at 100 ppm takes 100 s to build it and is mended
- * long before; single frames would take seconds to mend a jump, and on the
- * test rigs would spoil pages compared sample for sample. Left alone.
+ * long before, and single frames would take seconds to mend it. Two windows
+ * in a row agreeing on it (two seconds: not a blip of the DAC times) put the
+ * page back in step at once, by silence or a skip (playout_drift_window).
  */
 #define DRIFT_MAX_MS 10
 /*
@@ -87,6 +89,13 @@
  * busy machine.
  */
 #define READY_SLACK_MS 30
+/*
+ * A stream that brings no frame for this long has stopped (a console
+ * stuck, a link cut without a word): it is refused, and the speaker is free
+ * for the next page. A recording sends a frame every 20 ms; 3 s is well
+ * before the heartbeat's 5 s would end the link.
+ */
+#define STREAM_IDLE_MS 3000
 /* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
@@ -123,6 +132,14 @@ struct speaker {
 	bool waiting;                  /* received, its stream not started yet (start_due_us) */
 	bool held;                     /* ... nor may it start: the console has not committed it */
 	uint64_t armed_until_us;       /* an armed output (PREPARE) closes then if no page came */
+	/* A page arriving as a stream (link.h stream_*): its frames put back together. */
+	struct stream_page *rx;        /* NULL: none arriving */
+	uint32_t rx_page;
+	uint64_t rx_created_ms;
+	struct audio_format rx_fmt;
+	uint64_t rx_bytes;             /* what its frames took on the wire */
+	uint64_t rx_last_ms;           /* a frame came then (STREAM_IDLE_MS without one ends it) */
+	uint64_t rx_status_ms;         /* "receiving" last reported then */
 	uint64_t held_play_at_us;      /* its play-at, for when it is committed */
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
@@ -525,18 +542,14 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
  * it (unless muted), save it. 0 if it was taken (played, muted, or saved with
  * no output device), -1 if rejected (why says why).
  */
-static int page_accept(struct speaker *spk, const struct link_page *page, char *why, size_t whylen)
+/*
+ * A page checked whole, its samples taken over: "received", then it plays
+ * (or waits for its time, or its COMMIT) and is saved alongside.
+ */
+static void page_take(struct speaker *spk, const struct link_page *page, int16_t *samples, size_t frames,
+                      const struct audio_format *fmt)
 {
 	uint32_t page_id = page->id;
-	const uint8_t *wav = page->wav;
-	size_t wav_len = page->wav_len;
-	struct wav_info info;
-	int16_t *samples;
-	if (wav_decode_s16(wav, wav_len, &samples, &info, why, whylen) < 0) {
-		page_reject(spk, page_id, page->bytes, why);
-		return -1;
-	}
-	trace_event("decoded", page_id); /* INTERCOM_TRACE (bench) */
 	/* Checked and taken: now, and only now, "received" (the console's "delivered"). */
 	send_status(spk, page_id, PAGE_RECEIVED, page->bytes, page->bytes, NULL);
 	/*
@@ -547,18 +560,17 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 		playback_tick(spk, clock_mono_ms());
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
-	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };
-	speaker_state_received(&spk->st, page_id, clock_wall_ms(), &fmt, info.frames, wav_len);
+	speaker_state_received(&spk->st, page_id, clock_wall_ms(), fmt, frames, page->bytes);
 	free(spk->samples);
 	spk->page_id = page_id;
 	spk->first_sample_traced = false;
 	spk->samples = samples;
-	spk->frames = info.frames;
-	spk->fmt = fmt;
+	spk->frames = frames;
+	spk->fmt = *fmt;
 	if (spk->output_device < 0) {
 		/* Saving is all it does: its outcome is said once the file is written. */
-		page_save(spk, page, info.frames, true);
-		return 0;
+		page_save(spk, page, frames, true);
+		return;
 	}
 	if (page->held) {
 		/* Whole and checked; it waits for the console's word that it is archived. */
@@ -569,8 +581,153 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 	}
 	/* Playback first; the file is written alongside. */
 	if (spk->opts.save_dir[0])
-		page_save(spk, page, info.frames, false);
+		page_save(spk, page, frames, false);
+}
+
+static int page_accept(struct speaker *spk, const struct link_page *page, char *why, size_t whylen)
+{
+	struct wav_info info;
+	int16_t *samples;
+	if (wav_decode_s16(page->wav, page->wav_len, &samples, &info, why, whylen) < 0) {
+		page_reject(spk, page->id, page->bytes, why);
+		return -1;
+	}
+	trace_event("decoded", page->id); /* INTERCOM_TRACE (bench) */
+	struct audio_format fmt = { .rate = info.rate, .channels = info.channels };
+	page_take(spk, page, samples, info.frames, &fmt);
 	return 0;
+}
+
+/* ---- streamed pages ---- */
+
+/* The stream arriving is over: forgotten (its outcome, if any, was said by the caller). */
+static void rx_free(struct speaker *spk)
+{
+	stream_page_free(spk->rx);
+	spk->rx = NULL;
+}
+
+/* The stream arriving cannot become a page (why): refused like a bad PAGE. */
+static void rx_reject(struct speaker *spk, const char *why)
+{
+	page_reject(spk, spk->rx_page, (size_t)spk->rx_bytes, why);
+	rx_free(spk);
+}
+
+/* "receiving n%": on the screen at once, to the console at most every LINK_STATUS_INTERVAL_MS. */
+static void rx_progress(struct speaker *spk, bool force)
+{
+	size_t have = stream_page_have(spk->rx), max = stream_page_max(spk->rx);
+	speaker_state_receiving(&spk->st, spk->rx_page, have, max);
+	uint64_t now = clock_mono_ms();
+	if (!force && now - spk->rx_status_ms < LINK_STATUS_INTERVAL_MS)
+		return;
+	spk->rx_status_ms = now;
+	send_status(spk, spk->rx_page, PAGE_RECEIVING, have, max, NULL);
+}
+
+static void arm_output(struct speaker *spk, int rate, int channels, uint64_t until_local_us);
+
+/*
+ * link.h: a page begins as a stream. Its frames are put back together as
+ * they come; the output opens meanwhile, as for PREPARE (the stream is its
+ * own notice), for as long as the page can last.
+ */
+static void speaker_stream_begin_cb(void *ctx, const struct proto_stream_begin *b)
+{
+	struct speaker *spk = ctx;
+	if (spk->rx)
+		rx_reject(spk, "a newer stream began before it ended");
+	struct stream_codec_params params = { .codec = (enum stream_codec_id)b->codec, .rate = (int)b->rate,
+	                                      .channels = b->channels };
+	char why[160];
+	spk->rx_page = b->page_id;
+	spk->rx_bytes = 0;
+	if (!stream_codec_name(params.codec)) {
+		snprintf(why, sizeof why, "unknown codec %u", b->codec);
+		page_reject(spk, b->page_id, 0, why);
+		return;
+	}
+	spk->rx = stream_page_new(&params, b->max_frames, why, sizeof why);
+	if (!spk->rx) {
+		page_reject(spk, b->page_id, 0, why);
+		return;
+	}
+	spk->rx_created_ms = b->created_ms;
+	spk->rx_fmt = (struct audio_format){ .rate = (int)b->rate, .channels = b->channels };
+	spk->rx_last_ms = clock_mono_ms();
+	rx_progress(spk, true);
+	uint64_t lasts_us = (uint64_t)b->max_frames * 1000000u / b->rate;
+	arm_output(spk, (int)b->rate, b->channels, clock_mono_us() + lasts_us + PREPARE_SEND_BY_MS * 1000u);
+}
+
+/* link.h: frames of the stream arriving; one that does not fit it refuses the page. */
+static void speaker_stream_data_cb(void *ctx, const struct proto_stream_data *d)
+{
+	struct speaker *spk = ctx;
+	if (!spk->rx || d->page_id != spk->rx_page)
+		return; /* a stream already refused or ended: the rest of its frames */
+	size_t at = 0;
+	const uint8_t *bytes;
+	size_t len;
+	char why[160];
+	for (uint32_t seq = d->first_seq; proto_stream_data_next(d, &at, &bytes, &len); seq++) {
+		if (stream_page_add(spk->rx, seq, bytes, len, why, sizeof why) < 0) {
+			rx_reject(spk, why);
+			return;
+		}
+		spk->rx_bytes += len;
+	}
+	spk->rx_last_ms = clock_mono_ms();
+	rx_progress(spk, false);
+}
+
+/* link.h: the stream ends: a whole page, taken like a PAGE (held for its COMMIT), or dropped. */
+static void speaker_stream_end_cb(void *ctx, const struct proto_stream_end *e)
+{
+	struct speaker *spk = ctx;
+	if (!spk->rx || e->page_id != spk->rx_page)
+		return;
+	if (e->outcome == STREAM_ABORTED) {
+		page_report(spk, spk->rx_page, PAGE_CANCELLED, 0, 0, *e->reason ? e->reason : "by the console");
+		rx_free(spk);
+		return;
+	}
+	char why[160];
+	int16_t *samples = stream_page_finish(spk->rx, e->count, e->frames, why, sizeof why);
+	if (!samples) {
+		rx_reject(spk, why);
+		return;
+	}
+	trace_event("page_whole", e->page_id); /* INTERCOM_TRACE (bench) */
+	struct link_page page = { .id = e->page_id, .created_ms = spk->rx_created_ms,
+	                          .play_at_us = e->play_at_us, .bytes = (size_t)spk->rx_bytes, .held = true };
+	uint8_t *wav = NULL;
+	/* --save, and a speaker without an output, keep the page as a WAV file. */
+	if ((spk->opts.save_dir[0] || spk->output_device < 0) &&
+	    wav_encode_s16(samples, e->frames, spk->rx_fmt.rate, spk->rx_fmt.channels, &wav, &page.wav_len) == 0)
+		page.wav = wav;
+	rx_free(spk);
+	struct audio_format fmt = spk->rx_fmt;
+	page_take(spk, &page, samples, e->frames, &fmt);
+	free(wav);
+}
+
+/*
+ * A stream that stopped arriving (STREAM_IDLE_MS without a frame: a console
+ * stuck, a link cut without a word), or whose link dropped, ends: refused.
+ */
+static void rx_check(struct speaker *spk, uint64_t now)
+{
+	if (!spk->rx)
+		return;
+	if (spk->st.link != SPEAKER_LINK_READY) {
+		rx_reject(spk, "the link dropped before the stream ended");
+	} else if (now - spk->rx_last_ms > STREAM_IDLE_MS) {
+		char why[96];
+		snprintf(why, sizeof why, "the stream stopped arriving: no frame for %g s", STREAM_IDLE_MS / 1000.0);
+		rx_reject(spk, why);
+	}
 }
 
 /* link.h: the console's word on the page held: it starts at its time, or never. */
@@ -596,9 +753,8 @@ static void speaker_commit_cb(void *ctx, uint32_t page_id, bool play, uint64_t p
  * unpaced or untrusted one gains nothing from running early), and not while
  * a page plays or waits (the new one cuts it off when it comes).
  */
-static void speaker_prepare_cb(void *ctx, int rate, int channels, uint64_t until_us)
+static void arm_output(struct speaker *spk, int rate, int channels, uint64_t until_local_us)
 {
-	struct speaker *spk = ctx;
 	const struct clock_sync *cs = link_clock(spk->link);
 	if (!cs || !spk->playback || spk->st.muted || spk->playing || spk->waiting ||
 	    spk->device_clock != PLAYOUT_CLOCK_OK)
@@ -609,8 +765,17 @@ static void speaker_prepare_cb(void *ctx, int rate, int channels, uint64_t until
 		log_event("cannot ready the output for the page being recorded: %s", err);
 		return;
 	}
-	spk->armed_until_us = clock_sync_to_local(cs, until_us) + PREPARE_GRACE_MS * 1000u;
-	link_say_ready(spk->link, playback_armed_lead_us(spk->playback) + READY_SLACK_MS * 1000u, until_us);
+	spk->armed_until_us = until_local_us + PREPARE_GRACE_MS * 1000u;
+	link_say_ready(spk->link, playback_armed_lead_us(spk->playback) + READY_SLACK_MS * 1000u,
+	               clock_sync_to_remote(cs, until_local_us));
+}
+
+static void speaker_prepare_cb(void *ctx, int rate, int channels, uint64_t until_us)
+{
+	struct speaker *spk = ctx;
+	const struct clock_sync *cs = link_clock(spk->link);
+	if (cs)
+		arm_output(spk, rate, channels, clock_sync_to_local(cs, until_us));
 }
 
 /* An armed output no page came for (the recording was cancelled, or went elsewhere) closes. */
@@ -648,6 +813,9 @@ static const struct link_owner speaker_link_owner = {
 	.rejected = speaker_rejected_cb,
 	.commit = speaker_commit_cb,
 	.prepare = speaker_prepare_cb,
+	.stream_begin = speaker_stream_begin_cb,
+	.stream_data = speaker_stream_data_cb,
+	.stream_end = speaker_stream_end_cb,
 };
 
 /* A timed page is heard: "playing" said and reported, with how late it joined. Once. */
@@ -746,8 +914,13 @@ static void timed_drift(struct speaker *spk)
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
 	int32_t cmd = playout_drift_window(mean, rate, DRIFT_MAX_MS, &spk->drift_last);
-	if (cmd && playback_correction_pending(spk->playback) == 0)
+	if (cmd && playout_drift_is_jump(cmd, rate, DRIFT_MAX_MS)) {
+		log_event("page %u was %.1f ms %s its time (the output stalled): back in step", spk->page_id,
+		          fabs(cmd * 1000.0 / rate), cmd < 0 ? "behind" : "ahead of");
+		playback_jump(spk->playback, cmd);
+	} else if (cmd && playback_correction_pending(spk->playback) == 0) {
 		playback_correct(spk->playback, cmd);
+	}
 }
 
 /* Follows playback; returns the ms until it wants to look again (-1: nothing playing). */
@@ -1196,6 +1369,7 @@ static int speaker_tick(struct speaker *spk, uint64_t now)
 {
 	int timeout = link_tick(spk->link, now);
 	held_check(spk);
+	rx_check(spk, now);
 	armed_check(spk, clock_mono_us());
 	timeout = sooner(timeout, timed_tick(spk, clock_mono_us()));
 	timeout = sooner(timeout, playback_tick(spk, now));
@@ -1276,6 +1450,7 @@ static void speaker_shutdown(struct speaker *spk)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
+	rx_free(spk);
 	page_saves_wait(spk);
 	link_free(spk->link, "speaker shutting down");
 	spk->link = NULL;

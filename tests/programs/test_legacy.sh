@@ -23,7 +23,7 @@ note "console: a speaker of ours, ours on the legacy port, and two old clients"
 port=$(rig_free_port)
 lport=$(rig_free_port)
 mkdir -p "$T/console"   # no audio config: no input, send PATH works
-start_console "$T/console" "$port" --legacy-port "$lport" --archive "$T/archive"
+start_console "$T/console" "$port" --legacy-port "$lport" --archive "$T/archive" --codec pcm
 wait_log "$T/console.log" "old Python-intercom clients served on 127.0.0.1:$lport" 5
 alsa_speaker new "$port"
 wait_log "$T/console.log" "speaker new joined" 10

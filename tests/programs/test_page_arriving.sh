@@ -13,7 +13,7 @@ source "$(dirname "$0")/screen.sh"
 
 port=$(rig_free_port)
 mkdir -p "$T/console"
-start_console "$T/console" "$port" --archive "$T/archive"
+start_console "$T/console" "$port" --archive "$T/archive" --codec wav
 pport=$(rig_free_port)
 # 64 KiB/s: a 5 s page of 48 kHz mono (469 KiB) takes about 7 s to arrive.
 $PEER slow-proxy "$pport" "$port" 65536 &

@@ -15,7 +15,7 @@ note "speaker s1 starts before the console"
 alsa_speaker s1 "$port"
 wait_log "$T/s1.log" "cannot reach 127.0.0.1:$port" 10
 
-start_console "$T/console" "$port" -d 4 --archive "$T/archive"
+start_console "$T/console" "$port" -d 4 --archive "$T/archive" --codec pcm
 grep -q "input: " "$T/console.log" || fail "console found no input device on the pulse rig"
 grep -q "no input" "$T/console.log" && fail "the console says it has no input, yet it has"
 alsa_speaker s2 "$port"

@@ -19,7 +19,7 @@ rc=0; "$C" --gen-key "$T/key" >"$T/out.txt" 2>&1 || rc=$?
 
 port=$(rig_free_port)
 mkdir -p "$T/console"
-start_console "$T/console" "$port" --archive "$T/archive" --key-file "$T/key"
+start_console "$T/console" "$port" --archive "$T/archive" --key-file "$T/key" --codec pcm
 wait_log "$T/console.log" "only speakers with it are served" 5
 alsa_speaker good "$port" --key-file "$T/key"
 wait_log "$T/console.log" "speaker good joined .*authenticated" 10

@@ -9,7 +9,7 @@ rig_pulse_start "$PULSE_DIR"
 rig_speech "$T/long.wav" "This is a long announcement. It keeps going for a while, so that one speaker can be killed while it plays. Thank you for your patience." 48000 1
 port=$(rig_free_port)
 mkdir -p "$T/console"   # no audio config: the console has no input, send PATH still works
-start_console "$T/console" "$port" --archive "$T/archive"
+start_console "$T/console" "$port" --archive "$T/archive" --codec pcm
 wait_log "$T/console.log" "talk is disabled until an input device appears, send PATH still works" 5
 
 alsa_speaker good1 "$port"

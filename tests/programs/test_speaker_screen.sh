@@ -95,7 +95,7 @@ wait_screen 'now +not connected' 1
 wait_screen 'security +NOT authenticated \(no --key-file\)' 1
 
 note "the console starts: connected, since when, round trip"
-start_console "$T/console" "$port" --archive "$T/archive"
+start_console "$T/console" "$port" --archive "$T/archive" --codec pcm
 wait_screen "link +connected to 127\.0\.0\.1:$port \(console [^)]*\) since [0-9:]{8}, rtt [0-9]+ms" 15
 wait_screen 'now +waiting for a page' 2
 coherent 100 30

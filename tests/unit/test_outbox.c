@@ -133,7 +133,7 @@ static void add(struct outbox *ob, const char *text, uint64_t created_ms, const 
 	uint8_t *wav = malloc(len);
 	assert_non_null(wav);
 	memcpy(wav, text, len);
-	outbox_add(ob, wav, len, created_ms, what, target_id, remember);
+	outbox_add(ob, 0, wav, len, created_ms, what, target_id, remember);
 }
 
 /* Waits (at most 10 s) for the archive job to end, as the loop's poll() does. */

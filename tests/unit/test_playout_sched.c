@@ -140,9 +140,17 @@ static void test_drift_window(void **state)
 	/* Sides that change are noise. */
 	assert_int_equal(playout_drift_window(20.0, 48000, 10, &last), 0);
 	assert_int_equal(playout_drift_window(25.0, 48000, 10, &last), 20);
-	/* A jump beyond 10 ms (480 frames) is a stall: never corrected. */
+	/* Beyond 10 ms (480 frames) a stall: two windows agreeing give a jump, at once. */
 	assert_int_equal(playout_drift_window(-700.0, 48000, 10, &last), 0);
-	assert_int_equal(playout_drift_window(-700.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(-690.0, 48000, 10, &last), -690);
+	assert_true(playout_drift_is_jump(-690, 48000, 10));
+	assert_false(playout_drift_is_jump(-480, 48000, 10));
+	/* A stall window beside a drift window is neither. */
+	last = 0;
+	assert_int_equal(playout_drift_window(2400.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(30.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(2400.0, 48000, 10, &last), 0);
+	assert_int_equal(playout_drift_window(2352.0, 48000, 10, &last), 2352);
 	/* 100 ppm at 48 kHz: 4.8 frames a second, corrected every few seconds by about 10 frames. */
 	last = 0;
 	double err = 0;

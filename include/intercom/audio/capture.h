@@ -37,6 +37,8 @@ bool capture_pump(struct capture *cap);
  */
 uint64_t capture_completed_us(const struct capture *cap);
 size_t capture_frames_have(const struct capture *cap);
+/* The capture's samples so far (capture_frames_have frames), valid until the next pump, take or cancel. */
+const int16_t *capture_samples(const struct capture *cap);
 size_t capture_frames_want(const struct capture *cap);
 /*
  * Ends the capture and hands the samples (malloc'd, interleaved) to the caller,

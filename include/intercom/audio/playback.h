@@ -88,6 +88,8 @@ bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame
  * added to what is still pending. The callback does them.
  */
 void playback_correct(struct playback *pb, int32_t frames);
+/* A stall mended at once: frames of silence (> 0) or skipped (< 0) in the next buffer. */
+void playback_jump(struct playback *pb, int32_t frames);
 /* Corrections not yet done; frames corrected so far in this page. */
 int32_t playback_correction_pending(struct playback *pb);
 uint64_t playback_corrected(struct playback *pb);

@@ -109,10 +109,15 @@ int32_t playout_drift_command(double error_frames, int rate);
  * One window's mean error (frames) to a correction, with the previous
  * window's command in *last: frames are corrected only when two windows in
  * a row are out of the deadband on the same side (drift, not a blip), by the
- * smaller of the two; an error beyond max_ms is a stall (an underrun, a
- * stopped process), not drift, and is left alone. Returns the command.
+ * smaller of the two. An error beyond max_ms is a stall (an underrun, a
+ * stopped process), not drift: two such windows on the same side give a
+ * jump (playout_drift_is_jump) that puts the page back in step at once, as
+ * a late join would; left alone, a loudspeaker would echo its neighbours for
+ * the rest of the page. Returns the command.
  */
 int32_t playout_drift_window(double mean_frames, int rate, int max_ms, int32_t *last);
+/* A command of playout_drift_window is a jump (a stall mended at once), not a few single frames. */
+bool playout_drift_is_jump(int32_t command, int rate, int max_ms);
 
 /* Frames between two corrections at rate (at least 1). */
 uint32_t playout_correct_spacing(int rate);

@@ -135,6 +135,19 @@
  */
 #define PREPARE_SEND_BY_MS 500
 /*
+ * Live talk: every speaker plays each sample at its capture time plus this
+ * latency (--live-latency-ms), all in step through the shared clock. Its
+ * parts on a LAN: the capture's buffer and the pump (up to 40 ms at the
+ * default chunk), the codec's look-ahead (6.5 ms), the link and a frame of
+ * margin (20 ms), the speaker's device buffer (through PulseAudio ~60 ms).
+ * 150 ms keeps all of it with room; below 100 ms a conversation no longer
+ * hears itself late (ITU-T G.114 puts one-way delay up to 150 ms as fine).
+ * A frame not there in time is concealed, never played late.
+ */
+#define LIVE_LATENCY_MS 150
+#define LIVE_LATENCY_MIN_MS 20
+#define LIVE_LATENCY_MAX_MS 2000
+/*
  * The throughput assumed for a link not measured yet (its first large page):
  * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired
  * LAN is faster, so a first page waits a little longer than it needs to.

@@ -37,6 +37,9 @@ struct options {
 	int hello_timeout_ms;    /* console: a new connection must say HELLO within this */
 	int welcome_timeout_ms;  /* speaker: the console must send WELCOME within this */
 	int delay_ms;            /* speaker: pages play this much after their play-at time */
+	int codec;               /* console: OPTIONS_CODEC_* how pages travel */
+	bool codec_given;        /* ... --codec was given (else opus, or pcm where opus cannot) */
+	int bitrate;             /* console: opus bits per second */
 	bool delay_given;        /* ... --delay-ms was given (else the screen's trim, kept, applies) */
 	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	bool headless;
@@ -46,6 +49,18 @@ struct options {
 	bool version;
 	char no_effect[64];      /* options given that do nothing in this program: "-d, -r" */
 };
+
+/*
+ * How the console sends pages (--codec): streamed while recorded, as opus or
+ * pcm frames (stream_codec.h's ids), or whole WAV files once recorded, as
+ * before streaming (for speakers of older builds it does that anyway).
+ */
+enum options_codec {
+	OPTIONS_CODEC_PCM = 0,    /* STREAM_CODEC_PCM */
+	OPTIONS_CODEC_OPUS = 1,   /* STREAM_CODEC_OPUS */
+	OPTIONS_CODEC_WAV = 2,
+};
+const char *options_codec_name(int codec);
 
 /* A set of programs, as a bit per enum program. */
 #define OPTIONS_FOR(program) (1u << (program))
@@ -68,6 +83,8 @@ enum option_id {
 	OPT_MAX_SPEAKERS,
 	OPT_HELLO_TIMEOUT,
 	OPT_WELCOME_TIMEOUT,
+	OPT_CODEC,
+	OPT_BITRATE,
 	OPT_DELAY_MS,
 	OPT_KEY_FILE,
 	OPT_GEN_KEY,

@@ -40,14 +40,23 @@ void outbox_free(struct outbox *ob);
 
 /* The id the next new page gets (for trace points before it exists). */
 uint32_t outbox_next_id(const struct outbox *ob);
+/*
+ * Takes the next id for a page that exists before it is whole (one streamed
+ * as it is recorded): outbox_add it under that id, or give it back with
+ * outbox_release (the recording was cancelled: no number is skipped if
+ * nothing was numbered since).
+ */
+uint32_t outbox_reserve(struct outbox *ob);
+void outbox_release(struct outbox *ob, uint32_t id);
 
 /*
  * A new page: wav (malloc'd, taken over), made at wall time created_ms,
- * described as what. Numbered and said at once ("page 3 captured: ...,
- * 480044 bytes"), archived, then sent to target_id (0: every speaker) after
- * the pages before it. remember: it becomes the page outbox_resend sends.
+ * described as what, under id (from outbox_reserve; 0: the next). Said at
+ * once ("page 3 captured: ..., 480044 bytes"), then sent to target_id (0:
+ * every speaker) as its archive starts, after the pages before it.
+ * remember: it becomes the page outbox_resend sends.
  */
-void outbox_add(struct outbox *ob, uint8_t *wav, size_t wav_len, uint64_t created_ms,
+void outbox_add(struct outbox *ob, uint32_t id, uint8_t *wav, size_t wav_len, uint64_t created_ms,
                 const char *what, uint32_t target_id, bool remember);
 /* True if there is a page to send again. */
 bool outbox_can_resend(const struct outbox *ob);

@@ -49,6 +49,7 @@ struct peer {
 	bool dead;                   /* removed at the start of the next loop pass */
 	bool page_delivered;         /* counted as delivered in the tally of info.page_id */
 	bool page_final;             /* its outcome for info.page_id is counted */
+	bool streamed;               /* info.page_id comes to it as a stream (station_stream_begin) */
 };
 
 /* A page on its way: the PAGE frame, built once and shared by every queue. */
@@ -101,6 +102,12 @@ struct peer_ops {
 	 * play_at_us, if not 0, instead of the PAGE's), or drop it for why. A kind without it gets each page only once it is committed.
 	 */
 	void (*commit)(struct peer *p, uint32_t page_id, bool play, uint64_t play_at_us, const char *why);
+	/*
+	 * optional: a frame of a streamed page (BEGIN, DATA, END; info.stream),
+	 * shared by every target: queue a reference. If it cannot be queued,
+	 * peer_drop (a target that cannot keep up with the stream).
+	 */
+	void (*send_stream)(struct peer *p, struct sbuf *frame);
 	/* optional: a page of rate and channels is being recorded for it, sent by until_us (info.prepare). */
 	void (*prepare)(struct peer *p, int rate, int channels, uint64_t until_us);
 	/* optional: the station wrote what it could of its queue (every pass, and after a page). */

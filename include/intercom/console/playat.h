@@ -30,6 +30,7 @@ struct playat_link {
 	uint32_t rtt_us;          /* its latest round trip */
 	uint64_t rate_bps;        /* measured throughput, bits/s; 0: not measured yet */
 	uint64_t queued_bytes;    /* bytes still waiting in its queue before this page */
+	bool streamed;            /* the page came as a stream: its bytes are queued_bytes, if any */
 	uint32_t start_lead_us;   /* from holding the page to its first sample, as the speaker said
 	                             (READY: its output is open); 0: a cold start, PLAYAT_MARGIN_MS */
 };

@@ -25,6 +25,7 @@
 #include "intercom/common/defaults.h"
 
 struct station;
+struct proto_stream_begin;
 
 /* What a front-end may read about one speaker. */
 struct station_speaker {
@@ -44,6 +45,7 @@ struct station_speaker {
 	bool play_at;             /* plays a page at its play-at (PROTO_CAP_PLAY_AT both ways) */
 	bool commit;              /* holds a page until its COMMIT (PROTO_CAP_COMMIT both ways) */
 	bool prepare;             /* takes PREPARE, says READY (PROTO_CAP_PREPARE both ways) */
+	bool stream;              /* takes streamed pages (PROTO_CAP_STREAM both ways) */
 	uint32_t ready_lead_us;   /* READY: its output is open, a page starts this soon once held, */
 	uint64_t ready_until_us;  /* until then (the console's clock; 0: cold) */
 	uint8_t sync_state;       /* enum proto_sync_state, from its latest SYNC (SYNC_NONE until one) */
@@ -146,6 +148,26 @@ void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
                          const uint8_t *wav, size_t wav_len, uint32_t target_id,
                          uint64_t archive_us);
+/*
+ * Streamed pages (docs/PROTOCOL.md, "Streamed pages"). A page begins as it
+ * is recorded (or read): BEGIN to every target that takes streams
+ * (target_id 0: every speaker), whose tally starts now; the others get the
+ * whole page from station_send_page once it is complete, under the same id
+ * and the same tally. Returns the stream targets.
+ */
+size_t station_stream_begin(struct station *st, const struct proto_stream_begin *begin,
+                            uint32_t target_id);
+/* One STREAM_DATA frame (whole, header included) for the page's stream targets. */
+void station_stream_data(struct station *st, uint32_t page_id, const uint8_t *frame, size_t len);
+/*
+ * Every frame is out: the page has frames frames (per channel) in count
+ * stream frames. Its END goes out from station_send_page, with the one
+ * play-at of all its targets.
+ */
+void station_stream_complete(struct station *st, uint32_t page_id, uint32_t frames, uint32_t count);
+/* The recording was cancelled (why): END aborted to its targets, the tally says so. */
+void station_stream_abort(struct station *st, uint32_t page_id, const char *why);
+
 /*
  * A page of rate and channels is being recorded for every speaker
  * (target_id 0) or one, and will be sent by until_us (clock_mono_us): each

@@ -19,7 +19,7 @@
  * 2: PING/PONG carry microsecond timestamps for the shared clock, PAGE's
  * play-at is in the console's clock, SYNC, STATUS's late_ms and EXPIRED,
  * COMMIT (with PROTO_CAP_COMMIT) and CANCELLED, PREPARE and READY (with
- * PROTO_CAP_PREPARE).
+ * PROTO_CAP_PREPARE), STREAM_BEGIN, _DATA and _END (with PROTO_CAP_STREAM).
  * A peer of another version is refused at its first frame (docs/PROTOCOL.md).
  */
 #define PROTO_VERSION 2
@@ -43,6 +43,9 @@ enum proto_type {
 	PROTO_COMMIT = 9,  /* console -> speaker: the page held may play (archived), or is cancelled */
 	PROTO_PREPARE = 10, /* console -> speaker: a page is being recorded: have the output ready */
 	PROTO_READY = 11,  /* speaker -> console: how soon after it holds a page it can start it */
+	PROTO_STREAM_BEGIN = 12, /* console -> speaker: a page streamed while it is recorded starts */
+	PROTO_STREAM_DATA = 13,  /* console -> speaker: consecutive encoded frames of it */
+	PROTO_STREAM_END = 14,   /* console -> speaker: it is whole (its length, its play-at), or aborted */
 	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
 	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
 	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
@@ -65,6 +68,11 @@ enum proto_caps {
 	 * soon after the capture ends instead of after a cold start.
 	 */
 	PROTO_CAP_PREPARE = 1u << 2,
+	/*
+	 * STREAM_*: pages come as encoded frames while they are recorded (or
+	 * read), then an END; a speaker that sets it sets COMMIT and PREPARE too.
+	 */
+	PROTO_CAP_STREAM = 1u << 3,
 };
 
 /* Header flags: none in version 1; a frame with any flag set is refused. */
@@ -222,6 +230,44 @@ struct proto_ready {
 	uint64_t until_us;        /* the console's clock: ready until then (the PREPARE's) */
 };
 
+/* A stream's DATA carries at most this (several frames of the largest format fit). */
+#define PROTO_STREAM_DATA_MAX_PAYLOAD (256u * 1024)
+
+struct proto_stream_begin {
+	uint32_t page_id;
+	uint64_t created_ms;      /* wall clock, as PAGE's */
+	uint8_t codec;            /* enum stream_codec_id */
+	uint32_t rate;
+	uint8_t channels;
+	uint32_t max_frames;      /* the most frames (per channel) the page can have: its set duration */
+	uint8_t live;             /* 1: play each sample at its capture time + latency_us, as it comes */
+	uint64_t capture_us;      /* live: the console's clock when the first sample was captured */
+	uint32_t latency_us;      /* live: the fixed latency every speaker plays at */
+};
+
+/* DATA: frames first_seq, first_seq + 1, ... of the stream, each a u16 length and its bytes. */
+struct proto_stream_data {
+	uint32_t page_id;
+	uint32_t first_seq;
+	uint16_t count;
+	const uint8_t *frames;    /* into the payload: count x (u16 length, bytes) */
+	size_t frames_len;
+};
+
+enum proto_stream_outcome {
+	STREAM_COMPLETE = 1,      /* every frame sent: the page is whole */
+	STREAM_ABORTED = 2,       /* the recording was cancelled (reason): drop it */
+};
+
+struct proto_stream_end {
+	uint32_t page_id;
+	uint8_t outcome;          /* enum proto_stream_outcome */
+	uint32_t frames;          /* the page's frames per channel (exactly, as archived) */
+	uint32_t count;           /* stream frames sent (seq 0..count-1) */
+	uint64_t play_at_us;      /* as PAGE's */
+	char reason[128];         /* STREAM_ABORTED: why */
+};
+
 enum proto_commit_verdict {
 	COMMIT_PLAY = 1,          /* the page is archived: play it at its time */
 	COMMIT_CANCEL = 2,        /* it could not be archived: drop it, never play it */
@@ -264,6 +310,21 @@ size_t proto_prepare_encode(const struct proto_prepare *msg, uint8_t *out, size_
 int proto_prepare_decode(const uint8_t *payload, size_t len, struct proto_prepare *msg);
 size_t proto_ready_encode(const struct proto_ready *msg, uint8_t *out, size_t cap);
 int proto_ready_decode(const uint8_t *payload, size_t len, struct proto_ready *msg);
+size_t proto_stream_begin_encode(const struct proto_stream_begin *msg, uint8_t *out, size_t cap);
+int proto_stream_begin_decode(const uint8_t *payload, size_t len, struct proto_stream_begin *msg);
+/*
+ * A DATA frame of count frames (frames[i] of lens[i] bytes, each at most
+ * 65535) from first_seq; 0 if it does not fit cap or PROTO_STREAM_DATA_MAX_PAYLOAD.
+ */
+size_t proto_stream_data_encode(uint32_t page_id, uint32_t first_seq, const uint8_t *const *frames,
+                                const size_t *lens, uint16_t count, uint8_t *out, size_t cap);
+/* Checks every frame's length against the payload: the frames are then walked with _next. */
+int proto_stream_data_decode(const uint8_t *payload, size_t len, struct proto_stream_data *msg);
+/* The next frame of a decoded DATA (*at starts at 0): true with its bytes, false after the last. */
+bool proto_stream_data_next(const struct proto_stream_data *msg, size_t *at, const uint8_t **frame,
+                            size_t *frame_len);
+size_t proto_stream_end_encode(const struct proto_stream_end *msg, uint8_t *out, size_t cap);
+int proto_stream_end_decode(const uint8_t *payload, size_t len, struct proto_stream_end *msg);
 size_t proto_commit_encode(const struct proto_commit *msg, uint8_t *out, size_t cap);
 int proto_commit_decode(const uint8_t *payload, size_t len, struct proto_commit *msg);
 

@@ -76,6 +76,15 @@ struct link_owner {
 	 * how soon a page can then start (link_say_ready).
 	 */
 	void (*prepare)(void *ctx, int rate, int channels, uint64_t until_us);
+	/*
+	 * A streamed page (docs/PROTOCOL.md): it begins, its frames come, it
+	 * ends (whole: check it, take it like a page, held for its COMMIT; or
+	 * aborted). Each is well-formed; whether it fits the stream is the
+	 * owner's to judge.
+	 */
+	void (*stream_begin)(void *ctx, const struct proto_stream_begin *begin);
+	void (*stream_data)(void *ctx, const struct proto_stream_data *data);
+	void (*stream_end)(void *ctx, const struct proto_stream_end *end);
 };
 
 /* Everything a link needs to know, from the speaker's options. Strings are not copied. */
