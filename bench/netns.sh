@@ -22,21 +22,22 @@ NETNS_RATE=${NETNS_RATE:-${BENCH_NETNS_RATE:-100mbit}}
 NETNS_PORT=2348 # the console's own namespace: nothing else listens there
 
 # ============================================================================
-# >>> The console modes measured: the one place to change when streamed pages
-# land. Each row of the figure is a label and the console's options for it;
-# "-" means the console has no such mode yet, and the row reads "not measured".
-#   NETNS_WAV_ARGS     today's whole-WAV pages: the console's defaults.
-#   NETNS_STREAM_ARGS  streamed pages: put the console's option here (e.g.
-#                      "--stream" or "--codec opus"), or pass it for one run
-#                      as BENCH_NETNS_STREAM_ARGS="--stream".
+# >>> The console modes measured: the one place to change. Each row of the
+# figure is a label and the console's options for it; "-" means the console has
+# no such mode, and the row reads "not measured". Any of them can be set for
+# one run from the environment (BENCH_NETNS_WAV_ARGS="--codec wav" ...).
+#   NETNS_WAV_ARGS     whole-WAV pages, sent once recorded (before streaming: all there was)
+#   NETNS_STREAM_ARGS  streamed pages, Opus (the console's default since streaming)
+#   NETNS_PCM_ARGS     streamed pages, PCM (the lossless choice)
 #   NETNS_*_CMDS       headless commands sent before the first talk, ';' between
-#                      them, for a mode switched by a command instead (e.g.
-#                      "codec opus"); empty for none.
+#                      them, for a mode switched by a command; empty for none.
 # shellcheck disable=SC2034 # read by bench/run.sh
-NETNS_WAV_ARGS=${BENCH_NETNS_WAV_ARGS:-}
+NETNS_WAV_ARGS=${BENCH_NETNS_WAV_ARGS:---codec wav}
 NETNS_WAV_CMDS=${BENCH_NETNS_WAV_CMDS:-}
-NETNS_STREAM_ARGS=${BENCH_NETNS_STREAM_ARGS:--}
+NETNS_STREAM_ARGS=${BENCH_NETNS_STREAM_ARGS:---codec opus}
 NETNS_STREAM_CMDS=${BENCH_NETNS_STREAM_CMDS:-}
+NETNS_PCM_ARGS=${BENCH_NETNS_PCM_ARGS:---codec pcm}
+NETNS_PCM_CMDS=${BENCH_NETNS_PCM_CMDS:-}
 # ============================================================================
 
 # netns_rig — a fresh network rig in $T/net, unshaped (NETNS_DIR set).
@@ -103,12 +104,12 @@ netns_speaker() {
 }
 
 # netns_peers N NAME — N bench peers in the speakers' namespace (bench/peers.c:
-# each takes the whole page like a speaker, plays nothing; --hold: they offer
-# COMMIT as intercom-speaker does, so the console sends them the page as soon
-# as to the real ones, not after its archive).
+# each takes the whole page like a speaker, plays nothing; --stream: they offer
+# COMMIT and STREAM as intercom-speaker does, so the console streams to them
+# and sends a whole page as soon as to the real ones, not after its archive).
 netns_peers() {
 	(rig_netns_exec "$NETNS_DIR" s "$B" peers "$(rig_netns_addr "$NETNS_DIR" c):$NETNS_PORT" "$1" \
-		--hold --name "$2" >"$T/peers-$2.out" 2>"$T/peers-$2.log") &
+		--stream --name "$2" >"$T/peers-$2.out" 2>"$T/peers-$2.log") &
 	PIDS+=($!)
 	NS_SPK_PIDS+=($!)
 	wait_for 60 has_line "$T/peers-$2.out" "^ready" || fail "bench peers $2 did not all connect"
@@ -127,7 +128,7 @@ netns_peers() {
 netns_capture() {
 	local label=$1 npeers=$2 reps=$3 secs=$4 args=$5 cmds=$6 nreal=2 total i k c player page cmd name
 	if [ "$args" = - ]; then
-		say "  $label: not measured (the console has no option for it yet: NETNS_STREAM_ARGS in bench/netns.sh)"
+		say "  $label: not measured (no console option for it: the modes block in bench/netns.sh)"
 		return 0
 	fi
 	total=$((nreal + npeers))
@@ -160,10 +161,13 @@ netns_capture() {
 	printf 'duration %s\n' "$secs" >&"$NS_CON_FD"
 	rig_skew_record_start "$PULSE_DIR" "$T/net.raw" || fail "cannot record the skew rig"
 	for ((i = 2; i <= reps + 1; i++)); do
-		# A new noise each time, 2.5 s longer than the capture: its end must
-		# be found in one place only.
+		# A new sweep each time, 2.5 s longer than the capture: its end must be
+		# found in one place only (a sweep never repeats itself, and each page's
+		# runs over other frequencies), and Opus must keep its waveform (it
+		# codes a tone's, not white noise's: skew.py mark finds a page's start
+		# by correlation).
 		sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/nnoise.wav" synth \
-			"$(awk -v s="$secs" 'BEGIN { print s + 2.5 }')" whitenoise vol 0.5
+			"$(awk -v s="$secs" 'BEGIN { print s + 2.5 }')" sine "$((150 + 97 * i))-$((2500 + 431 * i))" vol 0.5
 		rig_pulse_play "$PULSE_DIR" "$T/nnoise.wav" mic &
 		player=$!
 		rig_pulse_wait_playing "$PULSE_DIR" mic || fail "the noise does not play"

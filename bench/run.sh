@@ -8,7 +8,7 @@
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
 # BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
 # BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN,
-# BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_NETNS_REPS, BENCH_NETNS_RATE, BENCH_NETNS_STREAM_ARGS,
+# BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_NETNS_REPS, BENCH_NETNS_RATE, BENCH_NETNS_{WAV,STREAM,PCM}_ARGS,
 # BENCH_ONLY=skew|codec|netns. Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
@@ -370,6 +370,7 @@ else
 	say "end of capture -> all playing over $NETNS_RATE: 2 speakers + $NETNS_PEERS peers, $NETNS_REPS pages of ${NETNS_SECS} s"
 	netns_capture wav "$NETNS_PEERS" "$NETNS_REPS" "$NETNS_SECS" "$NETNS_WAV_ARGS" "$NETNS_WAV_CMDS"
 	netns_capture stream "$NETNS_PEERS" "$NETNS_REPS" "$NETNS_SECS" "$NETNS_STREAM_ARGS" "$NETNS_STREAM_CMDS"
+	netns_capture pcm "$NETNS_PEERS" "$NETNS_REPS" "$NETNS_SECS" "$NETNS_PCM_ARGS" "$NETNS_PCM_CMDS"
 fi
 rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 PULSE_DIR=
@@ -449,9 +450,11 @@ spec="$T/spec"
 	done
 	echo "network rig proof: one TCP flow at $NETNS_RATE (tbf)|net.tbf.mbps|net.free.mbps|Mbit/s|-"
 	echo "  $NETNS_FLOWS flows of a ${NETNS_SECS} s page (PCM) at once|net.tbf.flows_ms|-|ms|-"
-	echo "end of capture -> all $((NETNS_PEERS + 2)) playing, ${NETNS_SECS} s page, $NETNS_RATE: streamed|cap.net.stream|cap.net.wav|ms|<=250"
-	echo "  whole-WAV pages (today)|cap.net.wav|-|ms|-"
-	echo "  last copy whole, streamed (console's log)|cap.net.stream.last_ms|cap.net.wav.last_ms|ms|-"
+	echo "end of capture -> all $((NETNS_PEERS + 2)) playing, ${NETNS_SECS} s page, $NETNS_RATE: streamed opus|cap.net.stream|cap.net.wav|ms|<=250"
+	echo "  streamed pcm|cap.net.pcm|cap.net.wav|ms|-"
+	echo "  whole-WAV pages|cap.net.wav|-|ms|-"
+	echo "  last copy whole, streamed opus (console's log)|cap.net.stream.last_ms|cap.net.wav.last_ms|ms|-"
+	echo "  last copy whole, streamed pcm (console's log)|cap.net.pcm.last_ms|cap.net.wav.last_ms|ms|-"
 	echo "  last copy whole, whole-WAV (console's log)|cap.net.wav.last_ms|-|ms|-"
 	echo "stream codec, opus 32k: encode + decode a 20 ms frame|codec.opus32.us|codec.pcm.us|us|-"
 	echo "  encode (the console, once per stream)|codec.opus32.enc_us|codec.pcm.enc_us|us|-"
