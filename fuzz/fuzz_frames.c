@@ -195,6 +195,38 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 		FUZZ_CHECK(proto_ready_encode(&ready, out, n - 1) == 0);
 	}
 
+	struct proto_stream_begin begin;
+	rc = proto_stream_begin_decode(payload, len, &begin);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(begin.page_id != 0 && begin.max_frames != 0 && begin.live <= 1);
+		size_t n = proto_stream_begin_encode(&begin, out, sizeof out);
+		check_frame(out, n, PROTO_STREAM_BEGIN, payload, len);
+	}
+
+	struct proto_stream_data sdata;
+	rc = proto_stream_data_decode(payload, len, &sdata);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		size_t at = 0, flen;
+		const uint8_t *frame;
+		uint16_t count = 0;
+		while (proto_stream_data_next(&sdata, &at, &frame, &flen)) {
+			FUZZ_CHECK(frame >= payload && frame + flen <= payload + len);
+			count++;
+		}
+		FUZZ_CHECK(count == sdata.count && at == sdata.frames_len);
+	}
+
+	struct proto_stream_end send;
+	rc = proto_stream_end_decode(payload, len, &send);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(send.outcome == STREAM_COMPLETE || send.outcome == STREAM_ABORTED);
+		size_t n = proto_stream_end_encode(&send, out, sizeof out);
+		check_frame(out, n, PROTO_STREAM_END, payload, len);
+	}
+
 	struct proto_bye bye;
 	rc = proto_bye_decode(payload, len, &bye);
 	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);

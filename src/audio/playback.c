@@ -34,6 +34,7 @@ struct playback {
 	int channels;
 
 	_Atomic size_t position;   /* frames handed to the device; callback-owned */
+	_Atomic size_t end;        /* the page ends here (<= frames; a live page's, once known) */
 	_Atomic bool finished;     /* the stream has stopped (complete or failed) */
 	_Atomic int32_t gain_q24;  /* main writes, callback reads: volume.h gain */
 	struct level_slot levels;         /* callback adds, main takes */
@@ -74,6 +75,7 @@ struct playback {
 	double output_latency_s;   /* the open stream's, as PortAudio reports it */
 	bool armed;                /* the stream runs silence, no page attached yet (playback_arm) */
 	struct audio_format armed_fmt;
+	int armed_chunk;
 
 	/* INTERCOM_TRACE (bench): when the first frames of the page went to the device. */
 	bool trace;                /* set once in playback_new */
@@ -183,10 +185,13 @@ static size_t place_first(struct playback *pb, double dac, unsigned long frames,
 static size_t copy_corrected(struct playback *pb, int16_t *out, size_t n, size_t *pos, int32_t gain)
 {
 	size_t width = (size_t)pb->channels, o = 0;
+	size_t end = atomic_load_explicit(&pb->end, memory_order_relaxed);
+	if (*pos > end)
+		*pos = end;
 	int32_t jump = atomic_exchange_explicit(&pb->jump, 0, memory_order_relaxed);
 	if (jump < 0) {
 		size_t skip = (size_t)-(int64_t)jump;
-		*pos += skip < pb->frames - *pos ? skip : pb->frames - *pos;
+		*pos += skip < end - *pos ? skip : end - *pos;
 	} else if (jump > 0) {
 		o = (size_t)jump < n ? (size_t)jump : n;
 		memset(out, 0, o * width * sizeof *out);
@@ -196,7 +201,7 @@ static size_t copy_corrected(struct playback *pb, int16_t *out, size_t n, size_t
 	int32_t pending = atomic_load_explicit(&pb->correction, memory_order_relaxed);
 	int32_t done = 0;
 	uint64_t corrected = 0;
-	while (o < n && *pos < pb->frames) {
+	while (o < n && *pos < end) {
 		if (pending != done && pb->cb_since_correction >= pb->spacing) {
 			pb->cb_since_correction = 0;
 			corrected++;
@@ -212,7 +217,7 @@ static size_t copy_corrected(struct playback *pb, int16_t *out, size_t n, size_t
 			}
 			continue;
 		}
-		size_t seg = n - o < pb->frames - *pos ? n - o : pb->frames - *pos;
+		size_t seg = n - o < end - *pos ? n - o : end - *pos;
 		if (pending != done && pb->spacing - pb->cb_since_correction < seg)
 			seg = pb->spacing - pb->cb_since_correction;
 		volume_apply_s16(out + o * width, pb->samples + *pos * width, seg * width, gain);
@@ -264,7 +269,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	atomic_store_explicit(&pb->position, pos, memory_order_release);
 	/* An armed stream with no page yet plays silence until one is attached. */
 	bool begun = atomic_load_explicit(&pb->begun, memory_order_relaxed);
-	return begun && pos >= pb->frames ? paComplete : paContinue;
+	return begun && pos >= atomic_load_explicit(&pb->end, memory_order_relaxed) ? paComplete : paContinue;
 }
 
 static void playback_finished_cb(void *user)
@@ -326,6 +331,7 @@ static void page_reset(struct playback *pb, const int16_t *samples, size_t frame
 	pb->start_frame = when && when->start_frame < frames ? when->start_frame : 0;
 	pb->spacing = playout_correct_spacing(pb->rate);
 	atomic_store(&pb->position, pb->start_frame);
+	atomic_store(&pb->end, frames);
 	atomic_store(&pb->first_us, 0);
 	atomic_store(&pb->skipped, 0);
 	atomic_store(&pb->correction, 0);
@@ -391,7 +397,7 @@ static bool attach_armed(struct playback *pb, const int16_t *samples, size_t fra
                          const struct audio_format *fmt, const struct playback_when *when)
 {
 	if (!playback_armed(pb) || !when || !when->target_us || fmt->rate != pb->armed_fmt.rate ||
-	    fmt->channels != pb->armed_fmt.channels)
+	    fmt->channels != pb->armed_fmt.channels || pb->armed_chunk != pb->chunk)
 		return false;
 	pb->armed = false;
 	page_reset(pb, samples, frames, when);
@@ -420,7 +426,8 @@ int playback_start_at(struct playback *pb, const int16_t *samples, size_t frames
 
 int playback_arm(struct playback *pb, const struct audio_format *fmt, char *err, size_t errlen)
 {
-	if (playback_armed(pb) && fmt->rate == pb->armed_fmt.rate && fmt->channels == pb->armed_fmt.channels)
+	if (playback_armed(pb) && fmt->rate == pb->armed_fmt.rate && fmt->channels == pb->armed_fmt.channels &&
+	    pb->armed_chunk == pb->chunk)
 		return 0;
 	playback_stop(pb);
 	pb->channels = fmt->channels;
@@ -431,6 +438,7 @@ int playback_arm(struct playback *pb, const struct audio_format *fmt, char *err,
 		return -1;
 	pb->armed = true;
 	pb->armed_fmt = *fmt;
+	pb->armed_chunk = pb->chunk;
 	return 0;
 }
 
@@ -477,6 +485,16 @@ bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame
 	return true;
 }
 
+void playback_set_chunk(struct playback *pb, int chunk)
+{
+	pb->chunk = chunk;
+}
+
+void playback_set_end(struct playback *pb, size_t frames)
+{
+	atomic_store_explicit(&pb->end, frames < pb->frames ? frames : pb->frames, memory_order_relaxed);
+}
+
 void playback_jump(struct playback *pb, int32_t frames)
 {
 	atomic_fetch_add_explicit(&pb->jump, frames, memory_order_relaxed);
@@ -511,7 +529,7 @@ enum playback_state playback_poll(struct playback *pb, size_t *frames_written)
 		return PLAYBACK_IDLE;
 	if (!atomic_load_explicit(&pb->finished, memory_order_acquire))
 		return PLAYBACK_PLAYING;
-	return pos >= pb->frames ? PLAYBACK_DONE : PLAYBACK_FAILED;
+	return pos >= atomic_load_explicit(&pb->end, memory_order_relaxed) ? PLAYBACK_DONE : PLAYBACK_FAILED;
 }
 
 void playback_stop(struct playback *pb)
@@ -534,7 +552,7 @@ size_t playback_frames_played_by_device(struct playback *pb)
 	size_t written;
 	enum playback_state state = playback_poll(pb, &written);
 	if (state == PLAYBACK_DONE) {
-		pb->heard = pb->frames;
+		pb->heard = atomic_load_explicit(&pb->end, memory_order_relaxed);
 		return pb->heard;
 	}
 	if (state != PLAYBACK_PLAYING)

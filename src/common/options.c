@@ -143,6 +143,12 @@ static const struct option_spec specs[] = {
 	            [PROGRAM_SPEAKER] = "the console's opus bitrate" },
 	  .no_effect = FOR_SPEAKER, .min = STREAM_OPUS_BITRATE_MIN, .max = STREAM_OPUS_BITRATE_MAX,
 	  .def = STREAM_OPUS_BITRATE_DEFAULT },
+	{ OPT_LIVE_LATENCY, "live-latency-ms", 0, "N", "120",
+	  .help = { [PROGRAM_CONSOLE] = "live talk (L): every speaker plays each sample N ms\n"
+	                                "after it was spoken, {min}..{max} (default {default})",
+	            [PROGRAM_SPEAKER] = "the console's live latency" },
+	  .no_effect = FOR_SPEAKER, .min = LIVE_LATENCY_MIN_MS, .max = LIVE_LATENCY_MAX_MS,
+	  .def = LIVE_LATENCY_MS },
 	{ OPT_KEY_FILE, "key-file", 0, "FILE", "/etc/intercom/key",
 	  .help = { [PROGRAM_CONSOLE] = "pre-shared key: only speakers with it may join,\n"
 	                                "and pages are encrypted (default: no key, the\n"
@@ -659,6 +665,11 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 			return fail(p, "bad bitrate '%s': give %g..%g bits per second, e.g. --bitrate %s",
 			            show(value).text, spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
+	case OPT_LIVE_LATENCY:
+		if (spec_int(spec, value, &o->live_latency_ms) != 0)
+			return fail(p, "bad live latency '%s': give %g..%g ms, e.g. --live-latency-ms %s",
+			            show(value).text, spec->min, spec->max, spec->example);
+		return OPTIONS_RUN;
 	case OPT_DELAY_MS:
 		if (spec_int(spec, value, &o->delay_ms) != 0)
 			return fail(p, "bad delay '%s': give %g..%g ms, e.g. --delay-ms %s", show(value).text,
@@ -831,6 +842,7 @@ static void set_defaults(struct options *o, enum program program)
 	o->welcome_timeout_ms = WELCOME_DEADLINE_MS;
 	o->codec = OPTIONS_CODEC_OPUS;
 	o->bitrate = STREAM_OPUS_BITRATE_DEFAULT;
+	o->live_latency_ms = LIVE_LATENCY_MS;
 }
 
 const char *options_codec_name(int codec)

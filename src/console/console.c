@@ -54,6 +54,8 @@
 #define CAPTURE_PUMP_MS 20
 /* And this often over its last two buffers. */
 #define CAPTURE_PUMP_END_MS 2
+/* And this often during a live talk: a frame leaves as soon as it is whole, not up to 20 ms later. */
+#define CAPTURE_PUMP_LIVE_MS 5
 /* The shipped file the T key plays on the selected speaker. */
 #define TEST_TONE_ASSET "test-tone.wav"
 
@@ -87,6 +89,10 @@ struct console {
 	uint64_t rec_created_ms;
 	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
 	uint32_t stream_page;
+	/* A live talk's BEGIN waits for its first frame's capture time (capture_started_us). */
+	bool stream_live_pending;
+	struct proto_stream_begin live_begin;
+	uint32_t live_target;
 	uint32_t streamed_page;    /* the latest page streamed whole: the outbox sends it END only */
 	struct app app;          /* quit, exit code, the fatal message */
 
@@ -151,6 +157,12 @@ static void speakers_refresh(struct console *con)
 
 /* ---- pages ---- */
 
+/* The input's stream, NULL if there is no input device. */
+static struct capture *capture(const struct console *con)
+{
+	return input_watch_capture(con->input);
+}
+
 /* ---- streamed pages (docs/PROTOCOL.md) ---- */
 
 static void stream_emit_cb(void *ctx, const uint8_t *frame, size_t len)
@@ -164,7 +176,7 @@ static void stream_emit_cb(void *ctx, const uint8_t *frame, size_t len)
  * that take one (--codec opus or pcm); the others get it whole once it is.
  */
 static void stream_begin(struct console *con, uint32_t page_id, uint64_t created_ms, uint32_t target_id,
-                         size_t max_frames)
+                         size_t max_frames, bool live)
 {
 	if (con->opts.codec == OPTIONS_CODEC_WAV)
 		return;
@@ -180,19 +192,42 @@ static void stream_begin(struct console *con, uint32_t page_id, uint64_t created
 	struct proto_stream_begin begin = { .page_id = page_id, .created_ms = created_ms,
 	                                    .codec = (uint8_t)params.codec, .rate = (uint32_t)params.rate,
 	                                    .channels = (uint8_t)params.channels,
-	                                    .max_frames = (uint32_t)max_frames };
-	if (station_stream_begin(con->station, &begin, target_id) == 0) {
-		stream_out_free(so);
-		return;
-	}
+	                                    .max_frames = (uint32_t)max_frames, .live = live,
+	                                    .latency_us = live ? (uint32_t)con->opts.live_latency_ms * 1000u : 0 };
 	con->stream = so;
 	con->stream_page = page_id;
+	if (live) {
+		/* Its speakers need the first frame's capture time: BEGIN goes with it. */
+		con->stream_live_pending = true;
+		con->live_begin = begin;
+		con->live_target = target_id;
+		return;
+	}
+	if (station_stream_begin(con->station, &begin, target_id) == 0) {
+		stream_out_free(so);
+		con->stream = NULL;
+	}
+}
+
+/* A live talk's BEGIN, once its first frame's capture time is known; false while it is not. */
+static bool stream_live_begun(struct console *con)
+{
+	if (!con->stream_live_pending)
+		return true;
+	uint64_t started = capture(con) ? capture_started_us(capture(con)) : 0;
+	if (!started)
+		return false;
+	con->stream_live_pending = false;
+	con->live_begin.capture_us = started;
+	size_t n = station_stream_begin(con->station, &con->live_begin, con->live_target);
+	log_event("talking live to %zu speaker%s, %d ms behind", n, n == 1 ? "" : "s", con->opts.live_latency_ms);
+	return true;
 }
 
 /* The stream's samples so far; final: the page ends at frames (END follows with station_send_page). */
 static void stream_feed(struct console *con, const int16_t *samples, size_t frames, bool final)
 {
-	if (!con->stream)
+	if (!con->stream || (!stream_live_begun(con) && !final))
 		return;
 	if (stream_out_feed(con->stream, samples, frames, final, stream_emit_cb, con) < 0) {
 		station_stream_abort(con->station, con->stream_page, "the console could not encode it");
@@ -216,6 +251,7 @@ static void stream_abort(struct console *con, const char *why)
 {
 	if (!con->stream)
 		return;
+	con->stream_live_pending = false;
 	station_stream_abort(con->station, con->stream_page, why);
 	stream_out_free(con->stream);
 	con->stream = NULL;
@@ -233,7 +269,7 @@ static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const
 	if (page_id != con->streamed_page && con->opts.codec != OPTIONS_CODEC_WAV &&
 	    wav_check(wav, wav_len, &info, why, sizeof why) == 0 && info.rate == con->fmt.rate &&
 	    info.channels == con->fmt.channels) {
-		stream_begin(con, page_id, created_ms, target_id, info.frames);
+		stream_begin(con, page_id, created_ms, target_id, info.frames, false);
 		stream_feed(con, (const int16_t *)(const void *)(wav + info.data_offset), info.frames, true);
 	}
 	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id, archive_us);
@@ -278,12 +314,6 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	           remember);
 }
 
-/* The input's stream, NULL if there is no input device. */
-static struct capture *capture(const struct console *con)
-{
-	return input_watch_capture(con->input);
-}
-
 /*
  * True while a recording runs, a page is on its way (loading, being archived)
  * or the latest page has not reached every speaker's verdict.
@@ -307,6 +337,10 @@ static void console_talk(struct console *con)
 		refuse(con, "already recording");
 		return;
 	}
+	if (con->cs.live && con->opts.codec == OPTIONS_CODEC_WAV) {
+		refuse(con, "cannot talk live with --codec wav: pages go whole; use opus or pcm (L: back to pages)");
+		return;
+	}
 	/* The recording's page streams at once, and must not overtake one still on its way. */
 	if (outbox_busy(con->outbox) || file_loads_busy(con->loads)) {
 		refuse(con, "cannot talk yet: the page before is still on its way (a slow disk?); try again");
@@ -328,7 +362,7 @@ static void console_talk(struct console *con)
 	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
 	con->rec_page = outbox_reserve(con->outbox);
 	con->rec_created_ms = clock_wall_ms();
-	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames);
+	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames, con->cs.live);
 	/* The speakers open their outputs meanwhile: the page then starts soon after the capture. */
 	station_prepare(con->station, con->cs.target_id, con->fmt.rate, con->fmt.channels,
 	                clock_mono_us() + (uint64_t)(con->cs.duration_s * 1e6) + PREPARE_SEND_BY_MS * 1000u);
@@ -691,7 +725,8 @@ static int console_tick(struct console *con)
 	if (capture_active(cap)) {
 		/* Near the end, look often: the page leaves as soon as its last buffer is in. */
 		size_t left = capture_frames_want(cap) - capture_frames_have(cap);
-		timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS : CAPTURE_PUMP_MS;
+		timeout = left <= 2 * (size_t)con->opts.chunk ? CAPTURE_PUMP_END_MS
+		          : con->stream && con->cs.live ? CAPTURE_PUMP_LIVE_MS : CAPTURE_PUMP_MS;
 	}
 	/* The meter is always on: wake for the next frame. */
 	if (con->screen && (cap || con->frame.pending))
@@ -1015,7 +1050,7 @@ static void console_greet(const struct console *con)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
-		          "duration SECONDS, list, quit");
+		          "duration SECONDS, live, page, list, quit");
 }
 
 int main(int argc, char **argv)

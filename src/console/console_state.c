@@ -207,6 +207,13 @@ bool console_state_target_missing(const struct console_state *cs)
 
 /* ---- the duration ---- */
 
+void console_state_set_live(struct console_state *cs, bool live)
+{
+	cs->live = live;
+	say(cs, "%s", live ? "mode: live: speakers play the talk as it is spoken (L or page: back to pages)"
+	                   : "mode: pages: a talk is recorded, then played (L or live: talk live)");
+}
+
 void console_state_set_duration(struct console_state *cs, double seconds, bool say_it)
 {
 	/* Longer than a page can hold at this format would be recorded, then not sent. */
@@ -387,6 +394,9 @@ static enum console_action plain_key(struct console_state *cs, int key,
 		break;
 	case 'T':
 		return CONSOLE_ACTION_TEST_TONE;
+	case 'L':
+		console_state_set_live(cs, !cs->live);
+		break;
 	case 'r':
 		return CONSOLE_ACTION_RESEND;
 	case ':':
@@ -545,6 +555,10 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		line++;
 	if (*line == '\0' || strcmp(line, "talk") == 0)
 		return CONSOLE_ACTION_TALK;
+	if (strcmp(line, "live") == 0 || strcmp(line, "page") == 0) {
+		console_state_set_live(cs, line[0] == 'l');
+		return CONSOLE_ACTION_NONE;
+	}
 	if (strncmp(line, "send ", 5) == 0) {
 		*arg = line + 5;
 		return CONSOLE_ACTION_SEND;
@@ -577,7 +591,7 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		                     "e.g. duration 7.5", cs->duration_s);
 	else
 		console_state_answer(cs, true, "unknown command '%s': use talk (or an empty line), stop, "
-		                     "cancel, send PATH, resend, duration SECONDS, list, quit", line);
+		                     "cancel, send PATH, resend, duration SECONDS, live, page, list, quit", line);
 	return CONSOLE_ACTION_NONE;
 }
 

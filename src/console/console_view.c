@@ -202,7 +202,9 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	} else {
 		snprintf(h->input, sizeof h->input, "none (%s)", in->no_input);
 	}
-	textfmt_seconds(h->duration, sizeof h->duration, cs->duration_s);
+	char secs[16];
+	textfmt_seconds(secs, sizeof secs, cs->duration_s);
+	snprintf(h->duration, sizeof h->duration, "%s%s", cs->live ? "live " : "", secs);
 	h->speakers = cs->speaker_count;
 	h->link_secure = in->keyed;
 	snprintf(h->link, sizeof h->link, "%s",
@@ -253,7 +255,11 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 	}
 	char secs[16];
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
-	if (in->input_ok && cs->hold_to_talk)
+	if (in->input_ok && cs->live)
+		snprintf(s->text, sizeof s->text, "ready, LIVE: %s talks to %s as you speak (up to %s)",
+		         cs->hold_to_talk ? "holding Space" : "Space", cs->target_id ? cs->target_name : "all speakers",
+		         secs);
+	else if (in->input_ok && cs->hold_to_talk)
 		snprintf(s->text, sizeof s->text, "ready: hold Space to talk to %s (up to %s)",
 		         cs->target_id ? cs->target_name : "all speakers", secs);
 	else if (in->input_ok)

@@ -695,7 +695,8 @@ int proto_stream_data_decode(const uint8_t *payload, size_t len, struct proto_st
 	msg->page_id = get_u32(&r);
 	msg->first_seq = get_u32(&r);
 	msg->count = get_u16(&r);
-	msg->frames = payload + (r.pos < len ? r.pos : len);
+	/* A payload cut short has no frames (and may have no bytes at all: never offset a NULL). */
+	msg->frames = r.pos < len ? payload + r.pos : NULL;
 	msg->frames_len = r.pos < len ? len - r.pos : 0;
 	for (uint16_t i = 0; i < msg->count && !r.bad; i++)
 		get_bytes(&r, get_u16(&r));

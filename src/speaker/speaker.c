@@ -96,6 +96,16 @@
  * before the heartbeat's 5 s would end the link.
  */
 #define STREAM_IDLE_MS 3000
+/*
+ * A live talk's slots are decided this often, and this far ahead of the
+ * device's own buffer: a frame has until then to come (else it is
+ * concealed), and the loop's wake-ups, 10 ms apart, never leave the output
+ * to reach a slot not yet decided.
+ */
+#define LIVE_FILL_EVERY_MS 10
+#define LIVE_FILL_AHEAD_MS 20
+/* A live talk's device buffer at most (5 ms: 240 frames at 48 kHz, a quarter of the default chunk). */
+#define LIVE_BUFFER_MS 5
 /* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
@@ -140,6 +150,10 @@ struct speaker {
 	uint64_t rx_bytes;             /* what its frames took on the wire */
 	uint64_t rx_last_ms;           /* a frame came then (STREAM_IDLE_MS without one ends it) */
 	uint64_t rx_status_ms;         /* "receiving" last reported then */
+	/* A live talk playing: its timeline is the samples in hand (borrowed from it, not freed). */
+	struct stream_live *live;
+	bool live_open;                /* its frames still come (no END yet) */
+	uint32_t live_latency_ms;
 	uint64_t held_play_at_us;      /* its play-at, for when it is committed */
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
@@ -228,6 +242,19 @@ static void page_report(struct speaker *spk, uint32_t page_id, enum proto_page_s
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	size_t played = 0;
+	char live_note[128];
+	if (spk->live && !spk->replay && (spk->playing || spk->waiting)) {
+		/* A live talk's frames that did not make their time: concealed, counted, said. */
+		struct stream_live_stats ls = stream_live_stats(spk->live);
+		if (state == PAGE_PLAYED && (ls.concealed || ls.late)) {
+			snprintf(live_note, sizeof live_note, "live: %llu of %llu frames concealed (%llu came late)",
+			         (unsigned long long)ls.concealed, (unsigned long long)(ls.played + ls.concealed),
+			         (unsigned long long)ls.late);
+			reason = live_note;
+			log_event("page %u %s", spk->page_id, live_note);
+		}
+		spk->live_open = false;
+	}
 	spk->waiting = spk->held = false;
 	if (spk->playing)
 		trace_first_sample(spk);
@@ -289,9 +316,22 @@ static int output_rescan(struct speaker *spk)
  * reported; when: where its first sample goes (NULL: at once, from the
  * start). 0 or -1.
  */
+/*
+ * The device buffer a page plays through: --chunk, or for a live talk one
+ * of LIVE_BUFFER_MS at most, since each sample waits a buffer at the output
+ * on top of the talk's latency.
+ */
+static int play_chunk(const struct speaker *spk, int rate)
+{
+	int live = rate * LIVE_BUFFER_MS / 1000;
+	return spk->live && live >= CHUNK_MIN && live < spk->opts.chunk ? live : spk->opts.chunk;
+}
+
 static int page_play(struct speaker *spk, bool replay, const struct playback_when *when, char *err,
                      size_t errlen)
 {
+	if (spk->playback)
+		playback_set_chunk(spk->playback, play_chunk(spk, spk->fmt.rate));
 	if (!spk->playback || playback_start_at(spk->playback, spk->samples, spk->frames, &spk->fmt,
 	                                        when, err, errlen) < 0) {
 		if (output_rescan(spk) < 0 ||
@@ -542,6 +582,8 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
  * it (unless muted), save it. 0 if it was taken (played, muted, or saved with
  * no output device), -1 if rejected (why says why).
  */
+static void samples_drop(struct speaker *spk);
+
 /*
  * A page checked whole, its samples taken over: "received", then it plays
  * (or waits for its time, or its COMMIT) and is saved alongside.
@@ -561,7 +603,7 @@ static void page_take(struct speaker *spk, const struct link_page *page, int16_t
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
 	speaker_state_received(&spk->st, page_id, clock_wall_ms(), fmt, frames, page->bytes);
-	free(spk->samples);
+	samples_drop(spk);
 	spk->page_id = page_id;
 	spk->first_sample_traced = false;
 	spk->samples = samples;
@@ -598,6 +640,18 @@ static int page_accept(struct speaker *spk, const struct link_page *page, char *
 	return 0;
 }
 
+/* The samples in hand go: freed, or, a live talk's timeline, with its stream. */
+static void samples_drop(struct speaker *spk)
+{
+	if (spk->live)
+		stream_live_free(spk->live);
+	else
+		free(spk->samples);
+	spk->live = NULL;
+	spk->live_open = false;
+	spk->samples = NULL;
+}
+
 /* ---- streamed pages ---- */
 
 /* The stream arriving is over: forgotten (its outcome, if any, was said by the caller). */
@@ -628,6 +682,114 @@ static void rx_progress(struct speaker *spk, bool force)
 
 static void arm_output(struct speaker *spk, int rate, int channels, uint64_t until_local_us);
 
+/* ---- live talk ---- */
+
+/*
+ * The stream time (µs since the talk's first sample, as its frames count
+ * it) whose slot must be decided now: what the output will take next, a
+ * device buffer and a margin ahead of the sample playing.
+ */
+static uint64_t live_due_us(struct speaker *spk)
+{
+	uint64_t lead = playback_armed_lead_us(spk->playback) + LIVE_FILL_AHEAD_MS * 1000u;
+	uint64_t now = clock_mono_us() + lead;
+	return now > spk->target_us ? now - spk->target_us : 0;
+}
+
+/*
+ * A live talk begins: its timeline becomes the samples in hand, placed so
+ * that each sample plays at its capture time plus the latency (through the
+ * shared clock), and filled as its frames come; a frame late for its slot
+ * is concealed, never played late.
+ */
+static void live_begin(struct speaker *spk, const struct proto_stream_begin *b)
+{
+	const struct clock_sync *cs = link_clock(spk->link);
+	char why[160];
+	if (!cs || !spk->playback) {
+		page_reject(spk, b->page_id, 0, !cs ? "a live talk needs the console's clock, not locked yet"
+		                                    : "a live talk needs an output device");
+		return;
+	}
+	if (spk->playing)
+		playback_tick(spk, clock_mono_ms());
+	if (spk->playing || spk->waiting)
+		page_outcome(spk, PAGE_INTERRUPTED, "a live talk began");
+	struct stream_codec_params params = { .codec = (enum stream_codec_id)b->codec, .rate = (int)b->rate,
+	                                      .channels = b->channels };
+	struct stream_live *sl = stream_codec_name(params.codec) ? stream_live_new(&params, b->max_frames, why, sizeof why)
+	                                                         : NULL;
+	if (!sl) {
+		if (!stream_codec_name(params.codec))
+			snprintf(why, sizeof why, "unknown codec %u", b->codec);
+		page_reject(spk, b->page_id, 0, why);
+		return;
+	}
+	struct audio_format fmt = { .rate = (int)b->rate, .channels = b->channels };
+	samples_drop(spk);
+	spk->live = sl;
+	spk->live_open = true;
+	spk->live_latency_ms = b->latency_us / 1000u;
+	spk->samples = (int16_t *)(uintptr_t)stream_live_samples(sl);
+	spk->page_id = b->page_id;
+	spk->first_sample_traced = false;
+	spk->frames = stream_live_capacity(sl);
+	spk->fmt = fmt;
+	spk->rx_last_ms = clock_mono_ms();
+	speaker_state_live(&spk->st, b->page_id, clock_wall_ms(), &fmt, spk->live_latency_ms);
+	if (spk->st.muted) {
+		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
+		return;
+	}
+	uint64_t delay_us = (uint64_t)stream_live_delay(sl) * 1000000u / (uint64_t)fmt.rate;
+	page_start(spk, b->capture_us + b->latency_us - delay_us);
+}
+
+static void live_data(struct speaker *spk, const struct proto_stream_data *d)
+{
+	uint64_t due = live_due_us(spk);
+	size_t at = 0;
+	const uint8_t *bytes;
+	size_t len;
+	for (uint32_t seq = d->first_seq; proto_stream_data_next(d, &at, &bytes, &len); seq++)
+		stream_live_put(spk->live, due, seq, bytes, len);
+	spk->rx_last_ms = clock_mono_ms();
+}
+
+/* The talk ends: it plays to its last sample (aborted: it stops now). */
+static void live_end(struct speaker *spk, const struct proto_stream_end *e)
+{
+	spk->live_open = false;
+	if (e->outcome == STREAM_ABORTED) {
+		page_outcome(spk, PAGE_CANCELLED, *e->reason ? e->reason : "by the console");
+		return;
+	}
+	size_t end = stream_live_delay(spk->live) + e->frames;
+	if (end < spk->frames) {
+		spk->frames = end;
+		if (spk->playing && !spk->replay)
+			playback_set_end(spk->playback, end);
+	}
+	send_status(spk, spk->page_id, PAGE_RECEIVED, 0, 0, NULL);
+}
+
+/* While a live talk plays: its slots are decided as they fall due. Returns ms until the next look. */
+static int live_tick(struct speaker *spk)
+{
+	if (!spk->live || spk->replay || (!spk->playing && !spk->waiting))
+		return -1;
+	if (spk->live_open && clock_mono_ms() - spk->rx_last_ms > STREAM_IDLE_MS) {
+		page_outcome(spk, PAGE_FAILED, "the live talk stopped arriving");
+		spk->live_open = false;
+		return -1;
+	}
+	size_t played = 0;
+	if (spk->playing)
+		playback_poll(spk->playback, &played);
+	stream_live_fill(spk->live, live_due_us(spk), played);
+	return LIVE_FILL_EVERY_MS;
+}
+
 /*
  * link.h: a page begins as a stream. Its frames are put back together as
  * they come; the output opens meanwhile, as for PREPARE (the stream is its
@@ -638,6 +800,10 @@ static void speaker_stream_begin_cb(void *ctx, const struct proto_stream_begin *
 	struct speaker *spk = ctx;
 	if (spk->rx)
 		rx_reject(spk, "a newer stream began before it ended");
+	if (b->live) {
+		live_begin(spk, b);
+		return;
+	}
 	struct stream_codec_params params = { .codec = (enum stream_codec_id)b->codec, .rate = (int)b->rate,
 	                                      .channels = b->channels };
 	char why[160];
@@ -665,6 +831,10 @@ static void speaker_stream_begin_cb(void *ctx, const struct proto_stream_begin *
 static void speaker_stream_data_cb(void *ctx, const struct proto_stream_data *d)
 {
 	struct speaker *spk = ctx;
+	if (spk->live_open && d->page_id == spk->page_id) {
+		live_data(spk, d);
+		return;
+	}
 	if (!spk->rx || d->page_id != spk->rx_page)
 		return; /* a stream already refused or ended: the rest of its frames */
 	size_t at = 0;
@@ -686,6 +856,10 @@ static void speaker_stream_data_cb(void *ctx, const struct proto_stream_data *d)
 static void speaker_stream_end_cb(void *ctx, const struct proto_stream_end *e)
 {
 	struct speaker *spk = ctx;
+	if (spk->live_open && e->page_id == spk->page_id) {
+		live_end(spk, e);
+		return;
+	}
 	if (!spk->rx || e->page_id != spk->rx_page)
 		return;
 	if (e->outcome == STREAM_ABORTED) {
@@ -761,6 +935,7 @@ static void arm_output(struct speaker *spk, int rate, int channels, uint64_t unt
 		return;
 	struct audio_format fmt = { .rate = rate, .channels = channels };
 	char err[256];
+	playback_set_chunk(spk->playback, spk->opts.chunk); /* a page's (a live talk is never armed) */
 	if (playback_arm(spk->playback, &fmt, err, sizeof err) < 0) {
 		log_event("cannot ready the output for the page being recorded: %s", err);
 		return;
@@ -1370,6 +1545,12 @@ static int speaker_tick(struct speaker *spk, uint64_t now)
 	int timeout = link_tick(spk->link, now);
 	held_check(spk);
 	rx_check(spk, now);
+	if (spk->live_open && spk->st.link != SPEAKER_LINK_READY) {
+		spk->live_open = false;
+		if (spk->playing || spk->waiting)
+			page_outcome(spk, PAGE_FAILED, "the link dropped during the live talk");
+	}
+	timeout = sooner(timeout, live_tick(spk));
 	armed_check(spk, clock_mono_us());
 	timeout = sooner(timeout, timed_tick(spk, clock_mono_us()));
 	timeout = sooner(timeout, playback_tick(spk, now));
@@ -1451,12 +1632,12 @@ static void speaker_shutdown(struct speaker *spk)
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
 	rx_free(spk);
+	samples_drop(spk);
 	page_saves_wait(spk);
 	link_free(spk->link, "speaker shutting down");
 	spk->link = NULL;
 	playback_free(spk->playback);
 	spk->playback = NULL;
-	free(spk->samples);
 	sodium_memzero(&spk->key, sizeof spk->key);
 	pollset_free(&spk->pollset);
 	if (spk->audio_up)

@@ -241,6 +241,7 @@ void speaker_state_received(struct speaker_state *st, uint32_t page_id, uint64_t
 	st->fmt = *fmt;
 	st->have_format = true;
 	st->receiving = false;
+	st->live_ms = 0;
 	activity_update(st);
 	char name[64];
 	format_describe(fmt, name, sizeof name);
@@ -269,6 +270,8 @@ void speaker_state_playing(struct speaker_state *st, uint32_t page_id, size_t fr
 	st->frames_played = 0;
 	st->late_ms = 0;
 	st->corrected = 0;
+	if (replay)
+		st->live_ms = 0;
 	if (replay)
 		say(st, "page %u replaying here (%.2f s), not reported to the console", page_id,
 		    format_seconds(frames, st->fmt.rate));
@@ -315,6 +318,19 @@ void speaker_state_finished(struct speaker_state *st, uint32_t page_id, int resu
 	else
 		say(st, "page %u %s%s%s", page_id, proto_page_state_name(result), reason ? ": " : "",
 		    reason ? reason : "");
+}
+
+void speaker_state_live(struct speaker_state *st, uint32_t page_id, uint64_t wall_ms,
+                        const struct audio_format *fmt, uint32_t latency_ms)
+{
+	history_push(st, page_id, wall_ms);
+	st->fmt = *fmt;
+	st->have_format = true;
+	st->receiving = false;
+	activity_update(st);
+	st->live_ms = latency_ms;
+	say(st, "page %u: live from %s, %u ms behind the voice", page_id,
+	    st->console_name[0] ? st->console_name : "the console", latency_ms);
 }
 
 void speaker_state_joined_late(struct speaker_state *st, uint32_t page_id, uint32_t late_ms)
@@ -500,7 +516,11 @@ enum speaker_tone speaker_state_activity_text(const struct speaker_state *st, ch
 		return SPEAKER_TONE_ACCENT;
 	}
 	case SPEAKER_PLAYING:
-		snprintf(out, outlen, "playing page %u", st->play_page_id);
+		if (st->live_ms)
+			snprintf(out, outlen, "LIVE from %s (page %u, %u ms behind the voice)",
+			         st->console_name[0] ? st->console_name : "the console", st->play_page_id, st->live_ms);
+		else
+			snprintf(out, outlen, "playing page %u", st->play_page_id);
 		return SPEAKER_TONE_OK;
 	case SPEAKER_REPLAYING:
 		snprintf(out, outlen, "replaying page %u (here only)", st->play_page_id);

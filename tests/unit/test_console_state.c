@@ -489,7 +489,7 @@ static void test_commands(void **state)
 	assert_true(cs.duration_s == 7.5);
 	assert_int_equal(command(&cs, "talk louder", arg), CONSOLE_ACTION_NONE);
 	assert_string_equal(last(&said), "unknown command 'talk louder': use talk (or an empty line), stop, "
-	                                 "cancel, send PATH, resend, duration SECONDS, list, quit");
+	                                 "cancel, send PATH, resend, duration SECONDS, live, page, list, quit");
 	console_state_free(&cs);
 }
 

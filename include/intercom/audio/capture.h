@@ -36,6 +36,12 @@ bool capture_pump(struct capture *cap);
  * before the main thread's pump notices.
  */
 uint64_t capture_completed_us(const struct capture *cap);
+/*
+ * When the capture's first frame was captured (clock_mono_us), as the
+ * callback reckons it (its buffer's arrival less the buffer's duration; the
+ * device's own input latency is not known); 0 until its first buffer.
+ */
+uint64_t capture_started_us(const struct capture *cap);
 size_t capture_frames_have(const struct capture *cap);
 /* The capture's samples so far (capture_frames_have frames), valid until the next pump, take or cancel. */
 const int16_t *capture_samples(const struct capture *cap);

@@ -88,6 +88,10 @@ bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame
  * added to what is still pending. The callback does them.
  */
 void playback_correct(struct playback *pb, int32_t frames);
+/* Frames per buffer of the streams opened (or armed) from now on: small for a live talk. */
+void playback_set_chunk(struct playback *pb, int chunk);
+/* The page ends at frames (a live page's end, once known; never past what was started). */
+void playback_set_end(struct playback *pb, size_t frames);
 /* A stall mended at once: frames of silence (> 0) or skipped (< 0) in the next buffer. */
 void playback_jump(struct playback *pb, int32_t frames);
 /* Corrections not yet done; frames corrected so far in this page. */

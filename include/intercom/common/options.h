@@ -40,6 +40,7 @@ struct options {
 	int codec;               /* console: OPTIONS_CODEC_* how pages travel */
 	bool codec_given;        /* ... --codec was given (else opus, or pcm where opus cannot) */
 	int bitrate;             /* console: opus bits per second */
+	int live_latency_ms;     /* console: live talk plays this long after it is captured */
 	bool delay_given;        /* ... --delay-ms was given (else the screen's trim, kept, applies) */
 	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	bool headless;
@@ -85,6 +86,7 @@ enum option_id {
 	OPT_WELCOME_TIMEOUT,
 	OPT_CODEC,
 	OPT_BITRATE,
+	OPT_LIVE_LATENCY,
 	OPT_DELAY_MS,
 	OPT_KEY_FILE,
 	OPT_GEN_KEY,

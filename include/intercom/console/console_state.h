@@ -137,6 +137,8 @@ struct console_state {
 	uint32_t target_id;           /* where pages go: 0 = every speaker */
 	char target_name[NAME_MAX_BYTES + 1];
 	double duration_s;
+	/* live: a talk plays on the speakers as it is spoken; else it is recorded, then played */
+	bool live;
 	/* Space talks while held: the terminal reports key releases. Else it is a toggle. */
 	bool hold_to_talk;
 	bool space_held;              /* the recording under way began with a Space press being held */
@@ -196,6 +198,8 @@ bool console_state_target_missing(const struct console_state *cs);
 /* ---- the duration ---- */
 
 /* Clamped to what a page can hold at the format; say: log the change (and the clamp). */
+/* Live talk or pages (L, the commands live and page); said. */
+void console_state_set_live(struct console_state *cs, bool live);
 void console_state_set_duration(struct console_state *cs, double seconds, bool say);
 /* One 0.5 s step up (direction > 0) or down, landing on the step grid from a typed 2.25. */
 void console_state_step_duration(struct console_state *cs, int direction);

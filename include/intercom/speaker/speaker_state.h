@@ -88,6 +88,7 @@ struct speaker_state {
 	uint32_t play_page_id;
 	size_t frames_total, frames_played;
 	uint32_t late_ms;               /* the page playing joined its play-at this late (0: on time) */
+	uint32_t live_ms;               /* the page playing is a live talk at this latency (0: a page) */
 	uint64_t corrected;             /* frames dropped or repeated to keep it on the console's timeline */
 	struct audio_format fmt;        /* of the last page that decoded */
 	bool have_format;
@@ -170,6 +171,9 @@ void speaker_state_rejected(struct speaker_state *st, uint32_t page_id, uint64_t
 /* The page (the latest received) starts playing; replay: played again, asked for here. */
 void speaker_state_playing(struct speaker_state *st, uint32_t page_id, size_t frames, bool replay);
 /* The page playing joined its play-at time late_ms late: "page 4 joined late by 120 ms". */
+/* A live talk from the console begins (page_id, fmt), to play latency_ms behind the voice. */
+void speaker_state_live(struct speaker_state *st, uint32_t page_id, uint64_t wall_ms,
+                        const struct audio_format *fmt, uint32_t latency_ms);
 void speaker_state_joined_late(struct speaker_state *st, uint32_t page_id, uint32_t late_ms);
 /* Frames dropped or repeated so far in the page playing (its played line says them). */
 void speaker_state_corrected(struct speaker_state *st, uint64_t frames);
