@@ -98,6 +98,10 @@ wait_for() {
 has_line() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 count_is() { [ "$(grep -Ec -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ]; }
 
+# Sections 1-9 measure whole pages (what they were defined on, before streamed
+# pages became the console's default): their consoles send them whole.
+BENCH_CONSOLE_ARGS=(--codec wav)
+
 # start_console NAME PORT [ENV...] — a headless console on the pulse rig's mic,
 # reading commands from $T/NAME.cmd (fd in CON_FD); sets CON_PID.
 start_console() {
@@ -105,7 +109,7 @@ start_console() {
 	shift 2
 	mkfifo "$T/$name.cmd"
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/console-home" XDG_DATA_HOME="$T/data" "$@" \
-		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" \
+		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" "${BENCH_CONSOLE_ARGS[@]}" \
 		<"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err" &
 	CON_PID=$!
 	PIDS+=("$CON_PID")
@@ -215,7 +219,7 @@ exec {CON_FD}>&-
 port=$(rig_free_port)
 tmux -S "$T/tmux.sock" -f /dev/null new-session -d -x 100 -y 30 -s screen \
 	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console-home' XDG_DATA_HOME='$T/data' LANG=C.UTF-8 \
-	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --archive '$ARCH' 2>'$T/screen.err'"
+	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --archive '$ARCH' ${BENCH_CONSOLE_ARGS[*]} 2>'$T/screen.err'"
 SCREEN_PID=
 wait_for 20 screen_started || fail "the console screen did not start"
 sleep 1
