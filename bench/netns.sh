@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # bench/netns.sh — section 11: end of capture -> all speakers playing over a
 # shaped link (issue 13's figure: a 10 s page to 100 speakers over 100 Mbit),
 # whole-WAV pages beside streamed pages in the same run. The network rig is
@@ -31,7 +31,6 @@ NETNS_PORT=2348 # the console's own namespace: nothing else listens there
 #   NETNS_PCM_ARGS     streamed pages, PCM (the lossless choice)
 #   NETNS_*_CMDS       headless commands sent before the first talk, ';' between
 #                      them, for a mode switched by a command; empty for none.
-# shellcheck disable=SC2034 # read by bench/run.sh
 NETNS_WAV_ARGS=${BENCH_NETNS_WAV_ARGS:---codec wav}
 NETNS_WAV_CMDS=${BENCH_NETNS_WAV_CMDS:-}
 NETNS_STREAM_ARGS=${BENCH_NETNS_STREAM_ARGS:---codec opus}
