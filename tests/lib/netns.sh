@@ -90,10 +90,10 @@ rig_netns_usable() {
 		echo "needs root (network namespaces, tc), and this is uid $(id -u)"
 		return 1
 	fi
-	command -v ip >/dev/null && command -v tc >/dev/null || {
+	if ! command -v ip >/dev/null || ! command -v tc >/dev/null; then
 		echo "no ip/tc (apt-get install iproute2)"
 		return 1
-	}
+	fi
 	if ! ip netns add "${ns}c" 2>/dev/null; then
 		echo "cannot make a network namespace (ip netns add failed)"
 		return 1
