@@ -52,6 +52,8 @@ struct bench_peer {
 	size_t payload_have;
 
 	size_t raw_have;          /* raw: bytes of the current page so far */
+	uint32_t stream_page;     /* stream: the page being streamed (0: none), */
+	size_t stream_bytes;      /* and the bytes of its DATA frames so far */
 	struct auth_session auth; /* keyed: the handshake under way */
 };
 
@@ -87,9 +89,14 @@ static void peer_close(struct peers *ps, struct bench_peer *p, const char *why)
 
 static void peer_hello(struct peers *ps, struct bench_peer *p)
 {
-	/* Like a speaker of this build: pages as streams, held for their COMMIT (ignored: nothing plays). */
-	struct proto_hello hello = { .version = PROTO_VERSION,
-	                             .caps = PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM };
+	/*
+	 * hold: offer COMMIT, so the console sends the page at once, as to a speaker
+	 * of today; stream: STREAM_* too, so it streams pages to them as it records.
+	 */
+	uint32_t caps = ps->cfg->hold || ps->cfg->stream ? PROTO_CAP_COMMIT : 0;
+	if (ps->cfg->stream)
+		caps |= PROTO_CAP_STREAM;
+	struct proto_hello hello = { .version = PROTO_VERSION, .caps = caps };
 	snprintf(hello.name, sizeof hello.name, "%s-%zu", ps->cfg->name, p->index + 1);
 	uint8_t frame[256];
 	p->state = PEER_HELLO_SENT;
@@ -154,17 +161,33 @@ static int peer_frame(struct peers *ps, struct bench_peer *p, const struct proto
 		peer_send(p, frame, proto_status_encode(&st, frame, sizeof frame));
 		return 0;
 	}
+	case PROTO_STREAM_BEGIN: {
+		struct proto_stream_begin b;
+		if (proto_stream_begin_decode(payload, kept, &b) != PROTO_OK) {
+			snprintf(p->conn.error, sizeof p->conn.error, "bad STREAM_BEGIN");
+			return -1;
+		}
+		p->stream_page = b.page_id;
+		p->stream_bytes = 0;
+		return 0;
+	}
+	case PROTO_STREAM_DATA:
+		/* Counted, not decoded: a peer takes a streamed page's bytes as it takes a PAGE's. */
+		p->stream_bytes += h->length;
+		return 0;
 	case PROTO_STREAM_END: {
-		/* A streamed page is whole: taken, as a speaker takes it (its frames were counted and dropped). */
-		struct proto_stream_end end;
-		if (proto_stream_end_decode(payload, kept, &end) != PROTO_OK) {
+		struct proto_stream_end e;
+		if (proto_stream_end_decode(payload, kept, &e) != PROTO_OK || e.page_id != p->stream_page) {
 			snprintf(p->conn.error, sizeof p->conn.error, "bad STREAM_END");
 			return -1;
 		}
-		if (end.outcome == STREAM_COMPLETE) {
-			struct proto_status st = { .page_id = end.page_id, .state = PAGE_RECEIVED };
-			peer_send(p, frame, proto_status_encode(&st, frame, sizeof frame));
-		}
+		p->stream_page = 0;
+		if (e.outcome != STREAM_COMPLETE)
+			return 0;
+		/* Whole: "received", as intercom-speaker says once it has put the page together. */
+		struct proto_status st = { .page_id = e.page_id, .state = PAGE_RECEIVED,
+		                           .done = p->stream_bytes, .total = p->stream_bytes };
+		peer_send(p, frame, proto_status_encode(&st, frame, sizeof frame));
 		return 0;
 	}
 	case PROTO_BYE:
@@ -198,8 +221,10 @@ static int peer_feed(struct peers *ps, struct bench_peer *p, const uint8_t *data
 			if (p->head_have < PROTO_HEADER_SIZE)
 				return 0;
 			int rc = proto_header_decode(p->head, &p->header);
-			bool page = p->header.type == PROTO_PAGE, frames = p->header.type == PROTO_STREAM_DATA;
-			size_t max = page ? PROTO_MAX_PAYLOAD : frames ? PROTO_STREAM_DATA_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD;
+			bool page = p->header.type == PROTO_PAGE;
+			size_t max = page ? PROTO_MAX_PAYLOAD
+			             : p->header.type == PROTO_STREAM_DATA ? PROTO_STREAM_DATA_MAX_PAYLOAD
+			                                                   : PROTO_MAX_CONTROL_PAYLOAD;
 			if (rc == PROTO_OK && (p->header.length > max ||
 			                       (page && p->header.length < PROTO_PAGE_FIELDS_SIZE)))
 				rc = PROTO_ERR_TOO_LARGE;
@@ -209,8 +234,9 @@ static int peer_feed(struct peers *ps, struct bench_peer *p, const uint8_t *data
 			}
 			p->payload_have = 0;
 		}
-		size_t keep_cap = p->header.type == PROTO_PAGE ? PROTO_PAGE_FIELDS_SIZE
-		                  : p->header.type == PROTO_STREAM_DATA ? 0 : sizeof p->keep;
+		size_t keep_cap = p->header.type == PROTO_PAGE          ? PROTO_PAGE_FIELDS_SIZE
+		                  : p->header.type == PROTO_STREAM_DATA ? 0 /* counted only */
+		                                                        : sizeof p->keep;
 		size_t n = p->header.length - p->payload_have < len ? p->header.length - p->payload_have : len;
 		if (p->payload_have < keep_cap) {
 			size_t k = keep_cap - p->payload_have < n ? keep_cap - p->payload_have : n;
@@ -428,6 +454,10 @@ int bench_peers_main(int argc, char **argv)
 			cfg.slow = strtoul(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--decode") == 0) {
 			cfg.decode = true;
+		} else if (strcmp(argv[i], "--hold") == 0) {
+			cfg.hold = true;
+		} else if (strcmp(argv[i], "--stream") == 0) {
+			cfg.stream = true;
 		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
 			cfg.name = argv[++i];
 		} else if (positional == 0 && bench_parse_hostport(argv[i], host, sizeof host, &cfg.port) == 0) {
@@ -442,7 +472,7 @@ int bench_peers_main(int argc, char **argv)
 		}
 	}
 	if (positional != 2 || cfg.count == 0) {
-		fprintf(stderr, "usage: intercom-bench peers HOST:PORT N [--slow K] [--decode] [--name NAME]\n");
+		fprintf(stderr, "usage: intercom-bench peers HOST:PORT N [--slow K] [--decode] [--hold] [--stream] [--name NAME]\n");
 		return 2;
 	}
 	return peers_run(&cfg);

@@ -8,7 +8,8 @@
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
 # BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
 # BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN,
-# BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_CPU_S, BENCH_CPU_SLICES, BENCH_ONLY=skew|codec|cpu.
+# BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_CPU_S, BENCH_CPU_SLICES, BENCH_NETNS_REPS, BENCH_NETNS_RATE,
+# BENCH_NETNS_{WAV,STREAM,PCM}_ARGS, BENCH_ONLY=skew|codec|cpu|netns.
 # Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
@@ -36,6 +37,7 @@ if [ "$smoke" = 1 ]; then
 	RELIST_N=2 RELIST_EVERY=1 CLOCK_S=1.5 CLOCK_SESSIONS=1
 	SKEW_PAGES=1 DRIFT_S=3 DRIFT_EVERY=1 CAP_REPS=1 PROOF_OFFS=0,20 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
 	CODEC_REPS=1 CODEC_S=1 CPU_S=1 CPU_SLICES=1
+	NETNS_REPS=1 NETNS_SECS=1 NETNS_PEERS=2 NETNS_BYTES=1000000 NETNS_FLOWS=4
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
@@ -48,7 +50,9 @@ else
 	CLOCK_S=${BENCH_CLOCK_S:-20} CLOCK_SESSIONS=${BENCH_CLOCK_SESSIONS:-2}
 	CODEC_REPS=${BENCH_CODEC_REPS:-7} CODEC_S=${BENCH_CODEC_S:-30}
 	CPU_S=${BENCH_CPU_S:-30} CPU_SLICES=${BENCH_CPU_SLICES:-6}
+	NETNS_REPS=${BENCH_NETNS_REPS:-3} NETNS_SECS=10 NETNS_PEERS=98 NETNS_BYTES=50000000 NETNS_FLOWS=100
 fi
+NETNS_RATE=${BENCH_NETNS_RATE:-100mbit}
 
 # Scratch (rigs, logs, the speakers' output files) on a tmpfs when there is one: on a
 # disk, the ALSA file rig's output would be dirty data that the console's archive
@@ -71,6 +75,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	tmux -S "$T/tmux.sock" kill-server 2>/dev/null || true
+	[ -n "${NETNS_DIR:-}" ] && rig_netns_stop "$NETNS_DIR"
 	[ -n "$PULSE_DIR" ] && { rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true; }
 	cp "$T"/*.log "$T"/*.err "$RES"/ 2>/dev/null || true
 	rm -rf "$T" "$ARCH"
@@ -95,16 +100,19 @@ wait_for() {
 has_line() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 count_is() { [ "$(grep -Ec -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ]; }
 
+# Sections 1-9 measure whole pages (what they were defined on, before streamed
+# pages became the console's default): their consoles send them whole.
+BENCH_CONSOLE_ARGS=(--codec wav)
+
 # start_console NAME PORT [ENV...] — a headless console on the pulse rig's mic,
 # reading commands from $T/NAME.cmd (fd in CON_FD); sets CON_PID.
-# CONSOLE_ARGS: more options for the console (an array; empty unless a section sets it).
-CONSOLE_ARGS=()
+# BENCH_CONSOLE_ARGS: more options for the console (an array; a section may set its own).
 start_console() {
 	local name=$1 port=$2
 	shift 2
 	mkfifo "$T/$name.cmd"
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/console-home" XDG_DATA_HOME="$T/data" "$@" \
-		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" "${CONSOLE_ARGS[@]}" \
+		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" "${BENCH_CONSOLE_ARGS[@]}" \
 		<"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err" &
 	CON_PID=$!
 	PIDS+=("$CON_PID")
@@ -149,7 +157,8 @@ sample() { echo "sample $1 $2" >>"$S"; }
 
 # BENCH_ONLY=skew: only the skew rig's figures (section 9); BENCH_ONLY=codec: only the
 # stream codec's (section 10); BENCH_ONLY=cpu: only CPU while recording and playing
-# (section 11); the others read "not measured".
+# (section 11); BENCH_ONLY=netns: only the network rig's (section 12); the others read
+# "not measured".
 if [ -z "${BENCH_ONLY:-}" ]; then
 # ---------------------------------------------------------------- 1, 4, 5
 say "fan-out: N = $SIZES, $REPS runs each, station and raw alternating; slow speaker N = $SLOW_N"
@@ -214,7 +223,7 @@ exec {CON_FD}>&-
 port=$(rig_free_port)
 tmux -S "$T/tmux.sock" -f /dev/null new-session -d -x 100 -y 30 -s screen \
 	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console-home' XDG_DATA_HOME='$T/data' LANG=C.UTF-8 \
-	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --archive '$ARCH' 2>'$T/screen.err'"
+	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --archive '$ARCH' ${BENCH_CONSOLE_ARGS[*]} 2>'$T/screen.err'"
 SCREEN_PID=
 wait_for 20 screen_started || fail "the console screen did not start"
 sleep 1
@@ -324,7 +333,7 @@ We apologise for any inconvenience this may cause. Thank you." || fail "espeak-n
 "$B" codec --reps "$CODEC_REPS" --seconds "$CODEC_S" "$T/speech.wav" >>"$S" || fail "codec failed"
 fi
 
-if [ "${BENCH_ONLY:-}" != codec ] && [ "${BENCH_ONLY:-}" != cpu ]; then
+if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = skew ]; then
 
 # ---------------------------------------------------------------- 9 (skew rig)
 # shellcheck source=skew.sh
@@ -351,7 +360,7 @@ say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
 skew_drift "$DRIFT_S" "$DRIFT_EVERY"
 rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 PULSE_DIR=
-fi # BENCH_ONLY != codec, cpu
+fi # BENCH_ONLY skew
 
 # ---------------------------------------------------------------- 11
 # CPU and system calls while recording and while playing, beside parec/paplay on the
@@ -361,6 +370,28 @@ if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = cpu ]; then
 source "$top/bench/cpu.sh"
 cpu_figures "$CPU_S" "$CPU_SLICES"
 fi
+
+# ---------------------------------------------------------------- 12 (network rig)
+if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = netns ]; then
+# shellcheck source=skew.sh
+source "$top/bench/skew.sh"
+# shellcheck source=netns.sh
+source "$top/bench/netns.sh"
+if ! why=$(rig_netns_usable); then
+	say "network rig: skipped, $why (section 12 reads \"not measured\")"
+else
+	netns_rig
+	say "network rig proof: raw TCP, $NETNS_REPS x (one flow unshaped, one flow at $NETNS_RATE, $NETNS_FLOWS flows at once)"
+	netns_prove "$NETNS_REPS" "$NETNS_BYTES" "$NETNS_FLOWS" $((NETNS_SECS * 96000 + 44))
+	netns_done
+	say "end of capture -> all playing over $NETNS_RATE: 2 speakers + $NETNS_PEERS peers, $NETNS_REPS pages of ${NETNS_SECS} s"
+	netns_capture wav "$NETNS_PEERS" "$NETNS_REPS" "$NETNS_SECS" "$NETNS_WAV_ARGS" "$NETNS_WAV_CMDS"
+	netns_capture stream "$NETNS_PEERS" "$NETNS_REPS" "$NETNS_SECS" "$NETNS_STREAM_ARGS" "$NETNS_STREAM_CMDS"
+	netns_capture pcm "$NETNS_PEERS" "$NETNS_REPS" "$NETNS_SECS" "$NETNS_PCM_ARGS" "$NETNS_PCM_CMDS"
+fi
+rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
+PULSE_DIR=
+fi # BENCH_ONLY netns
 
 # ---------------------------------------------------------------- the table
 spec="$T/spec"
@@ -434,6 +465,14 @@ spec="$T/spec"
 		[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
 		echo "end of capture -> all $n playing|cap.n$n.timed|cap.n$n.arrival|ms|-"
 	done
+	echo "network rig proof: one TCP flow at $NETNS_RATE (tbf)|net.tbf.mbps|net.free.mbps|Mbit/s|-"
+	echo "  $NETNS_FLOWS flows of a ${NETNS_SECS} s page (PCM) at once|net.tbf.flows_ms|-|ms|-"
+	echo "end of capture -> all $((NETNS_PEERS + 2)) playing, ${NETNS_SECS} s page, $NETNS_RATE: streamed opus|cap.net.stream|cap.net.wav|ms|<=250"
+	echo "  streamed pcm|cap.net.pcm|cap.net.wav|ms|-"
+	echo "  whole-WAV pages|cap.net.wav|-|ms|-"
+	echo "  last copy whole, streamed opus (console's log)|cap.net.stream.last_ms|cap.net.wav.last_ms|ms|-"
+	echo "  last copy whole, streamed pcm (console's log)|cap.net.pcm.last_ms|cap.net.wav.last_ms|ms|-"
+	echo "  last copy whole, whole-WAV (console's log)|cap.net.wav.last_ms|-|ms|-"
 	echo "stream codec, opus 32k: encode + decode a 20 ms frame|codec.opus32.us|codec.pcm.us|us|-"
 	echo "  encode (the console, once per stream)|codec.opus32.enc_us|codec.pcm.enc_us|us|-"
 	echo "  decode (each speaker)|codec.opus32.dec_us|codec.pcm.dec_us|us|-"

@@ -50,9 +50,10 @@ skew_rig() {
 skew_console() {
 	# pcm: the exact samples, which the rig's cross-correlation finds to the sample; opus
 	# keeps speech, not a chirp's or white noise's waveform. The timing path is the same.
-	CONSOLE_ARGS=(--codec pcm)
+	local saved=("${BENCH_CONSOLE_ARGS[@]}")
+	BENCH_CONSOLE_ARGS=(--codec pcm)
 	start_console "$1" "$2" HOME="$T/sk-console" XDG_DATA_HOME="$T/sk-data"
-	CONSOLE_ARGS=()
+	BENCH_CONSOLE_ARGS=("${saved[@]}")
 	SK_CON_PID=$CON_PID SK_CON_FD=$CON_FD
 }
 

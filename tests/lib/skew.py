@@ -15,10 +15,11 @@ sink's. This script only reads that recording (raw s16le, interleaved).
             skew I CH MS                 (CH minus REF by cross-correlation of
                                           the event's start, sub-sample: > 0 =
                                           CH later; CH == REF is omitted)
-    skew.py mark RAW NCH MARKCH PAGE_RAW [--chans 1,2] ...
+    skew.py mark RAW NCH MARKCH PAGE_RAW [--chans 1,2] [--within S] ...
         Where the samples of PAGE_RAW (mono s16le: what the console captured)
         sit on channel MARKCH (the console's microphone, recorded beside the
-        speakers), and when each speaker channel started playing them:
+        speakers), and when each speaker channel started playing them (looked
+        for within S seconds of the capture's end, 10 by default):
             captured_end S               (just after the capture's last sample)
             latency CH MS                (from there to CH's first page sample,
                                           or "none")
@@ -138,7 +139,7 @@ def cmd_mark(a):
     print("captured_end %.6f" % (end / rate))
     head = page[: min(len(page), rate // 10)]
     for c in chans:
-        pos, m = find(x[end: end + 10 * rate, c], head)
+        pos, m = find(x[end: end + int(a.within * rate), c], head)
         if m < 0.5:
             print("latency %d none" % c)
         else:
@@ -179,6 +180,8 @@ def main():
     m.add_argument("markch", type=int)
     m.add_argument("page_raw")
     m.add_argument("--chans", required=True)
+    m.add_argument("--within", type=float, default=10.0,
+                   help="seconds after the capture's end to look for each start (10)")
     s = sub.add_parser("stats")
     s.add_argument("--abs", action="store_true")
     a = p.parse_args()
