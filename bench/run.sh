@@ -38,6 +38,7 @@ if [ "$smoke" = 1 ]; then
 	SKEW_PAGES=1 DRIFT_S=3 DRIFT_EVERY=1 CAP_REPS=1 PROOF_OFFS=0,20 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
 	CODEC_REPS=1 CODEC_S=1 CPU_S=1 CPU_SLICES=1
 	NETNS_REPS=1 NETNS_SECS=1 NETNS_PEERS=2 NETNS_BYTES=1000000 NETNS_FLOWS=4
+	LIVE_TALKS=1 LIVE_BIG=2 LIVE_MS=80
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
@@ -50,6 +51,7 @@ else
 	CLOCK_S=${BENCH_CLOCK_S:-20} CLOCK_SESSIONS=${BENCH_CLOCK_SESSIONS:-2}
 	CODEC_REPS=${BENCH_CODEC_REPS:-7} CODEC_S=${BENCH_CODEC_S:-30}
 	CPU_S=${BENCH_CPU_S:-30} CPU_SLICES=${BENCH_CPU_SLICES:-6}
+	LIVE_TALKS=${BENCH_LIVE_TALKS:-10} LIVE_BIG=99 LIVE_MS=${BENCH_LIVE_MS:-80}
 	NETNS_REPS=${BENCH_NETNS_REPS:-3} NETNS_SECS=10 NETNS_PEERS=98 NETNS_BYTES=50000000 NETNS_FLOWS=100
 fi
 NETNS_RATE=${BENCH_NETNS_RATE:-100mbit}
@@ -356,6 +358,11 @@ for n in 10 "$CAP_BIG"; do
 	skew_capture timed "$BIN" "$nreal" "$npeers" "$CAP_REPS"
 	[ -n "$arrival_bin" ] && skew_capture arrival "$arrival_bin" "$nreal" "$npeers" "$CAP_REPS"
 done
+say "live talk: mouth to ear, 1 and $((LIVE_BIG + 1)) speakers, $LIVE_TALKS talks each, idle and under CPU load"
+skew_live 0 "$LIVE_TALKS" 0
+skew_live "$LIVE_BIG" "$LIVE_TALKS" 0
+skew_live 0 "$LIVE_TALKS" 1
+skew_live "$LIVE_BIG" "$LIVE_TALKS" 1
 say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
 skew_drift "$DRIFT_S" "$DRIFT_EVERY"
 rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
@@ -461,6 +468,13 @@ spec="$T/spec"
 		echo "  pages not started by all $n (expired, late)|skew.n$n.timed.incomplete|skew.n$n.arrival.incomplete|pages|-"
 	done
 	echo "skew after a ${DRIFT_S} s page, one clock +100 ppm|drift.end|drift.start|ms|<=1"
+	for n in 1 $((LIVE_BIG + 1)); do
+		echo "live mouth to ear, $n speaker(s), $LIVE_MS ms set|live.n$n|-|ms|<=100"
+		echo "  frames concealed per talk|live.n$n.concealed|-|frames|-"
+		echo "  console CPU while talking live|live.n$n.console_cpu|live.n1.console_cpu|%|-"
+		echo "  with 2 busy loops on the 2 cores|live.n$n.load|live.n$n|ms|<=100"
+		echo "    frames concealed per talk|live.n$n.load.concealed|-|frames|-"
+	done
 	for n in 10 "$CAP_BIG"; do
 		[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
 		echo "end of capture -> all $n playing|cap.n$n.timed|cap.n$n.arrival|ms|-"

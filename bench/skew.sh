@@ -246,3 +246,68 @@ skew_capture() {
 		fail "end of capture ($label, $total speakers): no page started on all the real speakers"
 	rm -f "$T/sk.raw"
 }
+
+# skew_live NPEERS TALKS LOAD — live talk measured from outside: one real speaker on
+# the rig (plus NPEERS bench peers that take the stream, so the console streams to
+# 1 + NPEERS), the console on the rig's mic with 256-frame buffers and a latency of
+# LIVE_MS (run.sh: 80 ms, the least that kept every frame in this machine's tries); each of TALKS talks carries a chirp played into the mic. Mouth to ear
+# (live.nN[.load]) = the speaker's onset minus the mic's, on the one sink's clock;
+# frames concealed per talk (live.nN[.load].concealed, from the speaker's log); the
+# console's CPU while streaming (live.nN.console_cpu, % of a core over the talks).
+# LOAD=1: two busy loops at normal priority on the 2 cores meanwhile (the jitter a
+# loaded speaker machine gives; this kernel has no netem for the network's).
+skew_live() {
+	local npeers=$1 talks=$2 load=$3 port i key total=$(($1 + 1)) t0 t1 cpu0 cpu1 lp=()
+	key="live.n$total"
+	[ "$load" = 1 ] && key="$key.load"
+	skew_rig 1
+	port=$(rig_free_port)
+	local saved=("${BENCH_CONSOLE_ARGS[@]}")
+	BENCH_CONSOLE_ARGS=(--codec opus --chunk 256 --live-latency-ms "$LIVE_MS" -d 2)
+	start_console "sk-$key" "$port" HOME="$T/sk-console" XDG_DATA_HOME="$T/sk-data"
+	BENCH_CONSOLE_ARGS=("${saved[@]}")
+	SK_CON_PID=$CON_PID SK_CON_FD=$CON_FD
+	SK_SPK_PIDS=()
+	skew_speaker "$BIN" lv1 s1 "$port"
+	if [ "$npeers" -gt 0 ]; then
+		"$B" peers "127.0.0.1:$port" "$npeers" --name "lv-$key" --stream >"$T/peers-$key.out" \
+			2>"$T/peers-$key.log" &
+		PIDS+=($!)
+		SK_SPK_PIDS+=($!)
+		wait_for 60 has_line "$T/peers-$key.out" "^ready" || fail "bench peers for $key did not connect"
+	fi
+	wait_for 30 has_line "$T/sk-$key.log" "\\($total connected\\)" || fail "$total speakers did not connect"
+	skew_locked 1 1 lv
+	[ -e "$T/chirp.wav" ] ||
+		sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/chirp.wav" synth 0.3 sine 300-6000 vol 0.5
+	printf 'live\n' >&"$SK_CON_FD"
+	if [ "$load" = 1 ]; then
+		for i in 1 2; do (while :; do :; done) & lp+=($!); done
+	fi
+	rig_skew_record_start "$PULSE_DIR" "$T/sk.raw" || fail "cannot record the skew rig"
+	read -r cpu0 < <(awk '{ print $14 + $15 }' "/proc/$SK_CON_PID/stat")
+	t0=$(date +%s%N)
+	for ((i = 1; i <= talks; i++)); do
+		printf 'talk\n' >&"$SK_CON_FD"
+		wait_for 10 has_line "$T/lv1.log" "page $i: live from" || fail "talk $i did not reach the speaker ($key)"
+		rig_pulse_play "$PULSE_DIR" "$T/chirp.wav" mic || fail "cannot play into the mic"
+		wait_for 20 has_line "$T/lv1.log" "page $i (played|failed|cancelled)" || fail "talk $i did not end ($key)"
+		sleep 0.3
+	done
+	read -r cpu1 < <(awk '{ print $14 + $15 }' "/proc/$SK_CON_PID/stat")
+	t1=$(date +%s%N)
+	rig_skew_record_stop "$PULSE_DIR" "$T/sk.raw"
+	for i in "${lp[@]}"; do kill "$i" 2>/dev/null; wait "$i" 2>/dev/null || true; done
+	skew_quit "sk-$key"
+	# One speaker on channel 0, the mic on channel 1: skew E 1 is mic - speaker.
+	"$SKEW_PY" "$SKEW_LIB" events "$T/sk.raw" 2 --chans 0,1 >"$T/sk-$key.events" || fail "skew.py failed"
+	rm -f "$T/sk.raw"
+	awk -v key="$key" '$1 == "skew" && $3 == 1 { print "sample " key, -$4 }' "$T/sk-$key.events" >>"$S"
+	sed -En 's/.*page [0-9]+ live: ([0-9]+) of [0-9]+ frames concealed.*/\1/p' "$T/lv1.log" |
+		awk -v key="$key" -v n="$talks" '{ s += $1 } END { print "sample " key ".concealed", s / n }' >>"$S"
+	# utime + stime in clock ticks (100 a second) over the wall time, as % of a core.
+	awk -v a="$cpu0" -v b="$cpu1" -v t0="$t0" -v t1="$t1" -v key="$key" \
+		'BEGIN { print "sample " key ".console_cpu", (b - a) / 100 / ((t1 - t0) / 1e9) * 100 }' >>"$S"
+	cp "$T/sk-$key.events" "$RES/" 2>/dev/null || true
+	grep -q "^sample $key " "$S" || fail "live ($key): no talk measured (see $T/sk-$key.events)"
+}
