@@ -358,11 +358,12 @@ for n in 10 "$CAP_BIG"; do
 	skew_capture timed "$BIN" "$nreal" "$npeers" "$CAP_REPS"
 	[ -n "$arrival_bin" ] && skew_capture arrival "$arrival_bin" "$nreal" "$npeers" "$CAP_REPS"
 done
-say "live talk: mouth to ear, 1 and $((LIVE_BIG + 1)) speakers, $LIVE_TALKS talks each, idle and under CPU load"
+say "live talk: mouth to ear, 1 and $((LIVE_BIG + 1)) speakers, $LIVE_TALKS talks each, idle, under CPU load, through a delaying relay"
 skew_live 0 "$LIVE_TALKS" 0
 skew_live "$LIVE_BIG" "$LIVE_TALKS" 0
 skew_live 0 "$LIVE_TALKS" 1
 skew_live "$LIVE_BIG" "$LIVE_TALKS" 1
+skew_live 0 "$LIVE_TALKS" 0 1
 say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
 skew_drift "$DRIFT_S" "$DRIFT_EVERY"
 rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
@@ -475,6 +476,8 @@ spec="$T/spec"
 		echo "  with 2 busy loops on the 2 cores|live.n$n.load|live.n$n|ms|<=100"
 		echo "    frames concealed per talk|live.n$n.load.concealed|-|frames|-"
 	done
+	echo "live mouth to ear through a relay adding 10-30 ms each way|live.n1.relay|live.n1|ms|<=100"
+	echo "  frames concealed per talk|live.n1.relay.concealed|-|frames|-"
 	for n in 10 "$CAP_BIG"; do
 		[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
 		echo "end of capture -> all $n playing|cap.n$n.timed|cap.n$n.arrival|ms|-"

@@ -255,11 +255,15 @@ skew_capture() {
 # frames concealed per talk (live.nN[.load].concealed, from the speaker's log); the
 # console's CPU while streaming (live.nN.console_cpu, % of a core over the talks).
 # LOAD=1: two busy loops at normal priority on the 2 cores meanwhile (the jitter a
-# loaded speaker machine gives; this kernel has no netem for the network's).
+# loaded speaker machine gives). RELAY=1: the real speaker reaches the console
+# through tests/lib/relay.py, which delays every chunk both ways by 10 ms plus
+# 0-20 ms at random (the network's jitter: this kernel has no netem).
 skew_live() {
-	local npeers=$1 talks=$2 load=$3 port i key total=$(($1 + 1)) t0 t1 cpu0 cpu1 lp=()
+	local npeers=$1 talks=$2 load=$3 relay=${4:-0} port i key total=$(($1 + 1)) t0 t1 cpu0 cpu1 lp=()
+	local spk_port
 	key="live.n$total"
 	[ "$load" = 1 ] && key="$key.load"
+	[ "$relay" = 1 ] && key="$key.relay"
 	skew_rig 1
 	port=$(rig_free_port)
 	local saved=("${BENCH_CONSOLE_ARGS[@]}")
@@ -268,7 +272,15 @@ skew_live() {
 	BENCH_CONSOLE_ARGS=("${saved[@]}")
 	SK_CON_PID=$CON_PID SK_CON_FD=$CON_FD
 	SK_SPK_PIDS=()
-	skew_speaker "$BIN" lv1 s1 "$port"
+	spk_port=$port
+	if [ "$relay" = 1 ]; then
+		spk_port=$(rig_free_port)
+		python3 "$top/tests/lib/relay.py" "$spk_port" 127.0.0.1 "$port" 10 20 >"$T/relay-$key.out" 2>&1 &
+		PIDS+=($!)
+		SK_SPK_PIDS+=($!)
+		wait_for 10 has_line "$T/relay-$key.out" "^ready" || fail "the delaying relay did not start"
+	fi
+	skew_speaker "$BIN" lv1 s1 "$spk_port"
 	if [ "$npeers" -gt 0 ]; then
 		"$B" peers "127.0.0.1:$port" "$npeers" --name "lv-$key" --stream >"$T/peers-$key.out" \
 			2>"$T/peers-$key.log" &

@@ -706,9 +706,12 @@ static void live_begin(struct speaker *spk, const struct proto_stream_begin *b)
 {
 	const struct clock_sync *cs = link_clock(spk->link);
 	char why[160];
-	if (!cs || !spk->playback) {
-		page_reject(spk, b->page_id, 0, !cs ? "a live talk needs the console's clock, not locked yet"
-		                                    : "a live talk needs an output device");
+	if (!cs || !spk->playback || spk->device_clock == PLAYOUT_CLOCK_UNPACED) {
+		page_reject(spk, b->page_id, 0,
+		            !cs ? "a live talk needs the console's clock, not locked yet"
+		            : !spk->playback ? "a live talk needs an output device"
+		                             : "the output device takes audio faster than real time (a file?): a live "
+		                               "talk cannot play on it");
 		return;
 	}
 	if (spk->playing)
