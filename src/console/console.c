@@ -339,9 +339,13 @@ static void console_talk(struct console *con)
 		refuse(con, "cannot talk live with --codec wav: pages go whole; use opus or pcm (L: back to pages)");
 		return;
 	}
-	/* The recording's page streams at once, and must not overtake one still on its way. */
-	if (outbox_busy(con->outbox) || file_loads_busy(con->loads)) {
-		refuse(con, "cannot talk yet: the page before is still on its way (a slow disk?); try again");
+	/*
+	 * The recording's page streams at once (the page before may still be
+	 * archiving: its commit still reaches its speakers); a file being loaded
+	 * would start a page of its own meanwhile.
+	 */
+	if (file_loads_busy(con->loads) || outbox_waiting(con->outbox)) {
+		refuse(con, "cannot talk yet: a page before it is still to be sent (a slow disk?); try again");
 		return;
 	}
 	if (!console_state_target_ready(&con->cs))

@@ -302,6 +302,11 @@ bool outbox_busy(const struct outbox *ob)
 	return ob->head != NULL;
 }
 
+bool outbox_waiting(const struct outbox *ob)
+{
+	return ob->head && (!ob->job || ob->head->next);
+}
+
 void outbox_handle(struct outbox *ob)
 {
 	if (!ob->job || !job_done(ob->job))

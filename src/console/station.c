@@ -79,6 +79,7 @@ struct station {
 	size_t page_final_delivered; /* targets of the latest page final once delivered (the
 	                                kinds that do not report playing) that got every byte */
 	struct sbuf *page_frame;  /* the latest PAGE frame, shared by every queue */
+	uint32_t page_frame_id;   /* ... of this page */
 	size_t page_wav_at, page_wav_len; /* where its WAV is in it */
 	bool page_committed;      /* station_commit_page has been said for it */
 	uint64_t page_play_at_us; /* its play-at (0: on arrival) */
@@ -802,6 +803,7 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	}
 	sbuf_unref(st->page_frame);
 	st->page_frame = frame;
+	st->page_frame_id = page_id;
 	size_t n = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
@@ -830,14 +832,20 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	st->fan_waiting = st->fan_done_bytes = st->fan_best_bps = 0;
 	struct sbuf *end = streamed ? stream_end_frame(st, page_id, STREAM_COMPLETE, meta.play_at_us, "") : NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (targets[i]->streamed) {
+		struct peer *t = targets[i];
+		if (t->streamed) {
+			t->held_page = page_id;
 			if (end)
-				targets[i]->ops->send_stream(targets[i], end);
+				t->ops->send_stream(t, end);
 			continue;
 		}
-		st->fan_waiting += targets[i]->ops->reports_playing;
-		if (peer_holds(targets[i]))
-			targets[i]->ops->send_page(targets[i], &page, now);
+		st->fan_waiting += t->ops->reports_playing;
+		if (peer_holds(t)) {
+			t->held_page = page_id;
+			t->ops->send_page(t, &page, now);
+		} else {
+			t->deferred_page = page_id;
+		}
 	}
 	sbuf_unref(end);
 	st->fan_targets = st->fan_waiting;
@@ -869,7 +877,7 @@ static uint64_t page_retime(struct station *st, uint32_t page_id)
 	size_t n = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
-		if (!p->dead && p->joined && p->info.page_id == page_id && peer_holds(p))
+		if (!p->dead && p->joined && p->held_page == page_id)
 			links[n++] = page_link(p);
 	}
 	struct playat_plan plan;
@@ -884,7 +892,7 @@ static uint64_t page_retime(struct station *st, uint32_t page_id)
 	st->page_play_at_us = now_us + plan.lead_us;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
-		if (p->info.page_id == page_id && p->info.page_play_at_ms)
+		if (p->held_page == page_id && p->info.page_id == page_id && p->info.page_play_at_ms)
 			p->info.page_play_at_ms = st->page_play_at_us / 1000u;
 	}
 	return st->page_play_at_us;
@@ -990,9 +998,12 @@ void station_prepare(struct station *st, uint32_t target_id, int rate, int chann
 
 void station_commit_page(struct station *st, uint32_t page_id, bool archived, const char *why)
 {
-	if (page_id != st->page.id || st->page_committed || !st->page_frame)
+	/* The page may no longer be the one tallied: a live talk's stream can begin before it is on disk. */
+	bool current = page_id == st->page.id;
+	if ((current && st->page_committed) || !st->page_frame || st->page_frame_id != page_id)
 		return;
-	st->page_committed = true;
+	if (current)
+		st->page_committed = true;
 	struct peer_page page = { .id = page_id, .frame = st->page_frame, .wav_at = st->page_wav_at,
 	                          .wav_len = st->page_wav_len };
 	char reason[160];
@@ -1001,12 +1012,13 @@ void station_commit_page(struct station *st, uint32_t page_id, bool archived, co
 	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
-		if (p->dead || !p->joined || p->info.page_id != page_id)
+		if (p->dead || !p->joined || (p->held_page != page_id && p->deferred_page != page_id))
 			continue;
-		if (peer_holds(p))
+		if (p->held_page == page_id)
 			p->ops->commit(p, page_id, archived, play_at_us, why ? why : "");
 		else if (archived)
 			p->ops->send_page(p, &page, now);
+		p->held_page = p->deferred_page = 0;
 		if (!archived)
 			page_settle(st, p, PAGE_CANCELLED, reason);
 		if (!p->dead && p->ops->wrote)

@@ -191,10 +191,14 @@ static void test_sent_while_archived_committed_in_order(void **state)
 	assert_int_equal(s->n, 1);
 	assert_event(s, 0, 's', 1);
 	assert_int_equal(s->ev[0].archive_us, PLAYAT_ARCHIVE_FIRST_MS * 1000u);
+	/* Sent and being archived: nothing waits to be sent. */
+	assert_true(outbox_busy(ob));
+	assert_false(outbox_waiting(ob));
 	/* A test tone for speaker 5 and a resend, asked for while page 1 is being archived. */
 	add(ob, "RIFF tone", 1700000000100, "test tone for s5", 5, false);
 	outbox_resend(ob, 0);
 	assert_true(outbox_busy(ob));
+	assert_true(outbox_waiting(ob)); /* the tone and the resend */
 	/* Whatever the disk does meanwhile, no commit before the loop hears the job end. */
 	wait_job(ob);
 	assert_int_equal(s->n, 1);

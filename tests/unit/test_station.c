@@ -859,6 +859,46 @@ static void test_framed_prepare_ready(void **state)
 }
 
 /*
+ * A page whose archive is slow is still committed to the speakers holding
+ * it after the next page's stream began (a live talk right after a page).
+ */
+static void test_commit_after_next_stream(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	int a[2];
+	struct proto_decoder da;
+	proto_decoder_init(&da, PROTO_MAX_PAYLOAD);
+	make_pair(a);
+	uint8_t frame[256];
+	struct proto_hello hello = { .version = PROTO_VERSION,
+	                             .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE |
+	                                     PROTO_CAP_STREAM };
+	snprintf(hello.name, sizeof hello.name, "hall");
+	speaker_says(a[1], frame, proto_hello_encode(&hello, frame, sizeof frame));
+	assert_non_null(station_add_peer(st, &peer_framed_ops, a[0], "test:1", clock_mono_ms()));
+	assert_true(read_frame(st, a[1], &da, PROTO_WELCOME));
+	assert_true(station_speaker_at(st, 0)->stream);
+
+	assert_int_equal(station_send_page(st, 5, 1, wav, sizeof wav, 0, 30000), 1);
+	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
+	struct proto_stream_begin begin = { .page_id = 6, .created_ms = 1, .codec = 0, .rate = 48000,
+	                                    .channels = 1, .max_frames = 48000 };
+	assert_int_equal(station_stream_begin(st, &begin, 0), 1);
+	assert_true(read_frame(st, a[1], &da, PROTO_STREAM_BEGIN));
+	station_commit_page(st, 5, true, NULL);
+	assert_true(read_frame(st, a[1], &da, PROTO_COMMIT));
+	struct proto_commit c;
+	assert_int_equal(proto_commit_decode(da.payload, da.header.length, &c), PROTO_OK);
+	assert_int_equal(c.page_id, 5);
+	assert_int_equal(c.verdict, COMMIT_PLAY);
+	assert_int_equal(station_last_page(st)->id, 6);
+	proto_decoder_free(&da);
+	station_free(st, "done");
+	close(a[1]);
+}
+
+/*
  * A page whose time had passed on one speaker is its own outcome, "expired",
  * not a failure; one that joined late is played, and said to be late.
  */
@@ -955,6 +995,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_expired_and_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_held_until_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_prepare_ready, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_after_next_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_link_measured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

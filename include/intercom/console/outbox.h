@@ -72,6 +72,8 @@ void outbox_resend(struct outbox *ob, uint32_t target_id);
 int outbox_fd(const struct outbox *ob);
 /* True while pages wait to be archived or sent. */
 bool outbox_busy(const struct outbox *ob);
+/* True while a page waits to be sent (not the one sent and being archived). */
+bool outbox_waiting(const struct outbox *ob);
 /* If the archive job ended: its page is sent (or said not to be), and the pages after it follow. */
 void outbox_handle(struct outbox *ob);
 

@@ -50,6 +50,12 @@ struct peer {
 	bool page_delivered;         /* counted as delivered in the tally of info.page_id */
 	bool page_final;             /* its outcome for info.page_id is counted */
 	bool streamed;               /* info.page_id comes to it as a stream (station_stream_begin) */
+	/*
+	 * The page it holds until its COMMIT, and the page it is to be sent once
+	 * committed (a kind that does not hold): 0 for none. A page's commit can
+	 * come after the next page's stream began (its archive was slow).
+	 */
+	uint32_t held_page, deferred_page;
 };
 
 /* A page on its way: the PAGE frame, built once and shared by every queue. */
