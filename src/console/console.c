@@ -43,6 +43,8 @@
 #include "intercom/console/outbox.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/identity.h"
+#include "intercom/net/trust.h"
 #include "intercom/net/net.h"
 #include "intercom/net/proto.h"
 #include "intercom/tui/frame.h"
@@ -66,6 +68,9 @@ struct console {
 
 	struct station *station;
 	struct auth_key key;      /* --key-file, until the station has its copy */
+	struct identity identity; /* the console's key pair, until the station has its copy */
+	struct trust_list approved; /* speakers' keys the operator approved (the station adds to it) */
+	char fingerprint[IDENTITY_FP_TEXT]; /* of the console's key: the log, the screen */
 	char listen_addr[80];
 	char legacy_addr[80];     /* --legacy-port's address; "" without one */
 	struct pollfd *fds;       /* the poll set: fixed slots, then the station's */
@@ -661,6 +666,7 @@ static void console_shutdown(struct console *con)
 	con->loads = NULL;
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
+	trust_free(&con->approved);
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
@@ -673,7 +679,43 @@ static void console_shutdown(struct console *con)
 	pollset_free(&con->pollset);
 }
 
-/* libsodium, then --gen-key (which is all the program does then) and --key-file. */
+/*
+ * The console's key pair (made on first run) and the speakers it approved,
+ * in its state directory; --show-identity is all the program does then.
+ */
+static int setup_identity(struct console *con)
+{
+	char dir[4096], path[4200], err[1024];
+	bool created;
+	identity_state_dir(dir, sizeof dir);
+	if (!dir[0]) {
+		app_error(&con->app, "no state directory for the console's key: set XDG_STATE_HOME or HOME");
+		return EXIT_FILES;
+	}
+	snprintf(path, sizeof path, "%s/console.key", dir);
+	if (identity_load_or_create(path, &con->identity, &created, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		return EXIT_FILES;
+	}
+	char *fp = con->fingerprint;
+	identity_fingerprint(con->identity.pk, fp);
+	if (con->opts.show_identity) {
+		printf("intercom-console key fingerprint: %s\n(key file %s%s; speakers pin it on first "
+		       "contact, or are given it with --console-key \"%s\")\n", fp, path,
+		       created ? ", made now" : "", fp);
+		return EXIT_OK;
+	}
+	if (created)
+		log_event("made this console's key pair in %s", path);
+	snprintf(path, sizeof path, "%s/approved-speakers", dir);
+	if (trust_load(&con->approved, path, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		return EXIT_FILES;
+	}
+	return APP_RUN;
+}
+
+/* libsodium, then --gen-key (which is all the program does then), --key-file, the identity. */
 static int setup_key(struct console *con)
 {
 	char err[512];
@@ -694,7 +736,7 @@ static int setup_key(struct console *con)
 		app_error(&con->app, "%s", err);
 		return EXIT_FILES;
 	}
-	return APP_RUN;
+	return setup_identity(con);
 }
 
 /* --list-devices is all the program does; else the screen needs a terminal. */
@@ -754,6 +796,8 @@ static int setup_station(struct console *con)
 	station_set_hello_deadline(con->station, (unsigned)con->opts.hello_timeout_ms);
 	if (con->opts.key_file[0])
 		station_set_key(con->station, &con->key);
+	station_set_identity(con->station, &con->identity);
+	station_set_admission(con->station, (enum admit_policy)con->opts.admit, &con->approved);
 	if (legacy_fd >= 0)
 		station_listen_legacy(con->station, legacy_fd);
 	return APP_RUN;
@@ -825,6 +869,7 @@ static int console_setup(struct console *con)
 		rc = steps[i](con);
 	/* The station keeps its own copy. */
 	sodium_memzero(&con->key, sizeof con->key);
+	identity_wipe(&con->identity);
 	return rc;
 }
 
@@ -842,20 +887,34 @@ static void console_greet(const struct console *con)
 	if (con->opts.no_effect[0])
 		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "
 		          "plays on a speaker)", con->opts.no_effect);
+	const char *fp = con->fingerprint;
+	log_event("this console's key: %s (speakers pin it on first contact; compare it there)", fp);
 	if (con->opts.key_file[0])
-		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
+		log_event("pre-shared key %s: only speakers with it can connect; every link is encrypted",
 		          con->opts.key_file);
-	if (con->opts.key_file[0] && con->opts.legacy_port)
-		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
-		          con->opts.legacy_port);
-	else if (!con->opts.key_file[0])
-		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
-		          "then use --key-file on the console and every speaker)");
+	else
+		log_event("every link is encrypted (Noise XX); no pre-shared key");
+	switch ((enum admit_policy)con->opts.admit) {
+	case ADMIT_ASK:
+		log_event("a new speaker waits for your approval: it shows as NAME (ab12cd34) asks to join; "
+		          "%s", con->screen ? "press a to approve it (x refuses), or :approve ID"
+		                            : "type approve ID (or refuse ID; pending lists them)");
+		break;
+	case ADMIT_KEY:
+		log_event("new speakers that prove the pre-shared key join without asking (--admit key)");
+		break;
+	case ADMIT_ALL:
+		log_event("warning: any speaker that connects joins and hears every page (--admit all)");
+		break;
+	}
+	if (con->opts.legacy_port)
+		log_event("warning: the legacy port %d is OPEN: it serves every page UNENCRYPTED to anyone "
+		          "who connects", con->opts.legacy_port);
 	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
-		          "duration SECONDS, list, quit");
+		          "duration SECONDS, list, pending, approve ID, refuse ID, forget ID, quit");
 }
 
 int main(int argc, char **argv)

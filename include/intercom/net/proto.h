@@ -38,10 +38,11 @@ enum proto_type {
 	PROTO_PONG = 6,    /* answer to PING: its timestamp echoed, when it came, when the answer left */
 	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
 	PROTO_SYNC = 8,    /* speaker -> console: how well its clock follows the console's */
-	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
-	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
-	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
-	PROTO_AUTH_DONE = 18,  /* speaker -> console: its proof of the key */
+	PROTO_WAIT = 9,    /* console -> speaker, before WELCOME: it waits for the operator's approval */
+	/* The handshake every link runs (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
+	PROTO_NOISE_1 = 16,    /* speaker -> console: Noise XX message 1 (e) */
+	PROTO_NOISE_2 = 17,    /* console -> speaker: message 2 (e, ee, s, es) */
+	PROTO_NOISE_3 = 18,    /* speaker -> console: message 3 (s, se, and psk with a key) */
 	PROTO_SEALED = 19,     /* either way: an encrypted, authenticated record of the frame stream */
 };
 
@@ -218,6 +219,8 @@ size_t proto_sync_encode(const struct proto_sync *msg, uint8_t *out, size_t cap)
 int proto_sync_decode(const uint8_t *payload, size_t len, struct proto_sync *msg);
 size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
+/* WAIT: a reason, as BYE's, but the connection stays open. */
+size_t proto_wait_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 
 /*
  * A peer-supplied name or zone: valid UTF-8, fits, and printable
