@@ -235,14 +235,18 @@ static void handshake_keys(struct link_keys *k, uint8_t key_seed)
 	for (size_t i = 0; i < sizeof key.bytes; i++)
 		key.bytes[i] = (uint8_t)(key_seed + i);
 	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
+	struct identity spk_id, con_id;
+	crypto_box_keypair(spk_id.pk, spk_id.sk);
+	crypto_box_keypair(con_id.pk, con_id.sk);
+	auth_session_init(&spk, AUTH_SPEAKER, &spk_id, &key);
+	auth_session_init(&con, AUTH_CONSOLE, &con_id, &key);
 	uint8_t hello[AUTH_FRAME_MAX], proof[AUTH_FRAME_MAX], done[AUTH_FRAME_MAX];
 	size_t n = auth_speaker_hello(&spk, hello, sizeof hello);
 	assert_true(n > 0);
-	n = auth_console_proof(&con, hello + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE, proof, sizeof proof);
-	assert_true(n > 0);
-	n = auth_speaker_done(&spk, proof + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE, done, sizeof done);
+	assert_int_equal(auth_console_reply(&con, hello + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE,
+	                                    proof, sizeof proof, &n), AUTH_REPLY_OK);
+	assert_int_equal(auth_speaker_check(&spk, proof + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE), 0);
+	n = auth_speaker_done(&spk, done, sizeof done);
 	assert_true(n > 0);
 	assert_int_equal(auth_console_finish(&con, done + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE), 0);
 	memcpy(k->spk_tx, spk.tx_key, sizeof k->spk_tx);
@@ -874,26 +878,28 @@ static int peer_frame(struct conn *conn, const struct proto_header *header, cons
 {
 	struct peer *p = ctx;
 	uint8_t frame[AUTH_FRAME_MAX];
-	if (p->console && header->type == PROTO_AUTH_HELLO) {
-		size_t n = auth_console_proof(&p->auth, payload, header->length, frame, sizeof frame);
-		assert_true(n > 0);
+	if (p->console && header->type == PROTO_NOISE_1) {
+		size_t n;
+		assert_int_equal(auth_console_reply(&p->auth, payload, header->length, frame, sizeof frame, &n),
+		                 AUTH_REPLY_OK);
 		assert_int_equal(conn_send_copy(conn, frame, n), 0);
 		return 0;
 	}
-	if (!p->console && header->type == PROTO_AUTH_PROOF) {
-		size_t n = auth_speaker_done(&p->auth, payload, header->length, frame, sizeof frame);
+	if (!p->console && header->type == PROTO_NOISE_2) {
+		size_t n = auth_speaker_check(&p->auth, payload, header->length) == 0
+		           ? auth_speaker_done(&p->auth, frame, sizeof frame) : 0;
 		if (n == 0) {
-			snprintf(conn->error, sizeof conn->error, "the console did not prove the key");
+			snprintf(conn->error, sizeof conn->error, "the console did not prove its key");
 			return -1;
 		}
-		/* AUTH_DONE is queued, then the seal comes on: AUTH_DONE leaves plain. */
+		/* NOISE_3 is queued, then the seal comes on: NOISE_3 leaves plain. */
 		assert_int_equal(conn_send_copy(conn, frame, n), 0);
 		assert_int_equal(conn_enable_seal(conn, p->auth.tx_key, p->auth.rx_key), 0);
 		struct frame hello = hello_frame("speaker");
 		send_frame(conn, &hello);
 		return 0;
 	}
-	if (p->console && header->type == PROTO_AUTH_DONE) {
+	if (p->console && header->type == PROTO_NOISE_3) {
 		if (auth_console_finish(&p->auth, payload, header->length) < 0) {
 			snprintf(conn->error, sizeof conn->error, "authentication failed");
 			return -1;
@@ -918,8 +924,11 @@ static void test_sealed_handshake_in_band(void **state)
 	struct peer con = { .console = true }, spk = { .console = false };
 	conn_init(&con.conn, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
 	conn_init(&spk.conn, fds[1], PROTO_MAX_PAYLOAD, 2);
-	auth_session_init(&con.auth, AUTH_CONSOLE, &key);
-	auth_session_init(&spk.auth, AUTH_SPEAKER, &key);
+	struct identity spk_id, con_id;
+	crypto_box_keypair(spk_id.pk, spk_id.sk);
+	crypto_box_keypair(con_id.pk, con_id.sk);
+	auth_session_init(&con.auth, AUTH_CONSOLE, &con_id, &key);
+	auth_session_init(&spk.auth, AUTH_SPEAKER, &spk_id, &key);
 	con.page = make_page(31, 1u << 20, true);
 
 	uint8_t hello[AUTH_FRAME_MAX];
