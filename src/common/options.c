@@ -153,7 +153,7 @@ static const struct option_spec specs[] = {
 	                                "operator approves each), key (those proving the\n"
 	                                "--key-file join), all (any joins: a lab, a demo)\n"
 	                                "(default: ask; key with --key-file)" } },
-	{ OPT_CONSOLE_KEY, "console-key", 0, "FINGERPRINT", "\"ab12 cd34 ... (32 hex digits)\"",
+	{ OPT_CONSOLE_KEY, "console-key", 0, "FINGERPRINT", "\"4f45 553c 5a7c c837 bcce f9cb afc1 a91f\"",
 	  .help = { [PROGRAM_SPEAKER] = "serve only a console with this key's fingerprint\n"
 	                                "(its --show-identity) (default: trust the console's\n"
 	                                "key on first contact, then refuse any other)" } },

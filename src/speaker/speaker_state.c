@@ -491,8 +491,8 @@ enum speaker_tone speaker_state_security_text(const struct speaker_state *st, bo
 		return SPEAKER_TONE_WARN;
 	}
 	if (st->link == SPEAKER_LINK_READY && st->sealed) {
-		snprintf(out, outlen, "encrypted, console %.9s%s%s", st->console_fp, st->psk ? ", key" : "",
-		         "");
+		snprintf(out, outlen, "encrypted%s%.9s%s", st->console_fp[0] ? ", console " : "",
+		         st->console_fp, st->psk ? ", pre-shared key" : "");
 		return SPEAKER_TONE_OK;
 	}
 	snprintf(out, outlen, "every link encrypted; console key pinned%s",
