@@ -996,6 +996,7 @@ void options_usage(enum program program, FILE *out)
 		row(out, "+ -  (Left Right)", line);
 		row(out, "Up Down, Enter or t", "select a speaker; page it alone, or all again");
 		row(out, "T   r", "test tone on the selected speaker; resend");
+		row(out, "a   x", "approve, refuse the speaker that asks to join");
 		row(out, ":   q", "type a command (below); quit");
 		fputs("\nCommands with --headless, one per line on stdin (on the screen after :):\n", out);
 		row(out, "(empty line) or talk", "record a page of the set duration and send it");
@@ -1006,7 +1007,11 @@ void options_usage(enum program program, FILE *out)
 		snprintf(line, sizeof line, "set the page duration, %g..%g", DURATION_MIN_S,
 		         DURATION_MAX_S);
 		row(out, "duration SECONDS", line);
-		row(out, "list", "log the connected speakers");
+		row(out, "list", "log the connected speakers (with their ids)");
+		row(out, "pending", "log the speakers asking to join (--admit ask)");
+		row(out, "approve ID", "let speaker ID join; its key is remembered");
+		row(out, "refuse ID", "close speaker ID; refused until a restart");
+		row(out, "forget ID", "forget an approved speaker (or a fingerprint)");
 		row(out, "quit", "stop the console");
 	}
 
@@ -1022,7 +1027,11 @@ void options_usage(enum program program, FILE *out)
 		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",
 		        EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
-	fprintf(out, "  %d  %s directory or key file unusable\n", EXIT_FILES,
-	        program == PROGRAM_CONSOLE ? "archive" : "save");
+	fprintf(out, "  %d  %s directory, key or identity file unusable (e.g. open to others)\n",
+	        EXIT_FILES, program == PROGRAM_CONSOLE ? "archive" : "save");
+	if (program == PROGRAM_SPEAKER)
+		fprintf(out, "  %d  the console's key is not the one pinned (or --console-key): refused,\n"
+		             "     not retried; the message names the command that accepts a new key\n",
+		        EXIT_IDENTITY);
 	fprintf(out, "\n%s %s\n", prog, INTERCOM_VERSION);
 }

@@ -71,6 +71,7 @@ struct console {
 	struct identity identity; /* the console's key pair, until the station has its copy */
 	struct trust_list approved; /* speakers' keys the operator approved (the station adds to it) */
 	char fingerprint[IDENTITY_FP_TEXT]; /* of the console's key: the log, the screen */
+	char key_short[IDENTITY_SHORT_TEXT];
 	char listen_addr[80];
 	char legacy_addr[80];     /* --legacy-port's address; "" without one */
 	struct pollfd *fds;       /* the poll set: fixed slots, then the station's */
@@ -361,6 +362,55 @@ static void console_list(struct console *con)
 
 static void console_command(struct console *con, char *line);
 
+/* The speakers asking to join, in the log (the command pending). */
+static void console_pending(struct console *con)
+{
+	const struct station_speaker *lobby[LOBBY_MAX];
+	size_t n = station_lobby(con->station, lobby, LOBBY_MAX);
+	for (size_t i = 0; i < n && i < LOBBY_MAX; i++)
+		log_event("speaker %u: %s (%s) from %s asks to join, fingerprint %s", lobby[i]->id,
+		          lobby[i]->name, lobby[i]->key_short, lobby[i]->addr, lobby[i]->fingerprint);
+	log_event("%zu speaker(s) ask to join%s", n, n ? ": approve ID or refuse ID" : "");
+}
+
+/*
+ * approve, refuse (arg: the id the lobby shows; NULL: the first asking, the
+ * screen's a and x) and forget (arg: a speaker's id or a fingerprint).
+ */
+static void console_admission(struct console *con, enum console_action action, const char *arg)
+{
+	char msg[512];
+	int rc;
+	if (action == CONSOLE_ACTION_FORGET) {
+		rc = station_forget(con->station, arg, msg, sizeof msg);
+	} else {
+		uint32_t id = 0;
+		if (arg) {
+			char *end;
+			unsigned long v = strtoul(arg, &end, 10);
+			if (*end || v == 0 || v > UINT32_MAX) {
+				refuse(con, "bad speaker id '%.64s': give the number pending shows, e.g. approve 7",
+				       arg);
+				return;
+			}
+			id = (uint32_t)v;
+		} else {
+			const struct station_speaker *first[1];
+			if (station_lobby(con->station, first, 1) == 0) {
+				refuse(con, "no speaker asks to join");
+				return;
+			}
+			id = first[0]->id;
+		}
+		rc = action == CONSOLE_ACTION_APPROVE ? station_approve(con->station, id, msg, sizeof msg)
+		                                      : station_refuse(con->station, id, msg, sizeof msg);
+	}
+	if (rc < 0)
+		refuse(con, "%s", msg);
+	else
+		console_state_answer(&con->cs, false, "%s", msg);
+}
+
 /* True if action would send a page. */
 static bool action_sends(enum console_action action)
 {
@@ -388,6 +438,10 @@ static void console_act(struct console *con, enum console_action action, const c
 	case CONSOLE_ACTION_RESEND: console_resend(con); break;
 	case CONSOLE_ACTION_SEND: console_send_file(con, arg); break;
 	case CONSOLE_ACTION_LIST: console_list(con); break;
+	case CONSOLE_ACTION_PENDING: console_pending(con); break;
+	case CONSOLE_ACTION_APPROVE:
+	case CONSOLE_ACTION_REFUSE:
+	case CONSOLE_ACTION_FORGET: console_admission(con, action, arg); break;
 	case CONSOLE_ACTION_QUIT: con->app.quit = true; break;
 	case CONSOLE_ACTION_COMMAND: {
 		char line[CONSOLE_PROMPT_MAX];
@@ -489,10 +543,15 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		.input_format = input_watch_format(con->input),
 		.no_input = input_watch_missing(con->input),
 		.keyed = con->opts.key_file[0] != '\0',
+		.key_short = con->key_short,
+		.legacy_open = con->opts.legacy_port != 0,
 		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
 		.meter = capture(con) ? &con->meter : NULL,
 	};
+	const struct station_speaker *asking[1];
+	in.asking_count = station_lobby(con->station, asking, 1);
+	in.asking = in.asking_count ? asking[0] : NULL;
 	if (in.recording) {
 		in.rec_have = capture_frames_have(capture(con));
 		in.rec_want = capture_frames_want(capture(con));
@@ -699,6 +758,7 @@ static int setup_identity(struct console *con)
 	}
 	char *fp = con->fingerprint;
 	identity_fingerprint(con->identity.pk, fp);
+	identity_short(con->identity.pk, con->key_short);
 	if (con->opts.show_identity) {
 		printf("intercom-console key fingerprint: %s\n(key file %s%s; speakers pin it on first "
 		       "contact, or are given it with --console-key \"%s\")\n", fp, path,
