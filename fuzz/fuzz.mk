@@ -11,20 +11,22 @@
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS       ?= frames wav hello
+FUZZ_TARGETS       ?= frames wav hello handshake
 # Hand-made and crash-found inputs, one directory per target; each must run clean.
 FUZZ_REGRESSIONS   ?= tests/fuzz
 
 FUZZ_DIR      := $(BUILD)/fuzz
-FUZZ_PKGS     := sndfile samplerate
+FUZZ_PKGS     := sndfile samplerate libsodium
 FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_PKG_LIBS   := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_CFLAGS   ?= -std=c11 -g -O1 -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
                  -Wall -Wextra -Werror $(FUZZ_PKG_CFLAGS)
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_LDLIBS   := $(FUZZ_PKG_LIBS) -lm
-# The sources the targets exercise: proto and its utf8 text checks, the page codec in wav.
-FUZZ_SRCS     := $(filter src/net/proto.c src/audio/wav.c src/common/utf8.c,$(LIB_SRCS))
+# The sources the targets exercise: proto and its utf8 text checks, the page codec in wav,
+# the handshake (auth over noise; identity for its key type).
+FUZZ_SRCS     := $(filter src/net/proto.c src/audio/wav.c src/common/utf8.c src/net/auth.c \
+                          src/net/noise.c src/net/identity.c,$(LIB_SRCS))
 FUZZ_OBJS     := $(FUZZ_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SEEDER   := $(FUZZ_DIR)/make_seeds
