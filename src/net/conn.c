@@ -18,7 +18,12 @@ struct conn_seal {
 	struct seal tx, rx;
 	size_t plain_left;            /* queued bytes that were due before sealing began */
 	struct proto_decoder records; /* SEALED frames in */
-	uint8_t plain[SEAL_RECORD_MAX];
+	uint8_t plain[SEAL_RECORD_MAX];  /* the record being sealed (flush_sealed) */
+	/*
+	 * The record just opened, while its frames are handled: apart from plain,
+	 * since a frame's handler may queue and flush an answer at once.
+	 */
+	uint8_t opened[SEAL_RECORD_MAX];
 	uint8_t record[SEAL_FRAME_MAX];
 	size_t record_len, record_sent; /* the sealed record being written */
 };
@@ -306,14 +311,14 @@ static int feed_records(struct conn *conn, const uint8_t *data, size_t len, conn
 			continue;
 		size_t plain_len;
 		if (seal->records.header.type != PROTO_SEALED ||
-		    seal_open(&seal->rx, seal->records.payload, seal->records.header.length, seal->plain,
+		    seal_open(&seal->rx, seal->records.payload, seal->records.header.length, seal->opened,
 		              &plain_len) < 0) {
 			snprintf(conn->error, sizeof conn->error,
 			         "sealed link: a record failed authentication (tampered, replayed or wrong key)");
 			return -1;
 		}
 		size_t fed;
-		if (feed_frames(conn, seal->plain, plain_len, &fed, on_frame, ctx) < 0)
+		if (feed_frames(conn, seal->opened, plain_len, &fed, on_frame, ctx) < 0)
 			return -1;
 	}
 	return 0;

@@ -5,7 +5,8 @@
                                     ("trickle": HELLO, then a byte every 3 s and never a
                                     whole frame; prints "closed" and the seconds it lasted)
   peer.py rogue-console PORT KIND   accept one speaker, welcome it, send it a bad PAGE,
-                                    print every STATUS it sends back
+                                    print every STATUS it sends back (KIND,no-handshake:
+                                    without the handshake)
   peer.py record-proxy PORT TARGET_PORT FILE
                                     relay one connection to TARGET_PORT, keeping what the
                                     console sent in FILE
@@ -186,7 +187,8 @@ def bad_wav(kind):
 
 
 def rogue_console(port, kind):
-    """KIND: the bad page (see bad_wav); "NAME,wait-close" also waits for the speaker to hang up."""
+    """KIND: the bad page (see bad_wav); "NAME,wait-close" also waits for the speaker to hang up;
+    "NAME,no-handshake" answers NOISE_1 with WELCOME (a console that proves no key)."""
     kind, _, kind_then = kind.partition(",")
     s = accept_one(port)
     s.settimeout(10)
@@ -209,9 +211,10 @@ def rogue_console(port, kind):
                 return None, None
             buf += chunk
 
-    s = noise_peer.server(s)  # a console of ours in all but its pages
+    if kind_then != "no-handshake":
+        s = noise_peer.server(s)  # a console of ours in all but its pages
     ftype, _ = next_frame()
-    assert ftype == HELLO, ftype
+    assert ftype in (HELLO, NOISE_1), ftype  # without the handshake: WELCOME to NOISE_1
     s.sendall(frame(WELCOME, struct.pack(">BIII", VERSION, 0, 1, 1000) + text("rogue")))
     wav = bad_wav(kind)
     s.sendall(frame(PAGE, struct.pack(">IQQ", 7, int(time.time() * 1000), 0) + wav))

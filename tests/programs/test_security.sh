@@ -79,7 +79,7 @@ wait_log "$T/rogue.log" "listening on" 10
 alsa_speaker keyed2 "$rport" --key-file "$T/key"
 wait_log "$T/keyed2.log" "a peer that has not proven its key said bye: this console has no key" 10
 rport=$(rig_free_port)
-$PEER rogue-console "$rport" truncated >"$T/rogue2.out" 2>&1 &
+$PEER rogue-console "$rport" truncated,no-handshake >"$T/rogue2.out" 2>&1 &
 PIDS+=($!)
 wait_for 5 listening "$rport"
 alsa_speaker keyed3 "$rport" --key-file "$T/key"

@@ -718,6 +718,55 @@ static void test_exchange(void **state)
 	conn_close(&spk);
 }
 
+/* Answers each PING with a PONG flushed at once, and counts the PINGs (their t1 in order). */
+static int answer_at_once(struct conn *conn, const struct proto_header *header, const uint8_t *payload,
+                          void *ctx)
+{
+	uint64_t *seen = ctx;
+	struct proto_ping ping;
+	assert_int_equal(header->type, PROTO_PING);
+	assert_int_equal(proto_ping_decode(payload, header->length, &ping), PROTO_OK);
+	assert_int_equal(ping.sent_us, *seen + 1);
+	(*seen)++;
+	struct proto_pong pong = { .ping_sent_us = ping.sent_us, .received_us = 1, .sent_us = 2 };
+	uint8_t frame[64];
+	assert_int_equal(conn_send_copy(conn, frame, proto_pong_encode(&pong, frame, sizeof frame)), 0);
+	assert_int_equal(conn_flush(conn), 0);
+	return 0;
+}
+
+/*
+ * One record holding many frames, whose handler seals and sends an answer
+ * before the next frame is read: the answer's record must not overwrite the
+ * rest of the record being read (a bench of 100 speakers once saw "bad magic").
+ */
+static void test_sealed_answer_while_reading_a_record(void **state)
+{
+	(void)state;
+	struct link_keys k;
+	handshake_keys(&k, 5);
+	int fds[2];
+	make_pair(fds);
+	struct conn con, spk;
+	conn_init(&con, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
+	conn_init(&spk, fds[1], PROTO_MAX_PAYLOAD, 2);
+	assert_int_equal(conn_enable_seal(&con, k.con_tx, k.con_rx), 0);
+	assert_int_equal(conn_enable_seal(&spk, k.spk_tx, k.spk_rx), 0);
+	/* 40 PINGs queued, then flushed: one record. */
+	for (uint64_t i = 1; i <= 40; i++) {
+		struct proto_ping ping = { .sent_us = i };
+		uint8_t frame[64];
+		assert_int_equal(conn_send_copy(&spk, frame, proto_ping_encode(&ping, frame, sizeof frame)), 0);
+	}
+	assert_int_equal(conn_flush(&spk), 0);
+	uint64_t seen = 0;
+	for (int i = 0; i < 100 && seen < 40; i++)
+		assert_true(conn_read(&con, answer_at_once, &seen) >= 0);
+	assert_int_equal(seen, 40);
+	conn_close(&con);
+	conn_close(&spk);
+}
+
 static void test_sealed_never_sends_plaintext(void **state)
 {
 	(void)state;
@@ -1264,6 +1313,7 @@ int main(void)
 		cmocka_unit_test(test_queue_frame_bound),
 		BOTH_MODES(test_exchange),
 		cmocka_unit_test(test_sealed_never_sends_plaintext),
+		cmocka_unit_test(test_sealed_answer_while_reading_a_record),
 		cmocka_unit_test(test_seal_enabled_with_data_queued),
 		cmocka_unit_test(test_seal_switch_inside_one_read),
 		cmocka_unit_test(test_sealed_handshake_in_band),
