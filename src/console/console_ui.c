@@ -430,7 +430,7 @@ static void draw_table(WINDOW *win, int w, const struct console_layout *l,
 	if (v->total == 0) {
 		widget_text(win, 1, CONSOLE_TABLE_MARK_W, w - CONSOLE_TABLE_MARK_W - 1, term_attr(TERM_DIM),
 		    "no speakers yet: run intercom-speaker with this console's address on each "
-		    "loudspeaker machine");
+		    "loudspeaker machine, then approve it here (a) when it asks to join");
 		return;
 	}
 	for (int i = 0; i < rows; i++)
