@@ -203,6 +203,12 @@ static int peer_read(struct peers *ps, struct bench_peer *p)
 	return 0;
 }
 
+/* A slow peer reads its handshake (NOISE_2), then never again: its HELLO said, it stalls. */
+static bool peer_reads(const struct bench_peer *p)
+{
+	return !p->slow || p->state == PEER_AUTH;
+}
+
 /* Starts the next connection (non-blocking connect). */
 static int peers_start_one(struct peers *ps)
 {
@@ -292,7 +298,7 @@ static int peers_loop(struct peers *ps, struct pollfd *fds)
 			if (p->state == PEER_CONNECTING)
 				ev = POLLOUT;
 			else if (p->state != PEER_CLOSED)
-				ev = (short)((p->slow ? 0 : POLLIN) | (conn_wants_write(&p->conn) ? POLLOUT : 0));
+				ev = (short)((peer_reads(p) ? POLLIN : 0) | (conn_wants_write(&p->conn) ? POLLOUT : 0));
 			fds[i] = (struct pollfd){ .fd = p->state == PEER_CLOSED ? -1 : p->conn.fd, .events = ev };
 		}
 		if (poll(fds, ps->started, timeout) < 0 && errno != EINTR) {
@@ -309,7 +315,7 @@ static int peers_loop(struct peers *ps, struct pollfd *fds)
 					return 1;
 				continue;
 			}
-			if ((rev & (POLLIN | POLLHUP | POLLERR)) && !p->slow && peer_read(ps, p) < 0) {
+			if ((rev & (POLLIN | POLLHUP | POLLERR)) && peer_reads(p) && peer_read(ps, p) < 0) {
 				peer_close(ps, p, p->conn.error);
 				continue;
 			}
