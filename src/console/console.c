@@ -352,8 +352,8 @@ static void console_list(struct console *con)
 		}
 		char sync[16];
 		console_view_sync(sync, sizeof sync, sp);
-		log_event("speaker %s (id %u, key %s) zone '%s' at %s, connected %llu s, rtt %u ms, sync %s, "
-		          "last page %s", sp->name, sp->id, sp->key_short, sp->zone, sp->addr, (unsigned long long)((now - sp->connected_ms) / 1000),
+		log_event("speaker %s zone '%s' at %s (id %u, key %s), connected %llu s, rtt %u ms, sync %s, "
+		          "last page %s", sp->name, sp->zone, sp->addr, sp->id, sp->key_short, (unsigned long long)((now - sp->connected_ms) / 1000),
 		          sp->rtt_ms, strcmp(sync, "-") ? sync : "none",
 		          sp->page_id ? proto_page_state_name(sp->page_state) : "none");
 	}
