@@ -63,6 +63,8 @@ struct fanout_opts {
 	int slow_reps;
 	size_t sealed_n;     /* measurement 6: the cost of a pre-shared key, at this N */
 	int sealed_reps;
+	size_t reconnect_n;  /* measurement 7: N speakers (re)connecting at once: handshakes */
+	int reconnect_reps;
 	double scale;        /* page length factor (smoke runs use tiny pages) */
 	bool log;
 };
@@ -209,6 +211,11 @@ static int console_open_with(struct console_side *cs, size_t n, size_t slow,
 		return -1;
 	if (key)
 		station_set_key(cs->st, key);
+	struct identity id;
+	crypto_box_keypair(id.pk, id.sk);
+	station_set_identity(cs->st, &id);
+	identity_wipe(&id);
+	station_set_admission(cs->st, ADMIT_ALL, NULL);
 	struct peers_config cfg = { .host = host, .port = port, .count = n, .slow = slow,
 	                            .name = "bench", .ready_fd = -1, .key = key, .decode = decode };
 	cs->child = spawn_peers(&cfg);
@@ -531,6 +538,90 @@ out:
 	return rc;
 }
 
+/* This process's CPU time (user and system), in ms. */
+static double cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/*
+ * Measurement 7: N speakers connecting at once to a fresh station, as after
+ * a console restart: every one runs the Noise handshake (auth.h) and says
+ * HELLO. The wall time until all are listed and the station's CPU time (this
+ * process; the speakers are another), per connection; beside it, in the same
+ * run, N plain TCP connections accepted (the raw side: no protocol at all),
+ * and the console's side of one handshake alone, computed in a loop.
+ */
+static int reconnect_cost(const struct fanout_opts *o)
+{
+	size_t n = o->reconnect_n;
+	double sum_ms[2] = { 0, 0 }, sum_cpu[2] = { 0, 0 };
+	for (int r = 0; r < o->reconnect_reps; r++) {
+		struct console_side cs = { 0 };
+		double c0 = cpu_ms();
+		uint64_t t0 = bench_now_ns();
+		int rc = console_open(&cs, n, 0);
+		double ms = bench_ms_since(t0), cpu = cpu_ms() - c0;
+		if (cs.st)
+			console_close(&cs);
+		if (rc < 0)
+			return -1;
+		struct raw_side rs = { 0 };
+		c0 = cpu_ms();
+		t0 = bench_now_ns();
+		rc = raw_open(&rs, n, 1);
+		double raw_ms = bench_ms_since(t0), raw_cpu = cpu_ms() - c0;
+		raw_close(&rs);
+		if (rc < 0)
+			return -1;
+		bench_sample("reconnect.noise.ms", ms);
+		bench_sample("reconnect.noise.cpu_us_per_conn", cpu * 1e3 / (double)n);
+		bench_sample("reconnect.tcp.ms", raw_ms);
+		bench_sample("reconnect.tcp.cpu_us_per_conn", raw_cpu * 1e3 / (double)n);
+		sum_ms[0] += ms, sum_cpu[0] += cpu, sum_ms[1] += raw_ms, sum_cpu[1] += raw_cpu;
+	}
+	/* The console's computation for one handshake: NOISE_2 made, NOISE_3 checked. */
+	enum { HS = 200 };
+	struct identity spk, con;
+	crypto_box_keypair(spk.pk, spk.sk);
+	crypto_box_keypair(con.pk, con.sk);
+	uint64_t spent = 0;
+	for (int i = 0; i < HS; i++) {
+		struct auth_session a, b;
+		uint8_t m1[AUTH_FRAME_MAX], m2[AUTH_FRAME_MAX], m3[AUTH_FRAME_MAX];
+		size_t n1, n2, n3;
+		auth_session_init(&a, AUTH_SPEAKER, &spk, NULL);
+		n1 = auth_speaker_hello(&a, m1, sizeof m1);
+		uint64_t h0 = bench_now_ns();
+		auth_session_init(&b, AUTH_CONSOLE, &con, NULL);
+		if (auth_console_reply(&b, m1 + PROTO_HEADER_SIZE, n1 - PROTO_HEADER_SIZE, m2, sizeof m2, &n2) !=
+		    AUTH_REPLY_OK)
+			return -1;
+		spent += bench_now_ns() - h0;
+		if (auth_speaker_check(&a, m2 + PROTO_HEADER_SIZE, n2 - PROTO_HEADER_SIZE) < 0 ||
+		    (n3 = auth_speaker_done(&a, m3, sizeof m3)) == 0)
+			return -1;
+		h0 = bench_now_ns();
+		if (auth_console_finish(&b, m3 + PROTO_HEADER_SIZE, n3 - PROTO_HEADER_SIZE) < 0)
+			return -1;
+		spent += bench_now_ns() - h0;
+		auth_session_wipe(&a);
+		auth_session_wipe(&b);
+	}
+	bench_sample("reconnect.console_handshake_us", (double)spent / 1e3 / HS);
+	int reps = o->reconnect_reps;
+	fprintf(stderr, "# reconnect N=%zu: Noise %.0f ms, %.0f us CPU per connection; plain TCP %.0f ms, "
+	        "%.0f us CPU per connection; the console's side of a handshake %.0f us (means of %d)\n",
+	        n, sum_ms[0] / reps, sum_cpu[0] * 1e3 / (double)n / reps, sum_ms[1] / reps,
+	        sum_cpu[1] * 1e3 / (double)n / reps, (double)spent / 1e3 / HS, reps);
+	identity_wipe(&spk);
+	identity_wipe(&con);
+	return 0;
+}
+
 /* "1,10,100" into o->sizes. */
 static int parse_sizes(const char *arg, struct fanout_opts *o)
 {
@@ -550,12 +641,14 @@ static int parse_sizes(const char *arg, struct fanout_opts *o)
 
 /*
  * intercom-bench fanout [--sizes 1,10,100,500] [--reps R] [--slow-n N] [--slow-reps R]
- *                       [--sealed-n N] [--sealed-reps R] [--scale X] [--log]
+ *                       [--sealed-n N] [--sealed-reps R] [--scale X]
+ *                       [--reconnect-n N] [--reconnect-reps R] [--log]
  */
 int bench_fanout_main(int argc, char **argv)
 {
 	struct fanout_opts o = { .sizes = { 1, 10, 100, 500 }, .nsizes = 4, .reps = 5, .slow_n = 100,
-	                         .slow_reps = 5, .sealed_n = 100, .sealed_reps = 5, .scale = 1.0 };
+	                         .slow_reps = 5, .sealed_n = 100, .sealed_reps = 5, .scale = 1.0,
+	                         .reconnect_n = 1000, .reconnect_reps = 3 };
 	for (int i = 1; i < argc; i++) {
 		bool more = i + 1 < argc;
 		if (strcmp(argv[i], "--sizes") == 0 && more && parse_sizes(argv[i + 1], &o) == 0)
@@ -572,16 +665,23 @@ int bench_fanout_main(int argc, char **argv)
 			;
 		else if (strcmp(argv[i], "--scale") == 0 && more && (o.scale = atof(argv[++i])) > 0)
 			;
+		else if (strcmp(argv[i], "--reconnect-n") == 0 && more &&
+		         (o.reconnect_n = strtoul(argv[++i], NULL, 10)) > 0)
+			;
+		else if (strcmp(argv[i], "--reconnect-reps") == 0 && more &&
+		         (o.reconnect_reps = atoi(argv[++i])) >= 0)
+			;
 		else if (strcmp(argv[i], "--log") == 0)
 			o.log = true;
 		else {
 			fprintf(stderr, "usage: intercom-bench fanout [--sizes 1,10,100,500] [--reps R] "
 			                "[--slow-n N] [--slow-reps R] [--sealed-n N] [--sealed-reps R] [--scale X] "
-			                "[--log]\n");
+			                "[--reconnect-n N] [--reconnect-reps R] [--log]\n");
 			return 2;
 		}
 	}
 	size_t most = o.slow_n > 2 * o.sealed_n ? o.slow_n : 2 * o.sealed_n;
+	most = o.reconnect_n > most ? o.reconnect_n : most;
 	for (size_t i = 0; i < o.nsizes; i++)
 		most = o.sizes[i] > most ? o.sizes[i] : most;
 	/* The station's N sockets and the raw side's N, plus slack. */
@@ -613,5 +713,7 @@ int bench_fanout_main(int argc, char **argv)
 			rc = 1;
 		free(wav);
 	}
+	if (rc == 0 && o.reconnect_reps > 0 && reconnect_cost(&o) < 0)
+		rc = 1;
 	return rc;
 }

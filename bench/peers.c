@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@
 
 enum peer_state {
 	PEER_CONNECTING,
-	PEER_AUTH,           /* AUTH_HELLO sent, waiting for the console's proof */
+	PEER_AUTH,           /* NOISE_1 sent, waiting for the console's NOISE_2 */
 	PEER_HELLO_SENT,
 	PEER_READY,          /* WELCOME received (raw: connected) */
 	PEER_CLOSED,
@@ -44,17 +45,10 @@ struct bench_peer {
 	bool slow;
 	uint64_t last_ping_ms;
 
-	/* The frame being read (light reader): its header, and what is kept of its payload. */
-	uint8_t head[PROTO_HEADER_SIZE];
-	size_t head_have;
-	struct proto_header header;
-	uint8_t keep[PROTO_MAX_CONTROL_PAYLOAD];
-	size_t payload_have;
-
 	size_t raw_have;          /* raw: bytes of the current page so far */
 	uint32_t stream_page;     /* stream: the page being streamed (0: none), */
 	size_t stream_bytes;      /* and the bytes of its DATA frames so far */
-	struct auth_session auth; /* keyed: the handshake under way */
+	struct auth_session auth; /* the handshake under way */
 };
 
 struct peers {
@@ -63,6 +57,7 @@ struct peers {
 	size_t started, handshaking, ready;
 	struct addrinfo *addrs;
 	bool announced;
+	struct identity identity; /* every bench speaker's key pair (one for all: --admit all) */
 	uint8_t buf[PEERS_READ_BUF];
 };
 
@@ -109,20 +104,26 @@ static int peer_frame(struct peers *ps, struct bench_peer *p, const struct proto
 {
 	uint8_t frame[256];
 	switch (h->type) {
-	case PROTO_AUTH_PROOF: {
-		size_t n = p->state == PEER_AUTH
-		                   ? auth_speaker_done(&p->auth, payload, kept, frame, sizeof frame)
+	case PROTO_NOISE_2: {
+		uint8_t done[AUTH_FRAME_MAX];
+		size_t n = p->state == PEER_AUTH && auth_speaker_check(&p->auth, payload, kept) == 0
+		                   ? auth_speaker_done(&p->auth, done, sizeof done)
 		                   : 0;
 		if (n == 0) {
-			snprintf(p->conn.error, sizeof p->conn.error, "console did not prove the key");
+			snprintf(p->conn.error, sizeof p->conn.error, "console's handshake failed");
 			return -1;
 		}
+		memcpy(frame, done, n);
 		peer_send(p, frame, n);
 		int rc = conn_enable_seal(&p->conn, p->auth.tx_key, p->auth.rx_key);
 		auth_session_wipe(&p->auth);
 		if (rc < 0)
 			return -1;
 		peer_hello(ps, p);
+		if (p->slow) {
+			ps->ready++; /* it will never read its WELCOME */
+			ps->handshaking--;
+		}
 		return 0;
 	}
 	case PROTO_WELCOME: {
@@ -205,57 +206,11 @@ static int peer_frame_cb(struct conn *conn, const struct proto_header *h, const 
 	return peer_frame(ctx, (struct bench_peer *)(void *)conn, h, payload, h->length);
 }
 
-/*
- * The light reader: frame headers through proto_header_decode, control payloads
- * kept for the message decoders, a PAGE's audio counted and dropped.
- */
-static int peer_feed(struct peers *ps, struct bench_peer *p, const uint8_t *data, size_t len)
-{
-	for (;;) {
-		if (p->head_have < PROTO_HEADER_SIZE) {
-			if (len == 0)
-				return 0;
-			size_t n = PROTO_HEADER_SIZE - p->head_have < len ? PROTO_HEADER_SIZE - p->head_have : len;
-			memcpy(p->head + p->head_have, data, n);
-			p->head_have += n, data += n, len -= n;
-			if (p->head_have < PROTO_HEADER_SIZE)
-				return 0;
-			int rc = proto_header_decode(p->head, &p->header);
-			bool page = p->header.type == PROTO_PAGE;
-			size_t max = page ? PROTO_MAX_PAYLOAD
-			             : p->header.type == PROTO_STREAM_DATA ? PROTO_STREAM_DATA_MAX_PAYLOAD
-			                                                   : PROTO_MAX_CONTROL_PAYLOAD;
-			if (rc == PROTO_OK && (p->header.length > max ||
-			                       (page && p->header.length < PROTO_PAGE_FIELDS_SIZE)))
-				rc = PROTO_ERR_TOO_LARGE;
-			if (rc != PROTO_OK) {
-				snprintf(p->conn.error, sizeof p->conn.error, "%s", proto_error_str(rc));
-				return -1;
-			}
-			p->payload_have = 0;
-		}
-		size_t keep_cap = p->header.type == PROTO_PAGE          ? PROTO_PAGE_FIELDS_SIZE
-		                  : p->header.type == PROTO_STREAM_DATA ? 0 /* counted only */
-		                                                        : sizeof p->keep;
-		size_t n = p->header.length - p->payload_have < len ? p->header.length - p->payload_have : len;
-		if (p->payload_have < keep_cap) {
-			size_t k = keep_cap - p->payload_have < n ? keep_cap - p->payload_have : n;
-			memcpy(p->keep + p->payload_have, data, k);
-		}
-		p->payload_have += n, data += n, len -= n;
-		if (p->payload_have < p->header.length)
-			return 0;
-		p->head_have = 0;
-		size_t kept = p->header.length < keep_cap ? p->header.length : keep_cap;
-		if (peer_frame(ps, p, &p->header, p->keep, kept) < 0)
-			return -1;
-	}
-}
-
 /* Reads what the socket has (bounded like conn_read). -1 when the peer is done for. */
 static int peer_read(struct peers *ps, struct bench_peer *p)
 {
-	if ((ps->cfg->decode || ps->cfg->key) && !ps->cfg->raw)
+	/* Every link is sealed: frames are read (and opened) whole, as a speaker does. */
+	if (!ps->cfg->raw)
 		return conn_read(&p->conn, peer_frame_cb, ps) < 0 ? -1 : 0;
 	size_t total = 0;
 	while (total < PEERS_READ_BUDGET) {
@@ -279,13 +234,17 @@ static int peer_read(struct peers *ps, struct bench_peer *p)
 					return -1;
 				}
 			}
-		} else if (peer_feed(ps, p, ps->buf, (size_t)got) < 0) {
-			return -1;
 		}
 		if ((size_t)got < sizeof ps->buf)
 			return 0;
 	}
 	return 0;
+}
+
+/* A slow peer reads its handshake (NOISE_2), then never again: its HELLO said, it stalls. */
+static bool peer_reads(const struct bench_peer *p)
+{
+	return !p->slow || p->state == PEER_AUTH;
 }
 
 /* Starts the next connection (non-blocking connect). */
@@ -299,7 +258,7 @@ static int peers_start_one(struct peers *ps)
 		bench_warn("peer %zu: cannot connect: %s", p->index + 1, strerror(errno));
 		return -1;
 	}
-	conn_init(&p->conn, fd, ps->cfg->decode || ps->cfg->key ? PROTO_MAX_PAYLOAD : PROTO_MAX_CONTROL_PAYLOAD, 0);
+	conn_init(&p->conn, fd, ps->cfg->raw ? PROTO_MAX_CONTROL_PAYLOAD : PROTO_MAX_PAYLOAD, 0);
 	p->state = PEER_CONNECTING;
 	ps->started++;
 	ps->handshaking++;
@@ -321,18 +280,11 @@ static int peers_connected(struct peers *ps, struct bench_peer *p)
 		ps->handshaking--;
 		return 0;
 	}
-	if (ps->cfg->key) {
-		uint8_t frame[AUTH_FRAME_MAX];
-		auth_session_init(&p->auth, AUTH_SPEAKER, ps->cfg->key);
-		p->state = PEER_AUTH;
-		peer_send(p, frame, auth_speaker_hello(&p->auth, frame, sizeof frame));
-		return 0;
-	}
-	peer_hello(ps, p);
-	if (p->slow) {
-		ps->ready++; /* it will never read its WELCOME */
-		ps->handshaking--;
-	}
+	/* Every link starts with the handshake (a pre-shared key mixed in if there is one). */
+	uint8_t frame[AUTH_FRAME_MAX];
+	auth_session_init(&p->auth, AUTH_SPEAKER, &ps->identity, ps->cfg->key);
+	p->state = PEER_AUTH;
+	peer_send(p, frame, auth_speaker_hello(&p->auth, frame, sizeof frame));
 	return 0;
 }
 
@@ -384,7 +336,7 @@ static int peers_loop(struct peers *ps, struct pollfd *fds)
 			if (p->state == PEER_CONNECTING)
 				ev = POLLOUT;
 			else if (p->state != PEER_CLOSED)
-				ev = (short)((p->slow ? 0 : POLLIN) | (conn_wants_write(&p->conn) ? POLLOUT : 0));
+				ev = (short)((peer_reads(p) ? POLLIN : 0) | (conn_wants_write(&p->conn) ? POLLOUT : 0));
 			fds[i] = (struct pollfd){ .fd = p->state == PEER_CLOSED ? -1 : p->conn.fd, .events = ev };
 		}
 		if (poll(fds, ps->started, timeout) < 0 && errno != EINTR) {
@@ -401,7 +353,7 @@ static int peers_loop(struct peers *ps, struct pollfd *fds)
 					return 1;
 				continue;
 			}
-			if ((rev & (POLLIN | POLLHUP | POLLERR)) && !p->slow && peer_read(ps, p) < 0) {
+			if ((rev & (POLLIN | POLLHUP | POLLERR)) && peer_reads(p) && peer_read(ps, p) < 0) {
 				peer_close(ps, p, p->conn.error);
 				continue;
 			}
@@ -424,6 +376,7 @@ int peers_run(const struct peers_config *cfg)
 	}
 	ps->cfg = cfg;
 	ps->peer = peer;
+	crypto_box_keypair(ps->identity.pk, ps->identity.sk);
 	if (bench_raise_nofile(cfg->count + 64) < 0)
 		goto out;
 	if (net_resolve(cfg->host, cfg->port, &ps->addrs, err, sizeof err) < 0) {

@@ -33,6 +33,7 @@ done
 
 if [ "$smoke" = 1 ]; then
 	REPS=1 SIZES=1,3 SLOW_N=3 SLOW_REPS=1 SEALED_N=3 SEALED_REPS=1 SCALE=0.01 IDLE_S=1 IDLE_SLICES=1
+	RECONNECT_N=5 RECONNECT_REPS=1
 	MEM_N1=3 MEM_N2=4 K2L_REPS=1 K2L_SECONDS=0.5 K2L_TALK_REPS=1
 	RELIST_N=2 RELIST_EVERY=1 CLOCK_S=1.5 CLOCK_SESSIONS=1
 	SKEW_PAGES=1 DRIFT_S=3 DRIFT_EVERY=1 CAP_REPS=1 PROOF_OFFS=0,20 SKEW_NS=2 CAP_BIG=2 ARRIVAL=0
@@ -42,6 +43,7 @@ if [ "$smoke" = 1 ]; then
 else
 	REPS=${BENCH_REPS:-7} SIZES=${BENCH_SIZES:-1,10,100,500} SLOW_N=100
 	SLOW_REPS=${BENCH_SLOW_REPS:-5} SEALED_N=100 SEALED_REPS=${BENCH_SEALED_REPS:-7}
+	RECONNECT_N=${BENCH_RECONNECT_N:-1000} RECONNECT_REPS=${BENCH_RECONNECT_REPS:-3}
 	SCALE=1 IDLE_S=${BENCH_IDLE_S:-30}
 	IDLE_SLICES=${BENCH_IDLE_SLICES:-6} MEM_N1=100 MEM_N2=500
 	K2L_REPS=${BENCH_K2L_REPS:-7} K2L_SECONDS=10 K2L_TALK_REPS=${BENCH_K2L_TALK_REPS:-3}
@@ -114,7 +116,7 @@ start_console() {
 	shift 2
 	mkfifo "$T/$name.cmd"
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/console-home" XDG_DATA_HOME="$T/data" "$@" \
-		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --archive "$ARCH" "${BENCH_CONSOLE_ARGS[@]}" \
+		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --admit all --archive "$ARCH" "${BENCH_CONSOLE_ARGS[@]}" \
 		<"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err" &
 	CON_PID=$!
 	PIDS+=("$CON_PID")
@@ -166,6 +168,7 @@ if [ -z "${BENCH_ONLY:-}" ]; then
 say "fan-out: N = $SIZES, $REPS runs each, station and raw alternating; slow speaker N = $SLOW_N"
 "$B" fanout --sizes "$SIZES" --reps "$REPS" --slow-n "$SLOW_N" --slow-reps "$SLOW_REPS" \
 	--sealed-n "$SEALED_N" --sealed-reps "$SEALED_REPS" \
+	--reconnect-n "$RECONNECT_N" --reconnect-reps "$RECONNECT_REPS" \
 	--scale "$SCALE" >>"$S" || fail "fanout failed"
 
 # ---------------------------------------------------------------- 3, 4
@@ -225,7 +228,7 @@ exec {CON_FD}>&-
 port=$(rig_free_port)
 tmux -S "$T/tmux.sock" -f /dev/null new-session -d -x 100 -y 30 -s screen \
 	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console-home' XDG_DATA_HOME='$T/data' LANG=C.UTF-8 \
-	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --archive '$ARCH' ${BENCH_CONSOLE_ARGS[*]} 2>'$T/screen.err'"
+	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --admit all --archive '$ARCH' ${BENCH_CONSOLE_ARGS[*]} 2>'$T/screen.err'"
 SCREEN_PID=
 wait_for 20 screen_started || fail "the console screen did not start"
 sleep 1
@@ -416,7 +419,10 @@ spec="$T/spec"
 	last=${ns[${#ns[@]}-1]}
 	echo "page memory in fan-out, N=$last (heap)|fanout.mono10.n$last.heap_kib|fanout.mono10.frame_kib|KiB|ratio<=1.5"
 	echo "slow speaker: N=$SLOW_N, one never reads|slow.with|slow.without|ms|ratio<=1.5"
-	echo "fan-out with a key (sealed), N=$SEALED_N|sealed.key|sealed.plain|ms|-"
+	echo "fan-out with a pre-shared key, N=$SEALED_N (both sealed)|sealed.key|sealed.plain|ms|-"
+	echo "$RECONNECT_N speakers connecting at once, all listed|reconnect.noise.ms|reconnect.tcp.ms|ms|-"
+	echo "  console CPU per connection|reconnect.noise.cpu_us_per_conn|reconnect.tcp.cpu_us_per_conn|us|-"
+	echo "  the console's side of one handshake|reconnect.console_handshake_us|-|us|-"
 	echo "key to loudspeaker, ${K2L_SECONDS} s page|k2l.total|floor.archive+fanout.mono10.n1.raw+floor.copy|ms|<=20"
 	echo "  encode, then sent|k2l.encode_send|-|ms|-"
 	echo "    encode|k2l.encode|-|ms|-"

@@ -243,7 +243,8 @@ static bool is_control(uint8_t type)
 {
 	return type == PROTO_HELLO || type == PROTO_WELCOME || type == PROTO_STATUS ||
 	       type == PROTO_PING || type == PROTO_PONG || type == PROTO_BYE ||
-	       type == PROTO_AUTH_HELLO || type == PROTO_AUTH_PROOF || type == PROTO_AUTH_DONE;
+	       type == PROTO_WAIT || type == PROTO_NOISE_1 || type == PROTO_NOISE_2 ||
+	       type == PROTO_NOISE_3;
 }
 
 /* A frame the decoder completed at stream offset end; frames tile the stream. */

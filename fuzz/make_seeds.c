@@ -1,7 +1,7 @@
 /*
  * Writes seed inputs for the fuzz targets, made by the project's own encoders
  * (proto_*_encode, wav_encode_s16, stream_codec_encode), into DIR/frames,
- * DIR/wav, DIR/hello, DIR/codec and DIR/jitter.
+ * DIR/wav, DIR/hello, DIR/codec, DIR/jitter and DIR/handshake.
  * Names are fixed, so running it again refreshes the seeds and leaves what the
  * fuzzer added alone. Also checks that each encoded WAV decodes to its samples.
  *
@@ -212,6 +212,39 @@ static void wav_seeds(uint8_t **page_wav, size_t *page_wav_len)
 	write_seed("wav", "extensible-mono", b.b, b.n);
 }
 
+/* ---- handshake ---- */
+
+/* fuzz_handshake's cases (byte 0), with and without a pre-shared key. */
+static void handshake_seeds(void)
+{
+	uint8_t in[1 + 1 + 96];
+	for (int psk = 0; psk < 2; psk++) {
+		char name[64];
+		/* case 0: a NOISE_1 of the right length for the mode (an e of 32 bytes, 48 with a key). */
+		in[0] = (uint8_t)(0 << 1 | psk);
+		for (size_t i = 1; i < sizeof in; i++)
+			in[i] = (uint8_t)(i * 29 + 3);
+		snprintf(name, sizeof name, "console-noise1-%s", psk ? "psk" : "plain");
+		write_seed("handshake", name, in, 1 + (psk ? 48 : 32));
+		/* case 1: a NOISE_2 of the right length. */
+		in[0] = (uint8_t)(1 << 1 | psk);
+		snprintf(name, sizeof name, "speaker-noise2-%s", psk ? "psk" : "plain");
+		write_seed("handshake", name, in, 1 + 96);
+		/* case 2: untampered, then one bit in each message. */
+		memset(in + 1, 0, sizeof in - 1);
+		in[0] = (uint8_t)(2 << 1 | psk);
+		snprintf(name, sizeof name, "genuine-%s", psk ? "psk" : "plain");
+		write_seed("handshake", name, in, 2 + 16);
+		for (uint8_t m = 0; m < 3; m++) {
+			in[1] = m;
+			in[2 + 5] = 0x10;
+			snprintf(name, sizeof name, "flip-message%u-%s", m + 1, psk ? "psk" : "plain");
+			write_seed("handshake", name, in, 2 + 16);
+			in[2 + 5] = 0;
+		}
+	}
+}
+
 /* ---- hello ---- */
 
 static void hello_seeds(void)
@@ -295,14 +328,15 @@ static void frames_seeds(const uint8_t *page_wav, size_t page_wav_len)
 
 	/* Frames a receiver skips or refuses: unknown and reserved types, empty payloads. */
 	uint8_t body[5] = { 1, 2, 3, 4, 5 };
-	proto_header_encode(f, (enum proto_type)9, sizeof body);
+	proto_header_encode(f, (enum proto_type)12, sizeof body);
 	put(&odd, f, PROTO_HEADER_SIZE);
 	put(&odd, body, sizeof body);
 	proto_header_encode(f, (enum proto_type)24, 0);
 	put(&odd, f, PROTO_HEADER_SIZE);
-	/* The key handshake and a sealed record, shaped as docs/PROTOCOL.md says (contents opaque here). */
+	/* The handshake and a sealed record, shaped as docs/PROTOCOL.md says (contents opaque here). */
 	static const struct { enum proto_type type; size_t len; } keyed[] = {
-		{ PROTO_AUTH_HELLO, 64 }, { PROTO_AUTH_PROOF, 96 }, { PROTO_AUTH_DONE, 32 }, { PROTO_SEALED, 24 + 40 },
+		{ PROTO_NOISE_1, 32 }, { PROTO_NOISE_1, 48 }, { PROTO_NOISE_2, 96 }, { PROTO_NOISE_3, 64 },
+		{ PROTO_SEALED, 24 + 40 },
 	};
 	for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
 		uint8_t bytes[96];
@@ -486,7 +520,7 @@ int main(int argc, char **argv)
 	g_root = argv[1];
 	char path[4096];
 	make_dir(g_root);
-	static const char *targets[] = { "frames", "wav", "hello", "codec", "jitter" };
+	static const char *targets[] = { "frames", "wav", "hello", "codec", "jitter", "handshake" };
 	for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", g_root, targets[i]);
 		make_dir(path);
@@ -495,6 +529,7 @@ int main(int argc, char **argv)
 	size_t page_wav_len = 0;
 	wav_seeds(&page_wav, &page_wav_len);
 	hello_seeds();
+	handshake_seeds();
 	frames_seeds(page_wav, page_wav_len);
 	free(page_wav);
 	codec_seeds();

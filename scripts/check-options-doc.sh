@@ -26,7 +26,9 @@ done
 help_options() {
 	"$bindir/intercom-$1" --help | awk -v prog="$1" '
 		/^Options:$/ { on = 1; next }
-		on && /^$/ { exit }
+		# Read to the end (no exit): a program still writing its help would die of SIGPIPE,
+		# which pipefail reports as a failure.
+		on && /^$/ { on = 0; next }
 		on && match($0, /^  (-[A-Za-z], |    )--[a-z][a-z-]*( [^ ]+)?/) {
 			row = substr($0, 3, RLENGTH - 2)
 			short = "-"

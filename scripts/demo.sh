@@ -85,7 +85,9 @@ run() {
 		"$home" "$home/data" "${LANG:-C.UTF-8}"
 	printf ' %q' "$@"
 }
-console_args=(-H 127.0.0.1 -p "$port" -d 4 --archive "$dir/archive")
+# The demo's speakers are this script's own, on this machine: the console admits them
+# without asking (--admit all; a real console asks its operator, or takes --key-file).
+console_args=(-H 127.0.0.1 -p "$port" --admit all -d 4 --archive "$dir/archive")
 # Until the console has its screen, it runs headless: Enter talks.
 if grep -q "curses screen is not built yet" "$bin/intercom-console" 2>/dev/null; then
 	console_args=(--headless "${console_args[@]}")

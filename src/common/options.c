@@ -17,6 +17,7 @@
 #include "intercom/audio/stream_codec.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/utf8.h"
+#include "intercom/net/identity.h"
 
 #include <errno.h>
 #include <math.h>
@@ -150,9 +151,11 @@ static const struct option_spec specs[] = {
 	  .no_effect = FOR_SPEAKER, .min = LIVE_LATENCY_MIN_MS, .max = LIVE_LATENCY_MAX_MS,
 	  .def = LIVE_LATENCY_MS },
 	{ OPT_KEY_FILE, "key-file", 0, "FILE", "/etc/intercom/key",
-	  .help = { [PROGRAM_CONSOLE] = "pre-shared key: only speakers with it may join,\n"
-	                                "and pages are encrypted (default: no key, the\n"
-	                                "link is unauthenticated; make one with --gen-key)",
+	  .help = { [PROGRAM_CONSOLE] = "pre-shared key, mixed into every handshake: only\n"
+	                                "speakers with it may connect, and with --admit key\n"
+	                                "(its default then) they join without asking\n"
+	                                "(default: no key; links are encrypted all the same;\n"
+	                                "make one with --gen-key)",
 	            [PROGRAM_SPEAKER] = "pre-shared key of the console (see its --gen-key)\n"
 	                                "(default: no key)" } },
 	{ OPT_GEN_KEY, "gen-key", 0, "FILE", "/etc/intercom/key",
@@ -164,6 +167,23 @@ static const struct option_spec specs[] = {
 	{ OPT_LEGACY, "legacy", 0, "ADDRESS", "10.0.0.5:2348",
 	  .help = { [PROGRAM_SPEAKER] = "play pages from an old Python-intercom server at\n"
 	                                "ADDRESS, HOST[:PORT], instead of from a console" } },
+	{ OPT_ADMIT, "admit", 0, "POLICY", "all",
+	  .help = { [PROGRAM_CONSOLE] = "new speakers (keys not approved before): ask (the\n"
+	                                "operator approves each), key (those proving the\n"
+	                                "--key-file join), all (any joins: a lab, a demo)\n"
+	                                "(default: ask; key with --key-file)" } },
+	{ OPT_CONSOLE_KEY, "console-key", 0, "FINGERPRINT", "\"4f45 553c 5a7c c837 bcce f9cb afc1 a91f\"",
+	  .help = { [PROGRAM_SPEAKER] = "serve only a console with this key's fingerprint\n"
+	                                "(its --show-identity) (default: trust the console's\n"
+	                                "key on first contact, then refuse any other)" } },
+	{ OPT_FORGET_CONSOLE, "forget-console", 0, "ADDRESS", "10.0.0.5:2348",
+	  .help = { [PROGRAM_SPEAKER] = "forget the key pinned for the console at ADDRESS,\n"
+	                                "HOST[:PORT], then exit: its next key is trusted" } },
+	{ OPT_SHOW_IDENTITY, "show-identity", 0, NULL, NULL,
+	  .help = { [PROGRAM_CONSOLE] = "print this console's key fingerprint (made on first\n"
+	                                "run), then exit",
+	            [PROGRAM_SPEAKER] = "print this speaker's key fingerprint (made on first\n"
+	                                "run; one per --name), then exit" } },
 	{ OPT_LIST_DEVICES, "list-devices", 0, NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "list audio devices with their indexes, then exit",
 	            [PROGRAM_SPEAKER] = "list audio devices with their indexes, then exit" } },
@@ -689,6 +709,40 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		/* Checked in finish(), with the positional address it excludes. */
 		p->legacy = value;
 		return OPTIONS_RUN;
+	case OPT_ADMIT:
+		if (strcmp(value, "ask") == 0)
+			o->admit = ADMIT_ASK;
+		else if (strcmp(value, "key") == 0)
+			o->admit = ADMIT_KEY;
+		else if (strcmp(value, "all") == 0)
+			o->admit = ADMIT_ALL;
+		else
+			return fail(p, "bad admit policy '%s': give ask, key or all, e.g. --admit ask",
+			            show(value).text);
+		o->admit_given = true;
+		return OPTIONS_RUN;
+	case OPT_CONSOLE_KEY: {
+		uint8_t fp[IDENTITY_FP_BYTES];
+		if (identity_parse_fingerprint(value, fp) != 0)
+			return fail(p, "bad console key '%s': give the 32 hex digits the console's "
+			               "--show-identity prints, e.g. --console-key \"ab12 cd34 ...\"",
+			            show(value).text);
+		snprintf(o->console_key, sizeof o->console_key, "%s", value);
+		return OPTIONS_RUN;
+	}
+	case OPT_FORGET_CONSOLE: {
+		char host[256];
+		int port = DEFAULT_PORT;
+		if (options_split_host_port(value, host, sizeof host, &port) != 0)
+			return fail(p, "bad console address '%s': give HOST[:PORT], e.g. --forget-console "
+			               "10.0.0.5:2348", show(value).text);
+		snprintf(o->forget_console, sizeof o->forget_console, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+		         host, port);
+		return OPTIONS_RUN;
+	}
+	case OPT_SHOW_IDENTITY:
+		o->show_identity = true;
+		return OPTIONS_RUN;
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
 }
@@ -798,8 +852,17 @@ static enum options_result finish(struct parser *p)
 		return fail(p, "bad console address '%s': give HOST[:PORT] with PORT 1..65535, "
 		               "e.g. 10.0.0.5:2348 or [fd00::5]:2348",
 		            show(p->address).text);
-	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices)
+	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices &&
+	    !o->show_identity && !o->forget_console[0])
 		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5", p->prog);
+	if (o->admit == ADMIT_KEY && o->admit_given && !o->key_file[0])
+		return fail(p, "--admit key needs --key-file: speakers are admitted by proving that key; "
+		               "give one, or --admit ask");
+	if (!o->admit_given)
+		o->admit = o->key_file[0] ? ADMIT_KEY : ADMIT_ASK;
+	if (p->legacy != NULL && o->console_key[0])
+		return fail(p, "--console-key cannot be used with --legacy: old Python-intercom servers "
+		               "have no key; drop one of them");
 	if (o->legacy_port != 0 && o->legacy_port == o->port)
 		return fail(p, "--legacy-port %d is also --port: old clients need a port of their own, "
 		               "e.g. -p 2349 --legacy-port 2348",
@@ -995,6 +1058,7 @@ void options_usage(enum program program, FILE *out)
 		row(out, "+ -  (Left Right)", line);
 		row(out, "Up Down, Enter or t", "select a speaker; page it alone, or all again");
 		row(out, "T   r", "test tone on the selected speaker; resend");
+		row(out, "a   x", "approve, refuse the speaker that asks to join");
 		row(out, ":   q", "type a command (below); quit");
 		fputs("\nCommands with --headless, one per line on stdin (on the screen after :):\n", out);
 		row(out, "(empty line) or talk", "record a page of the set duration and send it");
@@ -1005,7 +1069,11 @@ void options_usage(enum program program, FILE *out)
 		snprintf(line, sizeof line, "set the page duration, %g..%g", DURATION_MIN_S,
 		         DURATION_MAX_S);
 		row(out, "duration SECONDS", line);
-		row(out, "list", "log the connected speakers");
+		row(out, "list", "log the connected speakers (with their ids)");
+		row(out, "pending", "log the speakers asking to join (--admit ask)");
+		row(out, "approve ID", "let speaker ID join; its key is remembered");
+		row(out, "refuse ID", "close speaker ID; refused until a restart");
+		row(out, "forget ID", "forget an approved speaker (or a fingerprint)");
 		row(out, "quit", "stop the console");
 	}
 
@@ -1021,7 +1089,11 @@ void options_usage(enum program program, FILE *out)
 		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",
 		        EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
-	fprintf(out, "  %d  %s directory or key file unusable\n", EXIT_FILES,
-	        program == PROGRAM_CONSOLE ? "archive" : "save");
+	fprintf(out, "  %d  %s directory, key or identity file unusable (e.g. open to others)\n",
+	        EXIT_FILES, program == PROGRAM_CONSOLE ? "archive" : "save");
+	if (program == PROGRAM_SPEAKER)
+		fprintf(out, "  %d  the console's key is not the one pinned (or --console-key): refused,\n"
+		             "     not retried; the message names the command that accepts a new key\n",
+		        EXIT_IDENTITY);
 	fprintf(out, "\n%s %s\n", prog, INTERCOM_VERSION);
 }

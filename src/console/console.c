@@ -44,6 +44,8 @@
 #include "intercom/console/outbox.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/identity.h"
+#include "intercom/net/trust.h"
 #include "intercom/net/net.h"
 #include "intercom/net/proto.h"
 #include "intercom/tui/frame.h"
@@ -67,6 +69,10 @@ struct console {
 
 	struct station *station;
 	struct auth_key key;      /* --key-file, until the station has its copy */
+	struct identity identity; /* the console's key pair, until the station has its copy */
+	struct trust_list approved; /* speakers' keys the operator approved (the station adds to it) */
+	char fingerprint[IDENTITY_FP_TEXT]; /* of the console's key: the log, the screen */
+	char key_short[IDENTITY_SHORT_TEXT];
 	char listen_addr[80];
 	char legacy_addr[80];     /* --legacy-port's address; "" without one */
 	struct pollfd *fds;       /* the poll set: fixed slots, then the station's */
@@ -525,8 +531,8 @@ static void console_list(struct console *con)
 		}
 		char sync[16];
 		console_view_sync(sync, sizeof sync, sp);
-		log_event("speaker %s zone '%s' at %s, connected %llu s, rtt %u ms, sync %s, last page %s",
-		          sp->name, sp->zone, sp->addr, (unsigned long long)((now - sp->connected_ms) / 1000),
+		log_event("speaker %s zone '%s' at %s (id %u, key %s), connected %llu s, rtt %u ms, sync %s, "
+		          "last page %s", sp->name, sp->zone, sp->addr, sp->id, sp->key_short, (unsigned long long)((now - sp->connected_ms) / 1000),
 		          sp->rtt_ms, strcmp(sync, "-") ? sync : "none",
 		          sp->page_id ? proto_page_state_name(sp->page_state) : "none");
 	}
@@ -534,6 +540,55 @@ static void console_list(struct console *con)
 }
 
 static void console_command(struct console *con, char *line);
+
+/* The speakers asking to join, in the log (the command pending). */
+static void console_pending(struct console *con)
+{
+	const struct station_speaker *lobby[LOBBY_MAX];
+	size_t n = station_lobby(con->station, lobby, LOBBY_MAX);
+	for (size_t i = 0; i < n && i < LOBBY_MAX; i++)
+		log_event("speaker %u: %s (%s) from %s asks to join, fingerprint %s", lobby[i]->id,
+		          lobby[i]->name, lobby[i]->key_short, lobby[i]->addr, lobby[i]->fingerprint);
+	log_event("%zu speaker(s) ask to join%s", n, n ? ": approve ID or refuse ID" : "");
+}
+
+/*
+ * approve, refuse (arg: the id the lobby shows; NULL: the first asking, the
+ * screen's a and x) and forget (arg: a speaker's id or a fingerprint).
+ */
+static void console_admission(struct console *con, enum console_action action, const char *arg)
+{
+	char msg[512];
+	int rc;
+	if (action == CONSOLE_ACTION_FORGET) {
+		rc = station_forget(con->station, arg, msg, sizeof msg);
+	} else {
+		uint32_t id = 0;
+		if (arg) {
+			char *end;
+			unsigned long v = strtoul(arg, &end, 10);
+			if (*end || v == 0 || v > UINT32_MAX) {
+				refuse(con, "bad speaker id '%.64s': give the number pending shows, e.g. approve 7",
+				       arg);
+				return;
+			}
+			id = (uint32_t)v;
+		} else {
+			const struct station_speaker *first[1];
+			if (station_lobby(con->station, first, 1) == 0) {
+				refuse(con, "no speaker asks to join");
+				return;
+			}
+			id = first[0]->id;
+		}
+		rc = action == CONSOLE_ACTION_APPROVE ? station_approve(con->station, id, msg, sizeof msg)
+		                                      : station_refuse(con->station, id, msg, sizeof msg);
+	}
+	if (rc < 0)
+		refuse(con, "%s", msg);
+	else
+		console_state_answer(&con->cs, false, "%s", msg);
+}
 
 /* True if action would send a page. */
 static bool action_sends(enum console_action action)
@@ -562,6 +617,10 @@ static void console_act(struct console *con, enum console_action action, const c
 	case CONSOLE_ACTION_RESEND: console_resend(con); break;
 	case CONSOLE_ACTION_SEND: console_send_file(con, arg); break;
 	case CONSOLE_ACTION_LIST: console_list(con); break;
+	case CONSOLE_ACTION_PENDING: console_pending(con); break;
+	case CONSOLE_ACTION_APPROVE:
+	case CONSOLE_ACTION_REFUSE:
+	case CONSOLE_ACTION_FORGET: console_admission(con, action, arg); break;
 	case CONSOLE_ACTION_QUIT: con->app.quit = true; break;
 	case CONSOLE_ACTION_COMMAND: {
 		char line[CONSOLE_PROMPT_MAX];
@@ -671,10 +730,15 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		.input_format = input_watch_format(con->input),
 		.no_input = input_watch_missing(con->input),
 		.keyed = con->opts.key_file[0] != '\0',
+		.key_short = con->key_short,
+		.legacy_open = con->opts.legacy_port != 0,
 		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
 		.meter = capture(con) ? &con->meter : NULL,
 	};
+	const struct station_speaker *asking[1];
+	in.asking_count = station_lobby(con->station, asking, 1);
+	in.asking = in.asking_count ? asking[0] : NULL;
 	if (in.recording) {
 		in.rec_have = capture_frames_have(capture(con));
 		in.rec_want = capture_frames_want(capture(con));
@@ -862,6 +926,7 @@ static void console_shutdown(struct console *con)
 	con->loads = NULL;
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
+	trust_free(&con->approved);
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
@@ -874,7 +939,44 @@ static void console_shutdown(struct console *con)
 	pollset_free(&con->pollset);
 }
 
-/* libsodium, then --gen-key (which is all the program does then) and --key-file. */
+/*
+ * The console's key pair (made on first run) and the speakers it approved,
+ * in its state directory; --show-identity is all the program does then.
+ */
+static int setup_identity(struct console *con)
+{
+	char dir[4096], path[4200], err[1024];
+	bool created;
+	identity_state_dir(dir, sizeof dir);
+	if (!dir[0]) {
+		app_error(&con->app, "no state directory for the console's key: set XDG_STATE_HOME or HOME");
+		return EXIT_FILES;
+	}
+	snprintf(path, sizeof path, "%s/console.key", dir);
+	if (identity_load_or_create(path, &con->identity, &created, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		return EXIT_FILES;
+	}
+	char *fp = con->fingerprint;
+	identity_fingerprint(con->identity.pk, fp);
+	identity_short(con->identity.pk, con->key_short);
+	if (con->opts.show_identity) {
+		printf("intercom-console key fingerprint: %s\n(key file %s%s; speakers pin it on first "
+		       "contact, or are given it with --console-key \"%s\")\n", fp, path,
+		       created ? ", made now" : "", fp);
+		return EXIT_OK;
+	}
+	if (created)
+		log_event("made this console's key pair in %s", path);
+	snprintf(path, sizeof path, "%s/approved-speakers", dir);
+	if (trust_load(&con->approved, path, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		return EXIT_FILES;
+	}
+	return APP_RUN;
+}
+
+/* libsodium, then --gen-key (which is all the program does then), --key-file, the identity. */
 static int setup_key(struct console *con)
 {
 	char err[512];
@@ -895,7 +997,7 @@ static int setup_key(struct console *con)
 		app_error(&con->app, "%s", err);
 		return EXIT_FILES;
 	}
-	return APP_RUN;
+	return setup_identity(con);
 }
 
 /* --list-devices is all the program does; else the screen needs a terminal. */
@@ -955,6 +1057,8 @@ static int setup_station(struct console *con)
 	station_set_hello_deadline(con->station, (unsigned)con->opts.hello_timeout_ms);
 	if (con->opts.key_file[0])
 		station_set_key(con->station, &con->key);
+	station_set_identity(con->station, &con->identity);
+	station_set_admission(con->station, (enum admit_policy)con->opts.admit, &con->approved);
 	if (legacy_fd >= 0)
 		station_listen_legacy(con->station, legacy_fd);
 	return APP_RUN;
@@ -1029,6 +1133,7 @@ static int console_setup(struct console *con)
 		rc = steps[i](con);
 	/* The station keeps its own copy. */
 	sodium_memzero(&con->key, sizeof con->key);
+	identity_wipe(&con->identity);
 	return rc;
 }
 
@@ -1046,20 +1151,34 @@ static void console_greet(const struct console *con)
 	if (con->opts.no_effect[0])
 		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "
 		          "plays on a speaker)", con->opts.no_effect);
+	const char *fp = con->fingerprint;
+	log_event("this console's key: %s (speakers pin it on first contact; compare it there)", fp);
 	if (con->opts.key_file[0])
-		log_event("key %s: only speakers with it are served; links are authenticated and encrypted",
+		log_event("pre-shared key %s: only speakers with it can connect; every link is encrypted",
 		          con->opts.key_file);
-	if (con->opts.key_file[0] && con->opts.legacy_port)
-		log_event("warning: the legacy port %d serves every page unencrypted to anyone who connects",
-		          con->opts.legacy_port);
-	else if (!con->opts.key_file[0])
-		log_event("no key: links are NOT authenticated or encrypted (make a key with --gen-key, "
-		          "then use --key-file on the console and every speaker)");
+	else
+		log_event("every link is encrypted (Noise XX); no pre-shared key");
+	switch ((enum admit_policy)con->opts.admit) {
+	case ADMIT_ASK:
+		log_event("a new speaker waits for your approval: it shows as NAME (ab12cd34) asks to join; "
+		          "%s", con->screen ? "press a to approve it (x refuses), or :approve ID"
+		                            : "type approve ID (or refuse ID; pending lists them)");
+		break;
+	case ADMIT_KEY:
+		log_event("new speakers that prove the pre-shared key join without asking (--admit key)");
+		break;
+	case ADMIT_ALL:
+		log_event("warning: any speaker that connects joins and hears every page (--admit all)");
+		break;
+	}
+	if (con->opts.legacy_port)
+		log_event("warning: the legacy port %d is OPEN: it serves every page UNENCRYPTED to anyone "
+		          "who connects", con->opts.legacy_port);
 	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
-		          "duration SECONDS, live, page, list, quit");
+		          "duration SECONDS, live, page, list, pending, approve ID, refuse ID, forget ID, quit");
 }
 
 int main(int argc, char **argv)

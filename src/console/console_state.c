@@ -397,6 +397,10 @@ static enum console_action plain_key(struct console_state *cs, int key,
 	case 'L':
 		console_state_set_live(cs, !cs->live);
 		break;
+	case 'a':
+		return CONSOLE_ACTION_APPROVE;
+	case 'x':
+		return CONSOLE_ACTION_REFUSE;
 	case 'r':
 		return CONSOLE_ACTION_RESEND;
 	case ':':
@@ -563,6 +567,30 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		*arg = line + 5;
 		return CONSOLE_ACTION_SEND;
 	}
+	static const struct {
+		const char *word;
+		enum console_action action;
+		bool needs_arg;
+	} with_id[] = {
+		{ "approve", CONSOLE_ACTION_APPROVE, false }, { "refuse", CONSOLE_ACTION_REFUSE, false },
+		{ "forget", CONSOLE_ACTION_FORGET, true },
+	};
+	for (size_t i = 0; i < sizeof with_id / sizeof with_id[0]; i++) {
+		size_t n = strlen(with_id[i].word);
+		if (strncmp(line, with_id[i].word, n) != 0 || (line[n] != ' ' && line[n] != '\0'))
+			continue;
+		const char *rest = line + n;
+		while (*rest == ' ')
+			rest++;
+		if (!*rest && with_id[i].needs_arg) {
+			console_state_answer(cs, true, "forget needs a speaker: forget ID (list shows ids) or "
+			                     "forget FINGERPRINT");
+			return CONSOLE_ACTION_NONE;
+		}
+		/* approve or refuse alone: the first speaker asking, as a and x do on the screen. */
+		*arg = *rest ? rest : NULL;
+		return with_id[i].action;
+	}
 	if (strncmp(line, "duration ", 9) == 0) {
 		double seconds;
 		if (options_parse_duration(line + 9, &seconds) < 0)
@@ -578,7 +606,7 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 	} words[] = {
 		{ "cancel", CONSOLE_ACTION_CANCEL }, { "stop", CONSOLE_ACTION_STOP },
 		{ "resend", CONSOLE_ACTION_RESEND }, { "list", CONSOLE_ACTION_LIST },
-		{ "quit", CONSOLE_ACTION_QUIT },
+		{ "pending", CONSOLE_ACTION_PENDING }, { "quit", CONSOLE_ACTION_QUIT },
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(line, words[i].word) == 0)
@@ -591,7 +619,8 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		                     "e.g. duration 7.5", cs->duration_s);
 	else
 		console_state_answer(cs, true, "unknown command '%s': use talk (or an empty line), stop, "
-		                     "cancel, send PATH, resend, duration SECONDS, live, page, list, quit", line);
+		                     "cancel, send PATH, resend, duration SECONDS, live, page, list, pending, "
+		                     "approve ID, refuse ID, forget ID, quit", line);
 	return CONSOLE_ACTION_NONE;
 }
 

@@ -431,7 +431,7 @@ static void draw_table(WINDOW *win, int w, const struct console_layout *l,
 	if (v->total == 0) {
 		widget_text(win, 1, CONSOLE_TABLE_MARK_W, w - CONSOLE_TABLE_MARK_W - 1, term_attr(TERM_DIM),
 		    "no speakers yet: run intercom-speaker with this console's address on each "
-		    "loudspeaker machine");
+		    "loudspeaker machine, then approve it here (a) when it asks to join");
 		return;
 	}
 	for (int i = 0; i < rows; i++)
@@ -648,7 +648,8 @@ static const struct {
 	{ "Enter  t", "next page to: all speakers / the selected one" },
 	{ "T", "play the test tone on the selected speaker only" },
 	{ "r", "send the last page again" },
-	{ ":", "a command: send PATH, duration S, list, talk, ..." },
+	{ "a  x", "approve / refuse the speaker that asks to join" },
+	{ ":", "a command: send PATH, duration S, list, pending, approve ID, forget ID, ..." },
 	{ "l", "the events, full screen, whole lines (PgUp PgDn scroll)" },
 	{ "Ctrl-L", "redraw the screen" },
 	{ "q", "quit (asks first while a page is in flight)" },

@@ -206,9 +206,12 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
 	snprintf(h->duration, sizeof h->duration, "%s%s", cs->live ? "live " : "", secs);
 	h->speakers = cs->speaker_count;
-	h->link_secure = in->keyed;
-	snprintf(h->link, sizeof h->link, "%s",
-	         h->link_secure ? "key: authenticated, encrypted" : "NO KEY: unauthenticated");
+	h->link_secure = !in->legacy_open;
+	if (in->legacy_open)
+		snprintf(h->link, sizeof h->link, "LEGACY PORT OPEN: unencrypted");
+	else
+		snprintf(h->link, sizeof h->link, "encrypted, key %s%s", in->key_short ? in->key_short : "",
+		         in->keyed ? " + psk" : "");
 	if (cs->target_id) {
 		snprintf(h->target, sizeof h->target, "%s", cs->target_name);
 		h->target_missing = console_state_target_missing(cs);
@@ -228,6 +231,14 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 	if (cs->notice[0]) {
 		snprintf(s->notice, sizeof s->notice, "%s", cs->notice);
 		s->notice_tone = cs->notice_error ? CONSOLE_TONE_BAD : CONSOLE_TONE_ACCENT;
+	} else if (in->asking) {
+		/* Until the operator answers: who asks, and the two keys that answer. */
+		char more[48] = "";
+		if (in->asking_count > 1)
+			snprintf(more, sizeof more, " (%zu more ask)", in->asking_count - 1);
+		snprintf(s->notice, sizeof s->notice, "%s (%s) asks to join: a approves, x refuses%s",
+		         in->asking->name, in->asking->key_short, more);
+		s->notice_tone = CONSOLE_TONE_WARN;
 	}
 	if (in->recording) {
 		uint64_t rate = cs->fmt.rate > 0 ? (uint64_t)cs->fmt.rate : 1;

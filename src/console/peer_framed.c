@@ -1,6 +1,8 @@
 /*
- * Speakers of our protocol (docs/PROTOCOL.md): the key handshake when the
- * console has a key, HELLO answered with WELCOME, the heartbeat, and STATUS
+ * Speakers of our protocol (docs/PROTOCOL.md): the Noise handshake every link
+ * runs (auth.h; the pre-shared key mixed in when the console has one), the
+ * admission of the speaker's key at HELLO (WELCOME, the lobby with WAIT until
+ * the operator answers, or a refusal), the heartbeat, and STATUS
  * reports that carry a page from delivered to its outcome, SYNC reports of
  * its clock, and the throughput of its link measured from each large page.
  */
@@ -21,7 +23,7 @@ struct framed_peer {
 	uint64_t last_frame_ms;    /* its last whole frame, the sign of life (station_awake_ms) */
 	uint64_t bytes_at_frame;   /* conn.bytes_in then: more since is a trickle, not a frame */
 	uint64_t last_ping_ms;
-	struct auth_session *auth; /* the key handshake under way; NULL before or after it */
+	struct auth_session *auth; /* the handshake under way; NULL before or after it */
 	bool refused_frame;        /* a frame of its made us drop it: not a link that just ended */
 	bool was_locked;           /* its clock has been locked to ours (the log says it once) */
 	uint32_t measure_page;     /* the page whose transfer is being timed (0: none) */
@@ -52,6 +54,8 @@ static void framed_bye(struct peer *p, const char *reason)
 }
 
 /* ---- frames from a speaker ---- */
+
+static void framed_admit(struct peer *p);
 
 static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 {
@@ -99,6 +103,38 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	p->info.prepare = (hello.caps & PROTO_CAP_PREPARE) != 0;
 	/* A stream's page is held until its COMMIT like any other: the one needs the other. */
 	p->info.stream = (hello.caps & PROTO_CAP_STREAM) && p->info.commit;
+	switch (station_admission(p->st, p)) {
+	case ADMISSION_JOIN:
+		framed_admit(p);
+		return 0;
+	case ADMISSION_REFUSE:
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: the operator refused key %s",
+		         p->info.key_short);
+		framed_bye(p, "refused by the console's operator");
+		return -1;
+	case ADMISSION_WAIT:
+		break;
+	}
+	if (!station_lobby_enter(p)) {
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: %d speakers already wait for approval",
+		         LOBBY_MAX);
+		framed_bye(p, "too many speakers wait for the operator's approval: try again later");
+		return -1;
+	}
+	struct proto_bye wait;
+	snprintf(wait.reason, sizeof wait.reason, "waiting for the operator of %s to approve this "
+	         "speaker (%s)", station_console_name(p->st), p->info.key_short);
+	uint8_t frame[256];
+	framed_send_frame(p, frame, proto_wait_encode(&wait, frame, sizeof frame));
+	log_event("speaker %s (%s) from %s asks to join: approve %u, or refuse %u (fingerprint %s)",
+	          p->info.name, p->info.key_short, p->info.addr, p->info.id, p->info.id,
+	          p->info.fingerprint);
+	return 0;
+}
+
+/* A speaker's key is admitted: it is listed, and welcomed. */
+static void framed_admit(struct peer *p)
+{
 	station_join(p);
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
@@ -111,10 +147,10 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	uint8_t frame[256];
 	framed_send_frame(p, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
 	if (station_say_join(p))
-		log_event("speaker %s%s%s joined from %s (%zu connected%s)", p->info.name,
+		log_event("speaker %s%s%s joined from %s (%zu connected%s), key %s", p->info.name,
 		          *p->info.zone ? " zone " : "", p->info.zone, p->info.addr,
-		          station_speaker_count(p->st), p->info.sealed ? ", authenticated" : "");
-	return 0;
+		          station_speaker_count(p->st), p->info.proved_psk ? ", authenticated" : "",
+		          p->info.key_short);
 }
 
 /*
@@ -207,9 +243,9 @@ static int on_ready(struct peer *p, const uint8_t *payload, size_t len)
 	return 0;
 }
 
-/* AUTH_HELLO: the session starts and our proof goes back. 0, or -1 to drop the peer. */
-static int on_auth_hello(struct peer *p, const struct auth_key *key, const uint8_t *payload,
-                         size_t len)
+/* NOISE_1: the session starts and NOISE_2 goes back. 0, or -1 to drop the peer. */
+static int on_noise_1(struct peer *p, const struct auth_key *key, const uint8_t *payload,
+                      size_t len)
 {
 	struct framed_peer *fp = framed_of(p);
 	uint8_t frame[AUTH_FRAME_MAX];
@@ -218,26 +254,43 @@ static int on_auth_hello(struct peer *p, const struct auth_key *key, const uint8
 		snprintf(p->conn.error, sizeof p->conn.error, "out of memory");
 		return -1;
 	}
-	auth_session_init(fp->auth, AUTH_CONSOLE, key);
-	size_t n = auth_console_proof(fp->auth, payload, len, frame, sizeof frame);
-	if (n == 0) {
-		snprintf(p->conn.error, sizeof p->conn.error, "malformed AUTH_HELLO");
+	auth_session_init(fp->auth, AUTH_CONSOLE, station_identity(p->st), key);
+	size_t n;
+	switch (auth_console_reply(fp->auth, payload, len, frame, sizeof frame, &n)) {
+	case AUTH_REPLY_OK:
+		framed_send_frame(p, frame, n);
+		return 0;
+	case AUTH_REPLY_PEER_KEYED:
+		snprintf(p->conn.error, sizeof p->conn.error, "speaker has a key, this console has none");
+		framed_bye(p, "this console has no key: start it with --key-file, or drop the speaker's");
 		return -1;
+	case AUTH_REPLY_PEER_UNKEYED:
+		snprintf(p->conn.error, sizeof p->conn.error, "refused: no key (this console requires one)");
+		framed_bye(p, "this console requires a key: start the speaker with --key-file");
+		return -1;
+	case AUTH_REPLY_BAD:
+		break;
 	}
-	framed_send_frame(p, frame, n);
-	return 0;
+	snprintf(p->conn.error, sizeof p->conn.error, "malformed NOISE_1 (or a refused key)");
+	return -1;
 }
 
-/* AUTH_DONE: the speaker's proof checked, and the link sealed. 0, or -1 to drop the peer. */
-static int on_auth_done(struct peer *p, const uint8_t *payload, size_t len)
+/* NOISE_3: the speaker's key (and the pre-shared key) proven, and the link sealed. 0, or -1. */
+static int on_noise_3(struct peer *p, const uint8_t *payload, size_t len)
 {
 	struct framed_peer *fp = framed_of(p);
 	if (auth_console_finish(fp->auth, payload, len) < 0) {
-		snprintf(p->conn.error, sizeof p->conn.error,
-		         "authentication failed: wrong key, or a replayed session");
+		snprintf(p->conn.error, sizeof p->conn.error, "%s",
+		         fp->auth->keyed ? "authentication failed: wrong key, or a tampered or replayed "
+		                           "handshake"
+		                         : "handshake failed: a tampered or replayed NOISE_3");
 		return -1;
 	}
 	int rc = conn_enable_seal(&p->conn, fp->auth->tx_key, fp->auth->rx_key);
+	memcpy(p->info.key, fp->auth->peer, sizeof p->info.key);
+	identity_fingerprint(p->info.key, p->info.fingerprint);
+	identity_short(p->info.key, p->info.key_short);
+	p->info.proved_psk = fp->auth->keyed;
 	auth_session_wipe(fp->auth);
 	free(fp->auth);
 	fp->auth = NULL;
@@ -246,35 +299,29 @@ static int on_auth_done(struct peer *p, const uint8_t *payload, size_t len)
 }
 
 /*
- * The key handshake, before anything else: AUTH_HELLO is answered with our
- * proof, AUTH_DONE checked, and the link sealed. Returns 1 if the frame was
- * part of it, 0 if the handshake is done, -1 to drop the peer.
+ * The handshake, before anything else: NOISE_1 is answered with NOISE_2,
+ * NOISE_3 checked, and the link sealed. Returns 1 if the frame was part of
+ * it, 0 if the handshake is done, -1 to drop the peer.
  */
 static int framed_authenticate(struct peer *p, const struct proto_header *header,
                                const uint8_t *payload)
 {
 	const struct auth_key *key = station_key(p->st);
-	bool auth_frame = header->type >= PROTO_AUTH_HELLO && header->type <= PROTO_AUTH_DONE;
 	bool started = framed_of(p)->auth != NULL;
-	if (!key) {
-		if (!auth_frame)
-			return 0;
-		snprintf(p->conn.error, sizeof p->conn.error, "speaker has a key, this console has none");
-		framed_bye(p, "this console has no key: start it with --key-file, or drop the speaker's");
-		return -1;
-	}
 	if (p->conn.seal)
 		return 0;
-	if (header->type == PROTO_AUTH_HELLO && !started)
-		return on_auth_hello(p, key, payload, header->length) < 0 ? -1 : 1;
-	if (header->type == PROTO_AUTH_DONE && started)
-		return on_auth_done(p, payload, header->length) < 0 ? -1 : 1;
+	if (header->type == PROTO_NOISE_1 && !started)
+		return on_noise_1(p, key, payload, header->length) < 0 ? -1 : 1;
+	if (header->type == PROTO_NOISE_3 && started)
+		return on_noise_3(p, payload, header->length) < 0 ? -1 : 1;
 	if (header->type == PROTO_HELLO && !started) {
-		snprintf(p->conn.error, sizeof p->conn.error, "refused: no key (this console requires one)");
-		framed_bye(p, "this console requires a key: start the speaker with --key-file");
+		snprintf(p->conn.error, sizeof p->conn.error,
+		         "refused: HELLO without the handshake (a speaker of an older build)");
+		framed_bye(p, "this console encrypts every link: run the same intercom release on the "
+		              "console and every speaker");
 		return -1;
 	}
-	snprintf(p->conn.error, sizeof p->conn.error, "sent %s during the key handshake",
+	snprintf(p->conn.error, sizeof p->conn.error, "sent %s during the handshake",
 	         proto_type_name(header->type));
 	return -1;
 }
@@ -287,8 +334,15 @@ static int framed_frame(struct conn *conn, const struct proto_header *header,
 	int auth = framed_authenticate(p, header, payload);
 	if (auth != 0)
 		return auth < 0 ? -1 : 0;
-	if (!p->joined && header->type != PROTO_HELLO) {
+	if (!p->joined && !p->lobby && header->type != PROTO_HELLO) {
 		snprintf(conn->error, sizeof conn->error, "sent %s before HELLO",
+		         proto_type_name(header->type));
+		return -1;
+	}
+	/* A speaker in the lobby answers the heartbeat and waits: nothing else is taken from it. */
+	if (p->lobby && header->type != PROTO_PING && header->type != PROTO_PONG &&
+	    header->type != PROTO_BYE && header->type != PROTO_SYNC) {
+		snprintf(conn->error, sizeof conn->error, "sent %s while waiting for approval",
 		         proto_type_name(header->type));
 		return -1;
 	}
@@ -314,9 +368,9 @@ static int framed_frame(struct conn *conn, const struct proto_header *header,
 	case PROTO_STATUS:
 		return on_status(p, payload, header->length);
 	case PROTO_SYNC:
-		return on_sync(p, payload, header->length);
+		return p->lobby ? 0 : on_sync(p, payload, header->length);
 	case PROTO_READY:
-		return on_ready(p, payload, header->length);
+		return p->lobby ? 0 : on_ready(p, payload, header->length);
 	case PROTO_WELCOME:
 	case PROTO_PAGE:
 		snprintf(conn->error, sizeof conn->error, "sent %s, which only a console sends",
@@ -348,9 +402,10 @@ static void framed_alive(struct peer *p, uint64_t now)
 }
 
 /*
- * A speaker that finds our key proof wrong hangs up without a word (it owes
- * a peer that has not proven the key nothing): say so, since its end of the
- * link is all the console sees of a wrong key.
+ * A speaker that refuses our key (pinned to another console's, or another
+ * --console-key) hangs up after NOISE_2 without a word (it owes a console it
+ * does not trust nothing): say so, since its end of the link is all the
+ * console sees of it.
  */
 static void framed_say_key_mismatch(struct peer *p)
 {
@@ -360,7 +415,8 @@ static void framed_say_key_mismatch(struct peer *p)
 	char ended[sizeof p->conn.error];
 	snprintf(ended, sizeof ended, "%s", p->conn.error);
 	snprintf(p->conn.error, sizeof p->conn.error,
-	         "hung up on our key proof: a wrong key, most likely (%.120s)", ended);
+	         "hung up on our NOISE_2: the speaker does not trust this console's key, most likely "
+	         "(%.100s)", ended);
 }
 
 /* Reads what a speaker sent, and drops it if the link broke or a frame was wrong. */
@@ -462,7 +518,10 @@ static void framed_prepare(struct peer *p, int rate, int channels, uint64_t unti
 
 static void framed_left(const struct peer *p, const char *why)
 {
-	if (p->joined)
+	if (p->lobby)
+		log_event("speaker %s (%s) from %s stopped waiting for approval: %s", p->info.name,
+		          p->info.key_short, p->info.addr, why);
+	else if (p->joined)
 		log_event("speaker %s (%s) left: %s", p->info.name, p->info.addr, why);
 	else
 		log_event("connection from %s closed before hello: %s", p->info.addr, why);
@@ -496,5 +555,6 @@ const struct peer_ops peer_framed_ops = {
 	.wrote = NULL,
 	.left = framed_left,
 	.bye = framed_bye,
+	.admit = framed_admit,
 	.close = framed_close,
 };

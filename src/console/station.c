@@ -27,6 +27,7 @@
 #include "intercom/net/conn.h"
 #include "intercom/net/net.h"
 #include "intercom/net/proto.h"
+#include "intercom/net/trust.h"
 
 /* After EMFILE, accept() waits this long instead of spinning on a readable socket. */
 #define ACCEPT_BACKOFF_MS 1000
@@ -75,6 +76,10 @@ struct station {
 	char console_name[NAME_MAX_BYTES + 1];
 	bool keyed;
 	struct auth_key key;
+	struct identity identity;  /* the console's key pair */
+	enum admit_policy admit;
+	struct trust_list *approved; /* the caller's: keys the operator approved (NULL: none) */
+	struct trust_list refused;   /* keys the operator refused, until the console restarts */
 	struct station_page page;
 	size_t page_final_delivered; /* targets of the latest page final once delivered (the
 	                                kinds that do not report playing) that got every byte */
@@ -160,6 +165,178 @@ void station_set_key(struct station *st, const struct auth_key *key)
 		st->key = *key;
 	else
 		sodium_memzero(&st->key, sizeof st->key);
+}
+
+void station_set_identity(struct station *st, const struct identity *id)
+{
+	st->identity = *id;
+}
+
+const struct identity *station_identity(const struct station *st)
+{
+	return &st->identity;
+}
+
+void station_set_admission(struct station *st, enum admit_policy policy, struct trust_list *approved)
+{
+	st->admit = policy;
+	st->approved = approved;
+}
+
+enum admission station_admission(const struct station *st, const struct peer *p)
+{
+	bool approved = st->approved && trust_find_key(st->approved, p->info.key);
+	bool refused = trust_find_key(&st->refused, p->info.key) != NULL;
+	return admission_decide(st->admit, approved, refused, p->info.proved_psk);
+}
+
+static void waiting_remove(struct station *st, const struct peer *p);
+
+static size_t lobby_count(const struct station *st)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->peer_count; i++)
+		n += st->peers[i]->lobby && !st->peers[i]->dead;
+	return n;
+}
+
+bool station_lobby_enter(struct peer *p)
+{
+	struct station *st = p->st;
+	/* A speaker that reconnects while its older connection still waits: the newer one waits. */
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *q = st->peers[i];
+		if (q != p && q->lobby && !q->dead &&
+		    memcmp(q->info.key, p->info.key, sizeof q->info.key) == 0) {
+			peer_drop(q, "replaced by a newer connection of the same speaker");
+		}
+	}
+	if (lobby_count(st) >= LOBBY_MAX)
+		return false;
+	p->lobby = true;
+	waiting_remove(st, p);
+	return true;
+}
+
+size_t station_lobby(const struct station *st, const struct station_speaker **out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		const struct peer *p = st->peers[i];
+		if (!p->lobby || p->dead)
+			continue;
+		if (n < cap)
+			out[n] = &p->info;
+		n++;
+	}
+	return n;
+}
+
+static struct peer *lobby_peer(struct station *st, uint32_t id)
+{
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->lobby && !p->dead && p->info.id == id)
+			return p;
+	}
+	return NULL;
+}
+
+int station_approve(struct station *st, uint32_t id, char *msg, size_t msglen)
+{
+	struct peer *p = lobby_peer(st, id);
+	if (!p) {
+		snprintf(msg, msglen, "no speaker %u asks to join: the command pending lists those that do", id);
+		return -1;
+	}
+	if (station_speaker_named(st, p->info.name)) {
+		snprintf(msg, msglen, "not approved: the name %s is taken by a connected speaker; give this "
+		         "one another --name, or forget the other", p->info.name);
+		return -1;
+	}
+	if (station_room(st) == 0) {
+		snprintf(msg, msglen, "not approved: %zu speakers connected, the limit (--max-speakers)",
+		         station_speaker_count(st));
+		return -1;
+	}
+	char err[256] = "";
+	if (st->approved && (trust_put_key(st->approved, p->info.key, p->info.name) < 0 ||
+	                     trust_save(st->approved, err, sizeof err) < 0))
+		log_event("approved speaker %s is not remembered: %s", p->info.name,
+		          err[0] ? err : "out of memory");
+	snprintf(msg, msglen, "approved speaker %s (%s)%s", p->info.name, p->info.fingerprint,
+	         st->approved ? ": its key is remembered" : "");
+	p->lobby = false;
+	if (p->ops->admit)
+		p->ops->admit(p);
+	return 0;
+}
+
+int station_refuse(struct station *st, uint32_t id, char *msg, size_t msglen)
+{
+	struct peer *p = lobby_peer(st, id);
+	if (!p) {
+		snprintf(msg, msglen, "no speaker %u asks to join: the command pending lists those that do", id);
+		return -1;
+	}
+	trust_put_key(&st->refused, p->info.key, p->info.name);
+	snprintf(msg, msglen, "refused speaker %s (%s) until the console restarts", p->info.name,
+	         p->info.fingerprint);
+	if (p->ops->bye)
+		p->ops->bye(p, "refused by the console's operator");
+	peer_drop(p, "refused by the operator");
+	return 0;
+}
+
+int station_forget(struct station *st, const char *what, char *msg, size_t msglen)
+{
+	uint8_t key[IDENTITY_KEY_BYTES];
+	char name[TRUST_LABEL_MAX] = "";
+	bool found = false;
+	char *end;
+	unsigned long id = strtoul(what, &end, 10);
+	if (*what && *end == '\0') {
+		for (size_t i = 0; i < st->peer_count && !found; i++) {
+			const struct peer *p = st->peers[i];
+			if (p->joined && !p->dead && p->info.id == id && p->info.fingerprint[0]) {
+				memcpy(key, p->info.key, sizeof key);
+				snprintf(name, sizeof name, "%s", p->info.name);
+				found = true;
+			}
+		}
+	}
+	uint8_t fp[IDENTITY_FP_BYTES];
+	if (!found && st->approved && identity_parse_fingerprint(what, fp) == 0) {
+		for (size_t i = 0; i < st->approved->n && !found; i++) {
+			if (!identity_matches(st->approved->v[i].key, fp))
+				continue;
+			memcpy(key, st->approved->v[i].key, sizeof key);
+			snprintf(name, sizeof name, "%s", st->approved->v[i].label);
+			found = true;
+		}
+	}
+	if (!found) {
+		snprintf(msg, msglen, "nothing to forget as '%.64s': give a connected speaker's id (list) or "
+		         "a whole fingerprint of an approved one", what);
+		return -1;
+	}
+	bool was = st->approved && trust_remove_key(st->approved, key);
+	char err[256] = "";
+	if (was && trust_save(st->approved, err, sizeof err) < 0)
+		log_event("cannot save the approved speakers: %s", err);
+	size_t closed = 0;
+	for (size_t i = 0; i < st->peer_count; i++) {
+		struct peer *p = st->peers[i];
+		if (p->dead || !p->joined || memcmp(p->info.key, key, sizeof key) != 0)
+			continue;
+		if (p->ops->bye)
+			p->ops->bye(p, "forgotten by the console's operator: it asks to join again");
+		peer_drop(p, "forgotten by the operator");
+		closed++;
+	}
+	snprintf(msg, msglen, "forgot speaker %s%s%s", name, was ? "" : " (it was not approved, only admitted)",
+	         closed ? ", and closed its link: it asks to join again" : "");
+	return 0;
 }
 
 void station_set_max_speakers(struct station *st, size_t max_speakers)
@@ -576,7 +753,7 @@ static void station_remove_dead(struct station *st)
 			continue;
 		}
 		page_settle(st, p, PAGE_FAILED, p->conn.error[0] ? p->conn.error : "disconnected");
-		if (!p->joined)
+		if (!p->joined && !p->lobby)
 			waiting_remove(st, p);
 		peer_free(p);
 	}
@@ -608,7 +785,7 @@ static int station_tick(struct station *st, uint64_t now)
 		if (p->dead)
 			continue;
 		int until;
-		if (p->joined) {
+		if (p->joined || p->lobby) {
 			until = p->ops->tick(p, now);
 		} else if (now - p->info.connected_ms >= st->hello_deadline_ms) {
 			snprintf(p->conn.error, sizeof p->conn.error, "no HELLO within %g s",
@@ -1089,6 +1266,8 @@ void station_free(struct station *st, const char *bye_reason)
 	free(st->peers);
 	sbuf_unref(st->page_frame);
 	sodium_memzero(&st->key, sizeof st->key);
+	identity_wipe(&st->identity);
+	trust_free(&st->refused);
 	for (size_t i = 0; i < st->listener_count; i++)
 		if (st->listeners[i].fd >= 0)
 			close(st->listeners[i].fd);

@@ -43,3 +43,13 @@ size_t admission_victim(const char *const *waiting, size_t count, const char *ar
 	}
 	return victim;
 }
+
+enum admission admission_decide(enum admit_policy policy, bool approved, bool refused,
+                                bool proved_psk)
+{
+	if (refused)
+		return ADMISSION_REFUSE;
+	if (approved || policy == ADMIT_ALL || (policy == ADMIT_KEY && proved_psk))
+		return ADMISSION_JOIN;
+	return ADMISSION_WAIT;
+}

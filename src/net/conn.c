@@ -18,7 +18,15 @@ struct conn_seal {
 	struct seal tx, rx;
 	size_t plain_left;            /* queued bytes that were due before sealing began */
 	struct proto_decoder records; /* SEALED frames in */
-	uint8_t plain[SEAL_RECORD_MAX];
+	uint8_t plain[SEAL_RECORD_MAX];  /* the record being sealed (flush_sealed) */
+	/*
+	 * The record just opened, while its frames are handled: apart from plain,
+	 * since a frame's handler may queue and flush an answer at once. Grown to
+	 * the largest record received (a console's speakers send small ones: it
+	 * costs the console next to nothing per speaker).
+	 */
+	uint8_t *opened;
+	size_t opened_cap;
 	uint8_t record[SEAL_FRAME_MAX];
 	size_t record_len, record_sent; /* the sealed record being written */
 };
@@ -47,6 +55,9 @@ void conn_close(struct conn *conn)
 	proto_decoder_free(&conn->decoder);
 	if (conn->seal) {
 		proto_decoder_free(&conn->seal->records);
+		if (conn->seal->opened)
+			sodium_memzero(conn->seal->opened, conn->seal->opened_cap);
+		free(conn->seal->opened);
 		sodium_memzero(conn->seal, sizeof *conn->seal);
 		free(conn->seal);
 		conn->seal = NULL;
@@ -304,16 +315,25 @@ static int feed_records(struct conn *conn, const uint8_t *data, size_t len, conn
 		used += (size_t)n;
 		if (!seal->records.frame_ready)
 			continue;
-		size_t plain_len;
+		size_t plain_len, need = seal->records.header.length;
+		if (need > seal->opened_cap) {
+			uint8_t *grown = realloc(seal->opened, need);
+			if (!grown) {
+				snprintf(conn->error, sizeof conn->error, "sealed link: out of memory");
+				return -1;
+			}
+			seal->opened = grown;
+			seal->opened_cap = need;
+		}
 		if (seal->records.header.type != PROTO_SEALED ||
-		    seal_open(&seal->rx, seal->records.payload, seal->records.header.length, seal->plain,
+		    seal_open(&seal->rx, seal->records.payload, seal->records.header.length, seal->opened,
 		              &plain_len) < 0) {
 			snprintf(conn->error, sizeof conn->error,
 			         "sealed link: a record failed authentication (tampered, replayed or wrong key)");
 			return -1;
 		}
 		size_t fed;
-		if (feed_frames(conn, seal->plain, plain_len, &fed, on_frame, ctx) < 0)
+		if (feed_frames(conn, seal->opened, plain_len, &fed, on_frame, ctx) < 0)
 			return -1;
 	}
 	return 0;

@@ -222,9 +222,10 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 	case PROTO_READY:
 	case PROTO_STREAM_BEGIN:
 	case PROTO_STREAM_END:
-	case PROTO_AUTH_HELLO:
-	case PROTO_AUTH_PROOF:
-	case PROTO_AUTH_DONE:
+	case PROTO_WAIT:
+	case PROTO_NOISE_1:
+	case PROTO_NOISE_2:
+	case PROTO_NOISE_3:
 		return PROTO_MAX_CONTROL_PAYLOAD < max_payload ? PROTO_MAX_CONTROL_PAYLOAD : max_payload;
 	case PROTO_STREAM_DATA:
 		return PROTO_STREAM_DATA_MAX_PAYLOAD < max_payload ? PROTO_STREAM_DATA_MAX_PAYLOAD : max_payload;
@@ -361,9 +362,10 @@ const char *proto_type_name(int type)
 	case PROTO_STREAM_BEGIN: return "STREAM_BEGIN";
 	case PROTO_STREAM_DATA: return "STREAM_DATA";
 	case PROTO_STREAM_END: return "STREAM_END";
-	case PROTO_AUTH_HELLO: return "AUTH_HELLO";
-	case PROTO_AUTH_PROOF: return "AUTH_PROOF";
-	case PROTO_AUTH_DONE: return "AUTH_DONE";
+	case PROTO_WAIT: return "WAIT";
+	case PROTO_NOISE_1: return "NOISE_1";
+	case PROTO_NOISE_2: return "NOISE_2";
+	case PROTO_NOISE_3: return "NOISE_3";
 	case PROTO_SEALED: return "SEALED";
 	default: return "unknown";
 	}
@@ -560,14 +562,26 @@ int proto_sync_decode(const uint8_t *payload, size_t len, struct proto_sync *msg
 	return reader_finish(&r);
 }
 
-size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap)
+/* A frame of one string, BYE's or WAIT's. */
+static size_t reason_encode(enum proto_type type, const struct proto_bye *msg, uint8_t *out,
+                            size_t cap)
 {
 	char reason[sizeof msg->reason];
 	snprintf(reason, sizeof reason, "%s", msg->reason);
 	proto_text_sanitize(reason);
-	struct writer w = start_frame(out, cap, PROTO_BYE);
+	struct writer w = start_frame(out, cap, type);
 	put_text(&w, reason);
 	return finish_frame(&w);
+}
+
+size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap)
+{
+	return reason_encode(PROTO_BYE, msg, out, cap);
+}
+
+size_t proto_wait_encode(const struct proto_bye *msg, uint8_t *out, size_t cap)
+{
+	return reason_encode(PROTO_WAIT, msg, out, cap);
 }
 
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg)

@@ -234,3 +234,8 @@ void link_free(struct link *l, const char *bye_reason)
 		l->ops->reset(l);
 	free(l);
 }
+
+void link_console_label(const char *host, int port, char *out, size_t outlen)
+{
+	snprintf(out, outlen, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+}

@@ -1,7 +1,10 @@
 /*
- * The link to a console of our protocol (docs/PROTOCOL.md): the key
- * handshake when the speaker has a key, HELLO until WELCOME (within the
- * welcome deadline, however the bytes trickle), the heartbeat and the shared
+ * The link to a console of our protocol (docs/PROTOCOL.md): the Noise
+ * handshake every link runs (auth.h, a pre-shared key mixed in when the
+ * speaker has one) and the check of the console's key against its pin
+ * (trust.h: first contact pins it; --console-key gives it up front), HELLO
+ * until WELCOME (within the welcome deadline, however the bytes trickle;
+ * without a deadline while the console says WAIT), the heartbeat and the shared
  * clock (PINGs on clock_sync's schedule, each PONG an exchange, SYNC reports
  * to the console), PAGE frames
  * in with "receiving" reports while they arrive, STATUS reports out.
@@ -14,6 +17,7 @@
 #include "intercom/common/log.h"
 #include "intercom/common/trace.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/trust.h"
 #include "intercom/speaker/link.h"
 #include "intercom/speaker/speaker_state.h"
 
@@ -28,6 +32,7 @@
 struct link_framed {
 	struct link link;
 	struct auth_session auth;      /* the handshake under way (SPEAKER_LINK_AUTH) */
+	bool sent_noise_3;             /* the handshake is done on our side (HELLO sent sealed) */
 	uint64_t last_ping_ms;
 	/* The last SYNC sent (SYNC_REPORT_MS): its state and uncertainty, and when (0: none yet). */
 	bool play_at;                  /* the console's WELCOME set PROTO_CAP_PLAY_AT: it takes SYNC */
@@ -75,7 +80,7 @@ static void send_hello(struct link *l)
 	framed_send(l, frame, proto_hello_encode(&hello, frame, sizeof frame));
 }
 
-/* Without a key the speaker introduces itself at once; with one it starts the handshake. */
+/* Every link starts with the handshake: NOISE_1 goes out at once. */
 static void framed_connected(struct link *l, uint64_t now)
 {
 	struct link_framed *fl = framed_of(l);
@@ -84,35 +89,103 @@ static void framed_connected(struct link *l, uint64_t now)
 	fl->sync_sent_ms = 0;
 	fl->sync_sent_state = SYNC_NONE;
 	fl->play_at = fl->commit = fl->prepare = fl->stream = false;
+	fl->sent_noise_3 = false;
 	clock_sync_init(&l->clock);
 	speaker_state_clock(l->cfg.st, SYNC_NONE, 0);
-	if (!l->cfg.key) {
-		send_hello(l);
-		return;
-	}
 	uint8_t frame[AUTH_FRAME_MAX];
-	auth_session_init(&fl->auth, AUTH_SPEAKER, l->cfg.key);
+	auth_session_init(&fl->auth, AUTH_SPEAKER, l->cfg.identity, l->cfg.key);
 	speaker_state_authenticating(l->cfg.st, now);
 	framed_send(l, frame, auth_speaker_hello(&fl->auth, frame, sizeof frame));
 }
 
-/* The console's answer to AUTH_HELLO: it must prove the key before anything is believed. */
-static int on_auth_proof(struct link *l, const uint8_t *payload, size_t len)
+/*
+ * The console's static key against what this speaker trusts: --console-key,
+ * else the pin of its address (pinned now on first contact). 0, or -1 with
+ * why (both fingerprints and the fix) when it must be refused.
+ */
+static int check_console_key(struct link *l, const uint8_t pk[IDENTITY_KEY_BYTES], char *why,
+                             size_t whylen)
+{
+	char label[TRUST_LABEL_MAX], got[IDENTITY_FP_TEXT];
+	link_console_label(l->cfg.host, l->cfg.port, label, sizeof label);
+	identity_fingerprint(pk, got);
+	snprintf(l->cfg.st->console_fp, sizeof l->cfg.st->console_fp, "%s", got);
+	if (l->cfg.console_fp) {
+		if (identity_matches(pk, l->cfg.console_fp))
+			return 0;
+		char want[IDENTITY_FP_TEXT];
+		static const char hex[] = "0123456789abcdef";
+		size_t o = 0;
+		for (size_t i = 0; i < IDENTITY_FP_BYTES; i++) {
+			if (i > 0 && i % 2 == 0)
+				want[o++] = ' ';
+			want[o++] = hex[l->cfg.console_fp[i] >> 4];
+			want[o++] = hex[l->cfg.console_fp[i] & 15];
+		}
+		want[o] = '\0';
+		snprintf(why, whylen, "REFUSED the console at %s: its key is %s, not the --console-key %s; "
+		         "someone may be posing as the console (compare with intercom-console "
+		         "--show-identity on the console)", label, got, want);
+		return -1;
+	}
+	if (!l->cfg.known)
+		return 0;
+	const struct trust_entry *pin = trust_find_label(l->cfg.known, label);
+	if (pin && memcmp(pin->key, pk, IDENTITY_KEY_BYTES) == 0)
+		return 0;
+	if (pin) {
+		char was[IDENTITY_FP_TEXT];
+		identity_fingerprint(pin->key, was);
+		snprintf(why, whylen, "REFUSED the console at %s: ITS KEY HAS CHANGED, from %s (pinned in "
+		         "%.200s) to %s; someone may be posing as the console. If its key was changed on "
+		         "purpose, run: intercom-speaker --forget-console %s", label, was,
+		         l->cfg.known->path, got, label);
+		return -1;
+	}
+	char err[256];
+	if (trust_put_label(l->cfg.known, label, pk) < 0 || trust_save(l->cfg.known, err, sizeof err) < 0)
+		log_event("console %s: its key %s is trusted for now, but not remembered: %s", label, got,
+		          "cannot save the known consoles");
+	else
+		log_event("console %s: first contact, its key %s is pinned in %s (compare it with the "
+		          "console's screen or intercom-console --show-identity)", label, got,
+		          l->cfg.known->path);
+	return 0;
+}
+
+/* The console's NOISE_2: its key, which must be the one trusted before this speaker says who it is. */
+static int on_noise_2(struct link *l, const uint8_t *payload, size_t len)
 {
 	struct link_framed *fl = framed_of(l);
 	uint8_t frame[AUTH_FRAME_MAX];
-	size_t n = auth_speaker_done(&fl->auth, payload, len, frame, sizeof frame);
-	if (n == 0) {
+	if (auth_speaker_check(&fl->auth, payload, len) < 0) {
 		auth_session_wipe(&fl->auth);
 		snprintf(l->conn.error, sizeof l->conn.error,
-		         "wrong key? the console did not prove the key");
+		         "the console's handshake failed (NOISE_2 tampered, or not an intercom console of "
+		         "this release)");
+		return -1;
+	}
+	char why[1400];
+	if (check_console_key(l, fl->auth.peer, why, sizeof why) < 0) {
+		auth_session_wipe(&fl->auth);
+		snprintf(l->conn.error, sizeof l->conn.error, "the console's key is not the one trusted");
+		if (l->cfg.owner->untrusted)
+			l->cfg.owner->untrusted(l->cfg.ctx, why);
+		return -1;
+	}
+	size_t n = auth_speaker_done(&fl->auth, frame, sizeof frame);
+	if (n == 0) {
+		auth_session_wipe(&fl->auth);
+		snprintf(l->conn.error, sizeof l->conn.error, "the handshake failed");
 		return -1;
 	}
 	framed_send(l, frame, n);
+	l->cfg.st->psk = fl->auth.keyed;
 	int rc = conn_enable_seal(&l->conn, fl->auth.tx_key, fl->auth.rx_key);
 	auth_session_wipe(&fl->auth);
 	if (rc < 0)
 		return -1;
+	fl->sent_noise_3 = true;
 	send_hello(l);
 	return 0;
 }
@@ -120,7 +193,7 @@ static int on_auth_proof(struct link *l, const uint8_t *payload, size_t len)
 static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 {
 	struct proto_welcome welcome;
-	if (l->cfg.st->link == SPEAKER_LINK_READY ||
+	if (l->cfg.st->link == SPEAKER_LINK_READY || !conn_sealed(&l->conn) ||
 	    proto_welcome_decode(payload, len, &welcome) != PROTO_OK) {
 		snprintf(l->conn.error, sizeof l->conn.error, "malformed or repeated WELCOME");
 		return -1;
@@ -256,22 +329,36 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 {
 	struct link *l = ctx;
 	enum speaker_link link = l->cfg.st->link;
-	if (link == SPEAKER_LINK_AUTH && header->type == PROTO_AUTH_PROOF)
-		return on_auth_proof(l, payload, header->length);
+	if (link == SPEAKER_LINK_AUTH && header->type == PROTO_NOISE_2)
+		return on_noise_2(l, payload, header->length);
 	if (link == SPEAKER_LINK_AUTH && header->type != PROTO_BYE) {
-		snprintf(conn->error, sizeof conn->error, "console sent %s before proving the key",
+		snprintf(conn->error, sizeof conn->error, "console sent %s before its handshake",
 		         proto_type_name(header->type));
 		return -1;
 	}
-	if (link != SPEAKER_LINK_READY && header->type != PROTO_WELCOME && header->type != PROTO_BYE) {
+	if ((link == SPEAKER_LINK_HELLO_SENT || link == SPEAKER_LINK_PENDING) &&
+	    header->type == PROTO_WAIT) {
+		struct proto_bye wait;
+		if (proto_bye_decode(payload, header->length, &wait) != PROTO_OK) {
+			snprintf(conn->error, sizeof conn->error, "malformed WAIT");
+			return -1;
+		}
+		speaker_state_pending(l->cfg.st, clock_mono_ms(), wait.reason);
+		return 0;
+	}
+	/* Waiting for approval, the console's heartbeat keeps the link: its PINGs are answered. */
+	bool heartbeat = link == SPEAKER_LINK_PENDING &&
+	                 (header->type == PROTO_PING || header->type == PROTO_PONG);
+	if (link != SPEAKER_LINK_READY && header->type != PROTO_WELCOME && header->type != PROTO_BYE &&
+	    !heartbeat) {
 		snprintf(conn->error, sizeof conn->error, "console sent %s before WELCOME",
 		         proto_type_name(header->type));
 		return -1;
 	}
 	struct conn_round_trip rt;
-	/* Before its proof a keyed speaker's peer is anyone: its words are shown as such. */
+	/* Before its handshake the peer is anyone: its words are shown as such. */
 	switch (conn_common_frame(conn, header, payload,
-	                          link == SPEAKER_LINK_AUTH ? "a peer that has not proven the key" : "console",
+	                          link == SPEAKER_LINK_AUTH ? "a peer that has not proven its key" : "console",
 	                          &rt)) {
 	case CONN_DROP:
 		return -1;
@@ -391,6 +478,15 @@ static void framed_read(struct link *l, uint64_t now)
 	uint64_t frames = l->conn.frames_in;
 	long got = conn_read(&l->conn, framed_frame_cb, l);
 	if (got < 0) {
+		/* A console that cannot open our NOISE_3 hangs up without a word: with a pre-shared key
+		 * that is a different key, most likely. */
+		if (framed_of(l)->sent_noise_3 && l->cfg.st->link == SPEAKER_LINK_HELLO_SENT &&
+		    l->cfg.key && l->conn.frames_in == frames) {
+			char ended[sizeof l->conn.error];
+			snprintf(ended, sizeof ended, "%s", l->conn.error);
+			snprintf(l->conn.error, sizeof l->conn.error,
+			         "wrong key? the console hung up on our key proof (%.100s)", ended);
+		}
 		link_close(l, l->conn.error);
 		return;
 	}
@@ -413,13 +509,25 @@ static int framed_tick(struct link *l, uint64_t now)
 {
 	struct link_framed *fl = framed_of(l);
 	enum speaker_link link = l->cfg.st->link;
+	if (link == SPEAKER_LINK_PENDING) {
+		/* As long as the operator takes: the console's pings say it is there. */
+		uint64_t due = l->last_rx_ms + l->cfg.heartbeat_timeout_ms;
+		if (now >= due) {
+			char why[96];
+			snprintf(why, sizeof why, "no sign of life for %g s while waiting for approval",
+			         l->cfg.heartbeat_timeout_ms / 1000.0);
+			link_close(l, why);
+			return 0;
+		}
+		return due - now < HEARTBEAT_INTERVAL_MS ? (int)(due - now) : HEARTBEAT_INTERVAL_MS;
+	}
 	if (link != SPEAKER_LINK_READY) {
 		uint64_t due = l->opened_ms + l->cfg.welcome_deadline_ms;
 		if (now >= due) {
 			char why[96];
 			snprintf(why, sizeof why, "no WELCOME within %g s of connecting%s",
 			         l->cfg.welcome_deadline_ms / 1000.0,
-			         link == SPEAKER_LINK_AUTH ? " (the key not proven)" : "");
+			         link == SPEAKER_LINK_AUTH ? " (the handshake not done)" : "");
 			link_close(l, why);
 			return 0;
 		}

@@ -39,6 +39,8 @@
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/identity.h"
+#include "intercom/net/trust.h"
 #include "intercom/net/clock_sync.h"
 #include "intercom/net/proto.h"
 #include "intercom/speaker/link.h"
@@ -120,6 +122,9 @@ struct speaker {
 
 	bool keyed;                    /* --key-file given: only a console that proves it is served */
 	struct auth_key key;
+	struct identity identity;      /* this speaker's key pair (one per --name) */
+	struct trust_list known;       /* known consoles: their keys, pinned on first contact */
+	uint8_t console_fp[IDENTITY_FP_BYTES]; /* --console-key, if given */
 
 	int output_device;             /* -1: none, save only */
 	char output_name[192];         /* the device, or why there is none */
@@ -986,6 +991,14 @@ static void speaker_rejected_cb(void *ctx, uint32_t page_id, size_t bytes, const
 	page_reject(ctx, page_id, bytes, reason);
 }
 
+/* The console's key is not the one trusted: said, kept for after the screen, and no retry. */
+static void speaker_untrusted_cb(void *ctx, const char *why)
+{
+	struct speaker *spk = ctx;
+	app_fail(&spk->app, "%s", why);
+	spk->app.exit_code = EXIT_IDENTITY;
+}
+
 static const struct link_owner speaker_link_owner = {
 	.page = speaker_page_cb,
 	.rejected = speaker_rejected_cb,
@@ -994,6 +1007,7 @@ static const struct link_owner speaker_link_owner = {
 	.stream_begin = speaker_stream_begin_cb,
 	.stream_data = speaker_stream_data_cb,
 	.stream_end = speaker_stream_end_cb,
+	.untrusted = speaker_untrusted_cb,
 };
 
 /* A timed page is heard: "playing" said and reported, with how late it joined. Once. */
@@ -1359,6 +1373,61 @@ static int setup_key(struct speaker *spk)
 	return APP_RUN;
 }
 
+/*
+ * This speaker's key pair (made on first run, one per --name) and the
+ * consoles it knows, in its state directory; --show-identity and
+ * --forget-console are all the program does then.
+ */
+static int setup_identity(struct speaker *spk)
+{
+	char dir[4096], path[4400], err[1024];
+	bool created;
+	if (!spk->opts.name[0])
+		app_host_name(spk->opts.name, sizeof spk->opts.name, "speaker");
+	identity_state_dir(dir, sizeof dir);
+	if (!dir[0]) {
+		app_error(&spk->app, "no state directory for the speaker's key: set XDG_STATE_HOME or HOME");
+		return EXIT_FILES;
+	}
+	snprintf(path, sizeof path, "%s/known-consoles", dir);
+	if (trust_load(&spk->known, path, err, sizeof err) < 0) {
+		app_error(&spk->app, "%s", err);
+		return EXIT_FILES;
+	}
+	if (spk->opts.forget_console[0]) {
+		size_t n = trust_remove_label(&spk->known, spk->opts.forget_console);
+		if (n && trust_save(&spk->known, err, sizeof err) < 0) {
+			app_error(&spk->app, "%s", err);
+			return EXIT_FILES;
+		}
+		printf(n ? "forgot the key of console %s: the key it shows next is trusted and pinned\n"
+		         : "no key pinned for console %s: nothing to forget\n", spk->opts.forget_console);
+		return EXIT_OK;
+	}
+	/* Beside the volume's file, speaker-NAME.state: speaker-NAME.key (the name made safe alike). */
+	volume_state_path(path, sizeof path, spk->opts.name);
+	size_t len = strlen(path);
+	if (len > 6 && strcmp(path + len - 6, ".state") == 0)
+		snprintf(path + len - 6, sizeof path - (len - 6), ".key");
+	if (identity_load_or_create(path, &spk->identity, &created, err, sizeof err) < 0) {
+		app_error(&spk->app, "%s", err);
+		return EXIT_FILES;
+	}
+	char fp[IDENTITY_FP_TEXT];
+	identity_fingerprint(spk->identity.pk, fp);
+	if (spk->opts.show_identity) {
+		printf("intercom-speaker %s key fingerprint: %s\n(key file %s%s; the console's operator "
+		       "sees its first 8 digits when it asks to join)\n", spk->opts.name, fp, path,
+		       created ? ", made now" : "");
+		return EXIT_OK;
+	}
+	if (created)
+		log_event("made this speaker's key pair in %s", path);
+	if (spk->opts.console_key[0])
+		identity_parse_fingerprint(spk->opts.console_key, spk->console_fp);
+	return APP_RUN;
+}
+
 /* Who the speaker is, where it saves pages (--save), where it connects: its state starts there. */
 static int setup_state(struct speaker *spk)
 {
@@ -1373,6 +1442,7 @@ static int setup_state(struct speaker *spk)
 	snprintf(spk->console_addr, sizeof spk->console_addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
 	         host, spk->opts.port);
 	speaker_state_init(&spk->st, spk->console_addr, spk->opts.legacy, say_cb, NULL);
+	identity_fingerprint(spk->identity.pk, spk->st.own_fp);
 	return APP_RUN;
 }
 
@@ -1461,6 +1531,9 @@ static int setup_link(struct speaker *spk)
 		.name = spk->opts.name,
 		.zone = spk->opts.zone,
 		.key = spk->keyed ? &spk->key : NULL,
+		.identity = &spk->identity,
+		.known = &spk->known,
+		.console_fp = spk->opts.console_key[0] ? spk->console_fp : NULL,
 		.welcome_deadline_ms = (unsigned)spk->opts.welcome_timeout_ms,
 		.heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS,
 		.page_stall_ms = PAGE_STALL_MS,
@@ -1498,7 +1571,7 @@ static void speaker_shutdown(struct speaker *spk);
 static int speaker_setup(struct speaker *spk)
 {
 	static int (*const steps[])(struct speaker *) = {
-		setup_front_end, setup_key, setup_state, setup_screen, setup_output, setup_volume,
+		setup_key, setup_identity, setup_front_end, setup_state, setup_screen, setup_output, setup_volume,
 		setup_link, setup_terminal,
 	};
 	int rc = APP_RUN;
@@ -1642,6 +1715,8 @@ static void speaker_shutdown(struct speaker *spk)
 	playback_free(spk->playback);
 	spk->playback = NULL;
 	sodium_memzero(&spk->key, sizeof spk->key);
+	identity_wipe(&spk->identity);
+	trust_free(&spk->known);
 	pollset_free(&spk->pollset);
 	if (spk->audio_up)
 		audio_terminate();

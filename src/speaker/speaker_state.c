@@ -57,6 +57,16 @@ void speaker_state_hello_sent(struct speaker_state *st, uint64_t now_ms)
 	link_set(st, SPEAKER_LINK_HELLO_SENT, now_ms);
 }
 
+void speaker_state_pending(struct speaker_state *st, uint64_t now_ms, const char *reason)
+{
+	bool again = strcmp(st->wait_reason, reason) == 0;
+	link_set(st, SPEAKER_LINK_PENDING, now_ms);
+	utf8_copy(st->wait_reason, sizeof st->wait_reason, reason);
+	if (!again)
+		say(st, "console %s: %s; this speaker's fingerprint is %s", st->console_addr, reason,
+		    st->own_fp[0] ? st->own_fp : "?");
+}
+
 void speaker_state_ready(struct speaker_state *st, uint64_t now_ms, uint64_t wall_ms,
                          const char *speaker_name, const char *console_name,
                          uint32_t speaker_id, bool sealed)
@@ -73,9 +83,12 @@ void speaker_state_ready(struct speaker_state *st, uint64_t now_ms, uint64_t wal
 	st->sealed = sealed;
 	st->speaker_id = speaker_id;
 	snprintf(st->console_name, sizeof st->console_name, "%s", console_name);
+	st->wait_reason[0] = '\0';
 	say(st, "connected to %s (console %s) as %s, speaker id %u, %s", st->console_addr,
 	    console_name, speaker_name, speaker_id,
-	    sealed ? "link authenticated and encrypted" : "link NOT authenticated (no --key-file)");
+	    !sealed ? "link NOT encrypted"
+	    : st->psk ? "link encrypted, console key checked, pre-shared key proven"
+	              : "link encrypted, console key checked");
 }
 
 void speaker_state_legacy_connected(struct speaker_state *st, uint64_t now_ms, uint64_t wall_ms)
@@ -426,6 +439,10 @@ enum speaker_tone speaker_state_link_text(const struct speaker_state *st, uint64
 	case SPEAKER_LINK_HELLO_SENT:
 		snprintf(out, outlen, "introducing to %s%s", st->console_addr, dots);
 		return SPEAKER_TONE_ACCENT;
+	case SPEAKER_LINK_PENDING:
+		snprintf(out, outlen, "waiting for approval at %s: this speaker is %s", st->console_addr,
+		         st->own_fp);
+		return SPEAKER_TONE_WARN;
 	case SPEAKER_LINK_READY: {
 		char since[16] = "", rtt[16] = "";
 		wall_hms(since, sizeof since, st->connected_wall_ms);
@@ -490,15 +507,13 @@ enum speaker_tone speaker_state_security_text(const struct speaker_state *st, bo
 		return SPEAKER_TONE_WARN;
 	}
 	if (st->link == SPEAKER_LINK_READY && st->sealed) {
-		snprintf(out, outlen, "authenticated and encrypted");
+		snprintf(out, outlen, "encrypted%s%.9s%s", st->console_fp[0] ? ", console " : "",
+		         st->console_fp, st->psk ? ", pre-shared key" : "");
 		return SPEAKER_TONE_OK;
 	}
-	if (keyed) {
-		snprintf(out, outlen, "key set: only a console that proves it is served");
-		return SPEAKER_TONE_NORMAL;
-	}
-	snprintf(out, outlen, "NOT authenticated (no --key-file)");
-	return SPEAKER_TONE_WARN;
+	snprintf(out, outlen, "every link encrypted; console key pinned%s",
+	         keyed ? ", pre-shared key set" : "");
+	return SPEAKER_TONE_NORMAL;
 }
 
 enum speaker_tone speaker_state_activity_text(const struct speaker_state *st, char *out,

@@ -103,13 +103,17 @@ run_bg() {
 }
 
 # start_console HOMEDIR PORT ARGS... — console reading commands from fifo $T/console.cmd.
+# It admits every speaker (--admit $CONSOLE_ADMIT, "all" unless set; CONSOLE_ADMIT= gives
+# the console's own default, ask): the tests about approval set it.
 start_console() {
 	local home=$1 port=$2
 	shift 2
 	mkdir -p "$home"
 	[ -p "$T/console.cmd" ] || mkfifo "$T/console.cmd"
+	local admit=()
+	[ -n "${CONSOLE_ADMIT-all}" ] && admit=(--admit "${CONSOLE_ADMIT-all}")
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" \
-		"$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" "$@" \
+		"$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" "${admit[@]}" "$@" \
 		<"$T/console.cmd" >"$T/console.log" 2>&1 &
 	CONSOLE_PID=$!
 	PIDS+=("$CONSOLE_PID")

@@ -5,7 +5,8 @@
                                     ("trickle": HELLO, then a byte every 3 s and never a
                                     whole frame; prints "closed" and the seconds it lasted)
   peer.py rogue-console PORT KIND   accept one speaker, welcome it, send it a bad PAGE,
-                                    print every STATUS it sends back
+                                    print every STATUS it sends back (KIND,no-handshake:
+                                    without the handshake)
   peer.py record-proxy PORT TARGET_PORT FILE
                                     relay one connection to TARGET_PORT, keeping what the
                                     console sent in FILE
@@ -32,10 +33,11 @@
                                     connect to a console on 127.0.0.1 from SOURCE
                                     (127.0.0.1 unless given) and reset each connection
                                     at once (SO_LINGER 0), as fast as it can, for
-                                    SECONDS: MODE "bare" sends nothing, "hello" a HELLO
-                                    first, "mixed" alternates them, "keyed" alternates
-                                    nothing, a HELLO and an AUTH_HELLO of random bytes
-                                    (a peer without the key); print how many
+                                    SECONDS: MODE "bare" sends nothing, "hello" runs the
+                                    handshake and says HELLO first, "mixed" alternates
+                                    them, "keyed" alternates nothing, a HELLO and a
+                                    NOISE_1 of random bytes (a peer without the key);
+                                    print how many
   peer.py hello PORT NAME [ZONE [SOURCE]]
                                     say HELLO as NAME (ZONE: "" unless given) from SOURCE
                                     (127.0.0.1 unless given) and print "welcome",
@@ -49,10 +51,13 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import noise_peer  # noqa: E402  every link of ours runs its handshake first
+
 MAGIC = b"ICOM"
 VERSION = 2
 HELLO, WELCOME, PAGE, STATUS, PING, PONG, BYE = range(1, 8)
-AUTH_HELLO = 16
+NOISE_1 = 16
 STATES = {1: "receiving", 2: "received", 3: "playing", 4: "played", 5: "failed", 6: "muted", 7: "interrupted"}
 
 
@@ -106,6 +111,10 @@ def read_until_closed(sock, seconds):
 
 def probe(host, port, kind):
     s = socket.create_connection((host, port))
+    # Kinds that break the protocol after it starts run the handshake first, as a speaker
+    # does; the others misbehave from the first byte.
+    if kind not in ("garbage", "oversize", "truncated", "version"):
+        s = noise_peer.client(s)
     if kind == "garbage":
         s.sendall(b"GET / HTTP/1.0\r\n\r\n" + bytes(range(256)))
     elif kind == "oversize":
@@ -178,7 +187,8 @@ def bad_wav(kind):
 
 
 def rogue_console(port, kind):
-    """KIND: the bad page (see bad_wav); "NAME,wait-close" also waits for the speaker to hang up."""
+    """KIND: the bad page (see bad_wav); "NAME,wait-close" also waits for the speaker to hang up;
+    "NAME,no-handshake" answers NOISE_1 with WELCOME (a console that proves no key)."""
     kind, _, kind_then = kind.partition(",")
     s = accept_one(port)
     s.settimeout(10)
@@ -201,8 +211,10 @@ def rogue_console(port, kind):
                 return None, None
             buf += chunk
 
+    if kind_then != "no-handshake":
+        s = noise_peer.server(s)  # a console of ours in all but its pages
     ftype, _ = next_frame()
-    assert ftype in (HELLO, 16), ftype  # a rogue ignores the key handshake
+    assert ftype in (HELLO, NOISE_1), ftype  # without the handshake: WELCOME to NOISE_1
     s.sendall(frame(WELCOME, struct.pack(">BIII", VERSION, 0, 1, 1000) + text("rogue")))
     wav = bad_wav(kind)
     s.sendall(frame(PAGE, struct.pack(">IQQ", 7, int(time.time() * 1000), 0) + wav))
@@ -329,7 +341,7 @@ def stall_console(port, kind):
 
 def trickle_console(port):
     """A console that welcomes a speaker, then trickles a page claimed to be 64 MiB."""
-    s = accept_one(port)
+    s = noise_peer.server(accept_one(port))
     buf = b""
     while HELLO not in [buf[i + 5] for i in range(0, len(buf) - 11) if buf[i:i + 4] == MAGIC]:
         chunk = s.recv(65536)
@@ -418,9 +430,14 @@ def reset_flood(port, seconds, mode, source):
             s.bind((source, 0))
             s.connect(("127.0.0.1", port))
             if kind == "hello":
-                s.sendall(hello("flood"))
+                # Joins (the handshake, HELLO, its WELCOME read), then the reset: a speaker
+                # that leaves at once.
+                s.settimeout(2)
+                ss = noise_peer.client(s)
+                ss.sendall(hello("flood"))
+                ss.recv(65536)
             elif kind == "auth":
-                s.sendall(frame(AUTH_HELLO, os.urandom(64)))
+                s.sendall(frame(NOISE_1, os.urandom(48)))
             counts[kind] += 1
         except OSError:
             failed += 1  # the backlog is full, or the console closed it first
@@ -431,8 +448,16 @@ def reset_flood(port, seconds, mode, source):
 
 def hello_as(port, name, zone, source):
     s = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
-    s.sendall(hello(name, zone))
     s.settimeout(10)
+    try:
+        s = noise_peer.client(s)
+    except noise_peer.Refused as bye:
+        print("bye %s" % bye, flush=True)
+        return
+    except (ConnectionError, OSError):
+        print("closed", flush=True)
+        return
+    s.sendall(hello(name, zone))
     buf = b""
     while True:
         try:

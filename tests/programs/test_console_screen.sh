@@ -37,14 +37,13 @@ tm -f /dev/null new-session -d -x 100 -y 30 -s con \
 	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console' XDG_DATA_HOME='$T/console/data' \
 	 LANG=C.UTF-8 PS1='shell\$ ' bash --norc --noprofile"
 wait_screen 'shell\$' 5
-console_cmd="'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port -d 2 --archive '$T/archive'"
+console_cmd="'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 2 --archive '$T/archive'"
 
 note "the screen comes up and lists two speakers by name"
 tm send-keys -t con "$console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen '^ intercom console' 10
 wait_screen 'listening on 127\.0\.0\.1:'"$port" 2
-wait_screen 'input: default · 48000 Hz mono 16-bit +NO KEY' 2
-wait_screen 'NO KEY: unauthenticated' 2
+wait_screen 'input: default · 48000 Hz mono 16-bit +encrypted, key [0-9a-f]{8}' 2
 alsa_speaker hall-1 "$port" --zone ground
 alsa_speaker hall-2 "$port" --zone first
 wait_screen 'hall-1 +ground' 10
@@ -70,7 +69,7 @@ wait_screen 'RECORDING to all speakers +00:0[0-3]\.[0-9] / 00:04\.0' 2
 tm resize-window -t con -x 80 -y 24
 coherent 80 24
 # The format stays whole at 80 columns beside the link (the device's name gives way first).
-wait_screen "^ (listening )?on 127\.0\.0\.1:$port +input: (.* · )?48000 Hz mono 16-bit +NO KEY: unauthenticated" 1
+wait_screen "^ (listening )?on 127\.0\.0\.1:$port +input: (.* · )?48000 Hz mono 16-bit +encrypted, key [0-9a-f]{8}" 1
 tm resize-window -t con -x 60 -y 15
 coherent 60 15
 tm resize-window -t con -x 30 -y 6

@@ -7,7 +7,7 @@ mkdir -p "$T/console"
 [ -p "$T/console.cmd" ] || mkfifo "$T/console.cmd"
 (
 	ulimit -n 40
-	exec env HOME="$T/console" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" \
+	exec env HOME="$T/console" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --admit all \
 		--archive "$T/archive" <"$T/console.cmd" >"$T/console.log" 2>&1
 ) &
 CONSOLE_PID=$!

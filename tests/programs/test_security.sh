@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# With a pre-shared key, only those who hold it take part: a speaker with the
-# wrong key or none is refused and plays nothing, a console without the key
-# (ours or a rogue one) cannot make a keyed speaker play, a recorded session
-# replayed to a speaker is refused, and with the right key pages still play
-# sample-exact.
+# With a pre-shared key (mixed into the Noise handshake, XXpsk3), only those
+# who hold it take part: a speaker with the wrong key or none is refused and
+# plays nothing, a console without the key (ours or a rogue one) cannot make a
+# keyed speaker play, a recorded session replayed to a speaker is refused, and
+# with the right key pages still play sample-exact. The key is also the
+# admission ticket (--admit key, its default): these speakers join unasked.
 source "$(dirname "$0")/harness.sh"
 PEER="python3 $INTERCOM_TOP/tests/programs/peer.py"
 C="$INTERCOM_BIN/intercom-console"
@@ -19,17 +20,19 @@ rc=0; "$C" --gen-key "$T/key" >"$T/out.txt" 2>&1 || rc=$?
 
 port=$(rig_free_port)
 mkdir -p "$T/console"
-start_console "$T/console" "$port" --archive "$T/archive" --key-file "$T/key" --codec pcm
-wait_log "$T/console.log" "only speakers with it are served" 5
+CONSOLE_ADMIT= start_console "$T/console" "$port" --archive "$T/archive" --key-file "$T/key" --codec pcm
+wait_log "$T/console.log" "only speakers with it can connect" 5
+wait_log "$T/console.log" "new speakers that prove the pre-shared key join without asking" 5
 alsa_speaker good "$port" --key-file "$T/key"
 wait_log "$T/console.log" "speaker good joined .*authenticated" 10
-wait_log "$T/good.log" "link authenticated and encrypted" 5
+wait_log "$T/good.log" "link encrypted, console key checked, pre-shared key proven" 5
 
 note "a speaker with the wrong key, and one with none, are refused"
 alsa_speaker wrongkey "$port" --key-file "$T/wrong"
 alsa_speaker nokey "$port"
-wait_log "$T/wrongkey.log" "the console did not prove the key" 10
-wait_log "$T/nokey.log" "console said bye: this console requires a key" 10
+wait_log "$T/wrongkey.log" "wrong key\? the console hung up on our key proof" 10
+wait_log "$T/console.log" "closed before hello: authentication failed: wrong key" 5
+wait_log "$T/nokey.log" "said bye: this console requires a key" 10
 wait_log "$T/console.log" "closed before hello: refused: no key" 5
 
 note "pages reach the keyed speaker sample-exact, and no one else"
@@ -64,7 +67,7 @@ wait_for 5 listening "$rport"
 alsa_speaker victim "$rport" --key-file "$T/key"
 wait "$replayer"
 [ "$(cat "$T/replay.out")" = closed ] || fail "the speaker kept a replayed session open"
-wait_log "$T/victim.log" "the console did not prove the key" 5
+wait_log "$T/victim.log" "the console's handshake failed" 5
 [ -e "$T/victim/out.raw" ] && fail "the speaker played a replayed session"
 
 note "a console without the key, ours or a rogue one, cannot make a keyed speaker play"
@@ -74,13 +77,13 @@ env HOME="$T/rogue" "$C" --headless -H 127.0.0.1 -p "$rport" --archive "$T/rogue
 PIDS+=($!)
 wait_log "$T/rogue.log" "listening on" 10
 alsa_speaker keyed2 "$rport" --key-file "$T/key"
-wait_log "$T/keyed2.log" "a peer that has not proven the key said bye: this console has no key" 10
+wait_log "$T/keyed2.log" "a peer that has not proven its key said bye: this console has no key" 10
 rport=$(rig_free_port)
-$PEER rogue-console "$rport" truncated >"$T/rogue2.out" 2>&1 &
+$PEER rogue-console "$rport" truncated,no-handshake >"$T/rogue2.out" 2>&1 &
 PIDS+=($!)
 wait_for 5 listening "$rport"
 alsa_speaker keyed3 "$rport" --key-file "$T/key"
-wait_log "$T/keyed3.log" "console sent WELCOME before proving the key" 10
+wait_log "$T/keyed3.log" "console sent WELCOME before its handshake" 10
 for s in keyed2 keyed3; do [ -e "$T/$s/out.raw" ] && fail "$s played for a console without the key"; done
 
 note "a peer without the key cannot make a keyed speaker take in a page, nor hold it"
@@ -105,13 +108,13 @@ wait "$stall"
 took=$(sed -n 's/^closed //p' "$T/stall2.out")
 note "a peer trickling a byte every 2 s was dropped after $took s"
 awk -v t="$took" 'BEGIN { exit !(t >= 2.5 && t < 7) }' || fail "the trickling peer was dropped after $took s, not at the 3 s deadline"
-wait_log "$T/keyed5.log" "no WELCOME within 3 s of connecting \(the key not proven\)" 5
+wait_log "$T/keyed5.log" "no WELCOME within 3 s of connecting \(the handshake not done\)" 5
 kill -TERM "$LAST_PID"
 
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 
-note "the console's screen says the link is keyed"
+note "the console's screen says the links are encrypted, with a pre-shared key"
 sock="$T/tmux.sock"
 sport=$(rig_free_port)
 tmux -S "$sock" -f /dev/null new-session -d -s keyed -x 100 -y 24 \
@@ -119,7 +122,7 @@ tmux -S "$sock" -f /dev/null new-session -d -s keyed -x 100 -y 24 \
 shown=""
 for _ in $(seq 50); do
 	shown=$(tmux -S "$sock" capture-pane -p -t keyed 2>/dev/null || true)
-	grep -q "key: authenticated, encrypted" <<<"$shown" && break
+	grep -q "encrypted, key [0-9a-f]\{8\} + psk" <<<"$shown" && break
 	sleep 0.1
 done
 tmux -S "$sock" send-keys -t keyed q
@@ -127,5 +130,5 @@ tmux -S "$sock" send-keys -t keyed q
 session_gone() { ! tmux -S "$sock" has-session -t keyed 2>/dev/null; }
 wait_for 5 session_gone
 tmux -S "$sock" kill-server 2>/dev/null || true
-grep -q "key: authenticated, encrypted" <<<"$shown" || fail "screen does not show the key: $shown"
+grep -q "encrypted, key [0-9a-f]\{8\} + psk" <<<"$shown" || fail "screen does not show the key: $shown"
 note "ok"

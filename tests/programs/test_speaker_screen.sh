@@ -92,7 +92,7 @@ wait_screen 'retrying in [3-9] s' 15
 from=$(sed -En 's/.*retrying in ([0-9]+) s.*/\1/p' "$T/screen.txt" | head -1)
 wait_screen "retrying in $((from - 1)) s" 2
 wait_screen 'now +not connected' 1
-wait_screen 'security +NOT authenticated \(no --key-file\)' 1
+wait_screen 'security +every link encrypted; console key pinned' 1
 
 note "the console starts: connected, since when, round trip"
 start_console "$T/console" "$port" --archive "$T/archive" --codec pcm

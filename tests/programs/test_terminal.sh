@@ -126,7 +126,9 @@ grep -q "caught signal $(kill -l QUIT), shutting down" "$T/console.log" || fail 
 wait_log "$T/hall-1.log" "disconnected from .*console said bye: console shutting down" 5
 
 note "the console's screen: Space records; Ctrl-Z, fg, then Down moves the selection, the recording goes on"
-console="'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port -d 60 --archive '$T/archive'"
+# The same console as the headless one above (its key, in its state directory): hall-1
+# pinned that key, and would refuse another at this address.
+console="XDG_STATE_HOME='$T/hcon/state' '$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 60 --archive '$T/archive'"
 run_in_pane "$T/console" "$console"
 wait_screen '^ intercom console' 10
 alsa_speaker hall-2 "$port" --zone first

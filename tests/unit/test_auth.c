@@ -1,6 +1,7 @@
 /*
- * Unit tests of the pre-shared key (auth: key files, handshake, session keys)
- * and of the sealed record layer (seal).
+ * Unit tests of the handshake in our frames and the pre-shared key file
+ * (auth), the identities and trusted-key files (identity, trust), and the
+ * sealed record layer (seal). The Noise state machine itself: test_noise.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "intercom/net/auth.h"
 #include "intercom/net/proto.h"
 #include "intercom/net/seal.h"
+#include "intercom/net/trust.h"
 
 /* ---- helpers ---- */
 
@@ -105,28 +107,6 @@ struct transcript {
 	uint8_t hello[AUTH_FRAME_MAX], proof[AUTH_FRAME_MAX], done[AUTH_FRAME_MAX];
 	size_t hello_len, proof_len, done_len;
 };
-
-/* Runs a whole handshake between spk and con; asserts every step succeeds. */
-static void handshake(struct auth_session *spk, struct auth_session *con, struct transcript *t)
-{
-	struct transcript local;
-	if (!t)
-		t = &local;
-	size_t len;
-	t->hello_len = auth_speaker_hello(spk, t->hello, sizeof t->hello);
-	assert_int_equal(t->hello_len, PROTO_HEADER_SIZE + AUTH_HELLO_PAYLOAD);
-	uint8_t *p = frame_payload(t->hello, t->hello_len, PROTO_AUTH_HELLO, &len);
-	t->proof_len = auth_console_proof(con, p, len, t->proof, sizeof t->proof);
-	free(p);
-	assert_int_equal(t->proof_len, PROTO_HEADER_SIZE + AUTH_PROOF_PAYLOAD);
-	p = frame_payload(t->proof, t->proof_len, PROTO_AUTH_PROOF, &len);
-	t->done_len = auth_speaker_done(spk, p, len, t->done, sizeof t->done);
-	free(p);
-	assert_int_equal(t->done_len, PROTO_HEADER_SIZE + AUTH_DONE_PAYLOAD);
-	p = frame_payload(t->done, t->done_len, PROTO_AUTH_DONE, &len);
-	assert_int_equal(auth_console_finish(con, p, len), 0);
-	free(p);
-}
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -338,665 +318,336 @@ static void test_key_load_missing_or_not_regular(void **state)
 
 /* ---- handshake ---- */
 
-/*
- * The MAC as docs/SECURITY.md specifies it, computed here independently of
- * auth.c (one-shot HMAC over the concatenation): lets a test stand in for a
- * party that holds the PSK and chooses its transcript.
- */
-static const char LABEL_CONSOLE[] = "intercom v2 console proof";
-static const char LABEL_SPEAKER[] = "intercom v2 speaker proof";
-
-static void ref_mac(const struct auth_key *key, const char *label, const uint8_t *ns,
-                    const uint8_t *nc, const uint8_t *es, const uint8_t *ec, uint8_t *mac)
-{
-	uint8_t k_mac[crypto_auth_hmacsha512256_KEYBYTES];
-	crypto_kdf_derive_from_key(k_mac, sizeof k_mac, 1, "icom-psk", key->bytes);
-	uint8_t msg[64 + 4 * 32];
-	size_t l = strlen(label);
-	assert_true(l <= 64);
-	memcpy(msg, label, l);
-	memcpy(msg + l, ns, 32);
-	memcpy(msg + l + 32, nc, 32);
-	memcpy(msg + l + 64, es, 32);
-	memcpy(msg + l + 96, ec, 32);
-	crypto_auth_hmacsha512256(mac, msg, l + 128, k_mac);
-	sodium_memzero(k_mac, sizeof k_mac);
-}
-
-/* Offsets in the payloads. */
-#define HELLO_NONCE 0
-#define HELLO_EPK AUTH_NONCE_BYTES
-#define PROOF_NONCE 0
-#define PROOF_EPK AUTH_NONCE_BYTES
-#define PROOF_MAC (AUTH_NONCE_BYTES + AUTH_EPK_BYTES)
-
-/* Runs hello; returns its payload (heap). */
-static uint8_t *speaker_hello(struct auth_session *spk, size_t *len)
-{
-	uint8_t hello[AUTH_FRAME_MAX];
-	size_t n = auth_speaker_hello(spk, hello, sizeof hello);
-	assert_int_equal(n, PROTO_HEADER_SIZE + AUTH_HELLO_PAYLOAD);
-	return frame_payload(hello, n, PROTO_AUTH_HELLO, len);
-}
-
-/* Runs proof on a hello payload; returns its payload (heap). */
-static uint8_t *console_proof(struct auth_session *con, const uint8_t *hello, size_t hello_len,
-                              size_t *len)
-{
-	uint8_t proof[AUTH_FRAME_MAX];
-	size_t n = auth_console_proof(con, hello, hello_len, proof, sizeof proof);
-	assert_int_equal(n, PROTO_HEADER_SIZE + AUTH_PROOF_PAYLOAD);
-	return frame_payload(proof, n, PROTO_AUTH_PROOF, len);
-}
-
-/* Runs done on a proof payload; returns its payload (heap), or NULL when refused. */
-static uint8_t *speaker_done(struct auth_session *spk, const uint8_t *proof, size_t proof_len,
-                             size_t *len)
-{
-	uint8_t done[AUTH_FRAME_MAX];
-	size_t n = auth_speaker_done(spk, proof, proof_len, done, sizeof done);
-	if (n == 0)
-		return NULL;
-	assert_int_equal(n, PROTO_HEADER_SIZE + AUTH_DONE_PAYLOAD);
-	return frame_payload(done, n, PROTO_AUTH_DONE, len);
-}
-
-static void test_handshake_right_key(void **state)
-{
-	(void)state;
-	struct auth_key key;
-	fill_key(&key, 1);
+/* Two identities and the pre-shared key mode of one pair of sessions. */
+struct pair {
+	struct identity spk_id, con_id;
 	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
-	assert_false(spk.done);
-	assert_false(con.done);
-	size_t len, hlen, plen;
-	uint8_t *hello = speaker_hello(&spk, &hlen);
-	assert_int_equal(hlen, 64);
-	assert_false(all_zero(spk.eph_secret, sizeof spk.eph_secret));
-	uint8_t *proof = console_proof(&con, hello, hlen, &plen);
-	assert_int_equal(plen, 96);
-	/* The console's ephemeral secret is gone as soon as it has been used. */
-	assert_true(all_zero(con.eph_secret, sizeof con.eph_secret));
-	assert_memory_equal(hello + HELLO_EPK, con.epk_speaker, AUTH_EPK_BYTES);
-	assert_memory_equal(proof + PROOF_EPK, con.epk_console, AUTH_EPK_BYTES);
-	uint8_t *done = speaker_done(&spk, proof, plen, &len);
-	assert_non_null(done);
-	assert_int_equal(len, 32);
-	assert_int_equal(auth_console_finish(&con, done, len), 0);
-	free(hello);
-	free(proof);
-	free(done);
-	assert_true(spk.done);
-	assert_true(con.done);
-	assert_memory_equal(spk.tx_key, con.rx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_equal(spk.rx_key, con.tx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(spk.tx_key, spk.rx_key, AUTH_SESSION_KEY_BYTES);
-	assert_false(all_zero(spk.tx_key, AUTH_SESSION_KEY_BYTES));
-	assert_false(all_zero(spk.rx_key, AUTH_SESSION_KEY_BYTES));
-	assert_memory_not_equal(spk.epk_speaker, spk.epk_console, AUTH_EPK_BYTES);
-	/* Session keys are neither the PSK nor its subkeys, and every intermediate is gone. */
-	assert_memory_not_equal(spk.tx_key, key.bytes, AUTH_KEY_BYTES);
-	assert_memory_not_equal(spk.rx_key, key.bytes, AUTH_KEY_BYTES);
-	const struct auth_session *both[] = { &spk, &con };
-	for (size_t i = 0; i < 2; i++) {
-		assert_true(all_zero(both[i]->mac_key, sizeof both[i]->mac_key));
-		assert_true(all_zero(both[i]->session_key, sizeof both[i]->session_key));
-		assert_true(all_zero(both[i]->eph_secret, sizeof both[i]->eph_secret));
-		assert_true(all_zero(both[i]->kx_rx, sizeof both[i]->kx_rx));
-		assert_true(all_zero(both[i]->kx_tx, sizeof both[i]->kx_tx));
-		/* Not the raw crypto_kx keys either: the PSK is mixed in. */
-	}
-	auth_session_wipe(&spk);
-	assert_true(all_zero((const uint8_t *)&spk, sizeof spk));
-	auth_session_wipe(&con);
-}
+};
 
-/* The session keys are crypto_kx's keys mixed with K_sess: neither alone gives them. */
-static void test_handshake_keys_need_psk_and_exchange(void **state)
+static void pair_init(struct pair *p, const struct auth_key *spk_psk, const struct auth_key *con_psk)
 {
-	(void)state;
-	struct auth_key key;
-	fill_key(&key, 21);
-	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
-	size_t hlen, plen, dlen;
-	uint8_t *hello = speaker_hello(&spk, &hlen);
-	/* Keep the speaker's ephemeral secret to recompute the exchange afterwards. */
-	uint8_t esk[AUTH_ESK_BYTES];
-	memcpy(esk, spk.eph_secret, sizeof esk);
-	uint8_t *proof = console_proof(&con, hello, hlen, &plen);
-	uint8_t *done = speaker_done(&spk, proof, plen, &dlen);
-	assert_non_null(done);
-	assert_int_equal(auth_console_finish(&con, done, dlen), 0);
-	uint8_t kx_rx[crypto_kx_SESSIONKEYBYTES], kx_tx[crypto_kx_SESSIONKEYBYTES];
-	assert_int_equal(crypto_kx_client_session_keys(kx_rx, kx_tx, spk.epk_speaker, esk, spk.epk_console), 0);
-	assert_memory_not_equal(spk.tx_key, kx_tx, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(spk.rx_key, kx_rx, AUTH_SESSION_KEY_BYTES);
-	/* The derivation as documented: BLAKE2b(key = K_sess, label | Ns | Nc | kx key). */
-	uint8_t k_sess[32], want[32];
-	crypto_kdf_derive_from_key(k_sess, sizeof k_sess, 2, "icom-psk", key.bytes);
-	static const char label[] = "intercom v2 speaker->console";
-	uint8_t msg[sizeof label - 1 + 96];
-	memcpy(msg, label, sizeof label - 1);
-	memcpy(msg + sizeof label - 1, spk.nonce_speaker, 32);
-	memcpy(msg + sizeof label - 1 + 32, spk.nonce_console, 32);
-	memcpy(msg + sizeof label - 1 + 64, kx_tx, 32);
-	crypto_generichash(want, sizeof want, msg, sizeof msg, k_sess, sizeof k_sess);
-	assert_memory_equal(spk.tx_key, want, 32);
-	free(hello);
-	free(proof);
-	free(done);
+	crypto_box_keypair(p->spk_id.pk, p->spk_id.sk);
+	crypto_box_keypair(p->con_id.pk, p->con_id.sk);
+	auth_session_init(&p->spk, AUTH_SPEAKER, &p->spk_id, spk_psk);
+	auth_session_init(&p->con, AUTH_CONSOLE, &p->con_id, con_psk);
 }
 
-static void test_handshake_wrong_key_speaker_rejects(void **state)
+/* Runs a whole handshake; asserts every step succeeds and the sizes of docs/PROTOCOL.md. */
+static void handshake(struct pair *p, struct transcript *t)
 {
-	(void)state;
-	struct auth_key ka, kb;
-	fill_key(&ka, 1);
-	fill_key(&kb, 2);
-	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &kb);
-	auth_session_init(&con, AUTH_CONSOLE, &ka);
-	size_t len, plen;
-	uint8_t *hello = speaker_hello(&spk, &len);
-	uint8_t *proof = console_proof(&con, hello, len, &plen);
-	assert_null(speaker_done(&spk, proof, plen, &len));
-	free(hello);
-	free(proof);
-	assert_false(spk.done);
-	assert_false(con.done);
+	struct transcript local;
+	if (!t)
+		t = &local;
+	size_t len;
+	t->hello_len = auth_speaker_hello(&p->spk, t->hello, sizeof t->hello);
+	assert_int_equal(t->hello_len, PROTO_HEADER_SIZE + (p->spk.keyed ? AUTH_NOISE_1_PSK_PAYLOAD
+	                                                                  : AUTH_NOISE_1_PAYLOAD));
+	uint8_t *m = frame_payload(t->hello, t->hello_len, PROTO_NOISE_1, &len);
+	assert_int_equal(auth_console_reply(&p->con, m, len, t->proof, sizeof t->proof, &t->proof_len),
+	                 AUTH_REPLY_OK);
+	free(m);
+	assert_int_equal(t->proof_len, PROTO_HEADER_SIZE + AUTH_NOISE_2_PAYLOAD);
+	m = frame_payload(t->proof, t->proof_len, PROTO_NOISE_2, &len);
+	assert_int_equal(auth_speaker_check(&p->spk, m, len), 0);
+	free(m);
+	assert_memory_equal(p->spk.peer, p->con_id.pk, IDENTITY_KEY_BYTES);
+	t->done_len = auth_speaker_done(&p->spk, t->done, sizeof t->done);
+	assert_int_equal(t->done_len, PROTO_HEADER_SIZE + AUTH_NOISE_3_PAYLOAD);
+	m = frame_payload(t->done, t->done_len, PROTO_NOISE_3, &len);
+	assert_int_equal(auth_console_finish(&p->con, m, len), 0);
+	free(m);
+	assert_memory_equal(p->con.peer, p->spk_id.pk, IDENTITY_KEY_BYTES);
 }
 
-static void test_handshake_wrong_key_console_rejects_done(void **state)
-{
-	(void)state;
-	struct auth_key ka, kb;
-	fill_key(&ka, 1);
-	fill_key(&kb, 2);
-	/* A whole handshake under key B; the console's state kept just before AUTH_DONE. */
-	struct auth_session spk_b, con_b;
-	auth_session_init(&spk_b, AUTH_SPEAKER, &kb);
-	auth_session_init(&con_b, AUTH_CONSOLE, &kb);
-	size_t hlen, plen, dlen;
-	uint8_t *hello = speaker_hello(&spk_b, &hlen);
-	uint8_t *proof = console_proof(&con_b, hello, hlen, &plen);
-	struct auth_session con_b2 = con_b;
-	uint8_t *done = speaker_done(&spk_b, proof, plen, &dlen);
-	assert_non_null(done);
-
-	/* The very same console state but with key A's subkeys: only the key differs. */
-	struct auth_session key_a, con_a = con_b;
-	auth_session_init(&key_a, AUTH_CONSOLE, &ka);
-	memcpy(con_a.mac_key, key_a.mac_key, sizeof con_a.mac_key);
-	memcpy(con_a.session_key, key_a.session_key, sizeof con_a.session_key);
-	assert_int_equal(auth_console_finish(&con_a, done, dlen), -1);
-	assert_false(con_a.done);
-
-	/* Control: with key B that state accepts that very message, with the speaker's keys. */
-	assert_int_equal(auth_console_finish(&con_b2, done, dlen), 0);
-	assert_memory_equal(con_b2.tx_key, spk_b.rx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_equal(con_b2.rx_key, spk_b.tx_key, AUTH_SESSION_KEY_BYTES);
-	free(hello);
-	free(proof);
-	free(done);
-}
-
-/* Runs hello and proof; returns the proof frame's payload (heap) for the caller to tamper. */
-static uint8_t *hello_and_proof(struct auth_session *spk, struct auth_session *con, size_t *len)
-{
-	size_t hlen;
-	uint8_t *hello = speaker_hello(spk, &hlen);
-	uint8_t *p = console_proof(con, hello, hlen, len);
-	free(hello);
-	return p;
-}
-
-/* Every byte of AUTH_HELLO (nonce Ns, public key Es), changed in transit: the speaker refuses the proof. */
-static void test_handshake_tampered_hello(void **state)
-{
-	(void)state;
-	struct auth_key key;
-	fill_key(&key, 4);
-	for (size_t at = 0; at < AUTH_HELLO_PAYLOAD; at++) {
-		struct auth_session spk, con;
-		auth_session_init(&spk, AUTH_SPEAKER, &key);
-		auth_session_init(&con, AUTH_CONSOLE, &key);
-		size_t len, plen;
-		uint8_t *hello = speaker_hello(&spk, &len);
-		hello[at] ^= (uint8_t)(1u << (at % 8));
-		uint8_t proof[AUTH_FRAME_MAX];
-		size_t n = auth_console_proof(&con, hello, len, proof, sizeof proof);
-		free(hello);
-		if (n == 0) /* a key the console refuses outright: fine too */
-			continue;
-		uint8_t *p = frame_payload(proof, n, PROTO_AUTH_PROOF, &plen);
-		assert_null(speaker_done(&spk, p, plen, &len));
-		assert_false(spk.done);
-		free(p);
-	}
-}
-
-/* Every byte of AUTH_PROOF (nonce Nc, public key Ec, MAC): the speaker refuses it. */
-static void test_handshake_tampered_proof(void **state)
+static void test_handshake_both_modes(void **state)
 {
 	(void)state;
 	struct auth_key key;
 	fill_key(&key, 3);
-	for (size_t at = 0; at < AUTH_PROOF_PAYLOAD; at++) {
-		struct auth_session spk, con;
-		auth_session_init(&spk, AUTH_SPEAKER, &key);
-		auth_session_init(&con, AUTH_CONSOLE, &key);
-		size_t len;
-		uint8_t *p = hello_and_proof(&spk, &con, &len);
-		p[at] ^= (uint8_t)(0x80u >> (at % 8));
-		assert_null(speaker_done(&spk, p, len, &len));
-		assert_false(spk.done);
-		assert_true(all_zero(spk.tx_key, sizeof spk.tx_key));
-		free(p);
+	for (int keyed = 0; keyed < 2; keyed++) {
+		struct pair p;
+		pair_init(&p, keyed ? &key : NULL, keyed ? &key : NULL);
+		handshake(&p, NULL);
+		assert_true(p.spk.done && p.con.done);
+		assert_memory_equal(p.spk.tx_key, p.con.rx_key, AUTH_SESSION_KEY_BYTES);
+		assert_memory_equal(p.spk.rx_key, p.con.tx_key, AUTH_SESSION_KEY_BYTES);
+		assert_memory_not_equal(p.spk.tx_key, p.spk.rx_key, AUTH_SESSION_KEY_BYTES);
+		assert_false(all_zero(p.spk.tx_key, AUTH_SESSION_KEY_BYTES));
+		auth_session_wipe(&p.spk);
+		assert_true(all_zero((const uint8_t *)&p.spk, sizeof p.spk));
 	}
 }
 
-/* Every byte of AUTH_DONE's MAC: the console refuses it. */
-static void test_handshake_tampered_done(void **state)
+/* A speaker with a key at a console without one, and the reverse: told apart at NOISE_1. */
+static void test_handshake_key_mismatch_named(void **state)
 {
 	(void)state;
 	struct auth_key key;
-	fill_key(&key, 5);
-	for (size_t at = 0; at < AUTH_DONE_PAYLOAD; at++) {
-		struct auth_session spk, con;
-		auth_session_init(&spk, AUTH_SPEAKER, &key);
-		auth_session_init(&con, AUTH_CONSOLE, &key);
-		size_t len;
-		uint8_t *p = hello_and_proof(&spk, &con, &len);
-		uint8_t *done = speaker_done(&spk, p, len, &len);
-		free(p);
-		assert_non_null(done);
-		struct auth_session con2 = con;
-		done[at] ^= (uint8_t)(1u << (at % 8));
-		assert_int_equal(auth_console_finish(&con, done, len), -1);
-		assert_false(con.done);
-		/* Control: untampered, the same state accepts it. */
-		done[at] ^= (uint8_t)(1u << (at % 8));
-		assert_int_equal(auth_console_finish(&con2, done, len), 0);
-		free(done);
-	}
+	fill_key(&key, 4);
+	uint8_t out[AUTH_FRAME_MAX], hello[AUTH_FRAME_MAX];
+	size_t n, len;
+	struct pair p;
+	pair_init(&p, &key, NULL);
+	n = auth_speaker_hello(&p.spk, hello, sizeof hello);
+	uint8_t *m = frame_payload(hello, n, PROTO_NOISE_1, &len);
+	assert_int_equal(auth_console_reply(&p.con, m, len, out, sizeof out, &n), AUTH_REPLY_PEER_KEYED);
+	free(m);
+	pair_init(&p, NULL, &key);
+	n = auth_speaker_hello(&p.spk, hello, sizeof hello);
+	m = frame_payload(hello, n, PROTO_NOISE_1, &len);
+	assert_int_equal(auth_console_reply(&p.con, m, len, out, sizeof out, &n), AUTH_REPLY_PEER_UNKEYED);
+	free(m);
 }
 
-static void test_handshake_replayed_proof(void **state)
+/* Different pre-shared keys: the console cannot open NOISE_3 (the speaker learns it by the hang-up). */
+static void test_handshake_wrong_psk(void **state)
 {
 	(void)state;
-	struct auth_key key;
-	fill_key(&key, 6);
-	struct auth_session spk1, con1;
-	auth_session_init(&spk1, AUTH_SPEAKER, &key);
-	auth_session_init(&con1, AUTH_CONSOLE, &key);
+	struct auth_key k1, k2;
+	fill_key(&k1, 5);
+	fill_key(&k2, 6);
+	struct pair p;
+	pair_init(&p, &k1, &k2);
 	struct transcript t;
-	handshake(&spk1, &con1, &t);
-
-	/* A new session with the speaker: new nonce and key pair, the recorded proof is useless. */
-	struct auth_session spk2;
-	auth_session_init(&spk2, AUTH_SPEAKER, &key);
 	size_t len;
-	uint8_t *hello = speaker_hello(&spk2, &len);
-	assert_memory_not_equal(hello, t.hello + PROTO_HEADER_SIZE, AUTH_NONCE_BYTES);
-	assert_memory_not_equal(hello + HELLO_EPK, t.hello + PROTO_HEADER_SIZE + HELLO_EPK, AUTH_EPK_BYTES);
-	free(hello);
-	uint8_t *p = frame_payload(t.proof, t.proof_len, PROTO_AUTH_PROOF, &len);
-	assert_null(speaker_done(&spk2, p, len, &len));
-	assert_false(spk2.done);
-	free(p);
+	t.hello_len = auth_speaker_hello(&p.spk, t.hello, sizeof t.hello);
+	uint8_t *m = frame_payload(t.hello, t.hello_len, PROTO_NOISE_1, &len);
+	assert_int_equal(auth_console_reply(&p.con, m, len, t.proof, sizeof t.proof, &t.proof_len),
+	                 AUTH_REPLY_OK);
+	free(m);
+	m = frame_payload(t.proof, t.proof_len, PROTO_NOISE_2, &len);
+	assert_int_equal(auth_speaker_check(&p.spk, m, len), 0);
+	free(m);
+	t.done_len = auth_speaker_done(&p.spk, t.done, sizeof t.done);
+	m = frame_payload(t.done, t.done_len, PROTO_NOISE_3, &len);
+	assert_int_equal(auth_console_finish(&p.con, m, len), -1);
+	free(m);
+	assert_false(p.con.done);
 }
 
-static void test_handshake_replayed_done(void **state)
+/* Every byte of NOISE_2 and NOISE_3 flipped: refused (NOISE_1's e is caught by the next message). */
+static void test_handshake_tampered(void **state)
 {
 	(void)state;
 	struct auth_key key;
 	fill_key(&key, 7);
-	struct auth_session spk1, con1;
-	auth_session_init(&spk1, AUTH_SPEAKER, &key);
-	auth_session_init(&con1, AUTH_CONSOLE, &key);
-	struct transcript t;
-	handshake(&spk1, &con1, &t);
-
-	/* A fake speaker replays the whole recorded session to a console: its nonce and key are fresh. */
-	struct auth_session con2;
-	auth_session_init(&con2, AUTH_CONSOLE, &key);
-	size_t len;
-	uint8_t *p = frame_payload(t.hello, t.hello_len, PROTO_AUTH_HELLO, &len);
-	uint8_t *proof = console_proof(&con2, p, len, &len);
-	free(p);
-	free(proof);
-	assert_memory_not_equal(con2.nonce_console, con1.nonce_console, AUTH_NONCE_BYTES);
-	assert_memory_not_equal(con2.epk_console, con1.epk_console, AUTH_EPK_BYTES);
-	p = frame_payload(t.done, t.done_len, PROTO_AUTH_DONE, &len);
-	assert_int_equal(auth_console_finish(&con2, p, len), -1);
-	assert_false(con2.done);
-	free(p);
-}
-
-static void test_handshake_role_confusion(void **state)
-{
-	(void)state;
-	struct auth_key key;
-	fill_key(&key, 8);
-	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
-	size_t len;
-	uint8_t *p = hello_and_proof(&spk, &con, &len);
-	assert_int_equal(len, AUTH_PROOF_PAYLOAD);
-
-	/* The console's own MAC reflected back to it as the speaker's AUTH_DONE. */
-	uint8_t *mac = exact_copy(p + PROOF_MAC, AUTH_MAC_BYTES);
-	assert_int_equal(auth_console_finish(&con, mac, AUTH_MAC_BYTES), -1);
-	assert_false(con.done);
-	/* The whole AUTH_PROOF payload reflected as AUTH_DONE. */
-	assert_int_equal(auth_console_finish(&con, p, len), -1);
-	free(mac);
-
-	/* The speaker's own AUTH_DONE MAC reflected to it (the same state) as a console's proof. */
-	struct auth_session spk2 = spk;
-	size_t dlen;
-	uint8_t *done = speaker_done(&spk, p, len, &dlen);
-	assert_non_null(done);
-	uint8_t *forged = exact_copy(p, len);
-	memcpy(forged + PROOF_MAC, done, AUTH_MAC_BYTES);
-	struct auth_session spk3 = spk2;
-	assert_null(speaker_done(&spk2, forged, len, &dlen));
-	assert_false(spk2.done);
-	/* Control: that state takes the real proof. */
-	uint8_t *again = speaker_done(&spk3, p, len, &dlen);
-	assert_non_null(again);
-	free(again);
-	free(forged);
-
-	/* Each step refuses to run in the wrong role. */
-	struct auth_session s_as_c, c_as_s;
-	auth_session_init(&s_as_c, AUTH_SPEAKER, &key);
-	auth_session_init(&c_as_s, AUTH_CONSOLE, &key);
-	uint8_t hello[AUTH_HELLO_PAYLOAD] = { 1 };
-	crypto_kx_keypair(hello + HELLO_EPK, (uint8_t[crypto_kx_SECRETKEYBYTES]){ 0 });
-	uint8_t out[AUTH_FRAME_MAX];
-	assert_int_equal(auth_console_proof(&s_as_c, hello, sizeof hello, out, sizeof out), 0);
-	assert_int_equal(auth_speaker_hello(&c_as_s, out, sizeof out), 0);
-	assert_int_equal(auth_speaker_done(&c_as_s, p, len, out, sizeof out), 0);
-	assert_int_equal(auth_console_finish(&s_as_c, done, AUTH_MAC_BYTES), -1);
-	free(done);
-	free(p);
-}
-
-static void test_handshake_malformed_lengths(void **state)
-{
-	(void)state;
-	struct auth_key key;
-	fill_key(&key, 9);
-	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
-	uint8_t big[AUTH_FRAME_MAX * 2] = { 0 };
-	uint8_t out[AUTH_FRAME_MAX];
-
-	/* A well-formed hello, cut or padded. */
-	size_t len;
-	uint8_t *h = speaker_hello(&spk, &len);
-	memcpy(big, h, len);
-	free(h);
-	static const size_t hello_lens[] = { 0, 1, AUTH_NONCE_BYTES, AUTH_HELLO_PAYLOAD - 1,
-	                                     AUTH_HELLO_PAYLOAD + 1, AUTH_PROOF_PAYLOAD };
-	for (size_t i = 0; i < sizeof hello_lens / sizeof hello_lens[0]; i++)
-		assert_int_equal(auth_console_proof(&con, big, hello_lens[i], out, sizeof out), 0);
-	/* Too little room for AUTH_PROOF. */
-	assert_int_equal(auth_console_proof(&con, big, AUTH_HELLO_PAYLOAD, out,
-	                                    PROTO_HEADER_SIZE + AUTH_PROOF_PAYLOAD - 1), 0);
-	/* The console has no transcript yet: AUTH_DONE is refused whatever it holds. */
-	assert_int_equal(auth_console_finish(&con, big, AUTH_MAC_BYTES), -1);
-	size_t n = auth_console_proof(&con, big, AUTH_HELLO_PAYLOAD, out, sizeof out);
-	assert_int_equal(n, AUTH_FRAME_MAX);
-	uint8_t *p = frame_payload(out, n, PROTO_AUTH_PROOF, &len);
-
-	static const size_t proof_lens[] = { 0, AUTH_NONCE_BYTES, AUTH_NONCE_BYTES + AUTH_MAC_BYTES,
-	                                     AUTH_PROOF_PAYLOAD - 1, AUTH_PROOF_PAYLOAD + 1 };
-	memset(big, 0, sizeof big);
-	memcpy(big, p, len);
-	for (size_t i = 0; i < sizeof proof_lens / sizeof proof_lens[0]; i++) {
-		assert_int_equal(auth_speaker_done(&spk, big, proof_lens[i], out, sizeof out), 0);
-		assert_false(spk.done);
+	for (int keyed = 0; keyed < 2; keyed++) {
+		for (size_t at = PROTO_HEADER_SIZE; at < PROTO_HEADER_SIZE + AUTH_NOISE_2_PAYLOAD; at++) {
+			struct pair p;
+			struct transcript t;
+			size_t len;
+			pair_init(&p, keyed ? &key : NULL, keyed ? &key : NULL);
+			t.hello_len = auth_speaker_hello(&p.spk, t.hello, sizeof t.hello);
+			uint8_t *m = frame_payload(t.hello, t.hello_len, PROTO_NOISE_1, &len);
+			auth_console_reply(&p.con, m, len, t.proof, sizeof t.proof, &t.proof_len);
+			free(m);
+			t.proof[at] ^= 0x80;
+			m = frame_payload(t.proof, t.proof_len, PROTO_NOISE_2, &len);
+			assert_int_equal(auth_speaker_check(&p.spk, m, len), -1);
+			free(m);
+			assert_int_equal(auth_speaker_done(&p.spk, t.done, sizeof t.done), 0);
+		}
+		for (size_t at = PROTO_HEADER_SIZE; at < PROTO_HEADER_SIZE + AUTH_NOISE_3_PAYLOAD; at++) {
+			struct pair p;
+			struct transcript t;
+			size_t len;
+			pair_init(&p, keyed ? &key : NULL, keyed ? &key : NULL);
+			t.hello_len = auth_speaker_hello(&p.spk, t.hello, sizeof t.hello);
+			uint8_t *m = frame_payload(t.hello, t.hello_len, PROTO_NOISE_1, &len);
+			auth_console_reply(&p.con, m, len, t.proof, sizeof t.proof, &t.proof_len);
+			free(m);
+			m = frame_payload(t.proof, t.proof_len, PROTO_NOISE_2, &len);
+			assert_int_equal(auth_speaker_check(&p.spk, m, len), 0);
+			free(m);
+			t.done_len = auth_speaker_done(&p.spk, t.done, sizeof t.done);
+			t.done[at] ^= 0x80;
+			m = frame_payload(t.done, t.done_len, PROTO_NOISE_3, &len);
+			assert_int_equal(auth_console_finish(&p.con, m, len), -1);
+			free(m);
+		}
 	}
-	/* Too little room for AUTH_DONE: nothing is sent, no keys. */
-	assert_int_equal(auth_speaker_done(&spk, p, len, out, PROTO_HEADER_SIZE + AUTH_DONE_PAYLOAD - 1), 0);
-	assert_false(spk.done);
-	/* The same proof, whole, still works. */
-	n = auth_speaker_done(&spk, p, len, out, sizeof out);
-	assert_int_equal(n, PROTO_HEADER_SIZE + AUTH_DONE_PAYLOAD);
-	free(p);
-	/* And only once. */
-	uint8_t out2[AUTH_FRAME_MAX];
-	assert_int_equal(auth_speaker_done(&spk, big, AUTH_PROOF_PAYLOAD, out2, sizeof out2), 0);
+}
 
-	static const size_t done_lens[] = { 0, AUTH_MAC_BYTES - 1, AUTH_MAC_BYTES + 1, AUTH_MAC_BYTES * 2 };
-	memset(big, 0, sizeof big);
-	memcpy(big, out + PROTO_HEADER_SIZE, AUTH_MAC_BYTES);
-	for (size_t i = 0; i < sizeof done_lens / sizeof done_lens[0]; i++) {
-		assert_int_equal(auth_console_finish(&con, big, done_lens[i]), -1);
-		assert_false(con.done);
+/* A recorded session played again: to a new speaker (NOISE_2) and to a new console (NOISE_1, NOISE_3). */
+static void test_handshake_replayed(void **state)
+{
+	(void)state;
+	struct pair a, b;
+	struct transcript t, u;
+	size_t len;
+	pair_init(&a, NULL, NULL);
+	handshake(&a, &t);
+	/* The same identities again, fresh ephemeral keys. */
+	auth_session_init(&b.spk, AUTH_SPEAKER, &a.spk_id, NULL);
+	auth_session_init(&b.con, AUTH_CONSOLE, &a.con_id, NULL);
+	u.hello_len = auth_speaker_hello(&b.spk, u.hello, sizeof u.hello);
+	uint8_t *m = frame_payload(t.proof, t.proof_len, PROTO_NOISE_2, &len);
+	assert_int_equal(auth_speaker_check(&b.spk, m, len), -1);
+	free(m);
+	m = frame_payload(t.hello, t.hello_len, PROTO_NOISE_1, &len);
+	assert_int_equal(auth_console_reply(&b.con, m, len, u.proof, sizeof u.proof, &u.proof_len),
+	                 AUTH_REPLY_OK);
+	free(m);
+	m = frame_payload(t.done, t.done_len, PROTO_NOISE_3, &len);
+	assert_int_equal(auth_console_finish(&b.con, m, len), -1);
+	free(m);
+	assert_false(b.con.done);
+}
+
+/* Wrong lengths and steps out of order are refused, not crashed on. */
+static void test_handshake_malformed(void **state)
+{
+	(void)state;
+	struct pair p;
+	uint8_t buf[AUTH_FRAME_MAX] = { 0 }, out[AUTH_FRAME_MAX];
+	size_t n;
+	pair_init(&p, NULL, NULL);
+	for (size_t len = 0; len < sizeof buf - PROTO_HEADER_SIZE; len++) {
+		if (len == AUTH_NOISE_1_PAYLOAD)
+			continue;
+		struct auth_session con;
+		auth_session_init(&con, AUTH_CONSOLE, &p.con_id, NULL);
+		enum auth_reply r = auth_console_reply(&con, buf, len, out, sizeof out, &n);
+		/* 48 bytes: a keyed speaker, named as such. */
+		assert_int_equal(r, len == AUTH_NOISE_1_PSK_PAYLOAD ? AUTH_REPLY_PEER_KEYED : AUTH_REPLY_BAD);
 	}
-	assert_int_equal(auth_console_finish(&con, big, AUTH_MAC_BYTES), 0);
-	assert_int_equal(auth_console_finish(&con, big, AUTH_MAC_BYTES), -1); /* only once */
-
-	/* A hello that does not fit the caller's buffer. */
-	struct auth_session s2;
-	auth_session_init(&s2, AUTH_SPEAKER, &key);
-	assert_int_equal(auth_speaker_hello(&s2, out, PROTO_HEADER_SIZE + AUTH_HELLO_PAYLOAD - 1), 0);
-	/* AUTH_PROOF before any AUTH_HELLO was sent. */
-	assert_int_equal(auth_speaker_done(&s2, big, AUTH_PROOF_PAYLOAD, out, sizeof out), 0);
+	/* An all-zero e: the DH of zeros is refused. */
+	assert_int_equal(auth_console_reply(&p.con, buf, AUTH_NOISE_1_PAYLOAD, out, sizeof out, &n),
+	                 AUTH_REPLY_BAD);
+	/* The speaker without NOISE_1 sent, and finishing before checking. */
+	assert_int_equal(auth_speaker_check(&p.spk, buf, AUTH_NOISE_2_PAYLOAD), -1);
+	assert_int_equal(auth_speaker_done(&p.spk, out, sizeof out), 0);
+	assert_int_equal(auth_console_finish(&p.con, buf, AUTH_NOISE_3_PAYLOAD), -1);
+	/* Roles: a speaker does not answer NOISE_1, a console does not start. */
+	assert_int_equal(auth_console_reply(&p.spk, buf, AUTH_NOISE_1_PAYLOAD, out, sizeof out, &n),
+	                 AUTH_REPLY_BAD);
+	assert_int_equal(auth_speaker_hello(&p.con, out, sizeof out), 0);
 }
 
-static void test_handshake_sessions_get_fresh_keys(void **state)
+/* Each session has keys of its own, with the same identities. */
+static void test_handshake_fresh_keys(void **state)
 {
 	(void)state;
-	struct auth_key key;
-	fill_key(&key, 10);
-	struct auth_session s1, c1, s2, c2;
-	auth_session_init(&s1, AUTH_SPEAKER, &key);
-	auth_session_init(&c1, AUTH_CONSOLE, &key);
-	auth_session_init(&s2, AUTH_SPEAKER, &key);
-	auth_session_init(&c2, AUTH_CONSOLE, &key);
-	handshake(&s1, &c1, NULL);
-	handshake(&s2, &c2, NULL);
-	assert_memory_not_equal(s1.nonce_speaker, s2.nonce_speaker, AUTH_NONCE_BYTES);
-	assert_memory_not_equal(c1.nonce_console, c2.nonce_console, AUTH_NONCE_BYTES);
-	assert_memory_not_equal(s1.epk_speaker, s2.epk_speaker, AUTH_EPK_BYTES);
-	assert_memory_not_equal(c1.epk_console, c2.epk_console, AUTH_EPK_BYTES);
-	assert_memory_not_equal(s1.tx_key, s2.tx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(s1.rx_key, s2.rx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(s1.tx_key, s2.rx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(c1.tx_key, c2.tx_key, AUTH_SESSION_KEY_BYTES);
+	struct pair a, b;
+	pair_init(&a, NULL, NULL);
+	handshake(&a, NULL);
+	auth_session_init(&b.spk, AUTH_SPEAKER, &a.spk_id, NULL);
+	auth_session_init(&b.con, AUTH_CONSOLE, &a.con_id, NULL);
+	b.spk_id = a.spk_id;
+	b.con_id = a.con_id;
+	handshake(&b, NULL);
+	assert_memory_not_equal(a.spk.tx_key, b.spk.tx_key, AUTH_SESSION_KEY_BYTES);
+	assert_memory_not_equal(a.spk.rx_key, b.spk.rx_key, AUTH_SESSION_KEY_BYTES);
 }
 
-/*
- * Forward secrecy: two sessions under the same PSK with the same nonces (the
- * second's copied from the first, its proof re-MACed with the PSK) still get
- * different session keys, because the ephemeral keys differ. So the PSK and the
- * public transcript alone (all a later thief has) do not give a session's keys.
- */
-static void test_handshake_forward_secrecy_same_nonces(void **state)
+/* ---- identities and trusted keys ---- */
+
+static void test_identity_file(void **state)
 {
 	(void)state;
-	struct auth_key key;
-	fill_key(&key, 11);
-	struct auth_session s1, c1, s2, c2;
-	auth_session_init(&s1, AUTH_SPEAKER, &key);
-	auth_session_init(&c1, AUTH_CONSOLE, &key);
-	auth_session_init(&s2, AUTH_SPEAKER, &key);
-	auth_session_init(&c2, AUTH_CONSOLE, &key);
-	handshake(&s1, &c1, NULL);
-
-	size_t hlen, plen, dlen;
-	uint8_t *hello = speaker_hello(&s2, &hlen);
-	memcpy(hello + HELLO_NONCE, s1.nonce_speaker, AUTH_NONCE_BYTES);
-	memcpy(s2.nonce_speaker, s1.nonce_speaker, AUTH_NONCE_BYTES);
-	uint8_t *proof = console_proof(&c2, hello, hlen, &plen);
-	/* The reference MAC agrees with the console's (so the re-MAC below is the real thing). */
-	uint8_t mac[AUTH_MAC_BYTES];
-	ref_mac(&key, LABEL_CONSOLE, s1.nonce_speaker, proof + PROOF_NONCE, s2.epk_speaker,
-	        proof + PROOF_EPK, mac);
-	assert_memory_equal(mac, proof + PROOF_MAC, AUTH_MAC_BYTES);
-	/* The console picks session 1's nonce. */
-	memcpy(proof + PROOF_NONCE, c1.nonce_console, AUTH_NONCE_BYTES);
-	memcpy(c2.nonce_console, c1.nonce_console, AUTH_NONCE_BYTES);
-	ref_mac(&key, LABEL_CONSOLE, s1.nonce_speaker, c1.nonce_console, s2.epk_speaker,
-	        proof + PROOF_EPK, proof + PROOF_MAC);
-	uint8_t *done = speaker_done(&s2, proof, plen, &dlen);
-	assert_non_null(done);
-	assert_int_equal(auth_console_finish(&c2, done, dlen), 0);
-	free(hello);
-	free(proof);
-	free(done);
-
-	/* Same PSK, same nonces, a working session of its own... */
-	assert_memory_equal(s2.nonce_speaker, s1.nonce_speaker, AUTH_NONCE_BYTES);
-	assert_memory_equal(s2.nonce_console, s1.nonce_console, AUTH_NONCE_BYTES);
-	assert_memory_equal(s2.tx_key, c2.rx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_equal(s2.rx_key, c2.tx_key, AUTH_SESSION_KEY_BYTES);
-	/* ...but other ephemeral keys, so other session keys. */
-	assert_memory_not_equal(s2.epk_speaker, s1.epk_speaker, AUTH_EPK_BYTES);
-	assert_memory_not_equal(s2.epk_console, s1.epk_console, AUTH_EPK_BYTES);
-	assert_memory_not_equal(s2.tx_key, s1.tx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(s2.rx_key, s1.rx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(c2.tx_key, c1.tx_key, AUTH_SESSION_KEY_BYTES);
-	assert_memory_not_equal(c2.rx_key, c1.rx_key, AUTH_SESSION_KEY_BYTES);
-}
-
-/*
- * A man in the middle without the PSK substitutes its own ephemeral key (to
- * share a DH secret with each side): the proofs cover both public keys, so it fails.
- */
-static void test_handshake_mitm_substitutes_epk(void **state)
-{
-	(void)state;
-	struct auth_key key;
-	fill_key(&key, 12);
-	uint8_t mitm_pk[crypto_kx_PUBLICKEYBYTES], mitm_sk[crypto_kx_SECRETKEYBYTES];
-	crypto_kx_keypair(mitm_pk, mitm_sk);
-
-	/* Its key in place of the speaker's in AUTH_HELLO: the console proves over it, the speaker refuses. */
-	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
-	size_t hlen, plen, dlen;
-	uint8_t *hello = speaker_hello(&spk, &hlen);
-	uint8_t real_es[AUTH_EPK_BYTES];
-	memcpy(real_es, hello + HELLO_EPK, sizeof real_es);
-	memcpy(hello + HELLO_EPK, mitm_pk, sizeof mitm_pk);
-	uint8_t *proof = console_proof(&con, hello, hlen, &plen);
-	assert_null(speaker_done(&spk, proof, plen, &dlen));
-	assert_false(spk.done);
-	/* Nor can it get the console to finish: the speaker's proof (over the speaker's key) fails there. */
-	uint8_t done[AUTH_MAC_BYTES];
-	ref_mac(&key, LABEL_SPEAKER, spk.nonce_speaker, con.nonce_console, real_es, con.epk_console, done);
-	struct auth_session con2 = con;
-	assert_int_equal(auth_console_finish(&con, done, sizeof done), -1);
-	assert_false(con.done);
-	/* Control: over the transcript the console saw, that MAC is accepted. */
-	ref_mac(&key, LABEL_SPEAKER, spk.nonce_speaker, con2.nonce_console, mitm_pk, con2.epk_console, done);
-	assert_int_equal(auth_console_finish(&con2, done, sizeof done), 0);
-	free(hello);
-	free(proof);
-
-	/* Its key in place of the console's in AUTH_PROOF: the speaker refuses. */
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
-	proof = hello_and_proof(&spk, &con, &plen);
-	struct auth_session spk2 = spk;
-	uint8_t *good = exact_copy(proof, plen);
-	memcpy(proof + PROOF_EPK, mitm_pk, sizeof mitm_pk);
-	assert_null(speaker_done(&spk, proof, plen, &dlen));
-	assert_false(spk.done);
-	/* Control: the untouched proof passes. */
-	uint8_t *d = speaker_done(&spk2, good, plen, &dlen);
-	assert_non_null(d);
-	free(d);
-	free(good);
-	free(proof);
-	sodium_memzero(mitm_sk, sizeof mitm_sk);
-}
-
-/* X25519 public keys of small order, and the same with the (ignored) top bit set. */
-static const uint8_t low_order[][32] = {
-	{ 0 },
-	{ 1 },
-	{ 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
-	  0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
-	{ 0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
-	  0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
-	{ 0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
-	{ 0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
-	{ 0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
-};
-
-static void test_handshake_low_order_epk_refused(void **state)
-{
-	(void)state;
-	struct auth_key key;
-	fill_key(&key, 13);
-	size_t cases = sizeof low_order / sizeof low_order[0];
-	for (size_t i = 0; i < cases * 2; i++) {
-		uint8_t bad[32];
-		memcpy(bad, low_order[i % cases], 32);
-		if (i >= cases)
-			bad[31] |= 0x80;
-		print_message("low-order key %zu\n", i);
-
-		/* In AUTH_HELLO: the console answers nothing, and keeps no secret. */
-		struct auth_session spk, con;
-		auth_session_init(&spk, AUTH_SPEAKER, &key);
-		auth_session_init(&con, AUTH_CONSOLE, &key);
-		size_t hlen, plen, dlen;
-		uint8_t *hello = speaker_hello(&spk, &hlen);
-		memcpy(hello + HELLO_EPK, bad, 32);
-		uint8_t out[AUTH_FRAME_MAX];
-		assert_int_equal(auth_console_proof(&con, hello, hlen, out, sizeof out), 0);
-		assert_true(all_zero(con.eph_secret, sizeof con.eph_secret));
-		assert_true(all_zero(con.kx_rx, sizeof con.kx_rx));
-		uint8_t mac[AUTH_MAC_BYTES];
-		ref_mac(&key, LABEL_SPEAKER, con.nonce_speaker, con.nonce_console, con.epk_speaker,
-		        con.epk_console, mac);
-		assert_int_equal(auth_console_finish(&con, mac, sizeof mac), -1);
-		assert_false(con.done);
-		free(hello);
-
-		/* In AUTH_PROOF, with a valid MAC (a console holding the PSK): the speaker refuses. */
-		hello = speaker_hello(&spk, &hlen);
-		uint8_t proof[AUTH_PROOF_PAYLOAD];
-		randombytes_buf(proof + PROOF_NONCE, AUTH_NONCE_BYTES);
-		memcpy(proof + PROOF_EPK, bad, 32);
-		ref_mac(&key, LABEL_CONSOLE, spk.nonce_speaker, proof + PROOF_NONCE, spk.epk_speaker, bad,
-		        proof + PROOF_MAC);
-		struct auth_session spk2 = spk;
-		uint8_t *p = exact_copy(proof, sizeof proof);
-		assert_null(speaker_done(&spk, p, sizeof proof, &dlen));
-		assert_false(spk.done);
-		assert_true(all_zero(spk.tx_key, sizeof spk.tx_key));
-		assert_true(all_zero(spk.eph_secret, sizeof spk.eph_secret));
-		/* Control: the same proof with a real public key is accepted. */
-		uint8_t sk[crypto_kx_SECRETKEYBYTES];
-		crypto_kx_keypair(p + PROOF_EPK, sk);
-		ref_mac(&key, LABEL_CONSOLE, spk2.nonce_speaker, p + PROOF_NONCE, spk2.epk_speaker,
-		        p + PROOF_EPK, p + PROOF_MAC);
-		uint8_t *d = speaker_done(&spk2, p, sizeof proof, &dlen);
-		assert_non_null(d);
-		assert_true(spk2.done);
-		free(d);
-		free(p);
-		free(hello);
-		(void)plen;
+	char path[128], err[512];
+	tmp_path(path, sizeof path, "state/deeper/id.key");
+	struct identity a, b;
+	bool created;
+	assert_int_equal(identity_load_or_create(path, &a, &created, err, sizeof err), 0);
+	assert_true(created);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(identity_load_or_create(path, &b, &created, err, sizeof err), 0);
+	assert_false(created);
+	assert_memory_equal(a.pk, b.pk, sizeof a.pk);
+	assert_memory_equal(a.sk, b.sk, sizeof a.sk);
+	/* Readable by group or others: refused, with the fix. */
+	for (mode_t mode = 0640; mode <= 0644; mode += 4) {
+		chmod(path, mode);
+		assert_int_equal(identity_load_or_create(path, &b, &created, err, sizeof err), -1);
+		assert_non_null(strstr(err, "chmod 600"));
 	}
+	chmod(path, 0600);
+	tmp_path(path, sizeof path, "garbage.key");
+	write_file(path, "# nothing\nzz\n", 13, 0600);
+	assert_int_equal(identity_load_or_create(path, &b, &created, err, sizeof err), -1);
+	assert_non_null(strstr(err, "holds no key"));
+}
+
+static void test_identity_fingerprint(void **state)
+{
+	(void)state;
+	uint8_t pk[32] = { 1, 2, 3 }, other[32] = { 1, 2, 4 };
+	char fp[IDENTITY_FP_TEXT], sh[IDENTITY_SHORT_TEXT];
+	identity_fingerprint(pk, fp);
+	identity_short(pk, sh);
+	assert_int_equal(strlen(fp), 39);
+	assert_int_equal(strlen(sh), 8);
+	assert_memory_equal(fp, sh, 4);
+	assert_memory_equal(fp + 5, sh + 4, 4);
+	uint8_t parsed[IDENTITY_FP_BYTES];
+	assert_int_equal(identity_parse_fingerprint(fp, parsed), 0);
+	assert_true(identity_matches(pk, parsed));
+	assert_false(identity_matches(other, parsed));
+	/* Colons, dashes, capitals and no separators are all the same fingerprint. */
+	char typed[80];
+	size_t o = 0;
+	for (const char *c = fp; *c; c++)
+		if (*c != ' ')
+			typed[o++] = (char)(*c >= 'a' && *c <= 'f' ? *c - 'a' + 'A' : *c);
+	typed[o] = '\0';
+	assert_int_equal(identity_parse_fingerprint(typed, parsed), 0);
+	assert_true(identity_matches(pk, parsed));
+	assert_int_equal(identity_parse_fingerprint("ab12", parsed), -1);
+	assert_int_equal(identity_parse_fingerprint("", parsed), -1);
+	typed[3] = 'g';
+	assert_int_equal(identity_parse_fingerprint(typed, parsed), -1);
+	char longer[IDENTITY_FP_TEXT + 2];
+	snprintf(longer, sizeof longer, "%s00", fp);
+	assert_int_equal(identity_parse_fingerprint(longer, parsed), -1);
+}
+
+static void test_trust_list(void **state)
+{
+	(void)state;
+	char path[128], err[512];
+	tmp_path(path, sizeof path, "known");
+	struct trust_list t;
+	assert_int_equal(trust_load(&t, path, err, sizeof err), 0); /* missing: empty */
+	assert_int_equal(t.n, 0);
+	uint8_t k1[32] = { 9 }, k2[32] = { 8 };
+	assert_int_equal(trust_put_label(&t, "hall:2348", k1), 0);
+	assert_int_equal(trust_put_label(&t, "hall:2348", k2), 0); /* replaces */
+	assert_int_equal(trust_put_key(&t, k1, "lobby-3"), 0);
+	assert_int_equal(trust_put_key(&t, k1, "lobby-4"), 0);     /* relabels */
+	assert_int_equal(t.n, 2);
+	assert_int_equal(trust_save(&t, err, sizeof err), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	trust_free(&t);
+	assert_int_equal(trust_load(&t, path, err, sizeof err), 0);
+	assert_int_equal(t.n, 2);
+	assert_memory_equal(trust_find_label(&t, "hall:2348")->key, k2, 32);
+	assert_string_equal(trust_find_key(&t, k1)->label, "lobby-4");
+	assert_int_equal(trust_remove_label(&t, "hall:2348"), 1);
+	assert_true(trust_remove_key(&t, k1));
+	assert_false(trust_remove_key(&t, k1));
+	assert_int_equal(t.n, 0);
+	trust_free(&t);
+	/* A malformed line is refused with its number. */
+	write_file(path, "# c\n0011 short\n", 15, 0600);
+	assert_int_equal(trust_load(&t, path, err, sizeof err), -1);
+	assert_non_null(strstr(err, "line 2"));
+	struct trust_entry e;
+	assert_int_equal(trust_parse_line("   \n", &e), 1);
+	assert_int_equal(trust_parse_line("# x", &e), 1);
+	char line[400];
+	memset(e.key, 0xab, 32);
+	strcpy(e.label, "[fd00::5]:2348");
+	trust_format_line(&e, line, sizeof line);
+	struct trust_entry back;
+	assert_int_equal(trust_parse_line(line, &back), 0);
+	assert_memory_equal(&back, &e, 32);
+	assert_string_equal(back.label, e.label);
+	assert_int_equal(trust_parse_line("abab label\x01", &back), -1);
 }
 
 /* ---- sealed records ---- */
@@ -1362,21 +1013,16 @@ int main(void)
 		cmocka_unit_test(test_key_load_refuses_trailing_garbage),
 		cmocka_unit_test(test_key_load_tolerates_whitespace),
 		cmocka_unit_test(test_key_load_missing_or_not_regular),
-		cmocka_unit_test(test_handshake_right_key),
-		cmocka_unit_test(test_handshake_keys_need_psk_and_exchange),
-		cmocka_unit_test(test_handshake_wrong_key_speaker_rejects),
-		cmocka_unit_test(test_handshake_wrong_key_console_rejects_done),
-		cmocka_unit_test(test_handshake_tampered_hello),
-		cmocka_unit_test(test_handshake_tampered_proof),
-		cmocka_unit_test(test_handshake_tampered_done),
-		cmocka_unit_test(test_handshake_replayed_proof),
-		cmocka_unit_test(test_handshake_replayed_done),
-		cmocka_unit_test(test_handshake_role_confusion),
-		cmocka_unit_test(test_handshake_malformed_lengths),
-		cmocka_unit_test(test_handshake_sessions_get_fresh_keys),
-		cmocka_unit_test(test_handshake_forward_secrecy_same_nonces),
-		cmocka_unit_test(test_handshake_mitm_substitutes_epk),
-		cmocka_unit_test(test_handshake_low_order_epk_refused),
+		cmocka_unit_test(test_handshake_both_modes),
+		cmocka_unit_test(test_handshake_key_mismatch_named),
+		cmocka_unit_test(test_handshake_wrong_psk),
+		cmocka_unit_test(test_handshake_tampered),
+		cmocka_unit_test(test_handshake_replayed),
+		cmocka_unit_test(test_handshake_malformed),
+		cmocka_unit_test(test_handshake_fresh_keys),
+		cmocka_unit_test(test_identity_file),
+		cmocka_unit_test(test_identity_fingerprint),
+		cmocka_unit_test(test_trust_list),
 		cmocka_unit_test(test_seal_round_trip),
 		cmocka_unit_test(test_seal_same_plaintext_differs),
 		cmocka_unit_test(test_seal_tampered_ciphertext),

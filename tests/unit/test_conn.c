@@ -235,14 +235,18 @@ static void handshake_keys(struct link_keys *k, uint8_t key_seed)
 	for (size_t i = 0; i < sizeof key.bytes; i++)
 		key.bytes[i] = (uint8_t)(key_seed + i);
 	struct auth_session spk, con;
-	auth_session_init(&spk, AUTH_SPEAKER, &key);
-	auth_session_init(&con, AUTH_CONSOLE, &key);
+	struct identity spk_id, con_id;
+	crypto_box_keypair(spk_id.pk, spk_id.sk);
+	crypto_box_keypair(con_id.pk, con_id.sk);
+	auth_session_init(&spk, AUTH_SPEAKER, &spk_id, &key);
+	auth_session_init(&con, AUTH_CONSOLE, &con_id, &key);
 	uint8_t hello[AUTH_FRAME_MAX], proof[AUTH_FRAME_MAX], done[AUTH_FRAME_MAX];
 	size_t n = auth_speaker_hello(&spk, hello, sizeof hello);
 	assert_true(n > 0);
-	n = auth_console_proof(&con, hello + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE, proof, sizeof proof);
-	assert_true(n > 0);
-	n = auth_speaker_done(&spk, proof + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE, done, sizeof done);
+	assert_int_equal(auth_console_reply(&con, hello + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE,
+	                                    proof, sizeof proof, &n), AUTH_REPLY_OK);
+	assert_int_equal(auth_speaker_check(&spk, proof + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE), 0);
+	n = auth_speaker_done(&spk, done, sizeof done);
 	assert_true(n > 0);
 	assert_int_equal(auth_console_finish(&con, done + PROTO_HEADER_SIZE, n - PROTO_HEADER_SIZE), 0);
 	memcpy(k->spk_tx, spk.tx_key, sizeof k->spk_tx);
@@ -714,6 +718,55 @@ static void test_exchange(void **state)
 	conn_close(&spk);
 }
 
+/* Answers each PING with a PONG flushed at once, and counts the PINGs (their t1 in order). */
+static int answer_at_once(struct conn *conn, const struct proto_header *header, const uint8_t *payload,
+                          void *ctx)
+{
+	uint64_t *seen = ctx;
+	struct proto_ping ping;
+	assert_int_equal(header->type, PROTO_PING);
+	assert_int_equal(proto_ping_decode(payload, header->length, &ping), PROTO_OK);
+	assert_int_equal(ping.sent_us, *seen + 1);
+	(*seen)++;
+	struct proto_pong pong = { .ping_sent_us = ping.sent_us, .received_us = 1, .sent_us = 2 };
+	uint8_t frame[64];
+	assert_int_equal(conn_send_copy(conn, frame, proto_pong_encode(&pong, frame, sizeof frame)), 0);
+	assert_int_equal(conn_flush(conn), 0);
+	return 0;
+}
+
+/*
+ * One record holding many frames, whose handler seals and sends an answer
+ * before the next frame is read: the answer's record must not overwrite the
+ * rest of the record being read (a bench of 100 speakers once saw "bad magic").
+ */
+static void test_sealed_answer_while_reading_a_record(void **state)
+{
+	(void)state;
+	struct link_keys k;
+	handshake_keys(&k, 5);
+	int fds[2];
+	make_pair(fds);
+	struct conn con, spk;
+	conn_init(&con, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
+	conn_init(&spk, fds[1], PROTO_MAX_PAYLOAD, 2);
+	assert_int_equal(conn_enable_seal(&con, k.con_tx, k.con_rx), 0);
+	assert_int_equal(conn_enable_seal(&spk, k.spk_tx, k.spk_rx), 0);
+	/* 40 PINGs queued, then flushed: one record. */
+	for (uint64_t i = 1; i <= 40; i++) {
+		struct proto_ping ping = { .sent_us = i };
+		uint8_t frame[64];
+		assert_int_equal(conn_send_copy(&spk, frame, proto_ping_encode(&ping, frame, sizeof frame)), 0);
+	}
+	assert_int_equal(conn_flush(&spk), 0);
+	uint64_t seen = 0;
+	for (int i = 0; i < 100 && seen < 40; i++)
+		assert_true(conn_read(&con, answer_at_once, &seen) >= 0);
+	assert_int_equal(seen, 40);
+	conn_close(&con);
+	conn_close(&spk);
+}
+
 static void test_sealed_never_sends_plaintext(void **state)
 {
 	(void)state;
@@ -874,26 +927,28 @@ static int peer_frame(struct conn *conn, const struct proto_header *header, cons
 {
 	struct peer *p = ctx;
 	uint8_t frame[AUTH_FRAME_MAX];
-	if (p->console && header->type == PROTO_AUTH_HELLO) {
-		size_t n = auth_console_proof(&p->auth, payload, header->length, frame, sizeof frame);
-		assert_true(n > 0);
+	if (p->console && header->type == PROTO_NOISE_1) {
+		size_t n;
+		assert_int_equal(auth_console_reply(&p->auth, payload, header->length, frame, sizeof frame, &n),
+		                 AUTH_REPLY_OK);
 		assert_int_equal(conn_send_copy(conn, frame, n), 0);
 		return 0;
 	}
-	if (!p->console && header->type == PROTO_AUTH_PROOF) {
-		size_t n = auth_speaker_done(&p->auth, payload, header->length, frame, sizeof frame);
+	if (!p->console && header->type == PROTO_NOISE_2) {
+		size_t n = auth_speaker_check(&p->auth, payload, header->length) == 0
+		           ? auth_speaker_done(&p->auth, frame, sizeof frame) : 0;
 		if (n == 0) {
-			snprintf(conn->error, sizeof conn->error, "the console did not prove the key");
+			snprintf(conn->error, sizeof conn->error, "the console did not prove its key");
 			return -1;
 		}
-		/* AUTH_DONE is queued, then the seal comes on: AUTH_DONE leaves plain. */
+		/* NOISE_3 is queued, then the seal comes on: NOISE_3 leaves plain. */
 		assert_int_equal(conn_send_copy(conn, frame, n), 0);
 		assert_int_equal(conn_enable_seal(conn, p->auth.tx_key, p->auth.rx_key), 0);
 		struct frame hello = hello_frame("speaker");
 		send_frame(conn, &hello);
 		return 0;
 	}
-	if (p->console && header->type == PROTO_AUTH_DONE) {
+	if (p->console && header->type == PROTO_NOISE_3) {
 		if (auth_console_finish(&p->auth, payload, header->length) < 0) {
 			snprintf(conn->error, sizeof conn->error, "authentication failed");
 			return -1;
@@ -918,8 +973,11 @@ static void test_sealed_handshake_in_band(void **state)
 	struct peer con = { .console = true }, spk = { .console = false };
 	conn_init(&con.conn, fds[0], PROTO_MAX_CONTROL_PAYLOAD, 2);
 	conn_init(&spk.conn, fds[1], PROTO_MAX_PAYLOAD, 2);
-	auth_session_init(&con.auth, AUTH_CONSOLE, &key);
-	auth_session_init(&spk.auth, AUTH_SPEAKER, &key);
+	struct identity spk_id, con_id;
+	crypto_box_keypair(spk_id.pk, spk_id.sk);
+	crypto_box_keypair(con_id.pk, con_id.sk);
+	auth_session_init(&con.auth, AUTH_CONSOLE, &con_id, &key);
+	auth_session_init(&spk.auth, AUTH_SPEAKER, &spk_id, &key);
 	con.page = make_page(31, 1u << 20, true);
 
 	uint8_t hello[AUTH_FRAME_MAX];
@@ -1255,6 +1313,7 @@ int main(void)
 		cmocka_unit_test(test_queue_frame_bound),
 		BOTH_MODES(test_exchange),
 		cmocka_unit_test(test_sealed_never_sends_plaintext),
+		cmocka_unit_test(test_sealed_answer_while_reading_a_record),
 		cmocka_unit_test(test_seal_enabled_with_data_queued),
 		cmocka_unit_test(test_seal_switch_inside_one_read),
 		cmocka_unit_test(test_sealed_handshake_in_band),

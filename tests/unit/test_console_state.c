@@ -379,7 +379,9 @@ static void test_keys_and_actions(void **state)
 	assert_int_equal(key(&cs, 27), CONSOLE_ACTION_CANCEL);
 	assert_int_equal(key(&cs, 'T'), CONSOLE_ACTION_TEST_TONE);
 	assert_int_equal(key(&cs, 'r'), CONSOLE_ACTION_RESEND);
-	assert_int_equal(key(&cs, 'x'), CONSOLE_ACTION_NONE);
+	assert_int_equal(key(&cs, 'a'), CONSOLE_ACTION_APPROVE);
+	assert_int_equal(key(&cs, 'x'), CONSOLE_ACTION_REFUSE);
+	assert_int_equal(key(&cs, 'z'), CONSOLE_ACTION_NONE);
 
 	/* The help: any key closes it and does nothing else; resizes still reach the screen. */
 	key(&cs, '?');
@@ -489,7 +491,22 @@ static void test_commands(void **state)
 	assert_true(cs.duration_s == 7.5);
 	assert_int_equal(command(&cs, "talk louder", arg), CONSOLE_ACTION_NONE);
 	assert_string_equal(last(&said), "unknown command 'talk louder': use talk (or an empty line), stop, "
-	                                 "cancel, send PATH, resend, duration SECONDS, live, page, list, quit");
+	                                 "cancel, send PATH, resend, duration SECONDS, live, page, list, "
+	                                 "pending, approve ID, refuse ID, forget ID, quit");
+	/* The lobby's commands: an id, or (approve, refuse) none for the first asking. */
+	assert_int_equal(command(&cs, "pending", arg), CONSOLE_ACTION_PENDING);
+	assert_int_equal(command(&cs, "approve 7", arg), CONSOLE_ACTION_APPROVE);
+	assert_string_equal(arg, "7");
+	assert_int_equal(command(&cs, "approve", arg), CONSOLE_ACTION_APPROVE);
+	assert_string_equal(arg, "(none)");
+	assert_int_equal(command(&cs, "refuse  12 ", arg), CONSOLE_ACTION_REFUSE);
+	assert_string_equal(arg, "12");
+	assert_int_equal(command(&cs, "forget ab12 cd34", arg), CONSOLE_ACTION_FORGET);
+	assert_string_equal(arg, "ab12 cd34");
+	assert_int_equal(command(&cs, "forget", arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "forget needs a speaker: forget ID (list shows ids) or forget "
+	                                 "FINGERPRINT");
+	assert_int_equal(command(&cs, "approved", arg), CONSOLE_ACTION_NONE);
 	console_state_free(&cs);
 }
 

@@ -275,7 +275,20 @@ static void test_build_header_and_hint(void **state)
 	assert_int_equal(v->header.speakers, 2);
 	assert_string_equal(v->header.target, "all speakers");
 	assert_false(v->header.target_missing);
-	assert_string_equal(v->header.link, "NO KEY: unauthenticated");
+	assert_string_equal(v->header.link, "encrypted, key ");
+	assert_true(v->header.link_secure);
+	/* A legacy port serves pages unencrypted: the header says so. */
+	in.legacy_open = true;
+	in.key_short = "ab12cd34";
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.link, "LEGACY PORT OPEN: unencrypted");
+	assert_false(v->header.link_secure);
+	in.legacy_open = false;
+	in.keyed = true;
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.link, "encrypted, key ab12cd34 + psk");
+	in.keyed = false;
+	in.key_short = NULL;
 	assert_true(v->meter_on);
 	assert_int_equal(v->now_ms, 2000);
 	assert_string_equal(v->status.text, "ready: Space records 5.0 s and sends it to all speakers");
@@ -294,7 +307,7 @@ static void test_build_header_and_hint(void **state)
 	console_view_build(v, &cs, &in, 2000);
 	assert_string_equal(v->header.input, "none (no input device)");
 	assert_string_equal(v->header.input_format, "");
-	assert_string_equal(v->header.link, "key: authenticated, encrypted");
+	assert_string_equal(v->header.link, "encrypted, key  + psk");
 	assert_true(v->header.link_secure);
 	assert_string_equal(v->header.target, "s1");
 	assert_true(v->header.target_missing);

@@ -19,8 +19,11 @@
 #include <unistd.h>
 
 #include "intercom/common/clock.h"
+#include "intercom/net/auth.h"
 #include "intercom/net/net.h"
 #include "intercom/net/proto.h"
+#include "intercom/net/seal.h"
+#include "intercom/net/trust.h"
 #include "intercom/speaker/link.h"
 #include "intercom/speaker/speaker_state.h"
 
@@ -60,18 +63,49 @@ static void rejected_cb(void *ctx, uint32_t page_id, size_t bytes, const char *r
 	owner.rejected++;
 }
 
-static const struct link_owner test_owner = { .page = page_cb, .rejected = rejected_cb };
+static char untrusted_why[1400];
+
+static void untrusted_cb(void *ctx, const char *why)
+{
+	(void)ctx;
+	snprintf(untrusted_why, sizeof untrusted_why, "%s", why);
+}
+
+static const struct link_owner test_owner = { .page = page_cb, .rejected = rejected_cb,
+                                              .untrusted = untrusted_cb };
+static struct trust_list *test_known;    /* the link's known consoles (NULL: none) */
+static const uint8_t *test_console_fp;   /* its --console-key (NULL: none) */
 
 /* ---- helpers ---- */
 
 static int listen_fd;
 static int port;
 static struct speaker_state st;
+static struct identity speaker_id, console_id;
+
+/*
+ * The console's end of a sealed link, played here: once its handshake is
+ * done (welcome_link), send_all seals what it sends and read_any opens what
+ * the speaker sent, so the tests below speak plain frames.
+ */
+static struct {
+	bool on;
+	struct seal tx, rx;
+	struct proto_decoder records;
+	uint8_t plain[SEAL_RECORD_MAX];
+	size_t plain_len, plain_at;
+} sealed;
 
 static int setup(void **state)
 {
 	(void)state;
 	memset(&owner, 0, sizeof owner);
+	memset(&sealed, 0, sizeof sealed);
+	untrusted_why[0] = '\0';
+	test_known = NULL;
+	test_console_fp = NULL;
+	crypto_box_keypair(speaker_id.pk, speaker_id.sk);
+	crypto_box_keypair(console_id.pk, console_id.sk);
 	char err[256], addr[80];
 	listen_fd = net_listen("127.0.0.1", 0, err, sizeof err);
 	assert_true(listen_fd >= 0);
@@ -84,6 +118,9 @@ static int teardown(void **state)
 {
 	(void)state;
 	close(listen_fd);
+	if (sealed.on)
+		proto_decoder_free(&sealed.records);
+	sealed.on = false;
 	return 0;
 }
 
@@ -97,6 +134,9 @@ static struct link *make_link_timed(const struct link_ops *ops, unsigned welcome
 		.port = port,
 		.name = "kitchen",
 		.zone = "",
+		.identity = &speaker_id,
+		.known = test_known,
+		.console_fp = test_console_fp,
 		.welcome_deadline_ms = welcome_ms,
 		.heartbeat_timeout_ms = heartbeat_ms,
 		.page_stall_ms = stall_ms,
@@ -152,12 +192,26 @@ static bool read_any(struct link *l, int fd, struct proto_decoder *dec, int ms)
 	uint64_t until = clock_mono_ms() + (uint64_t)ms;
 	while (clock_mono_ms() < until) {
 		uint8_t byte;
-		ssize_t got = recv(fd, &byte, 1, MSG_DONTWAIT);
-		if (got == 0)
-			return false;
-		if (got < 0) {
-			pass(l, 1);
-			continue;
+		if (sealed.on && sealed.plain_at < sealed.plain_len) {
+			byte = sealed.plain[sealed.plain_at++];
+		} else {
+			ssize_t got = recv(fd, &byte, 1, MSG_DONTWAIT);
+			if (got == 0)
+				return false;
+			if (got < 0) {
+				pass(l, 1);
+				continue;
+			}
+			if (sealed.on) {
+				assert_int_equal(proto_decoder_feed(&sealed.records, &byte, 1), 1);
+				if (!sealed.records.frame_ready)
+					continue;
+				assert_int_equal(seal_open(&sealed.rx, sealed.records.payload,
+				                           sealed.records.header.length, sealed.plain,
+				                           &sealed.plain_len), 0);
+				sealed.plain_at = 0;
+				continue;
+			}
 		}
 		assert_int_equal(proto_decoder_feed(dec, &byte, 1), 1);
 		if (dec->frame_ready)
@@ -175,9 +229,50 @@ static bool read_frame(struct link *l, int fd, struct proto_decoder *dec, uint8_
 	return false;
 }
 
-static void send_all(int fd, const void *data, size_t len)
+static void send_raw(int fd, const void *data, size_t len)
 {
 	assert_int_equal(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Sends bytes as the console: in SEALED records once the handshake is done. */
+static void send_all(int fd, const void *data, size_t len)
+{
+	if (!sealed.on) {
+		send_raw(fd, data, len);
+		return;
+	}
+	const uint8_t *p = data;
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < SEAL_RECORD_MAX ? len - at : SEAL_RECORD_MAX;
+		static uint8_t record[SEAL_FRAME_MAX];
+		size_t rn = seal_record(&sealed.tx, p + at, n, record, sizeof record);
+		assert_true(rn > 0);
+		send_raw(fd, record, rn);
+		at += n;
+	}
+}
+
+/* The console's side of the handshake on fd: NOISE_1 in, NOISE_2 out, NOISE_3 in, then sealed. */
+static void console_handshake(struct link *l, int fd, struct proto_decoder *dec)
+{
+	struct auth_session a;
+	auth_session_init(&a, AUTH_CONSOLE, &console_id, NULL);
+	assert_true(read_frame(l, fd, dec, PROTO_NOISE_1));
+	uint8_t frame[AUTH_FRAME_MAX];
+	size_t n;
+	assert_int_equal(auth_console_reply(&a, dec->payload, dec->header.length, frame, sizeof frame, &n),
+	                 AUTH_REPLY_OK);
+	send_raw(fd, frame, n);
+	if (!read_frame(l, fd, dec, PROTO_NOISE_3))
+		fail_msg("no NOISE_3: %s / %s", st.reason, untrusted_why);
+	assert_int_equal(auth_console_finish(&a, dec->payload, dec->header.length), 0);
+	assert_memory_equal(a.peer, speaker_id.pk, IDENTITY_KEY_BYTES);
+	seal_init(&sealed.tx, a.tx_key);
+	seal_init(&sealed.rx, a.rx_key);
+	proto_decoder_init(&sealed.records, SEAL_FRAME_MAX - PROTO_HEADER_SIZE);
+	sealed.plain_len = sealed.plain_at = 0;
+	sealed.on = true;
+	auth_session_wipe(&a);
 }
 
 static const uint8_t wav[] = "RIFF-bytes-as-an-old-server-sends-them";
@@ -186,6 +281,7 @@ static const uint8_t wav[] = "RIFF-bytes-as-an-old-server-sends-them";
 static int welcome_link(struct link *l, struct proto_decoder *dec)
 {
 	int fd = accept_one(l);
+	console_handshake(l, fd, dec);
 	assert_true(read_frame(l, fd, dec, PROTO_HELLO));
 	struct proto_hello hello;
 	assert_int_equal(proto_hello_decode(dec->payload, dec->header.length, &hello), PROTO_OK);
@@ -369,7 +465,7 @@ static void test_framed_welcome_deadline(void **state)
 	uint64_t start = clock_mono_ms();
 	assert_true(run_until(l, SPEAKER_LINK_WAITING));
 	assert_true(clock_mono_ms() - start < 2000);
-	assert_string_equal(st.reason, "no WELCOME within 0.15 s of connecting");
+	assert_string_equal(st.reason, "no WELCOME within 0.15 s of connecting (the handshake not done)");
 	close(fd);
 	link_free(l, "done");
 }
@@ -481,9 +577,125 @@ static void test_framed_silent_console_gets_the_welcome_deadline(void **state)
 	uint64_t start = clock_mono_ms();
 	assert_true(run_until(l, SPEAKER_LINK_WAITING));
 	assert_true(clock_mono_ms() - start >= 1400);
-	assert_string_equal(st.reason, "no WELCOME within 1.5 s of connecting");
+	assert_string_equal(st.reason, "no WELCOME within 1.5 s of connecting (the handshake not done)");
 	close(fd);
 	link_free(l, "done");
+}
+
+/*
+ * A console whose operator has not approved the speaker yet says WAIT: the
+ * speaker waits past the welcome deadline (the console's PINGs answered,
+ * the heartbeat keeping the link), then WELCOME makes it ready.
+ */
+static void test_framed_wait_for_approval(void **state)
+{
+	(void)state;
+	struct link *l = make_link_timed(&link_framed_ops, 300, 400, 0);
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
+	int fd = accept_one(l);
+	console_handshake(l, fd, &dec);
+	assert_true(read_frame(l, fd, &dec, PROTO_HELLO));
+	uint8_t frame[256];
+	struct proto_bye wait = { .reason = "waiting for the operator" };
+	send_all(fd, frame, proto_wait_encode(&wait, frame, sizeof frame));
+	assert_true(run_until(l, SPEAKER_LINK_PENDING));
+	assert_string_equal(st.wait_reason, "waiting for the operator");
+	/* 1 s: past the welcome deadline, the console's pings every 100 ms answered. */
+	for (int i = 0; i < 10; i++) {
+		struct proto_ping ping = { .sent_us = 1 };
+		send_all(fd, frame, proto_ping_encode(&ping, frame, sizeof frame));
+		assert_true(read_frame(l, fd, &dec, PROTO_PONG));
+		uint64_t until = clock_mono_ms() + 100;
+		while (clock_mono_ms() < until)
+			pass(l, 10);
+		assert_int_equal(st.link, SPEAKER_LINK_PENDING);
+	}
+	struct proto_welcome welcome = { .version = PROTO_VERSION, .speaker_id = 4, .heartbeat_ms = 1000,
+	                                 .console_name = "studio" };
+	send_all(fd, frame, proto_welcome_encode(&welcome, frame, sizeof frame));
+	assert_true(run_until(l, SPEAKER_LINK_READY));
+	/* A console silent while the speaker waits is given up at the heartbeat timeout. */
+	proto_decoder_free(&dec);
+	close(fd);
+	link_free(l, "done");
+}
+
+/*
+ * The console's key is pinned on first contact; another key at the same
+ * address is refused with both fingerprints and the command that accepts
+ * it, before the speaker says who it is (no NOISE_3, no HELLO).
+ */
+static void test_framed_pinned_console(void **state)
+{
+	(void)state;
+	struct trust_list known = { 0 };
+	test_known = &known;
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
+	struct link *l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
+	int fd = welcome_link(l, &dec);
+	assert_int_equal(known.n, 1);
+	assert_memory_equal(known.v[0].key, console_id.pk, IDENTITY_KEY_BYTES);
+	char label[64];
+	snprintf(label, sizeof label, "127.0.0.1:%d", port);
+	assert_string_equal(known.v[0].label, label);
+	close(fd);
+	link_free(l, "done");
+	proto_decoder_free(&dec);
+	sealed.on = false;
+	proto_decoder_free(&sealed.records);
+
+	/* Another console at the same address. */
+	char pinned[IDENTITY_FP_TEXT], now[IDENTITY_FP_TEXT];
+	identity_fingerprint(console_id.pk, pinned);
+	crypto_box_keypair(console_id.pk, console_id.sk);
+	identity_fingerprint(console_id.pk, now);
+	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
+	l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
+	fd = accept_one(l);
+	struct auth_session a;
+	auth_session_init(&a, AUTH_CONSOLE, &console_id, NULL);
+	assert_true(read_frame(l, fd, &dec, PROTO_NOISE_1));
+	uint8_t frame[AUTH_FRAME_MAX];
+	size_t n;
+	assert_int_equal(auth_console_reply(&a, dec.payload, dec.header.length, frame, sizeof frame, &n),
+	                 AUTH_REPLY_OK);
+	send_raw(fd, frame, n);
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_false(read_any(l, fd, &dec, 200)); /* closed: no NOISE_3 */
+	assert_non_null(strstr(untrusted_why, "ITS KEY HAS CHANGED"));
+	assert_non_null(strstr(untrusted_why, pinned));
+	assert_non_null(strstr(untrusted_why, now));
+	char fix[160];
+	snprintf(fix, sizeof fix, "intercom-speaker --forget-console %s", label);
+	assert_non_null(strstr(untrusted_why, fix));
+	assert_memory_not_equal(known.v[0].key, console_id.pk, IDENTITY_KEY_BYTES);
+	auth_session_wipe(&a);
+	close(fd);
+	link_free(l, "done");
+
+	/* --console-key: only that key, whatever is pinned. */
+	uint8_t fp[IDENTITY_FP_BYTES];
+	assert_int_equal(identity_parse_fingerprint(pinned, fp), 0);
+	test_console_fp = fp;
+	test_known = NULL;
+	untrusted_why[0] = '\0';
+	l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
+	fd = accept_one(l);
+	auth_session_init(&a, AUTH_CONSOLE, &console_id, NULL);
+	assert_true(read_frame(l, fd, &dec, PROTO_NOISE_1));
+	assert_int_equal(auth_console_reply(&a, dec.payload, dec.header.length, frame, sizeof frame, &n),
+	                 AUTH_REPLY_OK);
+	send_raw(fd, frame, n);
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_non_null(strstr(untrusted_why, "not the --console-key"));
+	assert_non_null(strstr(untrusted_why, pinned));
+	auth_session_wipe(&a);
+	close(fd);
+	link_free(l, "done");
+	proto_decoder_free(&dec);
+	trust_free(&known);
 }
 
 int main(void)
@@ -497,6 +709,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_slow_page_is_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_trickled_page_is_given_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_silent_console_gets_the_welcome_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_wait_for_approval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_pinned_console, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,7 +124,7 @@ static void test_ready_then_lost(void **state)
 	/* 12:03:04 UTC */
 	speaker_state_ready(&st, 603, 43384000, "lobby-1", "studio", 7, true);
 	assert_string_equal(last(&said), "connected to 10.0.0.5:2348 (console studio) as lobby-1, "
-	                                 "speaker id 7, link authenticated and encrypted");
+	                                 "speaker id 7, link encrypted, console key checked");
 	assert_int_equal(st.backoff_ms, 0);
 	assert_int_equal(speaker_state_link_text(&st, 700, true, text, sizeof text), SPEAKER_TONE_OK);
 	assert_string_equal(text, "connected to 10.0.0.5:2348 (console studio) since 12:03:04, rtt -");
@@ -132,7 +132,7 @@ static void test_ready_then_lost(void **state)
 	speaker_state_link_text(&st, 700, true, text, sizeof text);
 	assert_string_equal(text, "connected to 10.0.0.5:2348 (console studio) since 12:03:04, rtt 3ms");
 	assert_int_equal(speaker_state_security_text(&st, true, text, sizeof text), SPEAKER_TONE_OK);
-	assert_string_equal(text, "authenticated and encrypted");
+	assert_string_equal(text, "encrypted");
 	assert_int_equal(speaker_state_next_change_ms(&st, 700), -1);
 
 	/* Lost after being ready: said even if the reason is the last one, backoff from the minimum. */
@@ -247,13 +247,41 @@ static void test_security_words(void **state)
 	struct speaker_state st;
 	char text[128];
 	speaker_state_init(&st, "h:1", false, NULL, NULL);
-	assert_int_equal(speaker_state_security_text(&st, false, text, sizeof text), SPEAKER_TONE_WARN);
-	assert_string_equal(text, "NOT authenticated (no --key-file)");
-	speaker_state_ready(&st, 1, 1, "s", "c", 1, false);
-	assert_int_equal(speaker_state_security_text(&st, false, text, sizeof text), SPEAKER_TONE_WARN);
+	assert_int_equal(speaker_state_security_text(&st, false, text, sizeof text), SPEAKER_TONE_NORMAL);
+	assert_string_equal(text, "every link encrypted; console key pinned");
+	speaker_state_security_text(&st, true, text, sizeof text);
+	assert_string_equal(text, "every link encrypted; console key pinned, pre-shared key set");
+	snprintf(st.console_fp, sizeof st.console_fp, "ab12 cd34 ef56");
+	speaker_state_ready(&st, 1, 1, "s", "c", 1, true);
+	assert_int_equal(speaker_state_security_text(&st, false, text, sizeof text), SPEAKER_TONE_OK);
+	assert_string_equal(text, "encrypted, console ab12 cd34");
 	speaker_state_init(&st, "h:1", true, NULL, NULL);
 	speaker_state_security_text(&st, false, text, sizeof text);
 	assert_string_equal(text, "old Python-intercom format: NOT authenticated");
+}
+
+/* WAIT: said once, shown with this speaker's fingerprint; WELCOME ends it. */
+static void test_waiting_for_approval(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct speaker_state st;
+	speaker_state_init(&st, "h:1", false, say_cb, &said);
+	snprintf(st.own_fp, sizeof st.own_fp, "1111 2222");
+	speaker_state_connecting(&st, 1);
+	speaker_state_hello_sent(&st, 2);
+	speaker_state_pending(&st, 3, "waiting for the operator of c to approve this speaker (11112222)");
+	assert_int_equal(st.link, SPEAKER_LINK_PENDING);
+	assert_string_equal(last(&said), "console h:1: waiting for the operator of c to approve this "
+	                                 "speaker (11112222); this speaker's fingerprint is 1111 2222");
+	size_t n = said.n;
+	speaker_state_pending(&st, 4, "waiting for the operator of c to approve this speaker (11112222)");
+	assert_int_equal(said.n, n);
+	char text[256];
+	assert_int_equal(speaker_state_link_text(&st, 5, true, text, sizeof text), SPEAKER_TONE_WARN);
+	assert_string_equal(text, "waiting for approval at h:1: this speaker is 1111 2222");
+	speaker_state_ready(&st, 6, 1, "s", "c", 1, true);
+	assert_int_equal(st.link, SPEAKER_LINK_READY);
 }
 
 static void test_page_played(void **state)
@@ -504,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_countdown),
 		cmocka_unit_test(test_ready_then_lost),
 		cmocka_unit_test(test_security_words),
+		cmocka_unit_test(test_waiting_for_approval),
 		cmocka_unit_test(test_page_played),
 		cmocka_unit_test(test_newer_page_wins),
 		cmocka_unit_test(test_arrival_during_playback),

@@ -23,7 +23,10 @@
 #include "intercom/common/log.h"
 #include "intercom/console/peer.h"
 #include "intercom/console/station.h"
+#include "intercom/net/auth.h"
 #include "intercom/net/proto.h"
+#include "intercom/net/seal.h"
+#include "intercom/net/trust.h"
 
 /* ---- helpers ---- */
 
@@ -54,10 +57,14 @@ static int setup(void **state)
 	return 0;
 }
 
+static void spk_end_free(int fd);
+
 static int teardown(void **state)
 {
 	(void)state;
 	log_set_sink(NULL, NULL);
+	for (int fd = 0; fd < 1024; fd++)
+		spk_end_free(fd);
 	return 0;
 }
 
@@ -81,6 +88,115 @@ static void pass(struct station *st, int wait_ms)
 	free(fds);
 }
 
+/*
+ * The speaker's end of a framed peer, played here: spk_connect runs the
+ * handshake (NOISE_1, NOISE_2, NOISE_3) and says HELLO; from then on
+ * spk_send seals what the test sends and read_frame opens what the station
+ * sent, so the tests speak plain frames.
+ */
+#define ENDS 1024
+static struct spk_end {
+	bool on;
+	struct seal tx, rx;
+	struct proto_decoder records;
+	uint8_t plain[SEAL_RECORD_MAX];
+	size_t plain_len, plain_at;
+} ends[ENDS];
+static struct identity console_id, speaker_id;
+
+static void spk_send(int fd, const uint8_t *data, size_t len)
+{
+	assert_true(fd >= 0 && fd < ENDS);
+	if (!ends[fd].on) {
+		assert_int_equal(send(fd, data, len, 0), (ssize_t)len);
+		return;
+	}
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < SEAL_RECORD_MAX ? len - at : SEAL_RECORD_MAX;
+		static uint8_t record[SEAL_FRAME_MAX];
+		size_t rn = seal_record(&ends[fd].tx, data + at, n, record, sizeof record);
+		assert_int_equal(send(fd, record, rn, 0), (ssize_t)rn);
+		at += n;
+	}
+}
+
+/* The next byte of the station's frame stream at fd (opened if sealed); false if none is ready. */
+static bool spk_byte(int fd, uint8_t *byte)
+{
+	struct spk_end *e = &ends[fd];
+	for (;;) {
+		if (e->on && e->plain_at < e->plain_len) {
+			*byte = e->plain[e->plain_at++];
+			return true;
+		}
+		uint8_t raw;
+		if (recv(fd, &raw, 1, MSG_DONTWAIT) != 1)
+			return false;
+		if (!e->on) {
+			*byte = raw;
+			return true;
+		}
+		assert_int_equal(proto_decoder_feed(&e->records, &raw, 1), 1);
+		if (!e->records.frame_ready)
+			continue;
+		assert_int_equal(seal_open(&e->rx, e->records.payload, e->records.header.length, e->plain,
+		                           &e->plain_len), 0);
+		e->plain_at = 0;
+	}
+}
+
+static void spk_end_free(int fd)
+{
+	if (fd >= 0 && fd < ENDS && ends[fd].on)
+		proto_decoder_free(&ends[fd].records);
+	if (fd >= 0 && fd < ENDS)
+		memset(&ends[fd], 0, sizeof ends[fd]);
+}
+
+static bool read_frame(struct station *st, int fd, struct proto_decoder *dec, uint8_t type);
+
+/*
+ * A speaker of ours connects on fds (made here): the handshake with the
+ * station, then hello (if any) sealed, and passes of the loop until the
+ * station has made up its mind about it (joined, waiting, or closed).
+ */
+static struct peer *spk_connect(struct station *st, int fds[2], const char *addr,
+                                const uint8_t *hello, size_t hello_len)
+{
+	make_pair(fds);
+	spk_end_free(fds[1]);
+	if (sodium_is_zero(console_id.pk, sizeof console_id.pk)) {
+		crypto_box_keypair(console_id.pk, console_id.sk);
+		crypto_box_keypair(speaker_id.pk, speaker_id.sk);
+	}
+	station_set_identity(st, &console_id);
+	struct auth_session a;
+	auth_session_init(&a, AUTH_SPEAKER, &speaker_id, NULL);
+	uint8_t frame[AUTH_FRAME_MAX];
+	size_t n = auth_speaker_hello(&a, frame, sizeof frame);
+	spk_send(fds[1], frame, n);
+	struct peer *p = station_add_peer(st, &peer_framed_ops, fds[0], addr, clock_mono_ms());
+	assert_non_null(p);
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
+	assert_true(read_frame(st, fds[1], &dec, PROTO_NOISE_2));
+	assert_int_equal(auth_speaker_check(&a, dec.payload, dec.header.length), 0);
+	proto_decoder_free(&dec);
+	n = auth_speaker_done(&a, frame, sizeof frame);
+	spk_send(fds[1], frame, n);
+	struct spk_end *e = &ends[fds[1]];
+	seal_init(&e->tx, a.tx_key);
+	seal_init(&e->rx, a.rx_key);
+	proto_decoder_init(&e->records, SEAL_FRAME_MAX - PROTO_HEADER_SIZE);
+	e->on = true;
+	auth_session_wipe(&a);
+	if (hello)
+		spk_send(fds[1], hello, hello_len);
+	for (int i = 0; i < 200 && !p->dead && !p->joined && !p->lobby; i++)
+		pass(st, 1);
+	return p;
+}
+
 /* Reads what the station writes to the other end until it closes the connection (or cap bytes). */
 static size_t read_to_eof(struct station *st, int fd, uint8_t *buf, size_t cap)
 {
@@ -101,7 +217,7 @@ static bool read_frame(struct station *st, int fd, struct proto_decoder *dec, ui
 {
 	for (int rounds = 0; rounds < 20000; rounds++) {
 		uint8_t byte;
-		if (recv(fd, &byte, 1, MSG_DONTWAIT) != 1) {
+		if (!spk_byte(fd, &byte)) {
 			pass(st, 1);
 			continue;
 		}
@@ -339,14 +455,12 @@ static void test_framed_kind_to_played(void **state)
 {
 	(void)state;
 	struct station *st = station_new(-1);
+	station_set_admission(st, ADMIT_ALL, NULL);
 	int fds[2];
-	make_pair(fds);
 	uint8_t frame[256];
 	struct proto_hello hello = { .version = PROTO_VERSION, .name = "kitchen" };
 	size_t len = proto_hello_encode(&hello, frame, sizeof frame);
-	assert_int_equal(send(fds[1], frame, len, 0), (ssize_t)len);
-	/* It reads its HELLO as it starts: joined at once. */
-	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], "test:1", clock_mono_ms()));
+	assert_non_null(spk_connect(st, fds, "test:1", frame, len));
 	assert_true(was_said("speaker kitchen joined from test:1 (1 connected)"));
 	assert_int_equal(station_speaker_count(st), 1);
 
@@ -366,7 +480,7 @@ static void test_framed_kind_to_played(void **state)
 
 	struct proto_status played = { .page_id = 5, .state = PAGE_PLAYED, .done = 10, .total = 10 };
 	len = proto_status_encode(&played, frame, sizeof frame);
-	assert_int_equal(send(fds[1], frame, len, 0), (ssize_t)len);
+	spk_send(fds[1], frame, len);
 	for (int i = 0; i < 100 && !station_last_page(st)->summarised; i++)
 		pass(st, 10);
 	const struct station_page *pg = station_last_page(st);
@@ -383,13 +497,12 @@ static struct station *joined_speaker(int fds[2], const char *name)
 {
 	struct station *st = station_new(-1);
 	assert_non_null(st);
-	make_pair(fds);
+	station_set_admission(st, ADMIT_ALL, NULL);
 	uint8_t frame[256];
 	struct proto_hello hello = { .version = PROTO_VERSION };
 	snprintf(hello.name, sizeof hello.name, "%s", name);
 	size_t len = proto_hello_encode(&hello, frame, sizeof frame);
-	assert_int_equal(send(fds[1], frame, len, 0), (ssize_t)len);
-	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], "test:1", clock_mono_ms()));
+	assert_non_null(spk_connect(st, fds, "test:1", frame, len));
 	assert_int_equal(station_speaker_count(st), 1);
 	return st;
 }
@@ -418,7 +531,7 @@ static void test_framed_trickle_is_no_sign_of_life(void **state)
 	proto_header_encode(frame, (enum proto_type)99, 1000);
 	uint64_t start = clock_mono_ms();
 	for (size_t i = 0; i < sizeof frame && station_speaker_count(st) > 0; i++) {
-		assert_int_equal(send(fds[1], frame + i, 1, 0), 1);
+		spk_send(fds[1], frame + i, 1);
 		run_for(st, 20);
 		if (clock_mono_ms() - start > 2000)
 			break;
@@ -438,7 +551,7 @@ static void test_framed_trickle_is_no_sign_of_life(void **state)
 	struct proto_ping pp = { .sent_us = 1 };
 	size_t len = proto_ping_encode(&pp, ping, sizeof ping);
 	for (int i = 0; i < 8; i++) {
-		assert_int_equal(send(fds[1], ping, len, 0), (ssize_t)len);
+		spk_send(fds[1], ping, len);
 		run_for(st, 100);
 	}
 	assert_int_equal(station_speaker_count(st), 1);
@@ -512,16 +625,13 @@ static void test_framed_names_are_unique(void **state)
 {
 	(void)state;
 	struct station *st = station_new(-1);
+	station_set_admission(st, ADMIT_ALL, NULL);
 	int a[2], b[2];
-	make_pair(a);
-	make_pair(b);
 	uint8_t frame[256];
 	struct proto_hello hello = { .version = PROTO_VERSION, .name = "kitchen" };
 	size_t len = proto_hello_encode(&hello, frame, sizeof frame);
-	assert_int_equal(send(a[1], frame, len, 0), (ssize_t)len);
-	assert_int_equal(send(b[1], frame, len, 0), (ssize_t)len);
-	assert_non_null(station_add_peer(st, &peer_framed_ops, a[0], "test:1", clock_mono_ms()));
-	assert_non_null(station_add_peer(st, &peer_framed_ops, b[0], "test:2", clock_mono_ms()));
+	assert_non_null(spk_connect(st, a, "test:1", frame, len));
+	assert_non_null(spk_connect(st, b, "test:2", frame, len));
 	assert_int_equal(station_speaker_count(st), 1);
 	assert_string_equal(station_speaker_named(st, "kitchen")->addr, "test:1");
 	assert_null(station_speaker_named(st, "Kitchen"));
@@ -544,7 +654,7 @@ static void test_framed_names_are_unique(void **state)
 static void speaker_says(int fd, const uint8_t *frame, size_t len)
 {
 	assert_true(len > 0);
-	assert_int_equal(send(fd, frame, len, 0), (ssize_t)len);
+	spk_send(fd, frame, len);
 }
 
 /* How many log lines hold part. */
@@ -559,12 +669,11 @@ static size_t said_times(const char *part)
 /* A speaker of ours that plays at a time joins on fd (its HELLO sent first). */
 static void join_timed(struct station *st, int fds[2], const char *name, const char *addr)
 {
-	make_pair(fds);
+	station_set_admission(st, ADMIT_ALL, NULL);
 	uint8_t frame[256];
 	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT };
 	snprintf(hello.name, sizeof hello.name, "%s", name);
-	speaker_says(fds[1], frame, proto_hello_encode(&hello, frame, sizeof frame));
-	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], addr, clock_mono_ms()));
+	assert_non_null(spk_connect(st, fds, addr, frame, proto_hello_encode(&hello, frame, sizeof frame)));
 }
 
 /* Sends a page and reads its fields back from the speaker's end. */
@@ -684,13 +793,12 @@ static bool frame_came(struct station *st, int fd, struct proto_decoder *dec, ui
 static void join_holding(struct station *st, int fds[2], struct proto_decoder *dec, const char *name,
                          const char *addr)
 {
-	make_pair(fds);
+	station_set_admission(st, ADMIT_ALL, NULL);
 	uint8_t frame[256];
 	struct proto_hello hello = { .version = PROTO_VERSION,
 	                             .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE };
 	snprintf(hello.name, sizeof hello.name, "%s", name);
-	speaker_says(fds[1], frame, proto_hello_encode(&hello, frame, sizeof frame));
-	assert_non_null(station_add_peer(st, &peer_framed_ops, fds[0], addr, clock_mono_ms()));
+	assert_non_null(spk_connect(st, fds, addr, frame, proto_hello_encode(&hello, frame, sizeof frame)));
 	assert_true(read_frame(st, fds[1], dec, PROTO_WELCOME));
 	struct proto_welcome welcome;
 	assert_int_equal(proto_welcome_decode(dec->payload, dec->header.length, &welcome), PROTO_OK);
@@ -869,14 +977,13 @@ static void test_commit_after_next_stream(void **state)
 	int a[2];
 	struct proto_decoder da;
 	proto_decoder_init(&da, PROTO_MAX_PAYLOAD);
-	make_pair(a);
+	station_set_admission(st, ADMIT_ALL, NULL);
 	uint8_t frame[256];
 	struct proto_hello hello = { .version = PROTO_VERSION,
 	                             .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE |
 	                                     PROTO_CAP_STREAM };
 	snprintf(hello.name, sizeof hello.name, "hall");
-	speaker_says(a[1], frame, proto_hello_encode(&hello, frame, sizeof frame));
-	assert_non_null(station_add_peer(st, &peer_framed_ops, a[0], "test:1", clock_mono_ms()));
+	assert_non_null(spk_connect(st, a, "test:1", frame, proto_hello_encode(&hello, frame, sizeof frame)));
 	assert_true(read_frame(st, a[1], &da, PROTO_WELCOME));
 	assert_true(station_speaker_at(st, 0)->stream);
 
@@ -980,6 +1087,87 @@ static void test_framed_link_measured(void **state)
 	close(fds[1]);
 }
 
+/*
+ * --admit ask: a new key waits in the lobby (WAIT, not listed, no page),
+ * approve lets it join and remembers it (it joins at once next time),
+ * refuse closes it and keeps it out, forget makes it ask again.
+ */
+static void test_framed_lobby_and_approval(void **state)
+{
+	(void)state;
+	struct station *st = station_new(-1);
+	struct trust_list approved = { 0 };
+	station_set_admission(st, ADMIT_ASK, &approved);
+	int fds[2];
+	uint8_t frame[256];
+	struct proto_hello hello = { .version = PROTO_VERSION, .name = "lobby-3" };
+	size_t len = proto_hello_encode(&hello, frame, sizeof frame);
+	struct peer *p = spk_connect(st, fds, "test:1", frame, len);
+	assert_true(p->lobby);
+	assert_int_equal(station_speaker_count(st), 0);
+	const struct station_speaker *waiting[4];
+	assert_int_equal(station_lobby(st, waiting, 4), 1);
+	assert_string_equal(waiting[0]->name, "lobby-3");
+	char line[160];
+	snprintf(line, sizeof line, "speaker lobby-3 (%s) from test:1 asks to join: approve %u",
+	         waiting[0]->key_short, waiting[0]->id);
+	assert_true(was_said(line));
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_PAYLOAD);
+	assert_true(read_frame(st, fds[1], &dec, PROTO_WAIT));
+	/* No page for it: it is not a target. */
+	assert_int_equal(send_committed(st, 1, wav, sizeof wav), 0);
+	/* It answers the heartbeat and stays, past the hello deadline. */
+	station_set_hello_deadline(st, 100);
+	for (int i = 0; i < 30; i++)
+		pass(st, 10);
+	assert_int_equal(station_lobby(st, waiting, 4), 1);
+	char msg[256];
+	assert_int_equal(station_approve(st, 999, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "pending"));
+	uint32_t id = waiting[0]->id;
+	assert_int_equal(station_approve(st, id, msg, sizeof msg), 0);
+	assert_non_null(strstr(msg, "approved speaker lobby-3"));
+	assert_true(read_frame(st, fds[1], &dec, PROTO_WELCOME));
+	assert_int_equal(station_speaker_count(st), 1);
+	assert_int_equal(approved.n, 1);
+	assert_memory_equal(approved.v[0].key, speaker_id.pk, IDENTITY_KEY_BYTES);
+	close(fds[1]);
+	for (int i = 0; i < 20 && station_speaker_count(st); i++)
+		pass(st, 5);
+
+	/* Approved: it joins at once next time. */
+	p = spk_connect(st, fds, "test:2", frame, len);
+	assert_true(p->joined);
+	/* forget: closed, and asks again. */
+	char idtext[16];
+	snprintf(idtext, sizeof idtext, "%u", p->info.id);
+	assert_int_equal(station_forget(st, idtext, msg, sizeof msg), 0);
+	assert_int_equal(approved.n, 0);
+	assert_true(read_frame(st, fds[1], &dec, PROTO_BYE));
+	close(fds[1]);
+	pass(st, 1);
+	p = spk_connect(st, fds, "test:3", frame, len);
+	assert_true(p->lobby);
+	/* refuse: BYE, closed, and refused at once next time. */
+	assert_int_equal(station_refuse(st, p->info.id, msg, sizeof msg), 0);
+	assert_true(read_frame(st, fds[1], &dec, PROTO_BYE));
+	struct proto_bye bye;
+	assert_int_equal(proto_bye_decode(dec.payload, dec.header.length, &bye), PROTO_OK);
+	assert_string_equal(bye.reason, "refused by the console's operator");
+	close(fds[1]);
+	pass(st, 1);
+	p = spk_connect(st, fds, "test:4", frame, len);
+	assert_true(p->dead);
+	assert_true(was_said("refused: the operator refused key"));
+	assert_int_equal(station_lobby(st, waiting, 4), 0);
+	assert_int_equal(station_speaker_count(st), 0);
+	proto_decoder_free(&dec);
+	station_free(st, "done");
+	close(fds[1]);
+	trust_free(&approved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -997,6 +1185,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_prepare_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_after_next_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_link_measured, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_lobby_and_approval, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

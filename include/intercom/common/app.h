@@ -15,7 +15,7 @@ struct app {
 	const char *name;   /* "intercom-console": prefixes every message on stderr */
 	bool quit;          /* the loop ends at the end of this pass */
 	int exit_code;
-	char fatal[512];    /* printed on stderr once the terminal is restored */
+	char fatal[1024];   /* printed on stderr once the terminal is restored */
 };
 
 /* app_start's answer when the program should run. */

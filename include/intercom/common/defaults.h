@@ -261,7 +261,26 @@ enum exit_code {
 	 */
 	EXIT_NETWORK = 3,
 	EXIT_AUDIO = 4,           /* no such device, audio system unusable */
-	EXIT_FILES = 5,           /* archive or save directory, or the key file, unusable */
+	EXIT_FILES = 5,           /* archive or save directory, key or identity file unusable */
+	/*
+	 * Speaker: the console's key is not the one pinned for its address (or
+	 * given with --console-key): someone else may be posing as the console.
+	 * Not retried: the message names the command that accepts a new key.
+	 */
+	EXIT_IDENTITY = 6,
 };
+
+/*
+ * Which new speakers (keys the console has not approved) join at once
+ * (--admit): the operator decides (ask), those that prove the pre-shared key
+ * do (key), or every one (all: a lab, a demo, the tests).
+ */
+enum admit_policy { ADMIT_ASK, ADMIT_KEY, ADMIT_ALL };
+/*
+ * Speakers waiting for the operator's approval at once (connected, not
+ * listed, sent nothing but WAIT and PINGs); one more is told to come back
+ * later. More than a screen shows: approving them is one key each.
+ */
+#define LOBBY_MAX 64
 
 #endif

@@ -43,6 +43,12 @@ struct options {
 	int live_latency_ms;     /* console: live talk plays this long after it is captured */
 	bool delay_given;        /* ... --delay-ms was given (else the screen's trim, kept, applies) */
 	bool legacy;             /* speaker: host and port are an old Python-intercom server */
+	int admit;               /* console: enum admit_policy for new speakers' keys */
+	bool admit_given;        /* ... --admit was given (else: ask, or key with --key-file) */
+	char console_key[96];    /* speaker: the fingerprint the console must have; "" = pin on
+	                            first contact */
+	char forget_console[300]; /* speaker: forget this console's pinned key, "host:port", and exit */
+	bool show_identity;      /* print this program's fingerprint and exit */
 	bool headless;
 	bool once;               /* speaker: exit after one page */
 	bool list_devices;
@@ -92,6 +98,10 @@ enum option_id {
 	OPT_GEN_KEY,
 	OPT_LEGACY_PORT,
 	OPT_LEGACY,
+	OPT_ADMIT,
+	OPT_CONSOLE_KEY,
+	OPT_FORGET_CONSOLE,
+	OPT_SHOW_IDENTITY,
 	OPT_LIST_DEVICES,
 	OPT_HEADLESS,
 	OPT_HELP,

@@ -92,6 +92,10 @@ enum console_action {
 	CONSOLE_ACTION_COMMAND,       /* run the command line typed, in prompt_text */
 	CONSOLE_ACTION_SEND,          /* send an audio file (a command's argument) */
 	CONSOLE_ACTION_LIST,          /* list the speakers in the log */
+	CONSOLE_ACTION_PENDING,       /* list the speakers asking to join */
+	CONSOLE_ACTION_APPROVE,       /* approve a speaker asking to join (arg: its id; a: the first) */
+	CONSOLE_ACTION_REFUSE,        /* refuse one (arg: its id; x: the first) */
+	CONSOLE_ACTION_FORGET,        /* forget an approved speaker (arg: its id or fingerprint) */
 	CONSOLE_ACTION_QUIT,
 };
 

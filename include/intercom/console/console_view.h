@@ -61,8 +61,9 @@ struct console_view_header {
 	size_t speakers;          /* connected (may exceed the rows listed) */
 	char target[96];          /* "all speakers" or a name */
 	bool target_missing;      /* the chosen speaker is not connected */
-	char link[32];            /* "key: authenticated, encrypted" or "NO KEY: unauthenticated" */
-	bool link_secure;         /* a pre-shared key is in use */
+	char link[48];            /* "encrypted, key ab12cd34" (+ ", pre-shared key"), or
+	                             "LEGACY PORT OPEN: unencrypted" */
+	bool link_secure;         /* every link is encrypted (no open legacy port) */
 };
 
 struct console_view_status {
@@ -119,7 +120,11 @@ struct console_view_input {
 	const char *input_name;       /* its name as PortAudio lists it */
 	const char *input_format;     /* "48000 Hz mono 16-bit" */
 	const char *no_input;         /* why there is no input */
-	bool keyed;                   /* --key-file: links are authenticated and encrypted */
+	bool keyed;                   /* --key-file: mixed into every handshake */
+	const char *key_short;        /* the console's key, its first 8 digits ("" unknown) */
+	bool legacy_open;             /* --legacy-port: pages leave unencrypted there */
+	const struct station_speaker *asking; /* the first speaker asking to join, or NULL */
+	size_t asking_count;          /* how many ask */
 	bool recording;               /* a capture is armed: the status shows its countdown */
 	size_t rec_have, rec_want;    /* its frames so far, and in all */
 	const struct station_page *page;      /* the latest page's tally */

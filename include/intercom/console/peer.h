@@ -35,6 +35,7 @@
 
 #include "intercom/common/sbuf.h"
 #include "intercom/console/station.h"
+#include "intercom/net/admission.h"
 #include "intercom/net/conn.h"
 
 struct auth_key;
@@ -46,6 +47,7 @@ struct peer {
 	struct station *st;
 	struct station_speaker info; /* what front-ends read; the kind keeps it up to date */
 	bool joined;                 /* a speaker: listed and a target of pages */
+	bool lobby;                  /* said HELLO, waits for the operator's approval (not listed) */
 	bool dead;                   /* removed at the start of the next loop pass */
 	bool page_delivered;         /* counted as delivered in the tally of info.page_id */
 	bool page_final;             /* its outcome for info.page_id is counted */
@@ -126,6 +128,8 @@ struct peer_ops {
 	void (*left)(const struct peer *p, const char *why);
 	/* optional: the console shuts down while it is joined: its last words, flushed once. */
 	void (*bye)(struct peer *p, const char *reason);
+	/* optional: a speaker of the lobby was approved: it joins now (station_join, WELCOME). */
+	void (*admit)(struct peer *p);
 	/* optional: releases what the kind holds; the station then closes p->conn and frees p. */
 	void (*close)(struct peer *p);
 };
@@ -156,6 +160,16 @@ const struct station_speaker *station_speaker_named(const struct station *st, co
 const char *station_console_name(const struct station *st);
 /* The pre-shared key speakers must prove, or NULL (station_set_key). */
 const struct auth_key *station_key(const struct station *st);
+/* The console's key pair (station_set_identity). */
+const struct identity *station_identity(const struct station *st);
+/* What becomes of p, whose key (p->info.key) and name are known (admission.h). */
+enum admission station_admission(const struct station *st, const struct peer *p);
+/*
+ * p waits in the lobby for the operator: it gives up its waiting place, and
+ * an older connection of the same key leaves the lobby. False if the lobby
+ * is full (LOBBY_MAX).
+ */
+bool station_lobby_enter(struct peer *p);
 /* How long a peer may be silent before it is gone (station_set_heartbeat_timeout). */
 unsigned station_heartbeat_timeout(const struct station *st);
 /*

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "intercom/common/defaults.h"
+#include "intercom/net/identity.h"
 
 struct station;
 struct proto_stream_begin;
@@ -41,7 +42,12 @@ struct station_speaker {
 	char page_reason[128];    /* why it failed */
 	uint32_t page_late_ms;    /* playing/played: how late it joined the page's play-at (0: on time) */
 	uint64_t page_play_at_ms; /* monotonic: when its latest page starts (0: on arrival) */
-	bool sealed;              /* proved the pre-shared key; its link is encrypted */
+	bool sealed;              /* its link is encrypted (every link of our protocol, once the
+	                             handshake is done) */
+	bool proved_psk;          /* ... and it proved the pre-shared key in it */
+	uint8_t key[IDENTITY_KEY_BYTES]; /* its long-term public key (the handshake proved it) */
+	char fingerprint[IDENTITY_FP_TEXT]; /* of key, "ab12 cd34 ..." ("" before the handshake) */
+	char key_short[IDENTITY_SHORT_TEXT]; /* its first 8 digits, for lists */
 	bool play_at;             /* plays a page at its play-at (PROTO_CAP_PLAY_AT both ways) */
 	bool commit;              /* holds a page until its COMMIT (PROTO_CAP_COMMIT both ways) */
 	bool prepare;             /* takes PREPARE, says READY (PROTO_CAP_PREPARE both ways) */
@@ -117,6 +123,15 @@ void station_set_heartbeat_timeout(struct station *st, unsigned ms);
  */
 struct auth_key;
 void station_set_key(struct station *st, const struct auth_key *key);
+/* The console's own key pair, proven to every speaker in the handshake (copied). */
+void station_set_identity(struct station *st, const struct identity *id);
+/*
+ * Which new speakers join (admission.h), and the approved keys: read and
+ * added to (and saved) by the station, owned by the caller. NULL: none
+ * remembered. Default: ADMIT_ASK, no list.
+ */
+struct trust_list;
+void station_set_admission(struct station *st, enum admit_policy policy, struct trust_list *approved);
 /* Also serves old Python-intercom clients on listen_fd (taken over likewise). */
 void station_listen_legacy(struct station *st, int listen_fd);
 /* Says BYE to every speaker, then closes everything. */
@@ -194,6 +209,25 @@ const struct station_speaker *station_speaker_at(const struct station *st, size_
  */
 size_t station_speakers(const struct station *st, const struct station_speaker **out, size_t cap);
 const struct station_page *station_last_page(const struct station *st);
+
+/*
+ * The lobby: speakers that finished the handshake and said HELLO, and wait
+ * for the operator (ADMIT_ASK). Not listed, sent no page, told nothing of
+ * the others. Fills out like station_speakers; their name, address, id and
+ * fingerprint are set.
+ */
+size_t station_lobby(const struct station *st, const struct station_speaker **out, size_t cap);
+/*
+ * The operator's answers, by the id the lobby shows (approve, refuse) or,
+ * for forget, a listed speaker's id or a fingerprint of the approved list:
+ * approve remembers the key and lets the speaker join; refuse closes it and
+ * refuses its key until the console restarts; forget removes an approved
+ * key (and closes that speaker, which then asks again). 0 with what was done
+ * in msg, or -1 with why not (one line, the fix included).
+ */
+int station_approve(struct station *st, uint32_t id, char *msg, size_t msglen);
+int station_refuse(struct station *st, uint32_t id, char *msg, size_t msglen);
+int station_forget(struct station *st, const char *what, char *msg, size_t msglen);
 
 /*
  * The tally's counts after "played by m/N", alike in the log and on the screen:

@@ -40,16 +40,17 @@ enum proto_type {
 	PROTO_PONG = 6,    /* answer to PING: its timestamp echoed, when it came, when the answer left */
 	PROTO_BYE = 7,     /* either way: orderly close, with a reason */
 	PROTO_SYNC = 8,    /* speaker -> console: how well its clock follows the console's */
-	PROTO_COMMIT = 9,  /* console -> speaker: the page held may play (archived), or is cancelled */
-	PROTO_PREPARE = 10, /* console -> speaker: a page is being recorded: have the output ready */
-	PROTO_READY = 11,  /* speaker -> console: how soon after it holds a page it can start it */
-	PROTO_STREAM_BEGIN = 12, /* console -> speaker: a page streamed while it is recorded starts */
-	PROTO_STREAM_DATA = 13,  /* console -> speaker: consecutive encoded frames of it */
-	PROTO_STREAM_END = 14,   /* console -> speaker: it is whole (its length, its play-at), or aborted */
-	/* Pre-shared key handshake (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
-	PROTO_AUTH_HELLO = 16, /* speaker -> console: its nonce and ephemeral public key */
-	PROTO_AUTH_PROOF = 17, /* console -> speaker: its nonce, ephemeral public key, proof of the key */
-	PROTO_AUTH_DONE = 18,  /* speaker -> console: its proof of the key */
+	PROTO_WAIT = 9,    /* console -> speaker, before WELCOME: it waits for the operator's approval */
+	PROTO_COMMIT = 10, /* console -> speaker: the page held may play (archived), or is cancelled */
+	PROTO_PREPARE = 11, /* console -> speaker: a page is being recorded: have the output ready */
+	PROTO_READY = 12,  /* speaker -> console: how soon after it holds a page it can start it */
+	PROTO_STREAM_BEGIN = 13, /* console -> speaker: a page streamed while it is recorded starts */
+	PROTO_STREAM_DATA = 14,  /* console -> speaker: consecutive encoded frames of it */
+	PROTO_STREAM_END = 15,   /* console -> speaker: it is whole (its length, its play-at), or aborted */
+	/* The handshake every link runs (auth.h) and the sealed record layer (seal.h); 20..31 reserved. */
+	PROTO_NOISE_1 = 16,    /* speaker -> console: Noise XX message 1 (e) */
+	PROTO_NOISE_2 = 17,    /* console -> speaker: message 2 (e, ee, s, es) */
+	PROTO_NOISE_3 = 18,    /* speaker -> console: message 3 (s, se, and psk with a key) */
 	PROTO_SEALED = 19,     /* either way: an encrypted, authenticated record of the frame stream */
 };
 
@@ -327,6 +328,8 @@ size_t proto_stream_end_encode(const struct proto_stream_end *msg, uint8_t *out,
 int proto_stream_end_decode(const uint8_t *payload, size_t len, struct proto_stream_end *msg);
 size_t proto_commit_encode(const struct proto_commit *msg, uint8_t *out, size_t cap);
 int proto_commit_decode(const uint8_t *payload, size_t len, struct proto_commit *msg);
+/* WAIT: a reason, as BYE's, but the connection stays open. */
+size_t proto_wait_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 
 /*
  * A peer-supplied name or zone: valid UTF-8, fits, and printable

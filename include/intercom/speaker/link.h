@@ -8,7 +8,8 @@
  * connection once it is up:
  *
  *   link_framed_ops  link_framed.c  a console of our protocol (docs/PROTOCOL.md):
- *                                   key handshake, HELLO and WELCOME, heartbeat,
+ *                                   Noise handshake and the console's pinned key,
+ *                                   HELLO, WAIT (for approval) and WELCOME, heartbeat,
  *                                   the shared clock (PINGs on clock_sync's schedule,
  *                                   SYNC reports), PAGE frames in, STATUS reports out
  *   link_legacy_ops  link_legacy.c  an old Python-intercom server (--legacy): one
@@ -36,7 +37,9 @@
 
 struct addrinfo;
 struct auth_key;
+struct identity;
 struct resolver;
+struct trust_list;
 struct speaker_state;
 
 /* How often a page's progress goes back to the other end while it arrives or plays. */
@@ -85,6 +88,12 @@ struct link_owner {
 	void (*stream_begin)(void *ctx, const struct proto_stream_begin *begin);
 	void (*stream_data)(void *ctx, const struct proto_stream_data *data);
 	void (*stream_end)(void *ctx, const struct proto_stream_end *end);
+	/*
+	 * The console's key is not the one pinned for its address (or given with
+	 * --console-key): the link is closed and not tried again; why says both
+	 * fingerprints and the command that accepts the new key.
+	 */
+	void (*untrusted)(void *ctx, const char *why);
 };
 
 /* Everything a link needs to know, from the speaker's options. Strings are not copied. */
@@ -92,7 +101,11 @@ struct link_config {
 	const char *host;
 	int port;
 	const char *name, *zone;         /* how the speaker introduces itself */
-	const struct auth_key *key;      /* the key to prove (not copied), or NULL */
+	const struct auth_key *key;      /* the pre-shared key to mix in (not copied), or NULL */
+	const struct identity *identity; /* the speaker's key pair (not copied) */
+	struct trust_list *known;        /* known consoles: pinned on first contact, then checked */
+	const uint8_t *console_fp;       /* --console-key: the fingerprint the console must have
+	                                    (IDENTITY_FP_BYTES), or NULL: the known consoles decide */
 	unsigned welcome_deadline_ms;    /* from connecting to WELCOME (WELCOME_DEADLINE_MS) */
 	unsigned heartbeat_timeout_ms;   /* no whole frame for this long ends a link (0: HEARTBEAT_TIMEOUT_MS) */
 	unsigned page_stall_ms;          /* a frame arriving must bring PAGE_STALL_BYTES (or its
@@ -176,6 +189,8 @@ void link_say_ready(struct link *l, uint32_t lead_us, uint64_t until_us);
 
 /* The link is over (why says why): the socket closes and the state waits out its backoff. */
 void link_close(struct link *l, const char *why);
+/* "host:port" (or "[v6]:port") of the console as given: its label among the known consoles. */
+void link_console_label(const char *host, int port, char *out, size_t outlen);
 /* Closes the socket and nothing else: the kind tells the state what comes next. */
 void link_hang_up(struct link *l);
 /* Closes with why once what is queued has left (a last report), or after a second at most. */

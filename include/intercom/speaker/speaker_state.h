@@ -29,8 +29,9 @@
 enum speaker_link {
 	SPEAKER_LINK_WAITING,     /* disconnected; the next attempt is at retry_at_ms */
 	SPEAKER_LINK_CONNECTING,  /* non-blocking connect in progress */
-	SPEAKER_LINK_AUTH,        /* key handshake: waiting for the console's proof */
+	SPEAKER_LINK_AUTH,        /* the handshake: waiting for the console's NOISE_2 */
 	SPEAKER_LINK_HELLO_SENT,  /* waiting for WELCOME */
+	SPEAKER_LINK_PENDING,     /* the console's operator has not approved this speaker yet (WAIT) */
 	SPEAKER_LINK_READY,       /* introduced (or, --legacy, connected); pages may come */
 };
 
@@ -69,7 +70,11 @@ struct speaker_state {
 	char reason[192];               /* why the link is down (also: last failure, said once) */
 	char console_name[NAME_MAX_BYTES + 1];
 	uint32_t speaker_id;
-	bool sealed;                    /* the link proved the key and is encrypted */
+	bool sealed;                    /* the link is encrypted (and the console's key checked) */
+	bool psk;                       /* ... and a pre-shared key mixed in */
+	char console_fp[40];            /* the console's fingerprint, once the handshake showed it */
+	char own_fp[40];                /* this speaker's, for the console's operator to compare */
+	char wait_reason[160];          /* PENDING: what the console said */
 	uint32_t rtt_ms;
 	bool rtt_known;
 	bool legacy_announced;          /* "connected to old server" said since the last failure */
@@ -118,6 +123,8 @@ unsigned speaker_state_backoff_next(unsigned current);
 void speaker_state_connecting(struct speaker_state *st, uint64_t now_ms);
 void speaker_state_authenticating(struct speaker_state *st, uint64_t now_ms);
 void speaker_state_hello_sent(struct speaker_state *st, uint64_t now_ms);
+/* The console said WAIT: its operator has to approve this speaker. Said once per streak. */
+void speaker_state_pending(struct speaker_state *st, uint64_t now_ms, const char *reason);
 /* WELCOME came: ready. The backoff is reset. */
 void speaker_state_ready(struct speaker_state *st, uint64_t now_ms, uint64_t wall_ms,
                          const char *speaker_name, const char *console_name,
