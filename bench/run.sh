@@ -7,7 +7,7 @@
 # --smoke: every step once at a tiny size (make check); never judges time.
 # Knobs (environment): BENCH_REPS, BENCH_SIZES, BENCH_SLOW_REPS, BENCH_IDLE_S,
 # BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
-# BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_REF, BENCH_ARRIVAL_BIN,
+# BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_BIN, BENCH_LIVE_TALKS, BENCH_LIVE_MS,
 # BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_CPU_S, BENCH_CPU_SLICES, BENCH_NETNS_REPS, BENCH_NETNS_RATE,
 # BENCH_NETNS_{WAV,STREAM,PCM}_ARGS, BENCH_ONLY=skew|codec|cpu|netns.
 # Results and logs: BUILD_DIR/bench/results/.
@@ -346,7 +346,7 @@ source "$top/bench/skew.sh"
 skew_prove "${PROOF_OFFS//,/ }"
 arrival_bin=
 if [ "$ARRIVAL" = 1 ]; then
-	arrival_bin=$(skew_arrival_bin) || fail "cannot build the play-on-arrival speaker (see $T/arrival-build.log)"
+	arrival_bin=$(skew_arrival_bin)
 fi
 for n in $SKEW_NS; do
 	say "start skew: $n speakers, $SKEW_PAGES pages, timed$([ -n "$arrival_bin" ] && echo ', then on arrival')"

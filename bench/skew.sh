@@ -10,31 +10,16 @@
 # skew_pages LABEL BINDIR N PAGES   start skew of N speakers over PAGES pages
 # skew_drift SECONDS EVERY          one speaker 100 ppm fast (libfaketime), a long page
 # skew_capture LABEL BINDIR NREAL NPEERS REPS   end of capture -> all speakers playing
-# skew_arrival_bin                  speakers without play-at (built from a ref)
+# skew_arrival_bin                  the baseline's speakers (--on-arrival: no play-at)
 
 SKEW_PY=$(rig_skew_python) || fail "the skew rig needs python3-numpy (make test-deps)"
 SKEW_LIB="$top/tests/lib/skew.py"
-# The last commit before timed playout (protocol 2, PAGE.play_at 0 = on arrival;
-# its speakers do not offer PROTO_CAP_PLAY_AT, so a timed console sends them
-# play-at 0): the play-on-arrival baseline.
-SKEW_ARRIVAL_REF=${BENCH_ARRIVAL_REF:-6e817fc67f820a72f77265e0229b27891e5bf85a}
-
-# skew_arrival_bin — print the bin directory of speakers built from
-# SKEW_ARRIVAL_REF (built once, kept in BUILD/bench/arrival-REF), or
-# BENCH_ARRIVAL_BIN when set (a directory holding such an intercom-speaker).
+# skew_arrival_bin — print the bin directory of the play-on-arrival baseline's
+# speakers: this build's, run with --on-arrival (they offer no PROTO_CAP_PLAY_AT,
+# so the console gives them no play-at; every link runs this build's handshake, so a
+# build from before timed playout could no longer connect), or BENCH_ARRIVAL_BIN.
 skew_arrival_bin() {
-	if [ -n "${BENCH_ARRIVAL_BIN:-}" ]; then
-		printf '%s\n' "$BENCH_ARRIVAL_BIN"
-		return 0
-	fi
-	local dir="$build/bench/arrival-${SKEW_ARRIVAL_REF:0:12}"
-	if [ ! -x "$dir/build/bin/intercom-speaker" ]; then
-		say "building the play-on-arrival speaker from ${SKEW_ARRIVAL_REF:0:12} in $dir"
-		rm -rf "$dir" && mkdir -p "$dir" || return 1
-		git -C "$top" archive "$SKEW_ARRIVAL_REF" | tar -x -C "$dir" || return 1
-		make -C "$dir" -j2 build/bin/intercom-speaker >"$T/arrival-build.log" 2>&1 || return 1
-	fi
-	printf '%s\n' "$dir/build/bin"
+	printf '%s\n' "${BENCH_ARRIVAL_BIN:-$BIN}"
 }
 
 # skew_rig N — a fresh skew rig with N speaker sinks in $T/sk (the last one stopped).
@@ -57,13 +42,15 @@ skew_console() {
 	SK_CON_PID=$CON_PID SK_CON_FD=$CON_FD
 }
 
-# skew_speaker BINDIR NAME SINK PORT [ENV...] — a headless speaker playing into SINK.
+# skew_speaker BINDIR NAME SINK PORT [ENV...] — a headless speaker playing into SINK
+# (SK_SPK_ARGS: its options beyond the usual, --on-arrival for the baseline).
+SK_SPK_ARGS=()
 skew_speaker() {
 	local bin=$1 name=$2 sink=$3 port=$4
 	shift 4
 	rig_pulse_client_home "$PULSE_DIR" "$T/$name" mic.monitor "$sink"
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/$name" "$@" \
-		"$bin/intercom-speaker" --headless --name "$name" "127.0.0.1:$port" \
+		"$bin/intercom-speaker" --headless --name "$name" "${SK_SPK_ARGS[@]}" "127.0.0.1:$port" \
 		>"$T/$name.log" 2>"$T/$name.err" &
 	PIDS+=($!)
 	SK_SPK_PIDS+=($!)
@@ -113,7 +100,10 @@ skew_pages() {
 	port=$(rig_free_port)
 	skew_console "sk-$label-$n" "$port"
 	SK_SPK_PIDS=()
+	SK_SPK_ARGS=()
+	[ "$label" = arrival ] && SK_SPK_ARGS=(--on-arrival)
 	for ((k = 1; k <= n; k++)); do skew_speaker "$bin" "sk$k" "s$k" "$port"; done
+	SK_SPK_ARGS=()
 	wait_for 30 has_line "$T/sk-$label-$n.log" "\\($n connected\\)" || fail "$n speakers did not connect"
 	skew_locked "$timed" "$n" sk
 	[ -e "$T/chirp.wav" ] ||
@@ -205,7 +195,10 @@ skew_capture() {
 	rm -f "$ARCH"/*.wav # the pages are read back from the archive by number
 	skew_console "sk-cap-$label-$total" "$port"
 	SK_SPK_PIDS=()
+	SK_SPK_ARGS=()
+	[ "$label" = arrival ] && SK_SPK_ARGS=(--on-arrival)
 	for ((k = 1; k <= nreal; k++)); do skew_speaker "$bin" "cp$k" "s$k" "$port"; done
+	SK_SPK_ARGS=()
 	if [ "$npeers" -gt 0 ]; then
 		start_peers "$port" "$npeers" "cap-$label"
 		SK_SPK_PIDS+=("$PEERS_PID")

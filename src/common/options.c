@@ -109,6 +109,10 @@ static const struct option_spec specs[] = {
 	{ OPT_ONCE, "once", 0, NULL, NULL,
 	  .help = { [PROGRAM_SPEAKER] = "exit after one page; the exit status (below) says\n"
 	                                "whether it was played" } },
+	{ OPT_ON_ARRIVAL, "on-arrival", 0, NULL, NULL,
+	  .help = { [PROGRAM_SPEAKER] = "play each page as soon as it is whole, not at the\n"
+	                                "console's play-at time: no common start with other\n"
+	                                "speakers (a loudspeaker alone in its room)" } },
 	{ OPT_MAX_SPEAKERS, "max-speakers", 0, "N", "200",
 	  .help = { [PROGRAM_CONSOLE] = "refuse speakers beyond N, {min}..{max} (default {default})" },
 	  .min = 1, .max = MAX_SPEAKERS_LIMIT, .def = DEFAULT_MAX_SPEAKERS },
@@ -661,6 +665,9 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		return set_dir(p, spec, value, o->save_dir, sizeof o->save_dir);
 	case OPT_ONCE:
 		o->once = true;
+		return OPTIONS_RUN;
+	case OPT_ON_ARRIVAL:
+		o->on_arrival = true;
 		return OPTIONS_RUN;
 	case OPT_MAX_SPEAKERS:
 		if (spec_int(spec, value, &o->max_speakers) != 0)

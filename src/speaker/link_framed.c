@@ -70,9 +70,10 @@ static void framed_report(struct link *l, const struct proto_status *status)
 
 static void send_hello(struct link *l)
 {
-	/* This speaker starts pages at their play-at time (when its clock allows). */
-	struct proto_hello hello = { .version = PROTO_VERSION, .caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT |
-	                                                               PROTO_CAP_PREPARE | PROTO_CAP_STREAM };
+	/* This speaker starts pages at their play-at time (when its clock allows), unless --on-arrival. */
+	struct proto_hello hello = { .version = PROTO_VERSION,
+	                             .caps = PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM |
+	                                     (l->cfg.on_arrival ? 0 : PROTO_CAP_PLAY_AT) };
 	snprintf(hello.name, sizeof hello.name, "%s", l->cfg.name);
 	snprintf(hello.zone, sizeof hello.zone, "%s", l->cfg.zone);
 	uint8_t frame[256];

@@ -1535,6 +1535,7 @@ static int setup_link(struct speaker *spk)
 		.known = &spk->known,
 		.console_fp = spk->opts.console_key[0] ? spk->console_fp : NULL,
 		.welcome_deadline_ms = (unsigned)spk->opts.welcome_timeout_ms,
+		.on_arrival = spk->opts.on_arrival,
 		.heartbeat_timeout_ms = HEARTBEAT_TIMEOUT_MS,
 		.page_stall_ms = PAGE_STALL_MS,
 		.st = &spk->st,

@@ -96,33 +96,29 @@ note "skew B - A per page (ms): $(tr '\n' ' ' <"$T/skews.txt")"
 awk -v b="$BOUND_MS" '{ a = $1 < 0 ? -$1 : $1; if (a > b) bad = 1 } END { exit bad }' "$T/skews.txt" ||
 	fail "a page's start skew passed $BOUND_MS ms"
 
-# For comparison, a note only: two speakers that play on arrival (built from the
-# last commit before timed playout: they do not offer play-at, so the console
-# sends them none). bench/run.sh builds one; INTERCOM_ARRIVAL_BIN names another.
-arrival=${INTERCOM_ARRIVAL_BIN:-$(ls -d "$INTERCOM_TOP"/build/bench/arrival-*/build/bin 2>/dev/null | head -1 || true)}
-if [ -n "$arrival" ] && [ -x "$arrival/intercom-speaker" ]; then
-	kill -TERM "$A_PID" "$B_PID"
-	wait_log "$T/console.log" "speaker A .* left" 10
-	wait_log "$T/console.log" "speaker B .* left" 10
-	rig_pulse_client_home "$PULSE_DIR" "$T/C" mic.monitor s1
-	rig_pulse_client_home "$PULSE_DIR" "$T/D" mic.monitor s2
-	run_bg "$T/C" "$T/C.log" "$arrival/intercom-speaker" --headless --name C "127.0.0.1:$port"
-	run_bg "$T/D" "$T/D.log" "$arrival/intercom-speaker" --headless --name D "127.0.0.1:$port"
-	wait_log "$T/console.log" "speaker D joined" 10
-	wait_log "$T/console.log" "speaker C joined" 10
-	rig_skew_record_start "$PULSE_DIR" "$T/arrival.raw"
-	for ((i = 1; i <= 2; i++)); do
-		page=$((page + 1))
-		console_cmd "send $T/chirp.wav"
-		wait_log "$T/console.log" "page $page: delivered to 2/2, played by 2/2" 20
-		sleep 0.5 # the test: silence between two pages' bursts in the recording
-	done
-	rig_skew_record_stop "$PULSE_DIR" "$T/arrival.raw"
-	note "on arrival instead (no play-at), skew per page (ms): $("$PY" "$SKEW" events "$T/arrival.raw" 3 \
-		--chans 0,1 | awk '$1 == "skew" { printf "%s ", $4 }')"
-else
-	note "no play-on-arrival speaker to compare with (make bench builds one in build/bench/arrival-*)"
-fi
+# For comparison, a note only: two speakers of this build that play on arrival
+# (--on-arrival: they offer no play-at, so the console gives them none).
+kill -TERM "$A_PID" "$B_PID"
+wait_log "$T/console.log" "speaker A .* left" 10
+wait_log "$T/console.log" "speaker B .* left" 10
+rig_pulse_client_home "$PULSE_DIR" "$T/C" mic.monitor s1
+rig_pulse_client_home "$PULSE_DIR" "$T/D" mic.monitor s2
+run_bg "$T/C" "$T/C.log" "$INTERCOM_BIN/intercom-speaker" --headless --name C --on-arrival "127.0.0.1:$port"
+run_bg "$T/D" "$T/D.log" "$INTERCOM_BIN/intercom-speaker" --headless --name D --on-arrival "127.0.0.1:$port"
+wait_log "$T/console.log" "speaker D joined" 10
+wait_log "$T/console.log" "speaker C joined" 10
+rig_skew_record_start "$PULSE_DIR" "$T/arrival.raw"
+for ((i = 1; i <= 2; i++)); do
+	page=$((page + 1))
+	console_cmd "send $T/chirp.wav"
+	wait_log "$T/console.log" "page $page: delivered to 2/2, played by 2/2" 20
+	sleep 0.5 # the test: silence between two pages' bursts in the recording
+done
+rig_skew_record_stop "$PULSE_DIR" "$T/arrival.raw"
+note "on arrival instead (no play-at), skew per page (ms): $("$PY" "$SKEW" events "$T/arrival.raw" 3 \
+	--chans 0,1 | awk '$1 == "skew" { printf "%s ", $4 }')"
+grep -q "plays at" <(sed -n "/page $((page - 1)) loaded/,\$p" "$T/console.log") &&
+	fail "a speaker with --on-arrival was given a play-at"
 
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"

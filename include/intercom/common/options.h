@@ -51,6 +51,7 @@ struct options {
 	bool show_identity;      /* print this program's fingerprint and exit */
 	bool headless;
 	bool once;               /* speaker: exit after one page */
+	bool on_arrival;         /* speaker: play each page once it is whole, not at its play-at */
 	bool list_devices;
 	bool help;
 	bool version;
@@ -86,6 +87,7 @@ enum option_id {
 	OPT_NAME,
 	OPT_ZONE,
 	OPT_SAVE,
+	OPT_ON_ARRIVAL,
 	OPT_ONCE,
 	OPT_MAX_SPEAKERS,
 	OPT_HELLO_TIMEOUT,

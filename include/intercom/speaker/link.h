@@ -107,6 +107,7 @@ struct link_config {
 	const uint8_t *console_fp;       /* --console-key: the fingerprint the console must have
 	                                    (IDENTITY_FP_BYTES), or NULL: the known consoles decide */
 	unsigned welcome_deadline_ms;    /* from connecting to WELCOME (WELCOME_DEADLINE_MS) */
+	bool on_arrival;                 /* plays pages once whole: offers no PROTO_CAP_PLAY_AT */
 	unsigned heartbeat_timeout_ms;   /* no whole frame for this long ends a link (0: HEARTBEAT_TIMEOUT_MS) */
 	unsigned page_stall_ms;          /* a frame arriving must bring PAGE_STALL_BYTES (or its
 	                                    rest) in every such span (0: PAGE_STALL_MS) */
