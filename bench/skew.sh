@@ -282,7 +282,13 @@ skew_live() {
 		wait_for 60 has_line "$T/peers-$key.out" "^ready" || fail "bench peers for $key did not connect"
 	fi
 	wait_for 30 has_line "$T/sk-$key.log" "\\($total connected\\)" || fail "$total speakers did not connect"
-	skew_locked 1 1 lv
+	if [ "$relay" = 1 ]; then
+		# 20-60 ms round trips: the clock settles at an uncertainty of ~10 ms, never
+		# below the 1 ms a lock needs; a live talk runs on the estimate all the same.
+		sleep 3
+	else
+		skew_locked 1 1 lv
+	fi
 	[ -e "$T/chirp.wav" ] ||
 		sox -D -V1 -n -r 48000 -c 1 -b 16 -e signed-integer "$T/chirp.wav" synth 0.3 sine 300-6000 vol 0.5
 	printf 'live\n' >&"$SK_CON_FD"
