@@ -106,7 +106,7 @@ demo: test-deps
 NPROC           := $(shell nproc 2>/dev/null || echo 2)
 # The program tests mostly wait (real-time audio, protocol deadlines): each
 # build's suite gets as many places as there are cores, both run at once.
-CHECK_TEST_JOBS ?= $(shell echo $$(( $(NPROC) * 2 )))
+CHECK_TEST_JOBS ?= $(NPROC)
 SAN_PRELOAD      = $(shell $(CC) -print-file-name=libasan.so) $(abspath build/san/tests/keep_dlopen.so)
 
 # phase NAME COMMAND — runs COMMAND and says how long it took (its status is the recipe's).

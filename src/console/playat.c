@@ -45,6 +45,7 @@ void playat_plan(struct playat_plan *plan, const struct playat_link *links, size
 		if (plan->uplink_us > us)
 			us = plan->uplink_us;
 		us += links[i].start_lead_us ? links[i].start_lead_us : PLAYAT_MARGIN_MS * 1000u;
+		plan->ready += links[i].start_lead_us != 0;
 		if (us > plan->lead_us)
 			plan->lead_us = us;
 	}

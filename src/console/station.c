@@ -920,8 +920,11 @@ static uint64_t page_play_at(struct station *st, struct peer *const *targets, si
 	if (plan.on_arrival)
 		snprintf(others, sizeof others, " (%zu without a clock play%s on arrival)", plan.on_arrival,
 		         plan.on_arrival == 1 ? "s" : "");
-	log_event("page %u plays at +%llu ms on %zu speaker%s%s", st->page.id,
-	          (unsigned long long)lead_ms, plan.timed, plan.timed == 1 ? "" : "s", others);
+	char ready[32] = "";
+	if (plan.ready)
+		snprintf(ready, sizeof ready, " (%zu ready)", plan.ready);
+	log_event("page %u plays at +%llu ms on %zu speaker%s%s%s", st->page.id,
+	          (unsigned long long)lead_ms, plan.timed, plan.timed == 1 ? "" : "s", ready, others);
 	st->page.lead_ms = lead_ms;
 	st->page.timed = plan.timed;
 	uint64_t play_at_us = clock_mono_us() + plan.lead_us;

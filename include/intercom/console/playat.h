@@ -47,6 +47,7 @@ struct playat_plan {
 	uint64_t uplink_us;       /* the time every copy takes through the console's link */
 	size_t timed;             /* targets that play at the time (PLAYAT_TIMED), or could have */
 	size_t on_arrival;        /* targets without a clock: they play on arrival */
+	size_t ready;             /* of the timed, those whose output is open (READY): a short lead */
 };
 
 /* True if the link plays a page at a time: the capability, locked, and a bounded uncertainty. */
