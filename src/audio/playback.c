@@ -79,7 +79,6 @@ struct playback {
 	_Atomic uint64_t corrected;        /* callback: frames corrected in this page */
 	/* Callback-only bookkeeping. */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
-	struct playout_origin origin;       /* the stream's frame 0 at the DAC, from every callback */
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
 	uint32_t spacing;                   /* frames between two corrections (set per page) */
@@ -137,11 +136,13 @@ static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
 
 /*
  * Callback: judges the stream's clock from its callbacks until it is known.
- * Returns this buffer's DAC time from the stream's origin averaged over its
- * callbacks (playout_origin): through the pulse plugin the reported DAC time
- * moves in a sawtooth against "now" (42..53 ms), which is the real fill of
- * the buffer, so a smoothed latency (DAC time less now) was off by
- * milliseconds; the origin (DAC time less the frames before it) is not.
+ * Returns this buffer's DAC time as reported: through the pulse plugin it
+ * moves in a sawtooth against "now" (42..53 ms), but that is the real fill
+ * of the buffer: placed by it, a page's frames land within ±2 frames of the
+ * timeline (measured), where a smoothed latency was off by milliseconds, and
+ * where the stream's origin averaged over every callback (DAC time less the
+ * frames before it) spread 10 speakers' starts 5.0 ms instead of 1.8 ms
+ * (BENCHMARKS section 9, tried and taken out).
  */
 static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *time,
                            unsigned long frames)
@@ -157,10 +158,8 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 		                              pb->rate, -1);
 		atomic_store_explicit(&pb->clock_verdict, verdict, memory_order_relaxed);
 	}
-	/* Placement and drift go by the averaged origin; a host with no DAC times by none at all. */
-	double placed = dac != 0 ? playout_origin_update(&pb->origin, dac, pb->cb_frames, pb->rate) : dac;
 	pb->cb_frames += frames;
-	return placed;
+	return dac;
 }
 
 /*
@@ -370,7 +369,6 @@ static void target_publish(struct playback *pb, uint64_t target_us)
 static int stream_open(struct playback *pb, const struct audio_format *fmt, char *err, size_t errlen)
 {
 	pb->cb_first_now = pb->cb_first_dac = 0;
-	pb->origin = (struct playout_origin){ 0 };
 	pb->cb_frames = 0;
 	pb->cb_since_correction = 0;
 	atomic_store(&pb->finished, false);

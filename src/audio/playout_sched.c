@@ -103,19 +103,3 @@ uint32_t playout_late_ms(uint64_t late_us)
 		return 0;
 	return ms < UINT32_MAX ? (uint32_t)ms : UINT32_MAX;
 }
-
-double playout_origin_update(struct playout_origin *o, double dac_s, uint64_t frames, int rate)
-{
-	double at = (double)frames / rate;
-	double t0 = dac_s - at;
-	if (o->n > 0 && fabs(t0 - o->t0) > PLAYOUT_ORIGIN_JUMP_S) {
-		if (++o->off < PLAYOUT_ORIGIN_JUMPS)
-			return o->t0 + at; /* an outlier, until it is no longer one */
-		o->n = 0;
-	}
-	o->off = 0;
-	if (o->n < PLAYOUT_ORIGIN_WEIGHT)
-		o->n++;
-	o->t0 = o->n == 1 ? t0 : o->t0 + (t0 - o->t0) / o->n;
-	return o->t0 + at;
-}

@@ -91,6 +91,7 @@ struct station {
 	/* The page being streamed (station_stream_begin), 0 if none; once complete, its length. */
 	uint32_t stream_page_id;
 	bool stream_complete;
+	bool stream_live;         /* ... a live talk: played as it came, no play-at at its end */
 	uint32_t stream_frames, stream_count;
 	uint64_t uplink_bps;      /* the console's own link, measured from fan-outs (0: not yet) */
 	uint64_t fan_from_us;     /* the latest page's fan-out: when it was handed to the queues, */
@@ -999,8 +1000,12 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 		page_target(st, p);
 		targets[n++] = p;
 	}
-	/* One play-at for every target, in the one frame they share: set before any byte leaves. */
-	meta.play_at_us = page_play_at(st, targets, n, head_len + wav_len, archive_us);
+	/*
+	 * One play-at for every target, in the one frame they share: set before
+	 * any byte leaves. A live talk has played already where it was streamed;
+	 * the others (older builds) play it on arrival.
+	 */
+	meta.play_at_us = streamed && st->stream_live ? 0 : page_play_at(st, targets, n, head_len + wav_len, archive_us);
 	proto_page_encode_head(&meta, wav_len, frame->data, head_len);
 	st->page_wav_at = head_len;
 	st->page_wav_len = wav_len;
@@ -1106,6 +1111,7 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 	st->page_final_delivered = 0;
 	st->stream_page_id = begin->page_id;
 	st->stream_complete = false;
+	st->stream_live = begin->live;
 	st->stream_frames = st->stream_count = 0;
 	size_t n = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {

@@ -179,34 +179,9 @@ static void test_late_notice(void **state)
 	assert_int_equal(playout_late_ms(UINT64_MAX), UINT32_MAX);
 }
 
-/*
- * The origin: noisy readings of a steady stream average out; one far
- * reading is an outlier, three in a row a new timeline (an underrun).
- */
-static void test_origin(void **state)
-{
-	(void)state;
-	struct playout_origin o = { 0 };
-	/* A stream whose frame 0 is at 10.000 s, read with ±1 ms of alternating noise. */
-	double got = 0;
-	for (uint64_t k = 0; k < 64; k++) {
-		double noise = (k % 2 ? 1 : -1) * 0.001;
-		got = playout_origin_update(&o, 10.0 + (double)(k * 1024) / 48000 + noise, k * 1024, 48000);
-	}
-	assert_true(fabs(got - (10.0 + 63.0 * 1024 / 48000)) < 0.0002);
-	/* One reading 20 ms late: ignored. */
-	got = playout_origin_update(&o, 10.020 + 64.0 * 1024 / 48000, 64 * 1024, 48000);
-	assert_true(fabs(got - (10.0 + 64.0 * 1024 / 48000)) < 0.0002);
-	/* Three in a row: the stream's timeline moved (an underrun); it follows at once. */
-	for (uint64_t k = 65; k < 68; k++)
-		got = playout_origin_update(&o, 10.020 + (double)(k * 1024) / 48000, k * 1024, 48000);
-	assert_true(fabs(got - (10.020 + 67.0 * 1024 / 48000)) < 0.0001);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_lead_frames),
 		cmocka_unit_test(test_late_notice),
 		cmocka_unit_test(test_on_time),

@@ -119,32 +119,6 @@ int32_t playout_drift_window(double mean_frames, int rate, int max_ms, int32_t *
 /* A command of playout_drift_window is a jump (a stall mended at once), not a few single frames. */
 bool playout_drift_is_jump(int32_t command, int rate, int max_ms);
 
-/*
- * A running stream's origin: the stream time at which its frame 0 reached (or
- * would have reached) the DAC. Each callback's DAC time less the frames
- * handed over before it, over the rate, is one reading of it: constant while
- * the stream runs, whatever the buffer's fill (its sawtooth against "now" is
- * real), so the readings' noise (the pulse plugin's latency reports, a busy
- * server's) averages out where one reading alone would place a page ±1.5 ms
- * off. The first readings are averaged, then each moves the estimate
- * 1/PLAYOUT_ORIGIN_WEIGHT of the way (the device's drift against the clock
- * is followed); PLAYOUT_ORIGIN_JUMPS readings in a row off by more than
- * PLAYOUT_ORIGIN_JUMP_S (an underrun: the stream's timeline moved) start it
- * afresh, a single one is an outlier and ignored.
- */
-#define PLAYOUT_ORIGIN_WEIGHT 16
-#define PLAYOUT_ORIGIN_JUMP_S 0.004
-#define PLAYOUT_ORIGIN_JUMPS 3
-
-struct playout_origin {
-	double t0;          /* the estimate, stream seconds */
-	uint32_t n;         /* readings in it (capped at PLAYOUT_ORIGIN_WEIGHT) */
-	uint32_t off;       /* readings in a row too far from it */
-};
-
-/* One callback: its DAC time dac_s for the buffer after frames (at rate). Returns the estimate's DAC time for it. */
-double playout_origin_update(struct playout_origin *o, double dac_s, uint64_t frames, int rate);
-
 /* Frames between two corrections at rate (at least 1). */
 uint32_t playout_correct_spacing(int rate);
 
