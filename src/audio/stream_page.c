@@ -158,19 +158,38 @@ struct stream_page {
 	int16_t *frame;            /* one decoded frame */
 };
 
-struct stream_page *stream_page_new(const struct stream_codec_params *params, uint32_t max_frames,
-                                    char *reason, size_t reasonlen)
+/*
+ * What a speaker's end of a stream of at most max_frames (per channel) needs
+ * to know before it takes it: the codec's delay, and the stream samples per
+ * channel it may hold (the console sends whole frames up to the page's end
+ * and its delay, no more). -1 with a reason if the codec refuses params or
+ * the page would be larger than a PAGE may be.
+ */
+static int stream_bounds(const struct stream_codec_params *params, uint32_t max_frames, size_t *delay,
+                         size_t *limit, char *reason, size_t reasonlen)
 {
-	int delay = stream_codec_delay_samples(params);
-	if (delay < 0) {
+	int d = stream_codec_delay_samples(params);
+	if (d < 0) {
 		stream_codec_check(params, reason, reasonlen);
-		return NULL;
+		return -1;
 	}
 	if ((uint64_t)max_frames * (uint64_t)params->channels * 2u > PROTO_MAX_PAYLOAD) {
 		snprintf(reason, reasonlen, "a page of %u frames x %d channels is larger than any page may be",
 		         max_frames, params->channels);
-		return NULL;
+		return -1;
 	}
+	size_t fs = stream_codec_frame_samples(params->rate);
+	*delay = (size_t)d;
+	*limit = ((size_t)max_frames + *delay + fs - 1) / fs * fs;
+	return 0;
+}
+
+struct stream_page *stream_page_new(const struct stream_codec_params *params, uint32_t max_frames,
+                                    char *reason, size_t reasonlen)
+{
+	size_t delay, limit;
+	if (stream_bounds(params, max_frames, &delay, &limit, reason, reasonlen) < 0)
+		return NULL;
 	struct stream_page *sp = calloc(1, sizeof *sp);
 	if (!sp) {
 		snprintf(reason, reasonlen, "out of memory");
@@ -178,11 +197,9 @@ struct stream_page *stream_page_new(const struct stream_codec_params *params, ui
 	}
 	sp->params = *params;
 	sp->frame_samples = stream_codec_frame_samples(params->rate);
-	sp->delay = (size_t)delay;
+	sp->delay = delay;
 	sp->max_frames = max_frames;
-	/* The console sends whole frames up to the page's end and its delay, no more. */
-	size_t fs = sp->frame_samples;
-	sp->limit = ((size_t)max_frames + sp->delay + fs - 1) / fs * fs;
+	sp->limit = limit;
 	sp->dec = stream_codec_decoder_new(params, reason, reasonlen);
 	sp->frame = calloc(sp->frame_samples * (size_t)params->channels, sizeof *sp->frame);
 	if (sp->dec && sp->frame)
@@ -304,16 +321,9 @@ struct stream_live {
 struct stream_live *stream_live_new(const struct stream_codec_params *params, uint32_t max_frames,
                                     char *reason, size_t reasonlen)
 {
-	int delay = stream_codec_delay_samples(params);
-	if (delay < 0) {
-		stream_codec_check(params, reason, reasonlen);
+	size_t delay, limit;
+	if (stream_bounds(params, max_frames, &delay, &limit, reason, reasonlen) < 0)
 		return NULL;
-	}
-	if ((uint64_t)max_frames * (uint64_t)params->channels * 2u > PROTO_MAX_PAYLOAD) {
-		snprintf(reason, reasonlen, "a page of %u frames x %d channels is larger than any page may be",
-		         max_frames, params->channels);
-		return NULL;
-	}
 	struct stream_live *sl = calloc(1, sizeof *sl);
 	if (!sl) {
 		snprintf(reason, reasonlen, "out of memory");
@@ -322,9 +332,8 @@ struct stream_live *stream_live_new(const struct stream_codec_params *params, ui
 	sl->params = *params;
 	sl->frame_samples = stream_codec_frame_samples(params->rate);
 	sl->frame_us = stream_codec_frame_us(params->rate);
-	sl->delay = (size_t)delay;
-	size_t fs = sl->frame_samples;
-	sl->capacity = ((size_t)max_frames + sl->delay + fs - 1) / fs * fs;
+	sl->delay = delay;
+	sl->capacity = limit;
 	struct jitter_config jc = jitter_default_config(sl->frame_us, stream_codec_max_frame_bytes(params));
 	sl->dec = stream_codec_decoder_new(params, reason, reasonlen);
 	sl->jb = sl->dec ? jitter_new(&jc) : NULL;
