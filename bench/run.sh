@@ -65,6 +65,8 @@ NETNS_RATE=${BENCH_NETNS_RATE:-100mbit}
 scratch=/tmp
 [ -d /dev/shm ] && [ -w /dev/shm ] && scratch=/dev/shm
 T=$(mktemp -d "$scratch/icb.XXXXXX")
+# No system config file (/etc/intercom/*.conf) of this machine: the programs start from their defaults.
+export INTERCOM_SYSCONFDIR="$T/no-sysconf"
 PIDS=()
 PULSE_DIR=""
 mkdir -p "$RES" "$ARCH"

@@ -1,22 +1,25 @@
 /* The opening and closing of both mains (see app.h). */
 #include "intercom/common/app.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "intercom/audio/audio.h"
+#include "intercom/common/config_files.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/common/trace.h"
 #include "intercom/net/proto.h"
 
-int app_start(struct app *app, struct options *opts, enum program program, int argc, char **argv)
+/* The settings' --help, --version or the option's mistake: the exit code, or APP_RUN. */
+static int start_result(struct app *app, const struct options *opts, enum program program,
+                        enum options_result result, const char *err)
 {
-	char err[512];
-	trace_init();
-	switch (options_parse(opts, program, argc, argv, err, sizeof err)) {
+	switch (result) {
 	case OPTIONS_INVALID:
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;
@@ -30,6 +33,39 @@ int app_start(struct app *app, struct options *opts, enum program program, int a
 		break;
 	}
 	return APP_RUN;
+}
+
+/*
+ * The command line alone first (--help must work whatever the files say, and
+ * --config says which files to read), then the files under it.
+ */
+int app_start(struct app *app, struct options *opts, enum program program, int argc, char **argv)
+{
+	char err[PATH_MAX + 512];
+	trace_init();
+	int code = start_result(app, opts, program,
+	                        options_prescan(opts, program, argc, argv, err, sizeof err), err);
+	if (code != APP_RUN)
+		return code;
+
+	static struct config_files files; /* big (paths): off the stack */
+	config_files_find(&files, program, opts->config_file, getenv("INTERCOM_SYSCONFDIR"),
+	                  getenv("XDG_CONFIG_HOME"), getenv("HOME"));
+	if (config_files_read(&files, err, sizeof err) < 0) {
+		app_error(app, "%s", err);
+		return EXIT_FILES;
+	}
+	struct options_origin origins[OPT_COUNT];
+	code = start_result(app, opts, program,
+	                    options_parse_layers(opts, program, files.layers, files.count, argc, argv,
+	                                         origins, err, sizeof err),
+	                    err);
+	if (code == APP_RUN && opts->print_config) {
+		options_print_config(opts, origins, stdout);
+		code = EXIT_OK;
+	}
+	config_files_free(&files);
+	return code;
 }
 
 int app_front_end(struct app *app, const struct options *opts, bool *screen,

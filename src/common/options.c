@@ -46,6 +46,9 @@ double options_max_duration(int rate, int channels)
 #define TIMEOUT_MIN_MS 100
 #define TIMEOUT_MAX_MS 300000
 
+/* Longest line of a config file: a key and a path of PATH_MAX, with room to spare. */
+#define OPTIONS_LINE_MAX (PATH_MAX + 256)
+
 #define FOR_CONSOLE OPTIONS_FOR(PROGRAM_CONSOLE)
 #define FOR_SPEAKER OPTIONS_FOR(PROGRAM_SPEAKER)
 
@@ -163,7 +166,8 @@ static const struct option_spec specs[] = {
 	            [PROGRAM_SPEAKER] = "pre-shared key of the console (see its --gen-key)\n"
 	                                "(default: no key)" } },
 	{ OPT_GEN_KEY, "gen-key", 0, "FILE", "/etc/intercom/key",
-	  .help = { [PROGRAM_CONSOLE] = "write a new random key to FILE (mode 0600), exit" } },
+	  .help = { [PROGRAM_CONSOLE] = "write a new random key to FILE (mode 0600), exit" },
+	  .command_line_only = true },
 	{ OPT_LEGACY_PORT, "legacy-port", 0, "N", "2348",
 	  .help = { [PROGRAM_CONSOLE] = "also send every page to old Python-intercom clients\n"
 	                                "connecting to port N, as a plain WAV (default: off)" },
@@ -182,26 +186,45 @@ static const struct option_spec specs[] = {
 	                                "key on first contact, then refuse any other)" } },
 	{ OPT_FORGET_CONSOLE, "forget-console", 0, "ADDRESS", "10.0.0.5:2348",
 	  .help = { [PROGRAM_SPEAKER] = "forget the key pinned for the console at ADDRESS,\n"
-	                                "HOST[:PORT], then exit: its next key is trusted" } },
+	                                "HOST[:PORT], then exit: its next key is trusted" },
+	  .command_line_only = true },
 	{ OPT_SHOW_IDENTITY, "show-identity", 0, NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "print this console's key fingerprint (made on first\n"
 	                                "run), then exit",
 	            [PROGRAM_SPEAKER] = "print this speaker's key fingerprint (made on first\n"
-	                                "run; one per --name), then exit" } },
+	                                "run; one per --name), then exit" },
+	  .command_line_only = true },
 	{ OPT_LIST_DEVICES, "list-devices", 0, NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "list audio devices with their indexes, then exit",
-	            [PROGRAM_SPEAKER] = "list audio devices with their indexes, then exit" } },
+	            [PROGRAM_SPEAKER] = "list audio devices with their indexes, then exit" },
+	  .command_line_only = true },
 	{ OPT_HEADLESS, "headless", 0, NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "no screen: read commands from stdin, log to stdout\n"
 	                                "(without it: the curses screen, needs a terminal)",
 	            [PROGRAM_SPEAKER] = "no screen: log lines to stdout\n"
 	                                "(without it: the curses screen, needs a terminal)" } },
+	{ OPT_CONFIG, "config", 0, "FILE", "/etc/intercom/console.conf",
+	  .help = { [PROGRAM_CONSOLE] = "read settings from FILE only, instead of\n"
+	                                "/etc/intercom/console.conf and then\n"
+	                                "$XDG_CONFIG_HOME/intercom/console.conf",
+	            [PROGRAM_SPEAKER] = "read settings from FILE only, instead of\n"
+	                                "/etc/intercom/speaker.conf and then\n"
+	                                "$XDG_CONFIG_HOME/intercom/speaker.conf" },
+	  .command_line_only = true },
+	{ OPT_PRINT_CONFIG, "print-config", 0, NULL, NULL,
+	  .help = { [PROGRAM_CONSOLE] = "print the settings in force and where each comes\n"
+	                                "from (default, FILE:LINE, command line), then exit",
+	            [PROGRAM_SPEAKER] = "print the settings in force and where each comes\n"
+	                                "from (default, FILE:LINE, command line), then exit" },
+	  .command_line_only = true },
 	{ OPT_HELP, "help", 'h', NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "show this help, then exit",
-	            [PROGRAM_SPEAKER] = "show this help, then exit" } },
+	            [PROGRAM_SPEAKER] = "show this help, then exit" },
+	  .command_line_only = true },
 	{ OPT_VERSION, "version", 'V', NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "show the version, then exit",
-	            [PROGRAM_SPEAKER] = "show the version, then exit" } },
+	            [PROGRAM_SPEAKER] = "show the version, then exit" },
+	  .command_line_only = true },
 };
 
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
@@ -254,6 +277,8 @@ struct parser {
 	size_t errlen;
 	const char *address; /* speaker's positional HOST[:PORT], applied once all options are read */
 	const char *legacy;  /* speaker's --legacy HOST[:PORT], applied likewise */
+	struct options_origin *origins; /* NULL, or where each option's value came from */
+	struct options_origin now;      /* where the values being applied come from */
 };
 
 /* A user's value made safe to echo in a one-line message. */
@@ -308,7 +333,9 @@ static enum options_result fail(const struct parser *p, const char *fmt, ...)
 {
 	if (p->err == NULL || p->errlen == 0)
 		return OPTIONS_INVALID;
-	int n = snprintf(p->err, p->errlen, "%s: ", p->prog);
+	int n = p->now.kind == ORIGIN_FILE
+	        ? snprintf(p->err, p->errlen, "%s:%d: ", p->now.path, p->now.line)
+	        : snprintf(p->err, p->errlen, "%s: ", p->prog);
 	if (n >= 0 && (size_t)n < p->errlen) {
 		va_list ap;
 		va_start(ap, fmt);
@@ -614,6 +641,8 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 {
 	struct options *o = p->opts;
 	note_no_effect(o, spec);
+	if (p->origins != NULL)
+		p->origins[spec->id] = p->now;
 
 	switch (spec->id) {
 	case OPT_HOST:
@@ -750,6 +779,11 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 	case OPT_SHOW_IDENTITY:
 		o->show_identity = true;
 		return OPTIONS_RUN;
+	case OPT_CONFIG:
+		return set_path(p, spec, value, o->config_file, sizeof o->config_file);
+	case OPT_PRINT_CONFIG:
+		o->print_config = true;
+		return OPTIONS_RUN;
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
 }
@@ -840,6 +874,8 @@ static enum options_result finish(struct parser *p)
 {
 	struct options *o = p->opts;
 
+	p->now = (struct options_origin){ .kind = ORIGIN_COMMAND_LINE };
+
 	if (p->legacy != NULL && p->address != NULL)
 		return fail(p, "give a console address or --legacy HOST[:PORT] (an old Python-intercom "
 		               "server), not both");
@@ -859,8 +895,20 @@ static enum options_result finish(struct parser *p)
 		return fail(p, "bad console address '%s': give HOST[:PORT] with PORT 1..65535, "
 		               "e.g. 10.0.0.5:2348 or [fd00::5]:2348",
 		            show(p->address).text);
+	if ((p->address != NULL || p->legacy != NULL) && p->origins != NULL) {
+		struct options_origin from = p->address != NULL
+		                             ? (struct options_origin){ .kind = ORIGIN_COMMAND_LINE }
+		                             : p->origins[OPT_LEGACY];
+		int port = 0;
+		char host[sizeof o->host];
+		p->origins[OPT_HOST] = from;
+		/* The port too, when the address names one. */
+		if (options_split_host_port(p->address != NULL ? p->address : p->legacy, host,
+		                            sizeof host, &port) == 0 && port != 0)
+			p->origins[OPT_PORT] = from;
+	}
 	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices &&
-	    !o->show_identity && !o->forget_console[0])
+	    !o->show_identity && !o->forget_console[0] && !o->print_config)
 		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5", p->prog);
 	if (o->admit == ADMIT_KEY && o->admit_given && !o->key_file[0])
 		return fail(p, "--admit key needs --key-file: speakers are admitted by proving that key; "
@@ -929,33 +977,285 @@ const char *options_codec_name(int codec)
  * Reads argv left to right; the first bad option ends the parse, and so do
  * --help and --version (as with GNU tools: what follows them is not checked).
  */
-enum options_result options_parse(struct options *opts, enum program program, int argc,
-                                  char *const argv[], char *err, size_t errlen)
+static enum options_result parse_argv(struct parser *p, int argc, char *const argv[])
 {
-	struct parser p = { .opts = opts, .prog = program_name(program), .err = err, .errlen = errlen };
 	bool options_ended = false;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	set_defaults(opts, program);
+	p->now = (struct options_origin){ .kind = ORIGIN_COMMAND_LINE };
 	for (int i = 1; i < argc && argv[i] != NULL; i++) {
 		const char *arg = argv[i];
 		enum options_result r;
 
 		if (options_ended || arg[0] != '-' || arg[1] == '\0') {
-			r = positional(&p, arg);
+			r = positional(p, arg);
 		} else if (strcmp(arg, "--") == 0) {
 			options_ended = true;
 			continue;
 		} else if (arg[1] == '-') {
-			r = long_option(&p, argc, argv, &i);
+			r = long_option(p, argc, argv, &i);
 		} else {
-			r = short_options(&p, argc, argv, &i);
+			r = short_options(p, argc, argv, &i);
 		}
 		if (r != OPTIONS_RUN)
 			return r;
 	}
+	return OPTIONS_RUN;
+}
+
+/* A flag's value in a file: yes/no and their usual spellings. 1 true, 0 false, -1 neither. */
+static int parse_bool(const char *value)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcmp(value, yes[i]) == 0)
+			return 1;
+		if (strcmp(value, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* A file's "flag = no": puts back the default a system file's "yes" may have changed. */
+static void clear_flag(struct options *o, enum option_id id)
+{
+	switch (id) {
+	case OPT_HEADLESS: o->headless = false; break;
+	case OPT_ONCE: o->once = false; break;
+	case OPT_ON_ARRIVAL: o->on_arrival = false; break;
+	default: break; /* the other flags are command-line actions, refused in files */
+	}
+}
+
+/* Is c blank in a config line? */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * One line of a config file, without its '\n': blank, a comment, or
+ * "key = value" with blanks around either allowed; the value is the rest of
+ * the line, trimmed, so it may hold blanks and '#'.
+ */
+static enum options_result parse_line(struct parser *p, char *line)
+{
+	char *start = line;
+	while (is_blank(*start))
+		start++;
+	size_t len = strlen(start);
+	while (len > 0 && is_blank(start[len - 1]))
+		start[--len] = '\0';
+	if (*start == '\0' || *start == '#')
+		return OPTIONS_RUN;
+
+	char *eq = strchr(start, '=');
+	if (eq == NULL)
+		return fail(p, "missing '=': write KEY = VALUE, e.g. duration = 7.5");
+	char *key_end = eq;
+	while (key_end > start && is_blank(key_end[-1]))
+		key_end--;
+	*key_end = '\0';
+	char *value = eq + 1;
+	while (is_blank(*value))
+		value++;
+	if (*start == '\0')
+		return fail(p, "missing key before '=': write KEY = VALUE, e.g. duration = 7.5");
+	if (start[0] == '-')
+		return fail(p, "key '%s': write it without the dashes, e.g. duration = 7.5",
+		            show(start).text);
+
+	const struct option_spec *spec = NULL;
+	for (size_t k = 0; k < SPEC_COUNT && spec == NULL; k++) {
+		if (strcmp(specs[k].name, start) == 0)
+			spec = &specs[k];
+	}
+	enum program other = p->opts->program == PROGRAM_CONSOLE ? PROGRAM_SPEAKER : PROGRAM_CONSOLE;
+	if (spec == NULL)
+		return fail(p, "unknown key '%s': keys are the long options of %s --help, without "
+		               "the dashes", show(start).text, p->prog);
+	if (!spec_accepted(spec, p->opts->program))
+		return fail(p, "unknown key '%s': it is an %s option, not one of %s", show(start).text,
+		            program_name(other), p->prog);
+	if (spec->command_line_only)
+		return fail(p, "'%s' cannot be set in a file: give --%s on the command line",
+		            spec->name, spec->name);
+	if (spec->example != NULL) {
+		if (*value == '\0')
+			return fail(p, "'%s' has no value: e.g. %s = %s", spec->name, spec->name,
+			            spec->example);
+		return apply(p, spec, value);
+	}
+	int on = parse_bool(value);
+	if (on < 0)
+		return fail(p, "bad value '%s' for %s: give yes or no", show(value).text, spec->name);
+	if (on)
+		return apply(p, spec, NULL);
+	note_no_effect(p->opts, spec);
+	if (p->origins != NULL)
+		p->origins[spec->id] = p->now;
+	clear_flag(p->opts, spec->id);
+	return OPTIONS_RUN;
+}
+
+/*
+ * Applies one layer's text, line by line, each copied to the stack so that
+ * the caller's text stays as it was; the one value kept past its line
+ * (--legacy, checked with the address once all is read) goes to legacy_copy.
+ */
+static enum options_result parse_layer(struct parser *p, const struct options_layer *layer,
+                                       char *legacy_copy, size_t legacy_cap)
+{
+	const char *text = layer->text;
+	int line_no = 0;
+
+	while (*text != '\0') {
+		const char *end = strchr(text, '\n');
+		size_t len = end != NULL ? (size_t)(end - text) : strlen(text);
+		char line[OPTIONS_LINE_MAX + 1];
+
+		line_no++;
+		p->now = (struct options_origin){ .kind = ORIGIN_FILE, .path = layer->path,
+		                                  .line = line_no };
+		if (len > OPTIONS_LINE_MAX)
+			return fail(p, "line longer than %d bytes: shorten it", OPTIONS_LINE_MAX);
+		memcpy(line, text, len);
+		line[len] = '\0';
+		const char *legacy_before = p->legacy;
+		enum options_result r = parse_line(p, line);
+		if (r != OPTIONS_RUN)
+			return r;
+		if (p->legacy != legacy_before) {
+			/* --legacy's value is checked once every option is read: keep it past this line. */
+			snprintf(legacy_copy, legacy_cap, "%s", p->legacy);
+			p->legacy = legacy_copy;
+		}
+		text += len;
+		if (*text == '\n')
+			text++;
+	}
+	return OPTIONS_RUN;
+}
+
+enum options_result options_parse_layers(struct options *opts, enum program program,
+                                         const struct options_layer *layers, size_t nlayers,
+                                         int argc, char *const argv[],
+                                         struct options_origin *origins, char *err,
+                                         size_t errlen)
+{
+	struct parser p = { .opts = opts, .prog = program_name(program), .err = err, .errlen = errlen,
+	                    .origins = origins };
+	char legacy_copy[OPTIONS_LINE_MAX + 1];
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	set_defaults(opts, program);
+	if (origins != NULL) {
+		for (int i = 0; i < OPT_COUNT; i++)
+			origins[i] = (struct options_origin){ .kind = ORIGIN_DEFAULT };
+	}
+	for (size_t i = 0; i < nlayers; i++) {
+		enum options_result r = parse_layer(&p, &layers[i], legacy_copy, sizeof legacy_copy);
+		if (r != OPTIONS_RUN)
+			return r;
+	}
+	enum options_result r = parse_argv(&p, argc, argv);
+	if (r != OPTIONS_RUN)
+		return r;
 	return finish(&p);
+}
+
+enum options_result options_parse(struct options *opts, enum program program, int argc,
+                                  char *const argv[], char *err, size_t errlen)
+{
+	return options_parse_layers(opts, program, NULL, 0, argc, argv, NULL, err, errlen);
+}
+
+enum options_result options_prescan(struct options *opts, enum program program, int argc,
+                                    char *const argv[], char *err, size_t errlen)
+{
+	struct parser p = { .opts = opts, .prog = program_name(program), .err = err, .errlen = errlen };
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	set_defaults(opts, program);
+	return parse_argv(&p, argc, argv);
+}
+
+/* One setting's value as a config file writes it; false when it is not set. */
+static bool value_text(const struct options *o, const struct option_spec *spec, char *out,
+                       size_t outlen)
+{
+	const char *text = NULL;
+	switch (spec->id) {
+	case OPT_HOST: text = o->host; break;
+	case OPT_PORT: snprintf(out, outlen, "%d", o->port); return true;
+	case OPT_DURATION: snprintf(out, outlen, "%g", o->duration); return true;
+	case OPT_RATE: snprintf(out, outlen, "%d", o->rate); return true;
+	case OPT_CHANNELS: snprintf(out, outlen, "%d", o->channels); return true;
+	case OPT_CHUNK: snprintf(out, outlen, "%d", o->chunk); return true;
+	case OPT_INPUT_DEVICE: text = o->input_device; break;
+	case OPT_OUTPUT_DEVICE: text = o->output_device; break;
+	case OPT_ARCHIVE: text = o->archive_dir; break;
+	case OPT_NAME: text = o->name; break;
+	case OPT_ZONE: text = o->zone; break;
+	case OPT_SAVE: text = o->save_dir; break;
+	case OPT_ON_ARRIVAL: text = o->on_arrival ? "yes" : "no"; break;
+	case OPT_ONCE: text = o->once ? "yes" : "no"; break;
+	case OPT_HEADLESS: text = o->headless ? "yes" : "no"; break;
+	case OPT_MAX_SPEAKERS: snprintf(out, outlen, "%d", o->max_speakers); return true;
+	case OPT_HELLO_TIMEOUT: snprintf(out, outlen, "%g", o->hello_timeout_ms / 1000.0); return true;
+	case OPT_WELCOME_TIMEOUT:
+		snprintf(out, outlen, "%g", o->welcome_timeout_ms / 1000.0);
+		return true;
+	case OPT_CODEC: text = options_codec_name(o->codec); break;
+	case OPT_BITRATE: snprintf(out, outlen, "%d", o->bitrate); return true;
+	case OPT_LIVE_LATENCY: snprintf(out, outlen, "%d", o->live_latency_ms); return true;
+	case OPT_DELAY_MS: snprintf(out, outlen, "%d", o->delay_ms); return true;
+	case OPT_KEY_FILE: text = o->key_file; break;
+	case OPT_LEGACY_PORT:
+		if (o->legacy_port == 0)
+			return false;
+		snprintf(out, outlen, "%d", o->legacy_port);
+		return true;
+	case OPT_LEGACY:
+		if (!o->legacy)
+			return false;
+		snprintf(out, outlen, strchr(o->host, ':') ? "[%s]:%d" : "%s:%d", o->host, o->port);
+		return true;
+	case OPT_ADMIT:
+		text = o->admit == ADMIT_ALL ? "all" : o->admit == ADMIT_KEY ? "key" : "ask";
+		break;
+	case OPT_CONSOLE_KEY: text = o->console_key; break;
+	default: return false; /* command-line actions: never in a file */
+	}
+	snprintf(out, outlen, "%s", text);
+	return text[0] != '\0';
+}
+
+void options_print_config(const struct options *opts, const struct options_origin *origins,
+                          FILE *out)
+{
+	fprintf(out, "# %s: the settings in force, as a config file holds them.\n",
+	        program_name(opts->program));
+	for (size_t i = 0; i < SPEC_COUNT; i++) {
+		const struct option_spec *spec = &specs[i];
+		char value[PATH_MAX + 16];
+		char from[PATH_MAX + 32];
+
+		if (!spec_accepted(spec, opts->program) || spec->command_line_only)
+			continue;
+		const struct options_origin *origin = &origins[spec->id];
+		if (origin->kind == ORIGIN_FILE)
+			snprintf(from, sizeof from, "%s:%d", origin->path, origin->line);
+		else
+			snprintf(from, sizeof from, "%s",
+			         origin->kind == ORIGIN_COMMAND_LINE ? "command line" : "default");
+		if (value_text(opts, spec, value, sizeof value))
+			fprintf(out, "%s = %s  # %s\n", spec->name, value, from);
+		else
+			fprintf(out, "# %s (not set)  # %s\n", spec->name, from);
+	}
 }
 
 /* Width of the option column of --help; a longer option puts its text on the next line. */
@@ -1088,7 +1388,8 @@ void options_usage(enum program program, FILE *out)
 	fprintf(out, "  %d  success (also after --help, --version and --list-devices)\n", EXIT_OK);
 	fprintf(out, "  %d  ran, but the job failed%s\n", EXIT_FAILURE_RUNTIME,
 	        program == PROGRAM_SPEAKER ? " (e.g. the --once page was not played)" : "");
-	fprintf(out, "  %d  unknown option or bad value; no terminal for the screen\n", EXIT_USAGE);
+	fprintf(out, "  %d  unknown option or bad value (also a config file's line); no terminal\n"
+	             "     for the screen\n", EXIT_USAGE);
 	if (program == PROGRAM_CONSOLE)
 		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved\n",
 		        EXIT_NETWORK);
@@ -1096,7 +1397,8 @@ void options_usage(enum program program, FILE *out)
 		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",
 		        EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
-	fprintf(out, "  %d  %s directory, key or identity file unusable (e.g. open to others)\n",
+	fprintf(out, "  %d  config file unreadable; %s directory, key or identity file\n"
+	             "     unusable (e.g. open to others)\n",
 	        EXIT_FILES, program == PROGRAM_CONSOLE ? "archive" : "save");
 	if (program == PROGRAM_SPEAKER)
 		fprintf(out, "  %d  the console's key is not the one pinned (or --console-key): refused,\n"

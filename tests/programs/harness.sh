@@ -19,6 +19,8 @@ PIDS=()
 PULSE_DIR=""
 # Nothing of the session's runtime directory: libpulse, tmux or JACK would share it between tests.
 export XDG_RUNTIME_DIR="$T/xdg-run"
+# No system config file (/etc/intercom/*.conf) of this machine: each program starts from its defaults.
+export INTERCOM_SYSCONFDIR="$T/no-sysconf"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 SKIP_STATUS=77
 

@@ -261,7 +261,7 @@ enum exit_code {
 	 */
 	EXIT_NETWORK = 3,
 	EXIT_AUDIO = 4,           /* no such device, audio system unusable */
-	EXIT_FILES = 5,           /* archive or save directory, key or identity file unusable */
+	EXIT_FILES = 5,           /* config file unreadable; archive or save directory, key or identity file unusable */
 	/*
 	 * Speaker: the console's key is not the one pinned for its address (or
 	 * given with --console-key): someone else may be posing as the console.

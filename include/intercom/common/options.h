@@ -55,6 +55,8 @@ struct options {
 	bool list_devices;
 	bool help;
 	bool version;
+	char config_file[PATH_MAX];    /* --config: read this file instead of the system and user ones */
+	bool print_config;             /* --print-config: print the settings in force and exit */
 	char no_effect[64];      /* options given that do nothing in this program: "-d, -r" */
 };
 
@@ -106,9 +108,13 @@ enum option_id {
 	OPT_SHOW_IDENTITY,
 	OPT_LIST_DEVICES,
 	OPT_HEADLESS,
+	OPT_CONFIG,
+	OPT_PRINT_CONFIG,
 	OPT_HELP,
 	OPT_VERSION,
 };
+/* How many options there are: OPT_VERSION stays the last of the enum. */
+#define OPT_COUNT (OPT_VERSION + 1)
 
 /*
  * One option of the table. --help prints, for each program, the options
@@ -125,6 +131,7 @@ struct option_spec {
 	unsigned no_effect;     /* OPTIONS_FOR programs that take it but do nothing with it */
 	double min, max;        /* a number's range (a name's length): checked, and shown */
 	double def;             /* a number's default, shown */
+	bool command_line_only; /* an action or a choice of files: never a key of a config file */
 };
 
 /* The table, in --help order: *count entries. */
@@ -139,6 +146,55 @@ enum options_result {
 /* Fills *opts with defaults, then applies argv. Never prints, never exits. */
 enum options_result options_parse(struct options *opts, enum program program, int argc,
                                   char *const argv[], char *err, size_t errlen);
+
+/*
+ * Config files: "key = value" lines whose keys are the long options without
+ * their dashes ("duration = 7.5", "headless = yes"); blank lines and lines
+ * starting with '#' are skipped; a later line wins over an earlier one.
+ * Layers apply in order (the system file, then the user's), the command line
+ * last, so it wins. The caller reads the files; the text must outlive opts.
+ */
+struct options_layer {
+	const char *path;   /* shown in messages and by --print-config */
+	const char *text;   /* the file's whole text, NUL-terminated */
+};
+
+/* Where an option's value came from, for --print-config. */
+enum options_origin_kind { ORIGIN_DEFAULT, ORIGIN_FILE, ORIGIN_COMMAND_LINE };
+struct options_origin {
+	enum options_origin_kind kind;
+	const char *path;   /* ORIGIN_FILE: the layer's path (the caller's string) */
+	int line;           /* ORIGIN_FILE: 1-based line number */
+};
+
+/*
+ * A first look at the command line, before any file is read: takes the
+ * options as options_parse does but skips the checks that need the files'
+ * settings too (a speaker's address may be in a file). OPTIONS_RUN with
+ * opts->config_file and opts->print_config set as given; OPTIONS_EXIT for
+ * --help and --version; OPTIONS_INVALID with the message in err.
+ */
+enum options_result options_prescan(struct options *opts, enum program program, int argc,
+                                    char *const argv[], char *err, size_t errlen);
+
+/*
+ * Defaults, then each layer, then argv, then the checks of options_parse.
+ * origins (OPT_COUNT entries, may be NULL) receives where each value came
+ * from. A bad line fails the whole parse with "FILE:LINE: reason" in err.
+ */
+enum options_result options_parse_layers(struct options *opts, enum program program,
+                                         const struct options_layer *layers, size_t nlayers,
+                                         int argc, char *const argv[],
+                                         struct options_origin *origins, char *err,
+                                         size_t errlen);
+
+/*
+ * Prints the settings in force as a config file would hold them, each with
+ * where it came from ("# default", "# /etc/intercom/console.conf:3",
+ * "# command line"); options that are not set are shown commented out.
+ */
+void options_print_config(const struct options *opts, const struct options_origin *origins,
+                          FILE *out);
 
 /* Splits "host", "host:port", "[v6addr]:port" or a bare IPv6 literal. 0 or -1. */
 int options_split_host_port(const char *text, char *host, size_t hostlen, int *port);
