@@ -20,9 +20,13 @@ static int start_result(struct app *app, const struct options *opts, enum progra
                         enum options_result result, const char *err)
 {
 	switch (result) {
-	case OPTIONS_INVALID:
-		fprintf(stderr, "%s\n", err);
+	case OPTIONS_INVALID: {
+		char prefix[4];
+		fprintf(stderr, "%s%s\n",
+		        log_priority_prefix(prefix, log_fd_is_journal(STDERR_FILENO), LOG_PRIORITY_ERR),
+		        err);
 		return EXIT_USAGE;
+	}
 	case OPTIONS_EXIT:
 		if (opts->help)
 			options_usage(program, stdout);
@@ -99,7 +103,7 @@ void app_fail(struct app *app, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(app->fatal, sizeof app->fatal, fmt, ap);
 	va_end(ap);
-	log_event("%s", app->fatal);
+	log_event_at(LOG_PRIORITY_ERR, "%s", app->fatal);
 	app->exit_code = EXIT_FAILURE_RUNTIME;
 	app->quit = true;
 }
@@ -111,13 +115,19 @@ void app_error(const struct app *app, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", app->name, msg);
+	char prefix[4];
+	fprintf(stderr, "%s%s: %s\n",
+	        log_priority_prefix(prefix, log_fd_is_journal(STDERR_FILENO), LOG_PRIORITY_ERR),
+	        app->name, msg);
 }
 
 void app_report_fatal(const struct app *app)
 {
+	char prefix[4];
 	if (app->fatal[0])
-		fprintf(stderr, "%s: %s\n", app->name, app->fatal);
+		fprintf(stderr, "%s%s: %s\n",
+		        log_priority_prefix(prefix, log_fd_is_journal(STDERR_FILENO), LOG_PRIORITY_ERR),
+		        app->name, app->fatal);
 }
 
 void app_host_name(char *out, size_t cap, const char *fallback)

@@ -1,11 +1,14 @@
 /* Event log with a replaceable sink. The only global state: who receives the lines. */
 #include "intercom/common/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 static log_sink_fn log_sink;
 static void *log_sink_ctx;
@@ -16,7 +19,45 @@ void log_set_sink(log_sink_fn sink, void *ctx)
 	log_sink_ctx = ctx;
 }
 
-void log_event(const char *fmt, ...)
+bool log_journal_stream_is(const char *journal_stream, unsigned long long dev,
+                           unsigned long long ino)
+{
+	if (journal_stream == NULL || journal_stream[0] < '0' || journal_stream[0] > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long want_dev = strtoull(journal_stream, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return false;
+	unsigned long long want_ino = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	return want_dev == dev && want_ino == ino;
+}
+
+bool log_fd_is_journal(int fd)
+{
+	struct stat st;
+	const char *env = getenv("JOURNAL_STREAM");
+	if (env == NULL || fstat(fd, &st) < 0)
+		return false;
+	return log_journal_stream_is(env, (unsigned long long)st.st_dev,
+	                             (unsigned long long)st.st_ino);
+}
+
+const char *log_priority_prefix(char out[4], bool journal, enum log_priority priority)
+{
+	if (journal && priority >= 0 && priority <= 7)
+		snprintf(out, 4, "<%d>", (int)priority);
+	else
+		out[0] = '\0';
+	return out;
+}
+
+/* Whether stdout goes to journald: looked at on the first line (-1 until then). */
+static int stdout_journal = -1;
+
+static void log_vevent(enum log_priority priority, const char *fmt, va_list ap)
 {
 	char line[512];
 	struct timeval tv;
@@ -25,17 +66,34 @@ void log_event(const char *fmt, ...)
 	localtime_r(&tv.tv_sec, &tm);
 	int n = snprintf(line, sizeof line, "%02d:%02d:%02d.%03d ", tm.tm_hour, tm.tm_min,
 	                 tm.tm_sec, (int)(tv.tv_usec / 1000));
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-	va_end(ap);
 	if (log_sink) {
 		log_sink(line, log_sink_ctx);
-	} else {
-		fputs(line, stdout);
-		fputc('\n', stdout);
-		fflush(stdout);
+		return;
 	}
+	if (stdout_journal < 0)
+		stdout_journal = log_fd_is_journal(STDOUT_FILENO);
+	char prefix[4];
+	fputs(log_priority_prefix(prefix, stdout_journal, priority), stdout);
+	fputs(line, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void log_event(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vevent(LOG_PRIORITY_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void log_event_at(enum log_priority priority, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vevent(priority, fmt, ap);
+	va_end(ap);
 }
 
 int log_history_init(struct log_history *history, size_t cap)

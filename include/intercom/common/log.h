@@ -6,6 +6,7 @@
 #ifndef INTERCOM_LOG_H
 #define INTERCOM_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,8 +21,38 @@ void log_set_sink(log_sink_fn sink, void *ctx);
  */
 void log_say(log_sink_fn say, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Formats "HH:MM:SS.mmm message" and hands it to the sink. */
+/* Formats "HH:MM:SS.mmm message" and hands it to the sink (at LOG_PRIORITY_INFO). */
 void log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Priorities of sd-daemon(3) (syslog's numbers): under journald (stdout is
+ * the stream JOURNAL_STREAM names) each line on stdout starts with "<N>", so
+ * that journalctl -p filters and colours them; elsewhere nothing changes.
+ */
+enum log_priority {
+	LOG_PRIORITY_ERR = 3,     /* the program cannot go on */
+	LOG_PRIORITY_WARNING = 4, /* something failed and was survived */
+	LOG_PRIORITY_NOTICE = 5,
+	LOG_PRIORITY_INFO = 6,    /* an event */
+};
+
+/* log_event at a priority. */
+void log_event_at(enum log_priority priority, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Whether JOURNAL_STREAM's value ("DEVICE:INODE", in decimal) names the file
+ * with this device and inode: systemd sets it for a service's stdout and
+ * stderr, and a child whose output goes elsewhere inherits it. Pure.
+ */
+bool log_journal_stream_is(const char *journal_stream, unsigned long long dev,
+                           unsigned long long ino);
+
+/* Whether fd is the journal's stream (JOURNAL_STREAM and fstat); asked once per fd by callers. */
+bool log_fd_is_journal(int fd);
+
+/* "<N>" for a line at priority to journald, "" otherwise: out holds 4 bytes. Pure. */
+const char *log_priority_prefix(char out[4], bool journal, enum log_priority priority);
 
 /* The latest lines, kept for a screen's log pane: a ring, the oldest dropped first. */
 #define LOG_LINE_MAX 512
