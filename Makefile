@@ -4,12 +4,20 @@
 #   make run        install missing Debian packages, build, start the console
 #   make check      install missing packages, build, run every test under ASan+UBSan
 #   make demo       install missing packages, build, show console and two speakers in tmux
-#   make install    copy the programs to $(DESTDIR)$(PREFIX)/bin, assets to .../share/intercom
+#   make install    copy the programs to $(DESTDIR)$(PREFIX)/bin, assets to .../share/intercom,
+#                   manual pages, systemd units, bash completion, example configs
+#   make deb        build the Debian packages in a copy of the tree (scripts/build-deb.sh)
 #
 # Local overrides (CC, CFLAGS, ...) go in .config, which is not tracked.
 -include .config
 
 PREFIX   ?= /usr/local
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+# Units and sysusers.d go where systemd looks for them under PREFIX (/usr/local/lib/systemd/...).
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 SAN      ?= 0
 # The build directory follows the flags: sanitizer objects never mix with normal ones.
 ifeq ($(SAN),1)
@@ -52,7 +60,7 @@ PROGRAM_TESTS := $(sort $(wildcard tests/programs/test_*.sh))
 
 .PHONY: all run check demo test units unit-bins programs deps test-deps install clean \
         check-build check-build-normal check-build-san check-quick check-units-normal check-units-san check-docs \
-        check-programs
+        check-programs check-man check-units check-completion deb
 
 all: $(BINS)
 
@@ -124,10 +132,20 @@ check-build-san:
 	@$(MAKE) --no-print-directory SAN=1 all unit-bins build/san/tests/keep_dlopen.so
 
 # Longest first: make starts them in this order.
-check-quick: fuzz-smoke bench-smoke check-units-san check-units-normal check-docs
+check-quick: fuzz-smoke bench-smoke check-units-san check-units-normal check-docs check-man \
+             check-units check-completion
 # The README's options table lists exactly what --help prints from the option table.
 check-docs:
 	@scripts/check-options-doc.sh build/bin README.md
+# The manual pages lint clean and list exactly the options of each program's --help.
+check-man:
+	@scripts/check-man.sh build/bin man
+# The systemd units verify (systemd-analyze; skipped where it cannot run).
+check-units:
+	@scripts/check-units.sh build/bin
+# The bash completion completes options (and intercom-ctl's names) as --help says.
+check-completion:
+	@tests/completion/test_completion.sh build/bin
 
 check-units-normal:
 	@$(MAKE) --no-print-directory SAN=0 BUILD=build units
@@ -161,10 +179,34 @@ programs: $(BINS) $(PRELOAD_SHIM)
 	@INTERCOM_PRELOAD="$(PRELOAD)" scripts/run-programs.sh $(BUILD)/bin $(PROGRAM_TESTS)
 
 # The console finds the test tone in $(PREFIX)/share/intercom, next to its bin/ (src/common/assets.c).
+# intercom-ctl goes with the others once it is built (it comes from another branch).
+INSTALL_BINS = $(BINS) $(filter-out $(BINS),$(wildcard $(BUILD)/bin/intercom-ctl))
+# Example configs go to $(SYSCONFDIR)/intercom only where no config is there yet.
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/intercom
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/intercom/examples \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SYSCONFDIR)/intercom
+	install -m 755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 assets/test-tone.wav $(DESTDIR)$(PREFIX)/share/intercom
+	install -m 644 $(patsubst $(BUILD)/bin/%,man/%.1,$(INSTALL_BINS)) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/intercom.7 $(DESTDIR)$(MANDIR)/man7
+	for unit in contrib/systemd/*.service; do \
+		sed 's|/usr/bin/|$(PREFIX)/bin/|g' "$$unit" >$(DESTDIR)$(UNITDIR)/$${unit##*/} || exit 1; \
+	done
+	install -m 644 contrib/systemd/intercom.sysusers $(DESTDIR)$(SYSUSERSDIR)/intercom.conf
+	for prog in $(notdir $(INSTALL_BINS)); do \
+		install -m 644 contrib/bash-completion/intercom $(DESTDIR)$(COMPLETIONDIR)/$$prog || exit 1; \
+	done
+	install -m 644 contrib/config/console.conf contrib/config/speaker.conf \
+		$(DESTDIR)$(PREFIX)/share/intercom/examples
+	for conf in console.conf speaker.conf; do \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/intercom/$$conf ] || \
+		install -m 644 contrib/config/$$conf $(DESTDIR)$(SYSCONFDIR)/intercom || exit 1; \
+	done
+
+# The Debian packages, built in a copy of the tree: ../*.deb never lands in it.
+deb:
+	@scripts/build-deb.sh
 
 clean:
 	rm -rf build

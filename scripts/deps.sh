@@ -14,6 +14,8 @@ build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsample
 # Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux;
 # the skew rig's analysis (numpy) and the bench's fast clock (faketime).
 test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev"
+# The manual pages' lint (mandoc) and the Debian packages CI builds (scripts/build-deb.sh).
+test_pkgs="$test_pkgs mandoc debhelper dpkg-dev fakeroot lintian"
 
 want="$build_pkgs"
 case "${1:-}" in
@@ -55,6 +57,11 @@ present() {
 		python3-numpy) have_glob '/usr/lib/python3/dist-packages/numpy/__init__.py' ;;
 		faketime) have_cmds faketime && have_glob '/usr/lib/*/faketime/libfaketime.so.1' ;;
 		clang) have_cmds clang ;;
+		mandoc) have_cmds mandoc ;;
+		debhelper) have_cmds dh dh_installsystemd dh_installsysusers ;;
+		dpkg-dev) have_cmds dpkg-buildpackage dpkg-deb ;;
+		fakeroot) have_cmds fakeroot ;;
+		lintian) have_cmds lintian ;;
 		# libFuzzer's runtime, beside the compiler-rt builtins clang names.
 		libclang-rt-dev)
 			have_cmds clang || return 1
