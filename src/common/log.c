@@ -58,6 +58,10 @@ const char *log_priority_prefix(char out[4], bool journal, enum log_priority pri
 static int stdout_journal = -1;
 
 static void log_vevent(enum log_priority priority, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/* Formats, stamps and writes one line (see log_event). */
+static void log_vevent(enum log_priority priority, const char *fmt, va_list ap)
 {
 	char line[512];
 	struct timeval tv;
