@@ -22,8 +22,13 @@ tmp=$(mktemp -d /tmp/intercom-deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 src=$tmp/intercom-$version
 mkdir "$src"
-# The tree as git sees it (tracked and new files, not build/ or .config).
-git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t "$src"
+# The tree as git sees it (tracked and new files, not build/ or .config); without
+# git (an unpacked tarball), everything but build/ and .config.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t "$src"
+else
+	tar -C "$top" --exclude=./build --exclude=./.config -cf - . | tar -C "$src" -xf -
+fi
 # intercom-ctl and a tree built elsewhere are not copied: the package builds its own.
 echo "build-deb: building intercom $version in $src"
 (cd "$src" && dpkg-buildpackage -us -uc -b </dev/null >"$tmp/build.log" 2>&1) || {
