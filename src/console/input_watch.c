@@ -123,8 +123,9 @@ static void input_rescan(struct input_watch *iw, bool first)
 {
 	char err[256];
 	if (first)
-		log_event("input device still missing: listing the audio devices afresh "
-		          "(again at gaps doubling up to %d s)", INPUT_RESCAN_MAX_MS / 1000);
+		log_event_at(LOG_PRIORITY_WARNING,
+		             "input device still missing: listing the audio devices afresh "
+		             "(again at gaps doubling up to %d s)", INPUT_RESCAN_MAX_MS / 1000);
 	if (iw->audio_up)
 		audio_terminate();
 	iw->audio_up = audio_init(err, sizeof err) == 0;
@@ -138,8 +139,9 @@ static void input_lost(struct input_watch *iw, uint64_t now)
 	capture_close(iw->capture);
 	iw->capture = NULL;
 	input_missing(iw, now, "input device lost");
-	log_event("input device %s stopped working; talk is disabled, retrying every %d s",
-	          audio_device_name(iw->device), INPUT_RETRY_MS / 1000);
+	log_event_at(LOG_PRIORITY_WARNING,
+	             "input device %s stopped working; talk is disabled, retrying every %d s",
+	             audio_device_name(iw->device), INPUT_RETRY_MS / 1000);
 }
 
 int input_watch_tick(struct input_watch *iw, uint64_t now)
