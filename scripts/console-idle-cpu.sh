@@ -40,6 +40,7 @@ measure() {
 port=$(rig_free_port)
 tm -f /dev/null new-session -d -x 100 -y 30 -s con \
 	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console' XDG_DATA_HOME='$T/console/data' LANG=C.UTF-8 \
+	 INTERCOM_SYSCONFDIR='$T/no-sysconf' \
 	 '$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all --archive '$T/archive'"
 tm pipe-pane -t con -o "cat >>'$T/tty.out'"
 for _ in $(seq 50); do pid=$(pgrep -n -f "intercom-console -H 127.0.0.1 -p $port" || true); [ -n "$pid" ] && break; sleep 0.1; done

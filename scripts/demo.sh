@@ -81,8 +81,9 @@ port=$(rig_free_port)
 run() {
 	local home=$1
 	shift
-	printf 'env -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u PULSE_SERVER HOME=%q XDG_DATA_HOME=%q LANG=%q' \
-		"$home" "$home/data" "${LANG:-C.UTF-8}"
+	# No config file of this machine's either (/etc/intercom, ~/.config/intercom): the demo's own settings.
+	printf 'env -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u PULSE_SERVER HOME=%q XDG_DATA_HOME=%q LANG=%q INTERCOM_SYSCONFDIR=%q' \
+		"$home" "$home/data" "${LANG:-C.UTF-8}" "$home/no-sysconf"
 	printf ' %q' "$@"
 }
 # The demo's speakers are this script's own, on this machine: the console admits them

@@ -68,7 +68,7 @@ fi
 in_home() {
 	local cfg=$1
 	shift
-	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/$cfg" nice -n 10 "$@"
+	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/$cfg" INTERCOM_SYSCONFDIR="$T/no-sysconf" nice -n 10 "$@"
 }
 
 sample() { awk -v k="$1" '$1 == "sample" && $2 == k { print $3 }' "$RES/samples.txt"; }
