@@ -28,6 +28,9 @@
 #   mdns_avahi_stop          stops the daemon (its services are withdrawn)
 #   mdns_stop                stops both
 
+# The daemons and ip live in sbin, which a user's PATH may lack.
+PATH="$PATH:/usr/sbin:/sbin"
+
 mdns_usable() {
 	local c
 	for c in unshare ip dbus-daemon avahi-daemon avahi-browse mount; do
