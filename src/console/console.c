@@ -1166,7 +1166,7 @@ static int setup_terminal(struct console *con)
 static int console_setup(struct console *con)
 {
 	static int (*const steps[])(struct console *) = {
-		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_advert, setup_input,
+		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_input, setup_advert,
 		setup_terminal,
 	};
 	int rc = APP_RUN;

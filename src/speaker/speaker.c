@@ -1455,6 +1455,25 @@ static int setup_state(struct speaker *spk)
 	return APP_RUN;
 }
 
+/*
+ * No console address: the console is found over mDNS (speaker_follow), which
+ * needs avahi-daemon now; said before anything else can fail, as a usage
+ * error is.
+ */
+static int setup_discovery(struct speaker *spk)
+{
+	char err[256];
+	if (spk->opts.host[0])
+		return APP_RUN;
+	spk->browser = discovery_browser_new(spk->opts.console_name, err, sizeof err);
+	if (!spk->browser) {
+		app_error(&spk->app, "no console address given, and no avahi-daemon to find one over mDNS "
+		          "(%s): give the console's address, e.g. intercom-speaker 10.0.0.5", err);
+		return EXIT_DISCOVERY;
+	}
+	return APP_RUN;
+}
+
 /* The screen's objects; from here on its log pane collects the events, even before it shows. */
 static int setup_screen(struct speaker *spk)
 {
@@ -1534,15 +1553,6 @@ static int setup_link(struct speaker *spk)
 		app_error(&spk->app, "%s", err);
 		return EXIT_FAILURE_RUNTIME;
 	}
-	if (!spk->opts.host[0]) {
-		spk->browser = discovery_browser_new(spk->opts.console_name, err, sizeof err);
-		if (!spk->browser) {
-			speaker_screen_done(spk);
-			app_error(&spk->app, "no console address given, and no avahi-daemon to find one over mDNS "
-			          "(%s): give the console's address, e.g. intercom-speaker 10.0.0.5", err);
-			return EXIT_DISCOVERY;
-		}
-	}
 	struct link_config cfg = {
 		.host = spk->opts.host,
 		.port = spk->opts.port,
@@ -1590,8 +1600,8 @@ static void speaker_shutdown(struct speaker *spk);
 static int speaker_setup(struct speaker *spk)
 {
 	static int (*const steps[])(struct speaker *) = {
-		setup_key, setup_identity, setup_front_end, setup_state, setup_screen, setup_output, setup_volume,
-		setup_link, setup_terminal,
+		setup_key, setup_identity, setup_front_end, setup_state, setup_discovery, setup_screen, setup_output,
+		setup_volume, setup_link, setup_terminal,
 	};
 	int rc = APP_RUN;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)

@@ -46,7 +46,11 @@ static void test_txt_round_trip(void **state)
 	struct dnssd_txt back;
 	char why[160] = "";
 	assert_int_equal(parse(strs, &back, why), 0);
-	assert_memory_equal(&back, &txt, sizeof txt);
+	assert_int_equal(back.txtvers, txt.txtvers);
+	assert_int_equal(back.proto, txt.proto);
+	assert_true(back.psk);
+	assert_string_equal(back.fp, txt.fp);
+	assert_string_equal(back.version, txt.version);
 
 	txt.psk = false;
 	txt.fp[0] = '\0';
