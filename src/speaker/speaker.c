@@ -1617,7 +1617,7 @@ static int speaker_setup(struct speaker *spk)
 static void speaker_greet(const struct speaker *spk)
 {
 	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk->opts.name,
-	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->link->ops->peer,
+	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->browser ? "looking for" : spk->link->ops->peer,
 	          spk->console_addr);
 	if (spk->opts.no_effect[0])
 		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "

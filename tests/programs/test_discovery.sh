@@ -48,6 +48,18 @@ for want in ";127.0.0.1;$port;" '"txtvers=1"' '"proto=2"' '"psk=no"' "\"fp=$fp\"
 done
 grep -qi "key=\|secret" "$T/entry.txt" && fail "a secret in the TXT record: $(cat "$T/entry.txt")"
 
+note "--no-advertise: not seen, nothing said about mDNS"
+mkdir -p "$T/c0"
+run_bg "$T/c0" "$T/c0.log" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$(rig_free_port)" \
+	--name "Hidden" --no-advertise
+c0=$LAST_PID
+wait_log "$T/c0.log" "listening on" 10
+sleep 1.5
+avahi-browse -rpt _intercom._tcp 2>&1 | grep -q "Hidden" && fail "a console with --no-advertise is advertised"
+grep -q "mDNS" "$T/c0.log" && fail "a console with --no-advertise talks of mDNS: $(cat "$T/c0.log")"
+kill -TERM "$c0"
+wait "$c0" || true
+
 note "a speaker with no address finds it and plays a page"
 speaker s1
 s1=$LAST_PID
