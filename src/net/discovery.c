@@ -332,7 +332,7 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtoco
                        AvahiLookupResultFlags flags, void *ctx)
 {
 	struct discovery_browser *b = ctx;
-	(void)r, (void)type, (void)domain, (void)flags;
+	(void)r, (void)type, (void)domain, (void)flags, (void)host_name;
 	if (event != AVAHI_RESOLVER_FOUND || !addr) {
 		log_event("mDNS: console \"%s\" could not be resolved: %s", name,
 		          avahi_strerror(avahi_client_errno(b->h.client)));
@@ -351,8 +351,8 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtoco
 	if (ok < 0)
 		return;
 	if (ok == 0) {
-		log_event("mDNS: ignored \"%s\" at %s port %u (%s): %s", name, host, port,
-		          host_name ? host_name : "?", why);
+		/* name was checked printable when it was added; the host's name is not shown (unchecked). */
+		log_event("mDNS: ignored \"%s\" at %s port %u: %s", name, host, port, why);
 		return;
 	}
 	/* What it says of itself, for the log only: the handshake checks the key. */
