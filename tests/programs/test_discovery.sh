@@ -87,6 +87,7 @@ wait "$s2" || rc=$?
 grep -E "several consoles found over mDNS \((Front desk, Back office|Back office, Front desk)\): choose one with --console-name NAME" \
 	"$T/s2.log" >/dev/null || fail "no line naming both consoles: $(tail -3 "$T/s2.log")"
 speaker s3 --console-name "back OFFICE"
+s3=$LAST_PID
 wait_log "$T/s3.log" "mDNS: using console \"Back office\" at 127.0.0.1:$port2" 10
 wait_log "$T/c2.log" "speaker s3 .*joined" 10
 grep -q "speaker s3" "$T/console.log" && fail "s3 joined Front desk, not the console it named"
@@ -99,8 +100,13 @@ run_bg "$T/c4" "$T/c4.log" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.
 c4=$LAST_PID
 wait_log "$T/c4.log" "the name \"Back office\" is taken on this network; advertising as \"Back office #2\"" 10
 wait_log "$T/c4.log" "mDNS: advertised as \"Back office #2\"" 10
-kill -TERM "$c4" "$c2"
-wait "$c4" "$c2" || true
+note "both stop cleanly (under ASan: nothing of Avahi's left unfreed)"
+kill -TERM "$c4" "$c2" "$s3"
+for pid in "$c4" "$c2" "$s3"; do
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "a console or speaker using mDNS exited $rc on SIGTERM"
+done
 
 note "the console restarted on another port: the speaker follows it"
 console_cmd quit
