@@ -11,6 +11,7 @@
 #include "intercom/audio/stream_codec.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/defaults.h"
+#include "intercom/net/dnssd.h"
 #include "intercom/net/proto.h"
 
 #include "fuzz_common.h"
@@ -458,6 +459,52 @@ static void put_op_advance(struct buf *b, uint8_t eighths_minus_1)
 	put(b, op, sizeof op);
 }
 
+/* ---- dnssd: TXT rdata, whose strings are also the finder's reports ---- */
+
+/* Appends one DNS TXT string: its length byte, then it. */
+static void put_txt(struct buf *b, const char *s)
+{
+	uint8_t len = (uint8_t)strlen(s);
+	put(b, &len, 1);
+	put(b, s, len);
+}
+
+static void dnssd_seeds(void)
+{
+	static struct buf b;
+	/* A console's own record, as dnssd_txt_build makes it. */
+	struct dnssd_txt txt = { .txtvers = DNSSD_TXT_VERSION, .proto = PROTO_VERSION, .psk = true,
+	                         .fp = "4f45553c5a7cc837bccef9cbafc1a91f", .version = "0.1.0" };
+	char items[DNSSD_TXT_ITEMS][DNSSD_TXT_ITEM_MAX];
+	size_t n = dnssd_txt_build(&txt, items);
+	b.n = 0;
+	for (size_t i = 0; i < n; i++)
+		put_txt(&b, items[i]);
+	write_seed("dnssd", "console", b.b, b.n);
+	/* A printer's record: not ours. */
+	b.n = 0;
+	put_txt(&b, "txtvers=1");
+	put_txt(&b, "pdl=application/pdf");
+	write_seed("dnssd", "printer", b.b, b.n);
+	/*
+	 * As reports (first byte: op & 7, 0 add, 2 resolve with our record, 5
+	 * all-for-now, 6 settle, 4 remove; iface op >> 4, IPv6 if op & 8): two
+	 * consoles found and resolved, the first moved to another port.
+	 */
+	static const struct { uint8_t op; const char *name; } reports[] = {
+		{ 0x00, "c" }, { 0x00, "Back office" }, { 0x02, "c" }, { 0x02, "Back office" }, { 0x05, "" },
+		{ 0x04, "c" }, { 0x00, "c" }, { 0x42, "c" }, { 0x06, "" },
+	};
+	b.n = 0;
+	for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+		uint8_t len = (uint8_t)(1 + strlen(reports[i].name));
+		put(&b, &len, 1);
+		put(&b, &reports[i].op, 1);
+		put(&b, reports[i].name, len - 1u);
+	}
+	write_seed("dnssd", "two-consoles-one-moves", b.b, b.n);
+}
+
 static void jitter_seeds(void)
 {
 	static struct buf b;
@@ -520,7 +567,7 @@ int main(int argc, char **argv)
 	g_root = argv[1];
 	char path[4096];
 	make_dir(g_root);
-	static const char *targets[] = { "frames", "wav", "hello", "codec", "jitter", "handshake" };
+	static const char *targets[] = { "frames", "wav", "hello", "codec", "jitter", "handshake", "dnssd" };
 	for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", g_root, targets[i]);
 		make_dir(path);
@@ -534,6 +581,7 @@ int main(int argc, char **argv)
 	free(page_wav);
 	codec_seeds();
 	jitter_seeds();
+	dnssd_seeds();
 	printf("make_seeds: %d seeds in %s\n", g_count, g_root);
 	return 0;
 }

@@ -10,10 +10,11 @@
 #   scripts/deps.sh --test   also the test tools
 set -eu
 
-build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev libopus-dev"
+build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev libopus-dev libavahi-client-dev"
 # Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux;
-# the skew rig's analysis (numpy) and the bench's fast clock (faketime).
-test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev"
+# the skew rig's analysis (numpy) and the bench's fast clock (faketime); a private mDNS
+# rig (tests/lib/mdns.sh: a D-Bus system bus and avahi-daemon in a network namespace).
+test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev avahi-daemon avahi-utils dbus iproute2"
 # The manual pages' lint (mandoc) and the Debian packages CI builds (scripts/build-deb.sh).
 test_pkgs="$test_pkgs mandoc debhelper dpkg-dev fakeroot lintian"
 
@@ -44,6 +45,7 @@ present() {
 		libsodium-dev) have_pc libsodium ;;
 		libncurses-dev) have_pc ncursesw ;;
 		libopus-dev) have_pc opus ;;
+		libavahi-client-dev) have_pc avahi-client ;;
 		libcmocka-dev) have_pc cmocka ;;
 		alsa-utils) have_cmds aplay ;;
 		libasound2-plugins) have_glob '/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so' ;;
@@ -62,6 +64,11 @@ present() {
 		dpkg-dev) have_cmds dpkg-buildpackage dpkg-deb ;;
 		fakeroot) have_cmds fakeroot ;;
 		lintian) have_cmds lintian ;;
+		# Daemons live in sbin, which a user's PATH may lack.
+		avahi-daemon) have_cmds avahi-daemon || have_glob /usr/sbin/avahi-daemon ;;
+		avahi-utils) have_cmds avahi-browse avahi-publish ;;
+		dbus) have_cmds dbus-daemon ;;
+		iproute2) have_cmds ip || have_glob '/usr/sbin/ip /sbin/ip' ;;
 		# libFuzzer's runtime, beside the compiler-rt builtins clang names.
 		libclang-rt-dev)
 			have_cmds clang || return 1

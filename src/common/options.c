@@ -17,6 +17,7 @@
 #include "intercom/audio/stream_codec.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/utf8.h"
+#include "intercom/net/dnssd.h"
 #include "intercom/net/identity.h"
 
 #include <errno.h>
@@ -99,7 +100,9 @@ static const struct option_spec specs[] = {
 	  .help = { [PROGRAM_CONSOLE] = "keep every page sent in DIR\n"
 	                                "(default: $XDG_DATA_HOME/intercom/pages)" } },
 	{ OPT_NAME, "name", 0, "NAME", "Reception",
-	  .help = { [PROGRAM_SPEAKER] = "name shown on the console, {min}..{max} bytes of UTF-8\n"
+	  .help = { [PROGRAM_CONSOLE] = "name advertised over mDNS, {min}..{max} bytes of UTF-8\n"
+	                                "(63 are used; default: this machine's host name)",
+	            [PROGRAM_SPEAKER] = "name shown on the console, {min}..{max} bytes of UTF-8\n"
 	                                "(default: this machine's host name)" },
 	  .min = 1, .max = NAME_MAX_BYTES },
 	{ OPT_ZONE, "zone", 0, "ZONE", "Floor-2",
@@ -186,8 +189,17 @@ static const struct option_spec specs[] = {
 	                                "key on first contact, then refuse any other)" } },
 	{ OPT_FORGET_CONSOLE, "forget-console", 0, "ADDRESS", "10.0.0.5:2348",
 	  .help = { [PROGRAM_SPEAKER] = "forget the key pinned for the console at ADDRESS,\n"
-	                                "HOST[:PORT], then exit: its next key is trusted" },
+	                                "HOST[:PORT], or found over mDNS as NAME (mdns:NAME),\n"
+	                                "then exit: its next key is trusted" },
 	  .command_line_only = true },
+	{ OPT_CONSOLE_NAME, "console-name", 0, "NAME", "Reception",
+	  .help = { [PROGRAM_SPEAKER] = "given no console address: the console to find over\n"
+	                                "mDNS by the name it advertises, {min}..{max} bytes\n"
+	                                "(default: the only one found)" },
+	  .min = 1, .max = DNSSD_NAME_MAX },
+	{ OPT_NO_ADVERTISE, "no-advertise", 0, NULL, NULL,
+	  .help = { [PROGRAM_CONSOLE] = "do not advertise this console over mDNS (default:\n"
+	                                "advertised as _intercom._tcp through avahi-daemon)" } },
 	{ OPT_SHOW_IDENTITY, "show-identity", 0, NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "print this console's key fingerprint (made on first\n"
 	                                "run), then exit",
@@ -279,6 +291,7 @@ struct parser {
 	const char *legacy;  /* speaker's --legacy HOST[:PORT], applied likewise */
 	struct options_origin *origins; /* NULL, or where each option's value came from */
 	struct options_origin now;      /* where the values being applied come from */
+	bool port_given;     /* -p: a speaker needs an address with it (mDNS finds the port) */
 };
 
 /* A user's value made safe to echo in a one-line message. */
@@ -650,6 +663,7 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 	case OPT_PORT:
 		if (spec_int(spec, value, &o->port) != 0)
 			return fail(p, "bad port '%s': give %g..%g", show(value).text, spec->min, spec->max);
+		p->port_given = true;
 		return OPTIONS_RUN;
 	case OPT_DURATION:
 		return set_seconds(p, spec, value, &o->duration);
@@ -769,6 +783,16 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 	case OPT_FORGET_CONSOLE: {
 		char host[256];
 		int port = DEFAULT_PORT;
+		/* A console found over mDNS is pinned by its name (dnssd.h). */
+		if (strncmp(value, DNSSD_PIN_PREFIX, strlen(DNSSD_PIN_PREFIX)) == 0) {
+			const char *name = value + strlen(DNSSD_PIN_PREFIX);
+			size_t len = strlen(name);
+			if (len == 0 || len > DNSSD_NAME_MAX || utf8_check_text(name, len) != UTF8_TEXT_OK)
+				return fail(p, "bad console name in '%s': give mdns:NAME as the speaker's log "
+				               "says it, e.g. --forget-console \"mdns:Reception\"", show(value).text);
+			snprintf(o->forget_console, sizeof o->forget_console, "%s", value);
+			return OPTIONS_RUN;
+		}
 		if (options_split_host_port(value, host, sizeof host, &port) != 0)
 			return fail(p, "bad console address '%s': give HOST[:PORT], e.g. --forget-console "
 			               "10.0.0.5:2348", show(value).text);
@@ -783,6 +807,11 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		return set_path(p, spec, value, o->config_file, sizeof o->config_file);
 	case OPT_PRINT_CONFIG:
 		o->print_config = true;
+		return OPTIONS_RUN;
+	case OPT_CONSOLE_NAME:
+		return set_label(p, spec, value, o->console_name, sizeof o->console_name);
+	case OPT_NO_ADVERTISE:
+		o->no_advertise = true;
 		return OPTIONS_RUN;
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
@@ -907,9 +936,13 @@ static enum options_result finish(struct parser *p)
 		                            sizeof host, &port) == 0 && port != 0)
 			p->origins[OPT_PORT] = from;
 	}
-	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices &&
-	    !o->show_identity && !o->forget_console[0] && !o->print_config)
-		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5", p->prog);
+	/* No address: the speaker finds the console over mDNS (discovery.h), port and all. */
+	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && p->port_given)
+		return fail(p, "-p needs the console's address: give HOST[:PORT], e.g. %s 10.0.0.5:%d, or "
+		               "neither to find the console over mDNS", p->prog, o->port);
+	if (o->console_name[0] && o->host[0])
+		return fail(p, "--console-name finds a console over mDNS: give it or a console address "
+		               "(or --legacy), not both");
 	if (o->admit == ADMIT_KEY && o->admit_given && !o->key_file[0])
 		return fail(p, "--admit key needs --key-file: speakers are admitted by proving that key; "
 		               "give one, or --admit ask");
@@ -1227,6 +1260,8 @@ static bool value_text(const struct options *o, const struct option_spec *spec, 
 		text = o->admit == ADMIT_ALL ? "all" : o->admit == ADMIT_KEY ? "key" : "ask";
 		break;
 	case OPT_CONSOLE_KEY: text = o->console_key; break;
+	case OPT_CONSOLE_NAME: text = o->console_name; break;
+	case OPT_NO_ADVERTISE: text = o->no_advertise ? "yes" : "no"; break;
 	default: return false; /* command-line actions: never in a file */
 	}
 	snprintf(out, outlen, "%s", text);
@@ -1341,9 +1376,11 @@ void options_usage(enum program program, FILE *out)
 		fprintf(out, "Usage: %s [OPTION]... HOST[:PORT]\n", prog);
 		fprintf(out, "       %s [OPTION]... -H HOST [-p PORT]\n", prog);
 		fprintf(out, "       %s [OPTION]... --legacy HOST[:PORT]\n", prog);
+		fprintf(out, "       %s [OPTION]... [--console-name NAME]\n", prog);
 		fputs("Connects to the intercom-console at HOST and plays every page it sends.\n"
 		      "HOST is a name, an IPv4 or an IPv6 address; with an IPv6 address write a\n"
-		      "port as [ADDRESS]:PORT. HOST[:PORT] wins over -H and -p.\n\nOptions:\n",
+		      "port as [ADDRESS]:PORT. HOST[:PORT] wins over -H and -p. Without HOST it\n"
+		      "finds the console over mDNS (avahi-daemon) and follows it if it moves.\n\nOptions:\n",
 		      out);
 	}
 	for (size_t i = 0; i < SPEC_COUNT; i++) {
@@ -1404,5 +1441,9 @@ void options_usage(enum program program, FILE *out)
 		fprintf(out, "  %d  the console's key is not the one pinned (or --console-key): refused,\n"
 		             "     not retried; the message names the command that accepts a new key\n",
 		        EXIT_IDENTITY);
+	if (program == PROGRAM_SPEAKER)
+		fprintf(out, "  %d  no console address and none found over mDNS: no avahi-daemon, or\n"
+		             "     several consoles and no --console-name (not retried)\n",
+		        EXIT_DISCOVERY);
 	fprintf(out, "\n%s %s\n", prog, INTERCOM_VERSION);
 }

@@ -44,6 +44,7 @@
 #include "intercom/console/outbox.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/discovery.h"
 #include "intercom/net/identity.h"
 #include "intercom/net/trust.h"
 #include "intercom/net/net.h"
@@ -68,6 +69,7 @@ struct console {
 	size_t line_len;
 
 	struct station *station;
+	struct discovery_advert *advert; /* mDNS: this console as _intercom._tcp (NULL: --no-advertise) */
 	struct auth_key key;      /* --key-file, until the station has its copy */
 	struct identity identity; /* the console's key pair, until the station has its copy */
 	struct trust_list approved; /* speakers' keys the operator approved (the station adds to it) */
@@ -811,7 +813,7 @@ static int console_tick(struct console *con)
 
 /* Fixed slots before the station's in the poll set. */
 enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_ARCHIVE, SLOT_TERM,
-       SLOT_STATION = SLOT_TERM + TERM_POLLFDS };
+       SLOT_ADVERT = SLOT_TERM + TERM_POLLFDS, SLOT_STATION = SLOT_ADVERT + DISCOVERY_POLLFDS };
 
 /*
  * Fills the poll set: the fixed slots, then the station's (which may lower
@@ -835,6 +837,10 @@ static long console_poll_prepare(struct console *con, int *timeout)
 	fds[SLOT_LOAD] = (struct pollfd){ .fd = file_loads_fd(con->loads), .events = POLLIN };
 	fds[SLOT_ARCHIVE] = (struct pollfd){ .fd = outbox_fd(con->outbox), .events = POLLIN };
 	term_poll_prepare(fds + SLOT_TERM);
+	for (size_t i = 0; i < DISCOVERY_POLLFDS; i++)
+		fds[SLOT_ADVERT + i] = (struct pollfd){ .fd = -1 };
+	if (con->advert)
+		discovery_advert_prepare(con->advert, fds + SLOT_ADVERT, timeout);
 	return (long)station_poll_prepare(con->station, fds + SLOT_STATION, con->fds_cap - SLOT_STATION,
 	                                  timeout);
 }
@@ -848,6 +854,8 @@ static bool console_poll_handle(struct console *con, size_t nst)
 		return false;
 	}
 	station_poll_handle(con->station, fds + SLOT_STATION, nst);
+	if (con->advert)
+		discovery_advert_handle(con->advert, fds + SLOT_ADVERT);
 	outbox_handle(con->outbox);
 	console_load_done(con);
 	if (fds[SLOT_STDIN].revents)
@@ -924,6 +932,8 @@ static void console_shutdown(struct console *con)
 	con->outbox = NULL;
 	file_loads_free(con->loads);
 	con->loads = NULL;
+	discovery_advert_free(con->advert);
+	con->advert = NULL;
 	station_free(con->station, "console shutting down");
 	con->station = NULL;
 	trust_free(&con->approved);
@@ -1064,6 +1074,37 @@ static int setup_station(struct console *con)
 	return APP_RUN;
 }
 
+/*
+ * The console advertised over mDNS (unless --no-advertise): its name, its
+ * port, and in the TXT record what a speaker may want to know before it
+ * connects (protocol, whether a key is required, the key's fingerprint:
+ * public, and only shown, never trusted: the handshake checks the key).
+ * Without avahi-daemon the advert says so once and the console serves as before.
+ */
+static int setup_advert(struct console *con)
+{
+	if (con->opts.no_advertise)
+		return APP_RUN;
+	char name[sizeof con->opts.name];
+	if (con->opts.name[0])
+		snprintf(name, sizeof name, "%s", con->opts.name);
+	else
+		app_host_name(name, sizeof name, "intercom console");
+	struct dnssd_txt txt = { .txtvers = DNSSD_TXT_VERSION, .proto = PROTO_VERSION,
+	                         .psk = con->opts.key_file[0] != '\0' };
+	size_t n = 0;
+	for (const char *c = con->fingerprint; *c && n + 1 < sizeof txt.fp; c++)
+		if (*c != ' ')
+			txt.fp[n++] = *c;
+	snprintf(txt.version, sizeof txt.version, "%s", INTERCOM_VERSION);
+	con->advert = discovery_advert_new(name, con->opts.port, &txt);
+	if (!con->advert) {
+		app_error(&con->app, "out of memory");
+		return EXIT_FAILURE_RUNTIME;
+	}
+	return APP_RUN;
+}
+
 /* The console's own parts: its state, the file loads, the outbox, and the screen's objects. */
 static int setup_parts(struct console *con)
 {
@@ -1125,7 +1166,7 @@ static int setup_terminal(struct console *con)
 static int console_setup(struct console *con)
 {
 	static int (*const steps[])(struct console *) = {
-		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_input,
+		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_input, setup_advert,
 		setup_terminal,
 	};
 	int rc = APP_RUN;

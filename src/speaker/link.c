@@ -154,9 +154,32 @@ static void link_connected(struct link *l)
 	l->ops->connected(l, l->opened_ms);
 }
 
+void link_retarget(struct link *l, const char *host, int port, const char *label, const char *why)
+{
+	if (l->open || l->resolver)
+		link_close(l, why);
+	if (l->addrs)
+		freeaddrinfo(l->addrs);
+	l->addrs = NULL;
+	l->addr_next = NULL;
+	snprintf(l->target_host, sizeof l->target_host, "%s", host);
+	l->cfg.host = l->target_host;
+	l->cfg.port = port;
+	if (label) {
+		snprintf(l->target_label, sizeof l->target_label, "%s", label);
+		l->cfg.label = l->target_label;
+	} else {
+		l->cfg.label = NULL;
+	}
+	speaker_state_retry_now(l->cfg.st, clock_mono_ms());
+}
+
 int link_tick(struct link *l, uint64_t now)
 {
 	const struct speaker_state *st = l->cfg.st;
+	/* No console to connect to yet: discovery wakes the loop when it finds one. */
+	if (!l->cfg.host || !l->cfg.host[0])
+		return INT32_MAX;
 	if (st->link == SPEAKER_LINK_WAITING) {
 		if (now >= st->retry_at_ms) {
 			link_connect(l);

@@ -108,7 +108,13 @@ static int check_console_key(struct link *l, const uint8_t pk[IDENTITY_KEY_BYTES
                              size_t whylen)
 {
 	char label[TRUST_LABEL_MAX], got[IDENTITY_FP_TEXT];
-	link_console_label(l->cfg.host, l->cfg.port, label, sizeof label);
+	if (l->cfg.label)
+		snprintf(label, sizeof label, "%s", l->cfg.label);
+	else
+		link_console_label(l->cfg.host, l->cfg.port, label, sizeof label);
+	/* As the shell needs it: a name found over mDNS may hold a space. */
+	char forget[TRUST_LABEL_MAX + 2];
+	snprintf(forget, sizeof forget, strchr(label, ' ') ? "\"%s\"" : "%s", label);
 	identity_fingerprint(pk, got);
 	snprintf(l->cfg.st->console_fp, sizeof l->cfg.st->console_fp, "%s", got);
 	if (l->cfg.console_fp) {
@@ -140,7 +146,7 @@ static int check_console_key(struct link *l, const uint8_t pk[IDENTITY_KEY_BYTES
 		snprintf(why, whylen, "REFUSED the console at %s: ITS KEY HAS CHANGED, from %s (pinned in "
 		         "%.200s) to %s; someone may be posing as the console. If its key was changed on "
 		         "purpose, run: intercom-speaker --forget-console %s", label, was,
-		         l->cfg.known->path, got, label);
+		         l->cfg.known->path, got, forget);
 		return -1;
 	}
 	char err[256];

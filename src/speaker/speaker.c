@@ -42,6 +42,7 @@
 #include "intercom/net/identity.h"
 #include "intercom/net/trust.h"
 #include "intercom/net/clock_sync.h"
+#include "intercom/net/discovery.h"
 #include "intercom/net/proto.h"
 #include "intercom/speaker/link.h"
 #include "intercom/speaker/speaker_state.h"
@@ -119,6 +120,8 @@ struct speaker {
 
 	struct link *link;             /* to the console, or (--legacy) an old server */
 	char console_addr[300];
+	/* No address given: the console is found over mDNS, and followed by name (NULL: an address). */
+	struct discovery_browser *browser;
 
 	bool keyed;                    /* --key-file given: only a console that proves it is served */
 	struct auth_key key;
@@ -1439,10 +1442,35 @@ static int setup_state(struct speaker *spk)
 		return EXIT_FILES;
 	}
 	const char *host = spk->opts.host;
-	snprintf(spk->console_addr, sizeof spk->console_addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
-	         host, spk->opts.port);
+	if (!host[0] && spk->opts.console_name[0])
+		snprintf(spk->console_addr, sizeof spk->console_addr, "console \"%s\" (mDNS)",
+		         spk->opts.console_name);
+	else if (!host[0])
+		snprintf(spk->console_addr, sizeof spk->console_addr, "a console found over mDNS");
+	else
+		snprintf(spk->console_addr, sizeof spk->console_addr, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+		         host, spk->opts.port);
 	speaker_state_init(&spk->st, spk->console_addr, spk->opts.legacy, say_cb, NULL);
 	identity_fingerprint(spk->identity.pk, spk->st.own_fp);
+	return APP_RUN;
+}
+
+/*
+ * No console address: the console is found over mDNS (speaker_follow), which
+ * needs avahi-daemon now; said before anything else can fail, as a usage
+ * error is.
+ */
+static int setup_discovery(struct speaker *spk)
+{
+	char err[256];
+	if (spk->opts.host[0])
+		return APP_RUN;
+	spk->browser = discovery_browser_new(spk->opts.console_name, err, sizeof err);
+	if (!spk->browser) {
+		app_error(&spk->app, "no console address given, and no avahi-daemon to find one over mDNS "
+		          "(%s): give the console's address, e.g. intercom-speaker 10.0.0.5", err);
+		return EXIT_DISCOVERY;
+	}
 	return APP_RUN;
 }
 
@@ -1572,8 +1600,8 @@ static void speaker_shutdown(struct speaker *spk);
 static int speaker_setup(struct speaker *spk)
 {
 	static int (*const steps[])(struct speaker *) = {
-		setup_key, setup_identity, setup_front_end, setup_state, setup_screen, setup_output, setup_volume,
-		setup_link, setup_terminal,
+		setup_key, setup_identity, setup_front_end, setup_state, setup_discovery, setup_screen, setup_output,
+		setup_volume, setup_link, setup_terminal,
 	};
 	int rc = APP_RUN;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
@@ -1589,7 +1617,7 @@ static int speaker_setup(struct speaker *spk)
 static void speaker_greet(const struct speaker *spk)
 {
 	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk->opts.name,
-	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->link->ops->peer,
+	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->browser ? "looking for" : spk->link->ops->peer,
 	          spk->console_addr);
 	if (spk->opts.no_effect[0])
 		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "
@@ -1605,7 +1633,8 @@ static void speaker_greet(const struct speaker *spk)
 enum {
 	SLOT_SIGNAL,
 	SLOT_LINK,
-	SLOT_SAVE = SLOT_LINK + LINK_POLLFDS,
+	SLOT_BROWSE = SLOT_LINK + LINK_POLLFDS,
+	SLOT_SAVE = SLOT_BROWSE + DISCOVERY_POLLFDS,
 	SLOT_TERM = SLOT_SAVE + SAVE_JOBS,
 	SLOTS = SLOT_TERM + TERM_POLLFDS,
 };
@@ -1641,11 +1670,15 @@ static int speaker_tick(struct speaker *spk, uint64_t now)
 	return timeout;
 }
 
-/* Fills the poll set's slots; returns how many are in use. */
-static nfds_t speaker_poll_prepare(struct speaker *spk, struct pollfd *fds)
+/* Fills the poll set's slots (discovery may lower *timeout); returns how many are in use. */
+static nfds_t speaker_poll_prepare(struct speaker *spk, struct pollfd *fds, int *timeout)
 {
 	fds[SLOT_SIGNAL] = (struct pollfd){ .fd = spk->signal_fd, .events = POLLIN };
 	link_poll_prepare(spk->link, fds + SLOT_LINK);
+	for (size_t i = 0; i < DISCOVERY_POLLFDS; i++)
+		fds[SLOT_BROWSE + i] = (struct pollfd){ .fd = -1 };
+	if (spk->browser)
+		discovery_browser_prepare(spk->browser, fds + SLOT_BROWSE, timeout);
 	for (size_t i = 0; i < SAVE_JOBS; i++)
 		fds[SLOT_SAVE + i] = (struct pollfd){
 			.fd = spk->saves[i].job ? job_fd(spk->saves[i].job) : -1, .events = POLLIN };
@@ -1653,6 +1686,37 @@ static nfds_t speaker_poll_prepare(struct speaker *spk, struct pollfd *fds)
 		return SLOT_TERM;
 	term_poll_prepare(fds + SLOT_TERM);
 	return SLOTS;
+}
+
+/*
+ * What discovery says: connect to the console found (pinned by its name,
+ * mdns:NAME, so the key decides whom to trust, not the announcement), follow
+ * it to a new address or port, or, with several consoles and no
+ * --console-name to choose, say which there are and stop.
+ */
+static void speaker_follow(struct speaker *spk)
+{
+	struct dnssd_target t;
+	char names[512], label[DNSSD_NAME_MAX + 8], why[400];
+	switch (discovery_browser_pick(spk->browser, &t, names, sizeof names)) {
+	case DNSSD_PICK_WAIT:
+		return;
+	case DNSSD_PICK_AMBIGUOUS:
+		app_fail(&spk->app, "several consoles found over mDNS (%s): choose one with --console-name NAME, "
+		         "or give its address", names);
+		spk->app.exit_code = EXIT_DISCOVERY;
+		return;
+	case DNSSD_PICK_CONNECT:
+		break;
+	}
+	bool moved = spk->link->cfg.host && spk->link->cfg.host[0];
+	snprintf(why, sizeof why, "console \"%s\" moved to %s%s%s:%d", t.name, strchr(t.host, ':') ? "[" : "",
+	         t.host, strchr(t.host, ':') ? "]" : "", t.port);
+	log_event("mDNS: %s console \"%s\" at %s%s%s:%d", moved ? "following" : "using", t.name,
+	          strchr(t.host, ':') ? "[" : "", t.host, strchr(t.host, ':') ? "]" : "", t.port);
+	dnssd_pin_label(t.name, label, sizeof label);
+	link_retarget(spk->link, t.host, t.port, label, why);
+	link_console_label(t.host, t.port, spk->st.console_addr, sizeof spk->st.console_addr);
 }
 
 /* Handles what poll() reported: the link, the saves, the keys. False when the loop must end. */
@@ -1663,6 +1727,10 @@ static bool speaker_poll_handle(struct speaker *spk, const struct pollfd *fds)
 		return false;
 	}
 	link_poll_handle(spk->link, fds + SLOT_LINK, clock_mono_ms());
+	if (spk->browser) {
+		discovery_browser_handle(spk->browser, fds + SLOT_BROWSE);
+		speaker_follow(spk);
+	}
 	page_saves_poll(spk);
 	if (!spk->screen)
 		return true;
@@ -1687,7 +1755,7 @@ static int speaker_run(struct speaker *spk)
 		if (spk->app.quit)
 			break;
 		struct pollfd fds[SLOTS];
-		nfds_t nfds = speaker_poll_prepare(spk, fds);
+		nfds_t nfds = speaker_poll_prepare(spk, fds, &timeout);
 		if (pollset_wait(&spk->pollset, fds, nfds, timeout) < 0 && errno != EINTR) {
 			app_fail(&spk->app, "poll failed: %s", strerror(errno));
 			break;
@@ -1713,6 +1781,8 @@ static void speaker_shutdown(struct speaker *spk)
 	page_saves_wait(spk);
 	link_free(spk->link, "speaker shutting down");
 	spk->link = NULL;
+	discovery_browser_free(spk->browser);
+	spk->browser = NULL;
 	playback_free(spk->playback);
 	spk->playback = NULL;
 	sodium_memzero(&spk->key, sizeof spk->key);

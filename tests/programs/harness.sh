@@ -22,6 +22,10 @@ export XDG_RUNTIME_DIR="$T/xdg-run"
 # No system config file (/etc/intercom/*.conf) of this machine: each program starts from its defaults.
 export INTERCOM_SYSCONFDIR="$T/no-sysconf"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
+# Nor the machine's system bus: a console would advertise itself through the
+# host's avahi-daemon on its real network. A bus that is not there is what a
+# machine without Avahi looks like; test_discovery.sh brings a private one.
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/no-system-bus"
 SKIP_STATUS=77
 
 cleanup() {

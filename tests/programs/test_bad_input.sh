@@ -24,7 +24,8 @@ expect_exit 2 "unknown option '--bogus'" "$C" --bogus
 expect_exit 2 "bad duration '0.1'" "$C" --headless -d 0.1
 expect_exit 2 "a 174.77 s page at 192000 Hz x 1 channels, with its headers, is over the 64 MiB limit: give -d 174.7 or less" "$C" --headless -r 192000 -d 174.77
 expect_exit 2 "bad port '70000'" "$S" --headless -p 70000 localhost
-expect_exit 2 "missing console address" "$S" --headless
+expect_exit 7 "no console address given, and no avahi-daemon to find one over mDNS .*: give the console's address" "$S" --headless
+expect_exit 2 "-p needs the console's address" "$S" --headless -p 2000
 expect_exit 0 "--duration" "$C" --help
 expect_exit 0 "intercom-speaker [0-9]" "$S" --version
 port=$(rig_free_port)

@@ -74,6 +74,7 @@ static void untrusted_cb(void *ctx, const char *why)
 static const struct link_owner test_owner = { .page = page_cb, .rejected = rejected_cb,
                                               .untrusted = untrusted_cb };
 static struct trust_list *test_known;    /* the link's known consoles (NULL: none) */
+static const char *test_host;            /* where the link connects ("": nowhere yet, as over mDNS) */
 static const uint8_t *test_console_fp;   /* its --console-key (NULL: none) */
 
 /* ---- helpers ---- */
@@ -104,6 +105,7 @@ static int setup(void **state)
 	untrusted_why[0] = '\0';
 	test_known = NULL;
 	test_console_fp = NULL;
+	test_host = "127.0.0.1";
 	crypto_box_keypair(speaker_id.pk, speaker_id.sk);
 	crypto_box_keypair(console_id.pk, console_id.sk);
 	char err[256], addr[80];
@@ -130,7 +132,7 @@ static struct link *make_link_timed(const struct link_ops *ops, unsigned welcome
 {
 	speaker_state_init(&st, "127.0.0.1", ops == &link_legacy_ops, NULL, NULL);
 	struct link_config cfg = {
-		.host = "127.0.0.1",
+		.host = test_host,
 		.port = port,
 		.name = "kitchen",
 		.zone = "",
@@ -698,6 +700,81 @@ static void test_framed_pinned_console(void **state)
 	trust_free(&known);
 }
 
+/*
+ * A console found over mDNS: no address until discovery gives one (the link
+ * waits, connecting nowhere), pinned by its name, followed to a new address
+ * (the old connection closed), and an impostor under the name refused.
+ */
+static void test_framed_found_over_mdns(void **state)
+{
+	(void)state;
+	struct trust_list known = { 0 };
+	test_known = &known;
+	test_host = "";
+	struct proto_decoder dec;
+	proto_decoder_init(&dec, PROTO_MAX_CONTROL_PAYLOAD);
+	struct link *l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
+	assert_int_equal(link_tick(l, clock_mono_ms()), INT32_MAX);
+	for (int i = 0; i < 10; i++)
+		pass(l, 10);
+	char addr[80];
+	assert_true(net_accept(listen_fd, addr, sizeof addr) < 0); /* nothing tried */
+	assert_int_equal(st.link, SPEAKER_LINK_WAITING);
+	assert_false(st.ever_tried);
+
+	link_retarget(l, "127.0.0.1", port, "mdns:Front desk", "found");
+	int fd = welcome_link(l, &dec);
+	assert_int_equal(known.n, 1);
+	assert_string_equal(known.v[0].label, "mdns:Front desk");
+	sealed.on = false;
+	proto_decoder_free(&sealed.records);
+
+	/* It moves: the connection to the old address closes, the new one is made and trusted by the pin. */
+	char err[256];
+	int old_listen = listen_fd, old_port = port;
+	listen_fd = net_listen("127.0.0.1", 0, err, sizeof err);
+	assert_true(listen_fd >= 0);
+	net_local_addr(listen_fd, addr, sizeof addr);
+	port = atoi(strrchr(addr, ':') + 1);
+	link_retarget(l, "127.0.0.1", port, "mdns:Front desk", "console \"Front desk\" moved");
+	assert_non_null(strstr(st.reason, "moved"));
+	uint8_t byte;
+	assert_int_equal(recv(fd, &byte, 1, 0), 0); /* the old console sees the link closed */
+	close(fd);
+	fd = welcome_link(l, &dec);
+	assert_int_equal(known.n, 1);
+	assert_true(port != old_port);
+	close(fd);
+	link_free(l, "done");
+	sealed.on = false;
+	proto_decoder_free(&sealed.records);
+
+	/* Another key announced under the name: refused, with the command that accepts it (quoted). */
+	crypto_box_keypair(console_id.pk, console_id.sk);
+	untrusted_why[0] = '\0';
+	test_host = "";
+	l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
+	link_retarget(l, "127.0.0.1", port, "mdns:Front desk", "found");
+	fd = accept_one(l);
+	struct auth_session a;
+	auth_session_init(&a, AUTH_CONSOLE, &console_id, NULL);
+	assert_true(read_frame(l, fd, &dec, PROTO_NOISE_1));
+	uint8_t frame[AUTH_FRAME_MAX];
+	size_t n;
+	assert_int_equal(auth_console_reply(&a, dec.payload, dec.header.length, frame, sizeof frame, &n),
+	                 AUTH_REPLY_OK);
+	send_raw(fd, frame, n);
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	assert_non_null(strstr(untrusted_why, "REFUSED the console at mdns:Front desk: ITS KEY HAS CHANGED"));
+	assert_non_null(strstr(untrusted_why, "intercom-speaker --forget-console \"mdns:Front desk\""));
+	auth_session_wipe(&a);
+	close(fd);
+	link_free(l, "done");
+	close(old_listen);
+	proto_decoder_free(&dec);
+	trust_free(&known);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +788,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_framed_silent_console_gets_the_welcome_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_wait_for_approval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framed_pinned_console, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framed_found_over_mdns, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -489,7 +489,6 @@ static void test_other_programs_options(void **state)
 	assert_non_null(strstr(r->err, "intercom-speaker: unknown option '--archive' ("));
 	assert_non_null(strstr(r->err, "see intercom-speaker --help)"));
 	refused(SPEAKER("h", "--archive=/tmp"), "unknown option '--archive' (it is an intercom-console");
-	refused(CONSOLE("--name", "x"), "unknown option '--name' (it is an intercom-speaker");
 	refused(CONSOLE("--zone=x"), "unknown option '--zone'");
 	refused(CONSOLE("--save", "/tmp"), "unknown option '--save'");
 	refused(CONSOLE("--once"), "unknown option '--once'");
@@ -501,14 +500,34 @@ static void test_other_programs_options(void **state)
 static void test_speaker_address(void **state)
 {
 	(void)state;
-	struct run *r = SPEAKER((const char *)NULL);
-	assert_int_equal(r->result, OPTIONS_INVALID);
-	assert_string_equal(r->err, "intercom-speaker: missing console address: give HOST[:PORT], "
-	                            "e.g. intercom-speaker 10.0.0.5");
-	refused(SPEAKER("-p", "2000"), "missing console address");
-	refused(SPEAKER("--headless", "--once"), "missing console address");
+	/* No address: the console is found over mDNS, its port with it (-p alone makes no sense). */
+	const struct options *o = ok(SPEAKER((const char *)NULL));
+	assert_string_equal(o->host, "");
+	assert_string_equal(o->console_name, "");
+	refused(SPEAKER("-p", "2000"), "-p needs the console's address: give HOST[:PORT], e.g. "
+	                               "intercom-speaker 10.0.0.5:2000, or neither");
+	o = ok(SPEAKER("--headless", "--once", "--console-name", "Réception"));
+	assert_string_equal(o->host, "");
+	assert_string_equal(o->console_name, "Réception");
+	refused(SPEAKER("--console-name", "Hall", "10.0.0.5"), "--console-name finds a console over mDNS: "
+	                                                       "give it or a console address");
+	refused(SPEAKER("--console-name", "Hall", "--legacy", "10.0.0.5"), "not both");
+	refused(SPEAKER("--console-name", "a\x01"), "bad console-name 'a?': it has a control character");
+	refused(SPEAKER("--console-name", "0123456789012345678901234567890123456789012345678901234567890123"),
+	        "it is too long; give 1..63 bytes");
+	refused(CONSOLE("--console-name", "x"), "unknown option '--console-name' (it is an intercom-speaker");
+	/* A console found over mDNS is pinned as mdns:NAME, and forgotten so. */
+	assert_string_equal(ok(SPEAKER("--forget-console", "mdns:Front desk"))->forget_console, "mdns:Front desk");
+	refused(SPEAKER("--forget-console", "mdns:"), "bad console name in 'mdns:'");
+	refused(SPEAKER("--forget-console", "mdns:a\x7f"), "bad console name");
+	/* The console advertises itself unless told not to, under --name. */
+	o = ok(CONSOLE("--no-advertise", "--name", "Front desk"));
+	assert_true(o->no_advertise);
+	assert_string_equal(o->name, "Front desk");
+	assert_false(ok(CONSOLE((const char *)NULL))->no_advertise);
+	refused(SPEAKER("--no-advertise"), "unknown option '--no-advertise' (it is an intercom-console");
 
-	const struct options *o = ok(SPEAKER("-H", "console.lan", "-p", "2000"));
+	o = ok(SPEAKER("-H", "console.lan", "-p", "2000"));
 	assert_string_equal(o->host, "console.lan");
 	assert_int_equal(o->port, 2000);
 	o = ok(SPEAKER("10.0.0.5:2400"));
@@ -797,7 +816,9 @@ static void test_usage(void **state)
 	assert_non_null(strstr(console, "send PATH"));
 	assert_non_null(strstr(console, "duration SECONDS"));
 	assert_non_null(strstr(console, "quit"));
-	assert_null(strstr(console, "--name"));
+	assert_non_null(strstr(console, "--name NAME"));
+	assert_non_null(strstr(console, "--no-advertise"));
+	assert_non_null(strstr(speaker, "--console-name NAME"));
 	assert_null(strstr(console, "--once"));
 	assert_non_null(strstr(speaker, "Usage: intercom-speaker [OPTION]... HOST[:PORT]"));
 	assert_non_null(strstr(speaker, "--name NAME"));

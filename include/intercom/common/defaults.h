@@ -268,6 +268,13 @@ enum exit_code {
 	 * Not retried: the message names the command that accepts a new key.
 	 */
 	EXIT_IDENTITY = 6,
+	/*
+	 * Speaker given no console address: there is no avahi-daemon to find one
+	 * over mDNS (give HOST), or several consoles were found and no
+	 * --console-name says which (give it, or HOST). Not retried: either
+	 * needs a person's word.
+	 */
+	EXIT_DISCOVERY = 7,
 };
 
 /*

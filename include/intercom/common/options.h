@@ -49,6 +49,9 @@ struct options {
 	                            first contact */
 	char forget_console[300]; /* speaker: forget this console's pinned key, "host:port", and exit */
 	bool show_identity;      /* print this program's fingerprint and exit */
+	char console_name[NAME_MAX_BYTES + 1]; /* speaker, no address: the console to find over mDNS
+	                            by name; "" = the only one found */
+	bool no_advertise;       /* console: not advertised over mDNS */
 	bool headless;
 	bool once;               /* speaker: exit after one page */
 	bool on_arrival;         /* speaker: play each page once it is whole, not at its play-at */
@@ -105,6 +108,8 @@ enum option_id {
 	OPT_ADMIT,
 	OPT_CONSOLE_KEY,
 	OPT_FORGET_CONSOLE,
+	OPT_CONSOLE_NAME,
+	OPT_NO_ADVERTISE,
 	OPT_SHOW_IDENTITY,
 	OPT_LIST_DEVICES,
 	OPT_HEADLESS,

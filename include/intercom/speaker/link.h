@@ -98,8 +98,10 @@ struct link_owner {
 
 /* Everything a link needs to know, from the speaker's options. Strings are not copied. */
 struct link_config {
-	const char *host;
+	const char *host;                /* "": none yet (found over mDNS later: link_retarget) */
 	int port;
+	const char *label;               /* the console's label among the known consoles; NULL:
+	                                    host:port (link_console_label) */
 	const char *name, *zone;         /* how the speaker introduces itself */
 	const struct auth_key *key;      /* the pre-shared key to mix in (not copied), or NULL */
 	const struct identity *identity; /* the speaker's key pair (not copied) */
@@ -137,6 +139,9 @@ struct link {
 	 * another console, or the same one restarted.
 	 */
 	struct clock_sync clock;
+	/* Where link_retarget pointed cfg.host and cfg.label (a console found over mDNS). */
+	char target_host[256];
+	char target_label[300];
 };
 
 /*
@@ -179,6 +184,12 @@ int link_tick(struct link *l, uint64_t now);
 void link_poll_prepare(const struct link *l, struct pollfd *fds);
 /* Handles what poll() reported in those slots: lookups, the connect, reading, writing. */
 void link_poll_handle(struct link *l, const struct pollfd *fds, uint64_t now);
+/*
+ * Connects to host:port from now on (a console found over mDNS, or moved),
+ * known among the pinned consoles as label (NULL: host:port): a connection
+ * to the old address is closed with why, and the new one tried at once.
+ */
+void link_retarget(struct link *l, const char *host, int port, const char *label, const char *why);
 /* The console's clock, or NULL while there is no estimate (SYNC_NONE): play on arrival. */
 const struct clock_sync *link_clock(const struct link *l);
 /* Tells the other end a page's progress or outcome (if the kind reports, and it is connected). */
