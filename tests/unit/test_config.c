@@ -138,8 +138,8 @@ static void test_bad_lines_name_file_and_line(void **state)
 	refused(parse(PROGRAM_CONSOLE, NULL, "durration = 7\n", NULL),
 	        "user.conf:1: unknown key 'durration': keys are the long options of "
 	        "intercom-console --help, without the dashes");
-	refused(parse(PROGRAM_CONSOLE, "name = hall\n", NULL, NULL),
-	        "/etc/intercom/x.conf:1: unknown key 'name': it is an intercom-speaker option, not "
+	refused(parse(PROGRAM_CONSOLE, "save = /srv/pages\n", NULL, NULL),
+	        "/etc/intercom/x.conf:1: unknown key 'save': it is an intercom-speaker option, not "
 	        "one of intercom-console");
 	refused(parse(PROGRAM_CONSOLE, "port = 0\n", NULL, NULL),
 	        "/etc/intercom/x.conf:1: bad port '0': give 1..65535");
