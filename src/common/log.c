@@ -1,4 +1,4 @@
-/* Event log with a replaceable sink. The only global state: who receives the lines. */
+/* Event log with a replaceable sink (and a tap). The only global state: who receives the lines. */
 #include "intercom/common/log.h"
 
 #include <stdarg.h>
@@ -9,6 +9,14 @@
 
 static log_sink_fn log_sink;
 static void *log_sink_ctx;
+static log_sink_fn log_tap;
+static void *log_tap_ctx;
+
+void log_set_tap(log_sink_fn tap, void *ctx)
+{
+	log_tap = tap;
+	log_tap_ctx = ctx;
+}
 
 void log_set_sink(log_sink_fn sink, void *ctx)
 {
@@ -29,6 +37,8 @@ void log_event(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (log_tap)
+		log_tap(line, log_tap_ctx);
 	if (log_sink) {
 		log_sink(line, log_sink_ctx);
 	} else {

@@ -6,8 +6,10 @@
  * teardown, and the actions its two front-ends share: the curses screen
  * (keys mapped by console_state, a snapshot built by console_view, drawn by
  * console_ui on the terminal term owns) and --headless (commands on stdin,
- * events on stdout). What it drives: the station (speakers), input_watch
- * (the microphone), file_load (send PATH), the outbox (archive, then send).
+ * events on stdout), and the control socket (the same commands from
+ * intercom-ctl, each answered to its sender). What it drives: the station
+ * (speakers), input_watch (the microphone), file_load (send PATH), the
+ * outbox (archive, then send), control (the socket).
  */
 #include <errno.h>
 #include <limits.h>
@@ -36,14 +38,17 @@
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/console/console_layout.h"
+#include "intercom/console/console_status.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
 #include "intercom/console/console_view.h"
+#include "intercom/console/control.h"
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
 #include "intercom/console/outbox.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
+#include "intercom/net/control_proto.h"
 #include "intercom/net/identity.h"
 #include "intercom/net/trust.h"
 #include "intercom/net/net.h"
@@ -99,6 +104,12 @@ struct console {
 	uint32_t live_target;
 	uint32_t streamed_page;    /* the latest page streamed whole: the outbox sends it END only */
 	struct app app;          /* quit, exit code, the fatal message */
+
+	/* The control socket (NULL: --control-socket off), and the answer a command of its fills. */
+	struct control *control;
+	char control_path[108];
+	struct control_answer *answer;
+	size_t control_slots;     /* its slots in the poll set, after the station's */
 
 	/* The screen (not --headless). */
 	bool screen;
@@ -631,9 +642,132 @@ static void console_act(struct console *con, enum console_action action, const c
 	}
 }
 
-/* One command line: from stdin (--headless) or the screen's ":" prompt. */
+/* ---- status, and the control socket's commands ---- */
+
+/* What the status says beyond console_state, as the loop knows it now. */
+static void status_input(struct console *con, struct console_status_input *in,
+                         const struct station_speaker **lobby)
+{
+	struct capture *cap = capture(con);
+	double rate = con->fmt.rate > 0 ? con->fmt.rate : 1;
+	*in = (struct console_status_input){
+		.fingerprint = con->fingerprint,
+		.listen = con->listen_addr,
+		.input_ok = cap != NULL,
+		.input_name = cap ? input_watch_name(con->input) : input_watch_missing(con->input),
+		.recording = capture_active(cap),
+		.recorded_s = capture_active(cap) ? (double)capture_frames_have(cap) / rate : 0,
+		.recording_s = capture_active(cap) ? (double)capture_frames_want(cap) / rate : 0,
+		.page = station_last_page(con->station),
+		.lobby = lobby,
+		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
+		.now_ms = clock_mono_ms(),
+	};
+	if (in->lobby_count > LOBBY_MAX)
+		in->lobby_count = LOBBY_MAX;
+}
+
+static void status_log_line(void *ctx, const char *text)
+{
+	(void)ctx;
+	log_event("%s", text);
+}
+
+static void status_answer_line(void *ctx, const char *text)
+{
+	control_answer_line(ctx, text);
+}
+
+/*
+ * The command status (one JSON object on one line) or status text
+ * (readable lines): true if line is one. To a control client it is its
+ * answer only; typed (stdin, the screen's ":") it goes to the log.
+ */
+static bool console_status(struct console *con, const char *line, struct control_answer *answer)
+{
+	while (*line == ' ')
+		line++;
+	size_t len = strlen(line);
+	while (len > 0 && line[len - 1] == ' ')
+		len--;
+	bool json = len == 6 && strncmp(line, "status", 6) == 0;
+	if (!json && !(len == 11 && strncmp(line, "status text", 11) == 0))
+		return false;
+	speakers_refresh(con);
+	const struct station_speaker *lobby[LOBBY_MAX];
+	struct console_status_input in;
+	status_input(con, &in, lobby);
+	if (!json) {
+		console_status_text(answer ? status_answer_line : status_log_line, answer, &con->cs, &in);
+		return true;
+	}
+	struct json j;
+	json_init(&j);
+	console_status_json(&j, &con->cs, &in);
+	const char *text = json_finish(&j);
+	if (!text && answer) {
+		answer->error = true;
+		control_answer_line(answer, "status: out of memory");
+	} else if (!text) {
+		log_event("status: out of memory");
+	} else if (answer) {
+		control_answer_line(answer, text);
+	} else {
+		log_event("%s", text);
+	}
+	json_free(&j);
+	return true;
+}
+
+/* While a control client's command runs: what it logs is its answer; what is said as a refusal, an error. */
+static void control_tap_cb(const char *line, void *ctx)
+{
+	struct console *con = ctx;
+	if (!con->answer)
+		return;
+	/* "HH:MM:SS.mmm " is the log's; the answer is the event. */
+	size_t stamp = strlen(line) > 13 && line[2] == ':' && line[12] == ' ' ? 13 : 0;
+	control_answer_line(con->answer, line + stamp);
+	if (con->answering)
+		con->answer->error = true;
+}
+
+static void console_command(struct console *con, char *line);
+
+/*
+ * A command from the control socket: run as if typed, its answer the lines
+ * it logged meanwhile, an error if it was refused (console_state's notice,
+ * or a module's failure said while answering).
+ */
+static void control_run_cb(void *ctx, char *line, struct control_answer *answer)
+{
+	struct console *con = ctx;
+	if (console_status(con, line, answer))
+		return;
+	char kept[CONSOLE_NOTICE_MAX];
+	bool kept_error = con->cs.notice_error;
+	memcpy(kept, con->cs.notice, sizeof kept);
+	con->cs.notice[0] = '\0';
+	con->cs.notice_error = false;
+	con->answer = answer;
+	log_set_tap(control_tap_cb, con);
+	console_command(con, line);
+	log_set_tap(NULL, NULL);
+	con->answer = NULL;
+	if (con->cs.notice[0] && con->cs.notice_error)
+		answer->error = true;
+	if (!con->cs.notice[0]) {
+		/* It said nothing to the operator: the status line keeps what it showed. */
+		memcpy(con->cs.notice, kept, sizeof kept);
+		con->cs.notice_error = kept_error;
+	}
+}
+
+/* One command line: from stdin (--headless), the screen's ":" prompt or the control socket. */
 static void console_command(struct console *con, char *line)
 {
+	if (console_status(con, line, NULL))
+		return;
 	speakers_refresh(con);
 	const char *arg;
 	enum console_action action = console_state_command(&con->cs, line, &arg);
@@ -820,7 +954,7 @@ enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_ARCHIVE, SLOT_TERM,
  */
 static long console_poll_prepare(struct console *con, int *timeout)
 {
-	size_t need = SLOT_STATION + station_pollfd_count(con->station);
+	size_t need = SLOT_STATION + station_pollfd_count(con->station) + control_pollfd_count(con->control);
 	if (need > con->fds_cap) {
 		struct pollfd *grown = realloc(con->fds, need * 2 * sizeof *grown);
 		if (!grown)
@@ -835,8 +969,11 @@ static long console_poll_prepare(struct console *con, int *timeout)
 	fds[SLOT_LOAD] = (struct pollfd){ .fd = file_loads_fd(con->loads), .events = POLLIN };
 	fds[SLOT_ARCHIVE] = (struct pollfd){ .fd = outbox_fd(con->outbox), .events = POLLIN };
 	term_poll_prepare(fds + SLOT_TERM);
-	return (long)station_poll_prepare(con->station, fds + SLOT_STATION, con->fds_cap - SLOT_STATION,
-	                                  timeout);
+	size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, con->fds_cap - SLOT_STATION, timeout);
+	/* The control socket's slots follow the station's. */
+	con->control_slots = control_poll_prepare(con->control, fds + SLOT_STATION + nst,
+	                                          con->fds_cap - SLOT_STATION - nst, timeout);
+	return (long)nst;
 }
 
 /* Handles what poll() reported (nst: the station's slots). False if the loop must end. */
@@ -852,6 +989,10 @@ static bool console_poll_handle(struct console *con, size_t nst)
 	console_load_done(con);
 	if (fds[SLOT_STDIN].revents)
 		console_read_stdin(con);
+	control_poll_handle(con->control, fds + SLOT_STATION + nst, con->control_slots);
+	/* Nothing loads: the uploads whose commands ran are read (or were never queued). */
+	if (!file_loads_busy(con->loads))
+		control_uploads_idle(con->control);
 	bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
 	            frame_read_keys(console_key_cb, con, &con->app.quit);
 	/* The terminal's answer to the probe: Space held or Space a toggle (said once). */
@@ -882,7 +1023,7 @@ static int console_run(struct console *con)
 			app_fail(&con->app, "out of memory");
 			break;
 		}
-		if (pollset_wait(&con->pollset, con->fds, SLOT_STATION + (size_t)nst, timeout) < 0 &&
+		if (pollset_wait(&con->pollset, con->fds, SLOT_STATION + (size_t)nst + con->control_slots, timeout) < 0 &&
 		    errno != EINTR) {
 			app_fail(&con->app, "poll failed: %s", strerror(errno));
 			break;
@@ -920,6 +1061,8 @@ static void console_shutdown(struct console *con)
 		          (double)capture_frames_have(cap) / rate, (double)capture_frames_want(cap) / rate);
 	}
 	stream_abort(con, "the console is stopping");
+	control_free(con->control);
+	con->control = NULL;
 	outbox_free(con->outbox);
 	con->outbox = NULL;
 	file_loads_free(con->loads);
@@ -1020,6 +1163,40 @@ static int setup_archive(struct console *con)
 		return EXIT_FILES;
 	}
 	return APP_RUN;
+}
+
+/*
+ * The control socket (--control-socket, else the runtime directory's), before
+ * the port: a second console on the same socket stops here, taking nothing.
+ */
+static int setup_control(struct console *con)
+{
+	if (con->opts.control_off)
+		return APP_RUN;
+	char dir[PATH_MAX], err[PATH_MAX + 256] = "";
+	if (control_default_dir(dir, sizeof dir, getenv("XDG_RUNTIME_DIR"), geteuid()) < 0) {
+		app_error(&con->app, "XDG_RUNTIME_DIR is too long for the control socket: give "
+		          "--control-socket PATH, or --control-socket off");
+		return EXIT_USAGE;
+	}
+	if (con->opts.control_socket[0])
+		snprintf(con->control_path, sizeof con->control_path, "%s", con->opts.control_socket);
+	else if (control_socket_path(con->control_path, sizeof con->control_path, dir) < 0) {
+		app_error(&con->app, "%s/console.sock is too long for a socket: give --control-socket PATH, "
+		          "or --control-socket off", dir);
+		return EXIT_USAGE;
+	}
+	switch (control_open(&con->control, con->control_path, dir, control_run_cb, con, err, sizeof err)) {
+	case CONTROL_OPEN_OK:
+		return APP_RUN;
+	case CONTROL_OPEN_IN_USE:
+		app_error(&con->app, "%s", err);
+		return EXIT_NETWORK;
+	case CONTROL_OPEN_FAILED:
+		break;
+	}
+	app_error(&con->app, "%s", err);
+	return EXIT_NETWORK;
 }
 
 /* Signals as a pipe, the listening sockets, and the station serving them. */
@@ -1125,7 +1302,7 @@ static int setup_terminal(struct console *con)
 static int console_setup(struct console *con)
 {
 	static int (*const steps[])(struct console *) = {
-		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_input,
+		setup_key, setup_front_end, setup_archive, setup_control, setup_station, setup_parts, setup_input,
 		setup_terminal,
 	};
 	int rc = APP_RUN;
@@ -1171,6 +1348,8 @@ static void console_greet(const struct console *con)
 		log_event("warning: any speaker that connects joins and hears every page (--admit all)");
 		break;
 	}
+	if (con->control)
+		log_event("remote control on %s (intercom-ctl; this user only)", con->control_path);
 	if (con->opts.legacy_port)
 		log_event("warning: the legacy port %d is OPEN: it serves every page UNENCRYPTED to anyone "
 		          "who connects", con->opts.legacy_port);
@@ -1178,7 +1357,7 @@ static void console_greet(const struct console *con)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
-		          "duration SECONDS, live, page, list, pending, approve ID, refuse ID, forget ID, quit");
+		          "duration SECONDS, live, page, list, pending, approve ID, refuse ID, forget ID, status, quit");
 }
 
 int main(int argc, char **argv)
@@ -1187,8 +1366,10 @@ int main(int argc, char **argv)
 	int rc = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
 	if (rc == APP_RUN)
 		rc = console_setup(&con);
-	if (rc != APP_RUN)
+	if (rc != APP_RUN) {
+		control_free(con.control); /* a later step failed: the socket is not left behind */
 		return rc;
+	}
 	console_greet(&con);
 	rc = console_run(&con);
 	/* The terminal first: whatever happens next is readable. */

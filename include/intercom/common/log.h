@@ -13,6 +13,12 @@ typedef void (*log_sink_fn)(const char *line, void *ctx);
 
 /* NULL restores the default: a line on stdout. */
 void log_set_sink(log_sink_fn sink, void *ctx);
+/*
+ * Also hands every line to tap, before the sink (NULL: none): what a command
+ * logs while it runs, collected as the answer for whoever sent it (the
+ * console's control socket), while the log still gets every line.
+ */
+void log_set_tap(log_sink_fn tap, void *ctx);
 
 /*
  * Formats a line and hands it to say, if there is one: how the pure state
