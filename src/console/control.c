@@ -170,8 +170,8 @@ static void client_answer(struct control_client *c, struct control_answer *a)
 	free(a->text);
 }
 
-/* Runs a command line for client c; its answer is queued. */
-static void client_run(struct control *ctl, struct control_client *c, char *line)
+/* Runs a command line for client c (upload: its file holds that many bytes); its answer is queued. */
+static void client_run(struct control *ctl, struct control_client *c, char *line, size_t upload)
 {
 	struct control_answer a = { 0 };
 	/* What was asked, in the console's log (a status, asked every second by a script, is not). */
@@ -179,8 +179,15 @@ static void client_run(struct control *ctl, struct control_client *c, char *line
 		log_event("control socket (pid %ld): %s", c->pid, line);
 	ctl->run(ctl->ctx, line, &a);
 	if (a.lines == 0 && !a.error) {
-		char done[CONTROL_LINE_MAX + 16];
-		snprintf(done, sizeof done, "%s: done", *line ? line : "talk");
+		/* It said nothing: the answer says what was done. A file loads off the loop, then pages. */
+		char done[CONTROL_LINE_MAX + 128];
+		if (upload)
+			snprintf(done, sizeof done, "queued: the audio from stdin (%zu bytes) loads, then pages; "
+			         "status says how it went", upload);
+		else if (strncmp(line, "send ", 5) == 0)
+			snprintf(done, sizeof done, "queued: %s loads, then pages; status says how it went", line + 5);
+		else
+			snprintf(done, sizeof done, "%s: done", *line ? line : "talk");
 		control_answer_line(&a, done);
 	}
 	client_answer(c, &a);
@@ -236,7 +243,7 @@ static void upload_end(struct control *ctl, struct control_client *c)
 	char line[CONTROL_LINE_MAX + PATH_MAX + 1];
 	snprintf(line, sizeof line, "%.*s%s", (int)c->upload_dash, c->upload_line, c->upload_path);
 	c->upload_path[0] = '\0';
-	client_run(ctl, c, line);
+	client_run(ctl, c, line, c->upload_bytes);
 }
 
 /* Upload bytes into the file (or dropped if it is refused); false if the client must go (said). */
@@ -329,7 +336,7 @@ static bool client_consume(struct control *ctl, size_t i)
 		if (control_line_uploads(line, &dash))
 			upload_begin(ctl, c, line, dash);
 		else
-			client_run(ctl, c, line);
+			client_run(ctl, c, line, 0);
 	}
 	if (!alive)
 		return false;

@@ -7,6 +7,7 @@
  * One connection, one command; every wait bounded by --timeout.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -257,6 +258,10 @@ int main(int argc, char **argv)
 	if (ctl_command_build(&cmd, argv + ctl.opts.command_index, argc - ctl.opts.command_index, cwd, err,
 	                      sizeof err) < 0)
 		return ctl_fail(&ctl, EXIT_USAGE, "%s", err);
+	/* Same machine, same user: a file the console could not read is said here, at once. */
+	if (cmd.file[0] && access(cmd.file, R_OK) < 0)
+		return ctl_fail(&ctl, CTL_EXIT_REFUSED, "cannot read %s: %s; give an audio file to page",
+		                cmd.file, strerror(errno));
 	if (cmd.upload && isatty(STDIN_FILENO))
 		return ctl_fail(&ctl, EXIT_USAGE, "send - pages the audio on stdin, and stdin is a terminal: "
 		                "pipe it in, e.g. espeak-ng --stdout \"Closing in ten minutes\" | intercom-ctl send -");

@@ -72,6 +72,7 @@ static int build_send(struct ctl_command *cmd, char *const words[], int count, c
 	                       : snprintf(path, sizeof path, "%s/%s", strcmp(cwd, "/") ? cwd : "", file);
 	if (n < 0 || (size_t)n >= sizeof path || !append(cmd, path))
 		goto too_long;
+	memcpy(cmd->file, path, (size_t)n + 1);
 	return 0;
 too_long:
 	snprintf(err, errlen, "the command is over %d bytes: give a shorter path", CONTROL_LINE_MAX);

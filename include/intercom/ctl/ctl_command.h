@@ -19,6 +19,7 @@ struct ctl_command {
 	char line[CONTROL_LINE_MAX + 1]; /* the console's command line, without its newline */
 	bool upload;              /* send -: the audio on stdin follows the line */
 	bool json;                /* status --json: the answer is one JSON object */
+	char file[CONTROL_LINE_MAX + 1]; /* send FILE: the file, absolute ("" for none, or -) */
 };
 
 /*
