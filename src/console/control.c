@@ -572,6 +572,14 @@ void control_free(struct control *ctl)
 {
 	if (!ctl)
 		return;
+	/* An answer still queued (quit's own) goes if the client's socket takes it now. */
+	for (size_t i = 0; i < ctl->client_count; i++) {
+		struct control_client *c = ctl->clients[i];
+		if (c->out && c->out_off < c->out_len) {
+			ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+			(void)n;
+		}
+	}
 	while (ctl->client_count > 0)
 		client_close(ctl, ctl->client_count - 1);
 	control_uploads_idle(ctl);
