@@ -149,7 +149,11 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && id nobody >/dev/null 2
 	exec {CONSOLE_FD}>&-
 	rm -f "$T/console.cmd"
 	start_console "$T/console" "$port" --archive "$T/archive" --control-socket "$pub/console.sock"
-	as_nobody() { local rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" --socket "$pub/console.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err" || rc=$?; echo "$rc"; }
+	# nobody runs its own copy (the sanitizer run's wrapper lives where nobody may not look).
+	real=$(sed -n 's/.*exec "\([^"]*\)".*/\1/p' "$CTL" 2>/dev/null || true)
+	cp "${real:-$CTL}" "$pub/intercom-ctl"
+	chmod 755 "$pub/intercom-ctl"
+	as_nobody() { local rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$pub/intercom-ctl" --socket "$pub/console.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err" || rc=$?; echo "$rc"; }
 	[ "$(as_nobody status)" = 3 ] || fail "nobody on a 0600 socket: $(cat "$T/ctl.err")"
 	grep -q "permission denied: it is another user's console" "$T/ctl.err" || fail "mode: $(cat "$T/ctl.err")"
 	chmod 666 "$pub/console.sock"
