@@ -63,7 +63,7 @@ wait_log "$T/s1.log" "page 2 played" 10
 level=$(rms "$(archived_page "$T/archive" 2)")
 awk -v r="$level" 'BEGIN { exit !(r > 0.01) }' || fail "page 2 is silent (RMS $level)"
 wait_for 5 test -z "$(ls "$(dirname "$SOCK")" | grep -v '^console.sock$')"
-note "sox through stdin as FLAC, to a zone option the console may not know yet"
+note "sox through stdin, as FLAC"
 sox -n -r 16000 -c 1 -t flac - synth 0.8 sine 660 | "$CTL" send - >"$T/upload2.out" || fail "send - (flac) exited $?"
 wait_log "$T/console.log" "page 3: delivered to 1/1, played by 1/1" 20
 [ "$(ctl_rc send - </dev/null)" = 1 ] || fail "an empty upload: $(cat "$T/ctl.err")"
