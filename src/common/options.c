@@ -1163,6 +1163,7 @@ void options_usage(enum program program, FILE *out)
 		row(out, "approve ID", "let speaker ID join; its key is remembered");
 		row(out, "refuse ID", "close speaker ID; refused until a restart");
 		row(out, "forget ID", "forget an approved speaker (or a fingerprint)");
+		row(out, "status", "what it is doing, as one JSON line (status text)");
 		row(out, "quit", "stop the console");
 	}
 
@@ -1172,7 +1173,8 @@ void options_usage(enum program program, FILE *out)
 	        program == PROGRAM_SPEAKER ? " (e.g. the --once page was not played)" : "");
 	fprintf(out, "  %d  unknown option or bad value; no terminal for the screen\n", EXIT_USAGE);
 	if (program == PROGRAM_CONSOLE)
-		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved\n",
+		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved;\n"
+		             "     or another console answers on the control socket\n",
 		        EXIT_NETWORK);
 	else
 		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",
