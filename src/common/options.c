@@ -1085,12 +1085,12 @@ static void ctl_usage(FILE *out, const char *prog)
 	fputs("\nCommands (the console's headless commands; options before FILE):\n", out);
 	row(out, "talk [SECONDS] [OPTS]", "record a page from the console's microphone");
 	row(out, "send [OPTS] FILE", "page an audio file (made absolute here)");
-	row(out, "send [OPTS] -", "page the audio on stdin, e.g. from espeak-ng --stdout");
+	row(out, "send [OPTS] -", "page the audio on stdin (espeak-ng --stdout ...)");
 	row(out, "status [--json]", "what the console is doing (--json: one JSON object)");
 	row(out, "stop, cancel", "end the recording and send it / discard it");
 	row(out, "duration SECONDS", "the console's page length");
 	row(out, "live, page", "live talk, or recorded pages");
-	row(out, "list, pending", "the speakers, those asking to join (the console's log)");
+	row(out, "list, pending", "the speakers; those asking to join");
 	row(out, "approve ID, refuse ID", "a speaker asking to join");
 	row(out, "resend, forget ID, quit", "and any other command the console takes");
 	fputs("OPTS, where the console takes them: --all, --zone NAME, --speaker NAME|ID,\n"
