@@ -65,6 +65,10 @@ NETNS_RATE=${BENCH_NETNS_RATE:-100mbit}
 scratch=/tmp
 [ -d /dev/shm ] && [ -w /dev/shm ] && scratch=/dev/shm
 T=$(mktemp -d "$scratch/icb.XXXXXX")
+# The consoles' control sockets (and anything else of the runtime directory) are the
+# bench's own: a console the user runs meanwhile keeps its socket, and so do they.
+export XDG_RUNTIME_DIR="$T/xdg-run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 PIDS=()
 PULSE_DIR=""
 mkdir -p "$RES" "$ARCH"
