@@ -26,13 +26,6 @@
 /* A client's input buffer: a whole chunk and its header, or the longest line and its ending. */
 #define CONTROL_IN_MAX (CONTROL_CHUNK_MAX + CONTROL_HEADER_MAX)
 
-/* What a client is sending. */
-enum client_reading {
-	READING_COMMAND,          /* a command line */
-	READING_CHUNK_HEADER,     /* an upload: "data N" or "end" */
-	READING_CHUNK_DATA,       /* an upload: chunk_left more bytes of audio */
-};
-
 struct control_client {
 	int fd;
 	long pid;                 /* the peer's, for the log (SO_PEERCRED) */
@@ -40,8 +33,7 @@ struct control_client {
 	size_t in_len;
 	char *out;                /* the answer being written */
 	size_t out_len, out_off;
-	enum client_reading reading;
-	size_t chunk_left;
+	struct control_reader reader; /* where it is in the grammar */
 	uint64_t last_ms;         /* the last byte read or written */
 	/* An upload under way: its command (the "-" at dash), file and size, or why it is refused. */
 	char upload_line[CONTROL_LINE_MAX + 1];
@@ -200,7 +192,6 @@ static void upload_begin(struct control *ctl, struct control_client *c, const ch
 	c->upload_dash = dash;
 	c->upload_bytes = 0;
 	c->upload_refused = NULL;
-	c->reading = READING_CHUNK_HEADER;
 	if (ctl->receiving + ctl->held_count >= CONTROL_UPLOADS_MAX) {
 		c->upload_refused = "not sent: the console already holds 4 uploads waiting to be paged; "
 		                    "try again once they are sent";
@@ -223,7 +214,6 @@ static void upload_begin(struct control *ctl, struct control_client *c, const ch
 /* The upload's "end": its file is paged through the command's own send PATH. */
 static void upload_end(struct control *ctl, struct control_client *c)
 {
-	c->reading = READING_COMMAND;
 	if (!c->upload_refused && c->upload_bytes == 0)
 		c->upload_refused = "not sent: the upload was empty (nothing came on stdin)";
 	if (!c->upload_refused && close(c->upload_fd) < 0)
@@ -246,18 +236,11 @@ static void upload_end(struct control *ctl, struct control_client *c)
 	client_run(ctl, c, line, c->upload_bytes);
 }
 
-/* Upload bytes into the file (or dropped if it is refused); false if the client must go (said). */
-static bool upload_write(struct control *ctl, size_t i, const char *data, size_t n)
+/* Upload bytes into the file (or dropped, if the upload is refused: its answer says why). */
+static void upload_write(struct control *ctl, struct control_client *c, const char *data, size_t n)
 {
-	struct control_client *c = ctl->clients[i];
-	if (c->upload_bytes + n > CONTROL_UPLOAD_MAX) {
-		client_refuse(ctl, i, "upload too large: at most 64 MiB (a page is at most 300 s); "
-		                      "send a shorter file");
-		return false;
-	}
-	c->upload_bytes += n;
 	if (c->upload_refused)
-		return true;
+		return;
 	while (n > 0) {
 		ssize_t w = write(c->upload_fd, data, n);
 		if (w < 0 && errno == EINTR)
@@ -265,81 +248,50 @@ static bool upload_write(struct control *ctl, size_t i, const char *data, size_t
 		if (w <= 0) {
 			c->upload_refused = "not sent: the upload could not be written (runtime directory full?)";
 			upload_discard(ctl, c);
-			return true;
+			return;
 		}
 		data += w;
 		n -= (size_t)w;
+		c->upload_bytes += (size_t)w;
 	}
-	return true;
 }
 
 /*
- * Takes what the client's buffer holds: one command (then its answer must
- * go before the next is read), or upload chunks. False if it was dropped.
+ * Takes what the client's buffer holds, piece by piece (control_reader):
+ * one command (then its answer must go before the next is read), or upload
+ * chunks. False if the client was dropped.
  */
 static bool client_consume(struct control *ctl, size_t i)
 {
 	struct control_client *c = ctl->clients[i];
 	size_t off = 0;
-	bool alive = true;
-	while (alive && !c->out && off < c->in_len) {
-		const char *p = c->in + off;
-		size_t avail = c->in_len - off, line_len = 0, used = 0;
-		if (c->reading == READING_CHUNK_DATA) {
-			size_t n = avail < c->chunk_left ? avail : c->chunk_left;
-			alive = upload_write(ctl, i, p, n);
-			off += n;
-			c->chunk_left -= n;
-			if (c->chunk_left == 0)
-				c->reading = READING_CHUNK_HEADER;
-			continue;
-		}
-		size_t max = c->reading == READING_COMMAND ? CONTROL_LINE_MAX : CONTROL_HEADER_MAX;
-		enum control_take t = control_line_take(p, avail, max, &line_len, &used);
-		if (t == CONTROL_TAKE_MORE)
-			break;
-		if (t == CONTROL_TAKE_TOO_LONG) {
-			client_refuse(ctl, i, c->reading == READING_COMMAND
-			                          ? "line too long: a command is at most 4096 bytes"
-			                          : "bad upload: expected \"data N\" or \"end\" (use intercom-ctl send -)");
-			return false;
-		}
+	while (!c->out && off < c->in_len) {
+		struct control_piece piece;
+		size_t used = 0;
+		enum control_read got = control_reader_next(&c->reader, c->in + off, c->in_len - off, &used, &piece);
 		off += used;
-		if (c->reading == READING_CHUNK_HEADER) {
-			size_t n = 0;
-			enum control_chunk k = control_chunk_parse(p, line_len, &n);
-			if (k == CONTROL_CHUNK_BAD) {
-				client_refuse(ctl, i, "bad upload: expected \"data N\" (N 1..65536) or \"end\" "
-				                      "(use intercom-ctl send -)");
-				return false;
-			}
-			if (k == CONTROL_CHUNK_END) {
-				upload_end(ctl, c);
-			} else {
-				c->reading = READING_CHUNK_DATA;
-				c->chunk_left = n;
-			}
+		if (got == CONTROL_READ_MORE)
+			break;
+		if (got == CONTROL_READ_REFUSE) {
+			client_refuse(ctl, i, piece.why);
+			return false;
+		}
+		if (got == CONTROL_READ_DATA) {
+			upload_write(ctl, c, piece.data, piece.len);
 			continue;
 		}
-		const char *why = control_line_check(p, line_len);
-		if (why) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "not a command line: %s (the socket takes the console's "
-			         "commands as text, e.g. from intercom-ctl)", why);
-			client_refuse(ctl, i, msg);
-			return false;
+		if (got == CONTROL_READ_END) {
+			upload_end(ctl, c);
+			continue;
 		}
 		char line[CONTROL_LINE_MAX + 1];
-		memcpy(line, p, line_len);
-		line[line_len] = '\0';
-		size_t dash;
-		if (control_line_uploads(line, &dash))
-			upload_begin(ctl, c, line, dash);
+		memcpy(line, piece.data, piece.len);
+		line[piece.len] = '\0';
+		if (got == CONTROL_READ_UPLOAD)
+			upload_begin(ctl, c, line, piece.dash);
 		else
 			client_run(ctl, c, line, 0);
 	}
-	if (!alive)
-		return false;
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
 	return true;

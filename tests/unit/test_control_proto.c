@@ -1,12 +1,14 @@
 /*
  * Unit tests of src/net/control_proto.c: lines taken from a buffer (whole,
- * split, CRLF, too long), which lines are text, the upload's marker and
+ * split, CRLF, too long), a client's bytes read piece by piece (commands,
+ * uploads and their chunks, every refusal, the upload's limit), the upload's marker and
  * chunk headers, answer headers both ways, and the default socket path.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -44,16 +46,88 @@ static void test_line_take(void **state)
 	assert_int_equal(control_line_take(buf, 64, 16, &len, &used), CONTROL_TAKE_TOO_LONG);
 }
 
-static void test_line_check(void **state)
+/* Reads all of buf with a fresh reader, one piece per line of out: "C:line", "U:line@dash", "D:bytes", "E", "R:why", "M". */
+static void read_all(const char *buf, size_t len, char *out, size_t outlen)
+{
+	struct control_reader r = { 0 };
+	size_t off = 0;
+	out[0] = '\0';
+	for (int guard = 0; guard < 100; guard++) {
+		struct control_piece p;
+		size_t used = 0;
+		enum control_read got = control_reader_next(&r, buf + off, len - off, &used, &p);
+		assert_true(used <= len - off);
+		off += used;
+		char one[300];
+		switch (got) {
+		case CONTROL_READ_MORE: snprintf(one, sizeof one, "M"); break;
+		case CONTROL_READ_COMMAND: snprintf(one, sizeof one, "C:%.*s", (int)p.len, p.data); break;
+		case CONTROL_READ_UPLOAD: snprintf(one, sizeof one, "U:%.*s@%zu", (int)p.len, p.data, p.dash); break;
+		case CONTROL_READ_DATA: snprintf(one, sizeof one, "D:%.*s", (int)p.len, p.data); break;
+		case CONTROL_READ_END: snprintf(one, sizeof one, "E"); break;
+		case CONTROL_READ_REFUSE: snprintf(one, sizeof one, "R:%.40s", p.why); break;
+		}
+		snprintf(out + strlen(out), outlen - strlen(out), "%s%s", out[0] ? "|" : "", one);
+		if (got == CONTROL_READ_REFUSE || (got == CONTROL_READ_MORE && (used == 0 || off == len)))
+			return;
+	}
+	fail_msg("reader did not stop");
+}
+
+static void test_reader(void **state)
 {
 	(void)state;
-	assert_null(control_line_check("send --zone hall /srv/a b.flac", 30));
-	assert_null(control_line_check("send /srv/annonces/fermé.wav", 29));
-	assert_null(control_line_check("", 0));
-	assert_string_equal(control_line_check("a\x1b[2Jb", 6), "it holds a control character");
-	assert_string_equal(control_line_check("a\0b", 3), "it holds a control character");
-	assert_string_equal(control_line_check("a\xff", 2), "it is not UTF-8 text");
-	assert_non_null(control_line_check("a\xe2\x80\xae", 4)); /* RIGHT-TO-LEFT OVERRIDE */
+	char out[1024];
+	read_all("status\nlist\r\n", 13, out, sizeof out);
+	assert_string_equal(out, "C:status|C:list|M");
+	read_all("send --zone hall -\ndata 3\nabcdata 2\nde", 38, out, sizeof out);
+	assert_string_equal(out, "U:send --zone hall -@17|D:abc|D:de|M");
+	read_all("send -\ndata 5\nab", 16, out, sizeof out);
+	assert_string_equal(out, "U:send -@5|D:ab|M");
+	read_all("send -\nend\ntalk\n", 16, out, sizeof out);
+	assert_string_equal(out, "U:send -@5|E|C:talk|M");
+	/* Only the header so far: taken, nothing to hand over. */
+	read_all("send -\ndata 3\n", 14, out, sizeof out);
+	assert_string_equal(out, "U:send -@5|M");
+	read_all("send -\ndata 0\n", 14, out, sizeof out);
+	assert_string_equal(out, "U:send -@5|R:bad upload: expected \"data N\" (N 1..6553");
+	read_all("send -\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 52, out, sizeof out);
+	assert_string_equal(out, "U:send -@5|R:bad upload: expected \"data N\" or \"end\" (");
+	read_all("li\xffst\n", 7, out, sizeof out);
+	assert_string_equal(out, "R:not a command line: it is not UTF-8 text");
+	read_all("list\x1b[2J\n", 10, out, sizeof out);
+	assert_string_equal(out, "R:not a command line: it holds a control c");
+	read_all("a\0b\n", 4, out, sizeof out);
+	assert_string_equal(out, "R:not a command line: it holds a control c");
+	read_all("a\xe2\x80\xae" "b\n", 6, out, sizeof out);
+	assert_string_equal(out, "R:not a command line: it holds an invisibl");
+	static char big[CONTROL_LINE_MAX + 8];
+	memset(big, 'x', sizeof big);
+	read_all(big, sizeof big, out, sizeof out);
+	assert_string_equal(out, "R:line too long: a command is at most 4096");
+}
+
+/* An upload is counted across its chunks: one byte over 64 MiB is refused. */
+static void test_reader_upload_limit(void **state)
+{
+	(void)state;
+	struct control_reader r = { 0 };
+	static char chunk[CONTROL_CHUNK_MAX + 16];
+	struct control_piece p;
+	size_t used;
+	assert_int_equal(control_reader_next(&r, "send -\n", 7, &used, &p), CONTROL_READ_UPLOAD);
+	size_t h = (size_t)snprintf(chunk, sizeof chunk, "data %u\n", CONTROL_CHUNK_MAX);
+	for (size_t i = 0; i < CONTROL_UPLOAD_MAX / CONTROL_CHUNK_MAX; i++) {
+		assert_int_equal(control_reader_next(&r, chunk, h + CONTROL_CHUNK_MAX, &used, &p), CONTROL_READ_DATA);
+		assert_int_equal(used, h + CONTROL_CHUNK_MAX);
+		assert_int_equal(p.len, CONTROL_CHUNK_MAX);
+	}
+	assert_int_equal(control_reader_next(&r, "data 1\nz", 8, &used, &p), CONTROL_READ_REFUSE);
+	assert_non_null(strstr(p.why, "upload too large: at most 64 MiB"));
+	/* A new connection's reader starts over. */
+	struct control_reader fresh = { 0 };
+	assert_int_equal(control_reader_next(&fresh, "send -\n", 7, &used, &p), CONTROL_READ_UPLOAD);
+	assert_int_equal(control_reader_next(&fresh, "data 1\nz", 8, &used, &p), CONTROL_READ_DATA);
 }
 
 static void test_uploads(void **state)
@@ -143,7 +217,8 @@ static void test_default_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_line_take), cmocka_unit_test(test_line_check),
+		cmocka_unit_test(test_line_take), cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_reader_upload_limit),
 		cmocka_unit_test(test_uploads), cmocka_unit_test(test_chunks),
 		cmocka_unit_test(test_reply_headers), cmocka_unit_test(test_default_path),
 	};

@@ -40,12 +40,6 @@ enum control_take control_line_take(const char *buf, size_t len, size_t max, siz
                                     size_t *used);
 
 /*
- * NULL if line[0..len) is a command line (printable UTF-8: no control
- * characters, no bytes that are not UTF-8), else why not, in words.
- */
-const char *control_line_check(const char *line, size_t len);
-
-/*
  * True if the command line uploads its file (a send whose last word is
  * "-"); *dash is where that "-" is, for the console to put its file's path
  * there.
@@ -55,6 +49,40 @@ bool control_line_uploads(const char *line, size_t *dash);
 /* An upload's chunk header: "data N" (1..CONTROL_CHUNK_MAX: *n) or "end"; else BAD. */
 enum control_chunk { CONTROL_CHUNK_DATA, CONTROL_CHUNK_END, CONTROL_CHUNK_BAD };
 enum control_chunk control_chunk_parse(const char *line, size_t len, size_t *n);
+
+/*
+ * A client's bytes read as the socket's grammar, piece by piece: command
+ * lines, and after a `send ... -` line its upload's chunks. Every rule a
+ * client can break is checked here (a line too long or not text, a bad
+ * chunk header, an upload over CONTROL_UPLOAD_MAX), so the console only acts
+ * on the pieces. Zeroed: at the start of a connection.
+ */
+struct control_reader {
+	int state;                /* private: a command, a chunk header or a chunk's bytes next */
+	size_t chunk_left;        /* the chunk's bytes still to come */
+	size_t upload_bytes;      /* the upload's bytes so far */
+};
+
+enum control_read {
+	CONTROL_READ_MORE,        /* nothing whole yet: more bytes are needed (*used: a chunk
+	                             header taken meanwhile, or 0) */
+	CONTROL_READ_COMMAND,     /* a command line (text, without its ending) */
+	CONTROL_READ_UPLOAD,      /* a command line that uploads: its "-" at dash; chunks follow */
+	CONTROL_READ_DATA,        /* bytes of the upload */
+	CONTROL_READ_END,         /* the upload is whole */
+	CONTROL_READ_REFUSE,      /* the client broke the grammar: why, in one line; close it */
+};
+
+struct control_piece {
+	const char *data;         /* into the caller's buffer: the line or the upload's bytes */
+	size_t len;
+	size_t dash;              /* CONTROL_READ_UPLOAD: where the "-" is in the line */
+	const char *why;          /* CONTROL_READ_REFUSE: a static message */
+};
+
+/* The next piece of buf[0..len); *used: the bytes it took (the caller drops them). */
+enum control_read control_reader_next(struct control_reader *r, const char *buf, size_t len, size_t *used,
+                                      struct control_piece *piece);
 
 /* What an answer says: done, refused by the console's command, or the client not served. */
 enum control_reply { CONTROL_REPLY_OK, CONTROL_REPLY_ERROR, CONTROL_REPLY_REFUSED };
