@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -46,6 +47,11 @@ void log_event(const char *fmt, ...)
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
+}
+
+size_t log_stamp_len(const char *line)
+{
+	return strlen(line) > LOG_STAMP_LEN && line[2] == ':' && line[12] == ' ' ? LOG_STAMP_LEN : 0;
 }
 
 int log_history_init(struct log_history *history, size_t cap)

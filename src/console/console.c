@@ -141,8 +141,7 @@ static void screen_log_cb(const char *line, void *ctx)
 	console_state_log_added(&con->cs);
 	if (con->answering) {
 		/* "HH:MM:SS.mmm " is the log's; the status line says the event. */
-		size_t stamp = strlen(line) > 13 && line[2] == ':' && line[12] == ' ' ? 13 : 0;
-		console_state_note(&con->cs, true, line + stamp);
+		console_state_note(&con->cs, true, line + log_stamp_len(line));
 	}
 }
 
@@ -726,8 +725,7 @@ static void control_tap_cb(const char *line, void *ctx)
 	if (!con->answer)
 		return;
 	/* "HH:MM:SS.mmm " is the log's; the answer is the event. */
-	size_t stamp = strlen(line) > 13 && line[2] == ':' && line[12] == ' ' ? 13 : 0;
-	control_answer_line(con->answer, line + stamp);
+	control_answer_line(con->answer, line + log_stamp_len(line));
 	if (con->answering)
 		con->answer->error = true;
 }

@@ -51,7 +51,7 @@ struct control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev;                /* the socket file made, to remove it only if it is still ours */
 	ino_t ino;
-	char upload_dir[PATH_MAX - 64]; /* with "/upload-XXXXXX", a path */
+	char upload_dir[PATH_MAX - 64]; /* with "/ctl-stdin-pidN-XXXXXX", a path */
 	control_run_fn run;
 	void *ctx;
 	struct control_client *clients[CONTROL_CLIENTS_MAX];
@@ -197,7 +197,8 @@ static void upload_begin(struct control *ctl, struct control_client *c, const ch
 		                    "try again once they are sent";
 		return;
 	}
-	snprintf(c->upload_path, sizeof c->upload_path, "%s/upload-XXXXXX", ctl->upload_dir);
+	/* Named for the log ("page 3 loaded from …/ctl-stdin-pid1234-Ab12Cd"): whose audio it was. */
+	snprintf(c->upload_path, sizeof c->upload_path, "%s/ctl-stdin-pid%ld-XXXXXX", ctl->upload_dir, c->pid);
 	mode_t old = umask(077);
 	c->upload_fd = mkstemp(c->upload_path);
 	umask(old);

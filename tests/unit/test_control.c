@@ -36,7 +36,7 @@ static void run_cb(void *ctx, char *line, struct control_answer *a)
 {
 	(void)ctx;
 	snprintf(ran[ran_count++ % 8], sizeof ran[0], "%s", line);
-	char *up = strstr(line, "/upload-");
+	char *up = strstr(line, "/ctl-stdin-pid");
 	if (up) {
 		struct stat st;
 		FILE *f = fopen(strchr(line, '/'), "rb");
@@ -147,12 +147,12 @@ static void test_upload(void **state)
 	char out[4096];
 	send_all(fd, "send --zone hall -\ndata 3\nabcdata 2\nde", 38);
 	send_all(fd, "end\n", 4);
-	serve_until(r.ctl, fd, out, sizeof out, "/upload-");
+	serve_until(r.ctl, fd, out, sizeof out, "/ctl-stdin-pid");
 	assert_memory_equal(out, "ok 1\nran: send --zone hall ", 27);
 	assert_string_equal(uploaded, "abcde");
 	assert_int_equal(uploaded_mode, 0600);
 	char want[300];
-	snprintf(want, sizeof want, "send --zone hall %s/upload-", r.run);
+	snprintf(want, sizeof want, "send --zone hall %s/ctl-stdin-pid", r.run);
 	assert_memory_equal(ran[0], want, strlen(want));
 	const char *path = strchr(ran[0] + 5, '/');
 	assert_int_equal(access(path, F_OK), 0); /* kept while a load may read it */

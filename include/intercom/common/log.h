@@ -27,6 +27,10 @@ void log_set_tap(log_sink_fn tap, void *ctx);
 void log_say(log_sink_fn say, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Formats "HH:MM:SS.mmm message" and hands it to the sink. */
+#define LOG_STAMP_LEN 13
+/* The length of the "HH:MM:SS.mmm " a line of log_event starts with (0 if it has none). */
+size_t log_stamp_len(const char *line);
+
 void log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The latest lines, kept for a screen's log pane: a ring, the oldest dropped first. */
