@@ -302,6 +302,8 @@ static bool client_consume(struct control *ctl, size_t i)
 static bool client_read(struct control *ctl, size_t i)
 {
 	struct control_client *c = ctl->clients[i];
+	if (c->in_len == sizeof c->in) /* never left full (control_reader), but a recv of 0 would read as gone */
+		return client_consume(ctl, i);
 	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return true;
