@@ -680,41 +680,21 @@ static void status_answer_line(void *ctx, const char *text)
 /*
  * The command status (one JSON object on one line) or status text
  * (readable lines): true if line is one. To a control client it is its
- * answer only; typed (stdin, the screen's ":") it goes to the log.
+ * answer only (a script asking every second does not fill the log); typed
+ * (stdin, the screen's ":") it goes to the log.
  */
 static bool console_status(struct console *con, const char *line, struct control_answer *answer)
 {
-	while (*line == ' ')
-		line++;
-	size_t len = strlen(line);
-	while (len > 0 && line[len - 1] == ' ')
-		len--;
-	bool json = len == 6 && strncmp(line, "status", 6) == 0;
-	if (!json && !(len == 11 && strncmp(line, "status text", 11) == 0))
+	enum console_status_form form = console_status_form(line);
+	if (form == CONSOLE_STATUS_NONE)
 		return false;
 	speakers_refresh(con);
 	const struct station_speaker *lobby[LOBBY_MAX];
 	struct console_status_input in;
 	status_input(con, &in, lobby);
-	if (!json) {
-		console_status_text(answer ? status_answer_line : status_log_line, answer, &con->cs, &in);
-		return true;
-	}
-	struct json j;
-	json_init(&j);
-	console_status_json(&j, &con->cs, &in);
-	const char *text = json_finish(&j);
-	if (!text && answer) {
+	if (console_status_say(form, answer ? status_answer_line : status_log_line, answer, &con->cs, &in) < 0 &&
+	    answer)
 		answer->error = true;
-		control_answer_line(answer, "status: out of memory");
-	} else if (!text) {
-		log_event("status: out of memory");
-	} else if (answer) {
-		control_answer_line(answer, text);
-	} else {
-		log_event("%s", text);
-	}
-	json_free(&j);
 	return true;
 }
 

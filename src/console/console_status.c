@@ -159,3 +159,33 @@ void console_status_text(void (*line)(void *ctx, const char *text), void *ctx,
 		line(ctx, text);
 	}
 }
+
+enum console_status_form console_status_form(const char *line)
+{
+	while (*line == ' ')
+		line++;
+	size_t len = strlen(line);
+	while (len > 0 && line[len - 1] == ' ')
+		len--;
+	if (len == 6 && strncmp(line, "status", 6) == 0)
+		return CONSOLE_STATUS_JSON;
+	if (len == 11 && strncmp(line, "status text", 11) == 0)
+		return CONSOLE_STATUS_TEXT;
+	return CONSOLE_STATUS_NONE;
+}
+
+int console_status_say(enum console_status_form form, void (*line)(void *ctx, const char *text), void *ctx,
+                       const struct console_state *cs, const struct console_status_input *in)
+{
+	if (form == CONSOLE_STATUS_TEXT) {
+		console_status_text(line, ctx, cs, in);
+		return 0;
+	}
+	struct json j;
+	json_init(&j);
+	console_status_json(&j, cs, in);
+	const char *text = json_finish(&j);
+	line(ctx, text ? text : "status: the console ran out of memory");
+	json_free(&j);
+	return text ? 0 : -1;
+}

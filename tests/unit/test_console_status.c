@@ -157,11 +157,35 @@ static void test_text(void **state)
 	console_state_free(&f.cs);
 }
 
+static void test_form(void **state)
+{
+	(void)state;
+	assert_int_equal(console_status_form("status"), CONSOLE_STATUS_JSON);
+	assert_int_equal(console_status_form("  status "), CONSOLE_STATUS_JSON);
+	assert_int_equal(console_status_form("status text"), CONSOLE_STATUS_TEXT);
+	assert_int_equal(console_status_form("status json"), CONSOLE_STATUS_NONE);
+	assert_int_equal(console_status_form("statusx"), CONSOLE_STATUS_NONE);
+	assert_int_equal(console_status_form("stat"), CONSOLE_STATUS_NONE);
+	assert_int_equal(console_status_form(""), CONSOLE_STATUS_NONE);
+
+	struct fixture f;
+	fixture_init(&f);
+	line_count = 0;
+	assert_int_equal(console_status_say(CONSOLE_STATUS_JSON, line_cb, lines, &f.cs, &f.in), 0);
+	assert_int_equal(line_count, 1);
+	assert_int_equal(lines[0][0], '{');
+	line_count = 0;
+	assert_int_equal(console_status_say(CONSOLE_STATUS_TEXT, line_cb, lines, &f.cs, &f.in), 0);
+	assert_int_equal(line_count, 9);
+	console_state_free(&f.cs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,4 +42,15 @@ void console_status_json(struct json *j, const struct console_state *cs,
 void console_status_text(void (*line)(void *ctx, const char *text), void *ctx,
                          const struct console_state *cs, const struct console_status_input *in);
 
+/* Which status a command line asks for: `status` (JSON), `status text`, or none (another command). */
+enum console_status_form { CONSOLE_STATUS_NONE, CONSOLE_STATUS_JSON, CONSOLE_STATUS_TEXT };
+enum console_status_form console_status_form(const char *line);
+
+/*
+ * The status in that form, as lines handed to line (JSON: one line). -1 if
+ * memory ran out (said as the one line).
+ */
+int console_status_say(enum console_status_form form, void (*line)(void *ctx, const char *text), void *ctx,
+                       const struct console_state *cs, const struct console_status_input *in);
+
 #endif
