@@ -1164,15 +1164,10 @@ static int setup_control(struct console *con)
 		          "or --control-socket off", dir);
 		return EXIT_USAGE;
 	}
-	switch (control_open(&con->control, con->control_path, dir, control_run_cb, con, err, sizeof err)) {
-	case CONTROL_OPEN_OK:
+	/* In use by a live console, or not to be made (its directory not private): it cannot listen there. */
+	if (control_open(&con->control, con->control_path, dir, control_run_cb, con, err, sizeof err) ==
+	    CONTROL_OPEN_OK)
 		return APP_RUN;
-	case CONTROL_OPEN_IN_USE:
-		app_error(&con->app, "%s", err);
-		return EXIT_NETWORK;
-	case CONTROL_OPEN_FAILED:
-		break;
-	}
 	app_error(&con->app, "%s", err);
 	return EXIT_NETWORK;
 }
