@@ -46,6 +46,7 @@
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
 #include "intercom/console/outbox.h"
+#include "intercom/console/peer.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/control_proto.h"
@@ -650,6 +651,7 @@ static void status_input(struct console *con, struct console_status_input *in,
 	struct capture *cap = capture(con);
 	double rate = con->fmt.rate > 0 ? con->fmt.rate : 1;
 	*in = (struct console_status_input){
+		.name = station_console_name(con->station),
 		.fingerprint = con->fingerprint,
 		.listen = con->listen_addr,
 		.input_ok = cap != NULL,

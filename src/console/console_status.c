@@ -79,6 +79,7 @@ void console_status_json(struct json *j, const struct console_state *cs,
 {
 	json_object_begin(j, NULL);
 	json_object_begin(j, "console");
+	json_str(j, "name", in->name);
 	json_str(j, "version", INTERCOM_VERSION);
 	json_str(j, "fingerprint", in->fingerprint);
 	json_str(j, "listen", in->listen);
@@ -125,7 +126,8 @@ void console_status_text(void (*line)(void *ctx, const char *text), void *ctx,
                          const struct console_state *cs, const struct console_status_input *in)
 {
 	char text[1024];
-	snprintf(text, sizeof text, "console %s on %s, key %s", INTERCOM_VERSION, in->listen, in->fingerprint);
+	snprintf(text, sizeof text, "console %s (%s) on %s, key %s", in->name, INTERCOM_VERSION, in->listen,
+	         in->fingerprint);
 	line(ctx, text);
 	char rec[96] = "not recording";
 	if (in->recording)

@@ -62,7 +62,7 @@ static void fixture_init(struct fixture *f)
 	f->asking = speaker(9, "new-one", "", 0);
 	snprintf(f->asking.fingerprint, sizeof f->asking.fingerprint, "ab12 cd34");
 	f->lobby[0] = &f->asking;
-	f->in = (struct console_status_input){ .fingerprint = "4f45 553c", .listen = "0.0.0.0:2348",
+	f->in = (struct console_status_input){ .name = "desk", .fingerprint = "4f45 553c", .listen = "0.0.0.0:2348",
 	                                       .input_ok = true, .input_name = "pulse", .page = &f->page,
 	                                       .lobby = f->lobby, .lobby_count = 1, .now_ms = 61000 };
 }
@@ -79,7 +79,7 @@ static void test_json(void **state)
 	assert_non_null(doc);
 	assert_null(strchr(doc, '\n'));
 	static const char *const parts[] = {
-		"{\"console\":{\"version\":\"" INTERCOM_VERSION "\",\"fingerprint\":\"4f45 553c\",\"listen\":\"0.0.0.0:2348\"},",
+		"{\"console\":{\"name\":\"desk\",\"version\":\"" INTERCOM_VERSION "\",\"fingerprint\":\"4f45 553c\",\"listen\":\"0.0.0.0:2348\"},",
 		"\"mode\":\"page\",\"duration_s\":5.00,",
 		"\"target\":{\"kind\":\"all\",\"speakers\":[],\"missing\":false},\"recording\":false,",
 		"\"input\":{\"ok\":true,\"device\":\"pulse\"},",
@@ -143,7 +143,7 @@ static void test_text(void **state)
 	line_count = 0;
 	console_status_text(line_cb, lines, &f.cs, &f.in);
 	assert_int_equal(line_count, 9);
-	assert_string_equal(lines[0], "console " INTERCOM_VERSION " on 0.0.0.0:2348, key 4f45 553c");
+	assert_string_equal(lines[0], "console desk (" INTERCOM_VERSION ") on 0.0.0.0:2348, key 4f45 553c");
 	assert_string_equal(lines[1], "pages, duration 5.00 s, next page to all speakers, not recording");
 	assert_string_equal(lines[2], "input: pulse");
 	assert_string_equal(lines[3], "page 3: delivered to 2/2, played by 1/2, failed on 1 more");

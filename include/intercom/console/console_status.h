@@ -1,8 +1,8 @@
 /*
  * The console's `status` command: what it is doing, as one JSON object on
  * one line (for scripts: intercom-ctl status --json) or as readable lines
- * (`status text`), both from the same facts: the console (version, key,
- * address), the mode, duration and target, recording or not, the input,
+ * (`status text`), both from the same facts: the console (name, version,
+ * key, address), the mode, duration and target, recording or not, the input,
  * the latest page's tally, every speaker (id, name, zone, address, state,
  * clock sync, latest page and its outcome) and the speakers asking to join.
  * Shaped to grow: a new fact is one json_* line in console_status_json
@@ -22,6 +22,7 @@
 
 /* What the status says beyond console_state: the loop's knowledge. */
 struct console_status_input {
+	const char *name;         /* the console's name, as speakers are told it (its host name) */
 	const char *fingerprint;  /* the console's key */
 	const char *listen;       /* "127.0.0.1:2348" */
 	bool input_ok;
