@@ -611,8 +611,12 @@ static bool action_sends(enum console_action action)
 /* What a key or a command asks for, beyond console_state's own changes (arg: send's file). */
 static void console_act(struct console *con, enum console_action action, const char *arg)
 {
-	/* A command typed on a screen too small to show a page: refused, as the keys are. */
-	if (con->screen && action_sends(action) && console_ui_too_small(con->ui)) {
+	/*
+	 * A command typed on a screen too small to show a page: refused, as the
+	 * keys are. One from the control socket (a timer's announcement) was not
+	 * typed here: the operator's terminal size does not stop it.
+	 */
+	if (con->screen && !con->answer && action_sends(action) && console_ui_too_small(con->ui)) {
 		refuse(con, "not sent: the terminal is too small to show a page (it needs %dx%d)",
 		       CONSOLE_MIN_W, CONSOLE_MIN_H);
 		return;
