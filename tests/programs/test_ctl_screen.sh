@@ -3,7 +3,8 @@
 # JSON lists the speaker the screen shows; a file sent through the socket is
 # paged and the screen shows it played; a duration set remotely shows in the
 # header; a refused command answers the client (exit 1) and shows on the
-# status line; quit through the socket ends the console cleanly, writing
+# status line; a page asked for while the terminal is too small for the
+# screen still goes; quit through the socket ends the console cleanly, writing
 # nothing to stderr.
 source "$(dirname "$0")/harness.sh"
 
@@ -58,6 +59,14 @@ rc=0
 [ "$rc" = 1 ] || fail "bogus exited $rc"
 grep -q "unknown command 'bogus'" "$T/bogus.err" || fail "bogus: $(cat "$T/bogus.err")"
 wait_screen "unknown command 'bogus'" 2
+
+note "on a terminal too small for the screen a page from the socket still goes (keys would be refused)"
+tm resize-window -t con -x 30 -y 6
+wait_screen 'too small' 3
+"$CTL" send "$T/speech.wav" >/dev/null || fail "send on a small terminal exited $?"
+wait_log "$T/hall-1.log" "page 2 played" 20
+tm resize-window -t con -x 100 -y 30
+coherent 100 30
 
 note "quit through the socket: the console ends, its terminal given back"
 "$CTL" quit >/dev/null || fail "quit exited $?"
