@@ -62,7 +62,6 @@ struct control {
 	size_t held_count;
 	size_t receiving;         /* uploads being received */
 	struct ratelimit log_limit;
-	unsigned uploads_made;
 };
 
 /* ---- answers ---- */
@@ -123,13 +122,24 @@ static void client_close(struct control *ctl, size_t i)
 	ctl->clients[i] = ctl->clients[--ctl->client_count];
 }
 
+/* Tells fd why it is not served, in one line, without waiting; logs it (ratelimited); closes it. */
+static void refuse_fd(struct control *ctl, int fd, long pid, const char *why)
+{
+	char msg[512];
+	size_t h = control_reply_header(msg, CONTROL_REPLY_REFUSED, 1);
+	snprintf(msg + h, sizeof msg - h, "%s\n", why);
+	ssize_t w = send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)w; /* a client that cannot take even this is closed all the same */
+	if (ratelimit_allow(&ctl->log_limit, LOG_DROPPED, "control", clock_mono_ms()))
+		log_event("control socket: client (pid %ld) dropped: %s", pid, why);
+	close(fd);
+}
+
 /*
  * The client is not served further: one line says why (written once,
  * without waiting: it is short and the client's buffer is empty unless it
  * stopped reading), and it is closed. Logged, ratelimited.
  */
-static void refuse_fd(struct control *ctl, int fd, long pid, const char *why);
-
 static void client_refuse(struct control *ctl, size_t i, const char *why)
 {
 	struct control_client *c = ctl->clients[i];
@@ -158,6 +168,9 @@ static void client_answer(struct control_client *c, struct control_answer *a)
 		c->out = out;
 		c->out_len = h + a->len;
 		c->out_off = 0;
+	} else {
+		/* No room for the answer: the client is ended rather than left waiting for it. */
+		shutdown(c->fd, SHUT_RDWR);
 	}
 	free(a->text);
 }
@@ -209,7 +222,6 @@ static void upload_begin(struct control *ctl, struct control_client *c, const ch
 		return;
 	}
 	ctl->receiving++;
-	ctl->uploads_made++;
 }
 
 /* The upload's "end": its file is paged through the command's own send PATH. */
@@ -339,19 +351,6 @@ static bool client_write(struct control *ctl, size_t i)
 	c->out_len = c->out_off = 0;
 	/* The next command may already be here. */
 	return c->in_len == 0 || client_consume(ctl, i);
-}
-
-/* Tells fd why it is not served, in one line, without waiting; logs it (ratelimited); closes it. */
-static void refuse_fd(struct control *ctl, int fd, long pid, const char *why)
-{
-	char msg[512];
-	size_t h = control_reply_header(msg, CONTROL_REPLY_REFUSED, 1);
-	snprintf(msg + h, sizeof msg - h, "%s\n", why);
-	ssize_t w = send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
-	(void)w; /* a client that cannot take even this is closed all the same */
-	if (ratelimit_allow(&ctl->log_limit, LOG_DROPPED, "control", clock_mono_ms()))
-		log_event("control socket: client (pid %ld) dropped: %s", pid, why);
-	close(fd);
 }
 
 /* A new client: the console's own user only, and not too many. */
