@@ -6,7 +6,6 @@
 #include "intercom/console/control.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

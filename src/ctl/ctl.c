@@ -7,7 +7,6 @@
  * One connection, one command; every wait bounded by --timeout.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
