@@ -447,12 +447,36 @@ static void console_capture_pump(struct console *con)
 	recording_done(con, samples, frames, "captured");
 }
 
-/* The load is over: the file becomes a page, or the reason it cannot is logged. */
+static void control_answer_begin(struct console *con, struct control_answer *answer, char *kept,
+                                 bool *kept_error);
+static void control_answer_end(struct console *con, struct control_answer *answer, const char *kept,
+                               bool kept_error);
+
+static void load_done(struct console *con, struct file_load *load);
+
+/*
+ * The load is over: the file becomes a page, or the reason it cannot is
+ * logged; a control client that sent it is answered with what was said.
+ */
 static void console_load_done(struct console *con)
 {
 	struct file_load *load = file_loads_take(con->loads);
 	if (!load)
 		return;
+	struct control_answer *waiter = control_load_waiter(con->control, load->path);
+	char kept[CONSOLE_NOTICE_MAX];
+	bool kept_error = false;
+	if (waiter)
+		control_answer_begin(con, waiter, kept, &kept_error);
+	load_done(con, load);
+	if (waiter) {
+		control_answer_end(con, waiter, kept, kept_error);
+		control_load_answered(con->control, waiter);
+	}
+}
+
+static void load_done(struct console *con, struct file_load *load)
+{
 	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
 	uint32_t target = load->target_id;
 	speakers_refresh(con);
@@ -486,8 +510,11 @@ static void console_send_file(struct console *con, const char *path)
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
 	con->answering = true; /* it says why it cannot take the file */
-	file_loads_add(con->loads, path, what, 0, true);
+	bool queued = file_loads_add(con->loads, path, what, 0, true);
 	con->answering = false;
+	/* From the control socket: the answer waits for the load, which says how it went. */
+	if (queued && con->answer)
+		control_answer_await(con->answer, path);
 }
 
 /* Sends the last recorded or loaded page again to the current target. */
@@ -723,28 +750,46 @@ static void console_command(struct console *con, char *line);
  * it logged meanwhile, an error if it was refused (console_state's notice,
  * or a module's failure said while answering).
  */
-static void control_run_cb(void *ctx, char *line, struct control_answer *answer)
+/*
+ * From here until control_answer_end, what the console logs is answer's; a
+ * refusal it says to the operator makes it an error. kept: the status
+ * line's notice meanwhile.
+ */
+static void control_answer_begin(struct console *con, struct control_answer *answer, char *kept,
+                                 bool *kept_error)
 {
-	struct console *con = ctx;
-	if (console_status(con, line, answer))
-		return;
-	char kept[CONSOLE_NOTICE_MAX];
-	bool kept_error = con->cs.notice_error;
-	memcpy(kept, con->cs.notice, sizeof kept);
+	*kept_error = con->cs.notice_error;
+	memcpy(kept, con->cs.notice, CONSOLE_NOTICE_MAX);
 	con->cs.notice[0] = '\0';
 	con->cs.notice_error = false;
 	con->answer = answer;
 	log_set_tap(control_tap_cb, con);
-	console_command(con, line);
+}
+
+static void control_answer_end(struct console *con, struct control_answer *answer, const char *kept,
+                               bool kept_error)
+{
 	log_set_tap(NULL, NULL);
 	con->answer = NULL;
 	if (con->cs.notice[0] && con->cs.notice_error)
 		answer->error = true;
 	if (!con->cs.notice[0]) {
 		/* It said nothing to the operator: the status line keeps what it showed. */
-		memcpy(con->cs.notice, kept, sizeof kept);
+		memcpy(con->cs.notice, kept, CONSOLE_NOTICE_MAX);
 		con->cs.notice_error = kept_error;
 	}
+}
+
+static void control_run_cb(void *ctx, char *line, struct control_answer *answer)
+{
+	struct console *con = ctx;
+	if (console_status(con, line, answer))
+		return;
+	char kept[CONSOLE_NOTICE_MAX];
+	bool kept_error;
+	control_answer_begin(con, answer, kept, &kept_error);
+	console_command(con, line);
+	control_answer_end(con, answer, kept, kept_error);
 }
 
 /* One command line: from stdin (--headless), the screen's ":" prompt or the control socket. */

@@ -41,6 +41,9 @@ struct control_client {
 	char upload_path[PATH_MAX];
 	size_t upload_bytes;
 	const char *upload_refused; /* the upload is read and dropped; its answer says this */
+	/* Its command queued a file to load: the answer (kept here) waits for the load's end. */
+	bool awaiting;
+	struct control_answer await;
 };
 
 enum log_cause { LOG_DROPPED };
@@ -90,6 +93,11 @@ void control_answer_line(struct control_answer *a, const char *text)
 	a->lines++;
 }
 
+void control_answer_await(struct control_answer *a, const char *path)
+{
+	snprintf(a->await_path, sizeof a->await_path, "%s", path);
+}
+
 /* ---- clients ---- */
 
 static void summary_cb(const struct ratelimit_summary *s, void *ctx)
@@ -117,6 +125,7 @@ static void client_close(struct control *ctl, size_t i)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->out);
+	free(c->await.text);
 	free(c);
 	ctl->clients[i] = ctl->clients[--ctl->client_count];
 }
@@ -182,6 +191,12 @@ static void client_run(struct control *ctl, struct control_client *c, char *line
 	if (strncmp(line, "status", 6) != 0)
 		log_event("control socket (pid %ld): %s", c->pid, line);
 	ctl->run(ctl->ctx, line, &a);
+	if (a.await_path[0] && !a.error && !a.failed) {
+		/* Answered when the file's load ends: no other command of this client is read meanwhile. */
+		c->awaiting = true;
+		c->await = a;
+		return;
+	}
 	if (a.lines == 0 && !a.error) {
 		/* It said nothing: the answer says what was done. A file loads off the loop, then pages. */
 		char done[CONTROL_LINE_MAX + 128];
@@ -277,7 +292,7 @@ static bool client_consume(struct control *ctl, size_t i)
 {
 	struct control_client *c = ctl->clients[i];
 	size_t off = 0;
-	while (!c->out && off < c->in_len) {
+	while (!c->out && !c->awaiting && off < c->in_len) {
 		struct control_piece piece;
 		size_t used = 0;
 		enum control_read got = control_reader_next(&c->reader, c->in + off, c->in_len - off, &used, &piece);
@@ -512,6 +527,34 @@ enum control_open_result control_open(struct control **out, const char *path, co
 	return CONTROL_OPEN_OK;
 }
 
+struct control_answer *control_load_waiter(struct control *ctl, const char *path)
+{
+	for (size_t i = 0; ctl && i < ctl->client_count; i++) {
+		struct control_client *c = ctl->clients[i];
+		if (c->awaiting && strcmp(c->await.await_path, path) == 0) {
+			c->await.await_path[0] = '\0';
+			return &c->await;
+		}
+	}
+	return NULL;
+}
+
+void control_load_answered(struct control *ctl, struct control_answer *answer)
+{
+	for (size_t i = 0; ctl && answer && i < ctl->client_count; i++) {
+		struct control_client *c = ctl->clients[i];
+		if (&c->await != answer)
+			continue;
+		if (answer->lines == 0 && !answer->error)
+			control_answer_line(answer, "loaded, and on its way as a page");
+		c->awaiting = false;
+		client_answer(c, answer);
+		*answer = (struct control_answer){ 0 };
+		c->last_ms = clock_mono_ms();
+		return;
+	}
+}
+
 void control_uploads_idle(struct control *ctl)
 {
 	if (!ctl)
@@ -560,7 +603,10 @@ size_t control_poll_prepare(struct control *ctl, struct pollfd *fds, size_t cap,
 	fds[0] = (struct pollfd){ .fd = paused ? -1 : ctl->listen_fd, .events = POLLIN };
 	for (size_t i = 0; i < ctl->client_count; i++) {
 		struct control_client *c = ctl->clients[i];
-		fds[1 + i] = (struct pollfd){ .fd = c->fd, .events = c->out ? POLLOUT : POLLIN };
+		/* One waiting for its file's load is watched for hanging up only, and has no deadline. */
+		fds[1 + i] = (struct pollfd){ .fd = c->fd, .events = c->out ? POLLOUT : c->awaiting ? 0 : POLLIN };
+		if (c->awaiting)
+			continue;
 		uint64_t due = c->last_ms + CONTROL_IDLE_MS;
 		int left = due > now ? (int)(due - now) : 0;
 		if (left < *timeout_ms)
@@ -592,6 +638,10 @@ void control_poll_handle(struct control *ctl, const struct pollfd *fds, size_t n
 		if (i == ctl->client_count)
 			continue;
 		const struct control_client *c = ctl->clients[i];
+		if (c->awaiting && revents[k] & (POLLERR | POLLHUP)) {
+			client_close(ctl, i); /* it left before its answer: nobody waits for the load now */
+			continue;
+		}
 		if (revents[k] & POLLOUT || (c->out && revents[k] & (POLLERR | POLLHUP))) {
 			if (!client_write(ctl, i))
 				continue;
@@ -603,7 +653,7 @@ void control_poll_handle(struct control *ctl, const struct pollfd *fds, size_t n
 	/* The idle ones poll() did not wake. */
 	for (size_t i = 0; i < ctl->client_count;) {
 		struct control_client *c = ctl->clients[i];
-		if (now >= c->last_ms + CONTROL_IDLE_MS)
+		if (!c->awaiting && now >= c->last_ms + CONTROL_IDLE_MS)
 			client_refuse(ctl, i, c->out ? "closed: it took none of its answer for 10 s"
 			                             : "closed: nothing came for 10 s (a command is one line "
 			                               "ending in a newline)");

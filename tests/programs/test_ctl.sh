@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # intercom-ctl driving a headless console over its control socket: status as
 # readable lines and as JSON (checked with python3 -m json.tool) listing the
-# speaker; a file sent to a speaker and played by it sample for sample; text
+# speaker; a file sent to a speaker and played by it sample for sample, the
+# answer saying the page it became (a file that is not audio: exit 1); text
 # to speech piped in (espeak-ng | intercom-ctl send -) and played, its upload
 # removed; a silent client, a client sending megabytes of bytes, of one line
 # and of commands while a page is sent and served at once; a second console
@@ -45,7 +46,8 @@ grep -q "control socket" "$T/console.log" && grep "control socket.*status" "$T/c
 
 note "send FILE: the speaker plays it, sample for sample"
 (cd "$T" && "$CTL" send speech.wav) >"$T/send.out" || fail "send exited $?"
-grep -q "queued: $T/speech.wav loads, then pages" "$T/send.out" || fail "send said: $(cat "$T/send.out")"
+# The answer waits for the file's load: it says the page it became.
+grep -q "^page 1 loaded from $T/speech.wav: 3.2. s 48000 Hz mono 16-bit" "$T/send.out" || fail "send said: $(cat "$T/send.out")"
 wait_log "$T/console.log" "page 1: delivered to 1/1, played by 1/1" 20
 wait_log "$T/s1.log" "page 1 played" 10
 page=$(archived_page "$T/archive" 1)
@@ -57,7 +59,7 @@ rig_contains_samples "$T/page1.raw" "$T/s1.played1.raw" || fail "s1 did not play
 
 note "send -: text to speech through stdin"
 espeak-ng --stdout "Closing in ten minutes" | "$CTL" send - >"$T/upload.out" || fail "send - exited $?"
-grep -q "queued: the audio from stdin ([0-9]* bytes) loads, then pages" "$T/upload.out" || fail "send - said: $(cat "$T/upload.out")"
+grep -q "^page 2 loaded from $(dirname "$SOCK")/ctl-stdin-pid[0-9]*-" "$T/upload.out" || fail "send - said: $(cat "$T/upload.out")"
 wait_log "$T/console.log" "page 2: delivered to 1/1, played by 1/1" 20
 wait_log "$T/s1.log" "page 2 played" 10
 level=$(rms "$(archived_page "$T/archive" 2)")
@@ -100,6 +102,11 @@ note "exit codes: 1 the console said no, 2 usage; each one line"
 grep -q "^intercom-ctl: unknown command 'bogus'" "$T/ctl.err" || fail "message: $(cat "$T/ctl.err")"
 [ "$(ctl_rc talk)" = 1 ] || fail "talk without an input"
 grep -q "cannot talk: " "$T/ctl.err" || fail "talk: $(cat "$T/ctl.err")"
+echo "not audio" >"$T/notes.wav"
+[ "$(ctl_rc send "$T/notes.wav")" = 1 ] || fail "a file that is not audio: $(cat "$T/ctl.out")"
+grep -q "^intercom-ctl: cannot send $T/notes.wav: .*Format not recognised" "$T/ctl.err" || fail "not audio: $(cat "$T/ctl.err")"
+echo "not audio either" | "$CTL" send - 2>"$T/ctl.err" && fail "send - of text succeeded"
+grep -q "cannot send .*ctl-stdin-pid.*Format not recognised" "$T/ctl.err" || fail "send - of text: $(cat "$T/ctl.err")"
 [ "$(ctl_rc send "$T/nothing.wav")" = 1 ] || fail "a missing file"
 grep -q "cannot read $T/nothing.wav: No such file" "$T/ctl.err" || fail "missing file: $(cat "$T/ctl.err")"
 [ "$(ctl_rc --zone hall send x)" = 2 ] || fail "an option before the command"

@@ -2,7 +2,8 @@
  * Unit tests of src/console/control.c over real Unix sockets in a scratch
  * directory: the socket made 0600, a live console's socket refused and a
  * stale one replaced, something else at the path left alone, the uploads'
- * directory checked; commands answered in order (ok and error), an upload
+ * directory checked; commands answered in order (ok and error), a command
+ * that queued a file answered when its load ends, an upload
  * put in a private file, paged with its path and removed once loads are
  * idle; bad framing, bytes that are not text and a line too long refused
  * with one line; the socket removed at the end.
@@ -48,6 +49,10 @@ static void run_cb(void *ctx, char *line, struct control_answer *a)
 	}
 	if (strncmp(line, "bad", 3) == 0)
 		a->error = true;
+	if (strncmp(line, "load ", 5) == 0) {
+		control_answer_await(a, line + 5);
+		return;
+	}
 	char text[600];
 	snprintf(text, sizeof text, "ran: %s", line);
 	control_answer_line(a, text);
@@ -90,7 +95,9 @@ static size_t serve_until(struct control *ctl, int fd, char *out, size_t cap, co
 {
 	size_t got = 0;
 	out[0] = '\0';
-	for (int i = 0; i < 1000; i++) {
+	/* Something that never comes: a tenth of a second of serving. */
+	int rounds = until && strcmp(until, "nothing comes") == 0 ? 10 : 1000;
+	for (int i = 0; i < rounds; i++) {
 		struct pollfd fds[CONTROL_CLIENTS_MAX + 1];
 		int timeout = 10;
 		size_t n = control_poll_prepare(ctl, fds, CONTROL_CLIENTS_MAX + 1, &timeout);
@@ -165,6 +172,51 @@ static void test_upload(void **state)
 	assert_non_null(strstr(out, "error 1\nnot sent: the upload was empty"));
 	assert_int_equal(ran_count, 1);
 	close(fd);
+	rig_close(&r);
+}
+
+/* A command that queued a file to load is answered when the load ends; the client waits meanwhile. */
+static void test_await_load(void **state)
+{
+	struct rig r;
+	rig_open(&r, state);
+	int fd = client(r.sock);
+	char out[4096];
+	send_all(fd, "load /srv/a.wav\nlist\n", 21);
+	serve_until(r.ctl, fd, out, sizeof out, "nothing comes");
+	assert_string_equal(out, ""); /* no answer yet, and list not run before it */
+	assert_int_equal(ran_count, 1);
+	assert_null(control_load_waiter(r.ctl, "/srv/other.wav"));
+	struct control_answer *a = control_load_waiter(r.ctl, "/srv/a.wav");
+	assert_non_null(a);
+	assert_null(control_load_waiter(r.ctl, "/srv/a.wav")); /* taken */
+	control_answer_line(a, "page 4 loaded from /srv/a.wav");
+	control_load_answered(r.ctl, a);
+	serve_until(r.ctl, fd, out, sizeof out, "ran: list\n");
+	assert_string_equal(out, "ok 1\npage 4 loaded from /srv/a.wav\nok 1\nran: list\n");
+
+	/* An error said while loading makes the answer an error; nothing said: a line saying it went. */
+	send_all(fd, "load /srv/b.wav\nload /srv/c.wav\n", 32);
+	serve_until(r.ctl, fd, out, sizeof out, "nothing comes");
+	a = control_load_waiter(r.ctl, "/srv/b.wav");
+	a->error = true;
+	control_answer_line(a, "cannot send /srv/b.wav: not audio");
+	control_load_answered(r.ctl, a);
+	serve_until(r.ctl, fd, out, sizeof out, "not audio\n");
+	assert_string_equal(out, "error 1\ncannot send /srv/b.wav: not audio\n");
+	a = control_load_waiter(r.ctl, "/srv/c.wav");
+	control_load_answered(r.ctl, a);
+	serve_until(r.ctl, fd, out, sizeof out, "page\n");
+	assert_string_equal(out, "ok 1\nloaded, and on its way as a page\n");
+
+	/* A client that leaves while it waits: nobody waits for that load any more. */
+	send_all(fd, "load /srv/d.wav\n", 16);
+	serve_until(r.ctl, fd, out, sizeof out, "nothing comes");
+	close(fd);
+	int other = client(r.sock);
+	serve_until(r.ctl, other, out, sizeof out, "nothing comes");
+	assert_null(control_load_waiter(r.ctl, "/srv/d.wav"));
+	close(other);
 	rig_close(&r);
 }
 
@@ -259,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_answers, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_upload, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_await_load, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_claim, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
  * replacing a stale one), its clients (non-blocking, bounded buffers, one
  * command at a time each, dropped with a one-line reason when they are
  * another user, too many, silent or stalled for CONTROL_IDLE_MS, or send a
- * line too long or that is not text), and `send -` uploads: the audio into
+ * line too long or that is not text), the answer to a `send`, which waits
+ * for the file's load to end and says how it went, and `send -` uploads: the audio into
  * a private temp file (0600, in the runtime directory), paged through the
  * command's own `send PATH`, removed once the console's file loads are idle.
  * The commands themselves are the console's (the run callback).
@@ -15,6 +16,7 @@
 #ifndef INTERCOM_CONTROL_H
 #define INTERCOM_CONTROL_H
 
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,10 +42,17 @@ struct control_answer {
 	size_t len, cap, lines;
 	bool error;
 	bool failed;              /* out of memory: the client is told so */
+	/* The command queued a file to load (send): the answer waits for the load, which says how it went. */
+	char await_path[PATH_MAX];
 };
 
 /* Adds one line of answer (control characters shown as ?: one line stays one line). */
 void control_answer_line(struct control_answer *a, const char *text);
+/*
+ * The command queued path to be loaded as a page: its answer goes once the
+ * load has ended (control_load_waiter), with what became of the file.
+ */
+void control_answer_await(struct control_answer *a, const char *path);
 
 /*
  * Runs one command line (writable, NUL-terminated) for a client and fills
@@ -71,6 +80,16 @@ size_t control_pollfd_count(const struct control *ctl);
 size_t control_poll_prepare(struct control *ctl, struct pollfd *fds, size_t cap, int *timeout_ms);
 /* Accepts, reads, runs commands, writes answers, drops who must go. */
 void control_poll_handle(struct control *ctl, const struct pollfd *fds, size_t n);
+
+/*
+ * The load of path has ended: the answer of the client waiting for it (the
+ * first, if several sent that file), to be filled while the console says
+ * what became of the file, then handed back with control_load_answered; or
+ * NULL if nobody waits (a file sent from stdin or the screen, or a client
+ * that left).
+ */
+struct control_answer *control_load_waiter(struct control *ctl, const char *path);
+void control_load_answered(struct control *ctl, struct control_answer *answer);
 
 /*
  * The console's file loads are idle: nothing can still be reading an
