@@ -166,6 +166,24 @@ static void test_upload(void **state)
 	control_uploads_idle(r.ctl);
 	assert_int_equal(access(path, F_OK), -1);
 
+	/* Held until the loads are idle: with 4 held, a fifth is read to its end and refused. */
+	static const char one_byte[] = "send -\ndata 1\nxend\n";
+	for (int k = 0; k < CONTROL_UPLOADS_MAX; k++) {
+		send_all(fd, one_byte, sizeof one_byte - 1);
+		serve_until(r.ctl, fd, out, sizeof out, "/ctl-stdin-pid");
+	}
+	send_all(fd, one_byte, sizeof one_byte - 1);
+	serve_until(r.ctl, fd, out, sizeof out, "try again");
+	assert_string_equal(out, "error 1\nnot sent: the console already holds 4 uploads waiting to be "
+	                         "paged; try again once they are sent\n");
+	assert_int_equal(ran_count, 1 + CONTROL_UPLOADS_MAX);
+	control_uploads_idle(r.ctl);
+	send_all(fd, one_byte, sizeof one_byte - 1);
+	serve_until(r.ctl, fd, out, sizeof out, "/ctl-stdin-pid");
+	assert_memory_equal(out, "ok 1\nran: send ", 15);
+	control_uploads_idle(r.ctl);
+	ran_count = 1;
+
 	/* An empty upload: read to its end, answered error, nothing run. */
 	send_all(fd, "send -\nend\n", 11);
 	serve_until(r.ctl, fd, out, sizeof out, "empty");
