@@ -94,6 +94,7 @@ void console_status_json(struct json *j, const struct console_state *cs,
 	json_array_end(j);
 	json_bool(j, "missing", console_state_target_missing(cs));
 	json_object_end(j);
+	/* A setting of the console is one line here (priority, chime, preroll as they come). */
 	json_bool(j, "recording", in->recording);
 	if (in->recording) {
 		json_num(j, "recorded_s", in->recorded_s, 2);
