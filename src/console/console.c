@@ -111,6 +111,7 @@ struct console {
 	char control_path[108];
 	struct control_answer *answer;
 	size_t control_slots;     /* its slots in the poll set, after the station's */
+	char control_off_why[PATH_MAX + 256]; /* the default socket could not be made: why ("" if it was) */
 
 	/* The screen (not --headless). */
 	bool screen;
@@ -1215,12 +1216,22 @@ static int setup_control(struct console *con)
 		          "or --control-socket off", dir);
 		return EXIT_USAGE;
 	}
-	/* In use by a live console, or not to be made (its directory not private): it cannot listen there. */
-	if (control_open(&con->control, con->control_path, dir, control_run_cb, con, err, sizeof err) ==
-	    CONTROL_OPEN_OK)
+	enum control_open_result r = control_open(&con->control, con->control_path, dir, control_run_cb, con,
+	                                          err, sizeof err);
+	if (r == CONTROL_OPEN_OK)
 		return APP_RUN;
-	app_error(&con->app, "%s", err);
-	return EXIT_NETWORK;
+	/*
+	 * A live console there: this one must not start (which would intercom-ctl
+	 * reach?). The default place unusable (a runtime directory that is not
+	 * there): the console runs without remote control and says why, as it
+	 * runs without an input; a socket asked for by name must be had.
+	 */
+	if (r == CONTROL_OPEN_IN_USE || con->opts.control_socket[0]) {
+		app_error(&con->app, "%s", err);
+		return EXIT_NETWORK;
+	}
+	snprintf(con->control_off_why, sizeof con->control_off_why, "%s", err);
+	return APP_RUN;
 }
 
 /* Signals as a pipe, the listening sockets, and the station serving them. */
@@ -1374,6 +1385,8 @@ static void console_greet(const struct console *con)
 	}
 	if (con->control)
 		log_event("remote control on %s (intercom-ctl; this user only)", con->control_path);
+	else if (con->control_off_why[0])
+		log_event("warning: no remote control (intercom-ctl): %s", con->control_off_why);
 	if (con->opts.legacy_port)
 		log_event("warning: the legacy port %d is OPEN: it serves every page UNENCRYPTED to anyone "
 		          "who connects", con->opts.legacy_port);

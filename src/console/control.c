@@ -438,8 +438,13 @@ static int private_dir(const char *dir, char *err, size_t errlen)
 static enum control_open_result claim_path(const struct sockaddr_un *sun, char *err, size_t errlen)
 {
 	struct stat st;
-	if (lstat(sun->sun_path, &st) < 0)
-		return errno == ENOENT ? CONTROL_OPEN_OK : CONTROL_OPEN_FAILED;
+	if (lstat(sun->sun_path, &st) < 0 && errno == ENOENT)
+		return CONTROL_OPEN_OK;
+	if (lstat(sun->sun_path, &st) < 0) {
+		snprintf(err, errlen, "cannot listen on the control socket %s: %s; give another "
+		         "--control-socket PATH (or off)", sun->sun_path, strerror(errno));
+		return CONTROL_OPEN_FAILED;
+	}
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen, "control socket %s: something else is there (not a socket); remove it "
 		         "or give another --control-socket PATH", sun->sun_path);
@@ -486,11 +491,8 @@ enum control_open_result control_open(struct control **out, const char *path, co
 		return CONTROL_OPEN_FAILED;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	enum control_open_result r = claim_path(&sun, err, errlen);
-	if (r != CONTROL_OPEN_OK) {
-		if (r == CONTROL_OPEN_FAILED && !err[0])
-			snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+	if (r != CONTROL_OPEN_OK)
 		return r;
-	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));

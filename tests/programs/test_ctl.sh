@@ -148,6 +148,22 @@ note "quit through the socket: the console stops and removes its socket"
 wait "$CONSOLE_PID" || fail "console exited with $?"
 [ -e "$SOCK" ] && fail "the socket is left behind"
 
+note "the default place unusable (no runtime directory): the console runs without remote control, and says so"
+exec {CONSOLE_FD}>&-
+rm -f "$T/console.cmd"
+# A file where the directory should be (a missing one the audio libraries would make).
+XDG_RUNTIME_DIR="$T/notes.wav" start_console "$T/console" "$port" --archive "$T/archive"
+grep -q "warning: no remote control (intercom-ctl): cannot make the control socket's directory $T/notes.wav/intercom: Not a directory" \
+	"$T/console.log" || fail "no warning: $(head -12 "$T/console.log")"
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+note "a socket asked for by name must be had: exit 3"
+rc=0
+HOME="$T/console" XDG_STATE_HOME="$T/console/state" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 \
+	-p "$port" --archive "$T/archive" --control-socket "$T/notes.wav/c.sock" </dev/null >"$T/named.log" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "an unusable --control-socket: exit $rc, $(cat "$T/named.log")"
+grep -q "cannot listen on the control socket $T/notes.wav/c.sock: Not a directory" "$T/named.log" || fail "$(cat "$T/named.log")"
+
 note "another user: refused by the socket's mode, then by the uid check"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	pub="$T/pub"
