@@ -1,6 +1,6 @@
 # intercom — push-to-talk public address for the terminal.
 #
-#   make            build bin/intercom-console and bin/intercom-speaker
+#   make            build bin/intercom-console, bin/intercom-speaker and bin/intercom-ctl
 #   make run        install missing Debian packages, build, start the console
 #   make check      install missing packages, build, run every test under ASan+UBSan
 #   make demo       install missing packages, build, show console and two speakers in tmux
@@ -50,11 +50,11 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 # src/GROUP/NAME.c, include/intercom/GROUP/NAME.h (docs/ARCHITECTURE.md has the groups).
-MAINS    := src/console/console.c src/speaker/speaker.c
+MAINS    := src/console/console.c src/speaker/speaker.c src/ctl/ctl.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libintercom.a
-BINS     := $(BUILD)/bin/intercom-console $(BUILD)/bin/intercom-speaker
+BINS     := $(BUILD)/bin/intercom-console $(BUILD)/bin/intercom-speaker $(BUILD)/bin/intercom-ctl
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 PROGRAM_TESTS := $(sort $(wildcard tests/programs/test_*.sh))
 
@@ -75,6 +75,7 @@ $(LIB): $(LIB_OBJS)
 
 $(BUILD)/bin/intercom-console: $(BUILD)/obj/console/console.o
 $(BUILD)/bin/intercom-speaker: $(BUILD)/obj/speaker/speaker.o
+$(BUILD)/bin/intercom-ctl: $(BUILD)/obj/ctl/ctl.o
 $(BINS): $(LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
@@ -211,7 +212,7 @@ deb:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/obj/console/console.d $(BUILD)/obj/speaker/speaker.d
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/console/console.d $(BUILD)/obj/speaker/speaker.d $(BUILD)/obj/ctl/ctl.d
 .SECONDARY:
 
 # Fuzz targets (libFuzzer, clang): make fuzz, and a short smoke in make check.

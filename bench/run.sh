@@ -67,6 +67,10 @@ scratch=/tmp
 T=$(mktemp -d "$scratch/icb.XXXXXX")
 # No system config file (/etc/intercom/*.conf) of this machine: the programs start from their defaults.
 export INTERCOM_SYSCONFDIR="$T/no-sysconf"
+# The consoles' control sockets (and anything else of the runtime directory) are the
+# bench's own: a console the user runs meanwhile keeps its socket, and so do they.
+export XDG_RUNTIME_DIR="$T/xdg-run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 PIDS=()
 PULSE_DIR=""
 mkdir -p "$RES" "$ARCH"

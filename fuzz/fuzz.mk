@@ -11,7 +11,7 @@
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS       ?= frames wav hello keys codec jitter stream handshake dnssd
+FUZZ_TARGETS       ?= frames wav hello keys codec jitter stream handshake dnssd control
 # Hand-made and crash-found inputs, one directory per target; each must run clean.
 FUZZ_REGRESSIONS   ?= tests/fuzz
 
@@ -26,10 +26,12 @@ FUZZ_LDLIBS   := $(FUZZ_PKG_LIBS) -lm
 # The sources the targets exercise: proto and its utf8 text checks, the page codec in wav,
 # the terminal's key input in keyproto, the stream codec, the jitter buffer, a streamed
 # page put back together (stream_page), the handshake (auth over noise; identity
-# for its key type), and mDNS announcements (dnssd).
+# for its key type), mDNS announcements (dnssd), and what a client writes to the console's
+# control socket (control_proto).
 FUZZ_SRCS     := $(filter src/net/proto.c src/audio/wav.c src/common/utf8.c src/tui/keyproto.c \
                           src/audio/stream_codec.c src/audio/jitter.c src/audio/stream_page.c \
-                          src/net/auth.c src/net/noise.c src/net/identity.c src/net/dnssd.c,$(LIB_SRCS))
+                          src/net/auth.c src/net/noise.c src/net/identity.c src/net/dnssd.c \
+                          src/net/control_proto.c,$(LIB_SRCS))
 FUZZ_OBJS     := $(FUZZ_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SEEDER   := $(FUZZ_DIR)/make_seeds

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks that a document's options table lists exactly the options of the two
-# programs, as their --help prints them from the option table
+# Checks that a document's options table lists exactly the options of the three
+# programs (intercom-console, intercom-speaker, intercom-ctl), as their --help prints them from the option table
 # (src/common/options.c): each option once, with its short form, the name of
 # its value and the programs taking it. Prints each difference and exits 1 if
 # there is one, 2 if it cannot run.
@@ -9,7 +9,7 @@
 #
 # In DOC the table is the one under the heading "### Options": a row per
 # option, its first cell like `-p`, `--port N` (or `--once`), its second cell
-# console, speaker or both.
+# console, speaker, both (console and speaker), ctl, or all (the three).
 set -euo pipefail
 export LC_ALL=C
 
@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bindir=${1:-$top/build/bin}
 doc=${2:-$top/README.md}
 
-for prog in intercom-console intercom-speaker; do
+for prog in intercom-console intercom-speaker intercom-ctl; do
 	[ -x "$bindir/$prog" ] || { echo "check-options-doc: no $bindir/$prog: run make first" >&2; exit 2; }
 done
 [ -r "$doc" ] || { echo "check-options-doc: cannot read $doc" >&2; exit 2; }
@@ -55,16 +55,17 @@ doc_options() {
 				short = substr(first, RSTART, RLENGTH); gsub(/[ ,]/, "", short)
 			}
 			arg = n > 1 ? f[2] : "-"
-			if (prog == "both" || prog == "console") print f[1], short, arg, "console"
-			if (prog == "both" || prog == "speaker") print f[1], short, arg, "speaker"
-			if (prog != "both" && prog != "console" && prog != "speaker")
+			if (prog == "all" || prog == "both" || prog == "console") print f[1], short, arg, "console"
+			if (prog == "all" || prog == "both" || prog == "speaker") print f[1], short, arg, "speaker"
+			if (prog == "all" || prog == "ctl") print f[1], short, arg, "ctl"
+			if (prog != "all" && prog != "both" && prog != "console" && prog != "speaker" && prog != "ctl")
 				print "bad-program-cell:" prog, short, arg, first
 		}' "$doc"
 }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-{ help_options console; help_options speaker; } | sort >"$tmp/help"
+{ help_options console; help_options speaker; help_options ctl; } | sort >"$tmp/help"
 doc_options | sort >"$tmp/doc.all"
 sort -u "$tmp/doc.all" >"$tmp/doc"
 
@@ -89,6 +90,7 @@ fi
 if [ "$status" -eq 0 ]; then
 	echo "check-options-doc: $doc lists the options of --help:" \
 		"$(grep -c ' console$' "$tmp/help") of intercom-console," \
-		"$(grep -c ' speaker$' "$tmp/help") of intercom-speaker"
+		"$(grep -c ' speaker$' "$tmp/help") of intercom-speaker," \
+		"$(grep -c ' ctl$' "$tmp/help") of intercom-ctl"
 fi
 exit "$status"

@@ -88,7 +88,8 @@ run() {
 }
 # The demo's speakers are this script's own, on this machine: the console admits them
 # without asking (--admit all; a real console asks its operator, or takes --key-file).
-console_args=(-H 127.0.0.1 -p "$port" --admit all -d 4 --archive "$dir/archive")
+# Its control socket is the demo's own, so a console you run meanwhile keeps yours.
+console_args=(-H 127.0.0.1 -p "$port" --admit all -d 4 --archive "$dir/archive" --control-socket "$dir/console.sock")
 # Until the console has its screen, it runs headless: Enter talks.
 if grep -q "curses screen is not built yet" "$bin/intercom-console" 2>/dev/null; then
 	console_args=(--headless "${console_args[@]}")
@@ -123,6 +124,7 @@ demo: console on 127.0.0.1:$port (left), speakers "lobby" and "hall" (right).
       Speech plays into the console's microphone in a loop: press $talk in the
       console to record 4 s and send it; watch both speakers play it.
       The speakers play into virtual devices: watch their meters, there is no sound.
+      From another terminal: $bin/intercom-ctl --socket $dir/console.sock status
 EOF
 if [ -n "${DEMO_NO_ATTACH:-}" ] || [ ! -t 0 ] || [ ! -t 1 ]; then
 	echo "demo: running; attach with: tmux -S $sock attach    stop with: scripts/demo.sh stop"

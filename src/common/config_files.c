@@ -27,6 +27,9 @@ void config_files_find(struct config_files *files, enum program program, const c
                        const char *sysconfdir, const char *xdg_config_home, const char *home)
 {
 	memset(files, 0, sizeof *files);
+	/* intercom-ctl has nothing to set: its socket and timeout are per call. */
+	if (program == PROGRAM_CTL)
+		return;
 	if (config_file != NULL && config_file[0] != '\0') {
 		add(files, 1, config_file, "", "");
 		return;

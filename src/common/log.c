@@ -1,4 +1,4 @@
-/* Event log with a replaceable sink. The only global state: who receives the lines. */
+/* Event log with a replaceable sink (and a tap). The only global state: who receives the lines. */
 #include "intercom/common/log.h"
 
 #include <errno.h>
@@ -6,12 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 static log_sink_fn log_sink;
 static void *log_sink_ctx;
+static log_sink_fn log_tap;
+static void *log_tap_ctx;
+
+void log_set_tap(log_sink_fn tap, void *ctx)
+{
+	log_tap = tap;
+	log_tap_ctx = ctx;
+}
 
 void log_set_sink(log_sink_fn sink, void *ctx)
 {
@@ -71,6 +80,8 @@ static void log_vevent(enum log_priority priority, const char *fmt, va_list ap)
 	int n = snprintf(line, sizeof line, "%02d:%02d:%02d.%03d ", tm.tm_hour, tm.tm_min,
 	                 tm.tm_sec, (int)(tv.tv_usec / 1000));
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	if (log_tap)
+		log_tap(line, log_tap_ctx);
 	if (log_sink) {
 		log_sink(line, log_sink_ctx);
 		return;
@@ -98,6 +109,11 @@ void log_event_at(enum log_priority priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vevent(priority, fmt, ap);
 	va_end(ap);
+}
+
+size_t log_stamp_len(const char *line)
+{
+	return strlen(line) > LOG_STAMP_LEN && line[2] == ':' && line[12] == ' ' ? LOG_STAMP_LEN : 0;
 }
 
 int log_history_init(struct log_history *history, size_t cap)

@@ -46,6 +46,12 @@ double options_max_duration(int rate, int channels)
  */
 #define TIMEOUT_MIN_MS 100
 #define TIMEOUT_MAX_MS 300000
+/*
+ * intercom-ctl's --timeout default: the console answers a command at once
+ * (it runs on its loop), so 10 s without a byte taken or answered means it is
+ * stopped or stuck, and a timer's script should hear so.
+ */
+#define CTL_TIMEOUT_MS 10000
 
 /* Longest line of a config file: a key and a path of PATH_MAX, with room to spare. */
 #define OPTIONS_LINE_MAX (PATH_MAX + 256)
@@ -215,6 +221,17 @@ static const struct option_spec specs[] = {
 	                                "(without it: the curses screen, needs a terminal)",
 	            [PROGRAM_SPEAKER] = "no screen: log lines to stdout\n"
 	                                "(without it: the curses screen, needs a terminal)" } },
+	{ OPT_CONTROL_SOCKET, "control-socket", 0, "PATH", "/run/user/1000/intercom/console.sock",
+	  .help = { [PROGRAM_CONSOLE] = "take commands from intercom-ctl on this Unix\n"
+	                                "socket (mode 0600, this user only), or off\n"
+	                                "(default: $XDG_RUNTIME_DIR/intercom/console.sock)" } },
+	{ OPT_SOCKET, "socket", 0, "PATH", "/run/user/1000/intercom/console.sock",
+	  .help = { [PROGRAM_CTL] = "the console's control socket (its --control-socket)\n"
+	                            "(default: $XDG_RUNTIME_DIR/intercom/console.sock)" } },
+	{ OPT_TIMEOUT, "timeout", 0, "SECONDS", "30",
+	  .help = { [PROGRAM_CTL] = "give up when the console takes nothing and answers\n"
+	                            "nothing for SECONDS, {min}..{max} (default {default})" },
+	  .min = TIMEOUT_MIN_MS / 1000.0, .max = TIMEOUT_MAX_MS / 1000.0, .def = CTL_TIMEOUT_MS / 1000.0 },
 	{ OPT_CONFIG, "config", 0, "FILE", "/etc/intercom/console.conf",
 	  .help = { [PROGRAM_CONSOLE] = "read settings from FILE only, instead of\n"
 	                                "/etc/intercom/console.conf and then\n"
@@ -231,11 +248,13 @@ static const struct option_spec specs[] = {
 	  .command_line_only = true },
 	{ OPT_HELP, "help", 'h', NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "show this help, then exit",
-	            [PROGRAM_SPEAKER] = "show this help, then exit" },
+	            [PROGRAM_SPEAKER] = "show this help, then exit",
+	            [PROGRAM_CTL] = "show this help, then exit" },
 	  .command_line_only = true },
 	{ OPT_VERSION, "version", 'V', NULL, NULL,
 	  .help = { [PROGRAM_CONSOLE] = "show the version, then exit",
-	            [PROGRAM_SPEAKER] = "show the version, then exit" },
+	            [PROGRAM_SPEAKER] = "show the version, then exit",
+	            [PROGRAM_CTL] = "show the version, then exit" },
 	  .command_line_only = true },
 };
 
@@ -301,7 +320,9 @@ struct shown {
 
 static const char *program_name(enum program program)
 {
-	return program == PROGRAM_SPEAKER ? "intercom-speaker" : "intercom-console";
+	return program == PROGRAM_SPEAKER ? "intercom-speaker"
+	       : program == PROGRAM_CTL   ? "intercom-ctl"
+	                                  : "intercom-console";
 }
 
 /*
@@ -813,6 +834,15 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 	case OPT_NO_ADVERTISE:
 		o->no_advertise = true;
 		return OPTIONS_RUN;
+	case OPT_CONTROL_SOCKET:
+		o->control_off = strcmp(value, "off") == 0;
+		if (o->control_off)
+			return OPTIONS_RUN;
+		return set_path(p, spec, value, o->control_socket, sizeof o->control_socket);
+	case OPT_SOCKET:
+		return set_path(p, spec, value, o->socket, sizeof o->socket);
+	case OPT_TIMEOUT:
+		return set_timeout(p, spec, value, &o->timeout_ms);
 	}
 	return fail(p, "internal error: option '--%s' has no handler", spec->name);
 }
@@ -823,6 +853,12 @@ static enum options_result unknown(const struct parser *p, const char *option, s
 {
 	enum program other = p->opts->program == PROGRAM_CONSOLE ? PROGRAM_SPEAKER : PROGRAM_CONSOLE;
 
+	if (spec != NULL && p->opts->program == PROGRAM_CTL)
+		return fail(p, "unknown option '%s' before the command (see %s --help; a command's own "
+		               "options go after it, e.g. intercom-ctl send --zone hall FILE)",
+		            show_n(option, len).text, p->prog);
+	if (spec != NULL && !spec->help[other])
+		other = PROGRAM_CTL;
 	if (spec != NULL)
 		return fail(p, "unknown option '%s' (it is an %s option; see %s --help)",
 		            show_n(option, len).text, program_name(other), p->prog);
@@ -904,6 +940,8 @@ static enum options_result finish(struct parser *p)
 	struct options *o = p->opts;
 
 	p->now = (struct options_origin){ .kind = ORIGIN_COMMAND_LINE };
+	if (o->program == PROGRAM_CTL && o->command_index == 0)
+		return fail(p, "missing command: give one, e.g. %s status (see %s --help)", p->prog, p->prog);
 
 	if (p->legacy != NULL && p->address != NULL)
 		return fail(p, "give a console address or --legacy HOST[:PORT] (an old Python-intercom "
@@ -994,6 +1032,7 @@ static void set_defaults(struct options *o, enum program program)
 	o->codec = OPTIONS_CODEC_OPUS;
 	o->bitrate = STREAM_OPUS_BITRATE_DEFAULT;
 	o->live_latency_ms = LIVE_LATENCY_MS;
+	o->timeout_ms = CTL_TIMEOUT_MS;
 }
 
 const char *options_codec_name(int codec)
@@ -1019,6 +1058,12 @@ static enum options_result parse_argv(struct parser *p, int argc, char *const ar
 		const char *arg = argv[i];
 		enum options_result r;
 
+		if (p->opts->program == PROGRAM_CTL &&
+		    (options_ended || arg[0] != '-' || arg[1] == '\0')) {
+			/* The command: what follows is its own (intercom-ctl send --zone hall FILE). */
+			p->opts->command_index = i;
+			break;
+		}
 		if (options_ended || arg[0] != '-' || arg[1] == '\0') {
 			r = positional(p, arg);
 		} else if (strcmp(arg, "--") == 0) {
@@ -1362,11 +1407,48 @@ static void usage_option(FILE *out, const struct option_spec *spec, enum program
 		row(out, "", NO_EFFECT_NOTE);
 }
 
+/* intercom-ctl's --help: its options from the table, its commands, its exit codes. */
+static void ctl_usage(FILE *out, const char *prog)
+{
+	fprintf(out, "Usage: %s [OPTION]... COMMAND [ARG]...\n", prog);
+	fputs("Remote control of a running intercom-console (same user, same machine):\n"
+	      "sends COMMAND to its control socket and prints the answer.\n\nOptions:\n", out);
+	for (size_t i = 0; i < SPEC_COUNT; i++) {
+		if (spec_accepted(&specs[i], PROGRAM_CTL))
+			usage_option(out, &specs[i], PROGRAM_CTL);
+	}
+	fputs("\nCommands (the console's headless commands; options before FILE):\n", out);
+	row(out, "talk [SECONDS] [OPTS]", "record a page from the console's microphone");
+	row(out, "send [OPTS] FILE", "page an audio file (made absolute here)");
+	row(out, "send [OPTS] -", "page the audio on stdin (espeak-ng --stdout ...)");
+	row(out, "status [--json]", "what the console is doing (--json: one JSON object)");
+	row(out, "stop, cancel", "end the recording and send it / discard it");
+	row(out, "duration SECONDS", "the console's page length");
+	row(out, "live, page", "live talk, or recorded pages");
+	row(out, "list, pending", "the speakers; those asking to join");
+	row(out, "approve ID, refuse ID", "a speaker asking to join");
+	row(out, "resend, forget ID, quit", "and any other command the console takes");
+	fputs("OPTS, where the console takes them: --all, --zone NAME, --speaker NAME|ID,\n"
+	      "--priority normal|high|emergency, --chime, --no-chime.\n", out);
+	fputs("\nExit status:\n", out);
+	fprintf(out, "  %d  the console did it\n", EXIT_OK);
+	fprintf(out, "  %d  the console answered with an error (the message says why)\n", CTL_EXIT_REFUSED);
+	fprintf(out, "  %d  unknown option, bad value or missing command\n", EXIT_USAGE);
+	fprintf(out, "  %d  no console to talk to: no socket, nobody listening, or not this\n"
+	             "     user's console\n", CTL_EXIT_UNREACHABLE);
+	fprintf(out, "  %d  the console did not answer within --timeout\n", CTL_EXIT_TIMEOUT);
+	fprintf(out, "\n%s %s\n", prog, INTERCOM_VERSION);
+}
+
 void options_usage(enum program program, FILE *out)
 {
 	const char *prog = program_name(program);
 	char line[80];
 
+	if (program == PROGRAM_CTL) {
+		ctl_usage(out, prog);
+		return;
+	}
 	if (program == PROGRAM_CONSOLE) {
 		fprintf(out, "Usage: %s [OPTION]...\n", prog);
 		fputs("Push-to-talk console: records a page from the microphone and sends it to\n"
@@ -1418,6 +1500,7 @@ void options_usage(enum program program, FILE *out)
 		row(out, "approve ID", "let speaker ID join; its key is remembered");
 		row(out, "refuse ID", "close speaker ID; refused until a restart");
 		row(out, "forget ID", "forget an approved speaker (or a fingerprint)");
+		row(out, "status", "what it is doing, as one JSON line (status text)");
 		row(out, "quit", "stop the console");
 	}
 
@@ -1428,7 +1511,8 @@ void options_usage(enum program program, FILE *out)
 	fprintf(out, "  %d  unknown option or bad value (also a config file's line); no terminal\n"
 	             "     for the screen\n", EXIT_USAGE);
 	if (program == PROGRAM_CONSOLE)
-		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved\n",
+		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved;\n"
+		             "     or another console answers on the control socket\n",
 		        EXIT_NETWORK);
 	else
 		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",

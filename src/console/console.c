@@ -6,8 +6,10 @@
  * teardown, and the actions its two front-ends share: the curses screen
  * (keys mapped by console_state, a snapshot built by console_view, drawn by
  * console_ui on the terminal term owns) and --headless (commands on stdin,
- * events on stdout). What it drives: the station (speakers), input_watch
- * (the microphone), file_load (send PATH), the outbox (archive, then send).
+ * events on stdout), and the control socket (the same commands from
+ * intercom-ctl, each answered to its sender). What it drives: the station
+ * (speakers), input_watch (the microphone), file_load (send PATH), the
+ * outbox (archive, then send), control (the socket).
  */
 #include <errno.h>
 #include <limits.h>
@@ -36,15 +38,19 @@
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/console/console_layout.h"
+#include "intercom/console/console_status.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
 #include "intercom/console/console_view.h"
+#include "intercom/console/control.h"
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
 #include "intercom/console/outbox.h"
+#include "intercom/console/peer.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/discovery.h"
+#include "intercom/net/control_proto.h"
 #include "intercom/net/identity.h"
 #include "intercom/net/trust.h"
 #include "intercom/net/net.h"
@@ -102,6 +108,13 @@ struct console {
 	uint32_t streamed_page;    /* the latest page streamed whole: the outbox sends it END only */
 	struct app app;          /* quit, exit code, the fatal message */
 
+	/* The control socket (NULL: --control-socket off), and the answer a command of its fills. */
+	struct control *control;
+	char control_path[108];
+	struct control_answer *answer;
+	size_t control_slots;     /* its slots in the poll set, after the station's */
+	char control_off_why[PATH_MAX + 256]; /* the default socket could not be made: why ("" if it was) */
+
 	/* The screen (not --headless). */
 	bool screen;
 	struct console_ui *ui;
@@ -132,8 +145,7 @@ static void screen_log_cb(const char *line, void *ctx)
 	console_state_log_added(&con->cs);
 	if (con->answering) {
 		/* "HH:MM:SS.mmm " is the log's; the status line says the event. */
-		size_t stamp = strlen(line) > 13 && line[2] == ':' && line[12] == ' ' ? 13 : 0;
-		console_state_note(&con->cs, true, line + stamp);
+		console_state_note(&con->cs, true, line + log_stamp_len(line));
 	}
 }
 
@@ -438,12 +450,36 @@ static void console_capture_pump(struct console *con)
 	recording_done(con, samples, frames, "captured");
 }
 
-/* The load is over: the file becomes a page, or the reason it cannot is logged. */
+static void control_answer_begin(struct console *con, struct control_answer *answer, char *kept,
+                                 bool *kept_error);
+static void control_answer_end(struct console *con, struct control_answer *answer, const char *kept,
+                               bool kept_error);
+
+static void load_done(struct console *con, struct file_load *load);
+
+/*
+ * The load is over: the file becomes a page, or the reason it cannot is
+ * logged; a control client that sent it is answered with what was said.
+ */
 static void console_load_done(struct console *con)
 {
 	struct file_load *load = file_loads_take(con->loads);
 	if (!load)
 		return;
+	struct control_answer *waiter = control_load_waiter(con->control, load->path);
+	char kept[CONSOLE_NOTICE_MAX];
+	bool kept_error = false;
+	if (waiter)
+		control_answer_begin(con, waiter, kept, &kept_error);
+	load_done(con, load);
+	if (waiter) {
+		control_answer_end(con, waiter, kept, kept_error);
+		control_load_answered(con->control, waiter);
+	}
+}
+
+static void load_done(struct console *con, struct file_load *load)
+{
 	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
 	uint32_t target = load->target_id;
 	speakers_refresh(con);
@@ -477,8 +513,11 @@ static void console_send_file(struct console *con, const char *path)
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
 	con->answering = true; /* it says why it cannot take the file */
-	file_loads_add(con->loads, path, what, 0, true);
+	bool queued = file_loads_add(con->loads, path, what, 0, true);
 	con->answering = false;
+	/* From the control socket: the answer waits for the load, which says how it went. */
+	if (queued && con->answer)
+		control_answer_await(con->answer, path);
 }
 
 /* Sends the last recorded or loaded page again to the current target. */
@@ -602,8 +641,12 @@ static bool action_sends(enum console_action action)
 /* What a key or a command asks for, beyond console_state's own changes (arg: send's file). */
 static void console_act(struct console *con, enum console_action action, const char *arg)
 {
-	/* A command typed on a screen too small to show a page: refused, as the keys are. */
-	if (con->screen && action_sends(action) && console_ui_too_small(con->ui)) {
+	/*
+	 * A command typed on a screen too small to show a page: refused, as the
+	 * keys are. One from the control socket (a timer's announcement) was not
+	 * typed here: the operator's terminal size does not stop it.
+	 */
+	if (con->screen && !con->answer && action_sends(action) && console_ui_too_small(con->ui)) {
 		refuse(con, "not sent: the terminal is too small to show a page (it needs %dx%d)",
 		       CONSOLE_MIN_W, CONSOLE_MIN_H);
 		return;
@@ -633,9 +676,130 @@ static void console_act(struct console *con, enum console_action action, const c
 	}
 }
 
-/* One command line: from stdin (--headless) or the screen's ":" prompt. */
+/* ---- status, and the control socket's commands ---- */
+
+/* What the status says beyond console_state, as the loop knows it now. */
+static void status_input(struct console *con, struct console_status_input *in,
+                         const struct station_speaker **lobby)
+{
+	struct capture *cap = capture(con);
+	double rate = con->fmt.rate > 0 ? con->fmt.rate : 1;
+	*in = (struct console_status_input){
+		.name = station_console_name(con->station),
+		.fingerprint = con->fingerprint,
+		.listen = con->listen_addr,
+		.input_ok = cap != NULL,
+		.input_name = cap ? input_watch_name(con->input) : input_watch_missing(con->input),
+		.recording = capture_active(cap),
+		.recorded_s = capture_active(cap) ? (double)capture_frames_have(cap) / rate : 0,
+		.recording_s = capture_active(cap) ? (double)capture_frames_want(cap) / rate : 0,
+		.page = station_last_page(con->station),
+		.lobby = lobby,
+		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
+		.now_ms = clock_mono_ms(),
+	};
+	if (in->lobby_count > LOBBY_MAX)
+		in->lobby_count = LOBBY_MAX;
+}
+
+static void status_log_line(void *ctx, const char *text)
+{
+	(void)ctx;
+	log_event("%s", text);
+}
+
+static void status_answer_line(void *ctx, const char *text)
+{
+	control_answer_line(ctx, text);
+}
+
+/*
+ * The command status (one JSON object on one line) or status text
+ * (readable lines): true if line is one. To a control client it is its
+ * answer only (a script asking every second does not fill the log); typed
+ * (stdin, the screen's ":") it goes to the log.
+ */
+static bool console_status(struct console *con, const char *line, struct control_answer *answer)
+{
+	enum console_status_form form = console_status_form(line);
+	if (form == CONSOLE_STATUS_NONE)
+		return false;
+	speakers_refresh(con);
+	const struct station_speaker *lobby[LOBBY_MAX];
+	struct console_status_input in;
+	status_input(con, &in, lobby);
+	if (console_status_say(form, answer ? status_answer_line : status_log_line, answer, &con->cs, &in) < 0 &&
+	    answer)
+		answer->error = true;
+	return true;
+}
+
+/* While a control client's command runs: what it logs is its answer; what is said as a refusal, an error. */
+static void control_tap_cb(const char *line, void *ctx)
+{
+	struct console *con = ctx;
+	if (!con->answer)
+		return;
+	/* "HH:MM:SS.mmm " is the log's; the answer is the event. */
+	control_answer_line(con->answer, line + log_stamp_len(line));
+	if (con->answering)
+		con->answer->error = true;
+}
+
+static void console_command(struct console *con, char *line);
+
+/*
+ * A command from the control socket: run as if typed, its answer the lines
+ * it logged meanwhile, an error if it was refused (console_state's notice,
+ * or a module's failure said while answering).
+ */
+/*
+ * From here until control_answer_end, what the console logs is answer's; a
+ * refusal it says to the operator makes it an error. kept: the status
+ * line's notice meanwhile.
+ */
+static void control_answer_begin(struct console *con, struct control_answer *answer, char *kept,
+                                 bool *kept_error)
+{
+	*kept_error = con->cs.notice_error;
+	memcpy(kept, con->cs.notice, CONSOLE_NOTICE_MAX);
+	con->cs.notice[0] = '\0';
+	con->cs.notice_error = false;
+	con->answer = answer;
+	log_set_tap(control_tap_cb, con);
+}
+
+static void control_answer_end(struct console *con, struct control_answer *answer, const char *kept,
+                               bool kept_error)
+{
+	log_set_tap(NULL, NULL);
+	con->answer = NULL;
+	if (con->cs.notice[0] && con->cs.notice_error)
+		answer->error = true;
+	if (!con->cs.notice[0]) {
+		/* It said nothing to the operator: the status line keeps what it showed. */
+		memcpy(con->cs.notice, kept, CONSOLE_NOTICE_MAX);
+		con->cs.notice_error = kept_error;
+	}
+}
+
+static void control_run_cb(void *ctx, char *line, struct control_answer *answer)
+{
+	struct console *con = ctx;
+	if (console_status(con, line, answer))
+		return;
+	char kept[CONSOLE_NOTICE_MAX];
+	bool kept_error;
+	control_answer_begin(con, answer, kept, &kept_error);
+	console_command(con, line);
+	control_answer_end(con, answer, kept, kept_error);
+}
+
+/* One command line: from stdin (--headless), the screen's ":" prompt or the control socket. */
 static void console_command(struct console *con, char *line)
 {
+	if (console_status(con, line, NULL))
+		return;
 	speakers_refresh(con);
 	const char *arg;
 	enum console_action action = console_state_command(&con->cs, line, &arg);
@@ -822,7 +986,7 @@ enum { SLOT_SIGNAL, SLOT_STDIN, SLOT_LOAD, SLOT_ARCHIVE, SLOT_TERM,
  */
 static long console_poll_prepare(struct console *con, int *timeout)
 {
-	size_t need = SLOT_STATION + station_pollfd_count(con->station);
+	size_t need = SLOT_STATION + station_pollfd_count(con->station) + control_pollfd_count(con->control);
 	if (need > con->fds_cap) {
 		struct pollfd *grown = realloc(con->fds, need * 2 * sizeof *grown);
 		if (!grown)
@@ -841,8 +1005,11 @@ static long console_poll_prepare(struct console *con, int *timeout)
 		fds[SLOT_ADVERT + i] = (struct pollfd){ .fd = -1 };
 	if (con->advert)
 		discovery_advert_prepare(con->advert, fds + SLOT_ADVERT, timeout);
-	return (long)station_poll_prepare(con->station, fds + SLOT_STATION, con->fds_cap - SLOT_STATION,
-	                                  timeout);
+	size_t nst = station_poll_prepare(con->station, fds + SLOT_STATION, con->fds_cap - SLOT_STATION, timeout);
+	/* The control socket's slots follow the station's. */
+	con->control_slots = control_poll_prepare(con->control, fds + SLOT_STATION + nst,
+	                                          con->fds_cap - SLOT_STATION - nst, timeout);
+	return (long)nst;
 }
 
 /* Handles what poll() reported (nst: the station's slots). False if the loop must end. */
@@ -860,6 +1027,10 @@ static bool console_poll_handle(struct console *con, size_t nst)
 	console_load_done(con);
 	if (fds[SLOT_STDIN].revents)
 		console_read_stdin(con);
+	control_poll_handle(con->control, fds + SLOT_STATION + nst, con->control_slots);
+	/* Nothing loads: the uploads whose commands ran are read (or were never queued). */
+	if (!file_loads_busy(con->loads))
+		control_uploads_idle(con->control);
 	bool keys = con->screen && term_poll_handle(fds + SLOT_TERM) &&
 	            frame_read_keys(console_key_cb, con, &con->app.quit);
 	/* The terminal's answer to the probe: Space held or Space a toggle (said once). */
@@ -890,7 +1061,7 @@ static int console_run(struct console *con)
 			app_fail(&con->app, "out of memory");
 			break;
 		}
-		if (pollset_wait(&con->pollset, con->fds, SLOT_STATION + (size_t)nst, timeout) < 0 &&
+		if (pollset_wait(&con->pollset, con->fds, SLOT_STATION + (size_t)nst + con->control_slots, timeout) < 0 &&
 		    errno != EINTR) {
 			app_fail(&con->app, "poll failed: %s", strerror(errno));
 			break;
@@ -928,6 +1099,8 @@ static void console_shutdown(struct console *con)
 		          (double)capture_frames_have(cap) / rate, (double)capture_frames_want(cap) / rate);
 	}
 	stream_abort(con, "the console is stopping");
+	control_free(con->control);
+	con->control = NULL;
 	outbox_free(con->outbox);
 	con->outbox = NULL;
 	file_loads_free(con->loads);
@@ -1029,6 +1202,45 @@ static int setup_archive(struct console *con)
 		app_error(&con->app, "archive: %s, e.g. --archive /var/lib/intercom", err);
 		return EXIT_FILES;
 	}
+	return APP_RUN;
+}
+
+/*
+ * The control socket (--control-socket, else the runtime directory's), before
+ * the port: a second console on the same socket stops here, taking nothing.
+ */
+static int setup_control(struct console *con)
+{
+	if (con->opts.control_off)
+		return APP_RUN;
+	char dir[PATH_MAX], err[PATH_MAX + 256] = "";
+	if (control_default_dir(dir, sizeof dir, getenv("XDG_RUNTIME_DIR"), geteuid()) < 0) {
+		app_error(&con->app, "XDG_RUNTIME_DIR is too long for the control socket: give "
+		          "--control-socket PATH, or --control-socket off");
+		return EXIT_USAGE;
+	}
+	if (con->opts.control_socket[0])
+		snprintf(con->control_path, sizeof con->control_path, "%s", con->opts.control_socket);
+	else if (control_socket_path(con->control_path, sizeof con->control_path, dir) < 0) {
+		app_error(&con->app, "%s/console.sock is too long for a socket: give --control-socket PATH, "
+		          "or --control-socket off", dir);
+		return EXIT_USAGE;
+	}
+	enum control_open_result r = control_open(&con->control, con->control_path, dir, control_run_cb, con,
+	                                          err, sizeof err);
+	if (r == CONTROL_OPEN_OK)
+		return APP_RUN;
+	/*
+	 * A live console there: this one must not start (which would intercom-ctl
+	 * reach?). The default place unusable (a runtime directory that is not
+	 * there): the console runs without remote control and says why, as it
+	 * runs without an input; a socket asked for by name must be had.
+	 */
+	if (r == CONTROL_OPEN_IN_USE || con->opts.control_socket[0]) {
+		app_error(&con->app, "%s", err);
+		return EXIT_NETWORK;
+	}
+	snprintf(con->control_off_why, sizeof con->control_off_why, "%s", err);
 	return APP_RUN;
 }
 
@@ -1166,8 +1378,8 @@ static int setup_terminal(struct console *con)
 static int console_setup(struct console *con)
 {
 	static int (*const steps[])(struct console *) = {
-		setup_key, setup_front_end, setup_archive, setup_station, setup_parts, setup_input, setup_advert,
-		setup_terminal,
+		setup_key,   setup_front_end, setup_archive, setup_control, setup_station,
+		setup_parts, setup_input,     setup_advert,  setup_terminal,
 	};
 	int rc = APP_RUN;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
@@ -1212,6 +1424,10 @@ static void console_greet(const struct console *con)
 		log_event("warning: any speaker that connects joins and hears every page (--admit all)");
 		break;
 	}
+	if (con->control)
+		log_event("remote control on %s (intercom-ctl; this user only)", con->control_path);
+	else if (con->control_off_why[0])
+		log_event("warning: no remote control (intercom-ctl): %s", con->control_off_why);
 	if (con->opts.legacy_port)
 		log_event("warning: the legacy port %d is OPEN: it serves every page UNENCRYPTED to anyone "
 		          "who connects", con->opts.legacy_port);
@@ -1219,7 +1435,7 @@ static void console_greet(const struct console *con)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
-		          "duration SECONDS, live, page, list, pending, approve ID, refuse ID, forget ID, quit");
+		          "duration SECONDS, live, page, list, pending, approve ID, refuse ID, forget ID, status, quit");
 }
 
 int main(int argc, char **argv)
@@ -1228,8 +1444,10 @@ int main(int argc, char **argv)
 	int rc = app_start(&con.app, &con.opts, PROGRAM_CONSOLE, argc, argv);
 	if (rc == APP_RUN)
 		rc = console_setup(&con);
-	if (rc != APP_RUN)
+	if (rc != APP_RUN) {
+		control_free(con.control); /* a later step failed: the socket is not left behind */
 		return rc;
+	}
 	console_greet(&con);
 	rc = console_run(&con);
 	/* The terminal first: whatever happens next is readable. */

@@ -50,7 +50,7 @@ grep -qi "key=\|secret" "$T/entry.txt" && fail "a secret in the TXT record: $(ca
 
 note "--no-advertise: not seen, nothing said about mDNS"
 mkdir -p "$T/c0"
-run_bg "$T/c0" "$T/c0.log" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$(rig_free_port)" \
+run_bg "$T/c0" "$T/c0.log" "$INTERCOM_BIN/intercom-console" --headless --control-socket off -H 127.0.0.1 -p "$(rig_free_port)" \
 	--name "Hidden" --no-advertise
 c0=$LAST_PID
 wait_log "$T/c0.log" "listening on" 10
@@ -74,7 +74,7 @@ wait_log "$T/console.log" "page 1: delivered to 1/1, played by 1/1" 20
 note "two consoles: no name, the speaker stops naming both; --console-name chooses"
 port2=$(rig_free_port)
 mkdir -p "$T/c2"
-run_bg "$T/c2" "$T/c2.log" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port2" --admit all \
+run_bg "$T/c2" "$T/c2.log" "$INTERCOM_BIN/intercom-console" --headless --control-socket off -H 127.0.0.1 -p "$port2" --admit all \
 	--name "Back office"
 c2=$LAST_PID
 wait_log "$T/c2.log" "mDNS: advertised as \"Back office\"" 10
@@ -95,7 +95,7 @@ grep -q "speaker s3" "$T/console.log" && fail "s3 joined Front desk, not the con
 note "a second console of the same name is advertised under Avahi's alternative"
 port4=$(rig_free_port)
 mkdir -p "$T/c4"
-run_bg "$T/c4" "$T/c4.log" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port4" --admit all \
+run_bg "$T/c4" "$T/c4.log" "$INTERCOM_BIN/intercom-console" --headless --control-socket off -H 127.0.0.1 -p "$port4" --admit all \
 	--name "Back office"
 c4=$LAST_PID
 wait_log "$T/c4.log" "the name \"Back office\" is taken on this network; advertising as \"Back office #2\"" 10

@@ -73,7 +73,8 @@ wait_log "$T/victim.log" "the console's handshake failed" 5
 note "a console without the key, ours or a rogue one, cannot make a keyed speaker play"
 rport=$(rig_free_port)
 mkdir -p "$T/rogue"
-env HOME="$T/rogue" "$C" --headless -H 127.0.0.1 -p "$rport" --archive "$T/rogue/a" </dev/null >"$T/rogue.log" 2>&1 &
+# Beside the test's console: no control socket of its own (the default one is taken).
+env HOME="$T/rogue" "$C" --headless -H 127.0.0.1 -p "$rport" --archive "$T/rogue/a" --control-socket off </dev/null >"$T/rogue.log" 2>&1 &
 PIDS+=($!)
 wait_log "$T/rogue.log" "listening on" 10
 alsa_speaker keyed2 "$rport" --key-file "$T/key"

@@ -34,7 +34,9 @@ static struct run *parse(enum program program, ...)
 	int argc = 0;
 	va_list ap;
 
-	argv[argc++] = (char *)(program == PROGRAM_CONSOLE ? "intercom-console" : "intercom-speaker");
+	argv[argc++] = (char *)(program == PROGRAM_CONSOLE ? "intercom-console"
+	                        : program == PROGRAM_CTL ? "intercom-ctl"
+	                                                 : "intercom-speaker");
 	va_start(ap, program);
 	for (const char *arg; (arg = va_arg(ap, const char *)) != NULL;) {
 		assert_true(argc <= MAX_ARGS);
@@ -49,6 +51,7 @@ static struct run *parse(enum program program, ...)
 
 #define CONSOLE(...) parse(PROGRAM_CONSOLE, __VA_ARGS__, (const char *)NULL)
 #define SPEAKER(...) parse(PROGRAM_SPEAKER, __VA_ARGS__, (const char *)NULL)
+#define CTL(...) parse(PROGRAM_CTL, __VA_ARGS__, (const char *)NULL)
 
 /* The run succeeded with an empty message. */
 static const struct options *ok(const struct run *r)
@@ -63,6 +66,7 @@ static const struct options *ok(const struct run *r)
 static void refused(const struct run *r, const char *part)
 {
 	const char *prog = r->opts.program == PROGRAM_CONSOLE ? "intercom-console: "
+	                   : r->opts.program == PROGRAM_CTL   ? "intercom-ctl: "
 	                                                       : "intercom-speaker: ";
 	if (r->result != OPTIONS_INVALID)
 		fail_msg("expected OPTIONS_INVALID, got %d (message '%s', wanted '%s')", r->result,
@@ -878,7 +882,7 @@ static void test_usage_lists_the_table(void **state)
 	size_t count;
 	const struct option_spec *specs = options_table(&count);
 	assert_true(count >= 24);
-	for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+	for (int p = PROGRAM_CONSOLE; p < PROGRAM_COUNT; p++) {
 		char *help = usage_text(p);
 		for (size_t i = 0; i < count; i++) {
 			char column[64];
@@ -912,6 +916,8 @@ static struct run *parse_one(enum program program, const char *name, const char 
 	snprintf(flag, sizeof flag, "--%s", name);
 	if (program == PROGRAM_SPEAKER)
 		return value ? SPEAKER("h", flag, value) : SPEAKER("h", flag);
+	if (program == PROGRAM_CTL)
+		return value ? CTL(flag, value, "status") : CTL(flag, "status");
 	return value ? CONSOLE(flag, value) : CONSOLE(flag);
 }
 
@@ -925,8 +931,9 @@ static void test_table(void **state)
 		const struct option_spec *s = &specs[i];
 		assert_non_null(s->name);
 		assert_true(strlen(s->name) > 1);
-		assert_true(s->help[PROGRAM_CONSOLE] != NULL || s->help[PROGRAM_SPEAKER] != NULL);
-		for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+		assert_true(s->help[PROGRAM_CONSOLE] != NULL || s->help[PROGRAM_SPEAKER] != NULL ||
+		            s->help[PROGRAM_CTL] != NULL);
+		for (int p = PROGRAM_CONSOLE; p < PROGRAM_COUNT; p++) {
 			if (s->no_effect & OPTIONS_FOR(p))
 				assert_non_null(s->help[p]);
 		}
@@ -940,7 +947,7 @@ static void test_table(void **state)
 				fail_msg("-%c twice", s->short_name);
 		}
 		/* Every example is a value its option takes (it may clash with other defaults). */
-		for (int p = PROGRAM_CONSOLE; p <= PROGRAM_SPEAKER; p++) {
+		for (int p = PROGRAM_CONSOLE; p < PROGRAM_COUNT; p++) {
 			if (s->help[p] == NULL || s->arg == NULL)
 				continue;
 			struct run *r = parse_one(p, s->name, s->example);
@@ -950,6 +957,48 @@ static void test_table(void **state)
 				fail_msg("--%s %s refused: %s", s->name, s->example, r->err);
 		}
 	}
+}
+
+/*
+ * intercom-ctl: its options come before the command; the command's words,
+ * options included, are left for it; the console's control socket is a
+ * path or off.
+ */
+static void test_ctl_and_control_socket(void **state)
+{
+	(void)state;
+	const struct options *o = ok(CTL("--socket", "/run/x.sock", "--timeout", "2.5", "send", "--zone",
+	                                 "hall", "f.wav"));
+	assert_int_equal(o->program, PROGRAM_CTL);
+	assert_string_equal(o->socket, "/run/x.sock");
+	assert_int_equal(o->timeout_ms, 2500);
+	assert_int_equal(o->command_index, 5);
+	o = ok(CTL("status"));
+	assert_int_equal(o->command_index, 1);
+	assert_string_equal(o->socket, "");
+	assert_int_equal(o->timeout_ms, 10000);
+	/* "--" ends its options: the command may then start with a dash (the console refuses it). */
+	assert_int_equal(ok(CTL("--", "-x"))->command_index, 2);
+	refused(CTL("--timeout", "2"), "missing command: give one, e.g. intercom-ctl status");
+	refused(CTL("--zone", "hall", "send", "f"), "unknown option '--zone' before the command");
+	refused(CTL("--port", "3", "status"), "unknown option '--port' before the command");
+	refused(CTL("--timeout", "0.01", "status"), "bad timeout '0.01'");
+	refused(CTL("--socket", "", "status"), "bad file name '' for --socket");
+	refused(CONSOLE("--socket", "/x"), "unknown option '--socket' (it is an intercom-ctl option");
+	o = ok(CONSOLE("--control-socket", "/run/c.sock"));
+	assert_string_equal(o->control_socket, "/run/c.sock");
+	assert_false(o->control_off);
+	o = ok(CONSOLE("--control-socket", "off"));
+	assert_true(o->control_off);
+	assert_string_equal(o->control_socket, "");
+	assert_false(ok(CONSOLE("-d", "2"))->control_off);
+	refused(SPEAKER("--control-socket", "/x", "h"), "unknown option '--control-socket'");
+	char *ctl_help = usage_text(PROGRAM_CTL);
+	assert_non_null(strstr(ctl_help, "Usage: intercom-ctl [OPTION]... COMMAND [ARG]..."));
+	assert_non_null(strstr(ctl_help, "--socket PATH"));
+	assert_non_null(strstr(ctl_help, "  4  the console did not answer within --timeout"));
+	assert_null(strstr(ctl_help, "--port"));
+	free(ctl_help);
 }
 
 /* Messages fit any buffer, and a huge or hostile value stays one short line. */
@@ -1024,6 +1073,7 @@ int main(void)
 		cmocka_unit_test(test_usage_lists_the_table),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_ctl_and_control_socket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,6 +278,17 @@ enum exit_code {
 };
 
 /*
+ * intercom-ctl's exit codes besides EXIT_OK and EXIT_USAGE (a table of its
+ * own, in its --help and README's "Remote control"): a script calling it
+ * from a timer tells "the console said no" from "no console" from "stuck".
+ */
+enum ctl_exit {
+	CTL_EXIT_REFUSED = 1,     /* the console answered the command with an error */
+	CTL_EXIT_UNREACHABLE = 3, /* no socket, nobody listening, or the console refused this user */
+	CTL_EXIT_TIMEOUT = 4,     /* the console took or answered nothing within --timeout */
+};
+
+/*
  * Which new speakers (keys the console has not approved) join at once
  * (--admit): the operator decides (ask), those that prove the pre-shared key
  * do (key), or every one (all: a lab, a demo, the tests).

@@ -14,6 +14,12 @@ typedef void (*log_sink_fn)(const char *line, void *ctx);
 
 /* NULL restores the default: a line on stdout. */
 void log_set_sink(log_sink_fn sink, void *ctx);
+/*
+ * Also hands every line to tap, before the sink (NULL: none): what a command
+ * logs while it runs, collected as the answer for whoever sent it (the
+ * console's control socket), while the log still gets every line.
+ */
+void log_set_tap(log_sink_fn tap, void *ctx);
 
 /*
  * Formats a line and hands it to say, if there is one: how the pure state
@@ -22,6 +28,10 @@ void log_set_sink(log_sink_fn sink, void *ctx);
 void log_say(log_sink_fn say, void *ctx, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Formats "HH:MM:SS.mmm message" and hands it to the sink (at LOG_PRIORITY_INFO). */
+#define LOG_STAMP_LEN 13
+/* The length of the "HH:MM:SS.mmm " a line of log_event starts with (0 if it has none). */
+size_t log_stamp_len(const char *line);
+
 void log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

@@ -1,5 +1,6 @@
 /*
- * Command-line options of both programs: one table of options (names, the
+ * Command-line options of the three programs (console, speaker, and the
+ * console's remote control intercom-ctl): one table of options (names, the
  * programs taking each, help text, ranges) from which parsing, validation
  * and --help all work; no I/O besides printing usage. Pure so that units can
  * test every bad value.
@@ -14,7 +15,9 @@
 
 #include "intercom/common/defaults.h"
 
-enum program { PROGRAM_CONSOLE, PROGRAM_SPEAKER };
+enum program { PROGRAM_CONSOLE, PROGRAM_SPEAKER, PROGRAM_CTL };
+/* How many programs the option table serves. */
+#define PROGRAM_COUNT 3
 
 struct options {
 	enum program program;
@@ -61,6 +64,13 @@ struct options {
 	char config_file[PATH_MAX];    /* --config: read this file instead of the system and user ones */
 	bool print_config;             /* --print-config: print the settings in force and exit */
 	char no_effect[64];      /* options given that do nothing in this program: "-d, -r" */
+	/* console: its control socket (--control-socket); "" = the default place */
+	char control_socket[108];
+	bool control_off;        /* console: --control-socket off: no control socket */
+	/* intercom-ctl */
+	char socket[108];        /* --socket: the console's control socket; "" = the default place */
+	int timeout_ms;          /* --timeout: wait this long for the console's answer */
+	int command_index;       /* argv's index of the command (its words follow); 0 = none */
 };
 
 /*
@@ -113,6 +123,9 @@ enum option_id {
 	OPT_SHOW_IDENTITY,
 	OPT_LIST_DEVICES,
 	OPT_HEADLESS,
+	OPT_CONTROL_SOCKET,
+	OPT_SOCKET,
+	OPT_TIMEOUT,
 	OPT_CONFIG,
 	OPT_PRINT_CONFIG,
 	OPT_HELP,
@@ -132,7 +145,7 @@ struct option_spec {
 	char short_name;        /* 0 = long form only */
 	const char *arg;        /* the value's name in --help ("N", "SECONDS"); NULL = a flag */
 	const char *example;    /* a good value, shown when the value is missing or bad */
-	const char *help[2];    /* by enum program; NULL = that program refuses the option */
+	const char *help[PROGRAM_COUNT]; /* by enum program; NULL = that program refuses the option */
 	unsigned no_effect;     /* OPTIONS_FOR programs that take it but do nothing with it */
 	double min, max;        /* a number's range (a name's length): checked, and shown */
 	double def;             /* a number's default, shown */
