@@ -16,7 +16,7 @@ FUZZ_TARGETS       ?= frames wav hello keys codec jitter stream handshake
 FUZZ_REGRESSIONS   ?= tests/fuzz
 
 FUZZ_DIR      := $(BUILD)/fuzz
-FUZZ_PKGS     := sndfile samplerate opus libsodium
+FUZZ_PKGS     := sndfile samplerate opus libsodium spandsp
 FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_PKG_LIBS   := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_CFLAGS   ?= -std=c11 -g -O1 -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
