@@ -171,6 +171,20 @@ static const struct option_spec specs[] = {
 	{ OPT_LEGACY, "legacy", 0, "ADDRESS", "10.0.0.5:2348",
 	  .help = { [PROGRAM_SPEAKER] = "play pages from an old Python-intercom server at\n"
 	                                "ADDRESS, HOST[:PORT], instead of from a console" } },
+	{ OPT_RTP, "rtp", 0, "GROUP:PORT[,...]", "224.0.2.60:50000,codec=g722,zone=hall",
+	  .help = { [PROGRAM_CONSOLE] = "also page the RTP paging hardware on multicast GROUP\n"
+	                                "(or a unicast host) at PORT: pages and live talk as\n"
+	                                "RTP in 20 ms packets; settings after commas:\n"
+	                                "codec=pcmu|pcma|g722|opus, ttl=N (1), iface=NAME,\n"
+	                                "zone=Z, name=N (rtp:GROUP:PORT); repeatable.\n"
+	                                "UNAUTHENTICATED: anyone on the network hears it\n"
+	                                "(default: off)" } },
+	{ OPT_RTP_LISTEN, "rtp-listen", 0, "GROUP:PORT[,...]", "224.0.2.60:50000,codec=pcmu",
+	  .help = { [PROGRAM_SPEAKER] = "also play RTP sent to multicast GROUP (or this host's\n"
+	                                "address) at PORT, from Asterisk, ffmpeg or a console's\n"
+	                                "--rtp; settings: codec=pcmu|pcma|g722|opus, iface=NAME.\n"
+	                                "UNAUTHENTICATED: anyone on the network can send it;\n"
+	                                "a console's page always takes over (default: off)" } },
 	{ OPT_ADMIT, "admit", 0, "POLICY", "all",
 	  .help = { [PROGRAM_CONSOLE] = "new speakers (keys not approved before): ask (the\n"
 	                                "operator approves each), key (those proving the\n"
@@ -716,6 +730,26 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		/* Checked in finish(), with the positional address it excludes. */
 		p->legacy = value;
 		return OPTIONS_RUN;
+	case OPT_RTP: {
+		char why[200];
+		if (o->rtp_count >= RTP_TARGETS_MAX)
+			return fail(p, "more than %d --rtp targets: send to fewer groups (endpoints share a group)",
+			            RTP_TARGETS_MAX);
+		if (rtp_spec_parse(value, false, &o->rtp[o->rtp_count], why, sizeof why) < 0)
+			return fail(p, "bad --rtp '%s': %s", show(value).text, why);
+		for (int i = 0; i < o->rtp_count; i++)
+			if (strcmp(o->rtp[i].name, o->rtp[o->rtp_count].name) == 0)
+				return fail(p, "two --rtp targets named %s: give each its own name=", o->rtp[i].name);
+		o->rtp_count++;
+		return OPTIONS_RUN;
+	}
+	case OPT_RTP_LISTEN: {
+		char why[200];
+		if (rtp_spec_parse(value, true, &o->rtp_listen, why, sizeof why) < 0)
+			return fail(p, "bad --rtp-listen '%s': %s", show(value).text, why);
+		o->rtp_listening = true;
+		return OPTIONS_RUN;
+	}
 	case OPT_ADMIT:
 		if (strcmp(value, "ask") == 0)
 			o->admit = ADMIT_ASK;

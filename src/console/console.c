@@ -42,6 +42,7 @@
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
 #include "intercom/console/outbox.h"
+#include "intercom/console/peer_rtp.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/identity.h"
@@ -732,6 +733,7 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		.keyed = con->opts.key_file[0] != '\0',
 		.key_short = con->key_short,
 		.legacy_open = con->opts.legacy_port != 0,
+		.rtp_open = con->opts.rtp_count > 0,
 		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
 		.meter = capture(con) ? &con->meter : NULL,
@@ -1061,6 +1063,12 @@ static int setup_station(struct console *con)
 	station_set_admission(con->station, (enum admit_policy)con->opts.admit, &con->approved);
 	if (legacy_fd >= 0)
 		station_listen_legacy(con->station, legacy_fd);
+	for (int i = 0; i < con->opts.rtp_count; i++) {
+		if (station_add_rtp(con->station, &con->opts.rtp[i], err, sizeof err) < 0) {
+			app_error(&con->app, "--rtp %s: %s", con->opts.rtp[i].name, err);
+			return EXIT_NETWORK;
+		}
+	}
 	return APP_RUN;
 }
 

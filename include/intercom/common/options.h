@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "intercom/common/defaults.h"
+#include "intercom/net/rtp.h"
 
 enum program { PROGRAM_CONSOLE, PROGRAM_SPEAKER };
 
@@ -49,6 +50,10 @@ struct options {
 	                            first contact */
 	char forget_console[300]; /* speaker: forget this console's pinned key, "host:port", and exit */
 	bool show_identity;      /* print this program's fingerprint and exit */
+	struct rtp_spec rtp[RTP_TARGETS_MAX]; /* console: --rtp targets, rtp_count of them */
+	int rtp_count;
+	struct rtp_spec rtp_listen; /* speaker: --rtp-listen, if rtp_listening */
+	bool rtp_listening;
 	bool headless;
 	bool once;               /* speaker: exit after one page */
 	bool on_arrival;         /* speaker: play each page once it is whole, not at its play-at */
@@ -100,6 +105,8 @@ enum option_id {
 	OPT_GEN_KEY,
 	OPT_LEGACY_PORT,
 	OPT_LEGACY,
+	OPT_RTP,
+	OPT_RTP_LISTEN,
 	OPT_ADMIT,
 	OPT_CONSOLE_KEY,
 	OPT_FORGET_CONSOLE,

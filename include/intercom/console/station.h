@@ -64,6 +64,10 @@ struct station_speaker {
 	bool legacy;              /* an old Python-intercom client: name is its address, no zone
 	                             or rtt; page_state goes receiving (done/total = bytes written),
 	                             then received ("delivered") or failed, never further */
+	bool rtp;                 /* an RTP target (--rtp, peer_rtp.c): a multicast group or host of
+	                             paging hardware; unauthenticated, reports nothing back, so
+	                             its page_state goes playing (done/total = samples sent), then
+	                             received ("delivered") once the last packet left */
 };
 
 /* Distinct reasons a page's tally keeps with their speakers; further ones are only counted. */

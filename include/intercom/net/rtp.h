@@ -161,6 +161,13 @@ enum rtp_codec_id {
 /* The TTL of a multicast group when none is given: stays on the local network (and one router). */
 #define RTP_DEFAULT_TTL 1
 
+/*
+ * --rtp targets one console sends to: each is one stream (a packet every 20
+ * ms); a building's hardware is reached through a few groups, and thousands
+ * of endpoints share a group: the network does that fan-out.
+ */
+#define RTP_TARGETS_MAX 16
+
 /* --rtp GROUP:PORT[,codec=C][,ttl=N][,iface=NAME][,zone=Z][,name=N] and --rtp-listen's. */
 struct rtp_spec {
 	char group[16];            /* a numeric IPv4 address: multicast group or unicast host */
