@@ -1,8 +1,9 @@
 /*
  * RTP targets (--rtp): paging hardware on a multicast group, as a kind of
- * peer (peer.h). It holds every page until the console commits it (a page
- * never goes out unarchived), takes live talk as a stream and sends it as it
- * comes; either way the audio is made mono, resampled (libsamplerate) to the
+ * peer (peer.h). It holds every page, whole and exact (live_streams_only: a
+ * streamed page's codec would be a second lossy coding), until the console
+ * commits it (a page never goes out unarchived), takes live talk as a stream
+ * and sends it as it comes; either way the audio is made mono, resampled (libsamplerate) to the
  * codec's rate, encoded in 20 ms packets (rtp_codec.h) and sent at real-time
  * pace: its poll fd is a timerfd armed for the next packet's slot on the
  * monotonic clock, so packets leave within the kernel's timer slack of their
@@ -81,12 +82,11 @@ struct rtp_peer {
 	SRC_STATE *src;
 	int src_rate, src_channels;
 
-	/* A streamed page arriving (STREAM_*). */
+	/* A live talk arriving (STREAM_*). */
 	struct stream_decoder *sdec;
 	struct stream_codec_params sparams;
 	int16_t *sframe;
 	uint32_t s_page;
-	bool s_live;
 };
 
 static struct rtp_peer *rtp_of(struct peer *p)
@@ -411,7 +411,7 @@ static void rtp_commit(struct peer *p, uint32_t page_id, bool play, uint64_t pla
 	talk_begin(rp, page_id, false);
 }
 
-/* A stream's BEGIN: its decoder; a live talk goes out as it comes, a page is held. */
+/* A live talk's BEGIN (the kind takes no other stream): its decoder, and the talk starts. */
 static void stream_begin(struct rtp_peer *rp, const struct proto_stream_begin *b)
 {
 	struct peer *p = &rp->peer;
@@ -420,6 +420,8 @@ static void stream_begin(struct rtp_peer *rp, const struct proto_stream_begin *b
 	free(rp->sframe);
 	rp->sframe = NULL;
 	rp->s_page = 0;
+	if (!b->live)
+		return;
 	rp->sparams = (struct stream_codec_params){ .codec = (enum stream_codec_id)b->codec, .rate = (int)b->rate,
 	                                            .channels = b->channels, .complexity = -1 };
 	rp->sdec = stream_codec_decoder_new(&rp->sparams, why, sizeof why);
@@ -430,24 +432,17 @@ static void stream_begin(struct rtp_peer *rp, const struct proto_stream_begin *b
 		return;
 	}
 	rp->s_page = b->page_id;
-	rp->s_live = b->live;
 	if (rp->src)
 		src_reset(rp->src);
-	if (b->live) {
-		if (rp->out_page)
-			talk_end(rp, "a live talk took over");
-		queue_clear(&rp->out);
-		talk_begin(rp, b->page_id, true);
-	} else {
-		queue_clear(&rp->held);
-		rp->held_page = 0;
-		p->info.page_state = PAGE_RECEIVING;
-	}
+	if (rp->out_page)
+		talk_end(rp, "a live talk took over");
+	queue_clear(&rp->out);
+	talk_begin(rp, b->page_id, true);
 }
 
+/* A live talk's frames: decoded (a bad one concealed), converted, and out as their slots come. */
 static void stream_data(struct rtp_peer *rp, const struct proto_stream_data *d)
 {
-	struct sample_queue *dst = rp->s_live ? &rp->out : &rp->held;
 	size_t at = 0;
 	const uint8_t *bytes;
 	size_t len;
@@ -456,38 +451,30 @@ static void stream_data(struct rtp_peer *rp, const struct proto_stream_data *d)
 		char why[160];
 		if (stream_codec_decode(rp->sdec, bytes, len, rp->sframe, why, sizeof why) < 0)
 			stream_codec_conceal(rp->sdec, rp->sframe);
-		if (convert(rp, rp->sframe, n, rp->sparams.rate, rp->sparams.channels, false, dst) < 0) {
+		if (convert(rp, rp->sframe, n, rp->sparams.rate, rp->sparams.channels, false, &rp->out) < 0) {
 			rp->s_page = 0;
-			station_page_outcome(&rp->peer, PAGE_FAILED, "could not convert the stream for RTP");
-			if (rp->s_live)
-				talk_end(rp, "could not convert it");
+			station_page_outcome(&rp->peer, PAGE_FAILED, "could not convert the live talk for RTP");
+			talk_end(rp, "could not convert it");
 			return;
 		}
 	}
-	if (rp->s_live)
-		pump(rp, clock_mono_us());
+	pump(rp, clock_mono_us());
 }
 
+/* The talk's END: the rest goes out, and then it is delivered; aborted, it stops now. */
 static void stream_end(struct rtp_peer *rp, const struct proto_stream_end *e)
 {
 	uint32_t page = rp->s_page;
 	rp->s_page = 0;
+	if (rp->out_page != page)
+		return;
 	if (e->outcome != STREAM_COMPLETE) {
-		if (rp->s_live && rp->out_page == page)
-			talk_end(rp, *e->reason ? e->reason : "cancelled by the console");
-		else
-			queue_clear(&rp->held);
+		talk_end(rp, *e->reason ? e->reason : "cancelled by the console");
 		return;
 	}
-	struct sample_queue *dst = rp->s_live ? &rp->out : &rp->held;
-	convert(rp, NULL, 0, rp->sparams.rate, rp->sparams.channels, true, dst); /* the resampler's tail */
-	if (rp->s_live) {
-		rp->out_open = false;
-		pump(rp, clock_mono_us());
-	} else {
-		rp->held_page = page;
-		rp->peer.info.page_state = PAGE_RECEIVED;
-	}
+	convert(rp, NULL, 0, rp->sparams.rate, rp->sparams.channels, true, &rp->out); /* the resampler's tail */
+	rp->out_open = false;
+	pump(rp, clock_mono_us());
 }
 
 /* BEGIN, DATA, END of a streamed page, as the station shares them (whole frames). */
@@ -540,6 +527,7 @@ const struct peer_ops peer_rtp_ops = {
 	.max_peers = 0,
 	.hello_first = false,
 	.reports_playing = false,
+	.live_streams_only = true,
 	.start = rtp_start,
 	.read = rtp_read,
 	.tick = rtp_tick,

@@ -1117,7 +1117,7 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
 		if (!p->joined || p->dead || (target_id && p->info.id != target_id) || !p->info.stream ||
-		    !p->ops->send_stream)
+		    !p->ops->send_stream || (p->ops->live_streams_only && !begin->live))
 			continue;
 		page_target(st, p);
 		p->streamed = true;

@@ -86,6 +86,9 @@ struct peer_ops {
 	                             join within the hello deadline */
 	bool reports_playing;     /* reports its outcome (played, failed, ...); if not, it is final
 	                             once delivered, and the tally counts it in station_page.legacy */
+	bool live_streams_only;   /* takes a live talk as a stream, but a page whole (send_page),
+	                             even one streamed to others: it needs the exact samples, not
+	                             the stream codec's (an RTP target re-encodes them) */
 
 	/*
 	 * A new peer is in the list (p->joined is !hello_first, p->info has its
