@@ -172,19 +172,21 @@ static const struct option_spec specs[] = {
 	  .help = { [PROGRAM_SPEAKER] = "play pages from an old Python-intercom server at\n"
 	                                "ADDRESS, HOST[:PORT], instead of from a console" } },
 	{ OPT_RTP, "rtp", 0, "GROUP:PORT[,...]", "224.0.2.60:50000,codec=g722,zone=hall",
-	  .help = { [PROGRAM_CONSOLE] = "also page the RTP paging hardware on multicast GROUP\n"
-	                                "(or a unicast host) at PORT: pages and live talk as\n"
-	                                "RTP in 20 ms packets; settings after commas:\n"
-	                                "codec=pcmu|pcma|g722|opus, ttl=N (1), iface=NAME,\n"
-	                                "zone=Z, name=N (rtp:GROUP:PORT); repeatable.\n"
-	                                "UNAUTHENTICATED: anyone on the network hears it\n"
-	                                "(default: off)" } },
+	  .help = { [PROGRAM_CONSOLE] = "also page RTP paging hardware on multicast GROUP\n"
+	                                "(or a unicast host) at PORT: pages and live\n"
+	                                "talk in 20 ms RTP packets; settings after\n"
+	                                "commas: codec=pcmu|pcma|g722|opus, ttl=N (1),\n"
+	                                "iface=NAME, zone=Z, name=N (rtp:GROUP:PORT);\n"
+	                                "repeatable. UNAUTHENTICATED: anyone on the\n"
+	                                "network hears it (default: off)" } },
 	{ OPT_RTP_LISTEN, "rtp-listen", 0, "GROUP:PORT[,...]", "224.0.2.60:50000,codec=pcmu",
-	  .help = { [PROGRAM_SPEAKER] = "also play RTP sent to multicast GROUP (or this host's\n"
-	                                "address) at PORT, from Asterisk, ffmpeg or a console's\n"
-	                                "--rtp; settings: codec=pcmu|pcma|g722|opus, iface=NAME.\n"
-	                                "UNAUTHENTICATED: anyone on the network can send it;\n"
-	                                "a console's page always takes over (default: off)" } },
+	  .help = { [PROGRAM_SPEAKER] = "also play RTP sent to multicast GROUP (or an\n"
+	                                "address of this host) at PORT: Asterisk,\n"
+	                                "ffmpeg, a console's --rtp; settings:\n"
+	                                "codec=pcmu|pcma|g722|opus, iface=NAME.\n"
+	                                "UNAUTHENTICATED: anyone on the network can\n"
+	                                "send it; a console's page always takes over\n"
+	                                "(default: off)" } },
 	{ OPT_ADMIT, "admit", 0, "POLICY", "all",
 	  .help = { [PROGRAM_CONSOLE] = "new speakers (keys not approved before): ask (the\n"
 	                                "operator approves each), key (those proving the\n"
