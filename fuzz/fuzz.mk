@@ -11,7 +11,7 @@
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS       ?= frames wav hello keys codec jitter stream handshake
+FUZZ_TARGETS       ?= frames wav hello keys codec jitter stream handshake rtp
 # Hand-made and crash-found inputs, one directory per target; each must run clean.
 FUZZ_REGRESSIONS   ?= tests/fuzz
 
@@ -29,7 +29,8 @@ FUZZ_LDLIBS   := $(FUZZ_PKG_LIBS) -lm
 # for its key type).
 FUZZ_SRCS     := $(filter src/net/proto.c src/audio/wav.c src/common/utf8.c src/tui/keyproto.c \
                           src/audio/stream_codec.c src/audio/jitter.c src/audio/stream_page.c \
-                          src/net/auth.c src/net/noise.c src/net/identity.c,$(LIB_SRCS))
+                          src/net/auth.c src/net/noise.c src/net/identity.c \
+                          src/net/rtp.c src/audio/rtp_codec.c src/audio/rtp_depack.c,$(LIB_SRCS))
 FUZZ_OBJS     := $(FUZZ_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SEEDER   := $(FUZZ_DIR)/make_seeds
