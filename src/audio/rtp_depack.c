@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "intercom/audio/rtp_codec.h"
 
@@ -108,15 +109,18 @@ size_t rtp_depack_packet(struct rtp_depack *dp, const uint8_t *pkt, size_t len, 
 		out->refusal = RTP_REFUSAL_COUNT;
 		return 0;
 	}
-	if ((size_t)n % dp->frame_samples != 0 || (size_t)n / dp->frame_samples > RTP_DEPACK_MAX_FRAMES) {
+	/* A short last frame (a sender's last packet) is padded with silence to a whole one. */
+	size_t frames = ((size_t)n + dp->frame_samples - 1) / dp->frame_samples;
+	if (frames > RTP_DEPACK_MAX_FRAMES) {
 		dp->stats.unaligned++;
 		out->refusal = RTP_REFUSAL_COUNT;
 		return 0;
 	}
+	memset(dp->samples + n, 0, (frames * dp->frame_samples - (size_t)n) * sizeof *dp->samples);
 	out->new_source = fresh;
 	out->ssrc = h.ssrc;
 	out->first = (uint32_t)offset / dp->frame_ticks;
-	out->count = (size_t)n / dp->frame_samples;
+	out->count = frames;
 	dp->stats.frames += out->count;
 	return out->count;
 }

@@ -896,8 +896,9 @@ static enum options_result finish(struct parser *p)
 		               "e.g. 10.0.0.5:2348 or [fd00::5]:2348",
 		            show(p->address).text);
 	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && !o->list_devices &&
-	    !o->show_identity && !o->forget_console[0])
-		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5", p->prog);
+	    !o->show_identity && !o->forget_console[0] && !o->rtp_listening)
+		return fail(p, "missing console address: give HOST[:PORT], e.g. %s 10.0.0.5 (or only "
+		               "--rtp-listen GROUP:PORT)", p->prog);
 	if (o->admit == ADMIT_KEY && o->admit_given && !o->key_file[0])
 		return fail(p, "--admit key needs --key-file: speakers are admitted by proving that key; "
 		               "give one, or --admit ask");

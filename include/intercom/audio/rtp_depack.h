@@ -6,8 +6,10 @@
  * (rtp.h: header, payload type, one source, duplicates, too old), the codec
  * (rtp_codec.h), and the count of everything refused. Pure apart from the
  * codec: no socket, no clock (the caller passes the time), no allocation
- * after rtp_depack_new. Packets must be whole 20 ms frames (20, 40, 60 ms:
- * what paging hardware sends); others are refused and counted.
+ * after rtp_depack_new. Packets must start on a 20 ms frame and carry up to
+ * RTP_DEPACK_MAX_FRAMES of them (20, 40, 60 ms: what paging hardware
+ * sends; a short one, a sender's last, is padded with silence); a packet
+ * placed between two frames is refused and counted.
  */
 #ifndef INTERCOM_RTP_DEPACK_H
 #define INTERCOM_RTP_DEPACK_H
