@@ -9,7 +9,9 @@
 # header is checked from outside too: version 2, the payload type, marker on
 # the first packet only, sequence +1 and timestamp +one 20 ms packet
 # (G.722: +160, its 8 kHz RTP clock), one SSRC. baresip's multicast module
-# as a further receiver where it runs.
+# as a further receiver where it runs. Then live talk: speech played into the
+# console's microphone (PulseAudio rig) reaches a GStreamer receiver as it is
+# spoken, through the RTP target (correlation >= 0.9 too).
 #
 # Everything runs in a network namespace of its own (unshare --net): lo up,
 # a route for 224.0.0.0/4 over it, so the host's routes never change.
@@ -174,5 +176,41 @@ EOF
 		fi
 	fi
 fi
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+
+note "live talk: spoken into the console's microphone, out as RTP as it is spoken"
+if ! command -v pulseaudio >/dev/null || ! command -v parec >/dev/null; then
+	note "SKIP live talk: no pulseaudio (scripts/deps.sh --test installs it)"
+	exit 0
+fi
+PULSE_DIR="$T/pa"
+rig_pulse_start "$PULSE_DIR"
+rig_pulse_client_home "$PULSE_DIR" "$T/live" mic.monitor spk1
+port=$(rig_free_port)
+rm -f "$T/console.cmd"
+# pcm on the link: the talk reaches the RTP target exact, so only G.711 is between it and the receiver.
+start_console "$T/live" "$port" --archive "$T/archive2" --codec pcm -d 6 --chunk 256 \
+	--rtp 224.0.2.60:50000,name=lobby
+gst live 224.0.2.60 50000 "application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMU,payload=0" \
+	"rtppcmudepay ! mulawdec"
+sleep 1
+console_cmd live
+wait_log "$T/console.log" "mode: live" 5
+console_cmd talk
+wait_log "$T/console.log" "talking live to 1 speaker" 5
+sleep 0.3
+rig_pulse_play "$PULSE_DIR" "$T/speech.wav" mic || fail "cannot play into the microphone"
+wait_log "$T/console.log" "page 1 sent to lobby: [0-9.]+ s in [0-9]+ packets" 15
+wait_log "$T/console.log" "page 1: delivered to 1/1" 5
+sleep 0.5
+kill -INT "$live_pid"
+wait "$live_pid" || true
+[ -s "$T/live.wav" ] || fail "live: the receiver wrote nothing"
+sox -D -V1 "$T/speech.wav" -r 8000 -c 1 -b 16 -e signed-integer -t raw "$T/ref-live.raw"
+sox -D -V1 "$T/live.wav" -r 8000 -c 1 -b 16 -e signed-integer -t raw "$T/got-live.raw" pad 0 1
+read -r _ lag _ corr < <("$PY" "$LIKE" "$T/ref-live.raw" "$T/got-live.raw")
+note "live talk: correlation $corr at lag $lag samples"
+awk -v c="$corr" -v m="$MIN_CORR" 'BEGIN { exit !(c >= m) }' || fail "live: correlation $corr below $MIN_CORR"
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
