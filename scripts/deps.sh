@@ -10,10 +10,11 @@
 #   scripts/deps.sh --test   also the test tools
 set -eu
 
-build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev libopus-dev"
+build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev libopus-dev libspandsp-dev"
 # Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux;
-# the skew rig's analysis (numpy) and the bench's fast clock (faketime).
-test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev"
+# the skew rig's analysis (numpy) and the bench's fast clock (faketime); RTP receivers and
+# senders no one here wrote (GStreamer, ffmpeg, baresip) and network namespaces (iproute2).
+test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav ffmpeg baresip iproute2"
 
 want="$build_pkgs"
 case "${1:-}" in
@@ -42,6 +43,7 @@ present() {
 		libsodium-dev) have_pc libsodium ;;
 		libncurses-dev) have_pc ncursesw ;;
 		libopus-dev) have_pc opus ;;
+		libspandsp-dev) have_pc spandsp ;;
 		libcmocka-dev) have_pc cmocka ;;
 		alsa-utils) have_cmds aplay ;;
 		libasound2-plugins) have_glob '/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so' ;;
@@ -62,6 +64,15 @@ present() {
 			rt=$(clang -print-libgcc-file-name --rtlib=compiler-rt 2>/dev/null) || return 1
 			[ -e "${rt/builtins/fuzzer}" ]
 			;;
+		gstreamer1.0-tools) have_cmds gst-launch-1.0 gst-inspect-1.0 ;;
+		# Their plugins, by the files that hold the elements the RTP tests use.
+		gstreamer1.0-plugins-base) have_glob '/usr/lib/*/gstreamer-1.0/libgstopus.so' ;;
+		gstreamer1.0-plugins-good) have_glob '/usr/lib/*/gstreamer-1.0/libgstrtp.so' &&
+			have_glob '/usr/lib/*/gstreamer-1.0/libgstrtpmanager.so' ;;
+		gstreamer1.0-libav) have_glob '/usr/lib/*/gstreamer-1.0/libgstlibav.so' ;;
+		ffmpeg) have_cmds ffmpeg ;;
+		baresip) have_cmds baresip ;;
+		iproute2) have_cmds ip ;;
 		*) return 1 ;;
 	esac
 }
