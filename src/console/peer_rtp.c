@@ -291,9 +291,11 @@ static void pump(struct rtp_peer *rp, uint64_t now_us)
 			return;
 		}
 		/* The timestamp runs on through the silence between talks (RFC 3550 5.1), the marker says a talk begins. */
-		if (rp->last_packet_us && now_us > rp->last_packet_us)
-			rtp_sender_skip(&rp->tx, (uint32_t)((now_us - rp->last_packet_us) / 1000u *
-			                                    (uint64_t)rp->codec->clock_rate / 1000u) - rp->packet_ticks);
+		/* The last packet already moved the timestamp one packet on: the rest of the gap is added. */
+		uint64_t period_us = RTP_PACKET_MS * 1000u;
+		if (rp->last_packet_us && now_us > rp->last_packet_us + period_us)
+			rtp_sender_skip(&rp->tx, (uint32_t)((now_us - rp->last_packet_us - period_us) *
+			                                    (uint64_t)rp->codec->clock_rate / 1000000u));
 		rtp_sender_talk(&rp->tx);
 		rtp_pace_start(&rp->pace, now_us, RTP_PACKET_MS * 1000u);
 		rp->sending = true;
