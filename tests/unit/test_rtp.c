@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "intercom/audio/rtp_codec.h"
+#include "intercom/audio/rtp_depack.h"
 #include "intercom/audio/stream_codec.h"
 #include "intercom/net/rtp.h"
 
@@ -325,6 +326,62 @@ static void test_codec_opus(void **state)
 	assert_int_equal(rtp_codec_packet_ticks(RTP_CODEC_OPUS), 960);
 }
 
+/* A PCMU packet of n bytes (all one code) at seq and ts from ssrc. */
+static size_t pcmu(uint8_t *out, uint16_t seq, uint32_t ts, uint32_t ssrc, size_t n, uint8_t code)
+{
+	struct rtp_header h = { .payload_type = 0, .seq = seq, .timestamp = ts, .ssrc = ssrc };
+	rtp_header_write(&h, out, RTP_HEADER_BYTES);
+	memset(out + RTP_HEADER_BYTES, code, n);
+	return RTP_HEADER_BYTES + n;
+}
+
+static void test_depack_places_frames_by_timestamp(void **state)
+{
+	(void)state;
+	char why[160];
+	struct rtp_depack *dp = rtp_depack_new(RTP_CODEC_PCMU, why, sizeof why);
+	assert_non_null(dp);
+	assert_int_equal(rtp_depack_frame_samples(dp), 160);
+	uint8_t p[RTP_MAX_PACKET_BYTES + 8];
+	struct rtp_depack_out out;
+	/* The first packet starts the timeline at frame 0. */
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 500, 1000, 7, 160, 0xff), 0, &out), 1);
+	assert_true(out.new_source);
+	assert_int_equal(out.first, 0);
+	/* 40 ms in one packet: two frames, placed by its timestamp (a packet was lost before it). */
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 502, 1000 + 320, 7, 320, 0x80), 40, &out), 2);
+	assert_false(out.new_source);
+	assert_int_equal(out.first, 2);
+	assert_int_equal(out.samples[0], 32124); /* 0x80: the loudest positive µ-law code */
+	/* The lost one comes late: its frame goes where it belongs. */
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 501, 1000 + 160, 7, 160, 0xff), 45, &out), 1);
+	assert_int_equal(out.first, 1);
+	/* A short last packet: one frame, padded with silence. */
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 503, 1000 + 640, 7, 40, 0x80), 60, &out), 1);
+	assert_int_equal(out.first, 4);
+	assert_int_equal(out.samples[39], 32124);
+	assert_int_equal(out.samples[40], 0);
+	/* Off the 20 ms grid, a duplicate, another source: refused and counted. */
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 504, 1000 + 720, 7, 160, 0xff), 80, &out), 0);
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 503, 1000 + 640, 7, 160, 0xff), 81, &out), 0);
+	assert_int_equal(out.refusal, RTP_DUPLICATE);
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 9, 0, 8, 160, 0xff), 82, &out), 0);
+	assert_int_equal(out.refusal, RTP_OTHER_SOURCE);
+	/* Too many frames for one packet (G.711 at 10 x 20 ms). */
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 505, 1000 + 800, 7, 1488, 0xff), 83, &out), 0);
+	struct rtp_depack_stats st = rtp_depack_stats(dp);
+	assert_int_equal(st.packets, 8);
+	assert_int_equal(st.frames, 5);
+	assert_int_equal(st.unaligned, 2);
+	assert_int_equal(rtp_depack_refused(dp), 4);
+	/* The other source takes over once the first has been silent: a new timeline. */
+	assert_int_equal(rtp_depack_packet(dp, p, pcmu(p, 10, 160, 8, 160, 0xff), 83 + RTP_SOURCE_IDLE_MS, &out), 1);
+	assert_true(out.new_source);
+	assert_int_equal(out.first, 0);
+	assert_int_equal(out.ssrc, 8);
+	rtp_depack_free(dp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_codec_pcma),
 		cmocka_unit_test(test_codec_g722),
 		cmocka_unit_test(test_codec_opus),
+		cmocka_unit_test(test_depack_places_frames_by_timestamp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
