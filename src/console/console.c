@@ -1182,6 +1182,10 @@ static void console_greet(const struct console *con)
 	if (con->opts.legacy_port)
 		log_event("warning: the legacy port %d is OPEN: it serves every page UNENCRYPTED to anyone "
 		          "who connects", con->opts.legacy_port);
+	for (int i = 0; i < con->opts.rtp_count; i++)
+		log_event("warning: RTP target %s (%s:%d) gets every page UNAUTHENTICATED and unencrypted: "
+		          "anyone on its network hears it, and can page its endpoints too", con->opts.rtp[i].name,
+		          con->opts.rtp[i].group, con->opts.rtp[i].port);
 	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
