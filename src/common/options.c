@@ -183,7 +183,8 @@ static const struct option_spec specs[] = {
 	  .help = { [PROGRAM_SPEAKER] = "also play RTP sent to multicast GROUP (or an\n"
 	                                "address of this host) at PORT: Asterisk,\n"
 	                                "ffmpeg, a console's --rtp; settings:\n"
-	                                "codec=pcmu|pcma|g722|opus, iface=NAME.\n"
+	                                "codec=pcmu|pcma|g722|opus, iface=NAME,\n"
+	                                "latency=MS (100: its jitter buffer).\n"
 	                                "UNAUTHENTICATED: anyone on the network can\n"
 	                                "send it; a console's page always takes over\n"
 	                                "(default: off)" } },

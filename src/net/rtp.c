@@ -364,6 +364,10 @@ int rtp_spec_parse(const char *text, bool listen, struct rtp_spec *spec, char *e
 				return spec_fail(err, errlen, "RTP iface must be an interface name such as eth0 (%s)",
 				                 "see ip link");
 			strcpy(spec->iface, v);
+		} else if (strcmp(kv, "latency") == 0 && listen) {
+			if (spec_int(v, RTP_LATENCY_MIN_MS, RTP_LATENCY_MAX_MS, &spec->latency_ms) != 0)
+				return spec_fail(err, errlen, "RTP latency must be %d..%d ms", RTP_LATENCY_MIN_MS,
+				                 RTP_LATENCY_MAX_MS);
 		} else if ((strcmp(kv, "zone") == 0 || strcmp(kv, "name") == 0) && !listen) {
 			char *dst = kv[0] == 'z' ? spec->zone : spec->name;
 			if (!*v || strlen(v) >= sizeof spec->zone || !spec_printable(v))
@@ -371,7 +375,7 @@ int rtp_spec_parse(const char *text, bool listen, struct rtp_spec *spec, char *e
 				                 kv);
 			strcpy(dst, v);
 		} else {
-			return spec_fail(err, errlen, listen ? "unknown --rtp-listen setting '%.20s': give codec or iface"
+			return spec_fail(err, errlen, listen ? "unknown --rtp-listen setting '%.20s': give codec, iface or latency"
 			                                     : "unknown --rtp setting '%.20s': give codec, ttl, iface, "
 			                                       "zone or name",
 			                 kv);

@@ -111,7 +111,7 @@
 #define LIVE_BUFFER_MS 5
 /*
  * RTP (--rtp-listen) plays this long behind the arrival of its first
- * packet: the depth of its jitter buffer. A LAN's jitter is a few ms, a
+ * packet, unless its latency= says otherwise: the depth of its jitter buffer. A LAN's jitter is a few ms, a
  * sender's own pacing some ms more (ffmpeg -re sends 256 ms bursts), and a
  * loaded host delays a packet by tens of ms; 100 ms rides that out and is
  * below what a listener notices on a page. The output's own latency comes
@@ -183,6 +183,7 @@ struct speaker {
 	uint32_t rtp_ssrc;
 	uint64_t rtp_last_ms;          /* its last packet was taken then */
 	uint64_t rtp_held_back;        /* packets that came while a page had the output */
+	uint32_t rtp_latency_ms;       /* its first frame plays this long after it came */
 	bool rtp_unpaced_said;
 	uint64_t held_play_at_us;      /* its play-at, for when it is committed */
 	uint64_t start_due_us;         /* the stream starts then */
@@ -745,7 +746,13 @@ static void arm_output(struct speaker *spk, int rate, int channels, uint64_t unt
  */
 static uint64_t live_due_us(struct speaker *spk)
 {
-	uint64_t lead = playback_armed_lead_us(spk->playback) + LIVE_FILL_AHEAD_MS * 1000u;
+	/*
+	 * RTP decides its slots half its latency ahead: its frames are held that
+	 * long anyway, and a loop held up (a busy host) for less than that loses
+	 * none of them to the output passing the slots not yet decided.
+	 */
+	uint64_t ahead_us = spk->rtp_playing ? spk->rtp_latency_ms * 500u : LIVE_FILL_AHEAD_MS * 1000u;
+	uint64_t lead = playback_armed_lead_us(spk->playback) + ahead_us;
 	uint64_t now = clock_mono_us() + lead;
 	return now > spk->target_us ? now - spk->target_us : 0;
 }
@@ -916,9 +923,11 @@ static bool rtp_begin(struct speaker *spk, const char *from, const struct rtp_de
 		lead_us = playback_armed_lead_us(spk->playback);
 	else
 		log_event("RTP: the output did not open ahead (%s): it starts cold", why);
-	speaker_state_rtp(&spk->st, from, &spk->fmt, RTP_LATENCY_MS);
-	page_start_local(spk, clock_mono_us() + lead_us +
-	                          (RTP_LATENCY_MS + (uint64_t)spk->st.delay_ms) * 1000u);
+	uint32_t latency_ms = spk->opts.rtp_listen.latency_ms ? (uint32_t)spk->opts.rtp_listen.latency_ms
+	                                                       : RTP_LATENCY_MS;
+	spk->rtp_latency_ms = latency_ms;
+	speaker_state_rtp(&spk->st, from, &spk->fmt, latency_ms);
+	page_start_local(spk, clock_mono_us() + lead_us + (latency_ms + (uint64_t)spk->st.delay_ms) * 1000u);
 	return spk->rtp_playing;
 }
 

@@ -106,7 +106,9 @@ except socket.timeout:
 print("packets %d bad %d markers %d" % (n, bad, markers))
 ' 
 headers_pid=$LAST_PID
-sleep 1 # the receivers have joined their groups
+# The receivers have joined their groups: GStreamer says so; ffmpeg and python get a second more.
+for name in pcmu g722 opus; do wait_log "$T/$name.log" "Setting pipeline to PLAYING" 20; done
+sleep 1
 
 note "one page to the four groups"
 console_cmd "send $T/speech.wav"
@@ -194,7 +196,8 @@ start_console "$T/live" "$port" --archive "$T/archive2" --codec pcm -d 6 --chunk
 	--rtp 224.0.2.60:50000,name=lobby
 gst live 224.0.2.60 50000 "application/x-rtp,media=audio,clock-rate=8000,encoding-name=PCMU,payload=0" \
 	"rtppcmudepay ! mulawdec"
-sleep 1
+wait_log "$T/live.log" "Setting pipeline to PLAYING" 20
+sleep 0.5
 console_cmd live
 wait_log "$T/console.log" "mode: live" 5
 console_cmd talk

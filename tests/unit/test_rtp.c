@@ -240,6 +240,10 @@ static void test_spec_parse(void **state)
 	assert_int_equal(rtp_spec_parse("224.0.2.60:5000,codec=opus,iface=lo", true, &s, err, sizeof err), 0);
 	assert_int_equal(rtp_spec_parse("224.0.2.60:5000,zone=hall", true, &s, err, sizeof err), -1);
 	assert_int_equal(rtp_spec_parse("224.0.2.60:5000,ttl=2", true, &s, err, sizeof err), -1);
+	assert_int_equal(rtp_spec_parse("224.0.2.60:5000,latency=250", true, &s, err, sizeof err), 0);
+	assert_int_equal(s.latency_ms, 250);
+	assert_int_equal(rtp_spec_parse("224.0.2.60:5000,latency=19", true, &s, err, sizeof err), -1);
+	assert_int_equal(rtp_spec_parse("224.0.2.60:5000,latency=250", false, &s, err, sizeof err), -1);
 }
 
 /* A 1 kHz tone through each codec comes back as a 1 kHz tone (correlation after the codec's delay). */

@@ -158,6 +158,9 @@ enum rtp_codec_id {
 };
 /* The payload type we send Opus with (dynamic, 96..127; 111 is what Asterisk and WebRTC use). */
 #define RTP_OPUS_PAYLOAD_TYPE 111
+/* --rtp-listen's latency= bounds: a 20 ms packet's own time, up to what a page may lag by. */
+#define RTP_LATENCY_MIN_MS 20
+#define RTP_LATENCY_MAX_MS 2000
 /* The TTL of a multicast group when none is given: stays on the local network (and one router). */
 #define RTP_DEFAULT_TTL 1
 
@@ -177,6 +180,7 @@ struct rtp_spec {
 	char iface[32];            /* "" = the routing table's choice */
 	char zone[65];
 	char name[65];             /* "" = rtp:GROUP:PORT */
+	int latency_ms;            /* --rtp-listen: the jitter buffer's depth; 0 = the speaker's default */
 	bool multicast;            /* group is 224.0.0.0/4 */
 };
 
