@@ -41,14 +41,24 @@ static int fail_close(int fd, char *err, size_t errlen, const char *what, const 
 	return -1;
 }
 
-int rtp_socket_sender(const struct rtp_spec *spec, char *err, size_t errlen)
+/* A non-blocking UDP socket for spec, and its interface's index in *ifindex (0: none given); -1 with why. */
+static int udp_socket(const struct rtp_spec *spec, int *ifindex, char *err, size_t errlen)
 {
-	int ifindex = iface_index(spec, err, errlen);
-	if (ifindex < 0)
+	*ifindex = iface_index(spec, err, errlen);
+	if (*ifindex < 0)
 		return -1;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail_close(fd, err, errlen, "cannot make a UDP socket for", spec);
+	return fd;
+}
+
+int rtp_socket_sender(const struct rtp_spec *spec, char *err, size_t errlen)
+{
+	int ifindex;
+	int fd = udp_socket(spec, &ifindex, err, errlen);
+	if (fd < 0)
+		return -1;
 	int tos = RTP_TOS_EF;
 	(void)setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos); /* best effort: a hint to the network */
 	if (spec->multicast) {
@@ -74,12 +84,10 @@ int rtp_socket_sender(const struct rtp_spec *spec, char *err, size_t errlen)
 
 int rtp_socket_listen(const struct rtp_spec *spec, char *err, size_t errlen)
 {
-	int ifindex = iface_index(spec, err, errlen);
-	if (ifindex < 0)
-		return -1;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int ifindex;
+	int fd = udp_socket(spec, &ifindex, err, errlen);
 	if (fd < 0)
-		return fail_close(fd, err, errlen, "cannot make a UDP socket for", spec);
+		return -1;
 	/* Others may listen to the same group on this host (a second speaker, a recorder). */
 	int one = 1;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
