@@ -239,7 +239,7 @@ median offset); deviation of each packet from its slot, for a $SECS s page (PCMU
 
 | run | packets | median | 99th percentile | worst | within 1 ms |
 | --- | ---: | ---: | ---: | ---: | ---: |
-| idle | $ji_n | $ji_p50 ms | $ji_p99 ms | $ji_max ms | $ji_in % |
+| no burners (the load above) | $ji_n | $ji_p50 ms | $ji_p99 ms | $ji_max ms | $ji_in % |
 | $(nproc) CPU burners beside it | $jl_n | $jl_p50 ms | $jl_p99 ms | $jl_max ms | $jl_in % |
 | the same, the console at nice -10 | $jn_n | $jn_p50 ms | $jn_p99 ms | $jn_max ms | $jn_in % |
 $fifo_row
