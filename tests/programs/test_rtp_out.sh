@@ -86,12 +86,13 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("224.0.2.62", 50004))
 s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("224.0.2.62") + socket.inet_aton("0.0.0.0"))
-s.settimeout(3)
+s.settimeout(60)  # until the page begins; then 3 s of silence ends it
 prev = None
 n = bad = markers = 0
 try:
     while True:
         d = s.recv(2048)
+        s.settimeout(3)
         v, m, pt = d[0] >> 6, d[1] >> 7, d[1] & 0x7f
         seq, ts, ssrc = struct.unpack("!HII", d[2:12])
         n += 1
