@@ -1128,10 +1128,12 @@ void options_usage(enum program program, FILE *out)
 	        program == PROGRAM_SPEAKER ? " (e.g. the --once page was not played)" : "");
 	fprintf(out, "  %d  unknown option or bad value; no terminal for the screen\n", EXIT_USAGE);
 	if (program == PROGRAM_CONSOLE)
-		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved\n",
+		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved;\n"
+		             "     or an --rtp target cannot be opened (no route, no such iface=)\n",
 		        EXIT_NETWORK);
 	else
-		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",
+		fprintf(out, "  %d  cannot join --rtp-listen's group (an unreachable or unresolvable\n"
+		             "     console is retried, never this)\n",
 		        EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
 	fprintf(out, "  %d  %s directory, key or identity file unusable (e.g. open to others)\n",
