@@ -530,6 +530,11 @@ static void console_list(struct console *con)
 			          sp->page_id ? proto_page_state_name(sp->page_state) : "none");
 			continue;
 		}
+		if (sp->rtp) {
+			log_event("RTP target %s zone '%s' at %s (unauthenticated), last page %s", sp->name, sp->zone,
+			          sp->addr, sp->page_id ? proto_page_state_name(sp->page_state) : "none");
+			continue;
+		}
 		char sync[16];
 		console_view_sync(sync, sizeof sync, sp);
 		log_event("speaker %s zone '%s' at %s (id %u, key %s), connected %llu s, rtt %u ms, sync %s, "

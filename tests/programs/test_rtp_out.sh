@@ -117,7 +117,7 @@ wait_log "$T/console.log" "page 1 archived" 10
 for t in rtp:224.0.2.60:50000 yard-horns rtp:224.0.2.62:50004 rtp:224.0.2.63:50006; do
 	wait_log "$T/console.log" "page 1 sent to $t: [0-9.]+ s in [0-9]+ packets" 20
 done
-wait_log "$T/console.log" "page 1: delivered to 4/4" 5
+wait_log "$T/console.log" "page 1: delivered to 4/4, played by 0/0 \(4 RTP: delivered only\)" 5
 sleep 0.5
 kill -INT "$pcmu_pid" "$g722_pid" "$opus_pid" "$ffmpeg_pid"
 for pid in "$pcmu_pid" "$g722_pid" "$opus_pid" "$ffmpeg_pid"; do wait "$pid" || true; done

@@ -235,6 +235,16 @@ static void test_legacy(void **state)
 	pg.played = 1;
 	console_view_summary(buf, sizeof buf, &pg);
 	assert_string_equal(buf, "page 3 to 3 speakers: delivered 3/3, played 1/2 (1 legacy: delivered only)");
+	/* RTP targets are named as such among those that cannot say "played". */
+	pg.summarised = true;
+	pg.played = 2;
+	pg.rtp = 1;
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 3: delivered to 3/3, played by 2/2 (1 RTP: delivered only)");
+	pg.targets = pg.delivered = 4;
+	pg.legacy = 2;
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 3: delivered to 4/4, played by 2/2 (1 legacy, 1 RTP: delivered only)");
 }
 
 /* An RTP target: its zone or "(rtp)", no RTT or clock, "delivered" once its last packet left. */

@@ -103,8 +103,9 @@ struct station_page {
 	size_t reason_count;      /* reasons kept; failures beyond them are in `failed` only */
 	bool summarised;          /* every target reached a final state (or gave up) */
 	size_t legacy;            /* targets that cannot report playing (included in targets;
-	                             today the legacy speakers): they can be delivered to or
-	                             fail, never report "played" */
+	                             the legacy speakers and the RTP targets): they can be
+	                             delivered to or fail, never report "played" */
+	size_t rtp;               /* of those, RTP targets (--rtp) */
 };
 
 /* Takes over listen_fd (closed by station_free). */
