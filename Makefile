@@ -26,7 +26,7 @@ else
 BUILD    ?= build
 endif
 CC       ?= cc
-PKGS     := portaudio-2.0 sndfile samplerate libsodium ncursesw opus avahi-client
+PKGS     := portaudio-2.0 sndfile samplerate libsodium ncursesw opus avahi-client spandsp
 # Quiet by default ("CC src/x.c"); make V=1 shows whole commands.
 V        ?= 0
 ifeq ($(V),1)

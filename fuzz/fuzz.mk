@@ -11,12 +11,12 @@
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS       ?= frames wav hello keys codec jitter stream handshake dnssd control
+FUZZ_TARGETS       ?= frames wav hello keys codec jitter stream handshake dnssd control rtp
 # Hand-made and crash-found inputs, one directory per target; each must run clean.
 FUZZ_REGRESSIONS   ?= tests/fuzz
 
 FUZZ_DIR      := $(BUILD)/fuzz
-FUZZ_PKGS     := sndfile samplerate opus libsodium
+FUZZ_PKGS     := sndfile samplerate opus libsodium spandsp
 FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_PKG_LIBS   := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_CFLAGS   ?= -std=c11 -g -O1 -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
@@ -26,12 +26,13 @@ FUZZ_LDLIBS   := $(FUZZ_PKG_LIBS) -lm
 # The sources the targets exercise: proto and its utf8 text checks, the page codec in wav,
 # the terminal's key input in keyproto, the stream codec, the jitter buffer, a streamed
 # page put back together (stream_page), the handshake (auth over noise; identity
-# for its key type), mDNS announcements (dnssd), and what a client writes to the console's
-# control socket (control_proto).
+# for its key type), mDNS announcements (dnssd), what a client writes to the console's
+# control socket (control_proto), and RTP datagrams from a paging group (rtp_depack).
 FUZZ_SRCS     := $(filter src/net/proto.c src/audio/wav.c src/common/utf8.c src/tui/keyproto.c \
                           src/audio/stream_codec.c src/audio/jitter.c src/audio/stream_page.c \
                           src/net/auth.c src/net/noise.c src/net/identity.c src/net/dnssd.c \
-                          src/net/control_proto.c,$(LIB_SRCS))
+                          src/net/control_proto.c src/net/rtp.c src/audio/rtp_codec.c \
+                          src/audio/rtp_depack.c,$(LIB_SRCS))
 FUZZ_OBJS     := $(FUZZ_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SEEDER   := $(FUZZ_DIR)/make_seeds

@@ -10,13 +10,15 @@
 #   scripts/deps.sh --test   also the test tools
 set -eu
 
-build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev libopus-dev libavahi-client-dev"
+build_pkgs="build-essential pkg-config portaudio19-dev libsndfile1-dev libsamplerate0-dev libsodium-dev libncurses-dev libopus-dev libavahi-client-dev libspandsp-dev"
 # Test tools: unit tests, virtual audio rigs (ALSA file plugin, PulseAudio), speech, tmux;
 # the skew rig's analysis (numpy) and the bench's fast clock (faketime); a private mDNS
 # rig (tests/lib/mdns.sh: a D-Bus system bus and avahi-daemon in a network namespace).
 test_pkgs="libcmocka-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox tmux python3 python3-numpy faketime clang libclang-rt-dev avahi-daemon avahi-utils dbus iproute2"
 # The manual pages' lint (mandoc) and the Debian packages CI builds (scripts/build-deb.sh).
 test_pkgs="$test_pkgs mandoc debhelper dpkg-dev fakeroot lintian"
+# RTP receivers and senders no one here wrote (GStreamer, ffmpeg, baresip).
+test_pkgs="$test_pkgs gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav ffmpeg baresip"
 
 want="$build_pkgs"
 case "${1:-}" in
@@ -46,6 +48,7 @@ present() {
 		libncurses-dev) have_pc ncursesw ;;
 		libopus-dev) have_pc opus ;;
 		libavahi-client-dev) have_pc avahi-client ;;
+		libspandsp-dev) have_pc spandsp ;;
 		libcmocka-dev) have_pc cmocka ;;
 		alsa-utils) have_cmds aplay ;;
 		libasound2-plugins) have_glob '/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so' ;;
@@ -76,6 +79,14 @@ present() {
 			rt=$(clang -print-libgcc-file-name --rtlib=compiler-rt 2>/dev/null) || return 1
 			[ -e "${rt/builtins/fuzzer}" ]
 			;;
+		gstreamer1.0-tools) have_cmds gst-launch-1.0 gst-inspect-1.0 ;;
+		# Their plugins, by the files that hold the elements the RTP tests use.
+		gstreamer1.0-plugins-base) have_glob '/usr/lib/*/gstreamer-1.0/libgstopus.so' ;;
+		gstreamer1.0-plugins-good) have_glob '/usr/lib/*/gstreamer-1.0/libgstrtp.so' &&
+			have_glob '/usr/lib/*/gstreamer-1.0/libgstrtpmanager.so' ;;
+		gstreamer1.0-libav) have_glob '/usr/lib/*/gstreamer-1.0/libgstlibav.so' ;;
+		ffmpeg) have_cmds ffmpeg ;;
+		baresip) have_cmds baresip ;;
 		*) return 1 ;;
 	esac
 }

@@ -184,6 +184,23 @@ static const struct option_spec specs[] = {
 	{ OPT_LEGACY, "legacy", 0, "ADDRESS", "10.0.0.5:2348",
 	  .help = { [PROGRAM_SPEAKER] = "play pages from an old Python-intercom server at\n"
 	                                "ADDRESS, HOST[:PORT], instead of from a console" } },
+	{ OPT_RTP, "rtp", 0, "GROUP:PORT[,...]", "224.0.2.60:50000,codec=g722,zone=hall",
+	  .help = { [PROGRAM_CONSOLE] = "also page RTP paging hardware on multicast GROUP\n"
+	                                "(or a unicast host) at PORT: pages and live\n"
+	                                "talk in 20 ms RTP packets; settings after\n"
+	                                "commas: codec=pcmu|pcma|g722|opus, ttl=N (1),\n"
+	                                "iface=NAME, zone=Z, name=N (rtp:GROUP:PORT);\n"
+	                                "repeatable. UNAUTHENTICATED: anyone on the\n"
+	                                "network hears it (default: off)" } },
+	{ OPT_RTP_LISTEN, "rtp-listen", 0, "GROUP:PORT[,...]", "224.0.2.60:50000,codec=pcmu",
+	  .help = { [PROGRAM_SPEAKER] = "also play RTP sent to multicast GROUP (or an\n"
+	                                "address of this host) at PORT: Asterisk,\n"
+	                                "ffmpeg, a console's --rtp; settings:\n"
+	                                "codec=pcmu|pcma|g722|opus, iface=NAME,\n"
+	                                "latency=MS (100: its jitter buffer).\n"
+	                                "UNAUTHENTICATED: anyone on the network can\n"
+	                                "send it; a console's page always takes over\n"
+	                                "(default: off)" } },
 	{ OPT_ADMIT, "admit", 0, "POLICY", "all",
 	  .help = { [PROGRAM_CONSOLE] = "new speakers (keys not approved before): ask (the\n"
 	                                "operator approves each), key (those proving the\n"
@@ -780,6 +797,26 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		/* Checked in finish(), with the positional address it excludes. */
 		p->legacy = value;
 		return OPTIONS_RUN;
+	case OPT_RTP: {
+		char why[200];
+		if (o->rtp_count >= RTP_TARGETS_MAX)
+			return fail(p, "more than %d --rtp targets: send to fewer groups (endpoints share a group)",
+			            RTP_TARGETS_MAX);
+		if (rtp_spec_parse(value, false, &o->rtp[o->rtp_count], why, sizeof why) < 0)
+			return fail(p, "bad --rtp '%s': %s", show(value).text, why);
+		for (int i = 0; i < o->rtp_count; i++)
+			if (strcmp(o->rtp[i].name, o->rtp[o->rtp_count].name) == 0)
+				return fail(p, "two --rtp targets named %s: give each its own name=", o->rtp[i].name);
+		o->rtp_count++;
+		return OPTIONS_RUN;
+	}
+	case OPT_RTP_LISTEN: {
+		char why[200];
+		if (rtp_spec_parse(value, true, &o->rtp_listen, why, sizeof why) < 0)
+			return fail(p, "bad --rtp-listen '%s': %s", show(value).text, why);
+		o->rtp_listening = true;
+		return OPTIONS_RUN;
+	}
 	case OPT_ADMIT:
 		if (strcmp(value, "ask") == 0)
 			o->admit = ADMIT_ASK;
@@ -974,7 +1011,10 @@ static enum options_result finish(struct parser *p)
 		                            sizeof host, &port) == 0 && port != 0)
 			p->origins[OPT_PORT] = from;
 	}
-	/* No address: the speaker finds the console over mDNS (discovery.h), port and all. */
+	/*
+	 * No address: the speaker finds the console over mDNS (discovery.h), port and
+	 * all; with --rtp-listen and no --console-name it listens to RTP alone.
+	 */
 	if (o->program == PROGRAM_SPEAKER && o->host[0] == '\0' && p->port_given)
 		return fail(p, "-p needs the console's address: give HOST[:PORT], e.g. %s 10.0.0.5:%d, or "
 		               "neither to find the console over mDNS", p->prog, o->port);
@@ -1512,10 +1552,12 @@ void options_usage(enum program program, FILE *out)
 	             "     for the screen\n", EXIT_USAGE);
 	if (program == PROGRAM_CONSOLE)
 		fprintf(out, "  %d  cannot listen: port in use, address not here, name not resolved;\n"
-		             "     or another console answers on the control socket\n",
+		             "     another console answers on the control socket; or an --rtp\n"
+		             "     target cannot be opened (no route, no such iface=)\n",
 		        EXIT_NETWORK);
 	else
-		fprintf(out, "  %d  (not used: an unreachable or unresolvable console is retried)\n",
+		fprintf(out, "  %d  cannot join --rtp-listen's group (an unreachable or unresolvable\n"
+		             "     console is retried, never this)\n",
 		        EXIT_NETWORK);
 	fprintf(out, "  %d  no such audio device, or the audio system is unusable\n", EXIT_AUDIO);
 	fprintf(out, "  %d  config file unreadable; %s directory, key or identity file\n"

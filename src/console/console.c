@@ -47,6 +47,7 @@
 #include "intercom/console/input_watch.h"
 #include "intercom/console/outbox.h"
 #include "intercom/console/peer.h"
+#include "intercom/console/peer_rtp.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/discovery.h"
@@ -570,6 +571,11 @@ static void console_list(struct console *con)
 			          sp->page_id ? proto_page_state_name(sp->page_state) : "none");
 			continue;
 		}
+		if (sp->rtp) {
+			log_event("RTP target %s zone '%s' at %s (unauthenticated), last page %s", sp->name, sp->zone,
+			          sp->addr, sp->page_id ? proto_page_state_name(sp->page_state) : "none");
+			continue;
+		}
 		char sync[16];
 		console_view_sync(sync, sizeof sync, sp);
 		log_event("speaker %s zone '%s' at %s (id %u, key %s), connected %llu s, rtt %u ms, sync %s, "
@@ -898,6 +904,7 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		.keyed = con->opts.key_file[0] != '\0',
 		.key_short = con->key_short,
 		.legacy_open = con->opts.legacy_port != 0,
+		.rtp_open = con->opts.rtp_count > 0,
 		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
 		.meter = capture(con) ? &con->meter : NULL,
@@ -1283,6 +1290,12 @@ static int setup_station(struct console *con)
 	station_set_admission(con->station, (enum admit_policy)con->opts.admit, &con->approved);
 	if (legacy_fd >= 0)
 		station_listen_legacy(con->station, legacy_fd);
+	for (int i = 0; i < con->opts.rtp_count; i++) {
+		if (station_add_rtp(con->station, &con->opts.rtp[i], err, sizeof err) < 0) {
+			app_error(&con->app, "--rtp %s: %s", con->opts.rtp[i].name, err);
+			return EXIT_NETWORK;
+		}
+	}
 	return APP_RUN;
 }
 
@@ -1431,6 +1444,10 @@ static void console_greet(const struct console *con)
 	if (con->opts.legacy_port)
 		log_event("warning: the legacy port %d is OPEN: it serves every page UNENCRYPTED to anyone "
 		          "who connects", con->opts.legacy_port);
+	for (int i = 0; i < con->opts.rtp_count; i++)
+		log_event("warning: RTP target %s (%s:%d) gets every page UNAUTHENTICATED and unencrypted: "
+		          "anyone on its network hears it, and can page its endpoints too", con->opts.rtp[i].name,
+		          con->opts.rtp[i].group, con->opts.rtp[i].port);
 	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else

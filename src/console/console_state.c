@@ -635,7 +635,7 @@ bool console_state_speaker_final(const struct station_speaker *sp)
 {
 	/* A legacy speaker reports nothing after the last byte: delivered is all it ever gets to. */
 	return console_state_page_final(sp->page_state) ||
-	       (sp->legacy && sp->page_state == PAGE_RECEIVED);
+	       ((sp->legacy || sp->rtp) && sp->page_state == PAGE_RECEIVED);
 }
 
 /*

@@ -36,7 +36,7 @@ static int permille(uint64_t done, uint64_t total)
 
 enum console_tone console_view_sync(char *out, size_t outlen, const struct station_speaker *sp)
 {
-	if (sp->legacy || sp->sync_state == SYNC_NONE) {
+	if (sp->legacy || sp->rtp || sp->sync_state == SYNC_NONE) {
 		snprintf(out, outlen, "-");
 		return CONSOLE_TONE_DIM;
 	}
@@ -61,11 +61,11 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 	memset(row, 0, sizeof *row); /* rows are compared with memcmp */
 	row->id = sp->id;
 	snprintf(row->name, sizeof row->name, "%s", sp->name);
-	snprintf(row->zone, sizeof row->zone, "%s", sp->legacy ? "(legacy)" : *sp->zone ? sp->zone : "-");
+	snprintf(row->zone, sizeof row->zone, "%s", sp->legacy ? "(legacy)" : *sp->zone ? sp->zone : sp->rtp ? "(rtp)" : "-");
 	snprintf(row->addr, sizeof row->addr, "%s", sp->addr);
 	textfmt_age(row->up, sizeof row->up, now_ms > sp->connected_ms ? now_ms - sp->connected_ms : 0);
-	if (sp->legacy)
-		snprintf(row->rtt, sizeof row->rtt, "-"); /* the old protocol has no heartbeat */
+	if (sp->legacy || sp->rtp)
+		snprintf(row->rtt, sizeof row->rtt, "-"); /* the old protocol and RTP have no heartbeat */
 	else
 		textfmt_rtt(row->rtt, sizeof row->rtt, sp->rtt_ms);
 	row->sync_tone = console_view_sync(row->sync, sizeof row->sync, sp);
@@ -76,7 +76,7 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 		row->state_tone = CONSOLE_TONE_DIM;
 	} else if (console_state_page_final(sp->page_state)) {
 		row->state_tone = outcome(row->state, sizeof row->state, sp->page_state, sp->page_reason);
-	} else if (!sp->legacy && sp->page_play_at_ms > now_ms &&
+	} else if (!sp->legacy && !sp->rtp && sp->page_play_at_ms > now_ms &&
 	           (sp->page_state == PAGE_RECEIVED ||
 	            (sp->page_state == PAGE_PLAYING && sp->page_done == 0))) {
 		/* Held whole, waiting for the page's common start. */
@@ -89,7 +89,7 @@ void console_view_row(struct console_row *row, const struct station_speaker *sp,
 		         textfmt_percent(sp->page_done, sp->page_total));
 		row->progress = permille(sp->page_done, sp->page_total);
 		row->state_tone = CONSOLE_TONE_ACCENT;
-	} else if (sp->page_state == PAGE_RECEIVED && sp->legacy) {
+	} else if (sp->page_state == PAGE_RECEIVED && (sp->legacy || sp->rtp)) {
 		snprintf(row->state, sizeof row->state, "delivered");
 		row->state_tone = CONSOLE_TONE_OK;
 	} else if (sp->page_state == PAGE_RECEIVED) {
@@ -206,9 +206,11 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
 	snprintf(h->duration, sizeof h->duration, "%s%s", cs->live ? "live " : "", secs);
 	h->speakers = cs->speaker_count;
-	h->link_secure = !in->legacy_open;
+	h->link_secure = !in->legacy_open && !in->rtp_open;
 	if (in->legacy_open)
 		snprintf(h->link, sizeof h->link, "LEGACY PORT OPEN: unencrypted");
+	else if (in->rtp_open)
+		snprintf(h->link, sizeof h->link, "RTP OUT: unauthenticated");
 	else
 		snprintf(h->link, sizeof h->link, "encrypted, key %s%s", in->key_short ? in->key_short : "",
 		         in->keyed ? " + psk" : "");

@@ -581,7 +581,7 @@ static void page_summarise(struct station *st, const char *note)
 
 void station_page_notes(const struct station_page *pg, bool outcomes, char *out, size_t outlen)
 {
-	char late[64] = "", expired[48] = "", muted[48] = "", legacy[48] = "";
+	char late[64] = "", expired[48] = "", muted[48] = "", legacy[80] = "";
 	if (pg->late)
 		snprintf(late, sizeof late, ", %zu joined late by %s%u ms", pg->late,
 		         pg->late > 1 ? "up to " : "", pg->late_ms);
@@ -589,8 +589,13 @@ void station_page_notes(const struct station_page *pg, bool outcomes, char *out,
 		snprintf(expired, sizeof expired, ", %zu expired", pg->expired);
 	if (outcomes && pg->muted)
 		snprintf(muted, sizeof muted, ", %zu muted", pg->muted);
-	if (pg->legacy)
+	size_t rtp = pg->rtp < pg->legacy ? pg->rtp : pg->legacy;
+	if (pg->legacy && rtp == 0)
 		snprintf(legacy, sizeof legacy, " (%zu legacy: delivered only)", pg->legacy);
+	else if (pg->legacy && pg->legacy == rtp)
+		snprintf(legacy, sizeof legacy, " (%zu RTP: delivered only)", rtp);
+	else if (pg->legacy)
+		snprintf(legacy, sizeof legacy, " (%zu legacy, %zu RTP: delivered only)", pg->legacy - rtp, rtp);
 	snprintf(out, outlen, "%s%s%s%s", late, expired, muted, legacy);
 }
 
@@ -874,6 +879,8 @@ static void page_target(struct station *st, struct peer *p)
 	st->page.targets++;
 	if (!p->ops->reports_playing)
 		st->page.legacy++;
+	if (p->info.rtp)
+		st->page.rtp++;
 }
 
 /* What the station knows of p's link, for the play-at (playat.h). */
@@ -1117,7 +1124,7 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
 		if (!p->joined || p->dead || (target_id && p->info.id != target_id) || !p->info.stream ||
-		    !p->ops->send_stream)
+		    !p->ops->send_stream || (p->ops->live_streams_only && !begin->live))
 			continue;
 		page_target(st, p);
 		p->streamed = true;

@@ -45,6 +45,7 @@
 #include "intercom/net/discovery.h"
 #include "intercom/net/proto.h"
 #include "intercom/speaker/link.h"
+#include "intercom/speaker/rtp_in.h"
 #include "intercom/speaker/speaker_state.h"
 #include "intercom/speaker/speaker_ui.h"
 #include "intercom/speaker/speaker_view.h"
@@ -109,6 +110,19 @@
 #define LIVE_FILL_AHEAD_MS 20
 /* A live talk's device buffer at most (5 ms: 240 frames at 48 kHz, a quarter of the default chunk). */
 #define LIVE_BUFFER_MS 5
+/*
+ * RTP (--rtp-listen) plays this long behind the arrival of its first
+ * packet, unless its latency= says otherwise: the depth of its jitter buffer. A LAN's jitter is a few ms, a
+ * sender's own pacing some ms more (ffmpeg -re sends 256 ms bursts), and a
+ * loaded host delays a packet by tens of ms; 100 ms rides that out and is
+ * below what a listener notices on a page. The output's own latency comes
+ * on top (the output is opened first, so it is known).
+ */
+#define RTP_LATENCY_MS 100
+/* An RTP session's timeline at most (its samples are held): a longer one goes on in a new one. */
+#define RTP_SESSION_MAX_S 120
+/* A sender silent this long has stopped: its session ends (a page from a PBX has no end mark). */
+#define RTP_SESSION_IDLE_MS 1000
 /* Ctrl-L redraws the whole screen, as in most terminal programs. */
 #define KEY_CTRL_L 12
 
@@ -162,6 +176,18 @@ struct speaker {
 	struct stream_live *live;
 	bool live_open;                /* its frames still come (no END yet) */
 	uint32_t live_latency_ms;
+	/*
+	 * --rtp-listen: RTP from the network, unauthenticated, played only while
+	 * no page of the console has the output (page 0, reported to no one).
+	 */
+	struct rtp_in *rtp;
+	bool rtp_playing;              /* the samples in hand are an RTP session's timeline */
+	uint32_t rtp_base;             /* its source's frame index at the timeline's first sample */
+	uint32_t rtp_ssrc;
+	uint64_t rtp_last_ms;          /* its last packet was taken then */
+	uint64_t rtp_held_back;        /* packets that came while a page had the output */
+	uint32_t rtp_latency_ms;       /* its first frame plays this long after it came */
+	bool rtp_unpaced_said;
 	uint64_t held_play_at_us;      /* its play-at, for when it is committed */
 	uint64_t start_due_us;         /* the stream starts then */
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
@@ -203,10 +229,18 @@ static void say_cb(const char *line, void *ctx)
 	log_event("%s", line);
 }
 
+/* The console's clock through the link, or NULL (not locked; no console: --rtp-listen alone). */
+static const struct clock_sync *speaker_clock(const struct speaker *spk)
+{
+	return spk->link ? link_clock(spk->link) : NULL;
+}
+
 /* A page's progress or outcome, for whatever is at the other end of the link. */
 static void send_status(struct speaker *spk, uint32_t page_id, enum proto_page_state state,
                         uint64_t done, uint64_t total, const char *reason)
 {
+	if (page_id == 0 || !spk->link)
+		return; /* RTP (page 0) is no page of the console's; without a console, no one to tell */
 	struct proto_status st = { .page_id = page_id, .state = (uint8_t)state, .done = done,
 	                           .total = total };
 	if ((state == PAGE_PLAYING || state == PAGE_PLAYED) && page_id == spk->page_id)
@@ -247,8 +281,16 @@ static void page_report(struct speaker *spk, uint32_t page_id, enum proto_page_s
  * hears it (a local replay is not reported), the state says it. The samples
  * stay for r.
  */
+static void rtp_stop(struct speaker *spk, const char *why);
+
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
+	if (spk->rtp_playing) {
+		/* RTP is no page: it stops, said on the screen, reported to no one. */
+		rtp_stop(spk, state == PAGE_PLAYED ? "its timeline is full; it goes on in a new one"
+		              : reason ? reason : proto_page_state_name(state));
+		return;
+	}
 	size_t played = 0;
 	char live_note[128];
 	if (spk->live && !spk->replay && (spk->playing || spk->waiting)) {
@@ -557,6 +599,8 @@ static int timed_tick(struct speaker *spk, uint64_t now_us)
  * the time itself on a device whose clock is not trusted); else it plays at
  * once.
  */
+static void page_start_local(struct speaker *spk, uint64_t target_us);
+
 static void page_start(struct speaker *spk, uint64_t play_at_us)
 {
 	spk->timed = spk->waiting = spk->begun_seen = false;
@@ -568,14 +612,20 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
 		return;
 	}
-	const struct clock_sync *cs = link_clock(spk->link);
+	const struct clock_sync *cs = speaker_clock(spk);
 	if (!play_at_us || !cs) {
 		page_begin(spk, NULL);
 		return;
 	}
-	spk->timed = true;
 	spk->play_at_us = play_at_us;
-	spk->target_us = clock_sync_to_local(cs, play_at_us) + (uint64_t)spk->st.delay_ms * 1000u;
+	page_start_local(spk, clock_sync_to_local(cs, play_at_us) + (uint64_t)spk->st.delay_ms * 1000u);
+}
+
+/* The samples in hand wait for target_us (this host's clock), then play from there. */
+static void page_start_local(struct speaker *spk, uint64_t target_us)
+{
+	spk->timed = true;
+	spk->target_us = target_us;
 	uint64_t lead = device_clock_untrusted(spk) ? 0 : PLAYOUT_LEAD_MS * 1000u;
 	spk->start_due_us = spk->target_us > lead ? spk->target_us - lead : 0;
 	/* An armed stream takes the page as it runs: attached at once, placed by the callback. */
@@ -699,7 +749,13 @@ static void arm_output(struct speaker *spk, int rate, int channels, uint64_t unt
  */
 static uint64_t live_due_us(struct speaker *spk)
 {
-	uint64_t lead = playback_armed_lead_us(spk->playback) + LIVE_FILL_AHEAD_MS * 1000u;
+	/*
+	 * RTP decides its slots half its latency ahead: its frames are held that
+	 * long anyway, and a loop held up (a busy host) for less than that loses
+	 * none of them to the output passing the slots not yet decided.
+	 */
+	uint64_t ahead_us = spk->rtp_playing ? spk->rtp_latency_ms * 500u : LIVE_FILL_AHEAD_MS * 1000u;
+	uint64_t lead = playback_armed_lead_us(spk->playback) + ahead_us;
 	uint64_t now = clock_mono_us() + lead;
 	return now > spk->target_us ? now - spk->target_us : 0;
 }
@@ -712,7 +768,7 @@ static uint64_t live_due_us(struct speaker *spk)
  */
 static void live_begin(struct speaker *spk, const struct proto_stream_begin *b)
 {
-	const struct clock_sync *cs = link_clock(spk->link);
+	const struct clock_sync *cs = speaker_clock(spk);
 	char why[160];
 	if (!cs || !spk->playback || spk->device_clock == PLAYOUT_CLOCK_UNPACED) {
 		page_reject(spk, b->page_id, 0,
@@ -799,6 +855,134 @@ static int live_tick(struct speaker *spk)
 		playback_poll(spk->playback, &played);
 	stream_live_fill(spk->live, live_due_us(spk), played);
 	return LIVE_FILL_EVERY_MS;
+}
+
+/* ---- RTP (--rtp-listen) ---- */
+
+/* The RTP session stops (why): its stream and timeline go; said on the screen, reported to no one. */
+static void rtp_stop(struct speaker *spk, const char *why)
+{
+	if (!spk->rtp_playing)
+		return;
+	if (spk->playing && spk->playback)
+		playback_stop(spk->playback);
+	spk->playing = spk->waiting = spk->replay = spk->timed = false;
+	spk->rtp_playing = false;
+	/* Its frames that did not make their time (lost, late), said with why it stopped. */
+	struct stream_live_stats ls = stream_live_stats(spk->live);
+	char line[256];
+	snprintf(line, sizeof line, "%s (%llu frames played, %llu concealed: %llu came late, %llu refused)", why,
+	         (unsigned long long)ls.played, (unsigned long long)ls.concealed, (unsigned long long)ls.late,
+	         (unsigned long long)ls.refused);
+	samples_drop(spk);
+	speaker_state_rtp_stopped(&spk->st, line);
+}
+
+/*
+ * A page of the console has the output, or is on its way (a stream
+ * arriving, the output armed for a recording): RTP waits. An authenticated
+ * page is never cut by RTP; RTP is cut by any page.
+ */
+static bool page_has_output(const struct speaker *spk)
+{
+	return spk->playing || spk->waiting || spk->rx != NULL ||
+	       (spk->playback && playback_armed(spk->playback));
+}
+
+/* A session begins with this packet: a timeline at the codec's rate, played RTP_LATENCY_MS behind. */
+static bool rtp_begin(struct speaker *spk, const char *from, const struct rtp_depack_out *out)
+{
+	int rate = rtp_in_rate(spk->rtp);
+	struct stream_codec_params params = { .codec = STREAM_CODEC_PCM, .rate = rate, .channels = 1 };
+	char why[160];
+	struct stream_live *sl = stream_live_new(&params, (uint32_t)rate * RTP_SESSION_MAX_S, why, sizeof why);
+	if (!sl) {
+		log_event("RTP from %s not played: %s", from, why);
+		return false;
+	}
+	samples_drop(spk);
+	spk->live = sl;
+	spk->live_open = false; /* its end is the sender's silence (rtp_tick), not an END */
+	spk->samples = (int16_t *)(uintptr_t)stream_live_samples(sl);
+	spk->frames = stream_live_capacity(sl);
+	spk->fmt = (struct audio_format){ .rate = rate, .channels = 1 };
+	spk->page_id = 0;
+	spk->rtp_playing = true;
+	spk->rtp_base = out->first;
+	spk->rtp_ssrc = out->ssrc;
+	spk->begun_seen = false;
+	spk->late_us = 0;
+	spk->drift_sum = 0;
+	spk->drift_n = 0;
+	spk->drift_last = 0;
+	/*
+	 * Its output opened first (armed), so the device's own latency is known:
+	 * the first frame plays RTP_LATENCY_MS after it came plus that latency,
+	 * and the jitter buffer keeps its whole depth for the network.
+	 */
+	playback_set_chunk(spk->playback, play_chunk(spk, rate));
+	uint64_t lead_us = 0;
+	if (playback_arm(spk->playback, &spk->fmt, why, sizeof why) == 0)
+		lead_us = playback_armed_lead_us(spk->playback);
+	else
+		log_event("RTP: the output did not open ahead (%s): it starts cold", why);
+	uint32_t latency_ms = spk->opts.rtp_listen.latency_ms ? (uint32_t)spk->opts.rtp_listen.latency_ms
+	                                                       : RTP_LATENCY_MS;
+	spk->rtp_latency_ms = latency_ms;
+	speaker_state_rtp(&spk->st, from, &spk->fmt, latency_ms);
+	page_start_local(spk, clock_mono_us() + lead_us + (latency_ms + (uint64_t)spk->st.delay_ms) * 1000u);
+	return spk->rtp_playing;
+}
+
+/* A packet of RTP was taken (rtp_in): its frames go into the session's jitter buffer. */
+static void rtp_packet_cb(void *ctx, const char *from, const struct rtp_depack_out *out)
+{
+	struct speaker *spk = ctx;
+	if (spk->rtp_playing && (out->new_source || out->ssrc != spk->rtp_ssrc))
+		rtp_stop(spk, "another stream began");
+	if (!spk->rtp_playing) {
+		if (spk->device_clock == PLAYOUT_CLOCK_UNPACED) {
+			if (!spk->rtp_unpaced_said)
+				log_event("RTP cannot play here: the output device takes audio faster than real time (a file?)");
+			spk->rtp_unpaced_said = true;
+			return;
+		}
+		if (page_has_output(spk) || spk->st.muted || !spk->playback) {
+			spk->rtp_held_back++;
+			return;
+		}
+		if (!rtp_begin(spk, from, out))
+			return;
+	}
+	spk->rtp_last_ms = clock_mono_ms();
+	size_t fs = rtp_in_frame_samples(spk->rtp);
+	uint64_t due = live_due_us(spk);
+	uint8_t bytes[2 * 960]; /* one frame, 16-bit little-endian as the pcm stream codec takes it */
+	if (fs > sizeof bytes / 2)
+		return;
+	for (size_t k = 0; k < out->count; k++) {
+		uint32_t seq = out->first + (uint32_t)k - spk->rtp_base;
+		if ((int32_t)seq < 0)
+			continue; /* before the session's first frame: its time was never on this timeline */
+		for (size_t i = 0; i < fs; i++) {
+			uint16_t v = (uint16_t)out->samples[k * fs + i];
+			bytes[2 * i] = (uint8_t)v;
+			bytes[2 * i + 1] = (uint8_t)(v >> 8);
+		}
+		stream_live_put(spk->live, due, seq, bytes, 2 * fs);
+	}
+}
+
+/* An RTP session whose sender fell silent ends. Returns ms until it looks again (-1: none). */
+static int rtp_tick(struct speaker *spk, uint64_t now)
+{
+	if (!spk->rtp_playing)
+		return -1;
+	if (now - spk->rtp_last_ms >= RTP_SESSION_IDLE_MS) {
+		rtp_stop(spk, "its packets stopped");
+		return -1;
+	}
+	return (int)(spk->rtp_last_ms + RTP_SESSION_IDLE_MS - now);
 }
 
 /*
@@ -940,7 +1124,7 @@ static void speaker_commit_cb(void *ctx, uint32_t page_id, bool play, uint64_t p
  */
 static void arm_output(struct speaker *spk, int rate, int channels, uint64_t until_local_us)
 {
-	const struct clock_sync *cs = link_clock(spk->link);
+	const struct clock_sync *cs = speaker_clock(spk);
 	if (!cs || !spk->playback || spk->st.muted || spk->playing || spk->waiting ||
 	    spk->device_clock != PLAYOUT_CLOCK_OK)
 		return;
@@ -959,7 +1143,8 @@ static void arm_output(struct speaker *spk, int rate, int channels, uint64_t unt
 static void speaker_prepare_cb(void *ctx, int rate, int channels, uint64_t until_us)
 {
 	struct speaker *spk = ctx;
-	const struct clock_sync *cs = link_clock(spk->link);
+	const struct clock_sync *cs = speaker_clock(spk);
+	rtp_stop(spk, "a page of the console is coming");
 	if (cs)
 		arm_output(spk, rate, channels, clock_sync_to_local(cs, until_us));
 }
@@ -1019,6 +1204,8 @@ static void timed_announce(struct speaker *spk)
 	if (spk->announced)
 		return;
 	spk->announced = true;
+	if (spk->rtp_playing)
+		return; /* said when it began (speaker_state_rtp) */
 	speaker_state_playing(&spk->st, spk->page_id, spk->frames, false);
 	uint32_t late_ms = playout_late_ms(spk->late_us);
 	if (late_ms > 0)
@@ -1092,7 +1279,7 @@ static int timed_clock(struct speaker *spk, uint64_t now_us)
  */
 static void timed_drift(struct speaker *spk)
 {
-	const struct clock_sync *cs = link_clock(spk->link);
+	const struct clock_sync *cs = spk->rtp_playing ? NULL : speaker_clock(spk); /* RTP: no console timeline */
 	uint64_t mono_us;
 	double frame;
 	int rate = spk->fmt.rate;
@@ -1431,6 +1618,15 @@ static int setup_identity(struct speaker *spk)
 	return APP_RUN;
 }
 
+/*
+ * --rtp-listen with neither a console address nor --console-name: a speaker of
+ * the paging group alone, which neither connects nor looks for a console.
+ */
+static bool speaker_rtp_only(const struct options *opts)
+{
+	return opts->rtp_listening && !opts->host[0] && !opts->console_name[0];
+}
+
 /* Who the speaker is, where it saves pages (--save), where it connects: its state starts there. */
 static int setup_state(struct speaker *spk)
 {
@@ -1442,7 +1638,9 @@ static int setup_state(struct speaker *spk)
 		return EXIT_FILES;
 	}
 	const char *host = spk->opts.host;
-	if (!host[0] && spk->opts.console_name[0])
+	if (speaker_rtp_only(&spk->opts))
+		snprintf(spk->console_addr, sizeof spk->console_addr, "no console (RTP only)");
+	else if (!host[0] && spk->opts.console_name[0])
 		snprintf(spk->console_addr, sizeof spk->console_addr, "console \"%s\" (mDNS)",
 		         spk->opts.console_name);
 	else if (!host[0])
@@ -1463,7 +1661,7 @@ static int setup_state(struct speaker *spk)
 static int setup_discovery(struct speaker *spk)
 {
 	char err[256];
-	if (spk->opts.host[0])
+	if (spk->opts.host[0] || speaker_rtp_only(&spk->opts))
 		return APP_RUN;
 	spk->browser = discovery_browser_new(spk->opts.console_name, err, sizeof err);
 	if (!spk->browser) {
@@ -1570,11 +1768,29 @@ static int setup_link(struct speaker *spk)
 		.owner = &speaker_link_owner,
 		.ctx = spk,
 	};
+	if (speaker_rtp_only(&spk->opts))
+		return APP_RUN;
 	spk->link = link_new(spk->opts.legacy ? &link_legacy_ops : &link_framed_ops, &cfg);
 	if (!spk->link) {
 		app_error(&spk->app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
 	}
+	return APP_RUN;
+}
+
+/* --rtp-listen: the group joined now, so a mistake in it is said at once (exit 3). */
+static int setup_rtp(struct speaker *spk)
+{
+	if (!spk->opts.rtp_listening)
+		return APP_RUN;
+	char err[256];
+	spk->rtp = rtp_in_new(&spk->opts.rtp_listen, err, sizeof err);
+	if (!spk->rtp) {
+		speaker_screen_done(spk);
+		app_error(&spk->app, "--rtp-listen: %s", err);
+		return EXIT_NETWORK;
+	}
+	snprintf(spk->st.rtp_listen, sizeof spk->st.rtp_listen, "%s", rtp_in_name(spk->rtp));
 	return APP_RUN;
 }
 
@@ -1600,8 +1816,9 @@ static void speaker_shutdown(struct speaker *spk);
 static int speaker_setup(struct speaker *spk)
 {
 	static int (*const steps[])(struct speaker *) = {
-		setup_key, setup_identity, setup_front_end, setup_state, setup_discovery, setup_screen, setup_output,
-		setup_volume, setup_link, setup_terminal,
+		setup_key,    setup_identity, setup_front_end, setup_state, setup_discovery,
+		setup_screen, setup_output,   setup_volume,    setup_link,  setup_rtp,
+		setup_terminal,
 	};
 	int rc = APP_RUN;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
@@ -1616,9 +1833,15 @@ static int speaker_setup(struct speaker *spk)
 /* The first lines of the log: who, where, and what the options do not do here. */
 static void speaker_greet(const struct speaker *spk)
 {
-	log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk->opts.name,
-	          spk->opts.zone[0] ? " zone " : "", spk->opts.zone, spk->browser ? "looking for" : spk->link->ops->peer,
-	          spk->console_addr);
+	if (spk->link)
+		log_event("intercom-speaker %s as %s%s%s, %s %s", INTERCOM_VERSION, spk->opts.name,
+		          spk->opts.zone[0] ? " zone " : "", spk->opts.zone,
+		          spk->browser ? "looking for" : spk->link->ops->peer, spk->console_addr);
+	else
+		log_event("intercom-speaker %s as %s, no console: RTP only", INTERCOM_VERSION, spk->opts.name);
+	if (spk->rtp)
+		log_event("listening for RTP on %s: UNAUTHENTICATED, anyone who can send to it is heard; "
+		          "a page of the console always takes over", rtp_in_name(spk->rtp));
 	if (spk->opts.no_effect[0])
 		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "
 		          "recorded it in, and records nothing", spk->opts.no_effect,
@@ -1634,7 +1857,8 @@ enum {
 	SLOT_SIGNAL,
 	SLOT_LINK,
 	SLOT_BROWSE = SLOT_LINK + LINK_POLLFDS,
-	SLOT_SAVE = SLOT_BROWSE + DISCOVERY_POLLFDS,
+	SLOT_RTP = SLOT_BROWSE + DISCOVERY_POLLFDS,
+	SLOT_SAVE,
 	SLOT_TERM = SLOT_SAVE + SAVE_JOBS,
 	SLOTS = SLOT_TERM + TERM_POLLFDS,
 };
@@ -1648,7 +1872,9 @@ static int sooner(int timeout, int ms)
 /* Runs the timers (link, playback, volume, screen); returns how long poll() may sleep. */
 static int speaker_tick(struct speaker *spk, uint64_t now)
 {
-	int timeout = link_tick(spk->link, now);
+	int timeout = spk->link ? link_tick(spk->link, now) : -1;
+	if (timeout < 0)
+		timeout = 1000; /* no console: the loop still wakes for its own timers */
 	held_check(spk);
 	rx_check(spk, now);
 	if (spk->live_open && spk->st.link != SPEAKER_LINK_READY) {
@@ -1657,6 +1883,9 @@ static int speaker_tick(struct speaker *spk, uint64_t now)
 			page_outcome(spk, PAGE_FAILED, "the link dropped during the live talk");
 	}
 	timeout = sooner(timeout, live_tick(spk));
+	timeout = sooner(timeout, rtp_tick(spk, now));
+	if (spk->rtp)
+		timeout = sooner(timeout, rtp_in_tick(spk->rtp, now));
 	armed_check(spk, clock_mono_us());
 	timeout = sooner(timeout, timed_tick(spk, clock_mono_us()));
 	timeout = sooner(timeout, playback_tick(spk, now));
@@ -1674,11 +1903,16 @@ static int speaker_tick(struct speaker *spk, uint64_t now)
 static nfds_t speaker_poll_prepare(struct speaker *spk, struct pollfd *fds, int *timeout)
 {
 	fds[SLOT_SIGNAL] = (struct pollfd){ .fd = spk->signal_fd, .events = POLLIN };
-	link_poll_prepare(spk->link, fds + SLOT_LINK);
+	if (spk->link)
+		link_poll_prepare(spk->link, fds + SLOT_LINK);
+	else
+		for (size_t i = 0; i < LINK_POLLFDS; i++)
+			fds[SLOT_LINK + i] = (struct pollfd){ .fd = -1 };
 	for (size_t i = 0; i < DISCOVERY_POLLFDS; i++)
 		fds[SLOT_BROWSE + i] = (struct pollfd){ .fd = -1 };
 	if (spk->browser)
 		discovery_browser_prepare(spk->browser, fds + SLOT_BROWSE, timeout);
+	fds[SLOT_RTP] = (struct pollfd){ .fd = spk->rtp ? rtp_in_fd(spk->rtp) : -1, .events = POLLIN };
 	for (size_t i = 0; i < SAVE_JOBS; i++)
 		fds[SLOT_SAVE + i] = (struct pollfd){
 			.fd = spk->saves[i].job ? job_fd(spk->saves[i].job) : -1, .events = POLLIN };
@@ -1726,11 +1960,14 @@ static bool speaker_poll_handle(struct speaker *spk, const struct pollfd *fds)
 		log_event("caught signal %d, shutting down", signals_take());
 		return false;
 	}
-	link_poll_handle(spk->link, fds + SLOT_LINK, clock_mono_ms());
+	if (spk->link)
+		link_poll_handle(spk->link, fds + SLOT_LINK, clock_mono_ms());
 	if (spk->browser) {
 		discovery_browser_handle(spk->browser, fds + SLOT_BROWSE);
 		speaker_follow(spk);
 	}
+	if (fds[SLOT_RTP].revents)
+		rtp_in_read(spk->rtp, clock_mono_ms(), rtp_packet_cb, spk);
 	page_saves_poll(spk);
 	if (!spk->screen)
 		return true;
@@ -1783,6 +2020,8 @@ static void speaker_shutdown(struct speaker *spk)
 	spk->link = NULL;
 	discovery_browser_free(spk->browser);
 	spk->browser = NULL;
+	rtp_in_free(spk->rtp);
+	spk->rtp = NULL;
 	playback_free(spk->playback);
 	spk->playback = NULL;
 	sodium_memzero(&spk->key, sizeof spk->key);

@@ -346,6 +346,34 @@ void speaker_state_live(struct speaker_state *st, uint32_t page_id, uint64_t wal
 	    st->console_name[0] ? st->console_name : "the console", latency_ms);
 }
 
+void speaker_state_rtp(struct speaker_state *st, const char *from, const struct audio_format *fmt,
+                       uint32_t latency_ms)
+{
+	st->fmt = *fmt;
+	st->have_format = true;
+	st->playing = true;
+	st->replaying = false;
+	st->play_page_id = 0;
+	st->frames_total = st->frames_played = 0;
+	st->late_ms = 0;
+	st->corrected = 0;
+	st->live_ms = latency_ms;
+	snprintf(st->rtp_from, sizeof st->rtp_from, "%s", from);
+	activity_update(st);
+	say(st, "RTP from %s (unauthenticated) playing, %u ms behind its packets", from, latency_ms);
+}
+
+void speaker_state_rtp_stopped(struct speaker_state *st, const char *why)
+{
+	if (!st->rtp_from[0])
+		return;
+	say(st, "RTP from %s stopped: %s", st->rtp_from, why);
+	st->rtp_from[0] = '\0';
+	st->playing = false;
+	st->live_ms = 0;
+	activity_update(st);
+}
+
 void speaker_state_joined_late(struct speaker_state *st, uint32_t page_id, uint32_t late_ms)
 {
 	st->late_ms = late_ms;
@@ -429,6 +457,10 @@ enum speaker_tone speaker_state_link_text(const struct speaker_state *st, uint64
 {
 	const char *dots = utf8 ? "…" : "...";
 	const char *old = st->legacy ? "old server " : "";
+	if (!st->console_addr[0] && st->rtp_listen[0]) {
+		snprintf(out, outlen, "no console: RTP only, on %s (unauthenticated)", st->rtp_listen);
+		return SPEAKER_TONE_WARN;
+	}
 	switch (st->link) {
 	case SPEAKER_LINK_CONNECTING:
 		snprintf(out, outlen, "connecting to %s%s%s", old, st->console_addr, dots);
@@ -531,6 +563,10 @@ enum speaker_tone speaker_state_activity_text(const struct speaker_state *st, ch
 		return SPEAKER_TONE_ACCENT;
 	}
 	case SPEAKER_PLAYING:
+		if (st->rtp_from[0]) {
+			snprintf(out, outlen, "RTP from %s (unauthenticated)", st->rtp_from);
+			return SPEAKER_TONE_WARN;
+		}
 		if (st->live_ms)
 			snprintf(out, outlen, "LIVE from %s (page %u, %u ms behind the voice)",
 			         st->console_name[0] ? st->console_name : "the console", st->play_page_id, st->live_ms);
@@ -547,9 +583,17 @@ enum speaker_tone speaker_state_activity_text(const struct speaker_state *st, ch
 		snprintf(out, outlen, "muted: pages are received, not played");
 		return SPEAKER_TONE_WARN;
 	}
+	if (st->link == SPEAKER_LINK_READY && st->rtp_listen[0]) {
+		snprintf(out, outlen, "waiting for a page, or RTP on %s (unauthenticated)", st->rtp_listen);
+		return SPEAKER_TONE_NORMAL;
+	}
 	if (st->link == SPEAKER_LINK_READY) {
 		snprintf(out, outlen, "waiting for a page");
 		return SPEAKER_TONE_NORMAL;
+	}
+	if (st->rtp_listen[0]) {
+		snprintf(out, outlen, "listening for RTP on %s (unauthenticated)", st->rtp_listen);
+		return SPEAKER_TONE_WARN;
 	}
 	snprintf(out, outlen, "not connected");
 	return SPEAKER_TONE_DIM;

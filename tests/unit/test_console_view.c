@@ -235,6 +235,38 @@ static void test_legacy(void **state)
 	pg.played = 1;
 	console_view_summary(buf, sizeof buf, &pg);
 	assert_string_equal(buf, "page 3 to 3 speakers: delivered 3/3, played 1/2 (1 legacy: delivered only)");
+	/* RTP targets are named as such among those that cannot say "played". */
+	pg.summarised = true;
+	pg.played = 2;
+	pg.rtp = 1;
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 3: delivered to 3/3, played by 2/2 (1 RTP: delivered only)");
+	pg.targets = pg.delivered = 4;
+	pg.legacy = 2;
+	console_view_summary(buf, sizeof buf, &pg);
+	assert_string_equal(buf, "page 3: delivered to 4/4, played by 2/2 (1 legacy, 1 RTP: delivered only)");
+}
+
+/* An RTP target: its zone or "(rtp)", no RTT or clock, "delivered" once its last packet left. */
+static void test_rtp_target(void **state)
+{
+	(void)state;
+	struct console_row row;
+	struct station_speaker sp = speaker(5, "rtp:224.0.2.60:50000", PAGE_PLAYING, 25, 100, "");
+	sp.rtp = true;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.zone, "(rtp)");
+	assert_string_equal(row.rtt, "-");
+	assert_string_equal(row.sync, "-");
+	assert_string_equal(row.state, "playing 25%");
+	assert_false(console_state_speaker_final(&sp));
+	sp.page_state = PAGE_RECEIVED;
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.state, "delivered");
+	assert_true(console_state_speaker_final(&sp));
+	snprintf(sp.zone, sizeof sp.zone, "hall");
+	console_view_row(&row, &sp, NULL, 2000);
+	assert_string_equal(row.zone, "hall");
 }
 
 /* A state with n speakers "s1".."sn" (ids 1..n), at 48 kHz mono, 5 s pages. */
@@ -277,6 +309,12 @@ static void test_build_header_and_hint(void **state)
 	assert_false(v->header.target_missing);
 	assert_string_equal(v->header.link, "encrypted, key ");
 	assert_true(v->header.link_secure);
+	/* RTP targets are unauthenticated: the header says so. */
+	in.rtp_open = true;
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.link, "RTP OUT: unauthenticated");
+	assert_false(v->header.link_secure);
+	in.rtp_open = false;
 	/* A legacy port serves pages unencrypted: the header says so. */
 	in.legacy_open = true;
 	in.key_short = "ab12cd34";
@@ -526,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_row_last_and_memcmp),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_legacy),
+		cmocka_unit_test(test_rtp_target),
 		cmocka_unit_test(test_build_header_and_hint),
 		cmocka_unit_test(test_build_recording_and_summary),
 		cmocka_unit_test(test_build_table_rows),

@@ -501,6 +501,33 @@ static void test_other_programs_options(void **state)
 	        "unknown option '--legacy-port' (it is an intercom-console");
 }
 
+/* --rtp (console, repeatable) and --rtp-listen (speaker, the address then optional). */
+static void test_rtp_options(void **state)
+{
+	(void)state;
+	struct run *r = CONSOLE("--rtp", "224.0.2.60:50000", "--rtp", "224.0.2.61:50002,codec=g722,zone=hall");
+	assert_int_equal(r->result, OPTIONS_RUN);
+	assert_int_equal(r->opts.rtp_count, 2);
+	assert_string_equal(r->opts.rtp[0].name, "rtp:224.0.2.60:50000");
+	assert_int_equal(r->opts.rtp[1].codec, RTP_CODEC_G722);
+	assert_string_equal(r->opts.rtp[1].zone, "hall");
+	refused(CONSOLE("--rtp", "224.0.2.60:50000", "--rtp", "224.0.2.60:50000"),
+	        "two --rtp targets named rtp:224.0.2.60:50000");
+	refused(CONSOLE("--rtp", "224.0.2.60:50000,codec=gsm"), "bad --rtp '224.0.2.60:50000,codec=gsm': unknown RTP codec");
+	refused(CONSOLE("--rtp", "example.com:5000"), "must be a numeric IPv4 address");
+	refused(CONSOLE("--rtp-listen", "224.0.2.60:50000"), "unknown option '--rtp-listen'");
+	r = SPEAKER("--rtp-listen", "224.0.2.60:50000,codec=pcma");
+	assert_int_equal(r->result, OPTIONS_RUN);
+	assert_true(r->opts.rtp_listening);
+	assert_int_equal(r->opts.rtp_listen.codec, RTP_CODEC_PCMA);
+	assert_string_equal(r->opts.host, "");
+	r = SPEAKER("--rtp-listen", "224.0.2.60:50000", "10.0.0.5");
+	assert_int_equal(r->result, OPTIONS_RUN);
+	assert_string_equal(r->opts.host, "10.0.0.5");
+	refused(SPEAKER("--rtp-listen", "224.0.2.60:50000,zone=a", "h"), "unknown --rtp-listen setting 'zone'");
+	refused(SPEAKER("--rtp", "224.0.2.60:50000", "h"), "unknown option '--rtp'");
+}
+
 static void test_speaker_address(void **state)
 {
 	(void)state;
@@ -1060,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_options),
 		cmocka_unit_test(test_other_programs_options),
 		cmocka_unit_test(test_speaker_address),
+		cmocka_unit_test(test_rtp_options),
 		cmocka_unit_test(test_speaker_bad_address),
 		cmocka_unit_test(test_extra_positional),
 		cmocka_unit_test(test_parse_duration),

@@ -333,6 +333,37 @@ static void test_page_played(void **state)
 	assert_string_equal(text, "played");
 }
 
+/* RTP (--rtp-listen): said as unauthenticated, no page in the history, the idle words name the group. */
+static void test_rtp_words(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct speaker_state st;
+	speaker_state_init(&st, "", false, say_cb, &said);
+	snprintf(st.rtp_listen, sizeof st.rtp_listen, "224.0.2.60:50000 pcmu");
+	char text[256];
+	assert_int_equal(speaker_state_link_text(&st, 0, false, text, sizeof text), SPEAKER_TONE_WARN);
+	assert_string_equal(text, "no console: RTP only, on 224.0.2.60:50000 pcmu (unauthenticated)");
+	assert_int_equal(speaker_state_activity_text(&st, text, sizeof text), SPEAKER_TONE_WARN);
+	assert_string_equal(text, "listening for RTP on 224.0.2.60:50000 pcmu (unauthenticated)");
+	static const struct audio_format mono8 = { .rate = 8000, .channels = 1 };
+	speaker_state_rtp(&st, "10.0.0.5", &mono8, 100);
+	assert_string_equal(last(&said), "RTP from 10.0.0.5 (unauthenticated) playing, 100 ms behind its packets");
+	assert_int_equal(speaker_state_activity_text(&st, text, sizeof text), SPEAKER_TONE_WARN);
+	assert_string_equal(text, "RTP from 10.0.0.5 (unauthenticated)");
+	assert_int_equal(st.history_len, 0);
+	speaker_state_rtp_stopped(&st, "a newer page arrived");
+	assert_string_equal(last(&said), "RTP from 10.0.0.5 stopped: a newer page arrived");
+	assert_int_equal(st.activity, SPEAKER_IDLE);
+	int n = said.n;
+	speaker_state_rtp_stopped(&st, "again");
+	assert_int_equal(said.n, n); /* stopped once */
+	/* With a console ready, waiting names both. */
+	speaker_state_ready(&st, 1, 1000, "s1", "studio", 1, false);
+	speaker_state_activity_text(&st, text, sizeof text);
+	assert_string_equal(text, "waiting for a page, or RTP on 224.0.2.60:50000 pcmu (unauthenticated)");
+}
+
 static void test_newer_page_wins(void **state)
 {
 	(void)state;
@@ -535,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_waiting_for_approval),
 		cmocka_unit_test(test_page_played),
 		cmocka_unit_test(test_newer_page_wins),
+		cmocka_unit_test(test_rtp_words),
 		cmocka_unit_test(test_arrival_during_playback),
 		cmocka_unit_test(test_rejected_failed_muted),
 		cmocka_unit_test(test_replay_is_not_history),

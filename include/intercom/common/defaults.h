@@ -256,7 +256,8 @@ enum exit_code {
 	EXIT_USAGE = 2,           /* unknown option or bad value; no terminal for the screen */
 	/*
 	 * The console cannot listen: port in use, address not on this machine, name
-	 * not resolved. A speaker never exits 3: it retries a console it cannot
+	 * not resolved; or cannot open an --rtp target. A speaker exits 3 only when
+	 * it cannot join --rtp-listen's group: it retries a console it cannot
 	 * resolve or reach.
 	 */
 	EXIT_NETWORK = 3,

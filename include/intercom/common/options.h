@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "intercom/common/defaults.h"
+#include "intercom/net/rtp.h"
 
 enum program { PROGRAM_CONSOLE, PROGRAM_SPEAKER, PROGRAM_CTL };
 /* How many programs the option table serves. */
@@ -55,6 +56,10 @@ struct options {
 	char console_name[NAME_MAX_BYTES + 1]; /* speaker, no address: the console to find over mDNS
 	                            by name; "" = the only one found */
 	bool no_advertise;       /* console: not advertised over mDNS */
+	struct rtp_spec rtp[RTP_TARGETS_MAX]; /* console: --rtp targets, rtp_count of them */
+	int rtp_count;
+	struct rtp_spec rtp_listen; /* speaker: --rtp-listen, if rtp_listening */
+	bool rtp_listening;
 	bool headless;
 	bool once;               /* speaker: exit after one page */
 	bool on_arrival;         /* speaker: play each page once it is whole, not at its play-at */
@@ -115,6 +120,8 @@ enum option_id {
 	OPT_GEN_KEY,
 	OPT_LEGACY_PORT,
 	OPT_LEGACY,
+	OPT_RTP,
+	OPT_RTP_LISTEN,
 	OPT_ADMIT,
 	OPT_CONSOLE_KEY,
 	OPT_FORGET_CONSOLE,

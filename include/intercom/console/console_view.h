@@ -123,6 +123,7 @@ struct console_view_input {
 	bool keyed;                   /* --key-file: mixed into every handshake */
 	const char *key_short;        /* the console's key, its first 8 digits ("" unknown) */
 	bool legacy_open;             /* --legacy-port: pages leave unencrypted there */
+	bool rtp_open;                /* --rtp: pages leave as plain, unauthenticated RTP */
 	const struct station_speaker *asking; /* the first speaker asking to join, or NULL */
 	size_t asking_count;          /* how many ask */
 	bool recording;               /* a capture is armed: the status shows its countdown */

@@ -12,6 +12,8 @@
  *                                   key handshake, HELLO, heartbeat, STATUS reports
  *   peer_legacy_ops  peer_legacy.c  old Python-intercom clients (--legacy-port):
  *                                   one bare WAV per connection, nothing back
+ *   peer_rtp_ops     peer_rtp.c     RTP targets (--rtp): a multicast group of paging
+ *                                   hardware, made at set-up, paced by a timerfd
  *
  * Adding a kind (an RTP multicast group, listeners of a live stream):
  *   1. peer_NAME.c: a struct that starts with struct peer and holds the kind's
@@ -84,6 +86,9 @@ struct peer_ops {
 	                             join within the hello deadline */
 	bool reports_playing;     /* reports its outcome (played, failed, ...); if not, it is final
 	                             once delivered, and the tally counts it in station_page.legacy */
+	bool live_streams_only;   /* takes a live talk as a stream, but a page whole (send_page),
+	                             even one streamed to others: it needs the exact samples, not
+	                             the stream codec's (an RTP target re-encodes them) */
 
 	/*
 	 * A new peer is in the list (p->joined is !hello_first, p->info has its
@@ -201,5 +206,6 @@ void station_page_outcome(struct peer *p, uint8_t state, const char *reason);
 
 extern const struct peer_ops peer_framed_ops;
 extern const struct peer_ops peer_legacy_ops;
+extern const struct peer_ops peer_rtp_ops;
 
 #endif

@@ -64,6 +64,10 @@ struct station_speaker {
 	bool legacy;              /* an old Python-intercom client: name is its address, no zone
 	                             or rtt; page_state goes receiving (done/total = bytes written),
 	                             then received ("delivered") or failed, never further */
+	bool rtp;                 /* an RTP target (--rtp, peer_rtp.c): a multicast group or host of
+	                             paging hardware; unauthenticated, reports nothing back, so
+	                             its page_state goes playing (done/total = samples sent), then
+	                             received ("delivered") once the last packet left */
 };
 
 /* Distinct reasons a page's tally keeps with their speakers; further ones are only counted. */
@@ -99,8 +103,9 @@ struct station_page {
 	size_t reason_count;      /* reasons kept; failures beyond them are in `failed` only */
 	bool summarised;          /* every target reached a final state (or gave up) */
 	size_t legacy;            /* targets that cannot report playing (included in targets;
-	                             today the legacy speakers): they can be delivered to or
-	                             fail, never report "played" */
+	                             the legacy speakers and the RTP targets): they can be
+	                             delivered to or fail, never report "played" */
+	size_t rtp;               /* of those, RTP targets (--rtp) */
 };
 
 /* Takes over listen_fd (closed by station_free). */

@@ -94,6 +94,8 @@ struct speaker_state {
 	size_t frames_total, frames_played;
 	uint32_t late_ms;               /* the page playing joined its play-at this late (0: on time) */
 	uint32_t live_ms;               /* the page playing is a live talk at this latency (0: a page) */
+	char rtp_from[64];              /* RTP plays (--rtp-listen), from this sender ("" if none) */
+	char rtp_listen[64];            /* --rtp-listen's group and codec ("" without it) */
 	uint64_t corrected;             /* frames dropped or repeated to keep it on the console's timeline */
 	struct audio_format fmt;        /* of the last page that decoded */
 	bool have_format;
@@ -181,6 +183,15 @@ void speaker_state_playing(struct speaker_state *st, uint32_t page_id, size_t fr
 /* A live talk from the console begins (page_id, fmt), to play latency_ms behind the voice. */
 void speaker_state_live(struct speaker_state *st, uint32_t page_id, uint64_t wall_ms,
                         const struct audio_format *fmt, uint32_t latency_ms);
+/*
+ * RTP from the network (--rtp-listen) begins to play (from: the sender's
+ * address, unauthenticated), latency_ms behind its packets; it is no page
+ * of the console and enters no history.
+ */
+void speaker_state_rtp(struct speaker_state *st, const char *from, const struct audio_format *fmt,
+                       uint32_t latency_ms);
+/* ... and stops (why). */
+void speaker_state_rtp_stopped(struct speaker_state *st, const char *why);
 void speaker_state_joined_late(struct speaker_state *st, uint32_t page_id, uint32_t late_ms);
 /* Frames dropped or repeated so far in the page playing (its played line says them). */
 void speaker_state_corrected(struct speaker_state *st, uint64_t frames);
