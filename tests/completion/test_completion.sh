@@ -64,7 +64,7 @@ complete_words _intercom "$console" --he
 expect_only "console --he" --headless --hello-timeout --help
 complete_words _intercom "$console" -
 expect "console -" -H -p -d --port --print-config --config --key-file --version
-if grep -qx -- --name "$tmp/out"; then echo "FAIL: console offered the speaker's --name"; failed=1; fi
+if grep -qx -- --console-name "$tmp/out"; then echo "FAIL: console offered the speaker's --console-name"; failed=1; fi
 complete_words _intercom "$speaker" --zo
 expect_only "speaker --zo" --zone
 # Every option of --help is offered, and nothing else.
@@ -89,7 +89,7 @@ ctl=$tmp/intercom-ctl
 cat >"$ctl" <<'CTL'
 #!/bin/sh
 case "$*" in
-*--help*) printf 'Usage: intercom-ctl [OPTION]... COMMAND [ARG]...\n\nOptions:\n      --socket PATH  the console'"'"'s control socket\n      --json         answer as JSON\n      --help         show this help\n      --version      show the version\n\n' ;;
+*--help*) printf 'Usage: intercom-ctl [OPTION]... COMMAND [ARG]...\n\nOptions:\n      --socket PATH  the console'"'"'s control socket\n      --timeout SECONDS  give up after SECONDS\n      --help         show this help\n      --version      show the version\n\n' ;;
 *"--socket /nowhere"*) echo "intercom-ctl: cannot connect to /nowhere" >&2; exit 3 ;;
 *"status --json"*) echo '{"console":"studio","speakers":[{"id":1,"name":"lobby-1","zone":"ground"},{"id":2,"name":"stage","zone":"hall"},{"id":3,"name":"yard","zone":"hall"}]}' ;;
 esac
@@ -98,7 +98,7 @@ chmod +x "$ctl"
 complete_words _intercom_ctl "$ctl" s
 expect_only "ctl s" send status stop
 complete_words _intercom_ctl "$ctl" --
-expect_only "ctl --" --socket --json --help --version
+expect_only "ctl --" --socket --timeout --help --version
 complete_words _intercom_ctl "$ctl" send --zone ""
 expect_only "ctl send --zone" ground hall
 complete_words _intercom_ctl "$ctl" talk 5 --speaker st
@@ -115,7 +115,7 @@ expect_only "ctl with no console"
 
 if [ -x "$bindir/intercom-ctl" ]; then
 	complete_words _intercom_ctl "$bindir/intercom-ctl" --
-	expect "the built intercom-ctl --" --socket --json --help --version
+	expect "the built intercom-ctl --" --socket --timeout --help --version
 	complete_words _intercom_ctl "$bindir/intercom-ctl" --socket "$tmp/no.sock" send --zone ""
 	expect_only "the built intercom-ctl with no console"
 fi
