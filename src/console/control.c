@@ -103,7 +103,7 @@ void control_answer_await(struct control_answer *a, const char *path)
 static void summary_cb(const struct ratelimit_summary *s, void *ctx)
 {
 	(void)ctx;
-	log_event("control socket: %lu more clients dropped in %llu s (not logged)", s->held,
+	log_event_at(LOG_PRIORITY_NOTICE, "control socket: %lu more clients dropped in %llu s (not logged)", s->held,
 	          (unsigned long long)(s->window_ms / 1000));
 }
 
@@ -139,7 +139,7 @@ static void refuse_fd(struct control *ctl, int fd, long pid, const char *why)
 	ssize_t w = send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)w; /* a client that cannot take even this is closed all the same */
 	if (ratelimit_allow(&ctl->log_limit, LOG_DROPPED, "control", clock_mono_ms()))
-		log_event("control socket: client (pid %ld) dropped: %s", pid, why);
+		log_event_at(LOG_PRIORITY_NOTICE, "control socket: client (pid %ld) dropped: %s", pid, why);
 	close(fd);
 }
 

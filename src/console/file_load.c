@@ -55,11 +55,11 @@ void file_loads_free(struct file_loads *fl)
 	if (!fl)
 		return;
 	if (fl->job)
-		log_event("not sent, the console is stopping: %s (still loading)", fl->loading_path);
+		log_event_at(LOG_PRIORITY_NOTICE, "not sent, the console is stopping: %s (still loading)", fl->loading_path);
 	job_abandon(fl->job);
 	while (fl->waiting > 0) {
 		struct file_load *load = fl->queue[--fl->waiting];
-		log_event("not sent, the console is stopping: %s", load->path);
+		log_event_at(LOG_PRIORITY_NOTICE, "not sent, the console is stopping: %s", load->path);
 		file_load_free(load);
 	}
 	free(fl);
@@ -73,7 +73,7 @@ static bool load_start(struct file_loads *fl, struct file_load *load)
 	fl->job = job_start(file_load_run, load, file_load_drop, err, sizeof err);
 	if (fl->job)
 		return true;
-	log_event("cannot send %s: %s", load->path, err);
+	log_event_at(LOG_PRIORITY_WARNING, "cannot send %s: %s", load->path, err);
 	file_load_free(load);
 	return false;
 }
@@ -82,13 +82,13 @@ bool file_loads_add(struct file_loads *fl, const char *path, const char *what, u
                     bool remember)
 {
 	if (fl->job && fl->waiting == FILE_LOAD_QUEUE_MAX) {
-		log_event("cannot send %s: %d files are already waiting to be loaded", path,
+		log_event_at(LOG_PRIORITY_WARNING, "cannot send %s: %d files are already waiting to be loaded", path,
 		          FILE_LOAD_QUEUE_MAX);
 		return false;
 	}
 	struct file_load *load = calloc(1, sizeof *load);
 	if (!load) {
-		log_event("cannot send %s: out of memory", path);
+		log_event_at(LOG_PRIORITY_WARNING, "cannot send %s: out of memory", path);
 		return false;
 	}
 	snprintf(load->path, sizeof load->path, "%s", path);

@@ -126,7 +126,7 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	         "speaker (%s)", station_console_name(p->st), p->info.key_short);
 	uint8_t frame[256];
 	framed_send_frame(p, frame, proto_wait_encode(&wait, frame, sizeof frame));
-	log_event("speaker %s (%s) from %s asks to join: approve %u, or refuse %u (fingerprint %s)",
+	log_event_at(LOG_PRIORITY_NOTICE, "speaker %s (%s) from %s asks to join: approve %u, or refuse %u (fingerprint %s)",
 	          p->info.name, p->info.key_short, p->info.addr, p->info.id, p->info.id,
 	          p->info.fingerprint);
 	return 0;
@@ -223,7 +223,7 @@ static int on_sync(struct peer *p, const uint8_t *payload, size_t len)
 		log_event("speaker %s clock %s: %s", p->info.name,
 		          fp->was_locked ? "locked again" : "locked to the console's", words);
 	else if (was && !now)
-		log_event("speaker %s lost its clock lock (%s): its pages play on arrival until it "
+		log_event_at(LOG_PRIORITY_WARNING, "speaker %s lost its clock lock (%s): its pages play on arrival until it "
 		          "locks again", p->info.name, s.state == SYNC_SETTLING ? "settling" : "no estimate");
 	fp->was_locked |= now;
 	return 0;

@@ -86,7 +86,7 @@ static bool legacy_busy(struct peer *p, uint32_t page_id)
 {
 	struct legacy_peer *lp = legacy_of(p);
 	if (lp->page)
-		log_event("page %u not sent to %s (legacy): still receiving page %u", page_id,
+		log_event_at(LOG_PRIORITY_WARNING, "page %u not sent to %s (legacy): still receiving page %u", page_id,
 		          p->info.name, lp->page);
 	return lp->page != 0;
 }

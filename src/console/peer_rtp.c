@@ -159,7 +159,7 @@ static int convert(struct rtp_peer *rp, const int16_t *in, size_t frames, int ra
 		/* Medium quality: the paging codecs take at most 8 kHz of bandwidth; a page is short. */
 		rp->src = src_new(SRC_SINC_MEDIUM_QUALITY, 1, &err);
 		if (!rp->src) {
-			log_event("%s: no resampler: %s", rp->peer.info.name, src_strerror(err));
+			log_event_at(LOG_PRIORITY_WARNING, "%s: no resampler: %s", rp->peer.info.name, src_strerror(err));
 			return -1;
 		}
 		rp->src_rate = rate;
@@ -186,12 +186,12 @@ static int convert(struct rtp_peer *rp, const int16_t *in, size_t frames, int ra
 		for (;;) {
 			int err = src_process(rp->src, &d);
 			if (err) {
-				log_event("%s: resampling failed: %s", rp->peer.info.name, src_strerror(err));
+				log_event_at(LOG_PRIORITY_WARNING, "%s: resampling failed: %s", rp->peer.info.name, src_strerror(err));
 				return -1;
 			}
 			src_float_to_short_array(resampled, out, (int)d.output_frames_gen);
 			if (queue_push(dst, out, (size_t)d.output_frames_gen) < 0) {
-				log_event("%s: out of memory for a page", rp->peer.info.name);
+				log_event_at(LOG_PRIORITY_WARNING, "%s: out of memory for a page", rp->peer.info.name);
 				return -1;
 			}
 			d.data_in += d.input_frames_used;
@@ -234,7 +234,7 @@ static void talk_end(struct rtp_peer *rp, const char *cut)
 	if (!page)
 		return;
 	if (cut) {
-		log_event("page %u to %s cut short after %.1f s: %s", page, p->info.name,
+		log_event_at(LOG_PRIORITY_WARNING, "page %u to %s cut short after %.1f s: %s", page, p->info.name,
 		          (double)rp->out_sent / rp->codec->sample_rate, cut);
 		return;
 	}
@@ -305,7 +305,7 @@ static void pump(struct rtp_peer *rp, uint64_t now_us)
 	uint64_t due = rtp_pace_due(&rp->pace, now_us, RTP_MAX_BEHIND_PACKETS, &skipped);
 	if (skipped) {
 		rtp_sender_skip(&rp->tx, (uint32_t)skipped * rp->packet_ticks);
-		log_event("%s: the console stalled: %llu packet slots skipped", p->info.name,
+		log_event_at(LOG_PRIORITY_WARNING, "%s: the console stalled: %llu packet slots skipped", p->info.name,
 		          (unsigned long long)skipped);
 	}
 	for (; due > 0; due--) {
@@ -357,7 +357,7 @@ static void rtp_read(struct peer *p, uint64_t now)
 	(void)now;
 	uint64_t expirations;
 	if (read(p->conn.fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN && errno != EINTR)
-		log_event("%s: its timer failed: %s", p->info.name, strerror(errno));
+		log_event_at(LOG_PRIORITY_WARNING, "%s: its timer failed: %s", p->info.name, strerror(errno));
 	pump(rtp_of(p), clock_mono_us());
 }
 
@@ -505,7 +505,7 @@ static void rtp_send_stream(struct peer *p, struct sbuf *frame)
 
 static void rtp_left(const struct peer *p, const char *why)
 {
-	log_event("RTP target %s removed: %s", p->info.name, why);
+	log_event_at(LOG_PRIORITY_WARNING, "RTP target %s removed: %s", p->info.name, why);
 }
 
 static void rtp_close(struct peer *p)
@@ -588,7 +588,7 @@ int station_add_rtp(struct station *st, const struct rtp_spec *spec, char *err, 
 	char where[64] = "";
 	if (spec->multicast)
 		snprintf(where, sizeof where, ", ttl %d%s%s", spec->ttl, spec->iface[0] ? " on " : "", spec->iface);
-	log_event("RTP target %s (zone %s): %s %s:%d, %s (payload type %u)%s; UNAUTHENTICATED and unencrypted: "
+	log_event_at(LOG_PRIORITY_NOTICE, "RTP target %s (zone %s): %s %s:%d, %s (payload type %u)%s; UNAUTHENTICATED and unencrypted: "
 	          "anyone on that network hears it and can send to it too",
 	          spec->name, spec->zone[0] ? spec->zone : "-", spec->multicast ? "multicast group" : "unicast host",
 	          spec->group, spec->port, rtp_codec_name(spec->codec), rp->codec->payload_type, where);

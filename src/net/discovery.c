@@ -76,7 +76,7 @@ static void client_tick(struct client_holder *h, int *timeout_ms)
 	if (now >= h->retry_at_ms) {
 		int error = client_make(h, AVAHI_CLIENT_NO_FAIL);
 		if (error && !h->lost_said) {
-			log_event("mDNS: cannot reach avahi-daemon (%s); trying again every %d s", avahi_strerror(error),
+			log_event_at(LOG_PRIORITY_WARNING, "mDNS: cannot reach avahi-daemon (%s); trying again every %d s", avahi_strerror(error),
 			          DISCOVERY_RETRY_MS / 1000);
 			h->lost_said = true;
 		}
@@ -133,10 +133,10 @@ static void advert_collision(struct discovery_advert *a, AvahiClient *c)
 {
 	char *alt = avahi_alternative_service_name(a->name);
 	if (!alt) {
-		log_event("mDNS: out of memory: not advertised");
+		log_event_at(LOG_PRIORITY_WARNING, "mDNS: out of memory: not advertised");
 		return;
 	}
-	log_event("mDNS: the name \"%s\" is taken on this network; advertising as \"%s\"", a->name, alt);
+	log_event_at(LOG_PRIORITY_NOTICE, "mDNS: the name \"%s\" is taken on this network; advertising as \"%s\"", a->name, alt);
 	avahi_free(a->name);
 	a->name = alt;
 	a->established_said = false;
@@ -160,7 +160,7 @@ static void advert_group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void
 		advert_collision(a, c);
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
-		log_event("mDNS: advertising failed: %s", avahi_strerror(avahi_client_errno(c)));
+		log_event_at(LOG_PRIORITY_WARNING, "mDNS: advertising failed: %s", avahi_strerror(avahi_client_errno(c)));
 		break;
 	case AVAHI_ENTRY_GROUP_UNCOMMITED:
 	case AVAHI_ENTRY_GROUP_REGISTERING:
@@ -174,7 +174,7 @@ static void advert_register(struct discovery_advert *a, AvahiClient *c)
 	if (!a->group) {
 		a->group = avahi_entry_group_new(c, advert_group_cb, a);
 		if (!a->group) {
-			log_event("mDNS: cannot advertise: %s", avahi_strerror(avahi_client_errno(c)));
+			log_event_at(LOG_PRIORITY_WARNING, "mDNS: cannot advertise: %s", avahi_strerror(avahi_client_errno(c)));
 			return;
 		}
 	}
@@ -187,7 +187,7 @@ static void advert_register(struct discovery_advert *a, AvahiClient *c)
 		return;
 	}
 	if (r < 0 || (r = avahi_entry_group_commit(a->group)) < 0)
-		log_event("mDNS: cannot advertise \"%s\": %s", a->name, avahi_strerror(r));
+		log_event_at(LOG_PRIORITY_WARNING, "mDNS: cannot advertise \"%s\": %s", a->name, avahi_strerror(r));
 }
 
 static void advert_client_cb(AvahiClient *c, AvahiClientState state, void *ctx)
@@ -209,7 +209,7 @@ static void advert_client_cb(AvahiClient *c, AvahiClientState state, void *ctx)
 		break;
 	case AVAHI_CLIENT_CONNECTING:
 		if (!a->h.lost_said)
-			log_event("note: avahi-daemon is not running: this console is not advertised over mDNS "
+			log_event_at(LOG_PRIORITY_NOTICE, "note: avahi-daemon is not running: this console is not advertised over mDNS "
 			          "until it starts (speakers need its address meanwhile; --no-advertise silences this)");
 		a->h.lost_said = true;
 		break;
@@ -218,7 +218,7 @@ static void advert_client_cb(AvahiClient *c, AvahiClientState state, void *ctx)
 		a->group = NULL;
 		a->established_said = false;
 		if (!a->h.lost_said)
-			log_event("mDNS: lost avahi-daemon (%s): advertising again when it is back",
+			log_event_at(LOG_PRIORITY_WARNING, "mDNS: lost avahi-daemon (%s): advertising again when it is back",
 			          avahi_strerror(avahi_client_errno(c)));
 		a->h.lost_said = true;
 		if (c == a->h.client)
@@ -253,7 +253,7 @@ struct discovery_advert *discovery_advert_new(const char *name, int port, const 
 	}
 	int error = client_make(&a->h, AVAHI_CLIENT_NO_FAIL);
 	if (error) {
-		log_event("note: not advertised over mDNS: cannot reach avahi-daemon (%s); speakers need this "
+		log_event_at(LOG_PRIORITY_NOTICE, "note: not advertised over mDNS: cannot reach avahi-daemon (%s); speakers need this "
 		          "console's address (--no-advertise silences this)", avahi_strerror(error));
 		a->h.lost_said = true;
 	}
@@ -334,7 +334,7 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtoco
 	struct discovery_browser *b = ctx;
 	(void)r, (void)type, (void)domain, (void)flags, (void)host_name;
 	if (event != AVAHI_RESOLVER_FOUND || !addr) {
-		log_event("mDNS: console \"%s\" could not be resolved: %s", name,
+		log_event_at(LOG_PRIORITY_WARNING, "mDNS: console \"%s\" could not be resolved: %s", name,
 		          avahi_strerror(avahi_client_errno(b->h.client)));
 		dnssd_finder_remove(&b->finder, iface, family_of(proto), name);
 		resolver_drop(b, iface, proto, name);
@@ -352,7 +352,7 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtoco
 		return;
 	if (ok == 0) {
 		/* name was checked printable when it was added; the host's name is not shown (unchecked). */
-		log_event("mDNS: ignored \"%s\" at %s port %u: %s", name, host, port, why);
+		log_event_at(LOG_PRIORITY_NOTICE, "mDNS: ignored \"%s\" at %s port %u: %s", name, host, port, why);
 		return;
 	}
 	/* What it says of itself, for the log only: the handshake checks the key. */
@@ -374,7 +374,7 @@ static void browse_cb(AvahiServiceBrowser *sb, AvahiIfIndex iface, AvahiProtocol
 		int added = dnssd_finder_add(&b->finder, iface, family_of(proto), name, clock_mono_ms());
 		if (added < 0) {
 			if (!b->full_said)
-				log_event("mDNS: too many " DNSSD_SERVICE_TYPE " services, or one with a bad name: "
+				log_event_at(LOG_PRIORITY_NOTICE, "mDNS: too many " DNSSD_SERVICE_TYPE " services, or one with a bad name: "
 				          "some are ignored");
 			b->full_said = true;
 			return;
@@ -389,7 +389,7 @@ static void browse_cb(AvahiServiceBrowser *sb, AvahiIfIndex iface, AvahiProtocol
 			: NULL;
 		if (!r) {
 			dnssd_finder_remove(&b->finder, iface, family_of(proto), name);
-			log_event("mDNS: cannot resolve \"%s\": %s", name, avahi_strerror(avahi_client_errno(c)));
+			log_event_at(LOG_PRIORITY_WARNING, "mDNS: cannot resolve \"%s\": %s", name, avahi_strerror(avahi_client_errno(c)));
 			return;
 		}
 		b->res[i].r = r;
@@ -406,7 +406,7 @@ static void browse_cb(AvahiServiceBrowser *sb, AvahiIfIndex iface, AvahiProtocol
 		dnssd_finder_all_for_now(&b->finder);
 		break;
 	case AVAHI_BROWSER_FAILURE:
-		log_event("mDNS: browsing failed: %s", avahi_strerror(avahi_client_errno(c)));
+		log_event_at(LOG_PRIORITY_WARNING, "mDNS: browsing failed: %s", avahi_strerror(avahi_client_errno(c)));
 		break;
 	case AVAHI_BROWSER_CACHE_EXHAUSTED:
 		break;
@@ -439,14 +439,14 @@ static void browser_client_cb(AvahiClient *c, AvahiClientState state, void *ctx)
 			b->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, DNSSD_SERVICE_TYPE,
 			                                       NULL, 0, browse_cb, b);
 			if (!b->browser)
-				log_event("mDNS: cannot browse: %s", avahi_strerror(avahi_client_errno(c)));
+				log_event_at(LOG_PRIORITY_WARNING, "mDNS: cannot browse: %s", avahi_strerror(avahi_client_errno(c)));
 		}
 		break;
 	case AVAHI_CLIENT_FAILURE:
 		/* The browser and the resolvers went with the client. */
 		browser_reset(b, false);
 		if (!b->h.lost_said)
-			log_event("mDNS: lost avahi-daemon (%s): the console found stays in use; looking again "
+			log_event_at(LOG_PRIORITY_WARNING, "mDNS: lost avahi-daemon (%s): the console found stays in use; looking again "
 			          "when it is back", avahi_strerror(avahi_client_errno(c)));
 		b->h.lost_said = true;
 		if (c == b->h.client)

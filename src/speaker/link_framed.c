@@ -59,7 +59,7 @@ static struct link_framed *framed_of(struct link *l)
 static void framed_send(struct link *l, const uint8_t *frame, size_t len)
 {
 	if (l->open && len > 0 && conn_send_copy(&l->conn, frame, len) < 0)
-		log_event("cannot queue a frame to the console: %s", l->conn.error);
+		log_event_at(LOG_PRIORITY_WARNING, "cannot queue a frame to the console: %s", l->conn.error);
 }
 
 static void framed_report(struct link *l, const struct proto_status *status)
@@ -151,10 +151,10 @@ static int check_console_key(struct link *l, const uint8_t pk[IDENTITY_KEY_BYTES
 	}
 	char err[256];
 	if (trust_put_label(l->cfg.known, label, pk) < 0 || trust_save(l->cfg.known, err, sizeof err) < 0)
-		log_event("console %s: its key %s is trusted for now, but not remembered: %s", label, got,
+		log_event_at(LOG_PRIORITY_WARNING, "console %s: its key %s is trusted for now, but not remembered: %s", label, got,
 		          "cannot save the known consoles");
 	else
-		log_event("console %s: first contact, its key %s is pinned in %s (compare it with the "
+		log_event_at(LOG_PRIORITY_NOTICE, "console %s: first contact, its key %s is pinned in %s (compare it with the "
 		          "console's screen or intercom-console --show-identity)", label, got,
 		          l->cfg.known->path);
 	return 0;

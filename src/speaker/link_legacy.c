@@ -63,7 +63,7 @@ static void legacy_page_end(struct link *l, const char *broken)
 	link_hang_up(l);
 	uint32_t page_id = ++ll->pages;
 	if (broken)
-		log_event("page %u: %s after %zu bytes", page_id, broken, len);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u: %s after %zu bytes", page_id, broken, len);
 	int rc = -1;
 	if (len > PROTO_MAX_PAYLOAD) {
 		char why[96];
