@@ -624,6 +624,22 @@ static void test_framed_wait_for_approval(void **state)
 }
 
 /*
+ * The console's side of a handshake up to its reply: the speaker has what
+ * it needs to judge the console's key, and stops at WAITING (refusing it).
+ */
+static void reply_to_noise_1(struct link *l, int fd, struct proto_decoder *dec, struct auth_session *a)
+{
+	auth_session_init(a, AUTH_CONSOLE, &console_id, NULL);
+	assert_true(read_frame(l, fd, dec, PROTO_NOISE_1));
+	uint8_t frame[AUTH_FRAME_MAX];
+	size_t n;
+	assert_int_equal(auth_console_reply(a, dec->payload, dec->header.length, frame, sizeof frame, &n),
+	                 AUTH_REPLY_OK);
+	send_raw(fd, frame, n);
+	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+}
+
+/*
  * The console's key is pinned on first contact; another key at the same
  * address is refused with both fingerprints and the command that accepts
  * it, before the speaker says who it is (no NOISE_3, no HELLO).
@@ -657,14 +673,7 @@ static void test_framed_pinned_console(void **state)
 	l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
 	fd = accept_one(l);
 	struct auth_session a;
-	auth_session_init(&a, AUTH_CONSOLE, &console_id, NULL);
-	assert_true(read_frame(l, fd, &dec, PROTO_NOISE_1));
-	uint8_t frame[AUTH_FRAME_MAX];
-	size_t n;
-	assert_int_equal(auth_console_reply(&a, dec.payload, dec.header.length, frame, sizeof frame, &n),
-	                 AUTH_REPLY_OK);
-	send_raw(fd, frame, n);
-	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	reply_to_noise_1(l, fd, &dec, &a);
 	assert_false(read_any(l, fd, &dec, 200)); /* closed: no NOISE_3 */
 	assert_non_null(strstr(untrusted_why, "ITS KEY HAS CHANGED"));
 	assert_non_null(strstr(untrusted_why, pinned));
@@ -685,12 +694,7 @@ static void test_framed_pinned_console(void **state)
 	untrusted_why[0] = '\0';
 	l = make_link(&link_framed_ops, WELCOME_DEADLINE_MS);
 	fd = accept_one(l);
-	auth_session_init(&a, AUTH_CONSOLE, &console_id, NULL);
-	assert_true(read_frame(l, fd, &dec, PROTO_NOISE_1));
-	assert_int_equal(auth_console_reply(&a, dec.payload, dec.header.length, frame, sizeof frame, &n),
-	                 AUTH_REPLY_OK);
-	send_raw(fd, frame, n);
-	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	reply_to_noise_1(l, fd, &dec, &a);
 	assert_non_null(strstr(untrusted_why, "not the --console-key"));
 	assert_non_null(strstr(untrusted_why, pinned));
 	auth_session_wipe(&a);
@@ -757,14 +761,7 @@ static void test_framed_found_over_mdns(void **state)
 	link_retarget(l, "127.0.0.1", port, "mdns:Front desk", "found");
 	fd = accept_one(l);
 	struct auth_session a;
-	auth_session_init(&a, AUTH_CONSOLE, &console_id, NULL);
-	assert_true(read_frame(l, fd, &dec, PROTO_NOISE_1));
-	uint8_t frame[AUTH_FRAME_MAX];
-	size_t n;
-	assert_int_equal(auth_console_reply(&a, dec.payload, dec.header.length, frame, sizeof frame, &n),
-	                 AUTH_REPLY_OK);
-	send_raw(fd, frame, n);
-	assert_true(run_until(l, SPEAKER_LINK_WAITING));
+	reply_to_noise_1(l, fd, &dec, &a);
 	assert_non_null(strstr(untrusted_why, "REFUSED the console at mdns:Front desk: ITS KEY HAS CHANGED"));
 	assert_non_null(strstr(untrusted_why, "intercom-speaker --forget-console \"mdns:Front desk\""));
 	auth_session_wipe(&a);
