@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "intercom/audio/audio.h"
@@ -45,10 +46,14 @@
 #include "intercom/console/control.h"
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
+#include "intercom/console/known_speakers.h"
 #include "intercom/console/outbox.h"
+#include "intercom/console/page_history.h"
+#include "intercom/console/page_target.h"
 #include "intercom/console/peer.h"
 #include "intercom/console/peer_rtp.h"
 #include "intercom/console/station.h"
+#include "intercom/console/wait_queue.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/discovery.h"
 #include "intercom/net/control_proto.h"
@@ -91,6 +96,11 @@ struct console {
 	const struct station_speaker **joined;
 	size_t joined_cap;
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
+	struct known_speakers known; /* every speaker seen since the start, connected or not */
+	uint64_t known_gen;       /* cs.speakers_gen when known was last brought up to date */
+	struct wait_queue waiting; /* pages waiting for offline speakers */
+	struct page_history history; /* the recent pages and their outcome per speaker */
+	bool resend_late;         /* the resend under way delivers a waiting page late */
 
 	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
 	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
@@ -100,12 +110,13 @@ struct console {
 	/* The recording under way: its page's id (reserved) and when it began, and its stream. */
 	uint32_t rec_page;
 	uint64_t rec_created_ms;
+	struct page_target rec_target; /* where it goes */
 	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
 	uint32_t stream_page;
 	/* A live talk's BEGIN waits for its first frame's capture time (capture_started_us). */
 	bool stream_live_pending;
 	struct proto_stream_begin live_begin;
-	uint32_t live_target;
+	struct page_target live_target;
 	uint32_t streamed_page;    /* the latest page streamed whole: the outbox sends it END only */
 	struct app app;          /* quit, exit code, the fatal message */
 
@@ -194,8 +205,8 @@ static void stream_emit_cb(void *ctx, const uint8_t *frame, size_t len)
  * Page page_id (of at most max_frames) starts as a stream to the speakers
  * that take one (--codec opus or pcm); the others get it whole once it is.
  */
-static void stream_begin(struct console *con, uint32_t page_id, uint64_t created_ms, uint32_t target_id,
-                         size_t max_frames, bool live)
+static void stream_begin(struct console *con, uint32_t page_id, uint64_t created_ms,
+                         const struct page_target *target, size_t max_frames, bool live)
 {
 	if (con->opts.codec == OPTIONS_CODEC_WAV)
 		return;
@@ -219,10 +230,10 @@ static void stream_begin(struct console *con, uint32_t page_id, uint64_t created
 		/* Its speakers need the first frame's capture time: BEGIN goes with it. */
 		con->stream_live_pending = true;
 		con->live_begin = begin;
-		con->live_target = target_id;
+		con->live_target = *target;
 		return;
 	}
-	if (station_stream_begin(con->station, &begin, target_id) == 0) {
+	if (station_stream_begin(con->station, &begin, target) == 0) {
 		stream_out_free(so);
 		con->stream = NULL;
 	}
@@ -238,7 +249,7 @@ static bool stream_live_begun(struct console *con)
 		return false;
 	con->stream_live_pending = false;
 	con->live_begin.capture_us = started;
-	size_t n = station_stream_begin(con->station, &con->live_begin, con->live_target);
+	size_t n = station_stream_begin(con->station, &con->live_begin, &con->live_target);
 	log_event("talking live to %zu speaker%s, %d ms behind", n, n == 1 ? "" : "s", con->opts.live_latency_ms);
 	return true;
 }
@@ -276,11 +287,140 @@ static void stream_abort(struct console *con, const char *why)
 	con->stream = NULL;
 }
 
-/* The outbox's send: a page (on its way to the archive) goes to every speaker's queue (or to one). */
-static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
-                         size_t wav_len, uint32_t target_id, uint64_t archive_us)
+/* ---- pages that wait, and the history ---- */
+
+static bool page_in_flight(const struct console *con);
+
+/* Pages the outbox keeps to send again: every page that may wait, and the latest. */
+static size_t pages_kept(const struct console *con)
+{
+	size_t keep = (size_t)con->opts.wait_max_pages + 1;
+	return keep > OUTBOX_KEEP_DEFAULT ? keep : OUTBOX_KEEP_DEFAULT;
+}
+
+/* A page stopped waiting for a speaker without reaching it: said, and in the history. */
+static void wait_expired_cb(void *ctx, const struct wait_entry *e, enum wait_expiry why)
 {
 	struct console *con = ctx;
+	char reason[96];
+	if (why == WAIT_EXPIRED_AGE)
+		snprintf(reason, sizeof reason, "waited %d s for it (--wait-max-age)", con->opts.wait_max_age_s);
+	else
+		snprintf(reason, sizeof reason, "%d newer pages wait (--wait-max-pages)", con->opts.wait_max_pages);
+	log_event("page %u expired for %s: never delivered, it %s", e->page_id, e->name, reason);
+	struct history_page *hp = page_history_find(&con->history, e->page_id);
+	if (hp)
+		page_history_set(hp, e->name, HISTORY_WAIT_EXPIRED, false, reason);
+}
+
+/*
+ * A page goes out (page_id: as made, or a copy of one): the history notes
+ * whom it went to, and the known speakers it is for that are offline wait
+ * for it (not for a late delivery: that one is for a speaker that is back).
+ */
+static void pages_sent(struct console *con, uint32_t page_id, const struct page_target *target)
+{
+	uint32_t first = outbox_kept_first_id(con->outbox, page_id);
+	struct history_page *hp = page_history_find(&con->history, first ? first : page_id);
+	if (!hp)
+		return; /* the test tone: not a page anyone looks back on */
+	if (hp->id != page_id)
+		page_history_copy(hp, page_id, con->resend_late);
+	speakers_refresh(con);
+	for (size_t i = 0; i < con->cs.speaker_count; i++) {
+		const struct station_speaker *sp = con->cs.speakers[i];
+		if (page_target_matches(target, sp->name, sp->zone))
+			page_history_set(hp, sp->name, HISTORY_SENT, sp->legacy || sp->rtp, NULL);
+	}
+	if (con->resend_late)
+		return;
+	known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, clock_mono_ms());
+	con->known_gen = con->cs.speakers_gen;
+	size_t n = known_speakers_offline(&con->known, target, NULL, 0);
+	const struct known_speaker **off = n ? calloc(n, sizeof *off) : NULL;
+	if (!off)
+		return;
+	known_speakers_offline(&con->known, target, off, n);
+	uint64_t now = clock_mono_ms();
+	size_t waiting = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (con->opts.wait_max_age_s == 0) {
+			log_event("page %u expired for %s: it is offline and pages do not wait (--wait-max-age 0)",
+			          hp->id, off[i]->name);
+			page_history_set(hp, off[i]->name, HISTORY_WAIT_EXPIRED, false, "offline; pages do not wait");
+		} else if (wait_queue_add(&con->waiting, hp->id, off[i]->name, now, wait_expired_cb, con) == 0) {
+			page_history_set(hp, off[i]->name, HISTORY_WAITING, false, NULL);
+			waiting++;
+		} else {
+			log_event("page %u cannot wait for %s: out of memory", hp->id, off[i]->name);
+		}
+	}
+	if (waiting)
+		log_event("page %u waits for %zu offline speaker%s (%s%s), at most %d s", hp->id, waiting,
+		          waiting == 1 ? "" : "s", off[0]->name, waiting > 1 ? ", ..." : "",
+		          con->opts.wait_max_age_s);
+	free(off);
+}
+
+/*
+ * Once a pass: the known speakers, the outcomes the speakers reported (into
+ * the history), waiting pages that expired, and — when no page is in
+ * flight — the oldest waiting page to the speakers back for it (one page at
+ * a time: the next would cut it off).
+ */
+static void pages_tick(struct console *con)
+{
+	uint64_t now = clock_mono_ms();
+	speakers_refresh(con);
+	if (con->known_gen != con->cs.speakers_gen) {
+		known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, now);
+		con->known_gen = con->cs.speakers_gen;
+	}
+	for (size_t i = 0; i < con->cs.speaker_count; i++) {
+		const struct station_speaker *sp = con->cs.speakers[i];
+		if (sp->page_id && sp->page_state)
+			page_history_report(&con->history, sp->page_id, sp->name, sp->page_state, sp->legacy || sp->rtp,
+			                    sp->page_reason, now);
+	}
+	if (con->waiting.n == 0)
+		return;
+	wait_queue_expire(&con->waiting, now, wait_expired_cb, con);
+	if (page_in_flight(con))
+		return;
+	for (size_t w = 0; w < con->waiting.n; w++) {
+		uint32_t page = con->waiting.v[w].page_id;
+		struct page_target back;
+		page_target_all(&back);
+		for (size_t i = 0; i < con->cs.speaker_count; i++) {
+			const struct station_speaker *sp = con->cs.speakers[i];
+			char err[160];
+			if (!sp->legacy && wait_queue_has(&con->waiting, page, sp->name) &&
+			    page_target_add(&back, false, sp->name, err, sizeof err) == 0)
+				wait_queue_remove(&con->waiting, page, sp->name);
+		}
+		if (page_target_is_all(&back))
+			continue;
+		if (!outbox_kept_first_id(con->outbox, page)) {
+			for (size_t i = 0; i < back.speaker_count; i++)
+				log_event("page %u expired for %s: the console no longer holds it", page, back.speakers[i]);
+			continue;
+		}
+		char who[512];
+		page_target_describe(&back, who, sizeof who);
+		log_event("page %u goes late to %s: back online", page, who);
+		con->resend_late = true;
+		outbox_resend_page(con->outbox, page, &back);
+		con->resend_late = false;
+		return;
+	}
+}
+
+/* The outbox's send: a page (on its way to the archive) goes to every speaker's queue (or to one). */
+static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
+                         size_t wav_len, const struct page_target *target, uint64_t archive_us)
+{
+	struct console *con = ctx;
+	pages_sent(con, page_id, target);
 	trace_event("sending", page_id); /* INTERCOM_TRACE (bench): page ready to send */
 	/* A file's page (or a resend) streams here, in the outbox's order; a recording's already has. */
 	struct wav_info info;
@@ -288,10 +428,10 @@ static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const
 	if (page_id != con->streamed_page && con->opts.codec != OPTIONS_CODEC_WAV &&
 	    wav_check(wav, wav_len, &info, why, sizeof why) == 0 && info.rate == con->fmt.rate &&
 	    info.channels == con->fmt.channels) {
-		stream_begin(con, page_id, created_ms, target_id, info.frames, false);
+		stream_begin(con, page_id, created_ms, target, info.frames, false);
 		stream_feed(con, (const int16_t *)(const void *)(wav + info.data_offset), info.frames, true);
 	}
-	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id, archive_us);
+	station_send_page(con->station, page_id, created_ms, wav, wav_len, target, archive_us);
 	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 }
 
@@ -310,7 +450,8 @@ static void page_commit_cb(void *ctx, uint32_t page_id, bool archived, const cha
  * not a page anybody wants again). Frees samples.
  */
 static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what,
-                              uint32_t target_id, bool remember, uint32_t page_id, uint64_t created_ms)
+                              const struct page_target *target, bool remember, uint32_t page_id,
+                              uint64_t created_ms)
 {
 	uint8_t *wav;
 	size_t wav_len;
@@ -329,7 +470,16 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
-	outbox_add(con->outbox, page_id, wav, wav_len, created_ms ? created_ms : clock_wall_ms(), desc, target_id,
+	if (remember) {
+		/* The history has it before it goes: the send says whom it went to, and who it waits for. */
+		char where[160];
+		page_target_describe(target, where, sizeof where);
+		char brief[96];
+		snprintf(brief, sizeof brief, "%s: %.2f s", what, format_seconds(frames, con->fmt.rate));
+		page_history_add(&con->history, page_id ? page_id : outbox_next_id(con->outbox), clock_mono_ms(),
+		                 clock_wall_ms(), brief, where);
+	}
+	outbox_add(con->outbox, page_id, wav, wav_len, created_ms ? created_ms : clock_wall_ms(), desc, target,
 	           remember);
 }
 
@@ -369,9 +519,19 @@ static void console_talk(struct console *con)
 		refuse(con, "cannot talk yet: a page before it is still to be sent (a slow disk?); try again");
 		return;
 	}
-	if (!console_state_target_ready(&con->cs))
+	const struct page_request *req = &con->cs.request;
+	const struct page_target *target = req->has_target ? &req->target : &con->cs.target;
+	if (!console_state_target_check(&con->cs, target))
 		return;
-	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
+	double seconds = req->has_seconds ? req->seconds : con->cs.duration_s;
+	double max_s = options_max_duration(con->fmt.rate, con->fmt.channels);
+	if (seconds > max_s) {
+		refuse(con, "cannot talk %.2f s: a page at %d Hz x %d channels holds at most %.2f s", seconds,
+		       con->fmt.rate, con->fmt.channels, max_s);
+		return;
+	}
+	con->rec_target = *target;
+	size_t frames = format_frames_for_seconds(con->fmt.rate, seconds);
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
 	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
@@ -382,13 +542,13 @@ static void console_talk(struct console *con)
 		refuse(con, "cannot record: out of memory for %zu frames", frames);
 		return;
 	}
-	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
+	log_event("recording %.2f s (%zu frames)", seconds, frames);
 	con->rec_page = outbox_reserve(con->outbox);
 	con->rec_created_ms = clock_wall_ms();
-	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames, con->cs.live);
+	stream_begin(con, con->rec_page, con->rec_created_ms, &con->rec_target, frames, con->cs.live);
 	/* The speakers open their outputs meanwhile: the page then starts soon after the capture. */
-	station_prepare(con->station, con->cs.target_id, con->fmt.rate, con->fmt.channels,
-	                clock_mono_us() + (uint64_t)(con->cs.duration_s * 1e6) + PREPARE_SEND_BY_MS * 1000u);
+	station_prepare(con->station, &con->rec_target, con->fmt.rate, con->fmt.channels,
+	                clock_mono_us() + (uint64_t)(seconds * 1e6) + PREPARE_SEND_BY_MS * 1000u);
 }
 
 /*
@@ -405,7 +565,7 @@ static void recording_done(struct console *con, int16_t *samples, size_t frames,
 		return;
 	}
 	stream_feed(con, samples, frames, true);
-	page_from_samples(con, samples, frames, what, con->cs.target_id, true, page_id, con->rec_created_ms);
+	page_from_samples(con, samples, frames, what, &con->rec_target, true, page_id, con->rec_created_ms);
 }
 
 /* Ends a recording now and sends what was captured. */
@@ -482,17 +642,16 @@ static void console_load_done(struct console *con)
 static void load_done(struct console *con, struct file_load *load)
 {
 	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
-	uint32_t target = load->target_id;
+	const struct page_target *target = load->has_target ? &load->target : &con->cs.target;
 	speakers_refresh(con);
 	if (load->rc < 0) {
 		refuse(con, "cannot send %s: %s", load->path, load->err);
 	} else if (load->frames == 0) {
 		refuse(con, "cannot send %s: it holds no audio", load->path);
-	} else if (target && !console_state_find(&con->cs, target, NULL)) {
+	} else if (!load->remember && console_state_target_count(&con->cs, target) == 0) {
 		refuse(con, "%s not sent: that speaker left while the file loaded", load->what);
-	} else if (target || console_state_target_ready(&con->cs)) {
-		page_from_samples(con, load->samples, load->frames, load->what,
-		                  target ? target : con->cs.target_id, load->remember, 0, 0);
+	} else if (console_state_target_check(&con->cs, target)) {
+		page_from_samples(con, load->samples, load->frames, load->what, target, load->remember, 0, 0);
 		load->samples = NULL;
 	}
 	file_load_free(load);
@@ -509,29 +668,76 @@ static bool refuse_while_recording(struct console *con, const char *what)
 
 static void console_send_file(struct console *con, const char *path)
 {
-	if (refuse_while_recording(con, path) || !console_state_target_ready(&con->cs))
+	const struct page_request *req = &con->cs.request;
+	const struct page_target *target = req->has_target ? &req->target : NULL;
+	if (refuse_while_recording(con, path) || !console_state_target_check(&con->cs, target))
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
 	con->answering = true; /* it says why it cannot take the file */
-	bool queued = file_loads_add(con->loads, path, what, 0, true);
+	bool queued = file_loads_add(con->loads, path, what, target, true);
 	con->answering = false;
 	/* From the control socket: the answer waits for the load, which says how it went. */
 	if (queued && con->answer)
 		control_answer_await(con->answer, path);
 }
 
-/* Sends the last recorded or loaded page again to the current target. */
+/*
+ * resend [--missed] [PAGE] [OPTS]: the last page (or PAGE, while it is
+ * kept) again, to the target (the options' or the console's), or with
+ * --missed only to those of its speakers that did not play it.
+ */
 static void console_resend(struct console *con)
 {
+	const struct page_request *req = &con->cs.request;
 	if (!outbox_can_resend(con->outbox)) {
 		refuse(con, "nothing to resend: no page yet");
 		return;
 	}
 	if (refuse_while_recording(con, "the page again"))
 		return;
-	if (console_state_target_ready(&con->cs))
-		outbox_resend(con->outbox, con->cs.target_id);
+	uint32_t first = outbox_kept_first_id(con->outbox, req->page);
+	if (!first) {
+		refuse(con, "page %u is not kept any more: the console keeps its latest %d pages (history lists "
+		       "them); send its file from the archive (%s) instead", req->page,
+		       WAIT_MAX_PAGES_DEFAULT > con->opts.wait_max_pages ? WAIT_MAX_PAGES_DEFAULT
+		                                                          : con->opts.wait_max_pages,
+		       con->archive_dir);
+		return;
+	}
+	struct page_target target = req->has_target ? req->target : con->cs.target;
+	if (req->missed) {
+		struct history_page *hp = page_history_find(&con->history, first);
+		const char *names[PAGE_TARGET_MAX];
+		size_t n = hp ? page_history_missed(hp, names, PAGE_TARGET_MAX) : 0;
+		if (!hp) {
+			refuse(con, "resend --missed: page %u's outcomes are not remembered; resend %u sends it to all",
+			       first, first);
+			return;
+		}
+		struct page_target missed;
+		page_target_all(&missed);
+		for (size_t i = 0; i < n && i < PAGE_TARGET_MAX; i++) {
+			/* Only those the options' target names, if it names any. */
+			const struct known_speaker *k = known_speakers_find(&con->known, names[i]);
+			if (req->has_target && !page_target_matches(&req->target, names[i], k ? k->zone : NULL))
+				continue;
+			char err[160];
+			page_target_add(&missed, false, names[i], err, sizeof err);
+		}
+		if (page_target_is_all(&missed)) {
+			console_state_answer(&con->cs, false, "nobody missed page %u: every speaker it went to played it "
+			                     "(or waits for it)", first);
+			return;
+		}
+		if (n > PAGE_TARGET_MAX)
+			log_event("resend --missed: %zu speakers missed page %u; the first %d get it now, type it again "
+			          "for the rest", n, first, PAGE_TARGET_MAX);
+		target = missed;
+	}
+	if (!console_state_target_check(&con->cs, &target))
+		return;
+	outbox_resend_page(con->outbox, first, &target);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
@@ -555,7 +761,14 @@ static void console_test_tone(struct console *con)
 	char what[NAME_MAX_BYTES + 32];
 	snprintf(what, sizeof what, "test tone for %s", sp->name);
 	con->answering = true;
-	file_loads_add(con->loads, path, what, sp->id, false);
+	struct page_target to_it;
+	page_target_all(&to_it);
+	char err[160];
+	if (page_target_add(&to_it, false, sp->name, err, sizeof err) < 0) {
+		refuse(con, "test tone: %s", err);
+		return;
+	}
+	file_loads_add(con->loads, path, what, &to_it, false);
 	con->answering = false;
 }
 
@@ -637,6 +850,29 @@ static void console_admission(struct console *con, enum console_action action, c
 		console_state_answer(&con->cs, false, "%s", msg);
 }
 
+/* history: the recent pages, oldest first, each with its outcome on every speaker. */
+static void console_history(struct console *con)
+{
+	size_t n = con->history.count;
+	for (size_t i = n; i-- > 0;) {
+		const struct history_page *p = page_history_at(&con->history, i);
+		char clock[16] = "--:--:--", line[768];
+		time_t t = (time_t)(p->wall_ms / 1000);
+		struct tm tm;
+		if (localtime_r(&t, &tm))
+			strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+		page_history_line(p, clock, line, sizeof line);
+		log_event("%s", line);
+		for (size_t k = 0; k < p->n; k++) {
+			char outcome[160];
+			page_history_outcome_text(&p->sp[k], outcome, sizeof outcome);
+			log_event("  page %u %s: %s", p->id, p->sp[k].name, outcome);
+		}
+	}
+	log_event("%zu page%s in the history%s", n, n == 1 ? "" : "s",
+	          n ? ": resend PAGE, or resend --missed PAGE for those that did not play it" : "");
+}
+
 /* True if action would send a page. */
 static bool action_sends(enum console_action action)
 {
@@ -668,6 +904,7 @@ static void console_act(struct console *con, enum console_action action, const c
 	case CONSOLE_ACTION_RESEND: console_resend(con); break;
 	case CONSOLE_ACTION_SEND: console_send_file(con, arg); break;
 	case CONSOLE_ACTION_LIST: console_list(con); break;
+	case CONSOLE_ACTION_HISTORY: console_history(con); break;
 	case CONSOLE_ACTION_PENDING: console_pending(con); break;
 	case CONSOLE_ACTION_APPROVE:
 	case CONSOLE_ACTION_REFUSE:
@@ -892,7 +1129,6 @@ static void console_key_cb(void *ctx, int key)
 static void console_snapshot(struct console *con, struct console_view *v, uint64_t now)
 {
 	speakers_refresh(con);
-	console_state_target_follow(&con->cs);
 	if (capture(con))
 		meter_ballistics_update(&con->meter, capture_levels(capture(con)), now);
 	struct console_view_input in = {
@@ -957,6 +1193,7 @@ static int console_watch_input(struct console *con, uint64_t now)
 /* The timers of a pass (the input's watch), and how long poll() may sleep after them. */
 static int console_tick(struct console *con)
 {
+	pages_tick(con);
 	int timeout = console_watch_input(con, clock_mono_ms());
 	if (timeout > HEARTBEAT_INTERVAL_MS)
 		timeout = HEARTBEAT_INTERVAL_MS;
@@ -1108,6 +1345,10 @@ static void console_shutdown(struct console *con)
 	stream_abort(con, "the console is stopping");
 	control_free(con->control);
 	con->control = NULL;
+	for (size_t i = 0; i < con->waiting.n; i++)
+		log_event("not delivered, the console is stopping: page %u (waiting for %s)", con->waiting.v[i].page_id,
+		          con->waiting.v[i].name);
+	wait_queue_free(&con->waiting);
 	outbox_free(con->outbox);
 	con->outbox = NULL;
 	file_loads_free(con->loads);
@@ -1120,6 +1361,7 @@ static void console_shutdown(struct console *con)
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
+	known_speakers_free(&con->known);
 	free(con->joined);
 	con->joined = NULL;
 	con->joined_cap = 0;
@@ -1335,6 +1577,10 @@ static int setup_parts(struct console *con)
 {
 	con->fmt = (struct audio_format){ .rate = con->opts.rate, .channels = con->opts.channels };
 	console_state_init(&con->cs, &con->fmt, con->opts.duration, say_cb, NULL);
+	known_speakers_init(&con->known);
+	con->cs.known = &con->known;
+	wait_queue_init(&con->waiting, (size_t)con->opts.wait_max_pages, (uint64_t)con->opts.wait_max_age_s * 1000u);
+	page_history_init(&con->history, say_cb, NULL);
 	con->loads = file_loads_new(con->fmt.rate, con->fmt.channels, format_frames_for_seconds(
 		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels)));
 	con->outbox = outbox_new(con->archive_dir, page_send_cb, page_commit_cb, con);
@@ -1342,6 +1588,8 @@ static int setup_parts(struct console *con)
 		con->ui = console_ui_new();
 		con->view = calloc(1, sizeof *con->view);
 	}
+	if (con->outbox)
+		outbox_set_keep(con->outbox, pages_kept(con));
 	if (!con->loads || !con->outbox || (con->screen && (!con->ui || !con->view))) {
 		app_error(&con->app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;

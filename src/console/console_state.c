@@ -32,6 +32,7 @@ void console_state_init(struct console_state *cs, const struct audio_format *fmt
 	cs->say_ctx = say_ctx;
 	cs->fmt = *fmt;
 	cs->duration_s = duration_s; /* as the options checked it */
+	page_target_all(&cs->target);
 }
 
 void console_state_free(struct console_state *cs)
@@ -133,6 +134,7 @@ void console_state_set_speakers(struct console_state *cs,
 			cs->order[i] = (struct console_state_order){ .sp = joined[i], .index = i };
 		}
 		cs->speaker_count = n;
+		cs->speakers_gen++;
 		if (n > 1)
 			qsort(cs->order, n, sizeof *cs->order, order_cmp);
 	}
@@ -161,48 +163,120 @@ const struct station_speaker *console_state_selected(const struct console_state 
 
 /* ---- where pages go ---- */
 
-void console_state_target_follow(struct console_state *cs)
+size_t console_state_target_count(const struct console_state *cs, const struct page_target *t)
 {
-	if (!cs->target_id || console_state_find(cs, cs->target_id, NULL))
-		return;
-	for (size_t i = 0; i < cs->speaker_count; i++) {
-		const struct station_speaker *sp = cs->speakers[i];
-		if (strcmp(sp->name, cs->target_name) == 0) {
-			cs->target_id = sp->id;
-			say(cs, "next page goes to %s again (it reconnected)", sp->name);
-			return;
-		}
-	}
+	if (!t)
+		t = &cs->target;
+	size_t n = 0;
+	for (size_t i = 0; i < cs->speaker_count; i++)
+		n += page_target_matches(t, cs->speakers[i]->name, cs->speakers[i]->zone);
+	return n;
 }
 
-bool console_state_target_ready(struct console_state *cs)
+size_t console_state_target_offline(const struct console_state *cs, const struct page_target *t)
 {
-	console_state_target_follow(cs);
-	if (!console_state_target_missing(cs))
+	return cs->known ? known_speakers_offline(cs->known, t ? t : &cs->target, NULL, 0) : 0;
+}
+
+bool console_state_target_check(struct console_state *cs, const struct page_target *t)
+{
+	if (!t)
+		t = &cs->target;
+	if (page_target_is_all(t) || console_state_target_count(cs, t) > 0 || console_state_target_offline(cs, t) > 0)
 		return true;
-	console_state_answer(cs, true, "not sent: the next page is for %s, which is not connected "
-	                     "(t or Enter sends to all speakers)", cs->target_name);
+	char text[512];
+	page_target_describe(t, text, sizeof text);
+	console_state_answer(cs, true, "not sent: no speaker is in %s, connected or known "
+	                     "(list shows names and zones; target all pages everyone)", text);
 	return false;
+}
+
+void console_state_target_text(const struct console_state *cs, char *out, size_t outlen)
+{
+	page_target_describe(&cs->target, out, outlen);
+}
+
+/* Says where the next page goes now. */
+static void target_said(struct console_state *cs)
+{
+	char text[512];
+	page_target_describe(&cs->target, text, sizeof text);
+	if (page_target_is_all(&cs->target))
+		say(cs, "next page goes to all speakers");
+	else if (cs->target.zone_count + cs->target.speaker_count == 1)
+		say(cs, "next page goes to %s only", text);
+	else
+		say(cs, "next page goes to %s", text);
+}
+
+void console_state_set_target(struct console_state *cs, const struct page_target *t)
+{
+	cs->target = *t;
+	target_said(cs);
+}
+
+/* Removes name from one of t's sets; true if it was there. */
+static bool target_remove(char (*set)[NAME_MAX_BYTES + 1], size_t *count, const char *name)
+{
+	for (size_t i = 0; i < *count; i++) {
+		if (strcmp(set[i], name) == 0) {
+			memmove(set[i], set[i + 1], (*count - i - 1) * sizeof set[i]);
+			(*count)--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The selected speaker's name (zone false) or zone in or out of the target. */
+static void target_toggle(struct console_state *cs, bool zone)
+{
+	const struct station_speaker *sp = console_state_selected(cs);
+	const char *name = sp ? (zone ? sp->zone : sp->name) : NULL;
+	if (!sp) {
+		console_state_answer(cs, true, zone ? "select a speaker first (Up/Down) to page its zone"
+		                                    : "select a speaker first (Up/Down) to page it alone");
+		return;
+	}
+	if (zone && !*name) {
+		console_state_answer(cs, true, "%s has no zone: t pages it alone (a speaker's --zone names one)",
+		                     sp->name);
+		return;
+	}
+	struct page_target *t = &cs->target;
+	char (*set)[NAME_MAX_BYTES + 1] = zone ? t->zones : t->speakers;
+	size_t *count = zone ? &t->zone_count : &t->speaker_count;
+	if (page_target_is_all(t)) {
+		memset(t, 0, sizeof *t);
+	} else if (target_remove(set, count, name)) {
+		if (t->zone_count + t->speaker_count == 0)
+			page_target_all(t);
+		target_said(cs);
+		return;
+	}
+	char err[160];
+	if (page_target_add(t, zone, name, err, sizeof err) < 0) {
+		if (t->zone_count + t->speaker_count == 0)
+			page_target_all(t);
+		console_state_answer(cs, true, "%s", err);
+		return;
+	}
+	target_said(cs);
 }
 
 void console_state_target_toggle(struct console_state *cs)
 {
-	const struct station_speaker *sp = console_state_selected(cs);
-	if (cs->target_id == 0 && sp) {
-		cs->target_id = sp->id;
-		snprintf(cs->target_name, sizeof cs->target_name, "%s", sp->name);
-		say(cs, "next page goes to %s only", sp->name);
-	} else if (cs->target_id == 0) {
-		console_state_answer(cs, true, "select a speaker first (Up/Down) to page it alone");
-	} else {
-		cs->target_id = 0;
-		say(cs, "next page goes to all speakers");
-	}
+	target_toggle(cs, false);
+}
+
+void console_state_target_toggle_zone(struct console_state *cs)
+{
+	target_toggle(cs, true);
 }
 
 bool console_state_target_missing(const struct console_state *cs)
 {
-	return cs->target_id && !console_state_find(cs, cs->target_id, NULL);
+	return !page_target_is_all(&cs->target) && console_state_target_count(cs, NULL) == 0;
 }
 
 /* ---- the duration ---- */
@@ -392,6 +466,9 @@ static enum console_action plain_key(struct console_state *cs, int key,
 	case '\n': case '\r': case CONSOLE_KEY_ENTER: case 't':
 		console_state_target_toggle(cs);
 		break;
+	case 'z':
+		console_state_target_toggle_zone(cs);
+		break;
 	case 'T':
 		return CONSOLE_ACTION_TEST_TONE;
 	case 'L':
@@ -529,6 +606,8 @@ void console_state_set_hold(struct console_state *cs, bool hold)
 enum console_action console_state_key(struct console_state *cs, int key,
                                       const struct console_key_input *in)
 {
+	memset(&cs->request, 0, sizeof cs->request);
+	cs->request.chime = -1;
 	if (key & CONSOLE_KEY_RELEASE) {
 		/* Only the release of a Space whose press started the recording ends it. */
 		if ((key & ~CONSOLE_KEY_RELEASE) != ' ' || !cs->space_held)
@@ -549,23 +628,120 @@ enum console_action console_state_key(struct console_state *cs, int key,
 
 /* ---- commands ---- */
 
+/* Speaker ids in t become names (connected speakers'); false (said) if one is nobody's. */
+static bool target_resolve(struct console_state *cs, struct page_target *t)
+{
+	if (page_target_is_all(t) || t->speaker_count == 0)
+		return true;
+	size_t n = cs->speaker_count + (cs->known ? cs->known->n : 0);
+	struct page_target_speaker *sp = calloc(n ? n : 1, sizeof *sp);
+	if (!sp) {
+		console_state_answer(cs, true, "the console ran out of memory reading the target; try again");
+		return false;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < cs->speaker_count; i++)
+		sp[k++] = (struct page_target_speaker){ cs->speakers[i]->id, cs->speakers[i]->name,
+		                                        cs->speakers[i]->zone };
+	for (size_t i = 0; cs->known && i < cs->known->n; i++)
+		sp[k++] = (struct page_target_speaker){ 0, cs->known->v[i].name, cs->known->v[i].zone };
+	char err[CONSOLE_NOTICE_MAX];
+	int rc = page_target_resolve(t, sp, k, err, sizeof err);
+	free(sp);
+	if (rc < 0)
+		console_state_answer(cs, true, "%s", err);
+	return rc == 0;
+}
+
+/* talk, send, resend and their options into cs->request; NONE (said) on a mistake. */
+static enum console_action page_command(struct console_state *cs, enum page_opts_command cmd, char *args,
+                                        enum console_action action, const char **arg)
+{
+	char err[CONSOLE_NOTICE_MAX];
+	if (page_opts_parse(cmd, args, &cs->request, err, sizeof err) < 0) {
+		console_state_answer(cs, true, "%s", err);
+		memset(&cs->request, 0, sizeof cs->request);
+		return CONSOLE_ACTION_NONE;
+	}
+	if (cs->request.has_target && !target_resolve(cs, &cs->request.target)) {
+		memset(&cs->request, 0, sizeof cs->request);
+		return CONSOLE_ACTION_NONE;
+	}
+	*arg = cs->request.file;
+	return action;
+}
+
+/* target alone says it; target all | zone NAME[,...] | speaker NAME|ID[,...] sets it. */
+static void target_command(struct console_state *cs, const char *args)
+{
+	if (!*args) {
+		char text[512];
+		page_target_describe(&cs->target, text, sizeof text);
+		char offline[64] = "";
+		size_t n = console_state_target_offline(cs, NULL);
+		if (n)
+			snprintf(offline, sizeof offline, ", %zu offline: it waits for them", n);
+		console_state_answer(cs, false, "next page goes to %s (%zu connected%s)", text,
+		                     console_state_target_count(cs, NULL), offline);
+		return;
+	}
+	struct page_target t;
+	char err[CONSOLE_NOTICE_MAX];
+	if (page_opts_parse_target(args, &t, err, sizeof err) < 0) {
+		console_state_answer(cs, true, "%s", err);
+		return;
+	}
+	if (!target_resolve(cs, &t))
+		return;
+	if (!page_target_is_all(&t) && console_state_target_count(cs, &t) == 0 &&
+	    console_state_target_offline(cs, &t) == 0) {
+		char text[512];
+		page_target_describe(&t, text, sizeof text);
+		console_state_answer(cs, true, "target not changed: no speaker is in %s, connected or known "
+		                     "(list shows names and zones)", text);
+		return;
+	}
+	console_state_set_target(cs, &t);
+}
+
+/* The word at the start of line, alone or followed by a space: what follows it (trimmed), or NULL. */
+static char *command_word(char *line, const char *word)
+{
+	size_t n = strlen(word);
+	if (strncmp(line, word, n) != 0 || (line[n] != ' ' && line[n] != '\t' && line[n] != '\0'))
+		return NULL;
+	line += n;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
 enum console_action console_state_command(struct console_state *cs, char *line, const char **arg)
 {
 	*arg = NULL;
+	memset(&cs->request, 0, sizeof cs->request);
+	cs->request.chime = -1;
 	size_t len = strlen(line);
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		line[--len] = '\0';
 	while (*line == ' ' || *line == '\t')
 		line++;
-	if (*line == '\0' || strcmp(line, "talk") == 0)
+	if (*line == '\0')
 		return CONSOLE_ACTION_TALK;
+	char *rest;
+	if ((rest = command_word(line, "talk")))
+		return page_command(cs, PAGE_OPTS_TALK, rest, CONSOLE_ACTION_TALK, arg);
+	if ((rest = command_word(line, "send")))
+		return page_command(cs, PAGE_OPTS_SEND, rest, CONSOLE_ACTION_SEND, arg);
+	if ((rest = command_word(line, "resend")))
+		return page_command(cs, PAGE_OPTS_RESEND, rest, CONSOLE_ACTION_RESEND, arg);
+	if ((rest = command_word(line, "target"))) {
+		target_command(cs, rest);
+		return CONSOLE_ACTION_NONE;
+	}
 	if (strcmp(line, "live") == 0 || strcmp(line, "page") == 0) {
 		console_state_set_live(cs, line[0] == 'l');
 		return CONSOLE_ACTION_NONE;
-	}
-	if (strncmp(line, "send ", 5) == 0) {
-		*arg = line + 5;
-		return CONSOLE_ACTION_SEND;
 	}
 	static const struct {
 		const char *word;
@@ -579,16 +755,16 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		size_t n = strlen(with_id[i].word);
 		if (strncmp(line, with_id[i].word, n) != 0 || (line[n] != ' ' && line[n] != '\0'))
 			continue;
-		const char *rest = line + n;
-		while (*rest == ' ')
-			rest++;
-		if (!*rest && with_id[i].needs_arg) {
+		const char *after = line + n;
+		while (*after == ' ')
+			after++;
+		if (!*after && with_id[i].needs_arg) {
 			console_state_answer(cs, true, "forget needs a speaker: forget ID (list shows ids) or "
 			                     "forget FINGERPRINT");
 			return CONSOLE_ACTION_NONE;
 		}
 		/* approve or refuse alone: the first speaker asking, as a and x do on the screen. */
-		*arg = *rest ? rest : NULL;
+		*arg = *after ? after : NULL;
 		return with_id[i].action;
 	}
 	if (strncmp(line, "duration ", 9) == 0) {
@@ -605,22 +781,20 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		enum console_action action;
 	} words[] = {
 		{ "cancel", CONSOLE_ACTION_CANCEL }, { "stop", CONSOLE_ACTION_STOP },
-		{ "resend", CONSOLE_ACTION_RESEND }, { "list", CONSOLE_ACTION_LIST },
+		{ "list", CONSOLE_ACTION_LIST }, { "history", CONSOLE_ACTION_HISTORY },
 		{ "pending", CONSOLE_ACTION_PENDING }, { "quit", CONSOLE_ACTION_QUIT },
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(line, words[i].word) == 0)
 			return words[i].action;
-	if (strcmp(line, "send") == 0)
-		console_state_answer(cs, true, "send needs a file: send PATH, e.g. send "
-		                     "/srv/announcements/closing.flac");
-	else if (strcmp(line, "duration") == 0)
+	if (strcmp(line, "duration") == 0)
 		console_state_answer(cs, false, "duration is %.2f s; change it with duration SECONDS, "
 		                     "e.g. duration 7.5", cs->duration_s);
 	else
-		console_state_answer(cs, true, "unknown command '%s': use talk (or an empty line), stop, "
-		                     "cancel, send PATH, resend, duration SECONDS, live, page, list, pending, "
-		                     "approve ID, refuse ID, forget ID, quit", line);
+		console_state_answer(cs, true, "unknown command '%s': use talk [SECONDS] [OPTS] (or an empty "
+		                     "line), stop, cancel, send [OPTS] PATH, resend [--missed] [PAGE] [OPTS], "
+		                     "target [all|zone NAME|speaker NAME], history, duration SECONDS, live, page, "
+		                     "list, pending, approve ID, refuse ID, forget ID, quit", line);
 	return CONSOLE_ACTION_NONE;
 }
 

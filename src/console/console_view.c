@@ -214,12 +214,8 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	else
 		snprintf(h->link, sizeof h->link, "encrypted, key %s%s", in->key_short ? in->key_short : "",
 		         in->keyed ? " + psk" : "");
-	if (cs->target_id) {
-		snprintf(h->target, sizeof h->target, "%s", cs->target_name);
-		h->target_missing = console_state_target_missing(cs);
-	} else {
-		snprintf(h->target, sizeof h->target, "all speakers");
-	}
+	console_state_target_text(cs, h->target, sizeof h->target);
+	h->target_missing = console_state_target_missing(cs);
 }
 
 /*
@@ -230,6 +226,8 @@ void console_view_status(struct console_view_status *s, const struct console_sta
                          const struct console_view_input *in)
 {
 	memset(s, 0, sizeof *s);
+	char target[CONSOLE_VIEW_TARGET_MAX];
+	console_state_target_text(cs, target, sizeof target);
 	if (cs->notice[0]) {
 		snprintf(s->notice, sizeof s->notice, "%s", cs->notice);
 		s->notice_tone = cs->notice_error ? CONSOLE_TONE_BAD : CONSOLE_TONE_ACCENT;
@@ -249,8 +247,7 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 		uint64_t left = total > elapsed ? total - elapsed : 0;
 		s->recording = true;
 		s->held = cs->space_held;
-		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s",
-		         cs->target_id ? cs->target_name : "all speakers",
+		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s", target,
 		         console_state_target_missing(cs) ? " (not connected)" : "");
 		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
 		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
@@ -270,14 +267,14 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
 	if (in->input_ok && cs->live)
 		snprintf(s->text, sizeof s->text, "ready, LIVE: %s talks to %s as you speak (up to %s)",
-		         cs->hold_to_talk ? "holding Space" : "Space", cs->target_id ? cs->target_name : "all speakers",
+		         cs->hold_to_talk ? "holding Space" : "Space", target,
 		         secs);
 	else if (in->input_ok && cs->hold_to_talk)
 		snprintf(s->text, sizeof s->text, "ready: hold Space to talk to %s (up to %s)",
-		         cs->target_id ? cs->target_name : "all speakers", secs);
+		         target, secs);
 	else if (in->input_ok)
 		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
-		         cs->target_id ? cs->target_name : "all speakers");
+		         target);
 	else
 		snprintf(s->text, sizeof s->text, "no input device: send a file with \":send PATH\"");
 	s->tone = CONSOLE_TONE_DIM;

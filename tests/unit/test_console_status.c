@@ -81,7 +81,7 @@ static void test_json(void **state)
 	static const char *const parts[] = {
 		"{\"console\":{\"name\":\"desk\",\"version\":\"" INTERCOM_VERSION "\",\"fingerprint\":\"4f45 553c\",\"listen\":\"0.0.0.0:2348\"},",
 		"\"mode\":\"page\",\"duration_s\":5.00,",
-		"\"target\":{\"kind\":\"all\",\"speakers\":[],\"missing\":false},\"recording\":false,",
+		"\"target\":{\"kind\":\"all\",\"speakers\":[],\"missing\":false,\"offline\":0},\"recording\":false,",
 		"\"input\":{\"ok\":true,\"device\":\"pulse\"},",
 		"\"last_page\":{\"id\":3,\"targets\":2,\"delivered\":2,\"played\":1,\"failed\":1,",
 		"\"done\":true,\"summary\":\"page 3: delivered to 2/2, played by 1/2, failed on 1 more\"}",
@@ -103,8 +103,9 @@ static void test_json(void **state)
 	json_free(&j);
 
 	/* One speaker targeted, recording, live, no input. */
-	f.cs.target_id = 2;
-	snprintf(f.cs.target_name, sizeof f.cs.target_name, "stage");
+	char err[128];
+	page_target_all(&f.cs.target);
+	assert_int_equal(page_target_add(&f.cs.target, false, "stage \"B\"\\", err, sizeof err), 0);
 	f.cs.live = true;
 	f.in.recording = true;
 	f.in.recorded_s = 1.25;
@@ -117,7 +118,7 @@ static void test_json(void **state)
 	doc = json_finish(&j);
 	assert_non_null(doc);
 	assert_non_null(strstr(doc, "\"mode\":\"live\""));
-	assert_non_null(strstr(doc, "\"target\":{\"kind\":\"speaker\",\"speakers\":[\"stage\"],\"missing\":false}"));
+	assert_non_null(strstr(doc, "\"target\":{\"kind\":\"speaker\",\"speakers\":[\"stage \\\"B\\\"\\\\\"],\"missing\":false,\"offline\":0}"));
 	assert_non_null(strstr(doc, "\"recording\":true,\"recorded_s\":1.25,\"recording_s\":5.00"));
 	assert_non_null(strstr(doc, "\"input\":{\"ok\":false,\"missing\":\"no input device\"}"));
 	assert_non_null(strstr(doc, "\"pending\":[]}"));

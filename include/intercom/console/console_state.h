@@ -29,6 +29,9 @@
 
 #include "intercom/audio/format.h"
 #include "intercom/common/defaults.h"
+#include "intercom/console/known_speakers.h"
+#include "intercom/console/page_opts.h"
+#include "intercom/console/page_target.h"
 #include "intercom/console/station.h"
 
 /* What may be typed at the footer's prompt, in bytes with the terminating NUL. */
@@ -96,6 +99,7 @@ enum console_action {
 	CONSOLE_ACTION_APPROVE,       /* approve a speaker asking to join (arg: its id; a: the first) */
 	CONSOLE_ACTION_REFUSE,        /* refuse one (arg: its id; x: the first) */
 	CONSOLE_ACTION_FORGET,        /* forget an approved speaker (arg: its id or fingerprint) */
+	CONSOLE_ACTION_HISTORY,       /* list the recent pages and their outcomes */
 	CONSOLE_ACTION_QUIT,
 };
 
@@ -136,10 +140,14 @@ struct console_state {
 	uint32_t *joined_ids;         /* their ids in the station's order: a change is a join or a leave */
 	struct console_state_order *order; /* table row -> its place in the station's list */
 	size_t cap;                   /* room in the arrays above and the results */
+	uint64_t speakers_gen;        /* counts the changes of who is connected (a join or a leave) */
 
 	/* where and how long */
-	uint32_t target_id;           /* where pages go: 0 = every speaker */
-	char target_name[NAME_MAX_BYTES + 1];
+	struct page_target target;    /* where pages go: every speaker, zones, speakers by name */
+	const struct known_speakers *known; /* the speakers seen, connected or not (NULL: none) */
+	/* The options of the command just read (talk, send, resend): console_state_command sets
+	   them, a key clears them (a key's page is the console's settings alone). */
+	struct page_request request;
 	double duration_s;
 	/* live: a talk plays on the speakers as it is spoken; else it is recorded, then played */
 	bool live;
@@ -190,14 +198,30 @@ const struct station_speaker *console_state_selected(const struct console_state 
 
 /* ---- where pages go ---- */
 
-/* The target is not connected but a speaker of its name is (it came back with a new id): it is the target again. */
-void console_state_target_follow(struct console_state *cs);
-/* False (said) if pages cannot go where the operator aimed them: the target is not connected. */
-bool console_state_target_ready(struct console_state *cs);
-/* Enter / t: the next page goes to every speaker, or only to the selected one. */
+/*
+ * False (said) if a page for t (NULL: the console's target) would reach
+ * nobody: no connected speaker is a target, nor a known one that is not
+ * connected (cs->known; the page would wait for it). A
+ * target that matches nobody is refused, never widened to everyone.
+ */
+bool console_state_target_check(struct console_state *cs, const struct page_target *t);
+/* The known speakers t (NULL: the console's target) names that are not connected. */
+size_t console_state_target_offline(const struct console_state *cs, const struct page_target *t);
+/* The connected speakers t (NULL: the console's target) reaches. */
+size_t console_state_target_count(const struct console_state *cs, const struct page_target *t);
+/*
+ * Enter / t: the selected speaker joins the target (from every speaker, it
+ * becomes the only one), or leaves it (the last one out: every speaker).
+ */
 void console_state_target_toggle(struct console_state *cs);
-/* True if the target is one speaker that is not connected. */
+/* z: the selected speaker's zone joins the target, or leaves it, likewise. */
+void console_state_target_toggle_zone(struct console_state *cs);
+/* The target command: the next pages go to t (said). */
+void console_state_set_target(struct console_state *cs, const struct page_target *t);
+/* True if the target is not every speaker and no connected speaker is in it. */
 bool console_state_target_missing(const struct console_state *cs);
+/* "all speakers", "zone hall", "hall-1, hall-2": the target in words. */
+void console_state_target_text(const struct console_state *cs, char *out, size_t outlen);
 
 /* ---- the duration ---- */
 

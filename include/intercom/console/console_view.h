@@ -21,6 +21,8 @@
 
 /* Table rows in one snapshot at most: more than any terminal shows at once. */
 #define CONSOLE_VIEW_ROWS 256
+/* The header's and the banner's words for where the next page goes (cut, and said to be, beyond it). */
+#define CONSOLE_VIEW_TARGET_MAX 160
 
 /* How a piece of text should stand out; the screen maps tones to colours. */
 enum console_tone {
@@ -59,8 +61,8 @@ struct console_view_header {
 	bool input_ok;
 	char duration[24];        /* "5.0 s", "live 5.0 s" */
 	size_t speakers;          /* connected (may exceed the rows listed) */
-	char target[96];          /* "all speakers" or a name */
-	bool target_missing;      /* the chosen speaker is not connected */
+	char target[CONSOLE_VIEW_TARGET_MAX]; /* "all speakers", "zone hall", "hall-1, hall-2" */
+	bool target_missing;      /* no chosen speaker is connected */
 	char link[48];            /* "encrypted, key ab12cd34" (+ ", pre-shared key"), or
 	                             "LEGACY PORT OPEN: unencrypted" */
 	bool link_secure;         /* every link is encrypted (no open legacy port) */
@@ -68,7 +70,7 @@ struct console_view_header {
 
 struct console_view_status {
 	bool recording;
-	char rec_target[NAME_MAX_BYTES + 32]; /* where the recording goes: "to hall-1", "to all speakers" */
+	char rec_target[CONSOLE_VIEW_TARGET_MAX + 32]; /* where the recording goes: "to hall-1", "to all speakers" */
 	char rec_elapsed[16];     /* "00:02.3" */
 	char rec_total[16];       /* "00:05.0" */
 	char rec_left[32];        /* "2.7 s left" */
