@@ -88,6 +88,12 @@ void page_history_set(struct history_page *p, const char *name, uint8_t outcome,
 
 void page_history_copy(struct history_page *p, uint32_t copy_id, bool late)
 {
+	for (size_t c = 0; c < p->copy_count; c++) {
+		if (p->copies[c] == copy_id) {
+			p->copy_late[c] = p->copy_late[c] || late;
+			return;
+		}
+	}
 	if (p->copy_count == HISTORY_COPIES) {
 		/* The oldest copy's reports are long in. */
 		memmove(p->copies, p->copies + 1, (HISTORY_COPIES - 1) * sizeof p->copies[0]);

@@ -80,7 +80,7 @@ const struct history_page *page_history_at(const struct page_history *h, size_t 
 /* Speaker name's outcome on page p is now outcome (added if new). */
 void page_history_set(struct history_page *p, const char *name, uint8_t outcome, bool delivered_only,
                       const char *reason);
-/* copy_id sends page p again (late: a late delivery to a speaker that was offline). */
+/* copy_id sends page p again (late: a late delivery to a speaker that was offline); once per id. */
 void page_history_copy(struct history_page *p, uint32_t copy_id, bool late);
 /*
  * A speaker's report: page page_id (a page or one of its copies) is at state
