@@ -940,6 +940,8 @@ static void status_input(struct console *con, struct console_status_input *in,
 		.lobby = lobby,
 		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
 		.now_ms = clock_mono_ms(),
+		.known = &con->known,
+		.waiting = &con->waiting,
 	};
 	if (in->lobby_count > LOBBY_MAX)
 		in->lobby_count = LOBBY_MAX;

@@ -118,6 +118,31 @@ void console_status_json(struct json *j, const struct console_state *cs,
 	for (size_t i = 0; i < cs->speaker_count; i++)
 		json_speaker(j, cs->speakers[i], in->now_ms);
 	json_array_end(j);
+	json_array_begin(j, "offline");
+	for (size_t i = 0; in->known && i < in->known->n; i++) {
+		const struct known_speaker *k = &in->known->v[i];
+		if (k->id)
+			continue;
+		json_object_begin(j, NULL);
+		json_str(j, "name", k->name);
+		json_str(j, "zone", k->zone);
+		json_str(j, "fingerprint", k->fingerprint);
+		json_int(j, "offline_s", (int64_t)((in->now_ms - k->last_seen_ms) / 1000));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "waiting");
+	for (size_t i = 0; in->waiting && i < in->waiting->n; i++) {
+		const struct wait_entry *e = &in->waiting->v[i];
+		json_object_begin(j, NULL);
+		json_int(j, "page", e->page_id);
+		json_str(j, "speaker", e->name);
+		json_int(j, "waited_s", (int64_t)((in->now_ms - e->since_ms) / 1000));
+		json_int(j, "expires_in_s", (int64_t)((e->since_ms + in->waiting->max_age_ms > in->now_ms
+		                                       ? e->since_ms + in->waiting->max_age_ms - in->now_ms : 0) / 1000));
+		json_object_end(j);
+	}
+	json_array_end(j);
 	json_array_begin(j, "pending");
 	for (size_t i = 0; i < in->lobby_count; i++) {
 		const struct station_speaker *sp = in->lobby[i];
@@ -163,6 +188,20 @@ void console_status_text(void (*line)(void *ctx, const char *text), void *ctx,
 		snprintf(text, sizeof text, "  %-16s zone %-10s id %-4u %-22s sync %-9s page %u %s",
 		         sp->name, sp->zone[0] ? sp->zone : "-", sp->id, sp->addr, row.sync, sp->page_id,
 		         row.state);
+		line(ctx, text);
+	}
+	for (size_t i = 0; in->known && i < in->known->n; i++) {
+		const struct known_speaker *k = &in->known->v[i];
+		if (k->id)
+			continue;
+		snprintf(text, sizeof text, "  %-16s zone %-10s offline %llu s, key %s", k->name, k->zone[0] ? k->zone : "-",
+		         (unsigned long long)((in->now_ms - k->last_seen_ms) / 1000), k->fingerprint[0] ? k->fingerprint : "-");
+		line(ctx, text);
+	}
+	for (size_t i = 0; in->waiting && i < in->waiting->n; i++) {
+		const struct wait_entry *e = &in->waiting->v[i];
+		snprintf(text, sizeof text, "page %u waits for %s (%llu s)", e->page_id, e->name,
+		         (unsigned long long)((in->now_ms - e->since_ms) / 1000));
 		line(ctx, text);
 	}
 	for (size_t i = 0; i < in->lobby_count; i++) {
