@@ -696,10 +696,16 @@ static void console_resend(struct console *con)
 	}
 	if (refuse_while_recording(con, "the page again"))
 		return;
-	uint32_t first = outbox_kept_first_id(con->outbox, req->page);
+	uint32_t page = req->page;
+	if (!page && con->cs.history_view) {
+		/* The page picked in the history view. */
+		const struct history_page *picked = page_history_at(&con->history, con->cs.history_sel);
+		page = picked ? picked->id : 0;
+	}
+	uint32_t first = outbox_kept_first_id(con->outbox, page);
 	if (!first) {
 		refuse(con, "page %u is not kept any more: the console keeps its latest %d pages (history lists "
-		       "them); send its file from the archive (%s) instead", req->page,
+		       "them); send its file from the archive (%s) instead", page,
 		       WAIT_MAX_PAGES_DEFAULT > con->opts.wait_max_pages ? WAIT_MAX_PAGES_DEFAULT
 		                                                          : con->opts.wait_max_pages,
 		       con->archive_dir);
@@ -1118,6 +1124,7 @@ static void console_key_cb(void *ctx, int key)
 		/* As the screen is now: the status's lines are the last frame's. */
 		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count, &con->view->status),
 		.too_small = console_ui_too_small(con->ui),
+		.history_pages = con->history.count,
 	};
 	if (con->cs.help || con->cs.log_view)
 		console_ui_scroll_range(con->ui, con->cs.help, &in.scroll_max, &in.scroll_page);
@@ -1146,7 +1153,12 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
 		.meter = capture(con) ? &con->meter : NULL,
+		.history = &con->history,
 	};
+	/* The latest page's speakers it still waits for ("waiting for 2"). */
+	const struct history_page *latest = page_history_latest(&con->history);
+	in.waiting = latest ? wait_queue_speakers(&con->waiting, latest->id) : 0;
+	in.waiting_all = wait_queue_speakers(&con->waiting, 0);
 	const struct station_speaker *asking[1];
 	in.asking_count = station_lobby(con->station, asking, 1);
 	in.asking = in.asking_count ? asking[0] : NULL;

@@ -494,6 +494,10 @@ static enum console_action plain_key(struct console_state *cs, int key,
 		cs->log_view = true;
 		cs->log_back = 0;
 		break;
+	case 'H':
+		cs->history_view = true;
+		cs->history_sel = 0;
+		break;
 	case 'q': case 'Q':
 		if (!in->in_flight)
 			return CONSOLE_ACTION_QUIT;
@@ -542,6 +546,40 @@ static void overlay_key(struct console_state *cs, int key, const struct console_
 }
 
 /*
+ * A key while the history view is open: Up/Down (PgUp PgDn Home End) pick a
+ * page, r sends it again to the target, m to the speakers that did not play
+ * it (the view stays open to show how it goes); any other key closes it.
+ */
+static enum console_action history_key(struct console_state *cs, int key, const struct console_key_input *in)
+{
+	size_t max = in->history_pages ? in->history_pages - 1 : 0;
+	switch (key) {
+	case CONSOLE_KEY_UP: case 'k': scroll_by(&cs->history_sel, -1, max); break;
+	case CONSOLE_KEY_DOWN: case 'j': scroll_by(&cs->history_sel, 1, max); break;
+	case CONSOLE_KEY_PAGE_UP: scroll_by(&cs->history_sel, -10, max); break;
+	case CONSOLE_KEY_PAGE_DOWN: scroll_by(&cs->history_sel, 10, max); break;
+	case CONSOLE_KEY_HOME: cs->history_sel = 0; break;
+	case CONSOLE_KEY_END: cs->history_sel = max; break;
+	case 'r': case 'm':
+		if (in->too_small) {
+			console_state_answer(cs, true, "key ignored: the terminal is too small to show what it would "
+			                     "do (it needs %dx%d)", CONSOLE_MIN_W, CONSOLE_MIN_H);
+			break;
+		}
+		if (!in->history_pages) {
+			console_state_answer(cs, true, "nothing to resend: no page yet");
+			break;
+		}
+		cs->request.missed = key == 'm';
+		return CONSOLE_ACTION_RESEND;
+	default:
+		cs->history_view = false;
+		break;
+	}
+	return CONSOLE_ACTION_NONE;
+}
+
+/*
  * On a screen too small to show anything but the notice, only keys whose
  * effect it shows go through: Space and Esc on a recording (it is shown),
  * q (and its question), the help, the log view, a command typed (what it
@@ -553,7 +591,8 @@ static bool small_screen_allows(int key, const struct console_key_input *in)
 {
 	switch (key) {
 	case ' ': return in->recording;
-	case KEY_ESC: case 'q': case 'Q': case '?': case 'h': case CONSOLE_KEY_HELP: case 'l': case ':': case 's':
+	case KEY_ESC: case 'q': case 'Q': case '?': case 'h': case CONSOLE_KEY_HELP: case 'l': case 'H': case ':':
+	case 's':
 	case CONSOLE_KEY_UP: case CONSOLE_KEY_DOWN: case 'k': case 'j': case CONSOLE_KEY_PAGE_UP:
 	case CONSOLE_KEY_PAGE_DOWN: case CONSOLE_KEY_HOME: case CONSOLE_KEY_END: case CONSOLE_KEY_OTHER:
 		return true;
@@ -571,6 +610,8 @@ static enum console_action key_pressed(struct console_state *cs, int key,
 	if (key == KEY_CTRL_L)
 		return CONSOLE_ACTION_REPAINT;
 	cs->notice[0] = '\0'; /* the operator moved on: the status line's answer has been seen */
+	if (cs->history_view)
+		return history_key(cs, key, in);
 	if (cs->help || cs->log_view) {
 		overlay_key(cs, key, in);
 		return CONSOLE_ACTION_NONE;

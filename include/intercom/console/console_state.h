@@ -91,7 +91,8 @@ enum console_action {
 	CONSOLE_ACTION_STOP,          /* end the recording now and send it */
 	CONSOLE_ACTION_CANCEL,        /* drop the recording */
 	CONSOLE_ACTION_TEST_TONE,     /* the test tone to the selected speaker */
-	CONSOLE_ACTION_RESEND,        /* the last page again, to the target */
+	CONSOLE_ACTION_RESEND,        /* the last page (or the one picked in the history) again, to the
+	                                 target (r), or to those that missed it (m in the history) */
 	CONSOLE_ACTION_COMMAND,       /* run the command line typed, in prompt_text */
 	CONSOLE_ACTION_SEND,          /* send an audio file (a command's argument) */
 	CONSOLE_ACTION_LIST,          /* list the speakers in the log */
@@ -110,6 +111,7 @@ struct console_key_input {
 	int page_rows;                /* PgUp/PgDn move the selection this many rows */
 	bool too_small;               /* the screen only says it is too small: keys that would
 	                                 change or send the next page are refused, not done unseen */
+	size_t history_pages;         /* pages the history view lists (H: pick one with Up/Down) */
 	size_t scroll_max;            /* how far the open help or log view scrolls (help: its first
 	                                 line shown; log: events back from the newest) */
 	int scroll_page;              /* the lines it shows: PgUp/PgDn scroll by about this much */
@@ -166,6 +168,8 @@ struct console_state {
 	bool help;
 	size_t help_top;              /* the first help line shown: it scrolls on a small terminal */
 	bool log_view;                /* the events, full screen */
+	bool history_view;            /* the recent pages and their outcomes, full screen (H) */
+	size_t history_sel;           /* the page picked there, 0: the latest */
 	size_t log_back;              /* events below the log view's last line: 0 follows the newest */
 	/* The status line's answer to what the operator just did (a refusal, an error, a value
 	   asked for), until the next key; "" when there is none. It is in the log too. */
