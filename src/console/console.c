@@ -475,7 +475,9 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 		char where[160];
 		page_target_describe(target, where, sizeof where);
 		char brief[96];
-		snprintf(brief, sizeof brief, "%s: %.2f s", what, format_seconds(frames, con->fmt.rate));
+		const char *file = strncmp(what, "loaded from ", 12) == 0 ? strrchr(what, '/') : NULL;
+		snprintf(brief, sizeof brief, "%s%s %.2f s", file ? "file " : "", file ? file + 1 : what,
+		         format_seconds(frames, con->fmt.rate));
 		page_history_add(&con->history, page_id ? page_id : outbox_next_id(con->outbox), clock_mono_ms(),
 		                 clock_wall_ms(), brief, where);
 	}

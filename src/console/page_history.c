@@ -189,8 +189,11 @@ void page_history_line(const struct history_page *p, const char *clock, char *ou
 			missed++;
 	}
 	char tail[96] = "";
-	if (waiting)
-		snprintf(tail, sizeof tail, ", waiting for %zu", waiting);
-	snprintf(out, outlen, "page %u %s %s to %s: played by %zu/%zu, missed by %zu%s%s", p->id, clock, p->what,
-	         p->target, played, p->n + p->more, missed, tail, p->more ? " (more speakers than listed)" : "");
+	size_t len = 0;
+	if (missed)
+		len += (size_t)snprintf(tail + len, sizeof tail - len, ", missed by %zu", missed);
+	if (waiting && len < sizeof tail)
+		snprintf(tail + len, sizeof tail - len, ", waiting for %zu", waiting);
+	snprintf(out, outlen, "page %u  %s  %s  to %s: played by %zu/%zu%s%s", p->id, clock, p->what, p->target,
+	         played, p->n + p->more, tail, p->more ? " (more speakers than listed)" : "");
 }

@@ -51,7 +51,7 @@ static void test_outcomes_and_missed(void **state)
 	page_history_outcome_text(&p->sp[2], text, sizeof text);
 	assert_string_equal(text, "waiting");
 	page_history_line(p, "12:00:00", text, sizeof text);
-	assert_string_equal(text, "page 3 12:00:00 captured: 5.00 s to zone hall: played by 2/4, missed by 1, "
+	assert_string_equal(text, "page 3  12:00:00  captured: 5.00 s  to zone hall: played by 2/4, missed by 1, "
 	                          "waiting for 1");
 	/* A resend (page 5) to the one that missed: its report lands on page 3. */
 	page_history_copy(p, 5, false);
