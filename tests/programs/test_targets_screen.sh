@@ -89,7 +89,7 @@ coherent 100 30
 wait_screen 'page 4 is page 1 sent again' 2
 
 tm send-keys -t con q
-wait_screen 'shell\$' 5
+wait_for 5 test -s "$T/exit"
 [ "$(cat "$T/exit")" = "exit=0" ] || fail "console: $(cat "$T/exit")"
 [ ! -s "$T/console.err" ] || fail "the console wrote to stderr: $(cat "$T/console.err")"
 note "ok"
