@@ -6,19 +6,36 @@
 # everyone); status shows the target. A page for a zone whose speaker is offline
 # waits ("waits for 1 offline speaker"), status lists it, and when the speaker
 # reconnects it plays it: "delivered late (N s)"; history lists both outcomes.
+# An RTP target (--rtp to a unicast UDP receiver here, zone=office) is in its
+# zone: the office's pages reach it, the hall's do not.
 source "$(dirname "$0")/harness.sh"
 
 CTL="$INTERCOM_BIN/intercom-ctl"
 json_get() { "$CTL" status --json | python3 -c "import json, sys; s = json.load(sys.stdin); print($1)"; }
 sox -n -r 48000 -c 1 -b 16 -e signed-integer "$T/tone.wav" synth 0.6 sine 440 vol 0.5
 port=$(rig_free_port)
+rtp_port=$(rig_free_port)
+# The RTP target's receiver: how many packets came, kept in a file.
+run_bg "$T" "$T/rtp.log" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+n = 0
+open(sys.argv[2], "w").write("0")
+while True:
+    s.recv(2048)
+    n += 1
+    open(sys.argv[2], "w").write(str(n))
+' "$rtp_port" "$T/rtp.count"
+wait_for 5 test -f "$T/rtp.count"
 
-start_console "$T/console" "$port" --archive "$T/archive" --codec pcm -d 2
+start_console "$T/console" "$port" --archive "$T/archive" --codec pcm -d 2 \
+	--rtp "127.0.0.1:$rtp_port,zone=office,name=office-horn"
 alsa_speaker h1 "$port" --zone hall
 alsa_speaker h2 "$port" --zone hall
 alsa_speaker o1 "$port" --zone office
 o1_pid=$LAST_PID
-wait_log "$T/console.log" "joined.*\(3 connected\)" 20
+for s in h1 h2 o1; do wait_log "$T/console.log" "speaker $s .*joined" 20; done
 
 note "target zone hall: both hall speakers play, the office does not"
 console_cmd "target zone hall"
@@ -28,11 +45,13 @@ console_cmd "send $T/tone.wav"
 wait_log "$T/console.log" "page 1: delivered to 2/2, played by 2/2" 20
 for s in h1 h2; do wait_log "$T/$s.log" "page 1 played" 5; done
 [ "$(count_log "$T/o1.log" "page 1 ")" -eq 0 ] || fail "o1 (office) got page 1, meant for zone hall"
+[ "$(cat "$T/rtp.count")" = 0 ] || fail "the office's RTP target got page 1, meant for zone hall"
 
 note "send --zone office: that page only, the target stays"
 "$CTL" send --zone office "$T/tone.wav" >"$T/send2.out" || fail "intercom-ctl send --zone exited $?: $(cat "$T/send2.out")"
-wait_log "$T/console.log" "page 2: delivered to 1/1, played by 1/1" 20
+wait_log "$T/console.log" "page 2: delivered to 2/2, played by 1/1 \(1 RTP: delivered only\)" 20
 wait_log "$T/o1.log" "page 2 played" 5
+[ "$(cat "$T/rtp.count")" -gt 20 ] || fail "the office's RTP target got $(cat "$T/rtp.count") packets of page 2"
 [ "$(count_log "$T/h1.log" "page 2 ")" -eq 0 ] || fail "h1 got page 2, meant for the office"
 "$CTL" status >"$T/status.txt"
 grep -q "next page to zone hall" "$T/status.txt" || fail "the target changed: $(cat "$T/status.txt")"
@@ -67,6 +86,7 @@ kill "$o1_pid"
 wait_log "$T/console.log" "speaker o1 .*left" 10
 console_cmd "send --zone office $T/tone.wav"
 wait_log "$T/console.log" "page 4 waits for 1 offline speaker \(o1\)" 10
+wait_log "$T/console.log" "page 4: delivered to 1/1, played by 0/0 \(1 RTP: delivered only\)" 10
 [ "$(json_get 's["waiting"][0]["page"], s["waiting"][0]["speaker"]')" = "4 o1" ] || fail "status: $("$CTL" status --json)"
 [ "$(json_get 's["offline"][0]["name"], s["offline"][0]["zone"]')" = "o1 office" ] || fail "status: $("$CTL" status --json)"
 sleep 1 # the test: it waits a while
