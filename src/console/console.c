@@ -32,6 +32,7 @@
 #include "intercom/common/archive.h"
 #include "intercom/common/assets.h"
 #include "intercom/common/clock.h"
+#include "intercom/common/job.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/common/options.h"
@@ -98,6 +99,10 @@ struct console {
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
 	struct known_speakers known; /* every speaker seen since the start, connected or not */
 	uint64_t known_gen;       /* cs.speakers_gen when known was last brought up to date */
+	char state_dir[PATH_MAX]; /* where known-speakers is kept ("": nowhere) */
+	bool known_dirty;         /* known has speakers (or zones) the saved list lacks */
+	uint64_t known_saved_ms;  /* when the latest save started */
+	struct job *known_job;    /* the save under way (NULL: none) */
 	struct wait_queue waiting; /* pages waiting for offline speakers */
 	struct page_history history; /* the recent pages and their outcome per speaker */
 	bool resend_late;         /* the resend under way delivers a waiting page late */
@@ -298,6 +303,120 @@ static size_t pages_kept(const struct console *con)
 	return keep > OUTBOX_KEEP_DEFAULT ? keep : OUTBOX_KEEP_DEFAULT;
 }
 
+/* The known speakers' file, in the state directory (beside the console's key). */
+#define KNOWN_SPEAKERS_FILE "known-speakers"
+/* A list read at start-up larger than this is not ours: a site's speakers take a few hundred KB. */
+#define KNOWN_SPEAKERS_FILE_MAX (1u << 20)
+/* Saves at most this often: a console starting with hundreds of speakers joining writes a few times, not hundreds. */
+#define KNOWN_SAVE_GAP_MS 5000
+
+/* A save of the known speakers, in a job: its own copy of what it writes, and the result. */
+struct known_save {
+	char dir[PATH_MAX];
+	char *text;
+	size_t len;
+	int rc;
+	char err[PATH_MAX + 128];
+};
+
+static void known_save_run(void *arg)
+{
+	struct known_save *task = arg;
+	char path[PATH_MAX];
+	task->rc = archive_write(task->dir, KNOWN_SPEAKERS_FILE, (const uint8_t *)task->text, task->len, path,
+	                         sizeof path, task->err, sizeof task->err);
+}
+
+static void known_save_free(void *arg)
+{
+	struct known_save *task = arg;
+	if (task)
+		free(task->text);
+	free(task);
+}
+
+/* The list as text, in a new task for dir; NULL if memory ran out. */
+static struct known_save *known_save_task(const struct console *con)
+{
+	struct known_save *task = calloc(1, sizeof *task);
+	size_t need = known_speakers_format(&con->known, NULL, 0);
+	if (task)
+		task->text = malloc(need + 1);
+	if (!task || !task->text) {
+		known_save_free(task);
+		return NULL;
+	}
+	task->len = known_speakers_format(&con->known, task->text, need + 1);
+	snprintf(task->dir, sizeof task->dir, "%s", con->state_dir);
+	return task;
+}
+
+/* The save that ended (if one did): a failure is said. */
+static void known_save_done(struct console *con)
+{
+	if (!con->known_job || !job_done(con->known_job))
+		return;
+	struct known_save *task = job_finish(con->known_job);
+	con->known_job = NULL;
+	if (task && task->rc < 0)
+		log_event("warning: the known speakers were not saved: %s (pages wait only for speakers seen since "
+		          "the start)", task->err);
+	known_save_free(task);
+}
+
+/* Saves the known speakers in a job when they changed, at most every KNOWN_SAVE_GAP_MS. */
+static void known_save(struct console *con, uint64_t now)
+{
+	known_save_done(con);
+	if (!con->known_dirty || con->known_job || !con->state_dir[0] || now - con->known_saved_ms < KNOWN_SAVE_GAP_MS)
+		return;
+	struct known_save *task = known_save_task(con);
+	if (!task)
+		return; /* the next pass tries again */
+	char err[160];
+	con->known_job = job_start(known_save_run, task, known_save_free, err, sizeof err);
+	if (!con->known_job) {
+		known_save_run(task); /* no thread to be had: here and now */
+		if (task->rc < 0)
+			log_event("warning: the known speakers were not saved: %s", task->err);
+		known_save_free(task);
+	}
+	con->known_dirty = false;
+	con->known_saved_ms = now;
+}
+
+/* At start-up: the speakers seen before the restart, as offline ones (a missing file is a first start). */
+static void known_load(struct console *con)
+{
+	identity_state_dir(con->state_dir, sizeof con->state_dir);
+	if (!con->state_dir[0])
+		return;
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%s", con->state_dir, KNOWN_SPEAKERS_FILE);
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			log_event("warning: cannot read %s: %s (pages wait only for speakers seen from now on)", path,
+			          strerror(errno));
+		return;
+	}
+	char *text = malloc(KNOWN_SPEAKERS_FILE_MAX);
+	size_t len = text ? fread(text, 1, KNOWN_SPEAKERS_FILE_MAX, f) : 0;
+	bool whole = text && feof(f) && !ferror(f);
+	fclose(f);
+	if (!whole) {
+		log_event("warning: %s not read: %s (pages wait only for speakers seen from now on)", path,
+		          text ? "larger than 1 MiB or unreadable" : "out of memory");
+		free(text);
+		return;
+	}
+	size_t bad;
+	size_t n = known_speakers_parse(&con->known, text, len, clock_mono_ms(), &bad);
+	free(text);
+	log_event("%zu known speaker%s from %s%s", n, n == 1 ? "" : "s", path,
+	          bad ? " (some lines were not name, zone, fingerprint: skipped)" : "");
+}
+
 /* A page stopped waiting for a speaker without reaching it: said, and in the history. */
 static void wait_expired_cb(void *ctx, const struct wait_entry *e, enum wait_expiry why)
 {
@@ -334,7 +453,8 @@ static void pages_sent(struct console *con, uint32_t page_id, const struct page_
 	}
 	if (con->resend_late)
 		return;
-	known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, clock_mono_ms());
+	if (known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, clock_mono_ms()))
+		con->known_dirty = true;
 	con->known_gen = con->cs.speakers_gen;
 	size_t n = known_speakers_offline(&con->known, target, NULL, 0);
 	const struct known_speaker **off = n ? calloc(n, sizeof *off) : NULL;
@@ -373,9 +493,11 @@ static void pages_tick(struct console *con)
 	uint64_t now = clock_mono_ms();
 	speakers_refresh(con);
 	if (con->known_gen != con->cs.speakers_gen) {
-		known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, now);
+		if (known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, now))
+			con->known_dirty = true;
 		con->known_gen = con->cs.speakers_gen;
 	}
+	known_save(con, now);
 	for (size_t i = 0; i < con->cs.speaker_count; i++) {
 		const struct station_speaker *sp = con->cs.speakers[i];
 		if (sp->page_id && sp->page_state)
@@ -1377,6 +1499,23 @@ static void console_shutdown(struct console *con)
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
+	/* The known speakers on disk before going: the save under way first (a few seconds at most). */
+	for (int i = 0; con->known_job && !job_done(con->known_job) && i < 300; i++)
+		usleep(10000);
+	known_save_done(con);
+	if (con->known_job) {
+		log_event("warning: the known speakers were not saved: the disk did not answer in 3 s");
+		job_abandon(con->known_job);
+		con->known_job = NULL;
+	} else if (con->known_dirty && con->state_dir[0]) {
+		struct known_save *task = known_save_task(con);
+		if (task) {
+			known_save_run(task);
+			if (task->rc < 0)
+				log_event("warning: the known speakers were not saved: %s", task->err);
+		}
+		known_save_free(task);
+	}
 	known_speakers_free(&con->known);
 	free(con->joined);
 	con->joined = NULL;
@@ -1613,6 +1752,7 @@ static int setup_parts(struct console *con)
 	/* From here on the screen's log pane collects the events, even before it shows. */
 	if (con->screen)
 		log_set_sink(screen_log_cb, con);
+	known_load(con);
 	return APP_RUN;
 }
 

@@ -6,6 +6,8 @@
 # expired likewise goes to it with resend --missed PAGE; with nobody left who
 # missed it, resend --missed says so; resend of a page not kept is refused with
 # the fix. --wait-max-pages out of range is refused at start-up with one line.
+# The console keeps the speakers it has seen (known-speakers in its state
+# directory): restarted, a page waits for one that has not come back since.
 source "$(dirname "$0")/harness.sh"
 
 sox -n -r 48000 -c 1 -b 16 -e signed-integer "$T/tone.wav" synth 0.6 sine 440 vol 0.5
@@ -56,6 +58,7 @@ wait_log "$T/console.log" "page 3 expired for s2" 10
 console_cmd "send $T/tone.wav"
 wait_log "$T/console.log" "page 4 expired for s2" 10
 run_bg "$T/s2" "$T/s2-third.log" "$INTERCOM_BIN/intercom-speaker" --headless --name s2 "127.0.0.1:$port"
+s2b_third=$LAST_PID
 wait_count "$T/console.log" "speaker s2 .*joined" 3 10
 console_cmd "resend --missed 3"
 wait_log "$T/console.log" "page 5 is page 3 sent again" 10
@@ -73,6 +76,18 @@ grep -q "  page 4 s2: expired: waited 2 s for it" "$T/console.log" || fail "hist
 console_cmd "resend 77"
 wait_log "$T/console.log" "page 77 is not kept any more: .*send its file from the archive" 5
 
+note "the known speakers outlive a restart: a page waits for one not back since"
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+known="$T/console/state/intercom/known-speakers"
+grep -q "^s1	" "$known" && grep -q "^s2	" "$known" || fail "known-speakers: $(cat "$known" 2>&1)"
+kill "$s2b_third"
+cp "$T/console.log" "$T/console-first.log"
+start_console "$T/console" "$port" --archive "$T/archive" --codec pcm -d 2 --control-socket off
+wait_log "$T/console.log" "2 known speakers from $known" 5
+wait_log "$T/console.log" "speaker s1 .*joined" 20
+console_cmd "send $T/tone.wav"
+wait_log "$T/console.log" "page [0-9]+ waits for 1 offline speaker \(s2\), at most 600 s" 10
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 note "ok"

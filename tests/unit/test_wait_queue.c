@@ -157,8 +157,10 @@ static void test_known_speakers(void **state)
 	/* Back under a new id and another zone: the same speaker, its zone as it says now. */
 	struct station_speaker again = speaker(9, "hall-2", "lobby");
 	const struct station_speaker *back[3] = { &sp[0], &sp[2], &again };
-	assert_int_equal(known_speakers_update(&ks, back, 3, 300), 0);
+	assert_int_equal(known_speakers_update(&ks, back, 3, 300), 1); /* its zone changed */
 	assert_string_equal(known_speakers_find(&ks, "hall-2")->zone, "lobby");
+	/* Nothing new the next time: nothing to save. */
+	assert_int_equal(known_speakers_update(&ks, back, 3, 400), 0);
 	assert_int_equal(known_speakers_find(&ks, "hall-2")->id, 9);
 	assert_null(known_speakers_find(&ks, "attic"));
 	known_speakers_free(&ks);
@@ -188,6 +190,51 @@ static void test_known_speakers_bounded(void **state)
 	known_speakers_free(&ks);
 }
 
+/* The list kept across restarts: written, read back as offline speakers; bad lines counted. */
+static void test_known_speakers_saved(void **state)
+{
+	(void)state;
+	struct known_speakers ks;
+	known_speakers_init(&ks);
+	struct station_speaker sp[3] = { speaker(1, "hall-1", "hall"), speaker(2, "desk", ""),
+	                                 speaker(3, "rtp:224.0.2.60:5000", "yard") };
+	sp[2].rtp = true;
+	sp[2].fingerprint[0] = '\0';
+	const struct station_speaker *all[3] = { &sp[0], &sp[1], &sp[2] };
+	known_speakers_update(&ks, all, 3, 100);
+	char text[512];
+	size_t need = known_speakers_format(&ks, text, sizeof text);
+	assert_int_equal(need, strlen(text));
+	assert_non_null(strstr(text, "\nhall-1\thall\tab12 0001\ndesk\t\tab12 0002\n"));
+	assert_null(strstr(text, "rtp:")); /* RTP targets come from the options */
+	char small[16];
+	assert_int_equal(known_speakers_format(&ks, small, sizeof small), need);
+
+	struct known_speakers back;
+	known_speakers_init(&back);
+	size_t bad;
+	const char *saved = "# comment\nhall-1\thall\tab12 0001\n\ndesk\t\tab12 0002\nbroken line\n"
+	                    "a\tb\tc\td\n\tzone\tfp\nlast\tz\t";
+	assert_int_equal(known_speakers_parse(&back, saved, strlen(saved), 5000, &bad), 3);
+	assert_int_equal(bad, 3);
+	assert_string_equal(known_speakers_find(&back, "hall-1")->zone, "hall");
+	assert_string_equal(known_speakers_find(&back, "desk")->fingerprint, "ab12 0002");
+	assert_int_equal(known_speakers_find(&back, "last")->last_seen_ms, 5000);
+	assert_int_equal(known_speakers_find(&back, "last")->id, 0); /* not connected */
+	struct page_target hall;
+	char err[128];
+	assert_int_equal(page_opts_parse_target("zone hall", &hall, err, sizeof err), 0);
+	assert_int_equal(known_speakers_offline(&back, &hall, NULL, 0), 1);
+	/* Read twice: nothing added the second time. */
+	assert_int_equal(known_speakers_parse(&back, saved, strlen(saved), 6000, &bad), 0);
+	/* A name that is not printable text is a bad line. */
+	const char *ctl = "bad\x01name\tz\tf\n";
+	assert_int_equal(known_speakers_parse(&back, ctl, strlen(ctl), 0, &bad), 0);
+	assert_int_equal(bad, 1);
+	known_speakers_free(&back);
+	known_speakers_free(&ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_bounded_in_pages),
 		cmocka_unit_test(test_known_speakers),
 		cmocka_unit_test(test_known_speakers_bounded),
+		cmocka_unit_test(test_known_speakers_saved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,10 @@
  * their address) are not remembered. Bounded: past KNOWN_SPEAKERS_MAX the
  * one offline longest is forgotten.
  *
+ * Kept across restarts as text (known_speakers_format, _parse; the file is
+ * console.c's), so a page for all speakers waits for one that has not come
+ * back since the console restarted.
+ *
  * Pure: no I/O, no clock (times are given), no globals.
  * Units: tests/unit/test_wait_queue.c.
  */
@@ -43,7 +47,8 @@ void known_speakers_free(struct known_speakers *ks);
 /*
  * The station's speakers now (n of them): each is known and connected
  * (zone and fingerprint as it says now), every other known one is not.
- * Returns how many were new. Out of memory: the new ones wait for the next call.
+ * Returns how many were new or changed (zone, fingerprint): what a saved
+ * list lacks. Out of memory: the new ones wait for the next call.
  */
 size_t known_speakers_update(struct known_speakers *ks, const struct station_speaker *const *sp, size_t n,
                              uint64_t now_ms);
@@ -55,5 +60,22 @@ const struct known_speaker *known_speakers_find(const struct known_speakers *ks,
  */
 size_t known_speakers_offline(const struct known_speakers *ks, const struct page_target *t,
                               const struct known_speaker **out, size_t cap);
+
+/*
+ * The list as the console keeps it across restarts (its state directory's
+ * known-speakers): a comment, then one line per speaker, name, zone and
+ * fingerprint separated by tabs (names are printable text: no tab). Returns
+ * the bytes written into out (at most outlen - 1, NUL-terminated), or the
+ * length needed if it does not fit.
+ */
+size_t known_speakers_format(const struct known_speakers *ks, char *out, size_t outlen);
+/*
+ * Adds the speakers of a saved list (text of len bytes) as known and not
+ * connected, last seen at now_ms; those known already are left alone. Lines
+ * that are not name, zone, fingerprint (or names that are not printable)
+ * are skipped and counted in *bad. Returns how many were added.
+ */
+size_t known_speakers_parse(struct known_speakers *ks, const char *text, size_t len, uint64_t now_ms,
+                            size_t *bad);
 
 #endif
