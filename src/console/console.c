@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "intercom/audio/audio.h"
@@ -32,7 +31,6 @@
 #include "intercom/common/archive.h"
 #include "intercom/common/assets.h"
 #include "intercom/common/clock.h"
-#include "intercom/common/job.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
 #include "intercom/common/options.h"
@@ -47,14 +45,12 @@
 #include "intercom/console/control.h"
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
-#include "intercom/console/known_speakers.h"
 #include "intercom/console/outbox.h"
-#include "intercom/console/page_history.h"
+#include "intercom/console/page_ledger.h"
 #include "intercom/console/page_target.h"
 #include "intercom/console/peer.h"
 #include "intercom/console/peer_rtp.h"
 #include "intercom/console/station.h"
-#include "intercom/console/wait_queue.h"
 #include "intercom/net/auth.h"
 #include "intercom/net/discovery.h"
 #include "intercom/net/control_proto.h"
@@ -97,14 +93,7 @@ struct console {
 	const struct station_speaker **joined;
 	size_t joined_cap;
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
-	struct known_speakers known; /* every speaker seen since the start, connected or not */
-	uint64_t known_gen;       /* cs.speakers_gen when known was last brought up to date */
-	char state_dir[PATH_MAX]; /* where known-speakers is kept ("": nowhere) */
-	bool known_dirty;         /* known has speakers (or zones) the saved list lacks */
-	uint64_t known_saved_ms;  /* when the latest save started */
-	struct job *known_job;    /* the save under way (NULL: none) */
-	struct wait_queue waiting; /* pages waiting for offline speakers */
-	struct page_history history; /* the recent pages and their outcome per speaker */
+	struct page_ledger ledger; /* known speakers, pages waiting for them, the page history */
 	bool resend_late;         /* the resend under way delivers a waiting page late */
 
 	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
@@ -292,7 +281,7 @@ static void stream_abort(struct console *con, const char *why)
 	con->stream = NULL;
 }
 
-/* ---- pages that wait, and the history ---- */
+/* ---- pages that wait, and the history (page_ledger) ---- */
 
 static bool page_in_flight(const struct console *con);
 
@@ -303,238 +292,43 @@ static size_t pages_kept(const struct console *con)
 	return keep > OUTBOX_KEEP_DEFAULT ? keep : OUTBOX_KEEP_DEFAULT;
 }
 
-/* The known speakers' file, in the state directory (beside the console's key). */
-#define KNOWN_SPEAKERS_FILE "known-speakers"
-/* A list read at start-up larger than this is not ours: a site's speakers take a few hundred KB. */
-#define KNOWN_SPEAKERS_FILE_MAX (1u << 20)
-/* Saves at most this often: a console starting with hundreds of speakers joining writes a few times, not hundreds. */
-#define KNOWN_SAVE_GAP_MS 5000
-
-/* A save of the known speakers, in a job: its own copy of what it writes, and the result. */
-struct known_save {
-	char dir[PATH_MAX];
-	char *text;
-	size_t len;
-	int rc;
-	char err[PATH_MAX + 128];
-};
-
-static void known_save_run(void *arg)
-{
-	struct known_save *task = arg;
-	char path[PATH_MAX];
-	task->rc = archive_write(task->dir, KNOWN_SPEAKERS_FILE, (const uint8_t *)task->text, task->len, path,
-	                         sizeof path, task->err, sizeof task->err);
-}
-
-static void known_save_free(void *arg)
-{
-	struct known_save *task = arg;
-	if (task)
-		free(task->text);
-	free(task);
-}
-
-/* The list as text, in a new task for dir; NULL if memory ran out. */
-static struct known_save *known_save_task(const struct console *con)
-{
-	struct known_save *task = calloc(1, sizeof *task);
-	size_t need = known_speakers_format(&con->known, NULL, 0);
-	if (task)
-		task->text = malloc(need + 1);
-	if (!task || !task->text) {
-		known_save_free(task);
-		return NULL;
-	}
-	task->len = known_speakers_format(&con->known, task->text, need + 1);
-	snprintf(task->dir, sizeof task->dir, "%s", con->state_dir);
-	return task;
-}
-
-/* The save that ended (if one did): a failure is said. */
-static void known_save_done(struct console *con)
-{
-	if (!con->known_job || !job_done(con->known_job))
-		return;
-	struct known_save *task = job_finish(con->known_job);
-	con->known_job = NULL;
-	if (task && task->rc < 0)
-		log_event("warning: the known speakers were not saved: %s (pages wait only for speakers seen since "
-		          "the start)", task->err);
-	known_save_free(task);
-}
-
-/* Saves the known speakers in a job when they changed, at most every KNOWN_SAVE_GAP_MS. */
-static void known_save(struct console *con, uint64_t now)
-{
-	known_save_done(con);
-	if (!con->known_dirty || con->known_job || !con->state_dir[0] || now - con->known_saved_ms < KNOWN_SAVE_GAP_MS)
-		return;
-	struct known_save *task = known_save_task(con);
-	if (!task)
-		return; /* the next pass tries again */
-	char err[160];
-	con->known_job = job_start(known_save_run, task, known_save_free, err, sizeof err);
-	if (!con->known_job) {
-		known_save_run(task); /* no thread to be had: here and now */
-		if (task->rc < 0)
-			log_event("warning: the known speakers were not saved: %s", task->err);
-		known_save_free(task);
-	}
-	con->known_dirty = false;
-	con->known_saved_ms = now;
-}
-
-/* At start-up: the speakers seen before the restart, as offline ones (a missing file is a first start). */
-static void known_load(struct console *con)
-{
-	identity_state_dir(con->state_dir, sizeof con->state_dir);
-	if (!con->state_dir[0])
-		return;
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof path, "%s/%s", con->state_dir, KNOWN_SPEAKERS_FILE);
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		if (errno != ENOENT)
-			log_event("warning: cannot read %s: %s (pages wait only for speakers seen from now on)", path,
-			          strerror(errno));
-		return;
-	}
-	char *text = malloc(KNOWN_SPEAKERS_FILE_MAX);
-	size_t len = text ? fread(text, 1, KNOWN_SPEAKERS_FILE_MAX, f) : 0;
-	bool whole = text && feof(f) && !ferror(f);
-	fclose(f);
-	if (!whole) {
-		log_event("warning: %s not read: %s (pages wait only for speakers seen from now on)", path,
-		          text ? "larger than 1 MiB or unreadable" : "out of memory");
-		free(text);
-		return;
-	}
-	size_t bad;
-	size_t n = known_speakers_parse(&con->known, text, len, clock_mono_ms(), &bad);
-	free(text);
-	log_event("%zu known speaker%s from %s%s", n, n == 1 ? "" : "s", path,
-	          bad ? " (some lines were not name, zone, fingerprint: skipped)" : "");
-}
-
-/* A page stopped waiting for a speaker without reaching it: said, and in the history. */
-static void wait_expired_cb(void *ctx, const struct wait_entry *e, enum wait_expiry why)
-{
-	struct console *con = ctx;
-	char reason[96];
-	if (why == WAIT_EXPIRED_AGE)
-		snprintf(reason, sizeof reason, "waited %d s for it (--wait-max-age)", con->opts.wait_max_age_s);
-	else
-		snprintf(reason, sizeof reason, "%d newer pages wait (--wait-max-pages)", con->opts.wait_max_pages);
-	log_event("page %u expired for %s: never delivered, it %s", e->page_id, e->name, reason);
-	struct history_page *hp = page_history_find(&con->history, e->page_id);
-	if (hp)
-		page_history_set(hp, e->name, HISTORY_WAIT_EXPIRED, false, reason);
-}
-
-/*
- * A page goes out (page_id: as made, or a copy of one): the history notes
- * whom it went to, and the known speakers it is for that are offline wait
- * for it (not for a late delivery: that one is for a speaker that is back).
- */
+/* A page goes out (page_send_cb): whom it went to, and who it waits for. */
 static void pages_sent(struct console *con, uint32_t page_id, const struct page_target *target)
 {
-	uint32_t first = outbox_kept_first_id(con->outbox, page_id);
-	struct history_page *hp = page_history_find(&con->history, first ? first : page_id);
-	if (!hp)
-		return; /* the test tone: not a page anyone looks back on */
-	if (hp->id != page_id)
-		page_history_copy(hp, page_id, con->resend_late);
 	speakers_refresh(con);
-	for (size_t i = 0; i < con->cs.speaker_count; i++) {
-		const struct station_speaker *sp = con->cs.speakers[i];
-		if (page_target_matches(target, sp->name, sp->zone))
-			page_history_set(hp, sp->name, HISTORY_SENT, sp->legacy || sp->rtp, NULL);
-	}
-	if (con->resend_late)
-		return;
-	if (known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, clock_mono_ms()))
-		con->known_dirty = true;
-	con->known_gen = con->cs.speakers_gen;
-	size_t n = known_speakers_offline(&con->known, target, NULL, 0);
-	const struct known_speaker **off = n ? calloc(n, sizeof *off) : NULL;
-	if (!off)
-		return;
-	known_speakers_offline(&con->known, target, off, n);
-	uint64_t now = clock_mono_ms();
-	size_t waiting = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (con->opts.wait_max_age_s == 0) {
-			log_event("page %u expired for %s: it is offline and pages do not wait (--wait-max-age 0)",
-			          hp->id, off[i]->name);
-			page_history_set(hp, off[i]->name, HISTORY_WAIT_EXPIRED, false, "offline; pages do not wait");
-		} else if (wait_queue_add(&con->waiting, hp->id, off[i]->name, now, wait_expired_cb, con) == 0) {
-			page_history_set(hp, off[i]->name, HISTORY_WAITING, false, NULL);
-			waiting++;
-		} else {
-			log_event("page %u cannot wait for %s: out of memory", hp->id, off[i]->name);
-		}
-	}
-	if (waiting)
-		log_event("page %u waits for %zu offline speaker%s (%s%s), at most %d s", hp->id, waiting,
-		          waiting == 1 ? "" : "s", off[0]->name, waiting > 1 ? ", ..." : "",
-		          con->opts.wait_max_age_s);
-	free(off);
+	page_ledger_sent(&con->ledger, page_id, outbox_kept_first_id(con->outbox, page_id), con->resend_late, target,
+	                 con->cs.speakers, con->cs.speaker_count, clock_mono_ms());
 }
 
 /*
- * Once a pass: the known speakers, the outcomes the speakers reported (into
- * the history), waiting pages that expired, and — when no page is in
- * flight — the oldest waiting page to the speakers back for it (one page at
- * a time: the next would cut it off).
+ * Once a pass: the ledger takes the speakers' reports; when no page is in
+ * flight, the oldest waiting page goes to the speakers back for it (one
+ * page at a time: the next would cut it off).
  */
 static void pages_tick(struct console *con)
 {
-	uint64_t now = clock_mono_ms();
 	speakers_refresh(con);
-	if (con->known_gen != con->cs.speakers_gen) {
-		if (known_speakers_update(&con->known, con->cs.speakers, con->cs.speaker_count, now))
-			con->known_dirty = true;
-		con->known_gen = con->cs.speakers_gen;
-	}
-	known_save(con, now);
-	for (size_t i = 0; i < con->cs.speaker_count; i++) {
-		const struct station_speaker *sp = con->cs.speakers[i];
-		if (sp->page_id && sp->page_state)
-			page_history_report(&con->history, sp->page_id, sp->name, sp->page_state, sp->legacy || sp->rtp,
-			                    sp->page_reason, now);
-	}
-	if (con->waiting.n == 0)
+	page_ledger_update(&con->ledger, con->cs.speakers, con->cs.speaker_count, con->cs.speakers_gen,
+	                   clock_mono_ms());
+	if (con->ledger.waiting.n == 0 || page_in_flight(con))
 		return;
-	wait_queue_expire(&con->waiting, now, wait_expired_cb, con);
-	if (page_in_flight(con))
+	struct page_target back;
+	uint32_t page = page_ledger_due(&con->ledger, con->cs.speakers, con->cs.speaker_count, &back);
+	if (!page)
 		return;
-	for (size_t w = 0; w < con->waiting.n; w++) {
-		uint32_t page = con->waiting.v[w].page_id;
-		struct page_target back;
-		page_target_all(&back);
-		for (size_t i = 0; i < con->cs.speaker_count; i++) {
-			const struct station_speaker *sp = con->cs.speakers[i];
-			char err[160];
-			if (!sp->legacy && wait_queue_has(&con->waiting, page, sp->name) &&
-			    page_target_add(&back, false, sp->name, err, sizeof err) == 0)
-				wait_queue_remove(&con->waiting, page, sp->name);
-		}
-		if (page_target_is_all(&back))
-			continue;
-		if (!outbox_kept_first_id(con->outbox, page)) {
-			for (size_t i = 0; i < back.speaker_count; i++)
-				log_event("page %u expired for %s: the console no longer holds it", page, back.speakers[i]);
-			continue;
-		}
-		char who[512];
-		page_target_describe(&back, who, sizeof who);
-		log_event("page %u goes late to %s: back online", page, who);
-		con->resend_late = true;
-		outbox_resend_page(con->outbox, page, &back);
-		con->resend_late = false;
+	char who[512];
+	page_target_describe(&back, who, sizeof who);
+	if (!outbox_kept_first_id(con->outbox, page)) {
+		log_event("page %u expired for %s: the console no longer holds it", page, who);
+		struct history_page *hp = page_history_find(&con->ledger.history, page);
+		for (size_t i = 0; hp && i < back.speaker_count; i++)
+			page_history_set(hp, back.speakers[i], HISTORY_WAIT_EXPIRED, false, "no longer held");
 		return;
 	}
+	log_event("page %u goes late to %s: back online", page, who);
+	con->resend_late = true;
+	outbox_resend_page(con->outbox, page, &back);
+	con->resend_late = false;
 }
 
 /* The outbox's send: a page (on its way to the archive) goes to every speaker's queue (or to one). */
@@ -600,7 +394,7 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 		const char *file = strncmp(what, "loaded from ", 12) == 0 ? strrchr(what, '/') : NULL;
 		snprintf(brief, sizeof brief, "%s%s %.2f s", file ? "file " : "", file ? file + 1 : what,
 		         format_seconds(frames, con->fmt.rate));
-		page_history_add(&con->history, page_id ? page_id : outbox_next_id(con->outbox), clock_mono_ms(),
+		page_history_add(&con->ledger.history, page_id ? page_id : outbox_next_id(con->outbox), clock_mono_ms(),
 		                 clock_wall_ms(), brief, where);
 	}
 	outbox_add(con->outbox, page_id, wav, wav_len, created_ms ? created_ms : clock_wall_ms(), desc, target,
@@ -823,7 +617,7 @@ static void console_resend(struct console *con)
 	uint32_t page = req->page;
 	if (!page && con->cs.history_view) {
 		/* The page picked in the history view. */
-		const struct history_page *picked = page_history_at(&con->history, con->cs.history_sel);
+		const struct history_page *picked = page_history_at(&con->ledger.history, con->cs.history_sel);
 		page = picked ? picked->id : 0;
 	}
 	uint32_t first = outbox_kept_first_id(con->outbox, page);
@@ -837,33 +631,18 @@ static void console_resend(struct console *con)
 	}
 	struct page_target target = req->has_target ? req->target : con->cs.target;
 	if (req->missed) {
-		struct history_page *hp = page_history_find(&con->history, first);
-		const char *names[PAGE_TARGET_MAX];
-		size_t n = hp ? page_history_missed(hp, names, PAGE_TARGET_MAX) : 0;
-		if (!hp) {
-			refuse(con, "resend --missed: page %u's outcomes are not remembered; resend %u sends it to all",
-			       first, first);
+		char err[CONSOLE_NOTICE_MAX];
+		int rc = page_ledger_missed(&con->ledger, first, req->has_target ? &req->target : NULL, &target, err,
+		                            sizeof err);
+		if (rc < 0) {
+			refuse(con, "%s", err);
 			return;
 		}
-		struct page_target missed;
-		page_target_all(&missed);
-		for (size_t i = 0; i < n && i < PAGE_TARGET_MAX; i++) {
-			/* Only those the options' target names, if it names any. */
-			const struct known_speaker *k = known_speakers_find(&con->known, names[i]);
-			if (req->has_target && !page_target_matches(&req->target, names[i], k ? k->zone : NULL))
-				continue;
-			char err[160];
-			page_target_add(&missed, false, names[i], err, sizeof err);
-		}
-		if (page_target_is_all(&missed)) {
+		if (rc > 0) {
 			console_state_answer(&con->cs, false, "nobody missed page %u: every speaker it went to played it "
 			                     "(or waits for it)", first);
 			return;
 		}
-		if (n > PAGE_TARGET_MAX)
-			log_event("resend --missed: %zu speakers missed page %u; the first %d get it now, type it again "
-			          "for the rest", n, first, PAGE_TARGET_MAX);
-		target = missed;
 	}
 	if (!console_state_target_check(&con->cs, &target))
 		return;
@@ -980,29 +759,6 @@ static void console_admission(struct console *con, enum console_action action, c
 		console_state_answer(&con->cs, false, "%s", msg);
 }
 
-/* history: the recent pages, oldest first, each with its outcome on every speaker. */
-static void console_history(struct console *con)
-{
-	size_t n = con->history.count;
-	for (size_t i = n; i-- > 0;) {
-		const struct history_page *p = page_history_at(&con->history, i);
-		char clock[16] = "--:--:--", line[768];
-		time_t t = (time_t)(p->wall_ms / 1000);
-		struct tm tm;
-		if (localtime_r(&t, &tm))
-			strftime(clock, sizeof clock, "%H:%M:%S", &tm);
-		page_history_line(p, clock, line, sizeof line);
-		log_event("%s", line);
-		for (size_t k = 0; k < p->n; k++) {
-			char outcome[160];
-			page_history_outcome_text(&p->sp[k], outcome, sizeof outcome);
-			log_event("  page %u %s: %s", p->id, p->sp[k].name, outcome);
-		}
-	}
-	log_event("%zu page%s in the history%s", n, n == 1 ? "" : "s",
-	          n ? ": resend PAGE, or resend --missed PAGE for those that did not play it" : "");
-}
-
 /* True if action would send a page. */
 static bool action_sends(enum console_action action)
 {
@@ -1034,7 +790,7 @@ static void console_act(struct console *con, enum console_action action, const c
 	case CONSOLE_ACTION_RESEND: console_resend(con); break;
 	case CONSOLE_ACTION_SEND: console_send_file(con, arg); break;
 	case CONSOLE_ACTION_LIST: console_list(con); break;
-	case CONSOLE_ACTION_HISTORY: console_history(con); break;
+	case CONSOLE_ACTION_HISTORY: page_ledger_log_history(&con->ledger); break;
 	case CONSOLE_ACTION_PENDING: console_pending(con); break;
 	case CONSOLE_ACTION_APPROVE:
 	case CONSOLE_ACTION_REFUSE:
@@ -1070,8 +826,8 @@ static void status_input(struct console *con, struct console_status_input *in,
 		.lobby = lobby,
 		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
 		.now_ms = clock_mono_ms(),
-		.known = &con->known,
-		.waiting = &con->waiting,
+		.known = &con->ledger.known,
+		.waiting = &con->ledger.waiting,
 	};
 	if (in->lobby_count > LOBBY_MAX)
 		in->lobby_count = LOBBY_MAX;
@@ -1248,7 +1004,7 @@ static void console_key_cb(void *ctx, int key)
 		/* As the screen is now: the status's lines are the last frame's. */
 		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count, &con->view->status),
 		.too_small = console_ui_too_small(con->ui),
-		.history_pages = con->history.count,
+		.history_pages = con->ledger.history.count,
 	};
 	if (con->cs.help || con->cs.log_view)
 		console_ui_scroll_range(con->ui, con->cs.help, &in.scroll_max, &in.scroll_page);
@@ -1277,12 +1033,12 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
 		.meter = capture(con) ? &con->meter : NULL,
-		.history = &con->history,
+		.history = &con->ledger.history,
 	};
 	/* The latest page's speakers it still waits for ("waiting for 2"). */
-	const struct history_page *latest = page_history_latest(&con->history);
-	in.waiting = latest ? wait_queue_speakers(&con->waiting, latest->id) : 0;
-	in.waiting_all = wait_queue_speakers(&con->waiting, 0);
+	const struct history_page *latest = page_history_latest(&con->ledger.history);
+	in.waiting = latest ? wait_queue_speakers(&con->ledger.waiting, latest->id) : 0;
+	in.waiting_all = wait_queue_speakers(&con->ledger.waiting, 0);
 	const struct station_speaker *asking[1];
 	in.asking_count = station_lobby(con->station, asking, 1);
 	in.asking = in.asking_count ? asking[0] : NULL;
@@ -1483,10 +1239,7 @@ static void console_shutdown(struct console *con)
 	stream_abort(con, "the console is stopping");
 	control_free(con->control);
 	con->control = NULL;
-	for (size_t i = 0; i < con->waiting.n; i++)
-		log_event("not delivered, the console is stopping: page %u (waiting for %s)", con->waiting.v[i].page_id,
-		          con->waiting.v[i].name);
-	wait_queue_free(&con->waiting);
+	page_ledger_free(&con->ledger);
 	outbox_free(con->outbox);
 	con->outbox = NULL;
 	file_loads_free(con->loads);
@@ -1499,24 +1252,6 @@ static void console_shutdown(struct console *con)
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
-	/* The known speakers on disk before going: the save under way first (a few seconds at most). */
-	for (int i = 0; con->known_job && !job_done(con->known_job) && i < 300; i++)
-		usleep(10000);
-	known_save_done(con);
-	if (con->known_job) {
-		log_event("warning: the known speakers were not saved: the disk did not answer in 3 s");
-		job_abandon(con->known_job);
-		con->known_job = NULL;
-	} else if (con->known_dirty && con->state_dir[0]) {
-		struct known_save *task = known_save_task(con);
-		if (task) {
-			known_save_run(task);
-			if (task->rc < 0)
-				log_event("warning: the known speakers were not saved: %s", task->err);
-		}
-		known_save_free(task);
-	}
-	known_speakers_free(&con->known);
 	free(con->joined);
 	con->joined = NULL;
 	con->joined_cap = 0;
@@ -1732,10 +1467,8 @@ static int setup_parts(struct console *con)
 {
 	con->fmt = (struct audio_format){ .rate = con->opts.rate, .channels = con->opts.channels };
 	console_state_init(&con->cs, &con->fmt, con->opts.duration, say_cb, NULL);
-	known_speakers_init(&con->known);
-	con->cs.known = &con->known;
-	wait_queue_init(&con->waiting, (size_t)con->opts.wait_max_pages, (uint64_t)con->opts.wait_max_age_s * 1000u);
-	page_history_init(&con->history, say_cb, NULL);
+	page_ledger_init(&con->ledger, con->opts.wait_max_age_s, con->opts.wait_max_pages, say_cb, NULL);
+	con->cs.known = &con->ledger.known;
 	con->loads = file_loads_new(con->fmt.rate, con->fmt.channels, format_frames_for_seconds(
 		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels)));
 	con->outbox = outbox_new(con->archive_dir, page_send_cb, page_commit_cb, con);
@@ -1752,7 +1485,9 @@ static int setup_parts(struct console *con)
 	/* From here on the screen's log pane collects the events, even before it shows. */
 	if (con->screen)
 		log_set_sink(screen_log_cb, con);
-	known_load(con);
+	char state_dir[PATH_MAX];
+	identity_state_dir(state_dir, sizeof state_dir);
+	page_ledger_load(&con->ledger, state_dir);
 	return APP_RUN;
 }
 

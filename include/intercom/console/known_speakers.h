@@ -8,7 +8,7 @@
  * one offline longest is forgotten.
  *
  * Kept across restarts as text (known_speakers_format, _parse; the file is
- * console.c's), so a page for all speakers waits for one that has not come
+ * page_ledger's), so a page for all speakers waits for one that has not come
  * back since the console restarted.
  *
  * Pure: no I/O, no clock (times are given), no globals.
