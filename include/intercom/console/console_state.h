@@ -279,6 +279,15 @@ enum console_action console_state_key(struct console_state *cs, int key,
 enum console_action console_state_command(struct console_state *cs, char *line, const char **arg);
 
 /*
+ * talk [SECONDS] [OPTS], send [OPTS] PATH, resend [--missed] [PAGE] [OPTS]
+ * and target ... (console_target.c): true if line (trimmed) is one of them,
+ * with *action (the options in cs->request, *arg at send's file), or NONE
+ * for a mistake said or a target set; false for any other command.
+ */
+bool console_state_page_command(struct console_state *cs, char *line, const char **arg,
+                                enum console_action *action);
+
+/*
  * Before a snapshot, with `rows` table rows on screen: a selected speaker
  * that left gives the selection to its neighbour, the table scrolls to keep
  * the selection in view, and each speaker's final outcomes are remembered
