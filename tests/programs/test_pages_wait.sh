@@ -36,7 +36,7 @@ wait_log "$T/console.log" "page 1: delivered to 1/1, played by 1/1" 20
 wait_log "$T/console.log" "page 1 expired for s2: never delivered, it waited 2 s for it \(--wait-max-age\)" 10
 run_bg "$T/s2" "$T/s2-back.log" "$INTERCOM_BIN/intercom-speaker" --headless --name s2 "127.0.0.1:$port"
 s2b=$LAST_PID
-wait_log "$T/console.log" "speaker s2 .*joined" 10
+wait_count "$T/console.log" "speaker s2 .*joined" 2 10
 sleep 1 # the test: an expired page must not follow it
 [ "$(count_log "$T/s2-back.log" "page [0-9]+ ")" -eq 0 ] || fail "s2 got an expired page: $(cat "$T/s2-back.log")"
 grep -q "goes late to s2" "$T/console.log" && fail "an expired page went late"
@@ -52,7 +52,7 @@ wait_log "$T/console.log" "nobody missed page 1: every speaker it went to played
 
 note "an older page: resend --missed PAGE"
 kill "$s2b"
-wait_log "$T/console.log" "speaker s2 .*left" 10
+wait_count "$T/console.log" "speaker s2 .*left" 2 10
 console_cmd "send $T/tone2.wav"
 wait_log "$T/console.log" "page 3 expired for s2" 10
 console_cmd "send $T/tone.wav"
@@ -82,6 +82,7 @@ wait "$CONSOLE_PID" || fail "console exited with $?"
 known="$T/console/state/intercom/known-speakers"
 grep -q "^s1	" "$known" && grep -q "^s2	" "$known" || fail "known-speakers: $(cat "$known" 2>&1)"
 kill "$s2b_third"
+wait "$s2b_third" || true
 cp "$T/console.log" "$T/console-first.log"
 start_console "$T/console" "$port" --archive "$T/archive" --codec pcm -d 2 --control-socket off
 wait_log "$T/console.log" "2 known speakers from $known" 5
