@@ -181,12 +181,60 @@ static void test_form(void **state)
 	console_state_free(&f.cs);
 }
 
+/* Known speakers offline and the pages waiting for them, as JSON and as lines; a zone target. */
+static void test_offline_and_waiting(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_init(&f);
+	struct known_speakers known;
+	known_speakers_init(&known);
+	struct station_speaker gone = speaker(7, "attic", "roof", 0);
+	snprintf(gone.fingerprint, sizeof gone.fingerprint, "cd34 ef56");
+	const struct station_speaker *was[1] = { &gone };
+	known_speakers_update(&known, was, 1, 1000);
+	known_speakers_update(&known, NULL, 0, 1000); /* it left */
+	struct wait_queue waiting;
+	wait_queue_init(&waiting, 8, 600000);
+	assert_int_equal(wait_queue_add(&waiting, 3, "attic", 40000, NULL, NULL), 0);
+	f.in.known = &known;
+	f.in.waiting = &waiting;
+	char err[128];
+	assert_int_equal(page_opts_parse_target("zone roof,hall", &f.cs.target, err, sizeof err), 0);
+	f.cs.known = &known;
+	struct json j;
+	json_init(&j);
+	console_status_json(&j, &f.cs, &f.in);
+	const char *doc = json_finish(&j);
+	assert_non_null(doc);
+	static const char *const parts[] = {
+		"\"target\":{\"kind\":\"zone\",\"zones\":[\"roof\",\"hall\"],\"speakers\":[],\"missing\":false,"
+		"\"offline\":1}",
+		"\"offline\":[{\"name\":\"attic\",\"zone\":\"roof\",\"fingerprint\":\"cd34 ef56\",\"offline_s\":60}]",
+		"\"waiting\":[{\"page\":3,\"speaker\":\"attic\",\"waited_s\":21,\"expires_in_s\":579}]",
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (!strstr(doc, parts[i]))
+			fail_msg("status lacks %s\nin %s", parts[i], doc);
+	json_free(&j);
+	line_count = 0;
+	console_status_text(line_cb, lines, &f.cs, &f.in);
+	assert_int_equal(line_count, 11);
+	assert_string_equal(lines[1], "pages, duration 5.00 s, next page to zones roof, hall, not recording");
+	assert_string_equal(lines[8], "  attic            zone roof       offline 60 s, key cd34 ef56");
+	assert_string_equal(lines[9], "page 3 waits for attic (21 s)");
+	wait_queue_free(&waiting);
+	known_speakers_free(&known);
+	console_state_free(&f.cs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_form),
+		cmocka_unit_test(test_offline_and_waiting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
