@@ -623,6 +623,7 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 	if (v->can_test) { /* with no speaker selected these keys do nothing */
 		hints[n++] = (struct hint){ updown, "select", 5 };
 		hints[n++] = (struct hint){ "t", "target", 4 };
+		hints[n++] = (struct hint){ "z", "zone", 11 };
 		hints[n++] = (struct hint){ "T", "test tone", 6 };
 	}
 	hints[n++] = (struct hint){ "r", "resend", 7 };
