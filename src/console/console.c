@@ -622,11 +622,8 @@ static void console_resend(struct console *con)
 	}
 	uint32_t first = outbox_kept_first_id(con->outbox, page);
 	if (!first) {
-		refuse(con, "page %u is not kept any more: the console keeps its latest %d pages (history lists "
-		       "them); send its file from the archive (%s) instead", page,
-		       WAIT_MAX_PAGES_DEFAULT > con->opts.wait_max_pages ? WAIT_MAX_PAGES_DEFAULT
-		                                                          : con->opts.wait_max_pages,
-		       con->archive_dir);
+		refuse(con, "page %u is not kept: the console keeps its latest %zu pages (history lists them); "
+		       "send its file from the archive (%s) instead", page, pages_kept(con), con->archive_dir);
 		return;
 	}
 	struct page_target target = req->has_target ? req->target : con->cs.target;
