@@ -621,10 +621,16 @@ static void console_resend(struct console *con)
 		page = picked ? picked->id : 0;
 	}
 	uint32_t first = outbox_kept_first_id(con->outbox, page);
+	char archived[PATH_MAX] = "";
 	if (!first) {
-		refuse(con, "page %u is not kept: the console keeps its latest %zu pages (history lists them); "
-		       "send its file from the archive (%s) instead", page, pages_kept(con), con->archive_dir);
-		return;
+		/* Older than the pages kept: its file in the archive is loaded as a page again. */
+		char err[PATH_MAX + 256];
+		if (archive_find_page(con->archive_dir, page, archived, sizeof archived, err, sizeof err) < 0) {
+			refuse(con, "cannot resend page %u: it is not among the %zu pages kept, and %s", page,
+			       pages_kept(con), err);
+			return;
+		}
+		first = page;
 	}
 	struct page_target target = req->has_target ? req->target : con->cs.target;
 	if (req->missed) {
@@ -643,7 +649,17 @@ static void console_resend(struct console *con)
 	}
 	if (!console_state_target_check(&con->cs, &target))
 		return;
-	outbox_resend_page(con->outbox, first, &target);
+	if (!archived[0]) {
+		outbox_resend_page(con->outbox, first, &target);
+		return;
+	}
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof what, "loaded from %s", archived);
+	con->answering = true; /* it says why it cannot take the file */
+	bool queued = file_loads_add(con->loads, archived, what, &target, true);
+	con->answering = false;
+	if (queued && con->answer)
+		control_answer_await(con->answer, archived);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */

@@ -7,7 +7,8 @@
 # missed it, resend --missed says so; resend of a page not kept is refused with
 # the fix. --wait-max-pages out of range is refused at start-up with one line.
 # The console keeps the speakers it has seen (known-speakers in its state
-# directory): restarted, a page waits for one that has not come back since.
+# directory): restarted, a page waits for one that has not come back since;
+# resend of a page it no longer keeps loads that page's file from the archive.
 source "$(dirname "$0")/harness.sh"
 
 sox -n -r 48000 -c 1 -b 16 -e signed-integer "$T/tone.wav" synth 0.6 sine 440 vol 0.5
@@ -74,7 +75,7 @@ console_cmd history
 wait_log "$T/console.log" "  page 1 s2: played" 5
 grep -q "  page 4 s2: expired: waited 2 s for it" "$T/console.log" || fail "history lacks page 4's expiry"
 console_cmd "resend 77"
-wait_log "$T/console.log" "page 77 is not kept: the console keeps its latest 9 pages \(history lists them\); send its file from the archive \($T/archive\) instead" 5
+wait_log "$T/console.log" "cannot resend page 77: it is not among the 9 pages kept, and page 77 is not in the archive $T/archive" 5
 
 note "the known speakers outlive a restart: a page waits for one not back since"
 console_cmd quit
@@ -89,6 +90,13 @@ wait_log "$T/console.log" "2 known speakers from $known" 5
 wait_log "$T/console.log" "speaker s1 .*joined" 20
 console_cmd "send $T/tone.wav"
 wait_log "$T/console.log" "page [0-9]+ waits for 1 offline speaker \(s2\), at most 600 s" 10
+
+note "resend of a page this run does not keep: its file in the archive, loaded as a page again"
+wait_log "$T/console.log" "page [0-9]+: delivered to 1/1, played by 1/1" 10
+played=$(count_log "$T/s1.log" "page [0-9]+ played")
+console_cmd "resend 3"
+wait_log "$T/console.log" "page [0-9]+ loaded from $T/archive/[0-9.-]+-page0003\.wav: 0\.40 s" 10
+wait_count "$T/s1.log" "page [0-9]+ played" $((played + 1)) 10
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 note "ok"
