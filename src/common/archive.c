@@ -1,6 +1,7 @@
 /* Durable page files. */
 #include "intercom/common/archive.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -142,6 +143,37 @@ int archive_write(const char *dir, const char *name, const uint8_t *bytes, size_
 	if (dfd >= 0) {
 		fsync(dfd);
 		close(dfd);
+	}
+	return 0;
+}
+
+int archive_find_page(const char *dir, uint32_t page_id, char *path, size_t pathlen, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		snprintf(err, errlen, "cannot read the archive %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	char tail[32], best[256] = "";
+	int tail_len = snprintf(tail, sizeof tail, "-page%04u.wav", (unsigned)page_id);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		/* The names sort by time: the greatest is the newest. */
+		if (e->d_name[0] != '.' && len > (size_t)tail_len && len < sizeof best &&
+		    strcmp(e->d_name + len - (size_t)tail_len, tail) == 0 && strcmp(e->d_name, best) > 0)
+			memcpy(best, e->d_name, len + 1);
+	}
+	closedir(d);
+	if (!best[0]) {
+		snprintf(err, errlen, "page %u is not in the archive %s: history and the archive's file names "
+		         "(*-page%04u.wav) list the pages there", (unsigned)page_id, dir, (unsigned)page_id);
+		return -1;
+	}
+	int n = snprintf(path, pathlen, "%s/%s", dir, best);
+	if (n < 0 || (size_t)n >= pathlen) {
+		snprintf(err, errlen, "the path of page %u's file is too long", (unsigned)page_id);
+		return -1;
 	}
 	return 0;
 }

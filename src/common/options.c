@@ -166,6 +166,16 @@ static const struct option_spec specs[] = {
 	            [PROGRAM_SPEAKER] = "the console's live latency" },
 	  .no_effect = FOR_SPEAKER, .min = LIVE_LATENCY_MIN_MS, .max = LIVE_LATENCY_MAX_MS,
 	  .def = LIVE_LATENCY_MS },
+	{ OPT_WAIT_MAX_AGE, "wait-max-age", 0, "SECONDS", "1800",
+	  .help = { [PROGRAM_CONSOLE] = "a page for a known speaker that is offline waits\n"
+	                                "for it this long, then expires; {min}..{max}, 0:\n"
+	                                "pages never wait (default {default})" },
+	  .min = 0, .max = WAIT_MAX_AGE_S_MAX, .def = WAIT_MAX_AGE_S_DEFAULT },
+	{ OPT_WAIT_MAX_PAGES, "wait-max-pages", 0, "N", "16",
+	  .help = { [PROGRAM_CONSOLE] = "different pages waiting for offline speakers at\n"
+	                                "once; a newer one expires the oldest, {min}..{max}\n"
+	                                "(default {default})" },
+	  .min = 1, .max = WAIT_MAX_PAGES_MAX, .def = WAIT_MAX_PAGES_DEFAULT },
 	{ OPT_KEY_FILE, "key-file", 0, "FILE", "/etc/intercom/key",
 	  .help = { [PROGRAM_CONSOLE] = "pre-shared key, mixed into every handshake: only\n"
 	                                "speakers with it may connect, and with --admit key\n"
@@ -778,6 +788,16 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 			return fail(p, "bad live latency '%s': give %g..%g ms, e.g. --live-latency-ms %s",
 			            show(value).text, spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
+	case OPT_WAIT_MAX_AGE:
+		if (spec_int(spec, value, &o->wait_max_age_s) != 0)
+			return fail(p, "bad wait age '%s': give %g..%g seconds, e.g. --wait-max-age %s",
+			            show(value).text, spec->min, spec->max, spec->example);
+		return OPTIONS_RUN;
+	case OPT_WAIT_MAX_PAGES:
+		if (spec_int(spec, value, &o->wait_max_pages) != 0)
+			return fail(p, "bad number of waiting pages '%s': give %g..%g, e.g. --wait-max-pages %s",
+			            show(value).text, spec->min, spec->max, spec->example);
+		return OPTIONS_RUN;
 	case OPT_DELAY_MS:
 		if (spec_int(spec, value, &o->delay_ms) != 0)
 			return fail(p, "bad delay '%s': give %g..%g ms, e.g. --delay-ms %s", show(value).text,
@@ -1072,6 +1092,8 @@ static void set_defaults(struct options *o, enum program program)
 	o->codec = OPTIONS_CODEC_OPUS;
 	o->bitrate = STREAM_OPUS_BITRATE_DEFAULT;
 	o->live_latency_ms = LIVE_LATENCY_MS;
+	o->wait_max_age_s = WAIT_MAX_AGE_S_DEFAULT;
+	o->wait_max_pages = WAIT_MAX_PAGES_DEFAULT;
 	o->timeout_ms = CTL_TIMEOUT_MS;
 }
 
@@ -1329,6 +1351,8 @@ static bool value_text(const struct options *o, const struct option_spec *spec, 
 	case OPT_CODEC: text = options_codec_name(o->codec); break;
 	case OPT_BITRATE: snprintf(out, outlen, "%d", o->bitrate); return true;
 	case OPT_LIVE_LATENCY: snprintf(out, outlen, "%d", o->live_latency_ms); return true;
+	case OPT_WAIT_MAX_AGE: snprintf(out, outlen, "%d", o->wait_max_age_s); return true;
+	case OPT_WAIT_MAX_PAGES: snprintf(out, outlen, "%d", o->wait_max_pages); return true;
 	case OPT_DELAY_MS: snprintf(out, outlen, "%d", o->delay_ms); return true;
 	case OPT_KEY_FILE: text = o->key_file; break;
 	case OPT_LEGACY_PORT:

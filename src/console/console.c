@@ -46,6 +46,8 @@
 #include "intercom/console/file_load.h"
 #include "intercom/console/input_watch.h"
 #include "intercom/console/outbox.h"
+#include "intercom/console/page_ledger.h"
+#include "intercom/console/page_target.h"
 #include "intercom/console/peer.h"
 #include "intercom/console/peer_rtp.h"
 #include "intercom/console/station.h"
@@ -91,6 +93,8 @@ struct console {
 	const struct station_speaker **joined;
 	size_t joined_cap;
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
+	struct page_ledger ledger; /* known speakers, pages waiting for them, the page history */
+	bool resend_late;         /* the resend under way delivers a waiting page late */
 
 	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
 	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
@@ -100,12 +104,13 @@ struct console {
 	/* The recording under way: its page's id (reserved) and when it began, and its stream. */
 	uint32_t rec_page;
 	uint64_t rec_created_ms;
+	struct page_target rec_target; /* where it goes */
 	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
 	uint32_t stream_page;
 	/* A live talk's BEGIN waits for its first frame's capture time (capture_started_us). */
 	bool stream_live_pending;
 	struct proto_stream_begin live_begin;
-	uint32_t live_target;
+	struct page_target live_target;
 	uint32_t streamed_page;    /* the latest page streamed whole: the outbox sends it END only */
 	struct app app;          /* quit, exit code, the fatal message */
 
@@ -194,8 +199,8 @@ static void stream_emit_cb(void *ctx, const uint8_t *frame, size_t len)
  * Page page_id (of at most max_frames) starts as a stream to the speakers
  * that take one (--codec opus or pcm); the others get it whole once it is.
  */
-static void stream_begin(struct console *con, uint32_t page_id, uint64_t created_ms, uint32_t target_id,
-                         size_t max_frames, bool live)
+static void stream_begin(struct console *con, uint32_t page_id, uint64_t created_ms,
+                         const struct page_target *target, size_t max_frames, bool live)
 {
 	if (con->opts.codec == OPTIONS_CODEC_WAV)
 		return;
@@ -219,10 +224,10 @@ static void stream_begin(struct console *con, uint32_t page_id, uint64_t created
 		/* Its speakers need the first frame's capture time: BEGIN goes with it. */
 		con->stream_live_pending = true;
 		con->live_begin = begin;
-		con->live_target = target_id;
+		con->live_target = *target;
 		return;
 	}
-	if (station_stream_begin(con->station, &begin, target_id) == 0) {
+	if (station_stream_begin(con->station, &begin, target) == 0) {
 		stream_out_free(so);
 		con->stream = NULL;
 	}
@@ -238,7 +243,7 @@ static bool stream_live_begun(struct console *con)
 		return false;
 	con->stream_live_pending = false;
 	con->live_begin.capture_us = started;
-	size_t n = station_stream_begin(con->station, &con->live_begin, con->live_target);
+	size_t n = station_stream_begin(con->station, &con->live_begin, &con->live_target);
 	log_event("talking live to %zu speaker%s, %d ms behind", n, n == 1 ? "" : "s", con->opts.live_latency_ms);
 	return true;
 }
@@ -276,11 +281,62 @@ static void stream_abort(struct console *con, const char *why)
 	con->stream = NULL;
 }
 
+/* ---- pages that wait, and the history (page_ledger) ---- */
+
+static bool page_in_flight(const struct console *con);
+
+/* Pages the outbox keeps to send again: every page that may wait, and the latest. */
+static size_t pages_kept(const struct console *con)
+{
+	size_t keep = (size_t)con->opts.wait_max_pages + 1;
+	return keep > OUTBOX_KEEP_DEFAULT ? keep : OUTBOX_KEEP_DEFAULT;
+}
+
+/* A page goes out (page_send_cb): whom it went to, and who it waits for. */
+static void pages_sent(struct console *con, uint32_t page_id, const struct page_target *target)
+{
+	speakers_refresh(con);
+	page_ledger_sent(&con->ledger, page_id, outbox_kept_first_id(con->outbox, page_id), con->resend_late, target,
+	                 con->cs.speakers, con->cs.speaker_count, clock_mono_ms());
+}
+
+/*
+ * Once a pass: the ledger takes the speakers' reports; when no page is in
+ * flight, the oldest waiting page goes to the speakers back for it (one
+ * page at a time: the next would cut it off).
+ */
+static void pages_tick(struct console *con)
+{
+	speakers_refresh(con);
+	page_ledger_update(&con->ledger, con->cs.speakers, con->cs.speaker_count, con->cs.speakers_gen,
+	                   clock_mono_ms());
+	if (con->ledger.waiting.n == 0 || page_in_flight(con))
+		return;
+	struct page_target back;
+	uint32_t page = page_ledger_due(&con->ledger, con->cs.speakers, con->cs.speaker_count, &back);
+	if (!page)
+		return;
+	char who[512];
+	page_target_describe(&back, who, sizeof who);
+	if (!outbox_kept_first_id(con->outbox, page)) {
+		log_event("page %u expired for %s: the console no longer holds it", page, who);
+		struct history_page *hp = page_history_find(&con->ledger.history, page);
+		for (size_t i = 0; hp && i < back.speaker_count; i++)
+			page_history_set(hp, back.speakers[i], HISTORY_WAIT_EXPIRED, false, "no longer held");
+		return;
+	}
+	log_event("page %u goes late to %s: back online", page, who);
+	con->resend_late = true;
+	outbox_resend_page(con->outbox, page, &back);
+	con->resend_late = false;
+}
+
 /* The outbox's send: a page (on its way to the archive) goes to every speaker's queue (or to one). */
 static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
-                         size_t wav_len, uint32_t target_id, uint64_t archive_us)
+                         size_t wav_len, const struct page_target *target, uint64_t archive_us)
 {
 	struct console *con = ctx;
+	pages_sent(con, page_id, target);
 	trace_event("sending", page_id); /* INTERCOM_TRACE (bench): page ready to send */
 	/* A file's page (or a resend) streams here, in the outbox's order; a recording's already has. */
 	struct wav_info info;
@@ -288,10 +344,10 @@ static void page_send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const
 	if (page_id != con->streamed_page && con->opts.codec != OPTIONS_CODEC_WAV &&
 	    wav_check(wav, wav_len, &info, why, sizeof why) == 0 && info.rate == con->fmt.rate &&
 	    info.channels == con->fmt.channels) {
-		stream_begin(con, page_id, created_ms, target_id, info.frames, false);
+		stream_begin(con, page_id, created_ms, target, info.frames, false);
 		stream_feed(con, (const int16_t *)(const void *)(wav + info.data_offset), info.frames, true);
 	}
-	station_send_page(con->station, page_id, created_ms, wav, wav_len, target_id, archive_us);
+	station_send_page(con->station, page_id, created_ms, wav, wav_len, target, archive_us);
 	trace_event("queued", page_id); /* INTERCOM_TRACE (bench): in every queue, first writes done */
 }
 
@@ -310,7 +366,8 @@ static void page_commit_cb(void *ctx, uint32_t page_id, bool archived, const cha
  * not a page anybody wants again). Frees samples.
  */
 static void page_from_samples(struct console *con, int16_t *samples, size_t frames, const char *what,
-                              uint32_t target_id, bool remember, uint32_t page_id, uint64_t created_ms)
+                              const struct page_target *target, bool remember, uint32_t page_id,
+                              uint64_t created_ms)
 {
 	uint8_t *wav;
 	size_t wav_len;
@@ -329,7 +386,18 @@ static void page_from_samples(struct console *con, int16_t *samples, size_t fram
 	format_describe(&con->fmt, fmtname, sizeof fmtname);
 	snprintf(desc, sizeof desc, "%s: %.2f s %s, peak %.1f dBFS", what,
 	         format_seconds(frames, con->fmt.rate), fmtname, meter_dbfs(level.peak));
-	outbox_add(con->outbox, page_id, wav, wav_len, created_ms ? created_ms : clock_wall_ms(), desc, target_id,
+	if (remember) {
+		/* The history has it before it goes: the send says whom it went to, and who it waits for. */
+		char where[160];
+		page_target_describe(target, where, sizeof where);
+		char brief[96];
+		const char *file = strncmp(what, "loaded from ", 12) == 0 ? strrchr(what, '/') : NULL;
+		snprintf(brief, sizeof brief, "%s%s %.2f s", file ? "file " : "", file ? file + 1 : what,
+		         format_seconds(frames, con->fmt.rate));
+		page_history_add(&con->ledger.history, page_id ? page_id : outbox_next_id(con->outbox), clock_mono_ms(),
+		                 clock_wall_ms(), brief, where);
+	}
+	outbox_add(con->outbox, page_id, wav, wav_len, created_ms ? created_ms : clock_wall_ms(), desc, target,
 	           remember);
 }
 
@@ -369,9 +437,19 @@ static void console_talk(struct console *con)
 		refuse(con, "cannot talk yet: a page before it is still to be sent (a slow disk?); try again");
 		return;
 	}
-	if (!console_state_target_ready(&con->cs))
+	const struct page_request *req = &con->cs.request;
+	const struct page_target *target = req->has_target ? &req->target : &con->cs.target;
+	if (!console_state_target_check(&con->cs, target))
 		return;
-	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
+	double seconds = req->has_seconds ? req->seconds : con->cs.duration_s;
+	double max_s = options_max_duration(con->fmt.rate, con->fmt.channels);
+	if (seconds > max_s) {
+		refuse(con, "cannot talk %.2f s: a page at %d Hz x %d channels holds at most %.2f s", seconds,
+		       con->fmt.rate, con->fmt.channels, max_s);
+		return;
+	}
+	con->rec_target = *target;
+	size_t frames = format_frames_for_seconds(con->fmt.rate, seconds);
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
 	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
@@ -382,13 +460,13 @@ static void console_talk(struct console *con)
 		refuse(con, "cannot record: out of memory for %zu frames", frames);
 		return;
 	}
-	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
+	log_event("recording %.2f s (%zu frames)", seconds, frames);
 	con->rec_page = outbox_reserve(con->outbox);
 	con->rec_created_ms = clock_wall_ms();
-	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames, con->cs.live);
+	stream_begin(con, con->rec_page, con->rec_created_ms, &con->rec_target, frames, con->cs.live);
 	/* The speakers open their outputs meanwhile: the page then starts soon after the capture. */
-	station_prepare(con->station, con->cs.target_id, con->fmt.rate, con->fmt.channels,
-	                clock_mono_us() + (uint64_t)(con->cs.duration_s * 1e6) + PREPARE_SEND_BY_MS * 1000u);
+	station_prepare(con->station, &con->rec_target, con->fmt.rate, con->fmt.channels,
+	                clock_mono_us() + (uint64_t)(seconds * 1e6) + PREPARE_SEND_BY_MS * 1000u);
 }
 
 /*
@@ -405,7 +483,7 @@ static void recording_done(struct console *con, int16_t *samples, size_t frames,
 		return;
 	}
 	stream_feed(con, samples, frames, true);
-	page_from_samples(con, samples, frames, what, con->cs.target_id, true, page_id, con->rec_created_ms);
+	page_from_samples(con, samples, frames, what, &con->rec_target, true, page_id, con->rec_created_ms);
 }
 
 /* Ends a recording now and sends what was captured. */
@@ -482,17 +560,16 @@ static void console_load_done(struct console *con)
 static void load_done(struct console *con, struct file_load *load)
 {
 	/* Where to, decided now: a speaker can leave, or come back under a new id, while a file loads. */
-	uint32_t target = load->target_id;
+	const struct page_target *target = load->has_target ? &load->target : &con->cs.target;
 	speakers_refresh(con);
 	if (load->rc < 0) {
 		refuse(con, "cannot send %s: %s", load->path, load->err);
 	} else if (load->frames == 0) {
 		refuse(con, "cannot send %s: it holds no audio", load->path);
-	} else if (target && !console_state_find(&con->cs, target, NULL)) {
+	} else if (!load->remember && console_state_target_count(&con->cs, target) == 0) {
 		refuse(con, "%s not sent: that speaker left while the file loaded", load->what);
-	} else if (target || console_state_target_ready(&con->cs)) {
-		page_from_samples(con, load->samples, load->frames, load->what,
-		                  target ? target : con->cs.target_id, load->remember, 0, 0);
+	} else if (console_state_target_check(&con->cs, target)) {
+		page_from_samples(con, load->samples, load->frames, load->what, target, load->remember, 0, 0);
 		load->samples = NULL;
 	}
 	file_load_free(load);
@@ -509,29 +586,80 @@ static bool refuse_while_recording(struct console *con, const char *what)
 
 static void console_send_file(struct console *con, const char *path)
 {
-	if (refuse_while_recording(con, path) || !console_state_target_ready(&con->cs))
+	const struct page_request *req = &con->cs.request;
+	const struct page_target *target = req->has_target ? &req->target : NULL;
+	if (refuse_while_recording(con, path) || !console_state_target_check(&con->cs, target))
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
 	con->answering = true; /* it says why it cannot take the file */
-	bool queued = file_loads_add(con->loads, path, what, 0, true);
+	bool queued = file_loads_add(con->loads, path, what, target, true);
 	con->answering = false;
 	/* From the control socket: the answer waits for the load, which says how it went. */
 	if (queued && con->answer)
 		control_answer_await(con->answer, path);
 }
 
-/* Sends the last recorded or loaded page again to the current target. */
+/*
+ * resend [--missed] [PAGE] [OPTS]: the last page (or PAGE, while it is
+ * kept) again, to the target (the options' or the console's), or with
+ * --missed only to those of its speakers that did not play it.
+ */
 static void console_resend(struct console *con)
 {
+	const struct page_request *req = &con->cs.request;
 	if (!outbox_can_resend(con->outbox)) {
 		refuse(con, "nothing to resend: no page yet");
 		return;
 	}
 	if (refuse_while_recording(con, "the page again"))
 		return;
-	if (console_state_target_ready(&con->cs))
-		outbox_resend(con->outbox, con->cs.target_id);
+	uint32_t page = req->page;
+	if (!page && con->cs.history_view) {
+		/* The page picked in the history view. */
+		const struct history_page *picked = page_history_at(&con->ledger.history, con->cs.history_sel);
+		page = picked ? picked->id : 0;
+	}
+	uint32_t first = outbox_kept_first_id(con->outbox, page);
+	char archived[PATH_MAX] = "";
+	if (!first) {
+		/* Older than the pages kept: its file in the archive is loaded as a page again. */
+		char err[PATH_MAX + 256];
+		if (archive_find_page(con->archive_dir, page, archived, sizeof archived, err, sizeof err) < 0) {
+			refuse(con, "cannot resend page %u: it is not among the %zu pages kept, and %s", page,
+			       pages_kept(con), err);
+			return;
+		}
+		first = page;
+	}
+	struct page_target target = req->has_target ? req->target : con->cs.target;
+	if (req->missed) {
+		char err[CONSOLE_NOTICE_MAX];
+		int rc = page_ledger_missed(&con->ledger, first, req->has_target ? &req->target : NULL, &target, err,
+		                            sizeof err);
+		if (rc < 0) {
+			refuse(con, "%s", err);
+			return;
+		}
+		if (rc > 0) {
+			console_state_answer(&con->cs, false, "nobody missed page %u: every speaker it went to played it "
+			                     "(or waits for it)", first);
+			return;
+		}
+	}
+	if (!console_state_target_check(&con->cs, &target))
+		return;
+	if (!archived[0]) {
+		outbox_resend_page(con->outbox, first, &target);
+		return;
+	}
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof what, "loaded from %s", archived);
+	con->answering = true; /* it says why it cannot take the file */
+	bool queued = file_loads_add(con->loads, archived, what, &target, true);
+	con->answering = false;
+	if (queued && con->answer)
+		control_answer_await(con->answer, archived);
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
@@ -555,7 +683,14 @@ static void console_test_tone(struct console *con)
 	char what[NAME_MAX_BYTES + 32];
 	snprintf(what, sizeof what, "test tone for %s", sp->name);
 	con->answering = true;
-	file_loads_add(con->loads, path, what, sp->id, false);
+	struct page_target to_it;
+	page_target_all(&to_it);
+	char err[160];
+	if (page_target_add(&to_it, false, sp->name, err, sizeof err) < 0) {
+		refuse(con, "test tone: %s", err);
+		return;
+	}
+	file_loads_add(con->loads, path, what, &to_it, false);
 	con->answering = false;
 }
 
@@ -668,6 +803,7 @@ static void console_act(struct console *con, enum console_action action, const c
 	case CONSOLE_ACTION_RESEND: console_resend(con); break;
 	case CONSOLE_ACTION_SEND: console_send_file(con, arg); break;
 	case CONSOLE_ACTION_LIST: console_list(con); break;
+	case CONSOLE_ACTION_HISTORY: page_ledger_log_history(&con->ledger); break;
 	case CONSOLE_ACTION_PENDING: console_pending(con); break;
 	case CONSOLE_ACTION_APPROVE:
 	case CONSOLE_ACTION_REFUSE:
@@ -703,6 +839,8 @@ static void status_input(struct console *con, struct console_status_input *in,
 		.lobby = lobby,
 		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
 		.now_ms = clock_mono_ms(),
+		.known = &con->ledger.known,
+		.waiting = &con->ledger.waiting,
 	};
 	if (in->lobby_count > LOBBY_MAX)
 		in->lobby_count = LOBBY_MAX;
@@ -879,6 +1017,7 @@ static void console_key_cb(void *ctx, int key)
 		/* As the screen is now: the status's lines are the last frame's. */
 		.page_rows = console_ui_table_rows(con->ui, con->cs.speaker_count, &con->view->status),
 		.too_small = console_ui_too_small(con->ui),
+		.history_pages = con->ledger.history.count,
 	};
 	if (con->cs.help || con->cs.log_view)
 		console_ui_scroll_range(con->ui, con->cs.help, &in.scroll_max, &in.scroll_page);
@@ -892,7 +1031,6 @@ static void console_key_cb(void *ctx, int key)
 static void console_snapshot(struct console *con, struct console_view *v, uint64_t now)
 {
 	speakers_refresh(con);
-	console_state_target_follow(&con->cs);
 	if (capture(con))
 		meter_ballistics_update(&con->meter, capture_levels(capture(con)), now);
 	struct console_view_input in = {
@@ -908,7 +1046,12 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 		.recording = capture_active(capture(con)),
 		.page = station_last_page(con->station),
 		.meter = capture(con) ? &con->meter : NULL,
+		.history = &con->ledger.history,
 	};
+	/* The latest page's speakers it still waits for ("waiting for 2"). */
+	const struct history_page *latest = page_history_latest(&con->ledger.history);
+	in.waiting = latest ? wait_queue_speakers(&con->ledger.waiting, latest->id) : 0;
+	in.waiting_all = wait_queue_speakers(&con->ledger.waiting, 0);
 	const struct station_speaker *asking[1];
 	in.asking_count = station_lobby(con->station, asking, 1);
 	in.asking = in.asking_count ? asking[0] : NULL;
@@ -957,6 +1100,7 @@ static int console_watch_input(struct console *con, uint64_t now)
 /* The timers of a pass (the input's watch), and how long poll() may sleep after them. */
 static int console_tick(struct console *con)
 {
+	pages_tick(con);
 	int timeout = console_watch_input(con, clock_mono_ms());
 	if (timeout > HEARTBEAT_INTERVAL_MS)
 		timeout = HEARTBEAT_INTERVAL_MS;
@@ -1108,6 +1252,7 @@ static void console_shutdown(struct console *con)
 	stream_abort(con, "the console is stopping");
 	control_free(con->control);
 	con->control = NULL;
+	page_ledger_free(&con->ledger);
 	outbox_free(con->outbox);
 	con->outbox = NULL;
 	file_loads_free(con->loads);
@@ -1335,6 +1480,8 @@ static int setup_parts(struct console *con)
 {
 	con->fmt = (struct audio_format){ .rate = con->opts.rate, .channels = con->opts.channels };
 	console_state_init(&con->cs, &con->fmt, con->opts.duration, say_cb, NULL);
+	page_ledger_init(&con->ledger, con->opts.wait_max_age_s, con->opts.wait_max_pages, say_cb, NULL);
+	con->cs.known = &con->ledger.known;
 	con->loads = file_loads_new(con->fmt.rate, con->fmt.channels, format_frames_for_seconds(
 		con->fmt.rate, options_max_duration(con->fmt.rate, con->fmt.channels)));
 	con->outbox = outbox_new(con->archive_dir, page_send_cb, page_commit_cb, con);
@@ -1342,6 +1489,8 @@ static int setup_parts(struct console *con)
 		con->ui = console_ui_new();
 		con->view = calloc(1, sizeof *con->view);
 	}
+	if (con->outbox)
+		outbox_set_keep(con->outbox, pages_kept(con));
 	if (!con->loads || !con->outbox || (con->screen && (!con->ui || !con->view))) {
 		app_error(&con->app, "out of memory");
 		return EXIT_FAILURE_RUNTIME;
@@ -1349,6 +1498,9 @@ static int setup_parts(struct console *con)
 	/* From here on the screen's log pane collects the events, even before it shows. */
 	if (con->screen)
 		log_set_sink(screen_log_cb, con);
+	char state_dir[PATH_MAX];
+	identity_state_dir(state_dir, sizeof state_dir);
+	page_ledger_load(&con->ledger, state_dir);
 	return APP_RUN;
 }
 

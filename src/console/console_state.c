@@ -32,6 +32,7 @@ void console_state_init(struct console_state *cs, const struct audio_format *fmt
 	cs->say_ctx = say_ctx;
 	cs->fmt = *fmt;
 	cs->duration_s = duration_s; /* as the options checked it */
+	page_target_all(&cs->target);
 }
 
 void console_state_free(struct console_state *cs)
@@ -133,6 +134,7 @@ void console_state_set_speakers(struct console_state *cs,
 			cs->order[i] = (struct console_state_order){ .sp = joined[i], .index = i };
 		}
 		cs->speaker_count = n;
+		cs->speakers_gen++;
 		if (n > 1)
 			qsort(cs->order, n, sizeof *cs->order, order_cmp);
 	}
@@ -157,52 +159,6 @@ const struct station_speaker *console_state_find(const struct console_state *cs,
 const struct station_speaker *console_state_selected(const struct console_state *cs)
 {
 	return console_state_find(cs, cs->selected_id, NULL);
-}
-
-/* ---- where pages go ---- */
-
-void console_state_target_follow(struct console_state *cs)
-{
-	if (!cs->target_id || console_state_find(cs, cs->target_id, NULL))
-		return;
-	for (size_t i = 0; i < cs->speaker_count; i++) {
-		const struct station_speaker *sp = cs->speakers[i];
-		if (strcmp(sp->name, cs->target_name) == 0) {
-			cs->target_id = sp->id;
-			say(cs, "next page goes to %s again (it reconnected)", sp->name);
-			return;
-		}
-	}
-}
-
-bool console_state_target_ready(struct console_state *cs)
-{
-	console_state_target_follow(cs);
-	if (!console_state_target_missing(cs))
-		return true;
-	console_state_answer(cs, true, "not sent: the next page is for %s, which is not connected "
-	                     "(t or Enter sends to all speakers)", cs->target_name);
-	return false;
-}
-
-void console_state_target_toggle(struct console_state *cs)
-{
-	const struct station_speaker *sp = console_state_selected(cs);
-	if (cs->target_id == 0 && sp) {
-		cs->target_id = sp->id;
-		snprintf(cs->target_name, sizeof cs->target_name, "%s", sp->name);
-		say(cs, "next page goes to %s only", sp->name);
-	} else if (cs->target_id == 0) {
-		console_state_answer(cs, true, "select a speaker first (Up/Down) to page it alone");
-	} else {
-		cs->target_id = 0;
-		say(cs, "next page goes to all speakers");
-	}
-}
-
-bool console_state_target_missing(const struct console_state *cs)
-{
-	return cs->target_id && !console_state_find(cs, cs->target_id, NULL);
 }
 
 /* ---- the duration ---- */
@@ -392,6 +348,9 @@ static enum console_action plain_key(struct console_state *cs, int key,
 	case '\n': case '\r': case CONSOLE_KEY_ENTER: case 't':
 		console_state_target_toggle(cs);
 		break;
+	case 'z':
+		console_state_target_toggle_zone(cs);
+		break;
 	case 'T':
 		return CONSOLE_ACTION_TEST_TONE;
 	case 'L':
@@ -416,6 +375,10 @@ static enum console_action plain_key(struct console_state *cs, int key,
 	case 'l':
 		cs->log_view = true;
 		cs->log_back = 0;
+		break;
+	case 'H':
+		cs->history_view = true;
+		cs->history_sel = 0;
 		break;
 	case 'q': case 'Q':
 		if (!in->in_flight)
@@ -465,6 +428,40 @@ static void overlay_key(struct console_state *cs, int key, const struct console_
 }
 
 /*
+ * A key while the history view is open: Up/Down (PgUp PgDn Home End) pick a
+ * page, r sends it again to the target, m to the speakers that did not play
+ * it (the view stays open to show how it goes); any other key closes it.
+ */
+static enum console_action history_key(struct console_state *cs, int key, const struct console_key_input *in)
+{
+	size_t max = in->history_pages ? in->history_pages - 1 : 0;
+	switch (key) {
+	case CONSOLE_KEY_UP: case 'k': scroll_by(&cs->history_sel, -1, max); break;
+	case CONSOLE_KEY_DOWN: case 'j': scroll_by(&cs->history_sel, 1, max); break;
+	case CONSOLE_KEY_PAGE_UP: scroll_by(&cs->history_sel, -10, max); break;
+	case CONSOLE_KEY_PAGE_DOWN: scroll_by(&cs->history_sel, 10, max); break;
+	case CONSOLE_KEY_HOME: cs->history_sel = 0; break;
+	case CONSOLE_KEY_END: cs->history_sel = max; break;
+	case 'r': case 'm':
+		if (in->too_small) {
+			console_state_answer(cs, true, "key ignored: the terminal is too small to show what it would "
+			                     "do (it needs %dx%d)", CONSOLE_MIN_W, CONSOLE_MIN_H);
+			break;
+		}
+		if (!in->history_pages) {
+			console_state_answer(cs, true, "nothing to resend: no page yet");
+			break;
+		}
+		cs->request.missed = key == 'm';
+		return CONSOLE_ACTION_RESEND;
+	default:
+		cs->history_view = false;
+		break;
+	}
+	return CONSOLE_ACTION_NONE;
+}
+
+/*
  * On a screen too small to show anything but the notice, only keys whose
  * effect it shows go through: Space and Esc on a recording (it is shown),
  * q (and its question), the help, the log view, a command typed (what it
@@ -476,7 +473,8 @@ static bool small_screen_allows(int key, const struct console_key_input *in)
 {
 	switch (key) {
 	case ' ': return in->recording;
-	case KEY_ESC: case 'q': case 'Q': case '?': case 'h': case CONSOLE_KEY_HELP: case 'l': case ':': case 's':
+	case KEY_ESC: case 'q': case 'Q': case '?': case 'h': case CONSOLE_KEY_HELP: case 'l': case 'H': case ':':
+	case 's':
 	case CONSOLE_KEY_UP: case CONSOLE_KEY_DOWN: case 'k': case 'j': case CONSOLE_KEY_PAGE_UP:
 	case CONSOLE_KEY_PAGE_DOWN: case CONSOLE_KEY_HOME: case CONSOLE_KEY_END: case CONSOLE_KEY_OTHER:
 		return true;
@@ -494,6 +492,8 @@ static enum console_action key_pressed(struct console_state *cs, int key,
 	if (key == KEY_CTRL_L)
 		return CONSOLE_ACTION_REPAINT;
 	cs->notice[0] = '\0'; /* the operator moved on: the status line's answer has been seen */
+	if (cs->history_view)
+		return history_key(cs, key, in);
 	if (cs->help || cs->log_view) {
 		overlay_key(cs, key, in);
 		return CONSOLE_ACTION_NONE;
@@ -529,6 +529,8 @@ void console_state_set_hold(struct console_state *cs, bool hold)
 enum console_action console_state_key(struct console_state *cs, int key,
                                       const struct console_key_input *in)
 {
+	memset(&cs->request, 0, sizeof cs->request);
+	cs->request.chime = -1;
 	if (key & CONSOLE_KEY_RELEASE) {
 		/* Only the release of a Space whose press started the recording ends it. */
 		if ((key & ~CONSOLE_KEY_RELEASE) != ' ' || !cs->space_held)
@@ -552,20 +554,22 @@ enum console_action console_state_key(struct console_state *cs, int key,
 enum console_action console_state_command(struct console_state *cs, char *line, const char **arg)
 {
 	*arg = NULL;
+	memset(&cs->request, 0, sizeof cs->request);
+	cs->request.chime = -1;
 	size_t len = strlen(line);
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		line[--len] = '\0';
 	while (*line == ' ' || *line == '\t')
 		line++;
+	/* talk, send and resend with their options, and target (console_target.c). */
+	enum console_action paged;
+	if (console_state_page_command(cs, line, arg, &paged))
+		return paged;
 	if (*line == '\0' || strcmp(line, "talk") == 0)
 		return CONSOLE_ACTION_TALK;
 	if (strcmp(line, "live") == 0 || strcmp(line, "page") == 0) {
 		console_state_set_live(cs, line[0] == 'l');
 		return CONSOLE_ACTION_NONE;
-	}
-	if (strncmp(line, "send ", 5) == 0) {
-		*arg = line + 5;
-		return CONSOLE_ACTION_SEND;
 	}
 	static const struct {
 		const char *word;
@@ -607,20 +611,19 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		{ "cancel", CONSOLE_ACTION_CANCEL }, { "stop", CONSOLE_ACTION_STOP },
 		{ "resend", CONSOLE_ACTION_RESEND }, { "list", CONSOLE_ACTION_LIST },
 		{ "pending", CONSOLE_ACTION_PENDING }, { "quit", CONSOLE_ACTION_QUIT },
+		{ "history", CONSOLE_ACTION_HISTORY },
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strcmp(line, words[i].word) == 0)
 			return words[i].action;
-	if (strcmp(line, "send") == 0)
-		console_state_answer(cs, true, "send needs a file: send PATH, e.g. send "
-		                     "/srv/announcements/closing.flac");
-	else if (strcmp(line, "duration") == 0)
+	if (strcmp(line, "duration") == 0)
 		console_state_answer(cs, false, "duration is %.2f s; change it with duration SECONDS, "
 		                     "e.g. duration 7.5", cs->duration_s);
 	else
-		console_state_answer(cs, true, "unknown command '%s': use talk (or an empty line), stop, "
-		                     "cancel, send PATH, resend, duration SECONDS, live, page, list, pending, "
-		                     "approve ID, refuse ID, forget ID, quit", line);
+		console_state_answer(cs, true, "unknown command '%s': use talk [SECONDS] [OPTS] (or an empty "
+		                     "line), stop, cancel, send [OPTS] PATH, resend [--missed] [PAGE] [OPTS], "
+		                     "target [all|zone NAME|speaker NAME], history, duration SECONDS, live, page, "
+		                     "list, pending, approve ID, refuse ID, forget ID, quit", line);
 	return CONSOLE_ACTION_NONE;
 }
 

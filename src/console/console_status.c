@@ -87,12 +87,21 @@ void console_status_json(struct json *j, const struct console_state *cs,
 	json_str(j, "mode", cs->live ? "live" : "page");
 	json_num(j, "duration_s", cs->duration_s, 2);
 	json_object_begin(j, "target");
-	json_str(j, "kind", cs->target_id ? "speaker" : "all");
+	const struct page_target *t = &cs->target;
+	json_str(j, "kind", page_target_is_all(t) ? "all" : t->zone_count && t->speaker_count ? "mixed"
+	                    : t->zone_count ? "zone" : "speaker");
+	if (t->zone_count) {
+		json_array_begin(j, "zones");
+		for (size_t i = 0; i < t->zone_count; i++)
+			json_str(j, NULL, t->zones[i]);
+		json_array_end(j);
+	}
 	json_array_begin(j, "speakers");
-	if (cs->target_id)
-		json_str(j, NULL, cs->target_name);
+	for (size_t i = 0; !page_target_is_all(t) && i < t->speaker_count; i++)
+		json_str(j, NULL, t->speakers[i]);
 	json_array_end(j);
 	json_bool(j, "missing", console_state_target_missing(cs));
+	json_int(j, "offline", (long long)console_state_target_offline(cs, NULL));
 	json_object_end(j);
 	/* A setting of the console is one line here (priority, chime, preroll as they come). */
 	json_bool(j, "recording", in->recording);
@@ -108,6 +117,31 @@ void console_status_json(struct json *j, const struct console_state *cs,
 	json_array_begin(j, "speakers");
 	for (size_t i = 0; i < cs->speaker_count; i++)
 		json_speaker(j, cs->speakers[i], in->now_ms);
+	json_array_end(j);
+	json_array_begin(j, "offline");
+	for (size_t i = 0; in->known && i < in->known->n; i++) {
+		const struct known_speaker *k = &in->known->v[i];
+		if (k->id)
+			continue;
+		json_object_begin(j, NULL);
+		json_str(j, "name", k->name);
+		json_str(j, "zone", k->zone);
+		json_str(j, "fingerprint", k->fingerprint);
+		json_int(j, "offline_s", (int64_t)((in->now_ms - k->last_seen_ms) / 1000));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "waiting");
+	for (size_t i = 0; in->waiting && i < in->waiting->n; i++) {
+		const struct wait_entry *e = &in->waiting->v[i];
+		json_object_begin(j, NULL);
+		json_int(j, "page", e->page_id);
+		json_str(j, "speaker", e->name);
+		json_int(j, "waited_s", (int64_t)((in->now_ms - e->since_ms) / 1000));
+		json_int(j, "expires_in_s", (int64_t)((e->since_ms + in->waiting->max_age_ms > in->now_ms
+		                                       ? e->since_ms + in->waiting->max_age_ms - in->now_ms : 0) / 1000));
+		json_object_end(j);
+	}
 	json_array_end(j);
 	json_array_begin(j, "pending");
 	for (size_t i = 0; i < in->lobby_count; i++) {
@@ -133,9 +167,10 @@ void console_status_text(void (*line)(void *ctx, const char *text), void *ctx,
 	char rec[96] = "not recording";
 	if (in->recording)
 		snprintf(rec, sizeof rec, "RECORDING %.1f of %.1f s", in->recorded_s, in->recording_s);
+	char target[512];
+	console_state_target_text(cs, target, sizeof target);
 	snprintf(text, sizeof text, "%s, duration %.2f s, next page to %s%s, %s",
-	         cs->live ? "live talk" : "pages", cs->duration_s,
-	         cs->target_id ? cs->target_name : "all speakers",
+	         cs->live ? "live talk" : "pages", cs->duration_s, target,
 	         console_state_target_missing(cs) ? " (not connected)" : "", rec);
 	line(ctx, text);
 	snprintf(text, sizeof text, "input: %s%s", in->input_ok ? "" : "none: ", in->input_name);
@@ -153,6 +188,20 @@ void console_status_text(void (*line)(void *ctx, const char *text), void *ctx,
 		snprintf(text, sizeof text, "  %-16s zone %-10s id %-4u %-22s sync %-9s page %u %s",
 		         sp->name, sp->zone[0] ? sp->zone : "-", sp->id, sp->addr, row.sync, sp->page_id,
 		         row.state);
+		line(ctx, text);
+	}
+	for (size_t i = 0; in->known && i < in->known->n; i++) {
+		const struct known_speaker *k = &in->known->v[i];
+		if (k->id)
+			continue;
+		snprintf(text, sizeof text, "  %-16s zone %-10s offline %llu s, key %s", k->name, k->zone[0] ? k->zone : "-",
+		         (unsigned long long)((in->now_ms - k->last_seen_ms) / 1000), k->fingerprint[0] ? k->fingerprint : "-");
+		line(ctx, text);
+	}
+	for (size_t i = 0; in->waiting && i < in->waiting->n; i++) {
+		const struct wait_entry *e = &in->waiting->v[i];
+		snprintf(text, sizeof text, "page %u waits for %s (%llu s)", e->page_id, e->name,
+		         (unsigned long long)((in->now_ms - e->since_ms) / 1000));
 		line(ctx, text);
 	}
 	for (size_t i = 0; i < in->lobby_count; i++) {

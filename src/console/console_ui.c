@@ -48,6 +48,7 @@ struct console_ui {
 	size_t help_drawn_top;    /* the help's first line as drawn */
 	WINDOW *small;            /* the whole screen when it is too small for the layout */
 	WINDOW *logview;          /* the events, full screen, while shown */
+	WINDOW *historyview;      /* the page history, full screen, while shown (H) */
 	bool force;               /* redraw every part: new windows, a resize, ^L */
 	bool hold;                /* the help says Space is held (the terminal reports releases) */
 
@@ -88,7 +89,9 @@ static void windows_free(struct console_ui *ui)
 		delwin(ui->small);
 	if (ui->logview)
 		delwin(ui->logview);
-	ui->help = ui->small = ui->logview = NULL;
+	if (ui->historyview)
+		delwin(ui->historyview);
+	ui->help = ui->small = ui->logview = ui->historyview = NULL;
 }
 
 void console_ui_free(struct console_ui *ui)
@@ -613,16 +616,18 @@ static void draw_footer(WINDOW *win, int w, const struct console_view_footer *v)
 		draw_hints(win, w, hints, sizeof hints / sizeof hints[0]);
 		return;
 	}
-	struct hint hints[10];
+	struct hint hints[12];
 	size_t n = 0;
 	hints[n++] = (struct hint){ "Space", v->hold ? "hold to talk" : "talk", 0 };
 	hints[n++] = (struct hint){ "+/-", "duration", 2 };
 	if (v->can_test) { /* with no speaker selected these keys do nothing */
 		hints[n++] = (struct hint){ updown, "select", 5 };
 		hints[n++] = (struct hint){ "t", "target", 4 };
+		hints[n++] = (struct hint){ "z", "zone", 11 };
 		hints[n++] = (struct hint){ "T", "test tone", 6 };
 	}
 	hints[n++] = (struct hint){ "r", "resend", 7 };
+	hints[n++] = (struct hint){ "H", "history", 10 };
 	hints[n++] = (struct hint){ ":", "command", 8 };
 	hints[n++] = (struct hint){ "l", "log", 9 };
 	hints[n++] = (struct hint){ "?", "help", 1 };
@@ -645,11 +650,13 @@ static const struct {
 	{ "- Left", "duration 0.5 s shorter (down to 0.5 s)" },
 	{ "0-9 . Enter", "type a duration in seconds (Space sets it and talks)" },
 	{ "Up Down", "select a speaker (PgUp PgDn Home End)" },
-	{ "Enter  t", "next page to: all speakers / the selected one" },
+	{ "Enter  t", "the selected speaker in or out of the next page's target (from all: it alone)" },
+	{ "z", "the selected speaker's zone in or out of the target (the header says where pages go)" },
 	{ "T", "play the test tone on the selected speaker only" },
 	{ "r", "send the last page again" },
+	{ "H", "the page history: pick a page, r sends it again, m to those that missed it" },
 	{ "a  x", "approve / refuse the speaker that asks to join" },
-	{ ":", "a command: send PATH, duration S, list, pending, approve ID, forget ID, ..." },
+	{ ":", "a command: send PATH, target zone NAME, resend --missed, history, duration S, list, ..." },
 	{ "l", "the events, full screen, whole lines (PgUp PgDn scroll)" },
 	{ "Ctrl-L", "redraw the screen" },
 	{ "q", "quit (asks first while a page is in flight)" },
@@ -1019,6 +1026,68 @@ static bool draw_log_window(struct console_ui *ui, const struct console_view *v)
 	return true;
 }
 
+/*
+ * The page history, full screen: a title, the pages newest first with the
+ * picked one marked and its speakers' outcomes under it (scrolled to keep it
+ * in view), the keys last.
+ */
+static void draw_history_view(WINDOW *win, const struct console_view_history *hv)
+{
+	int h, w;
+	getmaxyx(win, h, w);
+	int rows = h - 2;
+	werase(win);
+	if (rows < 1 || w < 4)
+		return;
+	attr_t dim = term_attr(TERM_DIM);
+	const char *hline = term_glyph(TERM_GLYPH_HLINE);
+	repeat(win, 0, 0, 2, dim, hline);
+	int x = 2 + widget_text(win, 0, 2, w - 2, term_attr(TERM_HEADING), " page history ");
+	repeat(win, 0, x, w - x, dim, hline);
+	/* The picked page's line and its speakers in view: from the picked line, or as far down as fits. */
+	size_t top = 0, last = hv->picked;
+	while (last + 1 < hv->count && strncmp(hv->lines[last + 1], "    ", 4) == 0)
+		last++;
+	if (last >= (size_t)rows)
+		top = last + 1 - (size_t)rows;
+	if (top > hv->picked)
+		top = hv->picked;
+	if (hv->count == 0)
+		widget_text(win, 1, 1, w - 2, dim, "no page yet");
+	for (size_t i = top; i < hv->count && (int)(i - top) < rows; i++) {
+		int y = 1 + (int)(i - top);
+		bool picked = i == hv->picked;
+		const char *mark = picked ? term_glyph(TERM_GLYPH_MARK) : " ";
+		widget_text(win, y, 0, 2, picked ? term_attr(TERM_HEADING) : 0, mark);
+		widget_text(win, y, 2, w - 3, tone_attr(hv->tones[i]) | (picked ? A_BOLD : 0), hv->lines[i]);
+	}
+	const char *keys = term_utf8() ? "↑↓ pick a page · r resend to the target · m resend to those that missed it · "
+	                                 "any other key closes"
+	                               : "Up/Dn pick a page, r resend to the target, m resend to those that missed it, "
+	                                 "any other key closes";
+	widget_text(win, h - 1, 1, w - 2, dim, keys);
+}
+
+/* The history view over the whole screen while it is open; true if it drew. */
+static bool draw_history_window(struct console_ui *ui, const struct console_view *v)
+{
+	bool fresh = false;
+	if (!ui->historyview) {
+		if (LINES > 0 && COLS > 0)
+			ui->historyview = newwin(LINES, COLS, 0, 0);
+		if (!ui->historyview)
+			return false;
+		leaveok(ui->historyview, TRUE);
+		fresh = true;
+	}
+	if (!fresh && !ui->force && ui->prev_valid && memcmp(&ui->prev->history, &v->history, sizeof v->history) == 0)
+		return false;
+	draw_history_view(ui->historyview, &v->history);
+	touchwin(ui->historyview);
+	wnoutrefresh(ui->historyview);
+	return true;
+}
+
 /* Draws each part of the layout whose snapshot changed; true if any was. */
 static bool draw_parts(struct console_ui *ui, const struct console_view *v, bool force)
 {
@@ -1100,8 +1169,16 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	const struct console_layout *l = &ui->layout;
 	const struct console_view *p = ui->prev;
 	bool drew = false;
+	if (!v->history.open && ui->historyview) {
+		/* It covered everything: every part is drawn again. */
+		delwin(ui->historyview);
+		ui->historyview = NULL;
+		ui->force = true;
+	}
 	if (v->log_view) {
 		drew = draw_log_window(ui, v);
+	} else if (v->history.open) {
+		drew = draw_history_window(ui, v);
 	} else {
 		if (ui->logview) {
 			/* It covered everything: every part is drawn again. */
@@ -1132,6 +1209,7 @@ bool console_ui_draw(struct console_ui *ui, const struct console_view *v)
 	ui->prev->help_top = v->help_top;
 	ui->prev->log_view = v->log_view;
 	ui->prev->log_back = v->log_back;
+	ui->prev->history = v->history;
 	ui->prev_valid = true;
 	ui->force = false; /* the parts under a log view are drawn again when it closes */
 	return drew;

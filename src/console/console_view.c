@@ -214,12 +214,8 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	else
 		snprintf(h->link, sizeof h->link, "encrypted, key %s%s", in->key_short ? in->key_short : "",
 		         in->keyed ? " + psk" : "");
-	if (cs->target_id) {
-		snprintf(h->target, sizeof h->target, "%s", cs->target_name);
-		h->target_missing = console_state_target_missing(cs);
-	} else {
-		snprintf(h->target, sizeof h->target, "all speakers");
-	}
+	console_state_target_text(cs, h->target, sizeof h->target);
+	h->target_missing = console_state_target_missing(cs);
 }
 
 /*
@@ -230,6 +226,8 @@ void console_view_status(struct console_view_status *s, const struct console_sta
                          const struct console_view_input *in)
 {
 	memset(s, 0, sizeof *s);
+	char target[CONSOLE_VIEW_TARGET_MAX];
+	console_state_target_text(cs, target, sizeof target);
 	if (cs->notice[0]) {
 		snprintf(s->notice, sizeof s->notice, "%s", cs->notice);
 		s->notice_tone = cs->notice_error ? CONSOLE_TONE_BAD : CONSOLE_TONE_ACCENT;
@@ -249,8 +247,7 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 		uint64_t left = total > elapsed ? total - elapsed : 0;
 		s->recording = true;
 		s->held = cs->space_held;
-		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s",
-		         cs->target_id ? cs->target_name : "all speakers",
+		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s", target,
 		         console_state_target_missing(cs) ? " (not connected)" : "");
 		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
 		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
@@ -264,20 +261,31 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 	}
 	if (in->page && in->page->id) {
 		s->tone = console_view_summary(s->text, sizeof s->text, in->page);
+		size_t len = strlen(s->text);
+		if (in->waiting_all && len < sizeof s->text) {
+			/* Offline speakers the page is for: it plays when they are back. */
+			if (in->waiting == in->waiting_all)
+				snprintf(s->text + len, sizeof s->text - len, ", waiting for %zu", in->waiting);
+			else
+				snprintf(s->text + len, sizeof s->text - len, ", waiting for %zu (%zu for earlier pages)",
+				         in->waiting, in->waiting_all);
+			if (s->tone == CONSOLE_TONE_OK)
+				s->tone = CONSOLE_TONE_WARN;
+		}
 		return;
 	}
 	char secs[16];
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
 	if (in->input_ok && cs->live)
 		snprintf(s->text, sizeof s->text, "ready, LIVE: %s talks to %s as you speak (up to %s)",
-		         cs->hold_to_talk ? "holding Space" : "Space", cs->target_id ? cs->target_name : "all speakers",
+		         cs->hold_to_talk ? "holding Space" : "Space", target,
 		         secs);
 	else if (in->input_ok && cs->hold_to_talk)
 		snprintf(s->text, sizeof s->text, "ready: hold Space to talk to %s (up to %s)",
-		         cs->target_id ? cs->target_name : "all speakers", secs);
+		         target, secs);
 	else if (in->input_ok)
 		snprintf(s->text, sizeof s->text, "ready: Space records %s and sends it to %s", secs,
-		         cs->target_id ? cs->target_name : "all speakers");
+		         target);
 	else
 		snprintf(s->text, sizeof s->text, "no input device: send a file with \":send PATH\"");
 	s->tone = CONSOLE_TONE_DIM;
@@ -324,4 +332,50 @@ void console_view_build(struct console_view *v, const struct console_state *cs,
 	v->help_top = cs->help_top;
 	v->log_view = cs->log_view;
 	v->log_back = cs->log_back;
+	memset(&v->history, 0, sizeof v->history);
+	if (cs->history_view)
+		console_view_history(&v->history, cs->history_sel, in->history, now_ms);
+}
+
+/* The tone of one speaker's outcome in the history. */
+static enum console_tone history_tone(const struct history_speaker *s)
+{
+	if (page_history_played(s))
+		return s->late_s ? CONSOLE_TONE_WARN : CONSOLE_TONE_OK;
+	if (s->outcome == HISTORY_WAITING || s->outcome == HISTORY_SENT)
+		return CONSOLE_TONE_WARN;
+	if (s->outcome == PAGE_MUTED)
+		return CONSOLE_TONE_DIM;
+	return proto_page_state_final(s->outcome) || s->outcome == HISTORY_WAIT_EXPIRED ? CONSOLE_TONE_BAD
+	                                                                                : CONSOLE_TONE_NORMAL;
+}
+
+void console_view_history(struct console_view_history *hv, size_t picked, const struct page_history *h,
+                          uint64_t now_ms)
+{
+	memset(hv, 0, sizeof *hv);
+	hv->open = true;
+	size_t n = h ? h->count : 0;
+	for (size_t i = 0; i < n && hv->count < CONSOLE_VIEW_HISTORY_LINES; i++) {
+		const struct history_page *p = page_history_at(h, i);
+		char age[32], when[48];
+		textfmt_age(age, sizeof age, now_ms > p->made_ms ? now_ms - p->made_ms : 0);
+		snprintf(when, sizeof when, "%s ago", age);
+		page_history_line(p, when, hv->lines[hv->count], sizeof hv->lines[0]);
+		size_t missed = page_history_missed(p, NULL, 0);
+		hv->tones[hv->count] = missed ? CONSOLE_TONE_BAD : CONSOLE_TONE_NORMAL;
+		if (i != picked) {
+			hv->count++;
+			continue;
+		}
+		hv->picked = hv->count++;
+		for (size_t k = 0; k < p->n && hv->count < CONSOLE_VIEW_HISTORY_LINES; k++) {
+			char outcome[160];
+			page_history_outcome_text(&p->sp[k], outcome, sizeof outcome);
+			snprintf(hv->lines[hv->count], sizeof hv->lines[0], "    %s: %s", p->sp[k].name, outcome);
+			hv->tones[hv->count++] = history_tone(&p->sp[k]);
+		}
+		if (p->more && hv->count < CONSOLE_VIEW_HISTORY_LINES)
+			snprintf(hv->lines[hv->count++], sizeof hv->lines[0], "    and %zu more speakers", p->more);
+	}
 }

@@ -78,8 +78,8 @@ static bool load_start(struct file_loads *fl, struct file_load *load)
 	return false;
 }
 
-bool file_loads_add(struct file_loads *fl, const char *path, const char *what, uint32_t target_id,
-                    bool remember)
+bool file_loads_add(struct file_loads *fl, const char *path, const char *what,
+                    const struct page_target *target, bool remember)
 {
 	if (fl->job && fl->waiting == FILE_LOAD_QUEUE_MAX) {
 		log_event_at(LOG_PRIORITY_WARNING, "cannot send %s: %d files are already waiting to be loaded", path,
@@ -96,7 +96,9 @@ bool file_loads_add(struct file_loads *fl, const char *path, const char *what, u
 	load->rate = fl->rate;
 	load->channels = fl->channels;
 	load->max_frames = fl->max_frames;
-	load->target_id = target_id;
+	load->has_target = target != NULL;
+	if (target)
+		load->target = *target;
 	load->remember = remember;
 	if (!fl->job)
 		return load_start(fl, load);

@@ -25,6 +25,7 @@ struct page {
 	size_t wav_len;
 	uint64_t created_ms;      /* wall clock: names the archived file */
 	uint32_t id;              /* of its latest copy: what "sent again" refers to */
+	uint32_t first_id;        /* the id it was made under: history and resend PAGE name it so */
 	bool archived;
 	unsigned queued;          /* entries of the queue that send it */
 	char path[PATH_MAX];      /* where it was archived */
@@ -36,7 +37,7 @@ struct entry {
 	struct page *page;        /* a reference */
 	uint32_t id;              /* the copy's page id */
 	uint32_t resend_of;       /* the copy it sends again (said as it goes), 0 if none */
-	uint32_t target_id;       /* 0: every speaker */
+	struct page_target target; /* where it goes */
 };
 
 /* An archive job's argument: its own copy of everything it reads, and its result. */
@@ -57,7 +58,8 @@ struct outbox {
 	uint64_t archive_us;      /* what an archive is expected to take (playat_archive_smooth) */
 	uint64_t archive_from_us; /* the running job started then */
 	uint32_t last_id;         /* the latest page id given */
-	struct page *last;        /* the page to resend (NULL: none yet) */
+	struct page **kept;       /* the latest pages, newest first: resend, pages that wait */
+	size_t kept_n, keep;
 	struct entry *head, *tail; /* in order; the head's page is the one archiving */
 	struct job *job;          /* archiving the head's page (NULL: none) */
 };
@@ -101,6 +103,12 @@ struct outbox *outbox_new(const char *dir, outbox_send_fn send, outbox_commit_fn
 	ob->commit = commit;
 	ob->ctx = ctx;
 	ob->archive_us = PLAYAT_ARCHIVE_FIRST_MS * 1000u;
+	ob->keep = OUTBOX_KEEP_DEFAULT;
+	ob->kept = calloc(ob->keep, sizeof *ob->kept);
+	if (!ob->kept) {
+		free(ob);
+		return NULL;
+	}
 	return ob;
 }
 
@@ -128,7 +136,9 @@ void outbox_free(struct outbox *ob)
 	job_abandon(ob->job);
 	while (ob->head)
 		entry_pop(ob);
-	page_unref(ob->last);
+	for (size_t i = 0; i < ob->kept_n; i++)
+		page_unref(ob->kept[i]);
+	free(ob->kept);
 	free(ob);
 }
 
@@ -139,14 +149,18 @@ uint32_t outbox_next_id(const struct outbox *ob)
 
 /* Puts a copy of pg at the end of the queue; false (said) if memory ran out. */
 static bool entry_add(struct outbox *ob, struct page *pg, uint32_t id, uint32_t resend_of,
-                      uint32_t target_id)
+                      const struct page_target *target)
 {
 	struct entry *e = calloc(1, sizeof *e);
 	if (!e) {
 		log_event("page %u not sent: out of memory", id);
 		return false;
 	}
-	*e = (struct entry){ .page = page_ref(pg), .id = id, .resend_of = resend_of, .target_id = target_id };
+	*e = (struct entry){ .page = page_ref(pg), .id = id, .resend_of = resend_of };
+	if (target)
+		e->target = *target;
+	else
+		page_target_all(&e->target);
 	pg->queued++;
 	if (ob->tail)
 		ob->tail->next = e;
@@ -163,7 +177,7 @@ static void entry_send(struct outbox *ob, const struct entry *e, uint64_t archiv
 		log_event("page %u is page %u sent again%s%s%s", e->id, e->resend_of,
 		          e->page->archived ? " (archived as " : "", e->page->archived ? e->page->path : "",
 		          e->page->archived ? ")" : "");
-	ob->send(ob->ctx, e->id, e->page->created_ms, e->page->wav, e->page->wav_len, e->target_id,
+	ob->send(ob->ctx, e->id, e->page->created_ms, e->page->wav, e->page->wav_len, &e->target,
 	         archive_us);
 }
 
@@ -239,8 +253,25 @@ void outbox_release(struct outbox *ob, uint32_t id)
 		ob->last_id--;
 }
 
+void outbox_set_keep(struct outbox *ob, size_t keep)
+{
+	if (keep < 1)
+		keep = 1;
+	struct page **kept = calloc(keep, sizeof *kept);
+	if (!kept)
+		return; /* the old number stays */
+	size_t n = ob->kept_n < keep ? ob->kept_n : keep;
+	memcpy(kept, ob->kept, n * sizeof *kept);
+	for (size_t i = n; i < ob->kept_n; i++)
+		page_unref(ob->kept[i]);
+	free(ob->kept);
+	ob->kept = kept;
+	ob->kept_n = n;
+	ob->keep = keep;
+}
+
 void outbox_add(struct outbox *ob, uint32_t id, uint8_t *wav, size_t wav_len, uint64_t created_ms,
-                const char *what, uint32_t target_id, bool remember)
+                const char *what, const struct page_target *target, bool remember)
 {
 	if (id == 0)
 		id = ++ob->last_id;
@@ -254,31 +285,54 @@ void outbox_add(struct outbox *ob, uint32_t id, uint8_t *wav, size_t wav_len, ui
 	pg->wav = wav;
 	pg->wav_len = wav_len;
 	pg->created_ms = created_ms;
-	pg->id = id;
+	pg->id = pg->first_id = id;
 	log_event("page %u %s, %zu bytes", id, what, wav_len);
 	if (remember) {
-		page_unref(ob->last);
-		ob->last = page_ref(pg);
+		/* Newest first; the oldest kept goes when they are all taken. */
+		if (ob->kept_n == ob->keep)
+			page_unref(ob->kept[--ob->kept_n]);
+		memmove(ob->kept + 1, ob->kept, ob->kept_n * sizeof *ob->kept);
+		ob->kept[0] = page_ref(pg);
+		ob->kept_n++;
 	}
-	entry_add(ob, pg, id, 0, target_id);
+	entry_add(ob, pg, id, 0, target);
 	page_unref(pg);
 	outbox_pump(ob);
 }
 
 bool outbox_can_resend(const struct outbox *ob)
 {
-	return ob->last != NULL;
+	return ob->kept_n > 0;
 }
 
-void outbox_resend(struct outbox *ob, uint32_t target_id)
+/* The kept page made as page_id or last sent as it (0: the latest), or NULL. */
+static struct page *kept_page(const struct outbox *ob, uint32_t page_id)
 {
-	struct page *pg = ob->last;
+	if (page_id == 0)
+		return ob->kept_n ? ob->kept[0] : NULL;
+	for (size_t i = 0; i < ob->kept_n; i++)
+		if (ob->kept[i]->first_id == page_id || ob->kept[i]->id == page_id)
+			return ob->kept[i];
+	return NULL;
+}
+
+uint32_t outbox_kept_first_id(const struct outbox *ob, uint32_t page_id)
+{
+	struct page *pg = kept_page(ob, page_id);
+	return pg ? pg->first_id : 0;
+}
+
+uint32_t outbox_resend_page(struct outbox *ob, uint32_t page_id, const struct page_target *target)
+{
+	struct page *pg = kept_page(ob, page_id);
 	if (!pg)
-		return;
+		return 0;
+	uint32_t id;
 	if (!pg->archived && !pg->queued) {
 		/* It never left: the same page, now that the archive may take it. */
 		log_event("page %u: trying again", pg->id);
-		entry_add(ob, pg, pg->id, 0, target_id);
+		id = pg->id;
+		entry_add(ob, pg, pg->id, 0, target);
 	} else {
 		/*
 		 * A page that went out (or is on its way) goes out again under a new
@@ -286,10 +340,16 @@ void outbox_resend(struct outbox *ob, uint32_t target_id)
 		 * second played) land on the delivery they are about.
 		 */
 		uint32_t first = pg->id;
-		pg->id = ++ob->last_id;
-		entry_add(ob, pg, pg->id, first, target_id);
+		pg->id = id = ++ob->last_id;
+		entry_add(ob, pg, pg->id, first, target);
 	}
 	outbox_pump(ob);
+	return id;
+}
+
+void outbox_resend(struct outbox *ob, const struct page_target *target)
+{
+	outbox_resend_page(ob, 0, target);
 }
 
 int outbox_fd(const struct outbox *ob)

@@ -20,6 +20,7 @@
 #include "intercom/common/log.h"
 #include "intercom/common/ratelimit.h"
 #include "intercom/common/sbuf.h"
+#include "intercom/console/page_target.h"
 #include "intercom/console/peer.h"
 #include "intercom/console/playat.h"
 #include "intercom/net/admission.h"
@@ -966,7 +967,7 @@ static bool peer_holds(const struct peer *p)
 }
 
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
-                         const uint8_t *wav, size_t wav_len, uint32_t target_id,
+                         const uint8_t *wav, size_t wav_len, const struct page_target *target,
                          uint64_t archive_us)
 {
 	struct proto_page meta = { .page_id = page_id, .created_ms = created_ms };
@@ -1000,7 +1001,7 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 				targets[n++] = p;
 			continue;
 		}
-		if (!p->joined || p->dead || (target_id && p->info.id != target_id))
+		if (!p->joined || p->dead || !page_target_matches(target, p->info.name, p->info.zone))
 			continue;
 		if (p->ops->busy && p->ops->busy(p, page_id))
 			continue;
@@ -1103,7 +1104,7 @@ static void stream_fan(struct station *st, uint32_t page_id, struct sbuf *frame)
 }
 
 size_t station_stream_begin(struct station *st, const struct proto_stream_begin *begin,
-                            uint32_t target_id)
+                            const struct page_target *target)
 {
 	uint8_t bytes[128];
 	size_t len = proto_stream_begin_encode(begin, bytes, sizeof bytes);
@@ -1123,7 +1124,7 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 	size_t n = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
-		if (!p->joined || p->dead || (target_id && p->info.id != target_id) || !p->info.stream ||
+		if (!p->joined || p->dead || !page_target_matches(target, p->info.name, p->info.zone) || !p->info.stream ||
 		    !p->ops->send_stream || (p->ops->live_streams_only && !begin->live))
 			continue;
 		page_target(st, p);
@@ -1176,11 +1177,12 @@ void station_stream_abort(struct station *st, uint32_t page_id, const char *why)
 	page_check_done(st);
 }
 
-void station_prepare(struct station *st, uint32_t target_id, int rate, int channels, uint64_t until_us)
+void station_prepare(struct station *st, const struct page_target *target, int rate, int channels,
+                     uint64_t until_us)
 {
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
-		if (p->dead || !p->joined || (target_id && p->info.id != target_id) || !p->info.prepare ||
+		if (p->dead || !p->joined || !page_target_matches(target, p->info.name, p->info.zone) || !p->info.prepare ||
 		    !p->ops->prepare || (p->streamed && p->info.page_id == st->stream_page_id))
 			continue;
 		struct playat_link link = page_link(p);

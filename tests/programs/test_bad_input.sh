@@ -63,7 +63,7 @@ wait_log "$T/console.log" "page 1: delivered to 1/1, played by 1/1" 10
 console_cmd "send /nonexistent/page.wav"
 wait_log "$T/console.log" "cannot send /nonexistent/page.wav: .*page.wav" 5
 console_cmd send
-wait_log "$T/console.log" "send needs a file: send PATH" 5
+wait_log "$T/console.log" "send needs a file: send \[OPTS\] PATH" 5
 console_cmd "duration 0"
 wait_log "$T/console.log" "bad duration '0'" 5
 # The format here is 48 kHz mono: 300 s fits. At 192 kHz stereo it would not (see above).

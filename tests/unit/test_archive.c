@@ -85,12 +85,37 @@ static void test_temp_name_too_long(void **state)
 	free(name);
 }
 
+/* A page found by its number in the archive: the newest of that number; none said with the fix. */
+static void test_find_page(void **state)
+{
+	const char *dir = *state;
+	static const uint8_t bytes[] = "RIFF";
+	char path[PATH_MAX], err[512] = "";
+	const char *names[] = { "20261125-143102.123-page0007.wav", "20261126-090000.000-page0007.wav",
+	                        "20261126-090001.000-page0017.wav", "20261127-000000.000-page00070.wav" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		assert_int_equal(archive_write(dir, names[i], bytes, sizeof bytes, path, sizeof path, err, sizeof err), 0);
+	assert_int_equal(archive_find_page(dir, 7, path, sizeof path, err, sizeof err), 0);
+	char want[PATH_MAX];
+	snprintf(want, sizeof want, "%s/20261126-090000.000-page0007.wav", dir);
+	assert_string_equal(path, want);
+	assert_int_equal(archive_find_page(dir, 17, path, sizeof path, err, sizeof err), 0);
+	assert_non_null(strstr(path, "page0017.wav"));
+	assert_int_equal(archive_find_page(dir, 8, path, sizeof path, err, sizeof err), -1);
+	assert_non_null(strstr(err, "page 8 is not in the archive"));
+	assert_int_equal(archive_find_page("/nonexistent/dir", 7, path, sizeof path, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot read the archive /nonexistent/dir"));
+	char small[8];
+	assert_int_equal(archive_find_page(dir, 7, small, sizeof small, err, sizeof err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_write_and_read_back, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_path_too_long_for_buffer, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_temp_name_too_long, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_find_page, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,45 +122,131 @@ static void test_target_follows_reconnect(void **state)
 	struct said said = { 0 };
 	struct console_state cs;
 	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
-	struct station_speaker sp[2] = { speaker(1, "lobby-1", ""), speaker(2, "lobby-2", "") };
+	struct station_speaker sp[2] = { speaker(1, "lobby-1", "lobby"), speaker(2, "lobby-2", "lobby") };
 	list(&cs, sp, 2);
-	assert_true(console_state_target_ready(&cs));
+	assert_true(console_state_target_check(&cs, NULL));
 	assert_int_equal(said.n, 0);
 
 	/* t with nothing selected cannot aim; with a selection it pages that one alone. */
 	assert_int_equal(key(&cs, 't'), CONSOLE_ACTION_NONE);
 	assert_string_equal(last(&said), "select a speaker first (Up/Down) to page it alone");
-	assert_int_equal(cs.target_id, 0);
+	assert_true(page_target_is_all(&cs.target));
 	key(&cs, CONSOLE_KEY_DOWN);
 	key(&cs, CONSOLE_KEY_DOWN);
 	assert_int_equal(cs.selected_id, 2);
 	key(&cs, CONSOLE_KEY_ENTER);
 	assert_string_equal(last(&said), "next page goes to lobby-2 only");
-	assert_int_equal(cs.target_id, 2);
-	assert_string_equal(cs.target_name, "lobby-2");
+	assert_int_equal(cs.target.speaker_count, 1);
+	assert_string_equal(cs.target.speakers[0], "lobby-2");
+	assert_int_equal(console_state_target_count(&cs, NULL), 1);
 
-	/* It leaves: pages cannot go, and the operator is told how to send to all. */
+	/* It leaves: nobody connected or known is the target; pages are refused, not widened. */
 	list(&cs, sp, 1);
 	assert_true(console_state_target_missing(&cs));
-	assert_false(console_state_target_ready(&cs));
-	assert_string_equal(last(&said), "not sent: the next page is for lobby-2, which is not connected "
-	                                 "(t or Enter sends to all speakers)");
+	assert_false(console_state_target_check(&cs, NULL));
+	assert_string_equal(last(&said), "not sent: no speaker is in lobby-2, connected or known "
+	                                 "(list shows names and zones; target all pages everyone)");
+	/* Known (seen before), it is offline: the page may go and wait for it. */
+	struct known_speakers known;
+	known_speakers_init(&known);
+	const struct station_speaker *both[2] = { &sp[0], &sp[1] };
+	known_speakers_update(&known, both, 2, 1000);
+	const struct station_speaker *one[1] = { &sp[0] };
+	known_speakers_update(&known, one, 1, 2000);
+	cs.known = &known;
+	assert_int_equal(console_state_target_offline(&cs, NULL), 1);
+	assert_true(console_state_target_check(&cs, NULL));
 
-	/* It comes back under a new id: the target follows it by name, said once. */
-	struct station_speaker back[2] = { sp[0], speaker(7, "lobby-2", "") };
+	/* It comes back under a new id: still the target, by name. */
+	struct station_speaker back[2] = { sp[0], speaker(7, "lobby-2", "lobby") };
 	list(&cs, back, 2);
-	int n = said.n;
-	console_state_target_follow(&cs);
-	assert_int_equal(cs.target_id, 7);
-	assert_string_equal(last(&said), "next page goes to lobby-2 again (it reconnected)");
-	assert_true(console_state_target_ready(&cs));
-	assert_int_equal(said.n, n + 1);
 	assert_false(console_state_target_missing(&cs));
+	assert_true(console_state_target_check(&cs, NULL));
 
-	/* t again: every speaker. */
+	/* t on the other speaker adds it; z adds the zone; t again on each takes them out. */
+	key(&cs, CONSOLE_KEY_UP);
 	key(&cs, 't');
-	assert_int_equal(cs.target_id, 0);
+	assert_string_equal(last(&said), "next page goes to lobby-2, lobby-1");
+	key(&cs, 'z');
+	assert_string_equal(last(&said), "next page goes to zone lobby + lobby-2, lobby-1");
+	key(&cs, 'z');
+	key(&cs, 't');
+	assert_string_equal(last(&said), "next page goes to lobby-2 only");
+	key(&cs, CONSOLE_KEY_DOWN);
+	key(&cs, 't');
+	assert_true(page_target_is_all(&cs.target));
 	assert_string_equal(last(&said), "next page goes to all speakers");
+	console_state_free(&cs);
+	known_speakers_free(&known);
+}
+
+/* The target command: all, zones, speakers by name or id; a target of nobody is refused. */
+static void test_target_command(void **state)
+{
+	(void)state;
+	struct said said = { 0 };
+	struct console_state cs;
+	console_state_init(&cs, &mono48, 5.0, say_cb, &said);
+	struct station_speaker sp[3] = { speaker(1, "hall-1", "hall"), speaker(2, "hall-2", "hall"),
+	                                 speaker(3, "desk", "office") };
+	list(&cs, sp, 3);
+	const char *arg;
+	char line[128];
+	snprintf(line, sizeof line, "target zone hall");
+	assert_int_equal(console_state_command(&cs, line, &arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "next page goes to zone hall only");
+	assert_int_equal(console_state_target_count(&cs, NULL), 2);
+	snprintf(line, sizeof line, "target");
+	console_state_command(&cs, line, &arg);
+	assert_string_equal(last(&said), "next page goes to zone hall (2 connected)");
+	assert_false(cs.notice_error);
+	/* Unknown zone: refused, and the target stays. */
+	snprintf(line, sizeof line, "target zone attic");
+	console_state_command(&cs, line, &arg);
+	assert_true(cs.notice_error);
+	assert_string_equal(cs.notice, "target not changed: no speaker is in zone attic, connected or known "
+	                               "(list shows names and zones)");
+	assert_int_equal(cs.target.zone_count, 1);
+	/* By id: the name is kept, so it follows the speaker when it reconnects. */
+	snprintf(line, sizeof line, "target speaker 3,hall-1");
+	console_state_command(&cs, line, &arg);
+	assert_string_equal(last(&said), "next page goes to desk, hall-1");
+	snprintf(line, sizeof line, "target speaker 99");
+	console_state_command(&cs, line, &arg);
+	assert_string_equal(cs.notice, "no speaker has the name or id 99: list shows names and ids");
+	snprintf(line, sizeof line, "target all");
+	console_state_command(&cs, line, &arg);
+	assert_true(page_target_is_all(&cs.target));
+	snprintf(line, sizeof line, "target room 4");
+	console_state_command(&cs, line, &arg);
+	assert_non_null(strstr(cs.notice, "bad target 'room 4'"));
+
+	/* A page's options: the request, its target resolved; the console's target unchanged. */
+	snprintf(line, sizeof line, "talk 2.5 --speaker 2 --priority emergency");
+	assert_int_equal(console_state_command(&cs, line, &arg), CONSOLE_ACTION_TALK);
+	assert_true(cs.request.has_seconds);
+	assert_string_equal(cs.request.target.speakers[0], "hall-2");
+	assert_int_equal(cs.request.priority, PRIORITY_EMERGENCY);
+	assert_true(page_target_is_all(&cs.target));
+	snprintf(line, sizeof line, "send --zone office /tmp/a b.wav");
+	assert_int_equal(console_state_command(&cs, line, &arg), CONSOLE_ACTION_SEND);
+	assert_string_equal(arg, "/tmp/a b.wav");
+	assert_string_equal(cs.request.target.zones[0], "office");
+	snprintf(line, sizeof line, "resend --missed 4");
+	assert_int_equal(console_state_command(&cs, line, &arg), CONSOLE_ACTION_RESEND);
+	assert_true(cs.request.missed);
+	assert_int_equal(cs.request.page, 4);
+	snprintf(line, sizeof line, "talk --priority loud");
+	assert_int_equal(console_state_command(&cs, line, &arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(cs.notice, "unknown priority 'loud': use normal, high or emergency");
+	/* A key's page carries no options. */
+	snprintf(line, sizeof line, "talk --zone hall");
+	console_state_command(&cs, line, &arg);
+	assert_true(cs.request.has_target);
+	key(&cs, ' ');
+	assert_false(cs.request.has_target);
+	snprintf(line, sizeof line, "history");
+	assert_int_equal(console_state_command(&cs, line, &arg), CONSOLE_ACTION_HISTORY);
 	console_state_free(&cs);
 }
 
@@ -479,7 +565,7 @@ static void test_commands(void **state)
 	assert_int_equal(command(&cs, "send /srv/a file.flac  ", arg), CONSOLE_ACTION_SEND);
 	assert_string_equal(arg, "/srv/a file.flac");
 	assert_int_equal(command(&cs, "send", arg), CONSOLE_ACTION_NONE);
-	assert_string_equal(last(&said), "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	assert_string_equal(last(&said), "send needs a file: send [OPTS] PATH, e.g. send --zone hall /srv/announcements/closing.flac");
 	/* duration: set here, shown, or the right form said. */
 	assert_int_equal(command(&cs, "duration 7.5", arg), CONSOLE_ACTION_NONE);
 	assert_true(cs.duration_s == 7.5);
@@ -490,9 +576,12 @@ static void test_commands(void **state)
 	assert_string_equal(last(&said), "bad duration 'soon': give seconds between 0.5 and 300, e.g. duration 2.5");
 	assert_true(cs.duration_s == 7.5);
 	assert_int_equal(command(&cs, "talk louder", arg), CONSOLE_ACTION_NONE);
-	assert_string_equal(last(&said), "unknown command 'talk louder': use talk (or an empty line), stop, "
-	                                 "cancel, send PATH, resend, duration SECONDS, live, page, list, "
-	                                 "pending, approve ID, refuse ID, forget ID, quit");
+	assert_string_equal(last(&said), "bad duration 'louder': give seconds between 0.5 and 300, e.g. talk 5");
+	assert_int_equal(command(&cs, "talked", arg), CONSOLE_ACTION_NONE);
+	assert_string_equal(last(&said), "unknown command 'talked': use talk [SECONDS] [OPTS] (or an empty "
+	                                 "line), stop, cancel, send [OPTS] PATH, resend [--missed] [PAGE] [OPTS], "
+	                                 "target [all|zone NAME|speaker NAME], history, duration SECONDS, live, "
+	                                 "page, list, pending, approve ID, refuse ID, forget ID, quit");
 	/* The lobby's commands: an id, or (approve, refuse) none for the first asking. */
 	assert_int_equal(command(&cs, "pending", arg), CONSOLE_ACTION_PENDING);
 	assert_int_equal(command(&cs, "approve 7", arg), CONSOLE_ACTION_APPROVE);
@@ -544,7 +633,7 @@ static void test_answers_on_the_status_line(void **state)
 	assert_true(cs.notice_error);
 	assert_non_null(strstr(cs.notice, "unknown command 'play it again'"));
 	command(&cs, "send", arg);
-	assert_string_equal(cs.notice, "send needs a file: send PATH, e.g. send /srv/announcements/closing.flac");
+	assert_string_equal(cs.notice, "send needs a file: send [OPTS] PATH, e.g. send --zone hall /srv/announcements/closing.flac");
 	command(&cs, "duration", arg);
 	assert_false(cs.notice_error);
 	assert_string_equal(cs.notice, "duration is 5.50 s; change it with duration SECONDS, e.g. duration 7.5");
@@ -554,9 +643,9 @@ static void test_answers_on_the_status_line(void **state)
 	key(&cs, CONSOLE_KEY_DOWN);
 	key(&cs, 't');
 	list(&cs, sp, 0);
-	assert_false(console_state_target_ready(&cs));
-	assert_string_equal(cs.notice, "not sent: the next page is for hall, which is not connected "
-	                               "(t or Enter sends to all speakers)");
+	assert_false(console_state_target_check(&cs, NULL));
+	assert_string_equal(cs.notice, "not sent: no speaker is in hall, connected or known "
+	                               "(list shows names and zones; target all pages everyone)");
 	key(&cs, 't');
 	key(&cs, 't');
 	assert_string_equal(cs.notice, "select a speaker first (Up/Down) to page it alone");
@@ -591,7 +680,7 @@ static void test_small_screen_acts_on_nothing_unseen(void **state)
 		assert_string_equal(cs.notice, "key ignored: the terminal is too small to show what it would "
 		                               "do (it needs 40x7)");
 	}
-	assert_int_equal(cs.target_id, 0);
+	assert_true(page_target_is_all(&cs.target));
 	assert_true(cs.duration_s == 5.0);
 	assert_int_equal(cs.prompt, CONSOLE_PROMPT_NONE);
 	/* What it does show goes through: a recording (shown) is sent or cancelled, q, help, a command. */
@@ -752,6 +841,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_order),
 		cmocka_unit_test(test_target_follows_reconnect),
+		cmocka_unit_test(test_target_command),
 		cmocka_unit_test(test_selection_edges),
 		cmocka_unit_test(test_duration_keys_and_prompt),
 		cmocka_unit_test(test_command_prompt_utf8),

@@ -81,7 +81,7 @@ static void test_json(void **state)
 	static const char *const parts[] = {
 		"{\"console\":{\"name\":\"desk\",\"version\":\"" INTERCOM_VERSION "\",\"fingerprint\":\"4f45 553c\",\"listen\":\"0.0.0.0:2348\"},",
 		"\"mode\":\"page\",\"duration_s\":5.00,",
-		"\"target\":{\"kind\":\"all\",\"speakers\":[],\"missing\":false},\"recording\":false,",
+		"\"target\":{\"kind\":\"all\",\"speakers\":[],\"missing\":false,\"offline\":0},\"recording\":false,",
 		"\"input\":{\"ok\":true,\"device\":\"pulse\"},",
 		"\"last_page\":{\"id\":3,\"targets\":2,\"delivered\":2,\"played\":1,\"failed\":1,",
 		"\"done\":true,\"summary\":\"page 3: delivered to 2/2, played by 1/2, failed on 1 more\"}",
@@ -103,8 +103,9 @@ static void test_json(void **state)
 	json_free(&j);
 
 	/* One speaker targeted, recording, live, no input. */
-	f.cs.target_id = 2;
-	snprintf(f.cs.target_name, sizeof f.cs.target_name, "stage");
+	char err[128];
+	page_target_all(&f.cs.target);
+	assert_int_equal(page_target_add(&f.cs.target, false, "stage \"B\"\\", err, sizeof err), 0);
 	f.cs.live = true;
 	f.in.recording = true;
 	f.in.recorded_s = 1.25;
@@ -117,7 +118,7 @@ static void test_json(void **state)
 	doc = json_finish(&j);
 	assert_non_null(doc);
 	assert_non_null(strstr(doc, "\"mode\":\"live\""));
-	assert_non_null(strstr(doc, "\"target\":{\"kind\":\"speaker\",\"speakers\":[\"stage\"],\"missing\":false}"));
+	assert_non_null(strstr(doc, "\"target\":{\"kind\":\"speaker\",\"speakers\":[\"stage \\\"B\\\"\\\\\"],\"missing\":false,\"offline\":0}"));
 	assert_non_null(strstr(doc, "\"recording\":true,\"recorded_s\":1.25,\"recording_s\":5.00"));
 	assert_non_null(strstr(doc, "\"input\":{\"ok\":false,\"missing\":\"no input device\"}"));
 	assert_non_null(strstr(doc, "\"pending\":[]}"));
@@ -180,12 +181,60 @@ static void test_form(void **state)
 	console_state_free(&f.cs);
 }
 
+/* Known speakers offline and the pages waiting for them, as JSON and as lines; a zone target. */
+static void test_offline_and_waiting(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_init(&f);
+	struct known_speakers known;
+	known_speakers_init(&known);
+	struct station_speaker gone = speaker(7, "attic", "roof", 0);
+	snprintf(gone.fingerprint, sizeof gone.fingerprint, "cd34 ef56");
+	const struct station_speaker *was[1] = { &gone };
+	known_speakers_update(&known, was, 1, 1000);
+	known_speakers_update(&known, NULL, 0, 1000); /* it left */
+	struct wait_queue waiting;
+	wait_queue_init(&waiting, 8, 600000);
+	assert_int_equal(wait_queue_add(&waiting, 3, "attic", 40000, NULL, NULL), 0);
+	f.in.known = &known;
+	f.in.waiting = &waiting;
+	char err[128];
+	assert_int_equal(page_opts_parse_target("zone roof,hall", &f.cs.target, err, sizeof err), 0);
+	f.cs.known = &known;
+	struct json j;
+	json_init(&j);
+	console_status_json(&j, &f.cs, &f.in);
+	const char *doc = json_finish(&j);
+	assert_non_null(doc);
+	static const char *const parts[] = {
+		"\"target\":{\"kind\":\"zone\",\"zones\":[\"roof\",\"hall\"],\"speakers\":[],\"missing\":false,"
+		"\"offline\":1}",
+		"\"offline\":[{\"name\":\"attic\",\"zone\":\"roof\",\"fingerprint\":\"cd34 ef56\",\"offline_s\":60}]",
+		"\"waiting\":[{\"page\":3,\"speaker\":\"attic\",\"waited_s\":21,\"expires_in_s\":579}]",
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (!strstr(doc, parts[i]))
+			fail_msg("status lacks %s\nin %s", parts[i], doc);
+	json_free(&j);
+	line_count = 0;
+	console_status_text(line_cb, lines, &f.cs, &f.in);
+	assert_int_equal(line_count, 11);
+	assert_string_equal(lines[1], "pages, duration 5.00 s, next page to zones roof, hall, not recording");
+	assert_string_equal(lines[8], "  attic            zone roof       offline 60 s, key cd34 ef56");
+	assert_string_equal(lines[9], "page 3 waits for attic (21 s)");
+	wait_queue_free(&waiting);
+	known_speakers_free(&known);
+	console_state_free(&f.cs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_form),
+		cmocka_unit_test(test_offline_and_waiting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

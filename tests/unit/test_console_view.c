@@ -415,6 +415,71 @@ static void test_build_recording_and_summary(void **state)
 	console_state_free(&cs);
 }
 
+/* "waiting for N" after the latest page's summary; the history view's lines (H). */
+static void test_waiting_and_history(void **state)
+{
+	(void)state;
+	struct console_state cs;
+	state_with(&cs, 1);
+	console_state_table_update(&cs, 10);
+	struct console_view *v = malloc(sizeof *v);
+	assert_non_null(v);
+	struct station_page pg = { .id = 4, .targets = 1, .delivered = 1, .played = 1, .summarised = true };
+	static struct page_history h;
+	page_history_init(&h, NULL, NULL);
+	struct console_view_input in = { .listen = "x", .input_ok = true, .input_name = "pulse",
+	                                 .input_format = "f", .no_input = "", .page = &pg, .history = &h,
+	                                 .waiting = 2, .waiting_all = 2 };
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.text, "page 4: delivered to 1/1, played by 1/1, waiting for 2");
+	assert_int_equal(v->status.tone, CONSOLE_TONE_WARN);
+	in.waiting = 1;
+	console_view_build(v, &cs, &in, 1000);
+	assert_string_equal(v->status.text, "page 4: delivered to 1/1, played by 1/1, waiting for 1 "
+	                                    "(2 for earlier pages)");
+	assert_false(v->history.open);
+
+	/* H: the pages, newest first; the picked one's speakers under it. */
+	struct history_page *p3 = page_history_add(&h, 3, 0, 0, "captured 5.00 s", "zone hall");
+	page_history_set(p3, "hall-1", PAGE_PLAYED, false, NULL);
+	page_history_set(p3, "hall-2", PAGE_FAILED, false, "no output device");
+	struct history_page *p4 = page_history_add(&h, 4, 61000, 0, "file x.wav 1.00 s", "all speakers");
+	page_history_set(p4, "hall-1", HISTORY_WAITING, false, NULL);
+	console_state_key(&cs, 'H', &(struct console_key_input){ 0 });
+	assert_true(cs.history_view);
+	console_view_build(v, &cs, &in, 121000);
+	assert_true(v->history.open);
+	assert_int_equal(v->history.count, 3);
+	assert_int_equal(v->history.picked, 0);
+	assert_string_equal(v->history.lines[0], "page 4  1m ago  file x.wav 1.00 s  to all speakers: played by 0/1, "
+	                                         "waiting for 1");
+	assert_string_equal(v->history.lines[1], "    hall-1: waiting");
+	assert_int_equal(v->history.tones[1], CONSOLE_TONE_WARN);
+	assert_string_equal(v->history.lines[2], "page 3  2m ago  captured 5.00 s  to zone hall: played by 1/2, "
+	                                         "missed by 1");
+	assert_int_equal(v->history.tones[2], CONSOLE_TONE_BAD);
+	/* Down picks page 3: its speakers show; m asks for a resend to those that missed it. */
+	struct console_key_input hin = { .history_pages = 2 };
+	console_state_key(&cs, CONSOLE_KEY_DOWN, &hin);
+	console_state_key(&cs, CONSOLE_KEY_DOWN, &hin); /* no further than the last */
+	assert_int_equal(cs.history_sel, 1);
+	console_view_build(v, &cs, &in, 121000);
+	assert_int_equal(v->history.picked, 1);
+	assert_string_equal(v->history.lines[3], "    hall-2: failed: no output device");
+	assert_int_equal(console_state_key(&cs, 'm', &hin), CONSOLE_ACTION_RESEND);
+	assert_true(cs.request.missed);
+	assert_true(cs.history_view);
+	assert_int_equal(console_state_key(&cs, 'r', &hin), CONSOLE_ACTION_RESEND);
+	assert_false(cs.request.missed);
+	/* Any other key closes it. */
+	assert_int_equal(console_state_key(&cs, 'x', &hin), CONSOLE_ACTION_NONE);
+	assert_false(cs.history_view);
+	console_view_build(v, &cs, &in, 121000);
+	assert_false(v->history.open);
+	free(v);
+	console_state_free(&cs);
+}
+
 static void test_build_table_rows(void **state)
 {
 	(void)state;
@@ -568,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_build_header_and_hint),
 		cmocka_unit_test(test_build_recording_and_summary),
 		cmocka_unit_test(test_build_table_rows),
+		cmocka_unit_test(test_waiting_and_history),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,9 +95,25 @@ static bool on_disk(const struct sent *s, uint32_t page_id)
 	return n == s->wav_len[page_id] && memcmp(buf, s->wav[page_id], n) == 0;
 }
 
-static void send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
-                    size_t wav_len, uint32_t target_id, uint64_t archive_us)
+/* A target of one speaker named by the number n (0: every speaker), as the tests give them. */
+static const struct page_target *to(uint32_t n)
 {
+	static struct page_target t[8];
+	static int next;
+	if (n == 0)
+		return NULL;
+	struct page_target *p = &t[next++ % 8];
+	char name[16], err[128];
+	snprintf(name, sizeof name, "%u", n);
+	page_target_all(p);
+	assert_int_equal(page_target_add(p, false, name, err, sizeof err), 0);
+	return p;
+}
+
+static void send_cb(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
+                    size_t wav_len, const struct page_target *target, uint64_t archive_us)
+{
+	uint32_t target_id = page_target_is_all(target) ? 0 : (uint32_t)strtoul(target->speakers[0], NULL, 10);
 	struct sent *s = ctx;
 	assert_true(page_id < 64 && s->n < 32);
 	s->created[page_id] = created_ms;
@@ -133,7 +149,7 @@ static void add(struct outbox *ob, const char *text, uint64_t created_ms, const 
 	uint8_t *wav = malloc(len);
 	assert_non_null(wav);
 	memcpy(wav, text, len);
-	outbox_add(ob, 0, wav, len, created_ms, what, target_id, remember);
+	outbox_add(ob, 0, wav, len, created_ms, what, to(target_id), remember);
 }
 
 /* Waits (at most 10 s) for the archive job to end, as the loop's poll() does. */
@@ -196,7 +212,7 @@ static void test_sent_while_archived_committed_in_order(void **state)
 	assert_false(outbox_waiting(ob));
 	/* A test tone for speaker 5 and a resend, asked for while page 1 is being archived. */
 	add(ob, "RIFF tone", 1700000000100, "test tone for s5", 5, false);
-	outbox_resend(ob, 0);
+	outbox_resend(ob, NULL);
 	assert_true(outbox_busy(ob));
 	assert_true(outbox_waiting(ob)); /* the tone and the resend */
 	/* Whatever the disk does meanwhile, no commit before the loop hears the job end. */
@@ -228,7 +244,7 @@ static void test_sent_while_archived_committed_in_order(void **state)
 	assert_int_equal(outbox_fd(ob), -1);
 
 	/* A resend of an archived page with nothing ahead goes at once, without a job. */
-	outbox_resend(ob, 7);
+	outbox_resend(ob, to(7));
 	assert_int_equal(s->n, 8);
 	assert_event(s, 6, 's', 4);
 	assert_int_equal(s->ev[6].target, 7);
@@ -247,7 +263,7 @@ static void test_not_archived_cancelled(void **state)
 	struct outbox *ob = outbox_new(s->archive, send_cb, commit_cb, s);
 	add(ob, "RIFF page one", 1700000000000, "loaded from x.wav", 0, true);
 	/* Asked for again while the first attempt runs: it waits, and tries the archive itself. */
-	outbox_resend(ob, 0);
+	outbox_resend(ob, NULL);
 	wait_job(ob);
 	outbox_handle(ob);
 	assert_true(was_said("page 1 NOT played: cannot archive it: cannot create "));
@@ -265,7 +281,7 @@ static void test_not_archived_cancelled(void **state)
 
 	/* The archive is fixed: resend tries the same page again under its id, and it plays. */
 	assert_int_equal(mkdir(s->archive, 0755), 0);
-	outbox_resend(ob, 0);
+	outbox_resend(ob, NULL);
 	assert_string_equal(said[said_n - 1], "page 2: trying again");
 	wait_job(ob);
 	outbox_handle(ob);
@@ -281,7 +297,7 @@ static void test_quit_says_what_was_not_sent(void **state)
 	struct outbox *ob = outbox_new(s->dir, send_cb, commit_cb, s);
 	add(ob, "RIFF page one", 1700000000000, "captured", 0, true);
 	add(ob, "RIFF page two", 1700000000001, "captured", 0, true);
-	outbox_resend(ob, 0);
+	outbox_resend(ob, NULL);
 	/* The console stops before the loop heard back: page 1 is cancelled, the rest never go. */
 	said_n = 0;
 	outbox_free(ob);

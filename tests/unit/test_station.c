@@ -21,6 +21,7 @@
 #include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/log.h"
+#include "intercom/console/page_target.h"
 #include "intercom/console/peer.h"
 #include "intercom/console/station.h"
 #include "intercom/net/auth.h"
@@ -935,9 +936,13 @@ static void test_framed_prepare_ready(void **state)
 	for (int i = 0; i < 200 && hall->ready_until_us != until; i++)
 		pass(st, 1);
 	assert_int_equal(hall->ready_lead_us, 90000);
-	/* Warm: the page waits its lead, not the cold margin. */
+	/* Warm: the page waits its lead, not the cold margin (a page for hall alone, by name). */
+	struct page_target to_hall;
+	char err[128];
+	page_target_all(&to_hall);
+	assert_int_equal(page_target_add(&to_hall, false, "hall", err, sizeof err), 0);
 	uint64_t before = clock_mono_us();
-	assert_int_equal(station_send_page(st, 3, 1, wav, sizeof wav, 1, 0), 1);
+	assert_int_equal(station_send_page(st, 3, 1, wav, sizeof wav, &to_hall, 0), 1);
 	station_commit_page(st, 3, true, NULL);
 	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
 	struct proto_page meta;
@@ -953,7 +958,7 @@ static void test_framed_prepare_ready(void **state)
 	for (int i = 0; i < 200 && hall->ready_until_us != ready.until_us; i++)
 		pass(st, 1);
 	before = clock_mono_us();
-	assert_int_equal(station_send_page(st, 4, 1, wav, sizeof wav, 1, 0), 1);
+	assert_int_equal(station_send_page(st, 4, 1, wav, sizeof wav, &to_hall, 0), 1);
 	station_commit_page(st, 4, true, NULL);
 	assert_true(read_frame(st, a[1], &da, PROTO_PAGE));
 	assert_int_equal(proto_page_decode(da.payload, da.header.length, &meta, &w, &wlen), PROTO_OK);

@@ -26,6 +26,13 @@ int archive_check(const char *dir, size_t bytes, char *err, size_t errlen);
 void archive_page_name(uint64_t wall_ms, uint32_t page_id, char *out, size_t outlen);
 
 /*
+ * The archived file of page page_id in dir (named by archive_page_name; of
+ * several, as after restarts that numbered pages afresh, the newest) into
+ * path. 0, or -1 with a message naming the fix (none there, dir unreadable).
+ */
+int archive_find_page(const char *dir, uint32_t page_id, char *path, size_t pathlen, char *err, size_t errlen);
+
+/*
  * Writes bytes durably as dir/name; path gets the full path. 0, or -1 with a
  * message; a path longer than pathlen - 1 bytes (or whose temporary name is
  * longer than PATH_MAX - 1) is refused before any file is made, path left "".

@@ -302,4 +302,17 @@ enum admit_policy { ADMIT_ASK, ADMIT_KEY, ADMIT_ALL };
  */
 #define LOBBY_MAX 64
 
+/*
+ * Pages that wait for offline speakers (console/wait_queue.h): how long by
+ * default (--wait-max-age; an announcement older than 10 minutes is stale
+ * news), and how many different pages at once (--wait-max-pages; each is
+ * held in memory until it is delivered or expires). The options' ranges:
+ * 0 (pages never wait) to a day; 1 to 64 pages (64 ten-second pages at
+ * 48 kHz are ~60 MB).
+ */
+#define WAIT_MAX_AGE_S_DEFAULT 600
+#define WAIT_MAX_AGE_S_MAX 86400
+#define WAIT_MAX_PAGES_DEFAULT 8
+#define WAIT_MAX_PAGES_MAX 64
+
 #endif

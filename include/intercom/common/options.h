@@ -45,6 +45,8 @@ struct options {
 	bool codec_given;        /* ... --codec was given (else opus, or pcm where opus cannot) */
 	int bitrate;             /* console: opus bits per second */
 	int live_latency_ms;     /* console: live talk plays this long after it is captured */
+	int wait_max_age_s;      /* console: a page waits this long for an offline speaker */
+	int wait_max_pages;      /* console: different pages waiting at once */
 	bool delay_given;        /* ... --delay-ms was given (else the screen's trim, kept, applies) */
 	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	int admit;               /* console: enum admit_policy for new speakers' keys */
@@ -115,6 +117,8 @@ enum option_id {
 	OPT_CODEC,
 	OPT_BITRATE,
 	OPT_LIVE_LATENCY,
+	OPT_WAIT_MAX_AGE,
+	OPT_WAIT_MAX_PAGES,
 	OPT_DELAY_MS,
 	OPT_KEY_FILE,
 	OPT_GEN_KEY,

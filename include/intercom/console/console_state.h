@@ -29,6 +29,9 @@
 
 #include "intercom/audio/format.h"
 #include "intercom/common/defaults.h"
+#include "intercom/console/known_speakers.h"
+#include "intercom/console/page_opts.h"
+#include "intercom/console/page_target.h"
 #include "intercom/console/station.h"
 
 /* What may be typed at the footer's prompt, in bytes with the terminating NUL. */
@@ -88,7 +91,8 @@ enum console_action {
 	CONSOLE_ACTION_STOP,          /* end the recording now and send it */
 	CONSOLE_ACTION_CANCEL,        /* drop the recording */
 	CONSOLE_ACTION_TEST_TONE,     /* the test tone to the selected speaker */
-	CONSOLE_ACTION_RESEND,        /* the last page again, to the target */
+	CONSOLE_ACTION_RESEND,        /* the last page (or the one picked in the history) again, to the
+	                                 target (r), or to those that missed it (m in the history) */
 	CONSOLE_ACTION_COMMAND,       /* run the command line typed, in prompt_text */
 	CONSOLE_ACTION_SEND,          /* send an audio file (a command's argument) */
 	CONSOLE_ACTION_LIST,          /* list the speakers in the log */
@@ -96,6 +100,7 @@ enum console_action {
 	CONSOLE_ACTION_APPROVE,       /* approve a speaker asking to join (arg: its id; a: the first) */
 	CONSOLE_ACTION_REFUSE,        /* refuse one (arg: its id; x: the first) */
 	CONSOLE_ACTION_FORGET,        /* forget an approved speaker (arg: its id or fingerprint) */
+	CONSOLE_ACTION_HISTORY,       /* list the recent pages and their outcomes */
 	CONSOLE_ACTION_QUIT,
 };
 
@@ -106,6 +111,7 @@ struct console_key_input {
 	int page_rows;                /* PgUp/PgDn move the selection this many rows */
 	bool too_small;               /* the screen only says it is too small: keys that would
 	                                 change or send the next page are refused, not done unseen */
+	size_t history_pages;         /* pages the history view lists (H: pick one with Up/Down) */
 	size_t scroll_max;            /* how far the open help or log view scrolls (help: its first
 	                                 line shown; log: events back from the newest) */
 	int scroll_page;              /* the lines it shows: PgUp/PgDn scroll by about this much */
@@ -136,10 +142,14 @@ struct console_state {
 	uint32_t *joined_ids;         /* their ids in the station's order: a change is a join or a leave */
 	struct console_state_order *order; /* table row -> its place in the station's list */
 	size_t cap;                   /* room in the arrays above and the results */
+	uint64_t speakers_gen;        /* counts the changes of who is connected (a join or a leave) */
 
 	/* where and how long */
-	uint32_t target_id;           /* where pages go: 0 = every speaker */
-	char target_name[NAME_MAX_BYTES + 1];
+	struct page_target target;    /* where pages go: every speaker, zones, speakers by name */
+	const struct known_speakers *known; /* the speakers seen, connected or not (NULL: none) */
+	/* The options of the command just read (talk, send, resend): console_state_command sets
+	   them, a key clears them (a key's page is the console's settings alone). */
+	struct page_request request;
 	double duration_s;
 	/* live: a talk plays on the speakers as it is spoken; else it is recorded, then played */
 	bool live;
@@ -158,6 +168,8 @@ struct console_state {
 	bool help;
 	size_t help_top;              /* the first help line shown: it scrolls on a small terminal */
 	bool log_view;                /* the events, full screen */
+	bool history_view;            /* the recent pages and their outcomes, full screen (H) */
+	size_t history_sel;           /* the page picked there, 0: the latest */
 	size_t log_back;              /* events below the log view's last line: 0 follows the newest */
 	/* The status line's answer to what the operator just did (a refusal, an error, a value
 	   asked for), until the next key; "" when there is none. It is in the log too. */
@@ -190,14 +202,30 @@ const struct station_speaker *console_state_selected(const struct console_state 
 
 /* ---- where pages go ---- */
 
-/* The target is not connected but a speaker of its name is (it came back with a new id): it is the target again. */
-void console_state_target_follow(struct console_state *cs);
-/* False (said) if pages cannot go where the operator aimed them: the target is not connected. */
-bool console_state_target_ready(struct console_state *cs);
-/* Enter / t: the next page goes to every speaker, or only to the selected one. */
+/*
+ * False (said) if a page for t (NULL: the console's target) would reach
+ * nobody: no connected speaker is a target, nor a known one that is not
+ * connected (cs->known; the page would wait for it). A
+ * target that matches nobody is refused, never widened to everyone.
+ */
+bool console_state_target_check(struct console_state *cs, const struct page_target *t);
+/* The known speakers t (NULL: the console's target) names that are not connected. */
+size_t console_state_target_offline(const struct console_state *cs, const struct page_target *t);
+/* The connected speakers t (NULL: the console's target) reaches. */
+size_t console_state_target_count(const struct console_state *cs, const struct page_target *t);
+/*
+ * Enter / t: the selected speaker joins the target (from every speaker, it
+ * becomes the only one), or leaves it (the last one out: every speaker).
+ */
 void console_state_target_toggle(struct console_state *cs);
-/* True if the target is one speaker that is not connected. */
+/* z: the selected speaker's zone joins the target, or leaves it, likewise. */
+void console_state_target_toggle_zone(struct console_state *cs);
+/* The target command: the next pages go to t (said). */
+void console_state_set_target(struct console_state *cs, const struct page_target *t);
+/* True if the target is not every speaker and no connected speaker is in it. */
 bool console_state_target_missing(const struct console_state *cs);
+/* "all speakers", "zone hall", "hall-1, hall-2": the target in words. */
+void console_state_target_text(const struct console_state *cs, char *out, size_t outlen);
 
 /* ---- the duration ---- */
 
@@ -249,6 +277,15 @@ enum console_action console_state_key(struct console_state *cs, int key,
  * pointing into line at the file for CONSOLE_ACTION_SEND.
  */
 enum console_action console_state_command(struct console_state *cs, char *line, const char **arg);
+
+/*
+ * talk [SECONDS] [OPTS], send [OPTS] PATH, resend [--missed] [PAGE] [OPTS]
+ * and target ... (console_target.c): true if line (trimmed) is one of them,
+ * with *action (the options in cs->request, *arg at send's file), or NONE
+ * for a mistake said or a target set; false for any other command.
+ */
+bool console_state_page_command(struct console_state *cs, char *line, const char **arg,
+                                enum console_action *action);
 
 /*
  * Before a snapshot, with `rows` table rows on screen: a selected speaker

@@ -18,6 +18,8 @@
 
 #include "intercom/common/json.h"
 #include "intercom/console/console_state.h"
+#include "intercom/console/known_speakers.h"
+#include "intercom/console/wait_queue.h"
 #include "intercom/console/station.h"
 
 /* What the status says beyond console_state: the loop's knowledge. */
@@ -33,6 +35,8 @@ struct console_status_input {
 	const struct station_speaker *const *lobby; /* the speakers asking to join */
 	size_t lobby_count;
 	uint64_t now_ms;          /* monotonic, for ages */
+	const struct known_speakers *known; /* speakers seen: the offline ones are listed (NULL: none) */
+	const struct wait_queue *waiting;   /* pages waiting for offline speakers (NULL: none) */
 };
 
 /* The status as one JSON object into j (a fresh json). */

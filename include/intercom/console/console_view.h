@@ -16,11 +16,17 @@
 
 #include "intercom/common/defaults.h"
 #include "intercom/console/console_state.h"
+#include "intercom/console/page_history.h"
 #include "intercom/console/station.h"
 #include "intercom/tui/meter_scale.h"
 
 /* Table rows in one snapshot at most: more than any terminal shows at once. */
 #define CONSOLE_VIEW_ROWS 256
+/* The header's and the banner's words for where the next page goes (cut, and said to be, beyond it). */
+#define CONSOLE_VIEW_TARGET_MAX 160
+
+/* Lines the history view lists at most: every page remembered, and the picked one's speakers. */
+#define CONSOLE_VIEW_HISTORY_LINES (HISTORY_PAGES + HISTORY_SPEAKERS + 2)
 
 /* How a piece of text should stand out; the screen maps tones to colours. */
 enum console_tone {
@@ -59,8 +65,8 @@ struct console_view_header {
 	bool input_ok;
 	char duration[24];        /* "5.0 s", "live 5.0 s" */
 	size_t speakers;          /* connected (may exceed the rows listed) */
-	char target[96];          /* "all speakers" or a name */
-	bool target_missing;      /* the chosen speaker is not connected */
+	char target[CONSOLE_VIEW_TARGET_MAX]; /* "all speakers", "zone hall", "hall-1, hall-2" */
+	bool target_missing;      /* no chosen speaker is connected */
 	char link[48];            /* "encrypted, key ab12cd34" (+ ", pre-shared key"), or
 	                             "LEGACY PORT OPEN: unencrypted" */
 	bool link_secure;         /* every link is encrypted (no open legacy port) */
@@ -68,7 +74,7 @@ struct console_view_header {
 
 struct console_view_status {
 	bool recording;
-	char rec_target[NAME_MAX_BYTES + 32]; /* where the recording goes: "to hall-1", "to all speakers" */
+	char rec_target[CONSOLE_VIEW_TARGET_MAX + 32]; /* where the recording goes: "to hall-1", "to all speakers" */
 	char rec_elapsed[16];     /* "00:02.3" */
 	char rec_total[16];       /* "00:05.0" */
 	char rec_left[32];        /* "2.7 s left" */
@@ -99,6 +105,15 @@ struct console_view_footer {
 	bool held;                /* ... and is held now, for the recording under way */
 };
 
+/* The history view (H): each page remembered, newest first, the picked one's speakers under it. */
+struct console_view_history {
+	bool open;
+	size_t count;             /* lines */
+	size_t picked;            /* the picked page's line */
+	char lines[CONSOLE_VIEW_HISTORY_LINES][200];
+	enum console_tone tones[CONSOLE_VIEW_HISTORY_LINES];
+};
+
 struct console_view {
 	struct console_view_header header;
 	struct console_view_status status;
@@ -111,6 +126,7 @@ struct console_view {
 	size_t help_top;          /* the help's first line shown */
 	bool log_view;            /* the events, full screen */
 	size_t log_back;          /* events hidden below its last line */
+	struct console_view_history history; /* H: zeroed unless open */
 };
 
 /* What the snapshot needs beside the console_state: the program's facts and its devices' now. */
@@ -130,6 +146,9 @@ struct console_view_input {
 	size_t rec_have, rec_want;    /* its frames so far, and in all */
 	const struct station_page *page;      /* the latest page's tally */
 	const struct meter_ballistics *meter; /* the input's levels; NULL: no input */
+	const struct page_history *history;   /* the recent pages (NULL: none) */
+	size_t waiting;               /* speakers the latest page waits for (offline) */
+	size_t waiting_all;           /* speakers any page waits for */
 };
 
 /*
@@ -148,6 +167,13 @@ void console_view_build(struct console_view *view, const struct console_state *c
  */
 void console_view_status(struct console_view_status *status, const struct console_state *cs,
                          const struct console_view_input *in);
+
+/*
+ * The history view's lines: each page of h (NULL: none), newest first, and
+ * under the picked one (0: the latest) its outcome on every speaker.
+ */
+void console_view_history(struct console_view_history *hv, size_t picked, const struct page_history *h,
+                          uint64_t now_ms);
 
 /*
  * A speaker's clock as the SYNC column shows it: "±0.3 ms" when locked (to

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "intercom/console/page_target.h"
+
 /* Files asked for while another loads, waiting their turn. */
 #define FILE_LOAD_QUEUE_MAX 8
 
@@ -22,7 +24,8 @@
 struct file_load {
 	char path[PATH_MAX];
 	char what[PATH_MAX + 64];   /* how the page is described in the log */
-	uint32_t target_id;         /* a speaker (the test tone), or 0: the console's target when ready */
+	bool has_target;            /* target was given (the test tone's speaker, send --zone ...); */
+	struct page_target target;  /* else the page goes to the console's target when it is ready */
 	bool remember;              /* the page to resend afterwards (not the test tone) */
 	/* The result, written by the job, read once the load was taken. */
 	int rc;                     /* 0, or -1 with err */
@@ -42,12 +45,12 @@ struct file_loads *file_loads_new(int rate, int channels, size_t max_frames);
 void file_loads_free(struct file_loads *fl);
 
 /*
- * Asks for path to be loaded as a page described as what, for target_id
- * (see struct file_load). False, with the reason said, if it cannot be:
+ * Asks for path to be loaded as a page described as what, for target
+ * (copied; NULL: the console's target when it is ready). False, with the reason said, if it cannot be:
  * too many waiting, out of memory, no thread.
  */
-bool file_loads_add(struct file_loads *fl, const char *path, const char *what, uint32_t target_id,
-                    bool remember);
+bool file_loads_add(struct file_loads *fl, const char *path, const char *what,
+                    const struct page_target *target, bool remember);
 /* Readable once the file loading now has ended; -1 while none loads. */
 int file_loads_fd(const struct file_loads *fl);
 /* True while a file loads (or waits to). */

@@ -17,12 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "intercom/console/page_target.h"
+
+/* Pages kept to be sent again (resend, pages that wait) unless outbox_set_keep says otherwise. */
+#define OUTBOX_KEEP_DEFAULT 8
+
 /*
  * Sends a page (the loop's station_send_page) whose archive is expected to
  * take archive_us more (0: it is on disk); a commit for it always follows.
  */
 typedef void (*outbox_send_fn)(void *ctx, uint32_t page_id, uint64_t created_ms, const uint8_t *wav,
-                               size_t wav_len, uint32_t target_id, uint64_t archive_us);
+                               size_t wav_len, const struct page_target *target, uint64_t archive_us);
 /* The page sent last is on disk (archived), or will never be (why): station_commit_page. */
 typedef void (*outbox_commit_fn)(void *ctx, uint32_t page_id, bool archived, const char *why);
 
@@ -52,21 +57,31 @@ void outbox_release(struct outbox *ob, uint32_t id);
 /*
  * A new page: wav (malloc'd, taken over), made at wall time created_ms,
  * described as what, under id (from outbox_reserve; 0: the next). Said at
- * once ("page 3 captured: ..., 480044 bytes"), then sent to target_id (0:
- * every speaker) as its archive starts, after the pages before it.
- * remember: it becomes the page outbox_resend sends.
+ * once ("page 3 captured: ..., 480044 bytes"), then sent to target (copied;
+ * NULL: every speaker) as its archive starts, after the pages before it.
+ * remember: it becomes the page outbox_resend sends, and is kept (the
+ * latest few, outbox_set_keep) for outbox_resend_page.
  */
 void outbox_add(struct outbox *ob, uint32_t id, uint8_t *wav, size_t wav_len, uint64_t created_ms,
-                const char *what, uint32_t target_id, bool remember);
+                const char *what, const struct page_target *target, bool remember);
+/* How many remembered pages are kept in memory (at least 1; OUTBOX_KEEP_DEFAULT). */
+void outbox_set_keep(struct outbox *ob, size_t keep);
 /* True if there is a page to send again. */
 bool outbox_can_resend(const struct outbox *ob);
 /*
- * The remembered page again, to target_id, after the pages before it. One
- * that never left (it could not be archived) is tried again under its id;
- * otherwise it goes under a new id ("page 4 is page 3 sent again"), so each
- * speaker's reports land on the copy they are about.
+ * The remembered page again, to target (NULL: every speaker), after the
+ * pages before it. One that never left (it could not be archived) is tried
+ * again under its id; otherwise it goes under a new id ("page 4 is page 3
+ * sent again"), so each speaker's reports land on the copy they are about.
  */
-void outbox_resend(struct outbox *ob, uint32_t target_id);
+void outbox_resend(struct outbox *ob, const struct page_target *target);
+/*
+ * The same for a kept page: the one made as page_id, or last sent as it
+ * (0: the latest). Returns the id it goes under, 0 if it is not kept.
+ */
+uint32_t outbox_resend_page(struct outbox *ob, uint32_t page_id, const struct page_target *target);
+/* The id a kept page was made under, found by it or by its latest copy's id; 0 if not kept. */
+uint32_t outbox_kept_first_id(const struct outbox *ob, uint32_t page_id);
 
 /* Readable once the archive job running has ended; -1 while none runs. */
 int outbox_fd(const struct outbox *ob);

@@ -27,6 +27,7 @@
 
 struct station;
 struct proto_stream_begin;
+struct page_target;
 
 /* What a front-end may read about one speaker. */
 struct station_speaker {
@@ -152,7 +153,8 @@ size_t station_poll_prepare(struct station *st, struct pollfd *fds, size_t cap, 
 void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n);
 
 /*
- * Sends a WAV as page page_id to every introduced speaker (target_id 0) or to one.
+ * Sends a WAV as page page_id to the introduced speakers target names (page_target.h:
+ * by zone or name; NULL: every one).
  * One copy of the bytes is shared by all queues, with one play-at for all
  * (playat.h): late enough for every targeted speaker with a locked clock to
  * hold the whole page, or 0 (on arrival) if none has one; said in the log. Legacy speakers get the WAV
@@ -166,17 +168,17 @@ void station_poll_handle(struct station *st, const struct pollfd *fds, size_t n)
  * is on disk: every page is committed, archived or not.
  */
 size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_ms,
-                         const uint8_t *wav, size_t wav_len, uint32_t target_id,
+                         const uint8_t *wav, size_t wav_len, const struct page_target *target,
                          uint64_t archive_us);
 /*
  * Streamed pages (docs/PROTOCOL.md, "Streamed pages"). A page begins as it
  * is recorded (or read): BEGIN to every target that takes streams
- * (target_id 0: every speaker), whose tally starts now; the others get the
+ * (target NULL: every speaker), whose tally starts now; the others get the
  * whole page from station_send_page once it is complete, under the same id
  * and the same tally. Returns the stream targets.
  */
 size_t station_stream_begin(struct station *st, const struct proto_stream_begin *begin,
-                            uint32_t target_id);
+                            const struct page_target *target);
 /* One STREAM_DATA frame (whole, header included) for the page's stream targets. */
 void station_stream_data(struct station *st, uint32_t page_id, const uint8_t *frame, size_t len);
 /*
@@ -190,11 +192,12 @@ void station_stream_abort(struct station *st, uint32_t page_id, const char *why)
 
 /*
  * A page of rate and channels is being recorded for every speaker
- * (target_id 0) or one, and will be sent by until_us (clock_mono_us): each
+ * (target NULL) or those target names, and will be sent by until_us (clock_mono_us): each
  * that plays at a time and takes PREPARE opens its output now, and says how
  * soon it can then start a page (READY), which the page's play-at uses.
  */
-void station_prepare(struct station *st, uint32_t target_id, int rate, int channels, uint64_t until_us);
+void station_prepare(struct station *st, const struct page_target *target, int rate, int channels,
+                     uint64_t until_us);
 
 /*
  * The page just sent is on disk (archived) and may play: COMMIT to the
