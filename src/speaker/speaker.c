@@ -2020,6 +2020,8 @@ static int speaker_run(struct speaker *spk)
 		int timeout = speaker_tick(spk, clock_mono_ms());
 		if (spk->app.quit)
 			break;
+		if (spk->link)
+			link_flush(spk->link); /* what the timers queued leaves now, not after a wake-up for POLLOUT */
 		struct pollfd fds[SLOTS];
 		nfds_t nfds = speaker_poll_prepare(spk, fds, &timeout);
 		if (pollset_wait(&spk->pollset, fds, nfds, timeout) < 0 && errno != EINTR) {
