@@ -66,11 +66,16 @@ struct playback {
 	 * Under the same seqlock: every timed buffer of the stream summed, so
 	 * the main thread averages all buffers between two looks of its
 	 * (playback_dac_mean) however rarely it looks. The callback keeps the
-	 * sums in cb_sum_* and publishes them with each buffer.
+	 * sums in cb_sum_* and publishes them with each buffer. They are taken
+	 * from the stream's first timed buffer (ref): stream times are
+	 * CLOCK_MONOTONIC seconds, up to ~1e9 under libfaketime, and summed
+	 * whole over a long page they would keep no sub-millisecond digit.
 	 */
 	_Atomic uint64_t timing_n;
-	_Atomic uint64_t timing_sum_dac_bits;   /* double bits: stream seconds */
-	_Atomic uint64_t timing_sum_frame_bits; /* double bits: frames */
+	_Atomic uint64_t timing_ref_dac_bits;   /* double bits: the first buffer's stream time */
+	_Atomic int64_t timing_ref_frame;
+	_Atomic uint64_t timing_sum_dac_bits;   /* double bits: seconds past ref */
+	_Atomic uint64_t timing_sum_frame_bits; /* double bits: frames past ref */
 
 	/*
 	 * Timed start. Written by the main thread before the stream starts,
@@ -91,8 +96,10 @@ struct playback {
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
 	uint32_t spacing;                   /* frames between two corrections (set per page) */
-	uint64_t cb_sum_n;                  /* timed buffers of this stream, and their sums */
+	uint64_t cb_sum_n;                  /* timed buffers of this stream, and their sums past the first */
 	double cb_sum_dac, cb_sum_frame;
+	double cb_ref_dac;
+	int64_t cb_ref_frame;
 	unsigned stream_gen;                /* main only: streams opened, for playback_dac_mark */
 	/* Main thread only: the mapping stream time - clock_mono, and what starting cost. */
 	double stream_minus_mono_s;
@@ -128,15 +135,20 @@ static double bits_double(uint64_t bits)
 /* Callback side of the timing seqlock: the latest buffer, and the sums of all. */
 static void timing_publish(struct playback *pb, double dac_time, int64_t frame)
 {
-	pb->cb_sum_n++;
-	pb->cb_sum_dac += dac_time;
-	pb->cb_sum_frame += (double)frame;
+	if (pb->cb_sum_n++ == 0) {
+		pb->cb_ref_dac = dac_time;
+		pb->cb_ref_frame = frame;
+	}
+	pb->cb_sum_dac += dac_time - pb->cb_ref_dac;
+	pb->cb_sum_frame += (double)(frame - pb->cb_ref_frame);
 	uint32_t seq = atomic_load_explicit(&pb->timing_seq, memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_seq, seq + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&pb->timing_dac_bits, double_bits(dac_time), memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_frame, frame, memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_n, pb->cb_sum_n, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_ref_dac_bits, double_bits(pb->cb_ref_dac), memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_ref_frame, pb->cb_ref_frame, memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_sum_dac_bits, double_bits(pb->cb_sum_dac), memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_sum_frame_bits, double_bits(pb->cb_sum_frame), memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_seq, seq + 2, memory_order_release);
@@ -147,6 +159,8 @@ static void timing_publish(struct playback *pb, double dac_time, int64_t frame)
 struct timing {
 	double dac;
 	int64_t frame;
+	double ref_dac;                /* the stream's first timed buffer: the sums are past it */
+	int64_t ref_frame;
 	struct playback_dac_mark sums;
 };
 
@@ -162,12 +176,15 @@ static bool timing_read_all(struct playback *pb, struct timing *t)
 		uint64_t bits = atomic_load_explicit(&pb->timing_dac_bits, memory_order_relaxed);
 		int64_t f = atomic_load_explicit(&pb->timing_frame, memory_order_relaxed);
 		uint64_t n = atomic_load_explicit(&pb->timing_n, memory_order_relaxed);
+		uint64_t ref_dac = atomic_load_explicit(&pb->timing_ref_dac_bits, memory_order_relaxed);
+		int64_t ref_frame = atomic_load_explicit(&pb->timing_ref_frame, memory_order_relaxed);
 		uint64_t sum_dac = atomic_load_explicit(&pb->timing_sum_dac_bits, memory_order_relaxed);
 		uint64_t sum_frame = atomic_load_explicit(&pb->timing_sum_frame_bits, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&pb->timing_seq, memory_order_relaxed) != s1)
 			continue;
 		*t = (struct timing){ .dac = bits_double(bits), .frame = f,
+		                      .ref_dac = bits_double(ref_dac), .ref_frame = ref_frame,
 		                      .sums = { .n = n, .sum_dac = bits_double(sum_dac),
 		                                .sum_frame = bits_double(sum_frame) } };
 		return true;
@@ -558,9 +575,9 @@ size_t playback_dac_mean(struct playback *pb, struct playback_dac_mark *mark, ui
 	if (was.gen != pb->stream_gen || t.sums.n <= was.n)
 		return 0;
 	double n = (double)(t.sums.n - was.n);
-	double mono_s = (t.sums.sum_dac - was.sum_dac) / n - pb->stream_minus_mono_s;
+	double mono_s = (t.ref_dac - pb->stream_minus_mono_s) + (t.sums.sum_dac - was.sum_dac) / n;
 	*mono_us = mono_s <= 0 ? 0 : (uint64_t)llround(mono_s * 1e6);
-	*frame = (t.sums.sum_frame - was.sum_frame) / n;
+	*frame = (double)t.ref_frame + (t.sums.sum_frame - was.sum_frame) / n;
 	return (size_t)(t.sums.n - was.n);
 }
 
