@@ -66,16 +66,13 @@ struct playback {
 	 * Under the same seqlock: every timed buffer of the stream summed, so
 	 * the main thread averages all buffers between two looks of its
 	 * (playback_dac_mean) however rarely it looks. The callback keeps the
-	 * sums in cb_sum_* and publishes them with each buffer. They are taken
-	 * from the stream's first timed buffer (ref): stream times are
-	 * CLOCK_MONOTONIC seconds, up to ~1e9 under libfaketime, and summed
-	 * whole over a long page they would keep no sub-millisecond digit.
+	 * sums in cb_sums and publishes them with each buffer.
 	 */
-	_Atomic uint64_t timing_n;
-	_Atomic uint64_t timing_ref_dac_bits;   /* double bits: the first buffer's stream time */
+	_Atomic uint64_t timing_n;              /* cb_sums, field by field */
+	_Atomic uint64_t timing_ref_dac_bits;   /* double bits */
 	_Atomic int64_t timing_ref_frame;
-	_Atomic uint64_t timing_sum_dac_bits;   /* double bits: seconds past ref */
-	_Atomic uint64_t timing_sum_frame_bits; /* double bits: frames past ref */
+	_Atomic uint64_t timing_sum_dac_bits;   /* double bits */
+	_Atomic uint64_t timing_sum_frame_bits; /* double bits */
 
 	/*
 	 * Timed start. Written by the main thread before the stream starts,
@@ -96,10 +93,7 @@ struct playback {
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
 	uint32_t spacing;                   /* frames between two corrections (set per page) */
-	uint64_t cb_sum_n;                  /* timed buffers of this stream, and their sums past the first */
-	double cb_sum_dac, cb_sum_frame;
-	double cb_ref_dac;
-	int64_t cb_ref_frame;
+	struct playout_dac_sums cb_sums;    /* every timed buffer of this stream */
 	unsigned stream_gen;                /* main only: streams opened, for playback_dac_mark */
 	/* Main thread only: the mapping stream time - clock_mono, and what starting cost. */
 	double stream_minus_mono_s;
@@ -135,22 +129,17 @@ static double bits_double(uint64_t bits)
 /* Callback side of the timing seqlock: the latest buffer, and the sums of all. */
 static void timing_publish(struct playback *pb, double dac_time, int64_t frame)
 {
-	if (pb->cb_sum_n++ == 0) {
-		pb->cb_ref_dac = dac_time;
-		pb->cb_ref_frame = frame;
-	}
-	pb->cb_sum_dac += dac_time - pb->cb_ref_dac;
-	pb->cb_sum_frame += (double)(frame - pb->cb_ref_frame);
+	playout_dac_sums_add(&pb->cb_sums, dac_time, frame);
 	uint32_t seq = atomic_load_explicit(&pb->timing_seq, memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_seq, seq + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&pb->timing_dac_bits, double_bits(dac_time), memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_frame, frame, memory_order_relaxed);
-	atomic_store_explicit(&pb->timing_n, pb->cb_sum_n, memory_order_relaxed);
-	atomic_store_explicit(&pb->timing_ref_dac_bits, double_bits(pb->cb_ref_dac), memory_order_relaxed);
-	atomic_store_explicit(&pb->timing_ref_frame, pb->cb_ref_frame, memory_order_relaxed);
-	atomic_store_explicit(&pb->timing_sum_dac_bits, double_bits(pb->cb_sum_dac), memory_order_relaxed);
-	atomic_store_explicit(&pb->timing_sum_frame_bits, double_bits(pb->cb_sum_frame), memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_n, pb->cb_sums.n, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_ref_dac_bits, double_bits(pb->cb_sums.ref_dac), memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_ref_frame, pb->cb_sums.ref_frame, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_sum_dac_bits, double_bits(pb->cb_sums.sum_dac), memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_sum_frame_bits, double_bits(pb->cb_sums.sum_frame), memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_seq, seq + 2, memory_order_release);
 	atomic_store_explicit(&pb->timing_valid, true, memory_order_release);
 }
@@ -159,9 +148,7 @@ static void timing_publish(struct playback *pb, double dac_time, int64_t frame)
 struct timing {
 	double dac;
 	int64_t frame;
-	double ref_dac;                /* the stream's first timed buffer: the sums are past it */
-	int64_t ref_frame;
-	struct playback_dac_mark sums;
+	struct playout_dac_sums sums;
 };
 
 /* Main side: a consistent copy; false if none yet or the callback kept writing. */
@@ -184,9 +171,8 @@ static bool timing_read_all(struct playback *pb, struct timing *t)
 		if (atomic_load_explicit(&pb->timing_seq, memory_order_relaxed) != s1)
 			continue;
 		*t = (struct timing){ .dac = bits_double(bits), .frame = f,
-		                      .ref_dac = bits_double(ref_dac), .ref_frame = ref_frame,
-		                      .sums = { .n = n, .sum_dac = bits_double(sum_dac),
-		                                .sum_frame = bits_double(sum_frame) } };
+		                      .sums = { .n = n, .ref_dac = bits_double(ref_dac), .ref_frame = ref_frame,
+		                                .sum_dac = bits_double(sum_dac), .sum_frame = bits_double(sum_frame) } };
 		return true;
 	}
 	return false;
@@ -440,8 +426,7 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 	pb->cb_first_now = pb->cb_first_dac = 0;
 	pb->cb_frames = 0;
 	pb->cb_since_correction = 0;
-	pb->cb_sum_n = 0;
-	pb->cb_sum_dac = pb->cb_sum_frame = 0;
+	pb->cb_sums = (struct playout_dac_sums){ 0 };
 	if (++pb->stream_gen == 0)
 		pb->stream_gen = 1; /* 0 is a reset mark's */
 	atomic_store(&pb->finished, false);
@@ -569,16 +554,15 @@ size_t playback_dac_mean(struct playback *pb, struct playback_dac_mark *mark, ui
 	if (!pb->stream || !timing_read_all(pb, &t))
 		return 0;
 	struct playback_dac_mark was = *mark;
-	*mark = t.sums;
-	mark->gen = pb->stream_gen;
+	*mark = (struct playback_dac_mark){ .gen = pb->stream_gen, .sums = t.sums };
 	/* A reset mark, or one of an earlier stream (its sums started again): from here on. */
-	if (was.gen != pb->stream_gen || t.sums.n <= was.n)
+	double dac;
+	uint64_t n = was.gen == pb->stream_gen ? playout_dac_sums_mean(&t.sums, &was.sums, &dac, frame) : 0;
+	if (!n)
 		return 0;
-	double n = (double)(t.sums.n - was.n);
-	double mono_s = (t.ref_dac - pb->stream_minus_mono_s) + (t.sums.sum_dac - was.sum_dac) / n;
+	double mono_s = dac - pb->stream_minus_mono_s;
 	*mono_us = mono_s <= 0 ? 0 : (uint64_t)llround(mono_s * 1e6);
-	*frame = (double)t.ref_frame + (t.sums.sum_frame - was.sum_frame) / n;
-	return (size_t)(t.sums.n - was.n);
+	return (size_t)n;
 }
 
 void playback_set_chunk(struct playback *pb, int chunk)

@@ -79,9 +79,8 @@ void playback_go(struct playback *pb);
 bool playback_begun(struct playback *pb, size_t *skipped);
 /* A place in the stream's timed buffers; all zero: none yet (the next call only sets it). */
 struct playback_dac_mark {
-	unsigned gen;       /* the stream it belongs to */
-	uint64_t n;         /* timed buffers up to it, and their sums */
-	double sum_dac, sum_frame;
+	unsigned gen;                 /* the stream it belongs to */
+	struct playout_dac_sums sums; /* its timed buffers up to the mark */
 };
 /*
  * For drift: the page's frame (negative in the silence before it) that
