@@ -66,7 +66,7 @@
  * And a live talk's when the callback's next buffer is due, then this often
  * until it comes: a frame leaves within 5 ms of being whole, as when the
  * ring was looked at every 5 ms (200 wake-ups a second; now 47 with evenly
- * spaced buffers, ~125 through the pulse plugin's pairs of buffers).
+ * spaced buffers, ~135 through the pulse plugin's pairs of buffers).
  */
 #define CAPTURE_PUMP_LIVE_MS 5
 /* The shipped file the T key plays on the selected speaker. */
