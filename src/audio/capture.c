@@ -24,6 +24,8 @@
 #define CAPTURE_PUMP_MAX_MS 500
 /* How often over the capture's last buffers: its end is noticed within this. */
 #define CAPTURE_PUMP_END_MS 2
+/* Past a buffer's time, for the callback's own lateness (capture_next_buffer_ms). */
+#define CAPTURE_NEXT_SLACK_MS 1
 
 struct capture {
 	PaStream *stream;
@@ -41,6 +43,7 @@ struct capture {
 	_Atomic unsigned arm_gen;        /* main bumps on each arming */
 	_Atomic uint64_t completed_us;   /* callback: when the buffer with the page's last frame came */
 	_Atomic uint64_t started_us;     /* callback: when the page's first frame was captured */
+	_Atomic uint64_t handed_us;      /* callback: when it last handed frames over (0: not since arming) */
 
 	/* Callback thread only. */
 	unsigned seen_gen;
@@ -87,6 +90,7 @@ static int capture_cb(const void *input, void *output, unsigned long frames,
 		if (wrote < bytes)
 			atomic_fetch_add_explicit(&cap->dropped, (bytes - wrote) / cap->frame_bytes,
 			                          memory_order_relaxed);
+		atomic_store_explicit(&cap->handed_us, trace_now_us(), memory_order_relaxed);
 	}
 	return paContinue;
 }
@@ -160,6 +164,7 @@ int capture_start(struct capture *cap, size_t frames)
 	atomic_store(&cap->dropped, 0);
 	atomic_store(&cap->completed_us, 0);
 	atomic_store(&cap->started_us, 0);
+	atomic_store(&cap->handed_us, 0);
 	atomic_store(&cap->arm_want, frames);
 	atomic_fetch_add(&cap->arm_gen, 1);
 	/* Old samples are from before the operator pressed the key. */
@@ -199,6 +204,17 @@ int capture_pump_due_ms(const struct capture *cap)
 	if (ms < CAPTURE_PUMP_END_MS)
 		return CAPTURE_PUMP_END_MS;
 	return ms > CAPTURE_PUMP_MAX_MS ? CAPTURE_PUMP_MAX_MS : (int)ms;
+}
+
+int capture_next_buffer_ms(const struct capture *cap, uint64_t now_us)
+{
+	uint64_t handed = cap && cap->page ? atomic_load_explicit(&cap->handed_us, memory_order_relaxed) : 0;
+	if (!handed)
+		return -1;
+	uint64_t due = handed + (uint64_t)cap->chunk * 1000000u / (uint64_t)cap->fmt.rate;
+	if (now_us >= due)
+		return 0;
+	return (int)((due - now_us + 999) / 1000) + CAPTURE_NEXT_SLACK_MS;
 }
 
 uint64_t capture_completed_us(const struct capture *cap)

@@ -62,6 +62,17 @@ struct playback {
 	_Atomic uint64_t timing_dac_bits;  /* double bits, stream time in seconds */
 	_Atomic int64_t timing_frame;      /* the page's frame at the buffer's start (< 0: silence first) */
 	_Atomic bool timing_valid;
+	/*
+	 * Under the same seqlock: every timed buffer of the stream summed, so
+	 * the main thread averages all buffers between two looks of its
+	 * (playback_dac_mean) however rarely it looks. The callback keeps the
+	 * sums in cb_sums and publishes them with each buffer.
+	 */
+	_Atomic uint64_t timing_n;              /* cb_sums, field by field */
+	_Atomic uint64_t timing_ref_dac_bits;   /* double bits */
+	_Atomic int64_t timing_ref_frame;
+	_Atomic uint64_t timing_sum_dac_bits;   /* double bits */
+	_Atomic uint64_t timing_sum_frame_bits; /* double bits */
 
 	/*
 	 * Timed start. Written by the main thread before the stream starts,
@@ -82,6 +93,8 @@ struct playback {
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
 	uint32_t spacing;                   /* frames between two corrections (set per page) */
+	struct playout_dac_sums cb_sums;    /* every timed buffer of this stream */
+	unsigned stream_gen;                /* main only: streams opened, for playback_dac_mark */
 	/* Main thread only: the mapping stream time - clock_mono, and what starting cost. */
 	double stream_minus_mono_s;
 	double start_cost_ms;
@@ -99,22 +112,47 @@ struct playback {
 	size_t heard;              /* the most frames reported played: never goes back */
 };
 
-/* Callback side of the timing seqlock. */
-static void timing_publish(struct playback *pb, double dac_time, int64_t frame)
+static uint64_t double_bits(double d)
 {
 	uint64_t bits;
-	memcpy(&bits, &dac_time, sizeof bits);
+	memcpy(&bits, &d, sizeof bits);
+	return bits;
+}
+
+static double bits_double(uint64_t bits)
+{
+	double d;
+	memcpy(&d, &bits, sizeof d);
+	return d;
+}
+
+/* Callback side of the timing seqlock: the latest buffer, and the sums of all. */
+static void timing_publish(struct playback *pb, double dac_time, int64_t frame)
+{
+	playout_dac_sums_add(&pb->cb_sums, dac_time, frame);
 	uint32_t seq = atomic_load_explicit(&pb->timing_seq, memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_seq, seq + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&pb->timing_dac_bits, bits, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_dac_bits, double_bits(dac_time), memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_frame, frame, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_n, pb->cb_sums.n, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_ref_dac_bits, double_bits(pb->cb_sums.ref_dac), memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_ref_frame, pb->cb_sums.ref_frame, memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_sum_dac_bits, double_bits(pb->cb_sums.sum_dac), memory_order_relaxed);
+	atomic_store_explicit(&pb->timing_sum_frame_bits, double_bits(pb->cb_sums.sum_frame), memory_order_relaxed);
 	atomic_store_explicit(&pb->timing_seq, seq + 2, memory_order_release);
 	atomic_store_explicit(&pb->timing_valid, true, memory_order_release);
 }
 
-/* Main side: a consistent (dac time, frame) pair; false if none yet or the callback kept writing. */
-static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
+/* What the timing seqlock holds, read whole. */
+struct timing {
+	double dac;
+	int64_t frame;
+	struct playout_dac_sums sums;
+};
+
+/* Main side: a consistent copy; false if none yet or the callback kept writing. */
+static bool timing_read_all(struct playback *pb, struct timing *t)
 {
 	if (!atomic_load_explicit(&pb->timing_valid, memory_order_acquire))
 		return false;
@@ -124,14 +162,31 @@ static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
 			continue;
 		uint64_t bits = atomic_load_explicit(&pb->timing_dac_bits, memory_order_relaxed);
 		int64_t f = atomic_load_explicit(&pb->timing_frame, memory_order_relaxed);
+		uint64_t n = atomic_load_explicit(&pb->timing_n, memory_order_relaxed);
+		uint64_t ref_dac = atomic_load_explicit(&pb->timing_ref_dac_bits, memory_order_relaxed);
+		int64_t ref_frame = atomic_load_explicit(&pb->timing_ref_frame, memory_order_relaxed);
+		uint64_t sum_dac = atomic_load_explicit(&pb->timing_sum_dac_bits, memory_order_relaxed);
+		uint64_t sum_frame = atomic_load_explicit(&pb->timing_sum_frame_bits, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&pb->timing_seq, memory_order_relaxed) != s1)
 			continue;
-		memcpy(dac_time, &bits, sizeof *dac_time);
-		*frame = f;
+		*t = (struct timing){ .dac = bits_double(bits), .frame = f,
+		                      .sums = { .n = n, .ref_dac = bits_double(ref_dac), .ref_frame = ref_frame,
+		                                .sum_dac = bits_double(sum_dac), .sum_frame = bits_double(sum_frame) } };
 		return true;
 	}
 	return false;
+}
+
+/* The latest buffer's (dac time, frame). */
+static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
+{
+	struct timing t;
+	if (!timing_read_all(pb, &t))
+		return false;
+	*dac_time = t.dac;
+	*frame = t.frame;
+	return true;
 }
 
 /*
@@ -371,6 +426,9 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 	pb->cb_first_now = pb->cb_first_dac = 0;
 	pb->cb_frames = 0;
 	pb->cb_since_correction = 0;
+	pb->cb_sums = (struct playout_dac_sums){ 0 };
+	if (++pb->stream_gen == 0)
+		pb->stream_gen = 1; /* 0 is a reset mark's */
 	atomic_store(&pb->finished, false);
 	atomic_store(&pb->timing_valid, false);
 	atomic_store(&pb->target_known, false);
@@ -490,16 +548,21 @@ bool playback_begun(struct playback *pb, size_t *skipped)
 	return true;
 }
 
-bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame)
+size_t playback_dac_mean(struct playback *pb, struct playback_dac_mark *mark, uint64_t *mono_us, double *frame)
 {
+	struct timing t;
+	if (!pb->stream || !timing_read_all(pb, &t))
+		return 0;
+	struct playback_dac_mark was = *mark;
+	*mark = (struct playback_dac_mark){ .gen = pb->stream_gen, .sums = t.sums };
+	/* A reset mark, or one of an earlier stream (its sums started again): from here on. */
 	double dac;
-	int64_t f;
-	if (!pb->stream || !timing_read(pb, &dac, &f))
-		return false;
+	uint64_t n = was.gen == pb->stream_gen ? playout_dac_sums_mean(&t.sums, &was.sums, &dac, frame) : 0;
+	if (!n)
+		return 0;
 	double mono_s = dac - pb->stream_minus_mono_s;
 	*mono_us = mono_s <= 0 ? 0 : (uint64_t)llround(mono_s * 1e6);
-	*frame = (double)f;
-	return true;
+	return (size_t)n;
 }
 
 void playback_set_chunk(struct playback *pb, int chunk)

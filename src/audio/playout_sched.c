@@ -103,3 +103,24 @@ uint32_t playout_late_ms(uint64_t late_us)
 		return 0;
 	return ms < UINT32_MAX ? (uint32_t)ms : UINT32_MAX;
 }
+
+void playout_dac_sums_add(struct playout_dac_sums *s, double dac, int64_t frame)
+{
+	if (s->n++ == 0) {
+		s->ref_dac = dac;
+		s->ref_frame = frame;
+	}
+	s->sum_dac += dac - s->ref_dac;
+	s->sum_frame += (double)(frame - s->ref_frame);
+}
+
+uint64_t playout_dac_sums_mean(const struct playout_dac_sums *now, const struct playout_dac_sums *then,
+                               double *dac, double *frame)
+{
+	if (now->n <= then->n || (then->n && (then->ref_dac != now->ref_dac || then->ref_frame != now->ref_frame)))
+		return 0;
+	double n = (double)(now->n - then->n);
+	*dac = now->ref_dac + (now->sum_dac - then->sum_dac) / n;
+	*frame = (double)now->ref_frame + (now->sum_frame - then->sum_frame) / n;
+	return now->n - then->n;
+}

@@ -211,6 +211,13 @@ void link_poll_prepare(const struct link *l, struct pollfd *fds)
 	fds[1] = (struct pollfd){ .fd = l->resolver ? resolver_fd(l->resolver) : -1, .events = POLLIN };
 }
 
+void link_flush(struct link *l)
+{
+	if (l->open && conn_wants_write(&l->conn) && l->cfg.st->link != SPEAKER_LINK_CONNECTING &&
+	    conn_flush(&l->conn) < 0)
+		link_close(l, l->conn.error);
+}
+
 void link_poll_handle(struct link *l, const struct pollfd *fds, uint64_t now)
 {
 	if (l->resolver && resolver_done(l->resolver))
@@ -221,9 +228,7 @@ void link_poll_handle(struct link *l, const struct pollfd *fds, uint64_t now)
 		link_connected(l);
 	else if (!connecting && (rev & (POLLIN | POLLHUP | POLLERR)))
 		l->ops->read(l, now);
-	if (l->open && conn_wants_write(&l->conn) && l->cfg.st->link != SPEAKER_LINK_CONNECTING &&
-	    conn_flush(&l->conn) < 0)
-		link_close(l, l->conn.error);
+	link_flush(l);
 	if (l->open && l->drop_reason[0] && (!conn_wants_write(&l->conn) || now >= l->drop_due_ms)) {
 		char why[sizeof l->drop_reason];
 		snprintf(why, sizeof why, "%s", l->drop_reason);

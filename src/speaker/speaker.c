@@ -53,8 +53,18 @@
 #include "intercom/tui/meter_scale.h"
 #include "intercom/tui/term.h"
 
-/* How often the loop looks at the playback position while a page plays. */
-#define PLAYBACK_POLL_MS 50
+/*
+ * How often the loop looks at playback while a page plays, headless: as
+ * often as it tells the console (LINK_STATUS_INTERVAL_MS), so both go in
+ * one wake-up. Each wake-up costs ~20-30 us here, and at 50 ms the looks
+ * were half the speaker's own CPU while playing (docs/BENCHMARKS.md,
+ * section 11); drift loses nothing (it averages every buffer between two
+ * looks: playback_dac_mean), and the page's end is waited for by its time
+ * (PLAYBACK_END_SLACK_MS). A screen looks on every frame it draws.
+ */
+#define PLAYBACK_POLL_MS LINK_STATUS_INTERVAL_MS
+/* Past the time the page's last frame is heard, how often to look for the stream's end. */
+#define PLAYBACK_END_SLACK_MS 10
 /* Pages written to --save's directory at once; past them a page is not saved (said). */
 #define SAVE_JOBS 4
 /*
@@ -65,8 +75,8 @@
 #define SAVE_EXIT_WAIT_MS 3000
 /* A run of volume keys is said and saved once, this long after the last press. */
 #define VOLUME_SETTLE_MS 1000
-/* Drift: the device's error is averaged over this many looks (PLAYBACK_POLL_MS apart) before a correction. */
-#define DRIFT_WINDOW 20
+/* Drift: the device's error is averaged over every buffer of this long a window before a correction. */
+#define DRIFT_WINDOW_MS 1000
 /*
  * An error this large is no drift but a stall (the process stopped, the
  * device underran): drift at 100 ppm takes 100 s to build it and is mended
@@ -193,8 +203,10 @@ struct speaker {
 	bool begun_seen;               /* the callback placed its first sample, and it was looked at */
 	bool announced;                /* "playing" said and reported (a timed page: once it is heard) */
 	uint64_t late_us;              /* how late it joined (reported through playout_late_ms) */
-	double drift_sum;              /* the device's error in frames, summed over drift_n looks */
-	int drift_n;
+	double drift_sum;              /* the device's error in frames, summed over drift_n buffers */
+	uint64_t drift_n;
+	uint64_t drift_since_us;       /* when the window's first buffer came after */
+	struct playback_dac_mark drift_mark; /* the buffers averaged so far */
 	int32_t drift_last;            /* the previous window's command (0: inside the deadband) */
 	/* The output's stream clock: judged on a timed page, then kept for the device. */
 	enum playout_clock device_clock;
@@ -608,6 +620,8 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
 	spk->drift_last = 0;
+	spk->drift_since_us = 0;
+	spk->drift_mark = (struct playback_dac_mark){ 0 };
 	if (spk->st.muted) {
 		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
 		return;
@@ -654,7 +668,7 @@ static void page_take(struct speaker *spk, const struct link_page *page, int16_t
 	send_status(spk, page_id, PAGE_RECEIVED, page->bytes, page->bytes, NULL);
 	/*
 	 * The newer page wins: the one playing is cut off and reported as
-	 * interrupted, unless it has just ended (the loop looks every 50 ms).
+	 * interrupted, unless it has just ended (the loop may not have looked since).
 	 */
 	if (spk->playing)
 		playback_tick(spk, clock_mono_ms());
@@ -915,6 +929,8 @@ static bool rtp_begin(struct speaker *spk, const char *from, const struct rtp_de
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
 	spk->drift_last = 0;
+	spk->drift_since_us = 0;
+	spk->drift_mark = (struct playback_dac_mark){ 0 };
 	/*
 	 * Its output opened first (armed), so the device's own latency is known:
 	 * the first frame plays RTP_LATENCY_MS after it came plus that latency,
@@ -1272,29 +1288,39 @@ static int timed_clock(struct speaker *spk, uint64_t now_us)
 
 /*
  * Drift: where the console's timeline says the device should be against
- * the frame its DAC reaches now. The error (positive: ahead) is averaged
- * over DRIFT_WINDOW looks (a second); when two windows in a row are out of
- * the deadband on the same side, single frames are repeated or dropped, one
- * per PLAYOUT_CORRECT_EVERY_MS, by the callback, for the smaller of the two.
+ * the frame its DAC reaches. The error (positive: ahead) is averaged over
+ * every buffer of a window (DRIFT_WINDOW_MS: the mean frame and DAC time of
+ * the buffers since the last look are one point of the timeline, which is
+ * linear, so their mean error is its error); when two windows in a row are
+ * out of the deadband on the same side, single frames are repeated or
+ * dropped, one per PLAYOUT_CORRECT_EVERY_MS, by the callback, for the
+ * smaller of the two.
  */
-static void timed_drift(struct speaker *spk)
+static void timed_drift(struct speaker *spk, uint64_t now_us)
 {
 	const struct clock_sync *cs = spk->rtp_playing ? NULL : speaker_clock(spk); /* RTP: no console timeline */
 	uint64_t mono_us;
 	double frame;
 	int rate = spk->fmt.rate;
-	if (!cs || spk->device_clock != PLAYOUT_CLOCK_OK ||
-	    !playback_dac_position(spk->playback, &mono_us, &frame) ||
-	    frame < (double)rate * DRIFT_GRACE_MS / 1000.0)
+	if (!cs || spk->device_clock != PLAYOUT_CLOCK_OK)
 		return;
+	size_t n = playback_dac_mean(spk->playback, &spk->drift_mark, &mono_us, &frame);
+	if (!n || frame < (double)rate * DRIFT_GRACE_MS / 1000.0) {
+		/* Nothing (new) to count, or too early in the page: a window starts after it. */
+		if (!spk->drift_n)
+			spk->drift_since_us = now_us;
+		return;
+	}
 	uint64_t remote = spk->play_at_us + (uint64_t)(frame * 1e6 / rate);
 	uint64_t expected = clock_sync_to_local(cs, remote) + (uint64_t)spk->st.delay_ms * 1000u;
-	spk->drift_sum += ((double)expected - (double)mono_us) * rate / 1e6;
-	if (++spk->drift_n < DRIFT_WINDOW)
+	spk->drift_sum += ((double)expected - (double)mono_us) * rate / 1e6 * (double)n;
+	spk->drift_n += n;
+	if (now_us - spk->drift_since_us < (uint64_t)DRIFT_WINDOW_MS * 1000u)
 		return;
-	double mean = spk->drift_sum / spk->drift_n;
+	double mean = spk->drift_sum / (double)spk->drift_n;
 	spk->drift_sum = 0;
 	spk->drift_n = 0;
+	spk->drift_since_us = now_us;
 	int32_t cmd = playout_drift_window(mean, rate, DRIFT_MAX_MS, &spk->drift_last);
 	if (cmd && playout_drift_is_jump(cmd, rate, DRIFT_MAX_MS)) {
 		log_event("page %u was %.1f ms %s its time (the output stalled): back in step", spk->page_id,
@@ -1340,7 +1366,7 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 	}
 	trace_first_sample(spk);
 	if (spk->timed && !spk->replay)
-		timed_drift(spk);
+		timed_drift(spk, clock_mono_us());
 	if (!spk->announced)
 		return timeout;
 	/* What the device has played, not what was handed to it: screen and console agree. */
@@ -1350,7 +1376,10 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 		spk->play_status_ms = now;
 		send_status(spk, spk->page_id, PAGE_PLAYING, played, spk->frames, NULL);
 	}
-	return timeout;
+	/* The page's end is noticed when its last frame is heard, not up to a look later. */
+	size_t left = played < spk->frames ? spk->frames - played : 0;
+	uint64_t end_ms = (uint64_t)left * 1000u / (uint64_t)spk->fmt.rate + PLAYBACK_END_SLACK_MS;
+	return end_ms < (uint64_t)timeout ? (int)end_ms : timeout;
 }
 
 /* ---- settings: volume and mute ---- */
@@ -1991,6 +2020,8 @@ static int speaker_run(struct speaker *spk)
 		int timeout = speaker_tick(spk, clock_mono_ms());
 		if (spk->app.quit)
 			break;
+		if (spk->link)
+			link_flush(spk->link); /* what the timers queued leaves now, not after a wake-up for POLLOUT */
 		struct pollfd fds[SLOTS];
 		nfds_t nfds = speaker_poll_prepare(spk, fds, &timeout);
 		if (pollset_wait(&spk->pollset, fds, nfds, timeout) < 0 && errno != EINTR) {

@@ -179,6 +179,54 @@ static void test_late_notice(void **state)
 	assert_int_equal(playout_late_ms(UINT64_MAX), UINT32_MAX);
 }
 
+/* Drift's sums: the mean of the buffers added since an earlier copy, and nothing without new ones. */
+static void test_dac_sums_window(void **state)
+{
+	(void)state;
+	struct playout_dac_sums s = { 0 }, none = { 0 }, mark;
+	double dac = 0, frame = 0;
+	assert_int_equal(playout_dac_sums_mean(&s, &none, &dac, &frame), 0);
+	for (int i = 0; i < 10; i++)
+		playout_dac_sums_add(&s, 100.0 + i * 0.02, (int64_t)i * 960 - 480);
+	assert_int_equal(playout_dac_sums_mean(&s, &none, &dac, &frame), 10);
+	assert_true(fabs(dac - 100.09) < 1e-9);
+	assert_true(fabs(frame - (4.5 * 960 - 480)) < 1e-9);
+	mark = s;
+	assert_int_equal(playout_dac_sums_mean(&s, &mark, &dac, &frame), 0);
+	for (int i = 10; i < 15; i++)
+		playout_dac_sums_add(&s, 100.0 + i * 0.02, (int64_t)i * 960 - 480);
+	assert_int_equal(playout_dac_sums_mean(&s, &mark, &dac, &frame), 5);
+	assert_true(fabs(dac - 100.24) < 1e-9);
+	assert_true(fabs(frame - (12.0 * 960 - 480)) < 1e-9);
+	/* A copy of other sums (another stream's) is no mark of these. */
+	struct playout_dac_sums other = { 0 };
+	for (int i = 0; i < 3; i++)
+		playout_dac_sums_add(&other, 7.0 + i, i);
+	assert_int_equal(playout_dac_sums_mean(&s, &other, &dac, &frame), 0);
+}
+
+/*
+ * A long page on a clock ~1.8e9 s from its zero (libfaketime's): the last
+ * ten of 200,000 buffers (70 minutes at 1024 frames) still average to the
+ * microsecond. Whole stream times summed would be ~3.6e14, whose last digit
+ * is tens of milliseconds.
+ */
+static void test_dac_sums_precision(void **state)
+{
+	(void)state;
+	const double base = 1.8e9, step = 1024.0 / 48000.0;
+	struct playout_dac_sums s = { 0 }, mark = { 0 };
+	for (int i = 0; i < 200000; i++) {
+		if (i == 199990)
+			mark = s;
+		playout_dac_sums_add(&s, base + i * step, (int64_t)i * 1024);
+	}
+	double dac, frame;
+	assert_int_equal(playout_dac_sums_mean(&s, &mark, &dac, &frame), 10);
+	assert_true(fabs(dac - (base + 199994.5 * step)) < 1e-6);
+	assert_true(fabs(frame - 199994.5 * 1024) < 1e-3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +238,8 @@ int main(void)
 		cmocka_unit_test(test_clock_judge),
 		cmocka_unit_test(test_drift_command),
 		cmocka_unit_test(test_drift_window),
+		cmocka_unit_test(test_dac_sums_window),
+		cmocka_unit_test(test_dac_sums_precision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,14 @@ bool capture_pump(struct capture *cap);
  */
 int capture_pump_due_ms(const struct capture *cap);
 /*
+ * Main thread: ms until the callback's next buffer of the capture is due
+ * (a buffer's time after the last it handed over, and 1 ms for its
+ * lateness), 0 once it is overdue, -1 when no capture runs or none came
+ * yet. A loop that sends the audio as it comes wakes for it instead of
+ * polling the ring (a live talk).
+ */
+int capture_next_buffer_ms(const struct capture *cap, uint64_t now_us);
+/*
  * When the buffer holding the capture's last frame reached the callback
  * (trace_now_us clock), 0 until then: where a capture really ends, a little
  * before the main thread's pump notices.

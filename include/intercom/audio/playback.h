@@ -77,12 +77,19 @@ void playback_go(struct playback *pb);
  * joined past start_frame because its target had already passed.
  */
 bool playback_begun(struct playback *pb, size_t *skipped);
+/* A place in the stream's timed buffers; all zero: none yet (the next call only sets it). */
+struct playback_dac_mark {
+	unsigned gen;                 /* the stream it belongs to */
+	struct playout_dac_sums sums; /* its timed buffers up to the mark */
+};
 /*
  * For drift: the page's frame (negative in the silence before it) that
- * reaches the DAC at *mono_us (clock_mono_us()), from the latest buffer.
- * False until a buffer with the page in it was timed.
+ * reaches the DAC at *mono_us (clock_mono_us()), averaged over every buffer
+ * timed since *mark, which moves to now. Returns how many buffers that was
+ * (0: none, or the mark was reset or of another stream). However rarely the
+ * main thread looks, no buffer's timing is left out of the average.
  */
-bool playback_dac_position(struct playback *pb, uint64_t *mono_us, double *frame);
+size_t playback_dac_mean(struct playback *pb, struct playback_dac_mark *mark, uint64_t *mono_us, double *frame);
 /*
  * Frames to repeat (> 0) or drop (< 0), one every PLAYOUT_CORRECT_EVERY_MS,
  * added to what is still pending. The callback does them.

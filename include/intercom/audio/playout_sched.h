@@ -122,4 +122,28 @@ bool playout_drift_is_jump(int32_t command, int rate, int max_ms);
 /* Frames between two corrections at rate (at least 1). */
 uint32_t playout_correct_spacing(int rate);
 
+/*
+ * Drift's samples: every timed buffer's DAC time (stream seconds) and page
+ * frame, summed so that a reader who looks rarely still averages all of
+ * them (the difference of two copies). Summed from the first buffer's: a
+ * stream time is CLOCK_MONOTONIC seconds, up to ~1e9 under libfaketime, and
+ * whole ones summed over a long page would keep no sub-millisecond digit.
+ * All zero: none yet.
+ */
+struct playout_dac_sums {
+	uint64_t n;
+	double ref_dac;      /* the first buffer's */
+	int64_t ref_frame;
+	double sum_dac;      /* past ref_dac */
+	double sum_frame;    /* past ref_frame */
+};
+void playout_dac_sums_add(struct playout_dac_sums *s, double dac, int64_t frame);
+/*
+ * The mean DAC time and frame of the buffers added to now since then (an
+ * earlier copy of the same sums, or all zero: since the first). Returns how
+ * many (0: none, or then is not an earlier copy of now).
+ */
+uint64_t playout_dac_sums_mean(const struct playout_dac_sums *now, const struct playout_dac_sums *then,
+                               double *dac, double *frame);
+
 #endif

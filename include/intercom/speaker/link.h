@@ -185,6 +185,12 @@ void link_poll_prepare(const struct link *l, struct pollfd *fds);
 /* Handles what poll() reported in those slots: lookups, the connect, reading, writing. */
 void link_poll_handle(struct link *l, const struct pollfd *fds, uint64_t now);
 /*
+ * Writes what is queued, as far as the socket takes it now (what is left
+ * waits for POLLOUT). The loop calls it after its timers queued their
+ * frames, so a status or heartbeat leaves without a wake-up of its own.
+ */
+void link_flush(struct link *l);
+/*
  * Connects to host:port from now on (a console found over mDNS, or moved),
  * known among the pinned consoles as label (NULL: host:port): a connection
  * to the old address is closed with why, and the new one tried at once.
