@@ -23,6 +23,8 @@
 
 #include "intercom/audio/audio.h"
 #include "intercom/audio/capture.h"
+#include "intercom/audio/chime.h"
+#include "intercom/audio/preroll.h"
 #include "intercom/audio/format.h"
 #include "intercom/audio/meter.h"
 #include "intercom/audio/stream_page.h"
@@ -38,6 +40,7 @@
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/console/console_layout.h"
+#include "intercom/console/console_saved.h"
 #include "intercom/console/console_status.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
@@ -91,6 +94,10 @@ struct console {
 	const struct station_speaker **joined;
 	size_t joined_cap;
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
+	struct chime chime;       /* the chime before pages, at the page's format (none: off or missing) */
+	char saved_path[PATH_MAX]; /* the state kept across restarts ("" nowhere) */
+	struct console_saved saved; /* ... as last written */
+	bool saved_failed;        /* its write failed: said once */
 
 	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
 	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
@@ -346,7 +353,12 @@ static bool page_in_flight(const struct console *con)
 
 /* ---- actions, shared by keys and commands ---- */
 
-static void console_talk(struct console *con)
+/*
+ * A recording for the console's target: of priority prio, with the chime
+ * before it if chime (and the console has one; never live), beginning with
+ * the pre-roll (not live either: a live talk would play that much later).
+ */
+static void console_talk_as(struct console *con, enum priority prio, bool chime)
 {
 	if (!capture(con)) {
 		refuse(con, "cannot talk: %s (send PATH still works)", input_watch_missing(con->input));
@@ -372,23 +384,40 @@ static void console_talk(struct console *con)
 	if (!console_state_target_ready(&con->cs))
 		return;
 	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
+	size_t chime_frames = chime && !con->cs.live && con->chime.samples ? con->chime.frames : 0;
+	size_t preroll = con->cs.live ? 0 : preroll_frames_for_ms(con->fmt.rate, con->cs.page.preroll_ms);
+	frames += chime_frames + preroll;
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
 	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
 		refuse(con, "cannot talk: archive: %s", err);
 		return;
 	}
-	if (capture_start(capture(con), frames) < 0) {
+	if (capture_start_with(capture(con), frames, con->chime.samples, chime_frames, preroll) < 0) {
 		refuse(con, "cannot record: out of memory for %zu frames", frames);
 		return;
 	}
-	log_event("recording %.2f s (%zu frames)", con->cs.duration_s, frames);
+	if (chime_frames || preroll)
+		log_event("recording %.2f s (%zu frames: %.2f s of chime, %.2f s of pre-roll, then %.2f s)%s%s",
+		          format_seconds(frames, con->fmt.rate), frames, format_seconds(chime_frames, con->fmt.rate),
+		          format_seconds(preroll, con->fmt.rate), con->cs.duration_s,
+		          prio ? ", priority " : "", prio ? priority_name(prio) : "");
+	else
+		log_event("recording %.2f s (%zu frames)%s%s", con->cs.duration_s, frames, prio ? ", priority " : "",
+		          prio ? priority_name(prio) : "");
 	con->rec_page = outbox_reserve(con->outbox);
+	station_set_page_priority(con->station, con->rec_page, prio);
 	con->rec_created_ms = clock_wall_ms();
 	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames, con->cs.live);
 	/* The speakers open their outputs meanwhile: the page then starts soon after the capture. */
 	station_prepare(con->station, con->cs.target_id, con->fmt.rate, con->fmt.channels,
 	                clock_mono_us() + (uint64_t)(con->cs.duration_s * 1e6) + PREPARE_SEND_BY_MS * 1000u);
+}
+
+/* A recording with the console's own settings (the key, a bare talk). */
+static void console_talk(struct console *con)
+{
+	console_talk_as(con, con->cs.page.priority, con->cs.page.chime);
 }
 
 /*
@@ -491,9 +520,24 @@ static void load_done(struct console *con, struct file_load *load)
 	} else if (target && !console_state_find(&con->cs, target, NULL)) {
 		refuse(con, "%s not sent: that speaker left while the file loaded", load->what);
 	} else if (target || console_state_target_ready(&con->cs)) {
-		page_from_samples(con, load->samples, load->frames, load->what,
-		                  target ? target : con->cs.target_id, load->remember, 0, 0);
+		int16_t *samples = load->samples;
+		size_t frames = load->frames;
+		if (load->chime && con->chime.samples) {
+			size_t with;
+			int16_t *chimed = chime_prepend(&con->chime, samples, frames, &with);
+			if (chimed) {
+				free(samples);
+				samples = chimed;
+				frames = with;
+			} else {
+				log_event("%s goes without its chime: out of memory", load->what);
+			}
+		}
 		load->samples = NULL;
+		uint32_t id = outbox_reserve(con->outbox);
+		station_set_page_priority(con->station, id, load->priority);
+		page_from_samples(con, samples, frames, load->what, target ? target : con->cs.target_id,
+		                  load->remember, id, 0);
 	}
 	file_load_free(load);
 }
@@ -507,18 +551,25 @@ static bool refuse_while_recording(struct console *con, const char *what)
 	return true;
 }
 
-static void console_send_file(struct console *con, const char *path)
+/* send PATH: the file as a page of priority prio, the chime before it if chime. */
+static void console_send_file_as(struct console *con, const char *path, enum priority prio, bool chime)
 {
 	if (refuse_while_recording(con, path) || !console_state_target_ready(&con->cs))
 		return;
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
 	con->answering = true; /* it says why it cannot take the file */
-	bool queued = file_loads_add(con->loads, path, what, 0, true);
+	bool queued = file_loads_add_as(con->loads, path, what, 0, true, prio, chime);
 	con->answering = false;
 	/* From the control socket: the answer waits for the load, which says how it went. */
 	if (queued && con->answer)
 		control_answer_await(con->answer, path);
+}
+
+/* send PATH with the console's own settings. */
+static void console_send_file(struct console *con, const char *path)
+{
+	console_send_file_as(con, path, con->cs.page.priority, con->cs.page.chime);
 }
 
 /* Sends the last recorded or loaded page again to the current target. */
@@ -530,8 +581,11 @@ static void console_resend(struct console *con)
 	}
 	if (refuse_while_recording(con, "the page again"))
 		return;
-	if (console_state_target_ready(&con->cs))
+	if (console_state_target_ready(&con->cs)) {
+		/* Its chime is in it already; its priority is the console's now. */
+		station_set_page_priority(con->station, outbox_next_id(con->outbox), con->cs.page.priority);
 		outbox_resend(con->outbox, con->cs.target_id);
+	}
 }
 
 /* Plays the shipped test tone on the selected speaker only. */
@@ -801,12 +855,140 @@ static void control_run_cb(void *ctx, char *line, struct control_answer *answer)
 	control_answer_end(con, answer, kept, kept_error);
 }
 
+/* ---- priority, chime, pre-roll; the state kept across restarts ---- */
+
+static void console_screen_done(struct console *con);
+static void console_shutdown(struct console *con);
+
+/* The chime from path ("": the shipped one) at the page's format: 0, or -1 (said). */
+static int console_chime_load(struct console *con, const char *path)
+{
+	char err[PATH_MAX + 256];
+	if (chime_load(&con->chime, path, con->fmt.rate, con->fmt.channels, err, sizeof err) < 0) {
+		refuse(con, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The commands priority, chime and preroll: true if line was one (done and answered). */
+static bool console_page_settings(struct console *con, char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	const char *file = NULL;
+	char msg[PATH_MAX + 128];
+	switch (page_settings_command(&con->cs.page, line, &file, msg, sizeof msg)) {
+	case PAGE_SETTINGS_OTHER: return false;
+	case PAGE_SETTINGS_SHOWN:
+	case PAGE_SETTINGS_CHANGED: console_state_answer(&con->cs, false, "%s", msg); return true;
+	case PAGE_SETTINGS_ERROR: refuse(con, "%s", msg); return true;
+	case PAGE_SETTINGS_CHIME_FILE:
+		if (console_chime_load(con, file) == 0) {
+			page_settings_chime_file(&con->cs.page, file);
+			console_state_answer(&con->cs, false, "chime before pages: %s (%.2f s)", file,
+			                     format_seconds(con->chime.frames, con->fmt.rate));
+		}
+		return true;
+	}
+	return false;
+}
+
+/* What is kept now: the page number and the settings. */
+static void console_saved_now(const struct console *con, struct console_saved *s)
+{
+	*s = con->saved; /* the target string is its owner's */
+	s->last_page = outbox_next_id(con->outbox) - 1;
+	s->duration_s = con->cs.duration_s;
+	s->live = con->cs.live;
+	s->page = con->cs.page;
+}
+
+/* Writes the state once it changed (a page number used, a setting changed): called every pass. */
+static void console_saved_update(struct console *con)
+{
+	if (!con->saved_path[0] || !con->outbox)
+		return;
+	struct console_saved now;
+	console_saved_now(con, &now);
+	if (memcmp(&now, &con->saved, sizeof now) == 0)
+		return;
+	struct kvstore kv;
+	kvstore_init(&kv);
+	console_saved_to_kv(&now, &kv);
+	char err[PATH_MAX + 256];
+	if (console_saved_save(con->saved_path, &kv, err, sizeof err) < 0) {
+		if (!con->saved_failed)
+			log_event("warning: page numbers and settings not kept: %s", err);
+		con->saved_failed = true;
+	} else {
+		con->saved_failed = false;
+	}
+	con->saved = now;
+}
+
+/*
+ * At start-up: the state kept last time (page numbers go on; settings not
+ * given on the command line come back), then the chime.
+ */
+static int setup_saved(struct console *con)
+{
+	struct console_saved *s = &con->saved;
+	memset(s, 0, sizeof *s);
+	s->duration_s = con->cs.duration_s;
+	page_settings_init(&s->page);
+	console_saved_path(con->saved_path, sizeof con->saved_path);
+	char err[PATH_MAX + 256];
+	struct kvstore kv;
+	kvstore_init(&kv);
+	if (con->saved_path[0] && console_saved_load(con->saved_path, &kv, err, sizeof err) < 0)
+		log_event("warning: %s: page numbers start at 1, settings are the defaults", err);
+	size_t bad = console_saved_from_kv(s, &kv);
+	if (bad)
+		log_event("warning: %s: %zu settings not understood, left as the defaults", con->saved_path, bad);
+	outbox_set_last_id(con->outbox, s->last_page);
+	if (!con->opts.duration_given && kvstore_get(&kv, "duration"))
+		console_state_set_duration(&con->cs, s->duration_s, false);
+	if (s->live && con->opts.codec != OPTIONS_CODEC_WAV)
+		con->cs.live = true;
+	con->cs.page.priority = s->page.priority;
+	con->cs.page.preroll_ms = con->opts.preroll_given ? con->opts.preroll_ms : s->page.preroll_ms;
+	if (con->opts.chime_given) {
+		con->cs.page.chime = !con->opts.chime_off;
+		snprintf(con->cs.page.chime_file, sizeof con->cs.page.chime_file, "%s", con->opts.chime_file);
+	} else {
+		con->cs.page.chime = s->page.chime;
+		snprintf(con->cs.page.chime_file, sizeof con->cs.page.chime_file, "%s", s->page.chime_file);
+	}
+	if (con->cs.page.chime || con->cs.page.chime_file[0]) {
+		if (chime_load(&con->chime, con->cs.page.chime_file, con->fmt.rate, con->fmt.channels, err,
+		               sizeof err) < 0) {
+			if (con->opts.chime_given) {
+				app_error(&con->app, "--chime: %s", err);
+				console_screen_done(con);
+				console_shutdown(con);
+				return EXIT_USAGE;
+			}
+			log_event("warning: no chime before pages: %s", err);
+			con->cs.page.chime = false;
+		}
+	}
+	/* What was read is what is on disk: written again only once something changes. */
+	console_saved_now(con, s);
+	return APP_RUN;
+}
+
 /* One command line: from stdin (--headless), the screen's ":" prompt or the control socket. */
 static void console_command(struct console *con, char *line)
 {
 	if (console_status(con, line, NULL))
 		return;
 	speakers_refresh(con);
+	if (console_page_settings(con, line))
+		return;
 	const char *arg;
 	enum console_action action = console_state_command(&con->cs, line, &arg);
 	console_act(con, action, arg);
@@ -1075,7 +1257,9 @@ static int console_run(struct console *con)
 		}
 		if (!console_poll_handle(con, (size_t)nst))
 			break;
+		console_saved_update(con);
 	}
+	console_saved_update(con);
 	return con->app.exit_code;
 }
 
@@ -1120,6 +1304,7 @@ static void console_shutdown(struct console *con)
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
+	chime_free(&con->chime);
 	free(con->joined);
 	con->joined = NULL;
 	con->joined_cap = 0;
@@ -1392,7 +1577,7 @@ static int console_setup(struct console *con)
 {
 	static int (*const steps[])(struct console *) = {
 		setup_key,   setup_front_end, setup_archive, setup_control, setup_station,
-		setup_parts, setup_input,     setup_advert,  setup_terminal,
+		setup_parts, setup_saved,     setup_input,   setup_advert,  setup_terminal,
 	};
 	int rc = APP_RUN;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)

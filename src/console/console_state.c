@@ -32,6 +32,7 @@ void console_state_init(struct console_state *cs, const struct audio_format *fmt
 	cs->say_ctx = say_ctx;
 	cs->fmt = *fmt;
 	cs->duration_s = duration_s; /* as the options checked it */
+	page_settings_init(&cs->page);
 }
 
 void console_state_free(struct console_state *cs)

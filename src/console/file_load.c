@@ -81,6 +81,12 @@ static bool load_start(struct file_loads *fl, struct file_load *load)
 bool file_loads_add(struct file_loads *fl, const char *path, const char *what, uint32_t target_id,
                     bool remember)
 {
+	return file_loads_add_as(fl, path, what, target_id, remember, 0, false);
+}
+
+bool file_loads_add_as(struct file_loads *fl, const char *path, const char *what, uint32_t target_id,
+                       bool remember, int priority, bool chime)
+{
 	if (fl->job && fl->waiting == FILE_LOAD_QUEUE_MAX) {
 		log_event("cannot send %s: %d files are already waiting to be loaded", path,
 		          FILE_LOAD_QUEUE_MAX);
@@ -98,6 +104,8 @@ bool file_loads_add(struct file_loads *fl, const char *path, const char *what, u
 	load->max_frames = fl->max_frames;
 	load->target_id = target_id;
 	load->remember = remember;
+	load->priority = priority;
+	load->chime = chime;
 	if (!fl->job)
 		return load_start(fl, load);
 	fl->queue[fl->waiting++] = load;

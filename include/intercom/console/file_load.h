@@ -24,6 +24,8 @@ struct file_load {
 	char what[PATH_MAX + 64];   /* how the page is described in the log */
 	uint32_t target_id;         /* a speaker (the test tone), or 0: the console's target when ready */
 	bool remember;              /* the page to resend afterwards (not the test tone) */
+	int priority;               /* enum priority of its page */
+	bool chime;                 /* the console's chime goes before it */
 	/* The result, written by the job, read once the load was taken. */
 	int rc;                     /* 0, or -1 with err */
 	int16_t *samples;           /* the file at the console's format; the load frees it unless taken */
@@ -48,6 +50,9 @@ void file_loads_free(struct file_loads *fl);
  */
 bool file_loads_add(struct file_loads *fl, const char *path, const char *what, uint32_t target_id,
                     bool remember);
+/* The same, for a page of priority (enum priority) with the chime before it if chime. */
+bool file_loads_add_as(struct file_loads *fl, const char *path, const char *what, uint32_t target_id,
+                       bool remember, int priority, bool chime);
 /* Readable once the file loading now has ended; -1 while none loads. */
 int file_loads_fd(const struct file_loads *fl);
 /* True while a file loads (or waits to). */
