@@ -757,6 +757,7 @@ static void status_input(struct console *con, struct console_status_input *in,
 		.lobby = lobby,
 		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
 		.now_ms = clock_mono_ms(),
+		.page_counter = outbox_next_id(con->outbox) - 1,
 	};
 	if (in->lobby_count > LOBBY_MAX)
 		in->lobby_count = LOBBY_MAX;

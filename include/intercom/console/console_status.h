@@ -33,6 +33,7 @@ struct console_status_input {
 	const struct station_speaker *const *lobby; /* the speakers asking to join */
 	size_t lobby_count;
 	uint64_t now_ms;          /* monotonic, for ages */
+	uint32_t page_counter;    /* the last page number used (kept across restarts) */
 };
 
 /* The status as one JSON object into j (a fresh json). */
