@@ -107,6 +107,7 @@ struct console {
 	/* The recording under way: its page's id (reserved) and when it began, and its stream. */
 	uint32_t rec_page;
 	uint64_t rec_created_ms;
+	enum priority rec_priority;
 	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
 	uint32_t stream_page;
 	/* A live talk's BEGIN waits for its first frame's capture time (capture_started_us). */
@@ -406,6 +407,7 @@ static void console_talk_as(struct console *con, enum priority prio, bool chime)
 		log_event("recording %.2f s (%zu frames)%s%s", con->cs.duration_s, frames, prio ? ", priority " : "",
 		          prio ? priority_name(prio) : "");
 	con->rec_page = outbox_reserve(con->outbox);
+	con->rec_priority = prio;
 	station_set_page_priority(con->station, con->rec_page, prio);
 	con->rec_created_ms = clock_wall_ms();
 	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames, con->cs.live);
@@ -1096,6 +1098,7 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	in.asking_count = station_lobby(con->station, asking, 1);
 	in.asking = in.asking_count ? asking[0] : NULL;
 	if (in.recording) {
+		in.rec_priority = con->rec_priority;
 		in.rec_have = capture_frames_have(capture(con));
 		in.rec_want = capture_frames_want(capture(con));
 	}

@@ -243,7 +243,7 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 			x += t.gap;
 		first = false;
 		attr_t attr = pieces[i] == t.name ? bar | A_BOLD
-		              : pieces[i] == t.target && v->target_missing ? term_attr(TERM_ALERT) : bar;
+		              : pieces[i] == t.target && (v->target_missing || v->emergency) ? term_attr(TERM_ALERT) : bar;
 		x += widget_text(win, 0, x, w - x, attr, pieces[i]);
 	}
 	if (h < 2)

@@ -81,7 +81,7 @@ int console_layout_status_lines(int width, const char *text, bool recording, boo
 /* The title bar's pieces as console_layout_title chose them for a width; "" is left out. */
 struct console_title {
 	char name[24];                /* "intercom console", "intercom" */
-	char duration[32];            /* "duration 5.0 s" */
+	char duration[48];            /* "duration 5.0 s", "duration 5.0 s +0.3 s pre-roll" */
 	char target[NAME_MAX_BYTES + 64]; /* "next page to hall-1", "next page: 5.0 s to hall-1",
 	                                     "page to hall-1" */
 	char speakers[32];            /* "2 speakers" */
