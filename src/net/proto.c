@@ -651,9 +651,9 @@ int proto_priority_decode(const uint8_t *payload, size_t len, struct proto_prior
 	struct reader r = reader_of(payload, len);
 	msg->page_id = get_u32(&r);
 	msg->priority = get_u8(&r);
-	if (reader_finish(&r) < 0 || msg->page_id == 0 || msg->priority > 2)
-		return -1;
-	return 0;
+	if (reader_finish(&r) != PROTO_OK || msg->page_id == 0 || msg->priority > 2)
+		return PROTO_ERR_MALFORMED;
+	return PROTO_OK;
 }
 
 size_t proto_ready_encode(const struct proto_ready *msg, uint8_t *out, size_t cap)

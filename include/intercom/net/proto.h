@@ -324,7 +324,7 @@ size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
 size_t proto_prepare_encode(const struct proto_prepare *msg, uint8_t *out, size_t cap);
 int proto_prepare_decode(const uint8_t *payload, size_t len, struct proto_prepare *msg);
-/* PRIORITY: 5 bytes of payload; a priority over 2 (or a page id 0) is malformed. */
+/* PRIORITY: 5 bytes of payload; PROTO_OK, or PROTO_ERR_MALFORMED (also a priority over 2, or page id 0). */
 size_t proto_priority_encode(const struct proto_priority *msg, uint8_t *out, size_t cap);
 int proto_priority_decode(const uint8_t *payload, size_t len, struct proto_priority *msg);
 size_t proto_ready_encode(const struct proto_ready *msg, uint8_t *out, size_t cap);
