@@ -886,8 +886,14 @@ static bool console_page_settings(struct console *con, char *line)
 	char msg[PATH_MAX + 128];
 	switch (page_settings_command(&con->cs.page, line, &file, msg, sizeof msg)) {
 	case PAGE_SETTINGS_OTHER: return false;
-	case PAGE_SETTINGS_SHOWN:
-	case PAGE_SETTINGS_CHANGED: console_state_answer(&con->cs, false, "%s", msg); return true;
+	case PAGE_SETTINGS_CHANGED:
+		/* On, from a start without one: the chime is loaded now (off again if it cannot be). */
+		if (con->cs.page.chime && !con->chime.samples && console_chime_load(con, con->cs.page.chime_file) < 0) {
+			con->cs.page.chime = false;
+			return true;
+		}
+		/* fall through */
+	case PAGE_SETTINGS_SHOWN: console_state_answer(&con->cs, false, "%s", msg); return true;
 	case PAGE_SETTINGS_ERROR: refuse(con, "%s", msg); return true;
 	case PAGE_SETTINGS_CHIME_FILE:
 		if (console_chime_load(con, file) == 0) {
