@@ -167,7 +167,7 @@ static const struct option_spec specs[] = {
 	            [PROGRAM_SPEAKER] = "the console's live latency" },
 	  .no_effect = FOR_SPEAKER, .min = LIVE_LATENCY_MIN_MS, .max = LIVE_LATENCY_MAX_MS,
 	  .def = LIVE_LATENCY_MS },
-	{ OPT_CHIME, "chime", 0, "FILE|off", "/srv/intercom/ding.flac",
+	{ OPT_CHIME, "chime", 0, "FILE", "/srv/intercom/ding.flac",
 	  .help = { [PROGRAM_CONSOLE] = "the chime before each page: any audio file (at most\n"
 	                                "{max} s), or off (default: the shipped chime; the\n"
 	                                "command chime on|off|FILE changes it)" },
