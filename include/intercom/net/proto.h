@@ -19,8 +19,9 @@
  * 2: PING/PONG carry microsecond timestamps for the shared clock, PAGE's
  * play-at is in the console's clock, SYNC, STATUS's late_ms and EXPIRED,
  * COMMIT (with PROTO_CAP_COMMIT) and CANCELLED, PREPARE and READY (with
- * PROTO_CAP_PREPARE), STREAM_BEGIN, _DATA and _END (with PROTO_CAP_STREAM).
- * A peer of another version is refused at its first frame (docs/PROTOCOL.md).
+ * PROTO_CAP_PREPARE), STREAM_BEGIN, _DATA and _END (with PROTO_CAP_STREAM),
+ * PRIORITY (with PROTO_CAP_PRIORITY: an addition no older peer is sent, so
+ * not a new version). A peer of another version is refused at its first frame (docs/PROTOCOL.md).
  */
 #define PROTO_VERSION 2
 #define PROTO_MAGIC "ICOM"
