@@ -1647,7 +1647,8 @@ static void console_greet(const struct console *con)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
 		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
-		          "duration SECONDS, live, page, list, pending, approve ID, refuse ID, forget ID, status, quit");
+		          "duration SECONDS, live, page, priority LEVEL, chime on|off|FILE, preroll MS, list, pending, "
+		          "approve ID, refuse ID, forget ID, status, quit");
 }
 
 int main(int argc, char **argv)
