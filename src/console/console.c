@@ -97,6 +97,12 @@ struct console {
 	struct chime chime;       /* the chime before pages, at the page's format (none: off or missing) */
 	char saved_path[PATH_MAX]; /* the state kept across restarts ("" nowhere) */
 	struct console_saved saved; /* ... as last written */
+	/*
+	 * Where pages go, as kept across restarts: an opaque string the targets'
+	 * code writes when the operator changes the target and reads back at
+	 * start-up (setup_saved fills it from the state file); "" = not kept.
+	 */
+	char target_kept[KVSTORE_VALUE_MAX];
 	bool saved_failed;        /* its write failed: said once */
 
 	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
@@ -108,6 +114,7 @@ struct console {
 	uint32_t rec_page;
 	uint64_t rec_created_ms;
 	enum priority rec_priority;
+	size_t rec_lead_frames;    /* its chime and pre-roll, before the key */
 	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
 	uint32_t stream_page;
 	/* A live talk's BEGIN waits for its first frame's capture time (capture_started_us). */
@@ -352,6 +359,15 @@ static bool page_in_flight(const struct console *con)
 	       (pg->id != 0 && !pg->summarised);
 }
 
+/*
+ * A recording's frames counted from the key (the chime and pre-roll before
+ * it left out): what the banner and status count against the set duration.
+ */
+static size_t rec_since_key(const struct console *con, size_t frames)
+{
+	return frames > con->rec_lead_frames ? frames - con->rec_lead_frames : 0;
+}
+
 /* ---- actions, shared by keys and commands ---- */
 
 /*
@@ -408,6 +424,7 @@ static void console_talk_as(struct console *con, enum priority prio, bool chime)
 		          prio ? priority_name(prio) : "");
 	con->rec_page = outbox_reserve(con->outbox);
 	con->rec_priority = prio;
+	con->rec_lead_frames = chime_frames + preroll;
 	station_set_page_priority(con->station, con->rec_page, prio);
 	con->rec_created_ms = clock_wall_ms();
 	stream_begin(con, con->rec_page, con->rec_created_ms, con->cs.target_id, frames, con->cs.live);
@@ -753,8 +770,8 @@ static void status_input(struct console *con, struct console_status_input *in,
 		.input_ok = cap != NULL,
 		.input_name = cap ? input_watch_name(con->input) : input_watch_missing(con->input),
 		.recording = capture_active(cap),
-		.recorded_s = capture_active(cap) ? (double)capture_frames_have(cap) / rate : 0,
-		.recording_s = capture_active(cap) ? (double)capture_frames_want(cap) / rate : 0,
+		.recorded_s = capture_active(cap) ? (double)rec_since_key(con, capture_frames_have(cap)) / rate : 0,
+		.recording_s = capture_active(cap) ? (double)rec_since_key(con, capture_frames_want(cap)) / rate : 0,
 		.page = station_last_page(con->station),
 		.lobby = lobby,
 		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
@@ -909,7 +926,8 @@ static bool console_page_settings(struct console *con, char *line)
 /* What is kept now: the page number and the settings. */
 static void console_saved_now(const struct console *con, struct console_saved *s)
 {
-	*s = con->saved; /* the target string is its owner's */
+	*s = con->saved;
+	snprintf(s->target, sizeof s->target, "%s", con->target_kept);
 	s->last_page = outbox_next_id(con->outbox) - 1;
 	s->duration_s = con->cs.duration_s;
 	s->live = con->cs.live;
@@ -959,6 +977,7 @@ static int setup_saved(struct console *con)
 	if (bad)
 		log_event("warning: %s: %zu settings not understood, left as the defaults", con->saved_path, bad);
 	outbox_set_last_id(con->outbox, s->last_page);
+	snprintf(con->target_kept, sizeof con->target_kept, "%s", s->target);
 	if (!con->opts.duration_given && kvstore_get(&kv, "duration"))
 		console_state_set_duration(&con->cs, s->duration_s, false);
 	if (s->live && con->opts.codec != OPTIONS_CODEC_WAV)
@@ -1105,8 +1124,8 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	in.asking = in.asking_count ? asking[0] : NULL;
 	if (in.recording) {
 		in.rec_priority = con->rec_priority;
-		in.rec_have = capture_frames_have(capture(con));
-		in.rec_want = capture_frames_want(capture(con));
+		in.rec_have = rec_since_key(con, capture_frames_have(capture(con)));
+		in.rec_want = rec_since_key(con, capture_frames_want(capture(con)));
 	}
 	console_view_status(&v->status, &con->cs, &in);
 	/* Only the rows on screen are formatted; outcomes are remembered for all. */

@@ -204,10 +204,9 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	}
 	char secs[16];
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
+	snprintf(h->duration, sizeof h->duration, "%s%s", cs->live ? "live " : "", secs);
 	if (!cs->live && cs->page.preroll_ms > 0)
-		snprintf(h->duration, sizeof h->duration, "%s +%.1f s pre-roll", secs, cs->page.preroll_ms / 1000.0);
-	else
-		snprintf(h->duration, sizeof h->duration, "%s%s", cs->live ? "live " : "", secs);
+		snprintf(h->preroll, sizeof h->preroll, "+%.1f s pre-roll", cs->page.preroll_ms / 1000.0);
 	h->speakers = cs->speaker_count;
 	h->link_secure = !in->legacy_open && !in->rtp_open;
 	if (in->legacy_open)

@@ -303,8 +303,9 @@ static void test_build_header_and_hint(void **state)
 	assert_string_equal(v->header.listen, "127.0.0.1:2348");
 	assert_string_equal(v->header.input, "pulse");
 	assert_string_equal(v->header.input_format, "48000 Hz mono 16-bit");
-	/* The pre-roll (300 ms by default) is on the duration line. */
-	assert_string_equal(v->header.duration, "5.0 s +0.3 s pre-roll");
+	/* The pre-roll (300 ms by default) goes beside the duration. */
+	assert_string_equal(v->header.duration, "5.0 s");
+	assert_string_equal(v->header.preroll, "+0.3 s pre-roll");
 	assert_int_equal(v->header.speakers, 2);
 	assert_string_equal(v->header.target, "all speakers");
 	assert_false(v->header.target_missing);
@@ -361,11 +362,12 @@ static void test_build_header_and_hint(void **state)
 	cs.page.priority = PRIORITY_NORMAL;
 	cs.page.preroll_ms = 0;
 	console_view_build(v, &cs, &in, 2000);
-	assert_string_equal(v->header.duration, "5.0 s");
+	assert_string_equal(v->header.preroll, "");
 	cs.page.preroll_ms = 250;
 	console_state_set_live(&cs, true);
 	console_view_build(v, &cs, &in, 2000);
 	assert_string_equal(v->header.duration, "live 5.0 s");
+	assert_string_equal(v->header.preroll, "");
 	console_state_set_live(&cs, false);
 
 	/* No input, a key, a target that left, a duration typed. */

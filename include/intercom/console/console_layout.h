@@ -100,6 +100,16 @@ void console_layout_title(struct console_title *title, int width, const char *du
                           const char *target, bool missing, size_t speakers, bool utf8);
 
 /*
+ * The same, with the pre-roll beside the duration ("duration 5.0 s +0.3 s
+ * pre-roll"; preroll "" for none) where the bar has room for it without
+ * costing the program's name more than the bare duration would; else as
+ * console_layout_title with the duration alone.
+ */
+void console_layout_title_preroll(struct console_title *title, int width, const char *duration,
+                                  const char *preroll, const char *target, bool missing, size_t speakers,
+                                  bool utf8);
+
+/*
  * Where the end of text starts that fits in cols columns (0 if it all
  * fits): a prompt being typed shows its end, where the cursor is, once it is
  * wider than the footer. A character wider than cols is skipped whole.

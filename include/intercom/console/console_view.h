@@ -57,7 +57,8 @@ struct console_view_header {
 	char input[336];          /* the input device's name ("pulse"), or why there is none */
 	char input_format[48];    /* "48000 Hz mono 16-bit"; empty without an input */
 	bool input_ok;
-	char duration[32];        /* "5.0 s", "live 5.0 s", "5.0 s +0.3 s pre-roll" */
+	char duration[24];        /* "5.0 s", "live 5.0 s" */
+	char preroll[24];         /* "+0.3 s pre-roll" beside it; "" for none (live talk has none) */
 	size_t speakers;          /* connected (may exceed the rows listed) */
 	char target[96];          /* "all speakers" or a name */
 	bool target_missing;      /* the chosen speaker is not connected */
