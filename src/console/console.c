@@ -403,6 +403,9 @@ static void console_talk_as(struct console *con, enum priority prio, bool chime)
 	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
 	size_t chime_frames = chime && !con->cs.live && con->chime.samples ? con->chime.frames : 0;
 	size_t preroll = con->cs.live ? 0 : preroll_frames_for_ms(con->fmt.rate, con->cs.page.preroll_ms);
+	/* A page at the longest a PAGE frame holds has no room for them: it goes without. */
+	if (frames + chime_frames + preroll > wav_page_max_frames(con->fmt.channels))
+		chime_frames = preroll = 0;
 	frames += chime_frames + preroll;
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
