@@ -5,7 +5,9 @@
 # (--emergency-floor-db -6: what reaches the device peaks at the page's peak
 # times 10^(-6/20), measured with sox), the screen says !! EMERGENCY !! and
 # that it plays through the mute, and the console counts it played; after it
-# the speaker is muted as before: the next normal page is muted again.
+# the speaker is muted as before: the next normal page is muted again. Then the
+# console's screen: `:priority emergency` puts [EMERGENCY] beside where the next
+# page goes, and the page's outcome begins with EMERGENCY.
 source "$(dirname "$0")/harness.sh"
 
 PULSE_DIR="$T/pa"
@@ -59,4 +61,23 @@ console_cmd "priority normal"
 console_cmd "send $T/tone.wav"
 wait_log "$T/console.log" "page 3 muted on lobby-1" 15
 [ ! -e "$T/spk/out.raw.0001" ] || fail "the speaker played a normal page after the emergency, muted"
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+
+note "the console's screen: the next page's priority in its title, the outcome says EMERGENCY"
+tm new-window -d -t spk -n con \
+	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console' XDG_DATA_HOME='$T/console/data' \
+	 XDG_STATE_HOME='$T/console/state' LANG=C.UTF-8 '$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port \
+	 --admit all --chime off --preroll-ms 0 -c 1 --codec pcm --archive '$T/archive' 2>'$T/console.err'"
+tm resize-window -t spk:con -x 100 -y 30 2>/dev/null || true
+SCREEN_PANE=spk:con
+wait_screen 'lobby-1 ' 15
+# Kept from the headless console before it: priority normal, and the pages went on from 3.
+tm send-keys -t spk:con : 'priority emergency' Enter
+wait_screen '^ intercom console .*next page to all speakers \[EMERGENCY\]' 5
+tm send-keys -t spk:con : "send $T/tone.wav" Enter
+wait_screen '^ EMERGENCY page 4: delivered to 1/1, played by 1/1' 15
+tm capture-pane -p -t spk:con >"$T/console-screen.txt"
+SCREEN_PANE=spk
+wait_screen '#4 .* played' 5
 note "ok"
