@@ -40,7 +40,7 @@
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/console/console_layout.h"
-#include "intercom/console/console_saved.h"
+#include "intercom/console/console_prefs.h"
 #include "intercom/console/console_status.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
@@ -94,16 +94,7 @@ struct console {
 	const struct station_speaker **joined;
 	size_t joined_cap;
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
-	struct chime chime;       /* the chime before pages, at the page's format (none: off or missing) */
-	char saved_path[PATH_MAX]; /* the state kept across restarts ("" nowhere) */
-	struct console_saved saved; /* ... as last written */
-	/*
-	 * Where pages go, as kept across restarts: an opaque string the targets'
-	 * code writes when the operator changes the target and reads back at
-	 * start-up (setup_saved fills it from the state file); "" = not kept.
-	 */
-	char target_kept[KVSTORE_VALUE_MAX];
-	bool saved_failed;        /* its write failed: said once */
+	struct console_prefs prefs; /* the chime, the state kept across restarts (and target_kept) */
 
 	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
 	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
@@ -401,7 +392,7 @@ static void console_talk_as(struct console *con, enum priority prio, bool chime)
 	if (!console_state_target_ready(&con->cs))
 		return;
 	size_t frames = format_frames_for_seconds(con->fmt.rate, con->cs.duration_s);
-	size_t chime_frames = chime && !con->cs.live && con->chime.samples ? con->chime.frames : 0;
+	size_t chime_frames = chime && !con->cs.live && con->prefs.chime.samples ? con->prefs.chime.frames : 0;
 	size_t preroll = con->cs.live ? 0 : preroll_frames_for_ms(con->fmt.rate, con->cs.page.preroll_ms);
 	/* A page at the longest a PAGE frame holds has no room for them: it goes without. */
 	if (frames + chime_frames + preroll > wav_page_max_frames(con->fmt.channels))
@@ -413,7 +404,7 @@ static void console_talk_as(struct console *con, enum priority prio, bool chime)
 		refuse(con, "cannot talk: archive: %s", err);
 		return;
 	}
-	if (capture_start_with(capture(con), frames, con->chime.samples, chime_frames, preroll) < 0) {
+	if (capture_start_with(capture(con), frames, con->prefs.chime.samples, chime_frames, preroll) < 0) {
 		refuse(con, "cannot record: out of memory for %zu frames", frames);
 		return;
 	}
@@ -544,9 +535,9 @@ static void load_done(struct console *con, struct file_load *load)
 	} else if (target || console_state_target_ready(&con->cs)) {
 		int16_t *samples = load->samples;
 		size_t frames = load->frames;
-		if (load->chime && con->chime.samples) {
+		if (load->chime && con->prefs.chime.samples) {
 			size_t with;
-			int16_t *chimed = chime_prepend(&con->chime, samples, frames, &with);
+			int16_t *chimed = chime_prepend(&con->prefs.chime, samples, frames, &with);
 			if (chimed) {
 				free(samples);
 				samples = chimed;
@@ -878,137 +869,21 @@ static void control_run_cb(void *ctx, char *line, struct control_answer *answer)
 	control_answer_end(con, answer, kept, kept_error);
 }
 
-/* ---- priority, chime, pre-roll; the state kept across restarts ---- */
+/* ---- priority, chime, pre-roll; the state kept across restarts (console_prefs) ---- */
 
 static void console_screen_done(struct console *con);
 static void console_shutdown(struct console *con);
 
-/* The chime from path ("": the shipped one) at the page's format: 0, or -1 (said). */
-static int console_chime_load(struct console *con, const char *path)
+/* At start-up: the state kept last time (page numbers go on, settings come back), then the chime. */
+static int setup_prefs(struct console *con)
 {
-	char err[PATH_MAX + 256];
-	if (chime_load(&con->chime, path, con->fmt.rate, con->fmt.channels, err, sizeof err) < 0) {
-		refuse(con, "%s", err);
-		return -1;
+	char err[PATH_MAX + 300];
+	if (console_prefs_setup(&con->prefs, &con->cs, con->outbox, &con->opts, &con->fmt, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		console_screen_done(con);
+		console_shutdown(con);
+		return EXIT_USAGE;
 	}
-	return 0;
-}
-
-/* The commands priority, chime and preroll: true if line was one (done and answered). */
-static bool console_page_settings(struct console *con, char *line)
-{
-	while (*line == ' ' || *line == '\t')
-		line++;
-	size_t n = strlen(line);
-	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	const char *file = NULL;
-	char msg[PATH_MAX + 128];
-	switch (page_settings_command(&con->cs.page, line, &file, msg, sizeof msg)) {
-	case PAGE_SETTINGS_OTHER: return false;
-	case PAGE_SETTINGS_CHANGED:
-		/* On, from a start without one: the chime is loaded now (off again if it cannot be). */
-		if (con->cs.page.chime && !con->chime.samples && console_chime_load(con, con->cs.page.chime_file) < 0) {
-			con->cs.page.chime = false;
-			return true;
-		}
-		/* fall through */
-	case PAGE_SETTINGS_SHOWN: console_state_answer(&con->cs, false, "%s", msg); return true;
-	case PAGE_SETTINGS_ERROR: refuse(con, "%s", msg); return true;
-	case PAGE_SETTINGS_CHIME_FILE:
-		if (console_chime_load(con, file) == 0) {
-			page_settings_chime_file(&con->cs.page, file);
-			console_state_answer(&con->cs, false, "chime before pages: %s (%.2f s)", file,
-			                     format_seconds(con->chime.frames, con->fmt.rate));
-		}
-		return true;
-	}
-	return false;
-}
-
-/* What is kept now: the page number and the settings. */
-static void console_saved_now(const struct console *con, struct console_saved *s)
-{
-	*s = con->saved;
-	snprintf(s->target, sizeof s->target, "%s", con->target_kept);
-	s->last_page = outbox_next_id(con->outbox) - 1;
-	s->duration_s = con->cs.duration_s;
-	s->live = con->cs.live;
-	s->page = con->cs.page;
-}
-
-/* Writes the state once it changed (a page number used, a setting changed): called every pass. */
-static void console_saved_update(struct console *con)
-{
-	if (!con->saved_path[0] || !con->outbox)
-		return;
-	struct console_saved now;
-	console_saved_now(con, &now);
-	if (memcmp(&now, &con->saved, sizeof now) == 0)
-		return;
-	struct kvstore kv;
-	kvstore_init(&kv);
-	console_saved_to_kv(&now, &kv);
-	char err[PATH_MAX + 256];
-	if (console_saved_save(con->saved_path, &kv, err, sizeof err) < 0) {
-		if (!con->saved_failed)
-			log_event("warning: page numbers and settings not kept: %s", err);
-		con->saved_failed = true;
-	} else {
-		con->saved_failed = false;
-	}
-	con->saved = now;
-}
-
-/*
- * At start-up: the state kept last time (page numbers go on; settings not
- * given on the command line come back), then the chime.
- */
-static int setup_saved(struct console *con)
-{
-	struct console_saved *s = &con->saved;
-	memset(s, 0, sizeof *s);
-	s->duration_s = con->cs.duration_s;
-	page_settings_init(&s->page);
-	console_saved_path(con->saved_path, sizeof con->saved_path);
-	char err[PATH_MAX + 256];
-	struct kvstore kv;
-	kvstore_init(&kv);
-	if (con->saved_path[0] && console_saved_load(con->saved_path, &kv, err, sizeof err) < 0)
-		log_event("warning: %s: page numbers start at 1, settings are the defaults", err);
-	size_t bad = console_saved_from_kv(s, &kv);
-	if (bad)
-		log_event("warning: %s: %zu settings not understood, left as the defaults", con->saved_path, bad);
-	outbox_set_last_id(con->outbox, s->last_page);
-	snprintf(con->target_kept, sizeof con->target_kept, "%s", s->target);
-	if (!con->opts.duration_given && kvstore_get(&kv, "duration"))
-		console_state_set_duration(&con->cs, s->duration_s, false);
-	if (s->live && con->opts.codec != OPTIONS_CODEC_WAV)
-		con->cs.live = true;
-	con->cs.page.priority = s->page.priority;
-	con->cs.page.preroll_ms = con->opts.preroll_given ? con->opts.preroll_ms : s->page.preroll_ms;
-	if (con->opts.chime_given) {
-		con->cs.page.chime = !con->opts.chime_off;
-		snprintf(con->cs.page.chime_file, sizeof con->cs.page.chime_file, "%s", con->opts.chime_file);
-	} else {
-		con->cs.page.chime = s->page.chime;
-		snprintf(con->cs.page.chime_file, sizeof con->cs.page.chime_file, "%s", s->page.chime_file);
-	}
-	if (con->cs.page.chime || con->cs.page.chime_file[0]) {
-		if (chime_load(&con->chime, con->cs.page.chime_file, con->fmt.rate, con->fmt.channels, err,
-		               sizeof err) < 0) {
-			if (con->opts.chime_given) {
-				app_error(&con->app, "--chime: %s", err);
-				console_screen_done(con);
-				console_shutdown(con);
-				return EXIT_USAGE;
-			}
-			log_event("warning: no chime before pages: %s", err);
-			con->cs.page.chime = false;
-		}
-	}
-	/* What was read is what is on disk: written again only once something changes. */
-	console_saved_now(con, s);
 	return APP_RUN;
 }
 
@@ -1018,7 +893,7 @@ static void console_command(struct console *con, char *line)
 	if (console_status(con, line, NULL))
 		return;
 	speakers_refresh(con);
-	if (console_page_settings(con, line))
+	if (console_prefs_command(&con->prefs, &con->cs, line))
 		return;
 	const char *arg;
 	enum console_action action = console_state_command(&con->cs, line, &arg);
@@ -1289,9 +1164,9 @@ static int console_run(struct console *con)
 		}
 		if (!console_poll_handle(con, (size_t)nst))
 			break;
-		console_saved_update(con);
+		console_prefs_update(&con->prefs, &con->cs, con->outbox);
 	}
-	console_saved_update(con);
+	console_prefs_update(&con->prefs, &con->cs, con->outbox);
 	return con->app.exit_code;
 }
 
@@ -1336,7 +1211,7 @@ static void console_shutdown(struct console *con)
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
-	chime_free(&con->chime);
+	console_prefs_free(&con->prefs);
 	free(con->joined);
 	con->joined = NULL;
 	con->joined_cap = 0;
@@ -1609,7 +1484,7 @@ static int console_setup(struct console *con)
 {
 	static int (*const steps[])(struct console *) = {
 		setup_key,   setup_front_end, setup_archive, setup_control, setup_station,
-		setup_parts, setup_saved,     setup_input,   setup_advert,  setup_terminal,
+		setup_parts, setup_prefs,     setup_input,   setup_advert,  setup_terminal,
 	};
 	int rc = APP_RUN;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
