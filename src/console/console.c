@@ -1164,7 +1164,9 @@ static int console_run(struct console *con)
 		}
 		if (!console_poll_handle(con, (size_t)nst))
 			break;
-		console_prefs_update(&con->prefs, &con->cs, con->outbox);
+		/* Not while recording: its fsync would hold up the capture's pump (a live talk's frames). */
+		if (!capture_active(capture(con)))
+			console_prefs_update(&con->prefs, &con->cs, con->outbox);
 	}
 	console_prefs_update(&con->prefs, &con->cs, con->outbox);
 	return con->app.exit_code;

@@ -4,7 +4,8 @@
  * file), the commands priority, chime and preroll answered, and the state
  * kept across restarts (console_saved): read at start-up (page numbers go on
  * in the outbox, settings not given on the command line come back) and
- * written whenever it changed. Edge: files and the log.
+ * written whenever it changed (the loop calls it between recordings: a
+ * write's fsync never holds up a capture). Edge: files and the log.
  */
 #ifndef INTERCOM_CONSOLE_PREFS_H
 #define INTERCOM_CONSOLE_PREFS_H
