@@ -988,6 +988,14 @@ static uint8_t page_priority(const struct station *st, uint32_t page_id)
 	return 0;
 }
 
+/* How the tally of the page before page_id ends: a page of lower priority does not cut it off. */
+static const char *superseded_note(const struct station *st, uint32_t page_id)
+{
+	return page_priority(st, page_id) < st->page.priority
+	       ? "(the next page, of lower priority, waits for it on each speaker: its outcome is theirs to say)"
+	       : "(superseded by the next page)";
+}
+
 /* Tells p page_id's priority, just before its page or stream, if p takes it. */
 static void page_announce(struct station *st, struct peer *p, uint32_t page_id)
 {
@@ -1021,7 +1029,7 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	bool streamed = st->stream_page_id == page_id && st->stream_complete;
 	st->stream_page_id = 0;
 	if (!streamed) {
-		page_summarise(st, "(superseded by the next page)");
+		page_summarise(st, superseded_note(st, page_id));
 		st->page = (struct station_page){ .id = page_id, .priority = page_priority(st, page_id) };
 		st->page_final_delivered = 0;
 	}
@@ -1150,7 +1158,7 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 		return 0;
 	}
 	memcpy(frame->data, bytes, len);
-	page_summarise(st, "(superseded by the next page)");
+	page_summarise(st, superseded_note(st, begin->page_id));
 	st->page = (struct station_page){ .id = begin->page_id, .priority = page_priority(st, begin->page_id) };
 	st->page_final_delivered = 0;
 	st->stream_page_id = begin->page_id;

@@ -28,7 +28,9 @@ wait_log "$T/s1.log" "page 1 playing" 15
 console_cmd "priority normal"
 console_cmd "send $T/short.wav"
 wait_log "$T/s1.log" "page 2 \(normal\) waits: page 1 \(high\) plays first" 10
-# The console tallies its latest page only (page 1's is closed when page 2 is sent): the speaker says.
+# The console tallies its latest page only (page 1's is closed when page 2 is sent, and says why):
+# the speaker says how page 1 went.
+wait_log "$T/console.log" "page 1: .*\(the next page, of lower priority, waits for it on each speaker" 5
 wait_log "$T/s1.log" "page 1 played \(3.00 s\)" 15
 wait_log "$T/s1.log" "page 2 plays now, after the page before it" 5
 wait_log "$T/console.log" "page 2: delivered to 1/1, played by 1/1" 15
