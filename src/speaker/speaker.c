@@ -2140,10 +2140,9 @@ static void speaker_shutdown(struct speaker *spk)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
+	next_drop(spk, PAGE_INTERRUPTED, "speaker shutting down");
 	rx_free(spk);
 	samples_drop(spk);
-	free(spk->next.samples);
-	spk->next.samples = NULL;
 	page_saves_wait(spk);
 	link_free(spk->link, "speaker shutting down");
 	spk->link = NULL;
