@@ -188,7 +188,7 @@ install: $(BINS)
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SYSCONFDIR)/intercom
 	install -m 755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 assets/test-tone.wav $(DESTDIR)$(PREFIX)/share/intercom
+	install -m 644 assets/test-tone.wav assets/chime.wav $(DESTDIR)$(PREFIX)/share/intercom
 	install -m 644 $(patsubst $(BUILD)/bin/%,man/%.1,$(INSTALL_BINS)) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/intercom.7 $(DESTDIR)$(MANDIR)/man7
 	for unit in contrib/systemd/*.service; do \

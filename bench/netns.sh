@@ -79,10 +79,11 @@ netns_prove() {
 netns_console() {
 	local name=$1 args=$2
 	mkfifo "$T/$name.cmd"
+	find "$T" -name console.state -delete # each console's pages from 1
 	# shellcheck disable=SC2086 # ARGS: the console's options, one word each
 	(rig_netns_exec "$NETNS_DIR" c env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/sk-console" \
 		XDG_DATA_HOME="$T/sk-data" "$BIN/intercom-console" --headless -H "$(rig_netns_addr "$NETNS_DIR" c)" \
-		-p "$NETNS_PORT" --admit all --archive "$ARCH" $args <"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err") &
+		-p "$NETNS_PORT" --admit all --archive "$ARCH" --chime off --preroll-ms 0 $args <"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err") &
 	NS_CON_PID=$!
 	PIDS+=("$NS_CON_PID")
 	exec {NS_CON_FD}>"$T/$name.cmd"

@@ -77,11 +77,11 @@ console() {
 	shift 2
 	mkdir -p "$T/$home"
 	rig_pulse_client_home "$T/pa" "$T/$home" mic.monitor spk1
-	rm -f "$T/cmd.$home"
+	rm -f "$T/cmd.$home" "$T/$home/state/intercom/console.state" # each console's pages from 1
 	mkfifo "$T/cmd.$home"
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/$home" XDG_STATE_HOME="$T/$home/state" \
 		"${CONSOLE_PREFIX[@]}" "$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --admit all \
-		--archive "$T/$home/archive" --chunk 256 "$@" <"$T/cmd.$home" >"$T/$home.log" 2>&1 &
+		--archive "$T/$home/archive" --chunk 256 --chime off --preroll-ms 0 "$@" <"$T/cmd.$home" >"$T/$home.log" 2>&1 &
 	CON_PID=$!
 	PIDS+=("$CON_PID")
 	exec {CON_FD}>"$T/cmd.$home"

@@ -114,6 +114,8 @@ count_is() { [ "$(grep -Ec -- "$2" "$1" 2>/dev/null || true)" -ge "$3" ]; }
 # pages became the console's default): their consoles send them whole.
 BENCH_CONSOLE_ARGS=(--codec wav)
 
+# Every console of the bench sends pages without the chime and the pre-roll (both on
+# by default): a page is the recording alone, as the measures below were defined.
 # start_console NAME PORT [ENV...] — a headless console on the pulse rig's mic,
 # reading commands from $T/NAME.cmd (fd in CON_FD); sets CON_PID.
 # BENCH_CONSOLE_ARGS: more options for the console (an array; a section may set its own).
@@ -121,8 +123,11 @@ start_console() {
 	local name=$1 port=$2
 	shift 2
 	mkfifo "$T/$name.cmd"
+	# Each console numbers its pages from 1 (the measures name page 1): none goes on from the last.
+	find "$T" -name console.state -delete
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/console-home" XDG_DATA_HOME="$T/data" "$@" \
-		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --admit all --archive "$ARCH" "${BENCH_CONSOLE_ARGS[@]}" \
+		"$BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" --admit all --archive "$ARCH" \
+		--chime off --preroll-ms 0 "${BENCH_CONSOLE_ARGS[@]}" \
 		<"$T/$name.cmd" >"$T/$name.log" 2>"$T/$name.err" &
 	CON_PID=$!
 	PIDS+=("$CON_PID")
@@ -232,9 +237,11 @@ exec {CON_FD}>&-
 
 # The screen up: the input stream is always open there, feeding the live meter.
 port=$(rig_free_port)
+find "$T" -name console.state -delete
 tmux -S "$T/tmux.sock" -f /dev/null new-session -d -x 100 -y 30 -s screen \
 	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console-home' XDG_DATA_HOME='$T/data' LANG=C.UTF-8 \
-	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --admit all --archive '$ARCH' ${BENCH_CONSOLE_ARGS[*]} 2>'$T/screen.err'"
+	 '$BIN/intercom-console' -H 127.0.0.1 -p $port --admit all --archive '$ARCH' --chime off --preroll-ms 0 \
+	 ${BENCH_CONSOLE_ARGS[*]} 2>'$T/screen.err'"
 SCREEN_PID=
 wait_for 20 screen_started || fail "the console screen did not start"
 sleep 1

@@ -195,6 +195,16 @@ static void roundtrips(uint8_t type, const uint8_t *payload, size_t len)
 		FUZZ_CHECK(proto_ready_encode(&ready, out, n - 1) == 0);
 	}
 
+	struct proto_priority prio;
+	rc = proto_priority_decode(payload, len, &prio);
+	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);
+	if (rc == PROTO_OK) {
+		FUZZ_CHECK(len == 5 && prio.page_id != 0 && prio.priority <= 2);
+		size_t n = proto_priority_encode(&prio, out, sizeof out);
+		check_frame(out, n, PROTO_PRIORITY, payload, len);
+		FUZZ_CHECK(proto_priority_encode(&prio, out, n - 1) == 0);
+	}
+
 	struct proto_stream_begin begin;
 	rc = proto_stream_begin_decode(payload, len, &begin);
 	FUZZ_CHECK(rc == PROTO_OK || rc == PROTO_ERR_MALFORMED);

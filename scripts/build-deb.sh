@@ -66,7 +66,7 @@ for prog in intercom-console intercom-speaker $( [ -e "$root/usr/bin/intercom-ct
 done
 for file in usr/share/man/man7/intercom.7.gz usr/lib/systemd/system/intercom-console.service \
 	"usr/lib/systemd/system/intercom-speaker@.service" etc/intercom/console.conf \
-	etc/intercom/speaker.conf usr/share/intercom/test-tone.wav \
+	etc/intercom/speaker.conf usr/share/intercom/test-tone.wav usr/share/intercom/chime.wav \
 	usr/lib/sysusers.d/intercom-console.conf usr/lib/sysusers.d/intercom-speaker.conf; do
 	[ -e "$root/$file" ] || { echo "build-deb: $file is not in the packages"; status=1; }
 done

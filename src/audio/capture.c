@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/audio/preroll.h"
 #include "intercom/audio/ring.h"
+#include "intercom/common/defaults.h"
 #include "intercom/common/trace.h"
 
 /* Two seconds of slack between two drains by the main thread. */
@@ -44,15 +46,27 @@ struct capture {
 	_Atomic uint64_t completed_us;   /* callback: when the buffer with the page's last frame came */
 	_Atomic uint64_t started_us;     /* callback: when the page's first frame was captured */
 	_Atomic uint64_t handed_us;      /* callback: when it last handed frames over (0: not since arming) */
+	_Atomic size_t arm_preroll;      /* main sets before arming: frames from before the arming */
 
 	/* Callback thread only. */
 	unsigned seen_gen;
 	size_t armed_frames;             /* frames handed over since this arming */
+	struct preroll preroll;          /* the input's latest PREROLL_MAX_MS, armed or not */
 
 	/* Main thread only. */
 	int16_t *page;
 	size_t want, have;
 };
+
+/* Callback thread: a piece of the pre-roll into the hand-over ring. */
+static void preroll_to_ring(void *ctx, const int16_t *samples, size_t frames)
+{
+	struct capture *cap = ctx;
+	size_t bytes = frames * cap->frame_bytes;
+	size_t wrote = ring_write(&cap->ring, samples, bytes);
+	if (wrote < bytes)
+		atomic_fetch_add_explicit(&cap->dropped, (bytes - wrote) / cap->frame_bytes, memory_order_relaxed);
+}
 
 /* Runs on PortAudio's thread: no allocation, no locks, no system calls. */
 static int capture_cb(const void *input, void *output, unsigned long frames,
@@ -78,7 +92,12 @@ static int capture_cb(const void *input, void *output, unsigned long frames,
 			 * pulse plugin PortAudio reports ~30 ms where the recording shows
 			 * a few (BENCHMARKS, live mouth-to-ear).
 			 */
-			uint64_t span = (uint64_t)frames * 1000000u / (uint64_t)cap->fmt.rate;
+			/* The pre-roll first: what was said just before the key. */
+			size_t before = preroll_last(&cap->preroll, atomic_load_explicit(&cap->arm_preroll,
+			                                                                 memory_order_relaxed),
+			                             preroll_to_ring, cap);
+			cap->armed_frames = before;
+			uint64_t span = (uint64_t)(frames + before) * 1000000u / (uint64_t)cap->fmt.rate;
 			atomic_store_explicit(&cap->started_us, trace_now_us() - span, memory_order_relaxed);
 		}
 		size_t want = atomic_load_explicit(&cap->arm_want, memory_order_relaxed);
@@ -92,6 +111,7 @@ static int capture_cb(const void *input, void *output, unsigned long frames,
 			                          memory_order_relaxed);
 		atomic_store_explicit(&cap->handed_us, trace_now_us(), memory_order_relaxed);
 	}
+	preroll_write(&cap->preroll, samples, frames);
 	return paContinue;
 }
 
@@ -112,8 +132,16 @@ struct capture *capture_open(int device, const struct audio_format *fmt, int chu
 	cap->fmt = *fmt;
 	cap->chunk = (size_t)chunk;
 	cap->frame_bytes = (size_t)fmt->channels * sizeof(int16_t);
-	if (ring_init(&cap->ring, (size_t)fmt->rate * CAPTURE_RING_SECONDS * cap->frame_bytes) < 0) {
+	/* The ring also takes a whole pre-roll at the arming, on top of its slack. */
+	size_t preroll_max = preroll_frames_for_ms(fmt->rate, PREROLL_MAX_MS);
+	if (ring_init(&cap->ring, ((size_t)fmt->rate * CAPTURE_RING_SECONDS + preroll_max) * cap->frame_bytes) < 0) {
 		snprintf(err, errlen, "out of memory");
+		free(cap);
+		return NULL;
+	}
+	if (preroll_init(&cap->preroll, preroll_max, fmt->channels) < 0) {
+		snprintf(err, errlen, "out of memory");
+		ring_free(&cap->ring);
 		free(cap);
 		return NULL;
 	}
@@ -129,6 +157,7 @@ struct capture *capture_open(int device, const struct audio_format *fmt, int chu
 	if (rc != paNoError) {
 		snprintf(err, errlen, "cannot open input device '%s' at %d Hz, %d channel(s): %s",
 		         info ? info->name : "?", fmt->rate, fmt->channels, Pa_GetErrorText(rc));
+		preroll_free(&cap->preroll);
 		ring_free(&cap->ring);
 		free(cap);
 		return NULL;
@@ -143,6 +172,7 @@ void capture_close(struct capture *cap)
 	Pa_AbortStream(cap->stream);
 	Pa_CloseStream(cap->stream);
 	ring_free(&cap->ring);
+	preroll_free(&cap->preroll);
 	free(cap->page);
 	free(cap);
 }
@@ -154,18 +184,30 @@ struct level capture_levels(struct capture *cap)
 
 int capture_start(struct capture *cap, size_t frames)
 {
-	if (cap->page || frames == 0)
+	return capture_start_with(cap, frames, NULL, 0, 0);
+}
+
+int capture_start_with(struct capture *cap, size_t frames, const int16_t *prefix, size_t prefix_frames,
+                       size_t preroll_frames)
+{
+	if (cap->page || frames == 0 || prefix_frames >= frames)
 		return -1;
+	size_t preroll_max = cap->preroll.capacity;
+	if (preroll_frames > preroll_max)
+		preroll_frames = preroll_max;
 	cap->page = malloc(frames * cap->frame_bytes);
 	if (!cap->page)
 		return -1;
+	if (prefix_frames)
+		memcpy(cap->page, prefix, prefix_frames * cap->frame_bytes);
 	cap->want = frames;
-	cap->have = 0;
+	cap->have = prefix_frames;
 	atomic_store(&cap->dropped, 0);
 	atomic_store(&cap->completed_us, 0);
 	atomic_store(&cap->started_us, 0);
 	atomic_store(&cap->handed_us, 0);
-	atomic_store(&cap->arm_want, frames);
+	atomic_store(&cap->arm_preroll, preroll_frames);
+	atomic_store(&cap->arm_want, frames - prefix_frames);
 	atomic_fetch_add(&cap->arm_gen, 1);
 	/* Old samples are from before the operator pressed the key. */
 	ring_discard(&cap->ring);

@@ -15,6 +15,7 @@
 
 #include "intercom/audio/playout_sched.h"
 #include "intercom/audio/stream_codec.h"
+#include "intercom/audio/volume.h"
 #include "intercom/audio/wav.h"
 #include "intercom/common/utf8.h"
 #include "intercom/net/dnssd.h"
@@ -176,6 +177,21 @@ static const struct option_spec specs[] = {
 	                                "once; a newer one expires the oldest, {min}..{max}\n"
 	                                "(default {default})" },
 	  .min = 1, .max = WAIT_MAX_PAGES_MAX, .def = WAIT_MAX_PAGES_DEFAULT },
+	{ OPT_CHIME, "chime", 0, "FILE", "/srv/intercom/ding.flac",
+	  .help = { [PROGRAM_CONSOLE] = "the chime before each page: any audio file (at most\n"
+	                                "{max} s), or off (default: the shipped chime; the\n"
+	                                "command chime on|off|FILE changes it)" },
+	  .max = CHIME_MAX_S },
+	{ OPT_PREROLL, "preroll-ms", 0, "N", "300",
+	  .help = { [PROGRAM_CONSOLE] = "a recorded page begins N ms before the key, so the\n"
+	                                "first syllable is not cut, {min}..{max} (default\n"
+	                                "{default}; the command preroll MS changes it)" },
+	  .min = 0, .max = PREROLL_MAX_MS, .def = PREROLL_DEFAULT_MS },
+	{ OPT_EMERGENCY_FLOOR, "emergency-floor-db", 0, "DB", "-6",
+	  .help = { [PROGRAM_SPEAKER] = "an emergency page plays even when muted, at no less\n"
+	                                "than DB (0: as recorded), {min}..{max} (default\n"
+	                                "{default})" },
+	  .min = VOLUME_MIN_DB, .max = VOLUME_MAX_DB, .def = EMERGENCY_FLOOR_DB },
 	{ OPT_KEY_FILE, "key-file", 0, "FILE", "/etc/intercom/key",
 	  .help = { [PROGRAM_CONSOLE] = "pre-shared key, mixed into every handshake: only\n"
 	                                "speakers with it may connect, and with --admit key\n"
@@ -714,6 +730,7 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 		p->port_given = true;
 		return OPTIONS_RUN;
 	case OPT_DURATION:
+		o->duration_given = true;
 		return set_seconds(p, spec, value, &o->duration);
 	case OPT_RATE:
 		if (spec_int(spec, value, &o->rate) != 0)
@@ -796,6 +813,27 @@ static enum options_result apply(struct parser *p, const struct option_spec *spe
 	case OPT_WAIT_MAX_PAGES:
 		if (spec_int(spec, value, &o->wait_max_pages) != 0)
 			return fail(p, "bad number of waiting pages '%s': give %g..%g, e.g. --wait-max-pages %s",
+			            show(value).text, spec->min, spec->max, spec->example);
+		return OPTIONS_RUN;
+	case OPT_CHIME:
+		if (strcmp(value, "off") == 0) {
+			o->chime_off = true;
+			o->chime_file[0] = '\0';
+			o->chime_given = true;
+			return OPTIONS_RUN;
+		}
+		o->chime_off = false;
+		o->chime_given = true;
+		return set_path(p, spec, value, o->chime_file, sizeof o->chime_file);
+	case OPT_PREROLL:
+		if (spec_int(spec, value, &o->preroll_ms) != 0)
+			return fail(p, "bad pre-roll '%s': give %g..%g ms, e.g. --preroll-ms %s", show(value).text,
+			            spec->min, spec->max, spec->example);
+		o->preroll_given = true;
+		return OPTIONS_RUN;
+	case OPT_EMERGENCY_FLOOR:
+		if (spec_int(spec, value, &o->emergency_floor_db) != 0)
+			return fail(p, "bad emergency floor '%s': give %g..%g dB, e.g. --emergency-floor-db %s",
 			            show(value).text, spec->min, spec->max, spec->example);
 		return OPTIONS_RUN;
 	case OPT_DELAY_MS:
@@ -1094,6 +1132,8 @@ static void set_defaults(struct options *o, enum program program)
 	o->live_latency_ms = LIVE_LATENCY_MS;
 	o->wait_max_age_s = WAIT_MAX_AGE_S_DEFAULT;
 	o->wait_max_pages = WAIT_MAX_PAGES_DEFAULT;
+	o->preroll_ms = PREROLL_DEFAULT_MS;
+	o->emergency_floor_db = EMERGENCY_FLOOR_DB;
 	o->timeout_ms = CTL_TIMEOUT_MS;
 }
 
@@ -1354,6 +1394,13 @@ static bool value_text(const struct options *o, const struct option_spec *spec, 
 	case OPT_WAIT_MAX_AGE: snprintf(out, outlen, "%d", o->wait_max_age_s); return true;
 	case OPT_WAIT_MAX_PAGES: snprintf(out, outlen, "%d", o->wait_max_pages); return true;
 	case OPT_DELAY_MS: snprintf(out, outlen, "%d", o->delay_ms); return true;
+	case OPT_CHIME:
+		if (!o->chime_off && !o->chime_file[0])
+			return false;
+		text = o->chime_off ? "off" : o->chime_file;
+		break;
+	case OPT_PREROLL: snprintf(out, outlen, "%d", o->preroll_ms); return true;
+	case OPT_EMERGENCY_FLOOR: snprintf(out, outlen, "%d", o->emergency_floor_db); return true;
 	case OPT_KEY_FILE: text = o->key_file; break;
 	case OPT_LEGACY_PORT:
 		if (o->legacy_port == 0)

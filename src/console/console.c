@@ -23,6 +23,8 @@
 
 #include "intercom/audio/audio.h"
 #include "intercom/audio/capture.h"
+#include "intercom/audio/chime.h"
+#include "intercom/audio/preroll.h"
 #include "intercom/audio/format.h"
 #include "intercom/audio/meter.h"
 #include "intercom/audio/stream_page.h"
@@ -38,6 +40,7 @@
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/console/console_layout.h"
+#include "intercom/console/console_prefs.h"
 #include "intercom/console/console_status.h"
 #include "intercom/console/console_state.h"
 #include "intercom/console/console_ui.h"
@@ -100,6 +103,7 @@ struct console {
 	struct console_state cs;  /* target, duration, table order, selection, prompt, outcomes */
 	struct page_ledger ledger; /* known speakers, pages waiting for them, the page history */
 	bool resend_late;         /* the resend under way delivers a waiting page late */
+	struct console_prefs prefs; /* the chime, the state kept across restarts */
 
 	struct input_watch *input; /* the input device (or why there is none), watched until it is back */
 	struct file_loads *loads; /* audio files being loaded as pages (send PATH, the test tone) */
@@ -110,6 +114,8 @@ struct console {
 	uint32_t rec_page;
 	uint64_t rec_created_ms;
 	struct page_target rec_target; /* where it goes */
+	enum priority rec_priority;
+	size_t rec_lead_frames;    /* its chime and pre-roll, before the key */
 	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
 	uint32_t stream_page;
 	/* A live talk's BEGIN waits for its first frame's capture time (capture_started_us). */
@@ -417,9 +423,23 @@ static bool page_in_flight(const struct console *con)
 	       (pg->id != 0 && !pg->summarised);
 }
 
+/*
+ * A recording's frames counted from the key (the chime and pre-roll before
+ * it left out): what the banner and status count against the set duration.
+ */
+static size_t rec_since_key(const struct console *con, size_t frames)
+{
+	return frames > con->rec_lead_frames ? frames - con->rec_lead_frames : 0;
+}
+
 /* ---- actions, shared by keys and commands ---- */
 
-static void console_talk(struct console *con)
+/*
+ * A recording for the console's target: of priority prio, with the chime
+ * before it if chime (and the console has one; never live), beginning with
+ * the pre-roll (not live either: a live talk would play that much later).
+ */
+static void console_talk_as(struct console *con, enum priority prio, bool chime)
 {
 	if (!capture(con)) {
 		refuse(con, "cannot talk: %s (send PATH still works)", input_watch_missing(con->input));
@@ -455,23 +475,56 @@ static void console_talk(struct console *con)
 	}
 	con->rec_target = *target;
 	size_t frames = format_frames_for_seconds(con->fmt.rate, seconds);
+	size_t chime_frames = chime && !con->cs.live && con->prefs.chime.samples ? con->prefs.chime.frames : 0;
+	size_t preroll = con->cs.live ? 0 : preroll_frames_for_ms(con->fmt.rate, con->cs.page.preroll_ms);
+	/* A page at the longest a PAGE frame holds has no room for them: it goes without. */
+	if (frames + chime_frames + preroll > wav_page_max_frames(con->fmt.channels))
+		chime_frames = preroll = 0;
+	frames += chime_frames + preroll;
 	char err[PATH_MAX + 256];
 	/* A page that could not be archived would not be sent: say so before recording, not after. */
 	if (archive_check(con->archive_dir, format_bytes(&con->fmt, frames) + 1024, err, sizeof err) < 0) {
 		refuse(con, "cannot talk: archive: %s", err);
 		return;
 	}
-	if (capture_start(capture(con), frames) < 0) {
+	if (capture_start_with(capture(con), frames, con->prefs.chime.samples, chime_frames, preroll) < 0) {
 		refuse(con, "cannot record: out of memory for %zu frames", frames);
 		return;
 	}
-	log_event("recording %.2f s (%zu frames)", seconds, frames);
+	if (chime_frames || preroll)
+		log_event("recording %.2f s (%zu frames: %.2f s of chime, %.2f s of pre-roll, then %.2f s)%s%s",
+		          format_seconds(frames, con->fmt.rate), frames, format_seconds(chime_frames, con->fmt.rate),
+		          format_seconds(preroll, con->fmt.rate), seconds,
+		          prio ? ", priority " : "", prio ? priority_name(prio) : "");
+	else
+		log_event("recording %.2f s (%zu frames)%s%s", seconds, frames, prio ? ", priority " : "",
+		          prio ? priority_name(prio) : "");
 	con->rec_page = outbox_reserve(con->outbox);
+	con->rec_priority = prio;
+	con->rec_lead_frames = chime_frames + preroll;
+	station_set_page_priority(con->station, con->rec_page, prio);
 	con->rec_created_ms = clock_wall_ms();
 	stream_begin(con, con->rec_page, con->rec_created_ms, &con->rec_target, frames, con->cs.live);
 	/* The speakers open their outputs meanwhile: the page then starts soon after the capture. */
 	station_prepare(con->station, &con->rec_target, con->fmt.rate, con->fmt.channels,
 	                clock_mono_us() + (uint64_t)(seconds * 1e6) + PREPARE_SEND_BY_MS * 1000u);
+}
+
+/* A page's priority and chime: the command's options (--priority, --chime, --no-chime), else the console's. */
+static void page_choices(const struct console *con, enum priority *prio, bool *chime)
+{
+	const struct page_request *req = &con->cs.request;
+	*prio = req->has_priority ? req->priority : con->cs.page.priority;
+	*chime = req->chime >= 0 ? req->chime == 1 : con->cs.page.chime;
+}
+
+/* talk [SECONDS] [OPTS], the key. */
+static void console_talk(struct console *con)
+{
+	enum priority prio;
+	bool chime;
+	page_choices(con, &prio, &chime);
+	console_talk_as(con, prio, chime);
 }
 
 /*
@@ -574,8 +627,23 @@ static void load_done(struct console *con, struct file_load *load)
 	} else if (!load->remember && console_state_target_count(&con->cs, target) == 0) {
 		refuse(con, "%s not sent: that speaker left while the file loaded", load->what);
 	} else if (console_state_target_check(&con->cs, target)) {
-		page_from_samples(con, load->samples, load->frames, load->what, target, load->remember, 0, 0);
+		int16_t *samples = load->samples;
+		size_t frames = load->frames;
+		if (load->chime && con->prefs.chime.samples) {
+			size_t with;
+			int16_t *chimed = chime_prepend(&con->prefs.chime, samples, frames, &with);
+			if (chimed) {
+				free(samples);
+				samples = chimed;
+				frames = with;
+			} else {
+				log_event("%s goes without its chime: out of memory", load->what);
+			}
+		}
 		load->samples = NULL;
+		uint32_t id = outbox_reserve(con->outbox);
+		station_set_page_priority(con->station, id, load->priority);
+		page_from_samples(con, samples, frames, load->what, target, load->remember, id, 0);
 	}
 	file_load_free(load);
 }
@@ -589,7 +657,8 @@ static bool refuse_while_recording(struct console *con, const char *what)
 	return true;
 }
 
-static void console_send_file(struct console *con, const char *path)
+/* send PATH: the file as a page of priority prio, the chime before it if chime. */
+static void console_send_file_as(struct console *con, const char *path, enum priority prio, bool chime)
 {
 	const struct page_request *req = &con->cs.request;
 	const struct page_target *target = req->has_target ? &req->target : NULL;
@@ -598,11 +667,20 @@ static void console_send_file(struct console *con, const char *path)
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", path);
 	con->answering = true; /* it says why it cannot take the file */
-	bool queued = file_loads_add(con->loads, path, what, target, true);
+	bool queued = file_loads_add_as(con->loads, path, what, target, true, prio, chime);
 	con->answering = false;
 	/* From the control socket: the answer waits for the load, which says how it went. */
 	if (queued && con->answer)
 		control_answer_await(con->answer, path);
+}
+
+/* send [OPTS] PATH: the options' priority and chime, else the console's. */
+static void console_send_file(struct console *con, const char *path)
+{
+	enum priority prio;
+	bool chime;
+	page_choices(con, &prio, &chime);
+	console_send_file_as(con, path, prio, chime);
 }
 
 /*
@@ -654,14 +732,17 @@ static void console_resend(struct console *con)
 	}
 	if (!console_state_target_check(&con->cs, &target))
 		return;
+	/* Its chime is in it already; its priority is the request's, or the console's now. */
+	enum priority prio = req->has_priority ? req->priority : con->cs.page.priority;
 	if (!archived[0]) {
+		station_set_page_priority(con->station, outbox_next_id(con->outbox), prio);
 		outbox_resend_page(con->outbox, first, &target);
 		return;
 	}
 	char what[PATH_MAX + 16];
 	snprintf(what, sizeof what, "loaded from %s", archived);
 	con->answering = true; /* it says why it cannot take the file */
-	bool queued = file_loads_add(con->loads, archived, what, &target, true);
+	bool queued = file_loads_add_as(con->loads, archived, what, &target, true, prio, false);
 	con->answering = false;
 	if (queued && con->answer)
 		control_answer_await(con->answer, archived);
@@ -838,14 +919,15 @@ static void status_input(struct console *con, struct console_status_input *in,
 		.input_ok = cap != NULL,
 		.input_name = cap ? input_watch_name(con->input) : input_watch_missing(con->input),
 		.recording = capture_active(cap),
-		.recorded_s = capture_active(cap) ? (double)capture_frames_have(cap) / rate : 0,
-		.recording_s = capture_active(cap) ? (double)capture_frames_want(cap) / rate : 0,
+		.recorded_s = capture_active(cap) ? (double)rec_since_key(con, capture_frames_have(cap)) / rate : 0,
+		.recording_s = capture_active(cap) ? (double)rec_since_key(con, capture_frames_want(cap)) / rate : 0,
 		.page = station_last_page(con->station),
 		.lobby = lobby,
 		.lobby_count = station_lobby(con->station, lobby, LOBBY_MAX),
 		.now_ms = clock_mono_ms(),
 		.known = &con->ledger.known,
 		.waiting = &con->ledger.waiting,
+		.page_counter = outbox_next_id(con->outbox) - 1,
 	};
 	if (in->lobby_count > LOBBY_MAX)
 		in->lobby_count = LOBBY_MAX;
@@ -944,12 +1026,32 @@ static void control_run_cb(void *ctx, char *line, struct control_answer *answer)
 	control_answer_end(con, answer, kept, kept_error);
 }
 
+/* ---- priority, chime, pre-roll; the state kept across restarts (console_prefs) ---- */
+
+static void console_screen_done(struct console *con);
+static void console_shutdown(struct console *con);
+
+/* At start-up: the state kept last time (page numbers go on, settings come back), then the chime. */
+static int setup_prefs(struct console *con)
+{
+	char err[PATH_MAX + 300];
+	if (console_prefs_setup(&con->prefs, &con->cs, con->outbox, &con->opts, &con->fmt, err, sizeof err) < 0) {
+		app_error(&con->app, "%s", err);
+		console_screen_done(con);
+		console_shutdown(con);
+		return EXIT_USAGE;
+	}
+	return APP_RUN;
+}
+
 /* One command line: from stdin (--headless), the screen's ":" prompt or the control socket. */
 static void console_command(struct console *con, char *line)
 {
 	if (console_status(con, line, NULL))
 		return;
 	speakers_refresh(con);
+	if (console_prefs_command(&con->prefs, &con->cs, line))
+		return;
 	const char *arg;
 	enum console_action action = console_state_command(&con->cs, line, &arg);
 	console_act(con, action, arg);
@@ -1061,8 +1163,9 @@ static void console_snapshot(struct console *con, struct console_view *v, uint64
 	in.asking_count = station_lobby(con->station, asking, 1);
 	in.asking = in.asking_count ? asking[0] : NULL;
 	if (in.recording) {
-		in.rec_have = capture_frames_have(capture(con));
-		in.rec_want = capture_frames_want(capture(con));
+		in.rec_priority = con->rec_priority;
+		in.rec_have = rec_since_key(con, capture_frames_have(capture(con)));
+		in.rec_want = rec_since_key(con, capture_frames_want(capture(con)));
 	}
 	console_view_status(&v->status, &con->cs, &in);
 	/* Only the rows on screen are formatted; outcomes are remembered for all. */
@@ -1226,7 +1329,11 @@ static int console_run(struct console *con)
 		}
 		if (!console_poll_handle(con, (size_t)nst))
 			break;
+		/* Not while recording: its fsync would hold up the capture's pump (a live talk's frames). */
+		if (!capture_active(capture(con)))
+			console_prefs_update(&con->prefs, &con->cs, con->outbox);
 	}
+	console_prefs_update(&con->prefs, &con->cs, con->outbox);
 	return con->app.exit_code;
 }
 
@@ -1272,6 +1379,7 @@ static void console_shutdown(struct console *con)
 	input_watch_free(con->input);
 	con->input = NULL;
 	console_state_free(&con->cs);
+	console_prefs_free(&con->prefs);
 	free(con->joined);
 	con->joined = NULL;
 	con->joined_cap = 0;
@@ -1551,7 +1659,7 @@ static int console_setup(struct console *con)
 {
 	static int (*const steps[])(struct console *) = {
 		setup_key,   setup_front_end, setup_archive, setup_control, setup_station,
-		setup_parts, setup_input,     setup_advert,  setup_terminal,
+		setup_parts, setup_prefs,     setup_input,   setup_advert,  setup_terminal,
 	};
 	int rc = APP_RUN;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == APP_RUN; i++)
@@ -1610,8 +1718,11 @@ static void console_greet(const struct console *con)
 	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
-		log_event("commands: talk (or an empty line), stop, cancel, send PATH, resend, "
-		          "duration SECONDS, live, page, list, pending, approve ID, refuse ID, forget ID, status, quit");
+		log_event("commands: talk [SECONDS] [OPTS] (or an empty line), stop, cancel, send [OPTS] PATH, "
+		          "resend [--missed] [PAGE] [OPTS], target [all|zone NAME|speaker NAME], history, "
+		          "duration SECONDS, live, page, priority LEVEL, chime on|off|FILE, preroll MS, list, pending, "
+		          "approve ID, refuse ID, forget ID, status, quit; OPTS: --all, --zone NAME, --speaker NAME|ID, "
+		          "--priority LEVEL, --chime, --no-chime");
 }
 
 int main(int argc, char **argv)

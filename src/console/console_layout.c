@@ -178,6 +178,23 @@ void console_layout_title(struct console_title *t, int width, const char *durati
 	}
 }
 
+void console_layout_title_preroll(struct console_title *t, int width, const char *duration,
+                                  const char *preroll, const char *target, bool missing, size_t speakers,
+                                  bool utf8)
+{
+	console_layout_title(t, width, duration, target, missing, speakers, utf8);
+	if (!preroll || !*preroll)
+		return;
+	char with[sizeof t->duration];
+	snprintf(with, sizeof with, "%s %s", duration, preroll);
+	struct console_title full;
+	console_layout_title(&full, width, with, target, missing, speakers, utf8);
+	/* Shown (not gone with the duration), and the name as long as without it: the pre-roll stays. */
+	bool shown = strstr(full.duration, preroll) || strstr(full.target, preroll);
+	if (shown && strlen(full.name) >= strlen(t->name))
+		*t = full;
+}
+
 size_t console_layout_tail(const char *text, int cols, bool utf8)
 {
 	size_t pos = strlen(text);

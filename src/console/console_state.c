@@ -33,6 +33,7 @@ void console_state_init(struct console_state *cs, const struct audio_format *fmt
 	cs->fmt = *fmt;
 	cs->duration_s = duration_s; /* as the options checked it */
 	page_target_all(&cs->target);
+	page_settings_init(&cs->page);
 }
 
 void console_state_free(struct console_state *cs)
@@ -623,7 +624,8 @@ enum console_action console_state_command(struct console_state *cs, char *line, 
 		console_state_answer(cs, true, "unknown command '%s': use talk [SECONDS] [OPTS] (or an empty "
 		                     "line), stop, cancel, send [OPTS] PATH, resend [--missed] [PAGE] [OPTS], "
 		                     "target [all|zone NAME|speaker NAME], history, duration SECONDS, live, page, "
-		                     "list, pending, approve ID, refuse ID, forget ID, quit", line);
+		                     "priority LEVEL, chime on|off|FILE, preroll MS, list, pending, approve ID, "
+		                     "refuse ID, forget ID, status, quit", line);
 	return CONSOLE_ACTION_NONE;
 }
 

@@ -61,6 +61,7 @@ static void json_page(struct json *j, const struct station_page *pg)
 	console_view_summary(summary, sizeof summary, pg);
 	json_object_begin(j, "last_page");
 	json_int(j, "id", pg->id);
+	json_str(j, "priority", priority_name((enum priority)pg->priority));
 	json_int(j, "targets", (int64_t)pg->targets);
 	json_int(j, "delivered", (int64_t)pg->delivered);
 	json_int(j, "played", (int64_t)pg->played);
@@ -103,7 +104,11 @@ void console_status_json(struct json *j, const struct console_state *cs,
 	json_bool(j, "missing", console_state_target_missing(cs));
 	json_int(j, "offline", (long long)console_state_target_offline(cs, NULL));
 	json_object_end(j);
-	/* A setting of the console is one line here (priority, chime, preroll as they come). */
+	/* A setting of the console is one line here. */
+	json_str(j, "priority", priority_name(cs->page.priority));
+	json_str(j, "chime", page_settings_chime_name(&cs->page));
+	json_int(j, "preroll_ms", cs->page.preroll_ms);
+	json_int(j, "page_counter", in->page_counter);
 	json_bool(j, "recording", in->recording);
 	if (in->recording) {
 		json_num(j, "recorded_s", in->recorded_s, 2);
@@ -172,6 +177,10 @@ void console_status_text(void (*line)(void *ctx, const char *text), void *ctx,
 	snprintf(text, sizeof text, "%s, duration %.2f s, next page to %s%s, %s",
 	         cs->live ? "live talk" : "pages", cs->duration_s, target,
 	         console_state_target_missing(cs) ? " (not connected)" : "", rec);
+	line(ctx, text);
+	snprintf(text, sizeof text, "priority %s, chime %s, pre-roll %d ms, last page number %u",
+	         priority_name(cs->page.priority), page_settings_chime_name(&cs->page), cs->page.preroll_ms,
+	         in->page_counter);
 	line(ctx, text);
 	snprintf(text, sizeof text, "input: %s%s", in->input_ok ? "" : "none: ", in->input_name);
 	line(ctx, text);

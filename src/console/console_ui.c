@@ -235,7 +235,8 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 	attr_t bar = term_attr(TERM_TITLE);
 	fill_line(win, 0, w, bar);
 	struct console_title t;
-	console_layout_title(&t, w, v->duration, v->target, v->target_missing, v->speakers, term_utf8());
+	console_layout_title_preroll(&t, w, v->duration, v->preroll, v->target, v->target_missing, v->speakers,
+	                             term_utf8());
 	const char *pieces[] = { t.name, t.duration, t.target, t.speakers };
 	int x = 1;
 	bool first = true;
@@ -246,7 +247,7 @@ static void draw_header(WINDOW *win, int h, int w, const struct console_view_hea
 			x += t.gap;
 		first = false;
 		attr_t attr = pieces[i] == t.name ? bar | A_BOLD
-		              : pieces[i] == t.target && v->target_missing ? term_attr(TERM_ALERT) : bar;
+		              : pieces[i] == t.target && (v->target_missing || v->emergency) ? term_attr(TERM_ALERT) : bar;
 		x += widget_text(win, 0, x, w - x, attr, pieces[i]);
 	}
 	if (h < 2)

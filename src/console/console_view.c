@@ -205,6 +205,8 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 	char secs[16];
 	textfmt_seconds(secs, sizeof secs, cs->duration_s);
 	snprintf(h->duration, sizeof h->duration, "%s%s", cs->live ? "live " : "", secs);
+	if (!cs->live && cs->page.preroll_ms > 0)
+		snprintf(h->preroll, sizeof h->preroll, "+%.1f s pre-roll", cs->page.preroll_ms / 1000.0);
 	h->speakers = cs->speaker_count;
 	h->link_secure = !in->legacy_open && !in->rtp_open;
 	if (in->legacy_open)
@@ -216,6 +218,13 @@ static void fill_header(struct console_view_header *h, const struct console_stat
 		         in->keyed ? " + psk" : "");
 	console_state_target_text(cs, h->target, sizeof h->target);
 	h->target_missing = console_state_target_missing(cs);
+	/* The next page's priority, beside where it goes: an emergency in the alert colour. */
+	if (cs->page.priority != PRIORITY_NORMAL) {
+		size_t len = strlen(h->target);
+		snprintf(h->target + len, sizeof h->target - len, " [%s]",
+		         cs->page.priority == PRIORITY_EMERGENCY ? "EMERGENCY" : "HIGH");
+		h->emergency = cs->page.priority == PRIORITY_EMERGENCY;
+	}
 }
 
 /*
@@ -247,7 +256,9 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 		uint64_t left = total > elapsed ? total - elapsed : 0;
 		s->recording = true;
 		s->held = cs->space_held;
-		snprintf(s->rec_target, sizeof s->rec_target, "to %s%s", target,
+		snprintf(s->rec_target, sizeof s->rec_target, "%sto %s%s",
+		         in->rec_priority == PRIORITY_EMERGENCY ? "EMERGENCY " : in->rec_priority == PRIORITY_HIGH ? "HIGH " : "",
+		         target,
 		         console_state_target_missing(cs) ? " (not connected)" : "");
 		textfmt_clock(s->rec_elapsed, sizeof s->rec_elapsed, elapsed);
 		textfmt_clock(s->rec_total, sizeof s->rec_total, total);
@@ -260,7 +271,13 @@ void console_view_status(struct console_view_status *s, const struct console_sta
 		return; /* the banner stands for the summary */
 	}
 	if (in->page && in->page->id) {
-		s->tone = console_view_summary(s->text, sizeof s->text, in->page);
+		/* Which page this was, first: an emergency's outcome is not read past. */
+		int pre = in->page->priority == PRIORITY_NORMAL ? 0
+		          : snprintf(s->text, sizeof s->text, "%s ",
+		                     in->page->priority == PRIORITY_EMERGENCY ? "EMERGENCY" : "HIGH");
+		s->tone = console_view_summary(s->text + pre, sizeof s->text - (size_t)pre, in->page);
+		if (in->page->priority == PRIORITY_EMERGENCY && s->tone != CONSOLE_TONE_BAD)
+			s->tone = CONSOLE_TONE_WARN;
 		size_t len = strlen(s->text);
 		if (in->waiting_all && len < sizeof s->text) {
 			/* Offline speakers the page is for: it plays when they are back. */

@@ -81,6 +81,12 @@ static bool load_start(struct file_loads *fl, struct file_load *load)
 bool file_loads_add(struct file_loads *fl, const char *path, const char *what,
                     const struct page_target *target, bool remember)
 {
+	return file_loads_add_as(fl, path, what, target, remember, 0, false);
+}
+
+bool file_loads_add_as(struct file_loads *fl, const char *path, const char *what,
+                       const struct page_target *target, bool remember, int priority, bool chime)
+{
 	if (fl->job && fl->waiting == FILE_LOAD_QUEUE_MAX) {
 		log_event_at(LOG_PRIORITY_WARNING, "cannot send %s: %d files are already waiting to be loaded", path,
 		          FILE_LOAD_QUEUE_MAX);
@@ -100,6 +106,8 @@ bool file_loads_add(struct file_loads *fl, const char *path, const char *what,
 	if (target)
 		load->target = *target;
 	load->remember = remember;
+	load->priority = priority;
+	load->chime = chime;
 	if (!fl->job)
 		return load_start(fl, load);
 	fl->queue[fl->waiting++] = load;

@@ -242,6 +242,12 @@ static void outbox_pump(struct outbox *ob)
 	}
 }
 
+void outbox_set_last_id(struct outbox *ob, uint32_t id)
+{
+	if (id > ob->last_id)
+		ob->last_id = id;
+}
+
 uint32_t outbox_reserve(struct outbox *ob)
 {
 	return ++ob->last_id;

@@ -186,3 +186,71 @@ int page_target_resolve(struct page_target *t, const struct page_target_speaker 
 	}
 	return 0;
 }
+
+/* Appends "WORD a,b" to out at *off; false if it does not fit or a name would not read back. */
+static bool kept_set(char *out, size_t outlen, size_t *off, const char *word,
+                     const char (*set)[NAME_MAX_BYTES + 1], size_t n)
+{
+	int w = snprintf(out + *off, outlen - *off, "%s%s ", *off ? "; " : "", word);
+	if (w < 0 || (size_t)w >= outlen - *off)
+		return false;
+	*off += (size_t)w;
+	for (size_t i = 0; i < n; i++) {
+		if (strpbrk(set[i], ",;"))
+			return false;
+		w = snprintf(out + *off, outlen - *off, "%s%s", i ? "," : "", set[i]);
+		if (w < 0 || (size_t)w >= outlen - *off)
+			return false;
+		*off += (size_t)w;
+	}
+	return true;
+}
+
+bool page_target_kept(const struct page_target *t, char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return false;
+	out[0] = '\0';
+	if (page_target_is_all(t)) {
+		snprintf(out, outlen, "all");
+		return outlen > 3;
+	}
+	size_t off = 0;
+	if ((t->zone_count && !kept_set(out, outlen, &off, "zone", (const char (*)[NAME_MAX_BYTES + 1])t->zones,
+	                                t->zone_count)) ||
+	    (t->speaker_count && !kept_set(out, outlen, &off, "speaker",
+	                                   (const char (*)[NAME_MAX_BYTES + 1])t->speakers, t->speaker_count))) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+int page_target_from_kept(struct page_target *t, const char *kept, char *err, size_t errlen)
+{
+	page_target_all(t);
+	if (strcmp(kept, "all") == 0)
+		return 0;
+	char line[2 * PAGE_TARGET_MAX * (NAME_MAX_BYTES + 1) + 32];
+	snprintf(line, sizeof line, "%s", kept);
+	char *save = NULL;
+	for (char *part = strtok_r(line, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+		while (*part == ' ')
+			part++;
+		bool zone = strncmp(part, "zone ", 5) == 0;
+		if (!zone && strncmp(part, "speaker ", 8) != 0) {
+			snprintf(err, errlen, "'%.64s' is not a target: all, zone NAMES or speaker NAMES", part);
+			page_target_all(t);
+			return -1;
+		}
+		if (page_target_add(t, zone, part + (zone ? 5 : 8), err, errlen) < 0) {
+			page_target_all(t);
+			return -1;
+		}
+	}
+	if (page_target_is_all(t)) {
+		snprintf(err, errlen, "an empty target");
+		return -1;
+	}
+	return 0;
+}

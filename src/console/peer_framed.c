@@ -103,6 +103,7 @@ static int on_hello(struct peer *p, const uint8_t *payload, size_t len)
 	p->info.prepare = (hello.caps & PROTO_CAP_PREPARE) != 0;
 	/* A stream's page is held until its COMMIT like any other: the one needs the other. */
 	p->info.stream = (hello.caps & PROTO_CAP_STREAM) && p->info.commit;
+	p->info.priority = (hello.caps & PROTO_CAP_PRIORITY) != 0;
 	switch (station_admission(p->st, p)) {
 	case ADMISSION_JOIN:
 		framed_admit(p);
@@ -138,7 +139,8 @@ static void framed_admit(struct peer *p)
 	station_join(p);
 	struct proto_welcome welcome = {
 		.version = PROTO_VERSION,
-		.caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM,
+		.caps = PROTO_CAP_PLAY_AT | PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM |
+		        PROTO_CAP_PRIORITY,
 		.speaker_id = p->info.id,
 		.heartbeat_ms = HEARTBEAT_INTERVAL_MS,
 	};
@@ -505,6 +507,14 @@ static void framed_send_stream(struct peer *p, struct sbuf *frame)
 		peer_drop(p, p->conn.error);
 }
 
+/* PRIORITY: the page (or stream) that follows has this priority. */
+static void framed_priority(struct peer *p, uint32_t page_id, uint8_t priority)
+{
+	struct proto_priority msg = { .page_id = page_id, .priority = priority };
+	uint8_t frame[32];
+	framed_send_frame(p, frame, proto_priority_encode(&msg, frame, sizeof frame));
+}
+
 /* PREPARE: a page of this format is being recorded for it. */
 static void framed_prepare(struct peer *p, int rate, int channels, uint64_t until_us)
 {
@@ -552,6 +562,7 @@ const struct peer_ops peer_framed_ops = {
 	.commit = framed_commit,
 	.send_stream = framed_send_stream,
 	.prepare = framed_prepare,
+	.priority = framed_priority,
 	.wrote = NULL,
 	.left = framed_left,
 	.bye = framed_bye,

@@ -55,8 +55,16 @@ struct listener {
 	bool full;                /* ops->max_peers reached: not polled until one leaves */
 };
 
+/* The priorities of the latest pages remembered (station_set_page_priority): a few are in flight at once. */
+#define STATION_PRIORITIES 8
+
 struct station {
 	struct listener listeners[STATION_LISTENERS];
+	struct {
+		uint32_t page_id;
+		uint8_t priority;
+	} priorities[STATION_PRIORITIES];
+	size_t priority_next;     /* the slot the next one takes */
 	size_t listener_count;
 	uint64_t accept_paused_until;
 	struct peer **peers;
@@ -960,6 +968,42 @@ static struct sbuf *stream_end_frame(struct station *st, uint32_t page_id, uint8
 	return buf;
 }
 
+void station_set_page_priority(struct station *st, uint32_t page_id, int priority)
+{
+	for (size_t i = 0; i < STATION_PRIORITIES; i++)
+		if (st->priorities[i].page_id == page_id) {
+			st->priorities[i].priority = (uint8_t)priority;
+			return;
+		}
+	st->priorities[st->priority_next].page_id = page_id;
+	st->priorities[st->priority_next].priority = (uint8_t)priority;
+	st->priority_next = (st->priority_next + 1) % STATION_PRIORITIES;
+}
+
+/* Page page_id's priority: normal unless set. */
+static uint8_t page_priority(const struct station *st, uint32_t page_id)
+{
+	for (size_t i = 0; i < STATION_PRIORITIES; i++)
+		if (st->priorities[i].page_id == page_id && page_id)
+			return st->priorities[i].priority;
+	return 0;
+}
+
+/* How the tally of the page before page_id ends: a page of lower priority does not cut it off. */
+static const char *superseded_note(const struct station *st, uint32_t page_id)
+{
+	return page_priority(st, page_id) < st->page.priority
+	       ? "(the next page, of lower priority, waits for it on each speaker: its outcome is theirs to say)"
+	       : "(superseded by the next page)";
+}
+
+/* Tells p page_id's priority, just before its page or stream, if p takes it. */
+static void page_announce(struct station *st, struct peer *p, uint32_t page_id)
+{
+	if (p->info.priority && p->ops->priority && !p->dead)
+		p->ops->priority(p, page_id, page_priority(st, page_id));
+}
+
 /* p holds pages until their COMMIT, so it may have one before it is archived. */
 static bool peer_holds(const struct peer *p)
 {
@@ -986,8 +1030,8 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	bool streamed = st->stream_page_id == page_id && st->stream_complete;
 	st->stream_page_id = 0;
 	if (!streamed) {
-		page_summarise(st, "(superseded by the next page)");
-		st->page = (struct station_page){ .id = page_id };
+		page_summarise(st, superseded_note(st, page_id));
+		st->page = (struct station_page){ .id = page_id, .priority = page_priority(st, page_id) };
 		st->page_final_delivered = 0;
 	}
 	sbuf_unref(st->page_frame);
@@ -1035,6 +1079,7 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 		st->fan_waiting += t->ops->reports_playing;
 		if (peer_holds(t)) {
 			t->held_page = page_id;
+			page_announce(st, t, page_id);
 			t->ops->send_page(t, &page, now);
 		} else {
 			t->deferred_page = page_id;
@@ -1114,8 +1159,8 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 		return 0;
 	}
 	memcpy(frame->data, bytes, len);
-	page_summarise(st, "(superseded by the next page)");
-	st->page = (struct station_page){ .id = begin->page_id };
+	page_summarise(st, superseded_note(st, begin->page_id));
+	st->page = (struct station_page){ .id = begin->page_id, .priority = page_priority(st, begin->page_id) };
 	st->page_final_delivered = 0;
 	st->stream_page_id = begin->page_id;
 	st->stream_complete = false;
@@ -1129,6 +1174,7 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 			continue;
 		page_target(st, p);
 		p->streamed = true;
+		page_announce(st, p, begin->page_id);
 		p->ops->send_stream(p, frame);
 		n++;
 	}
@@ -1211,8 +1257,10 @@ void station_commit_page(struct station *st, uint32_t page_id, bool archived, co
 			continue;
 		if (p->held_page == page_id)
 			p->ops->commit(p, page_id, archived, play_at_us, why ? why : "");
-		else if (archived)
+		else if (archived) {
+			page_announce(st, p, page_id);
 			p->ops->send_page(p, &page, now);
+		}
 		p->held_page = p->deferred_page = 0;
 		if (!archived)
 			page_settle(st, p, PAGE_CANCELLED, reason);

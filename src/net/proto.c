@@ -220,6 +220,7 @@ static size_t max_payload_for(uint8_t type, size_t max_payload)
 	case PROTO_COMMIT:
 	case PROTO_PREPARE:
 	case PROTO_READY:
+	case PROTO_PRIORITY:
 	case PROTO_STREAM_BEGIN:
 	case PROTO_STREAM_END:
 	case PROTO_WAIT:
@@ -367,6 +368,7 @@ const char *proto_type_name(int type)
 	case PROTO_NOISE_2: return "NOISE_2";
 	case PROTO_NOISE_3: return "NOISE_3";
 	case PROTO_SEALED: return "SEALED";
+	case PROTO_PRIORITY: return "PRIORITY";
 	default: return "unknown";
 	}
 }
@@ -634,6 +636,24 @@ int proto_prepare_decode(const uint8_t *payload, size_t len, struct proto_prepar
 	if (msg->rate < RATE_MIN || msg->rate > RATE_MAX || msg->channels < 1 || msg->channels > CHANNELS_MAX)
 		r.bad = true;
 	return reader_finish(&r);
+}
+
+size_t proto_priority_encode(const struct proto_priority *msg, uint8_t *out, size_t cap)
+{
+	struct writer w = start_frame(out, cap, PROTO_PRIORITY);
+	put_u32(&w, msg->page_id);
+	put_u8(&w, msg->priority);
+	return finish_frame(&w);
+}
+
+int proto_priority_decode(const uint8_t *payload, size_t len, struct proto_priority *msg)
+{
+	struct reader r = reader_of(payload, len);
+	msg->page_id = get_u32(&r);
+	msg->priority = get_u8(&r);
+	if (reader_finish(&r) != PROTO_OK || msg->page_id == 0 || msg->priority > 2)
+		return PROTO_ERR_MALFORMED;
+	return PROTO_OK;
 }
 
 size_t proto_ready_encode(const struct proto_ready *msg, uint8_t *out, size_t cap)

@@ -39,6 +39,7 @@ struct link_framed {
 	bool commit;                   /* ... and PROTO_CAP_COMMIT: its pages wait for COMMIT */
 	bool prepare;                  /* ... and PROTO_CAP_PREPARE: it says PREPARE, takes READY */
 	bool stream;                   /* ... and PROTO_CAP_STREAM: pages may come as streams */
+	bool priority;                 /* ... and PROTO_CAP_PRIORITY: PRIORITY before pages */
 	uint64_t sync_sent_ms;
 	uint8_t sync_sent_state;
 	uint32_t sync_sent_uncertainty_us;
@@ -72,7 +73,7 @@ static void send_hello(struct link *l)
 {
 	/* This speaker starts pages at their play-at time (when its clock allows), unless --on-arrival. */
 	struct proto_hello hello = { .version = PROTO_VERSION,
-	                             .caps = PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM |
+	                             .caps = PROTO_CAP_COMMIT | PROTO_CAP_PREPARE | PROTO_CAP_STREAM | PROTO_CAP_PRIORITY |
 	                                     (l->cfg.on_arrival ? 0 : PROTO_CAP_PLAY_AT) };
 	snprintf(hello.name, sizeof hello.name, "%s", l->cfg.name);
 	snprintf(hello.zone, sizeof hello.zone, "%s", l->cfg.zone);
@@ -212,6 +213,7 @@ static int on_welcome(struct link *l, const uint8_t *payload, size_t len)
 	framed_of(l)->commit = (welcome.caps & PROTO_CAP_COMMIT) != 0;
 	framed_of(l)->prepare = (welcome.caps & PROTO_CAP_PREPARE) != 0;
 	framed_of(l)->stream = (welcome.caps & PROTO_CAP_STREAM) != 0;
+	framed_of(l)->priority = (welcome.caps & PROTO_CAP_PRIORITY) != 0;
 	return 0;
 }
 
@@ -266,6 +268,19 @@ static int on_prepare(struct link *l, const uint8_t *payload, size_t len)
 		return -1;
 	}
 	l->cfg.owner->prepare(l->cfg.ctx, (int)prepare.rate, prepare.channels, prepare.until_us);
+	return 0;
+}
+
+/* PRIORITY: the next page's; malformed, or from a console that never offered it, ends the link. */
+static int on_priority(struct link *l, const uint8_t *payload, size_t len)
+{
+	struct proto_priority msg;
+	if (!framed_of(l)->priority || proto_priority_decode(payload, len, &msg) != 0) {
+		snprintf(l->conn.error, sizeof l->conn.error, "malformed or unasked-for PRIORITY");
+		return -1;
+	}
+	if (l->cfg.owner->priority)
+		l->cfg.owner->priority(l->cfg.ctx, msg.page_id, msg.priority);
 	return 0;
 }
 
@@ -388,6 +403,8 @@ static int framed_frame_cb(struct conn *conn, const struct proto_header *header,
 		return on_commit(l, payload, header->length);
 	case PROTO_PREPARE:
 		return on_prepare(l, payload, header->length);
+	case PROTO_PRIORITY:
+		return on_priority(l, payload, header->length);
 	case PROTO_STREAM_BEGIN:
 	case PROTO_STREAM_DATA:
 	case PROTO_STREAM_END:

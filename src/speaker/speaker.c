@@ -47,6 +47,7 @@
 #include "intercom/speaker/link.h"
 #include "intercom/speaker/rtp_in.h"
 #include "intercom/speaker/speaker_state.h"
+#include "intercom/speaker/page_priority.h"
 #include "intercom/speaker/speaker_ui.h"
 #include "intercom/speaker/speaker_view.h"
 #include "intercom/tui/frame.h"
@@ -159,6 +160,19 @@ struct speaker {
 	char state_path[PATH_MAX];     /* where the volume is kept; "" if nowhere */
 	bool state_save_failed;        /* said once */
 	uint64_t volume_changed_ms;    /* a volume or delay key was pressed then; 0: settled */
+
+	/* Priorities (page_priority.h): those announced, and a lower page waiting for the one in hand. */
+	struct priority_notes prio_notes;
+	enum priority priority;        /* the page in hand's */
+	struct {
+		bool has;
+		uint32_t page_id;
+		int16_t *samples;
+		size_t frames, bytes;
+		struct audio_format fmt;
+		enum priority priority;
+		bool held;                 /* its COMMIT has not come yet */
+	} next;
 
 	/* The last page that decoded: what plays now, and what r plays again. */
 	uint32_t page_id;
@@ -295,6 +309,17 @@ static void page_report(struct speaker *spk, uint32_t page_id, enum proto_page_s
  */
 static void rtp_stop(struct speaker *spk, const char *why);
 
+/* The gain the output plays at now: the volume, or an emergency page's floor above it. */
+static void priority_gain(struct speaker *spk)
+{
+	struct priority_volume v = page_priority_volume(spk->st.volume_db, spk->st.muted, spk->priority,
+	                                                spk->opts.emergency_floor_db);
+	spk->st.page_priority = (int)spk->priority;
+	spk->st.priority_raised = v.raised;
+	if (spk->playback)
+		playback_set_gain(spk->playback, volume_gain_q24(v.db));
+}
+
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	if (spk->rtp_playing) {
@@ -335,6 +360,9 @@ static void page_outcome(struct speaker *spk, enum proto_page_state state, const
 		speaker_state_finished(&spk->st, spk->page_id, state, reason);
 	else
 		page_report(spk, spk->page_id, state, played, spk->frames, reason);
+	/* The page is over: the output goes back to this speaker's own volume. */
+	spk->priority = PRIORITY_NORMAL;
+	priority_gain(spk);
 }
 
 /* A page that arrived but cannot be played: report "rejected: reason", play nothing. */
@@ -622,10 +650,14 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 	spk->drift_last = 0;
 	spk->drift_since_us = 0;
 	spk->drift_mark = (struct playback_dac_mark){ 0 };
-	if (spk->st.muted) {
+	if (!page_priority_volume(spk->st.volume_db, spk->st.muted, spk->priority, spk->opts.emergency_floor_db).play) {
 		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
 		return;
 	}
+	priority_gain(spk);
+	if (spk->st.priority_raised)
+		log_event("page %u is an EMERGENCY: it plays at %d dB at least%s", spk->page_id, spk->opts.emergency_floor_db,
+		          spk->st.muted ? ", muted as this speaker is" : "");
 	const struct clock_sync *cs = speaker_clock(spk);
 	if (!play_at_us || !cs) {
 		page_begin(spk, NULL);
@@ -656,6 +688,64 @@ static void page_start_local(struct speaker *spk, uint64_t target_us)
  */
 static void samples_drop(struct speaker *spk);
 
+/* The page waiting its turn, forgotten (reported state, why) if there is one. */
+static void next_drop(struct speaker *spk, enum proto_page_state state, const char *why)
+{
+	if (!spk->next.has)
+		return;
+	page_report(spk, spk->next.page_id, state, 0, spk->next.frames, why);
+	free(spk->next.samples);
+	spk->next.samples = NULL;
+	spk->next.has = false;
+}
+
+/* A page of lower priority than the one in hand: it waits its turn (a newer one takes its place). */
+static void next_keep(struct speaker *spk, const struct link_page *page, int16_t *samples, size_t frames,
+                      const struct audio_format *fmt, enum priority p)
+{
+	next_drop(spk, PAGE_INTERRUPTED, "a newer page took its place in the wait");
+	spk->next.has = true;
+	spk->next.page_id = page->id;
+	spk->next.samples = samples;
+	spk->next.frames = frames;
+	spk->next.bytes = page->bytes;
+	spk->next.fmt = *fmt;
+	spk->next.priority = p;
+	spk->next.held = page->held;
+	log_event("page %u (%s) waits: page %u (%s) plays first", page->id, priority_name(p), spk->page_id,
+	          priority_name(spk->priority));
+	if (spk->opts.save_dir[0] && spk->output_device >= 0)
+		page_save(spk, page, frames, false);
+}
+
+/* The page in hand has ended: the one waiting its turn (committed) plays now, from its start. */
+static int next_tick(struct speaker *spk)
+{
+	if (!spk->next.has)
+		return -1;
+	if (spk->next.held && spk->st.link != SPEAKER_LINK_READY) {
+		next_drop(spk, PAGE_FAILED, "the link dropped before the console confirmed the page");
+		return -1;
+	}
+	if (spk->playing || spk->waiting)
+		return 50;
+	if (spk->next.held)
+		return -1;
+	samples_drop(spk);
+	spk->next.has = false;
+	spk->page_id = spk->next.page_id;
+	spk->samples = spk->next.samples;
+	spk->next.samples = NULL;
+	spk->frames = spk->next.frames;
+	spk->fmt = spk->next.fmt;
+	spk->priority = spk->next.priority;
+	spk->first_sample_traced = false;
+	speaker_state_received(&spk->st, spk->page_id, clock_wall_ms(), &spk->fmt, spk->frames, spk->next.bytes);
+	log_event("page %u plays now, after the page before it", spk->page_id);
+	page_start(spk, 0);
+	return -1;
+}
+
 /*
  * A page checked whole, its samples taken over: "received", then it plays
  * (or waits for its time, or its COMMIT) and is saved alongside.
@@ -672,8 +762,15 @@ static void page_take(struct speaker *spk, const struct link_page *page, int16_t
 	 */
 	if (spk->playing)
 		playback_tick(spk, clock_mono_ms());
+	enum priority incoming = priority_notes_get(&spk->prio_notes, page_id);
+	bool busy = (spk->playing && !spk->replay) || spk->waiting;
+	if (page_priority_decide(busy, spk->priority, incoming) == PRIORITY_WAIT) {
+		next_keep(spk, page, samples, frames, fmt, incoming);
+		return;
+	}
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "a newer page arrived");
+	spk->priority = incoming;
 	speaker_state_received(&spk->st, page_id, clock_wall_ms(), fmt, frames, page->bytes);
 	samples_drop(spk);
 	spk->page_id = page_id;
@@ -794,8 +891,19 @@ static void live_begin(struct speaker *spk, const struct proto_stream_begin *b)
 	}
 	if (spk->playing)
 		playback_tick(spk, clock_mono_ms());
+	enum priority incoming = priority_notes_get(&spk->prio_notes, b->page_id);
+	bool busy = (spk->playing && !spk->replay) || spk->waiting;
+	if (page_priority_decide(busy, spk->priority, incoming) == PRIORITY_WAIT) {
+		/* A live talk cannot wait its turn: it is not played here. */
+		char busy_why[96];
+		snprintf(busy_why, sizeof busy_why, "not played: a %s page was playing", priority_name(spk->priority));
+		send_status(spk, b->page_id, PAGE_FAILED, 0, 0, busy_why);
+		log_event("live talk %u %s", b->page_id, busy_why);
+		return;
+	}
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "a live talk began");
+	spk->priority = incoming;
 	struct stream_codec_params params = { .codec = (enum stream_codec_id)b->codec, .rate = (int)b->rate,
 	                                      .channels = b->channels };
 	struct stream_live *sl = stream_codec_name(params.codec) ? stream_live_new(&params, b->max_frames, why, sizeof why)
@@ -818,7 +926,7 @@ static void live_begin(struct speaker *spk, const struct proto_stream_begin *b)
 	spk->fmt = fmt;
 	spk->rx_last_ms = clock_mono_ms();
 	speaker_state_live(&spk->st, b->page_id, clock_wall_ms(), &fmt, spk->live_latency_ms);
-	if (spk->st.muted) {
+	if (!page_priority_volume(spk->st.volume_db, spk->st.muted, spk->priority, spk->opts.emergency_floor_db).play) {
 		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
 		return;
 	}
@@ -1120,6 +1228,14 @@ static void speaker_commit_cb(void *ctx, uint32_t page_id, bool play, uint64_t p
                               const char *why)
 {
 	struct speaker *spk = ctx;
+	if (spk->next.has && spk->next.held && page_id == spk->next.page_id) {
+		/* The page waiting its turn: it may play once it comes, or never. */
+		if (!play)
+			next_drop(spk, PAGE_CANCELLED, *why ? why : "by the console, which gave no reason");
+		else
+			spk->next.held = false;
+		return;
+	}
 	if (!spk->held || page_id != spk->page_id)
 		return; /* an older page's, cut off by a newer one */
 	if (!play) {
@@ -1203,8 +1319,16 @@ static void speaker_untrusted_cb(void *ctx, const char *why)
 	spk->app.exit_code = EXIT_IDENTITY;
 }
 
+/* link.h: the priority of a page about to come. */
+static void speaker_priority_cb(void *ctx, uint32_t page_id, uint8_t priority)
+{
+	struct speaker *spk = ctx;
+	priority_notes_put(&spk->prio_notes, page_id, (enum priority)priority);
+}
+
 static const struct link_owner speaker_link_owner = {
 	.page = speaker_page_cb,
+	.priority = speaker_priority_cb,
 	.rejected = speaker_rejected_cb,
 	.commit = speaker_commit_cb,
 	.prepare = speaker_prepare_cb,
@@ -1388,8 +1512,7 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 static void speaker_set_volume(struct speaker *spk, int db)
 {
 	speaker_state_set_volume(&spk->st, db);
-	if (spk->playback)
-		playback_set_gain(spk->playback, volume_gain_q24(spk->st.volume_db));
+	priority_gain(spk);
 	spk->volume_changed_ms = clock_mono_ms();
 }
 
@@ -1430,8 +1553,11 @@ static void speaker_toggle_mute(struct speaker *spk)
 {
 	bool muted = !spk->st.muted;
 	speaker_state_set_muted(&spk->st, muted);
-	if (muted && (spk->playing || spk->waiting))
+	/* An emergency plays on, muted or not (at its floor). */
+	if (muted && (spk->playing || spk->waiting) && (spk->replay || spk->priority != PRIORITY_EMERGENCY))
 		page_outcome(spk, spk->replay ? PAGE_INTERRUPTED : PAGE_MUTED, "muted on the speaker");
+	else
+		priority_gain(spk);
 }
 
 /* r: the last page again, here only; a page from the console is never cut off for it. */
@@ -1918,6 +2044,7 @@ static int speaker_tick(struct speaker *spk, uint64_t now)
 	armed_check(spk, clock_mono_us());
 	timeout = sooner(timeout, timed_tick(spk, clock_mono_us()));
 	timeout = sooner(timeout, playback_tick(spk, now));
+	timeout = sooner(timeout, next_tick(spk));
 	timeout = sooner(timeout, volume_tick(spk, now));
 	if (spk->screen) {
 		/* Wake for the next frame while something moves, and when the countdown ticks. */
@@ -2044,6 +2171,7 @@ static void speaker_shutdown(struct speaker *spk)
 		volume_tick(spk, spk->volume_changed_ms + VOLUME_SETTLE_MS);
 	if (spk->playing || spk->waiting)
 		page_outcome(spk, PAGE_INTERRUPTED, "speaker shutting down");
+	next_drop(spk, PAGE_INTERRUPTED, "speaker shutting down");
 	rx_free(spk);
 	samples_drop(spk);
 	page_saves_wait(spk);

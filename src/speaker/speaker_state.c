@@ -570,8 +570,14 @@ enum speaker_tone speaker_state_activity_text(const struct speaker_state *st, ch
 		if (st->live_ms)
 			snprintf(out, outlen, "LIVE from %s (page %u, %u ms behind the voice)",
 			         st->console_name[0] ? st->console_name : "the console", st->play_page_id, st->live_ms);
+		else if (st->page_priority == 2)
+			snprintf(out, outlen, "!! EMERGENCY page %u !!%s", st->play_page_id,
+			         st->priority_raised ? (st->muted ? " (plays through the mute)" : " (at its floor volume)") : "");
 		else
-			snprintf(out, outlen, "playing page %u", st->play_page_id);
+			snprintf(out, outlen, "playing page %u%s", st->play_page_id,
+			         st->page_priority == 1 ? " (high priority)" : "");
+		if (st->page_priority == 2 && !st->live_ms)
+			return SPEAKER_TONE_BAD;
 		return SPEAKER_TONE_OK;
 	case SPEAKER_REPLAYING:
 		snprintf(out, outlen, "replaying page %u (here only)", st->play_page_id);

@@ -118,8 +118,12 @@ start_console() {
 	[ -p "$T/console.cmd" ] || mkfifo "$T/console.cmd"
 	local admit=()
 	[ -n "${CONSOLE_ADMIT-all}" ] && admit=(--admit "${CONSOLE_ADMIT-all}")
+	# Pages exactly as long as asked (tests compare lengths): no chime, no pre-roll, unless a test sets
+	# CONSOLE_PAGE_OPTS (test_chime.sh, test_preroll.sh).
+	local page_opts
+	read -ra page_opts <<<"${CONSOLE_PAGE_OPTS---chime off --preroll-ms 0}"
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$home" XDG_DATA_HOME="$home/data" XDG_STATE_HOME="$home/state" \
-		"$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" "${admit[@]}" "$@" \
+		"$INTERCOM_BIN/intercom-console" --headless -H 127.0.0.1 -p "$port" "${admit[@]}" "${page_opts[@]}" "$@" \
 		<"$T/console.cmd" >"$T/console.log" 2>&1 &
 	CONSOLE_PID=$!
 	PIDS+=("$CONSOLE_PID")

@@ -37,7 +37,7 @@ tm -f /dev/null new-session -d -x 100 -y 30 -s con \
 	"env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console' XDG_DATA_HOME='$T/console/data' \
 	 LANG=C.UTF-8 PS1='shell\$ ' bash --norc --noprofile"
 wait_screen 'shell\$' 5
-console_cmd="'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 2 --archive '$T/archive'"
+console_cmd="'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 2 --chime off --preroll-ms 0 --archive '$T/archive'"
 
 note "the screen comes up and lists two speakers by name"
 tm send-keys -t con "$console_cmd 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter

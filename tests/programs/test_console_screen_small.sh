@@ -54,7 +54,7 @@ tm -f /dev/null new-session -d -x 40 -y 10 -s con \
 	"cd '$T' && env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME='$T/console' XDG_DATA_HOME='$T/console/data' \
 	 LANG=C.UTF-8 PS1='shell\$ ' bash --norc --noprofile"
 wait_screen 'shell\$' 5
-tm send-keys -t con "'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 1 --archive '$T/archive' 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
+tm send-keys -t con "'$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 1 --chime off --preroll-ms 0 --archive '$T/archive' 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen 'NAME' 10
 alsa_speaker hall-1 "$port"
 alsa_speaker hall-2 "$port"
@@ -168,7 +168,7 @@ note "quitting mid-recording asks, then says what was dropped (a second run, nev
 tm send-keys -t con q
 [ "$(wait_exit)" = "exit=0" ] || fail "console exited with $(cat "$T/exit")"
 rm -f "$T/exit"
-tm send-keys -t con "clear; '$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 30 --archive '$T/archive' 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
+tm send-keys -t con "clear; '$INTERCOM_BIN/intercom-console' -H 127.0.0.1 -p $port --admit all -d 30 --chime off --preroll-ms 0 --archive '$T/archive' 2>'$T/console.err'; echo exit=\$? >'$T/exit'" Enter
 wait_screen 'NAME' 10
 tm send-keys -t con Space
 wait_screen 'RECORDING to all speakers' 2

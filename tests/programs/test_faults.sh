@@ -63,6 +63,7 @@ wait "$CONSOLE_PID" || fail "console exited with $? on SIGTERM"
 for s in s1 s2 s3; do wait_log "$T/$s.log" "disconnected from .*console said bye: console shutting down" 5; done
 sleep 3   # the test: speakers back off while the console is away (their delay grows)
 before=$(count_log "$T/s1.log" "connected to 127.0.0.1")
+# The same HOME: page numbers go on from the console before (page 1 was its), this one's first is 2.
 start_console "$T/console" "$port" --archive "$T/archive" -d 1
 wait_log "$T/console.log" "\(3 connected\)" 12
 [ "$(count_log "$T/s1.log" "connected to 127.0.0.1")" -gt "$before" ] || fail "s1 did not reconnect"
@@ -78,9 +79,9 @@ wait_log "$T/console.log" "recording 6.00 s" 5
 sleep 1   # the test: a second recorded before the server goes away
 rig_pulse_stop "$PULSE_DIR"
 wait_log "$T/console.log" "input device .* stopped working; talk is disabled" 10
-wait_log "$T/console.log" "page 1 captured \(cut short: input device failed\)" 5
-wait_log "$T/console.log" "page 1 failed on paspk: output device" 10
-wait_log "$T/console.log" "page 1: delivered to 4/4, played by 3/4" 10
+wait_log "$T/console.log" "page 2 captured \(cut short: input device failed\)" 5
+wait_log "$T/console.log" "page 2 failed on paspk: output device" 10
+wait_log "$T/console.log" "page 2: delivered to 4/4, played by 3/4" 10
 console_cmd talk
 wait_log "$T/console.log" "cannot talk: input device lost" 5
 # Away long enough for the console to list the devices afresh (after 6 s); the
@@ -89,21 +90,21 @@ wait_log "$T/console.log" "input device still missing: listing the audio devices
 rig_pulse_start "$PULSE_DIR"
 wait_log "$T/console.log" "input device .* is back; talk is enabled" 20
 console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
-wait_log "$T/console.log" "page 2: delivered to 4/4, played by 4/4" 15
+wait_log "$T/console.log" "page 3: delivered to 4/4, played by 4/4" 15
 
 note "resend while a speaker is still playing: each copy's outcome lands on its own page"
 sox -n -r 48000 -c 1 -b 16 "$T/tone4.wav" synth 4 sine 440 vol 0.3
 console_cmd "send $T/tone4.wav"
-wait_log "$T/paspk.log" "page 3 playing" 10
+wait_log "$T/paspk.log" "page 4 playing" 10
 # The unpaced file speakers play a page the moment its time comes: once they have,
 # only the paced one is still playing (a loaded machine may run their timers late).
-for s in s1 s2 s3; do wait_log "$T/$s.log" "page 3 played" 5; done
+for s in s1 s2 s3; do wait_log "$T/$s.log" "page 4 played" 5; done
 console_cmd resend
-wait_log "$T/console.log" "page 4 is page 3 sent again" 5
-wait_log "$T/paspk.log" "page 3 interrupted" 5
-wait_log "$T/console.log" "page 3: delivered to 4/4, played by 3/4" 10
-wait_log "$T/console.log" "page 4: delivered to 4/4, played by 4/4" 15
-wait_log "$T/paspk.log" "page 4 played" 5
+wait_log "$T/console.log" "page 5 is page 4 sent again" 5
+wait_log "$T/paspk.log" "page 4 interrupted" 5
+wait_log "$T/console.log" "page 4: delivered to 4/4, played by 3/4" 10
+wait_log "$T/console.log" "page 5: delivered to 4/4, played by 4/4" 15
+wait_log "$T/paspk.log" "page 5 played" 5
 
 note "SIGTERM: speakers told bye, clean exit"
 kill -TERM "$CONSOLE_PID"

@@ -18,9 +18,9 @@ FLOODER=127.0.0.9
 MAX_FLOOD_LINES=45
 
 # flood MODE — floods the console for FLOOD_S s from FLOODER while a new speaker
-# (SPEAKER_ARGS) joins and page 1 plays on both; then checks the summary and the count.
+# (SPEAKER_ARGS) joins and page FLOOD_PAGE plays on both; then checks the summary and the count.
 flood() {
-	local mode=$1 start
+	local mode=$1 start n=$FLOOD_PAGE
 	run_bg "$T" "$T/flood-$mode.out" $PEER reset-flood "$port" "$FLOOD_S" "$mode" "$FLOODER"
 	local flooder=$LAST_PID
 	wait_log "$T/console.log" "connection from $FLOODER:[0-9]+ closed before hello" 10
@@ -31,9 +31,9 @@ flood() {
 	console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
 	# Both real speakers play it (a flood speaker listed at that instant may be a target
 	# too: it runs the handshake and says HELLO, then resets, so it joins for a moment).
-	wait_log "$T/console.log" "page 1 played by (s1|good)$" 15
-	wait_log "$T/console.log" "page 1 played by late-$mode$" 15
-	wait_log "$T/late-$mode.log" "page 1 played" 5
+	wait_log "$T/console.log" "page $n played by (s1|good)$" 15
+	wait_log "$T/console.log" "page $n played by late-$mode$" 15
+	wait_log "$T/late-$mode.log" "page $n played" 5
 	wait "$flooder" || fail "the flood peer failed: $(cat "$T/flood-$mode.out")"
 	note "flood ($mode): $(cat "$T/flood-$mode.out")"
 	local sent
@@ -60,6 +60,7 @@ start_console "$T/console" "$port" --archive "$T/archive"
 alsa_speaker s1 "$port"
 wait_log "$T/console.log" "speaker s1 joined" 10
 SPEAKER_ARGS=()
+FLOOD_PAGE=1
 flood mixed
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
@@ -84,6 +85,7 @@ kill -TERM "$wrongkey"
 wait "$wrongkey" || true
 
 SPEAKER_ARGS=(--key-file "$T/key")
+FLOOD_PAGE=2 # the same HOME as the console before: page numbers go on
 flood keyed
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"

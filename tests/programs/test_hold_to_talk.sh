@@ -34,7 +34,8 @@ term_start() {
 	env -u XDG_CONFIG_HOME -u PULSE_SERVER HOME="$T/console" XDG_DATA_HOME="$T/console/data" LANG=C.UTF-8 \
 		python3 "$INTERCOM_TOP/tests/lib/kitty_term.py" --answer "$answer" --out "$T/$name.out" \
 		--control "$T/$name.ctl" --status "$T/$name.status" -- \
-		"$INTERCOM_BIN/intercom-console" -H 127.0.0.1 -p "$port" -d 5 --admit all --archive "$T/archive-$name" &
+		"$INTERCOM_BIN/intercom-console" -H 127.0.0.1 -p "$port" -d 5 --admit all --chime off --preroll-ms 0 \
+		--archive "$T/archive-$name" &
 	PIDS+=($!)
 	wait_for 10 listening "$port"
 }

@@ -34,12 +34,13 @@ wait "$CONSOLE_PID" || fail "console exited with $? on SIGTERM"
 mv "$T/console.log" "$T/console-before.log"
 sleep 1   # speakers back off while the console is away
 start=$(date +%s%N)
+# The same HOME: page numbers go on (page 2 next).
 start_console "$T/console" "$port" --archive "$T/archive"
 wait_log "$T/console.log" "\(3 connected\)" 15
 note "3 speakers back after the restart in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 wait_log "$T/console.log" "64 connections have not said hello yet" 10
 console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
-wait_log "$T/console.log" "page 1: delivered to 3/3, played by 3/3" 15
+wait_log "$T/console.log" "page 2: delivered to 3/3, played by 3/3" 15
 
 kill -TERM "$loris"
 wait "$loris" || true

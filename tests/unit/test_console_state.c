@@ -581,7 +581,8 @@ static void test_commands(void **state)
 	assert_string_equal(last(&said), "unknown command 'talked': use talk [SECONDS] [OPTS] (or an empty "
 	                                 "line), stop, cancel, send [OPTS] PATH, resend [--missed] [PAGE] [OPTS], "
 	                                 "target [all|zone NAME|speaker NAME], history, duration SECONDS, live, "
-	                                 "page, list, pending, approve ID, refuse ID, forget ID, quit");
+	                                 "page, priority LEVEL, chime on|off|FILE, preroll MS, list, pending, "
+	                                 "approve ID, refuse ID, forget ID, status, quit");
 	/* The lobby's commands: an id, or (approve, refuse) none for the first asking. */
 	assert_int_equal(command(&cs, "pending", arg), CONSOLE_ACTION_PENDING);
 	assert_int_equal(command(&cs, "approve 7", arg), CONSOLE_ACTION_APPROVE);

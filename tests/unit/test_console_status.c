@@ -64,7 +64,8 @@ static void fixture_init(struct fixture *f)
 	f->lobby[0] = &f->asking;
 	f->in = (struct console_status_input){ .name = "desk", .fingerprint = "4f45 553c", .listen = "0.0.0.0:2348",
 	                                       .input_ok = true, .input_name = "pulse", .page = &f->page,
-	                                       .lobby = f->lobby, .lobby_count = 1, .now_ms = 61000 };
+	                                       .lobby = f->lobby, .lobby_count = 1, .now_ms = 61000,
+	                                       .page_counter = 41 };
 }
 
 static void test_json(void **state)
@@ -81,9 +82,10 @@ static void test_json(void **state)
 	static const char *const parts[] = {
 		"{\"console\":{\"name\":\"desk\",\"version\":\"" INTERCOM_VERSION "\",\"fingerprint\":\"4f45 553c\",\"listen\":\"0.0.0.0:2348\"},",
 		"\"mode\":\"page\",\"duration_s\":5.00,",
-		"\"target\":{\"kind\":\"all\",\"speakers\":[],\"missing\":false,\"offline\":0},\"recording\":false,",
+		"\"target\":{\"kind\":\"all\",\"speakers\":[],\"missing\":false,\"offline\":0},",
+		"\"priority\":\"normal\",\"chime\":\"on\",\"preroll_ms\":300,\"page_counter\":41,\"recording\":false,",
 		"\"input\":{\"ok\":true,\"device\":\"pulse\"},",
-		"\"last_page\":{\"id\":3,\"targets\":2,\"delivered\":2,\"played\":1,\"failed\":1,",
+		"\"last_page\":{\"id\":3,\"priority\":\"normal\",\"targets\":2,\"delivered\":2,\"played\":1,\"failed\":1,",
 		"\"done\":true,\"summary\":\"page 3: delivered to 2/2, played by 1/2, failed on 1 more\"}",
 		/* Table order: lobby-1, stage "B"\, yard. */
 		"{\"id\":1,\"name\":\"lobby-1\",\"zone\":\"ground\",\"address\":\"10.0.0.1:40000\",\"legacy\":false,"
@@ -123,6 +125,25 @@ static void test_json(void **state)
 	assert_non_null(strstr(doc, "\"input\":{\"ok\":false,\"missing\":\"no input device\"}"));
 	assert_non_null(strstr(doc, "\"pending\":[]}"));
 	json_free(&j);
+
+	/* The settings of next pages, and an emergency page. */
+	f.cs.page.priority = PRIORITY_EMERGENCY;
+	f.cs.page.chime = false;
+	f.cs.page.preroll_ms = 0;
+	f.page.priority = PRIORITY_EMERGENCY;
+	json_init(&j);
+	console_status_json(&j, &f.cs, &f.in);
+	doc = json_finish(&j);
+	assert_non_null(doc);
+	assert_non_null(strstr(doc, "\"priority\":\"emergency\",\"chime\":\"off\",\"preroll_ms\":0,"));
+	assert_non_null(strstr(doc, "\"last_page\":{\"id\":3,\"priority\":\"emergency\","));
+	json_free(&j);
+	page_settings_chime_file(&f.cs.page, "/srv/sounds/gong.flac");
+	json_init(&j);
+	console_status_json(&j, &f.cs, &f.in);
+	doc = json_finish(&j);
+	assert_non_null(strstr(doc, "\"chime\":\"gong.flac\""));
+	json_free(&j);
 	console_state_free(&f.cs);
 }
 
@@ -143,18 +164,19 @@ static void test_text(void **state)
 	fixture_init(&f);
 	line_count = 0;
 	console_status_text(line_cb, lines, &f.cs, &f.in);
-	assert_int_equal(line_count, 9);
+	assert_int_equal(line_count, 10);
 	assert_string_equal(lines[0], "console desk (" INTERCOM_VERSION ") on 0.0.0.0:2348, key 4f45 553c");
 	assert_string_equal(lines[1], "pages, duration 5.00 s, next page to all speakers, not recording");
-	assert_string_equal(lines[2], "input: pulse");
-	assert_string_equal(lines[3], "page 3: delivered to 2/2, played by 1/2, failed on 1 more");
-	assert_string_equal(lines[4], "3 speakers connected:");
-	assert_non_null(strstr(lines[5], "lobby-1"));
-	assert_non_null(strstr(lines[5], "zone ground"));
-	assert_non_null(strstr(lines[5], "page 3 played"));
-	assert_non_null(strstr(lines[6], "page 3 failed: no output device"));
-	assert_non_null(strstr(lines[7], "yard             zone -"));
-	assert_string_equal(lines[8], "asks to join: new-one (id 9) from 10.0.0.9:40000, fingerprint ab12 cd34: approve 9");
+	assert_string_equal(lines[2], "priority normal, chime on, pre-roll 300 ms, last page number 41");
+	assert_string_equal(lines[3], "input: pulse");
+	assert_string_equal(lines[4], "page 3: delivered to 2/2, played by 1/2, failed on 1 more");
+	assert_string_equal(lines[5], "3 speakers connected:");
+	assert_non_null(strstr(lines[6], "lobby-1"));
+	assert_non_null(strstr(lines[6], "zone ground"));
+	assert_non_null(strstr(lines[6], "page 3 played"));
+	assert_non_null(strstr(lines[7], "page 3 failed: no output device"));
+	assert_non_null(strstr(lines[8], "yard             zone -"));
+	assert_string_equal(lines[9], "asks to join: new-one (id 9) from 10.0.0.9:40000, fingerprint ab12 cd34: approve 9");
 	console_state_free(&f.cs);
 }
 
@@ -177,7 +199,7 @@ static void test_form(void **state)
 	assert_int_equal(lines[0][0], '{');
 	line_count = 0;
 	assert_int_equal(console_status_say(CONSOLE_STATUS_TEXT, line_cb, lines, &f.cs, &f.in), 0);
-	assert_int_equal(line_count, 9);
+	assert_int_equal(line_count, 10);
 	console_state_free(&f.cs);
 }
 
@@ -219,10 +241,10 @@ static void test_offline_and_waiting(void **state)
 	json_free(&j);
 	line_count = 0;
 	console_status_text(line_cb, lines, &f.cs, &f.in);
-	assert_int_equal(line_count, 11);
+	assert_int_equal(line_count, 12);
 	assert_string_equal(lines[1], "pages, duration 5.00 s, next page to zones roof, hall, not recording");
-	assert_string_equal(lines[8], "  attic            zone roof       offline 60 s, key cd34 ef56");
-	assert_string_equal(lines[9], "page 3 waits for attic (21 s)");
+	assert_string_equal(lines[9], "  attic            zone roof       offline 60 s, key cd34 ef56");
+	assert_string_equal(lines[10], "page 3 waits for attic (21 s)");
 	wait_queue_free(&waiting);
 	known_speakers_free(&known);
 	console_state_free(&f.cs);

@@ -303,10 +303,13 @@ static void test_build_header_and_hint(void **state)
 	assert_string_equal(v->header.listen, "127.0.0.1:2348");
 	assert_string_equal(v->header.input, "pulse");
 	assert_string_equal(v->header.input_format, "48000 Hz mono 16-bit");
+	/* The pre-roll (300 ms by default) goes beside the duration. */
 	assert_string_equal(v->header.duration, "5.0 s");
+	assert_string_equal(v->header.preroll, "+0.3 s pre-roll");
 	assert_int_equal(v->header.speakers, 2);
 	assert_string_equal(v->header.target, "all speakers");
 	assert_false(v->header.target_missing);
+	assert_false(v->header.emergency);
 	assert_string_equal(v->header.link, "encrypted, key ");
 	assert_true(v->header.link_secure);
 	/* RTP targets are unauthenticated: the header says so. */
@@ -333,6 +336,39 @@ static void test_build_header_and_hint(void **state)
 	assert_int_equal(v->status.tone, CONSOLE_TONE_DIM);
 	assert_int_equal(v->footer.prompt, CONSOLE_PROMPT_NONE);
 	assert_true(v->footer.can_test); /* the table shown selects its first row */
+
+	/* Priorities: beside where the next page goes, an emergency in alert; live has no pre-roll. */
+	cs.page.priority = PRIORITY_HIGH;
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.target, "all speakers [HIGH]");
+	assert_false(v->header.emergency);
+	cs.page.priority = PRIORITY_EMERGENCY;
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.target, "all speakers [EMERGENCY]");
+	assert_true(v->header.emergency);
+	struct station_page urgent = { .id = 4, .priority = PRIORITY_EMERGENCY, .targets = 2, .delivered = 2,
+	                               .played = 2, .summarised = true };
+	in.page = &urgent;
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->status.text, "EMERGENCY page 4: delivered to 2/2, played by 2/2");
+	in.page = &none;
+	in.recording = true;
+	in.rec_priority = PRIORITY_EMERGENCY;
+	in.rec_want = 48000;
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->status.rec_target, "EMERGENCY to all speakers");
+	in.recording = false;
+	in.rec_priority = PRIORITY_NORMAL;
+	cs.page.priority = PRIORITY_NORMAL;
+	cs.page.preroll_ms = 0;
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.preroll, "");
+	cs.page.preroll_ms = 250;
+	console_state_set_live(&cs, true);
+	console_view_build(v, &cs, &in, 2000);
+	assert_string_equal(v->header.duration, "live 5.0 s");
+	assert_string_equal(v->header.preroll, "");
+	console_state_set_live(&cs, false);
 
 	/* No input, a key, a target that left, a duration typed. */
 	console_state_target_toggle(&cs);

@@ -337,6 +337,31 @@ static void test_console_title(void **state)
 	assert_string_equal(t.duration, "");
 }
 
+/* The pre-roll beside the duration, where it costs the name nothing the bare duration would not. */
+static void test_console_title_preroll(void **state)
+{
+	(void)state;
+	struct console_title t;
+	console_layout_title_preroll(&t, 100, "4.0 s", "+0.3 s pre-roll", "all speakers", false, 2, true);
+	assert_string_equal(t.name, "intercom console");
+	assert_string_equal(t.duration, "duration 4.0 s +0.3 s pre-roll");
+	assert_string_equal(t.speakers, "2 speakers");
+	/* 80 columns: the count goes first, the pre-roll stays in the target. */
+	console_layout_title_preroll(&t, 80, "6.0 s", "+0.3 s pre-roll", "all speakers [EMERGENCY]", false, 3, true);
+	assert_string_equal(t.name, "intercom console");
+	assert_string_equal(t.target, "next page: 6.0 s +0.3 s pre-roll to all speakers [EMERGENCY]");
+	/* 60 columns: with it the name would shorten; without, it need not: the pre-roll goes. */
+	console_layout_title_preroll(&t, 60, "4.0 s", "+0.3 s pre-roll", "all speakers", false, 2, true);
+	assert_string_equal(t.name, "intercom console");
+	assert_string_equal(t.target, "next page: 4.0 s to all speakers");
+	/* 40 columns: the duration would go with it; without it, it stays: the pre-roll goes. */
+	console_layout_title_preroll(&t, 40, "1.0 s", "+0.3 s pre-roll", "all speakers", false, 2, true);
+	assert_string_equal(t.target, "next page: 1.0 s to all speakers");
+	/* None: as console_layout_title. */
+	console_layout_title_preroll(&t, 100, "4.0 s", "", "all speakers", false, 2, true);
+	assert_string_equal(t.duration, "duration 4.0 s");
+}
+
 static void test_console_tail(void **state)
 {
 	(void)state;
@@ -378,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_console_wide_and_tall), cmocka_unit_test(test_console_degrades),
 		cmocka_unit_test(test_console_every_size),   cmocka_unit_test(test_console_status_lines),
 		cmocka_unit_test(test_console_title),        cmocka_unit_test(test_console_tail),
+		cmocka_unit_test(test_console_title_preroll),
 		cmocka_unit_test(test_scroll),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,44 @@ static void test_resolve_ids(void **state)
 	assert_non_null(strstr(err, "no speaker has the name or id 9"));
 }
 
+/* The target kept across restarts reads back the same, or is not kept at all. */
+static void test_kept_target(void **state)
+{
+	(void)state;
+	struct page_target t, back;
+	char line[512], why[160];
+	page_target_all(&t);
+	assert_true(page_target_kept(&t, line, sizeof line));
+	assert_string_equal(line, "all");
+	assert_int_equal(page_target_from_kept(&back, line, why, sizeof why), 0);
+	assert_true(page_target_is_all(&back));
+
+	assert_int_equal(page_target_add(&t, true, "hall,Front desk", why, sizeof why), 0);
+	assert_int_equal(page_target_add(&t, false, "lobby-1", why, sizeof why), 0);
+	assert_true(page_target_kept(&t, line, sizeof line));
+	assert_string_equal(line, "zone hall,Front desk; speaker lobby-1");
+	assert_int_equal(page_target_from_kept(&back, line, why, sizeof why), 0);
+	assert_true(page_target_equal(&t, &back));
+
+	/* Too long for the line: not kept, rather than cut. */
+	assert_false(page_target_kept(&t, line, 20));
+	assert_string_equal(line, "");
+	/* A name that would not read back: not kept. */
+	struct page_target odd;
+	page_target_all(&odd);
+	odd.all = false;
+	odd.speaker_count = 1;
+	snprintf(odd.speakers[0], sizeof odd.speakers[0], "a;b");
+	assert_false(page_target_kept(&odd, line, sizeof line));
+
+	/* A line from a damaged file: a reason, and all. */
+	assert_int_equal(page_target_from_kept(&back, "zones everywhere", why, sizeof why), -1);
+	assert_non_null(strstr(why, "not a target"));
+	assert_true(page_target_is_all(&back));
+	assert_int_equal(page_target_from_kept(&back, "zone ,", why, sizeof why), -1);
+	assert_true(page_target_is_all(&back));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_matching),
 		cmocka_unit_test(test_equal_and_limits),
 		cmocka_unit_test(test_resolve_ids),
+		cmocka_unit_test(test_kept_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

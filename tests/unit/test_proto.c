@@ -496,6 +496,32 @@ static void test_prepare_ready_round_trip(void **state)
 	free(p);
 }
 
+/* PRIORITY round-trips; a priority beyond emergency, page 0, or a payload not exactly 5 bytes is malformed. */
+static void test_priority_round_trip(void **state)
+{
+	(void)state;
+	uint8_t frame[64];
+	for (uint8_t prio = 0; prio <= 2; prio++) {
+		struct proto_priority in = { .page_id = 0x01020304u, .priority = prio }, out;
+		size_t len = proto_priority_encode(&in, frame, sizeof frame);
+		assert_int_equal(len, PROTO_HEADER_SIZE + 5);
+		size_t plen = check_frame_header(frame, len, PROTO_PRIORITY);
+		uint8_t *p = exact_copy(frame + PROTO_HEADER_SIZE, plen);
+		assert_int_equal(proto_priority_decode(p, plen, &out), PROTO_OK);
+		assert_int_equal(out.page_id, 0x01020304u);
+		assert_int_equal(out.priority, prio);
+		for (size_t cut = 0; cut < plen; cut++)
+			assert_int_equal(proto_priority_decode(p, cut, &out), PROTO_ERR_MALFORMED);
+		free(p);
+	}
+	struct proto_priority out;
+	uint8_t three[] = { 0, 0, 0, 7, 3 }, zero[] = { 0, 0, 0, 0, 1 }, longer[] = { 0, 0, 0, 7, 1, 0 };
+	assert_int_equal(proto_priority_decode(three, sizeof three, &out), PROTO_ERR_MALFORMED);
+	assert_int_equal(proto_priority_decode(zero, sizeof zero, &out), PROTO_ERR_MALFORMED);
+	assert_int_equal(proto_priority_decode(longer, sizeof longer, &out), PROTO_ERR_MALFORMED);
+	assert_string_equal(proto_type_name(PROTO_PRIORITY), "PRIORITY");
+}
+
 /* ---- the incremental decoder over a stream of frames ---- */
 
 struct frame_rec {
@@ -1686,6 +1712,7 @@ int main(void)
 		cmocka_unit_test(test_bye_round_trip),
 		cmocka_unit_test(test_commit_round_trip),
 		cmocka_unit_test(test_prepare_ready_round_trip),
+		cmocka_unit_test(test_priority_round_trip),
 		cmocka_unit_test(test_decoder_whole_stream),
 		cmocka_unit_test(test_decoder_every_split),
 		cmocka_unit_test(test_decoder_every_two_splits),

@@ -319,6 +319,22 @@ static void test_page_played(void **state)
 	assert_string_equal(last(&said), "page 3 playing (5.00 s)");
 	assert_int_equal(speaker_state_activity_text(&st, text, sizeof text), SPEAKER_TONE_OK);
 	assert_string_equal(text, "playing page 3");
+	/* A page's priority, as speaker.c sets it: high said, an emergency unmistakable, in the alert tone. */
+	st.page_priority = 1;
+	assert_int_equal(speaker_state_activity_text(&st, text, sizeof text), SPEAKER_TONE_OK);
+	assert_string_equal(text, "playing page 3 (high priority)");
+	st.page_priority = 2;
+	assert_int_equal(speaker_state_activity_text(&st, text, sizeof text), SPEAKER_TONE_BAD);
+	assert_string_equal(text, "!! EMERGENCY page 3 !!");
+	st.priority_raised = true;
+	st.muted = true;
+	speaker_state_activity_text(&st, text, sizeof text);
+	assert_string_equal(text, "!! EMERGENCY page 3 !! (plays through the mute)");
+	st.muted = false;
+	speaker_state_activity_text(&st, text, sizeof text);
+	assert_string_equal(text, "!! EMERGENCY page 3 !! (at its floor volume)");
+	st.page_priority = 0;
+	st.priority_raised = false;
 	speaker_state_progress(&st, 120000);
 	assert_int_equal(st.frames_played, 120000);
 	speaker_state_progress(&st, 999999);

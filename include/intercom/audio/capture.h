@@ -27,6 +27,14 @@ struct level capture_levels(struct capture *cap);
 
 /* Arms a capture of exactly `frames` frames, starting with the next buffer. 0 or -1. */
 int capture_start(struct capture *cap, size_t frames);
+/*
+ * Arms a capture of exactly `frames` frames that begins with prefix_frames
+ * of prefix (copied now: the chime), then the last preroll_frames the input
+ * heard before this call (as many as it holds, at most PREROLL_MAX_MS), then
+ * what comes next. 0 or -1.
+ */
+int capture_start_with(struct capture *cap, size_t frames, const int16_t *prefix, size_t prefix_frames,
+                       size_t preroll_frames);
 bool capture_active(const struct capture *cap);
 /* Main thread: moves what the callback handed over into the page. True when complete. */
 bool capture_pump(struct capture *cap);

@@ -148,6 +148,27 @@
 #define LIVE_LATENCY_MIN_MS 20
 #define LIVE_LATENCY_MAX_MS 2000
 /*
+ * The pre-roll: a page begins this long before the key (--preroll-ms,
+ * `preroll MS`), so the first syllable spoken with the key press is not cut.
+ * 300 ms covers the key's travel and a speaker who starts as they press;
+ * more brings in what was said before it (a neighbour's last words). At most
+ * 1 s: the input keeps that much at all times (capture's preroll buffer).
+ */
+#define PREROLL_DEFAULT_MS 300
+#define PREROLL_MAX_MS 1000
+/*
+ * The chime before pages: a replacement file (--chime FILE, `chime FILE`)
+ * longer than this is refused, so a whole song given by mistake does not
+ * precede every announcement (the shipped one is 0.75 s).
+ */
+#define CHIME_MAX_S 5
+/*
+ * An emergency page plays on a speaker at no less than this volume
+ * (--emergency-floor-db), muted or turned down: 0 dB is the page as
+ * recorded. A speaker set louder keeps its volume.
+ */
+#define EMERGENCY_FLOOR_DB 0
+/*
  * The throughput assumed for a link not measured yet (its first large page):
  * 20 Mbit/s, what a crowded 100 Mbit segment or a Wi-Fi link gives; a wired
  * LAN is faster, so a first page waits a little longer than it needs to.

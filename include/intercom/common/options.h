@@ -48,6 +48,13 @@ struct options {
 	int wait_max_age_s;      /* console: a page waits this long for an offline speaker */
 	int wait_max_pages;      /* console: different pages waiting at once */
 	bool delay_given;        /* ... --delay-ms was given (else the screen's trim, kept, applies) */
+	bool duration_given;     /* console: -d was given (else the duration kept from last time) */
+	char chime_file[PATH_MAX]; /* console: --chime FILE; "" = the shipped chime */
+	bool chime_off;          /* console: --chime off */
+	bool chime_given;        /* ... --chime was given (else the chime kept from last time) */
+	int preroll_ms;          /* console: a recording begins this long before the key */
+	bool preroll_given;      /* ... --preroll-ms was given */
+	int emergency_floor_db;  /* speaker: an emergency page plays at no less than this */
 	bool legacy;             /* speaker: host and port are an old Python-intercom server */
 	int admit;               /* console: enum admit_policy for new speakers' keys */
 	bool admit_given;        /* ... --admit was given (else: ask, or key with --key-file) */
@@ -120,6 +127,9 @@ enum option_id {
 	OPT_WAIT_MAX_AGE,
 	OPT_WAIT_MAX_PAGES,
 	OPT_DELAY_MS,
+	OPT_CHIME,
+	OPT_PREROLL,
+	OPT_EMERGENCY_FLOOR,
 	OPT_KEY_FILE,
 	OPT_GEN_KEY,
 	OPT_LEGACY_PORT,

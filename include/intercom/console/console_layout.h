@@ -81,7 +81,7 @@ int console_layout_status_lines(int width, const char *text, bool recording, boo
 /* The title bar's pieces as console_layout_title chose them for a width; "" is left out. */
 struct console_title {
 	char name[24];                /* "intercom console", "intercom" */
-	char duration[32];            /* "duration 5.0 s" */
+	char duration[48];            /* "duration 5.0 s", "duration 5.0 s +0.3 s pre-roll" */
 	char target[NAME_MAX_BYTES + 64]; /* "next page to hall-1", "next page: 5.0 s to hall-1",
 	                                     "page to hall-1" */
 	char speakers[32];            /* "2 speakers" */
@@ -98,6 +98,16 @@ struct console_title {
  */
 void console_layout_title(struct console_title *title, int width, const char *duration,
                           const char *target, bool missing, size_t speakers, bool utf8);
+
+/*
+ * The same, with the pre-roll beside the duration ("duration 5.0 s +0.3 s
+ * pre-roll"; preroll "" for none) where the bar has room for it without
+ * costing the program's name more than the bare duration would; else as
+ * console_layout_title with the duration alone.
+ */
+void console_layout_title_preroll(struct console_title *title, int width, const char *duration,
+                                  const char *preroll, const char *target, bool missing, size_t speakers,
+                                  bool utf8);
 
 /*
  * Where the end of text starts that fits in cols columns (0 if it all

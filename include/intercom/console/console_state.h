@@ -32,6 +32,7 @@
 #include "intercom/console/known_speakers.h"
 #include "intercom/console/page_opts.h"
 #include "intercom/console/page_target.h"
+#include "intercom/console/page_settings.h"
 #include "intercom/console/station.h"
 
 /* What may be typed at the footer's prompt, in bytes with the terminating NUL. */
@@ -153,6 +154,7 @@ struct console_state {
 	double duration_s;
 	/* live: a talk plays on the speakers as it is spoken; else it is recorded, then played */
 	bool live;
+	struct page_settings page;    /* priority, chime and pre-roll of next pages (page_settings.h) */
 	/* Space talks while held: the terminal reports key releases. Else it is a toggle. */
 	bool hold_to_talk;
 	bool space_held;              /* the recording under way began with a Space press being held */

@@ -37,6 +37,7 @@ struct console_status_input {
 	uint64_t now_ms;          /* monotonic, for ages */
 	const struct known_speakers *known; /* speakers seen: the offline ones are listed (NULL: none) */
 	const struct wait_queue *waiting;   /* pages waiting for offline speakers (NULL: none) */
+	uint32_t page_counter;    /* the last page number used (kept across restarts) */
 };
 
 /* The status as one JSON object into j (a fresh json). */

@@ -64,9 +64,11 @@ struct console_view_header {
 	char input_format[48];    /* "48000 Hz mono 16-bit"; empty without an input */
 	bool input_ok;
 	char duration[24];        /* "5.0 s", "live 5.0 s" */
+	char preroll[24];         /* "+0.3 s pre-roll" beside it; "" for none (live talk has none) */
 	size_t speakers;          /* connected (may exceed the rows listed) */
 	char target[CONSOLE_VIEW_TARGET_MAX]; /* "all speakers", "zone hall", "hall-1, hall-2" */
 	bool target_missing;      /* no chosen speaker is connected */
+	bool emergency;           /* the next page is an emergency (the target says so) */
 	char link[48];            /* "encrypted, key ab12cd34" (+ ", pre-shared key"), or
 	                             "LEGACY PORT OPEN: unencrypted" */
 	bool link_secure;         /* every link is encrypted (no open legacy port) */
@@ -144,6 +146,7 @@ struct console_view_input {
 	size_t asking_count;          /* how many ask */
 	bool recording;               /* a capture is armed: the status shows its countdown */
 	size_t rec_have, rec_want;    /* its frames so far, and in all */
+	int rec_priority;             /* enum priority of the recording */
 	const struct station_page *page;      /* the latest page's tally */
 	const struct meter_ballistics *meter; /* the input's levels; NULL: no input */
 	const struct page_history *history;   /* the recent pages (NULL: none) */

@@ -27,6 +27,8 @@ struct file_load {
 	bool has_target;            /* target was given (the test tone's speaker, send --zone ...); */
 	struct page_target target;  /* else the page goes to the console's target when it is ready */
 	bool remember;              /* the page to resend afterwards (not the test tone) */
+	int priority;               /* enum priority of its page */
+	bool chime;                 /* the console's chime goes before it */
 	/* The result, written by the job, read once the load was taken. */
 	int rc;                     /* 0, or -1 with err */
 	int16_t *samples;           /* the file at the console's format; the load frees it unless taken */
@@ -51,6 +53,9 @@ void file_loads_free(struct file_loads *fl);
  */
 bool file_loads_add(struct file_loads *fl, const char *path, const char *what,
                     const struct page_target *target, bool remember);
+/* The same, for a page of priority (enum priority) with the chime before it if chime. */
+bool file_loads_add_as(struct file_loads *fl, const char *path, const char *what,
+                       const struct page_target *target, bool remember, int priority, bool chime);
 /* Readable once the file loading now has ended; -1 while none loads. */
 int file_loads_fd(const struct file_loads *fl);
 /* True while a file loads (or waits to). */

@@ -45,6 +45,8 @@ void outbox_free(struct outbox *ob);
 
 /* The id the next new page gets (for trace points before it exists). */
 uint32_t outbox_next_id(const struct outbox *ob);
+/* Page numbers go on from id (the last one used before a restart); never back. */
+void outbox_set_last_id(struct outbox *ob, uint32_t id);
 /*
  * Takes the next id for a page that exists before it is whole (one streamed
  * as it is recorded): outbox_add it under that id, or give it back with

@@ -43,6 +43,16 @@ void page_target_describe(const struct page_target *t, char *out, size_t outlen)
 /* True if both name the same speakers (the same sets, in any order). */
 bool page_target_equal(const struct page_target *a, const struct page_target *b);
 
+/*
+ * The target as one line to keep across restarts: "all", "zone A,B",
+ * "speaker X,Y" or "zone A,B; speaker X,Y". False (out "") when it cannot
+ * be read back the same: it does not fit, or a name holds ',' or ';'.
+ * (The console's target holds names: ids become names when it is set.)
+ */
+bool page_target_kept(const struct page_target *t, char *out, size_t outlen);
+/* A kept line back into t: 0, or -1 with a one-line reason (t is then all). */
+int page_target_from_kept(struct page_target *t, const char *kept, char *err, size_t errlen);
+
 /* A speaker as page_target_resolve sees it. */
 struct page_target_speaker {
 	uint32_t id;

@@ -121,6 +121,8 @@ struct peer_ops {
 	 * peer_drop (a target that cannot keep up with the stream).
 	 */
 	void (*send_stream)(struct peer *p, struct sbuf *frame);
+	/* optional: page_id's priority (enum priority), just before its page or stream (info.priority). */
+	void (*priority)(struct peer *p, uint32_t page_id, uint8_t priority);
 	/* optional: a page of rate and channels is being recorded for it, sent by until_us (info.prepare). */
 	void (*prepare)(struct peer *p, int rate, int channels, uint64_t until_us);
 	/* optional: the station wrote what it could of its queue (every pass, and after a page). */

@@ -53,6 +53,7 @@ struct station_speaker {
 	bool commit;              /* holds a page until its COMMIT (PROTO_CAP_COMMIT both ways) */
 	bool prepare;             /* takes PREPARE, says READY (PROTO_CAP_PREPARE both ways) */
 	bool stream;              /* takes streamed pages (PROTO_CAP_STREAM both ways) */
+	bool priority;            /* is told each page's priority (PROTO_CAP_PRIORITY both ways) */
 	uint32_t ready_lead_us;   /* READY: its output is open, a page starts this soon once held, */
 	uint64_t ready_until_us;  /* until then (the console's clock; 0: cold) */
 	uint8_t sync_state;       /* enum proto_sync_state, from its latest SYNC (SYNC_NONE until one) */
@@ -88,6 +89,7 @@ struct station_page_reason {
 /* The tally of the latest page. */
 struct station_page {
 	uint32_t id;
+	uint8_t priority;         /* enum priority of the page */
 	size_t targets, delivered, played, failed;
 	size_t muted;             /* muted on the speaker: received, deliberately not played
 	                             (an outcome of its own, not a failure) */
@@ -206,6 +208,14 @@ void station_prepare(struct station *st, const struct page_target *target, int r
  * nowhere else, and counted cancelled on every target.
  */
 void station_commit_page(struct station *st, uint32_t page_id, bool archived, const char *why);
+
+/*
+ * Page page_id has this priority (enum priority; a page never set is
+ * normal): told to each speaker that takes it (PRIORITY) just before the
+ * page or its stream. Set before the page is sent or streamed; the latest
+ * few pages are remembered.
+ */
+void station_set_page_priority(struct station *st, uint32_t page_id, int priority);
 
 /* Speakers that completed their HELLO, and legacy speakers, in joining order. */
 size_t station_speaker_count(const struct station *st);

@@ -19,8 +19,9 @@
  * 2: PING/PONG carry microsecond timestamps for the shared clock, PAGE's
  * play-at is in the console's clock, SYNC, STATUS's late_ms and EXPIRED,
  * COMMIT (with PROTO_CAP_COMMIT) and CANCELLED, PREPARE and READY (with
- * PROTO_CAP_PREPARE), STREAM_BEGIN, _DATA and _END (with PROTO_CAP_STREAM).
- * A peer of another version is refused at its first frame (docs/PROTOCOL.md).
+ * PROTO_CAP_PREPARE), STREAM_BEGIN, _DATA and _END (with PROTO_CAP_STREAM),
+ * PRIORITY (with PROTO_CAP_PRIORITY: an addition no older peer is sent, so
+ * not a new version). A peer of another version is refused at its first frame (docs/PROTOCOL.md).
  */
 #define PROTO_VERSION 2
 #define PROTO_MAGIC "ICOM"
@@ -52,6 +53,8 @@ enum proto_type {
 	PROTO_NOISE_2 = 17,    /* console -> speaker: message 2 (e, ee, s, es) */
 	PROTO_NOISE_3 = 18,    /* speaker -> console: message 3 (s, se, and psk with a key) */
 	PROTO_SEALED = 19,     /* either way: an encrypted, authenticated record of the frame stream */
+	/* After the handshake's reserved range. */
+	PROTO_PRIORITY = 32,   /* console -> speaker (with PROTO_CAP_PRIORITY): the next page's priority */
 };
 
 /* Capability bits in HELLO and WELCOME; a side uses a feature only if both set it. */
@@ -74,6 +77,13 @@ enum proto_caps {
 	 * read), then an END; a speaker that sets it sets COMMIT and PREPARE too.
 	 */
 	PROTO_CAP_STREAM = 1u << 3,
+	/*
+	 * PRIORITY: just before a page's PAGE or STREAM_BEGIN the console says
+	 * its priority (normal, high, emergency); the speaker lets no page cut
+	 * off one of higher priority, and plays an emergency page even muted.
+	 * Without it a page is normal, as before.
+	 */
+	PROTO_CAP_PRIORITY = 1u << 4,
 };
 
 /* Header flags: none in version 1; a frame with any flag set is refused. */
@@ -226,6 +236,12 @@ struct proto_prepare {
 	uint64_t until_us;        /* the console's clock: the page will be sent by then, or not at all */
 };
 
+/* PRIORITY: the page page_id (its PAGE or STREAM_BEGIN follows) has priority (enum priority, 0..2). */
+struct proto_priority {
+	uint32_t page_id;
+	uint8_t priority;
+};
+
 struct proto_ready {
 	uint32_t lead_us;         /* from holding a page to its first sample at the DAC, now */
 	uint64_t until_us;        /* the console's clock: ready until then (the PREPARE's) */
@@ -309,6 +325,9 @@ size_t proto_bye_encode(const struct proto_bye *msg, uint8_t *out, size_t cap);
 int proto_bye_decode(const uint8_t *payload, size_t len, struct proto_bye *msg);
 size_t proto_prepare_encode(const struct proto_prepare *msg, uint8_t *out, size_t cap);
 int proto_prepare_decode(const uint8_t *payload, size_t len, struct proto_prepare *msg);
+/* PRIORITY: 5 bytes of payload; PROTO_OK, or PROTO_ERR_MALFORMED (also a priority over 2, or page id 0). */
+size_t proto_priority_encode(const struct proto_priority *msg, uint8_t *out, size_t cap);
+int proto_priority_decode(const uint8_t *payload, size_t len, struct proto_priority *msg);
 size_t proto_ready_encode(const struct proto_ready *msg, uint8_t *out, size_t cap);
 int proto_ready_decode(const uint8_t *payload, size_t len, struct proto_ready *msg);
 size_t proto_stream_begin_encode(const struct proto_stream_begin *msg, uint8_t *out, size_t cap);

@@ -79,6 +79,8 @@ struct link_owner {
 	 * how soon a page can then start (link_say_ready).
 	 */
 	void (*prepare)(void *ctx, int rate, int channels, uint64_t until_us);
+	/* optional: the page page_id, whose PAGE or STREAM_BEGIN follows, has priority (enum priority). */
+	void (*priority)(void *ctx, uint32_t page_id, uint8_t priority);
 	/*
 	 * A streamed page (docs/PROTOCOL.md): it begins, its frames come, it
 	 * ends (whole: check it, take it like a page, held for its COMMIT; or

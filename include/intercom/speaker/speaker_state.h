@@ -104,6 +104,8 @@ struct speaker_state {
 	int volume_db;
 	int volume_said_db;             /* the volume the log last said */
 	bool muted;
+	int page_priority;            /* enum priority of the page in hand (speaker.c sets it) */
+	bool priority_raised;         /* ... an emergency plays above the volume or mute set here */
 	int delay_ms;                   /* --delay-ms and the screen's trim: pages play this much later */
 	int delay_said_ms;              /* the trim the log last said */
 
