@@ -3,7 +3,8 @@
 # chime (assets/chime.wav, exactly) then the file, in the archive and on the
 # speaker, which plays it sample-exact from its first sample; `chime off`
 # sends the file alone; `chime FILE` puts another sound first; a chime file
-# that cannot be read is refused and the chime stays as it was; --chime FILE
+# that cannot be read is refused and the chime stays as it was; per page,
+# send --chime/--no-chime/--priority change that page only; --chime FILE
 # at start-up, and a bad one stops the start with the reason.
 source "$(dirname "$0")/harness.sh"
 
@@ -64,6 +65,21 @@ console_cmd "send $T/tone.wav"
 wait_log "$T/console.log" "page 3: delivered to 1/1, played by 1/1" 20
 rig_wav_to_raw "$(archived_page "$T/archive" 3)" "$T/page3.raw"
 cat "$T/gong.raw" "$T/tone.raw" | cmp -s - "$T/page3.raw" || fail "page 3 is not the chime file, then the file"
+
+note "per page: send --no-chime, and --chime while the console's is off; --priority high for that page only"
+console_cmd "send --no-chime --priority high $T/tone.wav"
+wait_log "$T/console.log" "page 4: delivered to 1/1, played by 1/1" 20
+rig_wav_to_raw "$(archived_page "$T/archive" 4)" "$T/page4.raw"
+cmp -s "$T/page4.raw" "$T/tone.raw" || fail "send --no-chime: page 4 is not the file alone"
+console_cmd "status"
+wait_log "$T/console.log" '"last_page":\{"id":4,"priority":"high"' 5
+grep -E '\{"console"' "$T/console.log" | tail -1 | grep -q '"priority":"normal","chime":"gong.wav"' ||
+	fail "the page's options changed the console's settings: $(grep -E '\{"console"' "$T/console.log" | tail -1)"
+console_cmd "chime off"
+console_cmd "send --chime $T/tone.wav"
+wait_log "$T/console.log" "page 5: delivered to 1/1, played by 1/1" 20
+rig_wav_to_raw "$(archived_page "$T/archive" 5)" "$T/page5.raw"
+cat "$T/gong.raw" "$T/tone.raw" | cmp -s - "$T/page5.raw" || fail "send --chime: page 5 is not the chime, then the file"
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 

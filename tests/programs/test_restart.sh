@@ -2,7 +2,7 @@
 # Identity across restarts: page numbers keep increasing after the console
 # restarts (its state in $XDG_STATE_HOME/intercom/console.state, replaced
 # whole), and the settings the operator changed come back: duration, live or
-# pages, priority, chime, pre-roll. An option on the command line wins over
+# pages, the target, priority, chime, pre-roll. An option on the command line wins over
 # what was kept; a state file with nonsense in it is survived with a warning.
 source "$(dirname "$0")/harness.sh"
 
@@ -21,7 +21,7 @@ status_has() {
 }
 
 start_console "$T/console" "$port" --archive "$T/archive" --codec pcm
-alsa_speaker s1 "$port"
+alsa_speaker s1 "$port" --zone hall
 wait_log "$T/console.log" "joined" 20
 [ -e "$state" ] && fail "the state was written before anything changed"
 
@@ -35,17 +35,18 @@ console_cmd "priority high"
 console_cmd "preroll 200"
 console_cmd "chime on"
 console_cmd "live"
-status_has '"mode":"live","duration_s":7.50,.*"priority":"high","chime":"on","preroll_ms":200,"page_counter":2'
+console_cmd "target zone hall"
+status_has '"mode":"live","duration_s":7.50,"target":\{"kind":"zone","zones":\["hall"\].*"priority":"high","chime":"on","preroll_ms":200,"page_counter":2'
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 [ -f "$state" ] || fail "no state file at $state"
 grep -qx "last_page=2" "$state" || fail "the state does not keep page 2: $(cat "$state")"
-ls "$(dirname "$state")" | grep -v -e '^console.state$' -e '\.key$' -e '^approved' && fail "a temporary file was left beside the state"
+ls "$(dirname "$state")" | grep -v -e '^console.state$' -e '^known-speakers$' -e '\.key$' -e '^approved' && fail "a temporary file was left beside the state"
 
 note "restarted: page 3 next, the settings back"
 CONSOLE_PAGE_OPTS= start_console "$T/console" "$port" --archive "$T/archive" --codec pcm
 wait_log "$T/console.log" "joined" 20
-status_has '"mode":"live","duration_s":7.50,.*"priority":"high","chime":"on","preroll_ms":200,"page_counter":2'
+status_has '"mode":"live","duration_s":7.50,"target":\{"kind":"zone","zones":\["hall"\].*"priority":"high","chime":"on","preroll_ms":200,"page_counter":2'
 console_cmd "page"
 console_cmd "chime off"
 console_cmd "send $T/tone.wav"
@@ -64,10 +65,11 @@ console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 
 note "nonsense in the state file: a warning, the rest kept"
-printf 'last_page=41\nduration=banana\npriority=urgent\n' >"$state"
+printf 'last_page=41\nduration=banana\npriority=urgent\ntarget=zones everywhere\n' >"$state"
 CONSOLE_PAGE_OPTS= start_console "$T/console" "$port" --archive "$T/archive"
 wait_log "$T/console.log" "warning: .*console.state: 2 settings not understood" 5
-status_has '"priority":"normal",.*"page_counter":41'
+wait_log "$T/console.log" "warning: .*console.state: the target kept \(zones everywhere\) is not understood: .*pages go to all speakers" 5
+status_has '"target":\{"kind":"all".*"priority":"normal",.*"page_counter":41'
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 note "ok"
