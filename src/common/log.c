@@ -63,6 +63,17 @@ const char *log_priority_prefix(char out[4], bool journal, enum log_priority pri
 	return out;
 }
 
+enum log_priority log_priority_of(enum log_priority priority, const char *message)
+{
+	if (priority != LOG_PRIORITY_INFO)
+		return priority;
+	if (strncmp(message, "warning: ", 9) == 0)
+		return LOG_PRIORITY_WARNING;
+	if (strncmp(message, "note: ", 6) == 0)
+		return LOG_PRIORITY_NOTICE;
+	return priority;
+}
+
 /* Whether stdout goes to journald: looked at on the first line (-1 until then). */
 static int stdout_journal = -1;
 
@@ -89,7 +100,7 @@ static void log_vevent(enum log_priority priority, const char *fmt, va_list ap)
 	if (stdout_journal < 0)
 		stdout_journal = log_fd_is_journal(STDOUT_FILENO);
 	char prefix[4];
-	fputs(log_priority_prefix(prefix, stdout_journal, priority), stdout);
+	fputs(log_priority_prefix(prefix, stdout_journal, log_priority_of(priority, line + n)), stdout);
 	fputs(line, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);

@@ -150,6 +150,13 @@ static void say_cb(const char *line, void *ctx)
 	log_event("%s", line);
 }
 
+/* What the operator asked for and could not have: a warning in the journal. */
+static void say_refusal_cb(const char *line, void *ctx)
+{
+	(void)ctx;
+	log_event_at(LOG_PRIORITY_WARNING, "%s", line);
+}
+
 /*
  * The screen's log sink: the log pane (and a log view scrolled back keeps
  * its place). While the console waits on a module that says its own
@@ -330,7 +337,7 @@ static void pages_tick(struct console *con)
 	char who[512];
 	page_target_describe(&back, who, sizeof who);
 	if (!outbox_kept_first_id(con->outbox, page)) {
-		log_event("page %u expired for %s: the console no longer holds it", page, who);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u expired for %s: the console no longer holds it", page, who);
 		struct history_page *hp = page_history_find(&con->ledger.history, page);
 		for (size_t i = 0; hp && i < back.speaker_count; i++)
 			page_history_set(hp, back.speakers[i], HISTORY_WAIT_EXPIRED, false, "no longer held");
@@ -637,7 +644,7 @@ static void load_done(struct console *con, struct file_load *load)
 				samples = chimed;
 				frames = with;
 			} else {
-				log_event("%s goes without its chime: out of memory", load->what);
+				log_event_at(LOG_PRIORITY_WARNING, "%s goes without its chime: out of memory", load->what);
 			}
 		}
 		load->samples = NULL;
@@ -1078,7 +1085,7 @@ static void console_read_stdin(struct console *con)
 	con->line_len -= (size_t)(start - con->line);
 	memmove(con->line, start, con->line_len);
 	if (con->line_len == sizeof con->line - 1) {
-		log_event("command line too long; ignored");
+		log_event_at(LOG_PRIORITY_WARNING, "command line too long; ignored");
 		con->line_len = 0;
 	}
 }
@@ -1595,6 +1602,7 @@ static int setup_parts(struct console *con)
 {
 	con->fmt = (struct audio_format){ .rate = con->opts.rate, .channels = con->opts.channels };
 	console_state_init(&con->cs, &con->fmt, con->opts.duration, say_cb, NULL);
+	con->cs.say_refusal = say_refusal_cb;
 	page_ledger_init(&con->ledger, con->opts.wait_max_age_s, con->opts.wait_max_pages, say_cb, NULL);
 	con->cs.known = &con->ledger.known;
 	con->loads = file_loads_new(con->fmt.rate, con->fmt.channels, format_frames_for_seconds(
@@ -1679,7 +1687,7 @@ static void console_greet(const struct console *con)
 		log_event("old Python-intercom clients served on %s: each page goes to them as a plain WAV",
 		          con->legacy_addr);
 	if (!capture(con))
-		log_event("no input: %s; talk is disabled until an input device appears, send PATH still works",
+		log_event_at(LOG_PRIORITY_WARNING, "no input: %s; talk is disabled until an input device appears, send PATH still works",
 		          input_watch_missing(con->input));
 	if (con->opts.no_effect[0])
 		log_event("note: %s does nothing on the console: it plays nothing itself (the test tone "

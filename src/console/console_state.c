@@ -66,7 +66,10 @@ void console_state_answer(struct console_state *cs, bool error, const char *fmt,
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	console_state_note(cs, error, text);
-	say(cs, "%s", text);
+	if (error && cs->say_refusal)
+		cs->say_refusal(text, cs->say_ctx);
+	else
+		say(cs, "%s", text);
 }
 
 void console_state_log_added(struct console_state *cs)

@@ -129,7 +129,7 @@ void outbox_free(struct outbox *ob)
 	if (!ob)
 		return;
 	for (struct entry *e = ob->head; e; e = e->next)
-		log_event("not %s, the console is stopping: page %u (%s)", e == ob->head && ob->job ? "played" : "sent",
+		log_event_at(LOG_PRIORITY_WARNING, "not %s, the console is stopping: page %u (%s)", e == ob->head && ob->job ? "played" : "sent",
 		          e->id, e == ob->head && ob->job ? "still being archived" : "waiting its turn");
 	if (ob->job)
 		ob->commit(ob->ctx, ob->head->id, false, "the console is stopping");
@@ -153,7 +153,7 @@ static bool entry_add(struct outbox *ob, struct page *pg, uint32_t id, uint32_t 
 {
 	struct entry *e = calloc(1, sizeof *e);
 	if (!e) {
-		log_event("page %u not sent: out of memory", id);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u not sent: out of memory", id);
 		return false;
 	}
 	*e = (struct entry){ .page = page_ref(pg), .id = id, .resend_of = resend_of };
@@ -192,7 +192,7 @@ static void archive_done(struct outbox *ob, struct archive_task *task)
 		log_event("page %u archived as %s", e->id, e->page->path);
 		ob->commit(ob->ctx, e->id, true, NULL);
 	} else {
-		log_event("page %u NOT played: cannot archive it: %s (fix the archive, then type resend)", e->id,
+		log_event_at(LOG_PRIORITY_WARNING, "page %u NOT played: cannot archive it: %s (fix the archive, then type resend)", e->id,
 		          task->err);
 		char why[160];
 		snprintf(why, sizeof why, "the console cannot archive it: %.120s", task->err);
@@ -211,7 +211,7 @@ static void archive_start(struct outbox *ob)
 	struct entry *e = ob->head;
 	struct archive_task *task = calloc(1, sizeof *task);
 	if (!task) {
-		log_event("page %u NOT sent: cannot archive it: out of memory", e->id);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u NOT sent: cannot archive it: out of memory", e->id);
 		entry_pop(ob);
 		return;
 	}
@@ -283,7 +283,7 @@ void outbox_add(struct outbox *ob, uint32_t id, uint8_t *wav, size_t wav_len, ui
 		id = ++ob->last_id;
 	struct page *pg = calloc(1, sizeof *pg);
 	if (!pg) {
-		log_event("page %u not sent: out of memory", id);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u not sent: out of memory", id);
 		free(wav);
 		return;
 	}

@@ -143,7 +143,7 @@ void page_ledger_load(struct page_ledger *pl, const char *state_dir)
 void page_ledger_free(struct page_ledger *pl)
 {
 	for (size_t i = 0; i < pl->waiting.n; i++)
-		log_event("not delivered, the console is stopping: page %u (waiting for %s)", pl->waiting.v[i].page_id,
+		log_event_at(LOG_PRIORITY_WARNING, "not delivered, the console is stopping: page %u (waiting for %s)", pl->waiting.v[i].page_id,
 		          pl->waiting.v[i].name);
 	/* The known speakers on disk before going: the save under way first (a few seconds at most). */
 	for (int i = 0; pl->known_job && !job_done(pl->known_job) && i < KNOWN_SAVE_WAIT_TRIES; i++)
@@ -177,7 +177,7 @@ static void wait_expired_cb(void *ctx, const struct wait_entry *e, enum wait_exp
 		snprintf(reason, sizeof reason, "waited %d s for it (--wait-max-age)", pl->max_age_s);
 	else
 		snprintf(reason, sizeof reason, "%d newer pages wait (--wait-max-pages)", pl->max_pages);
-	log_event("page %u expired for %s: never delivered, it %s", e->page_id, e->name, reason);
+	log_event_at(LOG_PRIORITY_WARNING, "page %u expired for %s: never delivered, it %s", e->page_id, e->name, reason);
 	struct history_page *hp = page_history_find(&pl->history, e->page_id);
 	if (hp)
 		page_history_set(hp, e->name, HISTORY_WAIT_EXPIRED, false, reason);
@@ -213,14 +213,14 @@ void page_ledger_sent(struct page_ledger *pl, uint32_t page_id, uint32_t first_i
 	size_t waiting = 0;
 	for (size_t i = 0; i < count; i++) {
 		if (pl->max_age_s == 0) {
-			log_event("page %u expired for %s: it is offline and pages do not wait (--wait-max-age 0)", hp->id,
+			log_event_at(LOG_PRIORITY_NOTICE, "page %u expired for %s: it is offline and pages do not wait (--wait-max-age 0)", hp->id,
 			          off[i]->name);
 			page_history_set(hp, off[i]->name, HISTORY_WAIT_EXPIRED, false, "offline; pages do not wait");
 		} else if (wait_queue_add(&pl->waiting, hp->id, off[i]->name, now_ms, wait_expired_cb, pl) == 0) {
 			page_history_set(hp, off[i]->name, HISTORY_WAITING, false, NULL);
 			waiting++;
 		} else {
-			log_event("page %u cannot wait for %s: out of memory", hp->id, off[i]->name);
+			log_event_at(LOG_PRIORITY_WARNING, "page %u cannot wait for %s: out of memory", hp->id, off[i]->name);
 		}
 	}
 	if (waiting)
@@ -288,7 +288,7 @@ int page_ledger_missed(struct page_ledger *pl, uint32_t first_id, const struct p
 			taken++;
 	}
 	if (taken < n && taken == PAGE_TARGET_MAX)
-		log_event("resend --missed: more than %d speakers missed page %u; these get it now, type it again for "
+		log_event_at(LOG_PRIORITY_NOTICE, "resend --missed: more than %d speakers missed page %u; these get it now, type it again for "
 		          "the rest", PAGE_TARGET_MAX, first_id);
 	return page_target_is_all(out) ? 1 : 0;
 }

@@ -272,7 +272,7 @@ int station_approve(struct station *st, uint32_t id, char *msg, size_t msglen)
 	char err[256] = "";
 	if (st->approved && (trust_put_key(st->approved, p->info.key, p->info.name) < 0 ||
 	                     trust_save(st->approved, err, sizeof err) < 0))
-		log_event("approved speaker %s is not remembered: %s", p->info.name,
+		log_event_at(LOG_PRIORITY_WARNING, "approved speaker %s is not remembered: %s", p->info.name,
 		          err[0] ? err : "out of memory");
 	snprintf(msg, msglen, "approved speaker %s (%s)%s", p->info.name, p->info.fingerprint,
 	         st->approved ? ": its key is remembered" : "");
@@ -333,7 +333,7 @@ int station_forget(struct station *st, const char *what, char *msg, size_t msgle
 	bool was = st->approved && trust_remove_key(st->approved, key);
 	char err[256] = "";
 	if (was && trust_save(st->approved, err, sizeof err) < 0)
-		log_event("cannot save the approved speakers: %s", err);
+		log_event_at(LOG_PRIORITY_WARNING, "cannot save the approved speakers: %s", err);
 	size_t closed = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
@@ -449,7 +449,7 @@ static uint64_t station_clock(struct station *st)
 	if (st->last_pass_ms && now - st->last_pass_ms > LOOP_STALL_MS) {
 		uint64_t gap = now - st->last_pass_ms;
 		st->stalled_ms += gap;
-		log_event("the console did not run for %.1f s (stopped or starved): its speakers' "
+		log_event_at(LOG_PRIORITY_WARNING, "the console did not run for %.1f s (stopped or starved): its speakers' "
 		          "silence meanwhile is not held against them", gap / 1000.0);
 	}
 	st->last_pass_ms = now;
@@ -464,7 +464,7 @@ static void flood_report(struct station *st, uint64_t now)
 	if (st->flood_closed == 0 || now - st->flood_logged_ms < 1000)
 		return;
 	st->flood_logged_ms = now;
-	log_event("%d connections have not said hello yet: each newer one takes the place of the "
+	log_event_at(LOG_PRIORITY_WARNING, "%d connections have not said hello yet: each newer one takes the place of the "
 	          "oldest from the address holding the most (%zu closed since the last such line, "
 	          "the latest %s)", MAX_PENDING_HELLO, st->flood_closed, st->flood_latest);
 	st->flood_closed = 0;
@@ -557,7 +557,7 @@ static void page_settle(struct station *st, struct peer *p, uint8_t state, const
 		/* Its time had passed before it could play: never played, and not the link's fault. */
 		if (st->page.expired++ == 0)
 			snprintf(st->page.expired_name, sizeof st->page.expired_name, "%s", p->info.name);
-		log_event("page %u expired on %s (its time had passed)", st->page.id, p->info.name);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u expired on %s (its time had passed)", st->page.id, p->info.name);
 	} else if (state == PAGE_MUTED) {
 		/* The speaker's operator chose silence: an outcome of its own, not a failure. */
 		if (st->page.muted++ == 0)
@@ -567,7 +567,7 @@ static void page_settle(struct station *st, struct peer *p, uint8_t state, const
 		const char *why = *reason ? reason : proto_page_state_name(state);
 		st->page.failed++;
 		page_keep_reason(&st->page, p->info.name, why);
-		log_event("page %u failed on %s: %s", st->page.id, p->info.name, why);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u failed on %s: %s", st->page.id, p->info.name, why);
 	}
 }
 
@@ -729,7 +729,7 @@ static void station_accept(struct station *st, struct listener *l)
 			return; /* the rest wait in the backlog until the next pass */
 		if (ops->max_peers && kind_count(st, ops) >= ops->max_peers) {
 			if (!l->full)
-				log_event("%zu %s connected, the most served at once: more wait until one leaves",
+				log_event_at(LOG_PRIORITY_NOTICE, "%zu %s connected, the most served at once: more wait until one leaves",
 				          ops->max_peers, ops->noun);
 			l->full = true;
 			return;
@@ -737,13 +737,13 @@ static void station_accept(struct station *st, struct listener *l)
 		int fd = net_accept(l->fd, addr, sizeof addr);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				log_event("cannot accept speakers: %s; pausing accepts for 1 s", strerror(errno));
+				log_event_at(LOG_PRIORITY_WARNING, "cannot accept speakers: %s; pausing accepts for 1 s", strerror(errno));
 				st->accept_paused_until = clock_mono_ms() + ACCEPT_BACKOFF_MS;
 			}
 			return; /* EAGAIN: all taken; ECONNABORTED, EINTR: next wake-up */
 		}
 		if (!station_add_peer(st, ops, fd, addr, clock_mono_ms())) {
-			log_event("out of memory accepting %s", addr);
+			log_event_at(LOG_PRIORITY_WARNING, "out of memory accepting %s", addr);
 			return;
 		}
 	}
@@ -928,7 +928,7 @@ static uint64_t page_play_at(struct station *st, struct peer *const *targets, si
 		return 0;
 	uint64_t lead_ms = (plan.lead_us + 999) / 1000;
 	if (plan.why == PLAYAT_TOO_LONG) {
-		log_event("page %u plays on arrival: its copies would take %.1f s to reach every speaker "
+		log_event_at(LOG_PRIORITY_NOTICE, "page %u plays on arrival: its copies would take %.1f s to reach every speaker "
 		          "(a page waits %g s at most)", st->page.id, lead_ms / 1000.0,
 		          PLAYAT_MAX_LEAD_MS / 1000.0);
 		return 0;
@@ -1020,7 +1020,7 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	struct sbuf *frame = head_len ? sbuf_new(head_len + wav_len) : NULL;
 	struct peer **targets = frame ? malloc((st->peer_count + 1) * sizeof *targets) : NULL;
 	if (!targets) {
-		log_event("page %u not sent: %s", page_id, head_len ? "out of memory" : "too large");
+		log_event_at(LOG_PRIORITY_WARNING, "page %u not sent: %s", page_id, head_len ? "out of memory" : "too large");
 		sbuf_unref(frame);
 		return 0;
 	}
@@ -1124,7 +1124,7 @@ static uint64_t page_retime(struct station *st, uint32_t page_id)
 	uint64_t now_us = clock_mono_us();
 	if (plan.why != PLAYAT_TIMED || now_us + plan.lead_us <= st->page_play_at_us)
 		return 0;
-	log_event("page %u archived %.0f ms later than its play-at allowed for: it plays at +%llu ms",
+	log_event_at(LOG_PRIORITY_NOTICE, "page %u archived %.0f ms later than its play-at allowed for: it plays at +%llu ms",
 	          page_id, (now_us + plan.lead_us - st->page_play_at_us) / 1000.0,
 	          (unsigned long long)(plan.lead_us / 1000u));
 	st->page_play_at_us = now_us + plan.lead_us;
@@ -1155,7 +1155,7 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 	size_t len = proto_stream_begin_encode(begin, bytes, sizeof bytes);
 	struct sbuf *frame = len ? sbuf_new(len) : NULL;
 	if (!frame) {
-		log_event("page %u cannot be streamed: out of memory; it goes whole once recorded", begin->page_id);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u cannot be streamed: out of memory; it goes whole once recorded", begin->page_id);
 		return 0;
 	}
 	memcpy(frame->data, bytes, len);

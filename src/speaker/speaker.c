@@ -477,7 +477,7 @@ static void page_save_done(struct speaker *spk, struct page_save *s)
 	if (s->rc == 0)
 		log_event("page %u saved as %s", s->page_id, s->path);
 	else
-		log_event("page %u not saved: %s", s->page_id, s->err);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u not saved: %s", s->page_id, s->err);
 	if (s->outcome)
 		page_report(spk, s->page_id, PAGE_FAILED, 0, s->frames,
 		            s->rc == 0 ? "saved, not played: no output device"
@@ -497,7 +497,7 @@ static void page_save(struct speaker *spk, const struct link_page *page, size_t 
 		slot++;
 	struct page_save *s = calloc(1, sizeof *s);
 	if (!s) {
-		log_event("page %u not saved: out of memory", page->id);
+		log_event_at(LOG_PRIORITY_WARNING, "page %u not saved: out of memory", page->id);
 		if (outcome)
 			page_report(spk, page->id, PAGE_FAILED, 0, frames, "not saved, not played: no output device");
 		return;
@@ -562,7 +562,7 @@ static void page_saves_wait(struct speaker *spk)
 	for (size_t i = 0; i < SAVE_JOBS; i++) {
 		if (!spk->saves[i].job)
 			continue;
-		log_event("page %u may not be saved: its file was still being written %d s after the "
+		log_event_at(LOG_PRIORITY_WARNING, "page %u may not be saved: its file was still being written %d s after the "
 		          "speaker was asked to stop", spk->saves[i].page_id, SAVE_EXIT_WAIT_MS / 1000);
 		if (spk->saves[i].outcome)
 			page_report(spk, spk->saves[i].page_id, PAGE_FAILED, 0, spk->saves[i].frames,
@@ -656,7 +656,7 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 	}
 	priority_gain(spk);
 	if (spk->st.priority_raised)
-		log_event("page %u is an EMERGENCY: it plays at %d dB at least%s", spk->page_id, spk->opts.emergency_floor_db,
+		log_event_at(LOG_PRIORITY_NOTICE, "page %u is an EMERGENCY: it plays at %d dB at least%s", spk->page_id, spk->opts.emergency_floor_db,
 		          spk->st.muted ? ", muted as this speaker is" : "");
 	const struct clock_sync *cs = speaker_clock(spk);
 	if (!play_at_us || !cs) {
@@ -1019,7 +1019,7 @@ static bool rtp_begin(struct speaker *spk, const char *from, const struct rtp_de
 	char why[160];
 	struct stream_live *sl = stream_live_new(&params, (uint32_t)rate * RTP_SESSION_MAX_S, why, sizeof why);
 	if (!sl) {
-		log_event("RTP from %s not played: %s", from, why);
+		log_event_at(LOG_PRIORITY_NOTICE, "RTP from %s not played: %s", from, why);
 		return false;
 	}
 	samples_drop(spk);
@@ -1049,7 +1049,7 @@ static bool rtp_begin(struct speaker *spk, const char *from, const struct rtp_de
 	if (playback_arm(spk->playback, &spk->fmt, why, sizeof why) == 0)
 		lead_us = playback_armed_lead_us(spk->playback);
 	else
-		log_event("RTP: the output did not open ahead (%s): it starts cold", why);
+		log_event_at(LOG_PRIORITY_WARNING, "RTP: the output did not open ahead (%s): it starts cold", why);
 	uint32_t latency_ms = spk->opts.rtp_listen.latency_ms ? (uint32_t)spk->opts.rtp_listen.latency_ms
 	                                                       : RTP_LATENCY_MS;
 	spk->rtp_latency_ms = latency_ms;
@@ -1067,7 +1067,7 @@ static void rtp_packet_cb(void *ctx, const char *from, const struct rtp_depack_o
 	if (!spk->rtp_playing) {
 		if (spk->device_clock == PLAYOUT_CLOCK_UNPACED) {
 			if (!spk->rtp_unpaced_said)
-				log_event("RTP cannot play here: the output device takes audio faster than real time (a file?)");
+				log_event_at(LOG_PRIORITY_WARNING, "RTP cannot play here: the output device takes audio faster than real time (a file?)");
 			spk->rtp_unpaced_said = true;
 			return;
 		}
@@ -1264,7 +1264,7 @@ static void arm_output(struct speaker *spk, int rate, int channels, uint64_t unt
 	char err[256];
 	playback_set_chunk(spk->playback, spk->opts.chunk); /* a page's (a live talk is never armed) */
 	if (playback_arm(spk->playback, &fmt, err, sizeof err) < 0) {
-		log_event("cannot ready the output for the page being recorded: %s", err);
+		log_event_at(LOG_PRIORITY_WARNING, "cannot ready the output for the page being recorded: %s", err);
 		return;
 	}
 	spk->armed_until_us = until_local_us + PREPARE_GRACE_MS * 1000u;
@@ -1447,7 +1447,7 @@ static void timed_drift(struct speaker *spk, uint64_t now_us)
 	spk->drift_since_us = now_us;
 	int32_t cmd = playout_drift_window(mean, rate, DRIFT_MAX_MS, &spk->drift_last);
 	if (cmd && playout_drift_is_jump(cmd, rate, DRIFT_MAX_MS)) {
-		log_event("page %u was %.1f ms %s its time (the output stalled): back in step", spk->page_id,
+		log_event_at(LOG_PRIORITY_WARNING, "page %u was %.1f ms %s its time (the output stalled): back in step", spk->page_id,
 		          fabs(cmd * 1000.0 / rate), cmd < 0 ? "behind" : "ahead of");
 		playback_jump(spk->playback, cmd);
 	} else if (cmd && playback_correction_pending(spk->playback) == 0) {
@@ -1543,7 +1543,7 @@ static int volume_tick(struct speaker *spk, uint64_t now)
 	                          sizeof err) < 0 &&
 	    !spk->state_save_failed) {
 		spk->state_save_failed = true;
-		log_event("volume and delay not kept for the next start: %s", err);
+		log_event_at(LOG_PRIORITY_WARNING, "volume and delay not kept for the next start: %s", err);
 	}
 	return -1;
 }
@@ -1568,7 +1568,7 @@ static void speaker_replay(struct speaker *spk)
 		return;
 	}
 	if (spk->output_device < 0) {
-		log_event("cannot replay: no output device");
+		log_event_at(LOG_PRIORITY_WARNING, "cannot replay: no output device");
 		return;
 	}
 	if (spk->st.muted) {
@@ -1584,7 +1584,7 @@ static void speaker_replay(struct speaker *spk)
 		page_outcome(spk, PAGE_INTERRUPTED, "replayed from the start");
 	char err[256];
 	if (page_play(spk, true, NULL, err, sizeof err) < 0)
-		log_event("cannot replay page %u: %s", spk->page_id, err);
+		log_event_at(LOG_PRIORITY_WARNING, "cannot replay page %u: %s", spk->page_id, err);
 }
 
 /* ---- the screen ---- */
@@ -1858,7 +1858,7 @@ static int setup_output(struct speaker *spk)
 		}
 		snprintf(spk->output_name, sizeof spk->output_name, "none: pages are saved, not played");
 		/* What it means first (a screen's log pane cuts the rest), then err, which says why. */
-		log_event("pages will be saved to %s, not played: %s", spk->opts.save_dir, err);
+		log_event_at(LOG_PRIORITY_WARNING, "pages will be saved to %s, not played: %s", spk->opts.save_dir, err);
 		return APP_RUN;
 	}
 	spk->playback = playback_new(spk->output_device, spk->opts.chunk);
@@ -1995,7 +1995,7 @@ static void speaker_greet(const struct speaker *spk)
 	else
 		log_event("intercom-speaker %s as %s, no console: RTP only", INTERCOM_VERSION, spk->opts.name);
 	if (spk->rtp)
-		log_event("listening for RTP on %s: UNAUTHENTICATED, anyone who can send to it is heard; "
+		log_event_at(LOG_PRIORITY_NOTICE, "listening for RTP on %s: UNAUTHENTICATED, anyone who can send to it is heard; "
 		          "a page of the console always takes over", rtp_in_name(spk->rtp));
 	if (spk->opts.no_effect[0])
 		log_event("note: %s %s nothing on a speaker: it plays each page in the format the console "

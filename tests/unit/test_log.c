@@ -43,6 +43,11 @@ static void test_priority_prefix(void **state)
 	assert_string_equal(log_priority_prefix(prefix, true, LOG_PRIORITY_WARNING), "<4>");
 	assert_string_equal(log_priority_prefix(prefix, true, LOG_PRIORITY_INFO), "<6>");
 	assert_string_equal(log_priority_prefix(prefix, false, LOG_PRIORITY_ERR), "");
+	/* Lines that say what they are. */
+	assert_int_equal(log_priority_of(LOG_PRIORITY_INFO, "warning: no chime"), LOG_PRIORITY_WARNING);
+	assert_int_equal(log_priority_of(LOG_PRIORITY_INFO, "note: not advertised"), LOG_PRIORITY_NOTICE);
+	assert_int_equal(log_priority_of(LOG_PRIORITY_INFO, "page 3 played, no warning: here"), LOG_PRIORITY_INFO);
+	assert_int_equal(log_priority_of(LOG_PRIORITY_ERR, "warning: still an error"), LOG_PRIORITY_ERR);
 }
 
 /* Runs two log lines with stdout on a fresh file, JOURNAL_STREAM naming it or not; returns the text. */

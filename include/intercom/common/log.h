@@ -63,6 +63,12 @@ bool log_fd_is_journal(int fd);
 
 /* "<N>" for a line at priority to journald, "" otherwise: out holds 4 bytes. Pure. */
 const char *log_priority_prefix(char out[4], bool journal, enum log_priority priority);
+/*
+ * The priority a line logged at LOG_PRIORITY_INFO really has when its text
+ * says so: "warning: ..." is a warning, "note: ..." a notice (the words the
+ * operator reads are also what the journal files it under).
+ */
+enum log_priority log_priority_of(enum log_priority priority, const char *message);
 
 /* The latest lines, kept for a screen's log pane: a ring, the oldest dropped first. */
 #define LOG_LINE_MAX 512

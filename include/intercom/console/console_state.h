@@ -135,6 +135,7 @@ struct console_result_slot {
 struct console_state {
 	console_say_fn say;
 	void *say_ctx;
+	console_say_fn say_refusal; /* a refused command or key's answer (NULL: say): logged as a warning */
 	struct audio_format fmt;      /* of pages: bounds the duration */
 
 	/* the speakers as last listed, in the table's order (speaker name, zone, who came first) */
