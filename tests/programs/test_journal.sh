@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Under systemd (JOURNAL_STREAM naming stdout), every log line carries an
 # sd-daemon priority prefix: <6> events, <5> what the operator should look at
-# (a speaker asking to join, an unauthenticated RTP target), <3> what stops
-# the program.
+# (a speaker asking to join, an unauthenticated RTP target), <4> what failed
+# and was survived (a file that cannot be sent, no input device), <3> what
+# stops the program.
 # Without JOURNAL_STREAM (or when it names another file) no line has one.
 source "$(dirname "$0")/harness.sh"
 
@@ -16,6 +17,9 @@ grep -q "^<6>.*listening on" "$T/console.log" || fail "no <6> on 'listening on':
 grep -q "^<5>.*UNAUTHENTICATED" "$T/console.log" || fail "the RTP target's warning is not <5>: $(grep UNAUTH "$T/console.log")"
 alsa_speaker s1 "$port"
 wait_log "$T/console.log" "^<5>.*speaker s1 .*asks to join" 10
+console_cmd "send $T/no-such-file.wav"
+wait_log "$T/console.log" "^<4>.*cannot send $T/no-such-file.wav" 10
+grep -q "^<4>.*no input" "$T/console.log" || fail "no input device is not <4>: $(grep 'no input' "$T/console.log")"
 console_cmd "approve"
 wait_log "$T/console.log" "^<6>.*speaker s1 .*joined" 10
 bad=$(grep -v "^<[3-6]>" "$T/console.log" || true)
