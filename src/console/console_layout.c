@@ -189,9 +189,12 @@ void console_layout_title_preroll(struct console_title *t, int width, const char
 	snprintf(with, sizeof with, "%s %s", duration, preroll);
 	struct console_title full;
 	console_layout_title(&full, width, with, target, missing, speakers, utf8);
-	/* Shown (not gone with the duration), and the name as long as without it: the pre-roll stays. */
+	/*
+	 * Shown (not gone with the duration), the name as long as without it and
+	 * the count of speakers still there: the pre-roll stays.
+	 */
 	bool shown = strstr(full.duration, preroll) || strstr(full.target, preroll);
-	if (shown && strlen(full.name) >= strlen(t->name))
+	if (shown && strlen(full.name) >= strlen(t->name) && strcmp(full.speakers, t->speakers) == 0)
 		*t = full;
 }
 
