@@ -91,6 +91,7 @@ struct playback {
 	_Atomic bool placed_by_line;       /* callback: the first sample was placed by the line */
 	/* Callback-only bookkeeping. */
 	struct playout_line line;
+	bool cb_by_line;                    /* this buffer's placement time is the line's */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
@@ -168,16 +169,19 @@ static void line_note(struct playback *pb, double reported, double filtered)
 /*
  * Callback: judges the stream's clock from its callbacks until it is known,
  * and follows its DAC timeline (playout_line). Returns the stream time this
- * buffer's first frame reaches the DAC: by the line once a wake has counted,
- * else as the host reports it. Through the pulse plugin the report is
- * libpulse's smoothed latency, whose error is the stream's own: placed by it,
- * ten speakers started 1-4 ms apart; averaging the reports over every
- * callback made it worse (5 ms: the error is no noise to average, it wanders
- * for seconds). The line is what the callbacks' wake times say (BENCHMARKS
- * section 9).
+ * buffer's first frame reaches the DAC as the host reports it, and in
+ * *placed the one to place a first sample by: the line's, once a wake has
+ * counted and while it agrees with the host's within PLAYOUT_LINE_TRUST_S.
+ * Through the pulse plugin the host's is libpulse's smoothed latency, whose
+ * error is the stream's own: placed by it, ten speakers started 1-4 ms
+ * apart; averaging the reports over every callback made it worse (5 ms: the
+ * error is no noise to average, it wanders for seconds). The line is what
+ * the callbacks' wake times say (BENCHMARKS section 9). Drift is still judged
+ * by the host's times: across an underrun the line's offset to the DAC moved
+ * by tens of ms and stayed (measured), where the host's follows the buffer.
  */
 static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *time,
-                           unsigned long frames)
+                           unsigned long frames, double *placed)
 {
 	double now = time ? time->currentTime : 0, dac = time ? time->outputBufferDacTime : 0;
 	if (pb->cb_frames == 0) {
@@ -187,11 +191,11 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 		const PaStreamInfo *si = Pa_GetStreamInfo(pb->stream);
 		playout_line_reset(&pb->line, si ? si->outputLatency : 0);
 	}
-	double filtered = dac;
+	double filtered;
 	bool woke = playout_line_add(&pb->line, now, pb->cb_frames, pb->rate);
-	bool lined = playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered);
-	if (woke && lined && dac != 0)
+	if (woke && dac != 0 && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered))
 		line_note(pb, dac, filtered);
+	pb->cb_by_line = playout_line_place(&pb->line, pb->cb_frames, pb->rate, dac, placed);
 	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
 	if (verdict == PLAYOUT_CLOCK_UNKNOWN && pb->cb_frames > 0) {
 		verdict = playout_clock_judge(pb->cb_first_now, pb->cb_first_dac, now, dac, pb->cb_frames,
@@ -199,7 +203,7 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 		atomic_store_explicit(&pb->clock_verdict, verdict, memory_order_relaxed);
 	}
 	pb->cb_frames += frames;
-	return lined ? filtered : dac;
+	return dac;
 }
 
 /*
@@ -229,7 +233,7 @@ static size_t place_first(struct playback *pb, double dac, unsigned long frames,
 	size_t skip = lead < 0 ? (size_t)-lead : 0;
 	*pos = pb->start_frame + skip < pb->frames ? pb->start_frame + skip : pb->frames;
 	atomic_store_explicit(&pb->skipped, skip, memory_order_relaxed);
-	atomic_store_explicit(&pb->placed_by_line, pb->line.wakes > 0, memory_order_relaxed);
+	atomic_store_explicit(&pb->placed_by_line, pb->cb_by_line, memory_order_relaxed);
 	atomic_store_explicit(&pb->begun, true, memory_order_release);
 	return lead > 0 ? (size_t)lead : 0;
 }
@@ -303,12 +307,13 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	struct playback *pb = user;
 	size_t width = (size_t)pb->channels;
 	int16_t *out = output;
-	double dac = clock_follow(pb, time, frames);
+	double placed;
+	double dac = clock_follow(pb, time, frames, &placed);
 	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
 	size_t lead = 0;
 	bool first = false;
 	if (!atomic_load_explicit(&pb->begun, memory_order_relaxed)) {
-		lead = place_first(pb, dac, frames, &pos);
+		lead = place_first(pb, placed, frames, &pos);
 		first = lead < frames;
 	}
 	memset(out, 0, lead * width * sizeof(int16_t));

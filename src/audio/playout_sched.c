@@ -89,6 +89,17 @@ bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, do
 	return true;
 }
 
+bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, double host_s, double *dac_s)
+{
+	double line;
+	if (host_s != 0 && playout_line_dac(l, frame, rate, &line) && fabs(line - host_s) <= PLAYOUT_LINE_TRUST_S) {
+		*dac_s = line;
+		return true;
+	}
+	*dac_s = host_s;
+	return false;
+}
+
 enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, double now_s,
                                        double dac_s, uint64_t frames, int rate, double wall_s)
 {

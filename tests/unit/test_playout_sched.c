@@ -260,12 +260,23 @@ static void test_line_lateness(void **state)
 	/* What the filter removed, for the log. */
 	assert_true(sm.line.late_max_s > 0.004 && sm.line.late_max_s <= 0.008 + 1e-9);
 	assert_true(sm.line.late_sum_s / (double)sm.line.wakes > 0.001);
+	/* Placing: the line's time while it is within PLAYOUT_LINE_TRUST_S of the host's, else the host's. */
+	double line, placed;
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &line));
+	assert_true(playout_line_place(&sm.line, sm.frames, 48000, line + 0.004, &placed));
+	assert_true(placed == line);
+	assert_true(playout_line_place(&sm.line, sm.frames, 48000, line - PLAYOUT_LINE_TRUST_S + 0.001, &placed));
+	assert_false(playout_line_place(&sm.line, sm.frames, 48000, line + PLAYOUT_LINE_TRUST_S + 0.001, &placed));
+	assert_true(placed == line + PLAYOUT_LINE_TRUST_S + 0.001);
+	assert_false(playout_line_place(&sm.line, sm.frames, 48000, 0, &placed)); /* no host time: no check */
 	/* No time from the host: nothing counts. */
 	struct playout_line l;
 	playout_line_reset(&l, 0.085);
 	for (int i = 0; i < 100; i++)
 		assert_false(playout_line_add(&l, 0, (uint64_t)i * 1024, 48000));
 	assert_false(playout_line_dac(&l, 0, 48000, &dac));
+	assert_false(playout_line_place(&l, 0, 48000, 12.5, &placed));
+	assert_true(placed == 12.5); /* no line yet: the host's */
 }
 
 /* The line follows a device 100 ppm slow, and a stall, within its window. */

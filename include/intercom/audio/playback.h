@@ -102,8 +102,8 @@ uint64_t playback_corrected(struct playback *pb);
  * stream opened: wakes counted, their lateness over the line (what the
  * filter removes: mean and most, ms), how far the host's own DAC times fell
  * from the line (min..max, ms), and whether the first sample was placed by
- * the line (else by the host's DAC time: no wake had counted yet). False
- * until a wake counted.
+ * the line (else by the host's DAC time: no wake had counted yet, or the
+ * two disagreed by more than PLAYOUT_LINE_TRUST_S). False until a wake counted.
  */
 struct playback_line_stats {
 	uint32_t wakes;

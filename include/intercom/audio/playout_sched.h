@@ -113,20 +113,32 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
  * lateness (>= 0: scheduling, the server's wake-ups). The least of that over
  * recent wakes is the line; the DAC time of frame F of the stream is the line
  * + F / rate + the stream's output latency (PortAudio's, fixed per stream).
- * Placed by it, ten speakers started within 0.3 ms of each other (median,
- * replayed from recorded callbacks, then measured).
+ * Placed by it, ten speakers' starts spread 0.4 ms instead of 2.1 (median;
+ * BENCHMARKS section 9). It places first samples only: drift is judged by
+ * the host's DAC times, since across an underrun the offset between wake
+ * and DAC moved by tens of ms and stayed (measured), where the host's report
+ * follows the buffer.
  *
  * Wakes are the callbacks whose stream time moved on since the previous one
  * (PortAudio splits a host buffer into several callbacks with one time), from
  * one output latency after the first callback on (before that, priming hands
  * over frames faster than real time). The least is kept per block of
  * PLAYOUT_LINE_BLOCK_S of stream time over the last PLAYOUT_LINE_BLOCKS
- * blocks, so the line follows drift (100 ppm moves it 0.2 ms in 2 s) and a
- * stall (an underrun moves the line later) within the window. Callback-owned:
- * fixed size, no allocation, pure arithmetic.
+ * blocks, so the line follows a device clock's drift and a stall within
+ * the window: a device slower than the stream clock leaves it behind by up
+ * to the window times the drift (100 ppm: 0.25 ms), a faster one not at all.
+ * Callback-owned: fixed size, no allocation, pure arithmetic.
  */
 #define PLAYOUT_LINE_BLOCK_S 0.5
 #define PLAYOUT_LINE_BLOCKS 4
+/*
+ * The line places a first sample only while it agrees with the host's DAC
+ * time within this: the host's own error stayed within -7..+26 ms over a
+ * stream's first 8 s on the rig; beyond it something else happened (an
+ * underrun's recovery handing over frames faster than real time) and the
+ * host's time, which follows the buffer, is the safer of the two.
+ */
+#define PLAYOUT_LINE_TRUST_S 0.030
 
 struct playout_line {
 	double latency_s;     /* the stream's output latency: wake to DAC */
@@ -152,6 +164,12 @@ void playout_line_reset(struct playout_line *l, double latency_s);
 bool playout_line_add(struct playout_line *l, double now_s, uint64_t frames_before, int rate);
 /* The stream time at which the stream's frame `frame` reaches the DAC; false until a wake counted. */
 bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, double *dac_s);
+/*
+ * The DAC time to place frame `frame` by, given the host's for it (host_s;
+ * 0: none): the line's while it has one within PLAYOUT_LINE_TRUST_S of the
+ * host's (true), else the host's (false).
+ */
+bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, double host_s, double *dac_s);
 
 /*
  * Drift: the device's error in frames (positive: ahead of the console's
