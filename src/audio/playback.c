@@ -78,10 +78,11 @@ struct playback {
 	_Atomic int32_t jump;              /* main adds, callback does at once: > 0 silence, < 0 skip */
 	_Atomic uint64_t corrected;        /* callback: frames corrected in this page */
 	/*
-	 * The DAC timeline the callback places and times by (playout_line), and
-	 * what it saw of it since the stream opened, for the log: wakes counted,
+	 * What the callback saw of the DAC timeline it places first samples by
+	 * (playout_line) since the stream opened, for the log: wakes counted,
 	 * their lateness over the line (sum and most, µs), and how far the
-	 * host's own DAC times (outputBufferDacTime) fell from it (µs).
+	 * host's own DAC times (outputBufferDacTime, when it gives them) fell
+	 * from it (µs).
 	 * Callback writes, main reads (playback_line_stats).
 	 */
 	_Atomic uint32_t line_wakes;
@@ -148,7 +149,7 @@ static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
 	return false;
 }
 
-/* Callback: notes a wake's lateness and the host's DAC time against the line, for the log. */
+/* Callback: notes a wake's lateness and the host's DAC time (0: none) against the line, for the log. */
 static void line_note(struct playback *pb, double reported, double filtered)
 {
 	uint32_t wakes = atomic_load_explicit(&pb->line_wakes, memory_order_relaxed);
@@ -157,13 +158,15 @@ static void line_note(struct playback *pb, double reported, double filtered)
 	                      memory_order_relaxed);
 	atomic_store_explicit(&pb->line_late_max_us, late < UINT32_MAX ? (uint32_t)late : UINT32_MAX,
 	                      memory_order_relaxed);
+	atomic_store_explicit(&pb->line_wakes, wakes + 1, memory_order_relaxed);
+	if (reported == 0)
+		return;
 	double off = (reported - filtered) * 1e6;
 	int32_t us = off > INT32_MAX ? INT32_MAX : off < -INT32_MAX ? -INT32_MAX : (int32_t)lround(off);
 	if (wakes == 0 || us < atomic_load_explicit(&pb->line_report_min_us, memory_order_relaxed))
 		atomic_store_explicit(&pb->line_report_min_us, us, memory_order_relaxed);
 	if (wakes == 0 || us > atomic_load_explicit(&pb->line_report_max_us, memory_order_relaxed))
 		atomic_store_explicit(&pb->line_report_max_us, us, memory_order_relaxed);
-	atomic_store_explicit(&pb->line_wakes, wakes + 1, memory_order_relaxed);
 }
 
 /*
@@ -193,7 +196,7 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 	}
 	double filtered;
 	bool woke = playout_line_add(&pb->line, now, pb->cb_frames, pb->rate);
-	if (woke && dac != 0 && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered))
+	if (woke && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered))
 		line_note(pb, dac, filtered);
 	pb->cb_by_line = playout_line_place(&pb->line, pb->cb_frames, pb->rate, dac, placed);
 	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
