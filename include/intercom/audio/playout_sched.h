@@ -105,7 +105,7 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
  * stream: measured on the skew rig (BENCHMARKS section 9), the DAC times of
  * one stream agree with each other to ±0.05-0.3 ms over its first half
  * second, yet ten speakers placed by them started 1-4 ms apart, and over a
- * stream's first 8 s they wandered 2-27 ms while the sound itself did not move.
+ * stream's first 8 s they wandered 1-27 ms while the sound itself did not move.
  *
  * What does hold: a callback runs when the device has taken a buffer's room,
  * never before, so its wake time (currentTime) less the frames handed over
@@ -113,7 +113,7 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
  * lateness (>= 0: scheduling, the server's wake-ups). The least of that over
  * recent wakes is the line; the DAC time of frame F of the stream is the line
  * + F / rate + the stream's output latency (PortAudio's, fixed per stream).
- * Placed by it, ten speakers' starts spread 0.4 ms instead of 2.1 (median;
+ * Placed by it, ten speakers' starts spread 0.34-0.44 ms, not 2.1-3.4 (median;
  * BENCHMARKS section 9). It places first samples only: drift is judged by
  * the host's DAC times, since across an underrun the offset between wake
  * and DAC moved by tens of ms and stayed (measured), where the host's report
