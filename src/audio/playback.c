@@ -93,6 +93,7 @@ struct playback {
 	/* Callback-only bookkeeping. */
 	struct playout_line line;
 	bool cb_by_line;                    /* this buffer's placement time is the line's */
+	double cb_offset;                   /* host's DAC time - the line's at the placement (s) */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
@@ -180,8 +181,9 @@ static void line_note(struct playback *pb, double reported, double filtered)
  * apart; averaging the reports over every callback made it worse (5 ms: the
  * error is no noise to average, it wanders for seconds). The line is what
  * the callbacks' wake times say (BENCHMARKS section 9). Drift is still judged
- * by the host's times: across an underrun the line's offset to the DAC moved
- * by tens of ms and stayed (measured), where the host's follows the buffer.
+ * by the host's times (less their offset from the line at the placement):
+ * across an underrun the line's offset to the DAC moved by tens of ms and
+ * stayed (measured), where the host's follows the buffer.
  */
 static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *time,
                            unsigned long frames, double *placed)
@@ -318,6 +320,15 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	if (!atomic_load_explicit(&pb->begun, memory_order_relaxed)) {
 		lead = place_first(pb, placed, frames, &pos);
 		first = lead < frames;
+		/*
+		 * Drift is judged by the host's DAC times from here on, less where
+		 * they stood from the line at the placement: the drift loop follows
+		 * how the host's times move (a device's rate, an underrun), not
+		 * their offset from the line, which it would otherwise "mend" by a
+		 * jump seconds into the page, undoing the placement.
+		 */
+		if (first)
+			pb->cb_offset = pb->mode == START_TIMED && pb->cb_by_line ? dac - placed : 0;
 	}
 	memset(out, 0, lead * width * sizeof(int16_t));
 	/* The page's frame at the buffer's first sample: before it, the silence placed. */
@@ -328,7 +339,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	struct level level = meter_measure_s16(out + lead * width, n * width);
 	level_slot_add(&pb->levels, level);
 	if (time && lead < frames)
-		timing_publish(pb, dac, at);
+		timing_publish(pb, dac - pb->cb_offset, at);
 	if (pb->trace && first && n > 0)
 		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);
 	atomic_store_explicit(&pb->position, pos, memory_order_release);
@@ -419,6 +430,7 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 {
 	pb->cb_first_now = pb->cb_first_dac = 0;
 	pb->cb_frames = 0;
+	pb->cb_offset = 0;
 	pb->cb_since_correction = 0;
 	atomic_store(&pb->finished, false);
 	atomic_store(&pb->timing_valid, false);
