@@ -264,6 +264,7 @@ static void test_line_lateness(void **state)
 	double line, placed;
 	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &line));
 	assert_true(playout_line_place(&sm.line, sm.frames, 48000, line + 0.004, &placed));
+	assert_true(PLAYOUT_LINE_TRUST_S > 0.004);
 	assert_true(placed == line);
 	assert_true(playout_line_place(&sm.line, sm.frames, 48000, line - PLAYOUT_LINE_TRUST_S + 0.001, &placed));
 	assert_false(playout_line_place(&sm.line, sm.frames, 48000, line + PLAYOUT_LINE_TRUST_S + 0.001, &placed));
