@@ -9,7 +9,8 @@
 # BENCH_IDLE_SLICES, BENCH_K2L_REPS, BENCH_RELIST_N, BENCH_CLOCK_S, BENCH_CLOCK_SESSIONS,
 # BENCH_SKEW_PAGES, BENCH_DRIFT_S, BENCH_CAP_REPS, BENCH_ARRIVAL_BIN, BENCH_LIVE_TALKS, BENCH_LIVE_MS,
 # BENCH_CODEC_REPS, BENCH_CODEC_S, BENCH_CPU_S, BENCH_CPU_SLICES, BENCH_NETNS_REPS, BENCH_NETNS_RATE,
-# BENCH_NETNS_{WAV,STREAM,PCM}_ARGS, BENCH_ONLY=skew|codec|cpu|netns.
+# BENCH_NETNS_{WAV,STREAM,PCM}_ARGS, BENCH_ONLY=skew|codec|cpu|netns,
+# BENCH_SKEW_PARTS (section 9's parts to run: "proof pages capture live drift", the default).
 # Results and logs: BUILD_DIR/bench/results/.
 set -euo pipefail
 
@@ -356,17 +357,19 @@ if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = skew ]; then
 # ---------------------------------------------------------------- 9 (skew rig)
 # shellcheck source=skew.sh
 source "$top/bench/skew.sh"
-skew_prove "${PROOF_OFFS//,/ }"
+SKEW_PARTS=${BENCH_SKEW_PARTS:-proof pages capture live drift}
+skew_part() { [[ " $SKEW_PARTS " == *" $1 "* ]]; }
+skew_part proof && skew_prove "${PROOF_OFFS//,/ }"
 arrival_bin=
 if [ "$ARRIVAL" = 1 ]; then
 	arrival_bin=$(skew_arrival_bin)
 fi
-for n in $SKEW_NS; do
+skew_part pages && for n in $SKEW_NS; do
 	say "start skew: $n speakers, $SKEW_PAGES pages, timed$([ -n "$arrival_bin" ] && echo ', then on arrival')"
 	skew_pages timed "$BIN" "$n" "$SKEW_PAGES"
 	[ -n "$arrival_bin" ] && skew_pages arrival "$arrival_bin" "$n" "$SKEW_PAGES"
 done
-for n in 10 "$CAP_BIG"; do
+skew_part capture && for n in 10 "$CAP_BIG"; do
 	[ "$smoke" = 1 ] && [ "$n" = 10 ] && continue
 	nreal=$n npeers=0
 	[ "$n" -gt 10 ] && nreal=2 npeers=$((n - 2))
@@ -374,14 +377,18 @@ for n in 10 "$CAP_BIG"; do
 	skew_capture timed "$BIN" "$nreal" "$npeers" "$CAP_REPS"
 	[ -n "$arrival_bin" ] && skew_capture arrival "$arrival_bin" "$nreal" "$npeers" "$CAP_REPS"
 done
+if skew_part live; then
 say "live talk: mouth to ear, 1 and $((LIVE_BIG + 1)) speakers, $LIVE_TALKS talks each, idle, under CPU load, through a delaying relay"
 skew_live 0 "$LIVE_TALKS" 0
 skew_live "$LIVE_BIG" "$LIVE_TALKS" 0
 skew_live 0 "$LIVE_TALKS" 1
 skew_live "$LIVE_BIG" "$LIVE_TALKS" 1
 skew_live 0 "$LIVE_TALKS" 0 1
+fi
+if skew_part drift; then
 say "drift: a ${DRIFT_S} s page, one speaker's clock 100 ppm fast (libfaketime)"
 skew_drift "$DRIFT_S" "$DRIFT_EVERY"
+fi
 rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 PULSE_DIR=
 fi # BENCH_ONLY skew

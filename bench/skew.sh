@@ -94,15 +94,16 @@ skew_prove() {
 # is arrival), PAGES pages of a 0.3 s chirp: sample skew.nN.LABEL = the spread
 # of the N starts (latest - earliest) per page.
 skew_pages() {
-	local label=$1 bin=$2 n=$3 pages=$4 port i k timed=1 chans
-	[ "$label" = arrival ] && timed=0
+	local label=$1 bin=$2 n=$3 pages=$4 port i k timed=1 chans pfx=sk
+	# The baseline's speakers have names of their own: the timed ones' logs stay in the results.
+	[ "$label" = arrival ] && timed=0 pfx=ska
 	skew_rig "$n"
 	port=$(rig_free_port)
 	skew_console "sk-$label-$n" "$port"
 	SK_SPK_PIDS=()
 	SK_SPK_ARGS=()
 	[ "$label" = arrival ] && SK_SPK_ARGS=(--on-arrival)
-	for ((k = 1; k <= n; k++)); do skew_speaker "$bin" "sk$k" "s$k" "$port"; done
+	for ((k = 1; k <= n; k++)); do skew_speaker "$bin" "$pfx$k" "s$k" "$port"; done
 	SK_SPK_ARGS=()
 	wait_for 30 has_line "$T/sk-$label-$n.log" "\\($n connected\\)" || fail "$n speakers did not connect"
 	skew_locked "$timed" "$n" sk

@@ -88,7 +88,23 @@ struct playback {
 	_Atomic int32_t correction;        /* main adds, callback does: > 0 repeat, < 0 drop */
 	_Atomic int32_t jump;              /* main adds, callback does at once: > 0 silence, < 0 skip */
 	_Atomic uint64_t corrected;        /* callback: frames corrected in this page */
+	/*
+	 * What the callback saw of the DAC timeline it places first samples by
+	 * (playout_line) since the stream opened, for the log: wakes counted,
+	 * their lateness over the line (sum and most, µs), and how far the
+	 * host's own DAC times (outputBufferDacTime, when it gives them) fell
+	 * from it (µs).
+	 * Callback writes, main reads (playback_line_stats).
+	 */
+	_Atomic uint32_t line_wakes;
+	_Atomic uint64_t line_late_sum_us;
+	_Atomic uint32_t line_late_max_us;
+	_Atomic int32_t line_report_min_us, line_report_max_us;
+	_Atomic bool placed_by_line;       /* callback: the first sample was placed by the line */
 	/* Callback-only bookkeeping. */
+	struct playout_line line;
+	bool cb_by_line;                    /* this buffer's placement time is the line's */
+	double cb_offset;                   /* host's DAC time - the line's at the placement (s) */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
@@ -189,24 +205,57 @@ static bool timing_read(struct playback *pb, double *dac_time, int64_t *frame)
 	return true;
 }
 
+/* Callback: notes a wake's lateness and the host's DAC time (0: none) against the line, for the log. */
+static void line_note(struct playback *pb, double reported, double filtered)
+{
+	uint32_t wakes = atomic_load_explicit(&pb->line_wakes, memory_order_relaxed);
+	double late = pb->line.late_max_s * 1e6;
+	atomic_store_explicit(&pb->line_late_sum_us, (uint64_t)llround(pb->line.late_sum_s * 1e6),
+	                      memory_order_relaxed);
+	atomic_store_explicit(&pb->line_late_max_us, late < UINT32_MAX ? (uint32_t)late : UINT32_MAX,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&pb->line_wakes, wakes + 1, memory_order_relaxed);
+	if (reported == 0)
+		return;
+	double off = (reported - filtered) * 1e6;
+	int32_t us = off > INT32_MAX ? INT32_MAX : off < -INT32_MAX ? -INT32_MAX : (int32_t)lround(off);
+	if (wakes == 0 || us < atomic_load_explicit(&pb->line_report_min_us, memory_order_relaxed))
+		atomic_store_explicit(&pb->line_report_min_us, us, memory_order_relaxed);
+	if (wakes == 0 || us > atomic_load_explicit(&pb->line_report_max_us, memory_order_relaxed))
+		atomic_store_explicit(&pb->line_report_max_us, us, memory_order_relaxed);
+}
+
 /*
- * Callback: judges the stream's clock from its callbacks until it is known.
- * Returns this buffer's DAC time as reported: through the pulse plugin it
- * moves in a sawtooth against "now" (42..53 ms), but that is the real fill
- * of the buffer: placed by it, a page's frames land within ±2 frames of the
- * timeline (measured), where a smoothed latency was off by milliseconds, and
- * where the stream's origin averaged over every callback (DAC time less the
- * frames before it) spread 10 speakers' starts 5.0 ms instead of 1.8 ms
- * (BENCHMARKS section 9, tried and taken out).
+ * Callback: judges the stream's clock from its callbacks until it is known,
+ * and follows its DAC timeline (playout_line). Returns the stream time this
+ * buffer's first frame reaches the DAC as the host reports it, and in
+ * *placed the one to place a first sample by: the line's, once a wake has
+ * counted and while it agrees with the host's within PLAYOUT_LINE_TRUST_S.
+ * Through the pulse plugin the host's is libpulse's smoothed latency, whose
+ * error is the stream's own: placed by it, ten speakers started 1-4 ms
+ * apart; averaging the reports over every callback made it worse (5 ms: the
+ * error is no noise to average, it wanders for seconds). The line is what
+ * the callbacks' wake times say (BENCHMARKS section 9). Drift is still judged
+ * by the host's times (less their offset from the line at the placement):
+ * across an underrun the line's offset to the DAC moved by tens of ms and
+ * stayed (measured), where the host's follows the buffer.
  */
 static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *time,
-                           unsigned long frames)
+                           unsigned long frames, double *placed)
 {
 	double now = time ? time->currentTime : 0, dac = time ? time->outputBufferDacTime : 0;
 	if (pb->cb_frames == 0) {
 		pb->cb_first_now = now;
 		pb->cb_first_dac = dac;
+		/* Filled in by Pa_OpenStream, before this thread started: no system call. */
+		const PaStreamInfo *si = Pa_GetStreamInfo(pb->stream);
+		playout_line_reset(&pb->line, si ? si->outputLatency : 0);
 	}
+	double filtered;
+	bool woke = playout_line_add(&pb->line, now, pb->cb_frames, pb->rate);
+	if (woke && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered))
+		line_note(pb, dac, filtered);
+	pb->cb_by_line = playout_line_place(&pb->line, pb->cb_frames, pb->rate, dac, placed);
 	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
 	if (verdict == PLAYOUT_CLOCK_UNKNOWN && pb->cb_frames > 0) {
 		verdict = playout_clock_judge(pb->cb_first_now, pb->cb_first_dac, now, dac, pb->cb_frames,
@@ -244,6 +293,7 @@ static size_t place_first(struct playback *pb, double dac, unsigned long frames,
 	size_t skip = lead < 0 ? (size_t)-lead : 0;
 	*pos = pb->start_frame + skip < pb->frames ? pb->start_frame + skip : pb->frames;
 	atomic_store_explicit(&pb->skipped, skip, memory_order_relaxed);
+	atomic_store_explicit(&pb->placed_by_line, pb->cb_by_line, memory_order_relaxed);
 	atomic_store_explicit(&pb->begun, true, memory_order_release);
 	return lead > 0 ? (size_t)lead : 0;
 }
@@ -317,13 +367,23 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	struct playback *pb = user;
 	size_t width = (size_t)pb->channels;
 	int16_t *out = output;
-	double dac = clock_follow(pb, time, frames);
+	double placed;
+	double dac = clock_follow(pb, time, frames, &placed);
 	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
 	size_t lead = 0;
 	bool first = false;
 	if (!atomic_load_explicit(&pb->begun, memory_order_relaxed)) {
-		lead = place_first(pb, dac, frames, &pos);
+		lead = place_first(pb, placed, frames, &pos);
 		first = lead < frames;
+		/*
+		 * Drift is judged by the host's DAC times from here on, less where
+		 * they stood from the line at the placement: the drift loop follows
+		 * how the host's times move (a device's rate, an underrun), not
+		 * their offset from the line, which it would otherwise "mend" by a
+		 * jump seconds into the page, undoing the placement.
+		 */
+		if (first)
+			pb->cb_offset = pb->mode == START_TIMED && pb->cb_by_line ? dac - placed : 0;
 	}
 	memset(out, 0, lead * width * sizeof(int16_t));
 	/* The page's frame at the buffer's first sample: before it, the silence placed. */
@@ -334,7 +394,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	struct level level = meter_measure_s16(out + lead * width, n * width);
 	level_slot_add(&pb->levels, level);
 	if (time && lead < frames)
-		timing_publish(pb, dac, at);
+		timing_publish(pb, dac - pb->cb_offset, at);
 	if (pb->trace && first && n > 0)
 		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);
 	atomic_store_explicit(&pb->position, pos, memory_order_release);
@@ -425,6 +485,7 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 {
 	pb->cb_first_now = pb->cb_first_dac = 0;
 	pb->cb_frames = 0;
+	pb->cb_offset = 0;
 	pb->cb_since_correction = 0;
 	pb->cb_sums = (struct playout_dac_sums){ 0 };
 	if (++pb->stream_gen == 0)
@@ -435,6 +496,12 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 	atomic_store(&pb->go, false);
 	atomic_store(&pb->begun, false);
 	atomic_store(&pb->clock_verdict, PLAYOUT_CLOCK_UNKNOWN);
+	atomic_store(&pb->line_wakes, 0);
+	atomic_store(&pb->line_late_sum_us, 0);
+	atomic_store(&pb->line_late_max_us, 0);
+	atomic_store(&pb->line_report_min_us, 0);
+	atomic_store(&pb->line_report_max_us, 0);
+	atomic_store(&pb->placed_by_line, false);
 	const PaDeviceInfo *info = Pa_GetDeviceInfo(pb->device);
 	if (!info) {
 		snprintf(err, errlen, "output device unavailable");
@@ -593,6 +660,20 @@ int32_t playback_correction_pending(struct playback *pb)
 uint64_t playback_corrected(struct playback *pb)
 {
 	return atomic_load_explicit(&pb->corrected, memory_order_relaxed);
+}
+
+bool playback_line_stats(struct playback *pb, struct playback_line_stats *st)
+{
+	*st = (struct playback_line_stats){ 0 };
+	st->wakes = atomic_load_explicit(&pb->line_wakes, memory_order_relaxed);
+	if (!st->wakes)
+		return false;
+	st->late_mean_ms = (double)atomic_load_explicit(&pb->line_late_sum_us, memory_order_relaxed) / st->wakes / 1000.0;
+	st->late_max_ms = atomic_load_explicit(&pb->line_late_max_us, memory_order_relaxed) / 1000.0;
+	st->report_min_ms = atomic_load_explicit(&pb->line_report_min_us, memory_order_relaxed) / 1000.0;
+	st->report_max_ms = atomic_load_explicit(&pb->line_report_max_us, memory_order_relaxed) / 1000.0;
+	st->placed_by_line = atomic_load_explicit(&pb->placed_by_line, memory_order_relaxed);
+	return true;
 }
 
 double playback_start_cost_ms(struct playback *pb)

@@ -32,6 +32,74 @@ int64_t playout_lead_frames(double dac_s, double target_s, int rate)
 	return (int64_t)llround((target_s - dac_s) * rate);
 }
 
+void playout_line_reset(struct playout_line *l, double latency_s)
+{
+	*l = (struct playout_line){ .latency_s = latency_s > 0 ? latency_s : 0 };
+}
+
+/* The least of the current block and the blocks kept: the line (now - frames / rate). */
+static double line_min(const struct playout_line *l)
+{
+	double m = l->block_min_s;
+	for (unsigned i = 0; i < l->nmins; i++)
+		if (l->mins[i] < m)
+			m = l->mins[i];
+	return m;
+}
+
+bool playout_line_add(struct playout_line *l, double now_s, uint64_t frames_before, int rate)
+{
+	bool first = l->calls++ == 0;
+	double prev = l->prev_now_s;
+	l->prev_now_s = now_s;
+	if (first) {
+		l->first_now_s = now_s;
+		return false;
+	}
+	/* No time from the host, the same host buffer as before, or still priming. */
+	if (now_s == 0 || now_s <= prev || now_s - l->first_now_s < l->latency_s || rate <= 0)
+		return false;
+	double w = now_s - (double)frames_before / rate;
+	if (l->wakes == 0) {
+		l->block_start_s = now_s;
+		l->block_min_s = w;
+	} else if (now_s - l->block_start_s >= PLAYOUT_LINE_BLOCK_S) {
+		l->mins[l->head] = l->block_min_s;
+		l->head = (l->head + 1) % PLAYOUT_LINE_BLOCKS;
+		if (l->nmins < PLAYOUT_LINE_BLOCKS)
+			l->nmins++;
+		l->block_start_s = now_s;
+		l->block_min_s = w;
+	} else if (w < l->block_min_s) {
+		l->block_min_s = w;
+	}
+	l->wakes++;
+	double late = w - line_min(l);
+	l->late_sum_s += late;
+	if (late > l->late_max_s)
+		l->late_max_s = late;
+	return true;
+}
+
+bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, double *dac_s)
+{
+	if (!l->wakes || rate <= 0)
+		return false;
+	*dac_s = line_min(l) + (double)frame / rate + l->latency_s;
+	return true;
+}
+
+bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, double host_s, double *dac_s)
+{
+	double line;
+	if (host_s != 0 && playout_line_dac(l, frame, rate, &line) && fabs(line - host_s) <= PLAYOUT_LINE_TRUST_S) {
+		*dac_s = line;
+		return true;
+	}
+	*dac_s = host_s;
+	return false;
+}
+
 enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, double now_s,
                                        double dac_s, uint64_t frames, int rate, double wall_s)
 {

@@ -320,6 +320,18 @@ static void priority_gain(struct speaker *spk)
 		playback_set_gain(spk->playback, volume_gain_q24(v.db));
 }
 
+/* A timed page's DAC timeline, in the log: what the callbacks' lateness and the host's DAC times were. */
+static void log_dac_line(struct speaker *spk)
+{
+	struct playback_line_stats ls;
+	if (!playback_line_stats(spk->playback, &ls))
+		return;
+	log_event("page %u: DAC timeline from %u callbacks, late by %.2f ms on average (%.2f at most); "
+	          "the host's DAC times %+.2f..%+.2f ms off it%s", spk->page_id, ls.wakes, ls.late_mean_ms,
+	          ls.late_max_ms, ls.report_min_ms, ls.report_max_ms,
+	          ls.placed_by_line ? "" : "; placed by the host's DAC time (the line was not ready, or far off it)");
+}
+
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)
 {
 	if (spk->rtp_playing) {
@@ -348,6 +360,8 @@ static void page_outcome(struct speaker *spk, enum proto_page_state state, const
 	if (spk->playing && spk->playback) {
 		played = playback_frames_played_by_device(spk->playback);
 		speaker_state_corrected(&spk->st, spk->replay ? 0 : playback_corrected(spk->playback));
+		if (spk->timed && !spk->replay)
+			log_dac_line(spk);
 	}
 	if (state == PAGE_PLAYED)
 		played = spk->frames;

@@ -227,6 +227,131 @@ static void test_dac_sums_precision(void **state)
 	assert_true(fabs(frame - 199994.5 * 1024) < 1e-3);
 }
 
+/*
+ * A stream as PortAudio's ALSA path runs one: a priming burst (frames handed
+ * over faster than real time), then host buffers of 2048 frames split into
+ * two callbacks of 1024 with one stream time, each wake late by a one-sided
+ * amount (scheduling). The device takes frames at rate x (1 + ppm / 1e6)
+ * from t0, plus any stall.
+ */
+struct sim {
+	struct playout_line line;
+	double t0, latency, ppm, stall_at, stall_s;
+	uint64_t frames;
+	unsigned seed;
+};
+
+/* A deterministic lateness in 0..max_s, ~one in eight wakes on time. */
+static double sim_late(struct sim *sm, double max_s)
+{
+	sm->seed = sm->seed * 1103515245u + 12345u;
+	unsigned r = (sm->seed >> 16) & 0x7fff;
+	return r % 8 == 0 ? 0.0 : max_s * (double)(r % 1000) / 1000.0;
+}
+
+/* When the device has taken `frames`: the time the next host buffer's room is there. */
+static double sim_taken_at(const struct sim *sm, uint64_t frames)
+{
+	double t = sm->t0 + (double)frames / (48000.0 * (1 + sm->ppm / 1e6));
+	if (sm->stall_s > 0 && t >= sm->stall_at)
+		t += sm->stall_s;
+	return t;
+}
+
+/* Runs the stream until stream time `until`; returns how many wakes counted. */
+static unsigned sim_run(struct sim *sm, double until, double late_max)
+{
+	unsigned counted = 0;
+	if (sm->frames == 0) {
+		/* Priming: 2 callbacks at t0, 4 more 11.5 ms later. */
+		for (int i = 0; i < 6; i++) {
+			assert_false(playout_line_add(&sm->line, sm->t0 + (i < 2 ? 0 : 0.0115), sm->frames, 48000));
+			sm->frames += 1024;
+		}
+	}
+	for (;;) {
+		/* The host buffer starting at frame F is asked for once the device holds latency of frames before it. */
+		uint64_t taken = sm->frames - (uint64_t)llround(sm->latency * 48000);
+		double now = sim_taken_at(sm, taken) + sim_late(sm, late_max);
+		if (now > until)
+			return counted;
+		counted += playout_line_add(&sm->line, now, sm->frames, 48000);
+		sm->frames += 1024;
+		assert_false(playout_line_add(&sm->line, now, sm->frames, 48000)); /* same host buffer */
+		sm->frames += 1024;
+	}
+}
+
+/* The true stream time frame f reaches the DAC at: when the device takes it. */
+static double sim_truth(const struct sim *sm, uint64_t f)
+{
+	return sim_taken_at(sm, f);
+}
+
+/* The line finds the DAC timeline under one-sided lateness; priming and repeats do not count. */
+static void test_line_lateness(void **state)
+{
+	(void)state;
+	struct sim sm = { .t0 = 1000.0, .latency = 4096 / 48000.0, .seed = 1 };
+	playout_line_reset(&sm.line, sm.latency);
+	double dac;
+	assert_false(playout_line_dac(&sm.line, 0, 48000, &dac)); /* nothing yet */
+	/* Wakes come late by up to 8 ms: the least of them is the line. */
+	unsigned n = sim_run(&sm, 1000.25, 0.008);
+	assert_true(n >= 3);
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
+	double err = dac - sim_truth(&sm, sm.frames);
+	assert_true(fabs(err) < 0.0085); /* a few wakes: within the lateness */
+	sim_run(&sm, 1003.0, 0.008);
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
+	assert_true(fabs(dac - sim_truth(&sm, sm.frames)) < 0.0002); /* dozens: to the on-time wake */
+	/* What the filter removed, for the log. */
+	assert_true(sm.line.late_max_s > 0.004 && sm.line.late_max_s <= 0.008 + 1e-9);
+	assert_true(sm.line.late_sum_s / (double)sm.line.wakes > 0.001);
+	/* Placing: the line's time while it is within PLAYOUT_LINE_TRUST_S of the host's, else the host's. */
+	double line, placed;
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &line));
+	assert_true(playout_line_place(&sm.line, sm.frames, 48000, line + 0.004, &placed));
+	assert_true(PLAYOUT_LINE_TRUST_S > 0.004);
+	assert_true(placed == line);
+	assert_true(playout_line_place(&sm.line, sm.frames, 48000, line - PLAYOUT_LINE_TRUST_S + 0.001, &placed));
+	assert_false(playout_line_place(&sm.line, sm.frames, 48000, line + PLAYOUT_LINE_TRUST_S + 0.001, &placed));
+	assert_true(placed == line + PLAYOUT_LINE_TRUST_S + 0.001);
+	assert_false(playout_line_place(&sm.line, sm.frames, 48000, 0, &placed)); /* no host time: no check */
+	/* No time from the host: nothing counts. */
+	struct playout_line l;
+	playout_line_reset(&l, 0.085);
+	for (int i = 0; i < 100; i++)
+		assert_false(playout_line_add(&l, 0, (uint64_t)i * 1024, 48000));
+	assert_false(playout_line_dac(&l, 0, 48000, &dac));
+	assert_false(playout_line_place(&l, 0, 48000, 12.5, &placed));
+	assert_true(placed == 12.5); /* no line yet: the host's */
+}
+
+/* The line follows a device 100 ppm slow, and a stall, within its window. */
+static void test_line_follows(void **state)
+{
+	(void)state;
+	struct sim sm = { .t0 = 50.0, .latency = 4096 / 48000.0, .ppm = -100, .seed = 7 };
+	playout_line_reset(&sm.line, sm.latency);
+	double dac;
+	sim_run(&sm, 80.0, 0.003);
+	/* 30 s at 100 ppm is 3 ms: the line lags the drift by at most its window (2.5 s: 0.25 ms). */
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
+	double err = dac - sim_truth(&sm, sm.frames);
+	assert_true(err < 0.0001 && err > -0.0003);
+	/* An underrun puts the line 40 ms later: followed once the window has passed. */
+	sm.stall_at = 81.0;
+	sm.stall_s = 0.040;
+	sim_run(&sm, 82.0, 0.003);
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
+	assert_true(dac - sim_truth(&sm, sm.frames) < -0.030); /* still the old line */
+	sim_run(&sm, 81.0 + (PLAYOUT_LINE_BLOCKS + 1) * PLAYOUT_LINE_BLOCK_S + 0.1, 0.003);
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
+	err = dac - sim_truth(&sm, sm.frames);
+	assert_true(err < 0.0001 && err > -0.0003);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_drift_window),
 		cmocka_unit_test(test_dac_sums_window),
 		cmocka_unit_test(test_dac_sums_precision),
+		cmocka_unit_test(test_line_lateness),
+		cmocka_unit_test(test_line_follows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,21 @@ void playback_jump(struct playback *pb, int32_t frames);
 /* Corrections not yet done; frames corrected so far in this page. */
 int32_t playback_correction_pending(struct playback *pb);
 uint64_t playback_corrected(struct playback *pb);
+/*
+ * The DAC timeline as the callback followed it (playout_line) since the
+ * stream opened: wakes counted, their lateness over the line (what the
+ * filter removes: mean and most, ms), how far the host's own DAC times fell
+ * from the line (min..max, ms), and whether the first sample was placed by
+ * the line (else by the host's DAC time: no wake had counted yet, or the
+ * two disagreed by more than PLAYOUT_LINE_TRUST_S). False until a wake counted.
+ */
+struct playback_line_stats {
+	uint32_t wakes;
+	double late_mean_ms, late_max_ms;
+	double report_min_ms, report_max_ms;
+	bool placed_by_line;
+};
+bool playback_line_stats(struct playback *pb, struct playback_line_stats *st);
 /* What opening and starting the latest stream took, plus its output latency, in ms. */
 double playback_start_cost_ms(struct playback *pb);
 /* Where playback is; *frames_written is how many frames were handed to the device. */

@@ -98,6 +98,82 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
                                        double dac_s, uint64_t frames, int rate, double wall_s);
 
 /*
+ * A running stream's DAC timeline, filtered from its callbacks' wake times.
+ *
+ * Why not each callback's outputBufferDacTime: through the ALSA pulse plugin
+ * it is libpulse's smoothed latency, and that carries an error of its own per
+ * stream: measured on the skew rig (BENCHMARKS section 9), the DAC times of
+ * one stream agree with each other to ±0.05-0.3 ms over its first half
+ * second, yet ten speakers placed by them started 1-4 ms apart, and over a
+ * stream's first 8 s they wandered 1-27 ms while the sound itself did not move.
+ *
+ * What does hold: a callback runs when the device has taken a buffer's room,
+ * never before, so its wake time (currentTime) less the frames handed over
+ * before it (in seconds) is the stream's true line plus the callback's
+ * lateness (>= 0: scheduling, the server's wake-ups). The least of that over
+ * recent wakes is the line; the DAC time of frame F of the stream is the line
+ * + F / rate + the stream's output latency (PortAudio's, fixed per stream).
+ * Placed by it, ten speakers' starts spread 0.34-0.44 ms, not 2.1-3.4 (median;
+ * BENCHMARKS section 9). It places first samples only: drift is judged by
+ * the host's DAC times, since across an underrun the offset between wake
+ * and DAC moved by tens of ms and stayed (measured), where the host's report
+ * follows the buffer.
+ *
+ * Wakes are the callbacks whose stream time moved on since the previous one
+ * (PortAudio splits a host buffer into several callbacks with one time), from
+ * one output latency after the first callback on (before that, priming hands
+ * over frames faster than real time). The least is kept per block of
+ * PLAYOUT_LINE_BLOCK_S of stream time over the last PLAYOUT_LINE_BLOCKS
+ * blocks, so the line follows a device clock's drift and a stall within
+ * the window: a device slower than the stream clock leaves it behind by up
+ * to the window times the drift (100 ppm: 0.25 ms), a faster one not at all.
+ * Callback-owned: fixed size, no allocation, pure arithmetic.
+ */
+#define PLAYOUT_LINE_BLOCK_S 0.5
+#define PLAYOUT_LINE_BLOCKS 4
+/*
+ * The line places a first sample only while it agrees with the host's DAC
+ * time within this: at a fresh stream's first sample the two sat -6.6..+1.8 ms
+ * apart with ten speakers on the rig. Beyond it something else happened (an
+ * underrun's recovery handing over frames faster than real time, or every
+ * wake so far late on a starved machine) and the host's time, which follows
+ * the buffer, is the safer of the two: placed by it, no page started more
+ * than 7.3 ms from its neighbours in the runs measured.
+ */
+#define PLAYOUT_LINE_TRUST_S 0.010
+
+struct playout_line {
+	double latency_s;     /* the stream's output latency: wake to DAC */
+	double first_now_s;   /* stream time of the first callback */
+	double prev_now_s;    /* of the previous callback */
+	double block_start_s; /* stream time the current block began at */
+	double block_min_s;   /* the current block's least (now - frames / rate) */
+	double mins[PLAYOUT_LINE_BLOCKS]; /* the blocks before, least each */
+	unsigned nmins, head;
+	uint64_t calls;       /* callbacks seen */
+	uint64_t wakes;       /* of them, wakes that count */
+	/* What the filter removes, for the log: each wake's lateness over the line. */
+	double late_sum_s, late_max_s;
+};
+
+/* A fresh line for a stream whose output latency is latency_s. */
+void playout_line_reset(struct playout_line *l, double latency_s);
+/*
+ * One callback: its stream time now_s (currentTime; 0: the host gives none)
+ * and the frames handed over before it. Returns true if it was a wake that
+ * counted.
+ */
+bool playout_line_add(struct playout_line *l, double now_s, uint64_t frames_before, int rate);
+/* The stream time at which the stream's frame `frame` reaches the DAC; false until a wake counted. */
+bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, double *dac_s);
+/*
+ * The DAC time to place frame `frame` by, given the host's for it (host_s;
+ * 0: none): the line's while it has one within PLAYOUT_LINE_TRUST_S of the
+ * host's (true), else the host's (false).
+ */
+bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, double host_s, double *dac_s);
+
+/*
  * Drift: the device's error in frames (positive: ahead of the console's
  * timeline, negative: behind) to what the callback should be told: frames
  * to repeat (> 0) or drop (< 0), 0 inside the deadband. Corrects fully
