@@ -2,6 +2,7 @@
 #include "intercom/console/known_speakers.h"
 
 #include "intercom/common/utf8.h"
+#include "intercom/common/vec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +30,10 @@ const struct known_speaker *known_speakers_find(const struct known_speakers *ks,
 /* A place for one more: grown, or the one offline longest forgotten at the bound. NULL: none. */
 static struct known_speaker *known_add(struct known_speakers *ks)
 {
-	if (ks->n == ks->cap && ks->cap < KNOWN_SPEAKERS_MAX) {
-		size_t cap = ks->cap ? ks->cap * 2 : 16;
-		if (cap > KNOWN_SPEAKERS_MAX)
-			cap = KNOWN_SPEAKERS_MAX;
-		struct known_speaker *v = realloc(ks->v, cap * sizeof *v);
-		if (!v)
-			return NULL;
-		ks->v = v;
-		ks->cap = cap;
-	}
-	if (ks->n < ks->cap)
+	if (vec_reserve_one((void **)&ks->v, &ks->cap, ks->n, sizeof *ks->v, KNOWN_SPEAKERS_MAX) == 0)
 		return &ks->v[ks->n++];
+	if (ks->n < KNOWN_SPEAKERS_MAX)
+		return NULL; /* out of memory below the bound */
 	size_t oldest = ks->n;
 	for (size_t i = 0; i < ks->n; i++)
 		if (!ks->v[i].id && (oldest == ks->n || ks->v[i].last_seen_ms < ks->v[oldest].last_seen_ms))

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intercom/common/vec.h"
+
 void wait_queue_init(struct wait_queue *wq, size_t max_pages, uint64_t max_age_ms)
 {
 	memset(wq, 0, sizeof *wq);
@@ -55,14 +57,8 @@ int wait_queue_add(struct wait_queue *wq, uint32_t page_id, const char *name, ui
 {
 	if (wait_queue_has(wq, page_id, name))
 		return 0;
-	if (wq->n == wq->cap) {
-		size_t cap = wq->cap ? wq->cap * 2 : 16;
-		struct wait_entry *v = realloc(wq->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		wq->v = v;
-		wq->cap = cap;
-	}
+	if (vec_reserve_one((void **)&wq->v, &wq->cap, wq->n, sizeof *wq->v, 0) < 0)
+		return -1;
 	struct wait_entry *e = &wq->v[wq->n++];
 	memset(e, 0, sizeof *e);
 	e->page_id = page_id;

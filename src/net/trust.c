@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intercom/common/vec.h"
+
 int trust_parse_line(const char *line, struct trust_entry *e)
 {
 	while (*line == ' ' || *line == '\t')
@@ -41,14 +43,8 @@ void trust_format_line(const struct trust_entry *e, char *out, size_t outlen)
 
 static int push(struct trust_list *t, const struct trust_entry *e)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct trust_entry *v = realloc(t->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (vec_reserve_one((void **)&t->v, &t->cap, t->n, sizeof *t->v, 0) < 0)
+		return -1;
 	t->v[t->n++] = *e;
 	return 0;
 }
