@@ -80,8 +80,12 @@ skew_locked() {
 skew_prove() {
 	skew_rig 2
 	say "skew rig proof: a chirp $1 ms apart, one stream and two paplay"
+	# Two paplay's start-up spread is a timing: the smoke run (beside the
+	# units and fuzzers) judges none, only that one stream reads exactly.
+	local spread=10
+	[ "${smoke:-0}" = 1 ] && spread=1000
 	# shellcheck disable=SC2086 # the offsets, one word each
-	rig_skew_prove "$PULSE_DIR" 10 $1 >"$T/proof.txt" ||
+	rig_skew_prove "$PULSE_DIR" "$spread" $1 >"$T/proof.txt" ||
 		fail "the skew rig did not read known offsets right: $(cat "$T/proof.txt")"
 	# rig: proof OFF ms: one stream X ms, two streams Y ms
 	awk '{ a = $7 - $3; b = $11 - $3

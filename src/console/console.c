@@ -117,6 +117,14 @@ struct console {
 	enum priority rec_priority;
 	size_t rec_lead_frames;    /* its chime and pre-roll, before the key */
 	struct stream_out *stream; /* the page streamed as it is recorded or sent (NULL: none) */
+	/*
+	 * The frames one feed of the stream made, sent as one buffer: a file's
+	 * page is fed whole, and thousands of frames queued one by one would
+	 * overrun a link's queue (CONN_QUEUE_MAX) before the socket took them.
+	 */
+	uint8_t *stream_batch;
+	size_t stream_batch_len, stream_batch_cap;
+	bool stream_batch_failed;  /* out of memory for the batch: the stream is aborted */
 	uint32_t stream_page;
 	/* A live talk's BEGIN waits for its first frame's capture time (capture_started_us). */
 	bool stream_live_pending;
@@ -210,7 +218,39 @@ static struct capture *capture(const struct console *con)
 static void stream_emit_cb(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct console *con = ctx;
-	station_stream_data(con->station, con->stream_page, frame, len);
+	if (con->stream_batch_failed)
+		return;
+	if (con->stream_batch_len + len > con->stream_batch_cap) {
+		size_t cap = con->stream_batch_cap ? con->stream_batch_cap : 64 * 1024;
+		while (cap < con->stream_batch_len + len)
+			cap *= 2;
+		uint8_t *grown = realloc(con->stream_batch, cap);
+		if (!grown) {
+			con->stream_batch_failed = true;
+			return;
+		}
+		con->stream_batch = grown;
+		con->stream_batch_cap = cap;
+	}
+	memcpy(con->stream_batch + con->stream_batch_len, frame, len);
+	con->stream_batch_len += len;
+}
+
+/* The frames of one feed go to the speakers together. -1: the batch found no memory. */
+static int stream_batch_send(struct console *con)
+{
+	bool failed = con->stream_batch_failed;
+	if (!failed && con->stream_batch_len)
+		station_stream_data(con->station, con->stream_page, con->stream_batch, con->stream_batch_len);
+	con->stream_batch_len = 0;
+	con->stream_batch_failed = false;
+	/* A whole file's batch is not kept for the next page. */
+	if (con->stream_batch_cap > 1024 * 1024) {
+		free(con->stream_batch);
+		con->stream_batch = NULL;
+		con->stream_batch_cap = 0;
+	}
+	return failed ? -1 : 0;
 }
 
 /*
@@ -271,7 +311,11 @@ static void stream_feed(struct console *con, const int16_t *samples, size_t fram
 {
 	if (!con->stream || (!stream_live_begun(con) && !final))
 		return;
-	if (stream_out_feed(con->stream, samples, frames, final, stream_emit_cb, con) < 0) {
+	int fed = stream_out_feed(con->stream, samples, frames, final, stream_emit_cb, con);
+	if (stream_batch_send(con) < 0) {
+		station_stream_abort(con->station, con->stream_page, "the console ran out of memory");
+		final = true;
+	} else if (fed < 0) {
 		station_stream_abort(con->station, con->stream_page, "the console could not encode it");
 		final = true;
 	} else if (final) {
@@ -1388,6 +1432,7 @@ static void console_shutdown(struct console *con)
 	console_state_free(&con->cs);
 	console_prefs_free(&con->prefs);
 	free(con->joined);
+	free(con->stream_batch);
 	con->joined = NULL;
 	con->joined_cap = 0;
 	free(con->fds);

@@ -479,27 +479,34 @@ static void stream_end(struct rtp_peer *rp, const struct proto_stream_end *e)
 	pump(rp, clock_mono_us());
 }
 
-/* BEGIN, DATA, END of a streamed page, as the station shares them (whole frames). */
-static void rtp_send_stream(struct peer *p, struct sbuf *frame)
+/* One BEGIN, DATA or END frame of a streamed page. */
+static void stream_frame(struct rtp_peer *rp, const struct proto_header *h, const uint8_t *payload)
+{
+	if (h->type == PROTO_STREAM_BEGIN) {
+		struct proto_stream_begin b;
+		if (proto_stream_begin_decode(payload, h->length, &b) == PROTO_OK)
+			stream_begin(rp, &b);
+	} else if (h->type == PROTO_STREAM_DATA) {
+		struct proto_stream_data d;
+		if (proto_stream_data_decode(payload, h->length, &d) == PROTO_OK && d.page_id == rp->s_page && rp->s_page)
+			stream_data(rp, &d);
+	} else if (h->type == PROTO_STREAM_END) {
+		struct proto_stream_end e;
+		if (proto_stream_end_decode(payload, h->length, &e) == PROTO_OK && e.page_id == rp->s_page && rp->s_page)
+			stream_end(rp, &e);
+	}
+}
+
+/* A streamed page's frames as the station shares them: whole frames, one or several a buffer. */
+static void rtp_send_stream(struct peer *p, struct sbuf *frames)
 {
 	struct rtp_peer *rp = rtp_of(p);
+	size_t at = 0;
 	struct proto_header h;
-	if (frame->len < PROTO_HEADER_SIZE || proto_header_decode(frame->data, &h) != PROTO_OK ||
-	    h.length > frame->len - PROTO_HEADER_SIZE)
-		return;
-	const uint8_t *payload = frame->data + PROTO_HEADER_SIZE;
-	if (h.type == PROTO_STREAM_BEGIN) {
-		struct proto_stream_begin b;
-		if (proto_stream_begin_decode(payload, h.length, &b) == PROTO_OK)
-			stream_begin(rp, &b);
-	} else if (h.type == PROTO_STREAM_DATA) {
-		struct proto_stream_data d;
-		if (proto_stream_data_decode(payload, h.length, &d) == PROTO_OK && d.page_id == rp->s_page && rp->s_page)
-			stream_data(rp, &d);
-	} else if (h.type == PROTO_STREAM_END) {
-		struct proto_stream_end e;
-		if (proto_stream_end_decode(payload, h.length, &e) == PROTO_OK && e.page_id == rp->s_page && rp->s_page)
-			stream_end(rp, &e);
+	while (frames->len - at >= PROTO_HEADER_SIZE && proto_header_decode(frames->data + at, &h) == PROTO_OK &&
+	       h.length <= frames->len - at - PROTO_HEADER_SIZE) {
+		stream_frame(rp, &h, frames->data + at + PROTO_HEADER_SIZE);
+		at += PROTO_HEADER_SIZE + h.length;
 	}
 }
 

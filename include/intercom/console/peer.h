@@ -116,11 +116,12 @@ struct peer_ops {
 	 */
 	void (*commit)(struct peer *p, uint32_t page_id, bool play, uint64_t play_at_us, const char *why);
 	/*
-	 * optional: a frame of a streamed page (BEGIN, DATA, END; info.stream),
-	 * shared by every target: queue a reference. If it cannot be queued,
-	 * peer_drop (a target that cannot keep up with the stream).
+	 * optional: frames of a streamed page (BEGIN, DATA, END; info.stream),
+	 * one or several whole frames back to back (one feed's DATA go
+	 * together), shared by every target: queue a reference. If it cannot
+	 * be queued, peer_drop (a target that cannot keep up with the stream).
 	 */
-	void (*send_stream)(struct peer *p, struct sbuf *frame);
+	void (*send_stream)(struct peer *p, struct sbuf *frames);
 	/* optional: page_id's priority (enum priority), just before its page or stream (info.priority). */
 	void (*priority)(struct peer *p, uint32_t page_id, uint8_t priority);
 	/* optional: a page of rate and channels is being recorded for it, sent by until_us (info.prepare). */
