@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -71,6 +72,11 @@ struct job *job_start(void (*work)(void *arg), void *arg, void (*drop)(void *arg
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Slow work (files, fsync) never runs at a real-time thread's priority (realtime.h). */
+	struct sched_param normal = { .sched_priority = 0 };
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+	pthread_attr_setschedparam(&attr, &normal);
 	pthread_t tid;
 	int rc = pthread_create(&tid, &attr, job_thread, job);
 	pthread_attr_destroy(&attr);

@@ -37,6 +37,7 @@
 #include "intercom/common/log.h"
 #include "intercom/common/options.h"
 #include "intercom/common/pollset.h"
+#include "intercom/common/realtime.h"
 #include "intercom/common/signals.h"
 #include "intercom/common/trace.h"
 #include "intercom/console/console_layout.h"
@@ -139,6 +140,8 @@ struct console {
 	struct control_answer *answer;
 	size_t control_slots;     /* its slots in the poll set, after the station's */
 	char control_off_why[PATH_MAX + 256]; /* the default socket could not be made: why ("" if it was) */
+	bool realtime;            /* the loop (pacing RTP targets) runs at real-time priority */
+	char realtime_why[256];   /* why not, when there are RTP targets */
 
 	/* The screen (not --headless). */
 	bool screen;
@@ -1608,6 +1611,9 @@ static int setup_station(struct console *con)
 			return EXIT_NETWORK;
 		}
 	}
+	/* The loop paces the RTP packets: asked to run first, where the system allows it. */
+	if (con->opts.rtp_count > 0)
+		con->realtime = realtime_raise_self(REALTIME_PRIORITY, con->realtime_why, sizeof con->realtime_why) == 0;
 	return APP_RUN;
 }
 
@@ -1768,6 +1774,11 @@ static void console_greet(const struct console *con)
 		log_event("warning: RTP target %s (%s:%d) gets every page UNAUTHENTICATED and unencrypted: "
 		          "anyone on its network hears it, and can page its endpoints too", con->opts.rtp[i].name,
 		          con->opts.rtp[i].group, con->opts.rtp[i].port);
+	if (con->opts.rtp_count > 0 && con->realtime)
+		log_event("RTP packets paced at real-time priority (SCHED_FIFO %d)", REALTIME_PRIORITY);
+	else if (con->opts.rtp_count > 0)
+		log_event("note: RTP packets paced at normal priority, so a busy machine may send some a few ms "
+		          "late: %s", con->realtime_why);
 	if (con->screen)
 		log_event("Space talks, ? lists the keys, q quits");
 	else
