@@ -28,6 +28,27 @@ mkdir -m 700 "$XDG_RUNTIME_DIR"
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/no-system-bus"
 SKIP_STATUS=77
 
+# Our programs a test started outside PIDS (in tmux panes, by a demo script) are
+# found by their HOME under $T: asked to stop, then killed. A sanitizer build's
+# leak check at exit has been seen to spin forever on a loaded machine, and
+# such a process would load every test after it.
+reap_leftovers() {
+	local p pids=() pid
+	for p in /proc/[0-9]*; do
+		case $(cat "$p/comm" 2>/dev/null) in intercom-*) ;; *) continue ;; esac
+		tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -q "^HOME=$T/" && pids+=("${p#/proc/}")
+	done
+	[ "${#pids[@]}" -gt 0 ] || return 0
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	for pid in "${pids[@]}"; do
+		for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "# killed $(cat "/proc/$pid/comm" 2>/dev/null) ($pid): still running 3 s after the test" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+}
+
 cleanup() {
 	local rc=$?
 	for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
@@ -35,6 +56,7 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	reap_leftovers
 	for m in "$T"/*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
 	[ -n "$PULSE_DIR" ] && rig_pulse_stop "$PULSE_DIR" >/dev/null 2>&1 || true
 	if { [ "$rc" -ne 0 ] && [ "$rc" -ne "$SKIP_STATUS" ]; } || [ -n "${KEEP_LOGS:-}" ]; then

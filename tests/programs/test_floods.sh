@@ -18,9 +18,9 @@ FLOODER=127.0.0.9
 MAX_FLOOD_LINES=45
 
 # flood MODE — floods the console for FLOOD_S s from FLOODER while a new speaker
-# (SPEAKER_ARGS) joins and page FLOOD_PAGE plays on both; then checks the summary and the count.
+# (SPEAKER_ARGS) joins and a page plays on both; then checks the summary and the count.
 flood() {
-	local mode=$1 start n=$FLOOD_PAGE
+	local mode=$1 start n
 	run_bg "$T" "$T/flood-$mode.out" $PEER reset-flood "$port" "$FLOOD_S" "$mode" "$FLOODER"
 	local flooder=$LAST_PID
 	wait_log "$T/console.log" "connection from $FLOODER:[0-9]+ closed before hello" 10
@@ -29,6 +29,11 @@ flood() {
 	wait_log "$T/console.log" "speaker late-$mode joined" 10
 	note "a new speaker joined under the $mode flood in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 	console_cmd "send $INTERCOM_TOP/assets/test-tone.wav"
+	# Its number: a flood speaker that said HELLO is a known speaker, and a page left
+	# waiting for one may go late (a number of its own) when another comes back.
+	wait_log "$T/console.log" "page [0-9]+ loaded from $INTERCOM_TOP/assets/test-tone.wav" 15
+	n=$(grep -E "page [0-9]+ loaded from $INTERCOM_TOP/assets/test-tone.wav" "$T/console.log" | tail -1 |
+		sed -E 's/.*page ([0-9]+) loaded.*/\1/')
 	# Both real speakers play it (a flood speaker listed at that instant may be a target
 	# too: it runs the handshake and says HELLO, then resets, so it joins for a moment).
 	wait_log "$T/console.log" "page $n played by (s1|good)$" 15
@@ -60,7 +65,6 @@ start_console "$T/console" "$port" --archive "$T/archive"
 alsa_speaker s1 "$port"
 wait_log "$T/console.log" "speaker s1 joined" 10
 SPEAKER_ARGS=()
-FLOOD_PAGE=1
 flood mixed
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
@@ -85,7 +89,6 @@ kill -TERM "$wrongkey"
 wait "$wrongkey" || true
 
 SPEAKER_ARGS=(--key-file "$T/key")
-FLOOD_PAGE=2 # the same HOME as the console before: page numbers go on
 flood keyed
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
