@@ -5,6 +5,12 @@ FFT cross-correlation, and the normalised correlation of the two at that lag
 (1.0: the same waveform; speech through opus at 32 kbit/s gives about 0.9).
 
 usage: likeness.py REF.raw OTHER.raw  ->  "lag SAMPLES correlation R"
+       likeness.py --windows RATE REF.raw OTHER.raw
+           ->  "lag SAMPLES correlation R windows W"
+With --windows, W is also the median over the reference's 0.5 s windows that
+hold sound of each window's own best correlation within 0.1 s of the lag: a
+device that underran once (a gap that shifts what follows) still reads high
+where it played the right sound, and a wrong sound reads low everywhere.
 """
 import sys
 
@@ -15,12 +21,38 @@ def load(path):
     return np.fromfile(path, dtype="<i2").astype(np.float64)
 
 
+def windows(ref, other, lag, rate):
+    """Median of each loud 0.5 s window's best correlation within 0.1 s of lag."""
+    w, slack = rate // 2, rate // 10
+    loud = np.sqrt(np.mean(ref ** 2)) * 0.25
+    best = []
+    for start in range(0, len(ref) - w + 1, w):
+        win = ref[start: start + w]
+        if np.sqrt(np.mean(win ** 2)) < loud:
+            continue
+        top = 0.0
+        for shift in range(-slack, slack + 1, 4):
+            at = lag + start + shift
+            if at < 0 or at + w > len(other):
+                continue
+            seg = other[at: at + w]
+            den = np.sqrt(np.dot(win, win) * np.dot(seg, seg))
+            if den > 0:
+                top = max(top, float(np.dot(win, seg) / den))
+        best.append(top)
+    return float(np.median(best)) if best else 0.0
+
+
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    rate = 0
+    if args and args[0] == "--windows":
+        rate, args = int(args[1]), args[2:]
+    if len(args) != 2:
         sys.exit(__doc__)
-    ref, other = load(sys.argv[1]), load(sys.argv[2])
+    ref, other = load(args[0]), load(args[1])
     if len(ref) == 0 or len(other) < len(ref):
-        print("lag none correlation 0")
+        print("lag none correlation 0" + (" windows 0" if rate else ""))
         return
     n = 1
     while n < len(ref) + len(other):
@@ -30,7 +62,10 @@ def main():
     seg = other[lag: lag + len(ref)]
     den = np.sqrt(np.dot(ref, ref) * np.dot(seg, seg))
     r = float(np.dot(ref, seg) / den) if den > 0 else 0.0
-    print(f"lag {lag} correlation {r:.4f}")
+    if rate:
+        print(f"lag {lag} correlation {r:.4f} windows {windows(ref, other, lag, rate):.4f}")
+    else:
+        print(f"lag {lag} correlation {r:.4f}")
 
 
 if __name__ == "__main__":

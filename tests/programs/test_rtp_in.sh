@@ -71,9 +71,13 @@ wait_log "$T/spk.log" "RTP from 127\.0\.0\.1 \(unauthenticated\) playing, $LATEN
 wait_log "$T/spk.log" "RTP from 127\.0\.0\.1 stopped: its packets stopped" 5
 rig_pulse_record_stop "$PULSE_DIR" "$T/heard1.wav"
 sox -D -V1 "$T/heard1.wav" -r 8000 -c 1 -b 16 -e signed-integer -t raw "$T/played8k.raw" pad 0 1
-read -r _ lag _ corr < <("$PY" "$LIKE" "$T/ref8k.raw" "$T/played8k.raw")
-note "ffmpeg -> speaker: correlation $corr at lag $lag samples (${dur} s of speech)"
-awk -v c="$corr" -v m="$MIN_CORR" 'BEGIN { exit !(c >= m) }' || fail "correlation $corr below $MIN_CORR"
+# Whole, and per 0.5 s window: a busy machine (the sanitizer build beside other tests)
+# can make the output underrun once, a gap that shifts what follows and lowers the
+# whole's figure while each window still played the right speech.
+read -r _ lag _ corr _ wcorr < <("$PY" "$LIKE" --windows 8000 "$T/ref8k.raw" "$T/played8k.raw")
+note "ffmpeg -> speaker: correlation $corr at lag $lag samples, $wcorr per window (median) (${dur} s of speech)"
+awk -v c="$wcorr" -v m="$MIN_CORR" 'BEGIN { exit !(c >= m) }' || fail "correlation per window $wcorr below $MIN_CORR (whole: $corr)"
+awk -v c="$corr" 'BEGIN { exit !(c >= 0.5) }' || fail "correlation $corr: most of the speech is missing or wrong"
 
 note "bad packets are refused, counted, and the speaker goes on"
 python3 - "$GROUP" "$RTP_PORT" <<'PY'
