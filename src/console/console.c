@@ -425,7 +425,7 @@ static void page_commit_cb(void *ctx, uint32_t page_id, bool archived, const cha
 }
 
 /*
- * Encodes samples and hands them to the outbox as a page for target_id (it
+ * Encodes samples and hands them to the outbox as a page for target (it
  * is sent as it is archived), under page_id (reserved; 0: the next) made at
  * created_ms (0: now); remember keeps it for resending (the test tone is
  * not a page anybody wants again). Frees samples.
