@@ -47,7 +47,42 @@ static int stream_cb(const void *input, void *output, unsigned long frames,
 	return paContinue;
 }
 
-/* intercom-bench stream in|out SECONDS FRAMES(0: unspecified) LATENCY(low|high|seconds) [prime] */
+/*
+ * Input without a callback: the main thread reads what the stream holds every
+ * every_ms, as a poll loop would (Pa_ReadStream never waits for what
+ * Pa_GetStreamReadAvailable said is there). No PortAudio thread runs.
+ */
+static int stream_read_polled(PaStream *stream, double seconds, int every_ms, struct stream_stats *st)
+{
+	static int16_t buf[48000];
+	uint64_t end = bench_now_ns() + (uint64_t)(seconds * 1e9);
+	unsigned long reads = 0, frames = 0, most = 0;
+	while (bench_now_ns() < end) {
+		struct timespec ts = { 0, (long)every_ms * 1000000L };
+		nanosleep(&ts, NULL);
+		for (;;) {
+			signed long avail = Pa_GetStreamReadAvailable(stream);
+			if (avail <= 0)
+				break;
+			if ((unsigned long)avail > most)
+				most = (unsigned long)avail;
+			if (avail > (signed long)(sizeof buf / sizeof buf[0]))
+				avail = sizeof buf / sizeof buf[0];
+			PaError rc = Pa_ReadStream(stream, buf, (unsigned long)avail);
+			if (rc != paNoError && rc != paInputOverflowed) {
+				bench_warn("read: %s", Pa_GetErrorText(rc));
+				return -1;
+			}
+			level_slot_add(&st->levels, meter_measure_s16(buf, (size_t)avail));
+			reads++;
+			frames += (unsigned long)avail;
+		}
+	}
+	printf("polled every %d ms: %lu reads, %lu frames, at most %lu waiting\n", every_ms, reads, frames, most);
+	return 0;
+}
+
+/* intercom-bench stream in|out SECONDS FRAMES(0: unspecified) LATENCY(low|high|seconds) [prime|poll MS] */
 int bench_stream_main(int argc, char **argv)
 {
 	if (argc < 5 || (strcmp(argv[1], "in") != 0 && strcmp(argv[1], "out") != 0)) {
@@ -78,11 +113,12 @@ int bench_stream_main(int argc, char **argv)
 	PaStreamFlags flags = paClipOff;
 	if (argc > 5 && strcmp(argv[5], "prime") == 0)
 		flags |= paPrimeOutputBuffersUsingStreamCallback;
+	int poll_ms = input && argc > 6 && strcmp(argv[5], "poll") == 0 ? atoi(argv[6]) : 0;
 	static struct stream_stats st;
 	PaStream *stream;
 	PaError rc = audio_stream_start(&stream, input ? &params : NULL, input ? NULL : &params, STREAM_RATE,
-	                                frames ? frames : paFramesPerBufferUnspecified, flags, stream_cb,
-	                                NULL, &st);
+	                                frames ? frames : paFramesPerBufferUnspecified, flags,
+	                                poll_ms ? NULL : stream_cb, NULL, &st);
 	if (rc != paNoError) {
 		bench_warn("cannot open the stream: %s", Pa_GetErrorText(rc));
 		audio_terminate();
@@ -93,8 +129,13 @@ int bench_stream_main(int argc, char **argv)
 	fflush(stdout);
 	struct timespec ts = { .tv_sec = (time_t)seconds,
 	                       .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) };
-	while (nanosleep(&ts, &ts) < 0)
-		;
+	if (poll_ms) {
+		if (stream_read_polled(stream, seconds, poll_ms, &st) < 0)
+			poll_ms = -1;
+	} else {
+		while (nanosleep(&ts, &ts) < 0)
+			;
+	}
 	unsigned long n = atomic_load(&st.callbacks);
 	printf("stream %s frames %lu asked latency %.4f s -> %.4f s (low %.4f, high %.4f)\n", argv[1], frames,
 	       latency, si ? (input ? si->inputLatency : si->outputLatency) : -1.0, low, high);

@@ -1,4 +1,9 @@
-/* Capture: the input stream, its callback, and the hand-over ring. */
+/*
+ * Capture: the input stream, what each buffer of it goes through (level,
+ * pre-roll, the armed page), and the hand-over ring. The stream is read from
+ * the main loop (capture_read) where the host API can, else by PortAudio's
+ * callback thread.
+ */
 #include "intercom/audio/capture.h"
 
 #include "intercom/audio/audio.h"
@@ -11,6 +16,7 @@
 
 #include "intercom/audio/preroll.h"
 #include "intercom/audio/ring.h"
+#include "intercom/common/clock.h"
 #include "intercom/common/defaults.h"
 #include "intercom/common/trace.h"
 
@@ -28,6 +34,24 @@
 #define CAPTURE_PUMP_END_MS 2
 /* Past a buffer's time, for the callback's own lateness (capture_next_buffer_ms). */
 #define CAPTURE_NEXT_SLACK_MS 1
+/*
+ * A stream read from the main loop: the device's buffer is what holds the
+ * audio between two reads, so it is asked for a second (on the pulse rig:
+ * 1.02 s), five times the idle reads' interval. A read takes what is there
+ * and never waits, so the size adds nothing to the capture's latency.
+ */
+#define CAPTURE_READ_LATENCY_S 1.0
+/*
+ * Between two reads while nothing else needs the audio sooner (the pre-roll
+ * kept current, the level for the log): a read costs ~50-80 us through the
+ * pulse plugin, about what a wake-up of the callback thread it replaces
+ * costs, and that thread woke 50 times a second (docs/BENCHMARKS.md,
+ * section 11: the bare stream read every 100 ms cost 0.066 % of a core,
+ * every 200 ms 0.040 %).
+ */
+#define CAPTURE_READ_EVERY_MS 200
+/* Reads closer together than this take nothing new: a loop's busy passes skip them. */
+#define CAPTURE_READ_GAP_US 1000
 
 struct capture {
 	PaStream *stream;
@@ -48,7 +72,7 @@ struct capture {
 	_Atomic uint64_t handed_us;      /* callback: when it last handed frames over (0: not since arming) */
 	_Atomic size_t arm_preroll;      /* main sets before arming: frames from before the arming */
 
-	/* Callback thread only. */
+	/* The thread that reads the stream: PortAudio's callback, or main in capture_read. */
 	unsigned seen_gen;
 	size_t armed_frames;             /* frames handed over since this arming */
 	struct preroll preroll;          /* the input's latest PREROLL_MAX_MS, armed or not */
@@ -56,6 +80,11 @@ struct capture {
 	/* Main thread only. */
 	int16_t *page;
 	size_t want, have;
+	bool read_by_main;               /* no callback: capture_read takes the audio */
+	int16_t *scratch;                /* what one Pa_ReadStream fills */
+	size_t scratch_frames;
+	uint64_t read_us;                /* when capture_read last read the stream */
+	uint64_t overflows;              /* reads that found the device's buffer had overrun */
 };
 
 /* Callback thread: a piece of the pre-roll into the hand-over ring. */
@@ -68,16 +97,12 @@ static void preroll_to_ring(void *ctx, const int16_t *samples, size_t frames)
 		atomic_fetch_add_explicit(&cap->dropped, (bytes - wrote) / cap->frame_bytes, memory_order_relaxed);
 }
 
-/* Runs on PortAudio's thread: no allocation, no locks, no system calls. */
-static int capture_cb(const void *input, void *output, unsigned long frames,
-                      const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
-                      void *user)
+/*
+ * One buffer of input, on whichever thread reads the stream: no allocation,
+ * no locks, no system calls (on the callback thread they could glitch it).
+ */
+static void capture_hand_over(struct capture *cap, const int16_t *samples, size_t frames)
 {
-	(void)output, (void)time, (void)flags;
-	struct capture *cap = user;
-	if (!input)
-		return paContinue;
-	const int16_t *samples = input;
 	struct level level = meter_measure_s16(samples, frames * (size_t)cap->fmt.channels);
 	level_slot_add(&cap->levels, level);
 	if (atomic_load_explicit(&cap->armed, memory_order_acquire)) {
@@ -112,6 +137,16 @@ static int capture_cb(const void *input, void *output, unsigned long frames,
 		atomic_store_explicit(&cap->handed_us, trace_now_us(), memory_order_relaxed);
 	}
 	preroll_write(&cap->preroll, samples, frames);
+}
+
+/* Runs on PortAudio's thread, where the stream could not be read from the main loop. */
+static int capture_cb(const void *input, void *output, unsigned long frames,
+                      const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
+                      void *user)
+{
+	(void)output, (void)time, (void)flags;
+	if (input)
+		capture_hand_over(user, input, frames);
 	return paContinue;
 }
 
@@ -150,10 +185,26 @@ struct capture *capture_open(int device, const struct audio_format *fmt, int chu
 		.device = device,
 		.channelCount = fmt->channels,
 		.sampleFormat = paInt16,
-		.suggestedLatency = info ? info->defaultLowInputLatency : 0.05,
+		.suggestedLatency = CAPTURE_READ_LATENCY_S,
 	};
-	PaError rc = audio_stream_start(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
-	                                paClipOff, capture_cb, capture_finished_cb, cap);
+	/*
+	 * Read from the main loop: one thread fewer to wake for every buffer
+	 * (recording cost 1.8x parec through PortAudio's thread). A host API
+	 * without blocking reads gets the callback.
+	 */
+	cap->scratch_frames = (size_t)(CAPTURE_READ_LATENCY_S * fmt->rate);
+	cap->scratch = malloc(cap->scratch_frames * cap->frame_bytes);
+	PaError rc = cap->scratch ? audio_stream_start(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
+	                                               paClipOff, NULL, NULL, NULL)
+	                          : paInsufficientMemory;
+	cap->read_by_main = rc == paNoError;
+	if (rc != paNoError) {
+		free(cap->scratch);
+		cap->scratch = NULL;
+		params.suggestedLatency = info ? info->defaultLowInputLatency : 0.05;
+		rc = audio_stream_start(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
+		                        paClipOff, capture_cb, capture_finished_cb, cap);
+	}
 	if (rc != paNoError) {
 		snprintf(err, errlen, "cannot open input device '%s' at %d Hz, %d channel(s): %s",
 		         info ? info->name : "?", fmt->rate, fmt->channels, Pa_GetErrorText(rc));
@@ -174,11 +225,61 @@ void capture_close(struct capture *cap)
 	ring_free(&cap->ring);
 	preroll_free(&cap->preroll);
 	free(cap->page);
+	free(cap->scratch);
 	free(cap);
+}
+
+void capture_read(struct capture *cap)
+{
+	if (!cap || !cap->read_by_main || atomic_load_explicit(&cap->failed, memory_order_relaxed))
+		return;
+	uint64_t now = clock_mono_us();
+	if (cap->read_us && now - cap->read_us < CAPTURE_READ_GAP_US)
+		return;
+	cap->read_us = now;
+	/* At most a buffer's worth: a device that is not paced (ALSA's null) always has more. */
+	size_t left = cap->scratch_frames;
+	while (left > 0) {
+		signed long avail = Pa_GetStreamReadAvailable(cap->stream);
+		if (avail == paInputOverflowed) {
+			cap->overflows++; /* recovery failed this time: the next read tries again */
+			return;
+		}
+		if (avail < 0) {
+			atomic_store(&cap->failed, true);
+			return;
+		}
+		size_t n = (size_t)avail < left ? (size_t)avail : left;
+		if (n == 0)
+			return;
+		PaError rc = Pa_ReadStream(cap->stream, cap->scratch, (unsigned long)n);
+		if (rc == paInputOverflowed) {
+			cap->overflows++;
+		} else if (rc != paNoError) {
+			atomic_store(&cap->failed, true);
+			return;
+		}
+		capture_hand_over(cap, cap->scratch, n);
+		left -= n;
+	}
+}
+
+int capture_read_due_ms(const struct capture *cap, uint64_t now_us)
+{
+	if (!cap || !cap->read_by_main)
+		return -1;
+	uint64_t due = cap->read_us + (uint64_t)CAPTURE_READ_EVERY_MS * 1000u;
+	return now_us >= due ? 0 : (int)((due - now_us + 999) / 1000);
+}
+
+uint64_t capture_overflows(const struct capture *cap)
+{
+	return cap ? cap->overflows : 0;
 }
 
 struct level capture_levels(struct capture *cap)
 {
+	capture_read(cap);
 	return level_slot_take(&cap->levels);
 }
 
@@ -200,9 +301,13 @@ int capture_start_with(struct capture *cap, size_t frames, const int16_t *prefix
 		return -1;
 	if (prefix_frames)
 		memcpy(cap->page, prefix, prefix_frames * cap->frame_bytes);
+	/* What the device holds now was heard before the key: the pre-roll's. */
+	cap->read_us = 0;
+	capture_read(cap);
 	cap->want = frames;
 	cap->have = prefix_frames;
 	atomic_store(&cap->dropped, 0);
+	cap->overflows = 0;
 	atomic_store(&cap->completed_us, 0);
 	atomic_store(&cap->started_us, 0);
 	atomic_store(&cap->handed_us, 0);
@@ -224,6 +329,7 @@ bool capture_pump(struct capture *cap)
 {
 	if (!cap->page)
 		return false;
+	capture_read(cap);
 	size_t bytes = (cap->want - cap->have) * cap->frame_bytes;
 	size_t got = ring_read(&cap->ring, (uint8_t *)cap->page + cap->have * cap->frame_bytes, bytes);
 	cap->have += got / cap->frame_bytes;

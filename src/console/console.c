@@ -631,6 +631,7 @@ static void console_capture_pump(struct console *con)
 		return;
 	}
 	uint64_t dropped = capture_frames_dropped(capture(con));
+	uint64_t overflows = capture_overflows(capture(con));
 	size_t frames;
 	/* INTERCOM_TRACE (bench): the capture's true end, as the callback saw it */
 	trace_event_at("captured", capture_completed_us(capture(con)), con->rec_page);
@@ -638,6 +639,10 @@ static void console_capture_pump(struct console *con)
 	if (dropped > 0)
 		log_event("warning: %llu frames were lost while recording (the console fell behind)",
 		          (unsigned long long)dropped);
+	if (overflows > 0)
+		log_event("warning: the input device's buffer overran %llu time(s) while recording: audio was lost "
+		          "(the console was not run for a second: lighten the machine's load)",
+		          (unsigned long long)overflows);
 	recording_done(con, samples, frames, "captured");
 }
 
@@ -1282,6 +1287,9 @@ static int console_tick(struct console *con)
 		pump = pace;
 	if (pump >= 0 && pump < timeout)
 		timeout = pump;
+	int read = capture_read_due_ms(cap, clock_mono_us());
+	if (read >= 0 && read < timeout)
+		timeout = read;
 	/* The meter is always on: wake for the next frame. */
 	if (con->screen && (cap || con->frame.pending))
 		timeout = frame_timeout(&con->frame, clock_mono_ms(), timeout);
@@ -1357,8 +1365,11 @@ static bool console_poll_handle(struct console *con, size_t nst)
 		log_event("the terminal went away, shutting down");
 		return false;
 	}
-	if (capture(con))
+	if (capture(con)) {
+		if (capture_read_due_ms(capture(con), clock_mono_us()) == 0)
+			capture_read(capture(con));
 		console_capture_pump(con);
+	}
 	if (con->screen && !con->app.quit)
 		console_frame(con, keys);
 	return true;

@@ -1,9 +1,13 @@
 /*
  * The input side of the core capture-and-send path. One PortAudio input
- * stream, opened at start-up and kept open so live levels are always there;
- * its callback measures peak/RMS into atomics and, while a capture is armed,
- * copies samples into a lock-free ring. The main thread drains the ring into
- * the page buffer until it holds exactly the frames asked for.
+ * stream, opened at start-up and kept open so live levels and the pre-roll
+ * are always there. The main loop reads it (capture_read, when
+ * capture_read_due_ms says, and within pump and levels): no thread of
+ * PortAudio's wakes for each buffer. Where the host API has no blocking
+ * reads, its callback thread reads instead. Each buffer's peak/RMS goes into
+ * atomics and, while a capture is armed, its samples into a lock-free ring,
+ * which the main thread drains into the page buffer until it holds exactly
+ * the frames asked for.
  */
 #ifndef INTERCOM_CAPTURE_H
 #define INTERCOM_CAPTURE_H
@@ -21,6 +25,20 @@ struct capture;
 struct capture *capture_open(int device, const struct audio_format *fmt, int chunk,
                              char *err, size_t errlen);
 void capture_close(struct capture *cap);
+
+/*
+ * Main thread: reads what the input holds, without waiting (nothing where
+ * the callback reads, or within 1 ms of the last read).
+ */
+void capture_read(struct capture *cap);
+/*
+ * Main thread: ms until capture_read is next needed to keep the pre-roll
+ * current and the device's buffer from filling (200 ms apart; it holds
+ * ~1 s), 0 when due, -1 where the callback reads.
+ */
+int capture_read_due_ms(const struct capture *cap, uint64_t now_us);
+/* Reads since the capture was armed that found the device's buffer had overrun (audio lost). */
+uint64_t capture_overflows(const struct capture *cap);
 
 /* The loudest levels seen since the previous call (so no peak is missed between redraws). */
 struct level capture_levels(struct capture *cap);
