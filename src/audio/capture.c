@@ -194,9 +194,12 @@ struct capture *capture_open(int device, const struct audio_format *fmt, int chu
 	 */
 	cap->scratch_frames = (size_t)(CAPTURE_READ_LATENCY_S * fmt->rate);
 	cap->scratch = malloc(cap->scratch_frames * cap->frame_bytes);
-	PaError rc = cap->scratch ? audio_stream_start(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk,
-	                                               paClipOff, NULL, NULL, NULL)
-	                          : paInsufficientMemory;
+	/* INTERCOM_CAPTURE_CALLBACK=1: the callback, as on such a host API (tests, benchmarks). */
+	const char *callback = getenv("INTERCOM_CAPTURE_CALLBACK");
+	PaError rc = paCanNotReadFromACallbackStream;
+	if (cap->scratch && !(callback && strcmp(callback, "1") == 0))
+		rc = audio_stream_start(&cap->stream, &params, NULL, fmt->rate, (unsigned long)chunk, paClipOff,
+		                        NULL, NULL, NULL);
 	cap->read_by_main = rc == paNoError;
 	if (rc != paNoError) {
 		free(cap->scratch);
@@ -270,6 +273,11 @@ int capture_read_due_ms(const struct capture *cap, uint64_t now_us)
 		return -1;
 	uint64_t due = cap->read_us + (uint64_t)CAPTURE_READ_EVERY_MS * 1000u;
 	return now_us >= due ? 0 : (int)((due - now_us + 999) / 1000);
+}
+
+bool capture_read_by_main(const struct capture *cap)
+{
+	return cap && cap->read_by_main;
 }
 
 uint64_t capture_overflows(const struct capture *cap)

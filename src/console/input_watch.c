@@ -92,6 +92,9 @@ static void input_opened(struct input_watch *iw)
 	format_describe(&iw->fmt, iw->format, sizeof iw->format);
 	iw->schedule.retry_ms = 0;
 	iw->missing[0] = '\0';
+	if (!capture_read_by_main(iw->capture))
+		log_event("note: the input's host API has no blocking reads, so PortAudio's callback thread reads it "
+		          "(recording costs ~1.8x what parec does, not ~1.3x)");
 }
 
 int input_watch_open(struct input_watch *iw, uint64_t now, char *err, size_t errlen)

@@ -6,6 +6,8 @@
 # second before the key (the tone's end: sound), then the recording proper
 # (silence); its length is exactly chime + pre-roll + duration, the speaker
 # plays exactly the archived page, and status and the log say the pre-roll.
+# Then page 3 the same where PortAudio's callback thread reads the input
+# (INTERCOM_CAPTURE_CALLBACK=1), not the console's loop.
 source "$(dirname "$0")/harness.sh"
 
 PULSE_DIR="$T/pa"
@@ -69,6 +71,26 @@ note "the speaker played exactly what was archived (and sent)"
 rig_alsa_file_collect "$T/s1/out.raw" "$T/played.raw"
 rig_contains_samples "$T/page2.raw" "$T/played.raw" >/dev/null || fail "the speaker did not play page 2 as archived"
 
+console_cmd quit
+wait "$CONSOLE_PID" || fail "console exited with $?"
+grep -q "note: the input's host API has no blocking reads" "$T/console.log" &&
+	fail "the console said its input is read by the callback thread where the main loop reads it"
+
+note "the same where PortAudio's callback thread reads the input (a host API without blocking reads)"
+mv "$T/console.log" "$T/console-read.log"
+INTERCOM_CAPTURE_CALLBACK=1 CONSOLE_PAGE_OPTS="--preroll-ms 1000" start_console "$T/console" "$port" \
+	-d 1.5 -c 1 --archive "$T/archive" --codec pcm
+wait_log "$T/console.log" "note: the input's host API has no blocking reads, so PortAudio's callback thread reads it" 10
+wait_log "$T/console.log" "joined" 20
+talk_after_tone
+wait_log "$T/console.log" "page 3: delivered to 1/1, played by 1/1" 20
+page3=$(archived_page "$T/archive" 3)
+[ "$(soxi -s "$page3")" -eq 156000 ] || fail "page 3 is $(soxi -s "$page3") frames, not 0.75 + 1.0 + 1.5 s"
+before=$(rms_of "$page3" 0.75 1.0)
+after=$(rms_of "$page3" 1.75 1.5)
+note "page 3: pre-roll RMS $before, after the key RMS $after"
+awk -v r="$before" 'BEGIN { exit !(r > 0.05) }' || fail "page 3's pre-roll holds no sound from before the key (RMS $before)"
+awk -v r="$after" 'BEGIN { exit !(r < 0.01) }' || fail "after the key page 3 is not silent (RMS $after)"
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 note "ok"

@@ -37,6 +37,8 @@ void capture_read(struct capture *cap);
  * ~1 s), 0 when due, -1 where the callback reads.
  */
 int capture_read_due_ms(const struct capture *cap, uint64_t now_us);
+/* True where capture_read reads the stream; false where PortAudio's callback thread does. */
+bool capture_read_by_main(const struct capture *cap);
 /* Reads since the capture was armed that found the device's buffer had overrun (audio lost). */
 uint64_t capture_overflows(const struct capture *cap);
 
