@@ -60,6 +60,19 @@ bool playout_line_add(struct playout_line *l, double now_s, uint64_t frames_befo
 	if (now_s == 0 || now_s <= prev || now_s - l->first_now_s < l->latency_s || rate <= 0)
 		return false;
 	double w = now_s - (double)frames_before / rate;
+	if (l->wakes > 0 && w - line_min(l) > PLAYOUT_LINE_SHIFT_S) {
+		l->shift_min_s = l->shift_run == 0 || w < l->shift_min_s ? w : l->shift_min_s;
+		if (++l->shift_run >= PLAYOUT_LINE_SHIFT_WAKES) {
+			/* The timeline moved: its new line is the least of the wakes since. */
+			l->shifts++;
+			l->nmins = l->head = 0;
+			l->block_start_s = now_s;
+			l->block_min_s = l->shift_min_s;
+			l->shift_run = 0;
+		}
+	} else {
+		l->shift_run = 0;
+	}
 	if (l->wakes == 0) {
 		l->block_start_s = now_s;
 		l->block_min_s = w;

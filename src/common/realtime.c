@@ -24,3 +24,9 @@ int realtime_raise_self(int priority, char *why, size_t whylen)
 		snprintf(why, whylen, "real-time priority %d: %s", priority, strerror(rc));
 	return -1;
 }
+
+void realtime_lower_self(void)
+{
+	struct sched_param param = { .sched_priority = 0 };
+	pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+}

@@ -144,6 +144,7 @@ struct speaker {
 	struct speaker_state st;       /* what the log, the screen and the STATUS reports say */
 
 	struct link *link;             /* to the console, or (--legacy) an old server */
+	bool realtime_said;            /* the note that the output's threads run at a normal priority */
 	char console_addr[300];
 	/* No address given: the console is found over mDNS, and followed by name (NULL: an address). */
 	struct discovery_browser *browser;
@@ -326,9 +327,18 @@ static void log_dac_line(struct speaker *spk)
 	struct playback_line_stats ls;
 	if (!playback_line_stats(spk->playback, &ls))
 		return;
+	const char *normal = playback_realtime_refused(spk->playback);
+	if (normal && !spk->realtime_said) {
+		spk->realtime_said = true;
+		log_event("note: the output's audio threads run at a normal priority (%s); on a busy machine "
+		          "pages start up to a few ms apart from other speakers'", normal);
+	}
+	char moved[64] = "";
+	if (ls.shifts)
+		snprintf(moved, sizeof moved, "; it moved %u time(s) (an underrun)", ls.shifts);
 	log_event("page %u: DAC timeline from %u callbacks, late by %.2f ms on average (%.2f at most); "
-	          "the host's DAC times %+.2f..%+.2f ms off it%s", spk->page_id, ls.wakes, ls.late_mean_ms,
-	          ls.late_max_ms, ls.report_min_ms, ls.report_max_ms,
+	          "the host's DAC times %+.2f..%+.2f ms off it%s%s", spk->page_id, ls.wakes, ls.late_mean_ms,
+	          ls.late_max_ms, ls.report_min_ms, ls.report_max_ms, moved,
 	          ls.placed_by_line ? "" : "; placed by the host's DAC time (the line was not ready, or far off it)");
 }
 

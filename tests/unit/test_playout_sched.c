@@ -340,16 +340,37 @@ static void test_line_follows(void **state)
 	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
 	double err = dac - sim_truth(&sm, sm.frames);
 	assert_true(err < 0.0001 && err > -0.0003);
-	/* An underrun puts the line 40 ms later: followed once the window has passed. */
+	/* An underrun puts the timeline 40 ms later: the line restarts after three wakes, not the window. */
+	assert_int_equal(sm.line.shifts, 0);
 	sm.stall_at = 81.0;
 	sm.stall_s = 0.040;
-	sim_run(&sm, 82.0, 0.003);
+	sim_run(&sm, 81.0 + 0.040 + 2 * 0.043 + 0.01, 0.003);
+	assert_int_equal(sm.line.shifts, 0); /* two late wakes: not yet */
 	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
 	assert_true(dac - sim_truth(&sm, sm.frames) < -0.030); /* still the old line */
+	sim_run(&sm, 81.3, 0.003);
+	assert_int_equal(sm.line.shifts, 1);
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
+	err = dac - sim_truth(&sm, sm.frames);
+	assert_true(err < 0.0031 && err > -0.0003); /* within the lateness of the few wakes since */
 	sim_run(&sm, 81.0 + (PLAYOUT_LINE_BLOCKS + 1) * PLAYOUT_LINE_BLOCK_S + 0.1, 0.003);
 	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
 	err = dac - sim_truth(&sm, sm.frames);
 	assert_true(err < 0.0001 && err > -0.0003);
+	assert_int_equal(sm.line.shifts, 1);
+}
+
+/* Lateness alone, however bunched, never restarts the line; a shift smaller than the threshold does not either. */
+static void test_line_no_false_shift(void **state)
+{
+	(void)state;
+	struct sim sm = { .t0 = 10.0, .latency = 4096 / 48000.0, .seed = 3 };
+	playout_line_reset(&sm.line, sm.latency);
+	sim_run(&sm, 40.0, PLAYOUT_LINE_SHIFT_S * 0.9);
+	assert_int_equal(sm.line.shifts, 0);
+	double dac;
+	assert_true(playout_line_dac(&sm.line, sm.frames, 48000, &dac));
+	assert_true(fabs(dac - sim_truth(&sm, sm.frames)) < 0.0002);
 }
 
 int main(void)
@@ -367,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_dac_sums_precision),
 		cmocka_unit_test(test_line_lateness),
 		cmocka_unit_test(test_line_follows),
+		cmocka_unit_test(test_line_no_false_shift),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,8 +117,14 @@ struct playback_line_stats {
 	double late_mean_ms, late_max_ms;
 	double report_min_ms, report_max_ms;
 	bool placed_by_line;
+	uint32_t shifts;  /* times the timeline moved (an underrun) and the line restarted */
 };
 bool playback_line_stats(struct playback *pb, struct playback_line_stats *st);
+/*
+ * Why the latest stream's threads (libpulse's, PortAudio's callback) run at a
+ * normal priority, not SCHED_FIFO 10; NULL when they run real-time.
+ */
+const char *playback_realtime_refused(const struct playback *pb);
 /* What opening and starting the latest stream took, plus its output latency, in ms. */
 double playback_start_cost_ms(struct playback *pb);
 /* Where playback is; *frames_written is how many frames were handed to the device. */

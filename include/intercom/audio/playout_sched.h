@@ -133,14 +133,25 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
 #define PLAYOUT_LINE_BLOCKS 4
 /*
  * The line places a first sample only while it agrees with the host's DAC
- * time within this: at a fresh stream's first sample the two sat -6.6..+1.8 ms
- * apart with ten speakers on the rig. Beyond it something else happened (an
- * underrun's recovery handing over frames faster than real time, or every
- * wake so far late on a starved machine) and the host's time, which follows
- * the buffer, is the safer of the two: placed by it, no page started more
- * than 7.3 ms from its neighbours in the runs measured.
+ * time within this. The host's wanders: at a fresh stream's first sample the
+ * two sat -6.6..+1.8 ms apart with ten speakers on the idle rig, and down to
+ * -13.1 ms beside two CPU burners, where the line placed its neighbours
+ * within 1 ms and the host's time, taken at 10 ms, put four pages' speakers
+ * 11-12.5 ms late (BENCHMARKS section 9). Beyond 20 ms something else
+ * happened (every wake so far late on a starved machine), and the host's
+ * time, which follows the buffer, is the safer of the two.
  */
-#define PLAYOUT_LINE_TRUST_S 0.010
+#define PLAYOUT_LINE_TRUST_S 0.020
+/*
+ * A stall (an underrun, the server's hiccup) moves the DAC timeline later
+ * for good, and every wake after it then comes that much after the line.
+ * Wake lateness from scheduling alone stayed under 6 ms beside two CPU
+ * burners; PLAYOUT_LINE_SHIFT_WAKES wakes in a row each later than
+ * PLAYOUT_LINE_SHIFT_S are a new timeline: the line restarts from them
+ * (not from the old one two seconds later, as the window alone would).
+ */
+#define PLAYOUT_LINE_SHIFT_S 0.015
+#define PLAYOUT_LINE_SHIFT_WAKES 3
 
 struct playout_line {
 	double latency_s;     /* the stream's output latency: wake to DAC */
@@ -152,6 +163,9 @@ struct playout_line {
 	unsigned nmins, head;
 	uint64_t calls;       /* callbacks seen */
 	uint64_t wakes;       /* of them, wakes that count */
+	unsigned shift_run;   /* wakes in a row later than PLAYOUT_LINE_SHIFT_S */
+	double shift_min_s;   /* the least of them */
+	unsigned shifts;      /* restarts on a moved timeline */
 	/* What the filter removes, for the log: each wake's lateness over the line. */
 	double late_sum_s, late_max_s;
 };

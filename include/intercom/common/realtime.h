@@ -15,5 +15,7 @@
 
 /* The calling thread at SCHED_FIFO priority: 0, or -1 with why (not allowed, and how to allow it). */
 int realtime_raise_self(int priority, char *why, size_t whylen);
+/* The calling thread back at SCHED_OTHER. */
+void realtime_lower_self(void);
 
 #endif
