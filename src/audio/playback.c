@@ -27,6 +27,13 @@
  * millisecond of buffer is a millisecond behind the voice.
  */
 #define PLAYBACK_PAGE_LATENCY_S 0.08
+/*
+ * Drift's reference, the host's DAC time less the line's, is taken where the
+ * two agree within this (the host's sat -13..+2 ms from the line on loaded
+ * and idle rigs), else PLAYBACK_OFFSET_WAIT_S after the placement as it is.
+ */
+#define PLAYBACK_HOST_SETTLED_S 0.020
+#define PLAYBACK_OFFSET_WAIT_S 2
 
 /* Reads of Pa_GetStreamTime beside clock_mono_us for the mapping: the tightest pair wins. */
 #define MAPPING_READS 5
@@ -108,6 +115,7 @@ struct playback {
 	struct playout_line line;
 	bool cb_by_line;                    /* this buffer's placement time is the line's */
 	double cb_offset;                   /* host's DAC time - the line's at the placement (s) */
+	uint64_t cb_offset_due;             /* != 0: cb_offset not taken yet; at this cb_frames at the latest */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
 	uint64_t cb_frames;                 /* frames handed over since it, silence too */
 	uint32_t cb_since_correction;       /* frames since the last correction */
@@ -234,7 +242,7 @@ static void line_note(struct playback *pb, double reported, double filtered)
  * and follows its DAC timeline (playout_line). Returns the stream time this
  * buffer's first frame reaches the DAC as the host reports it, and in
  * *placed the one to place a first sample by: the line's, once a wake has
- * counted and while it agrees with the host's within PLAYOUT_LINE_TRUST_S.
+ * counted (playout_line_place).
  * Through the pulse plugin the host's is libpulse's smoothed latency, whose
  * error is the stream's own: placed by it, ten speakers started 1-4 ms
  * apart; averaging the reports over every callback made it worse (5 ms: the
@@ -386,8 +394,25 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 		 * their offset from the line, which it would otherwise "mend" by a
 		 * jump seconds into the page, undoing the placement.
 		 */
-		if (first)
-			pb->cb_offset = pb->mode == START_TIMED && pb->cb_by_line ? dac - placed : 0;
+		if (first) {
+			pb->cb_offset = 0;
+	pb->cb_offset_due = 0;
+			if (pb->mode == START_TIMED && pb->cb_by_line)
+				pb->cb_offset_due = pb->cb_frames + (uint64_t)pb->rate * PLAYBACK_OFFSET_WAIT_S;
+		}
+	}
+	/*
+	 * The offset is taken where the host's time sits within
+	 * PLAYBACK_HOST_SETTLED_S of the line: a host's time far off at the
+	 * placement is a transient of the sound server's estimate (seen at
+	 * -85 ms), and drift measured from it would "correct" the page by that
+	 * much once it settles. Taken as it is after PLAYBACK_OFFSET_WAIT_S
+	 * (before drift's first window), so a lasting offset is followed too.
+	 */
+	if (pb->cb_offset_due && pb->cb_by_line &&
+	    (fabs(dac - placed) <= PLAYBACK_HOST_SETTLED_S || pb->cb_frames >= pb->cb_offset_due)) {
+		pb->cb_offset = dac - placed;
+		pb->cb_offset_due = 0;
 	}
 	memset(out, 0, lead * width * sizeof(int16_t));
 	/* The page's frame at the buffer's first sample: before it, the silence placed. */
@@ -397,7 +422,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	memset(out + (lead + n) * width, 0, (frames - lead - n) * width * sizeof(int16_t));
 	struct level level = meter_measure_s16(out + lead * width, n * width);
 	level_slot_add(&pb->levels, level);
-	if (time && lead < frames)
+	if (time && lead < frames && !pb->cb_offset_due)
 		timing_publish(pb, dac - pb->cb_offset, at);
 	if (pb->trace && first && n > 0)
 		atomic_store_explicit(&pb->first_us, trace_now_us(), memory_order_relaxed);

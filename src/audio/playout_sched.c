@@ -104,11 +104,8 @@ bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, do
 
 bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, double host_s, double *dac_s)
 {
-	double line;
-	if (host_s != 0 && playout_line_dac(l, frame, rate, &line) && fabs(line - host_s) <= PLAYOUT_LINE_TRUST_S) {
-		*dac_s = line;
+	if (playout_line_dac(l, frame, rate, dac_s))
 		return true;
-	}
 	*dac_s = host_s;
 	return false;
 }

@@ -339,7 +339,7 @@ static void log_dac_line(struct speaker *spk)
 	log_event("page %u: DAC timeline from %u callbacks, late by %.2f ms on average (%.2f at most); "
 	          "the host's DAC times %+.2f..%+.2f ms off it%s%s", spk->page_id, ls.wakes, ls.late_mean_ms,
 	          ls.late_max_ms, ls.report_min_ms, ls.report_max_ms, moved,
-	          ls.placed_by_line ? "" : "; placed by the host's DAC time (the line was not ready, or far off it)");
+	          ls.placed_by_line ? "" : "; placed by the host's DAC time (no wake had counted yet)");
 }
 
 static void page_outcome(struct speaker *spk, enum proto_page_state state, const char *reason)

@@ -132,16 +132,16 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
 #define PLAYOUT_LINE_BLOCK_S 0.5
 #define PLAYOUT_LINE_BLOCKS 4
 /*
- * The line places a first sample only while it agrees with the host's DAC
- * time within this. The host's wanders: at a fresh stream's first sample the
- * two sat -6.6..+1.8 ms apart with ten speakers on the idle rig, and down to
- * -13.1 ms beside two CPU burners, where the line placed its neighbours
- * within 1 ms and the host's time, taken at 10 ms, put four pages' speakers
- * 11-12.5 ms late (BENCHMARKS section 9). Beyond 20 ms something else
- * happened (every wake so far late on a starved machine), and the host's
- * time, which follows the buffer, is the safer of the two.
+ * The line, not the host's DAC time, places a first sample once a wake has
+ * counted. The host's wanders, and not by a little: at a fresh stream's
+ * first sample the two sat -6.6..+1.8 ms apart with ten speakers on the
+ * idle rig, down to -13 ms beside two CPU burners and -85 ms in a run where
+ * the sound server's own latency estimate went astray; every page placed by
+ * the host's time in those runs (a bound of 10, then 20 ms on the
+ * disagreement) started 11-39 ms from its neighbours, while the line's
+ * starts stayed within ~1 ms (BENCHMARKS section 9). What the bound was for,
+ * an underrun before the first sample, the line now follows itself (below).
  */
-#define PLAYOUT_LINE_TRUST_S 0.020
 /*
  * A stall (an underrun, the server's hiccup) moves the DAC timeline later
  * for good, and every wake after it then comes that much after the line.
@@ -182,8 +182,7 @@ bool playout_line_add(struct playout_line *l, double now_s, uint64_t frames_befo
 bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, double *dac_s);
 /*
  * The DAC time to place frame `frame` by, given the host's for it (host_s;
- * 0: none): the line's while it has one within PLAYOUT_LINE_TRUST_S of the
- * host's (true), else the host's (false).
+ * 0: none): the line's once a wake has counted (true), else the host's (false).
  */
 bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, double host_s, double *dac_s);
 
