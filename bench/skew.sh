@@ -35,8 +35,9 @@ skew_rig() {
 skew_console() {
 	# pcm: the exact samples, which the rig's cross-correlation finds to the sample; opus
 	# keeps speech, not a chirp's or white noise's waveform. The timing path is the same.
+	# CODEC (third argument) wav: whole pages, not streamed.
 	local saved=("${BENCH_CONSOLE_ARGS[@]}")
-	BENCH_CONSOLE_ARGS=(--codec pcm)
+	BENCH_CONSOLE_ARGS=(--codec "${3:-pcm}")
 	start_console "$1" "$2" HOME="$T/sk-console" XDG_DATA_HOME="$T/sk-data"
 	BENCH_CONSOLE_ARGS=("${saved[@]}")
 	SK_CON_PID=$CON_PID SK_CON_FD=$CON_FD
@@ -153,15 +154,17 @@ skew_drift() {
 		pad 0 "$(awk -v e="$every" 'BEGIN { print e - 0.05 }')"
 	sox -D -V1 "$T/unit.wav" "$T/long.wav" repeat $((secs / every - 1))
 	port=$(rig_free_port)
-	skew_console sk-drift "$port"
+	# Whole WAV pages: a streamed page does not time the links (a file page fed whole
+	# goes as fast as a whole one, but only a PAGE frame's transfer is measured), and the
+	# long page's 29 MB at the 20 Mbit/s assumed for a link never measured would wait
+	# longer than PLAYAT_MAX_LEAD_MS and play on arrival. Playback is the same path.
+	skew_console sk-drift "$port" wav
 	SK_SPK_PIDS=()
 	skew_speaker "$BIN" dr1 s1 "$port"
 	skew_speaker "$BIN" dr2 s2 "$port" LD_PRELOAD="$ft" FAKETIME="+0 x1.0001" FAKETIME_DONT_FAKE_MONOTONIC=0
 	wait_for 30 has_line "$T/sk-drift.log" "\\(2 connected\\)" || fail "the drift speakers did not connect"
 	skew_locked 1 2 dr
-	# A first page (EVERY + 1 s; 576 kB at 5) lets the console measure the links: the long
-	# page is 29 MB, which at the 20 Mbit/s assumed for a link never measured
-	# would wait longer than PLAYAT_MAX_LEAD_MS and play on arrival.
+	# A first page (EVERY + 1 s; 576 kB at 5) lets the console measure the links.
 	sox -D -V1 "$T/unit.wav" "$T/warm.wav" pad 0 1
 	printf 'send %s\n' "$T/warm.wav" >&"$SK_CON_FD"
 	wait_for 30 has_line "$T/sk-drift.log" "page 1: delivered to 2/2, played by" ||

@@ -76,6 +76,24 @@ note() { echo "# $*"; }
 # skip REASON — this machine cannot run the test: "# SKIP: REASON", exit 77 (run-programs.sh says SKIP).
 skip() { echo "# SKIP: $*"; exit "$SKIP_STATUS"; }
 
+# realtime_prefixes — sets the arrays allowed and denied: command prefixes under
+# which real-time priority 10 is allowed (empty as root; a raised RLIMIT_RTPRIO
+# where the hard limit lets us; "none" where nothing can allow it) and refused
+# (RLIMIT_RTPRIO 0 and, as root, CAP_SYS_NICE dropped). Skips without the tools.
+realtime_prefixes() {
+	command -v prlimit >/dev/null || skip "no prlimit"
+	command -v chrt >/dev/null || skip "no chrt"
+	allowed=() denied=(prlimit --rtprio=0)
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "no setpriv to drop CAP_SYS_NICE"
+		denied+=(setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice)
+	elif [ "$(ulimit -Hr)" = unlimited ] || [ "$(ulimit -Hr)" -ge 10 ]; then
+		allowed=(prlimit --rtprio=10)
+	else
+		allowed=(none)
+	fi
+}
+
 # wait_for SECONDS CMD... — run CMD every 50 ms until it succeeds, else fail naming it.
 # For a condition a test would otherwise give a fixed sleep to come true.
 wait_for() {

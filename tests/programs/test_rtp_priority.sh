@@ -7,17 +7,7 @@
 # more; not allowed: RLIMIT_RTPRIO 0 and (as root) CAP_SYS_NICE dropped.
 source "$(dirname "$0")/harness.sh"
 
-command -v prlimit >/dev/null || skip "no prlimit"
-command -v chrt >/dev/null || skip "no chrt"
-allowed=() denied=(prlimit --rtprio=0)
-if [ "$(id -u)" = 0 ]; then
-	command -v setpriv >/dev/null || skip "no setpriv to drop CAP_SYS_NICE"
-	denied+=(setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice)
-elif [ "$(ulimit -Hr)" = unlimited ] || [ "$(ulimit -Hr)" -ge 10 ]; then
-	allowed=(prlimit --rtprio=10)
-else
-	allowed=(none)
-fi
+realtime_prefixes
 
 # console_with PREFIX N LOG — a headless console with an RTP target, run under PREFIX (an array's name).
 console_with() {

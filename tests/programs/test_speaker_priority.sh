@@ -8,17 +8,7 @@
 # page's end says so once, with the limit and the fix.
 source "$(dirname "$0")/harness.sh"
 
-command -v prlimit >/dev/null || skip "no prlimit"
-command -v chrt >/dev/null || skip "no chrt"
-allowed=() denied=(prlimit --rtprio=0)
-if [ "$(id -u)" = 0 ]; then
-	command -v setpriv >/dev/null || skip "no setpriv to drop CAP_SYS_NICE"
-	denied+=(setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice)
-elif [ "$(ulimit -Hr)" = unlimited ] || [ "$(ulimit -Hr)" -ge 10 ]; then
-	allowed=(prlimit --rtprio=10)
-else
-	allowed=(none)
-fi
+realtime_prefixes
 
 PULSE_DIR="$T/pa"
 rig_pulse_start "$PULSE_DIR"
