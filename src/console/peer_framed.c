@@ -29,6 +29,7 @@ struct framed_peer {
 	uint32_t measure_page;     /* the page whose transfer is being timed (0: none) */
 	uint64_t measure_bytes;    /* its frame and what was queued before it */
 	uint64_t measure_from_us;  /* when they were handed to the connection */
+	bool measure_whole;        /* a PAGE frame (the fan-out counts it), not a stream's end */
 };
 
 static struct framed_peer *framed_of(struct peer *p)
@@ -165,7 +166,8 @@ static void framed_measured(struct peer *p, uint32_t page_id)
 	if (fp->measure_page == 0 || fp->measure_page != page_id)
 		return;
 	fp->measure_page = 0;
-	station_page_moved(p, page_id, fp->measure_bytes);
+	if (fp->measure_whole)
+		station_page_moved(p, page_id, fp->measure_bytes);
 	uint64_t sample = playat_rate_sample(fp->measure_bytes, clock_mono_us() - fp->measure_from_us,
 	                                      p->info.rtt_us);
 	p->info.link_bps = playat_rate_smooth(p->info.link_bps, sample);
@@ -474,15 +476,26 @@ static int framed_tick(struct peer *p, uint64_t now)
 	return due > now ? (int)(due - now) : 0;
 }
 
+/* bytes handed over since from_us, timed until the speaker says it holds page_id (framed_measured). */
+static void framed_measure_from(struct peer *p, uint32_t page_id, uint64_t bytes, uint64_t from_us, bool whole)
+{
+	struct framed_peer *fp = framed_of(p);
+	fp->measure_page = page_id;
+	fp->measure_whole = whole;
+	fp->measure_bytes = bytes;
+	fp->measure_from_us = from_us;
+}
+
+static void framed_time_transfer(struct peer *p, uint32_t page_id, uint64_t bytes, uint64_t from_us)
+{
+	framed_measure_from(p, page_id, bytes, from_us, false);
+}
+
 /* The whole PAGE frame goes into its bounded queue: a reference, not a copy. */
 static void framed_send_page(struct peer *p, const struct peer_page *page, uint64_t now)
 {
 	(void)now;
-	struct framed_peer *fp = framed_of(p);
-	/* Timed from here until the speaker says it holds it all (framed_measured). */
-	fp->measure_page = page->id;
-	fp->measure_bytes = peer_queued_bytes(p) + page->frame->len;
-	fp->measure_from_us = clock_mono_us();
+	framed_measure_from(p, page->id, peer_queued_bytes(p) + page->frame->len, clock_mono_us(), true);
 	if (conn_send(&p->conn, page->frame, true) < 0 || conn_flush(&p->conn) < 0)
 		peer_drop(p, p->conn.error);
 }
@@ -561,6 +574,7 @@ const struct peer_ops peer_framed_ops = {
 	.send_page = framed_send_page,
 	.commit = framed_commit,
 	.send_stream = framed_send_stream,
+	.time_transfer = framed_time_transfer,
 	.prepare = framed_prepare,
 	.priority = framed_priority,
 	.wrote = NULL,

@@ -102,6 +102,9 @@ struct station {
 	bool stream_complete;
 	bool stream_live;         /* ... a live talk: played as it came, no play-at at its end */
 	uint32_t stream_frames, stream_count;
+	uint64_t stream_begin_us;  /* when the stream's BEGIN went out */
+	uint64_t stream_bytes;     /* its DATA's bytes so far, per target */
+	uint32_t stream_rate;
 	uint64_t uplink_bps;      /* the console's own link, measured from fan-outs (0: not yet) */
 	uint64_t fan_from_us;     /* the latest page's fan-out: when it was handed to the queues, */
 	size_t fan_waiting;       /* the targets yet to say they hold it (0: not timing), */
@@ -1068,12 +1071,24 @@ size_t station_send_page(struct station *st, uint32_t page_id, uint64_t created_
 	st->fan_from_us = clock_mono_us();
 	st->fan_waiting = st->fan_done_bytes = st->fan_best_bps = 0;
 	struct sbuf *end = streamed ? stream_end_frame(st, page_id, STREAM_COMPLETE, meta.play_at_us, "") : NULL;
+	/*
+	 * A stream fed four times faster than real time or more (a file's, all
+	 * at once) went as fast as the link took it: its transfer times the
+	 * link, as a PAGE's does, or a long file streamed as pcm would always be
+	 * judged at the 20 Mbit/s assumed for a link never timed. A recording's
+	 * stream went at the speed of speech, which says nothing of the link.
+	 */
+	uint64_t fed_us = clock_mono_us() - st->stream_begin_us;
+	bool fed_whole = streamed && st->stream_rate &&
+	                 (uint64_t)st->stream_frames * 1000000u / st->stream_rate >= 4 * fed_us;
 	for (size_t i = 0; i < n; i++) {
 		struct peer *t = targets[i];
 		if (t->streamed) {
 			t->held_page = page_id;
 			if (end)
 				t->ops->send_stream(t, end);
+			if (fed_whole && !t->dead && t->ops->time_transfer)
+				t->ops->time_transfer(t, page_id, st->stream_bytes + (end ? end->len : 0), st->stream_begin_us);
 			continue;
 		}
 		st->fan_waiting += t->ops->reports_playing;
@@ -1166,6 +1181,9 @@ size_t station_stream_begin(struct station *st, const struct proto_stream_begin 
 	st->stream_complete = false;
 	st->stream_live = begin->live;
 	st->stream_frames = st->stream_count = 0;
+	st->stream_begin_us = clock_mono_us();
+	st->stream_bytes = 0;
+	st->stream_rate = begin->rate;
 	size_t n = 0;
 	for (size_t i = 0; i < st->peer_count; i++) {
 		struct peer *p = st->peers[i];
@@ -1192,6 +1210,7 @@ void station_stream_data(struct station *st, uint32_t page_id, const uint8_t *fr
 		return;
 	}
 	memcpy(buf->data, frame, len);
+	st->stream_bytes += len;
 	stream_fan(st, page_id, buf);
 	sbuf_unref(buf);
 }

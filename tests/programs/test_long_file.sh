@@ -3,7 +3,8 @@
 # a while, and the console keeps serving meanwhile (commands answered, speakers'
 # heartbeats kept) instead of stalling its loop; then the page goes out whole.
 # Streamed as PCM (23 MB, 12,000 frames at once, more than a link queues) it
-# still reaches the speaker whole and plays.
+# still reaches the speaker whole and plays, and its transfer times the link:
+# the same page again plays at a time, not on arrival.
 source "$(dirname "$0")/harness.sh"
 port=$(rig_free_port)
 mkdir -p "$T/console"   # no audio config: no input, send PATH works
@@ -39,6 +40,22 @@ wait_log "$T/console.log" "page [0-9]+: delivered to 1/1, played by 1/1" 60
 grep -q "not reading" "$T/console.log" && fail "the link's queue overflowed: $(grep 'not reading' "$T/console.log")"
 page=$(ls "$T/archive-pcm"/*.wav | head -1)
 [ "$(soxi -s "$page")" -eq $((240 * 48000)) ] || fail "the PCM page is $(soxi -s "$page") frames, expected 240 s x 48000"
+
+note "that stream timed the link: the same 23 MB again plays at a time, not on arrival"
+# Untimed, a link is assumed at 20 Mbit/s: 23 MB would take 9.2 s, past the 3 s a page waits.
+wait_log "$T/s2.log" "clock locked to the console's" 20
+console_cmd "send $T/long.flac"
+for _ in $(seq 600); do
+	[ "$(grep -Ec "page [0-9]+ plays (at|on arrival)" "$T/console.log")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c "streamed as pcm: 12000 frames" "$T/console.log")" = 2 ] || fail "the second PCM page was not streamed"
+last=$(grep -E "page [0-9]+ plays (at|on arrival)" "$T/console.log" | tail -1)
+note "second page: $last"
+case $last in
+*"plays at +"*) ;;
+*) fail "the second long page did not play at a time: $last" ;;
+esac
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
 note "ok"

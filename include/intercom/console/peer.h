@@ -122,6 +122,13 @@ struct peer_ops {
 	 * be queued, peer_drop (a target that cannot keep up with the stream).
 	 */
 	void (*send_stream)(struct peer *p, struct sbuf *frames);
+	/*
+	 * optional: bytes of page_id handed to it since from_us, timed until it
+	 * says it holds the page whole, for its link's throughput
+	 * (info.link_bps): a streamed page fed faster than real time (a file's),
+	 * at its END.
+	 */
+	void (*time_transfer)(struct peer *p, uint32_t page_id, uint64_t bytes, uint64_t from_us);
 	/* optional: page_id's priority (enum priority), just before its page or stream (info.priority). */
 	void (*priority)(struct peer *p, uint32_t page_id, uint8_t priority);
 	/* optional: a page of rate and channels is being recorded for it, sent by until_us (info.prepare). */
