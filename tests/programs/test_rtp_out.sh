@@ -213,8 +213,12 @@ wait "$live_pid" || true
 [ -s "$T/live.wav" ] || fail "live: the receiver wrote nothing"
 sox -D -V1 "$T/speech.wav" -r 8000 -c 1 -b 16 -e signed-integer -t raw "$T/ref-live.raw"
 sox -D -V1 "$T/live.wav" -r 8000 -c 1 -b 16 -e signed-integer -t raw "$T/got-live.raw" pad 0 1
-read -r _ lag _ corr < <("$PY" "$LIKE" "$T/ref-live.raw" "$T/got-live.raw")
-note "live talk: correlation $corr at lag $lag samples"
-awk -v c="$corr" -v m="$MIN_CORR" 'BEGIN { exit !(c >= m) }' || fail "live: correlation $corr below $MIN_CORR"
+# Whole, and per window (test_rtp_in.sh): one gap under load (the sanitizer build beside
+# another test: the whole read 0.77 in one CI run of many) shifts what follows and lowers
+# the whole's figure, while each window must still be the right speech.
+read -r _ lag _ corr _ wcorr < <("$PY" "$LIKE" --windows 8000 "$T/ref-live.raw" "$T/got-live.raw")
+note "live talk: correlation $corr at lag $lag samples, $wcorr per window (median)"
+awk -v c="$wcorr" -v m="$MIN_CORR" 'BEGIN { exit !(c >= m) }' || fail "live: correlation per window $wcorr below $MIN_CORR (whole: $corr)"
+awk -v c="$corr" 'BEGIN { exit !(c >= 0.5) }' || fail "live: correlation $corr: most of the speech is missing or wrong"
 console_cmd quit
 wait "$CONSOLE_PID" || fail "console exited with $?"
