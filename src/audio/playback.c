@@ -109,11 +109,13 @@ struct playback {
 	_Atomic uint32_t line_late_max_us;
 	_Atomic int32_t line_report_min_us, line_report_max_us;
 	_Atomic uint32_t line_shifts;      /* the timeline moved (an underrun): the line restarted */
+	_Atomic uint64_t line_skipped;     /* callback: frames of the page skipped to keep time after one */
 	char realtime_why[256];            /* main: why the stream's threads run at a normal priority ("": they don't) */
 	_Atomic bool placed_by_line;       /* callback: the first sample was placed by the line */
 	/* Callback-only bookkeeping. */
 	struct playout_line line;
 	bool cb_by_line;                    /* this buffer's placement time is the line's */
+	uint64_t cb_catch_up;               /* frames the timeline moved by, to skip in a placed page */
 	double cb_offset;                   /* host's DAC time - the line's at the placement (s) */
 	uint64_t cb_offset_due;             /* != 0: cb_offset not taken yet; at this cb_frames at the latest */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
@@ -268,6 +270,9 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 	if (woke && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered))
 		line_note(pb, dac, filtered);
 	pb->cb_by_line = playout_line_place(&pb->line, pb->cb_frames, pb->rate, dac, placed);
+	double moved;
+	if (playout_line_moved(&pb->line, now, &moved) && moved >= PLAYOUT_LINE_CATCH_UP_S)
+		pb->cb_catch_up += (uint64_t)llround(moved * pb->rate);
 	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
 	if (verdict == PLAYOUT_CLOCK_UNKNOWN && pb->cb_frames > 0) {
 		verdict = playout_clock_judge(pb->cb_first_now, pb->cb_first_dac, now, dac, pb->cb_frames,
@@ -308,6 +313,25 @@ static size_t place_first(struct playback *pb, double dac, unsigned long frames,
 	atomic_store_explicit(&pb->placed_by_line, pb->cb_by_line, memory_order_relaxed);
 	atomic_store_explicit(&pb->begun, true, memory_order_release);
 	return lead > 0 ? (size_t)lead : 0;
+}
+
+/*
+ * Callback: a timed page already placed whose timeline moved later (an
+ * underrun) skips what the move cost, back on time at once. Before the
+ * placement there is nothing to mend: the first sample is placed by the
+ * new line.
+ */
+static void catch_up(struct playback *pb, size_t *pos)
+{
+	uint64_t frames = pb->cb_catch_up;
+	pb->cb_catch_up = 0;
+	if (!frames || pb->mode != START_TIMED || !atomic_load_explicit(&pb->begun, memory_order_relaxed) ||
+	    atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed) == PLAYOUT_CLOCK_UNPACED)
+		return;
+	size_t end = atomic_load_explicit(&pb->end, memory_order_relaxed);
+	size_t skip = *pos >= end ? 0 : frames < end - *pos ? (size_t)frames : end - *pos;
+	*pos += skip;
+	atomic_fetch_add_explicit(&pb->line_skipped, skip, memory_order_relaxed);
 }
 
 /*
@@ -382,6 +406,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 	double placed;
 	double dac = clock_follow(pb, time, frames, &placed);
 	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
+	catch_up(pb, &pos);
 	size_t lead = 0;
 	bool first = false;
 	if (!atomic_load_explicit(&pb->begun, memory_order_relaxed)) {
@@ -497,6 +522,7 @@ static void page_reset(struct playback *pb, const int16_t *samples, size_t frame
 	atomic_store(&pb->correction, 0);
 	atomic_store(&pb->jump, 0);
 	atomic_store(&pb->corrected, 0);
+	atomic_store(&pb->line_skipped, 0);
 }
 
 /* The target in stream time, for the callback: from here on it places the first sample. */
@@ -515,6 +541,7 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 	pb->cb_first_now = pb->cb_first_dac = 0;
 	pb->cb_frames = 0;
 	pb->cb_offset = 0;
+	pb->cb_catch_up = 0;
 	pb->cb_since_correction = 0;
 	pb->cb_sums = (struct playout_dac_sums){ 0 };
 	if (++pb->stream_gen == 0)
@@ -718,6 +745,8 @@ bool playback_line_stats(struct playback *pb, struct playback_line_stats *st)
 	st->report_max_ms = atomic_load_explicit(&pb->line_report_max_us, memory_order_relaxed) / 1000.0;
 	st->placed_by_line = atomic_load_explicit(&pb->placed_by_line, memory_order_relaxed);
 	st->shifts = atomic_load_explicit(&pb->line_shifts, memory_order_relaxed);
+	st->skipped_ms = pb->rate > 0 ? (double)atomic_load_explicit(&pb->line_skipped, memory_order_relaxed) *
+	                                    1000.0 / pb->rate : 0;
 	return true;
 }
 

@@ -65,6 +65,11 @@ bool playout_line_add(struct playout_line *l, double now_s, uint64_t frames_befo
 		if (++l->shift_run >= PLAYOUT_LINE_SHIFT_WAKES) {
 			/* The timeline moved: its new line is the least of the wakes since. */
 			l->shifts++;
+			if (!l->moving) {
+				l->moving = true;
+				l->move_from_s = line_min(l);
+				l->move_at_s = now_s;
+			}
 			l->nmins = l->head = 0;
 			l->block_start_s = now_s;
 			l->block_min_s = l->shift_min_s;
@@ -91,6 +96,15 @@ bool playout_line_add(struct playout_line *l, double now_s, uint64_t frames_befo
 	l->late_sum_s += late;
 	if (late > l->late_max_s)
 		l->late_max_s = late;
+	return true;
+}
+
+bool playout_line_moved(struct playout_line *l, double now_s, double *moved_s)
+{
+	if (!l->moving || now_s - l->move_at_s < PLAYOUT_LINE_SETTLE_S)
+		return false;
+	l->moving = false;
+	*moved_s = line_min(l) - l->move_from_s;
 	return true;
 }
 

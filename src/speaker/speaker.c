@@ -333,8 +333,11 @@ static void log_dac_line(struct speaker *spk)
 		log_event("note: the output's audio threads run at a normal priority (%s); on a busy machine "
 		          "pages start up to a few ms apart from other speakers'", normal);
 	}
-	char moved[64] = "";
-	if (ls.shifts)
+	char moved[96] = "";
+	if (ls.shifts && ls.skipped_ms > 0)
+		snprintf(moved, sizeof moved, "; it moved %u time(s) (an underrun), skipped %.1f ms to keep time",
+		         ls.shifts, ls.skipped_ms);
+	else if (ls.shifts)
 		snprintf(moved, sizeof moved, "; it moved %u time(s) (an underrun)", ls.shifts);
 	log_event("page %u: DAC timeline from %u callbacks, late by %.2f ms on average (%.2f at most); "
 	          "the host's DAC times %+.2f..%+.2f ms off it%s%s", spk->page_id, ls.wakes, ls.late_mean_ms,

@@ -237,6 +237,8 @@ static void test_dac_sums_precision(void **state)
 struct sim {
 	struct playout_line line;
 	double t0, latency, ppm, stall_at, stall_s;
+	double starve_at, starve_s; /* from starve_at, starve_n wakes each starve_s late: no move */
+	unsigned starve_n;
 	uint64_t frames;
 	unsigned seed;
 };
@@ -273,6 +275,10 @@ static unsigned sim_run(struct sim *sm, double until, double late_max)
 		/* The host buffer starting at frame F is asked for once the device holds latency of frames before it. */
 		uint64_t taken = sm->frames - (uint64_t)llround(sm->latency * 48000);
 		double now = sim_taken_at(sm, taken) + sim_late(sm, late_max);
+		if (sm->starve_n && now >= sm->starve_at) {
+			now += sm->starve_s;
+			sm->starve_n--;
+		}
 		if (now > until)
 			return counted;
 		counted += playout_line_add(&sm->line, now, sm->frames, 48000);
@@ -372,6 +378,39 @@ static void test_line_no_false_shift(void **state)
 	assert_true(fabs(dac - sim_truth(&sm, sm.frames)) < 0.0002);
 }
 
+/*
+ * A placed page is mended by how far the timeline moved, measured once the
+ * line has settled: the stall's length, once; a starved callback's late
+ * wakes restart the line too, but they measure no move.
+ */
+static void test_line_moved(void **state)
+{
+	(void)state;
+	struct sim sm = { .t0 = 20.0, .latency = 4096 / 48000.0, .seed = 11 };
+	playout_line_reset(&sm.line, sm.latency);
+	double moved;
+	sim_run(&sm, 23.0, 0.003);
+	assert_false(playout_line_moved(&sm.line, 23.0, &moved));
+	sm.stall_at = 23.1;
+	sm.stall_s = 0.300;
+	sim_run(&sm, 23.1 + 0.300 + 0.2, 0.003);
+	assert_int_equal(sm.line.shifts, 1);
+	assert_false(playout_line_moved(&sm.line, 23.1 + 0.300 + 0.2, &moved)); /* not settled yet */
+	sim_run(&sm, 24.0, 0.003);
+	assert_true(playout_line_moved(&sm.line, 24.0, &moved));
+	assert_true(fabs(moved - 0.300) < 0.0005);
+	assert_false(playout_line_moved(&sm.line, 24.5, &moved)); /* once per shift */
+	/* Starved, not stalled: three wakes 25 ms late, then on time again. */
+	sim_run(&sm, 27.0, 0.003);
+	sm.starve_at = 27.1;
+	sm.starve_s = 0.025;
+	sm.starve_n = PLAYOUT_LINE_SHIFT_WAKES;
+	sim_run(&sm, 28.0, 0.003);
+	assert_int_equal(sm.line.shifts, 2);
+	assert_true(playout_line_moved(&sm.line, 28.0, &moved));
+	assert_true(fabs(moved) < PLAYOUT_LINE_CATCH_UP_S);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_line_lateness),
 		cmocka_unit_test(test_line_follows),
 		cmocka_unit_test(test_line_no_false_shift),
+		cmocka_unit_test(test_line_moved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,6 +152,19 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
  */
 #define PLAYOUT_LINE_SHIFT_S 0.015
 #define PLAYOUT_LINE_SHIFT_WAKES 3
+/*
+ * A page already playing when its timeline moves plays that much late for
+ * the rest of it: an echo beside the other speakers, a live talk behind the
+ * voice. The move is measured once the line has settled on the new
+ * timeline: the wakes that found the shift are the refill after the stall,
+ * later than the line by up to a device buffer, and a starved callback's
+ * late wakes (no stall at all) look the same until the next ones come on
+ * time. PLAYOUT_LINE_SETTLE_S of stream time after the shift takes in both;
+ * a move of at least PLAYOUT_LINE_CATCH_UP_S is then skipped at once, as
+ * the drift loop's stall mending does seconds later.
+ */
+#define PLAYOUT_LINE_SETTLE_S 0.25
+#define PLAYOUT_LINE_CATCH_UP_S 0.002
 
 struct playout_line {
 	double latency_s;     /* the stream's output latency: wake to DAC */
@@ -166,6 +179,9 @@ struct playout_line {
 	unsigned shift_run;   /* wakes in a row later than PLAYOUT_LINE_SHIFT_S */
 	double shift_min_s;   /* the least of them */
 	unsigned shifts;      /* restarts on a moved timeline */
+	bool moving;          /* a shift whose move is not yet measured (playout_line_moved) */
+	double move_from_s;   /* the line before it */
+	double move_at_s;     /* the stream time it was found at */
 	/* What the filter removes, for the log: each wake's lateness over the line. */
 	double late_sum_s, late_max_s;
 };
@@ -185,6 +201,14 @@ bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, do
  * 0: none): the line's once a wake has counted (true), else the host's (false).
  */
 bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, double host_s, double *dac_s);
+
+/*
+ * After a shift, once the line has settled on the new timeline (stream time
+ * now_s at least PLAYOUT_LINE_SETTLE_S past it): how far it moved in all
+ * (*moved_s, positive: later), once per shift (several within the settling
+ * count as one). False while there is none to report.
+ */
+bool playout_line_moved(struct playout_line *l, double now_s, double *moved_s);
 
 /*
  * Drift: the device's error in frames (positive: ahead of the console's
