@@ -44,7 +44,7 @@ for ((i = 1; i <= TALKS; i++)); do
 	wait_log "$T/console.log" "talking live to 2 speakers, $LATENCY_MS ms behind" 5
 	wait_log "$T/A.log" "page $i: live from" 5
 	if ((i == TALKS)); then
-		wait_log "$T/B.log" "page $i: live from" 5
+		wait_log "$T/B.log" "page $i playing" 5 # its first sample placed: the stall is mid-talk
 		note "talk $i: B stopped for $STALL_MS ms, then the chirp"
 		kill -STOP "$B_PID"
 		sleep "$(awk -v ms="$STALL_MS" 'BEGIN { print ms / 1000 }')"
