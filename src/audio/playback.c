@@ -34,6 +34,13 @@
  */
 #define PLAYBACK_HOST_SETTLED_S 0.020
 #define PLAYBACK_OFFSET_WAIT_S 2
+/*
+ * A settled move of the line is skipped (catch_up) only if the host flagged
+ * an underrun this near before it (stream time): the flag comes with the
+ * first buffer after the stall, the move is measured PLAYOUT_LINE_SETTLE_S
+ * after the three late wakes that follow.
+ */
+#define PLAYBACK_UNDERFLOW_NEAR_S 1.5
 
 /* Reads of Pa_GetStreamTime beside clock_mono_us for the mapping: the tightest pair wins. */
 #define MAPPING_READS 5
@@ -110,12 +117,14 @@ struct playback {
 	_Atomic int32_t line_report_min_us, line_report_max_us;
 	_Atomic uint32_t line_shifts;      /* the timeline moved (an underrun): the line restarted */
 	_Atomic uint64_t line_skipped;     /* callback: frames of the page skipped to keep time after one */
+	_Atomic uint32_t underflows;       /* callback: buffers the host flagged paOutputUnderflow */
 	char realtime_why[256];            /* main: why the stream's threads run at a normal priority ("": they don't) */
 	_Atomic bool placed_by_line;       /* callback: the first sample was placed by the line */
 	/* Callback-only bookkeeping. */
 	struct playout_line line;
 	bool cb_by_line;                    /* this buffer's placement time is the line's */
 	uint64_t cb_catch_up;               /* frames the timeline moved by, to skip in a placed page */
+	uint64_t cb_underflow_at;           /* cb_frames + 1 at the host's last paOutputUnderflow (0: none) */
 	double cb_offset;                   /* host's DAC time - the line's at the placement (s) */
 	uint64_t cb_offset_due;             /* != 0: cb_offset not taken yet; at this cb_frames at the latest */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
@@ -255,7 +264,7 @@ static void line_note(struct playback *pb, double reported, double filtered)
  * stayed (measured), where the host's follows the buffer.
  */
 static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *time,
-                           unsigned long frames, double *placed)
+                           unsigned long frames, PaStreamCallbackFlags flags, double *placed)
 {
 	double now = time ? time->currentTime : 0, dac = time ? time->outputBufferDacTime : 0;
 	if (pb->cb_frames == 0) {
@@ -270,9 +279,21 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 	if (woke && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered))
 		line_note(pb, dac, filtered);
 	pb->cb_by_line = playout_line_place(&pb->line, pb->cb_frames, pb->rate, dac, placed);
+	if (flags & paOutputUnderflow) {
+		pb->cb_underflow_at = pb->cb_frames + 1;
+		atomic_fetch_add_explicit(&pb->underflows, 1, memory_order_relaxed);
+	}
+	/*
+	 * Only a move the host saw as an underrun is skipped: wakes late for
+	 * other reasons (a starved thread, a loaded server) can restart the line
+	 * too, and a move measured on them is their lateness, not the DAC's.
+	 */
 	double moved;
-	if (playout_line_moved(&pb->line, now, &moved) && moved >= PLAYOUT_LINE_CATCH_UP_S)
+	if (playout_line_moved(&pb->line, now, &moved) && moved >= PLAYOUT_LINE_CATCH_UP_S && pb->cb_underflow_at &&
+	    pb->cb_frames - (pb->cb_underflow_at - 1) <= (uint64_t)(pb->rate * PLAYBACK_UNDERFLOW_NEAR_S)) {
 		pb->cb_catch_up += (uint64_t)llround(moved * pb->rate);
+		pb->cb_underflow_at = 0;
+	}
 	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
 	if (verdict == PLAYOUT_CLOCK_UNKNOWN && pb->cb_frames > 0) {
 		verdict = playout_clock_judge(pb->cb_first_now, pb->cb_first_dac, now, dac, pb->cb_frames,
@@ -399,12 +420,12 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
                        const PaStreamCallbackTimeInfo *time, PaStreamCallbackFlags flags,
                        void *user)
 {
-	(void)input, (void)flags;
+	(void)input;
 	struct playback *pb = user;
 	size_t width = (size_t)pb->channels;
 	int16_t *out = output;
 	double placed;
-	double dac = clock_follow(pb, time, frames, &placed);
+	double dac = clock_follow(pb, time, frames, flags, &placed);
 	size_t pos = atomic_load_explicit(&pb->position, memory_order_relaxed);
 	catch_up(pb, &pos);
 	size_t lead = 0;
@@ -542,6 +563,7 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 	pb->cb_frames = 0;
 	pb->cb_offset = 0;
 	pb->cb_catch_up = 0;
+	pb->cb_underflow_at = 0;
 	pb->cb_since_correction = 0;
 	pb->cb_sums = (struct playout_dac_sums){ 0 };
 	if (++pb->stream_gen == 0)
@@ -554,6 +576,7 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 	atomic_store(&pb->clock_verdict, PLAYOUT_CLOCK_UNKNOWN);
 	atomic_store(&pb->line_wakes, 0);
 	atomic_store(&pb->line_shifts, 0);
+	atomic_store(&pb->underflows, 0);
 	atomic_store(&pb->line_late_sum_us, 0);
 	atomic_store(&pb->line_late_max_us, 0);
 	atomic_store(&pb->line_report_min_us, 0);
@@ -745,6 +768,7 @@ bool playback_line_stats(struct playback *pb, struct playback_line_stats *st)
 	st->report_max_ms = atomic_load_explicit(&pb->line_report_max_us, memory_order_relaxed) / 1000.0;
 	st->placed_by_line = atomic_load_explicit(&pb->placed_by_line, memory_order_relaxed);
 	st->shifts = atomic_load_explicit(&pb->line_shifts, memory_order_relaxed);
+	st->underflows = atomic_load_explicit(&pb->underflows, memory_order_relaxed);
 	st->skipped_ms = pb->rate > 0 ? (double)atomic_load_explicit(&pb->line_skipped, memory_order_relaxed) *
 	                                    1000.0 / pb->rate : 0;
 	return true;

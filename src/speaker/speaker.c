@@ -335,10 +335,10 @@ static void log_dac_line(struct speaker *spk)
 	}
 	char moved[96] = "";
 	if (ls.shifts && ls.skipped_ms > 0)
-		snprintf(moved, sizeof moved, "; it moved %u time(s) (an underrun), skipped %.1f ms to keep time",
-		         ls.shifts, ls.skipped_ms);
-	else if (ls.shifts)
-		snprintf(moved, sizeof moved, "; it moved %u time(s) (an underrun)", ls.shifts);
+		snprintf(moved, sizeof moved, "; it moved %u time(s), %u underrun(s), skipped %.1f ms to keep time",
+		         ls.shifts, ls.underflows, ls.skipped_ms);
+	else if (ls.shifts || ls.underflows)
+		snprintf(moved, sizeof moved, "; it moved %u time(s), %u underrun(s)", ls.shifts, ls.underflows);
 	log_event("page %u: DAC timeline from %u callbacks, late by %.2f ms on average (%.2f at most); "
 	          "the host's DAC times %+.2f..%+.2f ms off it%s%s", spk->page_id, ls.wakes, ls.late_mean_ms,
 	          ls.late_max_ms, ls.report_min_ms, ls.report_max_ms, moved,

@@ -49,7 +49,7 @@ for ((i = 1; i <= TALKS; i++)); do
 		kill -STOP "$B_PID"
 		sleep "$(awk -v ms="$STALL_MS" 'BEGIN { print ms / 1000 }')"
 		kill -CONT "$B_PID"
-		sleep 0.6 # B finds its output's new timeline
+		sleep 1 # B finds its output's new timeline (half a second once three late wakes found it)
 	fi
 	rig_pulse_play "$PULSE_DIR" "$T/chirp.wav" mic || fail "cannot play into the microphone"
 	wait_log "$T/console.log" "page $i: delivered to 2/2, played by 2/2" 20

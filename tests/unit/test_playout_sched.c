@@ -396,10 +396,10 @@ static void test_line_moved(void **state)
 	sim_run(&sm, 23.1 + 0.300 + 0.2, 0.003);
 	assert_int_equal(sm.line.shifts, 1);
 	assert_false(playout_line_moved(&sm.line, 23.1 + 0.300 + 0.2, &moved)); /* not settled yet */
-	sim_run(&sm, 24.0, 0.003);
-	assert_true(playout_line_moved(&sm.line, 24.0, &moved));
+	sim_run(&sm, 24.2, 0.003);
+	assert_true(playout_line_moved(&sm.line, 24.2, &moved));
 	assert_true(fabs(moved - 0.300) < 0.0005);
-	assert_false(playout_line_moved(&sm.line, 24.5, &moved)); /* once per shift */
+	assert_false(playout_line_moved(&sm.line, 24.8, &moved)); /* once per shift */
 	/* Starved, not stalled: three wakes 25 ms late, then on time again. */
 	sim_run(&sm, 27.0, 0.003);
 	sm.starve_at = 27.1;

@@ -118,6 +118,7 @@ struct playback_line_stats {
 	double report_min_ms, report_max_ms;
 	bool placed_by_line;
 	uint32_t shifts;  /* times the timeline moved (an underrun) and the line restarted */
+	uint32_t underflows; /* buffers the host flagged as following an underrun */
 	double skipped_ms; /* of the page, skipped to keep time after it moved (PLAYOUT_LINE_CATCH_UP_S) */
 };
 bool playback_line_stats(struct playback *pb, struct playback_line_stats *st);

@@ -159,11 +159,14 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
  * timeline: the wakes that found the shift are the refill after the stall,
  * later than the line by up to a device buffer, and a starved callback's
  * late wakes (no stall at all) look the same until the next ones come on
- * time. PLAYOUT_LINE_SETTLE_S of stream time after the shift takes in both;
- * a move of at least PLAYOUT_LINE_CATCH_UP_S is then skipped at once, as
- * the drift loop's stall mending does seconds later.
+ * time. PLAYOUT_LINE_SETTLE_S of stream time after the shift takes in both
+ * (a loaded machine's wakes are each a few ms late; the least of half a
+ * second's is close to the line); a move of at least
+ * PLAYOUT_LINE_CATCH_UP_S is then skipped at once, as the drift loop's
+ * stall mending does seconds later (playback.c skips only a move the host
+ * flagged as an underrun).
  */
-#define PLAYOUT_LINE_SETTLE_S 0.25
+#define PLAYOUT_LINE_SETTLE_S 0.5
 #define PLAYOUT_LINE_CATCH_UP_S 0.002
 
 struct playout_line {
