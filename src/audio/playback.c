@@ -35,10 +35,10 @@
 #define PLAYBACK_HOST_SETTLED_S 0.020
 #define PLAYBACK_OFFSET_WAIT_S 2
 /*
- * A settled move of the line is skipped (catch_up) only if the host flagged
- * an underrun this near before it (stream time): the flag comes with the
- * first buffer after the stall, the move is measured PLAYOUT_LINE_SETTLE_S
- * after the three late wakes that follow.
+ * A host's underrun flag counts for a settled move of the line
+ * (playout_move_is_dac) this near before it (stream time): the flag comes
+ * with the first buffer after the stall, the move is measured
+ * PLAYOUT_LINE_SETTLE_S after the three late wakes that follow.
  */
 #define PLAYBACK_UNDERFLOW_NEAR_S 1.5
 
@@ -125,6 +125,7 @@ struct playback {
 	bool cb_by_line;                    /* this buffer's placement time is the line's */
 	uint64_t cb_catch_up;               /* frames the timeline moved by, to skip in a placed page */
 	uint64_t cb_underflow_at;           /* cb_frames + 1 at the host's last paOutputUnderflow (0: none) */
+	double cb_host_off;                 /* host's DAC time - the line's at the last wake in step (NAN: none) */
 	double cb_offset;                   /* host's DAC time - the line's at the placement (s) */
 	uint64_t cb_offset_due;             /* != 0: cb_offset not taken yet; at this cb_frames at the latest */
 	double cb_first_now, cb_first_dac;  /* the first callback's stream times */
@@ -276,23 +277,33 @@ static double clock_follow(struct playback *pb, const PaStreamCallbackTimeInfo *
 	}
 	double filtered;
 	bool woke = playout_line_add(&pb->line, now, pb->cb_frames, pb->rate);
-	if (woke && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered))
+	if (woke && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &filtered)) {
 		line_note(pb, dac, filtered);
+		if (dac != 0 && !pb->line.moving && pb->line.shift_run == 0)
+			pb->cb_host_off = dac - filtered;
+	}
 	pb->cb_by_line = playout_line_place(&pb->line, pb->cb_frames, pb->rate, dac, placed);
 	if (flags & paOutputUnderflow) {
 		pb->cb_underflow_at = pb->cb_frames + 1;
 		atomic_fetch_add_explicit(&pb->underflows, 1, memory_order_relaxed);
 	}
 	/*
-	 * Only a move the host saw as an underrun is skipped: wakes late for
-	 * other reasons (a starved thread, a loaded server) can restart the line
-	 * too, and a move measured on them is their lateness, not the DAC's.
+	 * Only a move the host saw too is skipped: wakes late for other reasons
+	 * (a starved thread, a loaded server) can restart the line, and a move
+	 * measured on them is their lateness, not the DAC's.
 	 */
-	double moved;
-	if (playout_line_moved(&pb->line, now, &moved) && moved >= PLAYOUT_LINE_CATCH_UP_S && pb->cb_underflow_at &&
-	    pb->cb_frames - (pb->cb_underflow_at - 1) <= (uint64_t)(pb->rate * PLAYBACK_UNDERFLOW_NEAR_S)) {
-		pb->cb_catch_up += (uint64_t)llround(moved * pb->rate);
-		pb->cb_underflow_at = 0;
+	double moved, line_now;
+	if (playout_line_moved(&pb->line, now, &moved)) {
+		bool flagged = pb->cb_underflow_at &&
+		               pb->cb_frames - (pb->cb_underflow_at - 1) <= (uint64_t)(pb->rate * PLAYBACK_UNDERFLOW_NEAR_S);
+		double host_after = dac != 0 && playout_line_dac(&pb->line, pb->cb_frames, pb->rate, &line_now)
+		                        ? dac - line_now : NAN;
+		if (playout_move_is_dac(moved, flagged, pb->cb_host_off, host_after)) {
+			pb->cb_catch_up += (uint64_t)llround(moved * pb->rate);
+			pb->cb_underflow_at = 0;
+		}
+		if (!isnan(host_after))
+			pb->cb_host_off = host_after;
 	}
 	int verdict = atomic_load_explicit(&pb->clock_verdict, memory_order_relaxed);
 	if (verdict == PLAYOUT_CLOCK_UNKNOWN && pb->cb_frames > 0) {
@@ -564,6 +575,7 @@ static int stream_open(struct playback *pb, const struct audio_format *fmt, char
 	pb->cb_offset = 0;
 	pb->cb_catch_up = 0;
 	pb->cb_underflow_at = 0;
+	pb->cb_host_off = NAN;
 	pb->cb_since_correction = 0;
 	pb->cb_sums = (struct playout_dac_sums){ 0 };
 	if (++pb->stream_gen == 0)

@@ -108,6 +108,15 @@ bool playout_line_moved(struct playout_line *l, double now_s, double *moved_s)
 	return true;
 }
 
+bool playout_move_is_dac(double moved_s, bool flagged, double host_before_s, double host_after_s)
+{
+	if (!(moved_s >= PLAYOUT_LINE_CATCH_UP_S))
+		return false;
+	if (flagged)
+		return true;
+	return !isnan(host_before_s) && !isnan(host_after_s) && fabs(host_after_s - host_before_s) <= moved_s / 2;
+}
+
 bool playout_line_dac(const struct playout_line *l, uint64_t frame, int rate, double *dac_s)
 {
 	if (!l->wakes || rate <= 0)

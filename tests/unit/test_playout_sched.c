@@ -411,6 +411,20 @@ static void test_line_moved(void **state)
 	assert_true(fabs(moved) < PLAYOUT_LINE_CATCH_UP_S);
 }
 
+/* A settled move is skipped only with the host behind it: its flag, or its own DAC times moved along. */
+static void test_move_is_dac(void **state)
+{
+	(void)state;
+	assert_false(playout_move_is_dac(0.001, true, 0.0, 0.0));          /* too small to mend */
+	assert_true(playout_move_is_dac(0.292, true, NAN, NAN));           /* flagged */
+	assert_true(playout_move_is_dac(0.292, false, 0.0007, -0.0004));   /* the host moved with it */
+	assert_true(playout_move_is_dac(0.020, false, 0.003, -0.005));     /* within half the move */
+	assert_false(playout_move_is_dac(0.020, false, 0.003, -0.017));    /* the host stayed: late wakes */
+	assert_false(playout_move_is_dac(0.292, false, NAN, 0.0));         /* no host time before */
+	assert_false(playout_move_is_dac(0.292, false, 0.0, NAN));         /* nor after */
+	assert_false(playout_move_is_dac(NAN, true, 0.0, 0.0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_line_follows),
 		cmocka_unit_test(test_line_no_false_shift),
 		cmocka_unit_test(test_line_moved),
+		cmocka_unit_test(test_move_is_dac),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

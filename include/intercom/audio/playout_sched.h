@@ -212,6 +212,18 @@ bool playout_line_place(const struct playout_line *l, uint64_t frame, int rate, 
  * count as one). False while there is none to report.
  */
 bool playout_line_moved(struct playout_line *l, double now_s, double *moved_s);
+/*
+ * Whether a settled move of moved_s is the DAC's, to be skipped: at least
+ * PLAYOUT_LINE_CATCH_UP_S, and either the host flagged an underrun near it
+ * (flagged) or the host's own DAC times moved with it: their offset from
+ * the line before the shift (host_before_s) and from the new line after it
+ * (host_after_s) agree within half the move (NAN: none). Late wakes with no
+ * move behind them leave the host's times where they were, and the two
+ * offsets then differ by the whole move. (The pulse plugin flags some
+ * underruns, not all: a speaker stopped 300 ms was flagged in one run of
+ * two.)
+ */
+bool playout_move_is_dac(double moved_s, bool flagged, double host_before_s, double host_after_s);
 
 /*
  * Drift: the device's error in frames (positive: ahead of the console's
