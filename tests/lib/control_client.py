@@ -3,7 +3,7 @@
 "The control socket"), for tests/programs/test_ctl.sh:
 
   control_client.py SOCKET silent      connects, says nothing, waits for the console's word
-  control_client.py SOCKET mega N      sends N MB of random bytes
+  control_client.py SOCKET mega N      sends N MB of random bytes, the first a NUL
   control_client.py SOCKET megaline N  sends N MB of one line of text without a newline
   control_client.py SOCKET megalines N sends N MB of text lines, never reading an answer
 
@@ -22,7 +22,9 @@ s.connect(path)
 start = time.time()
 try:
     if mode == "mega":
-        s.sendall(os.urandom(mb << 20))
+        # Led by a NUL: random bytes alone begin with a printable line now and then
+        # ("Q\n", one run in a few hundred), which is a command, not garbage.
+        s.sendall(b"\0" + os.urandom((mb << 20) - 1))
     elif mode == "megaline":
         s.sendall(b"x" * (mb << 20))
     elif mode == "megalines":
