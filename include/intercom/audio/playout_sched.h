@@ -163,8 +163,8 @@ enum playout_clock playout_clock_judge(double first_now_s, double first_dac_s, d
  * (a loaded machine's wakes are each a few ms late; the least of half a
  * second's is close to the line); a move of at least
  * PLAYOUT_LINE_CATCH_UP_S is then skipped at once, as the drift loop's
- * stall mending does seconds later (playback.c skips only a move the host
- * flagged as an underrun).
+ * stall mending does seconds later, if the host saw it too
+ * (playout_move_is_dac).
  */
 #define PLAYOUT_LINE_SETTLE_S 0.5
 #define PLAYOUT_LINE_CATCH_UP_S 0.002
@@ -219,9 +219,9 @@ bool playout_line_moved(struct playout_line *l, double now_s, double *moved_s);
  * the line before the shift (host_before_s) and from the new line after it
  * (host_after_s) agree within half the move (NAN: none). Late wakes with no
  * move behind them leave the host's times where they were, and the two
- * offsets then differ by the whole move. (The pulse plugin flags some
- * underruns, not all: a speaker stopped 300 ms was flagged in one run of
- * two.)
+ * offsets then differ by the whole move. (The pulse plugin flags most
+ * underruns, not all: a speaker stopped for 300 ms went unflagged in one
+ * run of some fifteen.)
  */
 bool playout_move_is_dac(double moved_s, bool flagged, double host_before_s, double host_after_s);
 
