@@ -453,7 +453,7 @@ static int playback_cb(const void *input, void *output, unsigned long frames,
 		 */
 		if (first) {
 			pb->cb_offset = 0;
-	pb->cb_offset_due = 0;
+			pb->cb_offset_due = 0;
 			if (pb->mode == START_TIMED && pb->cb_by_line)
 				pb->cb_offset_due = pb->cb_frames + (uint64_t)pb->rate * PLAYBACK_OFFSET_WAIT_S;
 		}

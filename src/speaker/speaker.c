@@ -222,6 +222,7 @@ struct speaker {
 	uint64_t drift_n;
 	uint64_t drift_since_us;       /* when the window's first buffer came after */
 	struct playback_dac_mark drift_mark; /* the buffers averaged so far */
+	double skip_said_ms;           /* of the page's stalls the callback skipped (catch-up), said so far */
 	int32_t drift_last;            /* the previous window's command (0: inside the deadband) */
 	/* The output's stream clock: judged on a timed page, then kept for the device. */
 	enum playout_clock device_clock;
@@ -677,6 +678,7 @@ static void page_start(struct speaker *spk, uint64_t play_at_us)
 	spk->drift_last = 0;
 	spk->drift_since_us = 0;
 	spk->drift_mark = (struct playback_dac_mark){ 0 };
+	spk->skip_said_ms = 0;
 	if (!page_priority_volume(spk->st.volume_db, spk->st.muted, spk->priority, spk->opts.emergency_floor_db).play) {
 		page_outcome(spk, PAGE_MUTED, "muted on the speaker");
 		return;
@@ -1482,6 +1484,20 @@ static void timed_drift(struct speaker *spk, uint64_t now_us)
 	}
 }
 
+/* A stall the callback mended by a skip (catch-up): said as it happens, not only at the page's end. */
+static void timed_caught_up(struct speaker *spk)
+{
+	struct playback_line_stats ls;
+	if (!playback_line_stats(spk->playback, &ls) || ls.skipped_ms <= spk->skip_said_ms)
+		return;
+	char what[32] = "RTP";
+	if (!spk->rtp_playing)
+		snprintf(what, sizeof what, "page %u", spk->page_id);
+	log_event_at(LOG_PRIORITY_WARNING, "%s: the output stalled (%u underrun(s) flagged): skipped %.1f ms to keep time",
+	             what, ls.underflows, ls.skipped_ms - spk->skip_said_ms);
+	spk->skip_said_ms = ls.skipped_ms;
+}
+
 /* Follows playback; returns the ms until it wants to look again (-1: nothing playing). */
 static int playback_tick(struct speaker *spk, uint64_t now)
 {
@@ -1516,8 +1532,10 @@ static int playback_tick(struct speaker *spk, uint64_t now)
 		break;
 	}
 	trace_first_sample(spk);
-	if (spk->timed && !spk->replay)
+	if (spk->timed && !spk->replay) {
 		timed_drift(spk, clock_mono_us());
+		timed_caught_up(spk);
+	}
 	if (!spk->announced)
 		return timeout;
 	/* What the device has played, not what was handed to it: screen and console agree. */
